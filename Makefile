@@ -1,0 +1,45 @@
+# Vertrouwd: the two commands a newcomer needs are `make run` and `make test`.
+# Both install whatever is missing (virtualenv, packages, FerretDB) and are quick after that.
+
+PYTHON   ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
+FERRETDB := .cache/bin/ferretdb
+
+# With MONGODB_URI set, an external MongoDB is used and FerretDB need not be built.
+ifeq ($(MONGODB_URI),)
+DATABASE := $(FERRETDB)
+endif
+
+.PHONY: install run test lint bench ferretdb clean
+
+install: $(STAMP) $(DATABASE)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(FERRETDB): deploy/build-ferretdb.sh
+	bash deploy/build-ferretdb.sh $(abspath $(FERRETDB))
+
+ferretdb: $(FERRETDB)
+
+run: install
+	@$(BIN)/python -m deploy.stack
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared services deploy tests bench
+
+bench: install
+	$(BIN)/python -m bench.bus_throughput
+	$(BIN)/python -m bench.stack_startup
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

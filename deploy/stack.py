@@ -1,0 +1,342 @@
+"""The embedded stack: FerretDB, nats-server, Radicale, an SMTP sink and the four services.
+
+Used by ``make run`` (``python -m deploy.stack``) and by the test fixtures, which start the
+same servers on free ports in a temporary folder. Each server is a child process in its own
+session, so a Ctrl-C reaches only this launcher, which then stops the services first and the
+servers after them, each with SIGTERM and a grace period.
+
+Setting ``MONGODB_URI``, ``NATS_URL``, ``CALDAV_URL`` or ``SMTP_HOST`` uses that external
+server instead, and the embedded one is not started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FERRETDB_BIN = Path(os.environ.get("FERRETDB_BIN", ROOT / ".cache" / "bin" / "ferretdb"))
+SERVICES = {"intake": 8081, "booking": 8082, "notify": 8083, "reporting": 8084}
+DEV_PORTS = {"mongo": 27217, "nats": 4322, "caldav": 5232, "smtp": 1025}
+DEMO_CALDAV_USER = ("demo-confidant", "demo-confidant")
+
+
+class StackError(Exception):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def tcp_open(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+        return True
+    return False
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (our own loopback)
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@dataclass
+class Process:
+    """One child process and how to tell that it is ready."""
+
+    name: str
+    argv: list[str]
+    ready: Callable[[], bool]
+    url: str
+    env: Mapping[str, str] = field(default_factory=dict)
+    log_path: Path | None = None
+    popen: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.popen = subprocess.Popen(
+            self.argv,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+            start_new_session=True,  # the terminal's Ctrl-C is ours to hand on, in order
+        )
+        if log is not subprocess.DEVNULL:
+            log.close()
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.popen is not None and self.popen.poll() is not None:
+                raise StackError(f"{self.name} exited with code {self.popen.returncode}"
+                                 + (f"; see {self.log_path}" if self.log_path else ""))
+            if self.ready():
+                return
+            time.sleep(0.05)
+        raise StackError(f"{self.name} was not ready after {timeout:.0f} s"
+                         + (f"; see {self.log_path}" if self.log_path else ""))
+
+    def stop(self, grace: float = 10.0) -> None:
+        if self.popen is None or self.popen.poll() is not None:
+            return
+        self.popen.send_signal(signal.SIGTERM)
+        try:
+            self.popen.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.popen.kill()
+            self.popen.wait()
+
+    def kill(self) -> None:
+        """Die at once, as in a crash (tests use this)."""
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait()
+
+
+# -- the servers ------------------------------------------------------------------------------
+
+
+def ferretdb(data: Path, port: int) -> Process:
+    if not FERRETDB_BIN.exists():
+        raise StackError(f"FerretDB is not built at {FERRETDB_BIN}: run 'make ferretdb', "
+                         "or set MONGODB_URI to use a MongoDB server")
+    data.mkdir(parents=True, exist_ok=True)
+    return Process(
+        "ferretdb",
+        [str(FERRETDB_BIN), "--handler=sqlite", f"--sqlite-url=file:{data}/",
+         f"--listen-addr=127.0.0.1:{port}", "--telemetry=disable", "--debug-addr=-",
+         f"--state-dir={data}", "--log-level=warn"],
+        ready=lambda: tcp_open("127.0.0.1", port),
+        url=f"mongodb://127.0.0.1:{port}/",
+        log_path=data.parent / "ferretdb.log",
+    )
+
+
+def nats_server(data: Path, port: int) -> Process:
+    binary = shutil.which("nats-server", path=str(Path(sys.executable).parent)) or shutil.which(
+        "nats-server")
+    if binary is None:
+        raise StackError("nats-server is not installed: run 'make install'")
+    data.mkdir(parents=True, exist_ok=True)
+    return Process(
+        "nats",
+        [binary, "-js", "-sd", str(data), "-a", "127.0.0.1", "-p", str(port)],
+        ready=lambda: tcp_open("127.0.0.1", port),
+        url=f"nats://127.0.0.1:{port}",
+        log_path=data.parent / "nats.log",
+    )
+
+
+def radicale(data: Path, port: int, users: Mapping[str, str]) -> Process:
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "users").write_text("".join(f"{u}:{p}\n" for u, p in users.items()))
+    (data / "config").write_text(
+        "[server]\n"
+        f"hosts = 127.0.0.1:{port}\n"
+        "[auth]\n"
+        "type = htpasswd\n"
+        f"htpasswd_filename = {data / 'users'}\n"
+        "htpasswd_encryption = plain\n"
+        "[rights]\n"
+        "type = owner_only\n"
+        "[storage]\n"
+        f"filesystem_folder = {data / 'collections'}\n"
+        "[logging]\n"
+        "level = warning\n"
+    )
+    return Process(
+        "radicale",
+        [sys.executable, "-m", "radicale", "--config", str(data / "config")],
+        ready=lambda: tcp_open("127.0.0.1", port),
+        url=f"http://127.0.0.1:{port}/",
+        log_path=data.parent / "radicale.log",
+    )
+
+
+def smtp_sink(maildir: Path, port: int) -> Process:
+    maildir.mkdir(parents=True, exist_ok=True)
+    return Process(
+        "smtp",
+        [sys.executable, "-m", "deploy.smtp_sink", "--port", str(port), "--maildir", str(maildir)],
+        ready=lambda: tcp_open("127.0.0.1", port),
+        url=f"smtp://127.0.0.1:{port} (messages in {maildir})",
+        log_path=maildir.parent / "smtp.log",
+    )
+
+
+def service(name: str, port: int, env: Mapping[str, str], logs: Path) -> Process:
+    logs.mkdir(parents=True, exist_ok=True)
+    return Process(
+        name,
+        [sys.executable, "-m", f"services.{name}"],
+        ready=lambda: http_ok(f"http://127.0.0.1:{port}/readyz"),
+        url=f"http://127.0.0.1:{port}/",
+        env={**env, f"{name.upper()}_PORT": str(port)},
+        log_path=logs / f"{name}.log",
+    )
+
+
+# -- the whole stack ---------------------------------------------------------------------------
+
+
+@dataclass
+class Infra:
+    """Where the servers are: embedded ones started here, or external ones from settings."""
+
+    mongodb_uri: str
+    nats_url: str
+    caldav_url: str
+    smtp_host: str
+    smtp_port: int
+    maildir: Path | None
+    processes: list[Process]
+
+    def env(self) -> dict[str, str]:
+        return {"MONGODB_URI": self.mongodb_uri, "NATS_URL": self.nats_url,
+                "CALDAV_URL": self.caldav_url, "SMTP_HOST": self.smtp_host,
+                "SMTP_PORT": str(self.smtp_port)}
+
+    def process(self, name: str) -> Process:
+        return next(p for p in self.processes if p.name == name)
+
+
+def plan_infra(
+    data: Path, environ: Mapping[str, str], ports: Mapping[str, int] | None = None
+) -> Infra:
+    """Decide which servers to start; external ones named in ``environ`` are used as they are."""
+
+    def port(name: str) -> int:
+        return ports[name] if ports and name in ports else free_port()
+
+    processes: list[Process] = []
+    mongodb_uri = environ.get("MONGODB_URI", "")
+    if not mongodb_uri:
+        p = ferretdb(data / "ferretdb", port("mongo"))
+        processes.append(p)
+        mongodb_uri = p.url
+    nats_url = environ.get("NATS_URL", "")
+    if not nats_url:
+        p = nats_server(data / "nats", port("nats"))
+        processes.append(p)
+        nats_url = p.url
+    caldav_url = environ.get("CALDAV_URL", "")
+    if not caldav_url:
+        p = radicale(data / "radicale", port("caldav"), dict([DEMO_CALDAV_USER]))
+        processes.append(p)
+        caldav_url = p.url
+    smtp_host, smtp_port, maildir = environ.get("SMTP_HOST", ""), 0, None
+    if smtp_host:
+        smtp_port = int(environ.get("SMTP_PORT", "25"))
+    else:
+        smtp_port = port("smtp")
+        maildir = data / "mail"
+        processes.append(smtp_sink(maildir, smtp_port))
+        smtp_host = "127.0.0.1"
+    return Infra(mongodb_uri, nats_url, caldav_url, smtp_host, smtp_port, maildir, processes)
+
+
+@contextlib.contextmanager
+def running(*groups: list[Process], timeout: float = 90.0) -> Iterator[list[Process]]:
+    """Start each group at once and wait until all of it is ready before the next group;
+    on the way out stop everything in reverse order (services before the servers they use)."""
+    started: list[Process] = []
+    try:
+        for group in groups:
+            for p in group:
+                p.start()
+                started.append(p)
+            for p in group:
+                p.wait_ready(timeout)
+        yield started
+    finally:
+        for p in reversed(started):
+            p.stop()
+
+
+# -- make run ----------------------------------------------------------------------------------
+
+
+def main() -> int:
+    from deploy.seed import seed
+    from shared.devtokens import ensure_keys
+
+    data = Path(os.environ.get("VERTROUWD_DATA", ROOT / ".data")).resolve()
+    infra = plan_infra(data, os.environ, DEV_PORTS)
+    jwks = ensure_keys(data / "keys")
+    env = {**infra.env(), "JWKS_FILE": str(jwks)}
+    services = [service(name, port, env, data / "logs") for name, port in SERVICES.items()]
+    busy = [p.url for p in [*infra.processes, *services] if _port_taken(p.url)]
+    if busy:
+        print(f"These ports are in use (is 'make run' already running?): {', '.join(busy)}",
+              file=sys.stderr)
+        return 1
+
+    # SIGTERM ends the run as Ctrl-C does: through the finally clauses that stop children.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    started = time.monotonic()
+    try:
+        with running(infra.processes, services):
+            created = seed(infra.mongodb_uri, infra.caldav_url, DEMO_CALDAV_USER)
+            elapsed = time.monotonic() - started
+            _print_where_to_look(infra, services, data, created, elapsed)
+            while all(p.popen is not None and p.popen.poll() is None
+                      for p in [*infra.processes, *services]):
+                time.sleep(0.5)
+            dead = [p for p in [*infra.processes, *services]
+                    if p.popen is not None and p.popen.poll() is not None]
+            print(f"\n{', '.join(p.name for p in dead)} stopped unexpectedly; see {data / 'logs'}"
+                  " and the other logs there. Stopping everything.", file=sys.stderr)
+            return 1
+    except KeyboardInterrupt:
+        print("\nStopped; data kept in", data)
+        return 0
+    except StackError as exc:
+        print(f"make run failed: {exc}", file=sys.stderr)
+        return 1
+
+
+def _port_taken(url: str) -> bool:
+    host_port = url.split("://", 1)[-1].split("/", 1)[0].split(" ", 1)[0]
+    host, _, port = host_port.rpartition(":")
+    return host == "127.0.0.1" and port.isdigit() and tcp_open(host, int(port))
+
+
+def _print_where_to_look(
+    infra: Infra, services: list[Process], data: Path, created: list[str], elapsed: float
+) -> None:
+    print(f"\nVertrouwd is running (all ready in {elapsed:.1f} s). Ctrl-C stops everything.\n")
+    for p in services:
+        print(f"  {p.name:<10} {p.url}  (API docs: {p.url}openapi.json)")
+    print()
+    print(f"  {'mongodb':<10} {infra.mongodb_uri}")
+    print(f"  {'nats':<10} {infra.nats_url}")
+    print(f"  {'caldav':<10} {infra.caldav_url}  user/password: "
+          f"{DEMO_CALDAV_USER[0]} / {DEMO_CALDAV_USER[1]}")
+    if infra.maildir:
+        print(f"  {'mail':<10} every e-mail sent lands in {infra.maildir}")
+    print(f"  {'logs':<10} {data / 'logs'}")
+    print(f"\n  Demo organisation 'demo' and confidant 'demo-confidant'"
+          f"{' (created now: ' + ', '.join(created) + ')' if created else ' (kept from before)'}.")
+    print(f"  A token to try the API:  .venv/bin/python -m shared.devtokens token "
+          f"--keys {data / 'keys'} --role admin --aud intake\n", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The four Vertrouwd services; none imports another."""

@@ -1,0 +1,1 @@
+"""Booking: confidants, availability from their CalDAV calendars, appointments."""

@@ -1,0 +1,1 @@
+"""Notify: e-mail with calendar invites, reminders and webhooks."""

@@ -1,0 +1,1 @@
+"""Reporting: PII-free projections, anonymised reports and trend signals."""

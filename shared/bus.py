@@ -1,0 +1,291 @@
+"""The NATS/JetStream bus: one stream, durable pull consumers, at-least-once made exactly-once.
+
+- Publishing validates the event and sets ``Nats-Msg-Id`` to its id, so the stream's
+  duplicate window drops a retried publish.
+- Each consuming service has a durable pull consumer with explicit ack. A handler that
+  raises gets the event again after a backoff, at most ``max_deliver`` times; then the
+  event goes to the dead-letter subject ``<prefix>deadletter.<consumer>`` (also in the
+  stream, so nothing is lost) and is terminated. A message that is not a valid event is
+  dead-lettered at once: retrying cannot fix it.
+- Handling is idempotent per consumer: the event id is recorded in the consumer's own
+  database after the handler succeeds, and a redelivered event already recorded is acked
+  without running the handler again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import nats
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
+from nats.js.errors import BadRequestError, NotFoundError
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from shared.events import Envelope, InvalidEvent, decode, validate
+from shared.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope], Awaitable[None]]
+DOMAINS = ("intake", "booking", "notify", "reporting", "deadletter")
+PROCESSED = "processed_events"  # collection in each consumer's database
+DUPLICATE_WINDOW_S = 120.0
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A durable consumer: its name, the event types it takes, and its handler."""
+
+    durable: str
+    subjects: Sequence[str]  # e.g. ["intake.case.>"]; the subject prefix is added
+    handler: Handler
+    batch: int = 16
+
+
+@dataclass
+class BusConfig:
+    url: str
+    stream: str = "EVENTS"
+    subject_prefix: str = ""
+    max_deliver: int = 5
+    backoff: Sequence[float] = (1.0, 5.0, 30.0, 120.0)
+    ack_wait: float = 30.0
+    name: str = "vertrouwd"
+    reconnect_wait: float = 0.5
+
+
+@dataclass
+class _Running:
+    consumer: Consumer
+    task: asyncio.Task[None]
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Bus:
+    def __init__(
+        self,
+        config: BusConfig,
+        *,
+        source: str,
+        db: AsyncDatabase[dict[str, object]] | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.config = config
+        self.source = source
+        self.db = db
+        self.metrics = metrics
+        self._nc: NATS | None = None
+        self._js: JetStreamContext | None = None
+        self._running: list[_Running] = []
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def connect(self) -> None:
+        self._nc = await nats.connect(
+            servers=[u.strip() for u in self.config.url.split(",")],
+            name=f"{self.config.name}-{self.source}",
+            max_reconnect_attempts=-1,  # a service outlives a NATS restart
+            reconnect_time_wait=self.config.reconnect_wait,
+            connect_timeout=2,
+            error_cb=self._on_error,
+            disconnected_cb=self._on_disconnect,
+            reconnected_cb=self._on_reconnect,
+        )
+        self._js = self._nc.jetstream()
+        await self.ensure_stream()
+
+    @property
+    def connected(self) -> bool:
+        return self._nc is not None and self._nc.is_connected
+
+    @property
+    def nc(self) -> NATS:
+        if self._nc is None:
+            raise RuntimeError("bus is not connected")
+        return self._nc
+
+    @property
+    def js(self) -> JetStreamContext:
+        if self._js is None:
+            raise RuntimeError("bus is not connected")
+        return self._js
+
+    def subject(self, name: str) -> str:
+        return f"{self.config.subject_prefix}{name}"
+
+    async def ensure_stream(self) -> None:
+        config = StreamConfig(
+            name=self.config.stream,
+            subjects=[self.subject(f"{d}.>") for d in DOMAINS],
+            storage=StorageType.FILE,
+            duplicate_window=DUPLICATE_WINDOW_S,
+        )
+        try:
+            await self.js.stream_info(self.config.stream)
+        except NotFoundError:
+            try:
+                await self.js.add_stream(config)
+                return
+            except BadRequestError:
+                pass  # another instance created it first
+        await self.js.update_stream(config)
+
+    async def close(self) -> None:
+        """Stop taking new messages, let handlers in flight finish, then drain."""
+        for running in self._running:
+            running.stop.set()
+        if self._running:
+            await asyncio.gather(*(r.task for r in self._running), return_exceptions=True)
+        self._running.clear()
+        if self._nc is not None and not self._nc.is_closed:
+            with contextlib.suppress(Exception):
+                await self._nc.drain()
+        self._nc = None
+        self._js = None
+
+    # -- publishing --------------------------------------------------------------------
+
+    async def publish(self, event: Envelope) -> None:
+        validate(event)
+        await self.js.publish(
+            self.subject(event.type), event.encode(), headers={"Nats-Msg-Id": event.id}
+        )
+        if self.metrics:
+            self.metrics.events_published(event.type).inc()
+
+    # -- consuming ---------------------------------------------------------------------
+
+    async def start_consumer(self, consumer: Consumer) -> None:
+        await self.js.add_consumer(
+            self.config.stream,
+            ConsumerConfig(
+                durable_name=consumer.durable,
+                filter_subjects=[self.subject(s) for s in consumer.subjects],
+                ack_policy=AckPolicy.EXPLICIT,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=self.config.ack_wait,
+                # One more than we use ourselves: the last try ends in the dead-letter
+                # subject, and the server must not give up before we have done so.
+                max_deliver=self.config.max_deliver + 1,
+            ),
+        )
+        sub = await self.js.pull_subscribe_bind(durable=consumer.durable, stream=self.config.stream)
+        stop = asyncio.Event()
+        task = asyncio.create_task(self._consume(consumer, sub, stop), name=consumer.durable)
+        self._running.append(_Running(consumer, task, stop))
+
+    async def _consume(
+        self, consumer: Consumer, sub: JetStreamContext.PullSubscription, stop: asyncio.Event
+    ) -> None:
+        while not stop.is_set():
+            try:
+                msgs = await sub.fetch(consumer.batch, timeout=1.0)
+            except (nats.errors.TimeoutError, TimeoutError):
+                continue
+            except Exception as exc:  # disconnected, reconnecting: wait and try again
+                log.warning("fetch failed", extra={"consumer": consumer.durable,
+                                                   "error": type(exc).__name__})
+                await asyncio.sleep(self.config.reconnect_wait)
+                continue
+            for msg in msgs:
+                await self._dispatch(consumer, msg)
+        with contextlib.suppress(Exception):
+            await sub.unsubscribe()
+
+    async def _dispatch(self, consumer: Consumer, msg: Msg) -> None:
+        try:
+            event = decode(msg.data)
+        except InvalidEvent as exc:
+            await self._dead_letter(consumer, msg, reason=str(exc))
+            self._count(consumer, "invalid")
+            return
+
+        if await self._already_handled(consumer, event):
+            await msg.ack()
+            self._count(consumer, "duplicate")
+            return
+
+        try:
+            await consumer.handler(event)
+        except Exception as exc:
+            delivered = msg.metadata.num_delivered
+            log.warning(
+                "handler failed",
+                exc_info=True,
+                extra={"consumer": consumer.durable, "event_id": event.id,
+                       "event_type": event.type, "delivery": delivered},
+            )
+            if delivered >= self.config.max_deliver:
+                await self._dead_letter(consumer, msg, reason=type(exc).__name__, event=event)
+                self._count(consumer, "dead_lettered")
+            else:
+                backoff = self.config.backoff or (1.0,)
+                await msg.nak(delay=backoff[min(delivered, len(backoff)) - 1])
+                self._count(consumer, "retried")
+            return
+
+        await self._mark_handled(consumer, event)
+        await msg.ack()
+        self._count(consumer, "handled")
+
+    async def _already_handled(self, consumer: Consumer, event: Envelope) -> bool:
+        if self.db is None:
+            return False
+        return await self.db[PROCESSED].find_one({"_id": _key(consumer, event)}) is not None
+
+    async def _mark_handled(self, consumer: Consumer, event: Envelope) -> None:
+        if self.db is None:
+            return
+        with contextlib.suppress(DuplicateKeyError):
+            await self.db[PROCESSED].insert_one(
+                {"_id": _key(consumer, event), "type": event.type,
+                 "handled_at": datetime.now(UTC)}
+            )
+
+    async def _dead_letter(
+        self, consumer: Consumer, msg: Msg, *, reason: str, event: Envelope | None = None
+    ) -> None:
+        meta = msg.metadata
+        msg_id = f"dlq-{consumer.durable}-{event.id if event else meta.sequence.stream}"
+        await self.js.publish(
+            self.subject(f"deadletter.{consumer.durable}"),
+            msg.data,
+            headers={
+                "Nats-Msg-Id": msg_id,
+                "Vertrouwd-Original-Subject": msg.subject,
+                "Vertrouwd-Reason": reason[:200],
+                "Vertrouwd-Deliveries": str(meta.num_delivered),
+            },
+        )
+        await msg.term()
+        log.error("event dead-lettered", extra={"consumer": consumer.durable,
+                                                "event_id": event.id if event else None,
+                                                "reason": reason[:200]})
+
+    def _count(self, consumer: Consumer, outcome: str) -> None:
+        if self.metrics:
+            self.metrics.events_handled(consumer.durable, outcome).inc()
+
+    # -- connection callbacks: logged, so an operator sees a flapping NATS -------------
+
+    async def _on_error(self, exc: Exception) -> None:
+        log.warning("nats error", extra={"error": type(exc).__name__})
+
+    async def _on_disconnect(self) -> None:
+        log.warning("nats disconnected")
+
+    async def _on_reconnect(self) -> None:
+        log.info("nats reconnected")
+
+
+def _key(consumer: Consumer, event: Envelope) -> str:
+    return f"{consumer.durable}:{event.id}"

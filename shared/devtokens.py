@@ -1,0 +1,80 @@
+"""Development keys and tokens, for ``make run`` and for trying the API by hand.
+
+    python -m shared.devtokens keys .data/keys
+    python -m shared.devtokens token --keys .data/keys --role admin --aud intake
+    python -m shared.devtokens token --keys .data/keys --role org_admin --org org-1 --aud reporting
+
+In production, keys come from the operator's secret store and intake's login issues tokens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from pathlib import Path
+
+from shared.auth import ROLES, Issuer, new_key, private_pem
+
+PRIVATE = "signing-key.pem"
+KID = "signing-key.kid"
+JWKS = "jwks.json"
+
+
+def ensure_keys(directory: Path) -> Path:
+    """Create a key pair in ``directory`` unless one is there; return the JWKS path."""
+    directory.mkdir(parents=True, exist_ok=True)
+    if not (directory / PRIVATE).exists():
+        key = new_key()
+        kid = f"dev-{uuid.uuid4().hex[:12]}"
+        (directory / PRIVATE).write_bytes(private_pem(key))
+        (directory / PRIVATE).chmod(0o600)
+        (directory / KID).write_text(kid)
+        (directory / JWKS).write_text(json.dumps(Issuer(key, kid).jwks(), indent=2))
+    return directory / JWKS
+
+
+def load_issuer(directory: Path, issuer: str = "vertrouwd") -> Issuer:
+    kid = (directory / KID).read_text().strip()
+    return Issuer.from_pem_file(directory / PRIVATE, kid, issuer)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m shared.devtokens", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    keys = sub.add_parser("keys", help="create a signing key and its JWKS (kept if present)")
+    keys.add_argument("directory", type=Path)
+    token = sub.add_parser("token", help="print a signed token")
+    token.add_argument("--keys", type=Path, required=True, help="folder made by 'keys'")
+    token.add_argument("--role", choices=sorted(ROLES), required=True)
+    token.add_argument("--aud", required=True, action="append",
+                       help="service the token is for (repeatable)")
+    token.add_argument("--sub", default="dev-user")
+    token.add_argument("--org", action="append", default=[], help="organisation id (repeatable)")
+    token.add_argument("--case", default=None, help="case id, for an employee token")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds the token is valid")
+    args = parser.parse_args(argv)
+
+    if args.command == "keys":
+        print(ensure_keys(args.directory))
+        return 0
+    issuer = load_issuer(args.keys)
+    single_org = args.role in ("org_admin", "employee")
+    if single_org and len(args.org) != 1:
+        parser.error(f"--role {args.role} needs exactly one --org")
+    print(issuer.issue(
+        sub=args.sub,
+        role=args.role,
+        audience=args.aud if len(args.aud) > 1 else args.aud[0],
+        ttl_s=args.ttl,
+        orgs=() if single_org else args.org,
+        org_id=args.org[0] if single_org else None,
+        case_id=args.case,
+    ))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

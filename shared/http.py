@@ -1,0 +1,305 @@
+"""HTTP conventions shared by the four services.
+
+One error shape, ``{"error": {"code", "message", "fields"}}``; a request id on every answer;
+``/healthz``, ``/readyz``, ``/metrics`` and ``/openapi.json``; typed JSON bodies; and the one
+way a handler asks who is calling.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from shared.auth import AuthError, Forbidden, KeySet, Principal, Role, authorize
+from shared.metrics import CONTENT_TYPE, Metrics
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+HandlerFn = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ReadyCheck = Callable[[], Awaitable[bool]]
+REQUEST_ID_HEADER = "X-Request-Id"
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    keys: KeySet
+    audience: str
+    issuer: str
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A route and what the OpenAPI document says of it."""
+
+    method: str
+    path: str
+    handler: HandlerFn
+    summary: str
+    roles: Sequence[Role] | None = None  # None: public
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+
+
+METRICS = web.AppKey("metrics", Metrics)
+AUTH = web.AppKey("auth", AuthConfig)
+READY_CHECKS = web.AppKey("ready_checks", dict[str, ReadyCheck])
+ENDPOINTS = web.AppKey("endpoints", list[Endpoint])
+SERVICE_NAME = web.AppKey("service_name", str)
+
+
+class ApiError(Exception):
+    def __init__(
+        self, status: int, code: str, message: str, fields: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+
+
+def not_found(what: str) -> ApiError:
+    return ApiError(404, "not_found", f"{what} was not found")
+
+
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, str] | None = None
+) -> web.Response:
+    return web.json_response(
+        {"error": {"code": code, "message": message, "fields": fields or {}}}, status=status
+    )
+
+
+_HTTP_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
+    413: "payload_too_large", 415: "unsupported_media_type", 429: "too_many_requests",
+}
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: HandlerFn) -> web.StreamResponse:
+    """Request id, metrics and one access-log line (route pattern, never the raw path)."""
+    request_id = _request_id(request.headers.get(REQUEST_ID_HEADER))
+    request["request_id"] = request_id
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+    except web.HTTPException as exc:
+        status = exc.status
+        exc.headers[REQUEST_ID_HEADER] = request_id
+        raise
+    finally:
+        route = _route(request)
+        elapsed = time.perf_counter() - started
+        metrics = request.app[METRICS]
+        metrics.http_requests(request.method, route, str(status)).inc()
+        metrics.http_latency(request.method, route).observe(elapsed)
+        if route not in ("/healthz", "/readyz", "/metrics"):
+            log.info("request", extra={"request_id": request_id, "method": request.method,
+                                       "route": route, "status": status,
+                                       "ms": round(elapsed * 1000, 1)})
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+@web.middleware
+async def errors(request: web.Request, handler: HandlerFn) -> web.StreamResponse:
+    """Every failure leaves in the one error shape; internals never leave at all."""
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
+    except AuthError as exc:
+        response = error_response(401, "unauthorized", str(exc))
+        response.headers["WWW-Authenticate"] = 'Bearer realm="vertrouwd"'
+        return response
+    except Forbidden as exc:
+        return error_response(403, "forbidden", str(exc))
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status, "http_error")
+        message = exc.reason
+        if exc.status == 405:
+            message = f"method {request.method} is not allowed here"
+        elif exc.status == 404:
+            message = "no such resource"
+        elif exc.status == 413:
+            message = "the request body is too large"
+        response = error_response(exc.status, code, message)
+        for header in ("Allow", REQUEST_ID_HEADER):
+            if header in exc.headers:
+                response.headers[header] = exc.headers[header]
+        return response
+    except Exception:
+        log.exception("unhandled error", extra={"request_id": request.get("request_id"),
+                                                "route": _route(request)})
+        return error_response(
+            500, "internal", f"internal error, request id {request.get('request_id')}"
+        )
+
+
+def _request_id(given: str | None) -> str:
+    # Accept a caller's id only if it is a plain token: it ends up in our logs.
+    if given and len(given) <= 64 and all(c.isalnum() or c in "-_." for c in given):
+        return given
+    return uuid.uuid4().hex
+
+
+def _route(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "<unmatched>"
+
+
+# -- request bodies and auth ---------------------------------------------------------------
+
+
+async def read_body(request: web.Request, model: type[M]) -> M:
+    """Parse a JSON body into ``model``: 415, 400 or 422 with the fields that are wrong."""
+    if request.content_type != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    try:
+        raw = await request.json()
+    except json.JSONDecodeError:
+        raise ApiError(400, "malformed_json", "the body is not valid JSON") from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise ApiError(422, "invalid", "the request has invalid fields", _fields(exc)) from None
+
+
+def _fields(exc: ValidationError) -> dict[str, str]:
+    # The message of each error, never the input value: it may be personal data.
+    return {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in exc.errors()}
+
+
+def principal(request: web.Request) -> Principal:
+    cached = request.get("principal")
+    if isinstance(cached, Principal):
+        return cached
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("a bearer token is required")
+    auth = request.app[AUTH]
+    found = auth.keys.verify(token.strip(), audience=auth.audience, issuer=auth.issuer)
+    request["principal"] = found
+    return found
+
+
+def require(
+    request: web.Request,
+    roles: Iterable[Role],
+    *,
+    org_id: str | None = None,
+    case_id: str | None = None,
+) -> Principal:
+    """Who is calling, checked against role, organisation and case: the one helper."""
+    found = principal(request)
+    authorize(found, roles, org_id=org_id, case_id=case_id)
+    return found
+
+
+# -- the routes every service has ------------------------------------------------------------
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "service": request.app[SERVICE_NAME]})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    checks = {name: await check() for name, check in request.app[READY_CHECKS].items()}
+    ready = all(checks.values())
+    return web.json_response(
+        {"status": "ready" if ready else "unready", "checks": checks}, status=200 if ready else 503
+    )
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = request.app[METRICS].render()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document(request.app[SERVICE_NAME], request.app[ENDPOINTS]))
+
+
+BASE_ENDPOINTS = (
+    Endpoint("GET", "/healthz", healthz, "Liveness: the process answers."),
+    Endpoint("GET", "/readyz", readyz, "Readiness: the database and NATS answer."),
+    Endpoint("GET", "/metrics", metrics, "Prometheus metrics."),
+    Endpoint("GET", "/openapi.json", openapi, "This document."),
+)
+
+
+def add_endpoints(app: web.Application, endpoints: Iterable[Endpoint]) -> None:
+    for endpoint in endpoints:
+        app.router.add_route(endpoint.method, endpoint.path, endpoint.handler)
+        app[ENDPOINTS].append(endpoint)
+
+
+def openapi_document(service: str, endpoints: Iterable[Endpoint]) -> dict[str, Any]:
+    error_schema = {
+        "type": "object",
+        "properties": {"error": {"type": "object", "properties": {
+            "code": {"type": "string"}, "message": {"type": "string"},
+            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        }, "required": ["code", "message", "fields"]}},
+    }
+    schemas: dict[str, Any] = {"Error": error_schema}
+    paths: dict[str, Any] = {}
+    for ep in endpoints:
+        operation: dict[str, Any] = {
+            "summary": ep.summary,
+            "operationId": f"{ep.method.lower()}_{ep.path.strip('/').replace('/', '_')}",
+            "responses": {str(ep.status): {"description": "success"},
+                          "default": {"description": "error", "content": {"application/json": {
+                              "schema": {"$ref": "#/components/schemas/Error"}}}}},
+        }
+        if ep.roles is not None:
+            operation["security"] = [{"bearer": []}]
+            operation["description"] = "Roles: " + ", ".join(ep.roles)
+        if ep.body is not None:
+            _add_schema(schemas, ep.body)
+            operation["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{ep.body.__name__}"}}}}
+        if ep.response is not None:
+            _add_schema(schemas, ep.response)
+            operation["responses"][str(ep.status)]["content"] = {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{ep.response.__name__}"}}}
+        params = [seg[1:-1] for seg in ep.path.split("/") if seg.startswith("{")]
+        if params:
+            operation["parameters"] = [
+                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+                for p in params
+            ]
+        paths.setdefault(ep.path, {})[ep.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": f"Vertrouwd {service}", "version": "1"},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "bearerFormat": "JWT"}},
+        },
+    }
+
+
+def _add_schema(schemas: dict[str, Any], model: type[BaseModel]) -> None:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(schema.pop("$defs", {}))  # nested models become components of their own
+    schemas[model.__name__] = schema

@@ -1,0 +1,58 @@
+"""Structured (JSON) logging that never carries personal data.
+
+Log lines name things by id: request ids, event ids, case ids. Anything passed as ``extra``
+under a key that can hold personal data is replaced before it is written, as a last line of
+defence; the first is that code never logs bodies, query strings or free text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+# Keys whose values may identify a person or hold what they told us.
+SENSITIVE_KEYS = frozenset(
+    {
+        "name", "email", "e_mail", "phone", "address", "text", "message", "body", "note",
+        "notes", "password", "token", "authorization", "case_code", "code", "contact",
+        "query", "subject",
+    }
+)
+REDACTED = "[redacted]"
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+class JsonFormatter(logging.Formatter):
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "service": self.service,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                line[key] = REDACTED if key.lower() in SENSITIVE_KEYS else value
+        if record.exc_info and record.exc_info[0] is not None:
+            # The exception type and traceback, not its message: messages can quote input.
+            line["exc_type"] = record.exc_info[0].__name__
+            line["traceback"] = self.formatException((record.exc_info[0], None, record.exc_info[2]))
+        return json.dumps(line, default=str)
+
+
+def setup_logging(service: str, level: str = "INFO") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # aiohttp's access log would write full paths and query strings; ours writes routes.
+    logging.getLogger("aiohttp.access").disabled = True

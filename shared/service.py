@@ -1,0 +1,166 @@
+"""How every service is put together, started and stopped: one way for all four.
+
+``build_app`` wires settings, logging-safe middlewares, the base routes, the database and the
+bus (each in its own cleanup context) and the service's durable consumer. ``main`` reads the
+settings (a bad one stops start-up with its variable named) and runs the app until SIGINT or
+SIGTERM, then stops taking requests, drains NATS and closes the database client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+from pymongo import IndexModel
+from pymongo.errors import PyMongoError
+
+from shared import event_schemas  # noqa: F401  (registers the suite's event schemas)
+from shared.auth import ROLES, KeySet
+from shared.bus import PROCESSED, Bus, BusConfig, Consumer, Handler
+from shared.db import IndexSpec, Mongo
+from shared.http import (
+    AUTH,
+    BASE_ENDPOINTS,
+    ENDPOINTS,
+    METRICS,
+    READY_CHECKS,
+    SERVICE_NAME,
+    AuthConfig,
+    Endpoint,
+    add_endpoints,
+    errors,
+    principal,
+    request_context,
+)
+from shared.log import setup_logging
+from shared.metrics import Metrics
+from shared.settings import ServiceSettings, SettingsError
+
+SETTINGS = web.AppKey("settings", ServiceSettings)
+MONGO = web.AppKey("mongo", Mongo)
+BUS = web.AppKey("bus", Bus)
+PROCESSED_KEEP = timedelta(days=30)  # far beyond any redelivery of an unacked event
+PRUNE_EVERY_S = 3600.0
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """The service's durable consumer; the handler is built from the running app."""
+
+    subjects: Sequence[str]
+    handler: Callable[[web.Application], Handler]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    endpoints: Sequence[Endpoint] = ()
+    indexes: IndexSpec = field(default_factory=dict)
+    consumer: ConsumerSpec | None = None
+
+
+async def whoami(request: web.Request) -> web.Response:
+    found = principal(request)
+    return web.json_response({"sub": found.sub, "role": found.role,
+                              "orgs": sorted(found.orgs), "case_id": found.case_id})
+
+
+async def prune_processed(mongo: Mongo) -> None:
+    """Forget handled event ids long after JetStream could redeliver them."""
+    while True:
+        cutoff = datetime.now(UTC) - PROCESSED_KEEP
+        with contextlib.suppress(PyMongoError):  # the database may be away; try next time
+            await mongo.db[PROCESSED].delete_many({"handled_at": {"$lt": cutoff}})
+        await asyncio.sleep(PRUNE_EVERY_S)
+
+
+def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
+    """Build the app; no I/O happens until it starts."""
+    app = web.Application(
+        middlewares=[request_context, errors], client_max_size=settings.max_body_bytes
+    )
+    app[SETTINGS] = settings
+    app[SERVICE_NAME] = spec.name
+    app[METRICS] = Metrics(spec.name)
+    app[ENDPOINTS] = []
+    app[READY_CHECKS] = {}
+    add_endpoints(app, BASE_ENDPOINTS)
+    add_endpoints(app, [Endpoint("GET", "/v1/whoami", whoami, "Who the token says you are.",
+                                 roles=sorted(ROLES))])  # type: ignore[arg-type]
+    add_endpoints(app, spec.endpoints)
+
+    async def auth_ctx(app: web.Application) -> AsyncIterator[None]:
+        keys = KeySet.from_file(settings.jwks_file)
+        app[AUTH] = AuthConfig(keys, audience=spec.name, issuer=settings.jwt_issuer)
+        yield
+
+    async def mongo_ctx(app: web.Application) -> AsyncIterator[None]:
+        mongo = Mongo(settings.mongodb_uri, settings.database_name)
+        await mongo.ensure_indexes({**spec.indexes, PROCESSED: [IndexModel("handled_at")]})
+        app[MONGO] = mongo
+        app[READY_CHECKS]["mongo"] = mongo.ping
+        # FerretDB has no TTL indexes, so old idempotency records are pruned by a task.
+        pruner = asyncio.create_task(prune_processed(mongo))
+        yield
+        pruner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pruner
+        await mongo.close()
+
+    async def bus_ctx(app: web.Application) -> AsyncIterator[None]:
+        bus = Bus(
+            BusConfig(
+                url=settings.nats_url,
+                stream=settings.nats_stream,
+                subject_prefix=settings.nats_subject_prefix,
+                max_deliver=settings.max_deliver,
+                backoff=settings.retry_backoff,
+                name="vertrouwd",
+            ),
+            source=spec.name,
+            db=app[MONGO].db,
+            metrics=app[METRICS],
+        )
+        await bus.connect()
+        app[BUS] = bus
+
+        async def nats_ready() -> bool:
+            return bus.connected
+
+        app[READY_CHECKS]["nats"] = nats_ready
+        if spec.consumer is not None:
+            await bus.start_consumer(
+                Consumer(spec.name, spec.consumer.subjects, spec.consumer.handler(app))
+            )
+        yield
+        await bus.close()
+
+    app.cleanup_ctx.extend([auth_ctx, mongo_ctx, bus_ctx])
+    return app
+
+
+def main(
+    settings_cls: type[ServiceSettings],
+    create_app: Callable[[ServiceSettings], web.Application],
+) -> None:
+    """Entry point of ``python -m services.<name>``."""
+    try:
+        settings = settings_cls.from_env()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        raise SystemExit(2) from None
+    setup_logging(settings_cls.service, settings.log_level)
+    web.run_app(
+        create_app(settings),
+        host=settings.host,
+        port=settings.http_port,
+        print=None,
+        access_log=None,
+        shutdown_timeout=10,
+        handle_signals=True,
+    )

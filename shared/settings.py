@@ -1,0 +1,109 @@
+"""Typed settings read from environment variables.
+
+Every service has a prefix (``INTAKE_``, ``BOOKING_`` ...). A field marked as shared may also
+be set once for the whole suite without a prefix (``MONGODB_URI``, ``NATS_URL`` ...); the
+prefixed variable wins. A bad or missing value stops start-up with a message that names the
+variable, so an operator never has to guess which of forty variables is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class SettingsError(Exception):
+    """Raised when the environment does not describe a runnable service."""
+
+
+def shared(default: Any = ..., **kwargs: Any) -> Any:
+    """A field that may also be set suite-wide, without the service prefix."""
+    return Field(default, json_schema_extra={"shared": True}, **kwargs)
+
+
+class ServiceSettings(BaseModel):
+    """What every service needs; each service subclasses it and sets ``service``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    service: ClassVar[str] = ""
+    default_port: ClassVar[int] = 8080
+
+    host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
+    port: int = Field(0, ge=0, le=65535, description="HTTP port (0: the service's default).")
+    mongodb_uri: str = shared("mongodb://127.0.0.1:27217/", description="MongoDB connection URI.")
+    mongodb_database: str = Field("", description="Database name (default vertrouwd_<service>).")
+    nats_url: str = shared("nats://127.0.0.1:4322", description="NATS server URL(s), comma-separated.")
+    nats_stream: str = shared("EVENTS", pattern=r"^[A-Za-z0-9_-]+$", description="JetStream stream.")
+    nats_subject_prefix: str = shared(
+        "", pattern=r"^([a-z0-9_-]+\.)?$", description="Prefix for every subject, e.g. 'test1.'."
+    )
+    jwks_file: Path = shared(description="JSON Web Key Set with the public keys that sign tokens.")
+    jwt_issuer: str = shared("vertrouwd", description="Expected 'iss' claim of tokens.")
+    max_deliver: int = shared(5, ge=1, le=100, description="Deliveries of an event before dead-letter.")
+    retry_backoff: tuple[float, ...] = shared(
+        (1.0, 5.0, 30.0, 120.0), description="Seconds between redeliveries, comma-separated."
+    )
+    log_level: str = shared("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$", description="Log level.")
+    max_body_bytes: int = shared(64 * 1024, ge=1024, description="Largest request body accepted.")
+
+    @property
+    def database_name(self) -> str:
+        return self.mongodb_database or f"vertrouwd_{self.service}"
+
+    @property
+    def http_port(self) -> int:
+        return self.port or self.default_port
+
+    @classmethod
+    def env_prefix(cls) -> str:
+        return f"{cls.service.upper()}_"
+
+    @classmethod
+    def env_names(cls, name: str) -> list[str]:
+        """The variables that can set field ``name``, the one that wins first."""
+        field = cls.model_fields[name]
+        names = [f"{cls.env_prefix()}{name.upper()}"]
+        extra = field.json_schema_extra
+        if isinstance(extra, dict) and extra.get("shared"):
+            names.append(name.upper())
+        return names
+
+    @classmethod
+    def all_env_names(cls) -> set[str]:
+        return {env for name in cls.model_fields for env in cls.env_names(name)}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        environ = os.environ if environ is None else environ
+        raw: dict[str, Any] = {}
+        source: dict[str, str] = {}
+        for name, field in cls.model_fields.items():
+            for env in cls.env_names(name):
+                if env in environ:
+                    value: Any = environ[env]
+                    if _is_tuple(field.annotation):
+                        value = tuple(v.strip() for v in value.split(",") if v.strip())
+                    raw[name] = value
+                    source[name] = env
+                    break
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors():
+                name = str(err["loc"][0]) if err["loc"] else ""
+                env = source.get(name) or (cls.env_names(name)[0] if name in cls.model_fields else name)
+                shown = "missing" if err["type"] == "missing" else err["msg"]
+                problems.append(f"{env}: {shown}")
+            raise SettingsError(
+                f"{cls.service} cannot start, bad settings: " + "; ".join(problems)
+            ) from None
+
+
+def _is_tuple(annotation: Any) -> bool:
+    return getattr(annotation, "__origin__", None) is tuple
