@@ -55,6 +55,8 @@ AUTH = web.AppKey("auth", AuthConfig)
 READY_CHECKS = web.AppKey("ready_checks", dict[str, ReadyCheck])
 ENDPOINTS = web.AppKey("endpoints", list[Endpoint])
 SERVICE_NAME = web.AppKey("service_name", str)
+REQUEST_ID = web.RequestKey("request_id", str)
+PRINCIPAL = web.RequestKey("principal", Principal)
 
 
 class ApiError(Exception):
@@ -91,7 +93,7 @@ _HTTP_CODES = {
 async def request_context(request: web.Request, handler: HandlerFn) -> web.StreamResponse:
     """Request id, metrics and one access-log line (route pattern, never the raw path)."""
     request_id = _request_id(request.headers.get(REQUEST_ID_HEADER))
-    request["request_id"] = request_id
+    request[REQUEST_ID] = request_id
     started = time.perf_counter()
     status = 500
     try:
@@ -145,10 +147,10 @@ async def errors(request: web.Request, handler: HandlerFn) -> web.StreamResponse
                 response.headers[header] = exc.headers[header]
         return response
     except Exception:
-        log.exception("unhandled error", extra={"request_id": request.get("request_id"),
+        log.exception("unhandled error", extra={"request_id": request.get(REQUEST_ID),
                                                 "route": _route(request)})
         return error_response(
-            500, "internal", f"internal error, request id {request.get('request_id')}"
+            500, "internal", f"internal error, request id {request.get(REQUEST_ID)}"
         )
 
 
@@ -187,8 +189,8 @@ def _fields(exc: ValidationError) -> dict[str, str]:
 
 
 def principal(request: web.Request) -> Principal:
-    cached = request.get("principal")
-    if isinstance(cached, Principal):
+    cached = request.get(PRINCIPAL)
+    if cached is not None:
         return cached
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -196,7 +198,7 @@ def principal(request: web.Request) -> Principal:
         raise AuthError("a bearer token is required")
     auth = request.app[AUTH]
     found = auth.keys.verify(token.strip(), audience=auth.audience, issuer=auth.issuer)
-    request["principal"] = found
+    request[PRINCIPAL] = found
     return found
 
 

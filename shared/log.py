@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 from typing import Any
 
@@ -44,7 +45,7 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             # The exception type and traceback, not its message: messages can quote input.
             line["exc_type"] = record.exc_info[0].__name__
-            line["traceback"] = self.formatException((record.exc_info[0], None, record.exc_info[2]))
+            line["traceback"] = "".join(traceback.format_tb(record.exc_info[2]))
         return json.dumps(line, default=str)
 
 

@@ -1,0 +1,268 @@
+"""The bus against a real nats-server (JetStream) and a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import nats
+import pytest
+
+from deploy.stack import Infra
+from shared.bus import PROCESSED, Bus, BusConfig, Consumer
+from shared.db import Mongo
+from shared.events import Envelope, InvalidEvent, new_event
+from tests.conftest import Isolation
+
+OPENED = {"case_id": "c1", "category": "pesten", "channel": "web",
+          "reporter_role": "employee", "anonymous": True}
+WAIT_S = 15.0
+
+
+def opened(case_id: str = "c1") -> Envelope:
+    return new_event("intake.case.opened", {**OPENED, "case_id": case_id}, source="intake",
+                     org_id="o1")
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = WAIT_S) -> None:
+    """Wait for a condition the system will reach by itself (bounded, no blind sleeps)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def mongo(infra: Infra, isolation: Isolation) -> AsyncIterator[Mongo]:
+    m = Mongo(infra.mongodb_uri, isolation.database("bus"))
+    yield m
+    await m.close()
+
+
+BusFactory = Callable[..., Awaitable[Bus]]
+
+
+@pytest.fixture
+async def make_bus(infra: Infra, isolation: Isolation, mongo: Mongo) -> AsyncIterator[BusFactory]:
+    buses: list[Bus] = []
+
+    async def make(**config: Any) -> Bus:
+        bus = Bus(
+            BusConfig(url=infra.nats_url, stream=isolation.stream,
+                      subject_prefix=isolation.subject_prefix, max_deliver=3,
+                      backoff=(0.05, 0.1), **config),
+            source="test", db=mongo.db,
+        )
+        await bus.connect()
+        buses.append(bus)
+        return bus
+
+    yield make
+    for bus in buses:
+        await bus.close()
+
+
+async def dead_letters(infra: Infra, isolation: Isolation, durable: str) -> list[Any]:
+    nc = await nats.connect(infra.nats_url)
+    try:
+        js = nc.jetstream()
+        sub = await js.pull_subscribe(f"{isolation.subject_prefix}deadletter.{durable}",
+                                      stream=isolation.stream)
+        try:
+            return list(await sub.fetch(10, timeout=0.5))
+        except nats.errors.TimeoutError:
+            return []
+    finally:
+        await nc.close()
+
+
+async def test_published_once_handled_once(make_bus: BusFactory, mongo: Mongo) -> None:
+    bus = await make_bus()
+    seen: list[str] = []
+
+    async def handle(event: Envelope) -> None:
+        seen.append(event.id)
+
+    await bus.start_consumer(Consumer("c-once", ["intake.case.>"], handle))
+    events = [opened(f"c{i}") for i in range(5)]
+    for event in events:
+        await bus.publish(event)
+
+    async def all_marked() -> bool:
+        return await mongo.db[PROCESSED].count_documents({}) == 5
+
+    await eventually(all_marked)
+    assert sorted(seen) == sorted(e.id for e in events)
+
+
+async def test_a_retried_publish_is_dropped_by_the_stream(make_bus: BusFactory,
+                                                          mongo: Mongo) -> None:
+    bus = await make_bus()
+    event = opened()
+    await bus.publish(event)
+    await bus.publish(event)  # as a publisher does that lost the first ack
+    info = await bus.js.stream_info(bus.config.stream)
+    assert info.state.messages == 1
+
+
+async def test_a_crashing_handler_gets_the_event_again_and_the_retry_is_idempotent(
+    make_bus: BusFactory, mongo: Mongo
+) -> None:
+    bus = await make_bus()
+    calls: list[str] = []
+
+    async def flaky(event: Envelope) -> None:
+        calls.append(event.id)
+        # The effect is keyed on the event id, as every handler's must be.
+        await mongo.db["effects"].update_one({"_id": event.id}, {"$inc": {"n": 1}}, upsert=True)
+        if len(calls) == 1:
+            raise RuntimeError("crash after the write, before the ack")
+
+    await bus.start_consumer(Consumer("c-flaky", ["intake.case.>"], flaky))
+    event = opened()
+    await bus.publish(event)
+
+    async def marked() -> bool:
+        return await mongo.db[PROCESSED].find_one({"_id": f"c-flaky:{event.id}"}) is not None
+
+    await eventually(marked)
+    assert calls == [event.id, event.id]
+    assert await mongo.db["effects"].count_documents({}) == 1
+
+
+async def test_a_redelivered_event_already_handled_is_not_handled_again(
+    make_bus: BusFactory, mongo: Mongo, isolation: Isolation
+) -> None:
+    bus = await make_bus()
+    calls: list[str] = []
+
+    async def handle(event: Envelope) -> None:
+        calls.append(event.id)
+
+    await bus.start_consumer(Consumer("c-dup", ["intake.case.>"], handle))
+    event = opened()
+    await bus.publish(event)
+    # The same event again under another message id, past the stream's duplicate window.
+    await bus.js.publish(f"{isolation.subject_prefix}intake.case.opened", event.encode(),
+                         headers={"Nats-Msg-Id": "replayed"})
+    second = opened("c2")
+    await bus.publish(second)
+
+    async def second_done() -> bool:
+        return second.id in calls
+
+    await eventually(second_done)
+    assert calls.count(event.id) == 1
+
+
+async def test_a_handler_that_always_fails_ends_in_the_dead_letter_subject(
+    make_bus: BusFactory, infra: Infra, isolation: Isolation
+) -> None:
+    bus = await make_bus()
+    calls: list[int] = []
+
+    async def broken(event: Envelope) -> None:
+        calls.append(1)
+        raise ValueError("cannot")
+
+    await bus.start_consumer(Consumer("c-broken", ["intake.case.>"], broken))
+    event = opened()
+    await bus.publish(event)
+
+    async def dead() -> bool:
+        return bool(await dead_letters(infra, isolation, "c-broken"))
+
+    await eventually(dead)
+    [letter] = await dead_letters(infra, isolation, "c-broken")
+    assert json.loads(letter.data)["id"] == event.id
+    assert letter.headers["Vertrouwd-Reason"] == "ValueError"
+    assert letter.headers["Vertrouwd-Deliveries"] == "3"
+    assert len(calls) == 3  # max_deliver, and not once more
+
+
+async def test_a_poison_message_is_dead_lettered_at_once(
+    make_bus: BusFactory, infra: Infra, isolation: Isolation
+) -> None:
+    bus = await make_bus()
+    calls: list[Envelope] = []
+
+    async def handle(event: Envelope) -> None:
+        calls.append(event)
+
+    await bus.start_consumer(Consumer("c-poison", ["intake.case.>"], handle))
+    await bus.js.publish(f"{isolation.subject_prefix}intake.case.opened", b"{not an event",
+                         headers={"Nats-Msg-Id": "poison-1"})
+
+    async def dead() -> bool:
+        return bool(await dead_letters(infra, isolation, "c-poison"))
+
+    await eventually(dead)
+    [letter] = await dead_letters(infra, isolation, "c-poison")
+    assert letter.data == b"{not an event"
+    assert letter.headers["Vertrouwd-Deliveries"] == "1"
+    assert calls == []
+
+
+async def test_publish_refuses_an_invalid_event(make_bus: BusFactory) -> None:
+    bus = await make_bus()
+    event = opened()
+    tampered = Envelope.model_validate({**event.model_dump(), "data": {**OPENED,
+                                                                       "name": "Jan"}})
+    with pytest.raises(InvalidEvent):
+        await bus.publish(tampered)
+    info = await bus.js.stream_info(bus.config.stream)
+    assert info.state.messages == 0
+
+
+async def test_close_lets_the_handler_in_flight_finish(make_bus: BusFactory,
+                                                       mongo: Mongo) -> None:
+    bus = await make_bus()
+    started, finished = asyncio.Event(), asyncio.Event()
+
+    async def slow(event: Envelope) -> None:
+        started.set()
+        await asyncio.sleep(0.3)
+        finished.set()
+
+    await bus.start_consumer(Consumer("c-drain", ["intake.case.>"], slow))
+    event = opened()
+    await bus.publish(event)
+    await asyncio.wait_for(started.wait(), WAIT_S)
+    await bus.close()
+    assert finished.is_set()
+    assert await mongo.db[PROCESSED].find_one({"_id": f"c-drain:{event.id}"}) is not None
+
+
+async def test_an_event_taken_by_a_consumer_that_dies_is_not_lost(
+    make_bus: BusFactory, mongo: Mongo
+) -> None:
+    first = await make_bus(ack_wait=1.0)
+    taken = asyncio.Event()
+
+    async def dies(event: Envelope) -> None:
+        taken.set()
+        await asyncio.sleep(3600)  # never acks: the process is about to vanish
+
+    await first.start_consumer(Consumer("c-dies", ["intake.case.>"], dies))
+    event = opened()
+    await first.publish(event)
+    await asyncio.wait_for(taken.wait(), WAIT_S)
+    for running in first._running:
+        running.task.cancel()
+    await first.nc.close()  # gone, without ack or nak
+
+    handled: list[str] = []
+
+    async def survivor(event: Envelope) -> None:
+        handled.append(event.id)
+
+    second = await make_bus(ack_wait=1.0)
+    await second.start_consumer(Consumer("c-dies", ["intake.case.>"], survivor))
+
+    async def redelivered() -> bool:
+        return handled == [event.id]
+
+    await eventually(redelivered)
