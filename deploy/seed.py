@@ -8,8 +8,9 @@ intake and booking exist, the demo records are written straight into their datab
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import caldav
+from caldav.davclient import DAVClient
 from pymongo import MongoClient
 
 DEMO_ORG_ID = "demo-org"
@@ -17,13 +18,21 @@ DEMO_CONFIDANT_ID = "demo-confidant"
 DEMO_CALENDAR = "werk"
 
 DEMO_ORG = {
-    "slug": "demo", "name": "Demo Zorg BV", "locale": "nl", "timezone": "Europe/Amsterdam",
-    "departments": ["Zorg", "Facilitair", "Staf"], "confidant_ids": [DEMO_CONFIDANT_ID],
-    "report_threshold": 5, "retention_days": 365,
+    "slug": "demo",
+    "name": "Demo Zorg BV",
+    "locale": "nl",
+    "timezone": "Europe/Amsterdam",
+    "departments": ["Zorg", "Facilitair", "Staf"],
+    "confidant_ids": [DEMO_CONFIDANT_ID],
+    "report_threshold": 5,
+    "retention_days": 365,
 }
 DEMO_CONFIDANT = {
-    "slug": "demo-confidant", "display_name": "Demo Vertrouwenspersoon",
-    "org_ids": [DEMO_ORG_ID], "caldav_user": "demo-confidant", "calendar": DEMO_CALENDAR,
+    "slug": "demo-confidant",
+    "display_name": "Demo Vertrouwenspersoon",
+    "org_ids": [DEMO_ORG_ID],
+    "caldav_user": "demo-confidant",
+    "calendar": DEMO_CALENDAR,
     "timezone": "Europe/Amsterdam",
 }
 
@@ -34,7 +43,8 @@ def seed(
     """Create the demo records that are missing; return what was created."""
     created: list[str] = []
     client: MongoClient[dict[str, object]] = MongoClient(
-        mongodb_uri, serverSelectionTimeoutMS=5000, tz_aware=True)
+        mongodb_uri, serverSelectionTimeoutMS=5000, tz_aware=True
+    )
     try:
         now = datetime.now(UTC)
         for db, collection, _id, doc in (
@@ -42,21 +52,26 @@ def seed(
             (f"{db_prefix}booking", "confidants", DEMO_CONFIDANT_ID, DEMO_CONFIDANT),
         ):
             result = client[db][collection].update_one(
-                {"_id": _id}, {"$setOnInsert": {**doc, "created_at": now}}, upsert=True)
+                {"_id": _id}, {"$setOnInsert": {**doc, "created_at": now}}, upsert=True
+            )
             if result.upserted_id is not None:
                 created.append(f"{collection}/{_id}")
     finally:
         client.close()
 
-    with caldav.DAVClient(url=caldav_url, username=caldav_user[0],
-                          password=caldav_user[1]) as dav:
-        principal = dav.principal()
-        if not any(str(c.url).rstrip("/").endswith(f"/{DEMO_CALENDAR}")
-                   for c in principal.calendars()):
+    with DAVClient(url=caldav_url, username=caldav_user[0], password=caldav_user[1]) as dav:
+        principal: Any = dav.principal()  # caldav's own annotations are partial
+        if not any(
+            str(c.url).rstrip("/").endswith(f"/{DEMO_CALENDAR}") for c in principal.calendars()
+        ):
             calendar = principal.make_calendar(name="Werk", cal_id=DEMO_CALENDAR)
             # One appointment of the confidant's own, so booking has busy time to respect.
             start = (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-            calendar.save_event(dtstart=start, dtend=start + timedelta(hours=2),
-                                summary="Eigen afspraak", uid="vertrouwd-demo-busy-1")
+            calendar.save_event(
+                dtstart=start,
+                dtend=start + timedelta(hours=2),
+                summary="Eigen afspraak",
+                uid="vertrouwd-demo-busy-1",
+            )
             created.append(f"calendar/{caldav_user[0]}/{DEMO_CALENDAR}")
     return created

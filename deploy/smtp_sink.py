@@ -26,15 +26,17 @@ class MaildirHandler:
         content = envelope.original_content or b""
         if isinstance(content, str):
             content = content.encode()
+        await asyncio.to_thread(self._store, content)
+        return "250 Message accepted for delivery"
+
+    def _store(self, content: bytes) -> None:
         name = f"{time.time_ns()}-{uuid.uuid4().hex[:8]}.eml"
         tmp = self.maildir / f".{name}.tmp"
         tmp.write_bytes(content)
         tmp.rename(self.maildir / name)
-        return "250 Message accepted for delivery"
 
 
 async def serve(host: str, port: int, maildir: Path) -> None:
-    maildir.mkdir(parents=True, exist_ok=True)
     handler = MaildirHandler(maildir)
     loop = asyncio.get_running_loop()
 
@@ -56,6 +58,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=1025)
     parser.add_argument("--maildir", type=Path, required=True)
     args = parser.parse_args()
+    args.maildir.mkdir(parents=True, exist_ok=True)
     asyncio.run(serve(args.host, args.port, args.maildir))
 
 

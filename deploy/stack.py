@@ -68,30 +68,33 @@ class Process:
     popen: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.popen = subprocess.Popen(
-            self.argv,
-            env={**os.environ, **self.env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=ROOT,
-            start_new_session=True,  # the terminal's Ctrl-C is ours to hand on, in order
-        )
-        if log is not subprocess.DEVNULL:
-            log.close()
+        with contextlib.ExitStack() as stack:
+            log = stack.enter_context(open(self.log_path, "ab")) if self.log_path else None
+            self.popen = subprocess.Popen(
+                self.argv,
+                env={**os.environ, **self.env},
+                stdout=log if log is not None else subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=ROOT,
+                start_new_session=True,  # the terminal's Ctrl-C is ours to hand on, in order
+            )
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.popen is not None and self.popen.poll() is not None:
-                raise StackError(f"{self.name} exited with code {self.popen.returncode}"
-                                 + (f"; see {self.log_path}" if self.log_path else ""))
+                raise StackError(
+                    f"{self.name} exited with code {self.popen.returncode}"
+                    + (f"; see {self.log_path}" if self.log_path else "")
+                )
             if self.ready():
                 return
             time.sleep(0.05)
-        raise StackError(f"{self.name} was not ready after {timeout:.0f} s"
-                         + (f"; see {self.log_path}" if self.log_path else ""))
+        raise StackError(
+            f"{self.name} was not ready after {timeout:.0f} s"
+            + (f"; see {self.log_path}" if self.log_path else "")
+        )
 
     def stop(self, grace: float = 10.0) -> None:
         if self.popen is None or self.popen.poll() is not None:
@@ -115,14 +118,23 @@ class Process:
 
 def ferretdb(data: Path, port: int) -> Process:
     if not FERRETDB_BIN.exists():
-        raise StackError(f"FerretDB is not built at {FERRETDB_BIN}: run 'make ferretdb', "
-                         "or set MONGODB_URI to use a MongoDB server")
+        raise StackError(
+            f"FerretDB is not built at {FERRETDB_BIN}: run 'make ferretdb', "
+            "or set MONGODB_URI to use a MongoDB server"
+        )
     data.mkdir(parents=True, exist_ok=True)
     return Process(
         "ferretdb",
-        [str(FERRETDB_BIN), "--handler=sqlite", f"--sqlite-url=file:{data}/",
-         f"--listen-addr=127.0.0.1:{port}", "--telemetry=disable", "--debug-addr=-",
-         f"--state-dir={data}", "--log-level=warn"],
+        [
+            str(FERRETDB_BIN),
+            "--handler=sqlite",
+            f"--sqlite-url=file:{data}/",
+            f"--listen-addr=127.0.0.1:{port}",
+            "--telemetry=disable",
+            "--debug-addr=-",
+            f"--state-dir={data}",
+            "--log-level=warn",
+        ],
         ready=lambda: tcp_open("127.0.0.1", port),
         url=f"mongodb://127.0.0.1:{port}/",
         log_path=data.parent / "ferretdb.log",
@@ -131,7 +143,8 @@ def ferretdb(data: Path, port: int) -> Process:
 
 def nats_server(data: Path, port: int) -> Process:
     binary = shutil.which("nats-server", path=str(Path(sys.executable).parent)) or shutil.which(
-        "nats-server")
+        "nats-server"
+    )
     if binary is None:
         raise StackError("nats-server is not installed: run 'make install'")
     data.mkdir(parents=True, exist_ok=True)
@@ -209,9 +222,13 @@ class Infra:
     processes: list[Process]
 
     def env(self) -> dict[str, str]:
-        return {"MONGODB_URI": self.mongodb_uri, "NATS_URL": self.nats_url,
-                "CALDAV_URL": self.caldav_url, "SMTP_HOST": self.smtp_host,
-                "SMTP_PORT": str(self.smtp_port)}
+        return {
+            "MONGODB_URI": self.mongodb_uri,
+            "NATS_URL": self.nats_url,
+            "CALDAV_URL": self.caldav_url,
+            "SMTP_HOST": self.smtp_host,
+            "SMTP_PORT": str(self.smtp_port),
+        }
 
     def process(self, name: str) -> Process:
         return next(p for p in self.processes if p.name == name)
@@ -278,14 +295,18 @@ def main() -> int:
     from shared.devtokens import ensure_keys
 
     data = Path(os.environ.get("VERTROUWD_DATA", ROOT / ".data")).resolve()
-    infra = plan_infra(data, os.environ, DEV_PORTS)
+    # A second stack beside the first (tests, a colleague's checkout) shifts every port.
+    offset = int(os.environ.get("VERTROUWD_PORT_OFFSET", "0"))
+    infra = plan_infra(data, os.environ, {k: v + offset for k, v in DEV_PORTS.items()})
     jwks = ensure_keys(data / "keys")
     env = {**infra.env(), "JWKS_FILE": str(jwks)}
-    services = [service(name, port, env, data / "logs") for name, port in SERVICES.items()]
+    services = [service(name, port + offset, env, data / "logs") for name, port in SERVICES.items()]
     busy = [p.url for p in [*infra.processes, *services] if _port_taken(p.url)]
     if busy:
-        print(f"These ports are in use (is 'make run' already running?): {', '.join(busy)}",
-              file=sys.stderr)
+        print(
+            f"These ports are in use (is 'make run' already running?): {', '.join(busy)}",
+            file=sys.stderr,
+        )
         return 1
 
     # SIGTERM ends the run as Ctrl-C does: through the finally clauses that stop children.
@@ -296,13 +317,21 @@ def main() -> int:
             created = seed(infra.mongodb_uri, infra.caldav_url, DEMO_CALDAV_USER)
             elapsed = time.monotonic() - started
             _print_where_to_look(infra, services, data, created, elapsed)
-            while all(p.popen is not None and p.popen.poll() is None
-                      for p in [*infra.processes, *services]):
+            while all(
+                p.popen is not None and p.popen.poll() is None
+                for p in [*infra.processes, *services]
+            ):
                 time.sleep(0.5)
-            dead = [p for p in [*infra.processes, *services]
-                    if p.popen is not None and p.popen.poll() is not None]
-            print(f"\n{', '.join(p.name for p in dead)} stopped unexpectedly; see {data / 'logs'}"
-                  " and the other logs there. Stopping everything.", file=sys.stderr)
+            dead = [
+                p
+                for p in [*infra.processes, *services]
+                if p.popen is not None and p.popen.poll() is not None
+            ]
+            print(
+                f"\n{', '.join(p.name for p in dead)} stopped unexpectedly; see {data / 'logs'}"
+                " and the other logs there. Stopping everything.",
+                file=sys.stderr,
+            )
             return 1
     except KeyboardInterrupt:
         print("\nStopped; data kept in", data)
@@ -327,15 +356,22 @@ def _print_where_to_look(
     print()
     print(f"  {'mongodb':<10} {infra.mongodb_uri}")
     print(f"  {'nats':<10} {infra.nats_url}")
-    print(f"  {'caldav':<10} {infra.caldav_url}  user/password: "
-          f"{DEMO_CALDAV_USER[0]} / {DEMO_CALDAV_USER[1]}")
+    print(
+        f"  {'caldav':<10} {infra.caldav_url}  user/password: "
+        f"{DEMO_CALDAV_USER[0]} / {DEMO_CALDAV_USER[1]}"
+    )
     if infra.maildir:
         print(f"  {'mail':<10} every e-mail sent lands in {infra.maildir}")
     print(f"  {'logs':<10} {data / 'logs'}")
-    print(f"\n  Demo organisation 'demo' and confidant 'demo-confidant'"
-          f"{' (created now: ' + ', '.join(created) + ')' if created else ' (kept from before)'}.")
-    print(f"  A token to try the API:  .venv/bin/python -m shared.devtokens token "
-          f"--keys {data / 'keys'} --role admin --aud intake\n", flush=True)
+    print(
+        f"\n  Demo organisation 'demo' and confidant 'demo-confidant'"
+        f"{' (created now: ' + ', '.join(created) + ')' if created else ' (kept from before)'}."
+    )
+    print(
+        f"  A token to try the API:  .venv/bin/python -m shared.devtokens token "
+        f"--keys {data / 'keys'} --role admin --aud intake\n",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

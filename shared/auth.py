@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from jwt.algorithms import OKPAlgorithm
 
 Role = Literal["admin", "confidant", "org_admin", "employee"]
-ROLES: frozenset[str] = frozenset({"admin", "confidant", "org_admin", "employee"})
+ROLES: tuple[Role, ...] = ("admin", "confidant", "org_admin", "employee")
 ALGORITHM = "EdDSA"
 LEEWAY_S = 10
 
@@ -162,8 +162,14 @@ class Issuer:
     ) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
-            "iss": self.issuer, "sub": sub, "aud": audience, "role": role,
-            "iat": now, "nbf": now, "exp": now + ttl_s, "jti": uuid.uuid4().hex,
+            "iss": self.issuer,
+            "sub": sub,
+            "aud": audience,
+            "role": role,
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl_s,
+            "jti": uuid.uuid4().hex,
         }
         if orgs:
             claims["orgs"] = sorted(orgs)

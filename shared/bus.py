@@ -192,8 +192,10 @@ class Bus:
             except (nats.errors.TimeoutError, TimeoutError):
                 continue
             except Exception as exc:  # disconnected, reconnecting: wait and try again
-                log.warning("fetch failed", extra={"consumer": consumer.durable,
-                                                   "error": type(exc).__name__})
+                log.warning(
+                    "fetch failed",
+                    extra={"consumer": consumer.durable, "error": type(exc).__name__},
+                )
                 await asyncio.sleep(self.config.reconnect_wait)
                 continue
             for msg in msgs:
@@ -221,8 +223,12 @@ class Bus:
             log.warning(
                 "handler failed",
                 exc_info=True,
-                extra={"consumer": consumer.durable, "event_id": event.id,
-                       "event_type": event.type, "delivery": delivered},
+                extra={
+                    "consumer": consumer.durable,
+                    "event_id": event.id,
+                    "event_type": event.type,
+                    "delivery": delivered,
+                },
             )
             if delivered >= self.config.max_deliver:
                 await self._dead_letter(consumer, msg, reason=type(exc).__name__, event=event)
@@ -247,8 +253,7 @@ class Bus:
             return
         with contextlib.suppress(DuplicateKeyError):
             await self.db[PROCESSED].insert_one(
-                {"_id": _key(consumer, event), "type": event.type,
-                 "handled_at": datetime.now(UTC)}
+                {"_id": _key(consumer, event), "type": event.type, "handled_at": datetime.now(UTC)}
             )
 
     async def _dead_letter(
@@ -267,9 +272,14 @@ class Bus:
             },
         )
         await msg.term()
-        log.error("event dead-lettered", extra={"consumer": consumer.durable,
-                                                "event_id": event.id if event else None,
-                                                "reason": reason[:200]})
+        log.error(
+            "event dead-lettered",
+            extra={
+                "consumer": consumer.durable,
+                "event_id": event.id if event else None,
+                "reason": reason[:200],
+            },
+        )
 
     def _count(self, consumer: Consumer, outcome: str) -> None:
         if self.metrics:

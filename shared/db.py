@@ -37,9 +37,9 @@ class Mongo:
             if indexes:
                 await self.db[collection].create_indexes(list(indexes))
 
-    async def ping(self, timeout: float = 1.5) -> bool:
+    async def ping(self, within: float = 1.5) -> bool:
         try:
-            await asyncio.wait_for(self.db.command("ping"), timeout)
+            await asyncio.wait_for(self.db.command("ping"), within)
         except Exception:
             return False
         return True

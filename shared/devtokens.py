@@ -41,16 +41,20 @@ def load_issuer(directory: Path, issuer: str = "vertrouwd") -> Issuer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m shared.devtokens", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m shared.devtokens",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     keys = sub.add_parser("keys", help="create a signing key and its JWKS (kept if present)")
     keys.add_argument("directory", type=Path)
     token = sub.add_parser("token", help="print a signed token")
     token.add_argument("--keys", type=Path, required=True, help="folder made by 'keys'")
     token.add_argument("--role", choices=sorted(ROLES), required=True)
-    token.add_argument("--aud", required=True, action="append",
-                       help="service the token is for (repeatable)")
+    token.add_argument(
+        "--aud", required=True, action="append", help="service the token is for (repeatable)"
+    )
     token.add_argument("--sub", default="dev-user")
     token.add_argument("--org", action="append", default=[], help="organisation id (repeatable)")
     token.add_argument("--case", default=None, help="case id, for an employee token")
@@ -64,15 +68,17 @@ def main(argv: list[str] | None = None) -> int:
     single_org = args.role in ("org_admin", "employee")
     if single_org and len(args.org) != 1:
         parser.error(f"--role {args.role} needs exactly one --org")
-    print(issuer.issue(
-        sub=args.sub,
-        role=args.role,
-        audience=args.aud if len(args.aud) > 1 else args.aud[0],
-        ttl_s=args.ttl,
-        orgs=() if single_org else args.org,
-        org_id=args.org[0] if single_org else None,
-        case_id=args.case,
-    ))
+    print(
+        issuer.issue(
+            sub=args.sub,
+            role=args.role,
+            audience=args.aud if len(args.aud) > 1 else args.aud[0],
+            ttl_s=args.ttl,
+            orgs=() if single_org else args.org,
+            org_id=args.org[0] if single_org else None,
+            case_id=args.case,
+        )
+    )
     return 0
 
 

@@ -84,14 +84,16 @@ def new_event(
     """Build and validate an event ready to publish."""
     model = schema_for(type_, version)
     try:
-        payload = data if isinstance(data, model) else model.model_validate(
-            data.model_dump() if isinstance(data, BaseModel) else data
+        payload = (
+            data
+            if isinstance(data, model)
+            else model.model_validate(data.model_dump() if isinstance(data, BaseModel) else data)
         )
         return Envelope(
             id=uuid.uuid4().hex,
             type=type_,
             version=version,
-            occurred_at=occurred_at or datetime.now(UTC),
+            occurred_at=_millis(occurred_at or datetime.now(UTC)),
             source=source,
             org_id=org_id,
             data=payload.model_dump(mode="json"),
@@ -117,6 +119,11 @@ def decode(raw: bytes) -> Envelope:
         raise InvalidEvent(f"not an event envelope: {type(exc).__name__}") from None
     validate(envelope)
     return envelope
+
+
+def _millis(moment: datetime) -> datetime:
+    # BSON dates hold milliseconds; an event's time must survive a round trip through Mongo.
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _brief(exc: ValidationError) -> str:

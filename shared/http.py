@@ -83,9 +83,16 @@ def error_response(
 
 
 _HTTP_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
-    413: "payload_too_large", 415: "unsupported_media_type", 429: "too_many_requests",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
 }
 
 
@@ -110,9 +117,16 @@ async def request_context(request: web.Request, handler: HandlerFn) -> web.Strea
         metrics.http_requests(request.method, route, str(status)).inc()
         metrics.http_latency(request.method, route).observe(elapsed)
         if route not in ("/healthz", "/readyz", "/metrics"):
-            log.info("request", extra={"request_id": request_id, "method": request.method,
-                                       "route": route, "status": status,
-                                       "ms": round(elapsed * 1000, 1)})
+            log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": request.method,
+                    "route": route,
+                    "status": status,
+                    "ms": round(elapsed * 1000, 1),
+                },
+            )
     response.headers[REQUEST_ID_HEADER] = request_id
     return response
 
@@ -147,8 +161,10 @@ async def errors(request: web.Request, handler: HandlerFn) -> web.StreamResponse
                 response.headers[header] = exc.headers[header]
         return response
     except Exception:
-        log.exception("unhandled error", extra={"request_id": request.get(REQUEST_ID),
-                                                "route": _route(request)})
+        log.exception(
+            "unhandled error",
+            extra={"request_id": request.get(REQUEST_ID), "route": _route(request)},
+        )
         return error_response(
             500, "internal", f"internal error, request id {request.get(REQUEST_ID)}"
         )
@@ -189,9 +205,8 @@ def _fields(exc: ValidationError) -> dict[str, str]:
 
 
 def principal(request: web.Request) -> Principal:
-    cached = request.get(PRINCIPAL)
-    if cached is not None:
-        return cached
+    if PRINCIPAL in request:
+        return request[PRINCIPAL]
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -236,7 +251,8 @@ async def metrics(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(openapi_document(request.app[SERVICE_NAME], request.app[ENDPOINTS]))
+    endpoints: list[Endpoint] = request.app[ENDPOINTS]
+    return web.json_response(openapi_document(request.app[SERVICE_NAME], endpoints))
 
 
 BASE_ENDPOINTS = (
@@ -256,10 +272,17 @@ def add_endpoints(app: web.Application, endpoints: Iterable[Endpoint]) -> None:
 def openapi_document(service: str, endpoints: Iterable[Endpoint]) -> dict[str, Any]:
     error_schema = {
         "type": "object",
-        "properties": {"error": {"type": "object", "properties": {
-            "code": {"type": "string"}, "message": {"type": "string"},
-            "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-        }, "required": ["code", "message", "fields"]}},
+        "properties": {
+            "error": {
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+                "required": ["code", "message", "fields"],
+            }
+        },
     }
     schemas: dict[str, Any] = {"Error": error_schema}
     paths: dict[str, Any] = {}
@@ -267,21 +290,36 @@ def openapi_document(service: str, endpoints: Iterable[Endpoint]) -> dict[str, A
         operation: dict[str, Any] = {
             "summary": ep.summary,
             "operationId": f"{ep.method.lower()}_{ep.path.strip('/').replace('/', '_')}",
-            "responses": {str(ep.status): {"description": "success"},
-                          "default": {"description": "error", "content": {"application/json": {
-                              "schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "responses": {
+                str(ep.status): {"description": "success"},
+                "default": {
+                    "description": "error",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                },
+            },
         }
         if ep.roles is not None:
             operation["security"] = [{"bearer": []}]
             operation["description"] = "Roles: " + ", ".join(ep.roles)
         if ep.body is not None:
             _add_schema(schemas, ep.body)
-            operation["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": {"$ref": f"#/components/schemas/{ep.body.__name__}"}}}}
+            operation["requestBody"] = {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": f"#/components/schemas/{ep.body.__name__}"}
+                    }
+                },
+            }
         if ep.response is not None:
             _add_schema(schemas, ep.response)
-            operation["responses"][str(ep.status)]["content"] = {"application/json": {
-                "schema": {"$ref": f"#/components/schemas/{ep.response.__name__}"}}}
+            operation["responses"][str(ep.status)]["content"] = {
+                "application/json": {
+                    "schema": {"$ref": f"#/components/schemas/{ep.response.__name__}"}
+                }
+            }
         params = [seg[1:-1] for seg in ep.path.split("/") if seg.startswith("{")]
         if params:
             operation["parameters"] = [
@@ -295,8 +333,9 @@ def openapi_document(service: str, endpoints: Iterable[Endpoint]) -> dict[str, A
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                           "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
         },
     }
 

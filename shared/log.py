@@ -17,9 +17,24 @@ from typing import Any
 # Keys whose values may identify a person or hold what they told us.
 SENSITIVE_KEYS = frozenset(
     {
-        "name", "email", "e_mail", "phone", "address", "text", "message", "body", "note",
-        "notes", "password", "token", "authorization", "case_code", "code", "contact",
-        "query", "subject",
+        "name",
+        "email",
+        "e_mail",
+        "phone",
+        "address",
+        "text",
+        "message",
+        "body",
+        "note",
+        "notes",
+        "password",
+        "token",
+        "authorization",
+        "case_code",
+        "code",
+        "contact",
+        "query",
+        "subject",
     }
 )
 REDACTED = "[redacted]"

@@ -13,20 +13,28 @@ class Metrics:
         self.registry = CollectorRegistry()
         labels = {"service": service}
         self.http_requests = Counter(
-            "http_requests", "HTTP requests answered.", ["method", "route", "status"],
+            "http_requests",
+            "HTTP requests answered.",
+            ["method", "route", "status"],
             registry=self.registry,
         ).labels
         self.http_latency = Histogram(
-            "http_request_duration_seconds", "Time to answer an HTTP request.",
-            ["method", "route"], registry=self.registry,
+            "http_request_duration_seconds",
+            "Time to answer an HTTP request.",
+            ["method", "route"],
+            registry=self.registry,
         ).labels
         self.events_published = Counter(
-            "events_published", "Events published to JetStream.", ["type"],
+            "events_published",
+            "Events published to JetStream.",
+            ["type"],
             registry=self.registry,
         ).labels
         self.events_handled = Counter(
-            "events_handled", "Events taken from a durable consumer, by outcome.",
-            ["consumer", "outcome"], registry=self.registry,
+            "events_handled",
+            "Events taken from a durable consumer, by outcome.",
+            ["consumer", "outcome"],
+            registry=self.registry,
         ).labels
         self._service = labels
 

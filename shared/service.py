@@ -66,8 +66,9 @@ class ServiceSpec:
 
 async def whoami(request: web.Request) -> web.Response:
     found = principal(request)
-    return web.json_response({"sub": found.sub, "role": found.role,
-                              "orgs": sorted(found.orgs), "case_id": found.case_id})
+    return web.json_response(
+        {"sub": found.sub, "role": found.role, "orgs": sorted(found.orgs), "case_id": found.case_id}
+    )
 
 
 async def prune_processed(mongo: Mongo) -> None:
@@ -90,8 +91,10 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
     app[ENDPOINTS] = []
     app[READY_CHECKS] = {}
     add_endpoints(app, BASE_ENDPOINTS)
-    add_endpoints(app, [Endpoint("GET", "/v1/whoami", whoami, "Who the token says you are.",
-                                 roles=sorted(ROLES))])  # type: ignore[arg-type]
+    add_endpoints(
+        app,
+        [Endpoint("GET", "/v1/whoami", whoami, "Who the token says you are.", roles=ROLES)],
+    )
     add_endpoints(app, spec.endpoints)
 
     async def auth_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -37,18 +37,26 @@ class ServiceSettings(BaseModel):
     port: int = Field(0, ge=0, le=65535, description="HTTP port (0: the service's default).")
     mongodb_uri: str = shared("mongodb://127.0.0.1:27217/", description="MongoDB connection URI.")
     mongodb_database: str = Field("", description="Database name (default vertrouwd_<service>).")
-    nats_url: str = shared("nats://127.0.0.1:4322", description="NATS server URL(s), comma-separated.")
-    nats_stream: str = shared("EVENTS", pattern=r"^[A-Za-z0-9_-]+$", description="JetStream stream.")
+    nats_url: str = shared(
+        "nats://127.0.0.1:4322", description="NATS server URL(s), comma-separated."
+    )
+    nats_stream: str = shared(
+        "EVENTS", pattern=r"^[A-Za-z0-9_-]+$", description="JetStream stream."
+    )
     nats_subject_prefix: str = shared(
         "", pattern=r"^([a-z0-9_-]+\.)?$", description="Prefix for every subject, e.g. 'test1.'."
     )
     jwks_file: Path = shared(description="JSON Web Key Set with the public keys that sign tokens.")
     jwt_issuer: str = shared("vertrouwd", description="Expected 'iss' claim of tokens.")
-    max_deliver: int = shared(5, ge=1, le=100, description="Deliveries of an event before dead-letter.")
+    max_deliver: int = shared(
+        5, ge=1, le=100, description="Deliveries of an event before dead-letter."
+    )
     retry_backoff: tuple[float, ...] = shared(
         (1.0, 5.0, 30.0, 120.0), description="Seconds between redeliveries, comma-separated."
     )
-    log_level: str = shared("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$", description="Log level.")
+    log_level: str = shared(
+        "INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$", description="Log level."
+    )
     max_body_bytes: int = shared(64 * 1024, ge=1024, description="Largest request body accepted.")
 
     @property
@@ -97,7 +105,9 @@ class ServiceSettings(BaseModel):
             problems = []
             for err in exc.errors():
                 name = str(err["loc"][0]) if err["loc"] else ""
-                env = source.get(name) or (cls.env_names(name)[0] if name in cls.model_fields else name)
+                env = source.get(name) or (
+                    cls.env_names(name)[0] if name in cls.model_fields else name
+                )
                 shown = "missing" if err["type"] == "missing" else err["msg"]
                 problems.append(f"{env}: {shown}")
             raise SettingsError(

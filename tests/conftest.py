@@ -13,16 +13,19 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nats
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pymongo import AsyncMongoClient
 
 from deploy.stack import Infra, plan_infra, running
 from shared import event_schemas  # noqa: F401  (registers the event schemas)
-from shared.auth import Issuer
+from shared.auth import Issuer, Role
 from shared.devtokens import ensure_keys, load_issuer
+from shared.settings import ServiceSettings
 
 SERVICE_NAMES = ("intake", "booking", "notify", "reporting")
 
@@ -122,7 +125,7 @@ async def start_service(service_env: dict[str, str]) -> AsyncIterator[StartServi
     from services.reporting.app import create_app as reporting
     from services.reporting.settings import ReportingSettings
 
-    factories = {
+    factories: dict[str, tuple[type[ServiceSettings], Callable[[Any], web.Application]]] = {
         "intake": (IntakeSettings, intake),
         "booking": (BookingSettings, booking),
         "notify": (NotifySettings, notify),
@@ -147,8 +150,7 @@ async def start_service(service_env: dict[str, str]) -> AsyncIterator[StartServi
 def token(keys: Keys) -> Callable[..., str]:
     """Issue a token: token("admin", "intake"), token("org_admin", "reporting", org_id="o1")."""
 
-    def issue(role: str, audience: str, **claims: object) -> str:
-        return keys.issuer.issue(sub=f"test-{role}", role=role, audience=audience,  # type: ignore[arg-type]
-                                 **claims)  # type: ignore[arg-type]
+    def issue(role: Role, audience: str, **claims: Any) -> str:
+        return keys.issuer.issue(sub=f"test-{role}", role=role, audience=audience, **claims)
 
     return issue

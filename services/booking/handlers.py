@@ -18,8 +18,10 @@ def case_handler(app: web.Application) -> Handler:
             update["meeting_mode"] = event.data.get("meeting_mode")
         elif event.type == "intake.case.assigned":
             update["confidant_id"] = event.data["confidant_id"]
-        await app[MONGO].db[CASES].update_one(
-            {"_id": event.data["case_id"]}, {"$set": update}, upsert=True
+        await (
+            app[MONGO]
+            .db[CASES]
+            .update_one({"_id": event.data["case_id"]}, {"$set": update}, upsert=True)
         )
 
     return on_case_event

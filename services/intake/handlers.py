@@ -14,16 +14,22 @@ from .store import TIMELINE
 def timeline_handler(app: web.Application) -> Handler:
     async def on_appointment(event: Envelope) -> None:
         # Keyed on the event id: a redelivered event overwrites itself, never duplicates.
-        await app[MONGO].db[TIMELINE].update_one(
-            {"_id": event.id},
-            {"$set": {
-                "case_id": event.data["case_id"],
-                "org_id": event.org_id,
-                "type": event.type,
-                "occurred_at": event.occurred_at,
-                "appointment_id": event.data["appointment_id"],
-            }},
-            upsert=True,
+        await (
+            app[MONGO]
+            .db[TIMELINE]
+            .update_one(
+                {"_id": event.id},
+                {
+                    "$set": {
+                        "case_id": event.data["case_id"],
+                        "org_id": event.org_id,
+                        "type": event.type,
+                        "occurred_at": event.occurred_at,
+                        "appointment_id": event.data["appointment_id"],
+                    }
+                },
+                upsert=True,
+            )
         )
 
     return on_appointment

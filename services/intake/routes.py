@@ -21,13 +21,27 @@ async def case_timeline(request: web.Request) -> web.Response:
     require(request, ["admin", "confidant", "employee"], org_id=org_id or "-", case_id=case_id)
     if not entries:
         raise not_found("case")
-    return web.json_response({"case_id": case_id, "entries": [
-        {"type": e["type"], "appointment_id": e["appointment_id"],
-         "occurred_at": e["occurred_at"].isoformat()} for e in entries
-    ]})
+    return web.json_response(
+        {
+            "case_id": case_id,
+            "entries": [
+                {
+                    "type": e["type"],
+                    "appointment_id": e["appointment_id"],
+                    "occurred_at": e["occurred_at"].isoformat(),
+                }
+                for e in entries
+            ],
+        }
+    )
 
 
 ENDPOINTS = [
-    Endpoint("GET", "/v1/cases/{case_id}/timeline", case_timeline,
-             "Appointments of a case, oldest first.", roles=["admin", "confidant", "employee"]),
+    Endpoint(
+        "GET",
+        "/v1/cases/{case_id}/timeline",
+        case_timeline,
+        "Appointments of a case, oldest first.",
+        roles=["admin", "confidant", "employee"],
+    ),
 ]

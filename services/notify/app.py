@@ -10,7 +10,9 @@ from . import handlers, store
 SPEC = ServiceSpec(
     name="notify",
     indexes=store.INDEXES,
-    consumer=ConsumerSpec(subjects=["intake.case.>", "booking.appointment.>"], handler=handlers.outbox_handler),
+    consumer=ConsumerSpec(
+        subjects=["intake.case.>", "booking.appointment.>"], handler=handlers.outbox_handler
+    ),
 )
 
 

@@ -65,8 +65,14 @@ def _b64(data: dict[str, object]) -> str:
 
 def test_alg_none_is_refused(keyset: KeySet) -> None:
     now = int(time.time())
-    claims = {"sub": "u1", "role": "admin", "aud": "booking", "iss": ISS, "iat": now,
-              "exp": now + 60}
+    claims = {
+        "sub": "u1",
+        "role": "admin",
+        "aud": "booking",
+        "iss": ISS,
+        "iat": now,
+        "exp": now + 60,
+    }
     token = f"{_b64({'alg': 'none', 'typ': 'JWT', 'kid': 'k1'})}.{_b64(claims)}."
     with pytest.raises(AuthError):
         verify(keyset, token)
@@ -74,10 +80,15 @@ def test_alg_none_is_refused(keyset: KeySet) -> None:
 
 def test_hmac_signed_with_the_public_key_is_refused(issuer: Issuer, keyset: KeySet) -> None:
     public = issuer._key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
     now = int(time.time())
-    token = jwt.encode({"sub": "u1", "role": "admin", "aud": "booking", "iss": ISS, "iat": now,
-                        "exp": now + 60}, public, algorithm="HS256", headers={"kid": "k1"})
+    token = jwt.encode(
+        {"sub": "u1", "role": "admin", "aud": "booking", "iss": ISS, "iat": now, "exp": now + 60},
+        public,
+        algorithm="HS256",
+        headers={"kid": "k1"},
+    )
     with pytest.raises(AuthError):
         verify(keyset, token)
 
@@ -86,8 +97,9 @@ def test_tampered_payload(issuer: Issuer, keyset: KeySet) -> None:
     token = issuer.issue(sub="u1", role="org_admin", audience="booking", org_id="o1")
     header, _, signature = token.split(".")
     now = int(time.time())
-    forged = _b64({"sub": "u1", "role": "admin", "aud": "booking", "iss": ISS, "iat": now,
-                   "exp": now + 600})
+    forged = _b64(
+        {"sub": "u1", "role": "admin", "aud": "booking", "iss": ISS, "iat": now, "exp": now + 600}
+    )
     with pytest.raises(AuthError, match="invalid"):
         verify(keyset, f"{header}.{forged}.{signature}")
 
@@ -112,11 +124,16 @@ def test_issuer_claim_is_checked(issuer: Issuer, keyset: KeySet) -> None:
         {"role": "org_admin"},  # no organisation
     ],
 )
-def test_claims_that_make_no_principal(issuer: Issuer, keyset: KeySet,
-                                       claims: dict[str, str]) -> None:
+def test_claims_that_make_no_principal(
+    issuer: Issuer, keyset: KeySet, claims: dict[str, str]
+) -> None:
     now = int(time.time())
-    token = jwt.encode({"sub": "u1", "aud": "booking", "iss": ISS, "iat": now, "exp": now + 60,
-                        **claims}, issuer._key, algorithm="EdDSA", headers={"kid": "k1"})
+    token = jwt.encode(
+        {"sub": "u1", "aud": "booking", "iss": ISS, "iat": now, "exp": now + 60, **claims},
+        issuer._key,
+        algorithm="EdDSA",
+        headers={"kid": "k1"},
+    )
     with pytest.raises(AuthError):
         verify(keyset, token)
 
@@ -143,8 +160,9 @@ EMPLOYEE = Principal("e", "employee", frozenset({"o1"}), case_id="case-1")
         (EMPLOYEE, ["confidant", "org_admin"], "o1", "case-1", False),
     ],
 )
-def test_authorize(who: Principal, roles: list[str], org_id: str | None, case_id: str | None,
-                   allowed: bool) -> None:
+def test_authorize(
+    who: Principal, roles: list[str], org_id: str | None, case_id: str | None, allowed: bool
+) -> None:
     if allowed:
         authorize(who, roles, org_id=org_id, case_id=case_id)  # type: ignore[arg-type]
     else:

@@ -15,24 +15,22 @@ from shared.bus import PROCESSED, Bus, BusConfig, Consumer
 from shared.db import Mongo
 from shared.events import Envelope, InvalidEvent, new_event
 from tests.conftest import Isolation
+from tests.polling import eventually
 
-OPENED = {"case_id": "c1", "category": "pesten", "channel": "web",
-          "reporter_role": "employee", "anonymous": True}
+OPENED = {
+    "case_id": "c1",
+    "category": "pesten",
+    "channel": "web",
+    "reporter_role": "employee",
+    "anonymous": True,
+}
 WAIT_S = 15.0
 
 
 def opened(case_id: str = "c1") -> Envelope:
-    return new_event("intake.case.opened", {**OPENED, "case_id": case_id}, source="intake",
-                     org_id="o1")
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = WAIT_S) -> None:
-    """Wait for a condition the system will reach by itself (bounded, no blind sleeps)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
+    return new_event(
+        "intake.case.opened", {**OPENED, "case_id": case_id}, source="intake", org_id="o1"
+    )
 
 
 @pytest.fixture
@@ -51,10 +49,16 @@ async def make_bus(infra: Infra, isolation: Isolation, mongo: Mongo) -> AsyncIte
 
     async def make(**config: Any) -> Bus:
         bus = Bus(
-            BusConfig(url=infra.nats_url, stream=isolation.stream,
-                      subject_prefix=isolation.subject_prefix, max_deliver=3,
-                      backoff=(0.05, 0.1), **config),
-            source="test", db=mongo.db,
+            BusConfig(
+                url=infra.nats_url,
+                stream=isolation.stream,
+                subject_prefix=isolation.subject_prefix,
+                max_deliver=3,
+                backoff=(0.05, 0.1),
+                **config,
+            ),
+            source="test",
+            db=mongo.db,
         )
         await bus.connect()
         buses.append(bus)
@@ -69,8 +73,9 @@ async def dead_letters(infra: Infra, isolation: Isolation, durable: str) -> list
     nc = await nats.connect(infra.nats_url)
     try:
         js = nc.jetstream()
-        sub = await js.pull_subscribe(f"{isolation.subject_prefix}deadletter.{durable}",
-                                      stream=isolation.stream)
+        sub = await js.pull_subscribe(
+            f"{isolation.subject_prefix}deadletter.{durable}", stream=isolation.stream
+        )
         try:
             return list(await sub.fetch(10, timeout=0.5))
         except nats.errors.TimeoutError:
@@ -98,8 +103,9 @@ async def test_published_once_handled_once(make_bus: BusFactory, mongo: Mongo) -
     assert sorted(seen) == sorted(e.id for e in events)
 
 
-async def test_a_retried_publish_is_dropped_by_the_stream(make_bus: BusFactory,
-                                                          mongo: Mongo) -> None:
+async def test_a_retried_publish_is_dropped_by_the_stream(
+    make_bus: BusFactory, mongo: Mongo
+) -> None:
     bus = await make_bus()
     event = opened()
     await bus.publish(event)
@@ -146,8 +152,11 @@ async def test_a_redelivered_event_already_handled_is_not_handled_again(
     event = opened()
     await bus.publish(event)
     # The same event again under another message id, past the stream's duplicate window.
-    await bus.js.publish(f"{isolation.subject_prefix}intake.case.opened", event.encode(),
-                         headers={"Nats-Msg-Id": "replayed"})
+    await bus.js.publish(
+        f"{isolation.subject_prefix}intake.case.opened",
+        event.encode(),
+        headers={"Nats-Msg-Id": "replayed"},
+    )
     second = opened("c2")
     await bus.publish(second)
 
@@ -193,8 +202,11 @@ async def test_a_poison_message_is_dead_lettered_at_once(
         calls.append(event)
 
     await bus.start_consumer(Consumer("c-poison", ["intake.case.>"], handle))
-    await bus.js.publish(f"{isolation.subject_prefix}intake.case.opened", b"{not an event",
-                         headers={"Nats-Msg-Id": "poison-1"})
+    await bus.js.publish(
+        f"{isolation.subject_prefix}intake.case.opened",
+        b"{not an event",
+        headers={"Nats-Msg-Id": "poison-1"},
+    )
 
     async def dead() -> bool:
         return bool(await dead_letters(infra, isolation, "c-poison"))
@@ -209,16 +221,14 @@ async def test_a_poison_message_is_dead_lettered_at_once(
 async def test_publish_refuses_an_invalid_event(make_bus: BusFactory) -> None:
     bus = await make_bus()
     event = opened()
-    tampered = Envelope.model_validate({**event.model_dump(), "data": {**OPENED,
-                                                                       "name": "Jan"}})
+    tampered = Envelope.model_validate({**event.model_dump(), "data": {**OPENED, "name": "Jan"}})
     with pytest.raises(InvalidEvent):
         await bus.publish(tampered)
     info = await bus.js.stream_info(bus.config.stream)
     assert info.state.messages == 0
 
 
-async def test_close_lets_the_handler_in_flight_finish(make_bus: BusFactory,
-                                                       mongo: Mongo) -> None:
+async def test_close_lets_the_handler_in_flight_finish(make_bus: BusFactory, mongo: Mongo) -> None:
     bus = await make_bus()
     started, finished = asyncio.Event(), asyncio.Event()
 

@@ -9,8 +9,13 @@ from pydantic import BaseModel
 from shared.events import Envelope, InvalidEvent, decode, new_event, registered
 from shared.log import SENSITIVE_KEYS
 
-CASE_OPENED = {"case_id": "c1", "category": "pesten", "channel": "web",
-               "reporter_role": "employee", "anonymous": True}
+CASE_OPENED = {
+    "case_id": "c1",
+    "category": "pesten",
+    "channel": "web",
+    "reporter_role": "employee",
+    "anonymous": True,
+}
 
 
 def test_round_trip() -> None:
@@ -22,14 +27,16 @@ def test_round_trip() -> None:
 
 def test_unknown_fields_are_refused_so_personal_data_cannot_ride_along() -> None:
     with pytest.raises(InvalidEvent, match="email: extra_forbidden"):
-        new_event("intake.case.opened", {**CASE_OPENED, "email": "jan@example.nl"},
-                  source="intake")
+        new_event("intake.case.opened", {**CASE_OPENED, "email": "jan@example.nl"}, source="intake")
 
 
 def test_the_error_never_quotes_the_offending_value() -> None:
     with pytest.raises(InvalidEvent) as caught:
-        new_event("intake.case.opened", {**CASE_OPENED, "category": "Jan de Vries pest mij"},
-                  source="intake")
+        new_event(
+            "intake.case.opened",
+            {**CASE_OPENED, "category": "Jan de Vries pest mij"},
+            source="intake",
+        )
     assert "Jan" not in str(caught.value)
 
 
@@ -40,10 +47,21 @@ def test_unknown_type() -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    [b"not json", b"{}", b'{"id": "x"}',
-     json.dumps({"id": "0" * 32, "type": "intake.case.opened", "version": 1,
-                 "occurred_at": "2026-01-01T00:00:00", "source": "intake",
-                 "data": CASE_OPENED}).encode()],  # naive timestamp
+    [
+        b"not json",
+        b"{}",
+        b'{"id": "x"}',
+        json.dumps(
+            {
+                "id": "0" * 32,
+                "type": "intake.case.opened",
+                "version": 1,
+                "occurred_at": "2026-01-01T00:00:00",
+                "source": "intake",
+                "data": CASE_OPENED,
+            }
+        ).encode(),
+    ],  # naive timestamp
 )
 def test_decode_refuses_what_is_not_a_valid_event(raw: bytes) -> None:
     with pytest.raises(InvalidEvent):
@@ -69,5 +87,6 @@ def test_no_schema_has_a_field_for_personal_data() -> None:
         assert not named, f"{type_} has a field that can hold personal data: {named}"
         for name, field in model.model_fields.items():
             assert field.annotation is not str or field.metadata, (
-                f"{type_}.{name} is an unbounded string")
+                f"{type_}.{name} is an unbounded string"
+            )
             assert typing.get_origin(field.annotation) is not dict, f"{type_}.{name} is open"

@@ -19,8 +19,13 @@ def test_lines_are_json_with_service_and_extras() -> None:
 
 
 def test_sensitive_extras_are_redacted() -> None:
-    line = json.loads(JsonFormatter("intake").format(
-        record("x", email="jan@example.nl", phone="0612345678", text="mijn verhaal", case_id="c1")))
+    line = json.loads(
+        JsonFormatter("intake").format(
+            record(
+                "x", email="jan@example.nl", phone="0612345678", text="mijn verhaal", case_id="c1"
+            )
+        )
+    )
     assert line["email"] == line["phone"] == line["text"] == "[redacted]"
     assert "jan@example.nl" not in json.dumps(line)
 

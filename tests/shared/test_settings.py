@@ -63,7 +63,9 @@ def test_service_refuses_to_start_with_bad_settings() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "services.notify"],
         env={"PATH": "/usr/bin:/bin", "NOTIFY_PORT": "x"},
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert "NOTIFY_PORT:" in result.stderr and "NOTIFY_JWKS_FILE: missing" in result.stderr

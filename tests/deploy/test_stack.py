@@ -1,0 +1,206 @@
+"""The embedded stack: the SMTP sink, the seed, and `make run` as a whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import smtplib
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+from caldav.davclient import DAVClient
+from pymongo import MongoClient
+
+from deploy.seed import DEMO_CALENDAR, DEMO_ORG_ID, seed
+from deploy.stack import DEMO_CALDAV_USER, DEV_PORTS, FERRETDB_BIN, SERVICES, Infra, http_ok
+from shared.events import new_event
+from tests.conftest import Isolation
+
+
+def test_smtp_sink_keeps_every_message_as_an_eml_file(infra: Infra) -> None:
+    if infra.maildir is None:
+        pytest.skip("an external SMTP server is in use")
+    before = set(infra.maildir.glob("*.eml"))
+    message = EmailMessage()
+    message["From"], message["To"] = "noreply@vertrouwd.local", "vp@example.nl"
+    message["Subject"] = "Nieuwe melding"
+    message.set_content("Er is een nieuwe melding voor u.")
+    with smtplib.SMTP(infra.smtp_host, infra.smtp_port, timeout=10) as smtp:
+        smtp.send_message(message)
+    [new] = set(infra.maildir.glob("*.eml")) - before
+    text = new.read_text()
+    assert "Subject: Nieuwe melding" in text and "Er is een nieuwe melding voor u." in text
+
+
+def test_seed_creates_the_demo_once(infra: Infra, isolation: Isolation) -> None:
+    if not infra.processes or "radicale" not in {p.name for p in infra.processes}:
+        pytest.skip("an external CalDAV server is in use")
+    prefix = f"{isolation.tag}_"
+    first = seed(infra.mongodb_uri, infra.caldav_url, DEMO_CALDAV_USER, db_prefix=prefix)
+    assert set(first) >= {"organisations/demo-org", "confidants/demo-confidant"}
+    second = seed(infra.mongodb_uri, infra.caldav_url, DEMO_CALDAV_USER, db_prefix=prefix)
+    assert second == []
+    with DAVClient(
+        url=infra.caldav_url, username=DEMO_CALDAV_USER[0], password=DEMO_CALDAV_USER[1]
+    ) as dav:
+        principal: Any = dav.principal()
+        [calendar] = [
+            c for c in principal.calendars() if str(c.url).rstrip("/").endswith(DEMO_CALENDAR)
+        ]
+        assert len(calendar.events()) == 1
+
+
+# -- make run ----------------------------------------------------------------------------------
+
+
+class Run:
+    """`python -m deploy.stack` (what `make run` starts) as a child process."""
+
+    def __init__(self, data: Path, offset: int) -> None:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("MONGODB_URI", "NATS_URL", "CALDAV_URL", "SMTP_HOST")
+        }
+        env.update(VERTROUWD_DATA=str(data), VERTROUWD_PORT_OFFSET=str(offset))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "deploy.stack"],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def wait_for(self, text: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while not any(text in line for line in self.lines):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"no {text!r} in output:\n{''.join(self.lines)}")
+            time.sleep(0.05)
+
+    def interrupt(self) -> int:
+        self.proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        code = self.proc.wait(30)
+        self.close()
+        return code
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._reader.join(5)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+    def output(self) -> str:
+        return "".join(self.lines)
+
+
+@pytest.fixture
+def offset() -> int:
+    return random.randrange(10_000, 30_000, 10)
+
+
+@pytest.fixture
+def stack_runs(tmp_path: Path, offset: int) -> Iterator[list[Run]]:
+    runs: list[Run] = []
+    yield runs
+    for run in runs:
+        run.close()
+
+
+@pytest.mark.skipif(not FERRETDB_BIN.exists(), reason="FerretDB is not built")
+def test_make_run_starts_everything_stops_cleanly_and_keeps_data(
+    tmp_path: Path, offset: int, stack_runs: list[Run]
+) -> None:
+    mongo_uri = f"mongodb://127.0.0.1:{DEV_PORTS['mongo'] + offset}/"
+    nats_url = f"nats://127.0.0.1:{DEV_PORTS['nats'] + offset}"
+
+    first = Run(tmp_path, offset)
+    stack_runs.append(first)
+    first.wait_for("Ctrl-C stops everything")
+    out = first.output()
+    for name, port in SERVICES.items():
+        assert f"http://127.0.0.1:{port + offset}/" in out, name
+        assert http_ok(f"http://127.0.0.1:{port + offset}/readyz"), name
+    assert "created now" in out
+
+    # Write through each kind of store: the database, the stream (an event the reporting
+    # service consumes) and the mail folder.
+    with MongoClient[dict[str, Any]](mongo_uri) as client:
+        client["vertrouwd_intake"]["scratch"].insert_one({"_id": "kept", "v": 1})
+    event = new_event(
+        "intake.case.opened",
+        {
+            "case_id": "persist-1",
+            "category": "pesten",
+            "channel": "web",
+            "reporter_role": "employee",
+            "anonymous": True,
+        },
+        source="intake",
+        org_id=DEMO_ORG_ID,
+    )
+
+    async def publish() -> None:
+        nc = await nats.connect(nats_url)
+        await nc.jetstream().publish(
+            "intake.case.opened", event.encode(), headers={"Nats-Msg-Id": event.id}
+        )
+        await nc.close()
+
+    import asyncio
+
+    asyncio.run(publish())
+    _until(lambda: _fact_count(mongo_uri) == 1)
+
+    assert first.interrupt() == 0
+    assert "Stopped; data kept in" in first.output()
+    for name, port in SERVICES.items():
+        assert not http_ok(f"http://127.0.0.1:{port + offset}/healthz"), f"{name} still up"
+
+    second = Run(tmp_path, offset)
+    stack_runs.append(second)
+    second.wait_for("Ctrl-C stops everything")
+    assert "kept from before" in second.output()
+    with MongoClient[dict[str, Any]](mongo_uri) as client:
+        assert client["vertrouwd_intake"]["scratch"].find_one({"_id": "kept"}) == {
+            "_id": "kept",
+            "v": 1,
+        }
+        assert client["vertrouwd_intake"]["organisations"].find_one({"_id": DEMO_ORG_ID})
+    # The durable consumer remembered where it was: the event is not projected twice.
+    assert _fact_count(mongo_uri) == 1
+    assert second.interrupt() == 0
+    keys = json.loads((tmp_path / "keys" / "jwks.json").read_text())
+    assert len(keys["keys"]) == 1  # the same key, kept
+
+
+def _fact_count(mongo_uri: str) -> int:
+    with MongoClient[dict[str, Any]](mongo_uri) as client:
+        return client["vertrouwd_reporting"]["facts"].count_documents({})
+
+
+def _until(check: object, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():  # type: ignore[operator]
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.05)

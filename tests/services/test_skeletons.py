@@ -1,0 +1,192 @@
+"""The four services start, answer, consume their events and stop cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from deploy.stack import free_port, http_ok
+from shared.db import Mongo
+from shared.events import new_event
+from shared.service import BUS, MONGO
+from tests.conftest import SERVICE_NAMES, StartService
+from tests.polling import eventually
+
+OPENED = {
+    "case_id": "case-1",
+    "category": "integriteit",
+    "channel": "web",
+    "reporter_role": "employee",
+    "anonymous": True,
+    "meeting_mode": "walk",
+}
+
+
+def app(client: TestClient) -> web.Application:  # type: ignore[type-arg]
+    application: web.Application | None = client.app
+    assert application is not None
+    return application
+
+
+def db(client: TestClient) -> Mongo:  # type: ignore[type-arg]
+    return app(client)[MONGO]
+
+
+@pytest.mark.parametrize("name", SERVICE_NAMES)
+async def test_each_service_is_ready_and_knows_its_audience(
+    name: str, start_service: StartService, token: Callable[..., str]
+) -> None:
+    client = await start_service(name)
+    assert (await client.get("/readyz")).status == 200
+    mine = await client.get(
+        "/v1/whoami", headers={"Authorization": f"Bearer {token('admin', name)}"}
+    )
+    assert mine.status == 200 and (await mine.json())["role"] == "admin"
+    other = "booking" if name != "booking" else "intake"
+    theirs = await client.get(
+        "/v1/whoami", headers={"Authorization": f"Bearer {token('admin', other)}"}
+    )
+    assert theirs.status == 401
+    doc = await (await client.get("/openapi.json")).json()
+    assert doc["info"]["title"] == f"Vertrouwd {name}"
+
+
+async def test_events_flow_to_every_consumer_without_personal_data(
+    start_service: StartService,
+) -> None:
+    intake = await start_service("intake")
+    booking = await start_service("booking")
+    notify = await start_service("notify")
+    reporting = await start_service("reporting")
+    bus = app(intake)[BUS]
+
+    await bus.publish(new_event("intake.case.opened", OPENED, source="intake", org_id="org-a"))
+    await bus.publish(
+        new_event(
+            "intake.case.assigned",
+            {"case_id": "case-1", "confidant_id": "conf-7", "reason": "least_loaded"},
+            source="intake",
+            org_id="org-a",
+        )
+    )
+
+    async def booking_knows_the_assignment() -> bool:
+        case = await db(booking).db["cases"].find_one({"_id": "case-1"})
+        return case is not None and case.get("confidant_id") == "conf-7"
+
+    await eventually(booking_knows_the_assignment)
+    case = await db(booking).db["cases"].find_one({"_id": "case-1"})
+    assert case is not None and case["org_id"] == "org-a" and case["meeting_mode"] == "walk"
+
+    async def reporting_has_both() -> bool:
+        return await db(reporting).db["facts"].count_documents({}) == 2
+
+    await eventually(reporting_has_both)
+    fact = await db(reporting).db["facts"].find_one({"type": "intake.case.opened"})
+    assert fact is not None
+    assert set(fact) == {
+        "_id",
+        "type",
+        "org_id",
+        "month",
+        "category",
+        "channel",
+        "reporter_role",
+        "anonymous",
+    }  # no case id, nothing of a person
+
+    async def notify_queued_both() -> bool:
+        return await db(notify).db["outbox"].count_documents({"status": "pending"}) == 2
+
+    await eventually(notify_queued_both)
+    # intake consumes appointments only, so its own case events never came back to it.
+    assert await db(intake).db["processed_events"].count_documents({}) == 0
+
+
+async def test_intake_timeline_is_scoped_to_org_and_case(
+    start_service: StartService, token: Callable[..., str]
+) -> None:
+    intake = await start_service("intake")
+    start = datetime(2026, 12, 1, 9, tzinfo=UTC)
+    booked = new_event(
+        "booking.appointment.booked",
+        {
+            "appointment_id": "ap-1",
+            "case_id": "case-1",
+            "confidant_id": "conf-7",
+            "starts_at": start,
+            "ends_at": start + timedelta(hours=1),
+            "mode": "online",
+        },
+        source="booking",
+        org_id="org-a",
+    )
+    await app(intake)[BUS].publish(booked)
+
+    url = "/v1/cases/case-1/timeline"
+
+    async def get(bearer: str) -> tuple[int, object]:
+        response = await intake.get(url, headers={"Authorization": f"Bearer {bearer}"})
+        return response.status, await response.json()
+
+    admin = token("admin", "intake")
+
+    async def arrived() -> bool:
+        return (await get(admin))[0] == 200
+
+    await eventually(arrived)
+    status, body = await get(token("employee", "intake", org_id="org-a", case_id="case-1"))
+    assert status == 200
+    assert body == {
+        "case_id": "case-1",
+        "entries": [
+            {
+                "type": "booking.appointment.booked",
+                "appointment_id": "ap-1",
+                "occurred_at": booked.occurred_at.isoformat(),
+            }
+        ],
+    }
+    assert (await get(token("confidant", "intake", orgs=["org-a"])))[0] == 200
+    assert (await get(token("confidant", "intake", orgs=["org-b"])))[0] == 403
+    assert (await get(token("employee", "intake", org_id="org-a", case_id="case-2")))[0] == 403
+    assert (await get(token("org_admin", "intake", org_id="org-a")))[0] == 403  # invariant 6
+    unknown = await intake.get(
+        "/v1/cases/nope/timeline", headers={"Authorization": f"Bearer {admin}"}
+    )
+    assert unknown.status == 404
+
+
+def test_a_service_process_stops_cleanly_on_sigterm(service_env: dict[str, str]) -> None:
+    port = free_port()
+    env = {**os.environ, **service_env, "BOOKING_PORT": str(port)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.booking"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = datetime.now(UTC) + timedelta(seconds=30)
+        while not http_ok(f"http://127.0.0.1:{port}/readyz"):
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            assert datetime.now(UTC) < deadline, "booking did not become ready"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as r:
+            assert r.status == 200
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=20)
+        assert proc.returncode == 0, out
+        assert b"Traceback" not in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
