@@ -28,7 +28,7 @@ from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from shared.events import Envelope, InvalidEvent, decode, validate
 from shared.metrics import Metrics
@@ -39,6 +39,7 @@ Handler = Callable[[Envelope], Awaitable[None]]
 DOMAINS = ("intake", "booking", "notify", "reporting", "deadletter")
 PROCESSED = "processed_events"  # collection in each consumer's database
 DUPLICATE_WINDOW_S = 120.0
+DUPLICATE_KEY = 11000
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class Bus:
         self._nc: NATS | None = None
         self._js: JetStreamContext | None = None
         self._running: list[_Running] = []
+        self._closing = False
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -146,6 +148,7 @@ class Bus:
         if self._running:
             await asyncio.gather(*(r.task for r in self._running), return_exceptions=True)
         self._running.clear()
+        self._closing = True
         if self._nc is not None and not self._nc.is_closed:
             with contextlib.suppress(Exception):
                 await self._nc.drain()
@@ -198,63 +201,91 @@ class Bus:
                 )
                 await asyncio.sleep(self.config.reconnect_wait)
                 continue
-            for msg in msgs:
-                await self._dispatch(consumer, msg)
+            try:
+                await self._handle_batch(consumer, msgs)
+            except Exception as exc:
+                # The database or NATS went away mid-batch. What was not acked comes back
+                # after ack_wait; handlers are idempotent, so running one again is safe.
+                log.warning(
+                    "batch interrupted",
+                    extra={"consumer": consumer.durable, "error": type(exc).__name__},
+                )
+                self._count(consumer, "interrupted")
+                await asyncio.sleep(self.config.reconnect_wait)
         with contextlib.suppress(Exception):
             await sub.unsubscribe()
 
-    async def _dispatch(self, consumer: Consumer, msg: Msg) -> None:
-        try:
-            event = decode(msg.data)
-        except InvalidEvent as exc:
-            await self._dead_letter(consumer, msg, reason=str(exc))
-            self._count(consumer, "invalid")
-            return
+    async def _handle_batch(self, consumer: Consumer, msgs: list[Msg]) -> None:
+        """Handle one fetched batch: one look-up of what was handled before, the handlers in
+        order, one write of what is now handled, then the acks."""
+        batch: list[tuple[Msg, Envelope]] = []
+        for msg in msgs:
+            try:
+                batch.append((msg, decode(msg.data)))
+            except InvalidEvent as exc:
+                await self._dead_letter(consumer, msg, reason=str(exc))
+                self._count(consumer, "invalid")
 
-        if await self._already_handled(consumer, event):
+        seen = await self._handled_before(consumer, [event for _, event in batch])
+        done: list[tuple[Msg, Envelope]] = []
+        for msg, event in batch:
+            if event.id in seen:
+                await msg.ack()
+                self._count(consumer, "duplicate")
+                continue
+            try:
+                await consumer.handler(event)
+            except Exception as exc:
+                await self._failed(consumer, msg, event, exc)
+                continue
+            seen.add(event.id)
+            done.append((msg, event))
+
+        # Recorded before the ack: a crash in between means one more (idempotent) run of
+        # the handler, never an event that is acked but not recorded as handled.
+        await self._mark_handled(consumer, [event for _, event in done])
+        for msg, _ in done:
             await msg.ack()
-            self._count(consumer, "duplicate")
-            return
+            self._count(consumer, "handled")
 
+    async def _failed(self, consumer: Consumer, msg: Msg, event: Envelope, exc: Exception) -> None:
+        delivered = msg.metadata.num_delivered
+        log.warning(
+            "handler failed",
+            exc_info=True,
+            extra={
+                "consumer": consumer.durable,
+                "event_id": event.id,
+                "event_type": event.type,
+                "delivery": delivered,
+            },
+        )
+        if delivered >= self.config.max_deliver:
+            await self._dead_letter(consumer, msg, reason=type(exc).__name__, event=event)
+            self._count(consumer, "dead_lettered")
+        else:
+            backoff = self.config.backoff or (1.0,)
+            await msg.nak(delay=backoff[min(delivered, len(backoff)) - 1])
+            self._count(consumer, "retried")
+
+    async def _handled_before(self, consumer: Consumer, events: list[Envelope]) -> set[str]:
+        if self.db is None or not events:
+            return set()
+        keys = [_key(consumer, event) for event in events]
+        found = self.db[PROCESSED].find({"_id": {"$in": keys}}, {"_id": 1})
+        return {str(doc["_id"]).split(":", 1)[1] async for doc in found}
+
+    async def _mark_handled(self, consumer: Consumer, events: list[Envelope]) -> None:
+        if self.db is None or not events:
+            return
+        now = datetime.now(UTC)
+        docs = [{"_id": _key(consumer, e), "type": e.type, "handled_at": now} for e in events]
         try:
-            await consumer.handler(event)
-        except Exception as exc:
-            delivered = msg.metadata.num_delivered
-            log.warning(
-                "handler failed",
-                exc_info=True,
-                extra={
-                    "consumer": consumer.durable,
-                    "event_id": event.id,
-                    "event_type": event.type,
-                    "delivery": delivered,
-                },
-            )
-            if delivered >= self.config.max_deliver:
-                await self._dead_letter(consumer, msg, reason=type(exc).__name__, event=event)
-                self._count(consumer, "dead_lettered")
-            else:
-                backoff = self.config.backoff or (1.0,)
-                await msg.nak(delay=backoff[min(delivered, len(backoff)) - 1])
-                self._count(consumer, "retried")
-            return
-
-        await self._mark_handled(consumer, event)
-        await msg.ack()
-        self._count(consumer, "handled")
-
-    async def _already_handled(self, consumer: Consumer, event: Envelope) -> bool:
-        if self.db is None:
-            return False
-        return await self.db[PROCESSED].find_one({"_id": _key(consumer, event)}) is not None
-
-    async def _mark_handled(self, consumer: Consumer, event: Envelope) -> None:
-        if self.db is None:
-            return
-        with contextlib.suppress(DuplicateKeyError):
-            await self.db[PROCESSED].insert_one(
-                {"_id": _key(consumer, event), "type": event.type, "handled_at": datetime.now(UTC)}
-            )
+            await self.db[PROCESSED].insert_many(docs, ordered=False)
+        except BulkWriteError as exc:
+            # A record that is already there (an earlier delivery) is fine; anything else not.
+            if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+                raise
 
     async def _dead_letter(
         self, consumer: Consumer, msg: Msg, *, reason: str, event: Envelope | None = None
@@ -291,7 +322,8 @@ class Bus:
         log.warning("nats error", extra={"error": type(exc).__name__})
 
     async def _on_disconnect(self) -> None:
-        log.warning("nats disconnected")
+        if not self._closing:
+            log.warning("nats disconnected")
 
     async def _on_reconnect(self) -> None:
         log.info("nats reconnected")

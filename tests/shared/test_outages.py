@@ -1,5 +1,5 @@
-"""/readyz really asks the database and NATS: it turns unready when either stops and ready
-again when it returns. This test runs its own FerretDB and nats-server so it can stop them."""
+"""When the database or NATS goes away and comes back: /readyz follows, and no event is lost.
+These tests run their own FerretDB and nats-server so they can stop them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from deploy.stack import FERRETDB_BIN, Process, ferretdb, free_port, nats_server, running
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
+from shared.bus import PROCESSED, Bus, BusConfig, Consumer
+from shared.db import Mongo
+from shared.events import Envelope, new_event
+from shared.metrics import Metrics
 from tests.conftest import Keys
+from tests.polling import eventually
 
 pytestmark = pytest.mark.skipif(not FERRETDB_BIN.exists(), reason="FerretDB is not built")
 
@@ -74,3 +79,59 @@ async def test_readyz_follows_mongo_and_nats(
 def _restart(process: Process) -> None:
     process.start()
     process.wait_ready(30)
+
+
+async def test_an_event_that_arrives_while_the_database_is_away_is_handled_when_it_returns(
+    own_servers: tuple[Process, Process],
+) -> None:
+    mongo_proc, nats_proc = own_servers
+    mongo = Mongo(mongo_proc.url, "outage")
+    metrics = Metrics("t")
+    bus = Bus(
+        BusConfig(url=nats_proc.url, ack_wait=1.0, backoff=(0.1,)),
+        source="t",
+        db=mongo.db,
+        metrics=metrics,
+    )
+    await bus.connect()
+    handled: list[str] = []
+
+    async def handle(event: Envelope) -> None:
+        handled.append(event.id)
+
+    try:
+        await bus.start_consumer(Consumer("outage", ["intake.case.>"], handle))
+        await asyncio.to_thread(mongo_proc.kill)
+        event = new_event(
+            "intake.case.opened",
+            {
+                "case_id": "c1",
+                "category": "pesten",
+                "channel": "web",
+                "reporter_role": "employee",
+                "anonymous": False,
+            },
+            source="t",
+        )
+        await bus.publish(event)
+
+        async def met_the_outage() -> bool:
+            interrupted = metrics.registry.get_sample_value(
+                "events_handled_total", {"consumer": "outage", "outcome": "interrupted"}
+            )
+            return (interrupted or 0) >= 1
+
+        await eventually(met_the_outage, within=30)
+        assert all(not r.task.done() for r in bus._running), "the consumer loop died"
+        assert handled == []  # nothing handled without being able to record it
+        await asyncio.to_thread(_restart, mongo_proc)
+
+        async def recorded() -> bool:
+            found = await mongo.db[PROCESSED].find_one({"_id": f"outage:{event.id}"})
+            return found is not None
+
+        await eventually(recorded, within=30)
+        assert event.id in handled
+    finally:
+        await bus.close()
+        await mongo.close()

@@ -1,0 +1,128 @@
+"""Throughput and latency of the event bus, beside a bare nats-py baseline, in one run.
+
+    python -m bench.bus_throughput [--events 2000]
+
+Starts its own FerretDB and nats-server (as the tests do) and measures, for N events:
+- baseline: plain JetStream publish with Nats-Msg-Id, a pull consumer, fetch and ack;
+- vertrouwd: ``shared.bus`` (schema validation on publish and receive, the idempotency
+  record in the consumer's database, explicit ack).
+Prints events/s for publishing, events/s end to end, and publish-to-handled latency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
+
+from deploy.stack import ferretdb, free_port, nats_server, running
+from shared import event_schemas  # noqa: F401
+from shared.bus import Bus, BusConfig, Consumer
+from shared.db import Mongo
+from shared.events import Envelope, new_event
+
+DATA = {
+    "case_id": "c1",
+    "category": "pesten",
+    "channel": "web",
+    "reporter_role": "employee",
+    "anonymous": True,
+}
+
+
+def report(name: str, n: int, publish_s: float, total_s: float, lat: list[float]) -> None:
+    lat_ms = sorted(x * 1000 for x in lat)
+    p50 = statistics.median(lat_ms)
+    p99 = lat_ms[int(len(lat_ms) * 0.99) - 1]
+    print(
+        f"{name:<10} publish {n / publish_s:8.0f} ev/s   end-to-end {n / total_s:8.0f} ev/s   "
+        f"latency p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
+    )
+
+
+async def baseline(url: str, n: int) -> None:
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    await js.add_stream(
+        StreamConfig(
+            name="BASE", subjects=["base.>"], storage=StorageType.FILE, duplicate_window=120
+        )
+    )
+    await js.add_consumer(
+        "BASE",
+        ConsumerConfig(durable_name="b", ack_policy=AckPolicy.EXPLICIT, filter_subject="base.>"),
+    )
+    sub = await js.pull_subscribe_bind(durable="b", stream="BASE")
+    sent: dict[str, float] = {}
+    latencies: list[float] = []
+    start = time.perf_counter()
+    for _ in range(n):
+        event = new_event("intake.case.opened", DATA, source="bench")
+        sent[event.id] = time.perf_counter()
+        await js.publish(
+            "base.intake.case.opened", event.encode(), headers={"Nats-Msg-Id": event.id}
+        )
+    published = time.perf_counter() - start
+    while len(latencies) < n:
+        for msg in await sub.fetch(64, timeout=5):
+            latencies.append(time.perf_counter() - sent[msg.headers["Nats-Msg-Id"]])
+            await msg.ack()
+    total = time.perf_counter() - start
+    report("baseline", n, published, total, latencies)
+    await nc.close()
+
+
+async def vertrouwd(url: str, mongo_uri: str, n: int) -> None:
+    mongo = Mongo(mongo_uri, f"bench_{uuid.uuid4().hex[:6]}")
+    bus = Bus(
+        BusConfig(url=url, stream="VBENCH", subject_prefix="vbench."), source="bench", db=mongo.db
+    )
+    await bus.connect()
+    sent: dict[str, float] = {}
+    latencies: list[float] = []
+    done = asyncio.Event()
+
+    async def handle(event: Envelope) -> None:
+        latencies.append(time.perf_counter() - sent[event.id])
+        if len(latencies) == n:
+            done.set()
+
+    await bus.start_consumer(Consumer("vbench", ["intake.case.>"], handle, batch=64))
+    start = time.perf_counter()
+    for _ in range(n):
+        event = new_event("intake.case.opened", DATA, source="bench")
+        sent[event.id] = time.perf_counter()
+        await bus.publish(event)
+    published = time.perf_counter() - start
+    await asyncio.wait_for(done.wait(), 300)
+    total = time.perf_counter() - start
+    report("vertrouwd", n, published, total, latencies)
+    await bus.close()
+    await mongo.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = ferretdb(Path(tmp) / "ferretdb", free_port())
+        ns = nats_server(Path(tmp) / "nats", free_port())
+        with running([db, ns]):
+            print(
+                f"bus: {args.events} events, one publisher, one durable consumer "
+                f"(FerretDB/SQLite, nats-server file store, loopback)"
+            )
+            asyncio.run(baseline(ns.url, args.events))
+            asyncio.run(vertrouwd(ns.url, db.url, args.events))
+
+
+if __name__ == "__main__":
+    main()
