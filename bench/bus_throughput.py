@@ -72,7 +72,8 @@ async def baseline(url: str, n: int) -> None:
     published = time.perf_counter() - start
     while len(latencies) < n:
         for msg in await sub.fetch(64, timeout=5):
-            latencies.append(time.perf_counter() - sent[msg.headers["Nats-Msg-Id"]])
+            msg_id = (msg.headers or {})["Nats-Msg-Id"]
+            latencies.append(time.perf_counter() - sent[msg_id])
             await msg.ack()
     total = time.perf_counter() - start
     report("baseline", n, published, total, latencies)
