@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pydantic import Field
-
 from shared.settings import ServiceSettings, shared
 
 
@@ -12,4 +10,3 @@ class BookingSettings(ServiceSettings):
     caldav_url: str = shared(
         "http://127.0.0.1:5232/", description="Default CalDAV server for confidants' calendars."
     )
-    sync_interval_s: float = Field(60.0, gt=0, description="Seconds between calendar syncs.")
