@@ -7,7 +7,8 @@ the one service they are for. Verification accepts only the algorithms of the ke
 - ``admin``: the firm's office, every organisation;
 - ``confidant``: the organisations listed in the ``orgs`` claim;
 - ``org_admin``: one client organisation, ``org_id``;
-- ``employee``: one case, ``case_id`` (within ``org_id``), for an (often anonymous) reporter.
+- ``employee``: one case, ``case_id`` (within ``org_id``), for an (often anonymous) reporter;
+- ``service``: another service of the suite (``sub`` names it), for its requests over NATS.
 
 Scoping is decided in ``authorize`` and nowhere else.
 """
@@ -27,8 +28,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from jwt.algorithms import OKPAlgorithm
 
-Role = Literal["admin", "confidant", "org_admin", "employee"]
-ROLES: tuple[Role, ...] = ("admin", "confidant", "org_admin", "employee")
+Role = Literal["admin", "confidant", "org_admin", "employee", "service"]
+ROLES: tuple[Role, ...] = ("admin", "confidant", "org_admin", "employee", "service")
 ALGORITHM = "EdDSA"
 LEEWAY_S = 10
 

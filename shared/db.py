@@ -33,9 +33,14 @@ class Mongo:
         self.db: AsyncDatabase[Document] = self.client[database]
 
     async def ensure_indexes(self, spec: IndexSpec) -> None:
+        """Create the indexes that do not exist yet (by name). Sending ``createIndexes`` for
+        an existing sparse index makes FerretDB 1.24 drop the connection (a panic), so an
+        index that is there is left alone, as MongoDB would leave it anyway."""
         for collection, indexes in spec.items():
-            if indexes:
-                await self.db[collection].create_indexes(list(indexes))
+            existing = {i["name"] async for i in await self.db[collection].list_indexes()}
+            missing = [i for i in indexes if i.document["name"] not in existing]
+            if missing:
+                await self.db[collection].create_indexes(missing)
 
     async def ping(self, within: float = 1.5) -> bool:
         try:

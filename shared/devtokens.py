@@ -22,12 +22,12 @@ KID = "signing-key.kid"
 JWKS = "jwks.json"
 
 
-def ensure_keys(directory: Path) -> Path:
+def ensure_keys(directory: Path, kid: str | None = None) -> Path:
     """Create a key pair in ``directory`` unless one is there; return the JWKS path."""
     directory.mkdir(parents=True, exist_ok=True)
     if not (directory / PRIVATE).exists():
         key = new_key()
-        kid = f"dev-{uuid.uuid4().hex[:12]}"
+        kid = kid or f"dev-{uuid.uuid4().hex[:12]}"
         (directory / PRIVATE).write_bytes(private_pem(key))
         (directory / PRIVATE).chmod(0o600)
         (directory / KID).write_text(kid)
@@ -36,8 +36,22 @@ def ensure_keys(directory: Path) -> Path:
 
 
 def load_issuer(directory: Path, issuer: str = "vertrouwd") -> Issuer:
-    kid = (directory / KID).read_text().strip()
-    return Issuer.from_pem_file(directory / PRIVATE, kid, issuer)
+    return Issuer.from_pem_file(directory / PRIVATE, read_kid(directory), issuer)
+
+
+def read_kid(directory: Path) -> str:
+    return (directory / KID).read_text().strip()
+
+
+def intake_env(directory: Path) -> dict[str, str]:
+    """The settings that let intake sign tokens and seal personal data (development)."""
+    from services.intake.crypto import ensure_data_keys
+
+    return {
+        "INTAKE_SIGNING_KEY_FILE": str(directory / PRIVATE),
+        "INTAKE_SIGNING_KID": read_kid(directory),
+        "INTAKE_DATA_KEYS_FILE": str(ensure_data_keys(directory / "data-keys.json")),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     keys = sub.add_parser("keys", help="create a signing key and its JWKS (kept if present)")
     keys.add_argument("directory", type=Path)
+    keys.add_argument("--kid", default=None, help="key id (default: a random one)")
     token = sub.add_parser("token", help="print a signed token")
     token.add_argument("--keys", type=Path, required=True, help="folder made by 'keys'")
     token.add_argument("--role", choices=sorted(ROLES), required=True)
@@ -62,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "keys":
-        print(ensure_keys(args.directory))
+        print(ensure_keys(args.directory, args.kid))
         return 0
     issuer = load_issuer(args.keys)
     single_org = args.role in ("org_admin", "employee")

@@ -30,15 +30,31 @@ MeetingMode = Literal["online", "on_location", "phone", "walk"]
 ReporterRole = Literal["employee", "manager", "hr"]
 
 
+IntegritySubtype = Literal["fraude", "corruptie", "machtsmisbruik", "diefstal", "misstand"]
+Status = Literal["new", "in_contact", "in_conversation", "closed"]
+Outcome = Literal[
+    "listening_ear",
+    "advice",
+    "referral",
+    "mediation",
+    "formal_complaint_support",
+    "whistleblower_report",
+]
+
+
 @event_schema("intake.case.opened")
 class CaseOpened(EventData):
     case_id: str = Id
     category: Category
+    subtype: IntegritySubtype | None = None
     channel: Channel
     reporter_role: ReporterRole
     anonymous: bool
     meeting_mode: MeetingMode | None = None
-    department_id: str | None = Field(default=None, max_length=64)
+    # The department's position in the organisation's list, never its name: reporting
+    # counts per department without a free-text field on the stream.
+    department_index: int | None = Field(default=None, ge=0, le=1000)
+    locale: Literal["nl", "en"] = "nl"
 
 
 @event_schema("intake.case.assigned")
@@ -46,6 +62,57 @@ class CaseAssigned(EventData):
     case_id: str = Id
     confidant_id: str = Id
     reason: Literal["reporter_choice", "least_loaded", "handover"]
+
+
+@event_schema("intake.case.status_changed")
+class CaseStatusChanged(EventData):
+    case_id: str = Id
+    status: Status
+    previous: Status
+
+
+@event_schema("intake.case.closed")
+class CaseClosed(EventData):
+    case_id: str = Id
+    outcome: Outcome
+    hours_spent: float = Field(ge=0, le=1000)
+
+
+@event_schema("intake.case.hours_logged")
+class CaseHoursLogged(EventData):
+    case_id: str = Id
+    hours_spent: float = Field(ge=0, le=1000)
+
+
+@event_schema("intake.case.note_added")
+class CaseNoteAdded(EventData):
+    case_id: str = Id
+    note_id: str = Id
+
+
+@event_schema("intake.case.message_posted")
+class CaseMessagePosted(EventData):
+    """There is a message; what it says stays in intake."""
+
+    case_id: str = Id
+    message_id: str = Id
+    author: Literal["reporter", "confidant"]
+    confidant_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+@event_schema("intake.case.deadline_due")
+class CaseDeadlineDue(EventData):
+    case_id: str = Id
+    confidant_id: str = Id
+    deadline: Literal["acknowledgement", "feedback"]
+    due_at: AwareDatetime
+
+
+@event_schema("intake.case.purged")
+class CasePurged(EventData):
+    """Personal data, notes and messages of a closed case were destroyed."""
+
+    case_id: str = Id
 
 
 @event_schema("booking.appointment.booked")

@@ -61,13 +61,19 @@ PRINCIPAL = web.RequestKey("principal", Principal)
 
 class ApiError(Exception):
     def __init__(
-        self, status: int, code: str, message: str, fields: dict[str, str] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.fields = fields or {}
+        self.headers = headers or {}
 
 
 def not_found(what: str) -> ApiError:
@@ -137,7 +143,9 @@ async def errors(request: web.Request, handler: HandlerFn) -> web.StreamResponse
     try:
         return await handler(request)
     except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message, exc.fields)
+        response = error_response(exc.status, exc.code, exc.message, exc.fields)
+        response.headers.update(exc.headers)
+        return response
     except AuthError as exc:
         response = error_response(401, "unauthorized", str(exc))
         response.headers["WWW-Authenticate"] = 'Bearer realm="vertrouwd"'

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -41,6 +43,8 @@ from shared.log import setup_logging
 from shared.metrics import Metrics
 from shared.settings import ServiceSettings, SettingsError
 
+log = logging.getLogger(__name__)
+
 SETTINGS = web.AppKey("settings", ServiceSettings)
 MONGO = web.AppKey("mongo", Mongo)
 BUS = web.AppKey("bus", Bus)
@@ -56,12 +60,18 @@ class ConsumerSpec:
     handler: Callable[[web.Application], Handler]
 
 
+Context = Callable[[web.Application], AbstractAsyncContextManager[None]]
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     name: str
     endpoints: Sequence[Endpoint] = ()
     indexes: IndexSpec = field(default_factory=dict)
     consumer: ConsumerSpec | None = None
+    # The service's own resources and background work (keys, jobs, NATS responders): each
+    # entered after the database and the bus are up, and left before they close.
+    contexts: Sequence[Context] = ()
 
 
 async def whoami(request: web.Request) -> web.Response:
@@ -144,7 +154,44 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
         await bus.close()
 
     app.cleanup_ctx.extend([auth_ctx, mongo_ctx, bus_ctx])
+    for context in spec.contexts:
+        app.cleanup_ctx.append(_as_cleanup_ctx(context))
     return app
+
+
+def _as_cleanup_ctx(context: Context) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        async with context(app):
+            yield
+
+    return ctx
+
+
+def every(
+    name: str,
+    job: Callable[[web.Application], Awaitable[object]],
+    interval_s: Callable[[web.Application], float],
+) -> Context:
+    """A background job run every ``interval_s(app)`` seconds while the service runs. A
+    failing run is logged and the next one comes as planned: an outage must not end it."""
+
+    @contextlib.asynccontextmanager
+    async def running(app: web.Application) -> AsyncIterator[None]:
+        async def loop() -> None:
+            while True:
+                try:
+                    await job(app)
+                except Exception:
+                    log.exception("job failed", extra={"job": name})
+                await asyncio.sleep(interval_s(app))
+
+        task = asyncio.create_task(loop(), name=name)
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return running
 
 
 def main(

@@ -1,17 +1,32 @@
 from __future__ import annotations
 
+from typing import cast
+
 from aiohttp import web
 
-from shared.service import ConsumerSpec, ServiceSpec, build_app
+from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
-from . import handlers, routes, store
+from . import handlers, jobs, routes, store
+from .contact import contact_responder
+from .settings import IntakeSettings
+from .state import INTAKE, intake_context
+
+
+async def _jobs(app: web.Application) -> None:
+    await jobs.run_all(app[INTAKE])
+
+
+def _jobs_interval(app: web.Application) -> float:
+    return cast(IntakeSettings, app[SETTINGS]).jobs_interval_s
+
 
 SPEC = ServiceSpec(
     name="intake",
     endpoints=routes.ENDPOINTS,
     indexes=store.INDEXES,
     consumer=ConsumerSpec(subjects=["booking.appointment.>"], handler=handlers.timeline_handler),
+    contexts=[intake_context, contact_responder, every("intake-jobs", _jobs, _jobs_interval)],
 )
 
 

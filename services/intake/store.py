@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from pymongo import ASCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from shared.db import IndexSpec
 
-TIMELINE = "case_timeline"
 ORGANISATIONS = "organisations"
+STAFF = "staff"
+CASES = "cases"
+NOTES = "notes"  # the confidant's private notes, sealed
+MESSAGES = "messages"  # between reporter and confidant, sealed
+AUDIT = "audit"  # every read of case content
+THROTTLE = "throttle"  # rate limits and lock-outs
+TIMELINE = "case_timeline"
 
 INDEXES: IndexSpec = {
-    TIMELINE: [IndexModel([("case_id", ASCENDING), ("occurred_at", ASCENDING)])],
     ORGANISATIONS: [IndexModel("slug", unique=True)],
+    STAFF: [IndexModel("username", unique=True), IndexModel("confidant_id", sparse=True)],
+    CASES: [
+        IndexModel("code_hash", unique=True, sparse=True),
+        IndexModel("reference", unique=True),
+        IndexModel([("org_id", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("confidant_id", ASCENDING), ("status", ASCENDING)]),
+        IndexModel([("status", ASCENDING), ("closed_at", ASCENDING)]),
+    ],
+    NOTES: [IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)])],
+    MESSAGES: [IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)])],
+    AUDIT: [IndexModel([("case_id", ASCENDING), ("at", ASCENDING)])],
+    THROTTLE: [IndexModel("expires_at")],
+    TIMELINE: [IndexModel([("case_id", ASCENDING), ("occurred_at", ASCENDING)])],
 }

@@ -1,0 +1,649 @@
+"""Cases: reporting one, coming back with the case code, the confidant's work, messages.
+
+Who reads what: the reporter (an employee token for the case) and the assigned confidant
+read a case's content; admins assign but read no content; org_admins never see cases.
+Every read of content is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from shared.auth import Forbidden, Principal, Role
+from shared.events import Envelope, new_event
+from shared.http import ApiError, Endpoint, not_found, read_body, require
+from shared.outbox import flush, staged
+
+from . import domain, taxonomy
+from .api_orgs import client_address, get_org, optional_staff
+from .codes import new_code, new_id, new_reference, normalise
+from .models import Assign, CaseAccess, CaseCreate, CaseUpdate, Text
+from .state import INTAKE, Intake
+from .store import AUDIT, CASES, MESSAGES, NOTES, ORGANISATIONS, TIMELINE
+from .throttle import slow_down, too_many
+
+CONTACT_FIELDS = ("name", "email", "phone")
+HIDDEN = {"outbox": 0, "outbox_at": 0}  # bookkeeping, not part of a case
+
+
+def _event(type_: str, case: dict[str, Any], **data: Any) -> Envelope:
+    return new_event(
+        type_, {"case_id": case["_id"], **data}, source="intake", org_id=case["org_id"]
+    )
+
+
+def case_token(intake: Intake, case: dict[str, Any]) -> str:
+    """The reporter's key to this one case, for intake and booking."""
+    return intake.issuer.issue(
+        sub=f"case-{case['_id']}",
+        role="employee",
+        audience=["intake", "booking"],
+        ttl_s=intake.settings.case_token_ttl_s,
+        org_id=case["org_id"],
+        case_id=case["_id"],
+    )
+
+
+# -- opening a case ----------------------------------------------------------------------------
+
+
+async def create_case(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    staff = optional_staff(request)
+    if staff is None:
+        await intake.throttle.limit(
+            f"case:{client_address(request, intake)}",
+            intake.settings.case_rate_limit,
+            intake.settings.rate_window_s,
+        )
+    body = await read_body(request, CaseCreate)
+    if staff is None and body.channel != "web":
+        raise ApiError(
+            422,
+            "invalid",
+            "only staff register cases that came another way",
+            {"channel": "must be web for a report sent through the site"},
+        )
+
+    org = await intake.db[ORGANISATIONS].find_one({"slug": body.organisation})
+    if org is None:
+        raise ApiError(
+            422,
+            "invalid",
+            "the request has invalid fields",
+            {"organisation": "unknown organisation"},
+        )
+    if staff is not None:
+        require(request, ["admin", "confidant"], org_id=org["_id"])
+    departments = org.get("departments", [])
+    if body.department is not None and body.department not in departments:
+        raise ApiError(
+            422,
+            "invalid",
+            "the request has invalid fields",
+            {"department": "not a department of this organisation"},
+        )
+    confidants = org.get("confidant_ids", [])
+    if body.preferred_confidant is not None and body.preferred_confidant not in confidants:
+        raise ApiError(
+            422,
+            "invalid",
+            "the request has invalid fields",
+            {"preferred_confidant": "not a confidant of this organisation"},
+        )
+    if not confidants:
+        raise ApiError(409, "conflict", "this organisation has no confidant yet")
+
+    load = {
+        c: await intake.db[CASES].count_documents({"confidant_id": c, "status": {"$ne": "closed"}})
+        for c in confidants
+    }
+    confidant_id, reason = domain.choose_confidant(confidants, body.preferred_confidant, load)
+
+    now = datetime.now(UTC)
+    case_id = new_id()
+    code = new_code()
+    case: dict[str, Any] = {
+        "_id": case_id,
+        "reference": new_reference(now),
+        "org_id": org["_id"],
+        "reporter_role": body.reporter_role,
+        "category": body.category,
+        "subtype": body.subtype,
+        "channel": body.channel,
+        "anonymous": body.anonymous,
+        "meeting_mode": body.meeting_mode,
+        "department": body.department,
+        "locale": body.locale,
+        "status": "new",
+        "confidant_id": confidant_id,
+        "hours_spent": 0.0,
+        "code_hash": await intake.code_hash(code),
+        "registered_by": staff.sub if staff else None,
+        "created_at": now,
+        "updated_at": now,
+        "closed_at": None,
+        "text": intake.cipher.seal_optional(body.text, doc_id=case_id, field="text"),
+        "contact": _seal_contact(intake, case_id, body),
+        "deadlines": _deadlines(body.category, now),
+    }
+    events = [
+        _event(
+            "intake.case.opened",
+            case,
+            category=body.category,
+            subtype=body.subtype,
+            channel=body.channel,
+            reporter_role=body.reporter_role,
+            anonymous=body.anonymous,
+            meeting_mode=body.meeting_mode,
+            department_index=departments.index(body.department) if body.department else None,
+            locale=body.locale,
+        ),
+        _event("intake.case.assigned", case, confidant_id=confidant_id, reason=reason),
+    ]
+    await intake.db[CASES].insert_one({**case, **staged(*events)})
+    await flush(intake.db[CASES], case_id, events, intake.bus)
+    return web.json_response(
+        {
+            "case_id": case_id,
+            "reference": case["reference"],
+            "case_code": code,
+            "token": case_token(intake, case),
+            "token_expires_in": intake.settings.case_token_ttl_s,
+            "confirmation": taxonomy.confirmation(body.locale, case["reference"], body.anonymous),
+        },
+        status=201,
+    )
+
+
+def _seal_contact(intake: Intake, case_id: str, body: CaseCreate) -> dict[str, Any] | None:
+    if body.contact is None:
+        return None
+    contact: dict[str, Any] = {"preferred_channel": body.contact.preferred_channel}
+    for field in CONTACT_FIELDS:
+        contact[field] = intake.cipher.seal_optional(
+            getattr(body.contact, field), doc_id=case_id, field=f"contact.{field}"
+        )
+    return contact
+
+
+def _deadlines(category: str, now: datetime) -> dict[str, Any] | None:
+    due = domain.whistleblower_deadlines(category, now)
+    if due is None:
+        return None
+    return {
+        kind: {"due": at, "warn_at": domain.warning_time(kind, at), "warned": False, "met_at": None}
+        for kind, at in due.items()
+    }
+
+
+# -- coming back with the case code --------------------------------------------------------
+
+
+async def access_case(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    settings = intake.settings
+    address = client_address(request, intake)
+    locked = await intake.throttle.locked_for(f"code:{address}")
+    if locked:
+        raise too_many(locked)
+    body = await read_body(request, CaseAccess)
+    code = normalise(body.case_code)
+    case = None
+    if code is not None:
+        case = await intake.db[CASES].find_one({"code_hash": await intake.code_hash(code)})
+    now = datetime.now(UTC)
+    if case is None or domain.code_expired(
+        case["status"],
+        case.get("closed_at"),
+        case.get("code_used_at"),
+        now,
+        settings.code_inactive_days,
+    ):
+        failures = await intake.throttle.hit(f"code-fail:{address}", settings.rate_window_s)
+        if failures >= settings.code_max_failures:
+            await intake.throttle.lock(f"code:{address}", settings.lockout_s)
+        await slow_down(settings.failure_delay_s, failures)
+        raise ApiError(401, "unauthorized", "unknown or expired case code")
+    await intake.db[CASES].update_one({"_id": case["_id"]}, {"$set": {"code_used_at": now}})
+    return web.json_response(
+        {
+            "case_id": case["_id"],
+            "reference": case["reference"],
+            "token": case_token(intake, case),
+            "token_expires_in": settings.case_token_ttl_s,
+        }
+    )
+
+
+# -- reading and working on a case ----------------------------------------------------------
+
+
+async def load_case(intake: Intake, case_id: str) -> dict[str, Any]:
+    case = await intake.db[CASES].find_one({"_id": case_id}, HIDDEN)
+    if case is None:
+        raise not_found("case")
+    return case
+
+
+def content_reader(request: web.Request, case: dict[str, Any]) -> Principal:
+    """The reporter of this case or its assigned confidant; nobody else reads content."""
+    who = require(request, ["confidant", "employee"], org_id=case["org_id"], case_id=case["_id"])
+    if who.role == "confidant" and who.sub != case["confidant_id"]:
+        raise Forbidden("only the assigned confidant reads this case")
+    return who
+
+
+def assigned_confidant(request: web.Request, case: dict[str, Any]) -> Principal:
+    who = require(request, ["confidant"], org_id=case["org_id"])
+    if who.sub != case["confidant_id"]:
+        raise Forbidden("only the assigned confidant works on this case")
+    return who
+
+
+async def audit(intake: Intake, who: Principal, case_id: str, action: str) -> None:
+    await intake.db[AUDIT].insert_one(
+        {
+            "case_id": case_id,
+            "at": datetime.now(UTC),
+            "action": action,
+            "role": who.role,
+            "actor": "reporter" if who.role == "employee" else who.sub,
+        }
+    )
+
+
+def metadata(case: dict[str, Any]) -> dict[str, Any]:
+    deadlines = case.get("deadlines") or {}
+    return {
+        "case_id": case["_id"],
+        "reference": case["reference"],
+        "org_id": case["org_id"],
+        "category": case["category"],
+        "subtype": case.get("subtype"),
+        "channel": case["channel"],
+        "status": case["status"],
+        "anonymous": case["anonymous"],
+        "confidant_id": case["confidant_id"],
+        "meeting_mode": case.get("meeting_mode"),
+        "created_at": case["created_at"].isoformat(),
+        "closed_at": case["closed_at"].isoformat() if case.get("closed_at") else None,
+        "outcome": case.get("outcome"),
+        "hours_spent": case.get("hours_spent", 0.0),
+        "purged": case.get("purged_at") is not None,
+        "deadlines": {
+            k: {
+                "due": v["due"].isoformat(),
+                "met_at": v["met_at"].isoformat() if v.get("met_at") else None,
+            }
+            for k, v in deadlines.items()
+        },
+    }
+
+
+async def read_case(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    who = content_reader(request, case)
+    await audit(intake, who, case["_id"], "read_case")
+    view = metadata(case)
+    view["text"] = intake.cipher.open_optional(case.get("text"), doc_id=case["_id"], field="text")
+    if who.role == "confidant":
+        view["department"] = case.get("department")
+        view["reporter_role"] = case["reporter_role"]
+        view["referral_to"] = intake.cipher.open_optional(
+            case.get("referral_to"), doc_id=case["_id"], field="referral_to"
+        )
+        contact = case.get("contact")
+        view["contact"] = (
+            None
+            if contact is None
+            else {
+                "preferred_channel": contact.get("preferred_channel"),
+                **{
+                    f: intake.cipher.open_optional(
+                        contact.get(f), doc_id=case["_id"], field=f"contact.{f}"
+                    )
+                    for f in CONTACT_FIELDS
+                },
+            }
+        )
+    else:  # the reporter sees progress, not the confidant's bookkeeping
+        for key in ("hours_spent", "confidant_id", "deadlines"):
+            view.pop(key)
+    return web.json_response(view)
+
+
+async def list_cases(request: web.Request) -> web.Response:
+    """Metadata only: a confidant's own cases, or an organisation's for an admin."""
+    intake = request.app[INTAKE]
+    who = require(request, ["admin", "confidant"])
+    query: dict[str, Any]
+    if who.role == "confidant":
+        query = {"confidant_id": who.sub}
+    else:
+        org_id = request.query.get("org_id")
+        if not org_id:
+            raise ApiError(
+                422, "invalid", "name the organisation", {"org_id": "required for an admin"}
+            )
+        query = {"org_id": org_id}
+    status = request.query.get("status")
+    if status is not None:
+        if status not in domain.STATUSES:
+            raise ApiError(422, "invalid", "unknown status", {"status": "unknown status"})
+        query["status"] = status
+    cases = (
+        await intake.db[CASES]
+        .find(query, {"outbox": 0, "outbox_at": 0})
+        .sort("created_at", -1)
+        .to_list(500)
+    )
+    return web.json_response({"cases": [metadata(c) for c in cases]})
+
+
+async def update_case(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    assigned_confidant(request, case)
+    body = await read_body(request, CaseUpdate)
+    now = datetime.now(UTC)
+    current = case["status"]
+    if current == "closed":
+        raise ApiError(409, "conflict", "the case is closed")
+    sets: dict[str, Any] = {"updated_at": now}
+    events: list[Envelope] = []
+    hours = case.get("hours_spent", 0.0)
+    if body.hours_spent is not None and body.hours_spent != hours:
+        hours = body.hours_spent
+        sets["hours_spent"] = hours
+        events.append(_event("intake.case.hours_logged", case, hours_spent=hours))
+    if body.status is not None and body.status != current:
+        try:
+            domain.check_transition(current, body.status)
+        except domain.RuleError as exc:
+            raise ApiError(409, "conflict", str(exc)) from None
+        sets["status"] = body.status
+        events.append(
+            _event("intake.case.status_changed", case, status=body.status, previous=current)
+        )
+        deadlines = case.get("deadlines") or {}
+        if "acknowledgement" in deadlines and not deadlines["acknowledgement"]["met_at"]:
+            sets["deadlines.acknowledgement.met_at"] = now
+        if body.status == "closed":
+            sets.update(closed_at=now, outcome=body.outcome)
+            if body.referral_to is not None:
+                sets["referral_to"] = intake.cipher.seal(
+                    body.referral_to, doc_id=case["_id"], field="referral_to"
+                )
+            if "feedback" in deadlines and not deadlines["feedback"]["met_at"]:
+                sets["deadlines.feedback.met_at"] = now
+            events.append(
+                _event("intake.case.closed", case, outcome=body.outcome, hours_spent=hours)
+            )
+    # The status in the filter makes two concurrent changes of one case safe: one wins.
+    if not await intake.update_with_events(
+        CASES, {"_id": case["_id"], "status": current}, {"$set": sets}, events
+    ):
+        raise ApiError(409, "conflict", "the case changed meanwhile; load it again")
+    return web.json_response(metadata(await load_case(intake, case["_id"])))
+
+
+async def assign_case(request: web.Request) -> web.Response:
+    """Hand a case over to a colleague: an admin, or the confidant who has it now."""
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    who = require(request, ["admin", "confidant"], org_id=case["org_id"])
+    if who.role == "confidant" and who.sub != case["confidant_id"]:
+        raise Forbidden("only the assigned confidant or an admin hands a case over")
+    body = await read_body(request, Assign)
+    org = await get_org(intake, case["org_id"])
+    if body.confidant_id not in org.get("confidant_ids", []):
+        raise ApiError(
+            422,
+            "invalid",
+            "the request has invalid fields",
+            {"confidant_id": "not a confidant of this organisation"},
+        )
+    if case["status"] == "closed":
+        raise ApiError(409, "conflict", "the case is closed")
+    if body.confidant_id != case["confidant_id"]:
+        event = _event(
+            "intake.case.assigned", case, confidant_id=body.confidant_id, reason="handover"
+        )
+        if not await intake.update_with_events(
+            CASES,
+            {"_id": case["_id"], "confidant_id": case["confidant_id"]},
+            {"$set": {"confidant_id": body.confidant_id, "updated_at": datetime.now(UTC)}},
+            [event],
+        ):
+            raise ApiError(409, "conflict", "the case changed meanwhile; load it again")
+    return web.json_response(metadata(await load_case(intake, case["_id"])))
+
+
+# -- notes and messages ----------------------------------------------------------------------
+
+
+async def add_note(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    who = assigned_confidant(request, case)
+    body = await read_body(request, Text)
+    note_id = new_id()
+    event = _event("intake.case.note_added", case, note_id=note_id)
+    await intake.db[NOTES].insert_one(
+        {
+            "_id": note_id,
+            "case_id": case["_id"],
+            "author": who.sub,
+            "created_at": datetime.now(UTC),
+            "text": intake.cipher.seal(body.text, doc_id=note_id, field="text"),
+            **staged(event),
+        }
+    )
+    await flush(intake.db[NOTES], note_id, [event], intake.bus)
+    return web.json_response({"note_id": note_id}, status=201)
+
+
+async def list_notes(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    who = assigned_confidant(request, case)
+    await audit(intake, who, case["_id"], "read_notes")
+    notes = (
+        await intake.db[NOTES].find({"case_id": case["_id"]}).sort("created_at", 1).to_list(1000)
+    )
+    return web.json_response(
+        {
+            "notes": [
+                {
+                    "note_id": n["_id"],
+                    "created_at": n["created_at"].isoformat(),
+                    "text": intake.cipher.open(n["text"], doc_id=n["_id"], field="text"),
+                }
+                for n in notes
+            ]
+        }
+    )
+
+
+async def post_message(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    who = content_reader(request, case)
+    if case.get("purged_at"):
+        raise ApiError(409, "conflict", "the case is closed and its messages are gone")
+    body = await read_body(request, Text)
+    author = "reporter" if who.role == "employee" else "confidant"
+    now = datetime.now(UTC)
+    message_id = new_id()
+    event = _event(
+        "intake.case.message_posted",
+        case,
+        message_id=message_id,
+        author=author,
+        confidant_id=case["confidant_id"],
+    )
+    await intake.db[MESSAGES].insert_one(
+        {
+            "_id": message_id,
+            "case_id": case["_id"],
+            "author": author,
+            "created_at": now,
+            "text": intake.cipher.seal(body.text, doc_id=message_id, field="text"),
+            **staged(event),
+        }
+    )
+    await flush(intake.db[MESSAGES], message_id, [event], intake.bus)
+    if author == "confidant":
+        # A first answer acknowledges the report (Wet bescherming klokkenluiders).
+        await intake.db[CASES].update_one(
+            {"_id": case["_id"], "deadlines.acknowledgement.met_at": None},
+            {"$set": {"deadlines.acknowledgement.met_at": now}},
+        )
+    return web.json_response({"message_id": message_id, "created_at": now.isoformat()}, status=201)
+
+
+async def list_messages(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    who = content_reader(request, case)
+    await audit(intake, who, case["_id"], "read_messages")
+    messages = (
+        await intake.db[MESSAGES].find({"case_id": case["_id"]}).sort("created_at", 1).to_list(1000)
+    )
+    return web.json_response(
+        {
+            "messages": [
+                {
+                    "message_id": m["_id"],
+                    "author": m["author"],
+                    "created_at": m["created_at"].isoformat(),
+                    "text": intake.cipher.open(m["text"], doc_id=m["_id"], field="text"),
+                }
+                for m in messages
+            ]
+        }
+    )
+
+
+async def read_audit(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    require(request, ["admin"])
+    entries = await intake.db[AUDIT].find({"case_id": case["_id"]}).sort("at", 1).to_list(5000)
+    return web.json_response(
+        {
+            "entries": [
+                {
+                    "at": e["at"].isoformat(),
+                    "action": e["action"],
+                    "role": e["role"],
+                    "actor": e["actor"],
+                }
+                for e in entries
+            ]
+        }
+    )
+
+
+async def case_timeline(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    content_reader(request, case)
+    entries = (
+        await intake.db[TIMELINE].find({"case_id": case["_id"]}).sort("occurred_at", 1).to_list(500)
+    )
+    return web.json_response(
+        {
+            "case_id": case["_id"],
+            "entries": [
+                {
+                    "type": e["type"],
+                    "appointment_id": e["appointment_id"],
+                    "occurred_at": e["occurred_at"].isoformat(),
+                }
+                for e in entries
+            ],
+        }
+    )
+
+
+READERS: list[Role] = ["confidant", "employee"]
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v1/cases",
+        create_case,
+        "Report: no login (web), or staff registering a phone/WhatsApp/e-mail case.",
+        body=CaseCreate,
+        status=201,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/cases/access",
+        access_case,
+        "Come back with the case code: a token for the case.",
+        body=CaseAccess,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/cases",
+        list_cases,
+        "Case metadata: mine, or an organisation's.",
+        roles=["admin", "confidant"],
+    ),
+    Endpoint("GET", "/v1/cases/{case_id}", read_case, "A case's content.", roles=READERS),
+    Endpoint(
+        "PATCH",
+        "/v1/cases/{case_id}",
+        update_case,
+        "Status, outcome on closing, hours.",
+        roles=["confidant"],
+        body=CaseUpdate,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/cases/{case_id}/assign",
+        assign_case,
+        "Hand a case over.",
+        roles=["admin", "confidant"],
+        body=Assign,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/cases/{case_id}/notes",
+        add_note,
+        "A private note.",
+        roles=["confidant"],
+        body=Text,
+        status=201,
+    ),
+    Endpoint(
+        "GET", "/v1/cases/{case_id}/notes", list_notes, "The private notes.", roles=["confidant"]
+    ),
+    Endpoint(
+        "POST",
+        "/v1/cases/{case_id}/messages",
+        post_message,
+        "A message between reporter and confidant.",
+        roles=READERS,
+        body=Text,
+        status=201,
+    ),
+    Endpoint("GET", "/v1/cases/{case_id}/messages", list_messages, "The messages.", roles=READERS),
+    Endpoint(
+        "GET", "/v1/cases/{case_id}/audit", read_audit, "Who read the case, when.", roles=["admin"]
+    ),
+    Endpoint(
+        "GET",
+        "/v1/cases/{case_id}/timeline",
+        case_timeline,
+        "Appointments of a case, oldest first.",
+        roles=READERS,
+    ),
+]

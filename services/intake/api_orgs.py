@@ -1,0 +1,301 @@
+"""Organisations, staff accounts and the suite's one login."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from argon2.exceptions import InvalidHashError, VerificationError
+from pymongo.errors import DuplicateKeyError
+
+from shared.auth import Principal, authorize
+from shared.http import ApiError, Endpoint, not_found, principal, read_body, require
+
+from . import taxonomy
+from .codes import new_id
+from .models import Login, OrgCreate, OrgUpdate, StaffCreate
+from .state import INTAKE, Intake
+from .store import ORGANISATIONS, STAFF
+from .throttle import slow_down, too_many
+
+STAFF_ROLES = ("admin", "confidant", "org_admin")
+# A hash to verify against when the user does not exist, so that a wrong user name takes
+# as long as a wrong password and does not reveal which accounts exist.
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$dk2aheEccIwnL+sVFyavww$"
+    "sdEpIc0Sjr3rKGjGteP8Ba/kbx4FpOGkD6gHg93HudQ"
+)
+
+
+def client_address(request: web.Request, intake: Intake) -> str:
+    if intake.settings.trust_forwarded_for:
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
+        if forwarded:
+            return forwarded[:64]
+    return request.remote or "unknown"
+
+
+def org_view(org: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": org["_id"],
+        "name": org["name"],
+        "slug": org["slug"],
+        "locale": org["locale"],
+        "timezone": org.get("timezone", "Europe/Amsterdam"),
+        "departments": org.get("departments", []),
+        "confidant_ids": org.get("confidant_ids", []),
+        "report_threshold": org.get("report_threshold", 5),
+        "retention_days": org.get("retention_days", 365),
+    }
+
+
+async def get_org(intake: Intake, org_id: str) -> dict[str, Any]:
+    org = await intake.db[ORGANISATIONS].find_one({"_id": org_id})
+    if org is None:
+        raise not_found("organisation")
+    return org
+
+
+# -- organisations -----------------------------------------------------------------------------
+
+
+async def create_org(request: web.Request) -> web.Response:
+    require(request, ["admin"])
+    body = await read_body(request, OrgCreate)
+    intake = request.app[INTAKE]
+    now = datetime.now(UTC)
+    doc = {"_id": new_id(), **body.model_dump(), "created_at": now, "updated_at": now}
+    try:
+        await intake.db[ORGANISATIONS].insert_one(doc)
+    except DuplicateKeyError:
+        raise ApiError(
+            409, "conflict", f"the slug {body.slug!r} is taken", {"slug": "already in use"}
+        ) from None
+    return web.json_response(org_view(doc), status=201)
+
+
+async def list_orgs(request: web.Request) -> web.Response:
+    who = require(request, ["admin", "confidant", "org_admin"])
+    query: dict[str, Any] = {} if who.role == "admin" else {"_id": {"$in": sorted(who.orgs)}}
+    orgs = await request.app[INTAKE].db[ORGANISATIONS].find(query).sort("name").to_list(1000)
+    return web.json_response({"organisations": [org_view(o) for o in orgs]})
+
+
+async def read_org(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, ["admin", "confidant", "org_admin"], org_id=org_id)
+    return web.json_response(org_view(await get_org(request.app[INTAKE], org_id)))
+
+
+async def update_org(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, ["admin"])
+    body = await read_body(request, OrgUpdate)
+    changes = body.model_dump(exclude_none=True)
+    intake = request.app[INTAKE]
+    if changes:
+        changes["updated_at"] = datetime.now(UTC)
+        result = await intake.db[ORGANISATIONS].update_one({"_id": org_id}, {"$set": changes})
+        if result.matched_count == 0:
+            raise not_found("organisation")
+    return web.json_response(org_view(await get_org(intake, org_id)))
+
+
+async def public_org(request: web.Request) -> web.Response:
+    """What an intake page (the flyer link or QR code) needs, and nothing else."""
+    intake = request.app[INTAKE]
+    org = await intake.db[ORGANISATIONS].find_one({"slug": request.match_info["slug"]})
+    if org is None:
+        raise not_found("organisation")
+    locale = request.query.get("locale", org.get("locale", "nl"))
+    locale = locale if locale in ("nl", "en") else "nl"
+    ids = org.get("confidant_ids", [])
+    profiles = {
+        s["confidant_id"]: s
+        async for s in intake.db[STAFF].find(
+            {"role": "confidant", "confidant_id": {"$in": ids}, "active": True}
+        )
+    }
+    confidants = [
+        {"id": cid, "display_name": profiles[cid]["display_name"], "bio": profiles[cid].get("bio")}
+        for cid in ids
+        if cid in profiles
+    ]
+    return web.json_response(
+        {
+            "name": org["name"],
+            "slug": org["slug"],
+            "locale": locale,
+            "departments": org.get("departments", []),
+            "confidants": confidants,
+            **taxonomy.catalogue(locale),  # type: ignore[arg-type]
+        }
+    )
+
+
+# -- staff and login ---------------------------------------------------------------------------
+
+
+async def create_staff(request: web.Request) -> web.Response:
+    require(request, ["admin"])
+    body = await read_body(request, StaffCreate)
+    intake = request.app[INTAKE]
+    if body.org_id is not None:
+        await get_org(intake, body.org_id)
+    password_hash = await asyncio.to_thread(intake.passwords.hash, body.password)
+    doc = {
+        "_id": new_id(),
+        "username": body.username.lower(),
+        "role": body.role,
+        "display_name": body.display_name,
+        "confidant_id": body.confidant_id,
+        "org_id": body.org_id,
+        "bio": body.bio,
+        "password_hash": password_hash,
+        "active": True,
+        "created_at": datetime.now(UTC),
+    }
+    try:
+        await intake.db[STAFF].insert_one(doc)
+    except DuplicateKeyError:
+        raise ApiError(
+            409, "conflict", "that user name is taken", {"username": "already in use"}
+        ) from None
+    return web.json_response(
+        {"id": doc["_id"], "username": doc["username"], "role": doc["role"]}, status=201
+    )
+
+
+async def login(request: web.Request) -> web.Response:
+    """The one place in the suite that issues staff tokens."""
+    intake = request.app[INTAKE]
+    settings = intake.settings
+    body = await read_body(request, Login)
+    username = body.username.lower()
+    address = client_address(request, intake)
+    # Many tries from one address, whatever the account: that address waits.
+    await intake.throttle.limit(
+        f"login-ip:{address}", settings.login_max_failures * 10, settings.lockout_s
+    )
+    locked = await intake.throttle.locked_for(f"login:{username}")
+    if locked:
+        raise too_many(locked)
+
+    staff = await intake.db[STAFF].find_one({"username": username, "active": True})
+    if not await _password_ok(intake, staff, body.password):
+        failures = await intake.throttle.hit(f"login-fail:{username}", settings.lockout_s)
+        if failures >= settings.login_max_failures:
+            await intake.throttle.lock(f"login:{username}", settings.lockout_s)
+        await slow_down(settings.failure_delay_s, failures)
+        raise ApiError(401, "unauthorized", "wrong user name or password")
+    assert staff is not None
+    await intake.throttle.unlock(f"login:{username}")
+    token = await _staff_token(intake, staff, list(body.audience))
+    return web.json_response(
+        {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": settings.staff_token_ttl_s,
+            "role": staff["role"],
+        }
+    )
+
+
+async def _password_ok(intake: Intake, staff: dict[str, Any] | None, password: str) -> bool:
+    stored = staff["password_hash"] if staff else _DUMMY_HASH
+    try:
+        await asyncio.to_thread(intake.passwords.verify, stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if staff is None:
+        return False
+    if intake.passwords.check_needs_rehash(stored):
+        new_hash = await asyncio.to_thread(intake.passwords.hash, password)
+        await intake.db[STAFF].update_one(
+            {"_id": staff["_id"]}, {"$set": {"password_hash": new_hash}}
+        )
+    return True
+
+
+async def _staff_token(intake: Intake, staff: dict[str, Any], audience: list[str]) -> str:
+    ttl = intake.settings.staff_token_ttl_s
+    if staff["role"] == "confidant":
+        orgs = [
+            o["_id"]
+            async for o in intake.db[ORGANISATIONS].find(
+                {"confidant_ids": staff["confidant_id"]}, {"_id": 1}
+            )
+        ]
+        # A confidant is known suite-wide by booking's id for them.
+        return intake.issuer.issue(
+            sub=staff["confidant_id"], role="confidant", audience=audience, ttl_s=ttl, orgs=orgs
+        )
+    if staff["role"] == "org_admin":
+        return intake.issuer.issue(
+            sub=staff["_id"], role="org_admin", audience=audience, ttl_s=ttl, org_id=staff["org_id"]
+        )
+    return intake.issuer.issue(sub=staff["_id"], role="admin", audience=audience, ttl_s=ttl)
+
+
+def optional_staff(request: web.Request) -> Principal | None:
+    """The staff member calling, if the request carries a token; employees get 403."""
+    if "Authorization" not in request.headers:
+        return None
+    who = principal(request)
+    authorize(who, ["admin", "confidant"])
+    return who
+
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v1/orgs",
+        create_org,
+        "Create an organisation.",
+        roles=["admin"],
+        body=OrgCreate,
+        status=201,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs",
+        list_orgs,
+        "The organisations the caller reaches.",
+        roles=["admin", "confidant", "org_admin"],
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}",
+        read_org,
+        "One organisation.",
+        roles=["admin", "confidant", "org_admin"],
+    ),
+    Endpoint(
+        "PATCH",
+        "/v1/orgs/{org_id}",
+        update_org,
+        "Change an organisation.",
+        roles=["admin"],
+        body=OrgUpdate,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/public/orgs/{slug}",
+        public_org,
+        "What an intake page needs: name, confidants' public profiles, the choices.",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/staff",
+        create_staff,
+        "Create a staff account.",
+        roles=["admin"],
+        body=StaffCreate,
+        status=201,
+    ),
+    Endpoint(
+        "POST", "/v1/auth/token", login, "Log in: a token for the suite's services.", body=Login
+    ),
+]

@@ -1,0 +1,83 @@
+"""Intake's rules, without I/O: assignment, status changes, deadlines, retention."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Literal
+
+from dateutil.relativedelta import relativedelta
+
+from shared.event_schemas import Outcome, Status
+
+__all__ = ["Outcome", "Status"]
+
+STATUSES: tuple[Status, ...] = ("new", "in_contact", "in_conversation", "closed")
+# A case moves forward, may step back from a conversation to contact, and once closed stays
+# closed (a new question is a new case).
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    "new": frozenset({"in_contact", "in_conversation", "closed"}),
+    "in_contact": frozenset({"in_conversation", "closed"}),
+    "in_conversation": frozenset({"in_contact", "closed"}),
+    "closed": frozenset(),
+}
+
+# Wet bescherming klokkenluiders: acknowledge within 7 days, give feedback within 3 months.
+ACK_WITHIN = timedelta(days=7)
+FEEDBACK_WITHIN = relativedelta(months=3)
+# How far ahead of a deadline the confidant is warned.
+ACK_WARNING = timedelta(days=2)
+FEEDBACK_WARNING = timedelta(days=14)
+
+
+class RuleError(ValueError):
+    """A request that the rules do not allow (answered 409 or 422)."""
+
+
+def choose_confidant(
+    org_confidants: Sequence[str], preferred: str | None, open_cases: Mapping[str, int]
+) -> tuple[str, Literal["reporter_choice", "least_loaded"]]:
+    """The reporter's choice when it is one of the organisation's confidants, otherwise the
+    one with the fewest open cases (ties: the order the organisation lists them in)."""
+    if not org_confidants:
+        raise RuleError("the organisation has no confidant")
+    if preferred is not None and preferred in org_confidants:
+        return preferred, "reporter_choice"
+    least = min(org_confidants, key=lambda c: (open_cases.get(c, 0), org_confidants.index(c)))
+    return least, "least_loaded"
+
+
+def check_transition(current: Status, new: Status) -> None:
+    if new == current:
+        return
+    if new not in TRANSITIONS[current]:
+        raise RuleError(f"a case cannot go from {current} to {new}")
+
+
+def whistleblower_deadlines(category: str, opened_at: datetime) -> dict[str, datetime] | None:
+    if category != "integriteit":
+        return None
+    return {"acknowledgement": opened_at + ACK_WITHIN, "feedback": opened_at + FEEDBACK_WITHIN}
+
+
+def warning_time(kind: str, due: datetime) -> datetime:
+    return due - (ACK_WARNING if kind == "acknowledgement" else FEEDBACK_WARNING)
+
+
+def purge_before(now: datetime, retention_days: int) -> datetime:
+    """Cases closed before this moment lose their personal data."""
+    return now - timedelta(days=retention_days)
+
+
+def code_expired(
+    status: str,
+    closed_at: datetime | None,
+    last_used: datetime | None,
+    now: datetime,
+    inactive_days: int,
+) -> bool:
+    """A closed case's code stops working after a period without use."""
+    if status != "closed" or closed_at is None:
+        return False
+    last = max(closed_at, last_used) if last_used else closed_at
+    return now - last > timedelta(days=inactive_days)

@@ -1,0 +1,126 @@
+"""Intake's periodic work: retention, expiry of case codes, deadline warnings, the outbox.
+
+Each step is safe to run on several instances at once: every change is a single-document
+update whose filter still holds only for the first instance that makes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from shared.events import new_event
+from shared.outbox import sweep
+
+from . import domain
+from .state import Intake
+from .store import CASES, MESSAGES, NOTES, ORGANISATIONS
+
+log = logging.getLogger(__name__)
+
+
+async def run_all(intake: Intake, now: datetime | None = None) -> dict[str, int]:
+    now = now or datetime.now(UTC)
+    done = {
+        "purged": await purge_closed_cases(intake, now),
+        "codes_expired": await expire_case_codes(intake, now),
+        "deadline_warnings": await warn_deadlines(intake, now),
+        "republished": sum(
+            [await sweep(intake.db[c], intake.bus) for c in (CASES, NOTES, MESSAGES)]
+        ),
+    }
+    await intake.throttle.prune()
+    if any(done.values()):
+        log.info("jobs ran", extra=done)
+    return done
+
+
+async def purge_closed_cases(intake: Intake, now: datetime) -> int:
+    """Destroy the personal data, notes and messages of cases closed longer than their
+    organisation's retention period. What stays is the PII-free metadata."""
+    purged = 0
+    async for org in intake.db[ORGANISATIONS].find({}, {"retention_days": 1}):
+        cutoff = domain.purge_before(now, org.get("retention_days", 365))
+        query = {
+            "org_id": org["_id"],
+            "status": "closed",
+            "closed_at": {"$lt": cutoff},
+            "purged_at": None,
+        }
+        async for case in intake.db[CASES].find(query, {"_id": 1, "org_id": 1}):
+            # Notes and messages first: if we stop half-way, the case is found again.
+            await intake.db[NOTES].delete_many({"case_id": case["_id"]})
+            await intake.db[MESSAGES].delete_many({"case_id": case["_id"]})
+            event = new_event(
+                "intake.case.purged",
+                {"case_id": case["_id"]},
+                source="intake",
+                org_id=case["org_id"],
+            )
+            if await intake.update_with_events(
+                CASES,
+                {"_id": case["_id"], "purged_at": None},
+                {
+                    "$set": {"purged_at": now},
+                    "$unset": {
+                        "contact": "",
+                        "text": "",
+                        "referral_to": "",
+                        "code_hash": "",
+                        "department": "",
+                    },
+                },
+                [event],
+            ):
+                purged += 1
+    return purged
+
+
+async def expire_case_codes(intake: Intake, now: datetime) -> int:
+    """A closed case's code stops working after a period without use."""
+    cutoff = now - timedelta(days=intake.settings.code_inactive_days)
+    result = await intake.db[CASES].update_many(
+        {
+            "status": "closed",
+            "closed_at": {"$lt": cutoff},
+            "code_hash": {"$exists": True},
+            "$or": [{"code_used_at": {"$exists": False}}, {"code_used_at": {"$lt": cutoff}}],
+        },
+        {"$unset": {"code_hash": ""}},
+    )
+    return result.modified_count
+
+
+async def warn_deadlines(intake: Intake, now: datetime) -> int:
+    """Tell the confidant ahead of each whistleblower deadline that is not met yet."""
+    warned = 0
+    for kind in ("acknowledgement", "feedback"):
+        path = f"deadlines.{kind}"
+        query = {
+            f"{path}.warned": False,
+            f"{path}.met_at": None,
+            f"{path}.warn_at": {"$lte": now},
+            "status": {"$ne": "closed"},
+        }
+        async for case in intake.db[CASES].find(
+            query, {"org_id": 1, "confidant_id": 1, "deadlines": 1}
+        ):
+            event = new_event(
+                "intake.case.deadline_due",
+                {
+                    "case_id": case["_id"],
+                    "confidant_id": case["confidant_id"],
+                    "deadline": kind,
+                    "due_at": case["deadlines"][kind]["due"],
+                },
+                source="intake",
+                org_id=case["org_id"],
+            )
+            if await intake.update_with_events(
+                CASES,
+                {"_id": case["_id"], f"{path}.warned": False},
+                {"$set": {f"{path}.warned": True}},
+                [event],
+            ):
+                warned += 1
+    return warned

@@ -1,0 +1,167 @@
+"""The bodies intake accepts. Validation errors become a 422 naming the fields."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from shared.event_schemas import (
+    Category,
+    Channel,
+    IntegritySubtype,
+    MeetingMode,
+    Outcome,
+    ReporterRole,
+    Status,
+)
+
+Slug = Annotated[str, Field(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Locale = Literal["nl", "en"]
+
+_EMAIL = re.compile(
+    r"^[^@\s<>\"(),;:]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
+
+
+def _email(value: str) -> str:
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ValueError("not a valid e-mail address")
+    return value
+
+
+def _phone(value: str) -> str:
+    digits = re.sub(r"[\s()-]", "", value)
+    if not re.fullmatch(r"\+?[0-9]{8,15}", digits):
+        raise ValueError("not a valid phone number (8 to 15 digits, optionally with +)")
+    return digits
+
+
+Email = Annotated[str, AfterValidator(_email)]
+Phone = Annotated[str, AfterValidator(_phone)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Contact(Body):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    email: Email | None = None
+    phone: Phone | None = None
+    preferred_channel: Literal["email", "phone", "whatsapp"] | None = None
+
+    @model_validator(mode="after")
+    def reachable(self) -> Self:
+        if self.email is None and self.phone is None:
+            raise ValueError("give an e-mail address or a phone number")
+        if self.preferred_channel == "email" and self.email is None:
+            raise ValueError("the preferred channel is e-mail, but no address is given")
+        if self.preferred_channel in ("phone", "whatsapp") and self.phone is None:
+            raise ValueError("the preferred channel needs a phone number")
+        return self
+
+
+class CaseCreate(Body):
+    organisation: Slug
+    reporter_role: ReporterRole = "employee"
+    category: Category
+    subtype: IntegritySubtype | None = None
+    channel: Channel = "web"
+    anonymous: bool
+    contact: Contact | None = None
+    meeting_mode: MeetingMode | None = None
+    preferred_confidant: Ident | None = None
+    text: str | None = Field(None, max_length=5000)
+    department: str | None = Field(None, min_length=1, max_length=80)
+    locale: Locale = "nl"
+
+    @model_validator(mode="after")
+    def consistent(self) -> Self:
+        if not self.anonymous and (self.contact is None or self.contact.name is None):
+            raise ValueError("a named report needs contact details with a name")
+        if self.subtype is not None and self.category != "integriteit":
+            raise ValueError("a subtype belongs to an integrity report only")
+        return self
+
+
+class CaseAccess(Body):
+    case_code: str = Field(min_length=1, max_length=64)
+
+
+class Login(Body):
+    username: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=200)
+    audience: list[Literal["intake", "booking", "notify", "reporting"]] = Field(
+        default=["intake", "booking", "notify", "reporting"], min_length=1
+    )
+
+
+class OrgCreate(Body):
+    name: str = Field(min_length=1, max_length=120)
+    slug: Slug
+    locale: Locale = "nl"
+    timezone: str = Field("Europe/Amsterdam", max_length=64)
+    departments: list[Annotated[str, Field(min_length=1, max_length=80)]] = Field(
+        default_factory=list, max_length=200
+    )
+    confidant_ids: list[Ident] = Field(default_factory=list, max_length=50)
+    report_threshold: int = Field(5, ge=2, le=100)
+    retention_days: int = Field(365, ge=30, le=3650)
+
+
+class OrgUpdate(Body):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    locale: Locale | None = None
+    departments: list[Annotated[str, Field(min_length=1, max_length=80)]] | None = Field(
+        None, max_length=200
+    )
+    confidant_ids: list[Ident] | None = Field(None, max_length=50)
+    report_threshold: int | None = Field(None, ge=2, le=100)
+    retention_days: int | None = Field(None, ge=30, le=3650)
+
+
+class StaffCreate(Body):
+    username: str = Field(min_length=3, max_length=100, pattern=r"^[a-z0-9._@-]+$")
+    password: str = Field(min_length=12, max_length=200)
+    role: Literal["admin", "confidant", "org_admin"]
+    display_name: str = Field(min_length=1, max_length=100)
+    confidant_id: Ident | None = None  # booking's id, for a confidant
+    org_id: Ident | None = None  # for an org_admin
+    bio: str | None = Field(None, max_length=600)  # a confidant's public profile
+
+    @model_validator(mode="after")
+    def scoped(self) -> Self:
+        if self.role == "confidant" and self.confidant_id is None:
+            raise ValueError("a confidant account needs confidant_id")
+        if self.role == "org_admin" and self.org_id is None:
+            raise ValueError("an org_admin account needs org_id")
+        return self
+
+
+class CaseUpdate(Body):
+    status: Status | None = None
+    outcome: Outcome | None = None
+    referral_to: str | None = Field(None, min_length=1, max_length=200)
+    hours_spent: float | None = Field(None, ge=0, le=1000)
+
+    @model_validator(mode="after")
+    def closing(self) -> Self:
+        if self.status == "closed" and self.outcome is None:
+            raise ValueError("closing a case needs an outcome")
+        if self.outcome is not None and self.status != "closed":
+            raise ValueError("an outcome is given when closing")
+        if self.referral_to is not None and self.outcome != "referral":
+            raise ValueError("referral_to goes with the outcome referral")
+        return self
+
+
+class Text(Body):
+    text: str = Field(min_length=1, max_length=5000)
+
+
+class Assign(Body):
+    confidant_id: Ident

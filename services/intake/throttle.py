@@ -1,0 +1,81 @@
+"""Rate limits and lock-outs, kept in the database so every instance sees the same counts.
+
+A counter is one document per key and window, raised atomically; old ones are pruned by the
+retention job (FerretDB has no TTL indexes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from datetime import UTC, datetime, timedelta
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.db import Document
+from shared.http import ApiError
+
+from .store import THROTTLE
+
+
+class Throttle:
+    def __init__(self, db: AsyncDatabase[Document]) -> None:
+        self.collection = db[THROTTLE]
+
+    async def hit(self, key: str, window_s: int) -> int:
+        """Count one more event for ``key`` in the current window; return the count."""
+        now = datetime.now(UTC)
+        window = math.floor(now.timestamp() / window_s)
+        doc = await self.collection.find_one_and_update(
+            {"_id": f"{key}:{window}"},
+            {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": now + timedelta(seconds=window_s)}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(doc["n"]) if doc else 1
+
+    async def count(self, key: str, window_s: int) -> int:
+        window = math.floor(datetime.now(UTC).timestamp() / window_s)
+        doc = await self.collection.find_one({"_id": f"{key}:{window}"})
+        return int(doc["n"]) if doc else 0
+
+    async def limit(self, key: str, limit: int, window_s: int) -> None:
+        """Raise 429 once ``key`` has been seen more than ``limit`` times in the window."""
+        if await self.hit(key, window_s) > limit:
+            raise too_many(window_s)
+
+    async def lock(self, key: str, seconds: int) -> None:
+        await self.collection.update_one(
+            {"_id": f"lock:{key}"},
+            {"$set": {"expires_at": datetime.now(UTC) + timedelta(seconds=seconds)}},
+            upsert=True,
+        )
+
+    async def locked_for(self, key: str) -> int:
+        """Seconds ``key`` stays locked, 0 if it is not."""
+        doc = await self.collection.find_one({"_id": f"lock:{key}"})
+        if doc is None:
+            return 0
+        expires: datetime = doc["expires_at"]
+        return max(0, math.ceil((expires - datetime.now(UTC)).total_seconds()))
+
+    async def unlock(self, key: str) -> None:
+        await self.collection.delete_one({"_id": f"lock:{key}"})
+
+    async def prune(self) -> None:
+        await self.collection.delete_many({"expires_at": {"$lt": datetime.now(UTC)}})
+
+
+def too_many(retry_after_s: int) -> ApiError:
+    return ApiError(
+        429,
+        "too_many_requests",
+        f"too many attempts; try again in {retry_after_s} seconds",
+        headers={"Retry-After": str(retry_after_s)},
+    )
+
+
+async def slow_down(base_s: float, failures: int) -> None:
+    """Answer a failure late, later for each one: guessing costs time."""
+    await asyncio.sleep(min(base_s * 2 ** max(failures - 1, 0), 4.0))

@@ -1,0 +1,86 @@
+"""Events that cannot be lost between a database write and the bus: a per-document outbox.
+
+The change and its events are written in one single-document update, so either both happen
+or neither. Then the events are published and taken off the document. If the process dies in
+between, or NATS is away, ``sweep`` finds the document later and publishes again; the
+stream's duplicate window (``Nats-Msg-Id`` is the event id) and the consumers' idempotency
+make a second publish harmless.
+
+Staged events are a map ``outbox.<event id>`` rather than an array, and the document carries
+``outbox_at`` (when it last staged something) for the sweep to find it: FerretDB 1.24 matches
+no dotted query through an array of subdocuments and removes nothing with a conditional
+``$pull``, while ``$set``/``$unset`` of a dotted path work everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+
+from shared.bus import Bus
+from shared.db import Document
+from shared.events import Envelope
+
+log = logging.getLogger(__name__)
+
+FIELD = "outbox"
+AT = "outbox_at"
+
+
+def _entries(events: tuple[Envelope, ...], now: datetime) -> dict[str, Any]:
+    return {e.id: {"event": e.model_dump(mode="json"), "staged_at": now} for e in events}
+
+
+def staged(*events: Envelope) -> dict[str, Any]:
+    """Fields for a new document: ``insert_one({..., **staged(e1, e2)})``."""
+    now = datetime.now(UTC)
+    return {FIELD: _entries(events, now), AT: now}
+
+
+def with_staged(update: dict[str, Any], *events: Envelope) -> dict[str, Any]:
+    """``update`` with ``events`` staged in the same write."""
+    now = datetime.now(UTC)
+    sets = {f"{FIELD}.{eid}": entry for eid, entry in _entries(events, now).items()}
+    return {**update, "$set": {**update.get("$set", {}), **sets, AT: now}}
+
+
+async def flush(
+    collection: AsyncCollection[Document], doc_id: Any, events: list[Envelope], bus: Bus
+) -> None:
+    """Publish staged events and take them off the document. A failure leaves them for
+    ``sweep``: the caller's change is already safe."""
+    try:
+        for event in events:
+            await bus.publish(event)
+    except Exception as exc:
+        log.warning("publish deferred to the outbox sweep", extra={"error": type(exc).__name__})
+        return
+    await collection.update_one(
+        {"_id": doc_id}, {"$unset": {f"{FIELD}.{e.id}": "" for e in events}}
+    )
+
+
+async def sweep(
+    collection: AsyncCollection[Document], bus: Bus, older_than: timedelta = timedelta(seconds=5)
+) -> int:
+    """Publish what was staged and not flushed (older than ``older_than``); return how many."""
+    cutoff = datetime.now(UTC) - older_than
+    published = 0
+    async for doc in collection.find({AT: {"$lt": cutoff}}, {FIELD: 1, AT: 1}):
+        stale = [
+            Envelope.model_validate(entry["event"])
+            for entry in (doc.get(FIELD) or {}).values()
+            if entry["staged_at"] < cutoff
+        ]
+        if stale:
+            await flush(collection, doc["_id"], stale, bus)
+            published += len(stale)
+        else:
+            # Nothing left: tidy up, unless something was staged since we looked.
+            await collection.update_one(
+                {"_id": doc["_id"], AT: doc[AT]}, {"$unset": {FIELD: "", AT: ""}}
+            )
+    return published
