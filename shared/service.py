@@ -179,11 +179,12 @@ def every(
     async def running(app: web.Application) -> AsyncIterator[None]:
         async def loop() -> None:
             while True:
+                # Sleep first: start-up stays quick, and a restart loop cannot hammer.
+                await asyncio.sleep(interval_s(app))
                 try:
                     await job(app)
                 except Exception:
                     log.exception("job failed", extra={"job": name})
-                await asyncio.sleep(interval_s(app))
 
         task = asyncio.create_task(loop(), name=name)
         yield

@@ -157,6 +157,7 @@ def token(keys: Keys) -> Callable[..., str]:
     """Issue a token: token("admin", "intake"), token("org_admin", "reporting", org_id="o1")."""
 
     def issue(role: Role, audience: str, **claims: Any) -> str:
-        return keys.issuer.issue(sub=f"test-{role}", role=role, audience=audience, **claims)
+        claims.setdefault("sub", f"test-{role}")
+        return keys.issuer.issue(role=role, audience=audience, **claims)
 
     return issue

@@ -112,60 +112,6 @@ async def test_events_flow_to_every_consumer_without_personal_data(
     assert await db(intake).db["processed_events"].count_documents({}) == 0
 
 
-async def test_intake_timeline_is_scoped_to_org_and_case(
-    start_service: StartService, token: Callable[..., str]
-) -> None:
-    intake = await start_service("intake")
-    start = datetime(2026, 12, 1, 9, tzinfo=UTC)
-    booked = new_event(
-        "booking.appointment.booked",
-        {
-            "appointment_id": "ap-1",
-            "case_id": "case-1",
-            "confidant_id": "conf-7",
-            "starts_at": start,
-            "ends_at": start + timedelta(hours=1),
-            "mode": "online",
-        },
-        source="booking",
-        org_id="org-a",
-    )
-    await app(intake)[BUS].publish(booked)
-
-    url = "/v1/cases/case-1/timeline"
-
-    async def get(bearer: str) -> tuple[int, object]:
-        response = await intake.get(url, headers={"Authorization": f"Bearer {bearer}"})
-        return response.status, await response.json()
-
-    admin = token("admin", "intake")
-
-    async def arrived() -> bool:
-        return (await get(admin))[0] == 200
-
-    await eventually(arrived)
-    status, body = await get(token("employee", "intake", org_id="org-a", case_id="case-1"))
-    assert status == 200
-    assert body == {
-        "case_id": "case-1",
-        "entries": [
-            {
-                "type": "booking.appointment.booked",
-                "appointment_id": "ap-1",
-                "occurred_at": booked.occurred_at.isoformat(),
-            }
-        ],
-    }
-    assert (await get(token("confidant", "intake", orgs=["org-a"])))[0] == 200
-    assert (await get(token("confidant", "intake", orgs=["org-b"])))[0] == 403
-    assert (await get(token("employee", "intake", org_id="org-a", case_id="case-2")))[0] == 403
-    assert (await get(token("org_admin", "intake", org_id="org-a")))[0] == 403  # invariant 6
-    unknown = await intake.get(
-        "/v1/cases/nope/timeline", headers={"Authorization": f"Bearer {admin}"}
-    )
-    assert unknown.status == 404
-
-
 def test_a_service_process_stops_cleanly_on_sigterm(service_env: dict[str, str]) -> None:
     port = free_port()
     env = {**os.environ, **service_env, "BOOKING_PORT": str(port)}

@@ -7,27 +7,28 @@ import pytest
 
 from services.booking.settings import BookingSettings
 from services.intake.settings import IntakeSettings
+from services.reporting.settings import ReportingSettings
 from shared.settings import SettingsError
 
 BASE = {"JWKS_FILE": "/keys/jwks.json"}
 
 
 def test_defaults_and_database_per_service() -> None:
-    intake = IntakeSettings.from_env(BASE)
+    reporting = ReportingSettings.from_env(BASE)
     booking = BookingSettings.from_env(BASE)
-    assert intake.http_port == 8081 and booking.http_port == 8082
-    assert intake.database_name == "vertrouwd_intake"
+    assert reporting.http_port == 8084 and booking.http_port == 8082
+    assert reporting.database_name == "vertrouwd_reporting"
     assert booking.database_name == "vertrouwd_booking"
 
 
 def test_prefixed_variable_wins_over_the_suite_wide_one() -> None:
-    env = {**BASE, "MONGODB_URI": "mongodb://shared/", "INTAKE_MONGODB_URI": "mongodb://own/"}
-    assert IntakeSettings.from_env(env).mongodb_uri == "mongodb://own/"
+    env = {**BASE, "MONGODB_URI": "mongodb://shared/", "REPORTING_MONGODB_URI": "mongodb://own/"}
+    assert ReportingSettings.from_env(env).mongodb_uri == "mongodb://own/"
     assert BookingSettings.from_env(env).mongodb_uri == "mongodb://shared/"
 
 
 def test_lists_are_comma_separated() -> None:
-    settings = IntakeSettings.from_env({**BASE, "RETRY_BACKOFF": "0.5, 2,10"})
+    settings = ReportingSettings.from_env({**BASE, "RETRY_BACKOFF": "0.5, 2,10"})
     assert settings.retry_backoff == (0.5, 2.0, 10.0)
 
 

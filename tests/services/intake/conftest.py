@@ -1,0 +1,108 @@
+"""Intake on real FerretDB and NATS: a running service, an admin, an organisation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import nats
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from deploy.stack import Infra
+from services.intake.state import INTAKE, Intake
+from tests.conftest import Isolation, StartService
+
+Client = TestClient[web.Request, web.Application]
+CONFIDANTS = ("c-anna", "c-bram")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def state(client: Client) -> Intake:
+    app: web.Application | None = client.app
+    assert app is not None
+    return app[INTAKE]
+
+
+@pytest.fixture
+async def intake(start_service: StartService) -> Client:
+    return await start_service("intake")
+
+
+@pytest.fixture
+def admin(token: Callable[..., str]) -> dict[str, str]:
+    return bearer(token("admin", "intake"))
+
+
+@pytest.fixture
+async def org(intake: Client, admin: dict[str, str]) -> dict[str, Any]:
+    response = await intake.post(
+        "/v1/orgs",
+        headers=admin,
+        json={
+            "name": "Zorggroep Noord",
+            "slug": "zorggroep-noord",
+            "departments": ["Zorg", "Staf"],
+            "confidant_ids": list(CONFIDANTS),
+        },
+    )
+    assert response.status == 201, await response.text()
+    created: dict[str, Any] = await response.json()
+    return created
+
+
+@pytest.fixture
+def confidant(token: Callable[..., str], org: dict[str, Any]) -> Callable[[str], dict[str, str]]:
+    """Headers of a confidant of the organisation: confidant("c-anna")."""
+
+    def headers(confidant_id: str) -> dict[str, str]:
+        return bearer(token("confidant", "intake", orgs=[org["id"]], sub=confidant_id))
+
+    return headers
+
+
+NAMED: dict[str, Any] = {
+    "reporter_role": "employee",
+    "category": "pesten",
+    "anonymous": False,
+    "contact": {
+        "name": "Jan de Vries",
+        "email": "jan.devries@example.nl",
+        "phone": "+31 6 1234 5678",
+        "preferred_channel": "email",
+    },
+    "meeting_mode": "walk",
+    "department": "Zorg",
+    "text": "Mijn leidinggevende Piet Jansen kleineert mij elke week in het teamoverleg.",
+}
+
+
+async def report(client: Client, org: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    body = {**NAMED, "organisation": org["slug"], **fields}
+    response = await client.post("/v1/cases", json=body)
+    assert response.status == 201, await response.text()
+    answer: dict[str, Any] = await response.json()
+    return answer
+
+
+async def stream_events(infra: Infra, isolation: Isolation) -> list[dict[str, Any]]:
+    """Everything on this test's stream, read back raw."""
+    import json
+
+    nc = await nats.connect(infra.nats_url)
+    try:
+        js = nc.jetstream()
+        sub = await js.pull_subscribe(f"{isolation.subject_prefix}>", stream=isolation.stream)
+        found: list[dict[str, Any]] = []
+        while True:
+            try:
+                batch = await sub.fetch(100, timeout=0.5)
+            except nats.errors.TimeoutError:
+                return found
+            found.extend(json.loads(m.data) for m in batch)
+    finally:
+        await nc.close()

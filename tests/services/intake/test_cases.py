@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from deploy.stack import Infra
+from tests.conftest import Isolation, StartService
+from tests.services.intake.conftest import (
+    NAMED,
+    Client,
+    bearer,
+    report,
+    state,
+    stream_events,
+)
+
+
+async def test_an_anonymous_report(intake: Client, org: dict[str, Any]) -> None:
+    answer = await report(intake, org, anonymous=True, contact=None, text=None, locale="en")
+    assert re.fullmatch(r"([0-9A-Z]{4}-){4}[0-9A-Z]{4}", answer["case_code"])
+    assert answer["reference"].startswith("VP-")
+    assert answer["confirmation"]["title"].startswith("Your report VP-")
+    assert any("case code" in step for step in answer["confirmation"]["next_steps"])
+    mine = await intake.get(f"/v1/cases/{answer['case_id']}", headers=bearer(answer["token"]))
+    assert mine.status == 200
+    view = await mine.json()
+    assert view["status"] == "new" and view["anonymous"] is True and "contact" not in view
+
+
+async def test_a_named_report_reaches_its_confidant(
+    intake: Client,
+    org: dict[str, Any],
+    confidant: Callable[[str], dict[str, str]],
+    admin: dict[str, str],
+) -> None:
+    answer = await report(intake, org, preferred_confidant="c-bram")
+    assert answer["confirmation"]["title"].startswith("Uw melding")
+    case = await (
+        await intake.get(f"/v1/cases/{answer['case_id']}", headers=confidant("c-bram"))
+    ).json()
+    assert case["confidant_id"] == "c-bram"
+    assert case["contact"] == {
+        "name": "Jan de Vries",
+        "email": "jan.devries@example.nl",
+        "phone": "+31612345678",
+        "preferred_channel": "email",
+    }
+    assert case["text"] == NAMED["text"] and case["department"] == "Zorg"
+    audit = await (await intake.get(f"/v1/cases/{answer['case_id']}/audit", headers=admin)).json()
+    assert [(e["action"], e["actor"]) for e in audit["entries"]] == [("read_case", "c-bram")]
+
+
+BAD: list[tuple[dict[str, Any], str]] = [
+    ({"organisation": "bestaat-niet"}, "organisation"),
+    ({"category": "ruzie"}, "category"),
+    ({"text": "x" * 5001}, "text"),
+    ({"contact": {"name": "Jan", "email": "jan@@example"}}, "contact.email"),
+    ({"contact": {"name": "Jan", "phone": "12"}}, "contact.phone"),
+    ({"contact": None}, "body"),  # named, without contact details
+    ({"department": "Kantine"}, "department"),
+    ({"preferred_confidant": "c-zeno"}, "preferred_confidant"),
+    ({"subtype": "fraude"}, "body"),  # a subtype outside integrity
+    ({"channel": "phone"}, "channel"),  # only staff register phone cases
+]
+
+
+@pytest.mark.parametrize(("change", "field"), BAD)
+async def test_bad_reports_are_refused_and_nothing_is_stored(
+    intake: Client, org: dict[str, Any], change: dict[str, Any], field: str
+) -> None:
+    body = {**NAMED, "organisation": org["slug"], **change}
+    response = await intake.post("/v1/cases", json=body)
+    assert response.status == 422, await response.text()
+    assert field in (await response.json())["error"]["fields"]
+    assert await state(intake).db["cases"].count_documents({}) == 0
+
+
+async def test_broken_requests(intake: Client, org: dict[str, Any]) -> None:
+    broken = await intake.post(
+        "/v1/cases", data=b'{"organisation": ', headers={"Content-Type": "application/json"}
+    )
+    assert broken.status == 400
+    form = await intake.post("/v1/cases", data={"organisation": org["slug"]})
+    assert form.status == 415
+    huge = await intake.post(
+        "/v1/cases", json={**NAMED, "organisation": org["slug"], "text": "x" * 70_000}
+    )
+    assert huge.status == 413
+    assert await state(intake).db["cases"].count_documents({}) == 0
+
+
+async def test_too_many_reports_from_one_address(
+    start_service: StartService, token: Callable[..., str]
+) -> None:
+    intake = await start_service("intake", INTAKE_CASE_RATE_LIMIT="2")
+    created = await intake.post(
+        "/v1/orgs",
+        headers=bearer(token("admin", "intake")),
+        json={"name": "O", "slug": "o-org", "confidant_ids": ["c-anna"]},
+    )
+    org = await created.json()
+    await report(intake, org, anonymous=True, contact=None, department=None)
+    await report(intake, org, anonymous=True, contact=None, department=None)
+    third = await intake.post(
+        "/v1/cases", json={**NAMED, "organisation": "o-org", "department": None}
+    )
+    assert third.status == 429 and "Retry-After" in third.headers
+
+
+async def test_staff_register_a_case_that_came_by_phone(
+    intake: Client,
+    org: dict[str, Any],
+    confidant: Callable[[str], dict[str, str]],
+    token: Callable[..., str],
+) -> None:
+    response = await intake.post(
+        "/v1/cases",
+        headers=confidant("c-anna"),
+        json={**NAMED, "organisation": org["slug"], "channel": "phone"},
+    )
+    assert response.status == 201
+    employee = bearer(token("employee", "intake", org_id=org["id"], case_id="x"))
+    refused = await intake.post(
+        "/v1/cases", headers=employee, json={**NAMED, "organisation": org["slug"]}
+    )
+    assert refused.status == 403
+
+
+async def test_assignment_least_loaded_and_handover(
+    intake: Client,
+    org: dict[str, Any],
+    admin: dict[str, str],
+    confidant: Callable[[str], dict[str, str]],
+    infra: Infra,
+    isolation: Isolation,
+) -> None:
+    first = await report(intake, org)
+    second = await report(intake, org)
+    owners = [
+        (await (await intake.get("/v1/cases", headers=confidant(c))).json())["cases"]
+        for c in ("c-anna", "c-bram")
+    ]
+    assert [len(o) for o in owners] == [1, 1]  # the second went to the one without cases
+    anna_case = owners[0][0]["case_id"]
+    assert anna_case in (first["case_id"], second["case_id"])
+
+    stranger = await intake.post(
+        f"/v1/cases/{anna_case}/assign",
+        headers=confidant("c-bram"),
+        json={"confidant_id": "c-bram"},
+    )
+    assert stranger.status == 403
+    handed = await intake.post(
+        f"/v1/cases/{anna_case}/assign",
+        headers=confidant("c-anna"),
+        json={"confidant_id": "c-bram"},
+    )
+    assert handed.status == 200 and (await handed.json())["confidant_id"] == "c-bram"
+    outsider = await intake.post(
+        f"/v1/cases/{anna_case}/assign", headers=admin, json={"confidant_id": "c-zeno"}
+    )
+    assert outsider.status == 422
+
+    events = await stream_events(infra, isolation)
+    assigned = [e for e in events if e["type"] == "intake.case.assigned"]
+    assert [e["data"]["reason"] for e in assigned] == ["least_loaded", "least_loaded", "handover"]
+
+
+async def test_coming_back_with_the_case_code(intake: Client, org: dict[str, Any]) -> None:
+    answer = await report(intake, org, anonymous=True, contact=None)
+    typed = answer["case_code"].lower().replace("-", " ")
+    back = await intake.post("/v1/cases/access", json={"case_code": typed})
+    assert back.status == 200
+    again = await back.json()
+    assert again["case_id"] == answer["case_id"]
+    view = await intake.get(f"/v1/cases/{answer['case_id']}", headers=bearer(again["token"]))
+    assert view.status == 200
+    wrong = await intake.post("/v1/cases/access", json={"case_code": "AAAA-AAAA-AAAA-AAAA-AAAA"})
+    assert wrong.status == 401
+
+
+async def test_guessing_case_codes_is_slowed_and_locked_out(
+    start_service: StartService, token: Callable[..., str]
+) -> None:
+    intake = await start_service("intake", INTAKE_CODE_MAX_FAILURES="3")
+    org = await (
+        await intake.post(
+            "/v1/orgs",
+            headers=bearer(token("admin", "intake")),
+            json={"name": "O", "slug": "o-org", "confidant_ids": ["c-anna"]},
+        )
+    ).json()
+    answer = await report(intake, org, anonymous=True, contact=None, department=None)
+    guesses = [
+        await intake.post("/v1/cases/access", json={"case_code": f"GUES-S000-0000-0000-000{i}"})
+        for i in range(3)
+    ]
+    assert [g.status for g in guesses] == [401, 401, 401]
+    # Locked: even the right code waits now.
+    right = await intake.post("/v1/cases/access", json={"case_code": answer["case_code"]})
+    assert right.status == 429 and int(right.headers["Retry-After"]) > 0

@@ -1,0 +1,86 @@
+"""Intake's pure rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.intake import codes, domain
+
+
+def test_choice_wins_when_it_is_one_of_the_organisations() -> None:
+    assert domain.choose_confidant(["a", "b"], "b", {"b": 9}) == ("b", "reporter_choice")
+
+
+def test_otherwise_the_least_loaded_then_the_first_listed() -> None:
+    assert domain.choose_confidant(["a", "b", "c"], None, {"a": 2, "b": 1, "c": 1}) == (
+        "b",
+        "least_loaded",
+    )
+    assert domain.choose_confidant(["a", "b"], "stranger", {}) == ("a", "least_loaded")
+
+
+def test_no_confidant() -> None:
+    with pytest.raises(domain.RuleError):
+        domain.choose_confidant([], None, {})
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "ok"),
+    [
+        ("new", "in_contact", True),
+        ("in_contact", "in_conversation", True),
+        ("in_conversation", "in_contact", True),
+        ("in_contact", "closed", True),
+        ("in_contact", "new", False),
+        ("closed", "in_contact", False),
+        ("closed", "closed", True),
+    ],
+)
+def test_transitions(current: domain.Status, new: domain.Status, ok: bool) -> None:
+    if ok:
+        domain.check_transition(current, new)
+    else:
+        with pytest.raises(domain.RuleError):
+            domain.check_transition(current, new)
+
+
+def test_whistleblower_deadlines_are_7_days_and_3_calendar_months() -> None:
+    opened = datetime(2026, 11, 30, 10, tzinfo=UTC)
+    due = domain.whistleblower_deadlines("integriteit", opened)
+    assert due == {
+        "acknowledgement": datetime(2026, 12, 7, 10, tzinfo=UTC),
+        "feedback": datetime(2027, 2, 28, 10, tzinfo=UTC),
+    }
+    assert domain.whistleblower_deadlines("pesten", opened) is None
+    assert domain.warning_time("acknowledgement", due["acknowledgement"]) == datetime(
+        2026, 12, 5, 10, tzinfo=UTC
+    )
+
+
+def test_a_closed_cases_code_expires_after_inactivity() -> None:
+    now = datetime(2027, 6, 1, tzinfo=UTC)
+    closed = now - timedelta(days=100)
+    assert domain.code_expired("closed", closed, None, now, 90)
+    assert not domain.code_expired("closed", closed, now - timedelta(days=10), now, 90)
+    assert not domain.code_expired("in_contact", None, None, now, 90)
+
+
+def test_case_codes_have_at_least_80_bits_and_read_forgivingly() -> None:
+    assert codes.CODE_BITS >= 80 and len(codes.ALPHABET) == 32
+    code = codes.new_code()
+    assert len(code) == 24 and code.count("-") == 4
+    assert codes.normalise(code.lower().replace("-", " ")) == code
+    assert codes.normalise(code[:-1]) is None
+    assert len({codes.new_code() for _ in range(1000)}) == 1000
+    # O, I, L and U are read as the digits or letter people mean.
+    assert codes.normalise("O" * 20) == "0000-0000-0000-0000-0000"
+
+
+def test_code_hash_is_deterministic_per_salt() -> None:
+    salt_a, salt_b = b"a" * 16, b"b" * 16
+    h = codes.hash_code("ABCD", salt=salt_a, time_cost=1, memory_kib=8192)
+    assert h == codes.hash_code("ABCD", salt=salt_a, time_cost=1, memory_kib=8192)
+    assert h != codes.hash_code("ABCD", salt=salt_b, time_cost=1, memory_kib=8192)
+    assert len(h) == 64

@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from deploy.stack import Infra
+from services.intake import jobs
+from shared.events import new_event
+from shared.outbox import staged
+from tests.conftest import Isolation
+from tests.services.intake.conftest import Client, report, state, stream_events
+
+
+async def close(intake: Client, case_id: str, headers: dict[str, str]) -> None:
+    response = await intake.patch(
+        f"/v1/cases/{case_id}", headers=headers, json={"status": "closed", "outcome": "advice"}
+    )
+    assert response.status == 200, await response.text()
+
+
+async def test_retention_destroys_personal_data_of_long_closed_cases(
+    intake: Client,
+    org: dict[str, Any],
+    confidant: Callable[[str], dict[str, str]],
+    infra: Infra,
+    isolation: Isolation,
+) -> None:
+    anna = confidant("c-anna")
+    old = await report(intake, org, preferred_confidant="c-anna")
+    open_case = await report(intake, org, preferred_confidant="c-anna")
+    await intake.post(f"/v1/cases/{old['case_id']}/notes", headers=anna, json={"text": "n"})
+    await intake.post(f"/v1/cases/{old['case_id']}/messages", headers=anna, json={"text": "m"})
+    await close(intake, old["case_id"], anna)
+    db = state(intake).db
+
+    assert (await jobs.run_all(state(intake)))["purged"] == 0  # not yet: 365 days to go
+    later = datetime.now(UTC) + timedelta(days=366)
+    assert (await jobs.run_all(state(intake), now=later))["purged"] == 1
+    purged = await db["cases"].find_one({"_id": old["case_id"]})
+    assert purged is not None
+    for field in ("contact", "text", "code_hash", "department"):
+        assert field not in purged
+    assert purged["category"] == "pesten" and purged["outcome"] == "advice"  # statistics stay
+    assert await db["notes"].count_documents({"case_id": old["case_id"]}) == 0
+    assert await db["messages"].count_documents({"case_id": old["case_id"]}) == 0
+    kept = await db["cases"].find_one({"_id": open_case["case_id"]})
+    assert kept is not None and "contact" in kept and "text" in kept
+    assert (await jobs.run_all(state(intake), now=later))["purged"] == 0  # once
+    types = [e["type"] for e in await stream_events(infra, isolation)]
+    assert types.count("intake.case.purged") == 1
+    view = await (await intake.get(f"/v1/cases/{old['case_id']}", headers=anna)).json()
+    assert view["purged"] is True and view["text"] is None and view["contact"] is None
+
+
+async def test_case_codes_of_closed_cases_stop_after_90_days_without_use(
+    intake: Client,
+    org: dict[str, Any],
+    confidant: Callable[[str], dict[str, str]],
+) -> None:
+    case = await report(intake, org, anonymous=True, contact=None, preferred_confidant="c-anna")
+    await close(intake, case["case_id"], confidant("c-anna"))
+    assert (
+        await intake.post("/v1/cases/access", json={"case_code": case["case_code"]})
+    ).status == 200
+    done = await jobs.run_all(state(intake), now=datetime.now(UTC) + timedelta(days=91))
+    assert done["codes_expired"] == 1
+    assert (
+        await intake.post("/v1/cases/access", json={"case_code": case["case_code"]})
+    ).status == 401
+
+
+async def test_a_warning_goes_out_ahead_of_each_whistleblower_deadline_once(
+    intake: Client,
+    org: dict[str, Any],
+    infra: Infra,
+    isolation: Isolation,
+) -> None:
+    case = await report(
+        intake, org, category="integriteit", subtype="misstand", preferred_confidant="c-bram"
+    )
+    plain = await report(intake, org, category="pesten")
+    opened = datetime.now(UTC)
+    assert (await jobs.run_all(state(intake), now=opened + timedelta(days=4)))[
+        "deadline_warnings"
+    ] == 0
+    assert (await jobs.run_all(state(intake), now=opened + timedelta(days=6)))[
+        "deadline_warnings"
+    ] == 1
+    assert (await jobs.run_all(state(intake), now=opened + timedelta(days=6)))[
+        "deadline_warnings"
+    ] == 0
+    assert (await jobs.run_all(state(intake), now=opened + timedelta(days=80)))[
+        "deadline_warnings"
+    ] == 1
+    due = [
+        e for e in await stream_events(infra, isolation) if e["type"] == "intake.case.deadline_due"
+    ]
+    assert [
+        (e["data"]["deadline"], e["data"]["case_id"], e["data"]["confidant_id"]) for e in due
+    ] == [("acknowledgement", case["case_id"], "c-bram"), ("feedback", case["case_id"], "c-bram")]
+    assert plain["case_id"] not in {e["data"]["case_id"] for e in due}
+
+
+async def test_an_event_left_in_the_outbox_is_published_by_the_sweep(
+    intake: Client,
+    infra: Infra,
+    isolation: Isolation,
+) -> None:
+    # As if the process died between its write and the publish.
+    event = new_event(
+        "intake.case.note_added", {"case_id": "c1", "note_id": "n1"}, source="intake", org_id="o1"
+    )
+    fields = staged(event)
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+    fields["outbox_at"] = long_ago
+    fields["outbox"][event.id]["staged_at"] = long_ago
+    db = state(intake).db
+    await db["notes"].insert_one({"_id": "n1", "case_id": "c1", **fields})
+    assert (await jobs.run_all(state(intake)))["republished"] == 1
+    assert [e["id"] for e in await stream_events(infra, isolation)] == [event.id]
+    note = await db["notes"].find_one({"_id": "n1"})
+    assert note is not None and note["outbox"] == {}
+    assert (await jobs.run_all(state(intake)))["republished"] == 0
+    tidy = await db["notes"].find_one({"_id": "n1"})
+    assert tidy is not None and "outbox_at" not in tidy
