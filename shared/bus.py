@@ -189,9 +189,19 @@ class Bus:
     async def _consume(
         self, consumer: Consumer, sub: JetStreamContext.PullSubscription, stop: asyncio.Event
     ) -> None:
+        stopping = asyncio.ensure_future(stop.wait())
         while not stop.is_set():
+            # Waiting for new messages ends at once when the bus closes; a handler that
+            # is running is never interrupted (that happens below, outside this wait).
+            fetching = asyncio.ensure_future(sub.fetch(consumer.batch, timeout=5.0))
+            await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not fetching.done():
+                fetching.cancel()  # anything it had taken is redelivered after ack_wait
+                with contextlib.suppress(BaseException):
+                    await fetching
+                break
             try:
-                msgs = await sub.fetch(consumer.batch, timeout=1.0)
+                msgs = fetching.result()
             except (nats.errors.TimeoutError, TimeoutError):
                 continue
             except Exception as exc:  # disconnected, reconnecting: wait and try again
@@ -212,6 +222,7 @@ class Bus:
                 )
                 self._count(consumer, "interrupted")
                 await asyncio.sleep(self.config.reconnect_wait)
+        stopping.cancel()
         with contextlib.suppress(Exception):
             await sub.unsubscribe()
 
