@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from argon2 import PasswordHasher
 from caldav.davclient import DAVClient
 from pymongo import MongoClient
 
@@ -17,7 +18,7 @@ DEMO_ORG_ID = "demo-org"
 DEMO_CONFIDANT_ID = "demo-confidant"
 DEMO_CALENDAR = "werk"
 
-DEMO_ORG = {
+DEMO_ORG: dict[str, Any] = {
     "slug": "demo",
     "name": "Demo Zorg BV",
     "locale": "nl",
@@ -27,7 +28,19 @@ DEMO_ORG = {
     "report_threshold": 5,
     "retention_days": 365,
 }
-DEMO_CONFIDANT = {
+# Development log-ins (printed by `make run`); never use these anywhere else.
+DEMO_LOGINS = {"admin": "vertrouwd-admin", "demo-confidant": "vertrouwd-demo"}
+DEMO_STAFF: dict[str, dict[str, Any]] = {
+    "staff-admin": {"username": "admin", "role": "admin", "display_name": "Kantoor"},
+    "staff-demo-confidant": {
+        "username": "demo-confidant",
+        "role": "confidant",
+        "display_name": "Demo Vertrouwenspersoon",
+        "confidant_id": DEMO_CONFIDANT_ID,
+        "bio": "Externe vertrouwenspersoon; luistert, denkt mee en verwijst door.",
+    },
+}
+DEMO_CONFIDANT: dict[str, Any] = {
     "slug": "demo-confidant",
     "display_name": "Demo Vertrouwenspersoon",
     "org_ids": [DEMO_ORG_ID],
@@ -47,9 +60,23 @@ def seed(
     )
     try:
         now = datetime.now(UTC)
+        staff = [
+            (
+                f"{db_prefix}intake",
+                "staff",
+                _id,
+                {
+                    **doc,
+                    "active": True,
+                    "password_hash": PasswordHasher().hash(DEMO_LOGINS[str(doc["username"])]),
+                },
+            )
+            for _id, doc in DEMO_STAFF.items()
+        ]
         for db, collection, _id, doc in (
             (f"{db_prefix}intake", "organisations", DEMO_ORG_ID, DEMO_ORG),
             (f"{db_prefix}booking", "confidants", DEMO_CONFIDANT_ID, DEMO_CONFIDANT),
+            *staff,
         ):
             result = client[db][collection].update_one(
                 {"_id": _id}, {"$setOnInsert": {**doc, "created_at": now}}, upsert=True

@@ -367,8 +367,14 @@ def _print_where_to_look(
         f"\n  Demo organisation 'demo' and confidant 'demo-confidant'"
         f"{' (created now: ' + ', '.join(created) + ')' if created else ' (kept from before)'}."
     )
+    intake_url = services[0].url
     print(
-        f"  A token to try the API:  .venv/bin/python -m shared.devtokens token "
+        "  Log in with POST /v1/auth/token: admin / vertrouwd-admin, "
+        "demo-confidant / vertrouwd-demo"
+    )
+    print(f"  What the demo's intake page shows: {intake_url}v1/public/orgs/demo")
+    print(
+        f"  Or make a token:  .venv/bin/python -m shared.devtokens token "
         f"--keys {data / 'keys'} --role admin --aud intake\n",
         flush=True,
     )

@@ -22,7 +22,7 @@ from .api_orgs import client_address, get_org, optional_staff
 from .codes import new_code, new_id, new_reference, normalise
 from .models import Assign, CaseAccess, CaseCreate, CaseUpdate, Text
 from .state import INTAKE, Intake
-from .store import AUDIT, CASES, MESSAGES, NOTES, ORGANISATIONS, TIMELINE
+from .store import AUDIT, CASES, LOAD, MESSAGES, NOTES, ORGANISATIONS, TIMELINE
 from .throttle import slow_down, too_many
 
 CONTACT_FIELDS = ("name", "email", "phone")
@@ -98,8 +98,7 @@ async def create_case(request: web.Request) -> web.Response:
         raise ApiError(409, "conflict", "this organisation has no confidant yet")
 
     load = {
-        c: await intake.db[CASES].count_documents({"confidant_id": c, "status": {"$ne": "closed"}})
-        for c in confidants
+        doc["_id"]: doc["open"] async for doc in intake.db[LOAD].find({"_id": {"$in": confidants}})
     }
     confidant_id, reason = domain.choose_confidant(confidants, body.preferred_confidant, load)
 
@@ -146,6 +145,7 @@ async def create_case(request: web.Request) -> web.Response:
         _event("intake.case.assigned", case, confidant_id=confidant_id, reason=reason),
     ]
     await intake.db[CASES].insert_one({**case, **staged(*events)})
+    await adjust_load(intake, confidant_id, +1)
     await flush(intake.db[CASES], case_id, events, intake.bus)
     return web.json_response(
         {
@@ -158,6 +158,12 @@ async def create_case(request: web.Request) -> web.Response:
         },
         status=201,
     )
+
+
+async def adjust_load(intake: Intake, confidant_id: str, change: int) -> None:
+    """Keep the count of a confidant's open cases: assignment reads it instead of counting
+    cases, which on FerretDB means scanning them all. The nightly recount corrects drift."""
+    await intake.db[LOAD].update_one({"_id": confidant_id}, {"$inc": {"open": change}}, upsert=True)
 
 
 def _seal_contact(intake: Intake, case_id: str, body: CaseCreate) -> dict[str, Any] | None:
@@ -357,6 +363,7 @@ async def update_case(request: web.Request) -> web.Response:
         raise ApiError(409, "conflict", "the case is closed")
     sets: dict[str, Any] = {"updated_at": now}
     events: list[Envelope] = []
+    closing = False
     hours = case.get("hours_spent", 0.0)
     if body.hours_spent is not None and body.hours_spent != hours:
         hours = body.hours_spent
@@ -385,11 +392,14 @@ async def update_case(request: web.Request) -> web.Response:
             events.append(
                 _event("intake.case.closed", case, outcome=body.outcome, hours_spent=hours)
             )
+            closing = True
     # The status in the filter makes two concurrent changes of one case safe: one wins.
     if not await intake.update_with_events(
         CASES, {"_id": case["_id"], "status": current}, {"$set": sets}, events
     ):
         raise ApiError(409, "conflict", "the case changed meanwhile; load it again")
+    if closing:
+        await adjust_load(intake, case["confidant_id"], -1)
     return web.json_response(metadata(await load_case(intake, case["_id"])))
 
 
@@ -422,6 +432,8 @@ async def assign_case(request: web.Request) -> web.Response:
             [event],
         ):
             raise ApiError(409, "conflict", "the case changed meanwhile; load it again")
+        await adjust_load(intake, case["confidant_id"], -1)
+        await adjust_load(intake, body.confidant_id, +1)
     return web.json_response(metadata(await load_case(intake, case["_id"])))
 
 

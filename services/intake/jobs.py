@@ -14,7 +14,7 @@ from shared.outbox import sweep
 
 from . import domain
 from .state import Intake
-from .store import CASES, MESSAGES, NOTES, ORGANISATIONS
+from .store import CASES, LOAD, MESSAGES, NOTES, ORGANISATIONS
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,7 @@ async def run_all(intake: Intake, now: datetime | None = None) -> dict[str, int]
         "purged": await purge_closed_cases(intake, now),
         "codes_expired": await expire_case_codes(intake, now),
         "deadline_warnings": await warn_deadlines(intake, now),
+        "load_corrected": await recount_load(intake),
         "republished": sum(
             [await sweep(intake.db[c], intake.bus) for c in (CASES, NOTES, MESSAGES)]
         ),
@@ -33,6 +34,25 @@ async def run_all(intake: Intake, now: datetime | None = None) -> dict[str, int]
     if any(done.values()):
         log.info("jobs ran", extra=done)
     return done
+
+
+async def recount_load(intake: Intake) -> int:
+    """Set each confidant's open-case count from the cases themselves; return how many
+    counts were off (after a crash between a case write and its count). A case opened
+    while this runs may be missed once; the next run sets it right."""
+    actual: dict[str, int] = {}
+    async for case in intake.db[CASES].find({"status": {"$ne": "closed"}}, {"confidant_id": 1}):
+        actual[case["confidant_id"]] = actual.get(case["confidant_id"], 0) + 1
+    known = {doc["_id"]: doc["open"] async for doc in intake.db[LOAD].find({})}
+    corrected = 0
+    for confidant_id in set(actual) | set(known):
+        count = actual.get(confidant_id, 0)
+        if known.get(confidant_id) != count:
+            await intake.db[LOAD].update_one(
+                {"_id": confidant_id}, {"$set": {"open": count}}, upsert=True
+            )
+            corrected += 1
+    return corrected
 
 
 async def purge_closed_cases(intake: Intake, now: datetime) -> int:

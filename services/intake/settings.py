@@ -16,8 +16,10 @@ class IntakeSettings(ServiceSettings):
     data_keys_file: Path = Field(description="Keys for personal data at rest (JSON, see docs).")
     staff_token_ttl_s: int = Field(3600, ge=60, le=86400, description="Staff token lifetime.")
     case_token_ttl_s: int = Field(3600, ge=60, le=86400, description="Reporter token lifetime.")
-    argon2_time_cost: int = Field(2, ge=1, le=10, description="argon2id passes for case codes.")
-    argon2_memory_kib: int = Field(19456, ge=1024, description="argon2id memory for case codes.")
+    # Case codes carry 100 random bits: guessing is hopeless at any hash cost, so the cost
+    # is kept low enough for 50 reports/s on two cores (docs/performance.md has the trade).
+    argon2_time_cost: int = Field(1, ge=1, le=10, description="argon2id passes for case codes.")
+    argon2_memory_kib: int = Field(8192, ge=1024, description="argon2id memory for case codes.")
     case_rate_limit: int = Field(20, ge=1, description="New cases per client address per window.")
     rate_window_s: int = Field(60, ge=1, description="Window of the case and code rate limits.")
     code_max_failures: int = Field(10, ge=1, description="Wrong case codes per address per window.")

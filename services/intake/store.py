@@ -13,6 +13,7 @@ NOTES = "notes"  # the confidant's private notes, sealed
 MESSAGES = "messages"  # between reporter and confidant, sealed
 AUDIT = "audit"  # every read of case content
 THROTTLE = "throttle"  # rate limits and lock-outs
+LOAD = "confidant_load"  # open cases per confidant, for assignment
 TIMELINE = "case_timeline"
 
 INDEXES: IndexSpec = {

@@ -182,3 +182,54 @@ async def test_repeated_failed_logins_are_slowed_and_locked_out(
     unknown = await intake.post("/v1/auth/token", json={"username": "niemand", "password": "x"})
     assert unknown.status == 401
     assert (await unknown.json())["error"]["message"] == "wrong user name or password"
+
+
+def test_the_first_admin_is_made_with_a_command(
+    service_env: dict[str, str], start_service: StartService
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **service_env}
+    made = subprocess.run(
+        [sys.executable, "-m", "services.intake.manage", "create-admin", "Eerste.Beheerder"],
+        input="een lang wachtwoord\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    again = subprocess.run(
+        [sys.executable, "-m", "services.intake.manage", "create-admin", "eerste.beheerder"],
+        input="een lang wachtwoord\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 1 and "taken" in again.stderr
+    weak = subprocess.run(
+        [sys.executable, "-m", "services.intake.manage", "create-admin", "tweede"],
+        input="kort\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert weak.returncode == 2 and "password" in weak.stderr
+
+
+async def test_the_admin_made_by_the_command_can_log_in(
+    service_env: dict[str, str], start_service: StartService
+) -> None:
+    from services.intake.manage import create_admin
+    from services.intake.settings import IntakeSettings
+
+    await create_admin(IntakeSettings.from_env(service_env), "beheer", "een lang wachtwoord")
+    intake = await start_service("intake")
+    login = await intake.post(
+        "/v1/auth/token", json={"username": "beheer", "password": "een lang wachtwoord"}
+    )
+    assert login.status == 200 and (await login.json())["role"] == "admin"

@@ -1,0 +1,79 @@
+"""Create the first admin account (the API creates the rest).
+
+    python -m services.intake.manage create-admin USERNAME < password-file
+
+Reads the same settings as the service; the password comes from standard input (at least
+12 characters) so that it never shows in the process list or the shell history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from pydantic import ValidationError
+from pymongo.errors import DuplicateKeyError
+
+from shared.db import Mongo
+from shared.settings import SettingsError
+
+from .codes import new_id
+from .models import StaffCreate
+from .settings import IntakeSettings
+from .store import INDEXES, STAFF
+
+
+async def create_admin(settings: IntakeSettings, username: str, password: str) -> str:
+    body = StaffCreate(username=username, password=password, role="admin", display_name=username)
+    mongo = Mongo(settings.mongodb_uri, settings.database_name)
+    try:
+        await mongo.ensure_indexes({STAFF: INDEXES[STAFF]})
+        doc = {
+            "_id": new_id(),
+            "username": body.username,
+            "role": "admin",
+            "display_name": body.display_name,
+            "active": True,
+            "password_hash": PasswordHasher().hash(body.password),
+            "created_at": datetime.now(UTC),
+        }
+        await mongo.db[STAFF].insert_one(doc)
+        return str(doc["_id"])
+    finally:
+        await mongo.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m services.intake.manage",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    create = sub.add_parser("create-admin", help="create an admin account")
+    create.add_argument("username")
+    args = parser.parse_args(argv)
+    try:
+        settings = IntakeSettings.from_env()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\n")
+    try:
+        staff_id = asyncio.run(create_admin(settings, args.username.lower(), password))
+    except ValidationError as exc:
+        fields = ", ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+        print(f"not created: {fields}", file=sys.stderr)
+        return 2
+    except DuplicateKeyError:
+        print(f"not created: the user name {args.username!r} is taken", file=sys.stderr)
+        return 1
+    print(f"admin {args.username!r} created ({staff_id})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

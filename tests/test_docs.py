@@ -1,0 +1,30 @@
+"""The docs say what the code does: every setting the services read is in the README."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from services.booking.settings import BookingSettings
+from services.intake.settings import IntakeSettings
+from services.notify.settings import NotifySettings
+from services.reporting.settings import ReportingSettings
+from shared.settings import ServiceSettings
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+@pytest.mark.parametrize(
+    "settings", [IntakeSettings, BookingSettings, NotifySettings, ReportingSettings]
+)
+def test_every_setting_is_in_the_readme(settings: type[ServiceSettings]) -> None:
+    for name in settings.model_fields:
+        names = settings.env_names(name)
+        shared_name = names[-1]
+        documented = (
+            f"`{names[0]}`" in README
+            or f"`{shared_name}`" in README
+            or f"`<SERVICE>_{name.upper()}`" in README
+        )
+        assert documented, f"{names[0]} is not in the README's configuration table"
