@@ -28,7 +28,11 @@ import aiohttp
 from deploy.stack import free_port, plan_infra, running, service
 from shared.devtokens import ensure_keys, intake_env, load_issuer
 
-COSTS = [("t=1,m=8MiB", 1, 8192), ("t=2,m=19MiB (default)", 2, 19456), ("t=3,m=64MiB", 3, 65536)]
+COSTS = [
+    ("t=1,m=8MiB (default)", 1, 8192),
+    ("t=2,m=19MiB", 2, 19456),
+    ("t=3,m=64MiB", 3, 65536),
+]
 
 
 def body(i: int) -> dict[str, Any]:
