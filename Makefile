@@ -40,6 +40,7 @@ lint: $(STAMP)
 bench: install
 	$(BIN)/python -m bench.bus_throughput
 	$(BIN)/python -m bench.stack_startup
+	$(BIN)/python -m bench.intake_http
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache
