@@ -21,7 +21,7 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.bus import Bus
-from shared.db import Document
+from shared.db import DocLocks, Document
 from shared.events import Envelope
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,11 @@ def with_staged(update: dict[str, Any], *events: Envelope) -> dict[str, Any]:
 
 
 async def flush(
-    collection: AsyncCollection[Document], doc_id: Any, events: list[Envelope], bus: Bus
+    collection: AsyncCollection[Document],
+    doc_id: Any,
+    events: list[Envelope],
+    bus: Bus,
+    locks: DocLocks,
 ) -> None:
     """Publish staged events and take them off the document. A failure leaves them for
     ``sweep``: the caller's change is already safe."""
@@ -58,13 +62,17 @@ async def flush(
     except Exception as exc:
         log.warning("publish deferred to the outbox sweep", extra={"error": type(exc).__name__})
         return
-    await collection.update_one(
-        {"_id": doc_id}, {"$unset": {f"{FIELD}.{e.id}": "" for e in events}}
-    )
+    async with locks.hold(collection.name, doc_id):
+        await collection.update_one(
+            {"_id": doc_id}, {"$unset": {f"{FIELD}.{e.id}": "" for e in events}}
+        )
 
 
 async def sweep(
-    collection: AsyncCollection[Document], bus: Bus, older_than: timedelta = timedelta(seconds=5)
+    collection: AsyncCollection[Document],
+    bus: Bus,
+    locks: DocLocks,
+    older_than: timedelta = timedelta(seconds=5),
 ) -> int:
     """Publish what was staged and not flushed (older than ``older_than``); return how many."""
     cutoff = datetime.now(UTC) - older_than
@@ -76,11 +84,12 @@ async def sweep(
             if entry["staged_at"] < cutoff
         ]
         if stale:
-            await flush(collection, doc["_id"], stale, bus)
+            await flush(collection, doc["_id"], stale, bus, locks)
             published += len(stale)
         else:
             # Nothing left: tidy up, unless something was staged since we looked.
-            await collection.update_one(
-                {"_id": doc["_id"], AT: doc[AT]}, {"$unset": {FIELD: "", AT: ""}}
-            )
+            async with locks.hold(collection.name, doc["_id"]):
+                await collection.update_one(
+                    {"_id": doc["_id"], AT: doc[AT]}, {"$unset": {FIELD: "", AT: ""}}
+                )
     return published

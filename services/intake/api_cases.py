@@ -146,7 +146,7 @@ async def create_case(request: web.Request) -> web.Response:
     ]
     await intake.db[CASES].insert_one({**case, **staged(*events)})
     await adjust_load(intake, confidant_id, +1)
-    await flush(intake.db[CASES], case_id, events, intake.bus)
+    await flush(intake.db[CASES], case_id, events, intake.bus, intake.locks)
     return web.json_response(
         {
             "case_id": case_id,
@@ -163,7 +163,7 @@ async def create_case(request: web.Request) -> web.Response:
 async def adjust_load(intake: Intake, confidant_id: str, change: int) -> None:
     """Keep the count of a confidant's open cases: assignment reads it instead of counting
     cases, which on FerretDB means scanning them all. The nightly recount corrects drift."""
-    await intake.db[LOAD].update_one({"_id": confidant_id}, {"$inc": {"open": change}}, upsert=True)
+    await intake.update(LOAD, {"_id": confidant_id}, {"$inc": {"open": change}}, upsert=True)
 
 
 def _seal_contact(intake: Intake, case_id: str, body: CaseCreate) -> dict[str, Any] | None:
@@ -215,7 +215,7 @@ async def access_case(request: web.Request) -> web.Response:
             await intake.throttle.lock(f"code:{address}", settings.lockout_s)
         await slow_down(settings.failure_delay_s, failures)
         raise ApiError(401, "unauthorized", "unknown or expired case code")
-    await intake.db[CASES].update_one({"_id": case["_id"]}, {"$set": {"code_used_at": now}})
+    await intake.update(CASES, {"_id": case["_id"]}, {"$set": {"code_used_at": now}})
     return web.json_response(
         {
             "case_id": case["_id"],
@@ -457,7 +457,7 @@ async def add_note(request: web.Request) -> web.Response:
             **staged(event),
         }
     )
-    await flush(intake.db[NOTES], note_id, [event], intake.bus)
+    await flush(intake.db[NOTES], note_id, [event], intake.bus, intake.locks)
     return web.json_response({"note_id": note_id}, status=201)
 
 
@@ -510,10 +510,11 @@ async def post_message(request: web.Request) -> web.Response:
             **staged(event),
         }
     )
-    await flush(intake.db[MESSAGES], message_id, [event], intake.bus)
+    await flush(intake.db[MESSAGES], message_id, [event], intake.bus, intake.locks)
     if author == "confidant":
         # A first answer acknowledges the report (Wet bescherming klokkenluiders).
-        await intake.db[CASES].update_one(
+        await intake.update(
+            CASES,
             {"_id": case["_id"], "deadlines.acknowledgement.met_at": None},
             {"$set": {"deadlines.acknowledgement.met_at": now}},
         )

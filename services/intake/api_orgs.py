@@ -97,8 +97,7 @@ async def update_org(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     if changes:
         changes["updated_at"] = datetime.now(UTC)
-        result = await intake.db[ORGANISATIONS].update_one({"_id": org_id}, {"$set": changes})
-        if result.matched_count == 0:
+        if not await intake.update(ORGANISATIONS, {"_id": org_id}, {"$set": changes}):
             raise not_found("organisation")
     return web.json_response(org_view(await get_org(intake, org_id)))
 
@@ -213,9 +212,7 @@ async def _password_ok(intake: Intake, staff: dict[str, Any] | None, password: s
         return False
     if intake.passwords.check_needs_rehash(stored):
         new_hash = await asyncio.to_thread(intake.passwords.hash, password)
-        await intake.db[STAFF].update_one(
-            {"_id": staff["_id"]}, {"$set": {"password_hash": new_hash}}
-        )
+        await intake.update(STAFF, {"_id": staff["_id"]}, {"$set": {"password_hash": new_hash}})
     return True
 
 

@@ -27,7 +27,7 @@ async def run_all(intake: Intake, now: datetime | None = None) -> dict[str, int]
         "deadline_warnings": await warn_deadlines(intake, now),
         "load_corrected": await recount_load(intake),
         "republished": sum(
-            [await sweep(intake.db[c], intake.bus) for c in (CASES, NOTES, MESSAGES)]
+            [await sweep(intake.db[c], intake.bus, intake.locks) for c in (CASES, NOTES, MESSAGES)]
         ),
     }
     await intake.throttle.prune()
@@ -48,9 +48,7 @@ async def recount_load(intake: Intake) -> int:
     for confidant_id in set(actual) | set(known):
         count = actual.get(confidant_id, 0)
         if known.get(confidant_id) != count:
-            await intake.db[LOAD].update_one(
-                {"_id": confidant_id}, {"$set": {"open": count}}, upsert=True
-            )
+            await intake.update(LOAD, {"_id": confidant_id}, {"$set": {"open": count}}, upsert=True)
             corrected += 1
     return corrected
 
@@ -99,16 +97,18 @@ async def purge_closed_cases(intake: Intake, now: datetime) -> int:
 async def expire_case_codes(intake: Intake, now: datetime) -> int:
     """A closed case's code stops working after a period without use."""
     cutoff = now - timedelta(days=intake.settings.code_inactive_days)
-    result = await intake.db[CASES].update_many(
-        {
-            "status": "closed",
-            "closed_at": {"$lt": cutoff},
-            "code_hash": {"$exists": True},
-            "$or": [{"code_used_at": {"$exists": False}}, {"code_used_at": {"$lt": cutoff}}],
-        },
-        {"$unset": {"code_hash": ""}},
-    )
-    return result.modified_count
+    query = {
+        "status": "closed",
+        "closed_at": {"$lt": cutoff},
+        "code_hash": {"$exists": True},
+        "$or": [{"code_used_at": {"$exists": False}}, {"code_used_at": {"$lt": cutoff}}],
+    }
+    expired = 0
+    async for case in intake.db[CASES].find(query, {"_id": 1}):
+        # One by one, each under its document's lock, with the condition checked again.
+        if await intake.update(CASES, {"_id": case["_id"], **query}, {"$unset": {"code_hash": ""}}):
+            expired += 1
+    return expired
 
 
 async def warn_deadlines(intake: Intake, now: datetime) -> int:

@@ -6,8 +6,9 @@ Reads the same settings as the service (``INTAKE_DATA_KEYS_FILE``, ``MONGODB_URI
 The old keys stay in the file, so instances still running with the old file keep reading
 values; once every instance has restarted with the new file and this command has finished,
 an old key can be removed by hand. Safe to run again if it stops half-way: it re-encrypts
-whatever is not under the current key yet, one value at a time, with a filter that only
-matches the value it read.
+whatever is not under the current key yet, one value at a time. Run it while the intake
+service is stopped, or on MongoDB: on FerretDB a write by the service to the same case at
+the same moment could be lost (see ``shared.db.DocLocks``).
 """
 
 from __future__ import annotations

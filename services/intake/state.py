@@ -14,7 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.auth import Issuer
 from shared.bus import Bus
-from shared.db import Document
+from shared.db import DocLocks, Document
 from shared.events import Envelope
 from shared.outbox import flush, with_staged
 from shared.service import BUS, MONGO, SETTINGS
@@ -34,6 +34,7 @@ class Intake:
     issuer: Issuer
     throttle: Throttle
     passwords: PasswordHasher
+    locks: DocLocks
 
     async def code_hash(self, code: str) -> str:
         # argon2 takes tens of milliseconds of CPU: off the event loop.
@@ -57,12 +58,24 @@ class Intake:
         """Apply ``update`` and stage ``events`` in the same single-document write, then
         publish them; returns whether a document matched."""
         merged = with_staged(update, *events) if events else update
-        result = await self.db[collection].update_one(query, merged, upsert=upsert)
+        async with self.locks.hold(collection, query["_id"]):
+            result = await self.db[collection].update_one(query, merged, upsert=upsert)
         matched = result.matched_count > 0 or result.upserted_id is not None
         if matched and events:
-            doc_id = result.upserted_id if result.upserted_id is not None else query["_id"]
-            await flush(self.db[collection], doc_id, events, self.bus)
+            await flush(self.db[collection], query["_id"], events, self.bus, self.locks)
         return matched
+
+    async def update(
+        self,
+        collection: str,
+        query: dict[str, Any],
+        update: dict[str, Any],
+        *,
+        upsert: bool = False,
+    ) -> bool:
+        """One write to one document (by ``_id``), serialised with the other writes to it
+        in this process (see ``DocLocks``). Returns whether a document matched."""
+        return await self.update_with_events(collection, query, update, [], upsert=upsert)
 
 
 INTAKE = web.AppKey("intake", Intake)
@@ -76,13 +89,15 @@ async def intake_context(app: web.Application) -> AsyncIterator[None]:
         settings.signing_key_file, settings.signing_kid, settings.jwt_issuer
     )
     db = app[MONGO].db
+    locks = DocLocks()
     app[INTAKE] = Intake(
         settings=settings,
         db=db,
         bus=app[BUS],
         cipher=FieldCipher(keys),
         issuer=issuer,
-        throttle=Throttle(db),
+        throttle=Throttle(db, locks),
+        locks=locks,
         # Staff passwords: argon2-cffi's defaults (RFC 9106 low-memory profile).
         passwords=PasswordHasher(),
     )

@@ -1,7 +1,7 @@
 """Rate limits and lock-outs, kept in the database so every instance sees the same counts.
 
-A counter is one document per key and window, raised atomically; old ones are pruned by the
-retention job (FerretDB has no TTL indexes).
+A counter is one document per key, raised atomically, whose window starts at its first
+event; expired ones are pruned by the periodic job (FerretDB has no TTL indexes).
 """
 
 from __future__ import annotations
@@ -12,33 +12,43 @@ from datetime import UTC, datetime, timedelta
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
 
-from shared.db import Document
+from shared.db import DocLocks, Document
 from shared.http import ApiError
 
 from .store import THROTTLE
 
 
 class Throttle:
-    def __init__(self, db: AsyncDatabase[Document]) -> None:
+    def __init__(self, db: AsyncDatabase[Document], locks: DocLocks) -> None:
         self.collection = db[THROTTLE]
+        self.locks = locks
 
     async def hit(self, key: str, window_s: int) -> int:
-        """Count one more event for ``key`` in the current window; return the count."""
-        now = datetime.now(UTC)
-        window = math.floor(now.timestamp() / window_s)
-        doc = await self.collection.find_one_and_update(
-            {"_id": f"{key}:{window}"},
-            {"$inc": {"n": 1}, "$setOnInsert": {"expires_at": now + timedelta(seconds=window_s)}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-        )
-        return int(doc["n"]) if doc else 1
-
-    async def count(self, key: str, window_s: int) -> int:
-        window = math.floor(datetime.now(UTC).timestamp() / window_s)
-        doc = await self.collection.find_one({"_id": f"{key}:{window}"})
-        return int(doc["n"]) if doc else 0
+        """Count one more event for ``key``; return the count within the window that began
+        at the first of them. (Not clock-aligned windows: those reset at every boundary,
+        so failures spread across one would never add up.)"""
+        async with self.locks.hold(THROTTLE, key):
+            now = datetime.now(UTC)
+            for _ in range(3):
+                doc = await self.collection.find_one_and_update(
+                    {"_id": key, "expires_at": {"$gt": now}},
+                    {"$inc": {"n": 1}},
+                    return_document=ReturnDocument.AFTER,
+                )
+                if doc is not None:
+                    return int(doc["n"])
+                try:  # no live window: start one (or restart an expired one)
+                    await self.collection.update_one(
+                        {"_id": key, "expires_at": {"$lte": now}},
+                        {"$set": {"n": 1, "expires_at": now + timedelta(seconds=window_s)}},
+                        upsert=True,
+                    )
+                    return 1
+                except DuplicateKeyError:
+                    continue  # another instance started it first: count in that one
+        raise RuntimeError(f"could not count {key}")
 
     async def limit(self, key: str, limit: int, window_s: int) -> None:
         """Raise 429 once ``key`` has been seen more than ``limit`` times in the window."""
@@ -46,11 +56,12 @@ class Throttle:
             raise too_many(window_s)
 
     async def lock(self, key: str, seconds: int) -> None:
-        await self.collection.update_one(
-            {"_id": f"lock:{key}"},
-            {"$set": {"expires_at": datetime.now(UTC) + timedelta(seconds=seconds)}},
-            upsert=True,
-        )
+        async with self.locks.hold(THROTTLE, f"lock:{key}"):
+            await self.collection.update_one(
+                {"_id": f"lock:{key}"},
+                {"$set": {"expires_at": datetime.now(UTC) + timedelta(seconds=seconds)}},
+                upsert=True,
+            )
 
     async def locked_for(self, key: str) -> int:
         """Seconds ``key`` stays locked, 0 if it is not."""
@@ -61,7 +72,8 @@ class Throttle:
         return max(0, math.ceil((expires - datetime.now(UTC)).total_seconds()))
 
     async def unlock(self, key: str) -> None:
-        await self.collection.delete_one({"_id": f"lock:{key}"})
+        async with self.locks.hold(THROTTLE, f"lock:{key}"):
+            await self.collection.delete_one({"_id": f"lock:{key}"})
 
     async def prune(self) -> None:
         await self.collection.delete_many({"expires_at": {"$lt": datetime.now(UTC)}})
