@@ -447,18 +447,33 @@ async def add_note(request: web.Request) -> web.Response:
     body = await read_body(request, Text)
     note_id = new_id()
     event = _event("intake.case.note_added", case, note_id=note_id)
-    await intake.db[NOTES].insert_one(
+    await store_text(intake, NOTES, note_id, case, who.sub, body.text, event)
+    return web.json_response({"note_id": note_id}, status=201)
+
+
+async def store_text(
+    intake: Intake,
+    collection: str,
+    doc_id: str,
+    case: dict[str, Any],
+    author: str,
+    text: str,
+    event: Envelope,
+) -> datetime:
+    """Keep a note or message, sealed, and announce it (never what it says)."""
+    now = datetime.now(UTC)
+    await intake.db[collection].insert_one(
         {
-            "_id": note_id,
+            "_id": doc_id,
             "case_id": case["_id"],
-            "author": who.sub,
-            "created_at": datetime.now(UTC),
-            "text": intake.cipher.seal(body.text, doc_id=note_id, field="text"),
+            "author": author,
+            "created_at": now,
+            "text": intake.cipher.seal(text, doc_id=doc_id, field="text"),
             **staged(event),
         }
     )
-    await flush(intake.db[NOTES], note_id, [event], intake.bus, intake.locks)
-    return web.json_response({"note_id": note_id}, status=201)
+    await flush(intake.db[collection], doc_id, [event], intake.bus, intake.locks)
+    return now
 
 
 async def list_notes(request: web.Request) -> web.Response:
@@ -491,7 +506,6 @@ async def post_message(request: web.Request) -> web.Response:
         raise ApiError(409, "conflict", "the case is closed and its messages are gone")
     body = await read_body(request, Text)
     author = "reporter" if who.role == "employee" else "confidant"
-    now = datetime.now(UTC)
     message_id = new_id()
     event = _event(
         "intake.case.message_posted",
@@ -500,17 +514,7 @@ async def post_message(request: web.Request) -> web.Response:
         author=author,
         confidant_id=case["confidant_id"],
     )
-    await intake.db[MESSAGES].insert_one(
-        {
-            "_id": message_id,
-            "case_id": case["_id"],
-            "author": author,
-            "created_at": now,
-            "text": intake.cipher.seal(body.text, doc_id=message_id, field="text"),
-            **staged(event),
-        }
-    )
-    await flush(intake.db[MESSAGES], message_id, [event], intake.bus, intake.locks)
+    now = await store_text(intake, MESSAGES, message_id, case, author, body.text, event)
     if author == "confidant":
         # A first answer acknowledges the report (Wet bescherming klokkenluiders).
         await intake.update(
