@@ -1,0 +1,136 @@
+"""Availability as a pure function: rules, busy time, appointments, now -> slots."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from services.booking.availability import (
+    Blocked,
+    SlotRules,
+    WorkingHours,
+    free_slots,
+    is_slot,
+    merge,
+)
+
+AMS = ZoneInfo("Europe/Amsterdam")
+NINE_TO_FIVE = {d: [(time(9), time(17))] for d in range(5)}
+HOUR = SlotRules(
+    duration=timedelta(hours=1),
+    interval=timedelta(hours=1),
+    min_notice=timedelta(0),
+    horizon=timedelta(days=14),
+)
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=AMS).astimezone(UTC)
+
+
+def wall(slots: list[datetime]) -> list[str]:
+    return [s.astimezone(AMS).strftime("%a %d %H:%M") for s in slots]
+
+
+def test_merge_and_blocked() -> None:
+    t = [local(2026, 11, 2, h) for h in range(24)]
+    assert merge([(t[3], t[5]), (t[1], t[2]), (t[2], t[3]), (t[8], t[9])]) == [
+        (t[1], t[5]),
+        (t[8], t[9]),
+    ]
+    blocked = Blocked([(t[1], t[5]), (t[8], t[9])])
+    assert blocked.free(t[5], t[8]) and blocked.free(t[0], t[1])
+    assert not blocked.free(t[4], t[6]) and not blocked.free(t[0], t[2])
+    assert not blocked.free(t[7], t[10]) and Blocked([]).free(t[0], t[23])
+
+
+def test_a_working_day_and_busy_time() -> None:
+    hours = WorkingHours("Europe/Amsterdam", NINE_TO_FIVE)
+    now = local(2026, 11, 2, 0)  # a Monday
+    busy = [(local(2026, 11, 2, 10, 30), local(2026, 11, 2, 11, 15))]
+    slots = free_slots(hours, HOUR, busy, [], now, until=local(2026, 11, 2, 23))
+    assert wall(slots) == [
+        "Mon 02 09:00",
+        "Mon 02 12:00",
+        "Mon 02 13:00",
+        "Mon 02 14:00",
+        "Mon 02 15:00",
+        "Mon 02 16:00",
+    ]
+
+
+def test_buffers_notice_and_caps() -> None:
+    hours = WorkingHours("Europe/Amsterdam", NINE_TO_FIVE)
+    rules = SlotRules(
+        duration=timedelta(hours=1),
+        interval=timedelta(hours=1),
+        buffer_before=timedelta(minutes=15),
+        buffer_after=timedelta(minutes=15),
+        min_notice=timedelta(hours=2),
+        horizon=timedelta(days=14),
+        daily_cap=2,
+    )
+    now = local(2026, 11, 2, 8)
+    booked = [(local(2026, 11, 2, 13), local(2026, 11, 2, 14))]
+    slots = free_slots(hours, rules, [], booked, now, until=local(2026, 11, 2, 23))
+    # 09:00 is within the notice; 12:00 and 14:00 touch the booking's buffers.
+    assert wall(slots) == ["Mon 02 10:00", "Mon 02 11:00", "Mon 02 15:00", "Mon 02 16:00"]
+    full = booked + [(local(2026, 11, 2, 16), local(2026, 11, 2, 17))]
+    assert free_slots(hours, rules, [], full, now, until=local(2026, 11, 2, 23)) == []
+
+
+def test_overrides_absences_and_weekends() -> None:
+    hours = WorkingHours(
+        "Europe/Amsterdam",
+        NINE_TO_FIVE,
+        overrides={date(2026, 11, 3): [], date(2026, 11, 7): [(time(10), time(12))]},
+        absences=[(local(2026, 11, 4, 0), local(2026, 11, 5, 0))],
+    )
+    now = local(2026, 11, 2, 18)
+    days = {
+        s.astimezone(AMS).date()
+        for s in free_slots(hours, HOUR, [], [], now, until=local(2026, 11, 8, 23))
+    }
+    assert days == {date(2026, 11, 5), date(2026, 11, 6), date(2026, 11, 7)}
+
+
+def test_autumn_dst_change_keeps_wall_clock_hours() -> None:
+    # 2026-10-25: clocks go from 03:00 CEST back to 02:00 CET.
+    hours = WorkingHours("Europe/Amsterdam", {6: [(time(0), time(5))], 0: [(time(9), time(10))]})
+    now = local(2026, 10, 24, 12)
+    slots = free_slots(hours, HOUR, [], [], now, until=local(2026, 10, 26, 12))
+    assert wall(slots) == [
+        "Sun 25 00:00",
+        "Sun 25 01:00",
+        "Sun 25 02:00",
+        "Sun 25 03:00",
+        "Sun 25 04:00",
+        "Mon 26 09:00",
+    ]
+    # The slots are an hour apart in wall time, and two hours apart in UTC across 02:00.
+    assert slots[3] - slots[2] == timedelta(hours=2)
+    assert slots[-1] == datetime(2026, 10, 26, 8, tzinfo=UTC)  # 09:00 CET
+
+
+def test_spring_dst_change_skips_the_missing_hour() -> None:
+    # 2027-03-28: clocks go from 02:00 CET to 03:00 CEST; 02:00-03:00 does not exist.
+    hours = WorkingHours("Europe/Amsterdam", {6: [(time(0), time(5))], 0: [(time(9), time(10))]})
+    now = local(2027, 3, 27, 12)
+    slots = free_slots(hours, HOUR, [], [], now, until=local(2027, 3, 29, 12))
+    assert wall(slots) == [
+        "Sun 28 00:00",
+        "Sun 28 01:00",
+        "Sun 28 03:00",
+        "Sun 28 04:00",
+        "Mon 29 09:00",
+    ]
+    assert slots[-1] == datetime(2027, 3, 29, 7, tzinfo=UTC)  # 09:00 CEST
+
+
+def test_is_slot() -> None:
+    hours = WorkingHours("Europe/Amsterdam", NINE_TO_FIVE)
+    now = local(2026, 11, 2, 0)
+    assert is_slot(hours, HOUR, [], [], now, local(2026, 11, 3, 10))
+    assert not is_slot(hours, HOUR, [], [], now, local(2026, 11, 3, 10, 30))
+    assert not is_slot(hours, HOUR, [], [], now, local(2026, 11, 1, 10))  # a Sunday
+    assert not is_slot(hours, HOUR, [], [], now, local(2026, 12, 30, 10))  # past the horizon
