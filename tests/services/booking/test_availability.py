@@ -24,8 +24,8 @@ HOUR = SlotRules(
 )
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=AMS).astimezone(UTC)
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=AMS).astimezone(UTC)
 
 
 def wall(slots: list[datetime]) -> list[str]:
@@ -75,7 +75,7 @@ def test_buffers_notice_and_caps() -> None:
     slots = free_slots(hours, rules, [], booked, now, until=local(2026, 11, 2, 23))
     # 09:00 is within the notice; 12:00 and 14:00 touch the booking's buffers.
     assert wall(slots) == ["Mon 02 10:00", "Mon 02 11:00", "Mon 02 15:00", "Mon 02 16:00"]
-    full = booked + [(local(2026, 11, 2, 16), local(2026, 11, 2, 17))]
+    full = [*booked, (local(2026, 11, 2, 16), local(2026, 11, 2, 17))]
     assert free_slots(hours, rules, [], full, now, until=local(2026, 11, 2, 23)) == []
 
 
