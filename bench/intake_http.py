@@ -26,7 +26,7 @@ from typing import Any
 import aiohttp
 
 from deploy.stack import free_port, plan_infra, running, service
-from shared.devtokens import ensure_keys, intake_env, load_issuer
+from shared.devtokens import ensure_keys, load_issuer, secrets_env
 
 COSTS = [
     ("t=1,m=8MiB (default)", 1, 8192),
@@ -123,7 +123,7 @@ def main() -> None:
                     "MONGODB_URI": infra.mongodb_uri,
                     "NATS_URL": infra.nats_url,
                     "JWKS_FILE": str(jwks),
-                    **intake_env(data / "keys"),
+                    **secrets_env(data / "keys"),
                     "INTAKE_MONGODB_DATABASE": f"bench_{time_cost}",
                     "INTAKE_ARGON2_TIME_COST": str(time_cost),
                     "INTAKE_ARGON2_MEMORY_KIB": str(memory),

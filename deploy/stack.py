@@ -292,14 +292,14 @@ def running(*groups: list[Process], timeout: float = 90.0) -> Iterator[list[Proc
 
 def main() -> int:
     from deploy.seed import seed
-    from shared.devtokens import ensure_keys, intake_env
+    from shared.devtokens import ensure_keys, secrets_env
 
     data = Path(os.environ.get("VERTROUWD_DATA", ROOT / ".data")).resolve()
     # A second stack beside the first (tests, a colleague's checkout) shifts every port.
     offset = int(os.environ.get("VERTROUWD_PORT_OFFSET", "0"))
     infra = plan_infra(data, os.environ, {k: v + offset for k, v in DEV_PORTS.items()})
     jwks = ensure_keys(data / "keys")
-    env = {**infra.env(), "JWKS_FILE": str(jwks), **intake_env(data / "keys")}
+    env = {**infra.env(), "JWKS_FILE": str(jwks), **secrets_env(data / "keys")}
     services = [service(name, port + offset, env, data / "logs") for name, port in SERVICES.items()]
     busy = [p.url for p in [*infra.processes, *services] if _port_taken(p.url)]
     if busy:

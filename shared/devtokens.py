@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 from shared.auth import ROLES, Issuer, new_key, private_pem
+from shared.crypto import ensure_data_keys
 
 PRIVATE = "signing-key.pem"
 KID = "signing-key.kid"
@@ -43,14 +44,14 @@ def read_kid(directory: Path) -> str:
     return (directory / KID).read_text().strip()
 
 
-def intake_env(directory: Path) -> dict[str, str]:
-    """The settings that let intake sign tokens and seal personal data (development)."""
-    from services.intake.crypto import ensure_data_keys
-
+def secrets_env(directory: Path) -> dict[str, str]:
+    """The secrets the services need besides the JWKS (development): intake's signing key
+    and data keys, booking's data keys (each service its own)."""
     return {
         "INTAKE_SIGNING_KEY_FILE": str(directory / PRIVATE),
         "INTAKE_SIGNING_KID": read_kid(directory),
         "INTAKE_DATA_KEYS_FILE": str(ensure_data_keys(directory / "data-keys.json")),
+        "BOOKING_DATA_KEYS_FILE": str(ensure_data_keys(directory / "booking-data-keys.json")),
     }
 
 

@@ -125,11 +125,41 @@ class AppointmentBooked(EventData):
     mode: MeetingMode
 
 
+@event_schema("booking.appointment.rescheduled")
+class AppointmentRescheduled(EventData):
+    appointment_id: str = Id
+    case_id: str = Id
+    confidant_id: str = Id
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    mode: MeetingMode
+    rescheduled_by: Literal["reporter", "confidant", "calendar", "admin"]
+
+
 @event_schema("booking.appointment.cancelled")
 class AppointmentCancelled(EventData):
     appointment_id: str = Id
     case_id: str = Id
+    confidant_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     cancelled_by: Literal["reporter", "confidant", "calendar", "admin"]
+
+
+@event_schema("booking.calendar.sync_failed")
+class CalendarSyncFailed(EventData):
+    """A confidant's calendar could not be read for too long: their slots are closed."""
+
+    confidant_id: str = Id
+    since: AwareDatetime
+    error: Literal["unreachable", "unauthorized", "not_found", "invalid", "other"]
+
+
+@event_schema("booking.calendar.conflict")
+class CalendarConflict(EventData):
+    """The confidant moved a booked event onto time that is not free; it was kept."""
+
+    appointment_id: str = Id
+    case_id: str = Id
+    confidant_id: str = Id
 
 
 @event_schema("notify.delivery.sent")

@@ -24,7 +24,7 @@ from pymongo import AsyncMongoClient
 from deploy.stack import Infra, plan_infra, running
 from shared import event_schemas  # noqa: F401  (registers the event schemas)
 from shared.auth import Issuer, Role
-from shared.devtokens import ensure_keys, intake_env, load_issuer
+from shared.devtokens import ensure_keys, load_issuer, secrets_env
 from shared.settings import ServiceSettings
 
 SERVICE_NAMES = ("intake", "booking", "notify", "reporting")
@@ -43,14 +43,14 @@ class Keys:
     directory: Path
     jwks: Path
     issuer: Issuer
-    intake_env: dict[str, str]
+    secrets_env: dict[str, str]
 
 
 @pytest.fixture(scope="session")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
     directory = tmp_path_factory.mktemp("keys")
     jwks = ensure_keys(directory)
-    return Keys(directory, jwks, load_issuer(directory), intake_env(directory))
+    return Keys(directory, jwks, load_issuer(directory), secrets_env(directory))
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ def service_env(infra: Infra, keys: Keys, isolation: Isolation) -> dict[str, str
         "JWKS_FILE": str(keys.jwks),
         "RETRY_BACKOFF": "0.05,0.1,0.2",
         "MAX_DELIVER": "3",
-        **keys.intake_env,
+        **keys.secrets_env,
         # Fast in tests: the cost of real settings is measured in bench/, not here.
         "INTAKE_ARGON2_TIME_COST": "1",
         "INTAKE_ARGON2_MEMORY_KIB": "8192",

@@ -5,12 +5,15 @@ from aiohttp import web
 from shared.service import ConsumerSpec, ServiceSpec, build_app
 from shared.settings import ServiceSettings
 
-from . import handlers, store
+from . import api, handlers, store
+from .state import booking_context
 
 SPEC = ServiceSpec(
     name="booking",
+    endpoints=api.ENDPOINTS,
     indexes=store.INDEXES,
     consumer=ConsumerSpec(subjects=["intake.case.>"], handler=handlers.case_handler),
+    contexts=[booking_context],
 )
 
 

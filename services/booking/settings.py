@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field
+
 from shared.settings import ServiceSettings, shared
 
 
@@ -10,3 +14,12 @@ class BookingSettings(ServiceSettings):
     caldav_url: str = shared(
         "http://127.0.0.1:5232/", description="Default CalDAV server for confidants' calendars."
     )
+    data_keys_file: Path = Field(description="Keys for calendar passwords at rest (JSON).")
+    video_base_url: str = Field(
+        "https://meet.vertrouwd.example/", description="Base URL of video rooms."
+    )
+    sync_interval_s: float = Field(60.0, gt=0, description="Seconds between calendar syncs.")
+    sync_stale_after_s: float = Field(
+        900.0, gt=0, description="A calendar not synced for this long closes its slots."
+    )
+    writer_interval_s: float = Field(5.0, gt=0, description="Seconds between calendar writes.")

@@ -8,8 +8,23 @@ from shared.db import IndexSpec
 
 CASES = "cases"  # what booking knows of a case: its organisation and assigned confidant
 CONFIDANTS = "confidants"
+TYPES = "appointment_types"
+APPOINTMENTS = "appointments"
+# One document per 5-minute granule a booked appointment occupies, buffers included, keyed
+# "<confidant>|<granule start>": the unique _id is what makes double booking impossible,
+# across instances, on MongoDB and on FerretDB alike.
+CLAIMS = "claims"
+IDEMPOTENCY = "idempotency"  # "<case>|<Idempotency-Key>" -> appointment
+BUSY = "busy"  # busy time per calendar object, from the CalDAV sync
 
 INDEXES: IndexSpec = {
     CASES: [IndexModel([("org_id", ASCENDING), ("confidant_id", ASCENDING)])],
-    CONFIDANTS: [IndexModel("slug", unique=True)],
+    CONFIDANTS: [IndexModel("org_ids")],
+    APPOINTMENTS: [
+        IndexModel([("confidant_id", ASCENDING), ("status", ASCENDING), ("end", ASCENDING)]),
+        IndexModel("case_id"),
+        IndexModel("calendar.pending", sparse=True),
+    ],
+    CLAIMS: [IndexModel("owner")],
+    BUSY: [IndexModel([("confidant_id", ASCENDING), ("calendar", ASCENDING)])],
 }

@@ -17,10 +17,10 @@ import asyncio
 import sys
 from typing import Any
 
+from shared.crypto import DataKeys, FieldCipher
 from shared.db import Mongo
 from shared.settings import SettingsError
 
-from .crypto import DataKeys, FieldCipher
 from .settings import IntakeSettings
 from .store import CASES, MESSAGES, NOTES
 

@@ -14,13 +14,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.auth import Issuer
 from shared.bus import Bus
+from shared.crypto import DataKeys, FieldCipher
 from shared.db import DocLocks, Document
 from shared.events import Envelope
 from shared.outbox import flush, with_staged
 from shared.service import BUS, MONGO, SETTINGS
 
 from .codes import hash_code
-from .crypto import DataKeys, FieldCipher
 from .settings import IntakeSettings
 from .throttle import Throttle
 

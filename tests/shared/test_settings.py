@@ -10,7 +10,7 @@ from services.intake.settings import IntakeSettings
 from services.reporting.settings import ReportingSettings
 from shared.settings import SettingsError
 
-BASE = {"JWKS_FILE": "/keys/jwks.json"}
+BASE = {"JWKS_FILE": "/keys/jwks.json", "BOOKING_DATA_KEYS_FILE": "/keys/booking.json"}
 
 
 def test_defaults_and_database_per_service() -> None:

@@ -11,9 +11,9 @@ import nats
 
 from deploy.stack import Infra
 from services.intake.contact import SUBJECT
-from services.intake.crypto import DataKeys, FieldCipher
 from services.intake.rotate import rotate
 from services.intake.settings import IntakeSettings
+from shared.crypto import DataKeys, FieldCipher
 from tests.conftest import Isolation, Keys, StartService
 from tests.services.intake.conftest import NAMED, Client, bearer, report, state
 
@@ -81,7 +81,7 @@ async def test_rotating_the_data_key_re_encrypts_everything(
 ) -> None:
     # A key file of this test's own, so the rotation does not touch other tests' keys.
     key_file = tmp_path / "data-keys.json"
-    await asyncio.to_thread(shutil.copyfile, keys.intake_env["INTAKE_DATA_KEYS_FILE"], key_file)
+    await asyncio.to_thread(shutil.copyfile, keys.secrets_env["INTAKE_DATA_KEYS_FILE"], key_file)
     intake = await start_service("intake", INTAKE_DATA_KEYS_FILE=str(key_file))
     org = await (
         await intake.post(

@@ -1,4 +1,5 @@
-"""Field-by-field encryption of personal data at rest (AES-256-GCM with a key id).
+"""Field-by-field encryption at rest (AES-256-GCM with a key id): personal data in intake,
+calendar credentials in booking.
 
 Each value is stored as ``{"k": key id, "n": nonce, "c": ciphertext}``. The associated data
 binds a ciphertext to its document and field, so a value cannot be moved to another case.
@@ -110,7 +111,7 @@ def _b64(data: bytes) -> str:
 
 
 def main() -> None:
-    """``python -m services.intake.crypto PATH``: make a data key file unless there is one."""
+    """``python -m shared.crypto PATH``: make a data key file unless there is one."""
     import sys
 
     print(ensure_data_keys(Path(sys.argv[1])))

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from services.intake.crypto import DataKeys, DecryptionError, FieldCipher, ensure_data_keys
+from shared.crypto import DataKeys, DecryptionError, FieldCipher, ensure_data_keys
 
 
 @pytest.fixture

@@ -1,0 +1,625 @@
+"""Booking's HTTP API: confidants, appointment types, working hours, slots, appointments."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from shared.auth import Forbidden, Principal, Role
+from shared.events import Envelope, new_event
+from shared.http import ApiError, Endpoint, not_found, read_body, require
+from shared.outbox import flush, staged
+
+from . import ics
+from .availability import Interval, free_slots, is_slot, occupied
+from .models import Book, ConfidantCreate, ConfidantUpdate, Hours, Reschedule, TypeCreate
+from .rules import claim_ids, slot_rules, working_hours
+from .state import BOOKING, Booking
+from .store import APPOINTMENTS, BUSY, CLAIMS, CONFIDANTS, IDEMPOTENCY, TYPES
+
+ID = "{appointment_id:[0-9a-f]{24}}"
+HIDDEN = {"outbox": 0, "outbox_at": 0}
+
+
+def invalid(field: str, message: str) -> ApiError:
+    return ApiError(422, "invalid", "the request has invalid fields", {field: message})
+
+
+# -- confidants, types, hours ------------------------------------------------------------------
+
+
+def confidant_view(doc: dict[str, Any]) -> dict[str, Any]:
+    calendar = doc.get("calendar") or {}
+    return {
+        "id": doc["_id"],
+        "display_name": doc["display_name"],
+        "languages": doc["languages"],
+        "gender": doc.get("gender"),
+        "bio": doc.get("bio"),
+        "timezone": doc["timezone"],
+        "org_ids": doc.get("org_ids", []),
+        "locations": doc.get("locations", []),
+        "hours": doc.get("hours"),
+        "calendar": None
+        if not calendar
+        else {
+            "url": calendar.get("url"),
+            "username": calendar.get("username"),
+            "busy_calendars": calendar.get("busy_calendars", []),
+            "booking_calendar": calendar.get("booking_calendar"),
+            "sync": calendar.get("sync", {}),
+        },
+    }
+
+
+async def get_confidant(booking: Booking, confidant_id: str) -> dict[str, Any]:
+    doc = await booking.db[CONFIDANTS].find_one({"_id": confidant_id}, HIDDEN)
+    if doc is None:
+        raise not_found("confidant")
+    return doc
+
+
+def confidant_or_admin(request: web.Request, confidant_id: str) -> Principal:
+    who = require(request, ["admin", "confidant"])
+    if who.role == "confidant" and who.sub != confidant_id:
+        raise Forbidden("a confidant manages only their own profile")
+    return who
+
+
+async def create_confidant(request: web.Request) -> web.Response:
+    require(request, ["admin"])
+    body = await read_body(request, ConfidantCreate)
+    booking = request.app[BOOKING]
+    doc = {
+        "_id": body.id,
+        **body.model_dump(exclude={"id"}),
+        "hours": None,
+        "created_at": datetime.now(UTC),
+    }
+    try:
+        await booking.db[CONFIDANTS].insert_one(doc)
+    except DuplicateKeyError:
+        raise ApiError(409, "conflict", "that confidant exists", {"id": "in use"}) from None
+    return web.json_response(confidant_view(doc), status=201)
+
+
+async def read_confidant(request: web.Request) -> web.Response:
+    require(request, ["admin", "confidant", "employee", "org_admin"])
+    return web.json_response(
+        confidant_view(
+            await get_confidant(request.app[BOOKING], request.match_info["confidant_id"])
+        )
+    )
+
+
+async def update_confidant(request: web.Request) -> web.Response:
+    confidant_id = request.match_info["confidant_id"]
+    who = confidant_or_admin(request, confidant_id)
+    body = await read_body(request, ConfidantUpdate)
+    changes = body.model_dump(exclude_none=True)
+    if who.role != "admin":
+        changes.pop("org_ids", None)  # which organisations: the office decides
+    booking = request.app[BOOKING]
+    if changes and not await booking.update_with_events(
+        CONFIDANTS, {"_id": confidant_id}, {"$set": changes}, []
+    ):
+        raise not_found("confidant")
+    return web.json_response(confidant_view(await get_confidant(booking, confidant_id)))
+
+
+async def set_hours(request: web.Request) -> web.Response:
+    confidant_id = request.match_info["confidant_id"]
+    confidant_or_admin(request, confidant_id)
+    body = await read_body(request, Hours)
+    hours = body.model_dump(mode="json")
+    hours["absences"] = [
+        {"start": a.start.astimezone(UTC), "end": a.end.astimezone(UTC)} for a in body.absences
+    ]
+    booking = request.app[BOOKING]
+    if not await booking.update_with_events(
+        CONFIDANTS, {"_id": confidant_id}, {"$set": {"hours": hours}}, []
+    ):
+        raise not_found("confidant")
+    return web.json_response(confidant_view(await get_confidant(booking, confidant_id)))
+
+
+async def create_type(request: web.Request) -> web.Response:
+    require(request, ["admin"])
+    body = await read_body(request, TypeCreate)
+    doc = {"_id": body.id, **body.model_dump(exclude={"id"})}
+    try:
+        await request.app[BOOKING].db[TYPES].insert_one(doc)
+    except DuplicateKeyError:
+        raise ApiError(409, "conflict", "that type exists", {"id": "in use"}) from None
+    return web.json_response(type_view(doc), status=201)
+
+
+def type_view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
+
+
+async def list_types(request: web.Request) -> web.Response:
+    require(request, ["admin", "confidant", "employee", "org_admin"])
+    types = await request.app[BOOKING].db[TYPES].find({}).sort("_id").to_list(100)
+    return web.json_response({"types": [type_view(t) for t in types]})
+
+
+# -- slots ---------------------------------------------------------------------------------------
+
+
+async def blocking(
+    booking: Booking, confidant: dict[str, Any], now: datetime, skip: str | None = None
+) -> tuple[list[Interval], list[Interval]] | None:
+    """Busy time and booked appointments of a confidant; None when the calendar is stale
+    (an unreadable calendar is not free: its slots close)."""
+    calendar = confidant.get("calendar")
+    if calendar:
+        last = (calendar.get("sync") or {}).get("last_success")
+        limit = timedelta(seconds=booking.settings.sync_stale_after_s)
+        if last is None or now - last > limit:
+            return None
+    busy = [
+        (s, e)
+        async for doc in booking.db[BUSY].find({"confidant_id": confidant["_id"]})
+        for s, e in doc["intervals"]
+        if e > now
+    ]
+    appointments = [
+        (a["occupied"][0], a["occupied"][1])
+        async for a in booking.db[APPOINTMENTS].find(
+            {"confidant_id": confidant["_id"], "status": "booked", "end": {"$gt": now}},
+            {"occupied": 1},
+        )
+        if a["_id"] != skip
+    ]
+    return busy, appointments
+
+
+async def confidant_and_type(
+    request: web.Request, booking: Booking, confidant_id: str, type_id: str, who: Principal
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    confidant = await booking.db[CONFIDANTS].find_one({"_id": confidant_id}, HIDDEN)
+    orgs = set((confidant or {}).get("org_ids", []))
+    if confidant is None or (who.role in ("employee", "org_admin") and not orgs & who.orgs):
+        raise invalid("confidant_id", "unknown confidant")
+    if who.role == "confidant" and who.sub != confidant_id:
+        raise Forbidden("a confidant sees their own slots")
+    kind = await booking.db[TYPES].find_one({"_id": type_id})
+    if kind is None:
+        raise invalid("type_id", "unknown appointment type")
+    if not confidant.get("hours"):
+        raise ApiError(409, "conflict", "this confidant has no working hours yet")
+    return confidant, kind
+
+
+async def slots(request: web.Request) -> web.Response:
+    who = require(request, ["admin", "confidant", "employee", "org_admin"])
+    booking = request.app[BOOKING]
+    query = request.query
+    if not query.get("confidant_id") or not query.get("type_id"):
+        raise ApiError(
+            422,
+            "invalid",
+            "name the confidant and the appointment type",
+            {k: "required" for k in ("confidant_id", "type_id") if not query.get(k)},
+        )
+    confidant, kind = await confidant_and_type(
+        request, booking, query["confidant_id"], query["type_id"], who
+    )
+    now = datetime.now(UTC)
+    found = await blocking(booking, confidant, now)
+    zone = ZoneInfo(confidant["timezone"])
+    if found is None:
+        return web.json_response(
+            {"timezone": confidant["timezone"], "slots": [], "closed": "calendar_unavailable"}
+        )
+    rules = slot_rules(kind)
+    starts = free_slots(working_hours(confidant), rules, *found, now)
+    return web.json_response(
+        {
+            "timezone": confidant["timezone"],
+            "slots": [
+                {
+                    "start": s.astimezone(zone).isoformat(),
+                    "end": (s + rules.duration).astimezone(zone).isoformat(),
+                }
+                for s in starts
+            ],
+        }
+    )
+
+
+# -- appointments -----------------------------------------------------------------------------
+
+
+def appointment_view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": doc["_id"],
+        "case_id": doc["case_id"],
+        "confidant_id": doc["confidant_id"],
+        "type_id": doc["type_id"],
+        "start": doc["start"].isoformat(),
+        "end": doc["end"].isoformat(),
+        "mode": doc["mode"],
+        "status": doc["status"],
+        "video_url": doc.get("video_url"),
+        "address": doc.get("address"),
+        "sequence": doc.get("sequence", 0),
+    }
+
+
+def _booked_event(type_: str, doc: dict[str, Any], **extra: Any) -> Envelope:
+    data = {
+        "appointment_id": doc["_id"],
+        "case_id": doc["case_id"],
+        "confidant_id": doc["confidant_id"],
+        "starts_at": doc["start"],
+        "ends_at": doc["end"],
+        "mode": doc["mode"],
+        **extra,
+    }
+    return new_event(type_, data, source="booking", org_id=doc["org_id"])
+
+
+async def claim(booking: Booking, ids: list[str], owner: str, appointment_id: str) -> bool:
+    """Take every granule or none. The unique _id decides between concurrent requests,
+    in any number of instances; a loser gives back what it had taken."""
+    now = datetime.now(UTC)
+    docs = [
+        {"_id": i, "owner": owner, "appointment_id": appointment_id, "claimed_at": now} for i in ids
+    ]
+    try:
+        await booking.db[CLAIMS].insert_many(docs, ordered=True)
+    except (BulkWriteError, DuplicateKeyError):
+        await booking.db[CLAIMS].delete_many({"owner": owner})
+        return False
+    return True
+
+
+def _idempotency_key(request: web.Request) -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 100 or not all(c.isalnum() or c in "-_." for c in key):
+        raise ApiError(400, "bad_request", "Idempotency-Key: 1 to 100 letters, digits, - _ .")
+    return key
+
+
+async def book(request: web.Request) -> web.Response:
+    who = require(request, ["employee"])
+    booking = request.app[BOOKING]
+    key = _idempotency_key(request)
+    assert who.case_id is not None
+    if key is not None:
+        seen = await booking.db[IDEMPOTENCY].find_one({"_id": f"{who.case_id}|{key}"})
+        if seen is not None:
+            earlier = await booking.db[APPOINTMENTS].find_one(
+                {"_id": seen["appointment_id"]}, HIDDEN
+            )
+            if earlier is not None:
+                return web.json_response(appointment_view(earlier), status=201)
+    body = await read_body(request, Book)
+    confidant, kind = await confidant_and_type(
+        request, booking, body.confidant_id, body.type_id, who
+    )
+    if body.mode not in kind["modes"]:
+        raise invalid("mode", f"this appointment type is {', '.join(kind['modes'])}")
+    address = None
+    if body.mode == "on_location":
+        place = next(
+            (p for p in confidant.get("locations", []) if p["id"] == body.location_id), None
+        )
+        if place is None:
+            raise invalid("location_id", "choose one of the confidant's locations")
+        address = f"{place['name']}, {place['address']}"
+
+    start, now = body.start.astimezone(UTC), datetime.now(UTC)
+    hours, rules = working_hours(confidant), slot_rules(kind)
+    if not is_slot(hours, rules, [], [], now, start):
+        raise invalid(
+            "start",
+            "not a slot: outside working hours, off the grid, too soon, "
+            "or beyond the booking horizon",
+        )
+    found = await blocking(booking, confidant, now)
+    if found is None:
+        raise ApiError(
+            409, "conflict", "the confidant's calendar cannot be read now; no slots can be booked"
+        )
+    if not is_slot(hours, rules, *found, now, start):
+        raise ApiError(409, "conflict", "that slot is no longer free")
+
+    appointment_id = secrets.token_hex(12)
+    taken = occupied(start, rules)
+    if not await claim(
+        booking, claim_ids(confidant["_id"], taken), f"{appointment_id}:0", appointment_id
+    ):
+        raise ApiError(409, "conflict", "that slot is no longer free")
+    if key is not None:
+        try:
+            await booking.db[IDEMPOTENCY].insert_one(
+                {"_id": f"{who.case_id}|{key}", "appointment_id": appointment_id, "at": now}
+            )
+        except DuplicateKeyError:  # the same request, twice at once: the other one won
+            await booking.db[CLAIMS].delete_many({"owner": f"{appointment_id}:0"})
+            raise ApiError(409, "conflict", "this request is already being handled") from None
+
+    doc: dict[str, Any] = {
+        "_id": appointment_id,
+        "case_id": who.case_id,
+        "org_id": next(iter(who.orgs)),
+        "confidant_id": confidant["_id"],
+        "type_id": kind["_id"],
+        "mode": body.mode,
+        "start": start,
+        "end": start + rules.duration,
+        "occupied": list(taken),
+        "status": "booked",
+        "sequence": 0,
+        "address": address,
+        "video_url": booking.video.room_for(appointment_id) if body.mode == "online" else None,
+        "created_at": now,
+        "updated_at": now,
+        "calendar": {"pending": "put" if confidant.get("calendar") else None, "attempts": 0},
+    }
+    event = _booked_event("booking.appointment.booked", doc)
+    await booking.db[APPOINTMENTS].insert_one({**doc, **staged(event)})
+    await flush(booking.db[APPOINTMENTS], appointment_id, [event], booking.bus, booking.locks)
+    return web.json_response(appointment_view(doc), status=201)
+
+
+async def load_appointment(request: web.Request) -> tuple[dict[str, Any], Principal]:
+    booking = request.app[BOOKING]
+    doc = await booking.db[APPOINTMENTS].find_one(
+        {"_id": request.match_info["appointment_id"]}, HIDDEN
+    )
+    if doc is None:
+        raise not_found("appointment")
+    who = require(
+        request, ["admin", "confidant", "employee"], org_id=doc["org_id"], case_id=doc["case_id"]
+    )
+    if who.role == "confidant" and who.sub != doc["confidant_id"]:
+        raise Forbidden("this is another confidant's appointment")
+    return doc, who
+
+
+def _actor(who: Principal) -> str:
+    return {"employee": "reporter", "confidant": "confidant"}.get(who.role, "admin")
+
+
+async def read_appointment(request: web.Request) -> web.Response:
+    doc, _ = await load_appointment(request)
+    return web.json_response(appointment_view(doc))
+
+
+async def appointment_ics(request: web.Request) -> web.Response:
+    doc, _ = await load_appointment(request)
+    return web.Response(
+        body=ics.calendar_of(doc),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{doc["_id"]}.ics"'},
+    )
+
+
+async def cancel(request: web.Request) -> web.Response:
+    doc, who = await load_appointment(request)
+    booking = request.app[BOOKING]
+    if doc["status"] != "booked":
+        raise ApiError(409, "conflict", "the appointment is not booked")
+    event = new_event(
+        "booking.appointment.cancelled",
+        {
+            "appointment_id": doc["_id"],
+            "case_id": doc["case_id"],
+            "confidant_id": doc["confidant_id"],
+            "cancelled_by": _actor(who),
+        },
+        source="booking",
+        org_id=doc["org_id"],
+    )
+    pending = "delete" if (doc.get("calendar") or {}).get("href") else None
+    if not await booking.update_with_events(
+        APPOINTMENTS,
+        {"_id": doc["_id"], "status": "booked"},
+        {
+            "$set": {
+                "status": "cancelled",
+                "updated_at": datetime.now(UTC),
+                "calendar.pending": pending,
+            }
+        },
+        [event],
+    ):
+        raise ApiError(409, "conflict", "the appointment changed meanwhile")
+    await booking.db[CLAIMS].delete_many({"appointment_id": doc["_id"]})
+    doc["status"] = "cancelled"
+    return web.json_response(appointment_view(doc))
+
+
+async def reschedule(request: web.Request) -> web.Response:
+    doc, who = await load_appointment(request)
+    booking = request.app[BOOKING]
+    body = await read_body(request, Reschedule)
+    if doc["status"] != "booked":
+        raise ApiError(409, "conflict", "the appointment is not booked")
+    confidant = await get_confidant(booking, doc["confidant_id"])
+    kind = await booking.db[TYPES].find_one({"_id": doc["type_id"]})
+    assert kind is not None
+    start, now = body.start.astimezone(UTC), datetime.now(UTC)
+    hours, rules = working_hours(confidant), slot_rules(kind)
+    if not is_slot(hours, rules, [], [], now, start):
+        raise invalid("start", "not a slot of this confidant")
+    found = await blocking(booking, confidant, now, skip=doc["_id"])
+    if found is None or not is_slot(hours, rules, *found, now, start):
+        raise ApiError(409, "conflict", "that slot is not free")
+    await move(booking, doc, start, rules.duration, occupied(start, rules), _actor(who))
+    moved = await booking.db[APPOINTMENTS].find_one({"_id": doc["_id"]}, HIDDEN)
+    assert moved is not None
+    return web.json_response(appointment_view(moved))
+
+
+async def move(
+    booking: Booking,
+    doc: dict[str, Any],
+    start: datetime,
+    duration: timedelta,
+    taken: Interval,
+    by: str,
+) -> None:
+    """Claim the new time (the granules it shares with the old time are ours already),
+    then let go of the old time and publish. 409 if the new time is taken."""
+    sequence = doc.get("sequence", 0) + 1
+    owner = f"{doc['_id']}:{sequence}"
+    new_ids = set(claim_ids(doc["confidant_id"], taken))
+    old_ids = {c["_id"] async for c in booking.db[CLAIMS].find({"appointment_id": doc["_id"]})}
+    if not await claim(booking, sorted(new_ids - old_ids), owner, doc["_id"]):
+        raise ApiError(409, "conflict", "that slot is not free")
+    updated = {**doc, "start": start, "end": start + duration, "sequence": sequence}
+    event = _booked_event("booking.appointment.rescheduled", updated, rescheduled_by=by)
+    calendar = doc.get("calendar") or {}
+    # Written already, or about to be: write it again at the new time. No calendar: none.
+    pending = "put" if calendar.get("href") or calendar.get("pending") == "put" else None
+    if not await booking.update_with_events(
+        APPOINTMENTS,
+        {"_id": doc["_id"], "sequence": doc.get("sequence", 0)},
+        {
+            "$set": {
+                "start": start,
+                "end": start + duration,
+                "occupied": list(taken),
+                "sequence": sequence,
+                "updated_at": datetime.now(UTC),
+                "calendar.pending": pending,
+            }
+        },
+        [event],
+    ):
+        await booking.db[CLAIMS].delete_many({"owner": owner})
+        raise ApiError(409, "conflict", "the appointment changed meanwhile")
+    await booking.db[CLAIMS].delete_many({"_id": {"$in": sorted(old_ids - new_ids)}})
+
+
+async def list_appointments(request: web.Request) -> web.Response:
+    who = require(request, ["admin", "confidant", "employee"])
+    query: dict[str, Any]
+    if who.role == "employee":
+        query = {"case_id": who.case_id}
+    elif who.role == "confidant":
+        query = {"confidant_id": who.sub}
+    else:
+        if not request.query.get("confidant_id"):
+            raise invalid("confidant_id", "required for an admin")
+        query = {"confidant_id": request.query["confidant_id"]}
+    docs = (
+        await request.app[BOOKING]
+        .db[APPOINTMENTS]
+        .find(query, HIDDEN)
+        .sort("start", 1)
+        .to_list(1000)
+    )
+    return web.json_response({"appointments": [appointment_view(d) for d in docs]})
+
+
+EVERYONE: list[Role] = ["admin", "confidant", "employee", "org_admin"]
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v1/confidants",
+        create_confidant,
+        "Add a confidant.",
+        roles=["admin"],
+        body=ConfidantCreate,
+        status=201,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/confidants/{confidant_id}",
+        read_confidant,
+        "A confidant's profile.",
+        roles=EVERYONE,
+    ),
+    Endpoint(
+        "PATCH",
+        "/v1/confidants/{confidant_id}",
+        update_confidant,
+        "Change a profile (admin, or the confidant).",
+        roles=["admin", "confidant"],
+        body=ConfidantUpdate,
+    ),
+    Endpoint(
+        "PUT",
+        "/v1/confidants/{confidant_id}/hours",
+        set_hours,
+        "Working hours, date overrides and absences.",
+        roles=["admin", "confidant"],
+        body=Hours,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/appointment-types",
+        create_type,
+        "Add an appointment type.",
+        roles=["admin"],
+        body=TypeCreate,
+        status=201,
+    ),
+    Endpoint("GET", "/v1/appointment-types", list_types, "The appointment types.", roles=EVERYONE),
+    Endpoint(
+        "GET",
+        "/v1/slots",
+        slots,
+        "Free slots (?confidant_id=&type_id=), from the cache, never from CalDAV.",
+        roles=EVERYONE,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/appointments",
+        book,
+        "Book with a case token; honours Idempotency-Key.",
+        roles=["employee"],
+        body=Book,
+        status=201,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/appointments",
+        list_appointments,
+        "Appointments of a case or mine.",
+        roles=["admin", "confidant", "employee"],
+    ),
+    Endpoint(
+        "GET",
+        f"/v1/appointments/{ID}.ics",
+        appointment_ics,
+        "The ICS (RFC 5545).",
+        roles=["admin", "confidant", "employee"],
+    ),
+    Endpoint(
+        "GET",
+        f"/v1/appointments/{ID}",
+        read_appointment,
+        "One appointment.",
+        roles=["admin", "confidant", "employee"],
+    ),
+    Endpoint(
+        "POST",
+        f"/v1/appointments/{ID}/cancel",
+        cancel,
+        "Cancel.",
+        roles=["admin", "confidant", "employee"],
+    ),
+    Endpoint(
+        "POST",
+        f"/v1/appointments/{ID}/reschedule",
+        reschedule,
+        "Move to another slot.",
+        roles=["admin", "confidant", "employee"],
+        body=Reschedule,
+    ),
+]

@@ -1,0 +1,57 @@
+"""The calendar event of an appointment (RFC 5545), with no personal data in it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from icalendar import Calendar, Event
+
+PRODID = "-//Vertrouwd//booking//NL"
+MODES = {
+    "online": "online (video)",
+    "on_location": "op locatie",
+    "phone": "telefonisch",
+    "walk": "wandelend",
+}
+
+
+def uid(appointment_id: str) -> str:
+    return f"vertrouwd-{appointment_id}@vertrouwd"
+
+
+def appointment_id_from(uid_value: str) -> str | None:
+    if uid_value.startswith("vertrouwd-") and uid_value.endswith("@vertrouwd"):
+        return uid_value[len("vertrouwd-") : -len("@vertrouwd")]
+    return None
+
+
+def vevent(appointment: dict[str, Any], now: datetime | None = None) -> Event:
+    event = Event()
+    event.add("uid", uid(appointment["_id"]))
+    event.add("dtstamp", now or datetime.now(UTC))
+    event.add("dtstart", appointment["start"])
+    event.add("dtend", appointment["end"])
+    event.add("sequence", appointment.get("sequence", 0))
+    event.add("summary", "Vertrouwelijk gesprek")
+    where = appointment.get("video_url") or appointment.get("address")
+    if where:
+        event.add("location", where)
+    event.add(
+        "description",
+        f"Referentie {appointment['_id'][:8]}, "
+        f"{MODES.get(appointment['mode'], appointment['mode'])}",
+    )
+    event.add("status", "CANCELLED" if appointment["status"] == "cancelled" else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    return event
+
+
+def calendar_of(appointment: dict[str, Any]) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(vevent(appointment))
+    data: bytes = calendar.to_ical()
+    return data

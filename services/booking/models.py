@@ -1,0 +1,127 @@
+"""The bodies booking accepts."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from shared.event_schemas import MeetingMode
+
+Language = Literal["nl", "en", "de", "fr", "tr", "ar", "pl"]
+Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Minutes5 = Annotated[int, Field(ge=0, le=24 * 60, multiple_of=5)]
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("not a known time zone") from None
+    return value
+
+
+def _clock(value: str) -> str:
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5][05]|24:00", value):
+        raise ValueError("a time as HH:MM on a 5-minute grid")
+    return value
+
+
+Zone = Annotated[str, AfterValidator(_zone)]
+Clock = Annotated[str, AfterValidator(_clock)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Location(Body):
+    id: Ident
+    name: str = Field(min_length=1, max_length=100)
+    address: str = Field(min_length=1, max_length=300)
+
+
+class ConfidantCreate(Body):
+    id: Ident
+    display_name: str = Field(min_length=1, max_length=100)
+    languages: list[Language] = Field(default_factory=lambda: list[Language](["nl"]), min_length=1)
+    gender: Literal["female", "male", "other"] | None = None
+    bio: str | None = Field(None, max_length=600)
+    timezone: Zone = "Europe/Amsterdam"
+    org_ids: list[Ident] = Field(default_factory=list, max_length=200)
+    locations: list[Location] = Field(default_factory=list, max_length=20)
+
+
+class ConfidantUpdate(Body):
+    display_name: str | None = Field(None, min_length=1, max_length=100)
+    bio: str | None = Field(None, max_length=600)
+    timezone: Zone | None = None
+    org_ids: list[Ident] | None = Field(None, max_length=200)
+    locations: list[Location] | None = Field(None, max_length=20)
+
+
+class Range(Body):
+    start: Clock
+    end: Clock
+
+    @model_validator(mode="after")
+    def ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Absence(Body):
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def ordered(self) -> Self:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Hours(Body):
+    """Working hours: weekday "0" (Monday) .. "6", date overrides ([] closes the day)."""
+
+    weekly: dict[Literal["0", "1", "2", "3", "4", "5", "6"], list[Range]]
+    overrides: dict[date, list[Range]] = Field(default_factory=dict, max_length=400)
+    absences: list[Absence] = Field(default_factory=list, max_length=400)
+
+
+class TypeCreate(Body):
+    id: Ident
+    name: dict[Literal["nl", "en"], str]
+    duration_min: Minutes5 = Field(gt=0)
+    modes: list[MeetingMode] = Field(min_length=1)
+    buffer_before_min: Minutes5 = 0
+    buffer_after_min: Minutes5 = 0
+    min_notice_min: int = Field(12 * 60, ge=0, le=60 * 24 * 30)
+    horizon_days: int = Field(28, ge=1, le=365)
+    interval_min: Minutes5 = Field(30, gt=0)
+    daily_cap: int | None = Field(None, ge=1, le=50)
+    weekly_cap: int | None = Field(None, ge=1, le=200)
+
+
+class Book(Body):
+    confidant_id: Ident
+    type_id: Ident
+    start: AwareDatetime
+    mode: MeetingMode
+    location_id: Ident | None = None
+
+
+class Reschedule(Body):
+    start: AwareDatetime
+
+
+class CalendarConnect(Body):
+    url: str = Field(min_length=8, max_length=500, pattern=r"^https?://")
+    username: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=500)
+    busy_calendars: list[str] | None = Field(None, max_length=20)
+    booking_calendar: str | None = Field(None, max_length=500)
