@@ -1,0 +1,100 @@
+"""Booking on real FerretDB and NATS: a confidant with working hours, appointment types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from services.booking.state import BOOKING, Booking
+from tests.conftest import StartService
+
+Client = TestClient[web.Request, web.Application]
+AMS = ZoneInfo("Europe/Amsterdam")
+ORG = "org-noord"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def state(client: Client) -> Booking:
+    app: web.Application | None = client.app
+    assert app is not None
+    return app[BOOKING]
+
+
+@pytest.fixture
+async def booking(start_service: StartService) -> Client:
+    return await start_service("booking")
+
+
+@pytest.fixture
+def admin(token: Callable[..., str]) -> dict[str, str]:
+    return bearer(token("admin", "booking"))
+
+
+@pytest.fixture
+def reporter(token: Callable[..., str]) -> Callable[[str], dict[str, str]]:
+    def headers(case_id: str = "case-1", org_id: str = ORG) -> dict[str, str]:
+        return bearer(token("employee", ["intake", "booking"], org_id=org_id, case_id=case_id))
+
+    return headers
+
+
+WEEKDAYS = {str(d): [{"start": "09:00", "end": "17:00"}] for d in range(5)}
+
+
+async def setup_confidant(
+    client: Client, admin: dict[str, str], confidant_id: str = "c-anna", **hours: Any
+) -> None:
+    created = await client.post(
+        "/v1/confidants",
+        headers=admin,
+        json={
+            "id": confidant_id,
+            "display_name": "Anna",
+            "org_ids": [ORG],
+            "locations": [
+                {"id": "hq", "name": "Hoofdkantoor", "address": "Stationsplein 1, Zwolle"}
+            ],
+        },
+    )
+    assert created.status == 201, await created.text()
+    set_hours = await client.put(
+        f"/v1/confidants/{confidant_id}/hours", headers=admin, json={"weekly": WEEKDAYS, **hours}
+    )
+    assert set_hours.status == 200, await set_hours.text()
+
+
+@pytest.fixture
+async def ready(booking: Client, admin: dict[str, str]) -> Client:
+    await setup_confidant(booking, admin)
+    made = await booking.post(
+        "/v1/appointment-types",
+        headers=admin,
+        json={
+            "id": "gesprek",
+            "name": {"nl": "Gesprek", "en": "Conversation"},
+            "duration_min": 60,
+            "modes": ["online", "on_location", "walk"],
+            "buffer_after_min": 15,
+            "min_notice_min": 0,
+            "interval_min": 30,
+        },
+    )
+    assert made.status == 201, await made.text()
+    return booking
+
+
+def next_weekday_at(hour: int, days_ahead: int = 2) -> datetime:
+    """A weekday at least ``days_ahead`` days out, at ``hour`` Amsterdam time, as UTC."""
+    day = datetime.now(AMS).date() + timedelta(days=days_ahead)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=AMS).astimezone(UTC)
