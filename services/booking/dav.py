@@ -1,0 +1,239 @@
+"""The CalDAV requests booking makes: discovery (the caldav library), then the few requests
+of the sync and the calendar writes, made directly so that each step is one round trip and
+ETags are under our control.
+
+- ``state``: PROPFIND of ``getctag`` and ``sync-token`` (the ctag shortcut);
+- ``changes``: REPORT ``sync-collection`` (RFC 6578): changed and deleted hrefs since a token;
+- ``fetch``: REPORT ``calendar-multiget``: the data of those hrefs, in one request;
+- ``window``: REPORT ``calendar-query`` with a time range: the fallback, everything at once;
+- ``put`` / ``delete`` with ``If-None-Match: *`` or ``If-Match: <etag>``.
+
+(The caldav library's own sync falls back to one GET per object and has no ctag shortcut.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urljoin, urlsplit
+
+import aiohttp
+from lxml import etree
+
+NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav", "cs": "http://calendarserver.org/ns/"}
+TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+class DavError(Exception):
+    """The server could not be used; ``kind`` says how (for the confidant and the event)."""
+
+    def __init__(self, kind: str, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind  # unreachable | unauthorized | not_found | invalid | other
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Creds:
+    url: str
+    username: str
+    password: str
+
+
+@dataclass
+class Changes:
+    token: str | None
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+
+
+def _kind(status: int) -> str:
+    return {401: "unauthorized", 403: "unauthorized", 404: "not_found"}.get(status, "other")
+
+
+def discover(creds: Creds) -> list[tuple[str, str]]:
+    """(url, display name) of the principal's calendars. Blocking: run it in a thread."""
+    from caldav.davclient import DAVClient
+    from caldav.lib import error
+
+    try:
+        with DAVClient(
+            url=creds.url, username=creds.username, password=creds.password, timeout=10
+        ) as client:
+            found = client.principal().calendars()
+            return [(str(c.url), str(c.get_display_name() or c.url)) for c in found]
+    except error.AuthorizationError:
+        raise DavError("unauthorized", "the CalDAV server refused these credentials") from None
+    except error.NotFoundError:
+        raise DavError("not_found", "no CalDAV principal at this URL") from None
+    except (error.DAVError, OSError, ValueError) as exc:
+        raise DavError(
+            "unreachable", f"cannot use this CalDAV URL ({type(exc).__name__})"
+        ) from None
+    except Exception as exc:  # requests' and niquests' connection errors, malformed URLs
+        raise DavError(
+            "unreachable", f"cannot reach the CalDAV server ({type(exc).__name__})"
+        ) from None
+
+
+class Dav:
+    """One confidant's CalDAV server, over one aiohttp session."""
+
+    def __init__(self, session: aiohttp.ClientSession, creds: Creds) -> None:
+        self.session = session
+        self.creds = creds
+        self.auth = aiohttp.BasicAuth(creds.username, creds.password)
+
+    def absolute(self, href: str) -> str:
+        return urljoin(self.creds.url, href)
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        ok: tuple[int, ...] = (200, 207),
+    ) -> tuple[int, bytes, dict[str, str]]:
+        try:
+            async with self.session.request(
+                method,
+                self.absolute(url),
+                data=body,
+                auth=self.auth,
+                timeout=TIMEOUT,
+                headers={"Content-Type": "application/xml; charset=utf-8", **(headers or {})},
+            ) as response:
+                data = await response.read()
+                if response.status not in ok:
+                    raise DavError(
+                        _kind(response.status),
+                        f"{method} answered {response.status}",
+                        response.status,
+                    )
+                return response.status, data, dict(response.headers)
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise DavError("unreachable", f"{method}: {type(exc).__name__}") from None
+
+    @staticmethod
+    def _xml(data: bytes) -> etree._Element:
+        try:
+            return etree.fromstring(data, _PARSER)
+        except etree.XMLSyntaxError:
+            raise DavError("invalid", "the server's answer is not XML") from None
+
+    async def state(self, calendar: str) -> tuple[str | None, str | None]:
+        """The calendar's ctag and sync token."""
+        body = (
+            b'<?xml version="1.0"?><d:propfind xmlns:d="DAV:" '
+            b'xmlns:cs="http://calendarserver.org/ns/"><d:prop><cs:getctag/>'
+            b"<d:sync-token/></d:prop></d:propfind>"
+        )
+        _, data, _ = await self._request("PROPFIND", calendar, body, {"Depth": "0"})
+        root = self._xml(data)
+        ctag = root.findtext(".//cs:getctag", namespaces=NS)
+        token = root.findtext(".//d:sync-token", namespaces=NS)
+        return ctag, token
+
+    async def changes(self, calendar: str, token: str) -> Changes:
+        """What changed since ``token``; DavError(kind="invalid") if the token is not
+        accepted (then a full fetch is due)."""
+        body = (
+            '<?xml version="1.0"?><d:sync-collection xmlns:d="DAV:">'
+            f"<d:sync-token>{_escape(token)}</d:sync-token><d:sync-level>1</d:sync-level>"
+            "<d:prop><d:getetag/></d:prop></d:sync-collection>"
+        ).encode()
+        try:
+            _, data, _ = await self._request("REPORT", calendar, body, {"Depth": "1"})
+        except DavError as exc:
+            if exc.status in (403, 409, 412, 501):
+                raise DavError("invalid", "the sync token was not accepted", exc.status) from None
+            raise
+        root = self._xml(data)
+        found = Changes(token=root.findtext("d:sync-token", namespaces=NS))
+        for response in root.findall("d:response", NS):
+            href = response.findtext("d:href", namespaces=NS) or ""
+            if href.rstrip("/") == urlsplit(self.absolute(calendar)).path.rstrip("/"):
+                continue
+            status = response.findtext("d:status", namespaces=NS) or ""
+            (found.deleted if " 404 " in status else found.changed).append(href)
+        return found
+
+    async def fetch(self, calendar: str, hrefs: list[str]) -> dict[str, tuple[str, str]]:
+        """href -> (etag, iCalendar text) of the given objects, in one request."""
+        if not hrefs:
+            return {}
+        refs = "".join(f"<d:href>{_escape(h)}</d:href>" for h in hrefs)
+        body = (
+            '<?xml version="1.0"?><c:calendar-multiget xmlns:d="DAV:" '
+            'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/>'
+            f"<c:calendar-data/></d:prop>{refs}</c:calendar-multiget>"
+        ).encode()
+        _, data, _ = await self._request("REPORT", calendar, body, {"Depth": "1"})
+        return self._objects(data)
+
+    async def window(
+        self, calendar: str, start: datetime, end: datetime
+    ) -> dict[str, tuple[str, str]]:
+        """Every event that touches [start, end): the full fetch."""
+        fmt = "%Y%m%dT%H%M%SZ"
+        body = (
+            '<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" '
+            'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/>'
+            '<c:calendar-data/></d:prop><c:filter><c:comp-filter name="VCALENDAR">'
+            '<c:comp-filter name="VEVENT">'
+            f'<c:time-range start="{start.strftime(fmt)}" end="{end.strftime(fmt)}"/>'
+            "</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"
+        ).encode()
+        _, data, _ = await self._request("REPORT", calendar, body, {"Depth": "1"})
+        return self._objects(data)
+
+    def _objects(self, data: bytes) -> dict[str, tuple[str, str]]:
+        found = {}
+        for response in self._xml(data).findall("d:response", NS):
+            href = response.findtext("d:href", namespaces=NS)
+            text = response.findtext(".//c:calendar-data", namespaces=NS)
+            if href and text:
+                found[href] = (response.findtext(".//d:getetag", namespaces=NS) or "", text)
+        return found
+
+    async def put(self, href: str, ics: bytes, etag: str | None) -> str | None:
+        """Create (``etag`` None: only if absent) or replace (only if unchanged). Returns
+        the new ETag; DavError with status 412 when the precondition failed."""
+        condition = {"If-Match": etag} if etag else {"If-None-Match": "*"}
+        _, _, headers = await self._request(
+            "PUT",
+            href,
+            ics,
+            {**condition, "Content-Type": "text/calendar; charset=utf-8"},
+            ok=(200, 201, 204),
+        )
+        return headers.get("ETag") or headers.get("Etag")
+
+    async def delete(self, href: str, etag: str | None) -> None:
+        try:
+            await self._request(
+                "DELETE", href, None, {"If-Match": etag} if etag else {}, ok=(200, 204)
+            )
+        except DavError as exc:
+            if exc.status != 404:  # gone already is what we wanted
+                raise
+
+    async def etag_of(self, href: str) -> str | None:
+        body = (
+            b'<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:getetag/>'
+            b"</d:prop></d:propfind>"
+        )
+        try:
+            _, data, _ = await self._request("PROPFIND", href, body, {"Depth": "0"})
+        except DavError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        etag = self._xml(data).findtext(".//d:getetag", namespaces=NS)
+        return str(etag) if etag else None
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
