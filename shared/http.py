@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -74,6 +75,17 @@ class ApiError(Exception):
         self.message = message
         self.fields = fields or {}
         self.headers = headers or {}
+
+
+def jsonable(value: Any) -> Any:
+    """Stored data for a JSON answer: datetimes (and dates) as ISO 8601, nested."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
 
 
 def not_found(what: str) -> ApiError:

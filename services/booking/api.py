@@ -8,17 +8,26 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Forbidden, Principal, Role, authorize
-from shared.events import Envelope, new_event
-from shared.http import ApiError, Endpoint, not_found, principal, read_body, require
+from shared.events import new_event
+from shared.http import (
+    ApiError,
+    Endpoint,
+    jsonable,
+    not_found,
+    principal,
+    read_body,
+    require,
+)
 from shared.outbox import flush, staged
 
 from . import ics
 from .availability import Interval, free_slots, is_slot, occupied
 from .models import Book, ConfidantCreate, ConfidantUpdate, Hours, Reschedule, TypeCreate
 from .rules import claim_ids, slot_rules, working_hours
+from .schedule import Taken, booked_event, claim, move
 from .state import BOOKING, Booking
 from .store import APPOINTMENTS, BUSY, CLAIMS, CONFIDANTS, IDEMPOTENCY, TYPES
 
@@ -51,7 +60,7 @@ def confidant_view(doc: dict[str, Any]) -> dict[str, Any]:
         "timezone": doc["timezone"],
         "org_ids": doc.get("org_ids", []),
         "locations": doc.get("locations", []),
-        "hours": doc.get("hours"),
+        "hours": jsonable(doc.get("hours")),
         "calendar": None
         if not calendar
         else {
@@ -59,7 +68,9 @@ def confidant_view(doc: dict[str, Any]) -> dict[str, Any]:
             "username": calendar.get("username"),
             "busy_calendars": calendar.get("busy_calendars", []),
             "booking_calendar": calendar.get("booking_calendar"),
-            "sync": calendar.get("sync", {}),
+            "sync": jsonable(
+                {k: v for k, v in (calendar.get("sync") or {}).items() if k != "calendars"}
+            ),
         },
     }
 
@@ -171,10 +182,10 @@ async def blocking(
         if last is None or now - last > limit:
             return None
     busy = [
-        (s, e)
+        (i["s"], i["e"])
         async for doc in booking.db[BUSY].find({"confidant_id": confidant["_id"]})
-        for s, e in doc["intervals"]
-        if e > now
+        for i in doc["intervals"]
+        if i["e"] > now
     ]
     appointments = [
         (a["occupied"][0], a["occupied"][1])
@@ -258,34 +269,6 @@ def appointment_view(doc: dict[str, Any]) -> dict[str, Any]:
         "address": doc.get("address"),
         "sequence": doc.get("sequence", 0),
     }
-
-
-def _booked_event(type_: str, doc: dict[str, Any], **extra: Any) -> Envelope:
-    data = {
-        "appointment_id": doc["_id"],
-        "case_id": doc["case_id"],
-        "confidant_id": doc["confidant_id"],
-        "starts_at": doc["start"],
-        "ends_at": doc["end"],
-        "mode": doc["mode"],
-        **extra,
-    }
-    return new_event(type_, data, source="booking", org_id=doc["org_id"])
-
-
-async def claim(booking: Booking, ids: list[str], owner: str, appointment_id: str) -> bool:
-    """Take every granule or none. The unique _id decides between concurrent requests,
-    in any number of instances; a loser gives back what it had taken."""
-    now = datetime.now(UTC)
-    docs = [
-        {"_id": i, "owner": owner, "appointment_id": appointment_id, "claimed_at": now} for i in ids
-    ]
-    try:
-        await booking.db[CLAIMS].insert_many(docs, ordered=True)
-    except (BulkWriteError, DuplicateKeyError):
-        await booking.db[CLAIMS].delete_many({"owner": owner})
-        return False
-    return True
 
 
 def _idempotency_key(request: web.Request) -> str | None:
@@ -374,7 +357,7 @@ async def book(request: web.Request) -> web.Response:
         "updated_at": now,
         "calendar": {"pending": "put" if confidant.get("calendar") else None, "attempts": 0},
     }
-    event = _booked_event("booking.appointment.booked", doc)
+    event = booked_event("booking.appointment.booked", doc)
     await booking.db[APPOINTMENTS].insert_one({**doc, **staged(event)})
     await flush(booking.db[APPOINTMENTS], appointment_id, [event], booking.bus, booking.locks)
     return web.json_response(appointment_view(doc), status=201)
@@ -465,51 +448,13 @@ async def reschedule(request: web.Request) -> web.Response:
     found = await blocking(booking, confidant, now, skip=doc["_id"])
     if found is None or not is_slot(hours, rules, *found, now, start):
         raise ApiError(409, "conflict", "that slot is not free")
-    await move(booking, doc, start, rules.duration, occupied(start, rules), _actor(who))
+    try:
+        await move(booking, doc, start, rules.duration, occupied(start, rules), _actor(who))
+    except Taken:
+        raise ApiError(409, "conflict", "that slot is not free") from None
     moved = await booking.db[APPOINTMENTS].find_one({"_id": doc["_id"]}, HIDDEN)
     assert moved is not None
     return web.json_response(appointment_view(moved))
-
-
-async def move(
-    booking: Booking,
-    doc: dict[str, Any],
-    start: datetime,
-    duration: timedelta,
-    taken: Interval,
-    by: str,
-) -> None:
-    """Claim the new time (the granules it shares with the old time are ours already),
-    then let go of the old time and publish. 409 if the new time is taken."""
-    sequence = doc.get("sequence", 0) + 1
-    owner = f"{doc['_id']}:{sequence}"
-    new_ids = set(claim_ids(doc["confidant_id"], taken))
-    old_ids = {c["_id"] async for c in booking.db[CLAIMS].find({"appointment_id": doc["_id"]})}
-    if not await claim(booking, sorted(new_ids - old_ids), owner, doc["_id"]):
-        raise ApiError(409, "conflict", "that slot is not free")
-    updated = {**doc, "start": start, "end": start + duration, "sequence": sequence}
-    event = _booked_event("booking.appointment.rescheduled", updated, rescheduled_by=by)
-    calendar = doc.get("calendar") or {}
-    # Written already, or about to be: write it again at the new time. No calendar: none.
-    pending = "put" if calendar.get("href") or calendar.get("pending") == "put" else None
-    if not await booking.update_with_events(
-        APPOINTMENTS,
-        {"_id": doc["_id"], "sequence": doc.get("sequence", 0)},
-        {
-            "$set": {
-                "start": start,
-                "end": start + duration,
-                "occupied": list(taken),
-                "sequence": sequence,
-                "updated_at": datetime.now(UTC),
-                "calendar.pending": pending,
-            }
-        },
-        [event],
-    ):
-        await booking.db[CLAIMS].delete_many({"owner": owner})
-        raise ApiError(409, "conflict", "the appointment changed meanwhile")
-    await booking.db[CLAIMS].delete_many({"_id": {"$in": sorted(old_ids - new_ids)}})
 
 
 async def list_appointments(request: web.Request) -> web.Response:

@@ -1,19 +1,45 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from aiohttp import web
 
-from shared.service import ConsumerSpec, ServiceSpec, build_app
+from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
-from . import api, handlers, store
-from .state import booking_context
+from . import api, api_calendar, handlers, store
+from .settings import BookingSettings
+from .state import BOOKING, booking_context
+from .sync import sync_all
+from .writer import write_pending
+
+
+async def _sync(app: web.Application) -> None:
+    await sync_all(app[BOOKING])
+
+
+async def _write(app: web.Application) -> None:
+    await write_pending(app[BOOKING])
+
+
+def _every(name: str) -> Callable[[web.Application], float]:
+    def interval(app: web.Application) -> float:
+        return float(getattr(cast(BookingSettings, app[SETTINGS]), name))
+
+    return interval
+
 
 SPEC = ServiceSpec(
     name="booking",
-    endpoints=api.ENDPOINTS,
+    endpoints=[*api.ENDPOINTS, *api_calendar.ENDPOINTS],
     indexes=store.INDEXES,
     consumer=ConsumerSpec(subjects=["intake.case.>"], handler=handlers.case_handler),
-    contexts=[booking_context],
+    contexts=[
+        booking_context,
+        every("calendar-sync", _sync, _every("sync_interval_s")),
+        every("calendar-writer", _write, _every("writer_interval_s")),
+    ],
 )
 
 

@@ -83,7 +83,7 @@ class Dav:
     def __init__(self, session: aiohttp.ClientSession, creds: Creds) -> None:
         self.session = session
         self.creds = creds
-        self.auth = aiohttp.BasicAuth(creds.username, creds.password)
+        self.auth = {"Authorization": aiohttp.encode_basic_auth(creds.username, creds.password)}
 
     def absolute(self, href: str) -> str:
         return urljoin(self.creds.url, href)
@@ -101,9 +101,12 @@ class Dav:
                 method,
                 self.absolute(url),
                 data=body,
-                auth=self.auth,
                 timeout=TIMEOUT,
-                headers={"Content-Type": "application/xml; charset=utf-8", **(headers or {})},
+                headers={
+                    "Content-Type": "application/xml; charset=utf-8",
+                    **self.auth,
+                    **(headers or {}),
+                },
             ) as response:
                 data = await response.read()
                 if response.status not in ok:

@@ -33,12 +33,19 @@ def utc(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime
 
 def test_weekly_recurrence_with_one_moved_and_one_excluded_occurrence() -> None:
     text = cal(
-        ev("weekly", "DTSTART;TZID=Europe/Amsterdam:20261102T100000",
-           "DTEND;TZID=Europe/Amsterdam:20261102T110000", "RRULE:FREQ=WEEKLY;COUNT=4",
-           "EXDATE;TZID=Europe/Amsterdam:20261116T100000"),
-        ev("weekly", "RECURRENCE-ID;TZID=Europe/Amsterdam:20261109T100000",
-           "DTSTART;TZID=Europe/Amsterdam:20261110T140000",
-           "DTEND;TZID=Europe/Amsterdam:20261110T150000"),
+        ev(
+            "weekly",
+            "DTSTART;TZID=Europe/Amsterdam:20261102T100000",
+            "DTEND;TZID=Europe/Amsterdam:20261102T110000",
+            "RRULE:FREQ=WEEKLY;COUNT=4",
+            "EXDATE;TZID=Europe/Amsterdam:20261116T100000",
+        ),
+        ev(
+            "weekly",
+            "RECURRENCE-ID;TZID=Europe/Amsterdam:20261109T100000",
+            "DTSTART;TZID=Europe/Amsterdam:20261110T140000",
+            "DTEND;TZID=Europe/Amsterdam:20261110T150000",
+        ),
     )
     busy = sorted(parse(text, AMS, WINDOW).busy)
     assert busy == [
@@ -65,8 +72,12 @@ def test_what_does_not_block() -> None:
     text = cal(
         ev("free", "DTSTART:20261103T090000Z", "DTEND:20261103T100000Z", "TRANSP:TRANSPARENT"),
         ev("off", "DTSTART:20261103T110000Z", "DTEND:20261103T120000Z", "STATUS:CANCELLED"),
-        ev("ms", "DTSTART:20261103T130000Z", "DTEND:20261103T140000Z",
-           "X-MICROSOFT-CDO-INTENDEDSTATUS:FREE"),
+        ev(
+            "ms",
+            "DTSTART:20261103T130000Z",
+            "DTEND:20261103T140000Z",
+            "X-MICROSOFT-CDO-INTENDEDSTATUS:FREE",
+        ),
         ev("moment", "DTSTART:20261103T150000Z"),
         ev("busy", "DTSTART:20261103T160000Z", "DTEND:20261103T170000Z"),
     )
@@ -74,8 +85,9 @@ def test_what_does_not_block() -> None:
 
 
 def test_our_own_events_are_appointments_not_busy_time() -> None:
-    text = cal(ev("vertrouwd-abc123@vertrouwd", "DTSTART:20261104T090000Z",
-                  "DTEND:20261104T100000Z"))
+    text = cal(
+        ev("vertrouwd-abc123@vertrouwd", "DTSTART:20261104T090000Z", "DTEND:20261104T100000Z")
+    )
     found = parse(text, AMS, WINDOW)
     assert found.busy == [] and found.ours == {"abc123": utc(2026, 11, 4, 9)}
 

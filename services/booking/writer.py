@@ -1,0 +1,148 @@
+"""Writing appointments to confidants' calendars: an outbox, so a calendar that is down
+delays a write and never loses it.
+
+An appointment that must reach the calendar carries ``calendar.pending`` ("put" or
+"delete"). This loop takes each one whose time has come, writes it with an ETag condition
+(``If-None-Match: *`` to create, ``If-Match`` to replace or delete), and clears ``pending``
+only when the write landed and the appointment did not change meanwhile. A failed write is
+tried again later, with a growing pause (at most an hour).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+
+from . import ics
+from .dav import Dav, DavError
+from .state import Booking
+from .store import APPOINTMENTS, CONFIDANTS
+from .sync import creds_of
+
+log = logging.getLogger(__name__)
+MAX_PAUSE = timedelta(hours=1)
+
+
+async def write_pending(booking: Booking, now: datetime | None = None) -> dict[str, int]:
+    now = now or datetime.now(UTC)
+    done = {"written": 0, "deleted": 0, "failed": 0}
+    query = {
+        "calendar.pending": {"$in": ["put", "delete"]},
+        "$or": [{"calendar.next_try": None}, {"calendar.next_try": {"$lte": now}}],
+    }
+    pending = await booking.db[APPOINTMENTS].find(query, {"outbox": 0}).to_list(500)
+    if not pending:
+        return done
+    async with aiohttp.ClientSession() as session:
+        for appointment in pending:
+            confidant = await booking.db[CONFIDANTS].find_one(
+                {"_id": appointment["confidant_id"]}, {"calendar": 1}
+            )
+            if not confidant or not confidant.get("calendar"):
+                await _settle(booking, appointment, {"calendar.pending": None})
+                continue
+            dav = Dav(session, creds_of(booking, confidant))
+            try:
+                if appointment["calendar"]["pending"] == "put":
+                    await _put(booking, dav, confidant, appointment)
+                    done["written"] += 1
+                else:
+                    await _delete(booking, dav, appointment)
+                    done["deleted"] += 1
+            except DavError as exc:
+                done["failed"] += 1
+                attempts = appointment["calendar"].get("attempts", 0) + 1
+                pause = min(
+                    timedelta(seconds=booking.settings.writer_interval_s * 2**attempts), MAX_PAUSE
+                )
+                log.warning(
+                    "calendar write failed",
+                    extra={
+                        "appointment_id": appointment["_id"],
+                        "error": exc.kind,
+                        "attempt": attempts,
+                    },
+                )
+                await booking.update_with_events(
+                    APPOINTMENTS,
+                    {"_id": appointment["_id"]},
+                    {
+                        "$set": {
+                            "calendar.attempts": attempts,
+                            "calendar.last_error": exc.kind,
+                            "calendar.next_try": now + pause,
+                        }
+                    },
+                    [],
+                )
+    return done
+
+
+async def _put(
+    booking: Booking, dav: Dav, confidant: dict[str, Any], appointment: dict[str, Any]
+) -> None:
+    calendar = appointment["calendar"]
+    href = calendar.get("href") or (
+        confidant["calendar"]["booking_calendar"].rstrip("/")
+        + f"/{ics.uid(appointment['_id'])}.ics"
+    )
+    body = ics.calendar_of(appointment)
+    etag = calendar.get("etag") if calendar.get("href") else None
+    try:
+        new_etag = await dav.put(href, body, etag)
+    except DavError as exc:
+        if exc.status != 412:
+            raise
+        # Changed or created meanwhile: ours is the appointment's truth, write over it.
+        new_etag = await dav.put(href, body, await dav.etag_of(href))
+    await _settle(
+        booking,
+        appointment,
+        {
+            "calendar.href": href,
+            "calendar.etag": new_etag or await dav.etag_of(href),
+            "calendar.pending": None,
+            "calendar.attempts": 0,
+            "calendar.last_error": None,
+            "calendar.next_try": None,
+        },
+    )
+
+
+async def _delete(booking: Booking, dav: Dav, appointment: dict[str, Any]) -> None:
+    calendar = appointment["calendar"]
+    if calendar.get("href"):
+        try:
+            await dav.delete(calendar["href"], calendar.get("etag"))
+        except DavError as exc:
+            if exc.status != 412:
+                raise
+            await dav.delete(calendar["href"], await dav.etag_of(calendar["href"]))
+    await _settle(
+        booking,
+        appointment,
+        {
+            "calendar.href": None,
+            "calendar.etag": None,
+            "calendar.pending": None,
+            "calendar.attempts": 0,
+            "calendar.next_try": None,
+        },
+    )
+
+
+async def _settle(booking: Booking, appointment: dict[str, Any], sets: dict[str, Any]) -> None:
+    # Only if nothing changed meanwhile; a newer change has its own pending write.
+    await booking.update_with_events(
+        APPOINTMENTS,
+        {
+            "_id": appointment["_id"],
+            "sequence": appointment.get("sequence", 0),
+            "status": appointment["status"],
+        },
+        {"$set": sets},
+        [],
+    )

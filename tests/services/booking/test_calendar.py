@@ -1,0 +1,293 @@
+"""Calendars on a real Radicale: connect, busy time, incremental sync, calendar writes,
+the confidant's own moves and deletions."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+from icalendar import Calendar
+
+from deploy.stack import DEMO_CALDAV_USER, Infra
+from services.booking.sync import sync_confidant
+from services.booking.writer import write_pending
+from tests.conftest import Isolation
+from tests.services.booking.conftest import AMS, Client, next_weekday_at, state
+from tests.services.intake.conftest import stream_events
+
+USER, PASSWORD = DEMO_CALDAV_USER
+AUTH = {"Authorization": aiohttp.encode_basic_auth(USER, PASSWORD)}
+
+
+@pytest.fixture
+async def calendar_url(infra: Infra) -> str:
+    """A calendar of this test's own in Radicale."""
+    if "radicale" not in {p.name for p in infra.processes}:
+        pytest.skip("these tests create calendars in the embedded Radicale")
+    url = f"{infra.caldav_url}{USER}/t-{uuid.uuid4().hex[:8]}/"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request("MKCALENDAR", url, headers=AUTH) as response,
+    ):
+        assert response.status == 201, await response.text()
+    return url
+
+
+async def put_event(url: str, uid: str, *lines: str) -> str:
+    body = "\r\n".join(
+        [
+            "BEGIN:VCALENDAR",
+            "VERSION:2.0",
+            "PRODID:-//t//t//EN",
+            "BEGIN:VEVENT",
+            f"UID:{uid}",
+            "DTSTAMP:20261101T000000Z",
+            *lines,
+            "END:VEVENT",
+            "END:VCALENDAR",
+            "",
+        ]
+    )
+    href = f"{url}{uid}.ics"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.put(
+            href, data=body.encode(), headers={**AUTH, "Content-Type": "text/calendar"}
+        ) as response,
+    ):
+        assert response.status in (201, 204), await response.text()
+    return href
+
+
+async def delete(href: str) -> None:
+    async with aiohttp.ClientSession() as session, session.delete(href, headers=AUTH) as response:
+        assert response.status in (200, 204)
+
+
+async def read(href: str) -> Calendar | None:
+    async with aiohttp.ClientSession() as session, session.get(href, headers=AUTH) as response:
+        if response.status == 404:
+            return None
+        return Calendar.from_ical(await response.read())
+
+
+def at(start: datetime) -> str:
+    return start.strftime("%Y%m%dT%H%M%SZ")
+
+
+async def connect(
+    client: Client, admin: dict[str, str], infra: Infra, url: str, **extra: Any
+) -> Any:
+    return await client.put(
+        "/v1/confidants/c-anna/calendar",
+        headers=admin,
+        json={
+            "url": infra.caldav_url,
+            "username": USER,
+            "password": PASSWORD,
+            "busy_calendars": [url],
+            "booking_calendar": url,
+            **extra,
+        },
+    )
+
+
+async def slot_starts(client: Client, headers: dict[str, str]) -> set[datetime]:
+    found = await (
+        await client.get("/v1/slots?confidant_id=c-anna&type_id=gesprek", headers=headers)
+    ).json()
+    return {datetime.fromisoformat(s["start"]).astimezone(UTC) for s in found["slots"]}
+
+
+async def test_connecting_checks_the_account(
+    ready: Client, admin: dict[str, str], infra: Infra, calendar_url: str
+) -> None:
+    wrong = await connect(ready, admin, infra, calendar_url, password="fout")
+    assert wrong.status == 422 and "password" in (await wrong.json())["error"]["fields"]
+    nowhere = await ready.put(
+        "/v1/confidants/c-anna/calendar",
+        headers=admin,
+        json={"url": "http://127.0.0.1:9/", "username": USER, "password": PASSWORD},
+    )
+    assert nowhere.status == 422 and "url" in (await nowhere.json())["error"]["fields"]
+    other = await connect(
+        ready,
+        admin,
+        infra,
+        calendar_url,
+        booking_calendar=f"{infra.caldav_url}{USER}/bestaat-niet/",
+    )
+    assert other.status == 422
+    assert (await state(ready).db["confidants"].find_one({"_id": "c-anna"}) or {}).get(
+        "calendar"
+    ) is None  # nothing half-written
+    good = await connect(ready, admin, infra, calendar_url)
+    assert good.status == 200, await good.text()
+    view = await good.json()
+    assert view["calendar"]["sync"]["last_success"] is not None
+    assert "password" not in str(view)
+    raw = await state(ready).db["confidants"].find_one({"_id": "c-anna"})
+    assert raw is not None and PASSWORD not in str(raw["calendar"]["password"])
+
+
+async def test_busy_time_blocks_and_a_deleted_event_reopens_the_slot(
+    ready: Client,
+    admin: dict[str, str],
+    reporter: Callable[..., dict[str, str]],
+    infra: Infra,
+    calendar_url: str,
+) -> None:
+    ten, two = next_weekday_at(10), next_weekday_at(14)
+    href = await put_event(
+        calendar_url,
+        "eigen-afspraak",
+        f"DTSTART:{at(ten)}",
+        f"DTEND:{at(ten + timedelta(hours=1))}",
+    )
+    await put_event(
+        calendar_url,
+        "vrij",
+        f"DTSTART:{at(two)}",
+        f"DTEND:{at(two + timedelta(hours=1))}",
+        "TRANSP:TRANSPARENT",
+    )
+    assert (await connect(ready, admin, infra, calendar_url)).status == 200
+    starts = await slot_starts(ready, reporter())
+    assert ten not in starts and ten - timedelta(minutes=30) not in starts  # buffer after
+    assert two in starts  # transparent: free
+    refused = await ready.post(
+        "/v1/appointments",
+        headers=reporter(),
+        json={
+            "confidant_id": "c-anna",
+            "type_id": "gesprek",
+            "start": ten.isoformat(),
+            "mode": "online",
+        },
+    )
+    assert refused.status == 409
+
+    await delete(href)
+    confidant = await state(ready).db["confidants"].find_one({"_id": "c-anna"})
+    assert confidant is not None
+    report = await sync_confidant(state(ready), confidant)
+    assert report["delta"] == 1 and report["deleted"] == 1 and report["full"] == 0
+    assert ten in await slot_starts(ready, reporter())
+    again = await sync_confidant(
+        state(ready), (await state(ready).db["confidants"].find_one({"_id": "c-anna"})) or {}
+    )
+    assert again["unchanged"] == 1  # the ctag shortcut
+
+
+async def test_bookings_reach_the_calendar_and_follow_the_confidant(
+    ready: Client,
+    admin: dict[str, str],
+    reporter: Callable[..., dict[str, str]],
+    infra: Infra,
+    isolation: Isolation,
+    calendar_url: str,
+) -> None:
+    assert (await connect(ready, admin, infra, calendar_url)).status == 200
+    start = next_weekday_at(10)
+    made = await ready.post(
+        "/v1/appointments",
+        headers=reporter(),
+        json={
+            "confidant_id": "c-anna",
+            "type_id": "gesprek",
+            "start": start.isoformat(),
+            "mode": "online",
+        },
+    )
+    appointment = await made.json()
+    booking = state(ready)
+    assert (await write_pending(booking))["written"] == 1
+    href = f"{calendar_url}vertrouwd-{appointment['id']}@vertrouwd.ics"
+    written = await read(href)
+    assert written is not None
+    [event] = written.walk("VEVENT")
+    assert str(event["summary"]) == "Vertrouwelijk gesprek"
+    assert str(event["location"]) == appointment["video_url"]
+    assert "case" not in str(event.to_ical()).lower()  # no case or person in a calendar
+
+    # The confidant drags it to 14:00 in their own calendar.
+    two = next_weekday_at(14)
+    await put_event(
+        calendar_url,
+        f"vertrouwd-{appointment['id']}@vertrouwd",
+        f"DTSTART:{at(two)}",
+        f"DTEND:{at(two + timedelta(hours=1))}",
+        "SUMMARY:Vertrouwelijk gesprek",
+    )
+    confidant = await booking.db["confidants"].find_one({"_id": "c-anna"})
+    assert confidant is not None
+    assert (await sync_confidant(booking, confidant))["moved"] == 1
+    moved = await (
+        await ready.get(f"/v1/appointments/{appointment['id']}", headers=reporter())
+    ).json()
+    assert datetime.fromisoformat(moved["start"]) == two and moved["sequence"] == 1
+    assert start in await slot_starts(ready, reporter())  # the old time is free again
+
+    # ... and then deletes it.
+    await delete(href)
+    confidant = await booking.db["confidants"].find_one({"_id": "c-anna"})
+    assert confidant is not None
+    assert (await sync_confidant(booking, confidant))["cancelled"] == 1
+    gone = await (
+        await ready.get(f"/v1/appointments/{appointment['id']}", headers=reporter())
+    ).json()
+    assert gone["status"] == "cancelled"
+    events = [
+        (e["type"], e["data"].get("rescheduled_by") or e["data"].get("cancelled_by"))
+        for e in await stream_events(infra, isolation)
+        if e["type"].startswith("booking.appointment.")
+    ]
+    assert events == [
+        ("booking.appointment.booked", None),
+        ("booking.appointment.rescheduled", "calendar"),
+        ("booking.appointment.cancelled", "calendar"),
+    ]
+
+
+async def test_reschedule_and_cancel_update_the_calendar_event(
+    ready: Client,
+    admin: dict[str, str],
+    reporter: Callable[..., dict[str, str]],
+    infra: Infra,
+    calendar_url: str,
+) -> None:
+    assert (await connect(ready, admin, infra, calendar_url)).status == 200
+    start = next_weekday_at(10)
+    appointment = await (
+        await ready.post(
+            "/v1/appointments",
+            headers=reporter(),
+            json={
+                "confidant_id": "c-anna",
+                "type_id": "gesprek",
+                "start": start.isoformat(),
+                "mode": "online",
+            },
+        )
+    ).json()
+    booking = state(ready)
+    await write_pending(booking)
+    href = f"{calendar_url}vertrouwd-{appointment['id']}@vertrouwd.ics"
+    later = start + timedelta(hours=2)
+    url = f"/v1/appointments/{appointment['id']}"
+    assert (
+        await ready.post(f"{url}/reschedule", headers=reporter(), json={"start": later.isoformat()})
+    ).status == 200
+    assert (await write_pending(booking))["written"] == 1
+    written = await read(href)
+    assert written is not None
+    [event] = written.walk("VEVENT")
+    assert event.decoded("dtstart") == later and int(str(event["sequence"])) == 1
+    assert (await ready.post(f"{url}/cancel", headers=reporter())).status == 200
+    assert (await write_pending(booking))["deleted"] == 1
+    assert await read(href) is None
+    assert later.astimezone(AMS).hour == 12
