@@ -9,6 +9,7 @@ from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
 from . import api, api_calendar, handlers, store
+from .schedule import release_orphan_claims
 from .settings import BookingSettings
 from .state import BOOKING, booking_context
 from .sync import sync_all
@@ -17,6 +18,7 @@ from .writer import write_pending
 
 async def _sync(app: web.Application) -> None:
     await sync_all(app[BOOKING])
+    await release_orphan_claims(app[BOOKING])
 
 
 async def _write(app: web.Application) -> None:

@@ -93,3 +93,32 @@ async def move(
         await booking.db[CLAIMS].delete_many({"owner": owner})
         raise Taken("the appointment changed meanwhile")
     await booking.db[CLAIMS].delete_many({"_id": {"$in": sorted(old_ids - new_ids)}})
+
+
+async def release_orphan_claims(
+    booking: Booking, now: datetime | None = None, grace: timedelta = timedelta(minutes=2)
+) -> int:
+    """Give back claims whose appointment was never written (the process died between the
+    two) or is no longer booked; return how many. ``grace`` spares bookings in flight."""
+    cutoff = (now or datetime.now(UTC)) - grace
+    owners = {
+        c["appointment_id"]
+        async for c in booking.db[CLAIMS].find(
+            {"claimed_at": {"$lt": cutoff}}, {"appointment_id": 1}
+        )
+    }
+    if not owners:
+        return 0
+    booked = {
+        a["_id"]
+        async for a in booking.db[APPOINTMENTS].find(
+            {"_id": {"$in": sorted(owners)}, "status": "booked"}, {"_id": 1}
+        )
+    }
+    orphans = sorted(owners - booked)
+    if not orphans:
+        return 0
+    result = await booking.db[CLAIMS].delete_many(
+        {"appointment_id": {"$in": orphans}, "claimed_at": {"$lt": cutoff}}
+    )
+    return result.deleted_count

@@ -174,7 +174,7 @@ async def test_reschedule_cancel_and_ics(
     [event] = calendar.walk("VEVENT")
     assert str(event["summary"]) == "Vertrouwelijk gesprek"
     assert str(event["uid"]) == f"vertrouwd-{appointment['id']}@vertrouwd"
-    assert int(event["sequence"]) == 1
+    assert int(str(event["sequence"])) == 1
     assert event.decoded("dtstart") == start + timedelta(minutes=30)
 
     stranger = await ready.post(f"{url}/cancel", headers=reporter("case-9"))
@@ -225,3 +225,36 @@ async def test_200_requests_for_one_slot_over_two_instances_book_it_once(
     statuses = sorted(a.status for a in answers)
     assert statuses.count(201) == 1 and set(statuses) == {201, 409}
     assert await state(first).db["appointments"].count_documents({}) == 1
+
+
+async def test_claims_left_by_a_crash_are_given_back(
+    ready: Client, reporter: Callable[..., dict[str, str]]
+) -> None:
+    from datetime import UTC, datetime
+
+    from services.booking.rules import claim_ids
+    from services.booking.schedule import release_orphan_claims
+
+    start = next_weekday_at(10)
+    booked = await (
+        await ready.post("/v1/appointments", headers=reporter(), json=body(start))
+    ).json()
+    # As if a process had claimed 14:00 and died before writing its appointment.
+    db = state(ready).db
+    long_ago = datetime.now(UTC) - timedelta(minutes=10)
+    two = next_weekday_at(14)
+    await db["claims"].insert_many(
+        [
+            {"_id": i, "owner": "ghost:0", "appointment_id": "ghost", "claimed_at": long_ago}
+            for i in claim_ids("c-anna", (two, two + timedelta(hours=1)))
+        ]
+    )
+    refused = await ready.post("/v1/appointments", headers=reporter("case-2"), json=body(two))
+    assert refused.status == 409
+    assert await release_orphan_claims(state(ready)) == 12
+    assert (
+        await release_orphan_claims(state(ready), now=datetime.now(UTC) + timedelta(hours=1)) == 0
+    )  # a booked appointment keeps its claims
+    assert await db["claims"].count_documents({"appointment_id": booked["id"]}) == 15
+    again = await ready.post("/v1/appointments", headers=reporter("case-2"), json=body(two))
+    assert again.status == 201
