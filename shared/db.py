@@ -14,6 +14,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
 Document = dict[str, Any]
 IndexSpec = Mapping[str, Sequence[IndexModel]]  # collection name -> its indexes
@@ -38,10 +39,20 @@ class Mongo:
         an existing sparse index makes FerretDB 1.24 drop the connection (a panic), so an
         index that is there is left alone, as MongoDB would leave it anyway."""
         for collection, indexes in spec.items():
-            existing = {i["name"] async for i in await self.db[collection].list_indexes()}
-            missing = [i for i in indexes if i.document["name"] not in existing]
-            if missing:
-                await self.db[collection].create_indexes(missing)
+            for attempt in range(3):
+                existing = {i["name"] async for i in await self.db[collection].list_indexes()}
+                missing = [i for i in indexes if i.document["name"] not in existing]
+                if not missing:
+                    break
+                try:
+                    await self.db[collection].create_indexes(missing)
+                    break
+                except PyMongoError:
+                    # Another instance starting at the same moment made them first (and
+                    # FerretDB may drop our connection over it): look again.
+                    if attempt == 2:
+                        raise
+                    await asyncio.sleep(0.2 * (attempt + 1))
 
     async def ping(self, within: float = 1.5) -> bool:
         try:
