@@ -1,12 +1,16 @@
 """Seed the development stack with a demo organisation and a demo confidant.
 
-Idempotent: run at every ``make run``, it creates what is missing and leaves what is there
-(``$setOnInsert``), so data written in an earlier run survives. Until the admin APIs of
-intake and booking exist, the demo records are written straight into their databases.
+Idempotent: run at every ``make run``, it creates what is missing and leaves what is there,
+so data written in an earlier run survives. Intake's demo records are written into its
+database (the organisation and log-ins must exist before anyone can log in); booking's go
+through booking's own API, as an office would make them.
 """
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -40,14 +44,42 @@ DEMO_STAFF: dict[str, dict[str, Any]] = {
         "bio": "Externe vertrouwenspersoon; luistert, denkt mee en verwijst door.",
     },
 }
-DEMO_CONFIDANT: dict[str, Any] = {
-    "slug": "demo-confidant",
-    "display_name": "Demo Vertrouwenspersoon",
-    "org_ids": [DEMO_ORG_ID],
-    "caldav_user": "demo-confidant",
-    "calendar": DEMO_CALENDAR,
-    "timezone": "Europe/Amsterdam",
-}
+DEMO_TYPES = [
+    {
+        "id": "gesprek",
+        "name": {"nl": "Vertrouwelijk gesprek", "en": "Confidential conversation"},
+        "duration_min": 60,
+        "modes": ["online", "on_location", "phone", "walk"],
+        "buffer_after_min": 15,
+        "min_notice_min": 720,
+        "horizon_days": 28,
+        "interval_min": 30,
+        "daily_cap": 5,
+    },
+    {
+        "id": "kennismaking",
+        "name": {"nl": "Kort kennismakingsgesprek", "en": "Intake call"},
+        "duration_min": 15,
+        "modes": ["phone", "online"],
+        "min_notice_min": 120,
+        "horizon_days": 14,
+        "interval_min": 15,
+    },
+    {
+        "id": "organisatie",
+        "name": {
+            "nl": "Kennismaking met de organisatie",
+            "en": "Introduction meeting with an organisation",
+        },
+        "duration_min": 60,
+        "modes": ["on_location", "online"],
+        "buffer_before_min": 30,
+        "buffer_after_min": 30,
+        "min_notice_min": 2880,
+        "horizon_days": 90,
+        "interval_min": 60,
+    },
+]
 
 
 def seed(
@@ -75,7 +107,6 @@ def seed(
         ]
         for db, collection, _id, doc in (
             (f"{db_prefix}intake", "organisations", DEMO_ORG_ID, DEMO_ORG),
-            (f"{db_prefix}booking", "confidants", DEMO_CONFIDANT_ID, DEMO_CONFIDANT),
             *staff,
         ):
             result = client[db][collection].update_one(
@@ -98,7 +129,72 @@ def seed(
                 dtstart=start,
                 dtend=start + timedelta(hours=2),
                 summary="Eigen afspraak",
-                uid="vertrouwd-demo-busy-1",
+                uid="demo-busy-1",
             )
             created.append(f"calendar/{caldav_user[0]}/{DEMO_CALENDAR}")
+    return created
+
+
+def seed_booking(
+    booking_url: str, admin_token: str, caldav_url: str, caldav_user: tuple[str, str]
+) -> list[str]:
+    """The demo confidant (hours, a location, the Radicale calendar) and appointment types,
+    through booking's API; what exists already answers 409 and is left alone."""
+    created: list[str] = []
+    base = booking_url.rstrip("/")
+
+    def call(method: str, path: str, body: dict[str, Any]) -> int:
+        request = urllib.request.Request(  # noqa: S310 (our own service's URL)
+            f"{base}{path}",
+            data=json.dumps(body).encode(),
+            method=method,
+            headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (ours)
+                return int(answer.status)
+        except urllib.error.HTTPError as error:
+            if error.code != 409:
+                raise
+            return 409
+
+    new = call(
+        "POST",
+        "/v1/confidants",
+        {
+            "id": DEMO_CONFIDANT_ID,
+            "display_name": "Demo Vertrouwenspersoon",
+            "languages": ["nl", "en"],
+            "org_ids": [DEMO_ORG_ID],
+            "timezone": "Europe/Amsterdam",
+            "bio": "Externe vertrouwenspersoon; luistert, denkt mee en verwijst door.",
+            "locations": [
+                {
+                    "id": "kantoor",
+                    "name": "Kantoor Demo Zorg",
+                    "address": "Stationsplein 1, Utrecht",
+                }
+            ],
+        },
+    )
+    if new == 201:
+        created.append(f"confidants/{DEMO_CONFIDANT_ID}")
+        call(
+            "PUT",
+            f"/v1/confidants/{DEMO_CONFIDANT_ID}/hours",
+            {"weekly": {str(d): [{"start": "09:00", "end": "17:00"}] for d in range(5)}},
+        )
+        call(
+            "PUT",
+            f"/v1/confidants/{DEMO_CONFIDANT_ID}/calendar",
+            {
+                "url": caldav_url,
+                "username": caldav_user[0],
+                "password": caldav_user[1],
+                "booking_calendar": f"{caldav_url.rstrip('/')}/{caldav_user[0]}/{DEMO_CALENDAR}/",
+            },
+        )
+    for kind in DEMO_TYPES:
+        if call("POST", "/v1/appointment-types", kind) == 201:
+            created.append(f"appointment-types/{kind['id']}")
     return created

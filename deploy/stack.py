@@ -291,8 +291,8 @@ def running(*groups: list[Process], timeout: float = 90.0) -> Iterator[list[Proc
 
 
 def main() -> int:
-    from deploy.seed import seed
-    from shared.devtokens import ensure_keys, secrets_env
+    from deploy.seed import seed, seed_booking
+    from shared.devtokens import ensure_keys, load_issuer, secrets_env
 
     data = Path(os.environ.get("VERTROUWD_DATA", ROOT / ".data")).resolve()
     # A second stack beside the first (tests, a colleague's checkout) shifts every port.
@@ -315,6 +315,11 @@ def main() -> int:
     try:
         with running(infra.processes, services):
             created = seed(infra.mongodb_uri, infra.caldav_url, DEMO_CALDAV_USER)
+            admin = load_issuer(data / "keys").issue(
+                sub="make-run", role="admin", audience="booking", ttl_s=300
+            )
+            booking_url = next(p.url for p in services if p.name == "booking")
+            created += seed_booking(booking_url, admin, infra.caldav_url, DEMO_CALDAV_USER)
             elapsed = time.monotonic() - started
             _print_where_to_look(infra, services, data, created, elapsed)
             while all(

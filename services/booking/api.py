@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 from pymongo.errors import DuplicateKeyError
@@ -229,18 +229,23 @@ async def slots(request: web.Request) -> web.Response:
     confidant, kind = await confidant_and_type(
         request, booking, query["confidant_id"], query["type_id"], who
     )
+    # Shown in the organisation's zone when the caller names it, else the confidant's.
+    zone_name = query.get("timezone") or confidant["timezone"]
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise invalid("timezone", "not a known time zone") from None
     now = datetime.now(UTC)
     found = await blocking(booking, confidant, now)
-    zone = ZoneInfo(confidant["timezone"])
     if found is None:
         return web.json_response(
-            {"timezone": confidant["timezone"], "slots": [], "closed": "calendar_unavailable"}
+            {"timezone": zone_name, "slots": [], "closed": "calendar_unavailable"}
         )
     rules = slot_rules(kind)
     starts = free_slots(working_hours(confidant), rules, *found, now)
     return web.json_response(
         {
-            "timezone": confidant["timezone"],
+            "timezone": zone_name,
             "slots": [
                 {
                     "start": s.astimezone(zone).isoformat(),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -42,10 +43,6 @@ def creds_of(booking: Booking, confidant: dict[str, Any]) -> Creds:
         calendar["password"], doc_id=confidant["_id"], field="calendar.password"
     )
     return Creds(calendar["url"], calendar["username"], password)
-
-
-def busy_id(confidant_id: str, href: str) -> str:
-    return f"{confidant_id}|{href}"
 
 
 async def sync_confidant(
@@ -148,7 +145,9 @@ async def _sync_calendar(
 
     cid = confidant["_id"]
     is_booking_calendar = cal == confidant["calendar"]["booking_calendar"]
+    generation = uuid.uuid4().hex
     seen_ours: dict[str, tuple[str, str, datetime]] = {}
+    fresh: list[dict[str, Any]] = []
     for href, (etag, text) in objects.items():
         try:
             parsed = parse(text, zone, window)
@@ -157,28 +156,47 @@ async def _sync_calendar(
             log.warning("calendar object skipped", extra={"confidant_id": cid, "reason": str(exc)})
             continue
         report["objects"] += 1
-        await booking.db[BUSY].replace_one(
-            {"_id": busy_id(cid, href)},
+        fresh.append(
             {
+                "_id": f"{cid}|{href}|{generation}",
                 "confidant_id": cid,
                 "calendar": cal,
                 "href": href,
                 "etag": etag,
+                "generation": generation,
                 # Subdocuments, not pairs: FerretDB stores no nested arrays.
                 "intervals": [{"s": start, "e": end} for start, end in parsed.busy],
-            },
-            upsert=True,
+            }
         )
         for appointment_id, start in parsed.ours.items():
             seen_ours[appointment_id] = (href, etag, start)
+
+    # New busy time goes in before the old comes out: in between, both count (busy, never
+    # free). In bulk, because on FerretDB each single write costs time in proportion to the
+    # collection, and a full sync one by one is quadratic.
     if full:
-        gone = booking.db[BUSY].find(
-            {"confidant_id": cid, "calendar": cal, "href": {"$nin": list(objects)}}, {"href": 1}
+        before = {
+            doc["href"]
+            async for doc in booking.db[BUSY].find(
+                {"confidant_id": cid, "calendar": cal}, {"href": 1}
+            )
+        }
+        if fresh:
+            await booking.db[BUSY].insert_many(fresh, ordered=False)
+        await booking.db[BUSY].delete_many(
+            {"confidant_id": cid, "calendar": cal, "generation": {"$ne": generation}}
         )
-        deleted = [doc["href"] async for doc in gone]
-    for href in deleted:
-        await booking.db[BUSY].delete_one({"_id": busy_id(cid, href)})
-        report["deleted"] += 1
+        deleted = sorted(before - set(objects))
+    else:
+        if fresh:
+            await booking.db[BUSY].insert_many(fresh, ordered=False)
+        for doc in fresh:
+            await booking.db[BUSY].delete_many(
+                {"confidant_id": cid, "href": doc["href"], "generation": {"$ne": generation}}
+            )
+        for href in deleted:
+            await booking.db[BUSY].delete_many({"confidant_id": cid, "href": href})
+    report["deleted"] += len(deleted)
     if is_booking_calendar:
         await _follow_confidant(
             booking, confidant, seen_ours, set(deleted), full, set(objects), report

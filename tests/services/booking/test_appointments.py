@@ -53,7 +53,8 @@ async def test_book_online_then_the_slot_is_gone(
     assert made.status == 201, await made.text()
     appointment = await made.json()
     assert appointment["video_url"].startswith("https://meet.vertrouwd.example/vp-")
-    assert len(appointment["video_url"].rsplit("-", 1)[-1]) >= 16
+    room = appointment["video_url"].rsplit("/", 1)[-1].removeprefix("vp-")
+    assert len(room) >= 22  # 128 random bits, URL-safe
     again = await ready.post("/v1/appointments", headers=reporter("case-2"), json=body(start))
     assert again.status == 409
     # The buffer after: 11:00 touches the first appointment's 15 minutes.
@@ -258,3 +259,20 @@ async def test_claims_left_by_a_crash_are_given_back(
     assert await db["claims"].count_documents({"appointment_id": booked["id"]}) == 15
     again = await ready.post("/v1/appointments", headers=reporter("case-2"), json=body(two))
     assert again.status == 201
+
+
+async def test_slots_in_another_zone(
+    ready: Client, reporter: Callable[..., dict[str, str]]
+) -> None:
+    london = await (
+        await ready.get(
+            "/v1/slots?confidant_id=c-anna&type_id=gesprek&timezone=Europe/London",
+            headers=reporter(),
+        )
+    ).json()
+    assert london["timezone"] == "Europe/London"
+    assert london["slots"][0]["start"].endswith(("+00:00", "+01:00"))
+    bad = await ready.get(
+        "/v1/slots?confidant_id=c-anna&type_id=gesprek&timezone=Mars/Base", headers=reporter()
+    )
+    assert bad.status == 422

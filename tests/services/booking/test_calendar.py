@@ -291,3 +291,88 @@ async def test_reschedule_and_cancel_update_the_calendar_event(
     assert (await write_pending(booking))["deleted"] == 1
     assert await read(href) is None
     assert later.astimezone(AMS).hour == 12
+
+
+BROKEN = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+    "UID:kapot\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:20261103T100000Z\r\n"
+    "DTEND:nooit\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+async def test_a_broken_event_is_skipped_and_the_sync_goes_on(
+    ready: Client,
+    admin: dict[str, str],
+    reporter: Callable[..., dict[str, str]],
+) -> None:
+    """Radicale refuses malformed events, so it never serves one; servers out there do.
+    A minimal CalDAV responder stands in for them: the two requests of a full sync."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    ten = next_weekday_at(10)
+    good = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:goed\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:{at(ten)}\r\n"
+        f"DTEND:{at(ten + timedelta(hours=1))}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+    def item(href: str, data: str) -> str:
+        return (
+            f"<d:response><d:href>{href}</d:href><d:propstat><d:prop>"
+            f'<d:getetag>"{href}"</d:getetag><c:calendar-data>{data}</c:calendar-data>'
+            "</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
+        )
+
+    async def dav(request: web.Request) -> web.Response:
+        head = (
+            '<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" '
+            'xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:cs="http://calendarserver.org/ns/">'
+        )
+        if request.method == "PROPFIND":
+            body = (
+                "<d:response><d:href>/cal/</d:href><d:propstat><d:prop><cs:getctag>1"
+                "</cs:getctag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>"
+                "</d:response>"
+            )
+        else:
+            body = item("/cal/goed.ics", good) + item("/cal/kapot.ics", BROKEN)
+        return web.Response(
+            status=207, text=f"{head}{body}</d:multistatus>", content_type="application/xml"
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", dav)
+    server = TestServer(app)
+    await server.start_server()
+    try:
+        url = str(server.make_url("/cal/"))
+        await (
+            state(ready)
+            .db["confidants"]
+            .update_one(
+                {"_id": "c-anna"},
+                {
+                    "$set": {
+                        "calendar": {
+                            "url": url,
+                            "username": "u",
+                            "busy_calendars": [url],
+                            "booking_calendar": url,
+                            "password": state(ready).cipher.seal(
+                                "p", doc_id="c-anna", field="calendar.password"
+                            ),
+                            "sync": {},
+                        }
+                    }
+                },
+            )
+        )
+        confidant = await state(ready).db["confidants"].find_one({"_id": "c-anna"})
+        assert confidant is not None
+        report = await sync_confidant(state(ready), confidant)
+        assert report["broken"] == 1 and report["objects"] == 1 and report["full"] == 1
+        starts = await slot_starts(ready, reporter())
+        assert starts and ten not in starts  # the good event blocks; the sync went on
+    finally:
+        await server.close()
