@@ -181,12 +181,18 @@ async def blocking(
         limit = timedelta(seconds=booking.settings.sync_stale_after_s)
         if last is None or now - last > limit:
             return None
-    busy = [
-        (i["s"], i["e"])
-        async for doc in booking.db[BUSY].find({"confidant_id": confidant["_id"]})
-        for i in doc["intervals"]
-        if i["e"] > now
-    ]
+    busy: list[Interval] = []
+    if calendar:
+        for cal in dict.fromkeys(
+            [*calendar.get("busy_calendars", []), calendar["booking_calendar"]]
+        ):
+            doc = await booking.db[BUSY].find_one({"_id": f"{confidant['_id']}|{cal}"})
+            busy += [
+                (i["s"], i["e"])
+                for o in (doc or {}).get("objects", [])
+                for i in o["intervals"]
+                if i["e"] > now
+            ]
     appointments = [
         (a["occupied"][0], a["occupied"][1])
         async for a in booking.db[APPOINTMENTS].find(

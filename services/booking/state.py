@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from aiohttp import web
@@ -30,6 +30,8 @@ class Booking:
     cipher: FieldCipher
     locks: DocLocks
     video: VideoProvider
+    # Busy-time documents this process wrote last, by key: (version, document).
+    busy_cache: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
     async def update_with_events(
         self,

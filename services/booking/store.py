@@ -15,7 +15,7 @@ APPOINTMENTS = "appointments"
 # across instances, on MongoDB and on FerretDB alike.
 CLAIMS = "claims"
 IDEMPOTENCY = "idempotency"  # "<case>|<Idempotency-Key>" -> appointment
-BUSY = "busy"  # busy time per calendar object, from the CalDAV sync
+BUSY = "busy"  # one document per confidant calendar: its objects' busy time, by _id
 
 INDEXES: IndexSpec = {
     CASES: [IndexModel([("org_id", ASCENDING), ("confidant_id", ASCENDING)])],
@@ -26,5 +26,4 @@ INDEXES: IndexSpec = {
         IndexModel("calendar.pending", sparse=True),
     ],
     CLAIMS: [IndexModel("owner")],
-    BUSY: [IndexModel([("confidant_id", ASCENDING), ("calendar", ASCENDING)])],
 }

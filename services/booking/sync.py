@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 PAST = timedelta(days=1)  # busy time kept behind now (today's appointments still show)
 
 
+def busy_key(confidant_id: str, calendar: str) -> str:
+    return f"{confidant_id}|{calendar}"
+
+
 def creds_of(booking: Booking, confidant: dict[str, Any]) -> Creds:
     calendar = confidant["calendar"]
     password = booking.cipher.open(
@@ -51,13 +55,13 @@ async def sync_confidant(
     now: datetime | None = None,
     *,
     force_full: bool = False,
-) -> dict[str, int]:
+) -> dict[str, float]:
     """Sync every calendar of one confidant; returns counts of what happened."""
     now = now or datetime.now(UTC)
     calendar = confidant["calendar"]
     zone = ZoneInfo(confidant.get("timezone", "Europe/Amsterdam"))
     window = (now - PAST, now + timedelta(days=366))
-    report = {
+    report: dict[str, float] = {
         "calendars": 0,
         "unchanged": 0,
         "delta": 0,
@@ -91,6 +95,7 @@ async def sync_confidant(
                     force_full,
                     report,
                 )
+            report["server_ms"] = round(dav.waited_s * 1000, 1)  # of it, the server's share
     except DavError as exc:
         await _failed(booking, confidant, now, exc.kind)
         raise
@@ -120,9 +125,10 @@ async def _sync_calendar(
     zone: ZoneInfo,
     window: tuple[datetime, datetime],
     force_full: bool,
-    report: dict[str, int],
+    report: dict[str, float],
 ) -> dict[str, Any]:
-    ctag, token = await dav.state(cal)
+    ctag = await dav.ctag(cal)
+    token = state.get("token")
     if not force_full and ctag and ctag == state.get("ctag"):
         report["unchanged"] += 1
         return state
@@ -140,68 +146,63 @@ async def _sync_calendar(
                 raise
             full = True  # the server forgot our token (or never kept one)
     if full:
+        token = await dav.sync_token(cal)  # first: changes after it show up next time
         objects = await dav.window(cal, *window)
         report["full"] += 1
 
     cid = confidant["_id"]
     is_booking_calendar = cal == confidant["calendar"]["booking_calendar"]
-    generation = uuid.uuid4().hex
+    key = busy_key(cid, cal)
+    # The calendar's busy time is one document, read and written by _id: on FerretDB any
+    # other filter scans the collection, which made per-object documents slow to sync and
+    # to read for every slots request.
+    cached = booking.busy_cache.get(key)
+    if cached is not None and cached[0] == state.get("version"):
+        stored = cached[1]  # this process wrote the current version: no need to read it
+    else:
+        stored = await booking.db[BUSY].find_one({"_id": key}) or {}
+    # Objects by file name, without ETags: half the size to read and write at every sync.
+    known: dict[str, Any] = {} if full else {o["name"]: o for o in stored.get("objects", [])}
+    before = {o["name"] for o in stored.get("objects", [])}
     seen_ours: dict[str, tuple[str, str, datetime]] = {}
-    fresh: list[dict[str, Any]] = []
     for href, (etag, text) in objects.items():
         try:
             parsed = parse(text, zone, window)
         except BrokenObject as exc:
             report["broken"] += 1
             log.warning("calendar object skipped", extra={"confidant_id": cid, "reason": str(exc)})
+            known.pop(_name(href), None)
             continue
         report["objects"] += 1
-        fresh.append(
-            {
-                "_id": f"{cid}|{href}|{generation}",
-                "confidant_id": cid,
-                "calendar": cal,
-                "href": href,
-                "etag": etag,
-                "generation": generation,
-                # Subdocuments, not pairs: FerretDB stores no nested arrays.
-                "intervals": [{"s": start, "e": end} for start, end in parsed.busy],
-            }
-        )
+        # Subdocuments, not pairs: FerretDB stores no nested arrays.
+        known[_name(href)] = {
+            "name": _name(href),
+            "intervals": [{"s": start, "e": end} for start, end in parsed.busy],
+        }
         for appointment_id, start in parsed.ours.items():
             seen_ours[appointment_id] = (href, etag, start)
-
-    # New busy time goes in before the old comes out: in between, both count (busy, never
-    # free). In bulk, because on FerretDB each single write costs time in proportion to the
-    # collection, and a full sync one by one is quadratic.
     if full:
-        before = {
-            doc["href"]
-            async for doc in booking.db[BUSY].find(
-                {"confidant_id": cid, "calendar": cal}, {"href": 1}
-            )
-        }
-        if fresh:
-            await booking.db[BUSY].insert_many(fresh, ordered=False)
-        await booking.db[BUSY].delete_many(
-            {"confidant_id": cid, "calendar": cal, "generation": {"$ne": generation}}
-        )
-        deleted = sorted(before - set(objects))
-    else:
-        if fresh:
-            await booking.db[BUSY].insert_many(fresh, ordered=False)
-        for doc in fresh:
-            await booking.db[BUSY].delete_many(
-                {"confidant_id": cid, "href": doc["href"], "generation": {"$ne": generation}}
-            )
-        for href in deleted:
-            await booking.db[BUSY].delete_many({"confidant_id": cid, "href": href})
+        gone = before - {_name(h) for h in objects}
+        deleted = [h for h in before if h in gone]
+    for href in deleted:
+        known.pop(_name(href), None)
     report["deleted"] += len(deleted)
-    if is_booking_calendar:
+    version = uuid.uuid4().hex
+    document = {
+        "confidant_id": cid,
+        "calendar": cal,
+        "objects": list(known.values()),
+        "version": version,
+        "updated_at": datetime.now(UTC),
+    }
+    async with booking.locks.hold(BUSY, key):
+        await booking.db[BUSY].replace_one({"_id": key}, document, upsert=True)
+    booking.busy_cache[key] = (version, document)
+    if is_booking_calendar and (full or seen_ours or deleted):
         await _follow_confidant(
             booking, confidant, seen_ours, set(deleted), full, set(objects), report
         )
-    return {"calendar": cal, "ctag": ctag, "token": token}
+    return {"calendar": cal, "ctag": ctag, "token": token, "version": version}
 
 
 async def _follow_confidant(
@@ -211,7 +212,7 @@ async def _follow_confidant(
     deleted: set[str],
     full: bool,
     present: set[str],
-    report: dict[str, int],
+    report: dict[str, float],
 ) -> None:
     """Apply what the confidant did to booked events in their own calendar."""
     query = {
@@ -221,10 +222,10 @@ async def _follow_confidant(
         "calendar.pending": None,
     }
     async for appointment in booking.db[APPOINTMENTS].find(query, {"outbox": 0}):
-        # Servers answer with paths, we wrote to full URLs: compare paths.
-        href = _path(appointment["calendar"]["href"])
-        if href in {_path(h) for h in deleted} or (
-            full and href not in {_path(h) for h in present}
+        # Servers answer with paths (or names), we wrote to full URLs: compare file names.
+        href = _name(appointment["calendar"]["href"])
+        if href in {_name(h) for h in deleted} or (
+            full and href not in {_name(h) for h in present}
         ):
             await _cancel_by_calendar(booking, appointment)
             report["cancelled"] += 1
@@ -260,6 +261,10 @@ async def _follow_confidant(
                             )
                         ],
                     )
+
+
+def _name(href: str) -> str:
+    return _path(href).rstrip("/").rsplit("/", 1)[-1]
 
 
 def _path(href: str) -> str:

@@ -47,7 +47,11 @@ def test_seed_creates_the_demo_once(infra: Infra, isolation: Isolation) -> None:
         pytest.skip("an external CalDAV server is in use")
     prefix = f"{isolation.tag}_"
     first = seed(infra.mongodb_uri, infra.caldav_url, DEMO_CALDAV_USER, db_prefix=prefix)
-    assert set(first) >= {"organisations/demo-org", "confidants/demo-confidant"}
+    assert set(first) >= {
+        "organisations/demo-org",
+        "staff/staff-admin",
+        "staff/staff-demo-confidant",
+    }
     second = seed(infra.mongodb_uri, infra.caldav_url, DEMO_CALDAV_USER, db_prefix=prefix)
     assert second == []
     with DAVClient(
@@ -142,6 +146,7 @@ def test_make_run_starts_everything_stops_cleanly_and_keeps_data(
         assert f"http://127.0.0.1:{port + offset}/" in out, name
         assert http_ok(f"http://127.0.0.1:{port + offset}/readyz"), name
     assert "created now" in out
+    assert "confidants/demo-confidant" in out and "appointment-types/gesprek" in out
 
     # Write through each kind of store: the database, the stream (an event the reporting
     # service consumes) and the mail folder.
