@@ -27,8 +27,8 @@ import aiohttp
 from pymongo import MongoClient
 
 from bench.intake_http import drive
-from deploy.stack import free_port, plan_infra, running, service
-from shared.devtokens import ensure_keys, load_issuer, secrets_env
+from deploy.stack import free_port, plan_infra, running, service, service_env
+from shared.devtokens import load_issuer
 
 ORG = "bench-org"
 
@@ -140,8 +140,8 @@ def main() -> None:
         infra = plan_infra(
             data, {k: v for k, v in os.environ.items() if k in ("MONGODB_URI", "NATS_URL")}
         )
+        base_env = service_env(infra, data / "keys")  # makes the keys too
         servers = [p for p in infra.processes if p.name in ("ferretdb", "nats")]
-        jwks = ensure_keys(data / "keys")
         issuer = load_issuer(data / "keys")
         admin = issuer.issue(sub="bench", role="admin", audience="booking")
 
@@ -157,10 +157,7 @@ def main() -> None:
 
         database = f"bench_booking_{int(time.time())}"
         env = {
-            "MONGODB_URI": infra.mongodb_uri,
-            "NATS_URL": infra.nats_url,
-            "JWKS_FILE": str(jwks),
-            **secrets_env(data / "keys"),
+            **base_env,
             "BOOKING_MONGODB_DATABASE": database,
             "LOG_LEVEL": "WARNING",
         }

@@ -25,8 +25,8 @@ from typing import Any
 
 import aiohttp
 
-from deploy.stack import free_port, plan_infra, running, service
-from shared.devtokens import ensure_keys, load_issuer, secrets_env
+from deploy.stack import free_port, plan_infra, running, service, service_env
+from shared.devtokens import load_issuer
 
 COSTS = [
     ("t=1,m=8MiB (default)", 1, 8192),
@@ -113,17 +113,14 @@ def main() -> None:
         infra = plan_infra(
             data, {k: v for k, v in os.environ.items() if k in ("MONGODB_URI", "NATS_URL")}
         )
+        base_env = service_env(infra, data / "keys")  # makes the keys too
         servers = [p for p in infra.processes if p.name in ("ferretdb", "nats")]
-        jwks = ensure_keys(data / "keys")
         admin = load_issuer(data / "keys").issue(sub="bench", role="admin", audience="intake")
         with running(servers):
             for label, time_cost, memory in COSTS:
                 port = free_port()
                 env = {
-                    "MONGODB_URI": infra.mongodb_uri,
-                    "NATS_URL": infra.nats_url,
-                    "JWKS_FILE": str(jwks),
-                    **secrets_env(data / "keys"),
+                    **base_env,
                     "INTAKE_MONGODB_DATABASE": f"bench_{time_cost}",
                     "INTAKE_ARGON2_TIME_COST": str(time_cost),
                     "INTAKE_ARGON2_MEMORY_KIB": str(memory),

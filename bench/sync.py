@@ -24,8 +24,16 @@ from pathlib import Path
 
 import aiohttp
 
-from deploy.stack import DEMO_CALDAV_USER, free_port, plan_infra, radicale, running, service
-from shared.devtokens import ensure_keys, load_issuer, secrets_env
+from deploy.stack import (
+    DEMO_CALDAV_USER,
+    free_port,
+    plan_infra,
+    radicale,
+    running,
+    service,
+    service_env,
+)
+from shared.devtokens import load_issuer
 
 USER, PASSWORD = DEMO_CALDAV_USER
 AUTH = {"Authorization": aiohttp.encode_basic_auth(USER, PASSWORD)}
@@ -115,15 +123,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         infra = plan_infra(data, {})
+        base_env = service_env(infra, data / "keys")  # makes the keys too
         servers = [p for p in infra.processes if p.name in ("ferretdb", "nats")]
         caldav = radicale(data / "radicale", free_port(), dict([DEMO_CALDAV_USER]))
-        jwks = ensure_keys(data / "keys")
         admin = load_issuer(data / "keys").issue(sub="bench", role="admin", audience="booking")
         env = {
-            "MONGODB_URI": infra.mongodb_uri,
-            "NATS_URL": infra.nats_url,
-            "JWKS_FILE": str(jwks),
-            **secrets_env(data / "keys"),
+            **base_env,
             "LOG_LEVEL": "WARNING",
             "BOOKING_SYNC_INTERVAL_S": "3600",
         }

@@ -269,6 +269,14 @@ def plan_infra(
     return Infra(mongodb_uri, nats_url, caldav_url, smtp_host, smtp_port, maildir, processes)
 
 
+def service_env(infra: Infra, keys: Path) -> dict[str, str]:
+    """What the services of a stack read: where the servers are, and the keys in ``keys``
+    (made there if missing)."""
+    from shared.devtokens import ensure_keys, secrets_env
+
+    return {**infra.env(), "JWKS_FILE": str(ensure_keys(keys)), **secrets_env(keys)}
+
+
 @contextlib.contextmanager
 def running(*groups: list[Process], timeout: float = 90.0) -> Iterator[list[Process]]:
     """Start each group at once and wait until all of it is ready before the next group;
@@ -292,14 +300,13 @@ def running(*groups: list[Process], timeout: float = 90.0) -> Iterator[list[Proc
 
 def main() -> int:
     from deploy.seed import seed, seed_booking
-    from shared.devtokens import ensure_keys, load_issuer, secrets_env
+    from shared.devtokens import load_issuer
 
     data = Path(os.environ.get("VERTROUWD_DATA", ROOT / ".data")).resolve()
     # A second stack beside the first (tests, a colleague's checkout) shifts every port.
     offset = int(os.environ.get("VERTROUWD_PORT_OFFSET", "0"))
     infra = plan_infra(data, os.environ, {k: v + offset for k, v in DEV_PORTS.items()})
-    jwks = ensure_keys(data / "keys")
-    env = {**infra.env(), "JWKS_FILE": str(jwks), **secrets_env(data / "keys")}
+    env = service_env(infra, data / "keys")
     services = [service(name, port + offset, env, data / "logs") for name, port in SERVICES.items()]
     busy = [p.url for p in [*infra.processes, *services] if _port_taken(p.url)]
     if busy:

@@ -15,10 +15,12 @@ no dotted query through an array of subdocuments and removes nothing with a cond
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.bus import Bus
 from shared.db import DocLocks, Document
@@ -93,3 +95,44 @@ async def sweep(
                     {"_id": doc["_id"], AT: doc[AT]}, {"$unset": {FIELD: "", AT: ""}}
                 )
     return published
+
+
+@dataclass
+class DocumentWriter:
+    """Writes to one document at a time, each with its events: the one way the services
+    change a mutable document (serialised per document in this process, see ``DocLocks``;
+    events staged in the same write, then published)."""
+
+    db: AsyncDatabase[Document]
+    bus: Bus
+    locks: DocLocks
+
+    async def update_with_events(
+        self,
+        collection: str,
+        query: dict[str, Any],
+        update: dict[str, Any],
+        events: list[Envelope],
+        *,
+        upsert: bool = False,
+    ) -> bool:
+        """Apply ``update`` to the document ``query`` names (by ``_id``) and stage
+        ``events`` in the same write, then publish them; returns whether it matched."""
+        merged = with_staged(update, *events) if events else update
+        async with self.locks.hold(collection, query["_id"]):
+            result = await self.db[collection].update_one(query, merged, upsert=upsert)
+        matched = result.matched_count > 0 or result.upserted_id is not None
+        if matched and events:
+            await flush(self.db[collection], query["_id"], events, self.bus, self.locks)
+        return matched
+
+    async def update(
+        self,
+        collection: str,
+        query: dict[str, Any],
+        update: dict[str, Any],
+        *,
+        upsert: bool = False,
+    ) -> bool:
+        """One write to one document, without events."""
+        return await self.update_with_events(collection, query, update, [], upsert=upsert)

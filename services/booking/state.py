@@ -9,13 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from aiohttp import web
-from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.bus import Bus
 from shared.crypto import DataKeys, FieldCipher
-from shared.db import DocLocks, Document
-from shared.events import Envelope
-from shared.outbox import flush, with_staged
+from shared.db import DocLocks
+from shared.outbox import DocumentWriter
 from shared.service import BUS, MONGO, SETTINGS
 
 from .settings import BookingSettings
@@ -23,30 +20,12 @@ from .video import RoomUrlProvider, VideoProvider
 
 
 @dataclass
-class Booking:
+class Booking(DocumentWriter):
     settings: BookingSettings
-    db: AsyncDatabase[Document]
-    bus: Bus
     cipher: FieldCipher
-    locks: DocLocks
     video: VideoProvider
     # Busy-time documents this process wrote last, by key: (version, document).
     busy_cache: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
-
-    async def update_with_events(
-        self,
-        collection: str,
-        query: dict[str, Any],
-        update: dict[str, Any],
-        events: list[Envelope],
-    ) -> bool:
-        """One write to one document with its events staged in it, then published."""
-        merged = with_staged(update, *events) if events else update
-        async with self.locks.hold(collection, query["_id"]):
-            result = await self.db[collection].update_one(query, merged)
-        if result.matched_count and events:
-            await flush(self.db[collection], query["_id"], events, self.bus, self.locks)
-        return result.matched_count > 0
 
 
 BOOKING = web.AppKey("booking", Booking)

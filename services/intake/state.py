@@ -6,18 +6,15 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from aiohttp import web
 from argon2 import PasswordHasher
-from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.auth import Issuer
-from shared.bus import Bus
 from shared.crypto import DataKeys, FieldCipher
-from shared.db import DocLocks, Document
-from shared.events import Envelope
-from shared.outbox import flush, with_staged
+from shared.db import DocLocks
+from shared.outbox import DocumentWriter
 from shared.service import BUS, MONGO, SETTINGS
 
 from .codes import hash_code
@@ -26,15 +23,12 @@ from .throttle import Throttle
 
 
 @dataclass
-class Intake:
+class Intake(DocumentWriter):
     settings: IntakeSettings
-    db: AsyncDatabase[Document]
-    bus: Bus
     cipher: FieldCipher
     issuer: Issuer
     throttle: Throttle
     passwords: PasswordHasher
-    locks: DocLocks
 
     async def code_hash(self, code: str) -> str:
         # argon2 takes tens of milliseconds of CPU: off the event loop.
@@ -45,37 +39,6 @@ class Intake:
             time_cost=self.settings.argon2_time_cost,
             memory_kib=self.settings.argon2_memory_kib,
         )
-
-    async def update_with_events(
-        self,
-        collection: str,
-        query: dict[str, Any],
-        update: dict[str, Any],
-        events: list[Envelope],
-        *,
-        upsert: bool = False,
-    ) -> bool:
-        """Apply ``update`` and stage ``events`` in the same single-document write, then
-        publish them; returns whether a document matched."""
-        merged = with_staged(update, *events) if events else update
-        async with self.locks.hold(collection, query["_id"]):
-            result = await self.db[collection].update_one(query, merged, upsert=upsert)
-        matched = result.matched_count > 0 or result.upserted_id is not None
-        if matched and events:
-            await flush(self.db[collection], query["_id"], events, self.bus, self.locks)
-        return matched
-
-    async def update(
-        self,
-        collection: str,
-        query: dict[str, Any],
-        update: dict[str, Any],
-        *,
-        upsert: bool = False,
-    ) -> bool:
-        """One write to one document (by ``_id``), serialised with the other writes to it
-        in this process (see ``DocLocks``). Returns whether a document matched."""
-        return await self.update_with_events(collection, query, update, [], upsert=upsert)
 
 
 INTAKE = web.AppKey("intake", Intake)
