@@ -238,7 +238,8 @@ async def _follow_confidant(
                 taken = (start - before, start + duration + after)
                 try:
                     await move(booking, appointment, start, duration, taken, "calendar")
-                    await booking.db[APPOINTMENTS].update_one(
+                    await booking.update(
+                        APPOINTMENTS,
                         {"_id": appointment["_id"]},
                         {"$set": {"calendar.etag": etag, "calendar.pending": None}},
                     )
