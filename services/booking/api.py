@@ -170,6 +170,19 @@ async def list_types(request: web.Request) -> web.Response:
 # -- slots ---------------------------------------------------------------------------------------
 
 
+async def busy_document(booking: Booking, key: str, version: str | None) -> dict[str, Any]:
+    """A calendar's busy time. The confidant's document names the current version, so a
+    copy this process holds is used while it is current: a big calendar's busy time is then
+    not read from the database at every slots request."""
+    cached = booking.busy_cache.get(key)
+    if version is not None and cached is not None and cached[0] == version:
+        return cached[1]
+    doc = await booking.db[BUSY].find_one({"_id": key}) or {}
+    if doc.get("version"):
+        booking.busy_cache[key] = (doc["version"], doc)
+    return doc
+
+
 async def blocking(
     booking: Booking, confidant: dict[str, Any], now: datetime, skip: str | None = None
 ) -> tuple[list[Interval], list[Interval]] | None:
@@ -183,13 +196,17 @@ async def blocking(
             return None
     busy: list[Interval] = []
     if calendar:
+        versions = {
+            c["calendar"]: c.get("version")
+            for c in (calendar.get("sync") or {}).get("calendars") or []
+        }
         for cal in dict.fromkeys(
             [*calendar.get("busy_calendars", []), calendar["booking_calendar"]]
         ):
-            doc = await booking.db[BUSY].find_one({"_id": f"{confidant['_id']}|{cal}"})
+            doc = await busy_document(booking, f"{confidant['_id']}|{cal}", versions.get(cal))
             busy += [
                 (i["s"], i["e"])
-                for o in (doc or {}).get("objects", [])
+                for o in doc.get("objects", [])
                 for i in o["intervals"]
                 if i["e"] > now
             ]
