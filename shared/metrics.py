@@ -11,7 +11,7 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 class Metrics:
     def __init__(self, service: str) -> None:
         self.registry = CollectorRegistry()
-        labels = {"service": service}
+        self.service = service
         self.http_requests = Counter(
             "http_requests",
             "HTTP requests answered.",
@@ -36,7 +36,6 @@ class Metrics:
             ["consumer", "outcome"],
             registry=self.registry,
         ).labels
-        self._service = labels
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
