@@ -12,6 +12,7 @@ server instead, and the embedded one is not started.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
@@ -33,6 +34,17 @@ DEMO_CALDAV_USER = ("demo-confidant", "demo-confidant")
 
 class StackError(Exception):
     pass
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs: ask Linux for SIGTERM when the launcher dies, so a
+    launcher killed outright (SIGKILL, a CI timeout) leaves no server holding its port."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
@@ -78,6 +90,7 @@ class Process:
                 stdin=subprocess.DEVNULL,
                 cwd=ROOT,
                 start_new_session=True,  # the terminal's Ctrl-C is ours to hand on, in order
+                preexec_fn=_die_with_parent,
             )
 
     def wait_ready(self, timeout: float) -> None:

@@ -209,3 +209,28 @@ def _until(check: object, timeout: float = 20) -> None:
     while not check():  # type: ignore[operator]
         assert time.monotonic() < deadline, "condition not reached in time"
         time.sleep(0.05)
+
+
+@pytest.mark.skipif(not FERRETDB_BIN.exists(), reason="FerretDB is not built")
+def test_killing_the_launcher_outright_leaves_no_server_behind(
+    tmp_path: Path, offset: int, stack_runs: list[Run]
+) -> None:
+    run = Run(tmp_path, offset)
+    stack_runs.append(run)
+    run.wait_for("Ctrl-C stops everything")
+    children = subprocess.run(
+        ["pgrep", "-f", str(tmp_path)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert len(children) >= 4  # FerretDB, NATS, Radicale, the SMTP sink (their args name it)
+    run.proc.kill()  # no chance to clean up
+    run.proc.wait(10)
+    _until(
+        lambda: (
+            subprocess.run(
+                ["pgrep", "-f", str(tmp_path)], capture_output=True, check=False
+            ).returncode
+            == 1
+        )
+    )
+    for name, port in SERVICES.items():
+        assert not http_ok(f"http://127.0.0.1:{port + offset}/healthz"), name
