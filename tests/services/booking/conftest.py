@@ -72,23 +72,53 @@ async def setup_confidant(
     assert set_hours.status == 200, await set_hours.text()
 
 
-@pytest.fixture
-async def ready(booking: Client, admin: dict[str, str]) -> Client:
-    await setup_confidant(booking, admin)
-    made = await booking.post(
+async def setup_type(client: Client, admin: dict[str, str], **fields: Any) -> None:
+    """The appointment type "gesprek": an hour, online, bookable at once (plus ``fields``)."""
+    made = await client.post(
         "/v1/appointment-types",
         headers=admin,
         json={
             "id": "gesprek",
             "name": {"nl": "Gesprek", "en": "Conversation"},
             "duration_min": 60,
-            "modes": ["online", "on_location", "walk"],
-            "buffer_after_min": 15,
+            "modes": ["online"],
             "min_notice_min": 0,
-            "interval_min": 30,
+            **fields,
         },
     )
     assert made.status == 201, await made.text()
+
+
+def body(start: datetime, **extra: Any) -> dict[str, Any]:
+    """An online "gesprek" with c-anna at ``start`` (plus ``extra``)."""
+    return {
+        "confidant_id": "c-anna",
+        "type_id": "gesprek",
+        "start": start.isoformat(),
+        "mode": "online",
+        **extra,
+    }
+
+
+async def resync(client: Client, **options: Any) -> dict[str, float]:
+    """Sync c-anna's calendar now, from what the database holds of her."""
+    from services.booking.sync import sync_confidant
+
+    confidant = await state(client).db["confidants"].find_one({"_id": "c-anna"})
+    assert confidant is not None
+    return await sync_confidant(state(client), confidant, **options)
+
+
+@pytest.fixture
+async def ready(booking: Client, admin: dict[str, str]) -> Client:
+    await setup_confidant(booking, admin)
+    await setup_type(
+        booking,
+        admin,
+        modes=["online", "on_location", "walk"],
+        buffer_after_min=15,
+        interval_min=30,
+    )
     return booking
 
 

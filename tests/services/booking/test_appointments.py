@@ -13,21 +13,13 @@ from tests.conftest import Isolation, StartService
 from tests.services.booking.conftest import (
     AMS,
     Client,
+    body,
     next_weekday_at,
     setup_confidant,
+    setup_type,
     state,
 )
 from tests.services.intake.conftest import stream_events
-
-
-def body(start: Any, **extra: Any) -> dict[str, Any]:
-    return {
-        "confidant_id": "c-anna",
-        "type_id": "gesprek",
-        "start": start.isoformat(),
-        "mode": "online",
-        **extra,
-    }
 
 
 async def test_slots_come_from_working_hours(
@@ -59,7 +51,9 @@ async def test_book_online_then_the_slot_is_gone(
     assert again.status == 409
     # The buffer after: 11:00 touches the first appointment's 15 minutes.
     buffered = await ready.post(
-        "/v1/appointments", headers=reporter("case-2"), json=body(start + timedelta(hours=1))
+        "/v1/appointments",
+        headers=reporter("case-2"),
+        json=body(start + timedelta(hours=1)),
     )
     assert buffered.status == 409
     later = await ready.post(
@@ -203,17 +197,7 @@ async def test_200_requests_for_one_slot_over_two_instances_book_it_once(
     first = await start_service("booking")
     second = await start_service("booking")
     await setup_confidant(first, admin)
-    await first.post(
-        "/v1/appointment-types",
-        headers=admin,
-        json={
-            "id": "gesprek",
-            "name": {"nl": "Gesprek", "en": "Conversation"},
-            "duration_min": 60,
-            "modes": ["online"],
-            "min_notice_min": 0,
-        },
-    )
+    await setup_type(first, admin)
     start = next_weekday_at(10)
     answers = await asyncio.gather(
         *(

@@ -13,10 +13,16 @@ import pytest
 from icalendar import Calendar
 
 from deploy.stack import DEMO_CALDAV_USER, Infra
-from services.booking.sync import sync_confidant
 from services.booking.writer import write_pending
 from tests.conftest import Isolation
-from tests.services.booking.conftest import AMS, Client, next_weekday_at, state
+from tests.services.booking.conftest import (
+    AMS,
+    Client,
+    body,
+    next_weekday_at,
+    resync,
+    state,
+)
 from tests.services.intake.conftest import stream_events
 
 USER, PASSWORD = DEMO_CALDAV_USER
@@ -162,24 +168,15 @@ async def test_busy_time_blocks_and_a_deleted_event_reopens_the_slot(
     refused = await ready.post(
         "/v1/appointments",
         headers=reporter(),
-        json={
-            "confidant_id": "c-anna",
-            "type_id": "gesprek",
-            "start": ten.isoformat(),
-            "mode": "online",
-        },
+        json=body(ten),
     )
     assert refused.status == 409
 
     await delete(href)
-    confidant = await state(ready).db["confidants"].find_one({"_id": "c-anna"})
-    assert confidant is not None
-    report = await sync_confidant(state(ready), confidant)
+    report = await resync(ready)
     assert report["delta"] == 1 and report["deleted"] == 1 and report["full"] == 0
     assert ten in await slot_starts(ready, reporter())
-    again = await sync_confidant(
-        state(ready), (await state(ready).db["confidants"].find_one({"_id": "c-anna"})) or {}
-    )
+    again = await resync(ready)
     assert again["unchanged"] == 1  # the ctag shortcut
 
 
@@ -196,12 +193,7 @@ async def test_bookings_reach_the_calendar_and_follow_the_confidant(
     made = await ready.post(
         "/v1/appointments",
         headers=reporter(),
-        json={
-            "confidant_id": "c-anna",
-            "type_id": "gesprek",
-            "start": start.isoformat(),
-            "mode": "online",
-        },
+        json=body(start),
     )
     appointment = await made.json()
     booking = state(ready)
@@ -223,9 +215,7 @@ async def test_bookings_reach_the_calendar_and_follow_the_confidant(
         f"DTEND:{at(two + timedelta(hours=1))}",
         "SUMMARY:Vertrouwelijk gesprek",
     )
-    confidant = await booking.db["confidants"].find_one({"_id": "c-anna"})
-    assert confidant is not None
-    assert (await sync_confidant(booking, confidant))["moved"] == 1
+    assert (await resync(ready))["moved"] == 1
     moved = await (
         await ready.get(f"/v1/appointments/{appointment['id']}", headers=reporter())
     ).json()
@@ -234,9 +224,7 @@ async def test_bookings_reach_the_calendar_and_follow_the_confidant(
 
     # ... and then deletes it.
     await delete(href)
-    confidant = await booking.db["confidants"].find_one({"_id": "c-anna"})
-    assert confidant is not None
-    assert (await sync_confidant(booking, confidant))["cancelled"] == 1
+    assert (await resync(ready))["cancelled"] == 1
     gone = await (
         await ready.get(f"/v1/appointments/{appointment['id']}", headers=reporter())
     ).json()
@@ -266,12 +254,7 @@ async def test_reschedule_and_cancel_update_the_calendar_event(
         await ready.post(
             "/v1/appointments",
             headers=reporter(),
-            json={
-                "confidant_id": "c-anna",
-                "type_id": "gesprek",
-                "start": start.isoformat(),
-                "mode": "online",
-            },
+            json=body(start),
         )
     ).json()
     booking = state(ready)
@@ -368,9 +351,7 @@ async def test_a_broken_event_is_skipped_and_the_sync_goes_on(
                 },
             )
         )
-        confidant = await state(ready).db["confidants"].find_one({"_id": "c-anna"})
-        assert confidant is not None
-        report = await sync_confidant(state(ready), confidant)
+        report = await resync(ready)
         assert report["broken"] == 1 and report["objects"] == 1 and report["full"] == 1
         starts = await slot_starts(ready, reporter())
         assert starts and ten not in starts  # the good event blocks; the sync went on

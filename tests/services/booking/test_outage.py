@@ -10,10 +10,16 @@ import aiohttp
 import pytest
 
 from deploy.stack import DEMO_CALDAV_USER, Infra, Process, free_port, radicale, running
-from services.booking.sync import sync_confidant
 from services.booking.writer import write_pending
 from tests.conftest import Isolation, StartService
-from tests.services.booking.conftest import next_weekday_at, setup_confidant, state
+from tests.services.booking.conftest import (
+    body,
+    next_weekday_at,
+    resync,
+    setup_confidant,
+    setup_type,
+    state,
+)
 from tests.services.intake.conftest import stream_events
 
 USER, PASSWORD = DEMO_CALDAV_USER
@@ -36,17 +42,7 @@ async def test_radicale_down_booking_goes_on_and_the_write_lands_later(
 ) -> None:
     booking = await start_service("booking", BOOKING_SYNC_STALE_AFTER_S="2")
     await setup_confidant(booking, admin)
-    await booking.post(
-        "/v1/appointment-types",
-        headers=admin,
-        json={
-            "id": "gesprek",
-            "name": {"nl": "Gesprek", "en": "Conversation"},
-            "duration_min": 60,
-            "modes": ["online"],
-            "min_notice_min": 0,
-        },
-    )
+    await setup_type(booking, admin)
     calendar = f"{own_radicale.url}{USER}/werk/"
     auth = {"Authorization": aiohttp.encode_basic_auth(USER, PASSWORD)}
     async with (
@@ -66,12 +62,7 @@ async def test_radicale_down_booking_goes_on_and_the_write_lands_later(
     booked = await booking.post(
         "/v1/appointments",
         headers=reporter(),
-        json={
-            "confidant_id": "c-anna",
-            "type_id": "gesprek",
-            "start": start.isoformat(),
-            "mode": "online",
-        },
+        json=body(start),
     )
     assert booked.status == 201  # the cache says free; the calendar can wait
     appointment = await booked.json()
@@ -82,10 +73,8 @@ async def test_radicale_down_booking_goes_on_and_the_write_lands_later(
 
     # The calendar stays unreadable past the limit: slots close, one event goes out.
     await asyncio.sleep(2.1)  # the limit is 2 s in this test: the time itself is the point
-    confidant = await state(booking).db["confidants"].find_one({"_id": "c-anna"})
-    assert confidant is not None
     with pytest.raises(Exception, match="PROPFIND"):
-        await sync_confidant(state(booking), confidant)
+        await resync(booking)
     closed = await (
         await booking.get(
             "/v1/slots?confidant_id=c-anna&type_id=gesprek", headers=reporter("case-2")
@@ -105,10 +94,8 @@ async def test_radicale_down_booking_goes_on_and_the_write_lands_later(
     assert refused.status == 409
     failed = await (await booking.get("/v1/confidants/c-anna", headers=admin)).json()
     assert failed["calendar"]["sync"]["last_error"] == "unreachable"
-    confidant = await state(booking).db["confidants"].find_one({"_id": "c-anna"})
-    assert confidant is not None
     with pytest.raises(Exception, match="PROPFIND"):
-        await sync_confidant(state(booking), confidant)  # still down: no second event
+        await resync(booking)  # still down: no second event
     announced = [
         e
         for e in await stream_events(infra, isolation)
@@ -127,9 +114,7 @@ async def test_radicale_down_booking_goes_on_and_the_write_lands_later(
     href = f"{calendar}vertrouwd-{appointment['id']}@vertrouwd.ics"
     async with aiohttp.ClientSession() as session, session.get(href, headers=auth) as got:
         assert got.status == 200 and b"Vertrouwelijk gesprek" in await got.read()
-    confidant = await state(booking).db["confidants"].find_one({"_id": "c-anna"})
-    assert confidant is not None
-    await sync_confidant(state(booking), confidant)
+    await resync(booking)
     reopened = await (
         await booking.get(
             "/v1/slots?confidant_id=c-anna&type_id=gesprek", headers=reporter("case-2")
