@@ -141,13 +141,17 @@ class Bus:
                 pass  # another instance created it first
         await self.js.update_stream(config)
 
-    async def close(self) -> None:
-        """Stop taking new messages, let handlers in flight finish, then drain."""
+    async def stop_consumers(self) -> None:
+        """Stop taking new messages and let handlers in flight finish."""
         for running in self._running:
             running.stop.set()
         if self._running:
             await asyncio.gather(*(r.task for r in self._running), return_exceptions=True)
         self._running.clear()
+
+    async def close(self) -> None:
+        """Stop the consumers, then drain."""
+        await self.stop_consumers()
         self._closing = True
         if self._nc is not None and not self._nc.is_closed:
             with contextlib.suppress(Exception):

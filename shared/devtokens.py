@@ -44,10 +44,30 @@ def read_kid(directory: Path) -> str:
     return (directory / KID).read_text().strip()
 
 
+SERVICE_TOKEN_TTL_S = 365 * 86400
+
+
+def service_token(directory: Path, service: str, audience: list[str]) -> Path:
+    """Write a token for ``service`` to call the others (development: issued afresh at
+    every start, valid a year; production issues one the same way and rotates it)."""
+    path = directory / f"{service}-service.token"
+    token = load_issuer(directory).issue(
+        sub=service, role="service", audience=audience, ttl_s=SERVICE_TOKEN_TTL_S
+    )
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(token)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return path
+
+
 def secrets_env(directory: Path) -> dict[str, str]:
     """The secrets the services need besides the JWKS (development): intake's signing key
-    and data keys, booking's data keys (each service its own)."""
+    and data keys, booking's and notify's data keys (each service its own), and notify's
+    token for asking intake and booking."""
     return {
+        "NOTIFY_SERVICE_TOKEN_FILE": str(service_token(directory, "notify", ["intake", "booking"])),
+        "NOTIFY_DATA_KEYS_FILE": str(ensure_data_keys(directory / "notify-data-keys.json")),
         "INTAKE_SIGNING_KEY_FILE": str(directory / PRIVATE),
         "INTAKE_SIGNING_KID": read_kid(directory),
         "INTAKE_DATA_KEYS_FILE": str(ensure_data_keys(directory / "data-keys.json")),

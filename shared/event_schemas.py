@@ -6,6 +6,7 @@ a service, so that publisher and consumers agree on one definition.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import AwareDatetime, Field
@@ -160,6 +161,26 @@ class CalendarConflict(EventData):
     appointment_id: str = Id
     case_id: str = Id
     confidant_id: str = Id
+
+
+@event_schema("reporting.report.ready")
+class ReportReady(EventData):
+    """A report was published: the organisation's admins may read it now."""
+
+    report_id: str = Id
+    kind: Literal["yearly", "usage"]
+    period_from: date
+    period_to: date
+
+
+@event_schema("reporting.signal.raised")
+class SignalRaised(EventData):
+    """A confidant confirmed a trend signal; it names a category or department, no one."""
+
+    signal_id: str = Id
+    rule: Literal["department_cluster", "category_rise"]
+    category: Category | None = None
+    department_index: int | None = Field(default=None, ge=0, le=1000)
 
 
 @event_schema("notify.delivery.sent")

@@ -146,16 +146,26 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
             return bus.connected
 
         app[READY_CHECKS]["nats"] = nats_ready
-        if spec.consumer is not None:
-            await bus.start_consumer(
-                Consumer(spec.name, spec.consumer.subjects, spec.consumer.handler(app))
-            )
         yield
         await bus.close()
+
+    async def consumer_ctx(app: web.Application) -> AsyncIterator[None]:
+        # Last in, first out: events are taken only once the service's own state is up,
+        # and no longer before it goes down.
+        if spec.consumer is None:
+            yield
+            return
+        bus = app[BUS]
+        await bus.start_consumer(
+            Consumer(spec.name, spec.consumer.subjects, spec.consumer.handler(app))
+        )
+        yield
+        await bus.stop_consumers()
 
     app.cleanup_ctx.extend([auth_ctx, mongo_ctx, bus_ctx])
     for context in spec.contexts:
         app.cleanup_ctx.append(_as_cleanup_ctx(context))
+    app.cleanup_ctx.append(consumer_ctx)
     return app
 
 

@@ -9,6 +9,7 @@ from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
 from . import api, api_calendar, handlers, store
+from .rpc import appointment_responder
 from .schedule import release_orphan_claims
 from .settings import BookingSettings
 from .state import BOOKING, booking_context
@@ -39,6 +40,7 @@ SPEC = ServiceSpec(
     consumer=ConsumerSpec(subjects=["intake.case.>"], handler=handlers.case_handler),
     contexts=[
         booking_context,
+        appointment_responder,
         every("calendar-sync", _sync, _every("sync_interval_s")),
         every("calendar-writer", _write, _every("writer_interval_s")),
     ],

@@ -144,14 +144,17 @@ async def create_staff(request: web.Request) -> web.Response:
     if body.org_id is not None:
         await get_org(intake, body.org_id)
     password_hash = await asyncio.to_thread(intake.passwords.hash, body.password)
+    staff_id = new_id()
     doc = {
-        "_id": new_id(),
+        "_id": staff_id,
         "username": body.username.lower(),
         "role": body.role,
         "display_name": body.display_name,
         "confidant_id": body.confidant_id,
         "org_id": body.org_id,
         "bio": body.bio,
+        "email": intake.cipher.seal_optional(body.email, doc_id=staff_id, field="email"),
+        "locale": body.locale,
         "password_hash": password_hash,
         "active": True,
         "created_at": datetime.now(UTC),

@@ -132,6 +132,9 @@ class StaffCreate(Body):
     confidant_id: Ident | None = None  # booking's id, for a confidant
     org_id: Ident | None = None  # for an org_admin
     bio: str | None = Field(None, max_length=600)  # a confidant's public profile
+    # Where notify writes to this person (sealed at rest), in their language.
+    email: Email | None = None
+    locale: Locale = "nl"
 
     @model_validator(mode="after")
     def scoped(self) -> Self:

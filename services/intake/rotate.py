@@ -22,13 +22,14 @@ from shared.db import Mongo
 from shared.settings import SettingsError
 
 from .settings import IntakeSettings
-from .store import CASES, MESSAGES, NOTES
+from .store import CASES, MESSAGES, NOTES, STAFF
 
 # Where sealed values live; the associated data is (document id, field path).
 SEALED: dict[str, tuple[str, ...]] = {
     CASES: ("text", "referral_to", "contact.name", "contact.email", "contact.phone"),
     NOTES: ("text",),
     MESSAGES: ("text",),
+    STAFF: ("email",),
 }
 
 

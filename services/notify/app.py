@@ -1,18 +1,38 @@
 from __future__ import annotations
 
+from typing import cast
+
 from aiohttp import web
 
-from shared.service import ConsumerSpec, ServiceSpec, build_app
+from shared.outbox import sweep
+from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
-from . import handlers, store
+from . import api, handlers, store
+from .deliver import deliver, recover
+from .settings import NotifySettings
+from .state import NOTIFY, notify_context
+
+
+async def _sweep(app: web.Application) -> None:
+    n = app[NOTIFY]
+    await recover(n)  # due reminders, retries, sends a crash left half-done
+    await sweep(n.db[store.DELIVERIES], n.bus, n.locks)  # notify.delivery.sent not yet out
+
+
+def _interval(app: web.Application) -> float:
+    return cast(NotifySettings, app[SETTINGS]).sweep_interval_s
+
 
 SPEC = ServiceSpec(
     name="notify",
+    endpoints=api.ENDPOINTS,
     indexes=store.INDEXES,
     consumer=ConsumerSpec(
-        subjects=["intake.case.>", "booking.appointment.>"], handler=handlers.outbox_handler
+        subjects=["intake.case.>", "booking.appointment.>", "booking.calendar.>", "reporting.>"],
+        handler=handlers.delivery_handler,
     ),
+    contexts=[notify_context(deliver, recover), every("notify-sweep", _sweep, _interval)],
 )
 
 

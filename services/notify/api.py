@@ -1,0 +1,196 @@
+"""Notify's HTTP API: the delivery log (admin) and each organisation's webhooks."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.http import ApiError, Endpoint, jsonable, not_found, read_body, require
+
+from . import webhooks
+from .state import NOTIFY
+from .store import DELIVERIES, WEBHOOKS
+
+Status = Literal["pending", "sending", "sent", "failed", "dead", "skipped", "cancelled"]
+STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
+MAX_WEBHOOKS = 10
+
+
+class WebhookCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    url: str = Field(min_length=8, max_length=2000)
+    events: list[Literal["reporting.report.ready", "reporting.signal.raised"]] = Field(
+        min_length=1, max_length=2
+    )
+
+
+def delivery_view(doc: dict[str, Any]) -> dict[str, Any]:
+    recipient = doc["recipient"]
+    view: dict[str, Any] = jsonable(
+        {
+            "id": doc["_id"],
+            "event_id": doc["event_id"],
+            "event_type": doc["event_type"],
+            "org_id": doc.get("org_id"),
+            "channel": doc["channel"],
+            "template": doc["name"],
+            "recipient": f"{recipient['kind']}:{recipient['ref']}",
+            "recipient_hash": doc.get("recipient_hash"),
+            "status": doc["status"],
+            "attempts": doc.get("attempts", 0),
+            "due_at": doc.get("due_at"),
+            "created_at": doc.get("created_at"),
+            "sent_at": doc.get("sent_at"),
+            "last_error": doc.get("last_error"),
+        }
+    )
+    return view
+
+
+async def list_deliveries(request: web.Request) -> web.Response:
+    require(request, ["admin"])
+    query: dict[str, Any] = {}
+    status = request.query.get("status")
+    if status is not None:
+        if status not in STATUSES:
+            raise ApiError(
+                400, "bad_request", "unknown status", {"status": f"one of {', '.join(STATUSES)}"}
+            )
+        query["status"] = status
+    if request.query.get("org_id"):
+        query["org_id"] = request.query["org_id"]
+    try:
+        limit = int(request.query.get("limit", "100"))
+        if not 1 <= limit <= 1000:
+            raise ValueError
+    except ValueError:
+        raise ApiError(400, "bad_request", "bad limit", {"limit": "1 to 1000"}) from None
+    found = request.app[NOTIFY].db[DELIVERIES].find(query).sort("created_at", -1).limit(limit)
+    return web.json_response({"items": [delivery_view(d) async for d in found]})
+
+
+async def retry_delivery(request: web.Request) -> web.Response:
+    """Send a failed or dead delivery again, after the cause was fixed."""
+    require(request, ["admin"])
+    n = request.app[NOTIFY]
+    delivery_id = request.match_info["delivery_id"]
+    now = datetime.now(UTC)
+    async with n.locks.hold(DELIVERIES, delivery_id):
+        result = await n.db[DELIVERIES].update_one(
+            {"_id": delivery_id, "status": {"$in": ["failed", "dead"]}},
+            {"$set": {"status": "pending", "due_at": now, "attempts": 0, "updated_at": now}},
+        )
+    if result.matched_count == 0:
+        if await n.db[DELIVERIES].find_one({"_id": delivery_id}, {"_id": 1}) is None:
+            raise not_found("delivery")
+        raise ApiError(409, "conflict", "only a failed or dead delivery can be retried")
+    n.enqueue([delivery_id])
+    return web.json_response({"id": delivery_id, "status": "pending"})
+
+
+def webhook_view(doc: dict[str, Any]) -> dict[str, Any]:
+    view: dict[str, Any] = jsonable(
+        {
+            "id": doc["_id"],
+            "org_id": doc["org_id"],
+            "url": doc["url"],
+            "events": doc["events"],
+            "created_at": doc["created_at"],
+        }
+    )
+    return view
+
+
+async def list_webhooks(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, ["admin", "org_admin"], org_id=org_id)
+    found = request.app[NOTIFY].db[WEBHOOKS].find({"org_id": org_id, "active": True})
+    return web.json_response({"items": [webhook_view(d) async for d in found]})
+
+
+async def create_webhook(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, ["admin", "org_admin"], org_id=org_id)
+    n = request.app[NOTIFY]
+    body = await read_body(request, WebhookCreate)
+    problem = webhooks.url_problem(body.url, n.settings.webhook_allow_private)
+    if problem:
+        raise ApiError(422, "invalid", "the request has invalid fields", {"url": problem})
+    if await n.db[WEBHOOKS].count_documents({"org_id": org_id, "active": True}) >= MAX_WEBHOOKS:
+        raise ApiError(409, "conflict", f"an organisation has at most {MAX_WEBHOOKS} webhooks")
+    webhook_id = secrets.token_hex(12)
+    secret = webhooks.new_secret()
+    doc = {
+        "_id": webhook_id,
+        "org_id": org_id,
+        "url": body.url,
+        "events": sorted(set(body.events)),
+        "secret": n.cipher.seal(secret, doc_id=webhook_id, field="secret"),
+        "active": True,
+        "created_at": datetime.now(UTC),
+    }
+    await n.db[WEBHOOKS].insert_one(doc)
+    # The secret is shown this once; what is stored is sealed.
+    return web.json_response({**webhook_view(doc), "secret": secret}, status=201)
+
+
+async def delete_webhook(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, ["admin", "org_admin"], org_id=org_id)
+    n = request.app[NOTIFY]
+    webhook_id = request.match_info["webhook_id"]
+    async with n.locks.hold(WEBHOOKS, webhook_id):
+        result = await n.db[WEBHOOKS].update_one(
+            {"_id": webhook_id, "org_id": org_id, "active": True},
+            {"$set": {"active": False, "removed_at": datetime.now(UTC)}},
+        )
+    if result.matched_count == 0:
+        raise not_found("webhook")
+    return web.Response(status=204)
+
+
+ENDPOINTS = [
+    Endpoint(
+        "GET",
+        "/v1/deliveries",
+        list_deliveries,
+        "The delivery log, newest first: ?status=&org_id=&limit=.",
+        roles=["admin"],
+    ),
+    Endpoint(
+        "POST",
+        "/v1/deliveries/{delivery_id}/retry",
+        retry_delivery,
+        "Send a failed or dead delivery again.",
+        roles=["admin"],
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}/webhooks",
+        list_webhooks,
+        "The organisation's webhooks.",
+        roles=["admin", "org_admin"],
+    ),
+    Endpoint(
+        "POST",
+        "/v1/orgs/{org_id}/webhooks",
+        create_webhook,
+        "Add a webhook; the answer shows its signing secret, once.",
+        roles=["admin", "org_admin"],
+        body=WebhookCreate,
+        status=201,
+    ),
+    Endpoint(
+        "DELETE",
+        "/v1/orgs/{org_id}/webhooks/{webhook_id}",
+        delete_webhook,
+        "Remove a webhook.",
+        roles=["admin", "org_admin"],
+        status=204,
+    ),
+]

@@ -1,0 +1,102 @@
+"""Mail texts from the templates in ``templates/<locale>/``, in Dutch or English.
+
+A template has two blocks, ``subject`` and ``text``. The HTML part is made from the text
+(paragraphs, links), escaped, inside one layout: a template cannot forget to escape, and the
+two parts never say different things.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+Locale = Literal["nl", "en"]
+LOCALES: tuple[Locale, ...] = ("nl", "en")
+_URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def locale_of(value: object) -> Locale:
+    return "en" if value == "en" else "nl"
+
+
+def when(moment: datetime, locale: Locale, zone: ZoneInfo) -> str:
+    """ "maandag 30 november 2026 om 10:00" / "Monday 30 November 2026 at 10:00"."""
+    local = moment.astimezone(zone)
+    word = "om" if locale == "nl" else "at"
+    day = format_date(local, "EEEE d MMMM y", locale=locale)
+    return f"{day} {word} {format_time(local, 'HH:mm', locale=locale)}"
+
+
+def clock(moment: datetime, locale: Locale, zone: ZoneInfo) -> str:
+    return format_time(moment.astimezone(zone), "HH:mm", locale=locale)
+
+
+def day(moment: datetime, locale: Locale, zone: ZoneInfo) -> str:
+    return format_datetime(moment.astimezone(zone), "d MMMM y", locale=locale)
+
+
+def _paragraphs(text: str) -> list[Markup]:
+    out = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = []
+        for line in block.splitlines():
+            pieces, last = [], 0
+            for found in _URL.finditer(line):
+                pieces.append(escape(line[last : found.start()]))
+                url = escape(found.group())
+                pieces.append(Markup(f'<a href="{url}">{url}</a>'))  # noqa: S704 (url is escaped)
+                last = found.end()
+            pieces.append(escape(line[last:]))
+            lines.append(Markup("").join(pieces))
+        out.append(Markup("<br>\n").join(lines))
+    return out
+
+
+class Templates:
+    def __init__(self, sender_name: str, footers: dict[Locale, str]) -> None:
+        self.sender_name = sender_name
+        self.footers = footers
+        self.env = Environment(
+            loader=PackageLoader("services.notify", "templates"),
+            undefined=StrictUndefined,  # a missing value fails loudly, never as blank text
+            autoescape=select_autoescape(enabled_extensions=("html.j2",)),
+            trim_blocks=True,
+            keep_trailing_newline=False,
+        )
+
+    def names(self, locale: Locale) -> list[str]:
+        return sorted(
+            n.removeprefix(f"{locale}/").removesuffix(".j2")
+            for n in self.env.list_templates()
+            if n.startswith(f"{locale}/") and not n.split("/")[-1].startswith("_")
+        )
+
+    def render(self, name: str, locale: Locale, context: dict[str, Any]) -> Rendered:
+        template = self.env.get_template(f"{locale}/{name}.j2")
+        ctx = template.new_context({"locale": locale, **context})
+        subject = " ".join("".join(template.blocks["subject"](ctx)).split())
+        body = "".join(template.blocks["text"](ctx)).strip()
+        footer = self.footers[locale]
+        html = self.env.get_template("layout.html.j2").render(
+            locale=locale,
+            subject=subject,
+            paragraphs=_paragraphs(body),
+            sender_name=self.sender_name,
+            footer=footer,
+        )
+        text = f"{body}\n\n-- \n{self.sender_name}\n{footer}\n"
+        return Rendered(subject, text, html)

@@ -1,0 +1,120 @@
+"""What notify's handlers share at run time, built once at start-up; the send workers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import cast
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from aiohttp import web
+
+from shared.crypto import DataKeys, FieldCipher
+from shared.db import DocLocks
+from shared.outbox import DocumentWriter
+from shared.service import BUS, MONGO, SETTINGS
+
+from .mail import Smtp
+from .render import Templates
+from .settings import NotifySettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Notify(DocumentWriter):
+    settings: NotifySettings
+    templates: Templates
+    smtp: Smtp
+    cipher: FieldCipher
+    http: aiohttp.ClientSession
+    zone: ZoneInfo
+    queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
+    queued: set[str] = field(default_factory=set)
+
+    def token(self) -> str:
+        # Read each time: a re-issued token file is picked up without a restart.
+        return self.settings.service_token_file.read_text().strip()
+
+    def recipient_hash(self, address: str) -> str:
+        """A keyed hash of an address, for the delivery log: it proves which address a mail
+        went to when you have the address, and cannot be reversed by a list of addresses."""
+        key = self.cipher.keys.code_salt
+        return hmac.new(key, address.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
+
+    def enqueue(self, delivery_ids: Iterable[str]) -> None:
+        for delivery_id in delivery_ids:
+            if delivery_id not in self.queued:
+                self.queued.add(delivery_id)
+                self.queue.put_nowait(delivery_id)
+
+
+NOTIFY = web.AppKey("notify", Notify)
+
+
+def notify_context(
+    deliver: Callable[[Notify, str], Awaitable[None]],
+    recover: Callable[[Notify], Awaitable[int]],
+) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
+    """Notify's state and its send workers. On the way out the workers finish the send in
+    hand and take no new one; what is left stays pending in the database for the next
+    start."""
+
+    @contextlib.asynccontextmanager
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        settings = cast(NotifySettings, app[SETTINGS])
+        keys = await asyncio.to_thread(DataKeys.load, settings.data_keys_file)
+        async with aiohttp.ClientSession() as http:
+            notify = Notify(
+                db=app[MONGO].db,
+                bus=app[BUS],
+                locks=DocLocks(),
+                settings=settings,
+                templates=Templates(
+                    settings.sender_name, {"nl": settings.footer_nl, "en": settings.footer_en}
+                ),
+                smtp=Smtp(
+                    settings.smtp_host,
+                    settings.smtp_port,
+                    starttls=settings.smtp_starttls,
+                    tls=settings.smtp_tls,
+                    username=settings.smtp_username,
+                    password_file=settings.smtp_password_file,
+                    timeout=settings.smtp_timeout_s,
+                ),
+                cipher=FieldCipher(keys),
+                http=http,
+                zone=ZoneInfo(settings.timezone),
+            )
+            app[NOTIFY] = notify
+            stopping = asyncio.Event()
+
+            async def work() -> None:
+                while True:
+                    delivery_id = await notify.queue.get()
+                    if delivery_id is None or stopping.is_set():
+                        return
+                    notify.queued.discard(delivery_id)
+                    try:
+                        await deliver(notify, delivery_id)
+                    except Exception:
+                        # Left as it was: the sweep finds it again after its lease.
+                        log.exception("delivery failed", extra={"delivery_id": delivery_id})
+
+            workers = [asyncio.create_task(work()) for _ in range(settings.workers)]
+            await recover(notify)  # what an earlier run left pending or half-sent
+            yield
+            stopping.set()
+            for _ in workers:
+                notify.queue.put_nowait(None)
+            _, pending = await asyncio.wait(workers, timeout=settings.smtp_timeout_s + 5)
+            for task in pending:
+                task.cancel()
+
+    return context

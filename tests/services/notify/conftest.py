@@ -1,0 +1,275 @@
+"""Notify against real servers: an aiosmtpd server of the test's own (so a test sees only
+its mail and can stop it), intake and booking for the look-ups, NATS and FerretDB."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import default
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from deploy.stack import Infra
+from services.notify.state import NOTIFY, Notify
+from shared.bus import Bus, BusConfig
+from shared.events import Envelope as Event
+from shared.events import new_event
+from tests.conftest import Isolation, StartService
+from tests.polling import eventually
+from tests.services.booking.conftest import WEEKDAYS, next_weekday_at
+from tests.services.intake.conftest import NAMED
+
+Client = TestClient[web.Request, web.Application]
+CASE_WORDS = ("Piet", "Jansen", "kleineert", "teamoverleg")  # from the report's text
+ANNA = "anna@vertrouwenspersonen.example"
+ORG_ADMIN = "hr@zorggroep-noord.example"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class Received:
+    recipients: list[str]
+    message: EmailMessage
+
+    def text(self) -> str:
+        body = self.message.get_body(("plain",))
+        assert body is not None
+        return str(body.get_content())
+
+    def attachments(self) -> list[EmailMessage]:
+        return list(self.message.iter_attachments())
+
+
+@dataclass
+class Inbox:
+    """A real SMTP server (aiosmtpd) on a port of its own, in the test's event loop."""
+
+    port: int = 0
+    received: list[Received] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)  # addresses answered "550"
+    server: asyncio.Server | None = None
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        content = envelope.original_content or b""
+        parsed = email.message_from_bytes(content, policy=default)
+        assert isinstance(parsed, EmailMessage)
+        self.received.append(Received(list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+    async def start(self) -> None:
+        if not self.port:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                self.port = s.getsockname()[1]
+        loop = asyncio.get_running_loop()
+        self.server = await loop.create_server(
+            lambda: SMTP(self, hostname="test-inbox", enable_SMTPUTF8=True), "127.0.0.1", self.port
+        )
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+            self.server = None
+
+    def to(self, address: str) -> list[Received]:
+        return [r for r in self.received if address in r.recipients]
+
+    def with_subject(self, address: str, words: str) -> list[Received]:
+        return [r for r in self.to(address) if words in str(r.message["Subject"])]
+
+
+@pytest.fixture
+async def inbox() -> AsyncIterator[Inbox]:
+    box = Inbox()
+    await box.start()
+    yield box
+    await box.stop()
+    # Whatever a test did, no mail carried a word of what the reporter wrote.
+    for received in box.received:
+        raw = received.message.as_string()
+        assert not any(word in raw for word in CASE_WORDS), received.message["Subject"]
+
+
+@pytest.fixture
+async def bus(infra: Infra, isolation: Isolation) -> AsyncIterator[Bus]:
+    """A bus of the test's own, to publish events as the other services would."""
+    bus = Bus(BusConfig(infra.nats_url, isolation.stream, isolation.subject_prefix), source="test")
+    await bus.connect()
+    yield bus
+    await bus.close()
+
+
+@dataclass
+class Suite:
+    intake: Client
+    booking: Client
+    notify: Client
+    org: dict[str, Any]
+    admin: Callable[[str], dict[str, str]]
+    start_notify: Callable[..., Any]
+
+    def state(self) -> Notify:
+        app = self.notify.app
+        assert app is not None
+        return app[NOTIFY]
+
+    async def report(self, **fields: Any) -> dict[str, Any]:
+        body = {**NAMED, "organisation": self.org["slug"], **fields}
+        answer = await self.intake.post("/v1/cases", json=body)
+        assert answer.status == 201, await answer.text()
+        found: dict[str, Any] = await answer.json()
+        return found
+
+    async def book(self, case: dict[str, Any], days_ahead: int = 2, **extra: Any) -> Any:
+        start = next_weekday_at(10, days_ahead)
+        answer = await self.booking.post(
+            "/v1/appointments",
+            headers=bearer(case["token"]),
+            json={
+                "confidant_id": "c-anna",
+                "type_id": "gesprek",
+                "start": start.isoformat(),
+                "mode": "online",
+                **extra,
+            },
+        )
+        assert answer.status == 201, await answer.text()
+        return await answer.json()
+
+    async def deliveries(self, **query: str) -> list[dict[str, Any]]:
+        answer = await self.notify.get(
+            "/v1/deliveries", params={"limit": "1000", **query}, headers=self.admin("notify")
+        )
+        assert answer.status == 200, await answer.text()
+        found: list[dict[str, Any]] = (await answer.json())["items"]
+        return found
+
+
+NOTIFY_ENV = {
+    "NOTIFY_SWEEP_INTERVAL_S": "0.2",
+    "NOTIFY_SEND_BACKOFF_S": "0.2,0.4",
+    "NOTIFY_WEBHOOK_ALLOW_PRIVATE": "true",
+    "NOTIFY_LEASE_S": "2",
+    "NOTIFY_SUITE_URL": "https://vertrouwd.example/",
+    "NOTIFY_SENDER_NAME": "Vertrouwenspersonen Noord",
+}
+
+
+@pytest.fixture
+async def suite(start_service: StartService, inbox: Inbox, token: Callable[..., str]) -> Suite:
+    intake = await start_service("intake")
+    booking = await start_service("booking")
+
+    def admin(audience: str) -> dict[str, str]:
+        return bearer(token("admin", audience))
+
+    made = await intake.post(
+        "/v1/orgs",
+        headers=admin("intake"),
+        json={
+            "name": "Zorggroep Noord",
+            "slug": "zorggroep-noord",
+            "departments": ["Zorg", "Staf"],
+            "confidant_ids": ["c-anna"],
+        },
+    )
+    assert made.status == 201, await made.text()
+    org: dict[str, Any] = await made.json()
+    for staff in (
+        {
+            "username": "anna",
+            "role": "confidant",
+            "display_name": "Anna de Boer",
+            "confidant_id": "c-anna",
+            "email": ANNA,
+        },
+        {
+            "username": "hr-noord",
+            "role": "org_admin",
+            "display_name": "HR Noord",
+            "org_id": org["id"],
+            "email": ORG_ADMIN,
+            "locale": "en",
+        },
+    ):
+        created = await intake.post(
+            "/v1/staff",
+            headers=admin("intake"),
+            json={**staff, "password": "a long enough password"},
+        )
+        assert created.status == 201, await created.text()
+    confidant = await booking.post(
+        "/v1/confidants",
+        headers=admin("booking"),
+        json={"id": "c-anna", "display_name": "Anna", "org_ids": [org["id"]]},
+    )
+    assert confidant.status == 201, await confidant.text()
+    hours = await booking.put(
+        "/v1/confidants/c-anna/hours", headers=admin("booking"), json={"weekly": WEEKDAYS}
+    )
+    assert hours.status == 200, await hours.text()
+    kind = await booking.post(
+        "/v1/appointment-types",
+        headers=admin("booking"),
+        json={
+            "id": "gesprek",
+            "name": {"nl": "Gesprek", "en": "Conversation"},
+            "duration_min": 60,
+            "modes": ["online", "on_location"],
+            "min_notice_min": 0,
+        },
+    )
+    assert kind.status == 201, await kind.text()
+
+    async def start_notify(**env: str) -> Client:
+        return await start_service(
+            "notify", NOTIFY_SMTP_PORT=str(inbox.port), **{**NOTIFY_ENV, **env}
+        )
+
+    notify = await start_notify()
+    return Suite(intake, booking, notify, org, admin, start_notify)
+
+
+def assigned(org_id: str, n: int) -> list[Event]:
+    """``n`` distinct case-assigned events for Anna: one mail each."""
+    return [
+        new_event(
+            "intake.case.assigned",
+            {"case_id": f"case-{i}", "confidant_id": "c-anna", "reason": "least_loaded"},
+            source="intake",
+            org_id=org_id,
+        )
+        for i in range(n)
+    ]
+
+
+async def settle(inbox: Inbox, count: int, within: float = 20.0) -> None:
+    """Wait until ``count`` mails arrived, then a little longer: nothing more may come."""
+
+    async def arrived() -> bool:
+        return len(inbox.received) >= count
+
+    await eventually(arrived, within)
+    await asyncio.sleep(1.0)
