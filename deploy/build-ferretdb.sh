@@ -27,6 +27,17 @@ cp -r "$dir" "$work/src"
 chmod -R u+w "$work/src"
 echo "${version}" > "$work/src/build/version/version.txt"
 
+# A one-line fix of FerretDB's own: its SQLite backend creates the unique _id index on the
+# expression  _ferretdb_sjson->"_id"  but looks documents up by  _ferretdb_sjson->'$._id',
+# which SQLite does not match to that index, so every find, update and delete by _id read
+# the whole table (EXPLAIN: "SCAN"; an update cost 15-20 ms at 5,000 documents, 55 ms to
+# find the last of 50,000). Writing the look-up as the index is written makes it a SEARCH.
+metadata="$work/src/internal/backends/sqlite/metadata/metadata.go"
+grep -q "IDColumn = DefaultColumn + \"->'\$._id'\"" "$metadata" \
+  || { echo "build-ferretdb: the _id look-up to fix is not where expected" >&2; exit 1; }
+sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \"->\\\\\"_id\\\\\"\"|" "$metadata"
+grep -n "IDColumn = " "$metadata" >&2
+
 mkdir -p "$(dirname "$out")"
 cd "$work/src"
 echo "building FerretDB ${version} (about a minute, once) ..." >&2

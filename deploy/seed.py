@@ -12,11 +12,14 @@ import json
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from argon2 import PasswordHasher
 from caldav.davclient import DAVClient
 from pymongo import MongoClient
+
+from shared.crypto import DataKeys, FieldCipher
 
 DEMO_ORG_ID = "demo-org"
 DEMO_CONFIDANT_ID = "demo-confidant"
@@ -33,7 +36,16 @@ DEMO_ORG: dict[str, Any] = {
     "retention_days": 365,
 }
 # Development log-ins (printed by `make run`); never use these anywhere else.
-DEMO_LOGINS = {"admin": "vertrouwd-admin", "demo-confidant": "vertrouwd-demo"}
+DEMO_LOGINS = {
+    "admin": "vertrouwd-admin",
+    "demo-confidant": "vertrouwd-demo",
+    "demo-hr": "vertrouwd-hr",
+}
+# Where the demo staff get their mail (the SMTP sink keeps it); sealed like any address.
+DEMO_EMAILS = {
+    "staff-demo-confidant": "vertrouwenspersoon@demo.example",
+    "staff-demo-hr": "hr@demo.example",
+}
 DEMO_STAFF: dict[str, dict[str, Any]] = {
     "staff-admin": {"username": "admin", "role": "admin", "display_name": "Kantoor"},
     "staff-demo-confidant": {
@@ -42,6 +54,13 @@ DEMO_STAFF: dict[str, dict[str, Any]] = {
         "display_name": "Demo Vertrouwenspersoon",
         "confidant_id": DEMO_CONFIDANT_ID,
         "bio": "Externe vertrouwenspersoon; luistert, denkt mee en verwijst door.",
+    },
+    "staff-demo-hr": {
+        "username": "demo-hr",
+        "role": "org_admin",
+        "display_name": "HR Demo Zorg",
+        "org_id": DEMO_ORG_ID,
+        "locale": "nl",
     },
 }
 DEMO_TYPES = [
@@ -83,10 +102,16 @@ DEMO_TYPES = [
 
 
 def seed(
-    mongodb_uri: str, caldav_url: str, caldav_user: tuple[str, str], db_prefix: str = "vertrouwd_"
+    mongodb_uri: str,
+    caldav_url: str,
+    caldav_user: tuple[str, str],
+    db_prefix: str = "vertrouwd_",
+    data_keys: Path | None = None,
 ) -> list[str]:
-    """Create the demo records that are missing; return what was created."""
+    """Create the demo records that are missing; return what was created. With intake's
+    ``data_keys`` the demo staff get e-mail addresses (sealed), so notify can reach them."""
     created: list[str] = []
+    cipher = FieldCipher(DataKeys.load(data_keys)) if data_keys else None
     client: MongoClient[dict[str, object]] = MongoClient(
         mongodb_uri, serverSelectionTimeoutMS=5000, tz_aware=True
     )
@@ -99,6 +124,11 @@ def seed(
                 _id,
                 {
                     **doc,
+                    **(
+                        {"email": cipher.seal(DEMO_EMAILS[_id], doc_id=_id, field="email")}
+                        if cipher and _id in DEMO_EMAILS
+                        else {}
+                    ),
                     "active": True,
                     "password_hash": PasswordHasher().hash(DEMO_LOGINS[str(doc["username"])]),
                 },

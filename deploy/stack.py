@@ -334,7 +334,12 @@ def main() -> int:
     started = time.monotonic()
     try:
         with running(infra.processes, services):
-            created = seed(infra.mongodb_uri, infra.caldav_url, DEMO_CALDAV_USER)
+            created = seed(
+                infra.mongodb_uri,
+                infra.caldav_url,
+                DEMO_CALDAV_USER,
+                data_keys=Path(env["INTAKE_DATA_KEYS_FILE"]),
+            )
             admin = load_issuer(data / "keys").issue(
                 sub="make-run", role="admin", audience="booking", ttl_s=300
             )
@@ -395,7 +400,7 @@ def _print_where_to_look(
     intake_url = services[0].url
     print(
         "  Log in with POST /v1/auth/token: admin / vertrouwd-admin, "
-        "demo-confidant / vertrouwd-demo"
+        "demo-confidant / vertrouwd-demo, demo-hr / vertrouwd-hr (the organisation's admin)"
     )
     print(f"  What the demo's intake page shows: {intake_url}v1/public/orgs/demo")
     print(

@@ -124,6 +124,9 @@ class AppointmentBooked(EventData):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     mode: MeetingMode
+    # Booking's revision of the appointment (0 when booked, +1 per move): the calendar
+    # event's SEQUENCE, and how notify knows which reminders an event replaces.
+    sequence: int = Field(default=0, ge=0, le=10000)
 
 
 @event_schema("booking.appointment.rescheduled")
@@ -135,6 +138,9 @@ class AppointmentRescheduled(EventData):
     ends_at: AwareDatetime
     mode: MeetingMode
     rescheduled_by: Literal["reporter", "confidant", "calendar", "admin"]
+    # Booking's revision of the appointment (0 when booked, +1 per move): the calendar
+    # event's SEQUENCE, and how notify knows which reminders an event replaces.
+    sequence: int = Field(default=0, ge=0, le=10000)
 
 
 @event_schema("booking.appointment.cancelled")
@@ -143,6 +149,9 @@ class AppointmentCancelled(EventData):
     case_id: str = Id
     confidant_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
     cancelled_by: Literal["reporter", "confidant", "calendar", "admin"]
+    # Booking's revision of the appointment (0 when booked, +1 per move): the calendar
+    # event's SEQUENCE, and how notify knows which reminders an event replaces.
+    sequence: int = Field(default=0, ge=0, le=10000)
 
 
 @event_schema("booking.calendar.sync_failed")
@@ -181,10 +190,3 @@ class SignalRaised(EventData):
     rule: Literal["department_cluster", "category_rise"]
     category: Category | None = None
     department_index: int | None = Field(default=None, ge=0, le=1000)
-
-
-@event_schema("notify.delivery.sent")
-class DeliverySent(EventData):
-    delivery_id: str = Id
-    channel: Literal["email", "webhook"]
-    template: str = Field(max_length=64, pattern=r"^[a-z0-9_.-]+$")

@@ -58,6 +58,7 @@ class ConsumerSpec:
 
     subjects: Sequence[str]
     handler: Callable[[web.Application], Handler]
+    keyed_by_event: bool = False  # see shared.bus.Consumer
 
 
 Context = Callable[[web.Application], AbstractAsyncContextManager[None]]
@@ -157,7 +158,12 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
             return
         bus = app[BUS]
         await bus.start_consumer(
-            Consumer(spec.name, spec.consumer.subjects, spec.consumer.handler(app))
+            Consumer(
+                spec.name,
+                spec.consumer.subjects,
+                spec.consumer.handler(app),
+                keyed_by_event=spec.consumer.keyed_by_event,
+            )
         )
         yield
         await bus.stop_consumers()

@@ -437,6 +437,7 @@ async def cancel(request: web.Request) -> web.Response:
             "case_id": doc["case_id"],
             "confidant_id": doc["confidant_id"],
             "cancelled_by": _actor(who),
+            "sequence": doc.get("sequence", 0),
         },
         source="booking",
         org_id=doc["org_id"],

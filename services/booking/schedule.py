@@ -33,6 +33,7 @@ def booked_event(type_: str, doc: dict[str, Any], **extra: Any) -> Envelope:
         "starts_at": doc["start"],
         "ends_at": doc["end"],
         "mode": doc["mode"],
+        "sequence": doc.get("sequence", 0),
         **extra,
     }
     return new_event(type_, data, source="booking", org_id=doc["org_id"])

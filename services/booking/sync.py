@@ -280,6 +280,7 @@ async def _cancel_by_calendar(booking: Booking, appointment: dict[str, Any]) -> 
             "case_id": appointment["case_id"],
             "confidant_id": appointment["confidant_id"],
             "cancelled_by": "calendar",
+            "sequence": appointment.get("sequence", 0),
         },
         source="booking",
         org_id=appointment["org_id"],

@@ -25,7 +25,11 @@ SPEC = ServiceSpec(
     name="intake",
     endpoints=routes.ENDPOINTS,
     indexes=store.INDEXES,
-    consumer=ConsumerSpec(subjects=["booking.appointment.>"], handler=handlers.timeline_handler),
+    consumer=ConsumerSpec(
+        subjects=["booking.appointment.>"],
+        handler=handlers.timeline_handler,
+        keyed_by_event=True,  # one timeline entry per event id
+    ),
     contexts=[intake_context, contact_responder, every("intake-jobs", _jobs, _jobs_interval)],
 )
 

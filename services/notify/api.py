@@ -12,8 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.http import ApiError, Endpoint, jsonable, not_found, read_body, require
 
 from . import webhooks
-from .state import NOTIFY
-from .store import DELIVERIES, WEBHOOKS
+from .deliver import merged
+from .state import NOTIFY, Notify
+from .store import DELIVERIES, OUTCOMES, WEBHOOKS
 
 Status = Literal["pending", "sending", "sent", "failed", "dead", "skipped", "cancelled"]
 STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
@@ -54,24 +55,45 @@ def delivery_view(doc: dict[str, Any]) -> dict[str, Any]:
 
 async def list_deliveries(request: web.Request) -> web.Response:
     require(request, ["admin"])
-    query: dict[str, Any] = {}
     status = request.query.get("status")
-    if status is not None:
-        if status not in STATUSES:
-            raise ApiError(
-                400, "bad_request", "unknown status", {"status": f"one of {', '.join(STATUSES)}"}
-            )
-        query["status"] = status
-    if request.query.get("org_id"):
-        query["org_id"] = request.query["org_id"]
+    if status is not None and status not in STATUSES:
+        raise ApiError(
+            400, "bad_request", "unknown status", {"status": f"one of {', '.join(STATUSES)}"}
+        )
     try:
         limit = int(request.query.get("limit", "100"))
         if not 1 <= limit <= 1000:
             raise ValueError
     except ValueError:
         raise ApiError(400, "bad_request", "bad limit", {"limit": "1 to 1000"}) from None
-    found = request.app[NOTIFY].db[DELIVERIES].find(query).sort("created_at", -1).limit(limit)
-    return web.json_response({"items": [delivery_view(d) async for d in found]})
+    query: dict[str, Any] = {}
+    if request.query.get("org_id"):
+        query["org_id"] = request.query["org_id"]
+    n = request.app[NOTIFY]
+    found = n.db[DELIVERIES].find(query, {"context": 0}).sort("created_at", -1)
+    items: list[dict[str, Any]] = []
+    # A delivery's state is its document and, once it has ended, its outcome: read a page
+    # of deliveries at a time with their outcomes, until enough match.
+    page: list[dict[str, Any]] = []
+    async for doc in found:
+        page.append(doc)
+        if len(page) == 200:
+            items += await _matching(n, page, status)
+            page = []
+            if len(items) >= limit:
+                break
+    if page and len(items) < limit:
+        items += await _matching(n, page, status)
+    return web.json_response({"items": [delivery_view(d) for d in items[:limit]]})
+
+
+async def _matching(
+    n: Notify, page: list[dict[str, Any]], status: str | None
+) -> list[dict[str, Any]]:
+    ids = [d["_id"] for d in page]
+    outcomes = {o["_id"]: o async for o in n.db[OUTCOMES].find({"_id": {"$in": ids}})}
+    current = [merged(d, outcomes.get(d["_id"])) for d in page]
+    return [d for d in current if status is None or d["status"] == status]
 
 
 async def retry_delivery(request: web.Request) -> web.Response:
@@ -79,16 +101,26 @@ async def retry_delivery(request: web.Request) -> web.Response:
     require(request, ["admin"])
     n = request.app[NOTIFY]
     delivery_id = request.match_info["delivery_id"]
+    if await n.db[DELIVERIES].find_one({"_id": delivery_id}, {"_id": 1}) is None:
+        raise not_found("delivery")
+    outcome = await n.db[OUTCOMES].find_one({"_id": delivery_id})
+    if outcome is None or outcome["status"] not in ("failed", "dead"):
+        raise ApiError(409, "conflict", "only a failed or dead delivery can be retried")
     now = datetime.now(UTC)
     async with n.locks.hold(DELIVERIES, delivery_id):
-        result = await n.db[DELIVERIES].update_one(
-            {"_id": delivery_id, "status": {"$in": ["failed", "dead"]}},
-            {"$set": {"status": "pending", "due_at": now, "attempts": 0, "updated_at": now}},
+        await n.db[DELIVERIES].update_one(
+            {"_id": delivery_id},
+            {
+                "$set": {
+                    "status": "pending",
+                    "planned_here": False,
+                    "due_at": now,
+                    "attempts": 0,
+                    "updated_at": now,
+                }
+            },
         )
-    if result.matched_count == 0:
-        if await n.db[DELIVERIES].find_one({"_id": delivery_id}, {"_id": 1}) is None:
-            raise not_found("delivery")
-        raise ApiError(409, "conflict", "only a failed or dead delivery can be retried")
+    await n.db[OUTCOMES].delete_one({"_id": delivery_id, "status": outcome["status"]})
     n.enqueue([delivery_id])
     return web.json_response({"id": delivery_id, "status": "pending"})
 

@@ -4,7 +4,6 @@ from typing import cast
 
 from aiohttp import web
 
-from shared.outbox import sweep
 from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
@@ -15,9 +14,7 @@ from .state import NOTIFY, notify_context
 
 
 async def _sweep(app: web.Application) -> None:
-    n = app[NOTIFY]
-    await recover(n)  # due reminders, retries, sends a crash left half-done
-    await sweep(n.db[store.DELIVERIES], n.bus, n.locks)  # notify.delivery.sent not yet out
+    await recover(app[NOTIFY])  # due reminders, retries, sends a crash left half-done
 
 
 def _interval(app: web.Application) -> float:
@@ -31,6 +28,7 @@ SPEC = ServiceSpec(
     consumer=ConsumerSpec(
         subjects=["intake.case.>", "booking.appointment.>", "booking.calendar.>", "reporting.>"],
         handler=handlers.delivery_handler,
+        keyed_by_event=True,  # deliveries are keyed by the event id
     ),
     contexts=[notify_context(deliver, recover), every("notify-sweep", _sweep, _interval)],
 )

@@ -1,11 +1,16 @@
-"""Sending one delivery, once: claim it, look up the address, render, send, record.
+"""Sending one delivery, once: look up the address, render, send, record the outcome.
 
-The intent (the delivery document) was written before anything is sent. A send claims it
-(``pending`` → ``sending``, with a lease), and records the outcome after. If the process
-dies between the SMTP server's "250 accepted" and our "sent", the lease runs out and the
-mail is sent again, with the same Message-ID: that window, a few milliseconds wide, is the
-only place a duplicate can come from (``docs/operations.md``). Everywhere else a crash
-leaves a delivery pending, and it is sent exactly once later.
+The intent (the delivery document) was written before anything is sent, and the outcome is
+a second insert under the same ``_id``, so a delivery can end only once. The process that
+planned a delivery sends it at once; anything else (a reminder when its time comes, a retry,
+a delivery whose planner died) is found by the sweep and claimed first, with a lease, so
+that two instances never both take it.
+
+If a process dies between the SMTP server's "250 accepted" and the insert of the outcome,
+the delivery is sent again once its lease has run out, with the same Message-ID: that
+window, a few milliseconds wide, is the only place a duplicate can come from
+(``docs/operations.md``). Everywhere else a crash leaves a delivery without an outcome, and
+it is sent exactly once later.
 """
 
 from __future__ import annotations
@@ -16,19 +21,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
-from shared.events import new_event
 from shared.rpc import RpcError, ask
 
 from . import invite, mail, webhooks
 from .render import Locale, clock, locale_of, when
 from .state import Notify
-from .store import DELIVERIES, WEBHOOKS
+from .store import DELIVERIES, OUTCOMES, WEBHOOKS
 
 log = logging.getLogger(__name__)
 
 CONTACT = "rpc.intake.contact"
 APPOINTMENT = "rpc.booking.appointment"
+SETTLE_PER_SWEEP = 20  # outcomes copied onto their deliveries per sweep (updates are dear)
 REPORTER_INVITES: dict[str, invite.Method] = {
     "appointment_booked": "REQUEST",
     "appointment_rescheduled": "REQUEST",
@@ -55,79 +61,96 @@ def _now() -> datetime:
 
 
 async def claim(n: Notify, delivery_id: str, now: datetime) -> dict[str, Any] | None:
+    """Take a delivery the sweep found, unless it has ended or another process has it."""
+    if await n.db[OUTCOMES].find_one({"_id": delivery_id}, {"_id": 1}):
+        return None
     async with n.locks.hold(DELIVERIES, delivery_id):
         doc: dict[str, Any] | None = await n.db[DELIVERIES].find_one_and_update(
-            {"_id": delivery_id, "status": "pending", "due_at": {"$lte": now}},
+            {
+                "_id": delivery_id,
+                "due_at": {"$lte": now},
+                "$or": [
+                    {"status": "pending"},
+                    {"status": "sending", "lease_until": {"$lt": now}},
+                ],
+            },
             {
                 "$set": {
                     "status": "sending",
                     "lease_until": now + timedelta(seconds=n.settings.lease_s),
                     "updated_at": now,
-                },
-                "$inc": {"attempts": 1},
+                }
             },
             return_document=ReturnDocument.AFTER,
         )
     return doc
 
 
-async def deliver(n: Notify, delivery_id: str) -> None:
+async def deliver(n: Notify, delivery_id: str, planned_here: bool) -> None:
+    """Send ``delivery_id``: straight away if this process planned it just now (nobody else
+    takes it before its lease has run out), else after claiming it."""
     now = _now()
-    doc = await claim(n, delivery_id, now)
+    if planned_here:
+        doc = n.fresh.get(delivery_id) or await n.db[DELIVERIES].find_one({"_id": delivery_id})
+    else:
+        doc = await claim(n, delivery_id, now)
     if doc is None:
-        return  # sent, cancelled, not due, or another worker has it
+        return
+    attempts = doc.get("attempts", 0) + 1
     try:
         if doc["channel"] == "webhook":
             sent_to = await send_webhook(n, doc)
         else:
             sent_to = await send_email(n, doc)
     except Skip as exc:
-        await _finish(n, doc, {"status": "skipped", "last_error": str(exc)})
+        await record_outcome(n, doc, "skipped", attempts, error=str(exc))
     except mail.Permanent as exc:
-        await _finish(n, doc, {"status": "failed", "last_error": str(exc)})
+        await record_outcome(n, doc, "failed", attempts, error=str(exc))
     except (mail.Transient, RpcError) as exc:
         error = f"{type(exc).__name__}: {exc}"
-        if doc["attempts"] >= n.settings.max_attempts:
-            await _finish(n, doc, {"status": "dead", "last_error": error})
+        if attempts >= n.settings.max_attempts:
+            await record_outcome(n, doc, "dead", attempts, error=error)
             log.error("delivery dead", extra={"delivery_id": delivery_id, "error": error})
         else:
             backoff = n.settings.send_backoff_s
-            delay = backoff[min(doc["attempts"], len(backoff)) - 1]
-            await _finish(
-                n,
-                doc,
-                {
-                    "status": "pending",
-                    "last_error": error,
-                    "due_at": now + timedelta(seconds=delay),
-                },
-            )
+            delay = backoff[min(attempts, len(backoff)) - 1]
+            async with n.locks.hold(DELIVERIES, delivery_id):
+                await n.db[DELIVERIES].update_one(
+                    {"_id": delivery_id},
+                    {
+                        "$set": {
+                            "status": "pending",
+                            "planned_here": False,  # from now on the sweep's
+                            "attempts": attempts,
+                            "last_error": error,
+                            "due_at": now + timedelta(seconds=delay),
+                            "updated_at": _now(),
+                        }
+                    },
+                )
     else:
-        await _finish(
-            n, doc, {"status": "sent", "sent_at": _now(), "recipient_hash": sent_to}, sent=True
-        )
+        await record_outcome(n, doc, "sent", attempts, recipient_hash=sent_to)
 
 
-async def _finish(
-    n: Notify, doc: dict[str, Any], fields: dict[str, Any], sent: bool = False
+async def record_outcome(
+    n: Notify, doc: dict[str, Any], status: str, attempts: int, **fields: Any
 ) -> None:
-    """Record the outcome of a claimed delivery (and, once sent, say so on the bus)."""
-    events = []
-    if sent:
-        events.append(
-            new_event(
-                "notify.delivery.sent",
-                {"delivery_id": doc["_id"], "channel": doc["channel"], "template": doc["name"]},
-                source="notify",
-                org_id=doc.get("org_id"),
-            )
+    try:
+        await n.db[OUTCOMES].insert_one(
+            {
+                "_id": doc["_id"],
+                "status": status,
+                "attempts": attempts,
+                "at": _now(),
+                "org_id": doc.get("org_id"),
+                **fields,
+            }
         )
-    await n.update_with_events(
-        DELIVERIES,
-        {"_id": doc["_id"], "status": "sending"},
-        {"$set": {**fields, "updated_at": _now()}, "$unset": {"lease_until": ""}},
-        events,
-    )
+    except DuplicateKeyError:
+        # It had ended already (a cancel came in while it was being sent): the first stays.
+        log.warning("second outcome ignored", extra={"delivery_id": doc["_id"], "status": status})
+        return
+    n.remember_ended(doc["_id"], status)
 
 
 # -- e-mail ------------------------------------------------------------------------------------
@@ -249,7 +272,7 @@ async def send_email(n: Notify, doc: dict[str, Any]) -> str:
         locale=locale,
         invite=attachment,
     )
-    await mail.send(n.smtp, msg, [address])
+    await n.mailer.send(msg, [address])
     return n.recipient_hash(address)
 
 
@@ -287,16 +310,57 @@ async def send_webhook(n: Notify, doc: dict[str, Any]) -> str:
 
 
 async def recover(n: Notify) -> int:
-    """Queue what is due, and take up sends whose lease ran out (their process died)."""
+    """Queue what is due and has not ended: reminders whose time came, retries, and what a
+    process that died had planned or claimed (once its lease ran out). Copy a few outcomes
+    onto their deliveries, so the next sweep has less to look at."""
     now = _now()
-    stale = n.db[DELIVERIES].find({"status": "sending", "lease_until": {"$lt": now}}, {"_id": 1})
-    async for doc in stale:
-        async with n.locks.hold(DELIVERIES, doc["_id"]):
+    lease = timedelta(seconds=n.settings.lease_s)
+    found = n.db[DELIVERIES].find(
+        {"status": {"$in": ["pending", "sending"]}, "due_at": {"$lte": now}},
+        {"status": 1, "due_at": 1, "lease_until": 1, "planned_here": 1},
+    )
+    candidates = []
+    settled_here = []
+    async for doc in found:
+        if doc["_id"] in n.busy:
+            continue
+        if doc["_id"] in n.ended:
+            settled_here.append(doc["_id"])
+            continue
+        if doc.get("planned_here") and doc["due_at"] > now - lease:
+            continue  # its planner is sending it
+        if doc["status"] == "sending" and doc.get("lease_until", now) >= now:
+            continue  # claimed, lease running
+        candidates.append(doc["_id"])
+    ended = (
+        {
+            o["_id"]: o["status"]
+            async for o in n.db[OUTCOMES].find({"_id": {"$in": candidates}}, {"status": 1})
+        }
+        if candidates
+        else {}
+    )
+    settle = [*ended.items(), *((i, n.ended[i]) for i in settled_here)]
+    for delivery_id, status in settle[:SETTLE_PER_SWEEP]:
+        async with n.locks.hold(DELIVERIES, delivery_id):
             await n.db[DELIVERIES].update_one(
-                {"_id": doc["_id"], "status": "sending", "lease_until": {"$lt": now}},
-                {"$set": {"status": "pending", "due_at": now, "recovered": True}},
+                {"_id": delivery_id}, {"$set": {"status": status, "updated_at": now}}
             )
-    due = n.db[DELIVERIES].find({"status": "pending", "due_at": {"$lte": now}}, {"_id": 1})
-    ids = [doc["_id"] async for doc in due]
-    n.enqueue(ids)
-    return len(ids)
+    due = [c for c in candidates if c not in ended]
+    n.enqueue(due)
+    return len(due)
+
+
+def merged(doc: dict[str, Any], outcome: dict[str, Any] | None) -> dict[str, Any]:
+    """A delivery as it stands: its document, and its outcome if it has ended."""
+    return doc if outcome is None else {**doc, **_outcome_fields(outcome)}
+
+
+def _outcome_fields(outcome: dict[str, Any]) -> dict[str, Any]:
+    fields = {"status": outcome["status"], "attempts": outcome.get("attempts", 0)}
+    if outcome["status"] == "sent":
+        fields["sent_at"] = outcome["at"]
+        fields["recipient_hash"] = outcome.get("recipient_hash")
+    if outcome.get("error"):
+        fields["last_error"] = outcome["error"]
+    return fields

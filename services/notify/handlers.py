@@ -1,8 +1,9 @@
 """What notify does with an event: plan its deliveries and record them, then send.
 
 The deliveries are written before the event is acknowledged, each under its key (event id,
-recipient, template): a redelivered event finds them there and adds nothing. Sending starts
-at once for what is due now; reminders wait in the database for their time.
+recipient, template): a redelivered event finds them there and adds nothing. What this
+process inserted and is due now, it sends at once; reminders wait in the database for their
+time, and the sweep finds them.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from shared.events import Envelope
 from shared.rpc import ask
 
 from .deliver import CONTACT
-from .plan import ORG_EVENTS, Intent, delivery_id, plan
+from .plan import ORG_EVENTS, Intent, intent_id, plan
 from .state import NOTIFY, Notify
-from .store import APPOINTMENTS, DELIVERIES, WEBHOOKS
+from .store import DELIVERIES, OUTCOMES, WEBHOOKS
 
 
 def delivery_doc(event: Envelope, intent: Intent, now: datetime) -> dict[str, Any]:
     return {
-        "_id": delivery_id(event.id, intent.recipient, intent.name),
+        "_id": intent_id(event.id, intent),
         "event_id": event.id,
         "event_type": event.type,
         "occurred_at": event.occurred_at,
@@ -38,10 +39,10 @@ def delivery_doc(event: Envelope, intent: Intent, now: datetime) -> dict[str, An
         "appointment_id": intent.appointment_id,
         "context": event.data,  # ids, enumerations, times: the event schemas allow no more
         "status": "pending",
+        "planned_here": intent.due_at <= now,  # sent by the process that planned it
         "attempts": 0,
         "due_at": intent.due_at,
         "created_at": now,
-        "updated_at": now,
     }
 
 
@@ -57,28 +58,20 @@ async def org_audience(n: Notify, event: Envelope) -> tuple[tuple[str, ...], tup
     return admins, ids
 
 
-async def drop_reminders(n: Notify, appointment_id: str, keep_from: str) -> None:
-    """Cancel the reminders of an appointment that were planned by an earlier event."""
-    known = await n.db[APPOINTMENTS].find_one({"_id": appointment_id})
-    for reminder_id, planned_by in ((known or {}).get("reminders") or {}).items():
-        if planned_by == keep_from:
-            continue
-        async with n.locks.hold(DELIVERIES, reminder_id):
-            await n.db[DELIVERIES].update_one(
-                {"_id": reminder_id, "status": "pending"},
-                {"$set": {"status": "cancelled", "updated_at": datetime.now(UTC)}},
-            )
-
-
-async def record(n: Notify, docs: list[dict[str, Any]]) -> None:
+async def insert_new(n: Notify, collection: str, docs: list[dict[str, Any]]) -> list[str]:
+    """Insert ``docs``; return the ids that were not there yet (a redelivered event's
+    deliveries are, and are left alone: that is the point of the key)."""
     if not docs:
-        return
+        return []
     try:
-        await n.db[DELIVERIES].insert_many(docs, ordered=False)
+        await n.db[collection].insert_many(docs, ordered=False)
     except BulkWriteError as exc:
-        # Already there from an earlier delivery of the event: that is the point of the key.
-        if any(e.get("code") != DUPLICATE_KEY for e in exc.details.get("writeErrors", [])):
+        errors = exc.details.get("writeErrors", [])
+        if any(e.get("code") != DUPLICATE_KEY for e in errors):
             raise
+        there = {e["index"] for e in errors}
+        return [d["_id"] for i, d in enumerate(docs) if i not in there]
+    return [d["_id"] for d in docs]
 
 
 def delivery_handler(app: web.Application) -> Handler:
@@ -93,19 +86,14 @@ def delivery_handler(app: web.Application) -> Handler:
             org_admins=admins,
             webhooks=hooks,
         )
-        if planned.drop_reminders_of:
-            await drop_reminders(n, planned.drop_reminders_of, keep_from=event.id)
+        # Reminders of an earlier revision end as cancelled (one that was sent stays sent).
+        await insert_new(
+            n,
+            OUTCOMES,
+            [{"_id": i, "status": "cancelled", "attempts": 0, "at": now} for i in planned.cancel],
+        )
         docs = [delivery_doc(event, intent, now) for intent in planned.intents]
-        reminders = {d["_id"]: event.id for d in docs if d["template"] == "reminder"}
-        if reminders:
-            appointment = next(d["appointment_id"] for d in docs if d["_id"] in reminders)
-            await n.update(
-                APPOINTMENTS,
-                {"_id": appointment},
-                {"$set": {f"reminders.{rid}": eid for rid, eid in reminders.items()}},
-                upsert=True,
-            )
-        await record(n, docs)
-        n.enqueue(d["_id"] for d in docs if d["due_at"] <= now)
+        new = set(await insert_new(n, DELIVERIES, docs))
+        n.enqueue_fresh(d for d in docs if d["_id"] in new and d["planned_here"])
 
     return on_event

@@ -2,6 +2,8 @@
 
 Each delivery is keyed by (event id, recipient, template). The key is the delivery's
 ``_id``, so a redelivered event plans the same ids and inserting them again adds nothing.
+A reminder is keyed by (appointment and booking's sequence, recipient, template) instead:
+then a reschedule or a cancel can name the reminders it replaces without looking them up.
 Recipients are ids, never addresses: a case's reporter, a confidant, one admin of an
 organisation (by the keyed hash of their address), a webhook.
 """
@@ -40,6 +42,7 @@ class Intent:
     due_at: datetime
     variant: str = ""  # e.g. "1440" for the reminder a day before: part of the key
     appointment_id: str | None = None
+    series: str | None = None  # for reminders: "<appointment id>#<sequence>", in the key
 
     @property
     def channel(self) -> str:
@@ -53,16 +56,25 @@ class Intent:
 @dataclass(frozen=True)
 class Plan:
     intents: list[Intent] = field(default_factory=list)
-    # Reminders of this appointment planned before are dropped (rescheduled or cancelled).
-    drop_reminders_of: str | None = None
+    # Reminders an earlier revision of the appointment planned: not to be sent any more.
+    cancel: list[str] = field(default_factory=list)
 
 
 def delivery_id(event_id: str, recipient: Recipient, name: str) -> str:
     return hashlib.sha256(f"{event_id}|{recipient.key}|{name}".encode()).hexdigest()[:32]
 
 
+def intent_id(event_id: str, intent: Intent) -> str:
+    return delivery_id(intent.series or event_id, intent.recipient, intent.name)
+
+
+def _minutes(offset: timedelta) -> str:
+    return str(int(offset.total_seconds() // 60))
+
+
 def reminders(
     appointment_id: str,
+    sequence: int,
     case_id: str,
     starts_at: datetime,
     before: tuple[timedelta, ...],
@@ -75,11 +87,24 @@ def reminders(
             reporter,
             "reminder",
             starts_at - offset,
-            variant=str(int(offset.total_seconds() // 60)),
+            variant=_minutes(offset),
             appointment_id=appointment_id,
+            series=f"{appointment_id}#{sequence}",
         )
         for offset in sorted(before, reverse=True)
         if starts_at - offset > now
+    ]
+
+
+def reminder_ids(
+    appointment_id: str, case_id: str, sequences: range, before: tuple[timedelta, ...]
+) -> list[str]:
+    """The keys of every reminder the revisions ``sequences`` of an appointment may have."""
+    reporter = Recipient("reporter", case_id)
+    return [
+        delivery_id(f"{appointment_id}#{seq}", reporter, f"reminder.{_minutes(offset)}")
+        for seq in sequences
+        for offset in before
     ]
 
 
@@ -128,8 +153,10 @@ def plan(
                     appointment_id=appointment,
                 )
             starts = datetime.fromisoformat(d["starts_at"])
-            intents += reminders(appointment, d["case_id"], starts, reminders_before, now)
-            return Plan(intents, drop_reminders_of=None if booked else appointment)
+            sequence = d.get("sequence", 0)
+            intents += reminders(appointment, sequence, d["case_id"], starts, reminders_before, now)
+            earlier = reminder_ids(appointment, d["case_id"], range(sequence), reminders_before)
+            return Plan(intents, cancel=earlier)
         case "booking.appointment.cancelled":
             appointment = d["appointment_id"]
             intents = to(
@@ -142,7 +169,11 @@ def plan(
                     "confidant_appointment_cancelled",
                     appointment_id=appointment,
                 )
-            return Plan(intents, drop_reminders_of=appointment)
+            every = range(d.get("sequence", 0) + 1)
+            return Plan(
+                intents,
+                cancel=reminder_ids(appointment, d["case_id"], every, reminders_before),
+            )
         case "booking.calendar.sync_failed":
             return Plan(to("confidant", d["confidant_id"], "calendar_sync_failed"))
         case "booking.calendar.conflict":

@@ -7,9 +7,10 @@ import contextlib
 import hashlib
 import hmac
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -20,23 +21,35 @@ from shared.db import DocLocks
 from shared.outbox import DocumentWriter
 from shared.service import BUS, MONGO, SETTINGS
 
-from .mail import Smtp
+from .mail import Mailer, Smtp
 from .render import Templates
 from .settings import NotifySettings
 
 log = logging.getLogger(__name__)
+ENDED_KEPT = 100_000
 
 
 @dataclass
 class Notify(DocumentWriter):
     settings: NotifySettings
     templates: Templates
-    smtp: Smtp
+    mailer: Mailer
     cipher: FieldCipher
     http: aiohttp.ClientSession
     zone: ZoneInfo
-    queue: asyncio.Queue[str | None] = field(default_factory=asyncio.Queue)
-    queued: set[str] = field(default_factory=set)
+    # Work for the send workers: (delivery id, whether this process planned it just now).
+    queue: asyncio.Queue[tuple[str, bool] | None] = field(default_factory=asyncio.Queue)
+    # Queued or being sent here: the sweep does not queue these again.
+    busy: set[str] = field(default_factory=set)
+    # Deliveries planned here just now, handed to the worker without a second read.
+    fresh: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Recently ended here: the sweep need not ask the database about these.
+    ended: OrderedDict[str, str] = field(default_factory=OrderedDict)
+
+    def remember_ended(self, delivery_id: str, status: str) -> None:
+        self.ended[delivery_id] = status
+        while len(self.ended) > ENDED_KEPT:
+            self.ended.popitem(last=False)
 
     def token(self) -> str:
         # Read each time: a re-issued token file is picked up without a restart.
@@ -48,18 +61,23 @@ class Notify(DocumentWriter):
         key = self.cipher.keys.code_salt
         return hmac.new(key, address.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
 
-    def enqueue(self, delivery_ids: Iterable[str]) -> None:
+    def enqueue(self, delivery_ids: Iterable[str], *, planned_here: bool = False) -> None:
         for delivery_id in delivery_ids:
-            if delivery_id not in self.queued:
-                self.queued.add(delivery_id)
-                self.queue.put_nowait(delivery_id)
+            if delivery_id not in self.busy:
+                self.busy.add(delivery_id)
+                self.queue.put_nowait((delivery_id, planned_here))
+
+    def enqueue_fresh(self, docs: Iterable[dict[str, Any]]) -> None:
+        for doc in docs:
+            self.fresh[doc["_id"]] = doc
+            self.enqueue([doc["_id"]], planned_here=True)
 
 
 NOTIFY = web.AppKey("notify", Notify)
 
 
 def notify_context(
-    deliver: Callable[[Notify, str], Awaitable[None]],
+    deliver: Callable[[Notify, str, bool], Awaitable[None]],
     recover: Callable[[Notify], Awaitable[int]],
 ) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
     """Notify's state and its send workers. On the way out the workers finish the send in
@@ -79,14 +97,17 @@ def notify_context(
                 templates=Templates(
                     settings.sender_name, {"nl": settings.footer_nl, "en": settings.footer_en}
                 ),
-                smtp=Smtp(
-                    settings.smtp_host,
-                    settings.smtp_port,
-                    starttls=settings.smtp_starttls,
-                    tls=settings.smtp_tls,
-                    username=settings.smtp_username,
-                    password_file=settings.smtp_password_file,
-                    timeout=settings.smtp_timeout_s,
+                mailer=Mailer(
+                    Smtp(
+                        settings.smtp_host,
+                        settings.smtp_port,
+                        starttls=settings.smtp_starttls,
+                        tls=settings.smtp_tls,
+                        username=settings.smtp_username,
+                        password_file=settings.smtp_password_file,
+                        timeout=settings.smtp_timeout_s,
+                    ),
+                    connections=settings.workers,
                 ),
                 cipher=FieldCipher(keys),
                 http=http,
@@ -97,15 +118,18 @@ def notify_context(
 
             async def work() -> None:
                 while True:
-                    delivery_id = await notify.queue.get()
-                    if delivery_id is None or stopping.is_set():
+                    item = await notify.queue.get()
+                    if item is None or stopping.is_set():
                         return
-                    notify.queued.discard(delivery_id)
+                    delivery_id, planned_here = item
                     try:
-                        await deliver(notify, delivery_id)
+                        await deliver(notify, delivery_id, planned_here)
                     except Exception:
                         # Left as it was: the sweep finds it again after its lease.
                         log.exception("delivery failed", extra={"delivery_id": delivery_id})
+                    finally:
+                        notify.busy.discard(delivery_id)
+                        notify.fresh.pop(delivery_id, None)
 
             workers = [asyncio.create_task(work()) for _ in range(settings.workers)]
             await recover(notify)  # what an earlier run left pending or half-sent
@@ -116,5 +140,6 @@ def notify_context(
             _, pending = await asyncio.wait(workers, timeout=settings.smtp_timeout_s + 5)
             for task in pending:
                 task.cancel()
+            await notify.mailer.close()
 
     return context

@@ -24,7 +24,7 @@ from pymongo import MongoClient
 from deploy.seed import DEMO_CALENDAR, DEMO_ORG_ID, seed
 from deploy.stack import DEMO_CALDAV_USER, DEV_PORTS, FERRETDB_BIN, SERVICES, Infra, http_ok
 from shared.events import new_event
-from tests.conftest import Isolation
+from tests.conftest import Isolation, Keys
 
 
 def test_smtp_sink_keeps_every_message_as_an_eml_file(infra: Infra) -> None:
@@ -42,16 +42,30 @@ def test_smtp_sink_keeps_every_message_as_an_eml_file(infra: Infra) -> None:
     assert "Subject: Nieuwe melding" in text and "Er is een nieuwe melding voor u." in text
 
 
-def test_seed_creates_the_demo_once(infra: Infra, isolation: Isolation) -> None:
+def test_seed_creates_the_demo_once(infra: Infra, isolation: Isolation, keys: Keys) -> None:
     if not infra.processes or "radicale" not in {p.name for p in infra.processes}:
         pytest.skip("an external CalDAV server is in use")
     prefix = f"{isolation.tag}_"
-    first = seed(infra.mongodb_uri, infra.caldav_url, DEMO_CALDAV_USER, db_prefix=prefix)
+    first = seed(
+        infra.mongodb_uri,
+        infra.caldav_url,
+        DEMO_CALDAV_USER,
+        db_prefix=prefix,
+        data_keys=Path(keys.secrets_env["INTAKE_DATA_KEYS_FILE"]),
+    )
     assert set(first) >= {
         "organisations/demo-org",
         "staff/staff-admin",
         "staff/staff-demo-confidant",
+        "staff/staff-demo-hr",
     }
+    client: MongoClient[dict[str, Any]] = MongoClient(infra.mongodb_uri, tz_aware=True)
+    try:
+        stored = client[f"{prefix}intake"]["staff"].find_one({"_id": "staff-demo-hr"})
+    finally:
+        client.close()
+    assert stored is not None and stored["email"]["c"]  # sealed, never plain
+    assert "demo.example" not in str(stored)
     second = seed(infra.mongodb_uri, infra.caldav_url, DEMO_CALDAV_USER, db_prefix=prefix)
     assert second == []
     with DAVClient(

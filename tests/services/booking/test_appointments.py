@@ -79,6 +79,7 @@ async def test_book_online_then_the_slot_is_gone(
         "starts_at",
         "ends_at",
         "mode",
+        "sequence",
     }
 
 

@@ -68,9 +68,7 @@ class Inbox:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
         parsed = email.message_from_bytes(content, policy=default)
         assert isinstance(parsed, EmailMessage)
@@ -129,6 +127,13 @@ class Suite:
     org: dict[str, Any]
     admin: Callable[[str], dict[str, str]]
     start_notify: Callable[..., Any]
+
+    async def stop_notify(self) -> None:
+        await self.notify.close()
+
+    async def restart_notify(self, **env: str) -> None:
+        """Start notify again (after ``stop_notify``), with ``env`` on top of the test's."""
+        self.notify = await self.start_notify(**env)
 
     def state(self) -> Notify:
         app = self.notify.app

@@ -64,7 +64,9 @@ async def test_booking_sends_an_invitation_with_the_calendar_uid_then_updates_an
     uid = f"vertrouwd-{appointment['id']}@vertrouwd"
 
     async def booked() -> bool:
-        return bool(inbox.with_subject(JAN, "ingepland")) and bool(inbox.to(ANNA))
+        return bool(inbox.with_subject(JAN, "ingepland")) and bool(
+            inbox.with_subject(ANNA, "Nieuw gesprek ingepland")
+        )
 
     await eventually(booked)
     [mail] = inbox.with_subject(JAN, "ingepland")

@@ -1,0 +1,165 @@
+"""Once: nothing lost, nothing twice, whatever stops on the way."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+
+import nats
+
+from deploy.stack import Infra
+from shared.bus import Bus
+from shared.events import new_event
+from tests.conftest import Isolation
+from tests.polling import eventually
+from tests.services.notify.conftest import ANNA, Inbox, Suite, assigned, settle
+
+
+def message_ids(inbox: Inbox) -> Counter[str]:
+    return Counter(str(r.message["Message-ID"]) for r in inbox.received)
+
+
+async def test_stopped_with_100_pending_then_started_all_arrive_once(
+    suite: Suite, inbox: Inbox, bus: Bus
+) -> None:
+    events = assigned(suite.org["id"], 100)
+    for event in events:
+        await bus.publish(event)
+
+    async def some_sent() -> bool:
+        return len(inbox.received) >= 5
+
+    await eventually(some_sent)
+    await suite.stop_notify()  # a clean stop in the middle of the work
+    stopped_at = len(inbox.received)
+    assert stopped_at < 100, "the stop came too late to prove anything"
+
+    await suite.restart_notify()
+    await settle(inbox, 100)
+    ids = message_ids(inbox)
+    assert len(inbox.received) == 100 and len(ids) == 100
+    assert all(r.recipients == [ANNA] for r in inbox.received)
+    # Redelivering every event once more changes nothing: the keys are already there.
+    for event in events[:20]:
+        await bus.js.publish(
+            bus.subject(event.type), event.encode(), headers={"Nats-Msg-Id": f"again-{event.id}"}
+        )
+    await asyncio.sleep(1.5)
+    assert len(inbox.received) == 100
+
+
+async def test_a_send_a_dead_process_left_half_done_is_sent_again_after_its_lease(
+    suite: Suite, inbox: Inbox, bus: Bus
+) -> None:
+    [event] = assigned(suite.org["id"], 1)
+    await bus.publish(event)
+    await settle(inbox, 1)
+    [delivery] = await suite.deliveries()
+    assert delivery["status"] == "sent"
+    # What a process that died between the server's "250" and its record of the outcome
+    # leaves behind: the intent without an outcome. A new process finds it.
+    await suite.stop_notify()
+    await suite.restart_notify()
+    db = suite.state().db
+    await db["outcomes"].delete_one({"_id": delivery["id"]})
+    await db["deliveries"].update_one({"_id": delivery["id"]}, {"$set": {"status": "pending"}})
+    await eventually(lambda: _sent_twice(inbox))  # after the lease (2 s in the tests)
+    ids = message_ids(inbox)
+    # The one place a duplicate can come from; it carries the same Message-ID.
+    assert list(ids.values()) == [2]
+
+    async def recorded() -> bool:
+        [delivery] = await suite.deliveries()
+        return bool(delivery["status"] == "sent")
+
+    await eventually(recorded)
+
+
+async def _sent_twice(inbox: Inbox) -> bool:
+    return len(inbox.received) == 2
+
+
+async def test_smtp_down_then_up_everything_arrives_once(
+    suite: Suite, inbox: Inbox, bus: Bus
+) -> None:
+    await inbox.stop()
+    for event in assigned(suite.org["id"], 10):
+        await bus.publish(event)
+
+    async def retrying() -> bool:
+        found = await suite.deliveries()
+        return len(found) == 10 and all(
+            d["status"] == "pending" and d["attempts"] >= 1 and d["last_error"] for d in found
+        )
+
+    await eventually(retrying)
+    await inbox.start()
+    await settle(inbox, 10)
+    assert len(inbox.received) == 10 and len(message_ids(inbox)) == 10
+    assert {d["status"] for d in await suite.deliveries()} == {"sent"}
+
+
+async def test_a_permanent_rejection_is_marked_failed_and_can_be_retried(
+    suite: Suite, inbox: Inbox
+) -> None:
+    inbox.refuse.add("jan.devries@example.nl")
+    await suite.report()
+
+    async def failed() -> list[dict[str, object]]:
+        return [d for d in await suite.deliveries(status="failed")]
+
+    async def has_failed() -> bool:
+        return len(await failed()) == 1
+
+    await eventually(has_failed)
+    [delivery] = await failed()
+    assert delivery["template"] == "case_received" and delivery["attempts"] == 1
+    assert "550" in str(delivery["last_error"])
+    assert str(delivery["recipient"]).startswith("reporter:")  # an id, never the address
+
+    inbox.refuse.clear()
+    retried = await suite.notify.post(
+        f"/v1/deliveries/{delivery['id']}/retry", headers=suite.admin("notify")
+    )
+    assert retried.status == 200
+    await eventually(lambda: _to_jan(inbox))
+    again = await suite.notify.post(
+        f"/v1/deliveries/{delivery['id']}/retry", headers=suite.admin("notify")
+    )
+    assert again.status == 409  # it was sent: nothing to retry
+    unknown = await suite.notify.post("/v1/deliveries/nope/retry", headers=suite.admin("notify"))
+    assert unknown.status == 404
+
+
+async def _to_jan(inbox: Inbox) -> bool:
+    return bool(inbox.to("jan.devries@example.nl"))
+
+
+async def test_a_malformed_event_is_dead_lettered_and_the_rest_goes_on(
+    suite: Suite, inbox: Inbox, bus: Bus, infra: Infra, isolation: Isolation
+) -> None:
+    bad = new_event(
+        "intake.case.assigned",
+        {"case_id": "case-x", "confidant_id": "c-anna", "reason": "least_loaded"},
+        source="intake",
+        org_id=suite.org["id"],
+    ).model_dump(mode="json")
+    bad["data"]["email"] = "someone@example.org"  # a field no schema allows
+    await bus.js.publish(
+        bus.subject("intake.case.assigned"), json.dumps(bad).encode(), headers={"Nats-Msg-Id": "x1"}
+    )
+    await bus.publish(assigned(suite.org["id"], 1)[0])
+    await settle(inbox, 1)
+    assert len(inbox.received) == 1
+
+    nc = await nats.connect(infra.nats_url)
+    try:
+        sub = await nc.jetstream().pull_subscribe(
+            f"{isolation.subject_prefix}deadletter.notify", stream=isolation.stream
+        )
+        [dead] = await sub.fetch(1, timeout=5)
+        assert dead.headers is not None and dead.headers["Vertrouwd-Reason"]
+        assert json.loads(dead.data)["id"] == bad["id"]
+    finally:
+        await nc.close()

@@ -1,0 +1,232 @@
+"""Notify's pure parts: who hears what, the texts, the invitation, the signature."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from icalendar import Calendar
+
+from services.notify.invite import invitation
+from services.notify.plan import Recipient, delivery_id, intent_id, plan, reminder_ids
+from services.notify.render import LOCALES, Templates
+from services.notify.webhooks import signature, url_problem, verify
+from shared import event_schemas  # noqa: F401
+from shared.events import Envelope, decode, new_event
+
+NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
+START = NOW + timedelta(days=3)
+HOURS = (timedelta(hours=24), timedelta(hours=1))
+
+
+def event(type_: str, **data: Any) -> Envelope:
+    """An event as a consumer receives it: encoded and decoded."""
+    return decode(new_event(type_, data, source="test", org_id="org-1").encode())
+
+
+def booked(**over: Any) -> Envelope:
+    return event(
+        "booking.appointment.booked",
+        appointment_id="a1",
+        case_id="c1",
+        confidant_id="anna",
+        starts_at=START,
+        ends_at=START + timedelta(hours=1),
+        mode="online",
+        **over,
+    )
+
+
+def who(p: Any) -> list[tuple[str, str, str]]:
+    return [(i.recipient.kind, i.recipient.ref, i.name) for i in p.intents]
+
+
+def test_a_booking_tells_reporter_and_confidant_and_plans_the_reminders() -> None:
+    p = plan(booked(), NOW, reminders_before=HOURS)
+    assert who(p) == [
+        ("reporter", "c1", "appointment_booked"),
+        ("confidant", "anna", "confidant_appointment_booked"),
+        ("reporter", "c1", "reminder.1440"),
+        ("reporter", "c1", "reminder.60"),
+    ]
+    reminders = [i for i in p.intents if i.template == "reminder"]
+    assert [i.due_at for i in reminders] == [START - HOURS[0], START - HOURS[1]]
+    assert all(i.due_at == NOW for i in p.intents if i.template != "reminder")
+    assert p.cancel == []  # a first booking replaces nothing
+
+
+def test_a_reminder_whose_time_has_passed_is_not_planned() -> None:
+    soon = plan(booked(), START - timedelta(hours=2), reminders_before=HOURS)
+    assert [i.name for i in soon.intents if i.template == "reminder"] == ["reminder.60"]
+
+
+@pytest.mark.parametrize(
+    ("by", "confidant_told"),
+    [("reporter", True), ("admin", True), ("confidant", False), ("calendar", False)],
+)
+def test_moves_and_cancels_drop_old_reminders_and_spare_the_confidant_their_own(
+    by: str, confidant_told: bool
+) -> None:
+    moved = event(
+        "booking.appointment.rescheduled",
+        appointment_id="a1",
+        case_id="c1",
+        confidant_id="anna",
+        starts_at=START,
+        ends_at=START + timedelta(hours=1),
+        mode="online",
+        rescheduled_by=by,
+        sequence=2,
+    )
+    p = plan(moved, NOW, reminders_before=HOURS)
+    # The reminders of revisions 0 and 1 are replaced by those of revision 2.
+    assert p.cancel == reminder_ids("a1", "c1", range(2), HOURS)
+    assert len(set(p.cancel)) == 4
+    new = {intent_id("e", i) for i in p.intents if i.template == "reminder"}
+    assert len(new) == 2 and not new & set(p.cancel)
+    assert (("confidant", "anna", "confidant_appointment_moved") in who(p)) == confidant_told
+    cancelled = event(
+        "booking.appointment.cancelled",
+        appointment_id="a1",
+        case_id="c1",
+        confidant_id="anna",
+        cancelled_by=by,
+        sequence=2,
+    )
+    c = plan(cancelled, NOW, reminders_before=HOURS)
+    assert set(c.cancel) == set(reminder_ids("a1", "c1", range(3), HOURS)) >= new
+    assert who(c)[0] == ("reporter", "c1", "appointment_cancelled")
+    assert (("confidant", "anna", "confidant_appointment_cancelled") in who(c)) == confidant_told
+    assert not [i for i in c.intents if i.template == "reminder"]
+
+
+def test_case_events_reach_the_right_person_and_org_events_only_the_organisation() -> None:
+    opened = dict(
+        case_id="c1", category="pesten", channel="web", reporter_role="employee", meeting_mode=None
+    )
+    assert who(plan(event("intake.case.opened", anonymous=True, **opened), NOW)) == []
+    assert who(plan(event("intake.case.opened", anonymous=False, **opened), NOW)) == [
+        ("reporter", "c1", "case_received")
+    ]
+    to_reporter = event(
+        "intake.case.message_posted", case_id="c1", message_id="m1", author="confidant"
+    )
+    assert who(plan(to_reporter, NOW)) == [("reporter", "c1", "new_message")]
+    to_confidant = event(
+        "intake.case.message_posted",
+        case_id="c1",
+        message_id="m2",
+        author="reporter",
+        confidant_id="anna",
+    )
+    assert who(plan(to_confidant, NOW)) == [("confidant", "anna", "new_message_confidant")]
+    ready = event(
+        "reporting.report.ready",
+        report_id="r1",
+        kind="yearly",
+        period_from="2026-01-01",
+        period_to="2026-12-31",
+    )
+    p = plan(ready, NOW, org_admins=("h1", "h2"), webhooks=("w1",))
+    assert who(p) == [
+        ("org_admin", "h1", "report_ready"),
+        ("org_admin", "h2", "report_ready"),
+        ("webhook", "w1", "reporting.report.ready"),
+    ]
+    assert {i.recipient.kind for i in p.intents} <= {"org_admin", "webhook"}
+
+
+def test_the_key_is_event_recipient_and_template() -> None:
+    anna = Recipient("confidant", "anna")
+    key = delivery_id("e1", anna, "case_assigned")
+    assert key == delivery_id("e1", anna, "case_assigned")
+    assert (
+        len(
+            {
+                key,
+                delivery_id("e2", anna, "case_assigned"),
+                delivery_id("e1", Recipient("confidant", "bram"), "case_assigned"),
+                delivery_id("e1", anna, "new_message_confidant"),
+            }
+        )
+        == 4
+    )
+
+
+CONTEXT = {
+    "name": "<script>alert(1)</script>",
+    "suite_url": "https://vertrouwd.example/",
+    "reference": "abcd1234",
+    "link": "https://vertrouwd.example/confidant/cases/c1",
+    "when": "maandag 30 november 2026 om 10:00",
+    "end_time": "11:00",
+    "mode": "on_location",
+    "video_url": None,
+    "address": "Stationsplein 1, Zwolle",
+    "lead": "over 1 uur",
+    "deadline": "feedback",
+    "due": "1 december 2026",
+    "kind": "yearly",
+    "period_from": "2026-01-01",
+    "period_to": "2026-12-31",
+    "error": "unauthorized",
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_template_renders_in_both_languages_and_escapes_html(locale: Any) -> None:
+    templates = Templates("Firma", {"nl": "Voet", "en": "Foot"})
+    names = templates.names(locale)
+    assert len(names) == 16 and names == templates.names("nl")
+    for name in names:
+        mail = templates.render(name, locale, CONTEXT)
+        assert mail.subject and "\n" not in mail.subject, name
+        assert ("Voet" if locale == "nl" else "Foot") in mail.text
+        assert "<script>" not in mail.html and "&lt;script&gt;" in mail.html, name
+        assert f'<html lang="{locale}">' in mail.html
+
+
+def test_the_invitation_is_valid_icalendar_with_method_uid_and_sequence() -> None:
+    appointment = {
+        "id": "a1",
+        "start": START.isoformat(),
+        "end": (START + timedelta(hours=1)).isoformat(),
+        "mode": "online",
+        "sequence": 2,
+        "video_url": "https://meet.example/vp-x",
+    }
+    for method in ("REQUEST", "CANCEL"):
+        data = invitation(
+            appointment,
+            method,
+            organizer=("Firma", "noreply@firma.example"),
+            attendee="jan@example.nl",
+            locale="nl",
+        )
+        calendar = Calendar.from_ical(data)
+        assert str(calendar["method"]) == method
+        [vevent] = calendar.walk("VEVENT")
+        assert str(vevent["uid"]) == "vertrouwd-a1@vertrouwd"
+        assert vevent.decoded("sequence") == 2
+        assert vevent.decoded("dtstart") == START
+        assert str(vevent["status"]) == ("CANCELLED" if method == "CANCEL" else "CONFIRMED")
+        assert str(vevent["organizer"]) == "mailto:noreply@firma.example"
+
+
+def test_signatures_verify_only_with_the_secret_the_body_and_a_fresh_time() -> None:
+    body = b'{"type": "reporting.report.ready"}'
+    header = signature("whsec_a", 1_700_000_000, body)
+    assert verify("whsec_a", header, body, now=1_700_000_010)
+    assert not verify("whsec_b", header, body, now=1_700_000_010)
+    assert not verify("whsec_a", header, body + b" ", now=1_700_000_010)
+    assert not verify("whsec_a", header, body, now=1_700_000_000 + 301)  # a replay
+    assert not verify("whsec_a", "garbage", body)
+
+
+def test_webhook_urls_must_be_https_without_credentials() -> None:
+    assert url_problem("https://hooks.example.org/x", allow_private=False) is None
+    assert url_problem("http://hooks.example.org/x", allow_private=False)
+    assert url_problem("http://127.0.0.1:9/x", allow_private=True) is None
+    assert url_problem("https://user:pw@hooks.example.org/x", allow_private=False)
+    assert url_problem("https:///x", allow_private=False)
