@@ -515,8 +515,10 @@ async def post_message(request: web.Request) -> web.Response:
         confidant_id=case["confidant_id"],
     )
     now = await store_text(intake, MESSAGES, message_id, case, author, body.text, event)
-    if author == "confidant":
-        # A first answer acknowledges the report (Wet bescherming klokkenluiders).
+    if author == "confidant" and case.get("deadlines"):
+        # A first answer acknowledges the report (Wet bescherming klokkenluiders). Only a
+        # whistleblower report has deadlines; elsewhere the field is null, and setting a
+        # path inside null fails (MongoDB and FerretDB alike).
         await intake.update(
             CASES,
             {"_id": case["_id"], "deadlines.acknowledgement.met_at": None},

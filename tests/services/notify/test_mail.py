@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from icalendar import Calendar
@@ -221,3 +222,32 @@ async def test_a_reschedule_moves_the_reminders(suite: Suite, inbox: Inbox) -> N
     pending = {s.split(" ", 1)[1] for s in states if s.startswith("pending")}
     cancelled = [s for s in states if s.startswith("cancelled")]
     assert pending == expected_due and len(cancelled) == 2
+
+
+async def test_messages_are_announced_never_shown(
+    suite: Suite, inbox: Inbox, token: Callable[..., str]
+) -> None:
+    case = await suite.report()
+    anna = bearer(token("confidant", "intake", orgs=[suite.org["id"]], sub="c-anna"))
+    secret = "Piet Jansen heeft dit echt gezegd"  # words the inbox fixture looks for, too
+    posted = await suite.intake.post(
+        f"/v1/cases/{case['case_id']}/messages", headers=anna, json={"text": secret}
+    )
+    assert posted.status == 201, await posted.text()
+    reply = await suite.intake.post(
+        f"/v1/cases/{case['case_id']}/messages",
+        headers=bearer(case["token"]),
+        json={"text": "Dank u, Piet weet hier niets van."},
+    )
+    assert reply.status == 201, await reply.text()
+
+    async def both_told() -> bool:
+        return bool(inbox.with_subject(JAN, "nieuw bericht")) and bool(
+            inbox.with_subject(ANNA, "Nieuw bericht bij melding")
+        )
+
+    await eventually(both_told)
+    [to_jan] = inbox.with_subject(JAN, "nieuw bericht")
+    assert "Om uw privacy te beschermen staat het" in to_jan.text()
+    [to_anna] = inbox.with_subject(ANNA, "Nieuw bericht bij melding")
+    assert f"https://vertrouwd.example/confidant/cases/{case['case_id']}" in to_anna.text()
