@@ -1,0 +1,385 @@
+"""Disclosure control: what of a report may be shown, so that no small count can be worked out.
+
+Pure: no I/O. A report shows, per population (cases, conversations), a total and one-way
+breakdowns (by category, channel, ...), over a period of months. The attacker sees every
+report published for the organisation and knows the rules:
+
+- a count from 1 to k-1 is shown as ``"< k"`` (primary suppression), so it lies in [1, k-1];
+- a cell hidden to protect another is shown as ``"x"`` (complementary suppression). Only
+  counts of k or more are hidden that way, so the attacker may assume ``"x"`` >= k;
+- a zero is shown as 0, every other count exactly, and every total exactly.
+
+``audit`` writes all of that as an integer program over the unknown counts per month
+segment (the months between any two report boundaries) and asks, for every hidden cell,
+whether it is pinned to one value, and for every count over a run of segments (what the
+difference of two overlapping reports gives), whether it is pinned to a value from 1 to
+k-1. ``protect`` suppresses more cells of the new report until the audit finds nothing, or
+withholds a breakdown, or refuses the report (a total alone would give a small count away).
+
+The programs are solved with SciPy (HiGHS): a linear relaxation first, which settles almost
+every question, and the integer program only where the relaxation leaves less than two
+values.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+Shown = int | str  # an exact count, "< k" or "x"
+HIDDEN_SMALL = "<"  # prefix of "< k"
+COMPLEMENTARY = "x"
+PERIOD = "period"  # the dimension of a leak in the totals of sub-periods (the quarters)
+
+
+class NotPublishable(Exception):
+    """The report would reveal a small count however its cells are hidden."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A one-way breakdown of a population over a period, as published."""
+
+    population: str  # "cases", "conversations", ...
+    dimension: str  # "category", "channel", ...
+    cells: Mapping[str, Shown]
+
+
+@dataclass(frozen=True)
+class Release:
+    """What one report shows: per population a total, and its breakdowns. Months are
+    integers (year * 12 + month - 1); the period is [start, end)."""
+
+    start: int
+    end: int
+    totals: Mapping[str, int]  # population -> total, always exact
+    tables: Sequence[Table] = ()
+    # Totals of sub-periods (the quarters), shown like cells: (population, start, end) -> shown.
+    sub_totals: Mapping[tuple[str, int, int], Shown] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """The true counts of a report, before any suppression."""
+
+    start: int
+    end: int
+    totals: Mapping[str, int]
+    breakdowns: Mapping[tuple[str, str], Mapping[str, int]]  # (population, dim) -> counts
+    sub_totals: Mapping[tuple[str, int, int], int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Leak:
+    kind: Literal["hidden_cell", "small_difference"]
+    population: str
+    dimension: str  # "" for a total
+    value: str  # "" for a total
+    start: int
+    end: int
+    count: int
+
+
+def label(k: int) -> str:
+    return f"< {k}"
+
+
+def primary(counts: Counts, k: int) -> Release:
+    """Every count from 1 to k-1 shown as "< k"."""
+    tables = [
+        Table(pop, dim, {v: (label(k) if 0 < n < k else n) for v, n in cells.items()})
+        for (pop, dim), cells in counts.breakdowns.items()
+    ]
+    sub_totals: dict[tuple[str, int, int], Shown] = {
+        key: (label(k) if 0 < n < k else n) for key, n in counts.sub_totals.items()
+    }
+    return Release(counts.start, counts.end, dict(counts.totals), tables, sub_totals)
+
+
+# -- the attacker's integer program -----------------------------------------------------------
+
+
+@dataclass
+class _Program:
+    """Unknowns: per population, segment and (dimension, value) the count, and per population
+    and segment the total. Equalities: what was shown exactly. Bounds: what labels say."""
+
+    segments: list[tuple[int, int]]
+    index: dict[tuple[str, str, str, int], int] = field(default_factory=dict)
+    rows: list[dict[int, float]] = field(default_factory=list)
+    rhs: list[float] = field(default_factory=list)
+    # Sums of unknowns with bounds (hidden cells): (coefficients, low, high).
+    ranged: list[tuple[dict[int, float], float, float]] = field(default_factory=list)
+
+    def var(self, population: str, dimension: str, value: str, segment: int) -> int:
+        key = (population, dimension, value, segment)
+        if key not in self.index:
+            self.index[key] = len(self.index)
+        return self.index[key]
+
+    def covering(self, start: int, end: int) -> list[int]:
+        return [i for i, (s, e) in enumerate(self.segments) if s >= start and e <= end]
+
+
+def _segments(releases: Iterable[Release]) -> list[tuple[int, int]]:
+    cuts: set[int] = set()
+    for r in releases:
+        cuts |= {r.start, r.end}
+        for _, s, e in r.sub_totals:
+            cuts |= {s, e}
+    points = sorted(cuts)
+    return list(itertools.pairwise(points))
+
+
+def _program(releases: Sequence[Release], k: int) -> _Program:
+    p = _Program(_segments(releases))
+    dims: dict[str, dict[str, set[str]]] = {}
+    for r in releases:
+        for t in r.tables:
+            dims.setdefault(t.population, {}).setdefault(t.dimension, set()).update(t.cells)
+    for r in releases:
+        for population in r.totals:
+            dims.setdefault(population, {})
+    # Each breakdown of a population adds up, per segment, to the population's total there.
+    for population, by_dim in dims.items():
+        for s in range(len(p.segments)):
+            total = p.var(population, "", "", s)
+            for dimension, values in by_dim.items():
+                row = {p.var(population, dimension, v, s): 1.0 for v in sorted(values)}
+                row[total] = -1.0
+                p.rows.append(row)
+                p.rhs.append(0.0)
+    for r in releases:
+        segs = p.covering(r.start, r.end)
+        for population, total in r.totals.items():
+            p.rows.append({p.var(population, "", "", s): 1.0 for s in segs})
+            p.rhs.append(float(total))
+        for (population, start, end), shown in r.sub_totals.items():
+            coefficients = {p.var(population, "", "", s): 1.0 for s in p.covering(start, end)}
+            _constrain(p, coefficients, shown, k)
+        for t in r.tables:
+            for value, shown in t.cells.items():
+                coefficients = {p.var(t.population, t.dimension, value, s): 1.0 for s in segs}
+                _constrain(p, coefficients, shown, k)
+    return p
+
+
+def _constrain(p: _Program, coefficients: dict[int, float], shown: Shown, k: int) -> None:
+    """What a shown value tells: the count itself, [1, k-1] for "< k", k or more for "x"."""
+    if isinstance(shown, int):
+        p.rows.append(coefficients)
+        p.rhs.append(float(shown))
+    elif shown.startswith(HIDDEN_SMALL):
+        p.ranged.append((coefficients, 1.0, float(k - 1)))
+    else:
+        p.ranged.append((coefficients, float(k), np.inf))
+
+
+def _matrices(p: _Program) -> tuple[np.ndarray, np.ndarray, list[LinearConstraint]]:
+    n = len(p.index)
+    a_eq = np.zeros((len(p.rows), n))
+    for i, row in enumerate(p.rows):
+        for j, c in row.items():
+            a_eq[i, j] = c
+    b_eq = np.array(p.rhs)
+    ranged = []
+    for coefficients, low, high in p.ranged:
+        a = np.zeros((1, n))
+        for j, c in coefficients.items():
+            a[0, j] = c
+        ranged.append(LinearConstraint(a, low, high))
+    return a_eq, b_eq, ranged
+
+
+class _Solver:
+    def __init__(self, p: _Program) -> None:
+        self.p = p
+        self.n = len(p.index)
+        self.a_eq, self.b_eq, self.ranged = _matrices(p)
+
+    def _objective(self, coefficients: Mapping[int, float]) -> np.ndarray:
+        c = np.zeros(self.n)
+        for j, v in coefficients.items():
+            c[j] = v
+        return c
+
+    def _lp(self, c: np.ndarray) -> float | None:
+        a_ub, b_ub = [], []
+        for con in self.ranged:
+            row = np.asarray(con.A).reshape(-1)
+            if np.isfinite(con.ub).all():
+                a_ub.append(row)
+                b_ub.append(float(np.asarray(con.ub).reshape(-1)[0]))
+            a_ub.append(-row)
+            b_ub.append(-float(np.asarray(con.lb).reshape(-1)[0]))
+        result = linprog(
+            c,
+            A_ub=np.array(a_ub) if a_ub else None,
+            b_ub=np.array(b_ub) if b_ub else None,
+            A_eq=self.a_eq if len(self.a_eq) else None,
+            b_eq=self.b_eq if len(self.b_eq) else None,
+            bounds=(0, None),
+            method="highs",
+        )
+        return float(result.fun) if result.status == 0 else None
+
+    def _ip(self, c: np.ndarray) -> float | None:
+        constraints = [*self.ranged]
+        if len(self.a_eq):
+            constraints.append(LinearConstraint(self.a_eq, self.b_eq, self.b_eq))
+        result = milp(
+            c,
+            constraints=constraints,
+            integrality=np.ones(self.n),
+            bounds=Bounds(np.zeros(self.n), np.full(self.n, np.inf)),
+        )
+        return float(result.fun) if result.status == 0 else None
+
+    def range(self, coefficients: Mapping[int, float]) -> tuple[float, float] | None:
+        """The smallest and largest value the sum can take, or None when unbounded."""
+        c = self._objective(coefficients)
+        low, high = self._lp(c), self._lp(-c)
+        if low is None or high is None:
+            return None
+        high = -high
+        if high - low < 2 - 1e-6:  # the relaxation leaves fewer than three values: ask exactly
+            low_ip, high_ip = self._ip(c), self._ip(-c)
+            if low_ip is None or high_ip is None:
+                return None
+            return round(low_ip), round(-high_ip)
+        return low, high
+
+
+def audit(releases: Sequence[Release], k: int) -> list[Leak]:
+    """Every way the releases together give a small count away (empty: none)."""
+    if not releases:
+        return []
+    p = _program(releases, k)
+    solver = _Solver(p)
+    leaks: list[Leak] = []
+    for r in releases:
+        for (population, start, end), shown in r.sub_totals.items():
+            if isinstance(shown, int):
+                continue
+            coefficients = {p.index[(population, "", "", s)]: 1.0 for s in p.covering(start, end)}
+            found = solver.range(coefficients)
+            if found is not None and found[0] == found[1]:
+                leaks.append(Leak("hidden_cell", population, PERIOD, "", start, end, int(found[0])))
+        segs = p.covering(r.start, r.end)
+        for t in r.tables:
+            for value, shown in t.cells.items():
+                if isinstance(shown, int):
+                    continue
+                found = solver.range(
+                    {p.index[(t.population, t.dimension, value, s)]: 1.0 for s in segs}
+                )
+                if found is not None and found[0] == found[1]:
+                    leaks.append(
+                        Leak(
+                            "hidden_cell",
+                            t.population,
+                            t.dimension,
+                            value,
+                            r.start,
+                            r.end,
+                            int(found[0]),
+                        )
+                    )
+    # Counts over runs of segments that no release shows: what differences reveal.
+    shown_periods = {(r.start, r.end) for r in releases} | {
+        (s, e)
+        for r in releases
+        for (_, s, e), shown in r.sub_totals.items()
+        if isinstance(shown, int)
+    }
+    keys = {(pop, dim, val) for (pop, dim, val, _) in p.index}
+    for i, j in itertools.combinations(range(len(p.segments) + 1), 2):
+        start, end = p.segments[i][0], p.segments[j - 1][1]
+        if (start, end) in shown_periods:
+            continue
+        for population, dimension, value in sorted(keys):
+            coefficients = {p.index[(population, dimension, value, s)]: 1.0 for s in range(i, j)}
+            found = solver.range(coefficients)
+            if found is not None and found[0] == found[1] and 0 < found[0] < k:
+                leaks.append(
+                    Leak(
+                        "small_difference", population, dimension, value, start, end, int(found[0])
+                    )
+                )
+    return leaks
+
+
+def protect(counts: Counts, earlier: Sequence[Release], k: int, min_cases: int) -> Release:
+    """The release of ``counts`` that shows as much as it can and gives nothing away, given
+    the ``earlier`` releases of the same organisation. Raises ``NotPublishable``."""
+    release = primary(counts, k)
+    if any(n < min_cases for n in counts.totals.values()):
+        # Too few to break down at all: the totals alone (and they too are audited).
+        release = replace(release, tables=[])
+    for _ in range(200):
+        leaks = audit([*earlier, release], k)
+        if not leaks:
+            return release
+        release = _repair(release, leaks[0], counts, k)
+    raise NotPublishable("no suppression pattern found")  # pragma: no cover (a safety net)
+
+
+def _repair(release: Release, leak: Leak, counts: Counts, k: int) -> Release:
+    """One more cell hidden (or a breakdown withheld) against ``leak``."""
+    if leak.dimension == PERIOD:
+        return _repair_sub_totals(release, counts, k)
+    if leak.dimension == "":
+        raise NotPublishable(
+            f"the {leak.population} total would reveal a count below {k} "
+            "in the difference with an earlier report"
+        )
+    tables = list(release.tables)
+    position = next(
+        (
+            i
+            for i, t in enumerate(tables)
+            if (t.population, t.dimension) == (leak.population, leak.dimension)
+        ),
+        None,
+    )
+    if position is None:
+        # The leak is in an earlier release's breakdown, which this one no longer shows:
+        # withhold every breakdown of that population here.
+        raise NotPublishable(
+            f"the {leak.dimension} breakdown of {leak.population} would reveal a count below {k}"
+        )
+    table = tables[position]
+    true = counts.breakdowns[(table.population, table.dimension)]
+    cells = dict(table.cells)
+    if (
+        leak.kind == "small_difference"
+        and isinstance(cells.get(leak.value), int)
+        and true[leak.value] >= k
+    ):
+        choice: str | None = leak.value
+    else:
+        # The smallest count shown that may be hidden as "x" (only counts of k or more are).
+        open_cells = [v for v, shown in cells.items() if isinstance(shown, int) and shown >= k]
+        choice = min(open_cells, key=lambda v: (true[v], v)) if open_cells else None
+    if choice is None:
+        del tables[position]  # nothing left to hide: the breakdown is withheld
+    else:
+        cells[choice] = COMPLEMENTARY
+        tables[position] = Table(table.population, table.dimension, cells)
+    return replace(release, tables=tables)
+
+
+def _repair_sub_totals(release: Release, counts: Counts, k: int) -> Release:
+    """Hide one more sub-period total (k or more) as "x", or withhold them all."""
+    shown = dict(release.sub_totals)
+    open_keys = [key for key, v in shown.items() if isinstance(v, int) and v >= k]
+    if not open_keys:
+        return replace(release, sub_totals={})
+    choice = min(open_keys, key=lambda key: (counts.sub_totals[key], key))
+    shown[choice] = COMPLEMENTARY
+    return replace(release, sub_totals=shown)
