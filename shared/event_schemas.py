@@ -56,6 +56,9 @@ class CaseOpened(EventData):
     # counts per department without a free-text field on the stream.
     department_index: int | None = Field(default=None, ge=0, le=1000)
     locale: Literal["nl", "en"] = "nl"
+    # A whistleblower report's legal deadlines (acknowledge, give feedback); else None.
+    acknowledge_by: AwareDatetime | None = None
+    feedback_by: AwareDatetime | None = None
 
 
 @event_schema("intake.case.assigned")

@@ -141,6 +141,8 @@ async def create_case(request: web.Request) -> web.Response:
             meeting_mode=body.meeting_mode,
             department_index=departments.index(body.department) if body.department else None,
             locale=body.locale,
+            acknowledge_by=(case["deadlines"] or {}).get("acknowledgement", {}).get("due"),
+            feedback_by=(case["deadlines"] or {}).get("feedback", {}).get("due"),
         ),
         _event("intake.case.assigned", case, confidant_id=confidant_id, reason=reason),
     ]

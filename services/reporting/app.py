@@ -5,14 +5,19 @@ from aiohttp import web
 from shared.service import ConsumerSpec, ServiceSpec, build_app
 from shared.settings import ServiceSettings
 
-from . import handlers, store
+from . import api, handlers, store
+from .state import reporting_context
 
 SPEC = ServiceSpec(
     name="reporting",
+    endpoints=api.ENDPOINTS,
     indexes=store.INDEXES,
     consumer=ConsumerSpec(
-        subjects=["intake.case.>", "booking.appointment.>"], handler=handlers.facts_handler
+        subjects=["intake.case.>", "booking.appointment.>"],
+        handler=handlers.projection_handler,
+        keyed_by_event=True,  # folding an event twice changes nothing (projection.apply)
     ),
+    contexts=[reporting_context],
 )
 
 

@@ -24,6 +24,7 @@ values.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -297,7 +298,12 @@ def audit(releases: Sequence[Release], k: int) -> list[Leak]:
         for (_, s, e), shown in r.sub_totals.items()
         if isinstance(shown, int)
     }
-    keys = {(pop, dim, val) for (pop, dim, val, _) in p.index}
+    # A breakdown shown by one release only says nothing about parts of its period beyond
+    # what its own cells and the totals say (already checked): its runs need no question.
+    shown_by = Counter((t.population, t.dimension) for r in releases for t in r.tables)
+    keys = {
+        (pop, dim, val) for (pop, dim, val, _) in p.index if dim == "" or shown_by[(pop, dim)] > 1
+    }
     for i, j in itertools.combinations(range(len(p.segments) + 1), 2):
         start, end = p.segments[i][0], p.segments[j - 1][1]
         if (start, end) in shown_periods:
@@ -318,9 +324,16 @@ def protect(counts: Counts, earlier: Sequence[Release], k: int, min_cases: int) 
     """The release of ``counts`` that shows as much as it can and gives nothing away, given
     the ``earlier`` releases of the same organisation. Raises ``NotPublishable``."""
     release = primary(counts, k)
-    if any(n < min_cases for n in counts.totals.values()):
-        # Too few to break down at all: the totals alone (and they too are audited).
-        release = replace(release, tables=[])
+    # A population with too few members is not broken down at all: its total alone (and
+    # that too is audited). Whistleblower reports count against the organisation's cases.
+    few = {p for p, n in counts.totals.items() if n < min_cases}
+    if counts.totals.get("cases", 0) < min_cases:
+        few |= set(counts.totals)
+    release = replace(
+        release,
+        tables=[t for t in release.tables if t.population not in few],
+        sub_totals={key: v for key, v in release.sub_totals.items() if key[0] not in few},
+    )
     for _ in range(200):
         leaks = audit([*earlier, release], k)
         if not leaks:

@@ -1,4 +1,4 @@
-"""What reporting does with events: keep the PII-free facts reports are built from."""
+"""What reporting does with events: fold them into the case projection."""
 
 from __future__ import annotations
 
@@ -6,18 +6,22 @@ from aiohttp import web
 
 from shared.bus import Handler
 from shared.events import Envelope
-from shared.service import MONGO
 
-from .store import FACTS
-
-# Only these fields of an event's data ever reach reporting's database.
-KEPT = ("category", "channel", "reporter_role", "anonymous", "mode", "reason")
+from .projection import apply
+from .state import REPORTING
+from .store import CASES
 
 
-def facts_handler(app: web.Application) -> Handler:
+def projection_handler(app: web.Application) -> Handler:
     async def on_event(event: Envelope) -> None:
-        fact = {k: event.data[k] for k in KEPT if k in event.data}
-        fact.update(type=event.type, org_id=event.org_id, month=event.occurred_at.strftime("%Y-%m"))
-        await app[MONGO].db[FACTS].replace_one({"_id": event.id}, fact, upsert=True)
+        r = app[REPORTING]
+        case_id = event.data.get("case_id")
+        if not case_id:
+            return
+        async with r.locks.hold(CASES, case_id):
+            current = await r.db[CASES].find_one({"_id": case_id})
+            updated = apply(current, event.model_dump(mode="json"))
+            if updated is not None and updated != current:
+                await r.db[CASES].replace_one({"_id": case_id}, updated, upsert=True)
 
     return on_event

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+from pydantic import Field
+
 from shared.settings import ServiceSettings
 
 
 class ReportingSettings(ServiceSettings):
     service = "reporting"
     default_port = 8084
+
+    k: int = Field(5, ge=3, le=100, description="Counts below this are hidden (per org: API).")
+    min_cases: int = Field(
+        10, ge=1, description="Below this many cases a report shows totals only (per org: API)."
+    )

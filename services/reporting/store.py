@@ -6,8 +6,13 @@ from pymongo import ASCENDING, IndexModel
 
 from shared.db import IndexSpec
 
-FACTS = "facts"  # one PII-free row per event: type, org, category, month
+CASES = "cases"  # the projection: one PII-free document per case (projection.FIELDS)
+REPORTS = "reports"  # drafts and published reports: what is shown, never the true counts
+SIGNALS = "signals"  # trend signals, proposed and confirmed
+SETTINGS = "org_settings"  # per organisation: k and the minimum number of cases
 
 INDEXES: IndexSpec = {
-    FACTS: [IndexModel([("org_id", ASCENDING), ("month", ASCENDING), ("type", ASCENDING)])],
+    CASES: [IndexModel([("org_id", ASCENDING)])],
+    REPORTS: [IndexModel([("org_id", ASCENDING), ("status", ASCENDING)])],
+    SIGNALS: [IndexModel([("org_id", ASCENDING)])],
 }

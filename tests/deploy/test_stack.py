@@ -189,7 +189,7 @@ def test_make_run_starts_everything_stops_cleanly_and_keeps_data(
     import asyncio
 
     asyncio.run(publish())
-    _until(lambda: _fact_count(mongo_uri) == 1)
+    _until(lambda: _projected_cases(mongo_uri) == 1)
 
     assert first.interrupt() == 0
     assert "Stopped; data kept in" in first.output()
@@ -207,15 +207,15 @@ def test_make_run_starts_everything_stops_cleanly_and_keeps_data(
         }
         assert client["vertrouwd_intake"]["organisations"].find_one({"_id": DEMO_ORG_ID})
     # The durable consumer remembered where it was: the event is not projected twice.
-    assert _fact_count(mongo_uri) == 1
+    assert _projected_cases(mongo_uri) == 1
     assert second.interrupt() == 0
     keys = json.loads((tmp_path / "keys" / "jwks.json").read_text())
     assert len(keys["keys"]) == 1  # the same key, kept
 
 
-def _fact_count(mongo_uri: str) -> int:
+def _projected_cases(mongo_uri: str) -> int:
     with MongoClient[dict[str, Any]](mongo_uri) as client:
-        return client["vertrouwd_reporting"]["facts"].count_documents({})
+        return client["vertrouwd_reporting"]["cases"].count_documents({})
 
 
 def _until(check: object, timeout: float = 20) -> None:

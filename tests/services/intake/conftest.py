@@ -101,7 +101,7 @@ async def stream_events(infra: Infra, isolation: Isolation) -> list[dict[str, An
         while True:
             try:
                 batch = await sub.fetch(100, timeout=0.5)
-            except nats.errors.TimeoutError:
+            except (nats.errors.TimeoutError, TimeoutError):  # nats-py raises either
                 return found
             found.extend(json.loads(m.data) for m in batch)
     finally:

@@ -1,0 +1,107 @@
+"""One organisation's yearly report over 100,000 cases.
+
+    python -m bench.report [--cases 100000]
+
+Writes the case projection of one organisation (100,000 cases over two years, with
+conversations) into FerretDB, then times, in one run:
+- ``read_floor``: reading the organisation's case documents, nothing else;
+- ``report``: what ``POST /v1/orgs/{id}/reports`` does: read them, count, and apply the
+  disclosure control (with an earlier published year to audit against);
+- ``report_in_memory``: counting and disclosure control alone.
+Prints one JSON line each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+from deploy.stack import plan_infra, running
+from services.reporting.disclosure import protect
+from services.reporting.report import CATEGORIES, CHANNELS, MODES, OUTCOMES, ROLES, count
+
+ORG = "bench-org"
+YEAR = 2026
+
+
+def cases(n: int) -> list[dict[str, Any]]:
+    rng = random.Random(7)
+    out = []
+    for i in range(n):
+        opened = (YEAR - 1) * 12 + rng.randrange(24)
+        closed = opened + rng.randrange(3) if rng.random() < 0.8 else None
+        out.append(
+            {
+                "_id": f"case-{i}",
+                "org_id": ORG,
+                "category": rng.choice(CATEGORIES),
+                "subtype": None,
+                "channel": rng.choice(CHANNELS),
+                "reporter_role": rng.choice(ROLES),
+                "anonymous": rng.random() < 0.3,
+                "department": rng.randrange(12),
+                "opened": opened,
+                "opened_at": f"{opened // 12}-{opened % 12 + 1:02d}-10T09:00:00+00:00",
+                "closed": closed,
+                "outcome": rng.choice(OUTCOMES) if closed is not None else None,
+                "hours": round(rng.uniform(0.5, 6), 1),
+                "conversations": {
+                    f"a{i}-{j}": {"mode": rng.choice(MODES), "month": opened, "cancelled": False}
+                    for j in range(rng.randrange(3))
+                },
+            }
+        )
+    return out
+
+
+async def run(uri: str, n: int) -> None:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri)
+    db = client["bench_reporting"]["cases"]
+    docs = cases(n)
+    for i in range(0, n, 5000):
+        await db.insert_many(docs[i : i + 5000])
+    now = datetime(YEAR + 1, 1, 15, tzinfo=UTC)
+    previous_counts, _ = count(docs, (YEAR - 1) * 12, YEAR * 12, now)
+    previous = protect(previous_counts, [], 5, 10)
+
+    started = time.perf_counter()
+    found = [d async for d in db.find({"org_id": ORG})]
+    read = time.perf_counter() - started
+    print(json.dumps({"bench": "read_floor", "cases": len(found), "seconds": round(read, 3)}))
+
+    started = time.perf_counter()
+    found = [d async for d in db.find({"org_id": ORG})]
+    counts, _ = count(found, YEAR * 12, (YEAR + 1) * 12, now)
+    protect(counts, [previous], 5, 10)
+    total = time.perf_counter() - started
+    print(json.dumps({"bench": "report", "cases": len(found), "seconds": round(total, 3)}))
+
+    started = time.perf_counter()
+    counts, _ = count(found, YEAR * 12, (YEAR + 1) * 12, now)
+    protect(counts, [previous], 5, 10)
+    pure = time.perf_counter() - started
+    print(json.dumps({"bench": "report_in_memory", "cases": n, "seconds": round(pure, 3)}))
+    await client.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=100_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        infra = plan_infra(Path(tmp), {})
+        with running([p for p in infra.processes if p.name == "ferretdb"]):
+            asyncio.run(run(infra.mongodb_uri, args.cases))
+
+
+if __name__ == "__main__":
+    main()

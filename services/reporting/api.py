@@ -1,0 +1,500 @@
+"""Reporting's HTTP API: reports (draft, review, publish, read in four formats), usage
+statements, per-organisation disclosure settings, and trend signals."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pymongo.errors import DuplicateKeyError
+
+from shared.auth import Forbidden, Role, authorize
+from shared.events import new_event
+from shared.http import ApiError, Endpoint, jsonable, not_found, principal, read_body, require
+
+from . import formats, signals
+from .disclosure import NotPublishable, Release, Table, audit, protect
+from .report import count, usage_counts
+from .state import REPORTING, Reporting
+from .store import CASES, REPORTS, SETTINGS, SIGNALS
+
+STAFF: list[Role] = ["admin", "confidant"]
+READERS: list[Role] = ["admin", "confidant", "org_admin"]
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ReportCreate(Body):
+    kind: Literal["yearly", "usage"] = "yearly"
+    year: int | None = Field(None, ge=2000, le=2100)
+    period_from: str | None = Field(None, pattern=MONTH.pattern)  # "2026-01"
+    period_to: str | None = Field(None, pattern=MONTH.pattern)  # "2026-12", inclusive
+
+    @model_validator(mode="after")
+    def one_period(self) -> ReportCreate:
+        if (self.year is None) == (self.period_from is None or self.period_to is None):
+            raise ValueError("give either year, or period_from and period_to")
+        return self
+
+    def months(self) -> tuple[int, int]:
+        if self.year is not None:
+            return self.year * 12, (self.year + 1) * 12
+        assert self.period_from and self.period_to
+        start, end = _month(self.period_from), _month(self.period_to) + 1
+        if end <= start:
+            raise ApiError(
+                422,
+                "invalid",
+                "the period ends before it starts",
+                {"period_to": "before period_from"},
+            )
+        return start, end
+
+
+class Advice(Body):
+    nl: str | None = Field(None, max_length=5000)
+    en: str | None = Field(None, max_length=5000)
+
+
+class Disclosure(Body):
+    k: int = Field(ge=3, le=100)
+    min_cases: int = Field(ge=1, le=10000)
+
+
+class SignalConfirm(Body):
+    decision: Literal["raise", "dismiss"]
+
+
+def _month(text: str) -> int:
+    found = MONTH.match(text)
+    assert found
+    return int(found.group(1)) * 12 + int(found.group(2)) - 1
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- storing what a release shows ----------------------------------------------------------
+
+
+def release_doc(r: Release) -> dict[str, Any]:
+    return {
+        "start": r.start,
+        "end": r.end,
+        "totals": dict(r.totals),
+        "tables": [
+            {"population": t.population, "dimension": t.dimension, "cells": dict(t.cells)}
+            for t in r.tables
+        ],
+        "sub_totals": [
+            {"population": p, "start": s, "end": e, "shown": v}
+            for (p, s, e), v in r.sub_totals.items()
+        ],
+    }
+
+
+def release_from(doc: dict[str, Any]) -> Release:
+    return Release(
+        doc["start"],
+        doc["end"],
+        doc["totals"],
+        [Table(t["population"], t["dimension"], t["cells"]) for t in doc["tables"]],
+        {(s["population"], s["start"], s["end"]): s["shown"] for s in doc["sub_totals"]},
+    )
+
+
+async def org_rules(r: Reporting, org_id: str) -> tuple[int, int]:
+    found = await r.db[SETTINGS].find_one({"_id": org_id})
+    if found:
+        return int(found["k"]), int(found["min_cases"])
+    return r.settings.k, r.settings.min_cases
+
+
+async def published(r: Reporting, org_id: str) -> list[dict[str, Any]]:
+    docs = r.db[REPORTS].find({"org_id": org_id, "status": "published"})
+    return [d async for d in docs]
+
+
+async def org_cases(r: Reporting, org_id: str) -> list[dict[str, Any]]:
+    return [c async for c in r.db[CASES].find({"org_id": org_id})]
+
+
+def view(doc: dict[str, Any]) -> dict[str, Any]:
+    release = doc["release"]
+    quarters = [
+        {"label": f"Q{(s['start'] % 12) // 3 + 1}", "shown": s["shown"]}
+        for s in release["sub_totals"]
+    ]
+    populations_shown = {t["population"] for t in release["tables"]}
+    found: dict[str, Any] = jsonable(
+        {
+            "id": doc["_id"],
+            "org_id": doc["org_id"],
+            "kind": doc["kind"],
+            "status": doc["status"],
+            "start": release["start"],
+            "end": release["end"],
+            "period_from": formats.month_name(release["start"]),
+            "period_to": formats.month_name(release["end"] - 1),
+            "k": doc["k"],
+            "totals": release["totals"],
+            "tables": release["tables"],
+            "quarters": quarters,
+            "hours": doc.get("hours")
+            if "closed" in populations_shown or doc["kind"] == "usage"
+            else None,
+            "advice": doc.get("advice") or {},
+            "previous": doc.get("previous"),
+            "created_at": doc["created_at"],
+            "published_at": doc.get("published_at"),
+        }
+    )
+    return found
+
+
+# -- reports -------------------------------------------------------------------------------
+
+
+async def create_report(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    who = require(request, STAFF, org_id=org_id)
+    body = await read_body(request, ReportCreate)
+    start, end = body.months()
+    r = request.app[REPORTING]
+    k, min_cases = await org_rules(r, org_id)
+    cases = await org_cases(r, org_id)
+    now = _now()
+    counts, hours = (count if body.kind == "yearly" else usage_counts)(cases, start, end, now)
+    earlier = await published(r, org_id)
+    try:
+        release = protect(counts, [release_from(d["release"]) for d in earlier], k, min_cases)
+    except NotPublishable as exc:
+        raise ApiError(409, "not_publishable", str(exc)) from None
+    previous = next(
+        (
+            {
+                "period_from": formats.month_name(d["release"]["start"]),
+                "totals": d["release"]["totals"],
+                "tables": d["release"]["tables"],
+            }
+            for d in earlier
+            if d["kind"] == body.kind
+            and d["release"]["start"] == start - 12
+            and d["release"]["end"] == end - 12
+        ),
+        None,
+    )
+    doc = {
+        "_id": secrets.token_hex(12),
+        "org_id": org_id,
+        "kind": body.kind,
+        "status": "draft",
+        "k": k,
+        "release": release_doc(release),
+        "hours": hours,
+        "previous": previous,
+        "advice": {},
+        "created_by": who.sub,
+        "created_at": now,
+    }
+    await r.db[REPORTS].insert_one(doc)
+    return web.json_response(view(doc), status=201)
+
+
+async def load_report(request: web.Request, roles: list[Role]) -> dict[str, Any]:
+    """The report, if the caller may see it; a 404 otherwise, whatever the reason (an
+    org_admin learns nothing of drafts or of other organisations' reports)."""
+    who = principal(request)
+    if who.role not in roles:
+        raise Forbidden("this role may not do this")
+    doc = (
+        await request.app[REPORTING].db[REPORTS].find_one({"_id": request.match_info["report_id"]})
+    )
+    if doc is None:
+        raise not_found("report")
+    try:
+        authorize(who, roles, org_id=doc["org_id"])
+    except Forbidden:
+        raise not_found("report") from None
+    if who.role == "org_admin" and doc["status"] != "published":
+        raise not_found("report")
+    return doc
+
+
+async def get_report(request: web.Request) -> web.StreamResponse:
+    doc = await load_report(request, READERS)
+    lang = request.query.get("lang", "nl")
+    if lang not in ("nl", "en"):
+        raise ApiError(400, "bad_request", "unknown language", {"lang": "nl or en"})
+    shown = view(doc)
+    fmt = request.query.get("format", "json")
+    headers = {"Cache-Control": "no-store"}
+    if fmt == "json":
+        return web.json_response(shown, headers=headers)
+    if fmt == "csv":
+        return web.Response(
+            text=formats.to_csv(shown, lang), content_type="text/csv", headers=headers
+        )
+    if fmt == "html":
+        return web.Response(
+            text=formats.to_html(shown, lang),
+            content_type="text/html",
+            headers={
+                **headers,
+                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            },
+        )
+    if fmt == "pdf":
+        return web.Response(
+            body=formats.to_pdf(shown, lang), content_type="application/pdf", headers=headers
+        )
+    raise ApiError(400, "bad_request", "unknown format", {"format": "json, csv, html or pdf"})
+
+
+async def list_reports(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    who = require(request, READERS, org_id=org_id)
+    query: dict[str, Any] = {"org_id": org_id}
+    if who.role == "org_admin":
+        query["status"] = "published"
+    docs = request.app[REPORTING].db[REPORTS].find(query).sort("created_at", -1)
+    return web.json_response({"items": [view(d) async for d in docs]})
+
+
+async def set_advice(request: web.Request) -> web.Response:
+    doc = await load_report(request, STAFF)
+    if doc["status"] != "draft":
+        raise ApiError(409, "conflict", "a published report does not change")
+    advice = await read_body(request, Advice)
+    r = request.app[REPORTING]
+    await r.update(
+        REPORTS,
+        {"_id": doc["_id"]},
+        {"$set": {"advice": advice.model_dump(exclude_none=True), "updated_at": _now()}},
+    )
+    updated = await r.db[REPORTS].find_one({"_id": doc["_id"]})
+    assert updated is not None
+    return web.json_response(view(updated))
+
+
+async def publish_report(request: web.Request) -> web.Response:
+    doc = await load_report(request, STAFF)
+    if doc["status"] != "draft":
+        raise ApiError(409, "conflict", "the report is published already")
+    r = request.app[REPORTING]
+    earlier = [release_from(d["release"]) for d in await published(r, doc["org_id"])]
+    # Something may have been published since the draft was made: audit again.
+    if audit([*earlier, release_from(doc["release"])], doc["k"]):
+        raise ApiError(
+            409, "not_publishable", "another report was published since; make this one again"
+        )
+    event = new_event(
+        "reporting.report.ready",
+        {
+            "report_id": doc["_id"],
+            "kind": doc["kind"],
+            "period_from": _first_day(doc["release"]["start"]),
+            "period_to": _last_day(doc["release"]["end"]),
+        },
+        source="reporting",
+        org_id=doc["org_id"],
+    )
+    now = _now()
+    if not await r.update_with_events(
+        REPORTS,
+        {"_id": doc["_id"], "status": "draft"},
+        {
+            "$set": {
+                "status": "published",
+                "published_at": now,
+                "published_by": principal(request).sub,
+            }
+        },
+        [event],
+    ):
+        raise ApiError(409, "conflict", "the report is published already")
+    updated = await r.db[REPORTS].find_one({"_id": doc["_id"]})
+    assert updated is not None
+    return web.json_response(view(updated))
+
+
+def _first_day(month: int) -> date:
+    return date(month // 12, month % 12 + 1, 1)
+
+
+def _last_day(end: int) -> date:
+    following = _first_day(end)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+async def set_disclosure(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, ["admin"])
+    body = await read_body(request, Disclosure)
+    await request.app[REPORTING].update(
+        SETTINGS, {"_id": org_id}, {"$set": body.model_dump()}, upsert=True
+    )
+    return web.json_response({"org_id": org_id, **body.model_dump()})
+
+
+# -- signals -------------------------------------------------------------------------------
+
+
+def signal_view(doc: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = jsonable(
+        {k: v for k, v in doc.items() if k != "_id"} | {"id": doc["_id"]}
+    )
+    return found
+
+
+async def propose_signals(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, STAFF, org_id=org_id)
+    r = request.app[REPORTING]
+    k, _ = await org_rules(r, org_id)
+    now = _now()
+    found = signals.detect(await org_cases(r, org_id), now, k)
+    made = []
+    for proposal in found:
+        doc = {
+            "_id": f"{org_id}-{proposal.key}",
+            "org_id": org_id,
+            "status": "proposed",
+            "proposed_at": now,
+            **proposal.fields(),
+        }
+        try:
+            await r.db[SIGNALS].insert_one(doc)  # keyed by trend and day: proposed once
+        except DuplicateKeyError:
+            continue
+        made.append(doc)
+    docs = r.db[SIGNALS].find({"org_id": org_id})
+    return web.json_response({"items": [signal_view(d) async for d in docs], "new": len(made)})
+
+
+async def list_signals(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    who = require(request, READERS, org_id=org_id)
+    query: dict[str, Any] = {"org_id": org_id}
+    if who.role == "org_admin":
+        query["status"] = "raised"
+    docs = request.app[REPORTING].db[SIGNALS].find(query)
+    return web.json_response({"items": [signal_view(d) async for d in docs]})
+
+
+async def decide_signal(request: web.Request) -> web.Response:
+    r = request.app[REPORTING]
+    doc = await r.db[SIGNALS].find_one({"_id": request.match_info["signal_id"]})
+    if doc is None:
+        raise not_found("signal")
+    require(request, STAFF, org_id=doc["org_id"])
+    body = await read_body(request, SignalConfirm)
+    if doc["status"] != "proposed":
+        raise ApiError(409, "conflict", f"the signal is {doc['status']} already")
+    events = []
+    status = "dismissed"
+    if body.decision == "raise":
+        status = "raised"
+        events.append(
+            new_event(
+                "reporting.signal.raised",
+                {
+                    "signal_id": doc["_id"],
+                    "rule": doc["rule"],
+                    "category": doc.get("category"),
+                    "department_index": doc.get("department_index"),
+                },
+                source="reporting",
+                org_id=doc["org_id"],
+            )
+        )
+    if not await r.update_with_events(
+        SIGNALS,
+        {"_id": doc["_id"], "status": "proposed"},
+        {"$set": {"status": status, "decided_at": _now(), "decided_by": principal(request).sub}},
+        events,
+    ):
+        raise ApiError(409, "conflict", "the signal was decided meanwhile")
+    updated = await r.db[SIGNALS].find_one({"_id": doc["_id"]})
+    assert updated is not None
+    return web.json_response(signal_view(updated))
+
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v1/orgs/{org_id}/reports",
+        create_report,
+        "Make a draft report (yearly or usage) for a year or months.",
+        roles=STAFF,
+        body=ReportCreate,
+        status=201,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}/reports",
+        list_reports,
+        "The organisation's reports (org_admin: published only).",
+        roles=READERS,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/reports/{report_id}",
+        get_report,
+        "A report: ?format=json|csv|html|pdf&lang=nl|en.",
+        roles=READERS,
+    ),
+    Endpoint(
+        "PUT",
+        "/v1/reports/{report_id}/advice",
+        set_advice,
+        "The confidant's advice, while a draft.",
+        roles=STAFF,
+        body=Advice,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/reports/{report_id}/publish",
+        publish_report,
+        "Publish after review; tells the organisation.",
+        roles=STAFF,
+    ),
+    Endpoint(
+        "PUT",
+        "/v1/orgs/{org_id}/disclosure",
+        set_disclosure,
+        "k and the minimum number of cases for an organisation.",
+        roles=["admin"],
+        body=Disclosure,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/orgs/{org_id}/signals/propose",
+        propose_signals,
+        "Look for trends; new ones are proposed.",
+        roles=STAFF,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}/signals",
+        list_signals,
+        "Signals (org_admin: raised only).",
+        roles=READERS,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/signals/{signal_id}/decision",
+        decide_signal,
+        "Raise or dismiss a proposed signal.",
+        roles=STAFF,
+        body=SignalConfirm,
+    ),
+]

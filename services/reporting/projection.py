@@ -1,0 +1,98 @@
+"""The projection reports are made from: one document per case, without personal data.
+
+Pure: ``apply`` folds one event into a case document. Every change is a set or a minimum,
+so applying an event twice changes nothing and replaying the stream from the start gives
+the same projection (``rebuild``). What a case document holds is fixed here, field by field:
+ids, enumerations, months and counts, never a name, an address or a word of text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+TYPES = ("intake.case.", "booking.appointment.")
+
+
+def month_of(moment: datetime | str) -> int:
+    """Months as one integer (year * 12 + month - 1): periods are ranges of these."""
+    at = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return at.year * 12 + at.month - 1
+
+
+def _earliest(current: Any, new: str) -> str:
+    return new if current is None or new < current else current
+
+
+def apply(case: dict[str, Any] | None, event: dict[str, Any]) -> dict[str, Any] | None:
+    """The case document after ``event`` (an envelope as a dict); None if it has no case."""
+    data: dict[str, Any] = event["data"]
+    case_id = data.get("case_id")
+    if not case_id:
+        return case
+    doc: dict[str, Any] = dict(case) if case else {"_id": case_id, "conversations": {}}
+    doc["org_id"] = event.get("org_id") or doc.get("org_id")
+    at: str = event["occurred_at"]
+    kind = event["type"]
+    if kind == "intake.case.opened":
+        doc.update(
+            category=data["category"],
+            subtype=data.get("subtype"),
+            channel=data["channel"],
+            reporter_role=data["reporter_role"],
+            anonymous=data["anonymous"],
+            department=data.get("department_index"),
+            opened_at=at,
+            opened=month_of(at),
+            acknowledge_by=data.get("acknowledge_by"),
+            feedback_by=data.get("feedback_by"),
+        )
+    elif kind == "intake.case.status_changed" and data["previous"] == "new":
+        doc["acknowledged_at"] = _earliest(doc.get("acknowledged_at"), at)
+    elif kind == "intake.case.message_posted" and data["author"] == "confidant":
+        doc["acknowledged_at"] = _earliest(doc.get("acknowledged_at"), at)
+    elif kind == "intake.case.closed":
+        doc.update(closed_at=at, closed=month_of(at), outcome=data["outcome"])
+        doc["hours"] = data["hours_spent"]
+    elif kind == "intake.case.hours_logged":
+        doc["hours"] = data["hours_spent"]
+    elif kind in ("booking.appointment.booked", "booking.appointment.rescheduled"):
+        conversations = dict(doc.get("conversations") or {})
+        before = conversations.get(data["appointment_id"], {})
+        conversations[data["appointment_id"]] = {
+            "mode": data["mode"],
+            "month": month_of(data["starts_at"]),
+            "cancelled": before.get("cancelled", False),
+        }
+        doc["conversations"] = conversations
+    elif kind == "booking.appointment.cancelled":
+        conversations = dict(doc.get("conversations") or {})
+        known = conversations.get(data["appointment_id"], {"mode": None, "month": None})
+        conversations[data["appointment_id"]] = {**known, "cancelled": True}
+        doc["conversations"] = conversations
+    return doc
+
+
+# Every field a case document can have: a test holds the database to this list.
+FIELDS = frozenset(
+    {
+        "_id",
+        "org_id",
+        "category",
+        "subtype",
+        "channel",
+        "reporter_role",
+        "anonymous",
+        "department",
+        "opened_at",
+        "opened",
+        "acknowledge_by",
+        "feedback_by",
+        "acknowledged_at",
+        "closed_at",
+        "closed",
+        "outcome",
+        "hours",
+        "conversations",
+    }
+)

@@ -1,0 +1,98 @@
+"""Rebuild the case projection from the stream: every event from the first, folded in
+memory with the same ``projection.apply`` the live consumer uses, then written at once.
+
+    python -m services.reporting.rebuild
+
+Run it with the reporting service stopped (or into another collection, as the tests do),
+so that the live consumer does not write in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from typing import Any
+
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from shared.db import Mongo
+from shared.settings import SettingsError
+
+from .projection import apply
+from .settings import ReportingSettings
+from .store import CASES
+
+SUBJECTS = ("intake.case.>", "booking.appointment.>")
+BATCH = 1000
+
+
+async def fold(settings: ReportingSettings) -> tuple[dict[str, dict[str, Any]], int]:
+    """The projection from every event in the stream, and how many events that was."""
+    nc = await nats.connect(settings.nats_url)
+    try:
+        js = nc.jetstream()
+        prefix = settings.nats_subject_prefix
+        info = await js.stream_info(settings.nats_stream)
+        last = info.state.last_seq
+        sub = await js.pull_subscribe(
+            "",
+            stream=settings.nats_stream,
+            config=ConsumerConfig(
+                filter_subjects=[f"{prefix}{s}" for s in SUBJECTS],
+                deliver_policy=DeliverPolicy.ALL,
+                ack_policy=AckPolicy.NONE,
+                inactive_threshold=60,
+            ),
+        )
+        cases: dict[str, dict[str, Any]] = {}
+        seen = 0
+        while True:
+            try:
+                msgs = await sub.fetch(BATCH, timeout=1.0)
+            except (nats.errors.TimeoutError, TimeoutError):
+                break
+            for msg in msgs:
+                event = json.loads(msg.data)
+                case_id = event.get("data", {}).get("case_id")
+                if case_id:
+                    folded = apply(cases.get(case_id), event)
+                    if folded is not None:
+                        cases[case_id] = folded
+                seen += 1
+            if msgs and msgs[-1].metadata.sequence.stream >= last:
+                break
+        await sub.unsubscribe()
+        return cases, seen
+    finally:
+        await nc.close()
+
+
+async def rebuild(settings: ReportingSettings, collection: str = CASES) -> dict[str, Any]:
+    started = time.perf_counter()
+    cases, seen = await fold(settings)
+    mongo = Mongo(settings.mongodb_uri, settings.database_name)
+    try:
+        await mongo.db[collection].delete_many({})
+        docs = list(cases.values())
+        for i in range(0, len(docs), BATCH):
+            await mongo.db[collection].insert_many(docs[i : i + BATCH])
+    finally:
+        await mongo.close()
+    return {"events": seen, "cases": len(cases), "seconds": round(time.perf_counter() - started, 2)}
+
+
+def main() -> int:
+    try:
+        settings = ReportingSettings.from_env()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(json.dumps(asyncio.run(rebuild(settings))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

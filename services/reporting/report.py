@@ -1,0 +1,120 @@
+"""What a report counts, from the case projection. Pure: no I/O.
+
+Populations (each with its own total): ``cases`` opened in the period, by category,
+channel, reporter role and quarter; ``closed`` cases, by outcome; ``conversations`` (booked,
+not cancelled, held in the period), by mode; ``whistleblower`` reports opened in the
+period, by whether each deadline was met. Hours are a sum over the closed cases.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from .disclosure import Counts
+
+CATEGORIES = (
+    "pesten",
+    "intimidatie",
+    "seksuele_intimidatie",
+    "discriminatie",
+    "agressie_geweld",
+    "onveilig_gevoel",
+    "integriteit",
+    "vraag_advies",
+    "anders",
+)
+CHANNELS = ("web", "email", "whatsapp", "phone", "in_person")
+ROLES = ("employee", "manager", "hr")
+OUTCOMES = (
+    "listening_ear",
+    "advice",
+    "referral",
+    "mediation",
+    "formal_complaint_support",
+    "whistleblower_report",
+)
+MODES = ("online", "on_location", "phone", "walk")
+DEADLINES = ("met", "missed", "open")
+
+
+def _deadline(due: str | None, done: str | None, now: datetime) -> str | None:
+    if due is None:
+        return None
+    if done is not None:
+        return "met" if done <= due else "missed"
+    return "missed" if now.isoformat() > due else "open"
+
+
+def count(
+    cases: Iterable[dict[str, Any]], start: int, end: int, now: datetime
+) -> tuple[Counts, float]:
+    """The true counts of the months [start, end), and the hours of the cases closed then."""
+    opened: Counter[tuple[str, str]] = Counter()
+    closed: Counter[str] = Counter()
+    modes: Counter[str] = Counter()
+    deadlines: Counter[tuple[str, str]] = Counter()
+    quarters: Counter[int] = Counter()
+    totals: Counter[str] = Counter()
+    hours = 0.0
+    for case in cases:
+        if case.get("opened") is not None and start <= case["opened"] < end:
+            totals["cases"] += 1
+            opened[("category", case["category"])] += 1
+            opened[("channel", case["channel"])] += 1
+            opened[("reporter_role", case["reporter_role"])] += 1
+            quarters[start + (case["opened"] - start) // 3 * 3] += 1
+            ack = _deadline(case.get("acknowledge_by"), case.get("acknowledged_at"), now)
+            if ack is not None:
+                totals["whistleblower"] += 1
+                deadlines[("acknowledgement", ack)] += 1
+                feedback = _deadline(case.get("feedback_by"), case.get("closed_at"), now)
+                deadlines[("feedback", feedback or "open")] += 1
+        if case.get("closed") is not None and start <= case["closed"] < end:
+            totals["closed"] += 1
+            closed[case["outcome"]] += 1
+            hours += float(case.get("hours") or 0.0)
+        for conversation in (case.get("conversations") or {}).values():
+            month = conversation.get("month")
+            if not conversation.get("cancelled") and month is not None and start <= month < end:
+                totals["conversations"] += 1
+                modes[conversation["mode"]] += 1
+    breakdowns = {
+        ("cases", "category"): {c: opened[("category", c)] for c in CATEGORIES},
+        ("cases", "channel"): {c: opened[("channel", c)] for c in CHANNELS},
+        ("cases", "reporter_role"): {r: opened[("reporter_role", r)] for r in ROLES},
+        ("closed", "outcome"): {o: closed[o] for o in OUTCOMES},
+        ("conversations", "mode"): {m: modes[m] for m in MODES},
+        ("whistleblower", "acknowledgement"): {
+            d: deadlines[("acknowledgement", d)] for d in DEADLINES
+        },
+        ("whistleblower", "feedback"): {d: deadlines[("feedback", d)] for d in DEADLINES},
+    }
+    sub_totals = (
+        {("cases", q, min(q + 3, end)): quarters[q] for q in range(start, end, 3)}
+        if end - start > 3
+        else {}
+    )
+    populations = ("cases", "closed", "conversations", "whistleblower")
+    counts = Counts(start, end, {p: totals[p] for p in populations}, breakdowns, sub_totals)
+    return counts, round(hours, 1)
+
+
+def usage_counts(
+    cases: Iterable[dict[str, Any]], start: int, end: int, now: datetime
+) -> tuple[Counts, float]:
+    """The usage statement (the basis for invoicing): intakes, conversations by mode (on
+    location: the visits that bring travel), and the hours of the closed cases."""
+    full, hours = count(cases, start, end, now)
+    keep = {("conversations", "mode")}
+    return (
+        Counts(
+            start,
+            end,
+            {"cases": full.totals["cases"], "conversations": full.totals["conversations"]},
+            {key: cells for key, cells in full.breakdowns.items() if key in keep},
+        ),
+        hours,
+    )

@@ -1,0 +1,274 @@
+"""Reporting end to end: real events from intake and booking, a report made, reviewed,
+published and read; access; replay; and no personal data anywhere in its database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from pymongo import AsyncMongoClient
+
+from deploy.stack import Infra
+from services.reporting.projection import FIELDS
+from services.reporting.rebuild import rebuild
+from services.reporting.settings import ReportingSettings
+from tests.conftest import Isolation, StartService
+from tests.polling import eventually
+from tests.services.booking.conftest import WEEKDAYS, next_weekday_at
+from tests.services.intake.conftest import NAMED, stream_events
+
+Client = TestClient[web.Request, web.Application]
+PII = ("Jan de Vries", "jan.devries@example.nl", "1234 5678", "Piet Jansen", "kleineert")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def world(start_service: StartService, token: Callable[..., str]) -> dict[str, Any]:
+    """An organisation with twelve reports (some closed, some with a conversation)."""
+    intake = await start_service("intake", INTAKE_CASE_RATE_LIMIT="1000")
+    booking = await start_service("booking")
+    reporting = await start_service("reporting", REPORTING_K="3", REPORTING_MIN_CASES="5")
+    admin_i = bearer(token("admin", "intake"))
+    made = await intake.post(
+        "/v1/orgs",
+        headers=admin_i,
+        json={
+            "name": "Zorggroep Noord",
+            "slug": "zorggroep-noord",
+            "departments": ["Zorg", "Staf"],
+            "confidant_ids": ["c-anna"],
+        },
+    )
+    org = await made.json()
+    admin_b = bearer(token("admin", "booking"))
+    await booking.post(
+        "/v1/confidants",
+        headers=admin_b,
+        json={"id": "c-anna", "display_name": "Anna", "org_ids": [org["id"]]},
+    )
+    await booking.put("/v1/confidants/c-anna/hours", headers=admin_b, json={"weekly": WEEKDAYS})
+    await booking.post(
+        "/v1/appointment-types",
+        headers=admin_b,
+        json={
+            "id": "gesprek",
+            "name": {"nl": "Gesprek", "en": "Conversation"},
+            "duration_min": 60,
+            "modes": ["online", "walk"],
+            "min_notice_min": 0,
+        },
+    )
+    anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
+    categories = ["pesten"] * 6 + ["intimidatie"] * 4 + ["discriminatie"] * 2
+    cases = []
+    for i, category in enumerate(categories):
+        answer = await intake.post(
+            "/v1/cases",
+            json={**NAMED, "organisation": org["slug"], "category": category},
+        )
+        assert answer.status == 201, await answer.text()
+        cases.append(await answer.json())
+        if i < 5:
+            closed = await intake.patch(
+                f"/v1/cases/{cases[-1]['case_id']}",
+                headers=anna,
+                json={"status": "closed", "outcome": "advice", "hours_spent": 1.5},
+            )
+            assert closed.status == 200, await closed.text()
+    for i, case in enumerate(cases[:4]):
+        booked = await booking.post(
+            "/v1/appointments",
+            headers=bearer(case["token"]),
+            json={
+                "confidant_id": "c-anna",
+                "type_id": "gesprek",
+                "start": next_weekday_at(9 + i).isoformat(),
+                "mode": "online" if i < 3 else "walk",
+            },
+        )
+        assert booked.status == 201, await booked.text()
+    return {"org": org, "reporting": reporting, "cases": cases, "intake": intake}
+
+
+async def projected(reporting: Client, n: int) -> None:
+    from services.reporting.state import REPORTING
+
+    app = reporting.app
+    assert app is not None
+    db = app[REPORTING].db
+
+    async def all_there() -> bool:
+        found = await db["cases"].count_documents({"conversations": {"$ne": {}}})
+        return await db["cases"].count_documents({}) == n and found == 4
+
+    await eventually(all_there)
+
+
+async def test_a_report_is_made_reviewed_published_and_read(
+    world: dict[str, Any], token: Callable[..., str], infra: Infra, isolation: Isolation
+) -> None:
+    reporting: Client = world["reporting"]
+    org = world["org"]["id"]
+    await projected(reporting, 12)
+    confidant = bearer(token("confidant", "reporting", orgs=[org], sub="c-anna"))
+    org_admin = bearer(token("org_admin", "reporting", org_id=org))
+    stranger = bearer(token("org_admin", "reporting", org_id="org-elders"))
+    year = datetime.now(UTC).year
+    made = await reporting.post(f"/v1/orgs/{org}/reports", headers=confidant, json={"year": year})
+    assert made.status == 201, await made.text()
+    report = await made.json()
+    assert report["status"] == "draft" and report["totals"]["cases"] == 12
+    cells = {t["dimension"]: t["cells"] for t in report["tables"]}
+    # 6 bullying, 4 intimidation, 2 discrimination (< 3), 0 elsewhere, with k = 3.
+    assert cells["category"]["discriminatie"] == "< 3"
+    hidden = [v for v in cells["category"].values() if not isinstance(v, int)]
+    assert len(hidden) >= 2  # never one hidden cell alone under a known total
+    # Four conversations, below the minimum of five: their total, and no breakdown.
+    assert report["totals"]["conversations"] == 4 and "mode" not in cells
+    assert report["hours"] == 7.5
+
+    # An org_admin sees nothing of a draft; a stranger nothing at all.
+    url = f"/v1/reports/{report['id']}"
+    assert (await reporting.get(url, headers=org_admin)).status == 404
+    assert (await reporting.get(url, headers=stranger)).status == 404
+    assert (await reporting.get(f"/v1/orgs/{org}/reports", headers=stranger)).status == 403
+    listed = await (await reporting.get(f"/v1/orgs/{org}/reports", headers=org_admin)).json()
+    assert listed["items"] == []
+
+    advice = await reporting.put(
+        f"{url}/advice", headers=confidant, json={"nl": "Investeer in teamgesprekken."}
+    )
+    assert advice.status == 200
+    assert (await reporting.post(f"{url}/publish", headers=org_admin)).status == 403
+    published = await reporting.post(f"{url}/publish", headers=confidant)
+    assert published.status == 200, await published.text()
+    assert (await reporting.post(f"{url}/publish", headers=confidant)).status == 409
+
+    seen = await reporting.get(url, headers=org_admin)
+    assert seen.status == 200 and (await seen.json())["advice"]["nl"].startswith("Investeer")
+    csv_text = await (await reporting.get(f"{url}?format=csv&lang=en", headers=org_admin)).text()
+    assert "Bullying" in csv_text and "< 3" in csv_text
+    html = await reporting.get(f"{url}?format=html", headers=org_admin)
+    page = await html.text()
+    assert "<svg" in page and "Pesten" in page
+    assert not any(ref in page for ref in ("src=", "href=", "url(", "@import"))  # no requests
+    assert "default-src 'none'" in html.headers["Content-Security-Policy"]
+    pdf = await reporting.get(f"{url}?format=pdf", headers=org_admin)
+    assert (await pdf.read()).startswith(b"%PDF")
+    assert (await reporting.get(f"{url}?format=doc", headers=org_admin)).status == 400
+
+    events = [
+        e for e in await stream_events(infra, isolation) if e["type"].startswith("reporting.")
+    ]
+    assert [e["type"] for e in events] == ["reporting.report.ready"]
+    assert events[0]["data"]["report_id"] == report["id"] and events[0]["org_id"] == org
+
+
+async def test_the_projection_holds_no_personal_data_and_replay_rebuilds_it(
+    world: dict[str, Any], service_env: dict[str, str], infra: Infra, isolation: Isolation
+) -> None:
+    await projected(world["reporting"], 12)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    try:
+        db = client[isolation.database("reporting")]
+        live = {d["_id"]: d async for d in db["cases"].find({})}
+        for doc in live.values():
+            assert set(doc) <= FIELDS
+        everything = [d for c in await db.list_collection_names() async for d in db[c].find({})]
+        raw = json.dumps(everything, default=str)
+        assert not any(word in raw for word in PII)
+
+        settings = ReportingSettings.from_env(service_env)
+        rebuilt = await rebuild(settings, collection="cases_replay")
+        assert rebuilt["cases"] == 12
+        replayed = {d["_id"]: d async for d in db["cases_replay"].find({})}
+        assert replayed == live
+    finally:
+        await client.close()
+
+
+async def test_unknown_periods_and_bad_input_are_refused_cleanly(
+    world: dict[str, Any], token: Callable[..., str]
+) -> None:
+    reporting: Client = world["reporting"]
+    org = world["org"]["id"]
+    confidant = bearer(token("confidant", "reporting", orgs=[org], sub="c-anna"))
+    other = bearer(token("confidant", "reporting", orgs=["org-elders"], sub="c-bram"))
+    url = f"/v1/orgs/{org}/reports"
+    assert (await reporting.post(url, headers=other, json={"year": 2026})).status == 403
+    for body in (
+        {},
+        {"year": 1800},
+        {"period_from": "2026-13", "period_to": "2026-12"},
+        {"year": 2026, "period_from": "2026-01", "period_to": "2026-02"},
+    ):
+        answer = await reporting.post(url, headers=confidant, json=body)
+        assert answer.status == 422, body
+    backwards = await reporting.post(
+        url, headers=confidant, json={"period_from": "2026-06", "period_to": "2026-01"}
+    )
+    assert backwards.status == 422
+    assert (await reporting.get("/v1/reports/nope", headers=confidant)).status == 404
+
+
+async def test_signals_are_proposed_confirmed_and_only_then_told(
+    world: dict[str, Any], token: Callable[..., str], infra: Infra, isolation: Isolation
+) -> None:
+    reporting: Client = world["reporting"]
+    org = world["org"]["id"]
+    await projected(reporting, 12)
+    confidant = bearer(token("confidant", "reporting", orgs=[org], sub="c-anna"))
+    org_admin = bearer(token("org_admin", "reporting", org_id=org))
+    proposed = await reporting.post(f"/v1/orgs/{org}/signals/propose", headers=confidant)
+    assert proposed.status == 200
+    items = (await proposed.json())["items"]
+    rules = {(s["rule"], s["category"], s["department_index"]) for s in items}
+    # Twelve reports from the department "Zorg" (index 0) and a rise of three categories
+    # from nothing, each with at least k = 3 behind it; discrimination (2) stays below k.
+    assert ("department_cluster", None, 0) in rules
+    assert ("category_rise", "pesten", None) in rules
+    assert ("category_rise", "discriminatie", None) not in rules
+    again = await reporting.post(f"/v1/orgs/{org}/signals/propose", headers=confidant)
+    assert (await again.json())["new"] == 0  # proposed once
+    assert (await (await reporting.get(f"/v1/orgs/{org}/signals", headers=org_admin)).json())[
+        "items"
+    ] == []
+    cluster = next(s for s in items if s["rule"] == "department_cluster")
+    url = f"/v1/signals/{cluster['id']}/decision"
+    assert (await reporting.post(url, headers=org_admin, json={"decision": "raise"})).status == 403
+    raised = await reporting.post(url, headers=confidant, json={"decision": "raise"})
+    assert raised.status == 200 and (await raised.json())["status"] == "raised"
+    assert (await reporting.post(url, headers=confidant, json={"decision": "raise"})).status == 409
+    visible = await (await reporting.get(f"/v1/orgs/{org}/signals", headers=org_admin)).json()
+    assert [s["id"] for s in visible["items"]] == [cluster["id"]]
+    events = [
+        e for e in await stream_events(infra, isolation) if e["type"].startswith("reporting.")
+    ]
+    assert [(e["type"], e["data"]["rule"]) for e in events] == [
+        ("reporting.signal.raised", "department_cluster")
+    ]
+
+
+async def test_a_usage_statement_counts_what_is_invoiced(
+    world: dict[str, Any], token: Callable[..., str]
+) -> None:
+    reporting: Client = world["reporting"]
+    org = world["org"]["id"]
+    await projected(reporting, 12)
+    confidant = bearer(token("confidant", "reporting", orgs=[org], sub="c-anna"))
+    year = datetime.now(UTC).year
+    made = await reporting.post(
+        f"/v1/orgs/{org}/reports", headers=confidant, json={"kind": "usage", "year": year}
+    )
+    assert made.status == 201, await made.text()
+    usage = await made.json()
+    assert usage["totals"] == {"cases": 12, "conversations": 4}
+    assert usage["hours"] == 7.5 and usage["tables"] == []  # four conversations: no breakdown
