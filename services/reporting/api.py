@@ -18,9 +18,10 @@ from shared.http import ApiError, Endpoint, jsonable, not_found, principal, read
 
 from . import formats, signals
 from .disclosure import NotPublishable, Release, Table, audit, protect
-from .report import count, usage_counts
+from .report import usage
 from .state import REPORTING, Reporting
-from .store import CASES, REPORTS, SETTINGS, SIGNALS
+from .store import CASES, REPORTS, SETTINGS, SIGNALS, TALLIES
+from .tally import count
 
 STAFF: list[Role] = ["admin", "confidant"]
 READERS: list[Role] = ["admin", "confidant", "org_admin"]
@@ -170,9 +171,14 @@ async def create_report(request: web.Request) -> web.Response:
     start, end = body.months()
     r = request.app[REPORTING]
     k, min_cases = await org_rules(r, org_id)
-    cases = await org_cases(r, org_id)
+    tallies = {
+        t["month"]: t.get("n", {})
+        async for t in r.db[TALLIES].find({"org_id": org_id}, {"month": 1, "n": 1})
+    }
     now = _now()
-    counts, hours = (count if body.kind == "yearly" else usage_counts)(cases, start, end, now)
+    counts, hours = count(tallies, start, end, now)
+    if body.kind == "usage":
+        counts = usage(counts)
     earlier = await published(r, org_id)
     try:
         release = protect(counts, [release_from(d["release"]) for d in earlier], k, min_cases)

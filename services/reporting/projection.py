@@ -94,5 +94,7 @@ FIELDS = frozenset(
         "outcome",
         "hours",
         "conversations",
+        "counted",  # what the case adds to the tallies (tally.contributions)
+        "pending",  # a change to the tallies not applied yet (handlers.apply_pending)
     }
 )

@@ -21,9 +21,11 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from shared.db import Mongo
 from shared.settings import SettingsError
 
+from .handlers import encode
 from .projection import apply
 from .settings import ReportingSettings
-from .store import CASES
+from .store import CASES, TALLIES
+from .tally import contributions, tally
 
 SUBJECTS = ("intake.case.>", "booking.appointment.>")
 BATCH = 1000
@@ -70,15 +72,23 @@ async def fold(settings: ReportingSettings) -> tuple[dict[str, dict[str, Any]], 
         await nc.close()
 
 
-async def rebuild(settings: ReportingSettings, collection: str = CASES) -> dict[str, Any]:
+async def rebuild(
+    settings: ReportingSettings, collection: str = CASES, tallies: str = TALLIES
+) -> dict[str, Any]:
     started = time.perf_counter()
     cases, seen = await fold(settings)
+    docs = [{**c, "counted": encode(contributions(c))} for c in cases.values()]
+    months = [
+        {"_id": f"{org}|{month}", "org_id": org, "month": month, "n": dict(values)}
+        for org in sorted({str(c.get("org_id")) for c in cases.values()})
+        for month, values in tally(c for c in cases.values() if str(c.get("org_id")) == org).items()
+    ]
     mongo = Mongo(settings.mongodb_uri, settings.database_name)
     try:
-        await mongo.db[collection].delete_many({})
-        docs = list(cases.values())
-        for i in range(0, len(docs), BATCH):
-            await mongo.db[collection].insert_many(docs[i : i + BATCH])
+        for name, rows in ((collection, docs), (tallies, months)):
+            await mongo.db[name].delete_many({})
+            for i in range(0, len(rows), BATCH):
+                await mongo.db[name].insert_many(rows[i : i + BATCH])
     finally:
         await mongo.close()
     return {"events": seen, "cases": len(cases), "seconds": round(time.perf_counter() - started, 2)}

@@ -45,7 +45,7 @@ def _deadline(due: str | None, done: str | None, now: datetime) -> str | None:
         return None
     if done is not None:
         return "met" if done <= due else "missed"
-    return "missed" if now.isoformat() > due else "open"
+    return "missed" if now.isoformat()[:19] > due[:19] else "open"
 
 
 def count(
@@ -102,19 +102,13 @@ def count(
     return counts, round(hours, 1)
 
 
-def usage_counts(
-    cases: Iterable[dict[str, Any]], start: int, end: int, now: datetime
-) -> tuple[Counts, float]:
+def usage(full: Counts) -> Counts:
     """The usage statement (the basis for invoicing): intakes, conversations by mode (on
-    location: the visits that bring travel), and the hours of the closed cases."""
-    full, hours = count(cases, start, end, now)
-    keep = {("conversations", "mode")}
-    return (
-        Counts(
-            start,
-            end,
-            {"cases": full.totals["cases"], "conversations": full.totals["conversations"]},
-            {key: cells for key, cells in full.breakdowns.items() if key in keep},
-        ),
-        hours,
+    location: the visits that bring travel); the hours come with the counts."""
+    keep = ("conversations", "mode")
+    return Counts(
+        full.start,
+        full.end,
+        {"cases": full.totals["cases"], "conversations": full.totals["conversations"]},
+        {keep: full.breakdowns[keep]},
     )

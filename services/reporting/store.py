@@ -8,11 +8,13 @@ from shared.db import IndexSpec
 
 CASES = "cases"  # the projection: one PII-free document per case (projection.FIELDS)
 REPORTS = "reports"  # drafts and published reports: what is shown, never the true counts
+TALLIES = "tallies"  # per organisation and month, every count a report needs (tally.py)
 SIGNALS = "signals"  # trend signals, proposed and confirmed
 SETTINGS = "org_settings"  # per organisation: k and the minimum number of cases
 
 INDEXES: IndexSpec = {
     CASES: [IndexModel([("org_id", ASCENDING)])],
+    TALLIES: [IndexModel([("org_id", ASCENDING), ("month", ASCENDING)])],
     REPORTS: [IndexModel([("org_id", ASCENDING), ("status", ASCENDING)])],
     SIGNALS: [IndexModel([("org_id", ASCENDING)])],
 }

@@ -108,6 +108,7 @@ async def test_events_flow_to_every_consumer_without_personal_data(
         "acknowledge_by",
         "feedback_by",
         "conversations",
+        "counted",
     }  # ids, enumerations and months: nothing of a person
 
     # Notify plans a mail to the assigned confidant (the anonymous reporter gets none); intake

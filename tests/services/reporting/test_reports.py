@@ -187,10 +187,13 @@ async def test_the_projection_holds_no_personal_data_and_replay_rebuilds_it(
         assert not any(word in raw for word in PII)
 
         settings = ReportingSettings.from_env(service_env)
-        rebuilt = await rebuild(settings, collection="cases_replay")
+        rebuilt = await rebuild(settings, collection="cases_replay", tallies="tallies_replay")
         assert rebuilt["cases"] == 12
         replayed = {d["_id"]: d async for d in db["cases_replay"].find({})}
         assert replayed == live
+        tallies = {t["_id"]: t["n"] async for t in db["tallies"].find({})}
+        replayed_tallies = {t["_id"]: t["n"] async for t in db["tallies_replay"].find({})}
+        assert tallies == replayed_tallies and tallies
     finally:
         await client.close()
 
@@ -272,3 +275,31 @@ async def test_a_usage_statement_counts_what_is_invoiced(
     usage = await made.json()
     assert usage["totals"] == {"cases": 12, "conversations": 4}
     assert usage["hours"] == 7.5 and usage["tables"] == []  # four conversations: no breakdown
+
+
+async def test_a_tally_change_left_half_done_by_a_crash_is_finished_once(
+    world: dict[str, Any], infra: Infra, isolation: Isolation
+) -> None:
+    from services.reporting.handlers import apply_pending
+    from services.reporting.state import REPORTING
+
+    reporting: Client = world["reporting"]
+    await projected(reporting, 12)
+    app = reporting.app
+    assert app is not None
+    r = app[REPORTING]
+    case = await r.db["cases"].find_one({"category": "discriminatie"})
+    assert case is not None
+    key = f"{world['org']['id']}|{case['opened']}"
+    before = (await r.db["tallies"].find_one({"_id": key}))["n"]
+    # A change staged on the case, as a process that died right after writing it leaves it.
+    staged = {"id": "e" * 32, "diff": [{"m": case["opened"], "k": "cases||", "v": 1.0}]}
+    await r.db["cases"].update_one({"_id": case["_id"]}, {"$set": {"pending": staged}})
+    doc = await r.db["cases"].find_one({"_id": case["_id"]})
+    assert doc is not None
+    await apply_pending(r, doc)
+    await apply_pending(r, doc)  # and again, as a redelivery would: counted once
+    after = (await r.db["tallies"].find_one({"_id": key}))["n"]
+    assert after["cases||"] == before["cases||"] + 1
+    left = await r.db["cases"].find_one({"_id": case["_id"]})
+    assert left is not None and "pending" not in left

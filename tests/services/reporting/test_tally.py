@@ -1,0 +1,75 @@
+"""The monthly tallies count what the cases count, whatever order and however often."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from services.reporting import report, tally
+from services.reporting.report import CATEGORIES, CHANNELS, MODES, OUTCOMES, ROLES
+
+NOW = datetime(2027, 2, 1, tzinfo=UTC)
+BASE = 2026 * 12
+
+
+@st.composite
+def a_case(draw: Any) -> dict[str, Any]:
+    opened = BASE + draw(st.integers(0, 13))
+    closed = draw(st.one_of(st.none(), st.integers(opened, BASE + 14)))
+    whistle = draw(st.booleans())
+    day = f"{opened // 12}-{opened % 12 + 1:02d}-05T10:00:00"
+    return {
+        "category": draw(st.sampled_from(CATEGORIES)),
+        "channel": draw(st.sampled_from(CHANNELS)),
+        "reporter_role": draw(st.sampled_from(ROLES)),
+        "opened": opened,
+        "opened_at": day,
+        "closed": closed,
+        "closed_at": None
+        if closed is None
+        else f"{closed // 12}-{closed % 12 + 1:02d}-20T10:00:00",
+        "outcome": draw(st.sampled_from(OUTCOMES)) if closed is not None else None,
+        "hours": draw(st.sampled_from([0.5, 1.0, 2.5])),
+        "acknowledge_by": day.replace("-05T", "-12T") if whistle else None,
+        "feedback_by": f"{(opened + 3) // 12}-{(opened + 3) % 12 + 1:02d}-05T10:00:00"
+        if whistle
+        else None,
+        "acknowledged_at": draw(
+            st.sampled_from([None, day.replace("-05T", "-07T"), day.replace("-05T", "-28T")])
+        )
+        if whistle
+        else None,
+        "conversations": {
+            f"a{i}": {
+                "mode": draw(st.sampled_from(MODES)),
+                "month": opened + draw(st.integers(0, 2)),
+                "cancelled": draw(st.booleans()),
+            }
+            for i in range(draw(st.integers(0, 2)))
+        },
+    }
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(a_case(), max_size=30), st.integers(0, 11), st.integers(1, 14))
+def test_the_tallies_give_the_counts_of_the_cases(
+    cases: list[dict[str, Any]], start: int, length: int
+) -> None:
+    begin, end = BASE + start, BASE + start + length
+    assert tally.count(tally.tally(cases), begin, end, NOW) == report.count(cases, begin, end, NOW)
+
+
+@given(a_case(), a_case())
+def test_a_change_moves_the_tallies_by_the_difference(
+    before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    old, new = tally.contributions(before), tally.contributions(after)
+    diff = tally.difference(old, new)
+    moved = dict(old)
+    for key, value in diff.items():
+        moved[key] = moved.get(key, 0.0) + value
+    assert {k: v for k, v in moved.items() if v} == {k: v for k, v in new.items() if v}
+    assert tally.difference(new, new) == {}  # the same event again: nothing
