@@ -291,7 +291,9 @@ async def test_a_tally_change_left_half_done_by_a_crash_is_finished_once(
     case = await r.db["cases"].find_one({"category": "discriminatie"})
     assert case is not None
     key = f"{world['org']['id']}|{case['opened']}"
-    before = (await r.db["tallies"].find_one({"_id": key}))["n"]
+    found = await r.db["tallies"].find_one({"_id": key})
+    assert found is not None
+    before = found["n"]
     # A change staged on the case, as a process that died right after writing it leaves it.
     staged = {"id": "e" * 32, "diff": [{"m": case["opened"], "k": "cases||", "v": 1.0}]}
     await r.db["cases"].update_one({"_id": case["_id"]}, {"$set": {"pending": staged}})
@@ -299,7 +301,9 @@ async def test_a_tally_change_left_half_done_by_a_crash_is_finished_once(
     assert doc is not None
     await apply_pending(r, doc)
     await apply_pending(r, doc)  # and again, as a redelivery would: counted once
-    after = (await r.db["tallies"].find_one({"_id": key}))["n"]
+    found = await r.db["tallies"].find_one({"_id": key})
+    assert found is not None
+    after = found["n"]
     assert after["cases||"] == before["cases||"] + 1
     left = await r.db["cases"].find_one({"_id": case["_id"]})
     assert left is not None and "pending" not in left
