@@ -24,7 +24,6 @@ values.
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -202,6 +201,7 @@ class _Solver:
         self.p = p
         self.n = len(p.index)
         self.a_eq, self.b_eq, self.ranged = _matrices(p)
+        self.a_ub, self.b_ub = self._inequalities()
 
     def _objective(self, coefficients: Mapping[int, float]) -> np.ndarray:
         c = np.zeros(self.n)
@@ -209,7 +209,8 @@ class _Solver:
             c[j] = v
         return c
 
-    def _lp(self, c: np.ndarray) -> float | None:
+    def _inequalities(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The ranged constraints as A_ub x <= b_ub, built once per audit."""
         a_ub, b_ub = [], []
         for con in self.ranged:
             row = np.asarray(con.A).reshape(-1)
@@ -218,10 +219,13 @@ class _Solver:
                 b_ub.append(float(np.asarray(con.ub).reshape(-1)[0]))
             a_ub.append(-row)
             b_ub.append(-float(np.asarray(con.lb).reshape(-1)[0]))
+        return (np.array(a_ub), np.array(b_ub)) if a_ub else (None, None)
+
+    def _lp(self, c: np.ndarray) -> float | None:
         result = linprog(
             c,
-            A_ub=np.array(a_ub) if a_ub else None,
-            b_ub=np.array(b_ub) if b_ub else None,
+            A_ub=self.a_ub,
+            b_ub=self.b_ub,
             A_eq=self.a_eq if len(self.a_eq) else None,
             b_eq=self.b_eq if len(self.b_eq) else None,
             bounds=(0, None),
@@ -298,15 +302,40 @@ def audit(releases: Sequence[Release], k: int) -> list[Leak]:
         for (_, s, e), shown in r.sub_totals.items()
         if isinstance(shown, int)
     }
-    # A breakdown shown by one release only says nothing about parts of its period beyond
-    # what its own cells and the totals say (already checked): its runs need no question.
-    shown_by = Counter((t.population, t.dimension) for r in releases for t in r.tables)
-    keys = {
-        (pop, dim, val) for (pop, dim, val, _) in p.index if dim == "" or shown_by[(pop, dim)] > 1
+    # A cell over part of a release's period is known only where releases that show the
+    # breakdown overlap; otherwise it is known only where every other cell is zero, and then
+    # it equals the population's total over that part, which is checked for every run.
+    periods: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for r in releases:
+        for t in r.tables:
+            periods.setdefault((t.population, t.dimension), []).append((r.start, r.end))
+    overlapping = {
+        key
+        for key, spans in periods.items()
+        if any(a[0] < b[1] and b[0] < a[1] for a, b in itertools.combinations(spans, 2))
     }
+    # A total over part of a period is known only through sub-period totals or overlaps.
+    split = {pop for r in releases for (pop, _, _) in r.sub_totals}
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for r in releases:
+        for pop in r.totals:
+            spans.setdefault(pop, []).append((r.start, r.end))
+    split |= {
+        pop
+        for pop, ps in spans.items()
+        if any(a[0] < b[1] and b[0] < a[1] for a, b in itertools.combinations(ps, 2))
+    }
+    keys = {
+        (pop, dim, val)
+        for (pop, dim, val, _) in p.index
+        if (dim == "" and pop in split) or (pop, dim) in overlapping
+    }
+    # Releases that do not overlap are separate problems: a run across two of them is
+    # small and known only if its part in one of them is, which is found there.
+    component = _components(releases, p.segments)
     for i, j in itertools.combinations(range(len(p.segments) + 1), 2):
         start, end = p.segments[i][0], p.segments[j - 1][1]
-        if (start, end) in shown_periods:
+        if (start, end) in shown_periods or component[i] != component[j - 1]:
             continue
         for population, dimension, value in sorted(keys):
             coefficients = {p.index[(population, dimension, value, s)]: 1.0 for s in range(i, j)}
@@ -318,6 +347,21 @@ def audit(releases: Sequence[Release], k: int) -> list[Leak]:
                     )
                 )
     return leaks
+
+
+def _components(releases: Sequence[Release], segments: list[tuple[int, int]]) -> list[int]:
+    """For each segment, which group of overlapping releases it belongs to."""
+    spans = sorted((r.start, r.end) for r in releases)
+    groups: list[list[int]] = []
+    for start, end in spans:
+        if groups and start < groups[-1][1]:
+            groups[-1][1] = max(groups[-1][1], end)
+        else:
+            groups.append([start, end])
+    return [
+        next((g for g, (a, b) in enumerate(groups) if a <= s and e <= b), -1 - i)
+        for i, (s, e) in enumerate(segments)
+    ]
 
 
 def protect(counts: Counts, earlier: Sequence[Release], k: int, min_cases: int) -> Release:
