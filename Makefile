@@ -41,6 +41,12 @@ bench: install
 	$(BIN)/python -m bench.bus_throughput
 	$(BIN)/python -m bench.stack_startup
 	$(BIN)/python -m bench.intake_http
+	$(BIN)/python -m bench.availability
+	$(BIN)/python -m bench.booking_http
+	$(BIN)/python -m bench.sync
+	$(BIN)/python -m bench.notify_latency
+	$(BIN)/python -m bench.report
+	$(BIN)/python -m bench.projection_rebuild
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache
