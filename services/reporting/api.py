@@ -176,6 +176,10 @@ async def create_report(request: web.Request) -> web.Response:
         async for t in r.db[TALLIES].find({"org_id": org_id}, {"month": 1, "n": 1})
     }
     now = _now()
+    if not tallies:
+        raise not_found("organisation")  # reporting has never heard of it
+    if start > now.year * 12 + now.month - 1:
+        raise ApiError(422, "invalid", "the period has not begun", {"period": "in the future"})
     counts, hours = count(tallies, start, end, now)
     if body.kind == "usage":
         counts = usage(counts)

@@ -220,6 +220,13 @@ async def test_unknown_periods_and_bad_input_are_refused_cleanly(
     )
     assert backwards.status == 422
     assert (await reporting.get("/v1/reports/nope", headers=confidant)).status == 404
+    future = await reporting.post(url, headers=confidant, json={"year": datetime.now(UTC).year + 1})
+    assert future.status == 422
+    admin = bearer(token("admin", "reporting"))
+    unknown = await reporting.post(
+        "/v1/orgs/org-nobody/reports", headers=admin, json={"year": 2026}
+    )
+    assert unknown.status == 404
 
 
 async def test_signals_are_proposed_confirmed_and_only_then_told(
