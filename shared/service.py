@@ -134,6 +134,7 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
                 subject_prefix=settings.nats_subject_prefix,
                 max_deliver=settings.max_deliver,
                 backoff=settings.retry_backoff,
+                ack_wait=settings.ack_wait_s,
                 name="vertrouwd",
             ),
             source=spec.name,

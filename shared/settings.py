@@ -54,6 +54,9 @@ class ServiceSettings(BaseModel):
     retry_backoff: tuple[float, ...] = shared(
         (1.0, 5.0, 30.0, 120.0), description="Seconds between redeliveries, comma-separated."
     )
+    ack_wait_s: float = shared(
+        30.0, gt=0, le=3600, description="Seconds before an unacknowledged event comes again."
+    )
     log_level: str = shared(
         "INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$", description="Log level."
     )

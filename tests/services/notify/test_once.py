@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
+import time
 from collections import Counter
 
 import nats
 
-from deploy.stack import Infra
+from deploy.stack import Infra, free_port, http_ok
 from shared.bus import Bus
 from shared.events import new_event
 from tests.conftest import Isolation
 from tests.polling import eventually
-from tests.services.notify.conftest import ANNA, Inbox, Suite, assigned, settle
+from tests.services.notify.conftest import ANNA, NOTIFY_ENV, Inbox, Suite, assigned, settle
 
 
 def message_ids(inbox: Inbox) -> Counter[str]:
@@ -163,3 +167,61 @@ async def test_a_malformed_event_is_dead_lettered_and_the_rest_goes_on(
         assert json.loads(dead.data)["id"] == bad["id"]
     finally:
         await nc.close()
+
+
+def _start_notify_process(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.notify"],
+        env={**os.environ, **env, "NOTIFY_PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while not http_ok(f"http://127.0.0.1:{port}/readyz"):
+        assert proc.poll() is None and time.monotonic() < deadline, "notify did not start"
+        time.sleep(0.05)
+    return proc
+
+
+async def test_killed_outright_mid_work_then_started_again_nothing_is_lost(
+    suite: Suite, inbox: Inbox, bus: Bus, service_env: dict[str, str]
+) -> None:
+    await suite.stop_notify()  # this test runs notify as a process of its own, to kill it
+    env = {
+        **service_env,
+        **NOTIFY_ENV,
+        "NOTIFY_SMTP_PORT": str(inbox.port),
+        "LOG_LEVEL": "WARNING",
+        "ACK_WAIT_S": "3",  # what the killed process had taken comes again after this
+    }
+    port = free_port()
+    events = assigned(suite.org["id"], 100)
+    proc = await asyncio.to_thread(_start_notify_process, env, port)
+    try:
+        for event in events:
+            await bus.publish(event)
+
+        async def some_sent() -> bool:
+            return len(inbox.received) >= 10
+
+        await eventually(some_sent)
+        proc.kill()  # SIGKILL: no clean stop, sends may be cut off anywhere
+        proc.wait()
+        killed_at = len(inbox.received)
+        assert killed_at < 100, "the kill came too late to prove anything"
+        proc = await asyncio.to_thread(_start_notify_process, env, port)
+
+        async def all_arrived() -> bool:
+            return len(message_ids(inbox)) == 100
+
+        await eventually(all_arrived, 40)
+        await asyncio.sleep(1.0)  # anything sent twice would come now
+    finally:
+        proc.kill()
+        proc.wait()
+    ids = message_ids(inbox)
+    assert len(ids) == 100  # every mail arrived
+    # A copy can come only from a send cut off between the server's "250" and the record of
+    # its outcome, at most one per worker; it carries the same Message-ID.
+    duplicates = sum(n - 1 for n in ids.values())
+    assert duplicates <= 8, ids
