@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import os
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from typing import Any
 
 import aiohttp
 
+from bench.openloop import open_loop, percentiles
 from deploy.stack import free_port, plan_infra, running, service, service_env
 from shared.devtokens import load_issuer
 
@@ -53,12 +53,10 @@ async def drive(
     seconds: int,
     send: Callable[[aiohttp.ClientSession, int], Any],
 ) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
     total = rate * seconds
-    latencies: list[float] = []
     errors = 0
 
-    async def one(i: int, planned: float) -> None:
+    async def call(i: int) -> None:
         nonlocal errors
         try:
             async with send(session, i) as response:
@@ -67,23 +65,9 @@ async def drive(
                     errors += 1
         except aiohttp.ClientError:
             errors += 1
-        latencies.append(loop.time() - planned)
 
-    start = loop.time() + 0.1
-    tasks = []
-    for i in range(total):
-        planned = start + i / rate
-        await asyncio.sleep(max(0.0, planned - loop.time()))
-        tasks.append(asyncio.create_task(one(i, planned)))
-    await asyncio.gather(*tasks)
-    ms = sorted(x * 1000 for x in latencies)
-    return {
-        "rate": rate,
-        "requests": total,
-        "p50_ms": round(statistics.median(ms), 1),
-        "p99_ms": round(ms[max(0, int(len(ms) * 0.99) - 1)], 1),
-        "errors": errors,
-    }
+    latencies = await open_loop(rate, total, call)
+    return {"rate": rate, "requests": total, **percentiles(latencies), "errors": errors}
 
 
 async def run_intake(url: str, admin: str, rate: int, seconds: int) -> dict[str, Any]:

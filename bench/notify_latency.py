@@ -23,7 +23,6 @@ import asyncio
 import json
 import os
 import re
-import statistics
 import tempfile
 import time
 from collections import Counter
@@ -36,6 +35,7 @@ import aiosmtplib
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from pymongo import MongoClient
 
+from bench.openloop import open_loop, percentiles
 from deploy.stack import free_port, plan_infra, running, service, service_env
 from shared import event_schemas  # noqa: F401
 from shared.bus import Bus, BusConfig
@@ -63,14 +63,6 @@ class Arrivals:
         for rcpt in envelope.rcpt_tos:
             self.at.setdefault(rcpt, now)
         return "250 OK"
-
-
-def percentiles(ms: list[float]) -> dict[str, float]:
-    ms = sorted(ms)
-    return {
-        "p50_ms": round(statistics.median(ms), 1),
-        "p99_ms": round(ms[max(0, int(len(ms) * 0.99) - 1)], 1),
-    }
 
 
 def prepare(mongo_uri: str, prefix: str, keys: Path, count: int) -> list[dict[str, Any]]:
@@ -127,24 +119,13 @@ def prepare(mongo_uri: str, prefix: str, keys: Path, count: int) -> list[dict[st
 
 
 async def floor(port: int, rate: int, total: int) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
-    latencies: list[float] = []
-
-    async def one(i: int, planned: float) -> None:
+    async def call(i: int) -> None:
         msg = EmailMessage()
         msg["From"], msg["To"], msg["Subject"] = "bench@x.example", f"f{i}@x.example", "floor"
         msg.set_content("floor")
         await aiosmtplib.send(msg, hostname="127.0.0.1", port=port)
-        latencies.append(loop.time() - planned)
 
-    start = loop.time() + 0.1
-    tasks = []
-    for i in range(total):
-        planned = start + i / rate
-        await asyncio.sleep(max(0.0, planned - loop.time()))
-        tasks.append(asyncio.create_task(one(i, planned)))
-    await asyncio.gather(*tasks)
-    return {"rate": rate, "mails": total, **percentiles([x * 1000 for x in latencies])}
+    return {"rate": rate, "mails": total, **percentiles(await open_loop(rate, total, call))}
 
 
 async def measure(

@@ -13,6 +13,7 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import nats
@@ -31,17 +32,16 @@ SUBJECTS = ("intake.case.>", "booking.appointment.>")
 BATCH = 1000
 
 
-async def fold(settings: ReportingSettings) -> tuple[dict[str, dict[str, Any]], int]:
-    """The projection from every event in the stream, and how many events that was."""
-    nc = await nats.connect(settings.nats_url)
+async def replay(url: str, stream: str, prefix: str = "") -> AsyncIterator[list[bytes]]:
+    """Every intake and booking event in the stream, from the first, in batches: a consumer
+    of its own that acknowledges nothing and is gone a minute after the last fetch."""
+    nc = await nats.connect(url)
     try:
         js = nc.jetstream()
-        prefix = settings.nats_subject_prefix
-        info = await js.stream_info(settings.nats_stream)
-        last = info.state.last_seq
+        last = (await js.stream_info(stream)).state.last_seq
         sub = await js.pull_subscribe(
             "",
-            stream=settings.nats_stream,
+            stream=stream,
             config=ConsumerConfig(
                 filter_subjects=[f"{prefix}{s}" for s in SUBJECTS],
                 deliver_policy=DeliverPolicy.ALL,
@@ -49,27 +49,35 @@ async def fold(settings: ReportingSettings) -> tuple[dict[str, dict[str, Any]], 
                 inactive_threshold=60,
             ),
         )
-        cases: dict[str, dict[str, Any]] = {}
-        seen = 0
         while True:
             try:
                 msgs = await sub.fetch(BATCH, timeout=1.0)
             except (nats.errors.TimeoutError, TimeoutError):
                 break
-            for msg in msgs:
-                event = json.loads(msg.data)
-                case_id = event.get("data", {}).get("case_id")
-                if case_id:
-                    folded = apply(cases.get(case_id), event)
-                    if folded is not None:
-                        cases[case_id] = folded
-                seen += 1
+            yield [m.data for m in msgs]
             if msgs and msgs[-1].metadata.sequence.stream >= last:
                 break
         await sub.unsubscribe()
-        return cases, seen
     finally:
         await nc.close()
+
+
+async def fold(settings: ReportingSettings) -> tuple[dict[str, dict[str, Any]], int]:
+    """The projection from every event in the stream, and how many events that was."""
+    cases: dict[str, dict[str, Any]] = {}
+    seen = 0
+    async for batch in replay(
+        settings.nats_url, settings.nats_stream, settings.nats_subject_prefix
+    ):
+        for data in batch:
+            event = json.loads(data)
+            case_id = event.get("data", {}).get("case_id")
+            if case_id:
+                folded = apply(cases.get(case_id), event)
+                if folded is not None:
+                    cases[case_id] = folded
+            seen += 1
+    return cases, seen
 
 
 async def rebuild(

@@ -11,32 +11,18 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
+
+from shared.event_schemas import Category, Channel, MeetingMode, Outcome, ReporterRole
 
 from .disclosure import Counts
 
-CATEGORIES = (
-    "pesten",
-    "intimidatie",
-    "seksuele_intimidatie",
-    "discriminatie",
-    "agressie_geweld",
-    "onveilig_gevoel",
-    "integriteit",
-    "vraag_advies",
-    "anders",
-)
-CHANNELS = ("web", "email", "whatsapp", "phone", "in_person")
-ROLES = ("employee", "manager", "hr")
-OUTCOMES = (
-    "listening_ear",
-    "advice",
-    "referral",
-    "mediation",
-    "formal_complaint_support",
-    "whistleblower_report",
-)
-MODES = ("online", "on_location", "phone", "walk")
+# The values as the event schemas define them, in their order: one list for the suite.
+CATEGORIES: tuple[str, ...] = get_args(Category)
+CHANNELS: tuple[str, ...] = get_args(Channel)
+ROLES: tuple[str, ...] = get_args(ReporterRole)
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
+MODES: tuple[str, ...] = get_args(MeetingMode)
 DEADLINES = ("met", "missed", "open")
 
 
