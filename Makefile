@@ -12,7 +12,7 @@ ifeq ($(MONGODB_URI),)
 DATABASE := $(FERRETDB)
 endif
 
-.PHONY: install run test lint bench ferretdb clean
+.PHONY: install run test lint bench ferretdb browser clean
 
 install: $(STAMP) $(DATABASE)
 
@@ -29,7 +29,15 @@ ferretdb: $(FERRETDB)
 run: install
 	@$(BIN)/python -m deploy.stack
 
-test: install
+# The browser tests drive Debian's chromium (Playwright downloads no browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium for the browser tests ..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

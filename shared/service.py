@@ -73,6 +73,8 @@ class ServiceSpec:
     # The service's own resources and background work (keys, jobs, NATS responders): each
     # entered after the database and the bus are up, and left before they close.
     contexts: Sequence[Context] = ()
+    # Pages for people (HTML, static files), added beside the API; not in /openapi.json.
+    pages: Callable[[web.Application], None] | None = None
 
 
 async def whoami(request: web.Request) -> web.Response:
@@ -107,6 +109,8 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
         [Endpoint("GET", "/v1/whoami", whoami, "Who the token says you are.", roles=ROLES)],
     )
     add_endpoints(app, spec.endpoints)
+    if spec.pages is not None:
+        spec.pages(app)
 
     async def auth_ctx(app: web.Application) -> AsyncIterator[None]:
         keys = KeySet.from_file(settings.jwks_file)

@@ -9,6 +9,7 @@ from shared.settings import ServiceSettings
 
 from . import handlers, jobs, routes, store
 from .contact import contact_responder
+from .pages import add_pages
 from .settings import IntakeSettings
 from .state import INTAKE, intake_context
 
@@ -31,6 +32,7 @@ SPEC = ServiceSpec(
         keyed_by_event=True,  # one timeline entry per event id
     ),
     contexts=[intake_context, contact_responder, every("intake-jobs", _jobs, _jobs_interval)],
+    pages=add_pages,
 )
 
 

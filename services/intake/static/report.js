@@ -1,0 +1,48 @@
+// The report form: sends the report to /v1/cases (same origin) and shows the code once.
+"use strict";
+(function () {
+  const form = document.getElementById("report");
+  if (!form) return;
+  const anonymous = document.getElementById("anonymous");
+  const contact = document.getElementById("contact");
+  const problem = document.getElementById("problem");
+  const showContact = () => { contact.hidden = anonymous.checked; };
+  anonymous.addEventListener("change", showContact);
+  showContact();
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    problem.hidden = true;
+    const value = (id) => document.getElementById(id).value.trim();
+    const body = {
+      organisation: form.dataset.organisation,
+      locale: form.dataset.locale,
+      category: value("category"),
+      reporter_role: value("reporter_role"),
+      anonymous: anonymous.checked,
+    };
+    if (value("meeting_mode")) body.meeting_mode = value("meeting_mode");
+    if (value("text")) body.text = value("text");
+    if (!anonymous.checked) {
+      body.contact = { name: value("name") || null, email: value("email") || null,
+                       preferred_channel: "email" };
+    }
+    const answer = await fetch("/v1/cases", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    const data = await answer.json();
+    if (answer.status !== 201) {
+      const fields = Object.values((data.error && data.error.fields) || {}).join("; ");
+      problem.textContent = form.dataset.error + " " + (fields || (data.error && data.error.message) || answer.status);
+      problem.hidden = false;
+      return;
+    }
+    form.hidden = true;
+    document.getElementById("case-code").textContent = data.case_code;
+    const code = document.getElementById("code");
+    code.hidden = false;
+    code.focus();
+  });
+})();

@@ -1,0 +1,110 @@
+"""The employee's organisation page in a real browser: report anonymously, keep the code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from playwright.async_api import Browser, expect
+
+from tests.browser.conftest import snap
+from tests.conftest import StartService
+
+Client = TestClient[web.Request, web.Application]
+
+
+@pytest.fixture
+async def site(start_service: StartService, token: Callable[..., str]) -> tuple[Client, str]:
+    intake = await start_service("intake")
+    admin = {"Authorization": f"Bearer {token('admin', 'intake')}"}
+    made = await intake.post(
+        "/v1/orgs",
+        headers=admin,
+        json={"name": "Zorggroep Noord", "slug": "zorggroep-noord", "confidant_ids": ["c-anna"]},
+    )
+    assert made.status == 201, await made.text()
+    staff = await intake.post(
+        "/v1/staff",
+        headers=admin,
+        json={
+            "username": "anna",
+            "password": "a long enough password",
+            "role": "confidant",
+            "display_name": "Anna de Boer",
+            "confidant_id": "c-anna",
+            "bio": "Luistert, denkt mee.",
+        },
+    )
+    assert staff.status == 201, await staff.text()
+    return intake, str(intake.make_url("/o/zorggroep-noord"))
+
+
+async def test_report_anonymously_and_keep_the_code(
+    site: tuple[Client, str], browser: Browser
+) -> None:
+    intake, url = site
+    page = await browser.new_page()
+    response = await page.goto(url)
+    assert response is not None and response.status == 200
+    headers: dict[str, Any] = await response.all_headers()
+    assert "default-src 'none'" in headers["content-security-policy"]
+    assert headers["cache-control"] == "no-store" and headers["referrer-policy"] == "no-referrer"
+    await expect(page.get_by_role("heading", name="Zorggroep Noord")).to_be_visible()
+    await expect(page.get_by_text("Anna de Boer")).to_be_visible()
+    await snap(page, "01-organisation-page")
+
+    await page.get_by_label("Waar gaat het over?").select_option("pesten")
+    await page.get_by_label("Wat is er gebeurd?").fill("Het gebeurt in elk teamoverleg.")
+    await expect(
+        page.get_by_label("Naam", exact=True)
+    ).to_be_hidden()  # anonymous: no contact fields
+    await page.get_by_role("button", name="Melding versturen").click()
+    code_box = page.locator("#case-code")
+    await expect(code_box).to_be_visible()
+    await expect(page.locator("#code")).to_be_focused()  # the code is where the reader is
+    code = (await code_box.text_content() or "").strip()
+    assert len(code) >= 16
+    await snap(page, "02-case-code")
+
+    # The code shown is the one that opens the case.
+    access = await intake.post("/v1/cases/access", json={"case_code": code})
+    assert access.status == 200, await access.text()
+
+
+async def test_keyboard_only_english_on_a_phone(site: tuple[Client, str], browser: Browser) -> None:
+    _, url = site
+    page = await browser.new_page(viewport={"width": 375, "height": 667}, is_mobile=True)
+    await page.goto(url)
+    await page.get_by_role("link", name="English").click()
+    await expect(page.get_by_role("heading", name="Make a report")).to_be_visible()
+    assert await page.evaluate("document.documentElement.lang") == "en"
+    # Nothing wider than the phone.
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    await snap(page, "03-english-phone")
+
+    # Keyboard only: from the page's start, Tab to the category and choose with the arrows,
+    # then on to the button and Enter.
+    await page.keyboard.press("Tab")  # the language link
+    await page.keyboard.press("Tab")  # the category
+    assert await page.evaluate("document.activeElement.id") == "category"
+    await page.keyboard.press("ArrowDown")
+    for _ in range(20):
+        await page.keyboard.press("Tab")
+        if await page.evaluate("document.activeElement.tagName") == "BUTTON":
+            break
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", name="Your case code")).to_be_visible()
+    await snap(page, "04-keyboard-code")
+
+
+async def test_an_unknown_organisation_is_a_plain_404(
+    site: tuple[Client, str], browser: Browser
+) -> None:
+    _, url = site
+    page = await browser.new_page()
+    response = await page.goto(url.replace("zorggroep-noord", "nobody"))
+    assert response is not None and response.status == 404
+    await expect(page.get_by_role("heading", name="Deze pagina bestaat niet")).to_be_visible()
