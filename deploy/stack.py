@@ -320,6 +320,8 @@ def main() -> int:
     offset = int(os.environ.get("VERTROUWD_PORT_OFFSET", "0"))
     infra = plan_infra(data, os.environ, {k: v + offset for k, v in DEV_PORTS.items()})
     env = service_env(infra, data / "keys")
+    # The report page links to the booking page: where booking listens in this stack.
+    env["INTAKE_BOOKING_URL"] = f"http://127.0.0.1:{SERVICES['booking'] + offset}/"
     services = [service(name, port + offset, env, data / "logs") for name, port in SERVICES.items()]
     busy = [p.url for p in [*infra.processes, *services] if _port_taken(p.url)]
     if busy:
@@ -402,7 +404,7 @@ def _print_where_to_look(
         "  Log in with POST /v1/auth/token: admin / vertrouwd-admin, "
         "demo-confidant / vertrouwd-demo, demo-hr / vertrouwd-hr (the organisation's admin)"
     )
-    print(f"  What the demo's intake page shows: {intake_url}v1/public/orgs/demo")
+    print(f"  The demo organisation's page (report, then book): {intake_url}o/demo")
     print(
         f"  Or make a token:  .venv/bin/python -m shared.devtokens token "
         f"--keys {data / 'keys'} --role admin --aud intake\n",

@@ -9,6 +9,7 @@ from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
 from . import api, api_calendar, handlers, store
+from .pages import add_pages
 from .rpc import appointment_responder
 from .schedule import release_orphan_claims
 from .settings import BookingSettings
@@ -38,6 +39,7 @@ SPEC = ServiceSpec(
     endpoints=[*api.ENDPOINTS, *api_calendar.ENDPOINTS],
     indexes=store.INDEXES,
     consumer=ConsumerSpec(subjects=["intake.case.>"], handler=handlers.case_handler),
+    pages=add_pages,
     contexts=[
         booking_context,
         appointment_responder,

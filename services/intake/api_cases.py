@@ -152,6 +152,7 @@ async def create_case(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "case_id": case_id,
+            "confidant_id": confidant_id,
             "reference": case["reference"],
             "case_code": code,
             "token": case_token(intake, case),

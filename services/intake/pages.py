@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from shared.pages import add_static, html, templates
 
 from . import taxonomy
 from .models import Locale
@@ -20,19 +21,7 @@ from .state import INTAKE
 from .store import ORGANISATIONS, STAFF
 
 HERE = Path(__file__).parent
-TEMPLATES = Environment(
-    loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["j2"])
-)
-HEADERS = {
-    # Only this origin's script and style; the page calls only this origin's API.
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-}
+TEMPLATES = templates(HERE / "templates")
 TEXT: dict[str, dict[str, str]] = {
     "nl": {
         "intro": "Hier meldt u vertrouwelijk wat er op het werk gebeurt. Alleen de externe "
@@ -52,6 +41,7 @@ TEXT: dict[str, dict[str, str]] = {
         "code_help": "Bewaar deze code goed. Alleen met deze code komt u terug om berichten "
         "te lezen en een gesprek te plannen. Wij tonen hem maar één keer.",
         "saved": "Ik heb mijn code bewaard",
+        "book": "Plan een gesprek met de vertrouwenspersoon",
         "error": "De melding is niet verstuurd:",
         "other_language": "English",
         "employee": "Medewerker",
@@ -76,6 +66,7 @@ TEXT: dict[str, dict[str, str]] = {
         "code_help": "Keep this code safe. Only with it can you come back to read messages "
         "and book a conversation. We show it once.",
         "saved": "I have saved my code",
+        "book": "Book a conversation with the confidant",
         "error": "The report was not sent:",
         "other_language": "Nederlands",
         "employee": "Employee",
@@ -91,8 +82,7 @@ async def org_page(request: web.Request) -> web.Response:
     asked = request.query.get("lang") or (org or {}).get("locale")
     locale: Locale = "en" if asked == "en" else "nl"
     if org is None:
-        page = TEMPLATES.get_template("not_found.html.j2").render(locale=locale)
-        return web.Response(text=page, status=404, content_type="text/html", headers=HEADERS)
+        return html(TEMPLATES.get_template("not_found.html.j2").render(locale=locale), 404)
     ids = org.get("confidant_ids", [])
     confidants: list[dict[str, Any]] = [
         {"name": s["display_name"], "bio": s.get("bio")}
@@ -107,10 +97,11 @@ async def org_page(request: web.Request) -> web.Response:
         org=org,
         confidants=confidants,
         catalogue=taxonomy.catalogue(locale),
+        booking_url=intake.settings.booking_url,
     )
-    return web.Response(text=page, content_type="text/html", headers=HEADERS)
+    return html(page)
 
 
 def add_pages(app: web.Application) -> None:
     app.router.add_get("/o/{slug}", org_page)
-    app.router.add_static("/static/", HERE / "static", append_version=False)
+    add_static(app, HERE / "static")

@@ -28,4 +28,7 @@ class IntakeSettings(ServiceSettings):
     failure_delay_s: float = Field(0.25, ge=0, le=5, description="Base delay after a failure.")
     code_inactive_days: int = Field(90, ge=1, description="Closed cases: code expiry (days).")
     jobs_interval_s: float = Field(300.0, gt=0, description="Seconds between retention runs.")
+    booking_url: str = Field(
+        "http://127.0.0.1:8082/", description="Where people reach booking (the booking page)."
+    )
     trust_forwarded_for: bool = Field(False, description="Take the client from X-Forwarded-For.")

@@ -41,6 +41,9 @@
     }
     form.hidden = true;
     document.getElementById("case-code").textContent = data.case_code;
+    // The booking page gets the case token in the fragment: never sent to a server.
+    const fragment = new URLSearchParams({ t: data.token, c: data.confidant_id, l: form.dataset.locale });
+    document.getElementById("book").href = form.dataset.booking + "book#" + fragment.toString();
     const code = document.getElementById("code");
     code.hidden = false;
     code.focus();

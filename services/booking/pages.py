@@ -1,0 +1,63 @@
+"""The employee's booking page, served by booking: choose a day, then a time, then how to
+meet; book; see the confirmation and download the calendar file.
+
+The case token comes in the URL fragment from intake's page (never sent to a server) and is
+kept in the tab's session storage; the page calls only booking's own API.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from shared.pages import add_static, html, templates
+
+HERE = Path(__file__).parent
+TEMPLATES = templates(HERE / "templates")
+TEXT: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "Gesprek plannen",
+        "day": "Kies een dag",
+        "time": "Kies een tijd",
+        "mode": "Hoe wilt u het gesprek voeren?",
+        "book": "Gesprek vastleggen",
+        "booked": "Uw gesprek is vastgelegd",
+        "ics": "Agenda-bestand downloaden",
+        "none": "Er zijn nu geen tijden vrij. Probeer het later opnieuw.",
+        "no_token": "Open deze pagina via de link na uw melding.",
+        "taken": "Die tijd is net bezet. Kies een andere.",
+        "online": "Online (video)",
+        "on_location": "Op locatie",
+        "phone": "Telefonisch",
+        "walk": "Wandelend",
+        "where": "Waar",
+    },
+    "en": {
+        "title": "Book a conversation",
+        "day": "Choose a day",
+        "time": "Choose a time",
+        "mode": "How would you like to talk?",
+        "book": "Book this conversation",
+        "booked": "Your conversation is booked",
+        "ics": "Download the calendar file",
+        "none": "No times are free now. Please try again later.",
+        "no_token": "Open this page through the link after your report.",
+        "taken": "That time was just taken. Choose another.",
+        "online": "Online (video)",
+        "on_location": "On location",
+        "phone": "By phone",
+        "walk": "A walk",
+        "where": "Where",
+    },
+}
+
+
+async def book_page(request: web.Request) -> web.Response:
+    locale = "en" if request.query.get("lang") == "en" else "nl"
+    return html(TEMPLATES.get_template("book.html.j2").render(locale=locale, t=TEXT[locale]))
+
+
+def add_pages(app: web.Application) -> None:
+    app.router.add_get("/book", book_page)
+    add_static(app, HERE / "static")

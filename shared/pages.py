@@ -1,0 +1,36 @@
+"""Pages for people, one way for every service: jinja2 templates beside the service's code,
+static files under ``/static/``, and the headers every page is sent with.
+
+A page calls only its own service's API; what one page hands to another service's page (a
+case token) goes in the URL fragment, which no browser sends to a server or in a referrer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+HEADERS = {
+    # Only this origin's script and style; the page calls only this origin's API.
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def templates(folder: Path) -> Environment:
+    return Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["j2"]))
+
+
+def html(text: str, status: int = 200) -> web.Response:
+    return web.Response(text=text, status=status, content_type="text/html", headers=HEADERS)
+
+
+def add_static(app: web.Application, folder: Path) -> None:
+    app.router.add_static("/static/", folder, append_version=False)

@@ -1,0 +1,76 @@
+"""From the report to a booked conversation, in a real browser, across intake's and
+booking's pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.async_api import Browser, expect
+
+from tests.browser.conftest import snap
+from tests.conftest import StartService
+from tests.services.booking.conftest import WEEKDAYS
+
+
+async def test_report_then_book_a_conversation(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    booking = await start_service("booking")
+    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    admin_i = {"Authorization": f"Bearer {token('admin', 'intake')}"}
+    admin_b = {"Authorization": f"Bearer {token('admin', 'booking')}"}
+    org = await (
+        await intake.post(
+            "/v1/orgs",
+            headers=admin_i,
+            json={
+                "name": "Zorggroep Noord",
+                "slug": "zorggroep-noord",
+                "confidant_ids": ["c-anna"],
+            },
+        )
+    ).json()
+    for method, path, body in (
+        (
+            "POST",
+            "/v1/confidants",
+            {"id": "c-anna", "display_name": "Anna", "org_ids": [org["id"]]},
+        ),
+        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
+        (
+            "POST",
+            "/v1/appointment-types",
+            {
+                "id": "gesprek",
+                "name": {"nl": "Gesprek", "en": "Conversation"},
+                "duration_min": 60,
+                "modes": ["online", "walk"],
+                "min_notice_min": 0,
+            },
+        ),
+    ):
+        answer = await booking.request(method, path, headers=admin_b, json=body)
+        assert answer.status in (200, 201), await answer.text()
+
+    page = await browser.new_page()
+    await page.goto(str(intake.make_url("/o/zorggroep-noord")))
+    await page.get_by_label("Waar gaat het over?").select_option("intimidatie")
+    await page.get_by_role("button", name="Melding versturen").click()
+    await expect(page.locator("#case-code")).to_be_visible()
+    await page.get_by_role("link", name="Plan een gesprek met de vertrouwenspersoon").click()
+
+    await expect(page.get_by_role("heading", name="Gesprek plannen")).to_be_visible()
+    await page.wait_for_function("!location.hash")  # the token leaves the address bar at once
+    await page.locator("#days button").first.click()
+    await page.locator("#times button").first.click()
+    await page.get_by_label("Hoe wilt u het gesprek voeren?").select_option("online")
+    await snap(page, "05-slot-picker")
+    await page.get_by_role("button", name="Gesprek vastleggen").click()
+    await expect(page.get_by_role("heading", name="Uw gesprek is vastgelegd")).to_be_visible()
+    await expect(page.locator("#where")).to_contain_text("https://meet.vertrouwd.example/")
+    assert (await page.locator("#ics").get_attribute("href") or "").startswith("blob:")
+    await snap(page, "06-booked")
+
+    booked = await booking.get("/v1/appointments?confidant_id=c-anna", headers=admin_b)
+    items = (await booked.json())["appointments"]
+    assert len(items) == 1 and items[0]["mode"] == "online" and items[0]["status"] == "booked"
