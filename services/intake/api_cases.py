@@ -222,6 +222,7 @@ async def access_case(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "case_id": case["_id"],
+            "confidant_id": case["confidant_id"],
             "reference": case["reference"],
             "token": case_token(intake, case),
             "token_expires_in": settings.case_token_ttl_s,

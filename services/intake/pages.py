@@ -102,6 +102,51 @@ async def org_page(request: web.Request) -> web.Response:
     return html(page)
 
 
+CASE_TEXT: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "Terug naar uw melding",
+        "code": "Uw meldingscode",
+        "open": "Openen",
+        "messages": "Berichten",
+        "none": "Nog geen berichten.",
+        "you": "U",
+        "confidant": "Vertrouwenspersoon",
+        "write": "Uw bericht",
+        "send": "Versturen",
+        "book": "Een gesprek plannen",
+        "wrong": "Deze code werkt niet.",
+        "other_language": "English",
+    },
+    "en": {
+        "title": "Back to your report",
+        "code": "Your case code",
+        "open": "Open",
+        "messages": "Messages",
+        "none": "No messages yet.",
+        "you": "You",
+        "confidant": "Confidant",
+        "write": "Your message",
+        "send": "Send",
+        "book": "Book a conversation",
+        "wrong": "This code does not work.",
+        "other_language": "Nederlands",
+    },
+}
+
+
+async def case_page(request: web.Request) -> web.Response:
+    """Coming back with the case code: read and send messages, go on to booking."""
+    locale: Locale = "en" if request.query.get("lang") == "en" else "nl"
+    page = TEMPLATES.get_template("case.html.j2").render(
+        locale=locale,
+        other="en" if locale == "nl" else "nl",
+        t=CASE_TEXT[locale],
+        booking_url=request.app[INTAKE].settings.booking_url,
+    )
+    return html(page)
+
+
 def add_pages(app: web.Application) -> None:
     app.router.add_get("/o/{slug}", org_page)
+    app.router.add_get("/case", case_page)
     add_static(app, HERE / "static")

@@ -108,3 +108,42 @@ async def test_an_unknown_organisation_is_a_plain_404(
     response = await page.goto(url.replace("zorggroep-noord", "nobody"))
     assert response is not None and response.status == 404
     await expect(page.get_by_role("heading", name="Deze pagina bestaat niet")).to_be_visible()
+
+
+async def test_coming_back_with_the_code_to_read_and_answer(
+    site: tuple[Client, str], browser: Browser, token: Callable[..., str]
+) -> None:
+    intake, url = site
+    made = await intake.post(
+        "/v1/cases",
+        json={"organisation": "zorggroep-noord", "category": "pesten", "anonymous": True},
+    )
+    case = await made.json()
+    admin = {"Authorization": f"Bearer {token('admin', 'intake')}"}
+    org_id = (await (await intake.get("/v1/orgs", headers=admin)).json())["organisations"][0]["id"]
+    anna = {"Authorization": f"Bearer {token('confidant', 'intake', orgs=[org_id], sub='c-anna')}"}
+    posted = await intake.post(
+        f"/v1/cases/{case['case_id']}/messages",
+        headers=anna,
+        json={"text": "Dank voor uw melding. Wanneer kunnen we praten?"},
+    )
+    assert posted.status == 201, await posted.text()
+
+    page = await browser.new_page()
+    await page.goto(url.replace("/o/zorggroep-noord", "/case"))
+    await page.get_by_label("Uw meldingscode").fill("WRONG-CODE")
+    await page.get_by_role("button", name="Openen").click()
+    await expect(page.get_by_role("alert")).to_have_text("Deze code werkt niet.")
+    await page.get_by_label("Uw meldingscode").fill(case["case_code"])
+    await page.get_by_role("button", name="Openen").click()
+    await expect(page.get_by_text("Wanneer kunnen we praten?")).to_be_visible()
+    await page.get_by_label("Uw bericht").fill("Donderdag kan ik.")
+    await page.get_by_role("button", name="Versturen").click()
+    await expect(page.get_by_text("Donderdag kan ik.")).to_be_visible()
+    assert "#t=" in (
+        await page.get_by_role("link", name="Een gesprek plannen").get_attribute("href") or ""
+    )
+    await snap(page, "07-back-with-code")
+    read = await intake.get(f"/v1/cases/{case['case_id']}/messages", headers=anna)
+    texts = [m["text"] for m in (await read.json())["messages"]]
+    assert texts[-1] == "Donderdag kan ik."
