@@ -32,6 +32,11 @@ TEXT: dict[str, dict[str, str]] = {
         "phone": "Telefonisch",
         "walk": "Wandelend",
         "where": "Waar",
+        "current": "Uw afspraak",
+        "move": "Verzetten",
+        "cancel": "Annuleren",
+        "cancelled": "Uw afspraak is geannuleerd. U kunt een nieuwe tijd kiezen.",
+        "moved": "Uw afspraak is verzet",
     },
     "en": {
         "title": "Book a conversation",
@@ -49,6 +54,11 @@ TEXT: dict[str, dict[str, str]] = {
         "phone": "By phone",
         "walk": "A walk",
         "where": "Where",
+        "current": "Your appointment",
+        "move": "Reschedule",
+        "cancel": "Cancel",
+        "cancelled": "Your appointment is cancelled. You can choose a new time.",
+        "moved": "Your appointment has moved",
     },
 }
 

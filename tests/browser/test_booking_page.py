@@ -74,3 +74,55 @@ async def test_report_then_book_a_conversation(
     booked = await booking.get("/v1/appointments?confidant_id=c-anna", headers=admin_b)
     items = (await booked.json())["appointments"]
     assert len(items) == 1 and items[0]["mode"] == "online" and items[0]["status"] == "booked"
+
+
+async def test_reschedule_then_cancel(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    booking = await start_service("booking")
+    admin_b = {"Authorization": f"Bearer {token('admin', 'booking')}"}
+    for method, path, body in (
+        ("POST", "/v1/confidants", {"id": "c-anna", "display_name": "Anna", "org_ids": ["org-1"]}),
+        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
+        (
+            "POST",
+            "/v1/appointment-types",
+            {
+                "id": "gesprek",
+                "name": {"nl": "Gesprek", "en": "Conversation"},
+                "duration_min": 60,
+                "modes": ["online"],
+                "min_notice_min": 0,
+            },
+        ),
+    ):
+        answer = await booking.request(method, path, headers=admin_b, json=body)
+        assert answer.status in (200, 201), await answer.text()
+    case_token = token("employee", ["intake", "booking"], org_id="org-1", case_id="case-1")
+    page = await browser.new_page()
+    await page.goto(str(booking.make_url("/book")) + f"#t={case_token}&c=c-anna&l=nl")
+    await page.locator("#days button").first.click()
+    await page.locator("#times button").first.click()
+    await page.get_by_role("button", name="Gesprek vastleggen").click()
+    await expect(page.get_by_role("heading", name="Uw gesprek is vastgelegd")).to_be_visible()
+
+    await page.reload()  # later, the same tab: the appointment is shown, with what it allows
+    await expect(page.get_by_role("heading", name="Uw afspraak")).to_be_visible()
+    await page.get_by_role("button", name="Verzetten").click()
+    await page.locator("#days button").nth(1).click()
+    await page.locator("#times button").nth(2).click()
+    await page.get_by_role("button", name="Gesprek vastleggen").click()
+    await expect(page.get_by_role("heading", name="Uw afspraak is verzet")).to_be_visible()
+    headers = {"Authorization": f"Bearer {case_token}"}
+    [moved] = (await (await booking.get("/v1/appointments", headers=headers)).json())[
+        "appointments"
+    ]
+    assert moved["sequence"] == 1 and moved["status"] == "booked"
+
+    await page.reload()
+    await page.get_by_role("button", name="Annuleren").click()
+    await expect(page.get_by_role("alert")).to_contain_text("geannuleerd")
+    listed = await booking.get("/v1/appointments", headers=headers)
+    [gone] = (await listed.json())["appointments"]
+    assert gone["status"] == "cancelled"
+    await snap(page, "08-cancelled")

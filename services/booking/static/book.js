@@ -21,6 +21,7 @@
   const days = document.getElementById("days");
   const times = document.getElementById("times");
   const mode = document.getElementById("mode");
+  let current = null; // the case's booked appointment, if it has one
   let chosen = null;
   let attempt = null; // one Idempotency-Key per chosen time: a double click books once
   let typeId = null;
@@ -67,24 +68,51 @@
         times.hidden = false;
       }));
     }
-    form.hidden = false;
+    const mine = (await (await api("/v1/appointments")).json()).appointments || [];
+    current = mine.find((a) => a.status === "booked" && new Date(a.end) > new Date()) || null;
+    if (current) {
+      document.getElementById("current-when").textContent = when(current.start);
+      document.getElementById("current").hidden = false;
+    } else {
+      form.hidden = false;
+    }
   }
+
+  const when = (start) => new Date(start).toLocaleString(document.documentElement.lang,
+    { dateStyle: "full", timeStyle: "short" });
+
+  document.getElementById("move").addEventListener("click", () => { form.hidden = false; });
+  document.getElementById("cancel").addEventListener("click", async () => {
+    const answer = await api(`/v1/appointments/${current.id}/cancel`, { method: "POST" });
+    if (answer.status !== 200) { say(String(answer.status)); return; }
+    current = null;
+    document.getElementById("current").hidden = true;
+    say(t.cancelled);
+    form.hidden = false;
+  });
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     problem.hidden = true;
     if (!chosen) { say(t.time); return; }
-    const answer = await api("/v1/appointments", {
-      method: "POST",
-      headers: Object.assign({ "Content-Type": "application/json", "Idempotency-Key": attempt }, headers),
-      body: JSON.stringify({ confidant_id: kept.c, type_id: typeId, start: chosen, mode: mode.value }),
-    });
+    const json = Object.assign({ "Content-Type": "application/json" }, headers);
+    const answer = current
+      ? await api(`/v1/appointments/${current.id}/reschedule`, {
+          method: "POST", headers: json, body: JSON.stringify({ start: chosen }),
+        })
+      : await api("/v1/appointments", {
+          method: "POST",
+          headers: Object.assign({ "Idempotency-Key": attempt }, json),
+          body: JSON.stringify({ confidant_id: kept.c, type_id: typeId, start: chosen, mode: mode.value }),
+        });
     const data = await answer.json();
     if (answer.status === 409) { say(t.taken); return; }
-    if (answer.status !== 201) { say((data.error && data.error.message) || String(answer.status)); return; }
+    if (answer.status !== 201 && answer.status !== 200) { say((data.error && data.error.message) || String(answer.status)); return; }
     form.hidden = true;
-    const lang = document.documentElement.lang;
-    document.getElementById("when").textContent = new Date(data.start).toLocaleString(lang, { dateStyle: "full", timeStyle: "short" });
+    document.getElementById("current").hidden = true;
+    if (current) document.getElementById("done-title").textContent = t.moved;
+    current = data;
+    document.getElementById("when").textContent = when(data.start);
     document.getElementById("where").textContent = t.where + ": " + (data.video_url || data.address || t[data.mode] || data.mode);
     const ics = await api(`/v1/appointments/${data.id}.ics`);
     document.getElementById("ics").href = URL.createObjectURL(await ics.blob());
