@@ -68,6 +68,45 @@ async def book_page(request: web.Request) -> web.Response:
     return html(TEMPLATES.get_template("book.html.j2").render(locale=locale, t=TEXT[locale]))
 
 
+STAFF_TEXT: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "Mijn afspraken en beschikbaarheid",
+        "appointments": "Afspraken",
+        "none": "Geen afspraken.",
+        "calendar": "Agendakoppeling",
+        "not_connected": "Geen agenda gekoppeld.",
+        "last_success": "Laatst gelezen",
+        "last_error": "Laatste fout",
+        "hours": "Werktijden",
+        "no_token": "Open deze pagina vanuit uw werkplek.",
+        "days": "ma,di,wo,do,vr,za,zo",
+        "booked": "gepland",
+        "cancelled": "geannuleerd",
+    },
+    "en": {
+        "title": "My appointments and availability",
+        "appointments": "Appointments",
+        "none": "No appointments.",
+        "calendar": "Calendar connection",
+        "not_connected": "No calendar connected.",
+        "last_success": "Last read",
+        "last_error": "Last error",
+        "hours": "Working hours",
+        "no_token": "Open this page from your workspace.",
+        "days": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
+        "booked": "booked",
+        "cancelled": "cancelled",
+    },
+}
+
+
+async def staff_page(request: web.Request) -> web.Response:
+    """The confidant's appointments, calendar connection and working hours."""
+    locale = "en" if request.query.get("lang") == "en" else "nl"
+    return html(TEMPLATES.get_template("staff.html.j2").render(locale=locale, t=STAFF_TEXT[locale]))
+
+
 def add_pages(app: web.Application) -> None:
     app.router.add_get("/book", book_page)
+    app.router.add_get("/staff", staff_page)
     add_static(app, HERE / "static")

@@ -146,7 +146,64 @@ async def case_page(request: web.Request) -> web.Response:
     return html(page)
 
 
+STAFF_TEXT: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "Werkplek vertrouwenspersoon",
+        "username": "Gebruikersnaam",
+        "password": "Wachtwoord",
+        "login": "Inloggen",
+        "wrong": "Inloggen is niet gelukt.",
+        "cases": "Mijn meldingen",
+        "reference": "Referentie",
+        "category": "Soort",
+        "status": "Status",
+        "deadline": "Termijn",
+        "open": "Openen",
+        "messages": "Berichten",
+        "reporter": "Melder",
+        "you": "U",
+        "write": "Bericht aan de melder",
+        "send": "Versturen",
+        "none": "Geen meldingen.",
+        "agenda": "Mijn afspraken en beschikbaarheid",
+    },
+    "en": {
+        "title": "Confidant's workspace",
+        "username": "User name",
+        "password": "Password",
+        "login": "Log in",
+        "wrong": "Logging in did not work.",
+        "cases": "My cases",
+        "reference": "Reference",
+        "category": "Kind",
+        "status": "Status",
+        "deadline": "Deadline",
+        "open": "Open",
+        "messages": "Messages",
+        "reporter": "Reporter",
+        "you": "You",
+        "write": "Message to the reporter",
+        "send": "Send",
+        "none": "No cases.",
+        "agenda": "My appointments and availability",
+    },
+}
+
+
+async def staff_page(request: web.Request) -> web.Response:
+    """The confidant's workspace: log in, their cases, a case's messages."""
+    locale: Locale = "en" if request.query.get("lang") == "en" else "nl"
+    page = TEMPLATES.get_template("staff.html.j2").render(
+        locale=locale,
+        t=STAFF_TEXT[locale],
+        categories=taxonomy.labels(locale),
+        booking_url=request.app[INTAKE].settings.booking_url,
+    )
+    return html(page)
+
+
 def add_pages(app: web.Application) -> None:
     app.router.add_get("/o/{slug}", org_page)
     app.router.add_get("/case", case_page)
+    app.router.add_get("/staff", staff_page)
     add_static(app, HERE / "static")

@@ -74,6 +74,11 @@ def confirmation(locale: Locale, reference: str, anonymous: bool) -> dict[str, o
     return {"title": f"Uw melding {reference} is ontvangen", "next_steps": steps}
 
 
+def labels(locale: Locale) -> dict[str, str]:
+    """Each category's name in ``locale``."""
+    return {key: names[locale] for key, names in CATEGORIES.items()}
+
+
 def catalogue(locale: Locale) -> dict[str, object]:
     """The choices an intake page offers, labelled in ``locale``."""
 

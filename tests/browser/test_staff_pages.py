@@ -1,0 +1,118 @@
+"""The confidant's workspace in a real browser: log in, see the case, answer the reporter,
+and see the appointment and the calendar state on booking's side."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.async_api import Browser, expect
+
+from tests.browser.conftest import snap
+from tests.conftest import StartService
+from tests.services.booking.conftest import WEEKDAYS, next_weekday_at
+
+
+async def test_the_confidant_logs_in_reads_answers_and_sees_the_agenda(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    booking = await start_service("booking")
+    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    admin_i = {"Authorization": f"Bearer {token('admin', 'intake')}"}
+    admin_b = {"Authorization": f"Bearer {token('admin', 'booking')}"}
+    org = await (
+        await intake.post(
+            "/v1/orgs",
+            headers=admin_i,
+            json={
+                "name": "Zorggroep Noord",
+                "slug": "zorggroep-noord",
+                "confidant_ids": ["c-anna"],
+            },
+        )
+    ).json()
+    made = await intake.post(
+        "/v1/staff",
+        headers=admin_i,
+        json={
+            "username": "anna",
+            "password": "a long enough password",
+            "role": "confidant",
+            "display_name": "Anna de Boer",
+            "confidant_id": "c-anna",
+        },
+    )
+    assert made.status == 201
+    for method, path, body in (
+        (
+            "POST",
+            "/v1/confidants",
+            {"id": "c-anna", "display_name": "Anna", "org_ids": [org["id"]]},
+        ),
+        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
+        (
+            "POST",
+            "/v1/appointment-types",
+            {
+                "id": "gesprek",
+                "name": {"nl": "Gesprek", "en": "Conversation"},
+                "duration_min": 60,
+                "modes": ["online"],
+                "min_notice_min": 0,
+            },
+        ),
+    ):
+        answer = await booking.request(method, path, headers=admin_b, json=body)
+        assert answer.status in (200, 201), await answer.text()
+    case = await (
+        await intake.post(
+            "/v1/cases",
+            json={
+                "organisation": "zorggroep-noord",
+                "category": "discriminatie",
+                "anonymous": True,
+            },
+        )
+    ).json()
+    reporter = {"Authorization": f"Bearer {case['token']}"}
+    await intake.post(
+        f"/v1/cases/{case['case_id']}/messages",
+        headers=reporter,
+        json={"text": "Kunnen we praten?"},
+    )
+    booked = await booking.post(
+        "/v1/appointments",
+        headers=reporter,
+        json={
+            "confidant_id": "c-anna",
+            "type_id": "gesprek",
+            "start": next_weekday_at(10).isoformat(),
+            "mode": "online",
+        },
+    )
+    assert booked.status == 201, await booked.text()
+
+    page = await browser.new_page()
+    await page.goto(str(intake.make_url("/staff")))
+    await page.get_by_label("Gebruikersnaam").fill("anna")
+    await page.get_by_label("Wachtwoord").fill("not the password")
+    await page.get_by_role("button", name="Inloggen").click()
+    await expect(page.get_by_role("alert")).to_have_text("Inloggen is niet gelukt.")
+    await page.get_by_label("Wachtwoord").fill("a long enough password")
+    await page.get_by_role("button", name="Inloggen").click()
+    await expect(page.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+    await expect(page.get_by_role("cell", name="Discriminatie")).to_be_visible()
+    await snap(page, "09-confidant-cases")
+    await page.get_by_role("button", name=f"Openen {case['reference']}").click()
+    await expect(page.get_by_text("Kunnen we praten?")).to_be_visible()
+    await page.get_by_label("Bericht aan de melder").fill("Ja, donderdag om tien uur.")
+    await page.get_by_role("button", name="Versturen").click()
+    await expect(page.get_by_text("Ja, donderdag om tien uur.")).to_be_visible()
+    read = await intake.get(f"/v1/cases/{case['case_id']}/messages", headers=reporter)
+    assert [m["author"] for m in (await read.json())["messages"]] == ["reporter", "confidant"]
+
+    await page.get_by_role("link", name="Mijn afspraken en beschikbaarheid").click()
+    await expect(page.get_by_role("heading", name="Afspraken", exact=True)).to_be_visible()
+    await expect(page.locator("#appointments li")).to_contain_text("online")
+    await expect(page.locator("#calendar")).to_have_text("Geen agenda gekoppeld.")
+    await expect(page.locator("#hours li").first).to_contain_text("ma: 09:00")
+    await snap(page, "10-confidant-agenda")
