@@ -198,6 +198,7 @@ async def staff_page(request: web.Request) -> web.Response:
         t=STAFF_TEXT[locale],
         categories=taxonomy.labels(locale),
         booking_url=request.app[INTAKE].settings.booking_url,
+        reporting_url=request.app[INTAKE].settings.reporting_url,
     )
     return html(page)
 

@@ -31,4 +31,7 @@ class IntakeSettings(ServiceSettings):
     booking_url: str = Field(
         "http://127.0.0.1:8082/", description="Where people reach booking (the booking page)."
     )
+    reporting_url: str = Field(
+        "http://127.0.0.1:8084/", description="Where people reach reporting (reports pages)."
+    )
     trust_forwarded_for: bool = Field(False, description="Take the client from X-Forwarded-For.")

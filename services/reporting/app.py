@@ -6,6 +6,7 @@ from shared.service import ConsumerSpec, ServiceSpec, build_app
 from shared.settings import ServiceSettings
 
 from . import api, handlers, store
+from .pages import add_pages
 from .state import reporting_context
 
 SPEC = ServiceSpec(
@@ -18,6 +19,7 @@ SPEC = ServiceSpec(
         keyed_by_event=True,  # folding an event twice changes nothing (projection.apply)
     ),
     contexts=[reporting_context],
+    pages=add_pages,
 )
 
 

@@ -69,7 +69,13 @@
                              password: document.getElementById("password").value }),
     });
     if (answer.status !== 200) { problem.textContent = t.wrong; problem.hidden = false; return; }
-    token = (await answer.json()).access_token;
+    const login = await answer.json();
+    token = login.access_token;
+    if (login.role === "org_admin") {
+      // An organisation's admin has no cases here: their reports are on reporting's page.
+      location.assign(main.dataset.reporting + "org#" + new URLSearchParams({ t: token }));
+      return;
+    }
     sessionStorage.setItem("staff", token);
     await cases();
   });
