@@ -1,0 +1,155 @@
+"""The whole path in a real browser, with every service and server running: report, keep the
+code, book; the mail arrives and the event is in the confidant's calendar (Radicale); the
+confidant logs in, sees the case and the appointment, answers; the employee comes back with
+the code and reads the answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.async_api import Browser, expect
+
+from deploy.stack import Infra
+from services.booking.state import BOOKING
+from services.booking.writer import write_pending
+from tests.browser.conftest import snap
+from tests.conftest import StartService
+from tests.polling import eventually
+from tests.services.booking.conftest import WEEKDAYS
+from tests.services.booking.test_calendar import PASSWORD, USER, calendar_url, read
+from tests.services.notify.conftest import ANNA, NOTIFY_ENV, Inbox, inbox
+
+__all__ = ["calendar_url", "inbox"]  # fixtures used here
+JAN = "jan@example.nl"
+
+
+async def test_report_book_mail_calendar_confidant_and_back(
+    start_service: StartService,
+    token: Callable[..., str],
+    browser: Browser,
+    infra: Infra,
+    inbox: Inbox,
+    calendar_url: str,
+) -> None:
+    booking = await start_service("booking")
+    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    await start_service("notify", NOTIFY_SMTP_PORT=str(inbox.port), **NOTIFY_ENV)
+    admin_i = {"Authorization": f"Bearer {token('admin', 'intake')}"}
+    admin_b = {"Authorization": f"Bearer {token('admin', 'booking')}"}
+    org = await (
+        await intake.post(
+            "/v1/orgs",
+            headers=admin_i,
+            json={
+                "name": "Zorggroep Noord",
+                "slug": "zorggroep-noord",
+                "confidant_ids": ["c-anna"],
+            },
+        )
+    ).json()
+    staff = await intake.post(
+        "/v1/staff",
+        headers=admin_i,
+        json={
+            "username": "anna",
+            "password": "a long enough password",
+            "role": "confidant",
+            "display_name": "Anna de Boer",
+            "confidant_id": "c-anna",
+            "email": ANNA,
+        },
+    )
+    assert staff.status == 201, await staff.text()
+    for method, path, body in (
+        (
+            "POST",
+            "/v1/confidants",
+            {"id": "c-anna", "display_name": "Anna", "org_ids": [org["id"]]},
+        ),
+        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
+        (
+            "POST",
+            "/v1/appointment-types",
+            {
+                "id": "gesprek",
+                "name": {"nl": "Gesprek", "en": "Conversation"},
+                "duration_min": 60,
+                "modes": ["online"],
+                "min_notice_min": 0,
+            },
+        ),
+        (
+            "PUT",
+            "/v1/confidants/c-anna/calendar",
+            {
+                "url": infra.caldav_url,
+                "username": USER,
+                "password": PASSWORD,
+                "busy_calendars": [calendar_url],
+                "booking_calendar": calendar_url,
+            },
+        ),
+    ):
+        answer = await booking.request(method, path, headers=admin_b, json=body)
+        assert answer.status in (200, 201), await answer.text()
+
+    # The employee reports, with a name and an address, and keeps the code.
+    page = await browser.new_page()
+    await page.goto(str(intake.make_url("/o/zorggroep-noord")))
+    await page.get_by_label("Waar gaat het over?").select_option("pesten")
+    await page.get_by_role("checkbox", name="Ik meld anoniem").uncheck()
+    await page.get_by_label("Naam", exact=True).fill("Jan")
+    await page.get_by_label("E-mailadres").fill(JAN)
+    await page.get_by_role("button", name="Melding versturen").click()
+    await expect(page.locator("#case-code")).to_be_visible()
+    code = (await page.locator("#case-code").text_content() or "").strip()
+    assert code
+    await snap(page, "20-path-code")
+
+    # ... books a conversation ...
+    await page.get_by_role("link", name="Plan een gesprek met de vertrouwenspersoon").click()
+    await page.locator("#days button").first.click()
+    await page.locator("#times button").first.click()
+    await page.get_by_role("button", name="Gesprek vastleggen").click()
+    await expect(page.get_by_role("heading", name="Uw gesprek is vastgelegd")).to_be_visible()
+    await snap(page, "21-path-booked")
+
+    # ... the mail with the invitation arrives, and the event is in Anna's calendar.
+    async def mailed() -> bool:
+        return bool(inbox.with_subject(JAN, "ingepland"))
+
+    await eventually(mailed)
+    booking_app = booking.app
+    assert booking_app is not None
+    assert (await write_pending(booking_app[BOOKING]))["written"] == 1
+    listed = await booking.get("/v1/appointments?confidant_id=c-anna", headers=admin_b)
+    [appointment] = (await listed.json())["appointments"]
+    event = await read(f"{calendar_url}vertrouwd-{appointment['id']}@vertrouwd.ics")
+    assert event is not None and "Vertrouwelijk gesprek" in event.to_ical().decode()
+
+    # Anna logs in, sees the case and the appointment, and answers.
+    staff_page = await browser.new_page()
+    await staff_page.goto(str(intake.make_url("/staff")))
+    await staff_page.get_by_label("Gebruikersnaam").fill("anna")
+    await staff_page.get_by_label("Wachtwoord").fill("a long enough password")
+    await staff_page.get_by_role("button", name="Inloggen").click()
+    await staff_page.locator("#cases button").first.click()
+    await staff_page.get_by_label("Bericht aan de melder").fill("Tot donderdag, Jan.")
+    await staff_page.get_by_role("button", name="Versturen").click()
+    await expect(staff_page.get_by_text("Tot donderdag, Jan.")).to_be_visible()
+    await snap(staff_page, "22-path-confidant")
+    await staff_page.get_by_role("link", name="Mijn afspraken en beschikbaarheid").click()
+    await expect(staff_page.locator("#appointments li")).to_contain_text("online")
+
+    # Jan comes back with the code and reads the answer.
+    back = await browser.new_page()
+    await back.goto(str(intake.make_url("/case")))
+    await back.get_by_label("Uw meldingscode").fill(code)
+    await back.get_by_role("button", name="Openen").click()
+    await expect(back.get_by_text("Tot donderdag, Jan.")).to_be_visible()
+    await snap(back, "23-path-back")
+
+    async def told() -> bool:
+        return bool(inbox.with_subject(JAN, "nieuw bericht"))
+
+    await eventually(told)  # and notify told him there was a message (not what it says)
