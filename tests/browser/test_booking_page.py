@@ -126,3 +126,56 @@ async def test_reschedule_then_cancel(
     [gone] = (await listed.json())["appointments"]
     assert gone["status"] == "cancelled"
     await snap(page, "08-cancelled")
+
+
+async def test_booking_with_the_keyboard_alone(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    booking = await start_service("booking")
+    admin_b = {"Authorization": f"Bearer {token('admin', 'booking')}"}
+    for method, path, body in (
+        ("POST", "/v1/confidants", {"id": "c-anna", "display_name": "Anna", "org_ids": ["org-1"]}),
+        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
+        (
+            "POST",
+            "/v1/appointment-types",
+            {
+                "id": "gesprek",
+                "name": {"nl": "Gesprek", "en": "Conversation"},
+                "duration_min": 60,
+                "modes": ["online", "walk"],
+                "min_notice_min": 0,
+            },
+        ),
+    ):
+        answer = await booking.request(method, path, headers=admin_b, json=body)
+        assert answer.status in (200, 201), await answer.text()
+    case_token = token("employee", ["intake", "booking"], org_id="org-1", case_id="case-k")
+    page = await browser.new_page()
+    await page.goto(str(booking.make_url("/book?lang=en")) + f"#t={case_token}&c=c-anna&l=en")
+    await expect(page.locator("#days button").first).to_be_visible()
+
+    async def focused() -> str:
+        found: str = await page.evaluate(
+            "document.activeElement.closest('fieldset')?.id || document.activeElement.id"
+        )
+        return found
+
+    await page.keyboard.press("Tab")  # the first day
+    assert await focused() == "days"
+    await page.keyboard.press("Enter")
+    while await focused() != "times":  # past the other days, to the first time
+        await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    while await focused() != "mode":
+        await page.keyboard.press("Tab")
+    await page.keyboard.press("ArrowDown")  # the walk
+    await page.keyboard.press("Tab")  # the button
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", name="Your conversation is booked")).to_be_visible()
+    await expect(page.locator("#done")).to_be_focused()
+    headers = {"Authorization": f"Bearer {case_token}"}
+    listed = await booking.get("/v1/appointments", headers=headers)
+    [made] = (await listed.json())["appointments"]
+    assert made["mode"] == "walk"
+    await snap(page, "12-keyboard-booked")
