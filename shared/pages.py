@@ -32,5 +32,10 @@ def html(text: str, status: int = 200) -> web.Response:
     return web.Response(text=text, status=status, content_type="text/html", headers=HEADERS)
 
 
+COMMON = Path(__file__).parent / "static"  # the style sheet and scripts every page shares
+
+
 def add_static(app: web.Application, folder: Path) -> None:
+    """The service's own files under ``/static/``, the shared ones under ``/static/common/``."""
+    app.router.add_static("/static/common/", COMMON, append_version=False)
     app.router.add_static("/static/", folder, append_version=False)

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import snap
+from tests.browser.setup import make_anna, make_org
 from tests.conftest import StartService
-from tests.services.booking.conftest import WEEKDAYS
 
 
 async def test_report_then_book_a_conversation(
@@ -17,40 +17,9 @@ async def test_report_then_book_a_conversation(
 ) -> None:
     booking = await start_service("booking")
     intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
-    admin_i = {"Authorization": f"Bearer {token('admin', 'intake')}"}
     admin_b = {"Authorization": f"Bearer {token('admin', 'booking')}"}
-    org = await (
-        await intake.post(
-            "/v1/orgs",
-            headers=admin_i,
-            json={
-                "name": "Zorggroep Noord",
-                "slug": "zorggroep-noord",
-                "confidant_ids": ["c-anna"],
-            },
-        )
-    ).json()
-    for method, path, body in (
-        (
-            "POST",
-            "/v1/confidants",
-            {"id": "c-anna", "display_name": "Anna", "org_ids": [org["id"]]},
-        ),
-        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
-        (
-            "POST",
-            "/v1/appointment-types",
-            {
-                "id": "gesprek",
-                "name": {"nl": "Gesprek", "en": "Conversation"},
-                "duration_min": 60,
-                "modes": ["online", "walk"],
-                "min_notice_min": 0,
-            },
-        ),
-    ):
-        answer = await booking.request(method, path, headers=admin_b, json=body)
-        assert answer.status in (200, 201), await answer.text()
+    org = await make_org(intake, token)
+    await make_anna(booking, token, org["id"], modes=["online", "walk"])
 
     page = await browser.new_page()
     await page.goto(str(intake.make_url("/o/zorggroep-noord")))
@@ -80,24 +49,7 @@ async def test_reschedule_then_cancel(
     start_service: StartService, token: Callable[..., str], browser: Browser
 ) -> None:
     booking = await start_service("booking")
-    admin_b = {"Authorization": f"Bearer {token('admin', 'booking')}"}
-    for method, path, body in (
-        ("POST", "/v1/confidants", {"id": "c-anna", "display_name": "Anna", "org_ids": ["org-1"]}),
-        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
-        (
-            "POST",
-            "/v1/appointment-types",
-            {
-                "id": "gesprek",
-                "name": {"nl": "Gesprek", "en": "Conversation"},
-                "duration_min": 60,
-                "modes": ["online"],
-                "min_notice_min": 0,
-            },
-        ),
-    ):
-        answer = await booking.request(method, path, headers=admin_b, json=body)
-        assert answer.status in (200, 201), await answer.text()
+    await make_anna(booking, token, "org-1", modes=["online"])
     case_token = token("employee", ["intake", "booking"], org_id="org-1", case_id="case-1")
     page = await browser.new_page()
     await page.goto(str(booking.make_url("/book")) + f"#t={case_token}&c=c-anna&l=nl")
@@ -132,24 +84,7 @@ async def test_booking_with_the_keyboard_alone(
     start_service: StartService, token: Callable[..., str], browser: Browser
 ) -> None:
     booking = await start_service("booking")
-    admin_b = {"Authorization": f"Bearer {token('admin', 'booking')}"}
-    for method, path, body in (
-        ("POST", "/v1/confidants", {"id": "c-anna", "display_name": "Anna", "org_ids": ["org-1"]}),
-        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
-        (
-            "POST",
-            "/v1/appointment-types",
-            {
-                "id": "gesprek",
-                "name": {"nl": "Gesprek", "en": "Conversation"},
-                "duration_min": 60,
-                "modes": ["online", "walk"],
-                "min_notice_min": 0,
-            },
-        ),
-    ):
-        answer = await booking.request(method, path, headers=admin_b, json=body)
-        assert answer.status in (200, 201), await answer.text()
+    await make_anna(booking, token, "org-1", modes=["online", "walk"])
     case_token = token("employee", ["intake", "booking"], org_id="org-1", case_id="case-k")
     page = await browser.new_page()
     await page.goto(str(booking.make_url("/book?lang=en")) + f"#t={case_token}&c=c-anna&l=en")

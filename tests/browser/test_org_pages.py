@@ -11,6 +11,7 @@ from playwright.async_api import Browser, expect
 
 from services.reporting.state import REPORTING
 from tests.browser.conftest import snap
+from tests.browser.setup import make_staff
 from tests.conftest import StartService
 from tests.polling import eventually
 
@@ -32,18 +33,14 @@ async def test_the_org_admin_reads_the_published_report(
             },
         )
     ).json()
-    made = await intake.post(
-        "/v1/staff",
-        headers=admin,
-        json={
-            "username": "hr-noord",
-            "password": "a long enough password",
-            "role": "org_admin",
-            "display_name": "HR Noord",
-            "org_id": org["id"],
-        },
+    await make_staff(
+        intake,
+        token,
+        username="hr-noord",
+        role="org_admin",
+        display_name="HR Noord",
+        org_id=org["id"],
     )
-    assert made.status == 201, await made.text()
     for category in ["pesten"] * 4 + ["anders"] * 3:
         answer = await intake.post(
             "/v1/cases",

@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import snap
+from tests.browser.setup import make_staff
 from tests.conftest import StartService
 
 Client = TestClient[web.Request, web.Application]
@@ -26,19 +27,15 @@ async def site(start_service: StartService, token: Callable[..., str]) -> tuple[
         json={"name": "Zorggroep Noord", "slug": "zorggroep-noord", "confidant_ids": ["c-anna"]},
     )
     assert made.status == 201, await made.text()
-    staff = await intake.post(
-        "/v1/staff",
-        headers=admin,
-        json={
-            "username": "anna",
-            "password": "a long enough password",
-            "role": "confidant",
-            "display_name": "Anna de Boer",
-            "confidant_id": "c-anna",
-            "bio": "Luistert, denkt mee.",
-        },
+    await make_staff(
+        intake,
+        token,
+        username="anna",
+        role="confidant",
+        display_name="Anna de Boer",
+        confidant_id="c-anna",
+        bio="Luistert, denkt mee.",
     )
-    assert staff.status == 201, await staff.text()
     return intake, str(intake.make_url("/o/zorggroep-noord"))
 
 

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import snap
+from tests.browser.setup import make_anna, make_org, make_staff
 from tests.conftest import StartService
-from tests.services.booking.conftest import WEEKDAYS, next_weekday_at
+from tests.services.booking.conftest import next_weekday_at
 
 
 async def test_the_confidant_logs_in_reads_answers_and_sees_the_agenda(
@@ -17,52 +18,16 @@ async def test_the_confidant_logs_in_reads_answers_and_sees_the_agenda(
 ) -> None:
     booking = await start_service("booking")
     intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
-    admin_i = {"Authorization": f"Bearer {token('admin', 'intake')}"}
-    admin_b = {"Authorization": f"Bearer {token('admin', 'booking')}"}
-    org = await (
-        await intake.post(
-            "/v1/orgs",
-            headers=admin_i,
-            json={
-                "name": "Zorggroep Noord",
-                "slug": "zorggroep-noord",
-                "confidant_ids": ["c-anna"],
-            },
-        )
-    ).json()
-    made = await intake.post(
-        "/v1/staff",
-        headers=admin_i,
-        json={
-            "username": "anna",
-            "password": "a long enough password",
-            "role": "confidant",
-            "display_name": "Anna de Boer",
-            "confidant_id": "c-anna",
-        },
+    org = await make_org(intake, token)
+    await make_staff(
+        intake,
+        token,
+        username="anna",
+        role="confidant",
+        display_name="Anna de Boer",
+        confidant_id="c-anna",
     )
-    assert made.status == 201
-    for method, path, body in (
-        (
-            "POST",
-            "/v1/confidants",
-            {"id": "c-anna", "display_name": "Anna", "org_ids": [org["id"]]},
-        ),
-        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
-        (
-            "POST",
-            "/v1/appointment-types",
-            {
-                "id": "gesprek",
-                "name": {"nl": "Gesprek", "en": "Conversation"},
-                "duration_min": 60,
-                "modes": ["online"],
-                "min_notice_min": 0,
-            },
-        ),
-    ):
-        answer = await booking.request(method, path, headers=admin_b, json=body)
-        assert answer.status in (200, 201), await answer.text()
+    await make_anna(booking, token, org["id"], modes=["online"])
     case = await (
         await intake.post(
             "/v1/cases",

@@ -13,9 +13,9 @@ from deploy.stack import Infra
 from services.booking.state import BOOKING
 from services.booking.writer import write_pending
 from tests.browser.conftest import snap
+from tests.browser.setup import make_anna, make_org, make_staff
 from tests.conftest import StartService
 from tests.polling import eventually
-from tests.services.booking.conftest import WEEKDAYS
 from tests.services.booking.test_calendar import PASSWORD, USER, calendar_url, read
 from tests.services.notify.conftest import ANNA, NOTIFY_ENV, Inbox, inbox
 
@@ -34,64 +34,30 @@ async def test_report_book_mail_calendar_confidant_and_back(
     booking = await start_service("booking")
     intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
     await start_service("notify", NOTIFY_SMTP_PORT=str(inbox.port), **NOTIFY_ENV)
-    admin_i = {"Authorization": f"Bearer {token('admin', 'intake')}"}
     admin_b = {"Authorization": f"Bearer {token('admin', 'booking')}"}
-    org = await (
-        await intake.post(
-            "/v1/orgs",
-            headers=admin_i,
-            json={
-                "name": "Zorggroep Noord",
-                "slug": "zorggroep-noord",
-                "confidant_ids": ["c-anna"],
-            },
-        )
-    ).json()
-    staff = await intake.post(
-        "/v1/staff",
-        headers=admin_i,
-        json={
-            "username": "anna",
-            "password": "a long enough password",
-            "role": "confidant",
-            "display_name": "Anna de Boer",
-            "confidant_id": "c-anna",
-            "email": ANNA,
+    org = await make_org(intake, token)
+    await make_staff(
+        intake,
+        token,
+        username="anna",
+        role="confidant",
+        display_name="Anna de Boer",
+        confidant_id="c-anna",
+        email=ANNA,
+    )
+    await make_anna(
+        booking,
+        token,
+        org["id"],
+        modes=["online"],
+        calendar={
+            "url": infra.caldav_url,
+            "username": USER,
+            "password": PASSWORD,
+            "busy_calendars": [calendar_url],
+            "booking_calendar": calendar_url,
         },
     )
-    assert staff.status == 201, await staff.text()
-    for method, path, body in (
-        (
-            "POST",
-            "/v1/confidants",
-            {"id": "c-anna", "display_name": "Anna", "org_ids": [org["id"]]},
-        ),
-        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
-        (
-            "POST",
-            "/v1/appointment-types",
-            {
-                "id": "gesprek",
-                "name": {"nl": "Gesprek", "en": "Conversation"},
-                "duration_min": 60,
-                "modes": ["online"],
-                "min_notice_min": 0,
-            },
-        ),
-        (
-            "PUT",
-            "/v1/confidants/c-anna/calendar",
-            {
-                "url": infra.caldav_url,
-                "username": USER,
-                "password": PASSWORD,
-                "busy_calendars": [calendar_url],
-                "booking_calendar": calendar_url,
-            },
-        ),
-    ):
-        answer = await booking.request(method, path, headers=admin_b, json=body)
-        assert answer.status in (200, 201), await answer.text()
 
     # The employee reports, with a name and an address, and keeps the code.
     page = await browser.new_page()

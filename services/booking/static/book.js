@@ -6,13 +6,7 @@
   const problem = document.getElementById("problem");
   const say = (text) => { problem.textContent = text; problem.hidden = false; };
 
-  // The case token arrives in the fragment; keep it for this tab only and clear the address.
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  if (fragment.get("t")) {
-    sessionStorage.setItem("case", JSON.stringify({ t: fragment.get("t"), c: fragment.get("c") }));
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-  const kept = JSON.parse(sessionStorage.getItem("case") || "null");
+  const kept = window.handover("case"); // { t: the case token, c: the confidant }
   if (!kept) { say(t.no_token); return; }
   const headers = { Authorization: "Bearer " + kept.t };
   const api = (path, options) => fetch(path, Object.assign({ headers }, options || {}));

@@ -3,17 +3,12 @@
 (function () {
   const main = document.getElementById("agenda");
   const t = JSON.parse(main.dataset.text);
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  if (fragment.get("t")) {
-    sessionStorage.setItem("staff", fragment.get("t"));
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-  const token = sessionStorage.getItem("staff");
+  const token = (window.handover("staff") || {}).t;
   const problem = document.getElementById("problem");
   if (!token) { problem.textContent = t.no_token; problem.hidden = false; return; }
   const api = (path) => fetch(path, { headers: { Authorization: "Bearer " + token } });
   // Who this is, as the token says (booking checks the token on every call).
-  const me = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).sub;
+  const me = window.claims(token).sub;
   const lang = document.documentElement.lang;
   const item = (text) => { const li = document.createElement("li"); li.textContent = text; return li; };
 

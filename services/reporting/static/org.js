@@ -3,15 +3,10 @@
 (function () {
   const main = document.getElementById("org");
   const t = JSON.parse(main.dataset.text);
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  if (fragment.get("t")) {
-    sessionStorage.setItem("staff", fragment.get("t"));
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-  const token = sessionStorage.getItem("staff");
+  const token = (window.handover("staff") || {}).t;
   const problem = document.getElementById("problem");
   if (!token) { problem.textContent = t.no_token; problem.hidden = false; return; }
-  const claims = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+  const claims = window.claims(token);
   const org = claims.org_id || (claims.orgs || [])[0];
   const api = (path) => fetch(path, { headers: { Authorization: "Bearer " + token } });
   const lang = document.documentElement.lang;

@@ -1,0 +1,71 @@
+"""The organisation and the confidant the browser tests work with, made through the APIs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from tests.services.booking.conftest import WEEKDAYS
+
+Client = TestClient[web.Request, web.Application]
+PASSWORD = "a long enough password"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def make_org(intake: Client, token: Callable[..., str]) -> dict[str, Any]:
+    """Zorggroep Noord, served by the confidant c-anna."""
+    made = await intake.post(
+        "/v1/orgs",
+        headers=bearer(token("admin", "intake")),
+        json={"name": "Zorggroep Noord", "slug": "zorggroep-noord", "confidant_ids": ["c-anna"]},
+    )
+    assert made.status == 201, await made.text()
+    org: dict[str, Any] = await made.json()
+    return org
+
+
+async def make_staff(intake: Client, token: Callable[..., str], **account: Any) -> None:
+    made = await intake.post(
+        "/v1/staff",
+        headers=bearer(token("admin", "intake")),
+        json={"password": PASSWORD, **account},
+    )
+    assert made.status == 201, await made.text()
+
+
+async def make_anna(
+    booking: Client,
+    token: Callable[..., str],
+    org_id: str,
+    modes: Sequence[str] = ("online",),
+    calendar: dict[str, Any] | None = None,
+) -> None:
+    """Anna in booking: weekday hours, the type "gesprek" (an hour, bookable at once), and
+    optionally a calendar connection."""
+    steps: list[tuple[str, str, dict[str, Any]]] = [
+        ("POST", "/v1/confidants", {"id": "c-anna", "display_name": "Anna", "org_ids": [org_id]}),
+        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
+        (
+            "POST",
+            "/v1/appointment-types",
+            {
+                "id": "gesprek",
+                "name": {"nl": "Gesprek", "en": "Conversation"},
+                "duration_min": 60,
+                "modes": list(modes),
+                "min_notice_min": 0,
+            },
+        ),
+    ]
+    if calendar is not None:
+        steps.append(("PUT", "/v1/confidants/c-anna/calendar", calendar))
+    admin = bearer(token("admin", "booking"))
+    for method, path, body in steps:
+        answer = await booking.request(method, path, headers=admin, json=body)
+        assert answer.status in (200, 201), await answer.text()
