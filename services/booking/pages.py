@@ -79,9 +79,32 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
         "last_error": "Laatste fout",
         "hours": "Werktijden",
         "no_token": "Open deze pagina vanuit uw werkplek.",
-        "days": "ma,di,wo,do,vr,za,zo",
         "booked": "gepland",
         "cancelled": "geannuleerd",
+        "cancel": "Annuleren",
+        "connect": "Agenda koppelen",
+        "do_connect": "Koppelen",
+        "change_connection": "Koppeling wijzigen",
+        "url": "Adres van de CalDAV-server (https://…)",
+        "username": "Gebruikersnaam",
+        "password": "Wachtwoord (wordt versleuteld bewaard)",
+        "connected": "Gekoppeld",
+        "calendars": "Gevonden agenda's",
+        "sync": "Nu bijwerken",
+        "synced": "Bijgewerkt.",
+        "never": "nog nooit",
+        "hours_hint": "Per dag tijden als 09:00-12:00, 13:00-17:00; leeg is vrij.",
+        "save_hours": "Werktijden opslaan",
+        "saved": "Opgeslagen.",
+        "bad_range": "Schrijf tijden als 09:00-17:00",
+        "absences": "Afwezig",
+        "no_absences": "Geen afwezigheid gepland.",
+        "from": "Eerste dag",
+        "until": "Laatste dag",
+        "add_absence": "Afwezigheid toevoegen",
+        "remove": "Verwijderen",
+        "failed": "Dat lukte niet",
+        "day_names": "maandag,dinsdag,woensdag,donderdag,vrijdag,zaterdag,zondag",
     },
     "en": {
         "title": "My appointments and availability",
@@ -93,17 +116,45 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
         "last_error": "Last error",
         "hours": "Working hours",
         "no_token": "Open this page from your workspace.",
-        "days": "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
         "booked": "booked",
         "cancelled": "cancelled",
+        "cancel": "Cancel",
+        "connect": "Connect a calendar",
+        "do_connect": "Connect",
+        "change_connection": "Change the connection",
+        "url": "CalDAV server address (https://…)",
+        "username": "User name",
+        "password": "Password (kept encrypted)",
+        "connected": "Connected",
+        "calendars": "Calendars found",
+        "sync": "Update now",
+        "synced": "Updated.",
+        "never": "never",
+        "hours_hint": "Times per day like 09:00-12:00, 13:00-17:00; empty is a day off.",
+        "save_hours": "Save working hours",
+        "saved": "Saved.",
+        "bad_range": "Write times like 09:00-17:00",
+        "absences": "Away",
+        "no_absences": "No absence planned.",
+        "from": "First day",
+        "until": "Last day",
+        "add_absence": "Add an absence",
+        "remove": "Remove",
+        "failed": "That did not work",
+        "day_names": "Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday",
     },
 }
 
 
 async def staff_page(request: web.Request) -> web.Response:
-    """The confidant's appointments, calendar connection and working hours."""
+    """The confidant's appointments (to cancel), calendar connection (to make, change and
+    update) and availability (working hours and absences, to edit)."""
     locale = "en" if request.query.get("lang") == "en" else "nl"
-    return html(TEMPLATES.get_template("staff.html.j2").render(locale=locale, t=STAFF_TEXT[locale]))
+    t = STAFF_TEXT[locale]
+    page = TEMPLATES.get_template("staff.html.j2").render(
+        locale=locale, t=t, day_names=t["day_names"].split(",")
+    )
+    return html(page)
 
 
 def add_pages(app: web.Application) -> None:

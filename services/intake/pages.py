@@ -166,6 +166,18 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
         "send": "Versturen",
         "none": "Geen meldingen.",
         "agenda": "Mijn afspraken en beschikbaarheid",
+        "work": "Status en afronding",
+        "outcome": "Uitkomst bij afsluiten",
+        "referral_to": "Doorverwezen naar",
+        "hours_spent": "Bestede uren",
+        "save": "Opslaan",
+        "saved": "Opgeslagen.",
+        "notes": "Notities (alleen voor u)",
+        "note": "Nieuwe notitie",
+        "add_note": "Notitie bewaren",
+        "no_notes": "Nog geen notities.",
+        "no_messages": "Nog geen berichten.",
+        "failed": "Dat lukte niet",
     },
     "en": {
         "title": "Confidant's workspace",
@@ -186,17 +198,32 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
         "send": "Send",
         "none": "No cases.",
         "agenda": "My appointments and availability",
+        "work": "Status and closing",
+        "outcome": "Outcome when closing",
+        "referral_to": "Referred to",
+        "hours_spent": "Hours spent",
+        "save": "Save",
+        "saved": "Saved.",
+        "notes": "Notes (for you only)",
+        "note": "New note",
+        "add_note": "Keep this note",
+        "no_notes": "No notes yet.",
+        "no_messages": "No messages yet.",
+        "failed": "That did not work",
     },
 }
 
 
 async def staff_page(request: web.Request) -> web.Response:
-    """The confidant's workspace: log in, their cases, a case's messages."""
+    """The confidant's workspace: log in; their cases; a case's messages, private notes,
+    status and closing."""
     locale: Locale = "en" if request.query.get("lang") == "en" else "nl"
     page = TEMPLATES.get_template("staff.html.j2").render(
         locale=locale,
         t=STAFF_TEXT[locale],
         categories=taxonomy.labels(locale),
+        statuses=taxonomy.labels(locale, taxonomy.STATUSES),
+        outcomes=taxonomy.labels(locale, taxonomy.OUTCOMES),
         booking_url=request.app[INTAKE].settings.booking_url,
         reporting_url=request.app[INTAKE].settings.reporting_url,
     )

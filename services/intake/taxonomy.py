@@ -37,6 +37,24 @@ MEETING_MODES: dict[str, dict[str, str]] = {
     "phone": {"nl": "Telefonisch", "en": "By phone"},
     "walk": {"nl": "Wandelend", "en": "During a walk"},
 }
+# The confidant's words for a case's state and for how it ended (the API's values are the keys).
+STATUSES: dict[str, dict[str, str]] = {
+    "new": {"nl": "Nieuw", "en": "New"},
+    "in_contact": {"nl": "In contact", "en": "In contact"},
+    "in_conversation": {"nl": "In gesprek", "en": "In conversation"},
+    "closed": {"nl": "Afgesloten", "en": "Closed"},
+}
+OUTCOMES: dict[str, dict[str, str]] = {
+    "listening_ear": {"nl": "Luisterend oor", "en": "Listening ear"},
+    "advice": {"nl": "Advies", "en": "Advice"},
+    "referral": {"nl": "Doorverwijzing", "en": "Referral"},
+    "mediation": {"nl": "Bemiddeling", "en": "Mediation"},
+    "formal_complaint_support": {
+        "nl": "Steun bij formele klacht",
+        "en": "Support with a formal complaint",
+    },
+    "whistleblower_report": {"nl": "Klokkenluidersmelding", "en": "Whistleblower report"},
+}
 OUT_OF_SCOPE: dict[str, str] = {
     "nl": (
         "Arbeidsconflicten en problemen rond een reorganisatie horen niet bij de taak van de "
@@ -74,9 +92,9 @@ def confirmation(locale: Locale, reference: str, anonymous: bool) -> dict[str, o
     return {"title": f"Uw melding {reference} is ontvangen", "next_steps": steps}
 
 
-def labels(locale: Locale) -> dict[str, str]:
-    """Each category's name in ``locale``."""
-    return {key: names[locale] for key, names in CATEGORIES.items()}
+def labels(locale: Locale, items: dict[str, dict[str, str]] = CATEGORIES) -> dict[str, str]:
+    """Each item's name in ``locale`` (categories unless told otherwise)."""
+    return {key: names[locale] for key, names in items.items()}
 
 
 def catalogue(locale: Locale) -> dict[str, object]:

@@ -34,7 +34,7 @@ async def make_staff(intake: Client, token: Callable[..., str], **account: Any) 
     made = await intake.post(
         "/v1/staff",
         headers=bearer(token("admin", "intake")),
-        json={"password": PASSWORD, **account},
+        json={"password": PASSWORD, "display_name": "Anna de Boer", **account},
     )
     assert made.status == 201, await made.text()
 

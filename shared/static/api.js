@@ -1,0 +1,12 @@
+// What a /v1 API said when it refused: its message and the fields it found wrong, in one line
+// (every service answers errors as {"error": {"code", "message", "fields"}}).
+"use strict";
+window.refusal = async function (answer) {
+  try {
+    const error = (await answer.json()).error || {};
+    const fields = Object.entries(error.fields || {}).map(([field, why]) => `${field}: ${why}`);
+    return [error.message, ...fields].filter(Boolean).join("; ") || String(answer.status);
+  } catch (_) {
+    return String(answer.status);  // not JSON (a proxy's page, say): the status says enough
+  }
+};

@@ -1,0 +1,209 @@
+"""The confidant's workspace in a real browser, beyond reading and answering: private notes,
+a case's status and closing, working hours and absences, connecting a calendar and updating
+it, cancelling an appointment. Each change is checked through the API, and each page state
+is audited by axe-core."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.async_api import Browser, expect
+
+from deploy.stack import Infra
+from tests.browser.conftest import audit, snap
+from tests.browser.setup import bearer, make_anna, make_org, make_staff
+from tests.conftest import StartService
+from tests.services.booking.conftest import next_weekday_at
+from tests.services.booking.test_calendar import PASSWORD, USER, calendar_url
+
+__all__ = ["calendar_url"]  # a fixture used here
+
+
+async def test_notes_status_and_closing_from_the_workspace(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    booking = await start_service("booking")
+    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    org = await make_org(intake, token)
+    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    made = await intake.post(
+        "/v1/cases",
+        json={"organisation": "zorggroep-noord", "category": "pesten", "anonymous": True},
+    )
+    case = await made.json()
+    anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
+
+    page = await browser.new_page()
+    await page.goto(str(intake.make_url("/staff")))
+    await audit(page)
+    await page.get_by_label("Gebruikersnaam").fill("anna")
+    await page.get_by_label("Wachtwoord").fill("a long enough password")
+    await page.get_by_role("button", name="Inloggen").click()
+    await expect(page.get_by_role("cell", name="Nieuw")).to_be_visible()
+    await page.get_by_role("button", name=f"Openen {case['reference']}").click()
+    await expect(page.locator("#notes")).to_have_text("Nog geen notities.")
+
+    # A private note: kept, shown, and not among the messages the reporter reads.
+    await page.get_by_label("Nieuwe notitie").fill("Melder klinkt erg gespannen.")
+    await page.get_by_role("button", name="Notitie bewaren").click()
+    await expect(page.locator("#notes li")).to_contain_text("Melder klinkt erg gespannen.")
+    notes = await (await intake.get(f"/v1/cases/{case['case_id']}/notes", headers=anna)).json()
+    assert [n["text"] for n in notes["notes"]] == ["Melder klinkt erg gespannen."]
+    reporter = bearer(case["token"])
+    messages = await intake.get(f"/v1/cases/{case['case_id']}/messages", headers=reporter)
+    assert (await messages.json())["messages"] == []
+
+    # The status moves on; the outcome is only asked when closing.
+    await expect(page.get_by_label("Uitkomst bij afsluiten")).to_be_hidden()
+    await page.get_by_label("Status", exact=True).select_option("in_contact")
+    await page.get_by_label("Bestede uren").fill("1.5")
+    await page.get_by_role("button", name="Opslaan").click()
+    await expect(page.locator("#work-done")).to_have_text("Opgeslagen.")
+    await expect(page.get_by_role("cell", name="In contact")).to_be_visible()
+    await audit(page)
+    await snap(page, "30-workspace-case")
+    listed = await (await intake.get("/v1/cases", headers=anna)).json()
+    assert [(c["status"], c["hours_spent"]) for c in listed["cases"]] == [("in_contact", 1.5)]
+
+    # Closing with a referral: the referral field appears; the case is closed and locked.
+    await page.get_by_label("Status", exact=True).select_option("closed")
+    await page.get_by_label("Uitkomst bij afsluiten").select_option("referral")
+    await page.get_by_label("Doorverwezen naar").fill("Bedrijfsarts")
+    await page.get_by_role("button", name="Opslaan").click()
+    await expect(page.get_by_role("cell", name="Afgesloten")).to_be_visible()
+    await expect(page.get_by_role("button", name="Opslaan")).to_be_disabled()
+    listed = await (await intake.get("/v1/cases", headers=anna)).json()
+    assert [(c["status"], c["outcome"]) for c in listed["cases"]] == [("closed", "referral")]
+
+
+async def test_a_refused_change_says_why_and_changes_nothing(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    intake = await start_service("intake")
+    org = await make_org(intake, token)
+    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    made = await intake.post(
+        "/v1/cases",
+        json={"organisation": "zorggroep-noord", "category": "pesten", "anonymous": True},
+    )
+    case = await made.json()
+    anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
+    page = await browser.new_page()
+    await page.goto(str(intake.make_url("/staff?lang=en")))
+    await page.get_by_label("User name").fill("anna")
+    await page.get_by_label("Password").fill("a long enough password")
+    await page.get_by_role("button", name="Log in").click()
+    await page.get_by_role("button", name=f"Open {case['reference']}").click()
+    # Meanwhile the case is closed elsewhere (another tab, a colleague's hand-over).
+    closed = await intake.patch(
+        f"/v1/cases/{case['case_id']}",
+        headers=anna,
+        json={"status": "closed", "outcome": "listening_ear"},
+    )
+    assert closed.status == 200, await closed.text()
+    await page.get_by_label("Status", exact=True).select_option("in_contact")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("alert")).to_have_text("That did not work: the case is closed")
+    listed = await (await intake.get("/v1/cases", headers=anna)).json()
+    assert [c["status"] for c in listed["cases"]] == ["closed"]
+
+
+async def test_availability_calendar_and_appointments_from_the_agenda(
+    start_service: StartService,
+    token: Callable[..., str],
+    browser: Browser,
+    infra: Infra,
+    calendar_url: str,
+) -> None:
+    booking = await start_service("booking")
+    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    org = await make_org(intake, token)
+    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    await make_anna(booking, token, org["id"])
+    start = next_weekday_at(10)
+    booked = await booking.post(
+        "/v1/appointments",
+        headers=bearer(
+            token("employee", ["intake", "booking"], org_id=org["id"], case_id="case-1")
+        ),
+        json={
+            "confidant_id": "c-anna",
+            "type_id": "gesprek",
+            "start": start.isoformat(),
+            "mode": "online",
+        },
+    )
+    assert booked.status == 201, await booked.text()
+    anna = bearer(token("confidant", "booking", sub="c-anna"))
+
+    page = await browser.new_page()
+    await page.goto(str(intake.make_url("/staff")))
+    await page.get_by_label("Gebruikersnaam").fill("anna")
+    await page.get_by_label("Wachtwoord").fill("a long enough password")
+    await page.get_by_role("button", name="Inloggen").click()
+    await page.get_by_role("link", name="Mijn afspraken en beschikbaarheid").click()
+    await expect(page.get_by_label("maandag")).to_have_value("09:00-17:00")
+    await expect(page.get_by_label("zaterdag")).to_have_value("")
+    await audit(page)
+
+    # Working hours: a wrong entry is pointed out and not saved; a right one is.
+    await page.get_by_label("maandag").fill("tien tot twaalf")
+    await page.get_by_role("button", name="Werktijden opslaan").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Schrijf tijden als 09:00-17:00")
+    await expect(page.get_by_label("maandag")).to_have_attribute("aria-invalid", "true")
+    await expect(page.get_by_label("maandag")).to_be_focused()
+    profile = await (await booking.get("/v1/confidants/c-anna", headers=anna)).json()
+    assert profile["hours"]["weekly"]["0"] == [{"start": "09:00", "end": "17:00"}]
+    await page.get_by_label("maandag").fill("9:00-12:00, 13:00-17:00")
+    await page.get_by_label("vrijdag").fill("")
+    await page.get_by_role("button", name="Werktijden opslaan").click()
+    await expect(page.locator("#hours-done")).to_have_text("Opgeslagen.")
+    profile = await (await booking.get("/v1/confidants/c-anna", headers=anna)).json()
+    weekly = profile["hours"]["weekly"]
+    assert weekly["0"] == [{"start": "09:00", "end": "12:00"}, {"start": "13:00", "end": "17:00"}]
+    assert "4" not in weekly and weekly["1"] == [{"start": "09:00", "end": "17:00"}]
+
+    # An absence: added, listed, then removed again; the weekly hours stay as saved.
+    await page.get_by_label("Eerste dag").fill("2027-07-12")
+    await page.get_by_label("Laatste dag").fill("2027-07-30")
+    await page.get_by_role("button", name="Afwezigheid toevoegen").click()
+    await expect(page.locator("#absences li")).to_contain_text("12 juli 2027 \u2013 30 juli 2027")
+    profile = await (await booking.get("/v1/confidants/c-anna", headers=anna)).json()
+    # Whole days in Anna's time zone (Amsterdam, summer time); the browser runs in UTC.
+    assert [(a["start"], a["end"]) for a in profile["hours"]["absences"]] == [
+        ("2027-07-11T22:00:00+00:00", "2027-07-30T22:00:00+00:00")
+    ]
+    await audit(page)
+    await page.get_by_role("button", name="Verwijderen: 12 juli 2027").click()
+    await expect(page.locator("#absences")).to_have_text("Geen afwezigheid gepland.")
+    profile = await (await booking.get("/v1/confidants/c-anna", headers=anna)).json()
+    assert profile["hours"]["absences"] == [] and profile["hours"]["weekly"] == weekly
+
+    # The calendar: a wrong password is refused with the reason; the right one connects.
+    await expect(page.locator("#calendar")).to_have_text("Geen agenda gekoppeld.")
+    await page.get_by_text("Agenda koppelen").click()
+    await page.get_by_label("Adres van de CalDAV-server").fill(infra.caldav_url)
+    await page.get_by_label("Gebruikersnaam").fill(USER)
+    await page.get_by_label("Wachtwoord").fill("wrong")
+    await page.get_by_role("button", name="Koppelen").click()
+    await expect(page.get_by_role("alert")).to_contain_text("Dat lukte niet")
+    assert (await (await booking.get("/v1/confidants/c-anna", headers=anna)).json())[
+        "calendar"
+    ] is None
+    await page.get_by_label("Wachtwoord").fill(PASSWORD)
+    await page.get_by_role("button", name="Koppelen").click()
+    await expect(page.locator("#calendar")).to_contain_text("Gekoppeld")
+    await expect(page.locator("#calendar")).not_to_contain_text("nog nooit")
+    await expect(page.locator("#calendars li").first).to_be_visible()
+    profile = await (await booking.get("/v1/confidants/c-anna", headers=anna)).json()
+    assert profile["calendar"]["sync"]["last_success"] is not None
+    await page.get_by_role("button", name="Nu bijwerken").click()
+    await expect(page.locator("#calendar")).to_contain_text("Laatst gelezen")
+    await audit(page)
+    await snap(page, "31-workspace-agenda")
+
+    # Cancelling the appointment from the list.
+    await page.get_by_role("button", name="Annuleren").click()
+    await expect(page.locator("#appointments li")).to_contain_text("geannuleerd")
+    listed = await (await booking.get("/v1/appointments", headers=anna)).json()
+    assert [a["status"] for a in listed["appointments"]] == ["cancelled"]
