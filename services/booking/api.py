@@ -23,13 +23,13 @@ from shared.http import (
 )
 from shared.outbox import flush, staged
 
-from . import ics
+from . import busystore, ics
 from .availability import Interval, free_slots, is_slot, occupied
 from .models import Book, ConfidantCreate, ConfidantUpdate, Hours, Reschedule, TypeCreate
 from .rules import claim_ids, slot_rules, working_hours
 from .schedule import Taken, booked_event, claim, move
 from .state import BOOKING, Booking
-from .store import APPOINTMENTS, BUSY, CLAIMS, CONFIDANTS, IDEMPOTENCY, TYPES
+from .store import APPOINTMENTS, CLAIMS, CONFIDANTS, IDEMPOTENCY, TYPES
 
 ID = "{appointment_id:[0-9a-f]{24}}"
 HIDDEN = {"outbox": 0, "outbox_at": 0}
@@ -170,19 +170,6 @@ async def list_types(request: web.Request) -> web.Response:
 # -- slots ---------------------------------------------------------------------------------------
 
 
-async def busy_document(booking: Booking, key: str, version: str | None) -> dict[str, Any]:
-    """A calendar's busy time. The confidant's document names the current version, so a
-    copy this process holds is used while it is current: a big calendar's busy time is then
-    not read from the database at every slots request."""
-    cached = booking.busy_cache.get(key)
-    if version is not None and cached is not None and cached[0] == version:
-        return cached[1]
-    doc = await booking.db[BUSY].find_one({"_id": key}) or {}
-    if doc.get("version"):
-        booking.busy_cache[key] = (doc["version"], doc)
-    return doc
-
-
 async def blocking(
     booking: Booking, confidant: dict[str, Any], now: datetime, skip: str | None = None
 ) -> tuple[list[Interval], list[Interval]] | None:
@@ -196,20 +183,17 @@ async def blocking(
             return None
     busy: list[Interval] = []
     if calendar:
+        # The sync state names each bucket's version: buckets this process holds in that
+        # version are not read again (a big calendar is not read at every slots request).
         versions = {
-            c["calendar"]: c.get("version")
+            c["calendar"]: c.get("versions")
             for c in (calendar.get("sync") or {}).get("calendars") or []
         }
         for cal in dict.fromkeys(
             [*calendar.get("busy_calendars", []), calendar["booking_calendar"]]
         ):
-            doc = await busy_document(booking, f"{confidant['_id']}|{cal}", versions.get(cal))
-            busy += [
-                (i["s"], i["e"])
-                for o in doc.get("objects", [])
-                for i in o["intervals"]
-                if i["e"] > now
-            ]
+            key = busystore.busy_key(confidant["_id"], cal)
+            busy += await busystore.intervals(booking, key, versions.get(cal), now)
     appointments = [
         (a["occupied"][0], a["occupied"][1])
         async for a in booking.db[APPOINTMENTS].find(

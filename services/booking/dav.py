@@ -47,6 +47,8 @@ class Changes:
     token: str | None
     changed: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    # href -> (etag, iCalendar text) of the changed objects the server sent along
+    objects: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _kind(status: int) -> str:
@@ -153,12 +155,14 @@ class Dav:
         return str(found) if found else None
 
     async def changes(self, calendar: str, token: str) -> Changes:
-        """What changed since ``token``; DavError(kind="invalid") if the token is not
-        accepted (then a full fetch is due)."""
+        """What changed since ``token``, with the changed objects' data where the server
+        sends it along (the caller fetches the rest); DavError(kind="invalid") if the token
+        is not accepted (then a full fetch is due)."""
         body = (
-            '<?xml version="1.0"?><d:sync-collection xmlns:d="DAV:">'
+            '<?xml version="1.0"?><d:sync-collection xmlns:d="DAV:" '
+            'xmlns:c="urn:ietf:params:xml:ns:caldav">'
             f"<d:sync-token>{_escape(token)}</d:sync-token><d:sync-level>1</d:sync-level>"
-            "<d:prop><d:getetag/></d:prop></d:sync-collection>"
+            "<d:prop><d:getetag/><c:calendar-data/></d:prop></d:sync-collection>"
         ).encode()
         try:
             _, data, _ = await self._request("REPORT", calendar, body, {"Depth": "1"})
@@ -167,7 +171,9 @@ class Dav:
                 raise DavError("invalid", "the sync token was not accepted", exc.status) from None
             raise
         root = self._xml(data)
-        found = Changes(token=root.findtext("d:sync-token", namespaces=NS))
+        found = Changes(
+            token=root.findtext("d:sync-token", namespaces=NS), objects=self._objects(root)
+        )
         for response in root.findall("d:response", NS):
             href = response.findtext("d:href", namespaces=NS) or ""
             if href.rstrip("/") == urlsplit(self.absolute(calendar)).path.rstrip("/"):
@@ -187,7 +193,7 @@ class Dav:
             f"<c:calendar-data/></d:prop>{refs}</c:calendar-multiget>"
         ).encode()
         _, data, _ = await self._request("REPORT", calendar, body, {"Depth": "1"})
-        return self._objects(data)
+        return self._objects(self._xml(data))
 
     async def window(
         self, calendar: str, start: datetime, end: datetime
@@ -203,11 +209,12 @@ class Dav:
             "</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"
         ).encode()
         _, data, _ = await self._request("REPORT", calendar, body, {"Depth": "1"})
-        return self._objects(data)
+        return self._objects(self._xml(data))
 
-    def _objects(self, data: bytes) -> dict[str, tuple[str, str]]:
+    @staticmethod
+    def _objects(root: etree._Element) -> dict[str, tuple[str, str]]:
         found = {}
-        for response in self._xml(data).findall("d:response", NS):
+        for response in root.findall("d:response", NS):
             href = response.findtext("d:href", namespaces=NS)
             text = response.findtext(".//c:calendar-data", namespaces=NS)
             if href and text:

@@ -24,7 +24,7 @@ class Booking(DocumentWriter):
     settings: BookingSettings
     cipher: FieldCipher
     video: VideoProvider
-    # Busy-time documents this process wrote last, by key: (version, document).
+    # Busy-time buckets this process read or wrote last, by _id: (version, objects by name).
     busy_cache: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
 

@@ -15,7 +15,7 @@ APPOINTMENTS = "appointments"
 # across instances, on MongoDB and on FerretDB alike.
 CLAIMS = "claims"
 IDEMPOTENCY = "idempotency"  # "<case>|<Idempotency-Key>" -> appointment
-BUSY = "busy"  # one document per confidant calendar: its objects' busy time, by _id
+BUSY = "busy"  # a calendar's busy time, in buckets by object name (see busystore)
 
 INDEXES: IndexSpec = {
     CASES: [IndexModel([("org_id", ASCENDING), ("confidant_id", ASCENDING)])],

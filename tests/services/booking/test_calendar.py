@@ -3,16 +3,20 @@ the confidant's own moves and deletions."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from icalendar import Calendar
 
 from deploy.stack import DEMO_CALDAV_USER, Infra
+from services.booking.busystore import bucket_id, bucket_of, busy_key
 from services.booking.writer import write_pending
 from tests.conftest import Isolation
 from tests.services.booking.conftest import (
@@ -172,12 +176,21 @@ async def test_busy_time_blocks_and_a_deleted_event_reopens_the_slot(
     )
     assert refused.status == 409
 
+    buckets = state(ready).db["busy"]
+    before = {d["_id"]: d["version"] async for d in buckets.find()}
     await delete(href)
     report = await resync(ready)
     assert report["delta"] == 1 and report["deleted"] == 1 and report["full"] == 0
     assert ten in await slot_starts(ready, reporter())
+    # The delta rewrote the one bucket the deleted event was in, and no other.
+    after = {d["_id"]: d["version"] async for d in buckets.find()}
+    assert after.keys() == before.keys()
+    assert [k for k in after if after[k] != before[k]] == [
+        bucket_id(busy_key("c-anna", calendar_url), bucket_of(href.rsplit("/", 1)[-1]))
+    ]
     again = await resync(ready)
-    assert again["unchanged"] == 1  # the ctag shortcut
+    assert again["unchanged"] == 1  # an empty delta: nothing fetched, nothing written
+    assert {d["_id"]: d["version"] async for d in buckets.find()} == after
 
 
 async def test_bookings_reach_the_calendar_and_follow_the_confidant(
@@ -290,9 +303,6 @@ async def test_a_broken_event_is_skipped_and_the_sync_goes_on(
 ) -> None:
     """Radicale refuses malformed events, so it never serves one; servers out there do.
     A minimal CalDAV responder stands in for them: the two requests of a full sync."""
-    from aiohttp import web
-    from aiohttp.test_utils import TestServer
-
     ten = next_weekday_at(10)
     good = (
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
@@ -300,18 +310,7 @@ async def test_a_broken_event_is_skipped_and_the_sync_goes_on(
         f"DTEND:{at(ten + timedelta(hours=1))}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     )
 
-    def item(href: str, data: str) -> str:
-        return (
-            f"<d:response><d:href>{href}</d:href><d:propstat><d:prop>"
-            f'<d:getetag>"{href}"</d:getetag><c:calendar-data>{data}</c:calendar-data>'
-            "</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
-        )
-
     async def dav(request: web.Request) -> web.Response:
-        head = (
-            '<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" '
-            'xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:cs="http://calendarserver.org/ns/">'
-        )
         if request.method == "PROPFIND":
             body = (
                 "<d:response><d:href>/cal/</d:href><d:propstat><d:prop><cs:getctag>1"
@@ -320,40 +319,112 @@ async def test_a_broken_event_is_skipped_and_the_sync_goes_on(
             )
         else:
             body = item("/cal/goed.ics", good) + item("/cal/kapot.ics", BROKEN)
-        return web.Response(
-            status=207, text=f"{head}{body}</d:multistatus>", content_type="application/xml"
-        )
+        return multistatus(body)
 
+    async with stand_in_calendar(ready, dav):
+        report = await resync(ready)
+        assert report["broken"] == 1 and report["objects"] == 1 and report["full"] == 1
+        starts = await slot_starts(ready, reporter())
+        assert starts and ten not in starts  # the good event blocks; the sync went on
+
+
+async def test_a_server_that_sends_no_data_with_the_delta_is_asked_with_a_multiget(
+    ready: Client, reporter: Callable[..., dict[str, str]]
+) -> None:
+    """RFC 6578 leaves it to the server whether calendar-data comes along in a delta;
+    Radicale sends it, this stand-in does not: the changed objects are then fetched."""
+    ten, two = next_weekday_at(10), next_weekday_at(14)
+    events = {"/cal/a.ics": event_text("a", ten)}
+    asked: list[str] = []
+
+    async def dav(request: web.Request) -> web.Response:
+        text = await request.text()
+        kind = next(k for k in ("propfind", "sync-collection", "multiget", "query") if k in text)
+        asked.append(kind)
+        token = f"<d:sync-token>t{len(events)}</d:sync-token>"
+        if kind == "propfind":
+            return multistatus(
+                "<d:response><d:href>/cal/</d:href><d:propstat><d:prop>"
+                f"<cs:getctag>{len(events)}</cs:getctag>{token}</d:prop>"
+                "<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
+            )
+        if kind == "sync-collection":  # t1 -> t2: b.ics is new; hrefs and ETags only
+            new = [h for h in events if h != "/cal/a.ics"]
+            return multistatus(
+                "".join(
+                    f"<d:response><d:href>{h}</d:href><d:propstat><d:prop><d:getetag>"
+                    f'"{h}"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status>'
+                    "</d:propstat></d:response>"
+                    for h in new
+                )
+                + token
+            )
+        wanted = [h for h in events if kind == "query" or f">{h}<" in text]
+        return multistatus("".join(item(h, events[h]) for h in wanted))
+
+    async with stand_in_calendar(ready, dav):
+        assert (await resync(ready))["full"] == 1
+        assert ten not in await slot_starts(ready, reporter())
+        events["/cal/b.ics"] = event_text("b", two)
+        asked.clear()
+        report = await resync(ready)
+        assert report["delta"] == 1 and report["objects"] == 1 and report["full"] == 0
+        assert asked == ["sync-collection", "multiget"]
+        starts = await slot_starts(ready, reporter())
+        assert ten not in starts and two not in starts
+
+
+def event_text(uid: str, start: datetime) -> str:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nDTSTART:{at(start)}\r\n"
+        f"DTEND:{at(start + timedelta(hours=1))}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+def item(href: str, data: str) -> str:
+    return (
+        f"<d:response><d:href>{href}</d:href><d:propstat><d:prop>"
+        f'<d:getetag>"{href}"</d:getetag><c:calendar-data>{data}</c:calendar-data>'
+        "</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
+    )
+
+
+def multistatus(body: str) -> web.Response:
+    head = (
+        '<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" '
+        'xmlns:c="urn:ietf:params:xml:ns:caldav" xmlns:cs="http://calendarserver.org/ns/">'
+    )
+    return web.Response(
+        status=207, text=f"{head}{body}</d:multistatus>", content_type="application/xml"
+    )
+
+
+@contextlib.asynccontextmanager
+async def stand_in_calendar(
+    ready: Client, dav: Callable[[web.Request], Awaitable[web.Response]]
+) -> AsyncIterator[None]:
+    """A minimal CalDAV responder on a port of its own, as c-anna's only calendar."""
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", dav)
     server = TestServer(app)
     await server.start_server()
     try:
         url = str(server.make_url("/cal/"))
+        password = state(ready).cipher.seal("p", doc_id="c-anna", field="calendar.password")
+        calendar = {
+            "url": url,
+            "username": "u",
+            "busy_calendars": [url],
+            "booking_calendar": url,
+            "password": password,
+            "sync": {},
+        }
         await (
             state(ready)
             .db["confidants"]
-            .update_one(
-                {"_id": "c-anna"},
-                {
-                    "$set": {
-                        "calendar": {
-                            "url": url,
-                            "username": "u",
-                            "busy_calendars": [url],
-                            "booking_calendar": url,
-                            "password": state(ready).cipher.seal(
-                                "p", doc_id="c-anna", field="calendar.password"
-                            ),
-                            "sync": {},
-                        }
-                    }
-                },
-            )
+            .update_one({"_id": "c-anna"}, {"$set": {"calendar": calendar}})
         )
-        report = await resync(ready)
-        assert report["broken"] == 1 and report["objects"] == 1 and report["full"] == 1
-        starts = await slot_starts(ready, reporter())
-        assert starts and ten not in starts  # the good event blocks; the sync went on
+        yield
     finally:
         await server.close()

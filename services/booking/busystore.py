@@ -1,0 +1,120 @@
+"""A calendar's busy time in the database: its objects spread over a fixed number of
+buckets by file name, one document per bucket, each with a version.
+
+Why buckets: an incremental sync changes a few objects, and with one document per calendar
+it rewrote all of them (5,000 objects: 200 ms of a 560 ms sync). Now it rewrites the few
+buckets those objects fall in. The bucket documents are read and written by ``_id`` only
+(on FerretDB any other filter scans). The confidant's sync state lists each bucket's
+version, so a process keeps the buckets it has and reads again only those that changed.
+
+An object is ``{"name": file name, "intervals": [{"s": start, "e": end}, ...]}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ReplaceOne
+
+from .state import Booking
+from .store import BUSY
+
+BUCKETS = 64
+# Writes per request. FerretDB 1.24 (SQLite) never answered a bulk of 100 replacements of
+# existing documents here (64 were fine), so a full sync writes its buckets in parts.
+WRITE_BATCH = 32
+Bucket = dict[str, dict[str, Any]]  # file name -> object
+Versions = Sequence[str | None]
+
+
+def busy_key(confidant_id: str, calendar: str) -> str:
+    return f"{confidant_id}|{calendar}"
+
+
+def bucket_of(name: str) -> int:
+    """The bucket of an object: stable across processes and restarts (not ``hash()``)."""
+    return zlib.crc32(name.encode()) % BUCKETS
+
+
+def bucket_id(key: str, bucket: int) -> str:
+    return f"{key}#{bucket:02d}"
+
+
+def spread(objects: Iterable[dict[str, Any]]) -> dict[int, Bucket]:
+    """All buckets (empty ones too) of a complete set of objects."""
+    buckets: dict[int, Bucket] = {b: {} for b in range(BUCKETS)}
+    for obj in objects:
+        buckets[bucket_of(obj["name"])][obj["name"]] = obj
+    return buckets
+
+
+def touched(names: Iterable[str]) -> set[int]:
+    return {bucket_of(name) for name in names}
+
+
+async def load(
+    booking: Booking, key: str, versions: Versions | None, wanted: Iterable[int]
+) -> dict[int, Bucket]:
+    """The ``wanted`` buckets: from this process's copy when it is the version the
+    confidant's state names, else from the database (concurrently)."""
+    found: dict[int, Bucket] = {}
+    missing: list[int] = []
+    for b in wanted:
+        cached = booking.busy_cache.get(bucket_id(key, b))
+        if versions is not None and cached is not None and cached[0] == versions[b]:
+            found[b] = cached[1]
+        else:
+            missing.append(b)
+    if missing:
+        collection = booking.db[BUSY]
+        docs = await asyncio.gather(
+            *(collection.find_one({"_id": bucket_id(key, b)}) for b in missing)
+        )
+        for b, doc in zip(missing, docs, strict=True):
+            bucket = {o["name"]: o for o in (doc or {}).get("objects", [])}
+            found[b] = bucket
+            if doc and doc.get("version"):
+                booking.busy_cache[bucket_id(key, b)] = (doc["version"], bucket)
+    return found
+
+
+async def save(
+    booking: Booking, key: str, buckets: Mapping[int, Bucket], versions: Versions | None
+) -> list[str | None]:
+    """Write the given buckets (whole), a delta's few in one request; the new versions."""
+    new: list[str | None] = list(versions) if versions is not None else [None] * BUCKETS
+    written: dict[int, str] = {}
+    writes = []
+    now = datetime.now(UTC)
+    for b, bucket in buckets.items():
+        written[b] = uuid.uuid4().hex[:16]  # a change marker, not a secret
+        document = {"key": key, "objects": list(bucket.values()), "version": written[b]}
+        writes.append(
+            ReplaceOne({"_id": bucket_id(key, b)}, {**document, "updated_at": now}, upsert=True)
+        )
+    async with booking.locks.hold(BUSY, key):
+        for first in range(0, len(writes), WRITE_BATCH):
+            await booking.db[BUSY].bulk_write(writes[first : first + WRITE_BATCH], ordered=False)
+    for b, version in written.items():
+        booking.busy_cache[bucket_id(key, b)] = (version, dict(buckets[b]))
+        new[b] = version
+    return new
+
+
+async def intervals(
+    booking: Booking, key: str, versions: Versions | None, after: datetime
+) -> list[tuple[datetime, datetime]]:
+    """A calendar's busy intervals that end after ``after``."""
+    buckets = await load(booking, key, versions, range(BUCKETS))
+    return [
+        (i["s"], i["e"])
+        for bucket in buckets.values()
+        for o in bucket.values()
+        for i in o["intervals"]
+        if i["e"] > after
+    ]

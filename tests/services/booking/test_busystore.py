@@ -1,0 +1,72 @@
+"""How busy time is spread over buckets (pure), and a calendar stored before the buckets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from deploy.stack import Infra
+from services.booking.busystore import BUCKETS, bucket_of, busy_key, spread, touched
+from tests.services.booking.conftest import Client, next_weekday_at, resync, state
+from tests.services.booking.test_calendar import (
+    at,
+    calendar_url,
+    connect,
+    put_event,
+    slot_starts,
+)
+
+__all__ = ["calendar_url"]  # a fixture used here
+names = st.lists(st.text("abcdef-0123456789.ics", min_size=1, max_size=30), max_size=200)
+
+
+@given(names)
+def test_every_object_lands_in_exactly_its_own_bucket(found: list[str]) -> None:
+    buckets = spread({"name": n, "intervals": []} for n in found)
+    assert sorted(buckets) == list(range(BUCKETS))  # empty buckets too: a full sync clears
+    assert sorted(n for b in buckets.values() for n in b) == sorted(set(found))
+    for b, bucket in buckets.items():
+        assert all(bucket_of(n) == b for n in bucket)
+    assert touched(found) == {b for b, bucket in buckets.items() if bucket}
+
+
+def test_objects_spread_over_the_buckets() -> None:
+    # A few files must not all share a bucket, or a delta would rewrite everything again.
+    used = touched(f"event-{i}.ics" for i in range(1000))
+    assert len(used) == BUCKETS
+
+
+async def test_a_calendar_stored_before_the_buckets_is_fetched_whole_once(
+    ready: Client,
+    admin: dict[str, str],
+    reporter: Callable[..., dict[str, str]],
+    infra: Infra,
+    calendar_url: str,
+) -> None:
+    ten = next_weekday_at(10)
+    await put_event(
+        calendar_url, "eigen", f"DTSTART:{at(ten)}", f"DTEND:{at(ten + timedelta(hours=1))}"
+    )
+    assert (await connect(ready, admin, infra, calendar_url)).status == 200
+    db = state(ready).db
+    # As an earlier version left it: one document per calendar, one version, no buckets.
+    confidant = await db["confidants"].find_one({"_id": "c-anna"})
+    assert confidant is not None
+    [calendar] = confidant["calendar"]["sync"]["calendars"]
+    key = busy_key("c-anna", calendar["calendar"])
+    old = {k: v for k, v in calendar.items() if k != "versions"} | {"version": "v1"}
+    await db["confidants"].update_one(
+        {"_id": "c-anna"}, {"$set": {"calendar.sync.calendars": [old]}}
+    )
+    await db["busy"].delete_many({})
+    await db["busy"].insert_one({"_id": key, "objects": [], "version": "v1"})
+    state(ready).busy_cache.clear()
+
+    report = await resync(ready)
+    assert report["full"] == 1 and report["delta"] == 0
+    assert await db["busy"].find_one({"_id": key}) is None
+    assert ten not in await slot_starts(ready, reporter())
+    assert (await resync(ready))["unchanged"] == 1
