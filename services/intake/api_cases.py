@@ -14,7 +14,7 @@ from aiohttp import web
 
 from shared.auth import Forbidden, Principal, Role
 from shared.events import Envelope, new_event
-from shared.http import ApiError, Endpoint, not_found, read_body, require
+from shared.http import ApiError, Endpoint, jsonable, not_found, read_body, require
 from shared.outbox import flush, staged
 
 from . import domain, taxonomy
@@ -589,6 +589,8 @@ async def case_timeline(request: web.Request) -> web.Response:
                     "type": e["type"],
                     "appointment_id": e["appointment_id"],
                     "occurred_at": e["occurred_at"].isoformat(),
+                    "starts_at": jsonable(e.get("starts_at")),
+                    "mode": e.get("mode"),
                 }
                 for e in entries
             ],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
+from typing import Any
 
 from aiohttp import web
 from pymongo.errors import DuplicateKeyError
@@ -12,6 +14,10 @@ from shared.events import Envelope
 from shared.service import MONGO
 
 from .store import TIMELINE
+
+
+def _instant(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def timeline_handler(app: web.Application) -> Handler:
@@ -30,6 +36,10 @@ def timeline_handler(app: web.Application) -> Handler:
                         "type": event.type,
                         "occurred_at": event.occurred_at,
                         "appointment_id": event.data["appointment_id"],
+                        # When and how (booked, moved; none when cancelled): the reporter
+                        # coming back with the code sees their appointment.
+                        "starts_at": _instant(event.data.get("starts_at")),
+                        "mode": event.data.get("mode"),
                     }
                 )
             )

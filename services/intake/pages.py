@@ -116,6 +116,13 @@ CASE_TEXT: dict[str, dict[str, str]] = {
         "book": "Een gesprek plannen",
         "wrong": "Deze code werkt niet.",
         "other_language": "English",
+        "appointment": "Uw afspraak",
+        "no_appointment": "Nog geen gesprek gepland.",
+        "change": "Verzetten of annuleren",
+        "online": "online (video)",
+        "on_location": "op locatie",
+        "phone": "telefonisch",
+        "walk": "wandelend",
     },
     "en": {
         "title": "Back to your report",
@@ -130,6 +137,13 @@ CASE_TEXT: dict[str, dict[str, str]] = {
         "book": "Book a conversation",
         "wrong": "This code does not work.",
         "other_language": "Nederlands",
+        "appointment": "Your appointment",
+        "no_appointment": "No conversation booked yet.",
+        "change": "Reschedule or cancel",
+        "online": "online (video)",
+        "on_location": "on location",
+        "phone": "by phone",
+        "walk": "during a walk",
     },
 }
 

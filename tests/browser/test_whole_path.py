@@ -2,7 +2,7 @@
 (anonymously, or with a name and an address), keep the code, book; the mail with the
 invitation arrives and the event is in the confidant's calendar (Radicale); the confidant logs
 in, sees the case and the appointment, answers; the employee comes back with the code and
-reads the answer."""
+reads the answer and sees the appointment."""
 
 from __future__ import annotations
 
@@ -123,6 +123,9 @@ async def test_report_book_mail_calendar_confidant_and_back(
     await back.get_by_label("Uw meldingscode").fill(code)
     await back.get_by_role("button", name="Openen").click()
     await expect(back.get_by_text("Tot donderdag, Jan.")).to_be_visible()
+    await expect(back.locator("#appointments li")).to_have_count(1)
+    await expect(back.locator("#appointments li")).to_contain_text("online (video)")
+    await expect(back.get_by_role("link", name="Verzetten of annuleren")).to_be_visible()
     await snap(back, "23-path-back")
 
     if not anonymous:

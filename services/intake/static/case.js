@@ -1,4 +1,4 @@
-// Coming back with the case code: the messages, a reply, and on to booking.
+// Coming back with the case code: the messages, a reply, the appointment, and on to booking.
 "use strict";
 (function () {
   const main = document.getElementById("case");
@@ -29,6 +29,26 @@
     show((await answer.json()).messages || []);
   };
 
+  // The appointments as the timeline leaves them: the last word on each (booked or moved:
+  // when and how; cancelled: gone), in the browser's time zone.
+  const appointments = async () => {
+    const answer = await fetch(`/v1/cases/${session.case_id}/timeline`, {
+      headers: { Authorization: "Bearer " + session.token },
+    });
+    const last = new Map();
+    for (const e of (await answer.json()).entries || []) last.set(e.appointment_id, e);
+    const current = [...last.values()].filter((e) => !e.type.endsWith(".cancelled") && e.starts_at);
+    const list = document.getElementById("appointments");
+    list.replaceChildren();
+    const item = (text) => { const li = document.createElement("li"); li.textContent = text; return li; };
+    if (!current.length) list.append(item(t.no_appointment));
+    for (const e of current) {
+      const when = new Date(e.starts_at).toLocaleString(main.dataset.locale, { dateStyle: "full", timeStyle: "short" });
+      list.append(item(`${when}, ${t[e.mode] || e.mode}`));
+    }
+    document.getElementById("book").textContent = current.length ? t.change : t.book;
+  };
+
   document.getElementById("access").addEventListener("submit", async (event) => {
     event.preventDefault();
     problem.hidden = true;
@@ -42,7 +62,7 @@
     document.getElementById("access").hidden = true;
     const fragment = new URLSearchParams({ t: session.token, c: session.confidant_id, l: main.dataset.locale });
     document.getElementById("book").href = main.dataset.booking + "book#" + fragment.toString();
-    await load();
+    await Promise.all([load(), appointments()]);
     const opened = document.getElementById("opened");
     opened.hidden = false;
     opened.focus();

@@ -106,6 +106,8 @@ async def test_the_timeline_shows_appointments_to_reporter_and_confidant_only(
 
     await eventually(arrived)
     mine = await (await intake.get(url, headers=bearer(case["token"]))).json()
-    assert [e["appointment_id"] for e in mine["entries"]] == ["ap-1"]
+    assert [(e["appointment_id"], e["starts_at"], e["mode"]) for e in mine["entries"]] == [
+        ("ap-1", "2026-12-01T09:00:00+00:00", "online")
+    ]
     assert (await intake.get(url, headers=confidant("c-bram"))).status == 403
     assert (await intake.get(url, headers=admin)).status == 403
