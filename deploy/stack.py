@@ -407,6 +407,10 @@ def _print_where_to_look(
     )
     print(f"  The demo organisation's page (report, then book): {intake_url}o/demo")
     print(
+        f"  The staff workspace: {intake_url}staff (the confidant's cases and agenda; "
+        "demo-hr lands on the organisation's reports)"
+    )
+    print(
         f"  Or make a token:  .venv/bin/python -m shared.devtokens token "
         f"--keys {data / 'keys'} --role admin --aud intake\n",
         flush=True,
