@@ -24,8 +24,13 @@ HEADERS = {
 }
 
 
+SHARED_TEMPLATES = Path(__file__).parent / "templates"  # parts every page includes
+
+
 def templates(folder: Path) -> Environment:
-    return Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["j2"]))
+    """The service's templates, and the shared parts (``{% include "language.html.j2" %}``)."""
+    loader = FileSystemLoader([folder, SHARED_TEMPLATES])
+    return Environment(loader=loader, autoescape=select_autoescape(["j2"]))
 
 
 def html(text: str, status: int = 200) -> web.Response:

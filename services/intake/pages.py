@@ -43,7 +43,6 @@ TEXT: dict[str, dict[str, str]] = {
         "saved": "Ik heb mijn code bewaard",
         "book": "Plan een gesprek met de vertrouwenspersoon",
         "error": "De melding is niet verstuurd:",
-        "other_language": "English",
         "employee": "Medewerker",
         "manager": "Leidinggevende",
         "hr": "HR",
@@ -68,7 +67,6 @@ TEXT: dict[str, dict[str, str]] = {
         "saved": "I have saved my code",
         "book": "Book a conversation with the confidant",
         "error": "The report was not sent:",
-        "other_language": "Nederlands",
         "employee": "Employee",
         "manager": "Manager",
         "hr": "HR",
@@ -92,7 +90,6 @@ async def org_page(request: web.Request) -> web.Response:
     ]
     page = TEMPLATES.get_template("report.html.j2").render(
         locale=locale,
-        other="en" if locale == "nl" else "nl",
         t=TEXT[locale],
         org=org,
         confidants=confidants,
@@ -115,7 +112,6 @@ CASE_TEXT: dict[str, dict[str, str]] = {
         "send": "Versturen",
         "book": "Een gesprek plannen",
         "wrong": "Deze code werkt niet.",
-        "other_language": "English",
         "appointment": "Uw afspraak",
         "no_appointment": "Nog geen gesprek gepland.",
         "change": "Verzetten of annuleren",
@@ -136,7 +132,6 @@ CASE_TEXT: dict[str, dict[str, str]] = {
         "send": "Send",
         "book": "Book a conversation",
         "wrong": "This code does not work.",
-        "other_language": "Nederlands",
         "appointment": "Your appointment",
         "no_appointment": "No conversation booked yet.",
         "change": "Reschedule or cancel",
@@ -153,7 +148,6 @@ async def case_page(request: web.Request) -> web.Response:
     locale: Locale = "en" if request.query.get("lang") == "en" else "nl"
     page = TEMPLATES.get_template("case.html.j2").render(
         locale=locale,
-        other="en" if locale == "nl" else "nl",
         t=CASE_TEXT[locale],
         booking_url=request.app[INTAKE].settings.booking_url,
     )

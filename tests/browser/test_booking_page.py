@@ -96,6 +96,8 @@ async def test_booking_with_the_keyboard_alone(
         )
         return found
 
+    await page.keyboard.press("Tab")  # the language switch comes first
+    assert await page.evaluate("document.activeElement.hreflang") == "nl"
     await page.keyboard.press("Tab")  # the first day
     assert await focused() == "days"
     await page.keyboard.press("Enter")
