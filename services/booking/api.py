@@ -189,11 +189,14 @@ async def blocking(
             c["calendar"]: c.get("versions")
             for c in (calendar.get("sync") or {}).get("calendars") or []
         }
-        for cal in dict.fromkeys(
-            [*calendar.get("busy_calendars", []), calendar["booking_calendar"]]
-        ):
+        wanted = list(
+            dict.fromkeys([*calendar.get("busy_calendars", []), calendar["booking_calendar"]])
+        )
+        if any(versions.get(cal) is None for cal in wanted):
+            return None  # a calendar not yet synced into buckets is not known to be free
+        for cal in wanted:
             key = busystore.busy_key(confidant["_id"], cal)
-            busy += await busystore.intervals(booking, key, versions.get(cal), now)
+            busy += await busystore.intervals(booking, key, versions[cal], now)
     appointments = [
         (a["occupied"][0], a["occupied"][1])
         async for a in booking.db[APPOINTMENTS].find(

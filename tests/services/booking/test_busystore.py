@@ -64,6 +64,9 @@ async def test_a_calendar_stored_before_the_buckets_is_fetched_whole_once(
     await db["busy"].delete_many({})
     await db["busy"].insert_one({"_id": key, "objects": [], "version": "v1"})
     state(ready).busy_cache.clear()
+    # Until it is synced again its busy time is not known: its slots are closed, not open.
+    closed = await ready.get("/v1/slots?confidant_id=c-anna&type_id=gesprek", headers=reporter())
+    assert (await closed.json())["closed"] == "calendar_unavailable"
 
     report = await resync(ready)
     assert report["full"] == 1 and report["delta"] == 0
