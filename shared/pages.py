@@ -8,6 +8,7 @@ case token) goes in the URL fragment, which no browser sends to a server or in a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -31,6 +32,11 @@ def templates(folder: Path) -> Environment:
     """The service's templates, and the shared parts (``{% include "language.html.j2" %}``)."""
     loader = FileSystemLoader([folder, SHARED_TEMPLATES])
     return Environment(loader=loader, autoescape=select_autoescape(["j2"]))
+
+
+def locale_of(request: web.Request) -> Literal["nl", "en"]:
+    """The page's language: Dutch unless ``?lang=en`` (the switch on every page)."""
+    return "en" if request.query.get("lang") == "en" else "nl"
 
 
 def html(text: str, status: int = 200) -> web.Response:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from shared.pages import add_static, html, templates
+from shared.pages import add_static, html, locale_of, templates
 
 HERE = Path(__file__).parent
 TEMPLATES = templates(HERE / "templates")
@@ -64,7 +64,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 async def book_page(request: web.Request) -> web.Response:
-    locale = "en" if request.query.get("lang") == "en" else "nl"
+    locale = locale_of(request)
     return html(TEMPLATES.get_template("book.html.j2").render(locale=locale, t=TEXT[locale]))
 
 
@@ -149,7 +149,7 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
 async def staff_page(request: web.Request) -> web.Response:
     """The confidant's appointments (to cancel), calendar connection (to make, change and
     update) and availability (working hours and absences, to edit)."""
-    locale = "en" if request.query.get("lang") == "en" else "nl"
+    locale = locale_of(request)
     t = STAFF_TEXT[locale]
     page = TEMPLATES.get_template("staff.html.j2").render(
         locale=locale, t=t, day_names=t["day_names"].split(",")

@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from shared.pages import add_static, html, templates
+from shared.pages import add_static, html, locale_of, templates
 
 from . import taxonomy
 from .models import Locale
@@ -145,7 +145,7 @@ CASE_TEXT: dict[str, dict[str, str]] = {
 
 async def case_page(request: web.Request) -> web.Response:
     """Coming back with the case code: read and send messages, go on to booking."""
-    locale: Locale = "en" if request.query.get("lang") == "en" else "nl"
+    locale = locale_of(request)
     page = TEMPLATES.get_template("case.html.j2").render(
         locale=locale,
         t=CASE_TEXT[locale],
@@ -225,7 +225,7 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
 async def staff_page(request: web.Request) -> web.Response:
     """The confidant's workspace: log in; their cases; a case's messages, private notes,
     status and closing."""
-    locale: Locale = "en" if request.query.get("lang") == "en" else "nl"
+    locale = locale_of(request)
     page = TEMPLATES.get_template("staff.html.j2").render(
         locale=locale,
         t=STAFF_TEXT[locale],

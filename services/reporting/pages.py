@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from shared.pages import add_static, html, templates
+from shared.pages import add_static, html, locale_of, templates
 
 HERE = Path(__file__).parent
 TEMPLATES = templates(HERE / "templates")
@@ -39,7 +39,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 async def org_page(request: web.Request) -> web.Response:
-    locale = "en" if request.query.get("lang") == "en" else "nl"
+    locale = locale_of(request)
     return html(TEMPLATES.get_template("org.html.j2").render(locale=locale, t=TEXT[locale]))
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from playwright.async_api import Page
 
 from tests.services.booking.conftest import WEEKDAYS
 
@@ -69,3 +70,23 @@ async def make_anna(
     for method, path, body in steps:
         answer = await booking.request(method, path, headers=admin, json=body)
         assert answer.status in (200, 201), await answer.text()
+
+
+async def log_in(page: Page, intake: Client, username: str, lang: str = "nl") -> None:
+    """Log in on intake's ``/staff`` page through its form, as a person does."""
+    en = lang == "en"
+    await page.goto(str(intake.make_url("/staff?lang=en" if en else "/staff")))
+    await page.get_by_label("User name" if en else "Gebruikersnaam").fill(username)
+    await page.get_by_label("Password" if en else "Wachtwoord").fill(PASSWORD)
+    await page.get_by_role("button", name="Log in" if en else "Inloggen").click()
+
+
+async def anonymous_case(intake: Client, category: str = "pesten") -> dict[str, Any]:
+    """A report at Zorggroep Noord, made through the API: its id, reference, code and token."""
+    made = await intake.post(
+        "/v1/cases",
+        json={"organisation": "zorggroep-noord", "category": category, "anonymous": True},
+    )
+    assert made.status == 201, await made.text()
+    case: dict[str, Any] = await made.json()
+    return case

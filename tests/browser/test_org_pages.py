@@ -11,7 +11,7 @@ from playwright.async_api import Browser, expect
 
 from services.reporting.state import REPORTING
 from tests.browser.conftest import snap
-from tests.browser.setup import make_staff
+from tests.browser.setup import anonymous_case, log_in, make_staff
 from tests.conftest import StartService
 from tests.polling import eventually
 
@@ -42,11 +42,7 @@ async def test_the_org_admin_reads_the_published_report(
         org_id=org["id"],
     )
     for category in ["pesten"] * 4 + ["anders"] * 3:
-        answer = await intake.post(
-            "/v1/cases",
-            json={"organisation": "zorggroep-noord", "category": category, "anonymous": True},
-        )
-        assert answer.status == 201
+        await anonymous_case(intake, category)
     app = reporting.app
     assert app is not None
 
@@ -67,10 +63,7 @@ async def test_the_org_admin_reads_the_published_report(
     assert published.status == 200, await published.text()
 
     page = await browser.new_page()
-    await page.goto(str(intake.make_url("/staff")))
-    await page.get_by_label("Gebruikersnaam").fill("hr-noord")
-    await page.get_by_label("Wachtwoord").fill("a long enough password")
-    await page.get_by_role("button", name="Inloggen").click()
+    await log_in(page, intake, "hr-noord")
     await expect(page.get_by_role("heading", name="Gepubliceerde rapportages")).to_be_visible()
     assert page.url.startswith(str(reporting.make_url("/org")))  # on reporting, token gone
     link = page.get_by_role("link", name="PDF")

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import snap
-from tests.browser.setup import make_staff
+from tests.browser.setup import anonymous_case, make_staff
 from tests.conftest import StartService
 
 Client = TestClient[web.Request, web.Application]
@@ -32,7 +32,6 @@ async def site(start_service: StartService, token: Callable[..., str]) -> tuple[
         token,
         username="anna",
         role="confidant",
-        display_name="Anna de Boer",
         confidant_id="c-anna",
         bio="Luistert, denkt mee.",
     )
@@ -111,11 +110,7 @@ async def test_coming_back_with_the_code_to_read_and_answer(
     site: tuple[Client, str], browser: Browser, token: Callable[..., str]
 ) -> None:
     intake, url = site
-    made = await intake.post(
-        "/v1/cases",
-        json={"organisation": "zorggroep-noord", "category": "pesten", "anonymous": True},
-    )
-    case = await made.json()
+    case = await anonymous_case(intake)
     admin = {"Authorization": f"Bearer {token('admin', 'intake')}"}
     org_id = (await (await intake.get("/v1/orgs", headers=admin)).json())["organisations"][0]["id"]
     anna = {"Authorization": f"Bearer {token('confidant', 'intake', orgs=[org_id], sub='c-anna')}"}

@@ -24,7 +24,6 @@ async def test_the_confidant_logs_in_reads_answers_and_sees_the_agenda(
         token,
         username="anna",
         role="confidant",
-        display_name="Anna de Boer",
         confidant_id="c-anna",
     )
     await make_anna(booking, token, org["id"], modes=["online"])

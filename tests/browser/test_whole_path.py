@@ -15,7 +15,7 @@ from deploy.stack import Infra
 from services.booking.state import BOOKING
 from services.booking.writer import write_pending
 from tests.browser.conftest import snap
-from tests.browser.setup import make_anna, make_org, make_staff
+from tests.browser.setup import log_in, make_anna, make_org, make_staff
 from tests.conftest import StartService
 from tests.polling import eventually
 from tests.services.booking.test_calendar import PASSWORD, USER, calendar_url, read
@@ -45,7 +45,6 @@ async def test_report_book_mail_calendar_confidant_and_back(
         token,
         username="anna",
         role="confidant",
-        display_name="Anna de Boer",
         confidant_id="c-anna",
         email=ANNA,
     )
@@ -105,10 +104,7 @@ async def test_report_book_mail_calendar_confidant_and_back(
 
     # Anna logs in, sees the case and the appointment, and answers.
     staff_page = await browser.new_page()
-    await staff_page.goto(str(intake.make_url("/staff")))
-    await staff_page.get_by_label("Gebruikersnaam").fill("anna")
-    await staff_page.get_by_label("Wachtwoord").fill("a long enough password")
-    await staff_page.get_by_role("button", name="Inloggen").click()
+    await log_in(staff_page, intake, "anna")
     await staff_page.locator("#cases button").first.click()
     await staff_page.get_by_label("Bericht aan de melder").fill("Tot donderdag, Jan.")
     await staff_page.get_by_role("button", name="Versturen").click()

@@ -11,7 +11,7 @@ from playwright.async_api import Browser, expect
 
 from deploy.stack import Infra
 from tests.browser.conftest import audit, snap
-from tests.browser.setup import bearer, make_anna, make_org, make_staff
+from tests.browser.setup import anonymous_case, bearer, log_in, make_anna, make_org, make_staff
 from tests.conftest import StartService
 from tests.services.booking.conftest import next_weekday_at
 from tests.services.booking.test_calendar import PASSWORD, USER, calendar_url
@@ -26,19 +26,13 @@ async def test_notes_status_and_closing_from_the_workspace(
     intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
     org = await make_org(intake, token)
     await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
-    made = await intake.post(
-        "/v1/cases",
-        json={"organisation": "zorggroep-noord", "category": "pesten", "anonymous": True},
-    )
-    case = await made.json()
+    case = await anonymous_case(intake)
     anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
 
     page = await browser.new_page()
     await page.goto(str(intake.make_url("/staff")))
     await audit(page)
-    await page.get_by_label("Gebruikersnaam").fill("anna")
-    await page.get_by_label("Wachtwoord").fill("a long enough password")
-    await page.get_by_role("button", name="Inloggen").click()
+    await log_in(page, intake, "anna")
     await expect(page.get_by_role("cell", name="Nieuw")).to_be_visible()
     await page.get_by_role("button", name=f"Openen {case['reference']}").click()
     await expect(page.locator("#notes")).to_have_text("Nog geen notities.")
@@ -82,17 +76,10 @@ async def test_a_refused_change_says_why_and_changes_nothing(
     intake = await start_service("intake")
     org = await make_org(intake, token)
     await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
-    made = await intake.post(
-        "/v1/cases",
-        json={"organisation": "zorggroep-noord", "category": "pesten", "anonymous": True},
-    )
-    case = await made.json()
+    case = await anonymous_case(intake)
     anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
     page = await browser.new_page()
-    await page.goto(str(intake.make_url("/staff?lang=en")))
-    await page.get_by_label("User name").fill("anna")
-    await page.get_by_label("Password").fill("a long enough password")
-    await page.get_by_role("button", name="Log in").click()
+    await log_in(page, intake, "anna", lang="en")
     await page.get_by_role("button", name=f"Open {case['reference']}").click()
     # Meanwhile the case is closed elsewhere (another tab, a colleague's hand-over).
     closed = await intake.patch(
@@ -137,10 +124,7 @@ async def test_availability_calendar_and_appointments_from_the_agenda(
     anna = bearer(token("confidant", "booking", sub="c-anna"))
 
     page = await browser.new_page()
-    await page.goto(str(intake.make_url("/staff")))
-    await page.get_by_label("Gebruikersnaam").fill("anna")
-    await page.get_by_label("Wachtwoord").fill("a long enough password")
-    await page.get_by_role("button", name="Inloggen").click()
+    await log_in(page, intake, "anna")
     await page.get_by_role("link", name="Mijn afspraken en beschikbaarheid").click()
     await expect(page.get_by_label("maandag")).to_have_value("09:00-17:00")
     await expect(page.get_by_label("zaterdag")).to_have_value("")
