@@ -7,14 +7,16 @@ way a handler asks who is calling.
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -37,6 +39,16 @@ class AuthConfig:
     issuer: str
 
 
+Scope = Literal["any", "mine", "org", "case", "own"]
+SCOPES: dict[Scope, str] = {
+    "any": "whatever the role allows",
+    "mine": "lists only what the caller reaches",
+    "org": "the caller's own organisation(s)",
+    "case": "the employee's own case; the confidant it is assigned to",
+    "own": "a confidant their own; others within their organisation",
+}
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """A route and what the OpenAPI document says of it."""
@@ -49,6 +61,11 @@ class Endpoint:
     body: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     status: int = 200
+    # Within the role, what the caller reaches (the docs' access table is made from this):
+    # "org" (their organisation's), "case" (an employee's own case), "own" (a confidant's own
+    # profile, agenda or calendar), "any" (whatever the role allows). Enforced in the
+    # handler through ``require``; the role itself is enforced before the handler runs.
+    scope: Scope = "any"
 
 
 METRICS = web.AppKey("metrics", Metrics)
@@ -58,6 +75,8 @@ ENDPOINTS = web.AppKey("endpoints", list[Endpoint])
 SERVICE_NAME = web.AppKey("service_name", str)
 REQUEST_ID = web.RequestKey("request_id", str)
 PRINCIPAL = web.RequestKey("principal", Principal)
+ROUTE_ROLES = web.RequestKey("route_roles", tuple[Role, ...])
+METRICS_TOKEN = web.AppKey("metrics_token", str)
 
 
 class ApiError(Exception):
@@ -149,6 +168,34 @@ async def request_context(request: web.Request, handler: HandlerFn) -> web.Strea
     return response
 
 
+# What a page may load, when its handler said nothing stricter: nothing but its own origin.
+HTML_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: HandlerFn) -> web.StreamResponse:
+    """The same headers on every answer, so no route can forget them: nothing is cached
+    (answers carry case content, codes and tokens; only the static files may be), nothing is
+    sniffed or sent on as a referrer, and no HTML answer can be framed."""
+    response = await handler(request)
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    if not request.path.startswith("/static/"):
+        headers["Cache-Control"] = "no-store"
+    if response.content_type == "text/html":
+        policy = headers.get("Content-Security-Policy")
+        if policy is None:
+            headers["Content-Security-Policy"] = HTML_POLICY
+        elif "frame-ancestors" not in policy:
+            headers["Content-Security-Policy"] = f"{policy}; frame-ancestors 'none'"
+        headers.setdefault("X-Frame-Options", "DENY")
+    return response
+
+
 @web.middleware
 async def errors(request: web.Request, handler: HandlerFn) -> web.StreamResponse:
     """Every failure leaves in the one error shape; internals never leave at all."""
@@ -210,8 +257,10 @@ async def read_body(request: web.Request, model: type[M]) -> M:
     if request.content_type != "application/json":
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
     try:
-        raw = await request.json()
-    except json.JSONDecodeError:
+        raw = json.loads(await request.read())
+    except UnicodeDecodeError:
+        raise ApiError(400, "malformed_json", "the body is not valid UTF-8") from None
+    except (json.JSONDecodeError, RecursionError):
         raise ApiError(400, "malformed_json", "the body is not valid JSON") from None
     try:
         return model.model_validate(raw)
@@ -239,15 +288,58 @@ def principal(request: web.Request) -> Principal:
 
 def require(
     request: web.Request,
-    roles: Iterable[Role],
+    roles: Iterable[Role] | None = None,
     *,
     org_id: str | None = None,
     case_id: str | None = None,
 ) -> Principal:
-    """Who is calling, checked against role, organisation and case: the one helper."""
+    """Who is calling, checked against role, organisation and case: the one helper. The
+    roles are the route table's unless a handler narrows them (never widens: the table was
+    checked before the handler ran)."""
     found = principal(request)
+    if roles is None:
+        roles = request.get(ROUTE_ROLES, ())
     authorize(found, roles, org_id=org_id, case_id=case_id)
     return found
+
+
+def guarded(endpoint: Endpoint) -> HandlerFn:
+    """The handler behind the route table's role check: a caller whose role the table does
+    not list is refused before the handler runs, so before anything is looked up (the same
+    answer whether the thing asked for exists or not)."""
+    if endpoint.roles is None:
+        return endpoint.handler
+    roles = tuple(endpoint.roles)
+    handler = endpoint.handler
+
+    async def checked(request: web.Request) -> web.StreamResponse:
+        found = principal(request)
+        if found.role not in roles:
+            raise Forbidden("this role may not do this")
+        request[ROUTE_ROLES] = roles
+        return await handler(request)
+
+    return checked
+
+
+def client_address(request: web.Request, trusted_hops: int) -> str:
+    """The client's address as the nearest trusted proxy saw it. Each proxy appends the
+    address it saw to ``X-Forwarded-For``, so with ``trusted_hops`` proxies of ours in front
+    the client is the ``trusted_hops``-th entry from the right; anything left of it was
+    written by the client and proves nothing (as werkzeug's ProxyFix and nginx's realip
+    with a trusted set read it). With no trusted hops, the peer of the connection."""
+    peer = request.remote or "unknown"
+    if trusted_hops <= 0:
+        return peer
+    entries = [
+        entry.strip()
+        for header in request.headers.getall("X-Forwarded-For", [])
+        for entry in header.split(",")
+        if entry.strip()
+    ]
+    if len(entries) < trusted_hops:
+        return peer  # not through all of our proxies: the connection is all we know
+    return entries[-trusted_hops][:64]
 
 
 # -- the routes every service has ------------------------------------------------------------
@@ -266,6 +358,19 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    # Counts reveal activity (new reports per minute): only for the scraper that holds the
+    # token. Without a token set, the metrics are not served at all.
+    expected = request.app.get(METRICS_TOKEN, "")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if not expected:
+        raise ApiError(404, "not_found", "metrics are off (set METRICS_TOKEN)")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip(), expected):
+        raise ApiError(
+            401,
+            "unauthorized",
+            "the metrics token is required",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     body = request.app[METRICS].render()
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
@@ -278,14 +383,14 @@ async def openapi(request: web.Request) -> web.Response:
 BASE_ENDPOINTS = (
     Endpoint("GET", "/healthz", healthz, "Liveness: the process answers."),
     Endpoint("GET", "/readyz", readyz, "Readiness: the database and NATS answer."),
-    Endpoint("GET", "/metrics", metrics, "Prometheus metrics."),
+    Endpoint("GET", "/metrics", metrics, "Prometheus metrics, for the `METRICS_TOKEN` bearer."),
     Endpoint("GET", "/openapi.json", openapi, "This document."),
 )
 
 
 def add_endpoints(app: web.Application, endpoints: Iterable[Endpoint]) -> None:
     for endpoint in endpoints:
-        app.router.add_route(endpoint.method, endpoint.path, endpoint.handler)
+        app.router.add_route(endpoint.method, endpoint.path, guarded(endpoint))
         app[ENDPOINTS].append(endpoint)
 
 
@@ -309,7 +414,9 @@ def openapi_document(service: str, endpoints: Iterable[Endpoint]) -> dict[str, A
     for ep in endpoints:
         operation: dict[str, Any] = {
             "summary": ep.summary,
-            "operationId": f"{ep.method.lower()}_{ep.path.strip('/').replace('/', '_')}",
+            "operationId": re.sub(
+                r"\W+", "_", f"{ep.method.lower()}_{openapi_path(ep.path)}"
+            ).strip("_"),
             "responses": {
                 str(ep.status): {"description": "success"},
                 "default": {
@@ -322,7 +429,9 @@ def openapi_document(service: str, endpoints: Iterable[Endpoint]) -> dict[str, A
         }
         if ep.roles is not None:
             operation["security"] = [{"bearer": []}]
-            operation["description"] = "Roles: " + ", ".join(ep.roles)
+            operation["description"] = (
+                "Roles: " + ", ".join(ep.roles) + f". Reaches: {SCOPES[ep.scope]}."
+            )
         if ep.body is not None:
             _add_schema(schemas, ep.body)
             operation["requestBody"] = {
@@ -340,13 +449,14 @@ def openapi_document(service: str, endpoints: Iterable[Endpoint]) -> dict[str, A
                     "schema": {"$ref": f"#/components/schemas/{ep.response.__name__}"}
                 }
             }
-        params = [seg[1:-1] for seg in ep.path.split("/") if seg.startswith("{")]
+        path = openapi_path(ep.path)
+        params = re.findall(r"{(\w+)}", path)
         if params:
             operation["parameters"] = [
                 {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
                 for p in params
             ]
-        paths.setdefault(ep.path, {})[ep.method.lower()] = operation
+        paths.setdefault(path, {})[ep.method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": f"Vertrouwd {service}", "version": "1"},
@@ -358,6 +468,44 @@ def openapi_document(service: str, endpoints: Iterable[Endpoint]) -> dict[str, A
             },
         },
     }
+
+
+def openapi_path(path: str) -> str:
+    """aiohttp's route path as OpenAPI writes it: ``{id:[0-9a-f]{24}}`` becomes ``{id}``."""
+    out, depth, skipping = [], 0, False
+    for char in path:
+        if char == "{":
+            depth += 1
+            if depth > 1:
+                continue
+        elif char == "}":
+            depth -= 1
+            if depth > 0:
+                continue
+            skipping = False
+        elif char == ":" and depth == 1:
+            skipping = True
+            continue
+        if not skipping:
+            out.append(char)
+    return "".join(out)
+
+
+def access_table(service: str, endpoints: Iterable[Endpoint]) -> str:
+    """Who may call what, in Markdown: made from the same route table that the code enforces,
+    so the docs cannot say otherwise."""
+    lines = [
+        f"### {service}",
+        "",
+        "| method | path | what | roles | reaches |",
+        "|---|---|---|---|---|",
+    ]
+    for ep in endpoints:
+        roles, reaches = ("no token", "-") if ep.roles is None else (", ".join(ep.roles), "")
+        reaches = reaches or SCOPES[ep.scope]
+        what = ep.summary.replace("|", "\\|")  # a bar would end the cell
+        lines.append(f"| {ep.method} | `{openapi_path(ep.path)}` | {what} | {roles} | {reaches} |")
+    return "\n".join(lines) + "\n"
 
 
 def _add_schema(schemas: dict[str, Any], model: type[BaseModel]) -> None:

@@ -30,6 +30,7 @@ from shared.http import (
     BASE_ENDPOINTS,
     ENDPOINTS,
     METRICS,
+    METRICS_TOKEN,
     READY_CHECKS,
     SERVICE_NAME,
     AuthConfig,
@@ -38,6 +39,7 @@ from shared.http import (
     errors,
     principal,
     request_context,
+    security_headers,
 )
 from shared.log import setup_logging
 from shared.metrics import Metrics
@@ -84,6 +86,9 @@ async def whoami(request: web.Request) -> web.Response:
     )
 
 
+WHOAMI = Endpoint("GET", "/v1/whoami", whoami, "Who the token says you are.", roles=ROLES)
+
+
 async def prune_processed(mongo: Mongo) -> None:
     """Forget handled event ids long after JetStream could redeliver them."""
     while True:
@@ -96,18 +101,17 @@ async def prune_processed(mongo: Mongo) -> None:
 def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
     """Build the app; no I/O happens until it starts."""
     app = web.Application(
-        middlewares=[request_context, errors], client_max_size=settings.max_body_bytes
+        middlewares=[request_context, security_headers, errors],
+        client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
     app[SERVICE_NAME] = spec.name
+    app[METRICS_TOKEN] = settings.metrics_token
     app[METRICS] = Metrics(spec.name)
     app[ENDPOINTS] = []
     app[READY_CHECKS] = {}
     add_endpoints(app, BASE_ENDPOINTS)
-    add_endpoints(
-        app,
-        [Endpoint("GET", "/v1/whoami", whoami, "Who the token says you are.", roles=ROLES)],
-    )
+    add_endpoints(app, [WHOAMI])
     add_endpoints(app, spec.endpoints)
     if spec.pages is not None:
         spec.pages(app)

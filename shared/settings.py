@@ -61,6 +61,10 @@ class ServiceSettings(BaseModel):
         "INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$", description="Log level."
     )
     max_body_bytes: int = shared(64 * 1024, ge=1024, description="Largest request body accepted.")
+    metrics_token: str = shared(
+        "",
+        description="Bearer token a Prometheus scraper sends for /metrics (unset: no metrics).",
+    )
 
     @property
     def database_name(self) -> str:

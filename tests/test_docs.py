@@ -28,3 +28,10 @@ def test_every_setting_is_in_the_readme(settings: type[ServiceSettings]) -> None
             or f"`<SERVICE>_{name.upper()}`" in README
         )
         assert documented, f"{names[0]} is not in the README's configuration table"
+
+
+def test_the_access_table_in_the_api_docs_is_the_enforced_one() -> None:
+    from deploy.apidocs import DOC, rewritten
+
+    text = DOC.read_text()
+    assert rewritten(text) == text, "docs/api.md differs: run python -m deploy.apidocs"

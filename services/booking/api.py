@@ -49,8 +49,21 @@ def invalid(field: str, message: str) -> ApiError:
 # -- confidants, types, hours ------------------------------------------------------------------
 
 
-def confidant_view(doc: dict[str, Any]) -> dict[str, Any]:
+def confidant_view(doc: dict[str, Any], *, private: bool = True) -> dict[str, Any]:
+    """The profile; ``private`` adds what only the office and the confidant see (hours, the
+    calendar connection and its state), never shown to an employee or an employer."""
     calendar = doc.get("calendar") or {}
+    if not private:
+        return {
+            "id": doc["_id"],
+            "display_name": doc["display_name"],
+            "languages": doc["languages"],
+            "gender": doc.get("gender"),
+            "bio": doc.get("bio"),
+            "timezone": doc["timezone"],
+            "org_ids": doc.get("org_ids", []),
+            "locations": doc.get("locations", []),
+        }
     return {
         "id": doc["_id"],
         "display_name": doc["display_name"],
@@ -107,12 +120,18 @@ async def create_confidant(request: web.Request) -> web.Response:
 
 
 async def read_confidant(request: web.Request) -> web.Response:
-    require(request, ["admin", "confidant", "employee", "org_admin"])
-    return web.json_response(
-        confidant_view(
-            await get_confidant(request.app[BOOKING], request.match_info["confidant_id"])
-        )
-    )
+    who = principal(request)
+    confidant_id = request.match_info["confidant_id"]
+    doc = await request.app[BOOKING].db[CONFIDANTS].find_one({"_id": confidant_id}, HIDDEN)
+    # Others' confidants and none at all answer alike: a 404.
+    if (
+        doc is None
+        or (who.role in ("employee", "org_admin") and not set(doc.get("org_ids", [])) & who.orgs)
+        or (who.role == "confidant" and who.sub != confidant_id)
+    ):
+        raise not_found("confidant")
+    private = who.role == "admin" or (who.role == "confidant" and who.sub == confidant_id)
+    return web.json_response(confidant_view(doc, private=private))
 
 
 async def update_confidant(request: web.Request) -> web.Response:
@@ -211,12 +230,12 @@ async def blocking(
 async def confidant_and_type(
     request: web.Request, booking: Booking, confidant_id: str, type_id: str, who: Principal
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    if who.role == "confidant" and who.sub != confidant_id:
+        raise Forbidden("a confidant sees their own slots")
     confidant = await booking.db[CONFIDANTS].find_one({"_id": confidant_id}, HIDDEN)
     orgs = set((confidant or {}).get("org_ids", []))
     if confidant is None or (who.role in ("employee", "org_admin") and not orgs & who.orgs):
         raise invalid("confidant_id", "unknown confidant")
-    if who.role == "confidant" and who.sub != confidant_id:
-        raise Forbidden("a confidant sees their own slots")
     kind = await booking.db[TYPES].find_one({"_id": type_id})
     if kind is None:
         raise invalid("type_id", "unknown appointment type")
@@ -226,7 +245,7 @@ async def confidant_and_type(
 
 
 async def slots(request: web.Request) -> web.Response:
-    who = caller(request, EVERYONE)
+    who = caller(request, BOOKERS)
     booking = request.app[BOOKING]
     query = request.query
     if not query.get("confidant_id") or not query.get("type_id"):
@@ -242,8 +261,10 @@ async def slots(request: web.Request) -> web.Response:
     # Shown in the organisation's zone when the caller names it, else the confidant's.
     zone_name = query.get("timezone") or confidant["timezone"]
     try:
+        if len(zone_name) > 64:
+            raise ValueError(zone_name)
         zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise invalid("timezone", "not a known time zone") from None
     now = datetime.now(UTC)
     found = await blocking(booking, confidant, now)
@@ -283,7 +304,17 @@ def appointment_view(doc: dict[str, Any]) -> dict[str, Any]:
         "video_url": doc.get("video_url"),
         "address": doc.get("address"),
         "sequence": doc.get("sequence", 0),
+        "calendar_write": calendar_write(doc.get("calendar") or {}),
     }
+
+
+def calendar_write(calendar: dict[str, Any]) -> dict[str, Any] | None:
+    """How the write to the confidant's own calendar stands: done, pending, or failed
+    (the server kept refusing it; it is still tried, and the confidant should look)."""
+    if not calendar.get("pending") and not calendar.get("href"):
+        return None
+    state = "failed" if calendar.get("failed") else "pending" if calendar.get("pending") else "done"
+    return {"state": state, "error": calendar.get("last_error") if state != "done" else None}
 
 
 def _idempotency_key(request: web.Request) -> str | None:
@@ -383,13 +414,15 @@ async def load_appointment(request: web.Request) -> tuple[dict[str, Any], Princi
     doc = await booking.db[APPOINTMENTS].find_one(
         {"_id": request.match_info["appointment_id"]}, HIDDEN
     )
+    # Someone else's appointment and none at all answer alike.
     if doc is None:
         raise not_found("appointment")
-    who = require(
-        request, ["admin", "confidant", "employee"], org_id=doc["org_id"], case_id=doc["case_id"]
-    )
+    try:
+        who = require(request, org_id=doc["org_id"], case_id=doc["case_id"])
+    except Forbidden:
+        raise not_found("appointment") from None
     if who.role == "confidant" and who.sub != doc["confidant_id"]:
-        raise Forbidden("this is another confidant's appointment")
+        raise not_found("appointment")
     return doc, who
 
 
@@ -405,7 +438,7 @@ async def read_appointment(request: web.Request) -> web.Response:
 async def appointment_ics(request: web.Request) -> web.Response:
     doc, _ = await load_appointment(request)
     return web.Response(
-        body=ics.calendar_of(doc),
+        body=ics.calendar_of(doc, method="PUBLISH"),
         content_type="text/calendar",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{doc["_id"]}.ics"'},
@@ -495,6 +528,8 @@ async def list_appointments(request: web.Request) -> web.Response:
 
 
 EVERYONE: list[Role] = ["admin", "confidant", "employee", "org_admin"]
+# Who may see free slots: not an employer, for slots vanishing tell when someone booked.
+BOOKERS: list[Role] = ["admin", "confidant", "employee"]
 ENDPOINTS = [
     Endpoint(
         "POST",
@@ -511,6 +546,7 @@ ENDPOINTS = [
         read_confidant,
         "A confidant's profile.",
         roles=EVERYONE,
+        scope="own",
     ),
     Endpoint(
         "PATCH",
@@ -519,6 +555,7 @@ ENDPOINTS = [
         "Change a profile (admin, or the confidant).",
         roles=["admin", "confidant"],
         body=ConfidantUpdate,
+        scope="own",
     ),
     Endpoint(
         "PUT",
@@ -527,6 +564,7 @@ ENDPOINTS = [
         "Working hours, date overrides and absences.",
         roles=["admin", "confidant"],
         body=Hours,
+        scope="own",
     ),
     Endpoint(
         "POST",
@@ -543,7 +581,8 @@ ENDPOINTS = [
         "/v1/slots",
         slots,
         "Free slots (?confidant_id=&type_id=), from the cache, never from CalDAV.",
-        roles=EVERYONE,
+        roles=BOOKERS,
+        scope="mine",
     ),
     Endpoint(
         "POST",
@@ -553,6 +592,7 @@ ENDPOINTS = [
         roles=["employee"],
         body=Book,
         status=201,
+        scope="case",
     ),
     Endpoint(
         "GET",
@@ -560,6 +600,7 @@ ENDPOINTS = [
         list_appointments,
         "Appointments of a case or mine.",
         roles=["admin", "confidant", "employee"],
+        scope="mine",
     ),
     Endpoint(
         "GET",
@@ -567,6 +608,7 @@ ENDPOINTS = [
         appointment_ics,
         "The ICS (RFC 5545).",
         roles=["admin", "confidant", "employee"],
+        scope="case",
     ),
     Endpoint(
         "GET",
@@ -574,6 +616,7 @@ ENDPOINTS = [
         read_appointment,
         "One appointment.",
         roles=["admin", "confidant", "employee"],
+        scope="case",
     ),
     Endpoint(
         "POST",
@@ -581,6 +624,7 @@ ENDPOINTS = [
         cancel,
         "Cancel.",
         roles=["admin", "confidant", "employee"],
+        scope="case",
     ),
     Endpoint(
         "POST",
@@ -589,5 +633,6 @@ ENDPOINTS = [
         "Move to another slot.",
         roles=["admin", "confidant", "employee"],
         body=Reschedule,
+        scope="case",
     ),
 ]

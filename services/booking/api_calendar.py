@@ -87,9 +87,18 @@ async def sync_now(request: web.Request) -> web.Response:
         raise ApiError(409, "conflict", "this confidant has no calendar connected")
     try:
         report = await sync_confidant(
-            booking, confidant, force_full=request.query.get("full") == "1"
+            booking,
+            confidant,
+            force_full=request.query.get("full") == "1",
+            accept_removals=request.query.get("accept_removals") == "1",
         )
     except DavError as exc:
+        if exc.kind == "held":
+            raise ApiError(
+                409,
+                "sync_held",
+                f"{exc}; if you removed those events yourself, update with accept_removals=1",
+            ) from None
         raise ApiError(502, "calendar_unavailable", f"the calendar server: {exc}") from None
     return web.json_response(
         {"report": report, **confidant_view(await get_confidant(booking, confidant_id))}
@@ -104,12 +113,14 @@ ENDPOINTS = [
         "Connect a CalDAV account (checked by connecting); the password is sealed.",
         roles=["admin", "confidant"],
         body=CalendarConnect,
+        scope="own",
     ),
     Endpoint(
         "POST",
         "/v1/confidants/{confidant_id}/calendar/sync",
         sync_now,
-        "Sync now (?full=1: a full fetch); the answer shows the sync state.",
+        "Sync now (?full=1: a full fetch; ?accept_removals=1: apply a held one); shows the state.",
         roles=["admin", "confidant"],
+        scope="own",
     ),
 ]

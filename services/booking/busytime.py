@@ -49,13 +49,26 @@ def blocks(event: Any) -> bool:
     return True
 
 
-def span(event: Any, zone: ZoneInfo) -> Interval | None:
+def after(start: date | datetime, duration: timedelta, zone: ZoneInfo) -> datetime:
+    """The end of a span given by DURATION (RFC 5545 3.3.6): days and weeks are nominal
+    (the same wall-clock time that many days on), hours, minutes and seconds exact (added
+    in UTC, so across a DST change a PT3H event still lasts three hours)."""
+    days = timedelta(days=duration.days)
+    exact = duration - days
+    return _utc(start + days, zone) + exact
+
+
+def span(event: Any, zone: ZoneInfo, duration: timedelta | None = None) -> Interval | None:
+    """The event's busy stretch; ``duration`` is the DURATION of the component it came
+    from, when it had one (the recurrence library turns it into a wall-clock DTEND)."""
     start_value = event.decoded("DTSTART")
     start = _utc(start_value, zone)
-    if "DTEND" in event:
+    if duration is None and "DTEND" not in event and "DURATION" in event:
+        duration = event.decoded("DURATION")
+    if duration is not None:
+        end = after(start_value, duration, zone)
+    elif "DTEND" in event:
         end = _utc(event.decoded("DTEND"), zone)
-    elif "DURATION" in event:
-        end = start + event.decoded("DURATION")
     elif not isinstance(start_value, datetime):
         end = _utc(start_value + timedelta(days=1), zone)  # an all-day event: that day
     else:
@@ -70,16 +83,31 @@ def parse(text: str, zone: ZoneInfo, window: Interval) -> Parsed:
         raise BrokenObject(f"unreadable iCalendar ({exc.__class__.__name__})") from None
     found = Parsed()
     try:
+        # The DURATION of each component, by UID and (for a moved occurrence) RECURRENCE-ID;
+        # None for a component that ends with its own DTEND.
+        durations: dict[tuple[str, datetime | None], timedelta | None] = {}
         for event in calendar.walk("VEVENT"):
-            appointment_id = appointment_id_from(str(event.get("UID", "")))
+            uid = str(event.get("UID", ""))
+            appointment_id = appointment_id_from(uid)
             if appointment_id is not None and "RECURRENCE-ID" not in event:
                 found.ours[appointment_id] = _utc(event.decoded("DTSTART"), zone)
+            own = (
+                event.decoded("DURATION") if "DURATION" in event and "DTEND" not in event else None
+            )
+            durations[(uid, _recurrence(event, zone))] = own
         for event in recurring_ical_events.of(calendar).between(*window):
-            if appointment_id_from(str(event.get("UID", ""))) is not None or not blocks(event):
+            uid = str(event.get("UID", ""))
+            if appointment_id_from(uid) is not None or not blocks(event):
                 continue
-            interval = span(event, zone)
+            key = (uid, _recurrence(event, zone))
+            duration = durations[key] if key in durations else durations.get((uid, None))
+            interval = span(event, zone, duration)
             if interval is not None:
                 found.busy.append(interval)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
         raise BrokenObject(f"an event cannot be read ({exc.__class__.__name__})") from None
     return found
+
+
+def _recurrence(event: Any, zone: ZoneInfo) -> datetime | None:
+    return _utc(event.decoded("RECURRENCE-ID"), zone) if "RECURRENCE-ID" in event else None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import aiohttp
 from lxml import etree
@@ -31,7 +31,9 @@ class DavError(Exception):
 
     def __init__(self, kind: str, message: str, status: int | None = None) -> None:
         super().__init__(message)
-        self.kind = kind  # unreachable | unauthorized | not_found | invalid | other
+        # unreachable | unauthorized | not_found | invalid (a sync token refused) |
+        # malformed (an answer that is not what CalDAV promises) | held | other
+        self.kind = kind
         self.status = status
 
 
@@ -126,12 +128,32 @@ class Dav:
         finally:
             self.waited_s += time.perf_counter() - started
 
-    @staticmethod
-    def _xml(data: bytes) -> etree._Element:
+    async def _multistatus(self, method: str, url: str, body: bytes, depth: str) -> etree._Element:
+        """A PROPFIND or REPORT whose answer must be a 207 Multi-Status in XML. Anything
+        else (a 200 log-in page behind a redirect, a captive portal, XML of another shape,
+        a body cut short) is an error, never an empty calendar."""
+        _, data, headers = await self._request(method, url, body, {"Depth": depth}, ok=(207,))
+        kind = headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if kind and not kind.endswith("xml"):
+            raise DavError("malformed", f"{method} answered {kind}, not XML")
         try:
-            return etree.fromstring(data, _PARSER)
+            root = etree.fromstring(data, _PARSER)
         except etree.XMLSyntaxError:
-            raise DavError("invalid", "the server's answer is not XML") from None
+            raise DavError("malformed", f"{method}: the answer is not whole XML") from None
+        if root.tag != "{DAV:}multistatus":
+            raise DavError("malformed", f"{method}: the answer is not a multistatus")
+        for response in root.findall("d:response", NS):
+            if not response.findtext("d:href", namespaces=NS):
+                raise DavError("malformed", f"{method}: a response without an href")
+        return root
+
+    @staticmethod
+    def _prop(root: etree._Element, path: str) -> str | None:
+        """A property of a Depth: 0 PROPFIND; None if the server says it has none."""
+        if not root.findall("d:response", NS):
+            raise DavError("malformed", "PROPFIND: a multistatus without a response")
+        found = root.findtext(path, namespaces=NS)
+        return str(found) if found else None
 
     async def ctag(self, calendar: str) -> str | None:
         """The calendar's ctag: the cheap "did anything change?" (Radicale answers it in a
@@ -141,18 +163,16 @@ class Dav:
             b'xmlns:cs="http://calendarserver.org/ns/"><d:prop><cs:getctag/>'
             b"</d:prop></d:propfind>"
         )
-        _, data, _ = await self._request("PROPFIND", calendar, body, {"Depth": "0"})
-        found = self._xml(data).findtext(".//cs:getctag", namespaces=NS)
-        return str(found) if found else None
+        return self._prop(await self._multistatus("PROPFIND", calendar, body, "0"), ".//cs:getctag")
 
     async def sync_token(self, calendar: str) -> str | None:
         body = (
             b'<?xml version="1.0"?><d:propfind xmlns:d="DAV:"><d:prop><d:sync-token/>'
             b"</d:prop></d:propfind>"
         )
-        _, data, _ = await self._request("PROPFIND", calendar, body, {"Depth": "0"})
-        found = self._xml(data).findtext(".//d:sync-token", namespaces=NS)
-        return str(found) if found else None
+        return self._prop(
+            await self._multistatus("PROPFIND", calendar, body, "0"), ".//d:sync-token"
+        )
 
     async def changes(self, calendar: str, token: str) -> Changes:
         """What changed since ``token``, with the changed objects' data where the server
@@ -165,35 +185,47 @@ class Dav:
             "<d:prop><d:getetag/><c:calendar-data/></d:prop></d:sync-collection>"
         ).encode()
         try:
-            _, data, _ = await self._request("REPORT", calendar, body, {"Depth": "1"})
+            root = await self._multistatus("REPORT", calendar, body, "1")
         except DavError as exc:
             if exc.status in (403, 409, 412, 501):
                 raise DavError("invalid", "the sync token was not accepted", exc.status) from None
             raise
-        root = self._xml(data)
-        found = Changes(
-            token=root.findtext("d:sync-token", namespaces=NS), objects=self._objects(root)
-        )
+        token = root.findtext("d:sync-token", namespaces=NS)
+        if not token:  # RFC 6578 6.4: the answer carries the new token; without it, distrust
+            raise DavError("malformed", "sync-collection: no sync-token in the answer")
+        found = Changes(token=token, objects=self._objects(root))
         for response in root.findall("d:response", NS):
             href = response.findtext("d:href", namespaces=NS) or ""
             if href.rstrip("/") == urlsplit(self.absolute(calendar)).path.rstrip("/"):
                 continue
-            status = response.findtext("d:status", namespaces=NS) or ""
-            (found.deleted if " 404 " in status else found.changed).append(href)
+            (found.deleted if _gone(response) else found.changed).append(href)
         return found
 
-    async def fetch(self, calendar: str, hrefs: list[str]) -> dict[str, tuple[str, str]]:
-        """href -> (etag, iCalendar text) of the given objects, in one request."""
+    async def fetch(
+        self, calendar: str, hrefs: list[str]
+    ) -> tuple[dict[str, tuple[str, str]], list[str]]:
+        """href -> (etag, iCalendar text) of the given objects, in one request, and the
+        hrefs the server positively says are gone (404). An object it neither sends nor
+        says is gone is an error: it is not known to be free."""
         if not hrefs:
-            return {}
+            return {}, []
         refs = "".join(f"<d:href>{_escape(h)}</d:href>" for h in hrefs)
         body = (
             '<?xml version="1.0"?><c:calendar-multiget xmlns:d="DAV:" '
             'xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/>'
             f"<c:calendar-data/></d:prop>{refs}</c:calendar-multiget>"
         ).encode()
-        _, data, _ = await self._request("REPORT", calendar, body, {"Depth": "1"})
-        return self._objects(self._xml(data))
+        root = await self._multistatus("REPORT", calendar, body, "1")
+        objects = self._objects(root)
+        gone = [
+            str(r.findtext("d:href", namespaces=NS))
+            for r in root.findall("d:response", NS)
+            if _gone(r)
+        ]
+        answered = {_name(h) for h in [*objects, *gone]}
+        if any(_name(h) not in answered for h in hrefs):
+            raise DavError("malformed", "calendar-multiget: objects neither sent nor gone")
+        return objects, gone
 
     async def window(
         self, calendar: str, start: datetime, end: datetime
@@ -208,8 +240,20 @@ class Dav:
             f'<c:time-range start="{start.strftime(fmt)}" end="{end.strftime(fmt)}"/>'
             "</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"
         ).encode()
-        _, data, _ = await self._request("REPORT", calendar, body, {"Depth": "1"})
-        return self._objects(self._xml(data))
+        root = await self._multistatus("REPORT", calendar, body, "1")
+        objects = self._objects(root)
+        # Listed without their data (some servers leave it out): asked for by name.
+        listed = [
+            str(r.findtext("d:href", namespaces=NS))
+            for r in root.findall("d:response", NS)
+            if not _gone(r) and r.findtext("d:href", namespaces=NS) not in objects
+        ]
+        own = urlsplit(self.absolute(calendar)).path.rstrip("/")
+        listed = [h for h in listed if urlsplit(self.absolute(h)).path.rstrip("/") != own]
+        if listed:
+            fetched, _ = await self.fetch(calendar, listed)
+            objects.update(fetched)
+        return objects
 
     @staticmethod
     def _objects(root: etree._Element) -> dict[str, tuple[str, str]]:
@@ -225,20 +269,22 @@ class Dav:
         """Create (``etag`` None: only if absent) or replace (only if unchanged). Returns
         the new ETag; DavError with status 412 when the precondition failed."""
         condition = {"If-Match": etag} if etag else {"If-None-Match": "*"}
-        _, _, headers = await self._request(
+        status, _, headers = await self._request(
             "PUT",
             href,
             ics,
             {**condition, "Content-Type": "text/calendar; charset=utf-8"},
             ok=(200, 201, 204),
         )
+        _not_a_page("PUT", status, headers)
         return headers.get("ETag") or headers.get("Etag")
 
     async def delete(self, href: str, etag: str | None) -> None:
         try:
-            await self._request(
+            status, _, headers = await self._request(
                 "DELETE", href, None, {"If-Match": etag} if etag else {}, ok=(200, 204)
             )
+            _not_a_page("DELETE", status, headers)
         except DavError as exc:
             if exc.status != 404:  # gone already is what we wanted
                 raise
@@ -249,13 +295,29 @@ class Dav:
             b"</d:prop></d:propfind>"
         )
         try:
-            _, data, _ = await self._request("PROPFIND", href, body, {"Depth": "0"})
+            root = await self._multistatus("PROPFIND", href, body, "0")
         except DavError as exc:
             if exc.status == 404:
                 return None
             raise
-        etag = self._xml(data).findtext(".//d:getetag", namespaces=NS)
-        return str(etag) if etag else None
+        return self._prop(root, ".//d:getetag")
+
+
+def _not_a_page(method: str, status: int, headers: dict[str, str]) -> None:
+    """A 200 with a web page is a portal or a log-in form that took the request, not a
+    calendar server that did what was asked."""
+    if status == 200 and "html" in headers.get("Content-Type", "").lower():
+        raise DavError("malformed", f"{method} answered with a web page")
+
+
+def _gone(response: etree._Element) -> bool:
+    """The server says, for this href, that there is nothing (a 404 status)."""
+    status = response.findtext("d:status", namespaces=NS) or ""
+    return " 404 " in f"{status} "
+
+
+def _name(href: str) -> str:
+    return unquote(urlsplit(href).path).rstrip("/").rsplit("/", 1)[-1]
 
 
 def _escape(text: str) -> str:

@@ -47,11 +47,14 @@ def vevent(appointment: dict[str, Any], now: datetime | None = None) -> Event:
     return event
 
 
-def calendar_of(appointment: dict[str, Any]) -> bytes:
+def calendar_of(appointment: dict[str, Any], method: str | None = None) -> bytes:
+    """The appointment as iCalendar. Stored in a CalDAV collection it carries no METHOD
+    (RFC 4791 4.1: strict servers refuse one); a file to download says PUBLISH."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    if method is not None:
+        calendar.add("method", method)
     calendar.add_component(vevent(appointment))
     data: bytes = calendar.to_ical()
     return data

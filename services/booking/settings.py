@@ -23,3 +23,16 @@ class BookingSettings(ServiceSettings):
         900.0, gt=0, description="A calendar not synced for this long closes its slots."
     )
     writer_interval_s: float = Field(5.0, gt=0, description="Seconds between calendar writes.")
+    sync_max_removal_share: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="A full sync that would remove more than this share of a calendar's "
+        "events (of 5 or more) is held for the confidant to confirm, not applied.",
+    )
+    writer_max_attempts: int = Field(
+        5,
+        ge=1,
+        description="Failed writes of an appointment to the calendar before it is shown "
+        "as 'calendar write failed' (it is still tried, hourly).",
+    )

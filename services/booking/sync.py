@@ -53,6 +53,7 @@ async def sync_confidant(
     now: datetime | None = None,
     *,
     force_full: bool = False,
+    accept_removals: bool = False,
 ) -> dict[str, float]:
     """Sync every calendar of one confidant; returns counts of what happened."""
     now = now or datetime.now(UTC)
@@ -92,6 +93,7 @@ async def sync_confidant(
                     window,
                     force_full,
                     report,
+                    accept_removals,
                 )
             report["server_ms"] = round(dav.waited_s * 1000, 1)  # of it, the server's share
     except DavError as exc:
@@ -124,6 +126,7 @@ async def _sync_calendar(
     window: tuple[datetime, datetime],
     force_full: bool,
     report: dict[str, float],
+    accept_removals: bool = False,
 ) -> dict[str, Any]:
     token, ctag = state.get("token"), state.get("ctag")
     versions = state.get("versions")  # None: never synced, or stored before the buckets
@@ -146,8 +149,9 @@ async def _sync_calendar(
                 return {**state, "token": token}
             # Asked for in the delta itself; a server that does not send it is asked again.
             missing = [h for h in changes.changed if h not in changes.objects]
-            objects = {**changes.objects, **await dav.fetch(cal, missing)}
-            deleted = changes.deleted
+            fetched, gone = await dav.fetch(cal, missing)
+            objects = {**changes.objects, **fetched}
+            deleted = [*changes.deleted, *gone]
             report["delta"] += 1
     if full:
         # A server without sync tokens: the ctag tells whether the full fetch is needed.
@@ -184,6 +188,16 @@ async def _sync_calendar(
         buckets = busystore.spread(o for o in parsed_objects.values() if o is not None)
         present = {n for n, o in parsed_objects.items() if o is not None}
         deleted = [name for bucket in before.values() for name in bucket if name not in present]
+        known = sum(len(bucket) for bucket in before.values())
+        if not accept_removals and removal_held(
+            known, len(deleted), booking.settings.sync_max_removal_share
+        ):
+            # A listing that suddenly lacks most of a calendar is more likely a server in
+            # trouble than a confidant who emptied it: nothing is applied, the confidant is
+            # told, and "update now" with accept_removals=1 applies it once they confirm.
+            raise DavError(
+                "held", f"the server listed {known - len(deleted)} of {known} known events"
+            )
     else:
         names = [*parsed_objects, *(_name(h) for h in deleted)]
         loaded = await busystore.load(booking, key, versions, busystore.touched(names))
@@ -264,6 +278,14 @@ async def _follow_confidant(
                             )
                         ],
                     )
+
+
+HELD_MINIMUM = 5  # a calendar this small may well be emptied by hand
+
+
+def removal_held(known: int, removed: int, max_share: float) -> bool:
+    """Whether a full sync that would remove ``removed`` of ``known`` objects is held."""
+    return known >= HELD_MINIMUM and removed > max_share * known
 
 
 def _name(href: str) -> str:

@@ -74,6 +74,8 @@ async def write_pending(booking: Booking, now: datetime | None = None) -> dict[s
                             "calendar.attempts": attempts,
                             "calendar.last_error": exc.kind,
                             "calendar.next_try": now + pause,
+                            # A server that keeps refusing is shown, not retried in silence.
+                            "calendar.failed": attempts >= booking.settings.writer_max_attempts,
                         }
                     },
                     [],
@@ -108,6 +110,7 @@ async def _put(
             "calendar.attempts": 0,
             "calendar.last_error": None,
             "calendar.next_try": None,
+            "calendar.failed": False,
         },
     )
 
@@ -130,6 +133,7 @@ async def _delete(booking: Booking, dav: Dav, appointment: dict[str, Any]) -> No
             "calendar.pending": None,
             "calendar.attempts": 0,
             "calendar.next_try": None,
+            "calendar.failed": False,
         },
     )
 

@@ -18,7 +18,7 @@ from shared.http import ApiError, Endpoint, jsonable, not_found, read_body, requ
 from shared.outbox import flush, staged
 
 from . import domain, taxonomy
-from .api_orgs import client_address, get_org, optional_staff
+from .api_orgs import client_key, get_org, optional_staff
 from .codes import new_code, new_id, new_reference, normalise
 from .models import Assign, CaseAccess, CaseCreate, CaseUpdate, Text
 from .state import INTAKE, Intake
@@ -55,7 +55,7 @@ async def create_case(request: web.Request) -> web.Response:
     staff = optional_staff(request)
     if staff is None:
         await intake.throttle.limit(
-            f"case:{client_address(request, intake)}",
+            f"case:{client_key(request, intake)}",
             intake.settings.case_rate_limit,
             intake.settings.rate_window_s,
         )
@@ -196,7 +196,7 @@ def _deadlines(category: str, now: datetime) -> dict[str, Any] | None:
 async def access_case(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     settings = intake.settings
-    address = client_address(request, intake)
+    address = client_key(request, intake)
     locked = await intake.throttle.locked_for(f"code:{address}")
     if locked:
         raise too_many(locked)
@@ -242,17 +242,26 @@ async def load_case(intake: Intake, case_id: str) -> dict[str, Any]:
 
 def content_reader(request: web.Request, case: dict[str, Any]) -> Principal:
     """The reporter of this case or its assigned confidant; nobody else reads content."""
-    who = require(request, ["confidant", "employee"], org_id=case["org_id"], case_id=case["_id"])
+    who = scoped(request, case, ["confidant", "employee"])
     if who.role == "confidant" and who.sub != case["confidant_id"]:
-        raise Forbidden("only the assigned confidant reads this case")
+        raise not_found("case")  # only the assigned confidant reads it; others learn nothing
     return who
 
 
 def assigned_confidant(request: web.Request, case: dict[str, Any]) -> Principal:
-    who = require(request, ["confidant"], org_id=case["org_id"])
+    who = scoped(request, case, ["confidant"])
     if who.sub != case["confidant_id"]:
-        raise Forbidden("only the assigned confidant works on this case")
+        raise not_found("case")  # only the assigned confidant works on it
     return who
+
+
+def scoped(request: web.Request, case: dict[str, Any], roles: list[Role]) -> Principal:
+    """The caller, if the case is within their reach; a case of another organisation (or
+    another reporter's) answers as if it did not exist."""
+    try:
+        return require(request, roles, org_id=case["org_id"], case_id=case["_id"])
+    except Forbidden:
+        raise not_found("case") from None
 
 
 async def audit(intake: Intake, who: Principal, case_id: str, action: str) -> None:
@@ -411,9 +420,9 @@ async def assign_case(request: web.Request) -> web.Response:
     """Hand a case over to a colleague: an admin, or the confidant who has it now."""
     intake = request.app[INTAKE]
     case = await load_case(intake, request.match_info["case_id"])
-    who = require(request, ["admin", "confidant"], org_id=case["org_id"])
+    who = scoped(request, case, ["admin", "confidant"])
     if who.role == "confidant" and who.sub != case["confidant_id"]:
-        raise Forbidden("only the assigned confidant or an admin hands a case over")
+        raise not_found("case")  # the assigned confidant or an admin hands it over
     body = await read_body(request, Assign)
     org = await get_org(intake, case["org_id"])
     if body.confidant_id not in org.get("confidant_ids", []):
@@ -621,8 +630,11 @@ ENDPOINTS = [
         list_cases,
         "Case metadata: mine, or an organisation's.",
         roles=["admin", "confidant"],
+        scope="mine",
     ),
-    Endpoint("GET", "/v1/cases/{case_id}", read_case, "A case's content.", roles=READERS),
+    Endpoint(
+        "GET", "/v1/cases/{case_id}", read_case, "A case's content.", roles=READERS, scope="case"
+    ),
     Endpoint(
         "PATCH",
         "/v1/cases/{case_id}",
@@ -630,6 +642,7 @@ ENDPOINTS = [
         "Status, outcome on closing, hours.",
         roles=["confidant"],
         body=CaseUpdate,
+        scope="case",
     ),
     Endpoint(
         "POST",
@@ -638,6 +651,7 @@ ENDPOINTS = [
         "Hand a case over.",
         roles=["admin", "confidant"],
         body=Assign,
+        scope="case",
     ),
     Endpoint(
         "POST",
@@ -647,9 +661,15 @@ ENDPOINTS = [
         roles=["confidant"],
         body=Text,
         status=201,
+        scope="case",
     ),
     Endpoint(
-        "GET", "/v1/cases/{case_id}/notes", list_notes, "The private notes.", roles=["confidant"]
+        "GET",
+        "/v1/cases/{case_id}/notes",
+        list_notes,
+        "The private notes.",
+        roles=["confidant"],
+        scope="case",
     ),
     Endpoint(
         "POST",
@@ -659,8 +679,16 @@ ENDPOINTS = [
         roles=READERS,
         body=Text,
         status=201,
+        scope="case",
     ),
-    Endpoint("GET", "/v1/cases/{case_id}/messages", list_messages, "The messages.", roles=READERS),
+    Endpoint(
+        "GET",
+        "/v1/cases/{case_id}/messages",
+        list_messages,
+        "The messages.",
+        roles=READERS,
+        scope="case",
+    ),
     Endpoint(
         "GET", "/v1/cases/{case_id}/audit", read_audit, "Who read the case, when.", roles=["admin"]
     ),
@@ -670,5 +698,6 @@ ENDPOINTS = [
         case_timeline,
         "Appointments of a case, oldest first.",
         roles=READERS,
+        scope="case",
     ),
 ]

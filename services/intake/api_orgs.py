@@ -13,7 +13,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Principal, authorize
-from shared.http import ApiError, Endpoint, not_found, principal, read_body, require
+from shared.http import (
+    ApiError,
+    Endpoint,
+    client_address,
+    not_found,
+    principal,
+    read_body,
+    require,
+)
 
 from . import taxonomy
 from .codes import new_id
@@ -31,15 +39,11 @@ _DUMMY_HASH = (
 )
 
 
-def client_address(request: web.Request, intake: Intake) -> str:
+def client_key(request: web.Request, intake: Intake) -> str:
     """Who is knocking, for rate limits: a keyed hash of the client's address, never the
     address itself. The throttle's counters are stored with the time of a first request, and
     a reporter's address beside the moment a case was opened would say who reported."""
-    address = request.remote or "unknown"
-    if intake.settings.trust_forwarded_for:
-        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[0].strip()
-        if forwarded:
-            address = forwarded[:64]
+    address = client_address(request, intake.settings.trusted_proxy_hops)
     key = intake.cipher.keys.code_salt
     return hmac.new(key, b"address:" + address.encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -183,7 +187,7 @@ async def login(request: web.Request) -> web.Response:
     settings = intake.settings
     body = await read_body(request, Login)
     username = body.username.lower()
-    address = client_address(request, intake)
+    address = client_key(request, intake)
     # Many tries from one address, whatever the account: that address waits.
     await intake.throttle.limit(
         f"login-ip:{address}", settings.login_max_failures * 10, settings.lockout_s
@@ -271,6 +275,7 @@ ENDPOINTS = [
         list_orgs,
         "The organisations the caller reaches.",
         roles=["admin", "confidant", "org_admin"],
+        scope="mine",
     ),
     Endpoint(
         "GET",
@@ -278,6 +283,7 @@ ENDPOINTS = [
         read_org,
         "One organisation.",
         roles=["admin", "confidant", "org_admin"],
+        scope="org",
     ),
     Endpoint(
         "PATCH",

@@ -34,4 +34,10 @@ class IntakeSettings(ServiceSettings):
     reporting_url: str = Field(
         "http://127.0.0.1:8084/", description="Where people reach reporting (reports pages)."
     )
-    trust_forwarded_for: bool = Field(False, description="Take the client from X-Forwarded-For.")
+    trusted_proxy_hops: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description="Reverse proxies of yours in front of intake; the client address is the one "
+        "the outermost of them saw in X-Forwarded-For (0: the connection's peer).",
+    )

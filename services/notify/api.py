@@ -207,6 +207,7 @@ ENDPOINTS = [
         list_webhooks,
         "The organisation's webhooks.",
         roles=["admin", "org_admin"],
+        scope="org",
     ),
     Endpoint(
         "POST",
@@ -216,6 +217,7 @@ ENDPOINTS = [
         roles=["admin", "org_admin"],
         body=WebhookCreate,
         status=201,
+        scope="org",
     ),
     Endpoint(
         "DELETE",
@@ -224,5 +226,6 @@ ENDPOINTS = [
         "Remove a webhook.",
         roles=["admin", "org_admin"],
         status=204,
+        scope="org",
     ),
 ]

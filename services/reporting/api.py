@@ -20,7 +20,7 @@ from . import formats, signals
 from .disclosure import NotPublishable, Release, Table, audit, protect
 from .report import usage
 from .state import REPORTING, Reporting
-from .store import CASES, REPORTS, SETTINGS, SIGNALS, TALLIES
+from .store import CASES, REPORTS, SETTINGS, SIGNAL_KEYS, SIGNALS, TALLIES
 from .tally import count
 
 STAFF: list[Role] = ["admin", "confidant"]
@@ -374,17 +374,27 @@ async def propose_signals(request: web.Request) -> web.Response:
     found = signals.detect(await org_cases(r, org_id), now, k)
     made = []
     for proposal in found:
+        # Proposed once per trend and day: the claim is keyed so. The signal's own id is
+        # random, so no one can guess it and ask whether a trend was ever proposed.
+        claim = {"_id": f"{org_id}-{proposal.key}", "signal_id": secrets.token_urlsafe(16)}
+        try:
+            await r.db[SIGNAL_KEYS].insert_one(claim)
+        except DuplicateKeyError:
+            earlier = await r.db[SIGNAL_KEYS].find_one({"_id": claim["_id"]})
+            if earlier is None or await r.db[SIGNALS].find_one({"_id": earlier["signal_id"]}):
+                continue
+            claim = earlier  # claimed by a process that stopped before it stored the signal
         doc = {
-            "_id": f"{org_id}-{proposal.key}",
+            "_id": claim["signal_id"],
             "org_id": org_id,
             "status": "proposed",
             "proposed_at": now,
             **proposal.fields(),
         }
         try:
-            await r.db[SIGNALS].insert_one(doc)  # keyed by trend and day: proposed once
+            await r.db[SIGNALS].insert_one(doc)
         except DuplicateKeyError:
-            continue
+            continue  # another instance finished the same claim
         made.append(doc)
     docs = r.db[SIGNALS].find({"org_id": org_id})
     return web.json_response({"items": [signal_view(d) async for d in docs], "new": len(made)})
@@ -402,10 +412,15 @@ async def list_signals(request: web.Request) -> web.Response:
 
 async def decide_signal(request: web.Request) -> web.Response:
     r = request.app[REPORTING]
-    doc = await r.db[SIGNALS].find_one({"_id": request.match_info["signal_id"]})
+    who = require(request)
+    # Looked up only among what the caller reaches: someone else's signal and none at all
+    # answer alike.
+    query: dict[str, Any] = {"_id": request.match_info["signal_id"]}
+    if who.role != "admin":
+        query["org_id"] = {"$in": sorted(who.orgs)}
+    doc = await r.db[SIGNALS].find_one(query)
     if doc is None:
         raise not_found("signal")
-    require(request, STAFF, org_id=doc["org_id"])
     body = await read_body(request, SignalConfirm)
     if doc["status"] != "proposed":
         raise ApiError(409, "conflict", f"the signal is {doc['status']} already")
@@ -447,6 +462,7 @@ ENDPOINTS = [
         roles=STAFF,
         body=ReportCreate,
         status=201,
+        scope="org",
     ),
     Endpoint(
         "GET",
@@ -454,6 +470,7 @@ ENDPOINTS = [
         list_reports,
         "The organisation's reports (org_admin: published only).",
         roles=READERS,
+        scope="org",
     ),
     Endpoint(
         "GET",
@@ -461,6 +478,7 @@ ENDPOINTS = [
         get_report,
         "A report: ?format=json|csv|html|pdf&lang=nl|en.",
         roles=READERS,
+        scope="org",
     ),
     Endpoint(
         "PUT",
@@ -469,6 +487,7 @@ ENDPOINTS = [
         "The confidant's advice, while a draft.",
         roles=STAFF,
         body=Advice,
+        scope="org",
     ),
     Endpoint(
         "POST",
@@ -476,6 +495,7 @@ ENDPOINTS = [
         publish_report,
         "Publish after review; tells the organisation.",
         roles=STAFF,
+        scope="org",
     ),
     Endpoint(
         "PUT",
@@ -491,6 +511,7 @@ ENDPOINTS = [
         propose_signals,
         "Look for trends; new ones are proposed.",
         roles=STAFF,
+        scope="org",
     ),
     Endpoint(
         "GET",
@@ -498,6 +519,7 @@ ENDPOINTS = [
         list_signals,
         "Signals (org_admin: raised only).",
         roles=READERS,
+        scope="org",
     ),
     Endpoint(
         "POST",
@@ -506,5 +528,6 @@ ENDPOINTS = [
         "Raise or dismiss a proposed signal.",
         roles=STAFF,
         body=SignalConfirm,
+        scope="org",
     ),
 ]

@@ -10,6 +10,7 @@ CASES = "cases"  # the projection: one PII-free document per case (projection.FI
 REPORTS = "reports"  # drafts and published reports: what is shown, never the true counts
 TALLIES = "tallies"  # per organisation and month, every count a report needs (tally.py)
 SIGNALS = "signals"  # trend signals, proposed and confirmed
+SIGNAL_KEYS = "signal_keys"  # one claim per organisation, trend and day: proposed once
 SETTINGS = "org_settings"  # per organisation: k and the minimum number of cases
 
 INDEXES: IndexSpec = {

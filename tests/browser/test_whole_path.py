@@ -18,7 +18,8 @@ from tests.browser.conftest import snap
 from tests.browser.setup import log_in, make_anna, make_org, make_staff
 from tests.conftest import StartService
 from tests.polling import eventually
-from tests.services.booking.test_calendar import PASSWORD, USER, calendar_url, read
+from tests.services.booking.conftest import calendar_url
+from tests.services.booking.test_calendar import PASSWORD, USER, read
 from tests.services.notify.conftest import ANNA, NOTIFY_ENV, Inbox, inbox
 
 __all__ = ["calendar_url", "inbox"]  # fixtures used here

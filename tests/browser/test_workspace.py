@@ -13,8 +13,8 @@ from deploy.stack import Infra
 from tests.browser.conftest import audit, snap
 from tests.browser.setup import anonymous_case, bearer, log_in, make_anna, make_org, make_staff
 from tests.conftest import StartService
-from tests.services.booking.conftest import next_weekday_at
-from tests.services.booking.test_calendar import PASSWORD, USER, calendar_url
+from tests.services.booking.conftest import calendar_url, next_weekday_at
+from tests.services.booking.test_calendar import PASSWORD, USER
 
 __all__ = ["calendar_url"]  # a fixture used here
 

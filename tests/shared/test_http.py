@@ -33,6 +33,7 @@ async def org_only(request: web.Request) -> web.Response:
     return web.json_response({"role": who.role})
 
 
+METRICS_TOKEN = "scrape-0123456789"
 SPEC = ServiceSpec(
     name="intake",
     endpoints=[
@@ -45,7 +46,9 @@ SPEC = ServiceSpec(
 
 @pytest.fixture
 async def client(service_env: dict[str, str]) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
-    settings = IntakeSettings.from_env({**service_env, "INTAKE_MAX_BODY_BYTES": "2048"})
+    settings = IntakeSettings.from_env(
+        {**service_env, "INTAKE_MAX_BODY_BYTES": "2048", "METRICS_TOKEN": METRICS_TOKEN}
+    )
     client: TestClient = TestClient(TestServer(build_app(settings, SPEC)))  # type: ignore[type-arg]
     await client.start_server()
     yield client
@@ -152,7 +155,8 @@ async def test_auth_and_org_scoping(
 
 async def test_metrics_count_requests_by_route(client: TestClient) -> None:  # type: ignore[type-arg]
     await client.get("/v1/orgs/o9/thing")
-    text = await (await client.get("/metrics")).text()
+    scraped = await client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    text = await scraped.text()
     assert (
         'http_requests_total{method="GET",route="/v1/orgs/{org_id}/thing",status="401"} 1.0' in text
     )

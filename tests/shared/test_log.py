@@ -6,8 +6,8 @@ import logging
 from shared.log import JsonFormatter
 
 
-def record(msg: str, **extra: object) -> logging.LogRecord:
-    rec = logging.makeLogRecord({"name": "t", "levelno": 20, "levelname": "INFO", "msg": msg})
+def record(msg: str, name: str = "services.t", **extra: object) -> logging.LogRecord:
+    rec = logging.makeLogRecord({"name": name, "levelno": 20, "levelname": "INFO", "msg": msg})
     for key, value in extra.items():
         setattr(rec, key, value)
     return rec
@@ -41,3 +41,18 @@ def test_exception_messages_are_left_out() -> None:
         rec.exc_info = sys.exc_info()
     out = JsonFormatter("intake").format(rec)
     assert "ValueError" in out and "06-12345678" not in out
+
+
+def test_a_librarys_arguments_and_extras_are_not_written() -> None:
+    rec = record("Error handling request from %s", name="aiohttp.server", remote="192.0.2.7")
+    rec.args = ("192.0.2.7",)
+    line = JsonFormatter("intake").format(rec)
+    assert "192.0.2.7" not in line
+    assert json.loads(line)["msg"] == "Error handling request from [redacted]"
+
+
+def test_addresses_are_blanked_even_in_our_own_lines() -> None:
+    line = json.loads(JsonFormatter("intake").format(record("peer 2001:db8::7 and 192.0.2.7")))
+    assert line["msg"] == "peer [address] and [address]"
+    kept = json.loads(JsonFormatter("intake").format(record("took 12:30:45, version 1.24")))
+    assert kept["msg"] == "took 12:30:45, version 1.24"

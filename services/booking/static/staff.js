@@ -50,6 +50,11 @@
     if (!all.length) list.append(item(t.none));
     for (const a of all) {
       const li = item(`${when(a.start)}: ${a.mode}, ${t[a.status] || a.status}, ${a.id.slice(0, 8)} `);
+      if (a.calendar_write && a.calendar_write.state === "failed") {
+        const warn = document.createElement("strong");
+        warn.textContent = `(${t.write_failed}) `;
+        li.append(warn);
+      }
       if (a.status === "booked") {
         const cancel = document.createElement("button");
         cancel.type = "button";

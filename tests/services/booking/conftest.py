@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from deploy.stack import DEMO_CALDAV_USER, Infra
 from services.booking.state import BOOKING, Booking
 from tests.conftest import StartService
 
 Client = TestClient[web.Request, web.Application]
+CALDAV_USER, CALDAV_PASSWORD = DEMO_CALDAV_USER
+CALDAV_AUTH = {"Authorization": aiohttp.encode_basic_auth(CALDAV_USER, CALDAV_PASSWORD)}
 AMS = ZoneInfo("Europe/Amsterdam")
 ORG = "org-noord"
 
@@ -27,6 +32,20 @@ def state(client: Client) -> Booking:
     app: web.Application | None = client.app
     assert app is not None
     return app[BOOKING]
+
+
+@pytest.fixture
+async def calendar_url(infra: Infra) -> str:
+    """A calendar of this test's own in Radicale."""
+    if "radicale" not in {p.name for p in infra.processes}:
+        pytest.skip("these tests create calendars in the embedded Radicale")
+    url = f"{infra.caldav_url}{CALDAV_USER}/t-{uuid.uuid4().hex[:8]}/"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request("MKCALENDAR", url, headers=CALDAV_AUTH) as response,
+    ):
+        assert response.status == 201, await response.text()
+    return url
 
 
 @pytest.fixture

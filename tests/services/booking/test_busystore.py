@@ -13,13 +13,11 @@ from services.booking.busystore import BUCKETS, bucket_of, busy_key, spread, tou
 from tests.services.booking.conftest import Client, next_weekday_at, resync, state
 from tests.services.booking.test_calendar import (
     at,
-    calendar_url,
     connect,
     put_event,
     slot_starts,
 )
 
-__all__ = ["calendar_url"]  # a fixture used here
 names = st.lists(st.text("abcdef-0123456789.ics", min_size=1, max_size=30), max_size=200)
 
 

@@ -97,3 +97,74 @@ def test_a_broken_object_is_reported() -> None:
         parse("BEGIN:VCALENDAR\r\nthis is not ical", AMS, WINDOW)
     with pytest.raises(BrokenObject):
         parse(cal(ev("x", "DTSTART:not-a-date", "DTEND:20261103T100000Z")), AMS, WINDOW)
+
+
+# Both DST changes of 2026/27 in Amsterdam: 25 Oct 2026 (03:00 -> 02:00) and 28 Mar 2027
+# (02:00 -> 03:00). DURATION's hours are exact time, its days nominal (RFC 5545 3.3.6).
+DST = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 5, 1, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("start", "lines", "expected"),
+    [
+        # Spring forward: 01:30 CET + 3 h exact = 04:30 CEST (00:30Z-03:30Z).
+        ("20270328T013000", ["DURATION:PT3H"], (utc(2027, 3, 28, 0, 30), utc(2027, 3, 28, 3, 30))),
+        # Fall back: 01:30 CEST + 3 h exact = 03:30 CET (23:30Z-02:30Z).
+        (
+            "20261025T013000",
+            ["DURATION:PT3H"],
+            (utc(2026, 10, 24, 23, 30), utc(2026, 10, 25, 2, 30)),
+        ),
+        # DTEND is wall-clock by definition: 01:30-04:30 on the short day is two hours.
+        (
+            "20270328T013000",
+            ["DTEND;TZID=Europe/Amsterdam:20270328T043000"],
+            (utc(2027, 3, 28, 0, 30), utc(2027, 3, 28, 2, 30)),
+        ),
+        # A day is nominal: 10:00 to 10:00 the next day, 23 hours across spring forward.
+        ("20270327T100000", ["DURATION:P1D"], (ams(2027, 3, 27, 10), ams(2027, 3, 28, 10))),
+    ],
+)
+def test_a_span_across_a_dst_change(
+    start: str, lines: list[str], expected: tuple[datetime, datetime]
+) -> None:
+    text = cal(ev("e", f"DTSTART;TZID=Europe/Amsterdam:{start}", *lines))
+    assert parse(text, AMS, DST).busy == [expected]
+
+
+def test_every_occurrence_of_a_series_with_duration_lasts_exactly_that() -> None:
+    text = cal(
+        ev(
+            "weekly",
+            "DTSTART;TZID=Europe/Amsterdam:20270321T013000",
+            "DURATION:PT3H",
+            "RRULE:FREQ=WEEKLY;COUNT=3",
+        ),
+        ev(  # the third one moved, with an end of its own
+            "weekly",
+            "RECURRENCE-ID;TZID=Europe/Amsterdam:20270404T013000",
+            "DTSTART;TZID=Europe/Amsterdam:20270404T100000",
+            "DTEND;TZID=Europe/Amsterdam:20270404T110000",
+        ),
+    )
+    busy = sorted(parse(text, AMS, DST).busy)
+    assert busy == [
+        (utc(2027, 3, 21, 0, 30), utc(2027, 3, 21, 3, 30)),
+        (utc(2027, 3, 28, 0, 30), utc(2027, 3, 28, 3, 30)),  # across the change: still 3 h
+        (ams(2027, 4, 4, 10), ams(2027, 4, 4, 11)),
+    ]
+
+
+def test_all_day_and_floating_events_across_a_dst_change() -> None:
+    text = cal(
+        ev("allday", "DTSTART;VALUE=DATE:20270328", "DURATION:P1D"),
+        ev("floating", "DTSTART:20261025T013000", "DURATION:PT2H"),
+    )
+    busy = sorted(parse(text, AMS, DST).busy)
+    assert busy == [
+        # Floating: read in the confidant's zone; 01:30 on the day of fall-back is the first
+        # (summer) 01:30, and two exact hours later it is 02:30 winter time.
+        (utc(2026, 10, 24, 23, 30), utc(2026, 10, 25, 1, 30)),
+        # The whole 23-hour day of spring forward, midnight to midnight.
+        (ams(2027, 3, 28, 0), ams(2027, 3, 29, 0)),
+    ]

@@ -4,13 +4,11 @@ the confidant's own moves and deletions."""
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
-import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from icalendar import Calendar
@@ -31,20 +29,6 @@ from tests.services.intake.conftest import stream_events
 
 USER, PASSWORD = DEMO_CALDAV_USER
 AUTH = {"Authorization": aiohttp.encode_basic_auth(USER, PASSWORD)}
-
-
-@pytest.fixture
-async def calendar_url(infra: Infra) -> str:
-    """A calendar of this test's own in Radicale."""
-    if "radicale" not in {p.name for p in infra.processes}:
-        pytest.skip("these tests create calendars in the embedded Radicale")
-    url = f"{infra.caldav_url}{USER}/t-{uuid.uuid4().hex[:8]}/"
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request("MKCALENDAR", url, headers=AUTH) as response,
-    ):
-        assert response.status == 201, await response.text()
-    return url
 
 
 async def put_event(url: str, uid: str, *lines: str) -> str:
@@ -214,6 +198,7 @@ async def test_bookings_reach_the_calendar_and_follow_the_confidant(
     href = f"{calendar_url}vertrouwd-{appointment['id']}@vertrouwd.ics"
     written = await read(href)
     assert written is not None
+    assert "METHOD" not in written  # RFC 4791 4.1: no METHOD in a calendar collection
     [event] = written.walk("VEVENT")
     assert str(event["summary"]) == "Vertrouwelijk gesprek"
     assert str(event["location"]) == appointment["video_url"]

@@ -28,12 +28,12 @@ async def test_who_reads_a_case(
 
     assert await status(bearer(a["token"])) == 200
     assert await status(confidant("c-anna")) == 200
-    assert await status(bearer(b["token"])) == 403  # case B's token on case A
-    assert await status(confidant("c-bram")) == 403  # a colleague, not assigned
+    assert await status(bearer(b["token"])) == 404  # case B's token on case A
+    assert await status(confidant("c-bram")) == 404  # a colleague, not assigned
     assert await status(admin) == 403  # admins assign, they do not read
     assert await status(bearer(token("org_admin", "intake", org_id=org["id"]))) == 403
     other_org = bearer(token("confidant", "intake", orgs=["another-org"], sub="c-anna"))
-    assert await status(other_org) == 403
+    assert await status(other_org) == 404
     assert await status(bearer(token("admin", "booking"))) == 401  # another service's token
     expired = keys.issuer.issue(
         sub="c-anna", role="confidant", audience="intake", orgs=[org["id"]], ttl_s=-120
@@ -78,7 +78,7 @@ async def test_case_work_status_outcome_hours(
     anna = confidant("c-anna")
     assert (
         await intake.patch(url, headers=confidant("c-bram"), json={"status": "in_contact"})
-    ).status == 403
+    ).status == 404  # not assigned: as if there were no such case
     step = await intake.patch(url, headers=anna, json={"status": "in_contact", "hours_spent": 1.5})
     assert step.status == 200 and (await step.json())["hours_spent"] == 1.5
     assert (await intake.patch(url, headers=anna, json={"status": "new"})).status == 409
@@ -148,7 +148,7 @@ async def test_messages_between_reporter_and_confidant(
     ).status == 201
     assert (
         await intake.post(url, headers=confidant("c-bram"), json={"text": "Ik ook?"})
-    ).status == 403
+    ).status == 404
     assert (await intake.post(url, headers=reporter, json={"text": ""})).status == 422
     thread = await (await intake.get(url, headers=reporter)).json()
     assert [(m["author"], m["text"]) for m in thread["messages"]] == [
@@ -183,7 +183,9 @@ async def test_private_notes_are_for_the_assigned_confidant_only(
             url, headers=confidant("c-anna"), json={"text": "Eerste gesprek: veel spanning."}
         )
     ).status == 201
-    for headers in (confidant("c-bram"), bearer(case["token"]), admin):
+    # A colleague learns nothing (404); roles that never read notes are refused (403).
+    assert (await intake.get(url, headers=confidant("c-bram"))).status == 404
+    for headers in (bearer(case["token"]), admin):
         assert (await intake.get(url, headers=headers)).status == 403
     notes = await (await intake.get(url, headers=confidant("c-anna"))).json()
     assert [n["text"] for n in notes["notes"]] == ["Eerste gesprek: veel spanning."]

@@ -152,7 +152,7 @@ async def test_assignment_least_loaded_and_handover(
         headers=confidant("c-bram"),
         json={"confidant_id": "c-bram"},
     )
-    assert stranger.status == 403
+    assert stranger.status == 404
     handed = await intake.post(
         f"/v1/cases/{anna_case}/assign",
         headers=confidant("c-anna"),

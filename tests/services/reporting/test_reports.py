@@ -252,8 +252,16 @@ async def test_signals_are_proposed_confirmed_and_only_then_told(
         "items"
     ] == []
     cluster = next(s for s in items if s["rule"] == "department_cluster")
+    # Ids say nothing and cannot be guessed; who may not decide learns nothing from an id.
+    assert org not in cluster["id"] and "cluster" not in cluster["id"]
+    assert len({s["id"] for s in items}) == len(items)
     url = f"/v1/signals/{cluster['id']}/decision"
-    assert (await reporting.post(url, headers=org_admin, json={"decision": "raise"})).status == 403
+    guessed = f"/v1/signals/{org}-department_cluster-dept0-{cluster['window_end']}/decision"
+    elsewhere = bearer(token("confidant", "reporting", orgs=["org-elsewhere"], sub="c-bram"))
+    for headers, expected in (({}, 401), (org_admin, 403), (elsewhere, 404)):
+        for probe in (url, guessed):
+            answer = await reporting.post(probe, headers=headers, json={"decision": "raise"})
+            assert answer.status == expected, (probe, headers)
     raised = await reporting.post(url, headers=confidant, json={"decision": "raise"})
     assert raised.status == 200 and (await raised.json())["status"] == "raised"
     assert (await reporting.post(url, headers=confidant, json={"decision": "raise"})).status == 409

@@ -1,0 +1,242 @@
+"""The findings of the outside audit, each held by a test that failed before its fix."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from shared.log import JsonFormatter
+from tests.conftest import StartService
+from tests.services.booking.conftest import setup_confidant, setup_type
+from tests.services.intake.conftest import NAMED
+
+Client = TestClient[web.Request, web.Application]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def make_org(intake: Client, token: Callable[..., str]) -> dict[str, Any]:
+    made = await intake.post(
+        "/v1/orgs",
+        headers=bearer(token("admin", "intake")),
+        json={"name": "Zorggroep Noord", "slug": "zorggroep-noord", "confidant_ids": ["c-anna"]},
+    )
+    assert made.status == 201, await made.text()
+    org: dict[str, Any] = await made.json()
+    return org
+
+
+async def test_a_client_cannot_pick_its_own_rate_limit_key(
+    start_service: StartService, token: Callable[..., str]
+) -> None:
+    # One proxy of ours appends the address it saw; whatever the client wrote before it
+    # is the client's own invention and must not become a fresh rate-limit key.
+    intake = await start_service(
+        "intake", INTAKE_TRUSTED_PROXY_HOPS="1", INTAKE_CODE_MAX_FAILURES="5"
+    )
+    statuses = []
+    for i in range(12):
+        answer = await intake.post(
+            "/v1/cases/access",
+            json={"case_code": "WRONG-CODE-0000-0000"},
+            headers={"X-Forwarded-For": f"198.51.100.{i}, 203.0.113.9"},
+        )
+        statuses.append(answer.status)
+    assert statuses[:5] == [401] * 5
+    assert 429 in statuses, statuses
+
+
+async def test_the_nearest_trusted_proxy_decides_the_address(
+    start_service: StartService,
+) -> None:
+    intake = await start_service(
+        "intake", INTAKE_TRUSTED_PROXY_HOPS="1", INTAKE_CODE_MAX_FAILURES="3"
+    )
+    # Different real clients (as the proxy saw them) are counted apart.
+    for i in range(6):
+        answer = await intake.post(
+            "/v1/cases/access",
+            json={"case_code": "WRONG-CODE-0000-0000"},
+            headers={"X-Forwarded-For": f"203.0.113.{i}"},
+        )
+        assert answer.status == 401
+
+
+async def test_bad_bytes_and_long_time_zones_are_4xx(
+    start_service: StartService, token: Callable[..., str]
+) -> None:
+    intake = await start_service("intake")
+    not_utf8 = await intake.post(
+        "/v1/cases",
+        data=b'{"organisation": "\xff\xfe"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert not_utf8.status == 400
+    assert (await not_utf8.json())["error"]["code"] == "malformed_json"
+    deep = await intake.post(
+        "/v1/cases", data=b"[" * 100_000, headers={"Content-Type": "application/json"}
+    )
+    assert deep.status in (400, 413)
+
+    booking = await start_service("booking")
+    admin = bearer(token("admin", "booking"))
+    await setup_confidant(booking, admin)
+    await setup_type(booking, admin)
+    employee = bearer(token("employee", "booking", org_id="org-noord", case_id="case-1"))
+    for zone in ("x" * 5000, "../../etc/passwd", "Europe/Nowhere", "\x00"):
+        answer = await booking.get(
+            "/v1/slots",
+            params={"confidant_id": "c-anna", "type_id": "gesprek", "timezone": zone},
+            headers=employee,
+        )
+        assert answer.status == 422, zone[:20]
+        assert (await answer.json())["error"]["fields"] == {"timezone": "not a known time zone"}
+
+
+async def test_answers_with_case_content_or_tokens_are_never_stored(
+    start_service: StartService, token: Callable[..., str]
+) -> None:
+    intake = await start_service("intake")
+    org = await make_org(intake, token)
+    made = await intake.post(
+        "/v1/cases", json={**NAMED, "organisation": org["slug"], "department": None}
+    )
+    assert made.status == 201
+    assert made.headers["Cache-Control"] == "no-store"
+    case = await made.json()
+    again = await intake.post("/v1/cases/access", json={"case_code": case["case_code"]})
+    assert again.headers["Cache-Control"] == "no-store"
+    employee = bearer((await again.json())["token"])
+    for path in (f"/v1/cases/{case['case_id']}", f"/v1/cases/{case['case_id']}/messages"):
+        answer = await intake.get(path, headers=employee)
+        assert answer.status == 200
+        assert answer.headers["Cache-Control"] == "no-store"
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Referrer-Policy"] == "no-referrer"
+    refused = await intake.post("/v1/auth/token", json={"username": "x", "password": "y"})
+    assert refused.headers["Cache-Control"] == "no-store"
+
+
+async def test_every_html_answer_has_the_page_headers(
+    start_service: StartService, token: Callable[..., str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from services.reporting.state import REPORTING
+
+    reporting = await start_service("reporting")
+    app = reporting.app
+    assert app is not None
+    now = datetime.now(UTC)
+    await (
+        app[REPORTING]
+        .db["reports"]
+        .insert_one(
+            {
+                "_id": "a" * 24,
+                "org_id": "org-1",
+                "kind": "yearly",
+                "status": "published",
+                "published_at": now,
+                "k": 5,
+                "release": {
+                    "start": now.year * 12,
+                    "end": now.year * 12 + 12,
+                    "totals": {},
+                    "tables": [],
+                    "sub_totals": [],
+                },
+                "advice": {},
+                "created_at": now,
+            }
+        )
+    )
+    viewer = bearer(token("org_admin", "reporting", org_id="org-1"))
+    answer = await reporting.get(f"/v1/reports/{'a' * 24}?format=html", headers=viewer)
+    assert answer.status == 200 and answer.content_type == "text/html"
+    policy = answer.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert answer.headers["Referrer-Policy"] == "no-referrer"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert answer.headers["Cache-Control"] == "no-store"
+    page = await reporting.get("/org")
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+async def test_an_employer_sees_no_free_slots_and_no_calendar_details(
+    start_service: StartService, token: Callable[..., str]
+) -> None:
+    booking = await start_service("booking")
+    admin = bearer(token("admin", "booking"))
+    await setup_confidant(booking, admin)
+    await setup_type(booking, admin)
+    employer = bearer(token("org_admin", "booking", org_id="org-noord"))
+    slots = await booking.get(
+        "/v1/slots", params={"confidant_id": "c-anna", "type_id": "gesprek"}, headers=employer
+    )
+    assert slots.status == 403
+    # Employees may read their confidant's profile (the docs say any token may), but
+    # neither they nor the employer see the hours or the calendar connection.
+    employee = bearer(token("employee", "booking", org_id="org-noord", case_id="case-1"))
+    for headers in (employer, employee):
+        profile = await booking.get("/v1/confidants/c-anna", headers=headers)
+        assert profile.status == 200
+        shown = await profile.json()
+        assert shown["display_name"] == "Anna"
+        assert "calendar" not in shown and "hours" not in shown
+    own = await booking.get(
+        "/v1/confidants/c-anna",
+        headers=bearer(token("confidant", "booking", orgs=["org-noord"], sub="c-anna")),
+    )
+    assert "calendar" in await own.json()
+    elsewhere = bearer(token("employee", "booking", org_id="org-zuid", case_id="case-2"))
+    unknown = await booking.get("/v1/confidants/c-anna", headers=elsewhere)
+    nobody = await booking.get("/v1/confidants/c-nobody", headers=elsewhere)
+    assert unknown.status == nobody.status == 404
+
+
+async def test_metrics_need_the_metrics_token(start_service: StartService) -> None:
+    off = await start_service("intake")
+    assert (await off.get("/metrics")).status == 404
+    on = await start_service("booking", METRICS_TOKEN="scrape-me-0123456789")
+    assert (await on.get("/metrics")).status == 401
+    wrong = await on.get("/metrics", headers=bearer("scrape-me-wrong"))
+    assert wrong.status == 401
+    right = await on.get("/metrics", headers=bearer("scrape-me-0123456789"))
+    assert right.status == 200
+    assert "http_requests_total" in await right.text()
+
+
+async def test_malformed_requests_leave_no_client_address_in_the_logs(
+    start_service: StartService, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    intake = await start_service("intake")
+    server = intake.server
+    for raw in (
+        b"GET /" + b"a" * 20_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",  # LineTooLong
+        b"BROKEN\x00REQUEST\r\n\r\n",  # BadHttpMessage
+        b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 20_000 + b"\r\n\r\n",
+    ):
+        reader, writer = await asyncio.open_connection(server.host, server.port)
+        writer.write(raw)
+        await writer.drain()
+        answer = await reader.read(200)
+        assert answer.split(b" ")[1].startswith(b"4"), answer
+        writer.close()
+        await writer.wait_closed()
+    formatter = JsonFormatter("intake")
+    lines = [formatter.format(record) for record in caplog.records]
+    handled = [line for line in lines if "Error handling request" in line]
+    assert handled, "aiohttp logged the malformed requests"
+    for line in lines:
+        assert "127.0.0.1" not in line, line

@@ -1,0 +1,175 @@
+"""Two organisations across all four services, for the tests that probe every route."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from services.booking.app import SPEC as BOOKING_SPEC
+from services.intake.app import SPEC as INTAKE_SPEC
+from services.notify.app import SPEC as NOTIFY_SPEC
+from services.reporting.app import SPEC as REPORTING_SPEC
+from services.reporting.state import REPORTING
+from shared.auth import Role
+from tests.conftest import StartService
+from tests.services.booking.conftest import WEEKDAYS, next_weekday_at
+
+Client = TestClient[web.Request, web.Application]
+SPECS = {s.name: s for s in (INTAKE_SPEC, BOOKING_SPEC, NOTIFY_SPEC, REPORTING_SPEC)}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class World:
+    """Two organisations, each with a confidant and a case; A also has an appointment, a
+    report, a signal and a webhook."""
+
+    def __init__(self, token: Callable[..., str]) -> None:
+        self.issue = token
+        self.clients: dict[str, Client] = {}
+        self.ids: dict[str, str] = {}  # path parameter -> an id of organisation A
+        self.other: dict[str, str] = {}  # organisation B's org id and case id
+
+    def token(self, role: Role, service: str, side: str) -> dict[str, str]:
+        a = side == "own"
+        org = self.ids["org_id"] if a else self.other["org_id"]
+        case = self.ids["case_id"] if a else self.other["case_id"]
+        every: dict[str, dict[str, Any]] = {
+            "admin": {"sub": "office"},
+            "confidant": {"sub": "c-anna" if a else "c-bram", "orgs": [org]},
+            "org_admin": {"sub": "hr", "org_id": org},
+            "employee": {"sub": f"case-{case}", "org_id": org, "case_id": case},
+            "service": {"sub": "notify"},
+        }
+        claims = every[role]
+        return bearer(self.issue(role, service, **claims))
+
+    def secrets(self) -> list[str]:
+        """What another organisation's caller must never read."""
+        keys = ("case_id", "appointment_id", "report_id", "signal_id", "webhook_id")
+        return [self.ids[k] for k in keys]
+
+
+@pytest.fixture
+async def world(start_service: StartService, token: Callable[..., str]) -> World:
+    w = World(token)
+    for name in SPECS:
+        w.clients[name] = await start_service(
+            name, NOTIFY_WEBHOOK_ALLOW_PRIVATE="true", INTAKE_CASE_RATE_LIMIT="1000"
+        )
+    intake, booking = w.clients["intake"], w.clients["booking"]
+    admin_i = bearer(token("admin", "intake", sub="office"))
+    admin_b = bearer(token("admin", "booking", sub="office"))
+    for side, slug, confidant in (("own", "org-a", "c-anna"), ("other", "org-b", "c-bram")):
+        made = await intake.post(
+            "/v1/orgs",
+            headers=admin_i,
+            json={"name": slug.upper(), "slug": slug, "confidant_ids": [confidant]},
+        )
+        assert made.status == 201, await made.text()
+        org_id = (await made.json())["id"]
+        case = await intake.post(
+            "/v1/cases", json={"organisation": slug, "category": "pesten", "anonymous": True}
+        )
+        assert case.status == 201, await case.text()
+        target = w.ids if side == "own" else w.other
+        target.update({"org_id": org_id, "case_id": (await case.json())["case_id"]})
+        added = await booking.post(
+            "/v1/confidants",
+            headers=admin_b,
+            json={"id": confidant, "display_name": confidant, "org_ids": [org_id]},
+        )
+        assert added.status == 201, await added.text()
+        hours = await booking.put(
+            f"/v1/confidants/{confidant}/hours", headers=admin_b, json={"weekly": WEEKDAYS}
+        )
+        assert hours.status == 200, await hours.text()
+    typed = await booking.post(
+        "/v1/appointment-types",
+        headers=admin_b,
+        json={
+            "id": "gesprek",
+            "name": {"nl": "Gesprek", "en": "Conversation"},
+            "duration_min": 60,
+            "modes": ["online"],
+            "min_notice_min": 0,
+        },
+    )
+    assert typed.status == 201, await typed.text()
+    booked = await booking.post(
+        "/v1/appointments",
+        headers=w.token("employee", "booking", "own"),
+        json={
+            "confidant_id": "c-anna",
+            "type_id": "gesprek",
+            "start": next_weekday_at(10).isoformat(),
+            "mode": "online",
+        },
+    )
+    assert booked.status == 201, await booked.text()
+    hook = await w.clients["notify"].post(
+        f"/v1/orgs/{w.ids['org_id']}/webhooks",
+        headers=bearer(token("admin", "notify", sub="office")),
+        json={"url": "http://127.0.0.1:9/hook", "events": ["reporting.report.ready"]},
+    )
+    assert hook.status == 201, await hook.text()
+    # A published report and a proposed signal, stored as reporting stores them.
+    reporting_app = w.clients["reporting"].app
+    assert reporting_app is not None
+    db = reporting_app[REPORTING].db
+    now = datetime.now(UTC)
+    report_id, signal_id = secrets.token_hex(12), secrets.token_urlsafe(16)
+    month = now.year * 12
+    await db["reports"].insert_one(
+        {
+            "_id": report_id,
+            "org_id": w.ids["org_id"],
+            "kind": "yearly",
+            "status": "published",  # an org_admin sees nothing else
+            "published_at": now,
+            "k": 5,
+            "release": {
+                "start": month,
+                "end": month + 12,
+                "totals": {},
+                "tables": [],
+                "sub_totals": [],
+            },
+            "hours": None,
+            "previous": None,
+            "advice": {},
+            "created_by": "c-anna",
+            "created_at": now,
+        }
+    )
+    await db["signals"].insert_one(
+        {
+            "_id": signal_id,
+            "org_id": w.ids["org_id"],
+            "status": "proposed",
+            "proposed_at": now,
+            "rule": "category_rise",
+            "category": "pesten",
+            "department_index": None,
+            "window_end": now.date().isoformat(),
+        }
+    )
+    w.ids.update(
+        {
+            "appointment_id": (await booked.json())["id"],
+            "webhook_id": (await hook.json())["id"],
+            "report_id": report_id,
+            "signal_id": signal_id,
+            "confidant_id": "c-anna",
+            "delivery_id": secrets.token_hex(12),  # none made: only its role is checked
+        }
+    )
+    return w
