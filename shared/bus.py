@@ -67,6 +67,9 @@ class BusConfig:
     ack_wait: float = 30.0
     name: str = "vertrouwd"
     reconnect_wait: float = 0.5
+    # Only for a stream that does not exist yet: an existing one is the operator's.
+    replicas: int = 1
+    max_age_s: float = 0.0  # 0: kept until the operator's limits say otherwise
 
 
 @dataclass
@@ -130,21 +133,44 @@ class Bus:
         return f"{self.config.subject_prefix}{name}"
 
     async def ensure_stream(self) -> None:
+        """Create the stream when it is missing, from the settings. An existing stream is
+        the operator's: never shrunk, never reset (replicas, limits, max age stay as they
+        are); a difference from the settings is logged, and only subjects it lacks are
+        added (a new version of the suite may publish under a new domain)."""
+        wanted = [self.subject(f"{d}.>") for d in DOMAINS]
         config = StreamConfig(
             name=self.config.stream,
-            subjects=[self.subject(f"{d}.>") for d in DOMAINS],
+            subjects=wanted,
             storage=StorageType.FILE,
             duplicate_window=DUPLICATE_WINDOW_S,
+            num_replicas=self.config.replicas,
+            max_age=self.config.max_age_s or None,
         )
         try:
-            await self.js.stream_info(self.config.stream)
+            info = await self.js.stream_info(self.config.stream)
         except NotFoundError:
             try:
                 await self.js.add_stream(config)
                 return
-            except BadRequestError:
-                pass  # another instance created it first
-        await self.js.update_stream(config)
+            except BadRequestError:  # another instance created it first
+                info = await self.js.stream_info(self.config.stream)
+        existing = info.config
+        replicas = existing.num_replicas or 1
+        if replicas != self.config.replicas or (existing.max_age or 0) != self.config.max_age_s:
+            log.warning(
+                "the stream differs from the settings; left as it is",
+                extra={
+                    "stream": self.config.stream,
+                    "replicas": replicas,
+                    "replicas_setting": self.config.replicas,
+                    "max_age_s": existing.max_age or 0,
+                    "max_age_s_setting": self.config.max_age_s,
+                },
+            )
+        missing = [s for s in wanted if s not in (existing.subjects or [])]
+        if missing:
+            existing.subjects = [*(existing.subjects or []), *missing]
+            await self.js.update_stream(existing)
 
     async def stop_consumers(self) -> None:
         """Stop taking new messages and let handlers in flight finish."""

@@ -19,7 +19,9 @@ from datetime import date, datetime
 from typing import Any, Literal, TypeVar
 
 from aiohttp import web
+from nats.errors import Error as NatsError
 from pydantic import BaseModel, ValidationError
+from pymongo.errors import ConnectionFailure
 
 from shared.auth import AuthError, Forbidden, KeySet, Principal, Role, authorize
 from shared.metrics import CONTENT_TYPE, Metrics
@@ -227,6 +229,19 @@ async def errors(request: web.Request, handler: HandlerFn) -> web.StreamResponse
             if header in exc.headers:
                 response.headers[header] = exc.headers[header]
         return response
+    except (ConnectionFailure, NatsError) as exc:
+        # The database or NATS is away: say so, and when to try again. Nothing was stored
+        # half-way that the caller cannot get back (writes are single-document, and new
+        # reports take an Idempotency-Key).
+        log.warning(
+            "dependency unavailable",
+            extra={"request_id": request.get(REQUEST_ID), "error": type(exc).__name__},
+        )
+        response = error_response(
+            503, "unavailable", "the service cannot reach its database or bus; try again"
+        )
+        response.headers["Retry-After"] = "5"
+        return response
     except Exception:
         log.exception(
             "unhandled error",
@@ -301,6 +316,17 @@ def require(
         roles = request.get(ROUTE_ROLES, ())
     authorize(found, roles, org_id=org_id, case_id=case_id)
     return found
+
+
+def idempotency_key(request: web.Request) -> str | None:
+    """The caller's ``Idempotency-Key``: the same key, the same answer (a retry after a lost
+    answer never makes a second thing)."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 100 or not all(c.isalnum() or c in "-_." for c in key):
+        raise ApiError(400, "bad_request", "Idempotency-Key: 1 to 100 letters, digits, - _ .")
+    return key
 
 
 def guarded(endpoint: Endpoint) -> HandlerFn:

@@ -24,7 +24,7 @@ from pymongo.errors import PyMongoError
 from shared import event_schemas  # noqa: F401  (registers the suite's event schemas)
 from shared.auth import ROLES, KeySet
 from shared.bus import PROCESSED, Bus, BusConfig, Consumer, Handler
-from shared.db import IndexSpec, Mongo
+from shared.db import DocLocks, IndexSpec, Mongo
 from shared.http import (
     AUTH,
     BASE_ENDPOINTS,
@@ -43,6 +43,7 @@ from shared.http import (
 )
 from shared.log import setup_logging
 from shared.metrics import Metrics
+from shared.outbox import sweep
 from shared.settings import ServiceSettings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ MONGO = web.AppKey("mongo", Mongo)
 BUS = web.AppKey("bus", Bus)
 PROCESSED_KEEP = timedelta(days=30)  # far beyond any redelivery of an unacked event
 PRUNE_EVERY_S = 3600.0
+LOCKS = DocLocks()  # the relay's: it tidies documents as flush does
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ class ServiceSpec:
     contexts: Sequence[Context] = ()
     # Pages for people (HTML, static files), added beside the API; not in /openapi.json.
     pages: Callable[[web.Application], None] | None = None
+    # Collections whose documents stage events (shared.outbox): relayed continuously, so an
+    # event stored while NATS was away goes out within seconds of its return.
+    outbox: Sequence[str] = ()
 
 
 async def whoami(request: web.Request) -> web.Response:
@@ -144,6 +149,8 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
                 backoff=settings.retry_backoff,
                 ack_wait=settings.ack_wait_s,
                 name="vertrouwd",
+                replicas=settings.nats_stream_replicas,
+                max_age_s=settings.nats_stream_max_age_s,
             ),
             source=spec.name,
             db=app[MONGO].db,
@@ -178,6 +185,8 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
         await bus.stop_consumers()
 
     app.cleanup_ctx.extend([auth_ctx, mongo_ctx, bus_ctx])
+    if spec.outbox:
+        app.cleanup_ctx.append(_as_cleanup_ctx(relay(spec.outbox, settings.outbox_relay_s)))
     for context in spec.contexts:
         app.cleanup_ctx.append(_as_cleanup_ctx(context))
     app.cleanup_ctx.append(consumer_ctx)
@@ -218,6 +227,24 @@ def every(
             await task
 
     return running
+
+
+def relay(collections: Sequence[str], interval_s: float) -> Context:
+    """The outbox relay: every ``interval_s``, publish what was staged more than that long
+    ago and is still there (the publisher died, or NATS was away). Every instance relays;
+    ``Nats-Msg-Id`` and the stream's duplicate window let only one copy in."""
+    older_than = timedelta(seconds=interval_s)
+
+    async def run(app: web.Application) -> None:
+        bus, mongo = app[BUS], app[MONGO]
+        if not bus.connected:
+            return  # nothing can go out; the next round will try
+        for name in collections:
+            published = await sweep(mongo.db[name], bus, LOCKS, older_than)
+            if published:
+                log.info("outbox relayed", extra={"collection": name, "events": published})
+
+    return every("outbox-relay", run, lambda app: interval_s)
 
 
 def main(

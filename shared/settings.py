@@ -48,6 +48,22 @@ class ServiceSettings(BaseModel):
     )
     jwks_file: Path = shared(description="JSON Web Key Set with the public keys that sign tokens.")
     jwt_issuer: str = shared("vertrouwd", description="Expected 'iss' claim of tokens.")
+    nats_stream_replicas: int = shared(
+        1,
+        ge=1,
+        le=5,
+        description="Replicas of the stream when a service creates it (3 in a NATS cluster); "
+        "an existing stream is never changed.",
+    )
+    nats_stream_max_age_s: float = shared(
+        0.0, ge=0, description="Max age of events in a stream a service creates (0: no limit)."
+    )
+    outbox_relay_s: float = shared(
+        2.0,
+        gt=0,
+        le=300,
+        description="Seconds between relays of events stored but not yet published.",
+    )
     max_deliver: int = shared(
         5, ge=1, le=100, description="Deliveries of an event before dead-letter."
     )

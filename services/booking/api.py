@@ -15,6 +15,7 @@ from shared.events import new_event
 from shared.http import (
     ApiError,
     Endpoint,
+    idempotency_key,
     jsonable,
     not_found,
     principal,
@@ -317,19 +318,10 @@ def calendar_write(calendar: dict[str, Any]) -> dict[str, Any] | None:
     return {"state": state, "error": calendar.get("last_error") if state != "done" else None}
 
 
-def _idempotency_key(request: web.Request) -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not 1 <= len(key) <= 100 or not all(c.isalnum() or c in "-_." for c in key):
-        raise ApiError(400, "bad_request", "Idempotency-Key: 1 to 100 letters, digits, - _ .")
-    return key
-
-
 async def book(request: web.Request) -> web.Response:
     who = caller(request, ["employee"])
     booking = request.app[BOOKING]
-    key = _idempotency_key(request)
+    key = idempotency_key(request)
     assert who.case_id is not None
     if key is not None:
         seen = await booking.db[IDEMPOTENCY].find_one({"_id": f"{who.case_id}|{key}"})

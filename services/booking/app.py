@@ -40,6 +40,7 @@ SPEC = ServiceSpec(
     indexes=store.INDEXES,
     consumer=ConsumerSpec(subjects=["intake.case.>"], handler=handlers.case_handler),
     pages=add_pages,
+    outbox=[store.APPOINTMENTS, store.CONFIDANTS],
     contexts=[
         booking_context,
         appointment_responder,

@@ -7,14 +7,26 @@ Every read of content is written to the audit log.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from shared.auth import Forbidden, Principal, Role
 from shared.events import Envelope, new_event
-from shared.http import ApiError, Endpoint, jsonable, not_found, read_body, require
+from shared.http import (
+    ApiError,
+    Endpoint,
+    idempotency_key,
+    jsonable,
+    not_found,
+    read_body,
+    require,
+)
 from shared.outbox import flush, staged
 
 from . import domain, taxonomy
@@ -22,11 +34,21 @@ from .api_orgs import client_key, get_org, optional_staff
 from .codes import new_code, new_id, new_reference, normalise
 from .models import Assign, CaseAccess, CaseCreate, CaseUpdate, Text
 from .state import INTAKE, Intake
-from .store import AUDIT, CASES, LOAD, MESSAGES, NOTES, ORGANISATIONS, TIMELINE
+from .store import (
+    AUDIT,
+    CASES,
+    LOAD,
+    MESSAGES,
+    NOTES,
+    ORGANISATIONS,
+    REPORT_CLAIMS,
+    TIMELINE,
+)
 from .throttle import slow_down, too_many
 
 CONTACT_FIELDS = ("name", "email", "phone")
 HIDDEN = {"outbox": 0, "outbox_at": 0}  # bookkeeping, not part of a case
+log = logging.getLogger(__name__)
 
 
 def _event(type_: str, case: dict[str, Any], **data: Any) -> Envelope:
@@ -103,8 +125,13 @@ async def create_case(request: web.Request) -> web.Response:
     confidant_id, reason = domain.choose_confidant(confidants, body.preferred_confidant, load)
 
     now = datetime.now(UTC)
-    case_id = new_id()
-    code = new_code()
+    case_id, code = new_id(), new_code()
+    claim = await claim_report(request, intake, case_id, code, now)
+    if claim is not None:
+        case_id, code = claim
+        earlier = await intake.db[CASES].find_one({"_id": case_id}, HIDDEN)
+        if earlier is not None:  # a retry of a report that was stored: the same answer
+            return created(intake, earlier, code)
     case: dict[str, Any] = {
         "_id": case_id,
         "reference": new_reference(now),
@@ -146,21 +173,67 @@ async def create_case(request: web.Request) -> web.Response:
         ),
         _event("intake.case.assigned", case, confidant_id=confidant_id, reason=reason),
     ]
-    await intake.db[CASES].insert_one({**case, **staged(*events)})
-    await adjust_load(intake, confidant_id, +1)
+    try:
+        await intake.db[CASES].insert_one({**case, **staged(*events)})
+    except DuplicateKeyError:  # the same retry, twice at once: the other one stored it
+        stored = await intake.db[CASES].find_one({"_id": case_id}, HIDDEN)
+        if stored is None:
+            raise
+        return created(intake, stored, code)
+    # Stored: from here nothing may fail the answer, or the reporter never sees the code.
+    try:
+        await adjust_load(intake, confidant_id, +1)
+    except PyMongoError:
+        log.warning("load not counted; the recount corrects it", extra={"case_id": case_id})
     await flush(intake.db[CASES], case_id, events, intake.bus, intake.locks)
+    return created(intake, case, code)
+
+
+def created(intake: Intake, case: dict[str, Any], code: str) -> web.Response:
     return web.json_response(
         {
-            "case_id": case_id,
-            "confidant_id": confidant_id,
+            "case_id": case["_id"],
+            "confidant_id": case["confidant_id"],
             "reference": case["reference"],
             "case_code": code,
             "token": case_token(intake, case),
             "token_expires_in": intake.settings.case_token_ttl_s,
-            "confirmation": taxonomy.confirmation(body.locale, case["reference"], body.anonymous),
+            "confirmation": taxonomy.confirmation(
+                case["locale"], case["reference"], case["anonymous"]
+            ),
         },
         status=201,
     )
+
+
+async def claim_report(
+    request: web.Request, intake: Intake, case_id: str, code: str, now: datetime
+) -> tuple[str, str] | None:
+    """With an ``Idempotency-Key``: claim it for this case id and code (the code sealed, as
+    the answer must give the same code again), or find the earlier claim. Returns the
+    claimed (case id, code), or None without a key. The key is kept as a keyed hash."""
+    key = idempotency_key(request)
+    if key is None:
+        return None
+    claim_id = hmac.new(
+        intake.cipher.keys.code_salt, b"report:" + key.encode(), hashlib.sha256
+    ).hexdigest()
+    fresh = {
+        "_id": claim_id,
+        "case_id": case_id,
+        "code": intake.cipher.seal(code, doc_id=claim_id, field="code"),
+        "at": now,
+    }
+    try:
+        await intake.db[REPORT_CLAIMS].insert_one(fresh)
+        return case_id, code
+    except DuplicateKeyError:
+        found = await intake.db[REPORT_CLAIMS].find_one({"_id": claim_id})
+        if found is None:
+            raise ApiError(
+                409, "conflict", "this report is being stored; send it again", headers=RETRY
+            ) from None
+        return found["case_id"], intake.cipher.open(found["code"], doc_id=claim_id, field="code")
 
 
 async def adjust_load(intake: Intake, confidant_id: str, change: int) -> None:
@@ -238,6 +311,9 @@ async def load_case(intake: Intake, case_id: str) -> dict[str, Any]:
     if case is None:
         raise not_found("case")
     return case
+
+
+RETRY = {"Retry-After": "1"}
 
 
 def content_reader(request: web.Request, case: dict[str, Any]) -> Principal:

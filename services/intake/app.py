@@ -33,6 +33,7 @@ SPEC = ServiceSpec(
     ),
     contexts=[intake_context, contact_responder, every("intake-jobs", _jobs, _jobs_interval)],
     pages=add_pages,
+    outbox=[store.CASES, store.NOTES, store.MESSAGES],
 )
 
 

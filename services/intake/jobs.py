@@ -1,4 +1,5 @@
-"""Intake's periodic work: retention, expiry of case codes, deadline warnings, the outbox.
+"""Intake's periodic work: retention, expiry of case codes, deadline warnings (the outbox
+is relayed by the kernel, as for every service: ``ServiceSpec.outbox``).
 
 Each step is safe to run on several instances at once: every change is a single-document
 update whose filter still holds only for the first instance that makes it.
@@ -10,11 +11,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from shared.events import new_event
-from shared.outbox import sweep
 
 from . import domain
 from .state import Intake
-from .store import CASES, LOAD, MESSAGES, NOTES, ORGANISATIONS
+from .store import CASES, LOAD, MESSAGES, NOTES, ORGANISATIONS, REPORT_CLAIMS
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +26,21 @@ async def run_all(intake: Intake, now: datetime | None = None) -> dict[str, int]
         "codes_expired": await expire_case_codes(intake, now),
         "deadline_warnings": await warn_deadlines(intake, now),
         "load_corrected": await recount_load(intake),
-        "republished": sum(
-            [await sweep(intake.db[c], intake.bus, intake.locks) for c in (CASES, NOTES, MESSAGES)]
-        ),
+        "report_claims_purged": await purge_report_claims(intake, now),
     }
     await intake.throttle.prune()
     if any(done.values()):
         log.info("jobs ran", extra=done)
     return done
+
+
+REPORT_CLAIM_KEEP = timedelta(hours=1)
+
+
+async def purge_report_claims(intake: Intake, now: datetime) -> int:
+    """Forget the codes kept for retries of new reports, an hour on."""
+    result = await intake.db[REPORT_CLAIMS].delete_many({"at": {"$lt": now - REPORT_CLAIM_KEEP}})
+    return result.deleted_count
 
 
 async def recount_load(intake: Intake) -> int:

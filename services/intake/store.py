@@ -15,6 +15,10 @@ AUDIT = "audit"  # every read of case content
 THROTTLE = "throttle"  # rate limits and lock-outs
 LOAD = "confidant_load"  # open cases per confidant, for assignment
 TIMELINE = "case_timeline"
+# Idempotency-Key claims of new reports: the case id and the code (sealed), so that a retry
+# gets the same answer. Kept an hour (jobs.purge_report_claims): the code otherwise lives
+# only as a slow hash.
+REPORT_CLAIMS = "report_claims"
 
 INDEXES: IndexSpec = {
     ORGANISATIONS: [IndexModel("slug", unique=True)],

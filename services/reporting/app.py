@@ -20,6 +20,7 @@ SPEC = ServiceSpec(
     ),
     contexts=[reporting_context],
     pages=add_pages,
+    outbox=[store.REPORTS, store.SIGNALS],
 )
 
 

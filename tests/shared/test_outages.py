@@ -135,3 +135,55 @@ async def test_an_event_that_arrives_while_the_database_is_away_is_handled_when_
     finally:
         await bus.close()
         await mongo.close()
+
+
+async def test_a_report_while_the_database_is_away_is_a_503_and_its_retry_one_case(
+    own_servers: tuple[Process, Process], keys: Keys
+) -> None:
+    from services.intake.app import create_app as intake_app
+    from services.intake.settings import IntakeSettings
+
+    mongo, nats = own_servers
+    settings = IntakeSettings.from_env(
+        {
+            "MONGODB_URI": mongo.url,
+            "NATS_URL": nats.url,
+            "JWKS_FILE": str(keys.jwks),
+            **keys.secrets_env,
+            "INTAKE_ARGON2_TIME_COST": "1",
+            "INTAKE_ARGON2_MEMORY_KIB": "8192",
+        }
+    )
+    client: TestClient = TestClient(TestServer(intake_app(settings)))  # type: ignore[type-arg]
+    await client.start_server()
+    try:
+        admin = keys.issuer.issue(sub="office", role="admin", audience="intake")
+        made = await client.post(
+            "/v1/orgs",
+            headers={"Authorization": f"Bearer {admin}"},
+            json={"name": "Noord", "slug": "noord", "confidant_ids": ["c-anna"]},
+        )
+        assert made.status == 201
+        report = {"organisation": "noord", "category": "pesten", "anonymous": True}
+        key = {"Idempotency-Key": "k-outage"}
+        await asyncio.to_thread(mongo.kill)
+        away = await client.post("/v1/cases", json=report, headers=key)
+        assert away.status == 503, await away.text()
+        assert away.headers["Retry-After"] == "5"
+        assert (await away.json())["error"]["code"] == "unavailable"
+        await asyncio.to_thread(_restart, mongo)
+
+        async def answered() -> bool:
+            again = await client.post("/v1/cases", json=report, headers=key)
+            return again.status == 201
+
+        await eventually(answered, within=30)
+        once = await client.post("/v1/cases", json=report, headers=key)
+        assert once.status == 201
+        db = Mongo(mongo.url, "vertrouwd_intake")
+        try:
+            assert await db.db["cases"].count_documents({}) == 1
+        finally:
+            await db.close()
+    finally:
+        await client.close()

@@ -10,6 +10,9 @@
   anonymous.addEventListener("change", showContact);
   showContact();
 
+  // (getRandomValues, unlike randomUUID, works on plain http too)
+  const reportKey = Array.from(crypto.getRandomValues(new Uint8Array(16)),
+                               (b) => b.toString(16).padStart(2, "0")).join("");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     problem.hidden = true;
@@ -29,7 +32,9 @@
     }
     const answer = await fetch("/v1/cases", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      // One key per report: sent again after a lost answer, it returns the same case and
+      // code instead of opening a second case.
+      headers: { "Content-Type": "application/json", "Idempotency-Key": reportKey },
       body: JSON.stringify(body),
     });
     const data = await answer.json();

@@ -202,3 +202,40 @@ async def test_guessing_case_codes_is_slowed_and_locked_out(
     # Locked: even the right code waits now.
     right = await intake.post("/v1/cases/access", json={"case_code": answer["case_code"]})
     assert right.status == 429 and int(right.headers["Retry-After"]) > 0
+
+
+async def test_a_report_sent_again_with_its_key_is_the_same_case(
+    intake: Client, org: dict[str, Any]
+) -> None:
+    body = {**NAMED, "organisation": org["slug"]}
+    key = {"Idempotency-Key": "report-5f2a9c"}
+    first = await intake.post("/v1/cases", json=body, headers=key)
+    again = await intake.post("/v1/cases", json=body, headers=key)
+    assert first.status == again.status == 201
+    one, two = await first.json(), await again.json()
+    assert (one["case_id"], one["case_code"]) == (two["case_id"], two["case_code"])
+    assert await state(intake).db["cases"].count_documents({}) == 1
+    # The code comes back with the same case and still opens it.
+    opened = await intake.post("/v1/cases/access", json={"case_code": two["case_code"]})
+    assert (await opened.json())["case_id"] == one["case_id"]
+    other = await intake.post("/v1/cases", json=body, headers={"Idempotency-Key": "another"})
+    assert (await other.json())["case_id"] != one["case_id"]
+    bad = await intake.post("/v1/cases", json=body, headers={"Idempotency-Key": "no spaces"})
+    assert bad.status == 400
+
+
+async def test_a_report_whose_first_try_died_before_storing_is_stored_by_the_retry(
+    intake: Client, org: dict[str, Any]
+) -> None:
+    body = {**NAMED, "organisation": org["slug"]}
+    key = {"Idempotency-Key": "report-died"}
+    first = await intake.post("/v1/cases", json=body, headers=key)
+    made = await first.json()
+    db = state(intake).db
+    # As if that process had died after its claim and before the case was stored.
+    await db["cases"].delete_one({"_id": made["case_id"]})
+    retry = await intake.post("/v1/cases", json=body, headers=key)
+    assert retry.status == 201
+    again = await retry.json()
+    assert (again["case_id"], again["case_code"]) == (made["case_id"], made["case_code"])
+    assert await db["cases"].count_documents({}) == 1

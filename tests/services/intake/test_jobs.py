@@ -8,7 +8,8 @@ from deploy.stack import Infra
 from services.intake import jobs
 from shared.events import new_event
 from shared.outbox import staged
-from tests.conftest import Isolation
+from tests.conftest import Isolation, StartService
+from tests.polling import eventually
 from tests.services.intake.conftest import Client, report, state, stream_events
 
 
@@ -102,11 +103,12 @@ async def test_a_warning_goes_out_ahead_of_each_whistleblower_deadline_once(
     assert plain["case_id"] not in {e["data"]["case_id"] for e in due}
 
 
-async def test_an_event_left_in_the_outbox_is_published_by_the_sweep(
-    intake: Client,
+async def test_an_event_left_in_the_outbox_is_published_by_the_relay(
+    start_service: StartService,
     infra: Infra,
     isolation: Isolation,
 ) -> None:
+    intake = await start_service("intake", OUTBOX_RELAY_S="0.2")
     # As if the process died between its write and the publish.
     event = new_event(
         "intake.case.note_added", {"case_id": "c1", "note_id": "n1"}, source="intake", org_id="o1"
@@ -117,10 +119,11 @@ async def test_an_event_left_in_the_outbox_is_published_by_the_sweep(
     fields["outbox"][event.id]["staged_at"] = long_ago
     db = state(intake).db
     await db["notes"].insert_one({"_id": "n1", "case_id": "c1", **fields})
-    assert (await jobs.run_all(state(intake)))["republished"] == 1
+
+    async def relayed_and_tidied() -> bool:
+        note = await db["notes"].find_one({"_id": "n1"})
+        assert note is not None
+        return "outbox_at" not in note
+
+    await eventually(relayed_and_tidied)  # nothing called: the service relays by itself
     assert [e["id"] for e in await stream_events(infra, isolation)] == [event.id]
-    note = await db["notes"].find_one({"_id": "n1"})
-    assert note is not None and note["outbox"] == {}
-    assert (await jobs.run_all(state(intake)))["republished"] == 0
-    tidy = await db["notes"].find_one({"_id": "n1"})
-    assert tidy is not None and "outbox_at" not in tidy
