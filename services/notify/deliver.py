@@ -28,13 +28,14 @@ from shared.rpc import RpcError, ask
 from . import invite, mail, webhooks
 from .render import Locale, clock, locale_of, when
 from .state import Notify
-from .store import DELIVERIES, OUTCOMES, WEBHOOKS
+from .store import DELIVERIES, OUTCOMES, SENDS, WEBHOOKS
 
 log = logging.getLogger(__name__)
 
 CONTACT = "rpc.intake.contact"
 APPOINTMENT = "rpc.booking.appointment"
 SETTLE_PER_SWEEP = 20  # outcomes copied onto their deliveries per sweep (updates are dear)
+SENDS_KEEP = timedelta(days=7)  # far beyond any lease: a claim that old decides nothing
 REPORTER_INVITES: dict[str, invite.Method] = {
     "appointment_booked": "REQUEST",
     "appointment_rescheduled": "REQUEST",
@@ -60,12 +61,31 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+async def take(n: Notify, before: dict[str, Any], now: datetime) -> bool:
+    """Claim the one send that ``before`` (the delivery as it was found) allows: an insert
+    under a key of the delivery, the lease it was found with and its attempts. Whoever took
+    it from the same state computes the same key, and a unique ``_id`` lets one through;
+    a later state (a lease run out, a retry) makes a new key."""
+    lease = before.get("lease_until")
+    key = f"{before['_id']}:{lease.isoformat() if lease else '-'}:{before.get('attempts', 0)}"
+    try:
+        await n.db[SENDS].insert_one({"_id": key, "at": now})
+    except DuplicateKeyError:
+        return False
+    return True
+
+
 async def claim(n: Notify, delivery_id: str, now: datetime) -> dict[str, Any] | None:
     """Take a delivery the sweep found, unless it has ended or another process has it."""
     if await n.db[OUTCOMES].find_one({"_id": delivery_id}, {"_id": 1}):
         return None
+    sets = {
+        "status": "sending",
+        "lease_until": now + timedelta(seconds=n.settings.lease_s),
+        "updated_at": now,
+    }
     async with n.locks.hold(DELIVERIES, delivery_id):
-        doc: dict[str, Any] | None = await n.db[DELIVERIES].find_one_and_update(
+        before: dict[str, Any] | None = await n.db[DELIVERIES].find_one_and_update(
             {
                 "_id": delivery_id,
                 "due_at": {"$lte": now},
@@ -74,16 +94,12 @@ async def claim(n: Notify, delivery_id: str, now: datetime) -> dict[str, Any] | 
                     {"status": "sending", "lease_until": {"$lt": now}},
                 ],
             },
-            {
-                "$set": {
-                    "status": "sending",
-                    "lease_until": now + timedelta(seconds=n.settings.lease_s),
-                    "updated_at": now,
-                }
-            },
-            return_document=ReturnDocument.AFTER,
+            {"$set": sets},
+            return_document=ReturnDocument.BEFORE,
         )
-    return doc
+    if before is None or not await take(n, before, now):
+        return None
+    return {**before, **sets}
 
 
 async def deliver(n: Notify, delivery_id: str, planned_here: bool) -> None:
@@ -92,6 +108,8 @@ async def deliver(n: Notify, delivery_id: str, planned_here: bool) -> None:
     now = _now()
     if planned_here:
         doc = n.fresh.get(delivery_id) or await n.db[DELIVERIES].find_one({"_id": delivery_id})
+        if doc is not None and not await take(n, doc, now):
+            return  # another instance's sweep took it (this one was slow past the lease)
     else:
         doc = await claim(n, delivery_id, now)
     if doc is None:
@@ -348,6 +366,7 @@ async def recover(n: Notify) -> int:
             )
     due = [c for c in candidates if c not in ended]
     n.enqueue(due)
+    await n.db[SENDS].delete_many({"at": {"$lt": now - SENDS_KEEP}})
     return len(due)
 
 

@@ -24,6 +24,10 @@ DELIVERIES = "deliveries"
 OUTCOMES = "outcomes"
 # Webhook endpoints per organisation (secret sealed).
 WEBHOOKS = "webhooks"
+# One insert per attempt to send, keyed by the delivery and the state it was taken from:
+# of two instances that take the same delivery at once (a planner and another's sweep, or
+# two sweeps on a database whose find-and-modify is not atomic), one insert wins.
+SENDS = "send_claims"
 
 FINAL = ("sent", "failed", "skipped", "dead", "cancelled")
 
@@ -33,4 +37,5 @@ INDEXES: IndexSpec = {
         IndexModel([("created_at", ASCENDING)]),
     ],
     WEBHOOKS: [IndexModel([("org_id", ASCENDING)])],
+    SENDS: [IndexModel([("at", ASCENDING)])],
 }

@@ -2,12 +2,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from shared.service import ConsumerSpec, ServiceSpec, build_app
+from shared.service import ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
 from . import api, handlers, store
 from .pages import add_pages
-from .state import reporting_context
+from .state import REPORTING, reporting_context
+
+
+async def _prune(app: web.Application) -> None:
+    await handlers.prune_marks(app[REPORTING])
+
 
 SPEC = ServiceSpec(
     name="reporting",
@@ -18,7 +23,7 @@ SPEC = ServiceSpec(
         handler=handlers.projection_handler,
         keyed_by_event=True,  # folding an event twice changes nothing (projection.apply)
     ),
-    contexts=[reporting_context],
+    contexts=[reporting_context, every("reporting-marks", _prune, lambda app: 3600.0)],
     pages=add_pages,
     outbox=[store.REPORTS, store.SIGNALS],
 )

@@ -5,16 +5,25 @@ tallies changes with it. The change to the tallies is staged on the case documen
 same write (``pending``), then applied to each month's tally under a mark that makes a
 second application a no-op, then cleared: a crash anywhere in between is finished by the
 redelivered event, and nothing is counted twice or lost.
+
+With several instances, two events of one case may be folded at once. Every write of a
+case or a tally is the next revision of what was read, claimed first with an insert
+(``shared.revision``), so one writer per revision even on FerretDB, whose updates are not
+atomic; the loser reads again and folds again. No lock. Marks stay on the tallies (pruned
+after 30 days), so an instance that applies a change late finds the mark and adds nothing.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import asyncio
+import random
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 from pymongo.errors import DuplicateKeyError
 
+from shared import revision
 from shared.bus import Handler
 from shared.events import Envelope
 
@@ -38,38 +47,94 @@ async def apply_pending(r: Reporting, case: dict[str, Any]) -> None:
     pending = case.get("pending")
     if not pending:
         return
-    # Only while it is still staged: once cleared, its marks may be gone too.
-    if not await r.db[CASES].find_one(
-        {"_id": case["_id"], "pending.id": pending["id"]}, {"_id": 1}
-    ):
-        return
     by_month: dict[int, dict[str, float]] = {}
     for (month, key), value in _decode(pending["diff"]).items():
         by_month.setdefault(month, {})[key] = value
-    mark = f"applied.{pending['id']}"
-    org = case["org_id"]
     for month, values in sorted(by_month.items()):
-        tally_id = f"{org}|{month}"
-        async with r.locks.hold(TALLIES, tally_id):
-            try:
-                await r.db[TALLIES].update_one(
-                    {"_id": tally_id, mark: {"$exists": False}},
-                    {
-                        "$inc": {f"n.{k}": v for k, v in values.items()},
-                        "$set": {mark: datetime.now(UTC), "org_id": org, "month": month},
-                    },
-                    upsert=True,
-                )
-            except DuplicateKeyError:
-                pass  # the mark is there: applied before
-    async with r.locks.hold(CASES, case["_id"]):
-        await r.db[CASES].update_one(
-            {"_id": case["_id"], "pending.id": pending["id"]}, {"$unset": {"pending": ""}}
-        )
-    for month in by_month:
-        tally_id = f"{org}|{month}"
-        async with r.locks.hold(TALLIES, tally_id):
-            await r.db[TALLIES].update_one({"_id": tally_id}, {"$unset": {mark: ""}})
+        for attempt in range(CONTENTION):
+            if await add_to_tally(r, case["org_id"], month, values, pending["id"]):
+                break
+            await backoff(attempt)  # another instance is writing this tally
+        else:
+            raise RuntimeError("a tally changed under every try; the event comes again")
+    for attempt in range(CONTENTION):
+        current = await r.db[CASES].find_one({"_id": case["_id"]})
+        if current is None or (current.get("pending") or {}).get("id") != pending["id"]:
+            return  # cleared by another instance
+        cleared = {k: v for k, v in current.items() if k != "pending"}
+        if await put(r, CASES, current, cleared):
+            return
+        await backoff(attempt)
+
+
+async def add_to_tally(
+    r: Reporting, org: str, month: int, values: dict[str, float], change_id: str
+) -> bool:
+    """Add ``values`` to the organisation's tally of ``month`` unless the change is marked
+    there already; False: another instance wrote the tally meanwhile (try again)."""
+    tally_id = f"{org}|{month}"
+    tally = await r.db[TALLIES].find_one({"_id": tally_id})
+    if tally is None:
+        fresh = {
+            "_id": tally_id,
+            "org_id": org,
+            "month": month,
+            "n": values,
+            MARKS: {change_id: datetime.now(UTC)},
+            "rev": 1,
+        }
+        try:
+            await r.db[TALLIES].insert_one(fresh)
+        except DuplicateKeyError:
+            return False
+        return True
+    if change_id in (tally.get(MARKS) or {}):
+        return True  # applied before
+    n = dict(tally.get("n") or {})
+    for key, value in values.items():
+        n[key] = n.get(key, 0) + value
+    marks = {**(tally.get(MARKS) or {}), change_id: datetime.now(UTC)}
+    return await put(r, TALLIES, tally, {**tally, "n": n, MARKS: marks})
+
+
+async def put(r: Reporting, collection: str, current: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Write ``new`` over ``current`` as its next revision, if no one else writes that
+    revision (``shared.revision``); False: read again and retry."""
+    rev = int(current.get("rev", 0))
+    if not await revision.claim(r.db, collection, current["_id"], rev):
+        return False
+    same = {"rev": rev} if "rev" in current else {"rev": {"$exists": False}}
+    result = await r.db[collection].replace_one(
+        {"_id": current["_id"], **same}, {**new, "rev": rev + 1}
+    )
+    if result.matched_count == 0:
+        return False
+    await revision.written(r.db, collection, current["_id"], rev + 1)
+    return True
+
+
+MARKS = "applied"
+MARKS_KEEP = timedelta(days=30)  # far beyond any redelivery of the event that made a mark
+CONTENTION = 50  # reads and folds of one event before it is left for redelivery
+
+
+async def backoff(attempt: int) -> None:
+    """A short, growing, jittered pause before reading again: two instances that lost to
+    each other do not meet again at once."""
+    await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 25)))  # noqa: S311
+
+
+async def prune_marks(r: Reporting, now: datetime | None = None) -> int:
+    """Drop tally marks older than MARKS_KEEP, as a next revision of the tally (a tally
+    written meanwhile keeps its marks until the next run)."""
+    cutoff = (now or datetime.now(UTC)) - MARKS_KEEP
+    dropped = 0
+    async for tally in r.db[TALLIES].find({}):
+        marks = tally.get(MARKS) or {}
+        kept = {k: at for k, at in marks.items() if at.replace(tzinfo=UTC) >= cutoff}
+        if len(kept) < len(marks) and await put(r, TALLIES, tally, {**tally, MARKS: kept}):
+            dropped += len(marks) - len(kept)
+    return dropped
 
 
 def projection_handler(app: web.Application) -> Handler:
@@ -78,21 +143,37 @@ def projection_handler(app: web.Application) -> Handler:
         case_id = event.data.get("case_id")
         if not case_id:
             return
-        current = await r.db[CASES].find_one({"_id": case_id})
-        if current and current.get("pending"):
-            await apply_pending(r, current)  # what a crash left half-done
-            current = await r.db[CASES].find_one({"_id": case_id})
-        plain = {k: v for k, v in (current or {}).items() if k not in ("counted", "pending")}
-        updated = apply(plain or None, event.model_dump(mode="json"))
-        if updated is None or updated == plain:
-            return
-        counted = contributions(updated)
-        diff = difference(_decode((current or {}).get("counted")), counted)
-        doc = {**updated, "counted": encode(counted)}
-        if diff:
-            doc["pending"] = {"id": event.id, "diff": encode(diff)}
-        async with r.locks.hold(CASES, case_id):
-            await r.db[CASES].replace_one({"_id": case_id}, doc, upsert=True)
-        await apply_pending(r, doc)
+        for attempt in range(CONTENTION):
+            if await fold(r, case_id, event):
+                return
+            await backoff(attempt)
+        raise RuntimeError("the case changed under every try; the event comes again")
 
     return on_event
+
+
+async def fold(r: Reporting, case_id: str, event: Envelope) -> bool:
+    """Fold ``event`` into the case if the case is still as read; False: read it again."""
+    current = await r.db[CASES].find_one({"_id": case_id})
+    if current and current.get("pending"):
+        await apply_pending(r, current)  # what a crash, or another instance, left half-done
+        return False
+    bookkeeping = ("counted", "pending", "rev")
+    plain = {k: v for k, v in (current or {}).items() if k not in bookkeeping}
+    updated = apply(plain or None, event.model_dump(mode="json"))
+    if updated is None or updated == plain:
+        return True
+    counted = contributions(updated)
+    diff = difference(_decode((current or {}).get("counted")), counted)
+    doc = {**updated, "counted": encode(counted)}
+    if diff:
+        doc["pending"] = {"id": event.id, "diff": encode(diff)}
+    if current is None:
+        try:
+            await r.db[CASES].insert_one({**doc, "rev": 1})
+        except DuplicateKeyError:
+            return False  # another instance made it first
+    elif not await put(r, CASES, current, doc):
+        return False
+    await apply_pending(r, doc)
+    return True

@@ -24,6 +24,13 @@ def _earliest(current: Any, new: str) -> str:
     return new if current is None or new < current else current
 
 
+def _hours(doc: dict[str, Any], hours: float, at: str) -> None:
+    """The hours the latest event gives, whatever order events come in (a redelivery can
+    bring an older one after a newer one)."""
+    if doc.get("hours_at") is None or at >= doc["hours_at"]:
+        doc["hours"], doc["hours_at"] = hours, at
+
+
 def apply(case: dict[str, Any] | None, event: dict[str, Any]) -> dict[str, Any] | None:
     """The case document after ``event`` (an envelope as a dict); None if it has no case."""
     data: dict[str, Any] = event["data"]
@@ -53,9 +60,9 @@ def apply(case: dict[str, Any] | None, event: dict[str, Any]) -> dict[str, Any] 
         doc["acknowledged_at"] = _earliest(doc.get("acknowledged_at"), at)
     elif kind == "intake.case.closed":
         doc.update(closed_at=at, closed=month_of(at), outcome=data["outcome"])
-        doc["hours"] = data["hours_spent"]
+        _hours(doc, data["hours_spent"], at)
     elif kind == "intake.case.hours_logged":
-        doc["hours"] = data["hours_spent"]
+        _hours(doc, data["hours_spent"], at)
     elif kind in ("booking.appointment.booked", "booking.appointment.rescheduled"):
         conversations = dict(doc.get("conversations") or {})
         before = conversations.get(data["appointment_id"], {})
@@ -93,8 +100,10 @@ FIELDS = frozenset(
         "closed",
         "outcome",
         "hours",
+        "hours_at",  # the time of the event the hours came from
         "conversations",
         "counted",  # what the case adds to the tallies (tally.contributions)
         "pending",  # a change to the tallies not applied yet (handlers.apply_pending)
+        "rev",  # the version, for the compare-and-set of concurrent folds (handlers.fold)
     }
 )

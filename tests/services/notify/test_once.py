@@ -13,6 +13,8 @@ from collections import Counter
 import nats
 
 from deploy.stack import Infra, free_port, http_ok
+from services.notify.deliver import deliver
+from services.notify.state import NOTIFY
 from shared.bus import Bus
 from shared.events import new_event
 from tests.conftest import Isolation
@@ -225,3 +227,31 @@ async def test_killed_outright_mid_work_then_started_again_nothing_is_lost(
     # its outcome, at most one per worker; it carries the same Message-ID.
     duplicates = sum(n - 1 for n in ids.values())
     assert duplicates <= 8, ids
+
+
+async def test_two_instances_taking_the_same_deliveries_at_once_send_each_once(
+    suite: Suite, inbox: Inbox, bus: Bus
+) -> None:
+    """A planner sending what it planned while another instance's sweep takes the same
+    deliveries (the planner was slow past its lease, as when the database paused): each
+    mail goes out once."""
+    for event in assigned(suite.org["id"], 20):
+        await bus.publish(event)
+    await settle(inbox, 20)
+    a = suite.state()
+    other = await suite.start_notify()
+    other_app = other.app
+    assert other_app is not None
+    b = other_app[NOTIFY]
+    # Back to "planned here, not sent yet", as the planner had it.
+    db = a.db
+    ids = [d["_id"] async for d in db["deliveries"].find({}, {"_id": 1})]
+    await db["outcomes"].delete_many({})
+    await db["send_claims"].delete_many({})
+    await db["deliveries"].update_many({}, {"$set": {"status": "pending", "planned_here": True}})
+    a.ended.clear()
+    b.ended.clear()
+    inbox.received.clear()
+    await asyncio.gather(*(deliver(a, i, True) for i in ids), *(deliver(b, i, False) for i in ids))
+    await settle(inbox, 20)
+    assert sorted(message_ids(inbox).values()) == [1] * 20
