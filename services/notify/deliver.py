@@ -63,11 +63,18 @@ def _now() -> datetime:
 
 async def take(n: Notify, before: dict[str, Any], now: datetime) -> bool:
     """Claim the one send that ``before`` (the delivery as it was found) allows: an insert
-    under a key of the delivery, the lease it was found with and its attempts. Whoever took
-    it from the same state computes the same key, and a unique ``_id`` lets one through;
-    a later state (a lease run out, a retry) makes a new key."""
-    lease = before.get("lease_until")
-    key = f"{before['_id']}:{lease.isoformat() if lease else '-'}:{before.get('attempts', 0)}"
+    under a key of the delivery and the state it was found in (when due, its lease, its
+    attempts). Whoever took it from the same state computes the same key, and a unique
+    ``_id`` lets one through; a later state (a lease run out, a retry) makes a new key."""
+    state = [before.get(f) for f in ("due_at", "lease_until")]
+    # In milliseconds: what the database keeps of a time (a planner's own copy has more).
+    stamps = ":".join(
+        s.astimezone(UTC).replace(microsecond=s.microsecond // 1000 * 1000).isoformat()
+        if s
+        else "-"
+        for s in state
+    )
+    key = f"{before['_id']}:{stamps}:{before.get('attempts', 0)}"
     try:
         await n.db[SENDS].insert_one({"_id": key, "at": now})
     except DuplicateKeyError:
@@ -108,8 +115,9 @@ async def deliver(n: Notify, delivery_id: str, planned_here: bool) -> None:
     now = _now()
     if planned_here:
         doc = n.fresh.get(delivery_id) or await n.db[DELIVERIES].find_one({"_id": delivery_id})
-        if doc is not None and not await take(n, doc, now):
-            return  # another instance's sweep took it (this one was slow past the lease)
+        # Only as planned (pending): taken by a sweep meanwhile, it is the sweep's.
+        if doc is None or doc.get("status") != "pending" or not await take(n, doc, now):
+            return
     else:
         doc = await claim(n, delivery_id, now)
     if doc is None:

@@ -107,7 +107,8 @@ async def projected(reporting: Client, n: int) -> None:
 
     async def all_there() -> bool:
         found = await db["cases"].count_documents({"conversations": {"$ne": {}}})
-        return await db["cases"].count_documents({}) == n and found == 4
+        settled = await db["cases"].count_documents({"pending": {"$exists": True}}) == 0
+        return await db["cases"].count_documents({}) == n and found == 4 and settled
 
     await eventually(all_there)
 
@@ -193,7 +194,13 @@ async def test_the_projection_holds_no_personal_data_and_replay_rebuilds_it(
         rebuilt = await rebuild(settings, collection="cases_replay", tallies="tallies_replay")
         assert rebuilt["cases"] == 12
         replayed = {d["_id"]: d async for d in db["cases_replay"].find({})}
-        assert replayed == live
+        for case_id, doc in live.items():
+            other = replayed.get(case_id) or {}
+            differ = {
+                k: (other.get(k), doc.get(k)) for k in {*other, *doc} if other.get(k) != doc.get(k)
+            }
+            assert not differ, (case_id, differ)
+        assert replayed.keys() == live.keys()
         tallies = {t["_id"]: t["n"] async for t in db["tallies"].find({})}
         replayed_tallies = {t["_id"]: t["n"] async for t in db["tallies_replay"].find({})}
         assert tallies == replayed_tallies and tallies
