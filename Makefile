@@ -12,7 +12,7 @@ ifeq ($(MONGODB_URI),)
 DATABASE := $(FERRETDB)
 endif
 
-.PHONY: install run test lint bench ferretdb browser clean
+.PHONY: install run test lint bench ferretdb browser servers clean
 
 install: $(STAMP) $(DATABASE)
 
@@ -35,9 +35,19 @@ browser:
 	  echo "installing chromium for the browser tests ..."; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
+	    chromium >/dev/null; }
 
-test: install browser
+# A second CalDAV setup in the tests asks for HTTP Digest: lighttpd in front of Xandikos.
+servers:
+	@command -v lighttpd >/dev/null 2>&1 || [ -x /usr/sbin/lighttpd ] || { \
+	  echo "installing lighttpd for the calendar tests ..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
+	    lighttpd >/dev/null; }
+
+test: install browser servers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -89,6 +89,9 @@ class Dav:
         self.session = session
         self.creds = creds
         self.auth = {"Authorization": aiohttp.encode_basic_auth(creds.username, creds.password)}
+        # Basic is sent at once (one round trip); a server that asks for Digest gets it,
+        # from aiohttp's own DigestAuthMiddleware, for the rest of this sync.
+        self.digest: aiohttp.DigestAuthMiddleware | None = None
         self.waited_s = 0.0  # time spent waiting for the server (for the sync report)
 
     def absolute(self, href: str) -> str:
@@ -111,11 +114,18 @@ class Dav:
                 timeout=TIMEOUT,
                 headers={
                     "Content-Type": "application/xml; charset=utf-8",
-                    **self.auth,
+                    **({} if self.digest else self.auth),
                     **(headers or {}),
                 },
+                middlewares=(self.digest,) if self.digest else (),
             ) as response:
                 data = await response.read()
+                challenge = response.headers.get("WWW-Authenticate", "").lower()
+                if response.status == 401 and self.digest is None and "digest" in challenge:
+                    self.digest = aiohttp.DigestAuthMiddleware(
+                        self.creds.username, self.creds.password
+                    )
+                    return await self._request(method, url, body, headers, ok)
                 if response.status not in ok:
                     raise DavError(
                         _kind(response.status),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +16,14 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from deploy.stack import DEMO_CALDAV_USER, Infra
+from deploy.stack import (
+    DEMO_CALDAV_USER,
+    Infra,
+    digest_front,
+    free_port,
+    running,
+    xandikos,
+)
 from services.booking.state import BOOKING, Booking
 from tests.conftest import StartService
 
@@ -32,6 +42,62 @@ def state(client: Client) -> Booking:
     app: web.Application | None = client.app
     assert app is not None
     return app[BOOKING]
+
+
+@dataclass(frozen=True)
+class CalendarServer:
+    """A CalDAV account the service connects to, and one calendar of it for this test."""
+
+    name: str
+    base: str  # what the confidant enters
+    user: str
+    password: str
+    url: str  # the calendar, as the service reaches it
+    direct: str  # the same calendar, for the test's own requests (no Digest needed)
+
+
+@pytest.fixture(scope="session")
+def xandikos_front(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """Xandikos, and lighttpd in front of it asking for HTTP Digest: (front, direct)."""
+    if not (shutil.which("lighttpd") or Path("/usr/sbin/lighttpd").exists()):
+        pytest.fail("lighttpd is missing: 'make test' installs it (apt-get install lighttpd)")
+    data = tmp_path_factory.mktemp("xandikos")
+    upstream, port = free_port(), free_port()
+    server = xandikos(data / "xandikos", upstream)
+    front = digest_front(data / "front", port, upstream, CALDAV_USER, CALDAV_PASSWORD)
+    with running([server], [front]):
+        yield front.url, server.url
+
+
+async def make_calendar(url: str) -> None:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request("MKCALENDAR", url, headers=CALDAV_AUTH) as response,
+    ):
+        assert response.status == 201, await response.text()
+
+
+@pytest.fixture(params=["radicale", "xandikos"])
+async def calendar(request: pytest.FixtureRequest, infra: Infra) -> CalendarServer:
+    """A calendar of this test's own on each CalDAV server in turn: Radicale with Basic
+    authentication, Xandikos behind a front that asks for Digest."""
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    if request.param == "radicale":
+        if "radicale" not in {p.name for p in infra.processes}:
+            pytest.skip("these tests create calendars in the embedded Radicale")
+        url = f"{infra.caldav_url}{CALDAV_USER}/{name}/"
+        await make_calendar(url)
+        return CalendarServer("radicale", infra.caldav_url, CALDAV_USER, CALDAV_PASSWORD, url, url)
+    front, direct = request.getfixturevalue("xandikos_front")
+    await make_calendar(f"{direct}user/calendars/{name}/")
+    return CalendarServer(
+        "xandikos",
+        front,
+        CALDAV_USER,
+        CALDAV_PASSWORD,
+        f"{front}user/calendars/{name}/",
+        f"{direct}user/calendars/{name}/",
+    )
 
 
 @pytest.fixture

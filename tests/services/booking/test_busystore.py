@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from deploy.stack import Infra
 from services.booking.busystore import BUCKETS, bucket_of, busy_key, spread, touched
-from tests.services.booking.conftest import Client, next_weekday_at, resync, state
+from tests.services.booking.conftest import (
+    CalendarServer,
+    Client,
+    next_weekday_at,
+    resync,
+    state,
+)
 from tests.services.booking.test_calendar import (
     at,
     connect,
@@ -42,20 +48,20 @@ async def test_a_calendar_stored_before_the_buckets_is_fetched_whole_once(
     admin: dict[str, str],
     reporter: Callable[..., dict[str, str]],
     infra: Infra,
-    calendar_url: str,
+    calendar: CalendarServer,
 ) -> None:
     ten = next_weekday_at(10)
     await put_event(
-        calendar_url, "eigen", f"DTSTART:{at(ten)}", f"DTEND:{at(ten + timedelta(hours=1))}"
+        calendar.direct, "eigen", f"DTSTART:{at(ten)}", f"DTEND:{at(ten + timedelta(hours=1))}"
     )
-    assert (await connect(ready, admin, infra, calendar_url)).status == 200
+    assert (await connect(ready, admin, calendar)).status == 200
     db = state(ready).db
     # As an earlier version left it: one document per calendar, one version, no buckets.
     confidant = await db["confidants"].find_one({"_id": "c-anna"})
     assert confidant is not None
-    [calendar] = confidant["calendar"]["sync"]["calendars"]
-    key = busy_key("c-anna", calendar["calendar"])
-    old = {k: v for k, v in calendar.items() if k != "versions"} | {"version": "v1"}
+    [synced] = confidant["calendar"]["sync"]["calendars"]
+    key = busy_key("c-anna", synced["calendar"])
+    old = {k: v for k, v in synced.items() if k != "versions"} | {"version": "v1"}
     await db["confidants"].update_one(
         {"_id": "c-anna"}, {"$set": {"calendar.sync.calendars": [old]}}
     )

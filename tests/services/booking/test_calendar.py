@@ -19,6 +19,7 @@ from services.booking.writer import write_pending
 from tests.conftest import Isolation
 from tests.services.booking.conftest import (
     AMS,
+    CalendarServer,
     Client,
     body,
     next_weekday_at,
@@ -74,17 +75,17 @@ def at(start: datetime) -> str:
 
 
 async def connect(
-    client: Client, admin: dict[str, str], infra: Infra, url: str, **extra: Any
+    client: Client, admin: dict[str, str], server: CalendarServer, **extra: Any
 ) -> Any:
     return await client.put(
         "/v1/confidants/c-anna/calendar",
         headers=admin,
         json={
-            "url": infra.caldav_url,
-            "username": USER,
-            "password": PASSWORD,
-            "busy_calendars": [url],
-            "booking_calendar": url,
+            "url": server.base,
+            "username": server.user,
+            "password": server.password,
+            "busy_calendars": [server.url],
+            "booking_calendar": server.url,
             **extra,
         },
     )
@@ -98,9 +99,9 @@ async def slot_starts(client: Client, headers: dict[str, str]) -> set[datetime]:
 
 
 async def test_connecting_checks_the_account(
-    ready: Client, admin: dict[str, str], infra: Infra, calendar_url: str
+    ready: Client, admin: dict[str, str], infra: Infra, calendar: CalendarServer
 ) -> None:
-    wrong = await connect(ready, admin, infra, calendar_url, password="fout")
+    wrong = await connect(ready, admin, calendar, password="fout")
     assert wrong.status == 422 and "password" in (await wrong.json())["error"]["fields"]
     nowhere = await ready.put(
         "/v1/confidants/c-anna/calendar",
@@ -108,18 +109,12 @@ async def test_connecting_checks_the_account(
         json={"url": "http://127.0.0.1:9/", "username": USER, "password": PASSWORD},
     )
     assert nowhere.status == 422 and "url" in (await nowhere.json())["error"]["fields"]
-    other = await connect(
-        ready,
-        admin,
-        infra,
-        calendar_url,
-        booking_calendar=f"{infra.caldav_url}{USER}/bestaat-niet/",
-    )
+    other = await connect(ready, admin, calendar, booking_calendar=f"{calendar.url}../niet/")
     assert other.status == 422
     assert (await state(ready).db["confidants"].find_one({"_id": "c-anna"}) or {}).get(
         "calendar"
     ) is None  # nothing half-written
-    good = await connect(ready, admin, infra, calendar_url)
+    good = await connect(ready, admin, calendar)
     assert good.status == 200, await good.text()
     view = await good.json()
     assert view["calendar"]["sync"]["last_success"] is not None
@@ -133,23 +128,23 @@ async def test_busy_time_blocks_and_a_deleted_event_reopens_the_slot(
     admin: dict[str, str],
     reporter: Callable[..., dict[str, str]],
     infra: Infra,
-    calendar_url: str,
+    calendar: CalendarServer,
 ) -> None:
     ten, two = next_weekday_at(10), next_weekday_at(14)
     href = await put_event(
-        calendar_url,
+        calendar.direct,
         "eigen-afspraak",
         f"DTSTART:{at(ten)}",
         f"DTEND:{at(ten + timedelta(hours=1))}",
     )
     await put_event(
-        calendar_url,
+        calendar.direct,
         "vrij",
         f"DTSTART:{at(two)}",
         f"DTEND:{at(two + timedelta(hours=1))}",
         "TRANSP:TRANSPARENT",
     )
-    assert (await connect(ready, admin, infra, calendar_url)).status == 200
+    assert (await connect(ready, admin, calendar)).status == 200
     starts = await slot_starts(ready, reporter())
     assert ten not in starts and ten - timedelta(minutes=30) not in starts  # buffer after
     assert two in starts  # transparent: free
@@ -170,7 +165,7 @@ async def test_busy_time_blocks_and_a_deleted_event_reopens_the_slot(
     after = {d["_id"]: d["version"] async for d in buckets.find()}
     assert after.keys() == before.keys()
     assert [k for k in after if after[k] != before[k]] == [
-        bucket_id(busy_key("c-anna", calendar_url), bucket_of(href.rsplit("/", 1)[-1]))
+        bucket_id(busy_key("c-anna", calendar.url), bucket_of(href.rsplit("/", 1)[-1]))
     ]
     again = await resync(ready)
     assert again["unchanged"] == 1  # an empty delta: nothing fetched, nothing written
@@ -183,9 +178,9 @@ async def test_bookings_reach_the_calendar_and_follow_the_confidant(
     reporter: Callable[..., dict[str, str]],
     infra: Infra,
     isolation: Isolation,
-    calendar_url: str,
+    calendar: CalendarServer,
 ) -> None:
-    assert (await connect(ready, admin, infra, calendar_url)).status == 200
+    assert (await connect(ready, admin, calendar)).status == 200
     start = next_weekday_at(10)
     made = await ready.post(
         "/v1/appointments",
@@ -195,7 +190,7 @@ async def test_bookings_reach_the_calendar_and_follow_the_confidant(
     appointment = await made.json()
     booking = state(ready)
     assert (await write_pending(booking))["written"] == 1
-    href = f"{calendar_url}vertrouwd-{appointment['id']}@vertrouwd.ics"
+    href = f"{calendar.direct}vertrouwd-{appointment['id']}@vertrouwd.ics"
     written = await read(href)
     assert written is not None
     assert "METHOD" not in written  # RFC 4791 4.1: no METHOD in a calendar collection
@@ -207,7 +202,7 @@ async def test_bookings_reach_the_calendar_and_follow_the_confidant(
     # The confidant drags it to 14:00 in their own calendar.
     two = next_weekday_at(14)
     await put_event(
-        calendar_url,
+        calendar.direct,
         f"vertrouwd-{appointment['id']}@vertrouwd",
         f"DTSTART:{at(two)}",
         f"DTEND:{at(two + timedelta(hours=1))}",
@@ -244,9 +239,9 @@ async def test_reschedule_and_cancel_update_the_calendar_event(
     admin: dict[str, str],
     reporter: Callable[..., dict[str, str]],
     infra: Infra,
-    calendar_url: str,
+    calendar: CalendarServer,
 ) -> None:
-    assert (await connect(ready, admin, infra, calendar_url)).status == 200
+    assert (await connect(ready, admin, calendar)).status == 200
     start = next_weekday_at(10)
     appointment = await (
         await ready.post(
@@ -257,7 +252,7 @@ async def test_reschedule_and_cancel_update_the_calendar_event(
     ).json()
     booking = state(ready)
     await write_pending(booking)
-    href = f"{calendar_url}vertrouwd-{appointment['id']}@vertrouwd.ics"
+    href = f"{calendar.direct}vertrouwd-{appointment['id']}@vertrouwd.ics"
     later = start + timedelta(hours=2)
     url = f"/v1/appointments/{appointment['id']}"
     assert (

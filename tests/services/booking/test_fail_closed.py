@@ -19,8 +19,15 @@ from services.booking import dav
 from services.booking.dav import DavError
 from services.booking.writer import write_pending
 from tests.conftest import Isolation
-from tests.services.booking.conftest import Client, body, next_weekday_at, resync, state
-from tests.services.booking.test_calendar import PASSWORD, USER, at, put_event, slot_starts
+from tests.services.booking.conftest import (
+    CalendarServer,
+    Client,
+    body,
+    next_weekday_at,
+    resync,
+    state,
+)
+from tests.services.booking.test_calendar import at, put_event, slot_starts
 from tests.services.intake.conftest import stream_events
 
 LOGIN_PAGE = "<!doctype html><html><body><form>Log in to the network</form></body></html>"
@@ -77,23 +84,27 @@ class Proxy:
             ) as answer,
         ):
             kept = {
-                k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "etag")
+                k: v
+                for k, v in answer.headers.items()
+                if k.lower() in ("content-type", "etag", "www-authenticate")
             }
             return answer.status, await answer.read(), kept
 
 
 @contextlib.asynccontextmanager
-async def behind_proxy(ready: Client, infra: Infra, calendar: str) -> AsyncIterator[Proxy]:
+async def behind_proxy(ready: Client, calendar: CalendarServer) -> AsyncIterator[Proxy]:
     """c-anna's calendar, reached through the proxy."""
-    base = infra.caldav_url.rstrip("/")
+    base = calendar.base.rstrip("/")
     proxy = Proxy(base)
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", proxy.handle)
     server = TestServer(app)
     await server.start_server()
     try:
-        url = str(server.make_url(calendar.removeprefix(base)))
-        sealed = state(ready).cipher.seal(PASSWORD, doc_id="c-anna", field="calendar.password")
+        url = str(server.make_url(calendar.url.removeprefix(base)))
+        sealed = state(ready).cipher.seal(
+            calendar.password, doc_id="c-anna", field="calendar.password"
+        )
         await (
             state(ready)
             .db["confidants"]
@@ -103,7 +114,7 @@ async def behind_proxy(ready: Client, infra: Infra, calendar: str) -> AsyncItera
                     "$set": {
                         "calendar": {
                             "url": url,
-                            "username": USER,
+                            "username": calendar.user,
                             "password": sealed,
                             "busy_calendars": [url],
                             "booking_calendar": url,
@@ -138,15 +149,15 @@ async def test_no_bad_answer_opens_slots_or_cancels_an_appointment(
     reporter: Callable[..., dict[str, str]],
     infra: Infra,
     isolation: Isolation,
-    calendar_url: str,
+    calendar: CalendarServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(dav, "TIMEOUT", aiohttp.ClientTimeout(total=1))  # for "hang"
     busy = next_weekday_at(14)
     await put_event(
-        calendar_url, "dentist", f"DTSTART:{at(busy)}", f"DTEND:{at(busy + timedelta(hours=1))}"
+        calendar.direct, "dentist", f"DTSTART:{at(busy)}", f"DTEND:{at(busy + timedelta(hours=1))}"
     )
-    async with behind_proxy(ready, infra, calendar_url) as proxy:
+    async with behind_proxy(ready, calendar) as proxy:
         await resync(ready)
         made = await ready.post(
             "/v1/appointments", headers=reporter(), json=body(next_weekday_at(10))
@@ -203,17 +214,17 @@ async def test_a_listing_that_lacks_most_of_a_calendar_is_held_until_confirmed(
     admin: dict[str, str],
     reporter: Callable[..., dict[str, str]],
     infra: Infra,
-    calendar_url: str,
+    calendar: CalendarServer,
 ) -> None:
     for i in range(5):
         start = next_weekday_at(9 + i, days_ahead=3)
         await put_event(
-            calendar_url,
+            calendar.direct,
             f"ev{i}",
             f"DTSTART:{at(start)}",
             f"DTEND:{at(start + timedelta(hours=1))}",
         )
-    async with behind_proxy(ready, infra, calendar_url) as proxy:
+    async with behind_proxy(ready, calendar) as proxy:
         await resync(ready)
         made = await ready.post(
             "/v1/appointments", headers=reporter(), json=body(next_weekday_at(10))
@@ -248,9 +259,9 @@ async def test_a_write_the_server_keeps_refusing_is_shown_as_failed(
     admin: dict[str, str],
     reporter: Callable[..., dict[str, str]],
     infra: Infra,
-    calendar_url: str,
+    calendar: CalendarServer,
 ) -> None:
-    async with behind_proxy(ready, infra, calendar_url) as proxy:
+    async with behind_proxy(ready, calendar) as proxy:
         await resync(ready)
         made = await ready.post(
             "/v1/appointments", headers=reporter(), json=body(next_weekday_at(10))
