@@ -79,13 +79,36 @@ def test_every_service_runs_with_the_variables_its_code_reads(compose: dict[str,
         # The settings must load from exactly this environment: nothing required is missing.
         settings = settings_cls.from_env(env)
         assert settings.host == "0.0.0.0"
-        assert service["ports"] == [f"{settings.http_port}:{settings.http_port}"]
+        assert "ports" not in service, f"{name}: no host port, so that --scale works"
+        assert f"{settings.http_port}:{settings.http_port}" in services["front"]["ports"]
         assert f":{settings.http_port}/readyz" in " ".join(service["healthcheck"]["test"])
         for key in ("MONGODB_URI", "NATS_URL", "CALDAV_URL", "SMTP_HOST"):
-            if key in env:
-                host = env[key] if key == "SMTP_HOST" else urlparse(env[key]).hostname
-                assert host in services, f"{name}: {key} points at {host}, not a service here"
+            for value in env.get(key, "").split(","):
+                if value:
+                    host = value if key == "SMTP_HOST" else urlparse(value).hostname
+                    assert host in services, f"{name}: {key} points at {host}, not here"
         assert "/keys:ro" in " ".join(service["volumes"])
+
+
+def test_a_nats_cluster_of_three_and_a_stream_made_once_with_three_replicas(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    nats = [n for n in services if n.startswith("nats")]
+    assert len(nats) == 3
+    for name in nats:
+        command = services[name]["command"]
+        assert "-js" in command and "--cluster_name" in command
+        routes = command[command.index("--routes") + 1].split(",")
+        assert {urlparse(r).hostname for r in routes} == set(nats)
+    init = services["init"]
+    assert init["command"] == ["python", "-m", "deploy.init"]
+    assert _env(init)["NATS_STREAM_REPLICAS"] == "3"
+    every = set().union(*(c.all_env_names() for c in SETTINGS.values()))
+    assert set(_env(init)) <= every, set(_env(init)) - every
+    for name in SETTINGS:
+        depends = services[name]["depends_on"]
+        assert depends["init"]["condition"] == "service_completed_successfully"
 
 
 def test_one_image_for_all_services(compose: dict[str, Any]) -> None:
