@@ -28,11 +28,13 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
+from opentelemetry.trace import SpanKind
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from shared.events import Envelope, InvalidEvent, decode, validate
 from shared.metrics import Metrics
+from shared.tracing import carrier, context_of, tracer
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +197,9 @@ class Bus:
     async def publish(self, event: Envelope) -> None:
         validate(event)
         await self.js.publish(
-            self.subject(event.type), event.encode(), headers={"Nats-Msg-Id": event.id}
+            self.subject(event.type),
+            event.encode(),
+            headers=carrier({"Nats-Msg-Id": event.id}),
         )
         if self.metrics:
             self.metrics.events_published(event.type).inc()
@@ -272,7 +276,18 @@ class Bus:
                 self._count(consumer, "duplicate")
                 continue
             try:
-                await consumer.handler(event)
+                with tracer(self.source).start_as_current_span(
+                    f"handle {event.type}",
+                    context=context_of(msg.headers),
+                    kind=SpanKind.CONSUMER,
+                    attributes={
+                        "messaging.system": "nats",
+                        "messaging.consumer.group.name": consumer.durable,
+                        "vertrouwd.event.type": event.type,
+                        "vertrouwd.event.id": event.id,
+                    },
+                ):
+                    await consumer.handler(event)
             except Exception as exc:
                 await self._failed(consumer, msg, event, exc)
                 continue

@@ -20,11 +20,13 @@ from typing import Any, Literal, TypeVar
 
 from aiohttp import web
 from nats.errors import Error as NatsError
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 from pymongo.errors import ConnectionFailure
 
 from shared.auth import AuthError, Forbidden, KeySet, Principal, Role, authorize
 from shared.metrics import CONTENT_TYPE, Metrics
+from shared.tracing import context_of, tracer
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +198,22 @@ async def security_headers(request: web.Request, handler: HandlerFn) -> web.Stre
             headers["Content-Security-Policy"] = f"{policy}; frame-ancestors 'none'"
         headers.setdefault("X-Frame-Options", "DENY")
     return response
+
+
+@web.middleware
+async def tracing(request: web.Request, handler: HandlerFn) -> web.StreamResponse:
+    """A server span per request, continuing the caller's trace (W3C ``traceparent``).
+    Named by method and route pattern, never the path: paths hold ids."""
+    route = _route(request)
+    with tracer(request.app[SERVICE_NAME]).start_as_current_span(
+        f"{request.method} {route}",
+        context=context_of(request.headers),
+        kind=SpanKind.SERVER,
+        attributes={"http.request.method": request.method, "http.route": route},
+    ) as span:
+        response = await handler(request)
+        span.set_attribute("http.response.status_code", response.status)
+        return response
 
 
 @web.middleware

@@ -21,10 +21,12 @@ from typing import Any
 from nats.aio.msg import Msg
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
+from opentelemetry.trace import SpanKind
 
 from shared.auth import AuthError
 from shared.bus import Bus
 from shared.http import AuthConfig
+from shared.tracing import carrier, context_of, tracer
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,13 @@ async def responder(
                 reply = {"ok": False, "error": refused}
             else:
                 try:
-                    reply = await answer(request)
+                    with tracer(bus.source).start_as_current_span(
+                        f"answer {subject}",
+                        context=context_of(msg.headers),
+                        kind=SpanKind.SERVER,
+                        attributes={"messaging.system": "nats", "rpc.method": subject},
+                    ):
+                        reply = await answer(request)
                 except Exception:
                     log.exception("rpc answer failed", extra={"subject": subject})
                     reply = {"ok": False, "error": "internal"}
@@ -90,7 +98,7 @@ async def ask(
     """Ask ``subject`` and return the good reply; raise ``RpcError`` otherwise."""
     payload = json.dumps({"token": token, **fields}).encode()
     try:
-        msg = await bus.nc.request(bus.subject(subject), payload, timeout=wait_s)
+        msg = await bus.nc.request(bus.subject(subject), payload, timeout=wait_s, headers=carrier())
     except (NatsTimeout, NoRespondersError, TimeoutError):
         raise RpcError("unavailable") from None
     reply = json.loads(msg.data)

@@ -40,11 +40,13 @@ from shared.http import (
     principal,
     request_context,
     security_headers,
+    tracing,
 )
 from shared.log import setup_logging
 from shared.metrics import Metrics
 from shared.outbox import sweep
 from shared.settings import ServiceSettings, SettingsError
+from shared.tracing import setup as setup_tracing
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +108,7 @@ async def prune_processed(mongo: Mongo) -> None:
 def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
     """Build the app; no I/O happens until it starts."""
     app = web.Application(
-        middlewares=[request_context, security_headers, errors],
+        middlewares=[request_context, security_headers, tracing, errors],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
@@ -258,6 +260,7 @@ def main(
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
     setup_logging(settings_cls.service, settings.log_level)
+    setup_tracing(settings_cls.service, settings.otel_exporter_otlp_endpoint)
     web.run_app(
         create_app(settings),
         host=settings.host,

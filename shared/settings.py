@@ -64,6 +64,11 @@ class ServiceSettings(BaseModel):
         le=300,
         description="Seconds between relays of events stored but not yet published.",
     )
+    otel_exporter_otlp_endpoint: str = shared(
+        "",
+        description="OTLP/HTTP collector for traces, e.g. http://otel-collector:4318 "
+        "(unset: no tracing).",
+    )
     max_deliver: int = shared(
         5, ge=1, le=100, description="Deliveries of an event before dead-letter."
     )
