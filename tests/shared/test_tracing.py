@@ -72,6 +72,7 @@ async def test_one_report_is_one_trace_across_the_services(
     names = {s.name for s in ours}
     assert "POST /v1/cases" in names
     assert "handle intake.case.opened" in names
+
     # Notify's workers ask intake for the address later, in a trace of their own.
     async def asked() -> bool:
         return any(s.name == "answer rpc.intake.contact" for s in spans.get_finished_spans())
