@@ -27,7 +27,7 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, StreamConfig
-from nats.js.errors import BadRequestError, NotFoundError
+from nats.js.errors import BadRequestError, NotFoundError, ServiceUnavailableError
 from opentelemetry.trace import SpanKind
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
@@ -42,6 +42,7 @@ Handler = Callable[[Envelope], Awaitable[None]]
 DOMAINS = ("intake", "booking", "notify", "reporting", "deadletter")
 PROCESSED = "processed_events"  # collection in each consumer's database
 DUPLICATE_WINDOW_S = 120.0
+STREAM_TRIES = 20  # about a minute of a cluster without a JetStream leader at start-up
 DUPLICATE_KEY = 11000
 FETCH_WAIT_S = 0.25
 
@@ -113,7 +114,21 @@ class Bus:
             reconnected_cb=self._on_reconnect,
         )
         self._js = self._nc.jetstream()
-        await self.ensure_stream()
+        await self._patiently(self.ensure_stream)
+
+    async def _patiently(self, step: Callable[[], Awaitable[object]]) -> None:
+        """A JetStream request at start-up, tried again while the cluster elects its
+        leaders (all nodes starting at once, or one just lost): a few seconds without an
+        answer are no reason for a service to give up."""
+        for attempt in range(STREAM_TRIES):
+            try:
+                await step()
+                return
+            except (nats.errors.TimeoutError, ServiceUnavailableError):
+                if attempt == STREAM_TRIES - 1:
+                    raise
+                log.warning("JetStream not answering yet", extra={"attempt": attempt + 1})
+                await asyncio.sleep(min(0.5 * (attempt + 1), 3.0))
 
     @property
     def connected(self) -> bool:
@@ -207,19 +222,17 @@ class Bus:
     # -- consuming ---------------------------------------------------------------------
 
     async def start_consumer(self, consumer: Consumer) -> None:
-        await self.js.add_consumer(
-            self.config.stream,
-            ConsumerConfig(
-                durable_name=consumer.durable,
-                filter_subjects=[self.subject(s) for s in consumer.subjects],
-                ack_policy=AckPolicy.EXPLICIT,
-                deliver_policy=DeliverPolicy.ALL,
-                ack_wait=self.config.ack_wait,
-                # One more than we use ourselves: the last try ends in the dead-letter
-                # subject, and the server must not give up before we have done so.
-                max_deliver=self.config.max_deliver + 1,
-            ),
+        config = ConsumerConfig(
+            durable_name=consumer.durable,
+            filter_subjects=[self.subject(s) for s in consumer.subjects],
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self.config.ack_wait,
+            # One more than we use ourselves: the last try ends in the dead-letter
+            # subject, and the server must not give up before we have done so.
+            max_deliver=self.config.max_deliver + 1,
         )
+        await self._patiently(lambda: self.js.add_consumer(self.config.stream, config))
         sub = await self.js.pull_subscribe_bind(durable=consumer.durable, stream=self.config.stream)
         stop = asyncio.Event()
         task = asyncio.create_task(self._consume(consumer, sub, stop), name=consumer.durable)
