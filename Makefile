@@ -65,6 +65,7 @@ bench: install
 	$(BIN)/python -m bench.notify_latency
 	$(BIN)/python -m bench.report
 	$(BIN)/python -m bench.projection_rebuild
+	$(BIN)/python -m bench.cluster
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache

@@ -2,17 +2,20 @@
 
     python -m bench.bus_throughput [--events 2000]
 
-Starts its own FerretDB and nats-server (as the tests do) and measures, for N events:
+Starts its own FerretDB, a nats-server and a 3-node NATS cluster (streams with 3 replicas
+there), and measures on each, for N events:
 - baseline: plain JetStream publish with Nats-Msg-Id, a pull consumer, fetch and ack;
 - vertrouwd: ``shared.bus`` (schema validation on publish and receive, the idempotency
   record in the consumer's database, explicit ack).
-Prints events/s for publishing, events/s end to end, and publish-to-handled latency.
+Prints events/s for publishing, events/s end to end, and publish-to-handled latency, and
+per setup a JSON line with the suite's end-to-end rate as a share of the bare one.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import tempfile
 import time
@@ -22,7 +25,7 @@ from pathlib import Path
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 
-from deploy.stack import ferretdb, free_port, nats_server, running
+from deploy.stack import ferretdb, free_port, nats_cluster, nats_server, running
 from shared import event_schemas  # noqa: F401
 from shared.bus import Bus, BusConfig, Consumer
 from shared.db import Mongo
@@ -37,7 +40,7 @@ DATA = {
 }
 
 
-def report(name: str, n: int, publish_s: float, total_s: float, lat: list[float]) -> None:
+def report(name: str, n: int, publish_s: float, total_s: float, lat: list[float]) -> float:
     lat_ms = sorted(x * 1000 for x in lat)
     p50 = statistics.median(lat_ms)
     p99 = lat_ms[int(len(lat_ms) * 0.99) - 1]
@@ -45,14 +48,19 @@ def report(name: str, n: int, publish_s: float, total_s: float, lat: list[float]
         f"{name:<10} publish {n / publish_s:8.0f} ev/s   end-to-end {n / total_s:8.0f} ev/s   "
         f"latency p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
     )
+    return n / total_s
 
 
-async def baseline(url: str, n: int) -> None:
-    nc = await nats.connect(url)
+async def baseline(url: str, n: int, replicas: int = 1) -> float:
+    nc = await nats.connect(url.split(","))
     js = nc.jetstream()
     await js.add_stream(
         StreamConfig(
-            name="BASE", subjects=["base.>"], storage=StorageType.FILE, duplicate_window=120
+            name="BASE",
+            subjects=["base.>"],
+            storage=StorageType.FILE,
+            duplicate_window=120,
+            num_replicas=replicas,
         )
     )
     await js.add_consumer(
@@ -76,14 +84,17 @@ async def baseline(url: str, n: int) -> None:
             latencies.append(time.perf_counter() - sent[msg_id])
             await msg.ack()
     total = time.perf_counter() - start
-    report("baseline", n, published, total, latencies)
+    rate = report("baseline", n, published, total, latencies)
     await nc.close()
+    return rate
 
 
-async def vertrouwd(url: str, mongo_uri: str, n: int) -> None:
+async def vertrouwd(url: str, mongo_uri: str, n: int, replicas: int = 1) -> float:
     mongo = Mongo(mongo_uri, f"bench_{uuid.uuid4().hex[:6]}")
     bus = Bus(
-        BusConfig(url=url, stream="VBENCH", subject_prefix="vbench."), source="bench", db=mongo.db
+        BusConfig(url=url, stream="VBENCH", subject_prefix="vbench.", replicas=replicas),
+        source="bench",
+        db=mongo.db,
     )
     await bus.connect()
     sent: dict[str, float] = {}
@@ -104,9 +115,10 @@ async def vertrouwd(url: str, mongo_uri: str, n: int) -> None:
     published = time.perf_counter() - start
     await asyncio.wait_for(done.wait(), 300)
     total = time.perf_counter() - start
-    report("vertrouwd", n, published, total, latencies)
+    rate = report("vertrouwd", n, published, total, latencies)
     await bus.close()
     await mongo.close()
+    return rate
 
 
 def main() -> None:
@@ -116,13 +128,28 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = ferretdb(Path(tmp) / "ferretdb", free_port())
         ns = nats_server(Path(tmp) / "nats", free_port())
-        with running([db, ns]):
+        cluster = nats_cluster(Path(tmp) / "cluster")
+        with running([db, ns, *cluster]):
             print(
                 f"bus: {args.events} events, one publisher, one durable consumer "
                 f"(FerretDB/SQLite, nats-server file store, loopback)"
             )
-            asyncio.run(baseline(ns.url, args.events))
-            asyncio.run(vertrouwd(ns.url, db.url, args.events))
+            for nodes, url, replicas in (
+                (1, ns.url, 1),
+                (3, ",".join(p.url for p in cluster), 3),
+            ):
+                print(f"-- {nodes} node(s), stream replicas {replicas}")
+                bare = asyncio.run(baseline(url, args.events, replicas))
+                ours = asyncio.run(vertrouwd(url, db.url, args.events, replicas))
+                line = {
+                    "bench": "bus_throughput",
+                    "nats_nodes": nodes,
+                    "events": args.events,
+                    "bare_ev_s": round(bare),
+                    "suite_ev_s": round(ours),
+                    "ratio": round(ours / bare, 2),
+                }
+                print(json.dumps(line))
 
 
 if __name__ == "__main__":
