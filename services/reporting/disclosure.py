@@ -7,7 +7,8 @@ report published for the organisation and knows the rules:
 - a count from 1 to k-1 is shown as ``"< k"`` (primary suppression), so it lies in [1, k-1];
 - a cell hidden to protect another is shown as ``"x"`` (complementary suppression). Only
   counts of k or more are hidden that way, so the attacker may assume ``"x"`` >= k;
-- a zero is shown as 0, every other count exactly, and every total exactly.
+- a zero is shown as 0, every other count exactly; a total too is shown as ``"< k"`` when it
+  is from 1 to k-1 (and then its population is not broken down at all).
 
 ``audit`` writes all of that as an integer program over the unknown counts per month
 segment (the months between any two report boundaries) and asks, for every hidden cell,
@@ -57,7 +58,7 @@ class Release:
 
     start: int
     end: int
-    totals: Mapping[str, int]  # population -> total, always exact
+    totals: Mapping[str, Shown]  # population -> total: exact, or "< k" from 1 to k-1
     tables: Sequence[Table] = ()
     # Totals of sub-periods (the quarters), shown like cells: (population, start, end) -> shown.
     sub_totals: Mapping[tuple[str, int, int], Shown] = field(default_factory=dict)
@@ -98,7 +99,8 @@ def primary(counts: Counts, k: int) -> Release:
     sub_totals: dict[tuple[str, int, int], Shown] = {
         key: (label(k) if 0 < n < k else n) for key, n in counts.sub_totals.items()
     }
-    return Release(counts.start, counts.end, dict(counts.totals), tables, sub_totals)
+    totals: dict[str, Shown] = {p: (label(k) if 0 < n < k else n) for p, n in counts.totals.items()}
+    return Release(counts.start, counts.end, totals, tables, sub_totals)
 
 
 # -- the attacker's integer program -----------------------------------------------------------
@@ -156,9 +158,8 @@ def _program(releases: Sequence[Release], k: int) -> _Program:
                 p.rhs.append(0.0)
     for r in releases:
         segs = p.covering(r.start, r.end)
-        for population, total in r.totals.items():
-            p.rows.append({p.var(population, "", "", s): 1.0 for s in segs})
-            p.rhs.append(float(total))
+        for population, shown_total in r.totals.items():
+            _constrain(p, {p.var(population, "", "", s): 1.0 for s in segs}, shown_total, k)
         for (population, start, end), shown in r.sub_totals.items():
             coefficients = {p.var(population, "", "", s): 1.0 for s in p.covering(start, end)}
             _constrain(p, coefficients, shown, k)
@@ -268,6 +269,15 @@ def audit(releases: Sequence[Release], k: int) -> list[Leak]:
     solver = _Solver(p)
     leaks: list[Leak] = []
     for r in releases:
+        for population, shown in r.totals.items():
+            if isinstance(shown, int):
+                continue
+            coefficients = {
+                p.index[(population, "", "", s)]: 1.0 for s in p.covering(r.start, r.end)
+            }
+            found = solver.range(coefficients)
+            if found is not None and found[0] == found[1]:
+                leaks.append(Leak("hidden_cell", population, "", "", r.start, r.end, int(found[0])))
         for (population, start, end), shown in r.sub_totals.items():
             if isinstance(shown, int):
                 continue
@@ -370,7 +380,7 @@ def protect(counts: Counts, earlier: Sequence[Release], k: int, min_cases: int) 
     release = primary(counts, k)
     # A population with too few members is not broken down at all: its total alone (and
     # that too is audited). Whistleblower reports count against the organisation's cases.
-    few = {p for p, n in counts.totals.items() if n < min_cases}
+    few = {p for p, n in counts.totals.items() if n < min_cases or 0 < n < k}
     if counts.totals.get("cases", 0) < min_cases:
         few |= set(counts.totals)
     release = replace(

@@ -124,6 +124,10 @@ def attack(releases: list[Release], k: int, cats: list[str], months: int) -> lis
     seen: dict[str, set[int]] = {}
     targets: dict[str, list[tuple[str, int]]] = {}
     for r in releases:
+        if not isinstance(r.totals[POP], int):  # a total shown as "< k"
+            targets[f"total {r.start}-{r.end}"] = [
+                (c, m) for c in cats for m in range(r.start, r.end)
+            ]
         for t in r.tables:
             for value, shown in t.cells.items():
                 if not isinstance(shown, int):
@@ -158,7 +162,7 @@ def attack(releases: list[Release], k: int, cats: list[str], months: int) -> lis
     # and checked above). So is a run that is certainly empty: zeros are shown as they are.
     # A run made of those end to end adds nothing; any other run pinned at 1..k-1 is what
     # a difference of releases gave away.
-    public = {(r.start, r.end) for r in releases} | {
+    public = {(r.start, r.end) for r in releases if isinstance(r.totals[POP], int)} | {
         (s, e) for r in releases for (_, s, e), v in r.sub_totals.items() if isinstance(v, int)
     }
     public |= {runs[n] for n in runs if n.startswith("run total") and seen[n] == {0}}
@@ -264,3 +268,34 @@ def test_below_the_minimum_no_breakdown_at_all() -> None:
     truth = {("a", 0): 3, ("b", 0): 4}
     release = protect(counts_for(truth, 0, 1, quarters=False), [], 3, min_cases=10)
     assert release.tables == [] and release.totals == {POP: 7}
+
+
+def test_a_small_total_is_shown_as_less_than_k_and_not_broken_down() -> None:
+    """Every number published goes through disclosure control, totals too: a single
+    whistleblower report in a year is "< 5", never "1"."""
+    one = Counts(
+        0,
+        12,
+        {"cases": 40, "whistleblower": 1, "conversations": 0},
+        {
+            ("cases", "category"): {"pesten": 25, "intimidatie": 15},
+            ("whistleblower", "x"): {"y": 1},
+        },
+    )
+    release = protect(one, [], 5, min_cases=10)
+    assert release.totals == {"cases": 40, "whistleblower": "< 5", "conversations": 0}
+    assert {t.population for t in release.tables} == {"cases"}
+    assert audit([release], 5) == []
+
+
+def test_a_hidden_total_that_a_later_report_pins_is_refused() -> None:
+    truth = {("a", 0): 2, ("b", 0): 0, ("a", 1): 0, ("b", 1): 6}
+    first = protect(counts_for(truth, 0, 1, quarters=False), [], 5, min_cases=0)
+    assert first.totals == {POP: "< 5"}
+    with pytest.raises(NotPublishable):
+        # Months 0-1 (8) less month 1 (6) would give month 0 away as exactly 2.
+        second = protect(counts_for(truth, 0, 2, quarters=False), [first], 5, min_cases=0)
+        protect(counts_for(truth, 1, 2, quarters=False), [first, second], 5, min_cases=0)
+    naive = [first, primary(counts_for(truth, 0, 2, quarters=False), 5)]
+    naive.append(primary(counts_for(truth, 1, 2, quarters=False), 5))
+    assert "total 0-1" in attack(naive, 5, ["a", "b"], 2)
