@@ -35,3 +35,11 @@ def test_the_access_table_in_the_api_docs_is_the_enforced_one() -> None:
 
     text = DOC.read_text()
     assert rewritten(text) == text, "docs/api.md differs: run python -m deploy.apidocs"
+
+
+def test_the_architecture_page_names_every_kernel_module() -> None:
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "architecture.md").read_text()
+    shared = Path(__file__).resolve().parents[1] / "shared"
+    modules = sorted(p.name for p in shared.glob("*.py") if p.name != "__init__.py")
+    missing = [m for m in modules if f"| `{m}` |" not in docs]
+    assert missing == [], f"docs/architecture.md's kernel table lacks {missing}"

@@ -20,16 +20,14 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
 
 from shared.events import new_event
 
-from . import busystore
+from . import busystore, syncdiff
 from .busystore import busy_key
-from .busytime import BrokenObject, parse
 from .dav import Creds, Dav, DavError
 from .schedule import Taken, move
 from .state import Booking
@@ -165,31 +163,16 @@ async def _sync_calendar(
 
     cid = confidant["_id"]
     key = busy_key(cid, cal)
-    parsed_objects: dict[str, dict[str, Any] | None] = {}  # file name -> object (None: drop)
-    seen_ours: dict[str, tuple[str, str, datetime]] = {}
-    for href, (etag, text) in objects.items():
-        try:
-            parsed = parse(text, zone, window)
-        except BrokenObject as exc:
-            report["broken"] += 1
-            log.warning("calendar object skipped", extra={"confidant_id": cid, "reason": str(exc)})
-            parsed_objects[_name(href)] = None
-            continue
-        report["objects"] += 1
-        # Subdocuments, not pairs: FerretDB stores no nested arrays.
-        parsed_objects[_name(href)] = {
-            "name": _name(href),
-            "intervals": [{"s": start, "e": end} for start, end in parsed.busy],
-        }
-        for appointment_id, start in parsed.ours.items():
-            seen_ours[appointment_id] = (href, etag, start)
+    found = syncdiff.read(objects, zone, window)
+    for reason in found.broken:
+        log.warning("calendar object skipped", extra={"confidant_id": cid, "reason": reason})
+    report["broken"] += len(found.broken)
+    report["objects"] += len(found.objects) - len(found.broken)
     if full:
         before = await busystore.load(booking, key, versions, range(busystore.BUCKETS))
-        buckets = busystore.spread(o for o in parsed_objects.values() if o is not None)
-        present = {n for n, o in parsed_objects.items() if o is not None}
-        deleted = [name for bucket in before.values() for name in bucket if name not in present]
+        buckets, deleted = syncdiff.full(before, found.objects)
         known = sum(len(bucket) for bucket in before.values())
-        if not accept_removals and removal_held(
+        if not accept_removals and syncdiff.removal_held(
             known, len(deleted), booking.settings.sync_max_removal_share
         ):
             # A listing that suddenly lacks most of a calendar is more likely a server in
@@ -199,24 +182,17 @@ async def _sync_calendar(
                 "held", f"the server listed {known - len(deleted)} of {known} known events"
             )
     else:
-        names = [*parsed_objects, *(_name(h) for h in deleted)]
+        deleted = [_name(h) for h in deleted]
+        names = [*found.objects, *deleted]
         loaded = await busystore.load(booking, key, versions, busystore.touched(names))
-        buckets = {b: dict(bucket) for b, bucket in loaded.items()}  # copies: changed below
-        for name, obj in parsed_objects.items():
-            bucket = buckets[busystore.bucket_of(name)]
-            if obj is None:
-                bucket.pop(name, None)
-            else:
-                bucket[name] = obj
-        for href in deleted:
-            buckets[busystore.bucket_of(_name(href))].pop(_name(href), None)
+        buckets = syncdiff.delta(loaded, found.objects, deleted)
     report["deleted"] += len(deleted)
     versions = await busystore.save(booking, key, buckets, versions)
     if full:  # what a version before the buckets kept, in one document per calendar
         await booking.db[BUSY].delete_one({"_id": key})
-    if cal == confidant["calendar"]["booking_calendar"] and (full or seen_ours or deleted):
+    if cal == confidant["calendar"]["booking_calendar"] and (full or found.ours or deleted):
         await _follow_confidant(
-            booking, confidant, seen_ours, set(deleted), full, set(objects), report
+            booking, confidant, found.ours, set(deleted), full, set(objects), report
         )
     return {"calendar": cal, "ctag": ctag, "token": token, "versions": versions}
 
@@ -280,20 +256,7 @@ async def _follow_confidant(
                     )
 
 
-HELD_MINIMUM = 5  # a calendar this small may well be emptied by hand
-
-
-def removal_held(known: int, removed: int, max_share: float) -> bool:
-    """Whether a full sync that would remove ``removed`` of ``known`` objects is held."""
-    return known >= HELD_MINIMUM and removed > max_share * known
-
-
-def _name(href: str) -> str:
-    return _path(href).rstrip("/").rsplit("/", 1)[-1]
-
-
-def _path(href: str) -> str:
-    return unquote(urlsplit(href).path)  # servers may write "@" as "%40"
+_name = syncdiff.name_of
 
 
 async def _cancel_by_calendar(booking: Booking, appointment: dict[str, Any]) -> None:

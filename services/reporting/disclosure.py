@@ -25,9 +25,9 @@ values.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -267,45 +267,55 @@ def audit(releases: Sequence[Release], k: int) -> list[Leak]:
         return []
     p = _program(releases, k)
     solver = _Solver(p)
-    leaks: list[Leak] = []
+    return [*_pinned(releases, p, solver), *_small_differences(releases, p, solver, k)]
+
+
+def _hidden(releases: Sequence[Release], p: _Program) -> Iterator[tuple[Leak, dict[int, float]]]:
+    """Every hidden figure of the releases (a total, a sub-period total, a cell), as the leak
+    it would be if pinned (its count still 0) and the unknowns it sums."""
     for r in releases:
-        for population, shown in r.totals.items():
-            if isinstance(shown, int):
-                continue
-            coefficients = {
-                p.index[(population, "", "", s)]: 1.0 for s in p.covering(r.start, r.end)
-            }
-            found = solver.range(coefficients)
-            if found is not None and found[0] == found[1]:
-                leaks.append(Leak("hidden_cell", population, "", "", r.start, r.end, int(found[0])))
-        for (population, start, end), shown in r.sub_totals.items():
-            if isinstance(shown, int):
-                continue
-            coefficients = {p.index[(population, "", "", s)]: 1.0 for s in p.covering(start, end)}
-            found = solver.range(coefficients)
-            if found is not None and found[0] == found[1]:
-                leaks.append(Leak("hidden_cell", population, PERIOD, "", start, end, int(found[0])))
         segs = p.covering(r.start, r.end)
+        for population, shown in r.totals.items():
+            if not isinstance(shown, int):
+                row = {p.index[(population, "", "", s)]: 1.0 for s in segs}
+                yield Leak("hidden_cell", population, "", "", r.start, r.end, 0), row
+        for (population, start, end), shown in r.sub_totals.items():
+            if not isinstance(shown, int):
+                row = {p.index[(population, "", "", s)]: 1.0 for s in p.covering(start, end)}
+                yield Leak("hidden_cell", population, PERIOD, "", start, end, 0), row
         for t in r.tables:
             for value, shown in t.cells.items():
-                if isinstance(shown, int):
-                    continue
-                found = solver.range(
-                    {p.index[(t.population, t.dimension, value, s)]: 1.0 for s in segs}
-                )
-                if found is not None and found[0] == found[1]:
-                    leaks.append(
-                        Leak(
-                            "hidden_cell",
-                            t.population,
-                            t.dimension,
-                            value,
-                            r.start,
-                            r.end,
-                            int(found[0]),
-                        )
+                if not isinstance(shown, int):
+                    row = {p.index[(t.population, t.dimension, value, s)]: 1.0 for s in segs}
+                    yield (
+                        Leak("hidden_cell", t.population, t.dimension, value, r.start, r.end, 0),
+                        row,
                     )
-    # Counts over runs of segments that no release shows: what differences reveal.
+
+
+def _pinned(releases: Sequence[Release], p: _Program, solver: _Solver) -> list[Leak]:
+    """Hidden figures that what was published pins to one value."""
+    leaks = []
+    for leak, row in _hidden(releases, p):
+        found = solver.range(row)
+        if found is not None and found[0] == found[1]:
+            leaks.append(replace(leak, count=int(found[0])))
+    return leaks
+
+
+def _overlapping(spans: Mapping[Any, list[tuple[int, int]]]) -> set[Any]:
+    return {
+        key
+        for key, found in spans.items()
+        if any(a[0] < b[1] and b[0] < a[1] for a, b in itertools.combinations(found, 2))
+    }
+
+
+def _small_differences(
+    releases: Sequence[Release], p: _Program, solver: _Solver, k: int
+) -> list[Leak]:
+    """Counts over runs of segments that no release shows, pinned from 1 to k-1: what
+    differences of releases reveal."""
     shown_periods = {(r.start, r.end) for r in releases} | {
         (s, e)
         for r in releases
@@ -316,25 +326,15 @@ def audit(releases: Sequence[Release], k: int) -> list[Leak]:
     # breakdown overlap; otherwise it is known only where every other cell is zero, and then
     # it equals the population's total over that part, which is checked for every run.
     periods: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    spans: dict[str, list[tuple[int, int]]] = {}
     for r in releases:
         for t in r.tables:
             periods.setdefault((t.population, t.dimension), []).append((r.start, r.end))
-    overlapping = {
-        key
-        for key, spans in periods.items()
-        if any(a[0] < b[1] and b[0] < a[1] for a, b in itertools.combinations(spans, 2))
-    }
-    # A total over part of a period is known only through sub-period totals or overlaps.
-    split = {pop for r in releases for (pop, _, _) in r.sub_totals}
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for r in releases:
         for pop in r.totals:
             spans.setdefault(pop, []).append((r.start, r.end))
-    split |= {
-        pop
-        for pop, ps in spans.items()
-        if any(a[0] < b[1] and b[0] < a[1] for a, b in itertools.combinations(ps, 2))
-    }
+    overlapping = _overlapping(periods)
+    # A total over part of a period is known only through sub-period totals or overlaps.
+    split = {pop for r in releases for (pop, _, _) in r.sub_totals} | _overlapping(spans)
     keys = {
         (pop, dim, val)
         for (pop, dim, val, _) in p.index
@@ -343,6 +343,7 @@ def audit(releases: Sequence[Release], k: int) -> list[Leak]:
     # Releases that do not overlap are separate problems: a run across two of them is
     # small and known only if its part in one of them is, which is found there.
     component = _components(releases, p.segments)
+    leaks = []
     for i, j in itertools.combinations(range(len(p.segments) + 1), 2):
         start, end = p.segments[i][0], p.segments[j - 1][1]
         if (start, end) in shown_periods or component[i] != component[j - 1]:

@@ -1,0 +1,91 @@
+"""What a sync changes in the busy-time buckets, as pure functions: no I/O.
+
+A calendar's busy time is kept per object (by file name) in buckets (``busystore``). A full
+listing replaces every bucket; a delta changes only the objects it names. Either way the
+result must be what a fresh full read would give: the property tests hold both to that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+from .availability import Interval
+from .busystore import Bucket, bucket_of, spread
+from .busytime import BrokenObject, parse
+
+Obj = dict[str, Any]  # {"name", "intervals": [{"s", "e"}]}
+
+
+def name_of(href: str) -> str:
+    """An object's file name: servers answer with paths (or names), we wrote full URLs, and
+    may write "@" as "%40"."""
+    return unquote(urlsplit(href).path).rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass
+class Parsed:
+    objects: dict[str, Obj | None] = field(default_factory=dict)  # name -> object (None: drop)
+    ours: dict[str, tuple[str, str, datetime]] = field(
+        default_factory=dict
+    )  # id -> href, etag, start
+    broken: list[str] = field(default_factory=list)  # why each broken object was skipped
+
+
+def read(objects: Mapping[str, tuple[str, str]], zone: ZoneInfo, window: Interval) -> Parsed:
+    """The busy time of each fetched object (href -> (etag, iCalendar text)), and where our
+    own appointments' events are now. A broken object is dropped, not fatal."""
+    found = Parsed()
+    for href, (etag, text) in objects.items():
+        name = name_of(href)
+        try:
+            parsed = parse(text, zone, window)
+        except BrokenObject as exc:
+            found.objects[name] = None
+            found.broken.append(str(exc))
+            continue
+        # Subdocuments, not pairs: FerretDB stores no nested arrays.
+        found.objects[name] = {
+            "name": name,
+            "intervals": [{"s": start, "e": end} for start, end in parsed.busy],
+        }
+        for appointment_id, start in parsed.ours.items():
+            found.ours[appointment_id] = (href, etag, start)
+    return found
+
+
+def full(
+    before: Mapping[int, Bucket], objects: Mapping[str, Obj | None]
+) -> tuple[dict[int, Bucket], list[str]]:
+    """Every bucket from a complete listing, and the names it no longer has."""
+    present = {name for name, obj in objects.items() if obj is not None}
+    removed = [name for bucket in before.values() for name in bucket if name not in present]
+    return spread(obj for obj in objects.values() if obj is not None), removed
+
+
+def delta(
+    before: Mapping[int, Bucket], objects: Mapping[str, Obj | None], deleted: Iterable[str]
+) -> dict[int, Bucket]:
+    """The buckets a delta touches, changed: ``before`` holds (at least) those buckets."""
+    buckets = {b: dict(bucket) for b, bucket in before.items()}  # copies: changed below
+    for name, obj in objects.items():
+        bucket = buckets[bucket_of(name)]
+        if obj is None:
+            bucket.pop(name, None)
+        else:
+            bucket[name] = obj
+    for name in deleted:
+        buckets[bucket_of(name)].pop(name, None)
+    return buckets
+
+
+HELD_MINIMUM = 5  # a calendar this small may well be emptied by hand
+
+
+def removal_held(known: int, removed: int, max_share: float) -> bool:
+    """Whether a full sync that would remove ``removed`` of ``known`` objects is held."""
+    return known >= HELD_MINIMUM and removed > max_share * known
