@@ -21,7 +21,7 @@ from typing import Any, Literal, TypeVar
 from aiohttp import web
 from nats.errors import Error as NatsError
 from opentelemetry.trace import SpanKind
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from pymongo.errors import ConnectionFailure
 
 from shared.auth import AuthError, Forbidden, KeySet, Principal, Role, authorize
@@ -98,6 +98,12 @@ class ApiError(Exception):
         self.message = message
         self.fields = fields or {}
         self.headers = headers or {}
+
+
+class Body(BaseModel):
+    """The base of every request body: unknown fields refused, strings stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 def jsonable(value: Any) -> Any:

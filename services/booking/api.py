@@ -322,7 +322,8 @@ async def book(request: web.Request) -> web.Response:
     who = caller(request, ["employee"])
     booking = request.app[BOOKING]
     key = idempotency_key(request)
-    assert who.case_id is not None
+    if who.case_id is None:  # (an employee token always names its case)
+        raise Forbidden("this token names no case")
     if key is not None:
         seen = await booking.db[IDEMPOTENCY].find_one({"_id": f"{who.case_id}|{key}"})
         if seen is not None:
@@ -481,7 +482,8 @@ async def reschedule(request: web.Request) -> web.Response:
         raise ApiError(409, "conflict", "the appointment is not booked")
     confidant = await get_confidant(booking, doc["confidant_id"])
     kind = await booking.db[TYPES].find_one({"_id": doc["type_id"]})
-    assert kind is not None
+    if kind is None:
+        raise ApiError(409, "conflict", "the appointment's type no longer exists")
     start, now = body.start.astimezone(UTC), datetime.now(UTC)
     hours, rules = working_hours(confidant), slot_rules(kind)
     if not is_slot(hours, rules, [], [], now, start):
@@ -494,7 +496,8 @@ async def reschedule(request: web.Request) -> web.Response:
     except Taken:
         raise ApiError(409, "conflict", "that slot is not free") from None
     moved = await booking.db[APPOINTMENTS].find_one({"_id": doc["_id"]}, HIDDEN)
-    assert moved is not None
+    if moved is None:
+        raise not_found("appointment")
     return web.json_response(appointment_view(moved))
 
 

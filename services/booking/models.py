@@ -7,9 +7,10 @@ from datetime import date
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
 from shared.event_schemas import MeetingMode
+from shared.http import Body
 
 Language = Literal["nl", "en", "de", "fr", "tr", "ar", "pl"]
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -32,10 +33,6 @@ def _clock(value: str) -> str:
 
 Zone = Annotated[str, AfterValidator(_zone)]
 Clock = Annotated[str, AfterValidator(_clock)]
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class Location(Body):

@@ -203,7 +203,8 @@ async def login(request: web.Request) -> web.Response:
             await intake.throttle.lock(f"login:{username}", settings.lockout_s)
         await slow_down(settings.failure_delay_s, failures)
         raise ApiError(401, "unauthorized", "wrong user name or password")
-    assert staff is not None
+    if staff is None:  # (a password only checks out for an account that exists)
+        raise ApiError(401, "unauthorized", "wrong user name or password")
     await intake.throttle.unlock(f"login:{username}")
     token = await _staff_token(intake, staff, list(body.audience))
     return web.json_response(

@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Forbidden, Role, authorize
 from shared.events import new_event
-from shared.http import ApiError, Endpoint, jsonable, not_found, principal, read_body, require
+from shared.http import ApiError, Body, Endpoint, jsonable, not_found, principal, read_body, require
 
 from . import formats, signals
 from .disclosure import NotPublishable, Release, Table, audit, protect
@@ -26,10 +26,6 @@ from .tally import count
 STAFF: list[Role] = ["admin", "confidant"]
 READERS: list[Role] = ["admin", "confidant", "org_admin"]
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class ReportCreate(Body):
@@ -291,7 +287,8 @@ async def set_advice(request: web.Request) -> web.Response:
         {"$set": {"advice": advice.model_dump(exclude_none=True), "updated_at": _now()}},
     )
     updated = await r.db[REPORTS].find_one({"_id": doc["_id"]})
-    assert updated is not None
+    if updated is None:
+        raise not_found("report")
     return web.json_response(view(updated))
 
 
@@ -332,7 +329,8 @@ async def publish_report(request: web.Request) -> web.Response:
     ):
         raise ApiError(409, "conflict", "the report is published already")
     updated = await r.db[REPORTS].find_one({"_id": doc["_id"]})
-    assert updated is not None
+    if updated is None:
+        raise not_found("report")
     return web.json_response(view(updated))
 
 
@@ -449,7 +447,8 @@ async def decide_signal(request: web.Request) -> web.Response:
     ):
         raise ApiError(409, "conflict", "the signal was decided meanwhile")
     updated = await r.db[SIGNALS].find_one({"_id": doc["_id"]})
-    assert updated is not None
+    if updated is None:
+        raise not_found("signal")
     return web.json_response(signal_view(updated))
 
 
