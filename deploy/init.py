@@ -13,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from shared.bus import Bus, BusConfig
+from shared.bus import Bus
 from shared.db import Mongo
+from shared.service import bus_config
 from shared.settings import ServiceSettings, SettingsError
 
 
@@ -43,16 +44,7 @@ async def init() -> None:
         finally:
             await mongo.close()
         if first:
-            bus = Bus(
-                BusConfig(
-                    url=settings.nats_url,
-                    stream=settings.nats_stream,
-                    subject_prefix=settings.nats_subject_prefix,
-                    replicas=settings.nats_stream_replicas,
-                    max_age_s=settings.nats_stream_max_age_s,
-                ),
-                source="init",
-            )
+            bus = Bus(bus_config(settings), source="init")
             await bus.connect()  # creates the stream when it is missing
             await bus.close()
             first = False

@@ -105,6 +105,21 @@ async def prune_processed(mongo: Mongo) -> None:
         await asyncio.sleep(PRUNE_EVERY_S)
 
 
+def bus_config(settings: ServiceSettings) -> BusConfig:
+    """The bus as the settings describe it: one reading for the services and deploy.init."""
+    return BusConfig(
+        url=settings.nats_url,
+        stream=settings.nats_stream,
+        subject_prefix=settings.nats_subject_prefix,
+        max_deliver=settings.max_deliver,
+        backoff=settings.retry_backoff,
+        ack_wait=settings.ack_wait_s,
+        name="vertrouwd",
+        replicas=settings.nats_stream_replicas,
+        max_age_s=settings.nats_stream_max_age_s,
+    )
+
+
 def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
     """Build the app; no I/O happens until it starts."""
     app = web.Application(
@@ -143,17 +158,7 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
 
     async def bus_ctx(app: web.Application) -> AsyncIterator[None]:
         bus = Bus(
-            BusConfig(
-                url=settings.nats_url,
-                stream=settings.nats_stream,
-                subject_prefix=settings.nats_subject_prefix,
-                max_deliver=settings.max_deliver,
-                backoff=settings.retry_backoff,
-                ack_wait=settings.ack_wait_s,
-                name="vertrouwd",
-                replicas=settings.nats_stream_replicas,
-                max_age_s=settings.nats_stream_max_age_s,
-            ),
+            bus_config(settings),
             source=spec.name,
             db=app[MONGO].db,
             metrics=app[METRICS],

@@ -54,18 +54,7 @@ def confidant_view(doc: dict[str, Any], *, private: bool = True) -> dict[str, An
     """The profile; ``private`` adds what only the office and the confidant see (hours, the
     calendar connection and its state), never shown to an employee or an employer."""
     calendar = doc.get("calendar") or {}
-    if not private:
-        return {
-            "id": doc["_id"],
-            "display_name": doc["display_name"],
-            "languages": doc["languages"],
-            "gender": doc.get("gender"),
-            "bio": doc.get("bio"),
-            "timezone": doc["timezone"],
-            "org_ids": doc.get("org_ids", []),
-            "locations": doc.get("locations", []),
-        }
-    return {
+    public = {
         "id": doc["_id"],
         "display_name": doc["display_name"],
         "languages": doc["languages"],
@@ -74,6 +63,11 @@ def confidant_view(doc: dict[str, Any], *, private: bool = True) -> dict[str, An
         "timezone": doc["timezone"],
         "org_ids": doc.get("org_ids", []),
         "locations": doc.get("locations", []),
+    }
+    if not private:
+        return public
+    return {
+        **public,
         "hours": jsonable(doc.get("hours")),
         "calendar": None
         if not calendar
