@@ -178,7 +178,8 @@ async def request_context(request: web.Request, handler: HandlerFn) -> web.Strea
     return response
 
 
-# What a page may load, when its handler said nothing stricter: nothing but its own origin.
+# What a page may load, unless its handler says otherwise: only this origin's script, style
+# and API (a page calls only its own service), and it may not be framed.
 HTML_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
     "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"

@@ -1,5 +1,6 @@
 """Pages for people, one way for every service: jinja2 templates beside the service's code,
-static files under ``/static/``, and the headers every page is sent with.
+and static files under ``/static/`` (the headers every page is sent with are the HTTP
+kernel's: ``shared.http.security_headers``).
 
 A page calls only its own service's API; what one page hands to another service's page (a
 case token) goes in the URL fragment, which no browser sends to a server or in a referrer.
@@ -12,18 +13,6 @@ from typing import Literal
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-HEADERS = {
-    # Only this origin's script and style; the page calls only this origin's API.
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-}
-
 
 SHARED_TEMPLATES = Path(__file__).parent / "templates"  # parts every page includes
 
@@ -40,7 +29,9 @@ def locale_of(request: web.Request) -> Literal["nl", "en"]:
 
 
 def html(text: str, status: int = 200) -> web.Response:
-    return web.Response(text=text, status=status, content_type="text/html", headers=HEADERS)
+    # The headers every page needs (CSP, no-store, no-referrer, nosniff, no framing) are
+    # set for every HTML answer by shared.http.security_headers.
+    return web.Response(text=text, status=status, content_type="text/html")
 
 
 COMMON = Path(__file__).parent / "static"  # the style sheet and scripts every page shares

@@ -10,6 +10,9 @@ once the next one is written; a claim whose writer died is taken over after ``ST
 
 from __future__ import annotations
 
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +20,22 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 STALE = timedelta(seconds=30)  # longer than any write takes; a dead writer's claim expires
+TRIES = 50  # reads and writes of one change before it is left for the event to come again
+
+
+class Contention(RuntimeError):
+    """Other writers won every try; the caller's event is handled again later."""
+
+
+async def until_written(step: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Run ``step`` (read, change, write the next revision; False when another writer won)
+    until it succeeds, with a short, growing, jittered pause between tries, so that two
+    instances that lost to each other do not meet again at once."""
+    for attempt in range(TRIES):
+        if await step():
+            return
+        await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 25)))  # noqa: S311
+    raise Contention(f"{what} changed under every try; the event comes again")
 
 
 def _claims(collection: str) -> str:

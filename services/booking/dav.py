@@ -232,8 +232,8 @@ class Dav:
             for r in root.findall("d:response", NS)
             if _gone(r)
         ]
-        answered = {_name(h) for h in [*objects, *gone]}
-        if any(_name(h) not in answered for h in hrefs):
+        answered = {name_of(h) for h in [*objects, *gone]}
+        if any(name_of(h) not in answered for h in hrefs):
             raise DavError("malformed", "calendar-multiget: objects neither sent nor gone")
         return objects, gone
 
@@ -326,7 +326,9 @@ def _gone(response: etree._Element) -> bool:
     return " 404 " in f"{status} "
 
 
-def _name(href: str) -> str:
+def name_of(href: str) -> str:
+    """An object's file name: servers answer with paths (or names), we write full URLs, and
+    some write "@" as "%40"."""
     return unquote(urlsplit(href).path).rstrip("/").rsplit("/", 1)[-1]
 
 

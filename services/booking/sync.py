@@ -28,7 +28,7 @@ from shared.events import new_event
 
 from . import busystore, syncdiff
 from .busystore import busy_key
-from .dav import Creds, Dav, DavError
+from .dav import Creds, Dav, DavError, name_of
 from .schedule import Taken, move
 from .state import Booking
 from .store import APPOINTMENTS, BUSY, CLAIMS, CONFIDANTS
@@ -182,7 +182,7 @@ async def _sync_calendar(
                 "held", f"the server listed {known - len(deleted)} of {known} known events"
             )
     else:
-        deleted = [_name(h) for h in deleted]
+        deleted = [name_of(h) for h in deleted]
         names = [*found.objects, *deleted]
         loaded = await busystore.load(booking, key, versions, busystore.touched(names))
         buckets = syncdiff.delta(loaded, found.objects, deleted)
@@ -215,9 +215,9 @@ async def _follow_confidant(
     }
     async for appointment in booking.db[APPOINTMENTS].find(query, {"outbox": 0}):
         # Servers answer with paths (or names), we wrote to full URLs: compare file names.
-        href = _name(appointment["calendar"]["href"])
-        if href in {_name(h) for h in deleted} or (
-            full and href not in {_name(h) for h in present}
+        href = name_of(appointment["calendar"]["href"])
+        if href in {name_of(h) for h in deleted} or (
+            full and href not in {name_of(h) for h in present}
         ):
             await _cancel_by_calendar(booking, appointment)
             report["cancelled"] += 1
@@ -254,9 +254,6 @@ async def _follow_confidant(
                             )
                         ],
                     )
-
-
-_name = syncdiff.name_of
 
 
 async def _cancel_by_calendar(booking: Booking, appointment: dict[str, Any]) -> None:

@@ -11,20 +11,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from .availability import Interval
 from .busystore import Bucket, bucket_of, spread
 from .busytime import BrokenObject, parse
+from .dav import name_of
 
 Obj = dict[str, Any]  # {"name", "intervals": [{"s", "e"}]}
-
-
-def name_of(href: str) -> str:
-    """An object's file name: servers answer with paths (or names), we wrote full URLs, and
-    may write "@" as "%40"."""
-    return unquote(urlsplit(href).path).rstrip("/").rsplit("/", 1)[-1]
 
 
 @dataclass

@@ -7,8 +7,6 @@ Every read of content is written to the audit log.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -215,9 +213,7 @@ async def claim_report(
     key = idempotency_key(request)
     if key is None:
         return None
-    claim_id = hmac.new(
-        intake.cipher.keys.code_salt, b"report:" + key.encode(), hashlib.sha256
-    ).hexdigest()
+    claim_id = intake.keyed("report", key)
     fresh = {
         "_id": claim_id,
         "case_id": case_id,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,9 +41,7 @@ def client_key(request: web.Request, intake: Intake) -> str:
     """Who is knocking, for rate limits: a keyed hash of the client's address, never the
     address itself. The throttle's counters are stored with the time of a first request, and
     a reporter's address beside the moment a case was opened would say who reported."""
-    address = client_address(request, intake.settings.trusted_proxy_hops)
-    key = intake.cipher.keys.code_salt
-    return hmac.new(key, b"address:" + address.encode(), hashlib.sha256).hexdigest()[:32]
+    return intake.keyed("address", client_address(request, intake.settings.trusted_proxy_hops))[:32]
 
 
 def org_view(org: dict[str, Any]) -> dict[str, Any]:

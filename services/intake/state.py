@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import cast
@@ -39,6 +41,12 @@ class Intake(DocumentWriter):
             time_cost=self.settings.argon2_time_cost,
             memory_kib=self.settings.argon2_memory_kib,
         )
+
+    def keyed(self, purpose: str, value: str) -> str:
+        """A keyed hash (HMAC with ``code_salt``) of something kept only to be recognised
+        again, never read back: a client's address, a reporter's Idempotency-Key."""
+        message = f"{purpose}:{value}".encode()
+        return hmac.new(self.cipher.keys.code_salt, message, hashlib.sha256).hexdigest()
 
 
 INTAKE = web.AppKey("intake", Intake)

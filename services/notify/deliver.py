@@ -36,6 +36,7 @@ CONTACT = "rpc.intake.contact"
 APPOINTMENT = "rpc.booking.appointment"
 SETTLE_PER_SWEEP = 20  # outcomes copied onto their deliveries per sweep (updates are dear)
 SENDS_KEEP = timedelta(days=7)  # far beyond any lease: a claim that old decides nothing
+SENDS_PRUNE_EVERY = timedelta(hours=1)
 REPORTER_INVITES: dict[str, invite.Method] = {
     "appointment_booked": "REQUEST",
     "appointment_rescheduled": "REQUEST",
@@ -374,7 +375,9 @@ async def recover(n: Notify) -> int:
             )
     due = [c for c in candidates if c not in ended]
     n.enqueue(due)
-    await n.db[SENDS].delete_many({"at": {"$lt": now - SENDS_KEEP}})
+    if n.sends_pruned_at is None or now - n.sends_pruned_at > SENDS_PRUNE_EVERY:
+        await n.db[SENDS].delete_many({"at": {"$lt": now - SENDS_KEEP}})
+        n.sends_pruned_at = now
     return len(due)
 
 

@@ -10,6 +10,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -45,6 +46,8 @@ class Notify(DocumentWriter):
     fresh: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Recently ended here: the sweep need not ask the database about these.
     ended: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    # When this process last dropped old send claims (an hourly chore, not every sweep).
+    sends_pruned_at: datetime | None = None
 
     def remember_ended(self, delivery_id: str, status: str) -> None:
         self.ended[delivery_id] = status

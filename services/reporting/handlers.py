@@ -15,8 +15,7 @@ after 30 days), so an instance that applies a change late finds the mark and add
 
 from __future__ import annotations
 
-import asyncio
-import random
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,20 +50,18 @@ async def apply_pending(r: Reporting, case: dict[str, Any]) -> None:
     for (month, key), value in _decode(pending["diff"]).items():
         by_month.setdefault(month, {})[key] = value
     for month, values in sorted(by_month.items()):
-        for attempt in range(CONTENTION):
-            if await add_to_tally(r, case["org_id"], month, values, pending["id"]):
-                break
-            await backoff(attempt)  # another instance is writing this tally
-        else:
-            raise RuntimeError("a tally changed under every try; the event comes again")
-    for attempt in range(CONTENTION):
+        await revision.until_written(
+            functools.partial(add_to_tally, r, case["org_id"], month, values, pending["id"]),
+            "a tally",
+        )
+
+    async def clear() -> bool:
         current = await r.db[CASES].find_one({"_id": case["_id"]})
         if current is None or (current.get("pending") or {}).get("id") != pending["id"]:
-            return  # cleared by another instance
-        cleared = {k: v for k, v in current.items() if k != "pending"}
-        if await put(r, CASES, current, cleared):
-            return
-        await backoff(attempt)
+            return True  # cleared by another instance
+        return await put(r, CASES, current, {k: v for k, v in current.items() if k != "pending"})
+
+    await revision.until_written(clear, "the case")
 
 
 async def add_to_tally(
@@ -115,13 +112,6 @@ async def put(r: Reporting, collection: str, current: dict[str, Any], new: dict[
 
 MARKS = "applied"
 MARKS_KEEP = timedelta(days=30)  # far beyond any redelivery of the event that made a mark
-CONTENTION = 50  # reads and folds of one event before it is left for redelivery
-
-
-async def backoff(attempt: int) -> None:
-    """A short, growing, jittered pause before reading again: two instances that lost to
-    each other do not meet again at once."""
-    await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 25)))  # noqa: S311
 
 
 async def prune_marks(r: Reporting, now: datetime | None = None) -> int:
@@ -143,11 +133,7 @@ def projection_handler(app: web.Application) -> Handler:
         case_id = event.data.get("case_id")
         if not case_id:
             return
-        for attempt in range(CONTENTION):
-            if await fold(r, case_id, event):
-                return
-            await backoff(attempt)
-        raise RuntimeError("the case changed under every try; the event comes again")
+        await revision.until_written(functools.partial(fold, r, case_id, event), "the case")
 
     return on_event
 

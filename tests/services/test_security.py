@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from shared.log import JsonFormatter
+from tests.browser.setup import make_org
 from tests.conftest import StartService
 from tests.services.booking.conftest import setup_confidant, setup_type
 from tests.services.intake.conftest import NAMED
@@ -21,17 +21,6 @@ Client = TestClient[web.Request, web.Application]
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-async def make_org(intake: Client, token: Callable[..., str]) -> dict[str, Any]:
-    made = await intake.post(
-        "/v1/orgs",
-        headers=bearer(token("admin", "intake")),
-        json={"name": "Zorggroep Noord", "slug": "zorggroep-noord", "confidant_ids": ["c-anna"]},
-    )
-    assert made.status == 201, await made.text()
-    org: dict[str, Any] = await made.json()
-    return org
 
 
 async def test_a_client_cannot_pick_its_own_rate_limit_key(

@@ -18,7 +18,7 @@ from services.reporting.app import SPEC as REPORTING_SPEC
 from services.reporting.state import REPORTING
 from shared.auth import Role
 from tests.conftest import StartService
-from tests.services.booking.conftest import WEEKDAYS, next_weekday_at
+from tests.services.booking.conftest import WEEKDAYS, next_weekday_at, setup_type
 
 Client = TestClient[web.Request, web.Application]
 SPECS = {s.name: s for s in (INTAKE_SPEC, BOOKING_SPEC, NOTIFY_SPEC, REPORTING_SPEC)}
@@ -92,18 +92,7 @@ async def world(start_service: StartService, token: Callable[..., str]) -> World
             f"/v1/confidants/{confidant}/hours", headers=admin_b, json={"weekly": WEEKDAYS}
         )
         assert hours.status == 200, await hours.text()
-    typed = await booking.post(
-        "/v1/appointment-types",
-        headers=admin_b,
-        json={
-            "id": "gesprek",
-            "name": {"nl": "Gesprek", "en": "Conversation"},
-            "duration_min": 60,
-            "modes": ["online"],
-            "min_notice_min": 0,
-        },
-    )
-    assert typed.status == 201, await typed.text()
+    await setup_type(booking, admin_b)
     booked = await booking.post(
         "/v1/appointments",
         headers=w.token("employee", "booking", "own"),

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aiohttp
 import pytest
@@ -141,6 +142,22 @@ async def make_stale(client: Client) -> None:
     )
 
 
+async def book_one(ready: Client, reporter: Callable[..., dict[str, str]]) -> dict[str, Any]:
+    """An appointment booked by the reporter of case-1 (not yet written to the calendar)."""
+    made = await ready.post("/v1/appointments", headers=reporter(), json=body(next_weekday_at(10)))
+    assert made.status == 201, await made.text()
+    appointment: dict[str, Any] = await made.json()
+    return appointment
+
+
+async def status_of(
+    ready: Client, reporter: Callable[..., dict[str, str]], appointment: dict[str, Any]
+) -> str:
+    url = f"/v1/appointments/{appointment['id']}"
+    status: str = (await (await ready.get(url, headers=reporter())).json())["status"]
+    return status
+
+
 BAD = ("login", "redirect", "xml", "xml207", "truncated", "hang")
 
 
@@ -159,11 +176,7 @@ async def test_no_bad_answer_opens_slots_or_cancels_an_appointment(
     )
     async with behind_proxy(ready, calendar) as proxy:
         await resync(ready)
-        made = await ready.post(
-            "/v1/appointments", headers=reporter(), json=body(next_weekday_at(10))
-        )
-        assert made.status == 201, await made.text()
-        appointment = await made.json()
+        appointment = await book_one(ready, reporter)
         assert (await write_pending(state(ready)))["written"] == 1
         await resync(ready)
         assert busy not in await slot_starts(ready, reporter("case-2"))
@@ -181,10 +194,7 @@ async def test_no_bad_answer_opens_slots_or_cancels_an_appointment(
                 confidant = await state(ready).db["confidants"].find_one({"_id": "c-anna"})
                 assert confidant is not None
                 assert confidant["calendar"]["sync"]["last_error"] == failed.value.kind
-            kept = await (
-                await ready.get(f"/v1/appointments/{appointment['id']}", headers=reporter())
-            ).json()
-            assert kept["status"] == "booked", mode
+            assert await status_of(ready, reporter, appointment) == "booked", mode
             # Stale now: every slot closes rather than open over busy time.
             await make_stale(ready)
             closed = await (
@@ -213,7 +223,6 @@ async def test_a_listing_that_lacks_most_of_a_calendar_is_held_until_confirmed(
     ready: Client,
     admin: dict[str, str],
     reporter: Callable[..., dict[str, str]],
-    infra: Infra,
     calendar: CalendarServer,
 ) -> None:
     for i in range(5):
@@ -226,10 +235,7 @@ async def test_a_listing_that_lacks_most_of_a_calendar_is_held_until_confirmed(
         )
     async with behind_proxy(ready, calendar) as proxy:
         await resync(ready)
-        made = await ready.post(
-            "/v1/appointments", headers=reporter(), json=body(next_weekday_at(10))
-        )
-        appointment = await made.json()
+        appointment = await book_one(ready, reporter)
         assert (await write_pending(state(ready)))["written"] == 1
         await resync(ready)
         proxy.mode = "empty"  # a 207 with nothing in it, as a server in trouble may send
@@ -239,34 +245,24 @@ async def test_a_listing_that_lacks_most_of_a_calendar_is_held_until_confirmed(
         answer = await ready.post("/v1/confidants/c-anna/calendar/sync?full=1", headers=admin)
         assert answer.status == 409
         assert (await answer.json())["error"]["code"] == "sync_held"
-        kept = await (
-            await ready.get(f"/v1/appointments/{appointment['id']}", headers=reporter())
-        ).json()
-        assert kept["status"] == "booked"
+        assert await status_of(ready, reporter, appointment) == "booked"
         # The confidant says they did empty it: applied, and the appointment follows.
         confirmed = await ready.post(
             "/v1/confidants/c-anna/calendar/sync?full=1&accept_removals=1", headers=admin
         )
         assert confirmed.status == 200, await confirmed.text()
-        gone = await (
-            await ready.get(f"/v1/appointments/{appointment['id']}", headers=reporter())
-        ).json()
-        assert gone["status"] == "cancelled"
+        assert await status_of(ready, reporter, appointment) == "cancelled"
 
 
 async def test_a_write_the_server_keeps_refusing_is_shown_as_failed(
     ready: Client,
     admin: dict[str, str],
     reporter: Callable[..., dict[str, str]],
-    infra: Infra,
     calendar: CalendarServer,
 ) -> None:
     async with behind_proxy(ready, calendar) as proxy:
         await resync(ready)
-        made = await ready.post(
-            "/v1/appointments", headers=reporter(), json=body(next_weekday_at(10))
-        )
-        appointment = await made.json()
+        appointment = await book_one(ready, reporter)
         proxy.mode = "login"  # every write answered with a log-in page
         booking = state(ready)
         for attempt in range(booking.settings.writer_max_attempts):

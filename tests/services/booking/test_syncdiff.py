@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.booking.busystore import BUCKETS, bucket_of, spread
-from services.booking.syncdiff import delta, full, name_of, removal_held
+from services.booking.dav import name_of
+from services.booking.syncdiff import delta, full, removal_held
 
 BASE = datetime(2027, 1, 4, 8, tzinfo=UTC)
 
