@@ -26,7 +26,7 @@ $(FERRETDB): deploy/build-ferretdb.sh
 
 ferretdb: $(FERRETDB)
 
-run: install
+run: install servers
 	@$(BIN)/python -m deploy.stack
 
 # The browser tests drive Debian's chromium (Playwright downloads no browser here).
@@ -38,14 +38,17 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
 	    chromium >/dev/null; }
 
-# A second CalDAV setup in the tests asks for HTTP Digest: lighttpd in front of Xandikos.
+# Debian's servers the suite runs beside its own: lighttpd (HTTP Digest in front of the
+# second CalDAV server) and Dovecot (the organisations' mailboxes, IMAP and LMTP).
 servers:
-	@command -v lighttpd >/dev/null 2>&1 || [ -x /usr/sbin/lighttpd ] || { \
-	  echo "installing lighttpd for the calendar tests ..."; \
+	@{ command -v lighttpd >/dev/null 2>&1 || [ -x /usr/sbin/lighttpd ]; } && \
+	 { command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ]; } && \
+	 [ -e /usr/lib/dovecot/lmtp ] || { \
+	  echo "installing lighttpd and dovecot for the calendar and mail tests ..."; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
-	    lighttpd >/dev/null; }
+	    lighttpd dovecot-imapd dovecot-lmtpd >/dev/null; }
 
 test: install browser servers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,12 +1,13 @@
-"""The embedded stack: FerretDB, nats-server, Radicale, an SMTP sink and the four services.
+"""The embedded stack: FerretDB, nats-server, Radicale, an SMTP sink, Dovecot (IMAP, the
+organisations' mailboxes) and the four services.
 
 Used by ``make run`` (``python -m deploy.stack``) and by the test fixtures, which start the
 same servers on free ports in a temporary folder. Each server is a child process in its own
 session, so a Ctrl-C reaches only this launcher, which then stops the services first and the
 servers after them, each with SIGTERM and a grace period.
 
-Setting ``MONGODB_URI``, ``NATS_URL``, ``CALDAV_URL`` or ``SMTP_HOST`` uses that external
-server instead, and the embedded one is not started.
+Setting ``MONGODB_URI``, ``NATS_URL``, ``CALDAV_URL``, ``SMTP_HOST`` or ``INTAKE_IMAP_HOST``
+uses that external server instead, and the embedded one is not started.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
@@ -30,7 +32,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FERRETDB_BIN = Path(os.environ.get("FERRETDB_BIN", ROOT / ".cache" / "bin" / "ferretdb"))
 SERVICES = {"intake": 8081, "booking": 8082, "notify": 8083, "reporting": 8084}
-DEV_PORTS = {"mongo": 27217, "nats": 4322, "caldav": 5232, "smtp": 1025}
+DEV_PORTS = {
+    "mongo": 27217,
+    "nats": 4322,
+    "caldav": 5232,
+    "smtp": 1025,
+    "imap": 1143,
+    "lmtp": 1024,
+}
 DEMO_CALDAV_USER = ("demo-confidant", "demo-confidant")
 
 
@@ -297,6 +306,121 @@ def digest_front(data: Path, port: int, upstream: int, user: str, password: str)
     )
 
 
+def _mail_home(data: Path) -> Path:
+    """Where Dovecot keeps the mailboxes. Run as root, Dovecot reads and writes mail as its
+    own ``dovecot`` user, which must reach the folder: when an ancestor is closed to others
+    (pytest's temporary folders are), a folder in the system's temporary space is used."""
+    home = data / "mail"
+    if os.geteuid() != 0:
+        return home
+    open_path = all(os.stat(p).st_mode & 0o001 for p in [*home.parents][:-1] if p.exists())
+    if not open_path:
+        digest = hashlib.sha256(str(home).encode()).hexdigest()[:12]
+        home = Path(tempfile.gettempdir()) / f"vertrouwd-mail-{digest}"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.chown(home, "dovecot", "dovecot")
+    return home
+
+
+def dovecot(data: Path, port: int, lmtp_port: int) -> Process:
+    """IMAP with one mailbox per user (Debian's ``dovecot-imapd``), and LMTP to deliver into
+    them as a mail server would. Users are added with ``mailbox_user``."""
+    binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
+    data.mkdir(parents=True, exist_ok=True)
+    users = data / "users"
+    users.touch()
+    home = _mail_home(data)
+    auth_user = ""
+    if os.geteuid() == 0:  # its processes must not run as root: Dovecot's own users
+        login, internal, group = "dovenull", "dovecot", "dovecot"
+        uid, gid = _ids("dovecot")
+        # Except authentication, which reads the users file inside our (closed) folder.
+        auth_user = "service auth {\n  user = root\n}\n"
+    else:
+        login = internal = os.environ.get("USER") or _user_name()
+        group = _group_name()
+        uid, gid = os.getuid(), os.getgid()
+    (data / "dovecot.conf").write_text(
+        f"""protocols = imap lmtp
+listen = 127.0.0.1
+base_dir = {data / "run"}
+state_dir = {data / "state"}
+log_path = {data / "dovecot.log"}
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+default_login_user = {login}
+default_internal_user = {internal}
+default_internal_group = {group}
+first_valid_uid = 1
+first_valid_gid = 1
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {users}
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={home}/%u
+}}
+mail_location = maildir:~/Maildir
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service lmtp {{
+  inet_listener lmtp {{
+    address = 127.0.0.1
+    port = {lmtp_port}
+  }}
+}}
+protocol lmtp {{
+  postmaster_address = postmaster@localhost
+}}
+{auth_user}"""
+    )
+    (data / "run" / "master.pid").unlink(missing_ok=True)  # a crash's leftover blocks a start
+    return Process(
+        "imap",
+        [binary, "-F", "-c", str(data / "dovecot.conf")],
+        ready=lambda: tcp_open("127.0.0.1", port) and tcp_open("127.0.0.1", lmtp_port),
+        url=f"imap://127.0.0.1:{port} (LMTP 127.0.0.1:{lmtp_port})",
+        log_path=data.parent / "imap.log",
+    )
+
+
+def mailbox_user(data: Path, user: str, password: str) -> None:
+    """Add a mailbox to an embedded Dovecot (it reads the file again when it changes)."""
+    users = data / "users"
+    known = users.read_text().splitlines() if users.exists() else []
+    if not any(line.startswith(f"{user}:") for line in known):
+        with open(users, "a") as f:
+            f.write(f"{user}:{{PLAIN}}{password}\n")
+
+
+def _ids(name: str) -> tuple[int, int]:
+    import pwd
+
+    entry = pwd.getpwnam(name)
+    return entry.pw_uid, entry.pw_gid
+
+
+def _user_name() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def _group_name() -> str:
+    import grp
+
+    return grp.getgrgid(os.getgid()).gr_name
+
+
 def smtp_sink(maildir: Path, port: int) -> Process:
     maildir.mkdir(parents=True, exist_ok=True)
     return Process(
@@ -334,6 +458,13 @@ class Infra:
     smtp_port: int
     maildir: Path | None
     processes: list[Process]
+    # The organisations' mailboxes: an external IMAP server, or the embedded Dovecot (its
+    # folder, for ``mailbox_user``, and its LMTP port to deliver into it).
+    imap_host: str = ""
+    imap_port: int = 0
+    imap_tls: bool = True
+    imap_data: Path | None = None
+    lmtp_port: int = 0
 
     def env(self) -> dict[str, str]:
         return {
@@ -342,6 +473,9 @@ class Infra:
             "CALDAV_URL": self.caldav_url,
             "SMTP_HOST": self.smtp_host,
             "SMTP_PORT": str(self.smtp_port),
+            "INTAKE_IMAP_HOST": self.imap_host,
+            "INTAKE_IMAP_PORT": str(self.imap_port),
+            "INTAKE_IMAP_TLS": str(self.imap_tls).lower(),
         }
 
     def process(self, name: str) -> Process:
@@ -380,7 +514,16 @@ def plan_infra(
         maildir = data / "mail"
         processes.append(smtp_sink(maildir, smtp_port))
         smtp_host = "127.0.0.1"
-    return Infra(mongodb_uri, nats_url, caldav_url, smtp_host, smtp_port, maildir, processes)
+    infra = Infra(mongodb_uri, nats_url, caldav_url, smtp_host, smtp_port, maildir, processes)
+    if environ.get("INTAKE_IMAP_HOST"):
+        infra.imap_host = environ["INTAKE_IMAP_HOST"]
+        infra.imap_port = int(environ.get("INTAKE_IMAP_PORT", "993"))
+        infra.imap_tls = environ.get("INTAKE_IMAP_TLS", "true").lower() == "true"
+    else:
+        infra.imap_host, infra.imap_port, infra.imap_tls = "127.0.0.1", port("imap"), False
+        infra.imap_data, infra.lmtp_port = data / "imap", port("lmtp")
+        processes.append(dovecot(infra.imap_data, infra.imap_port, infra.lmtp_port))
+    return infra
 
 
 def service_env(infra: Infra, keys: Path) -> dict[str, str]:

@@ -59,6 +59,9 @@ class CaseOpened(EventData):
     # A whistleblower report's legal deadlines (acknowledge, give feedback); else None.
     acknowledge_by: AwareDatetime | None = None
     feedback_by: AwareDatetime | None = None
+    # True when intake acknowledges the report itself, in the thread the reporter wrote in
+    # (e-mail, WhatsApp): notify then sends no confirmation of its own.
+    acknowledged_in_channel: bool = False
 
 
 @event_schema("intake.case.assigned")
@@ -102,6 +105,9 @@ class CaseMessagePosted(EventData):
     message_id: str = Id
     author: Literal["reporter", "confidant"]
     confidant_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    # Set when intake itself carries the message to the reporter, in their e-mail thread or
+    # WhatsApp chat: notify then sends no "new message" mail.
+    relayed: Literal["email", "whatsapp"] | None = None
 
 
 @event_schema("intake.case.deadline_due")

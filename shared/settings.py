@@ -15,6 +15,8 @@ from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from shared.smtp import Smtp
+
 
 class SettingsError(Exception):
     """Raised when the environment does not describe a runnable service."""
@@ -145,3 +147,26 @@ class ServiceSettings(BaseModel):
 
 def _is_tuple(annotation: Any) -> bool:
     return getattr(annotation, "__origin__", None) is tuple
+
+
+class SmtpSettings(BaseModel):
+    """Where a service hands its mail to (notify; intake for replies in a reporter's thread)."""
+
+    smtp_host: str = shared("127.0.0.1", description="SMTP relay host.")
+    smtp_port: int = shared(1025, ge=1, le=65535, description="SMTP relay port.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_tls: bool = Field(False, description="Implicit TLS from the start (port 465).")
+    smtp_username: str = Field("", description="SMTP user name (empty: no authentication).")
+    smtp_password_file: Path | None = Field(None, description="File with the SMTP password.")
+    smtp_timeout_s: float = Field(10.0, gt=0, description="Seconds before an SMTP step fails.")
+
+    def smtp(self) -> Smtp:
+        return Smtp(
+            self.smtp_host,
+            self.smtp_port,
+            starttls=self.smtp_starttls,
+            tls=self.smtp_tls,
+            username=self.smtp_username,
+            password_file=self.smtp_password_file,
+            timeout=self.smtp_timeout_s,
+        )

@@ -113,6 +113,12 @@ def service_env(infra: Infra, keys: Keys, isolation: Isolation) -> dict[str, str
         # Tests run the calendar sync and writer themselves, when they mean to.
         "BOOKING_SYNC_INTERVAL_S": "3600",
         "BOOKING_WRITER_INTERVAL_S": "3600",
+        # The organisations' mailboxes: the session's Dovecot (or the IMAP server set).
+        "INTAKE_IMAP_HOST": infra.imap_host,
+        "INTAKE_IMAP_PORT": str(infra.imap_port),
+        "INTAKE_IMAP_TLS": str(infra.imap_tls).lower(),
+        "INTAKE_MAILBOX_SCAN_S": "0.2",
+        "INTAKE_RELAY_INTERVAL_S": "0.5",
     }
     for name in SERVICE_NAMES:
         env[f"{name.upper()}_MONGODB_DATABASE"] = isolation.database(name)

@@ -117,11 +117,7 @@ async def create_case(request: web.Request) -> web.Response:
     if not confidants:
         raise ApiError(409, "conflict", "this organisation has no confidant yet")
 
-    load = {
-        doc["_id"]: doc["open"] async for doc in intake.db[LOAD].find({"_id": {"$in": confidants}})
-    }
-    confidant_id, reason = domain.choose_confidant(confidants, body.preferred_confidant, load)
-
+    confidant_id, reason = await choose(intake, org, body.preferred_confidant)
     now = datetime.now(UTC)
     case_id, code = new_id(), new_code()
     claim = await claim_report(request, intake, case_id, code, now)
@@ -130,6 +126,47 @@ async def create_case(request: web.Request) -> web.Response:
         earlier = await intake.db[CASES].find_one({"_id": case_id}, HIDDEN)
         if earlier is not None:  # a retry of a report that was stored: the same answer
             return created(intake, earlier, code)
+    case, events = await build_case(
+        intake,
+        org,
+        body,
+        case_id=case_id,
+        code=code,
+        confidant=(confidant_id, reason),
+        now=now,
+        registered_by=staff.sub if staff else None,
+    )
+    stored = await store_case(intake, case, events)
+    return created(intake, stored, code)
+
+
+async def choose(
+    intake: Intake, org: dict[str, Any], preferred: str | None
+) -> tuple[str, domain.AssignReason]:
+    confidants = org.get("confidant_ids", [])
+    load = {
+        doc["_id"]: doc["open"] async for doc in intake.db[LOAD].find({"_id": {"$in": confidants}})
+    }
+    return domain.choose_confidant(confidants, preferred, load)
+
+
+async def build_case(
+    intake: Intake,
+    org: dict[str, Any],
+    body: CaseCreate,
+    *,
+    case_id: str,
+    code: str | None,
+    confidant: tuple[str, domain.AssignReason],
+    now: datetime,
+    registered_by: str | None = None,
+    extra: dict[str, Any] | None = None,
+    acknowledged: bool = False,
+) -> tuple[dict[str, Any], list[Envelope]]:
+    """A new case document and the events that announce it, whichever way it came in.
+    ``acknowledged``: intake answers the reporter itself, in the channel they wrote in."""
+    departments = org.get("departments", [])
+    confidant_id, reason = confidant
     case: dict[str, Any] = {
         "_id": case_id,
         "reference": new_reference(now),
@@ -145,15 +182,18 @@ async def create_case(request: web.Request) -> web.Response:
         "status": "new",
         "confidant_id": confidant_id,
         "hours_spent": 0.0,
-        "code_hash": await intake.code_hash(code),
-        "registered_by": staff.sub if staff else None,
+        "code_hash": await intake.code_hash(code) if code else None,
+        "registered_by": registered_by,
         "created_at": now,
         "updated_at": now,
         "closed_at": None,
         "text": intake.cipher.seal_optional(body.text, doc_id=case_id, field="text"),
         "contact": _seal_contact(intake, case_id, body),
         "deadlines": _deadlines(body.category, now),
+        **(extra or {}),
     }
+    if case["code_hash"] is None:
+        del case["code_hash"]  # the unique index is sparse: absent, not null
     events = [
         _event(
             "intake.case.opened",
@@ -168,23 +208,32 @@ async def create_case(request: web.Request) -> web.Response:
             locale=body.locale,
             acknowledge_by=(case["deadlines"] or {}).get("acknowledgement", {}).get("due"),
             feedback_by=(case["deadlines"] or {}).get("feedback", {}).get("due"),
+            acknowledged_in_channel=acknowledged,
         ),
         _event("intake.case.assigned", case, confidant_id=confidant_id, reason=reason),
     ]
+    return case, events
+
+
+async def store_case(
+    intake: Intake, case: dict[str, Any], events: list[Envelope]
+) -> dict[str, Any]:
+    """Insert a new case with its events; a second insert of the same case (a retry) finds
+    the first one and returns it."""
     try:
         await intake.db[CASES].insert_one({**case, **staged(*events)})
     except DuplicateKeyError:  # the same retry, twice at once: the other one stored it
-        stored = await intake.db[CASES].find_one({"_id": case_id}, HIDDEN)
+        stored = await intake.db[CASES].find_one({"_id": case["_id"]}, HIDDEN)
         if stored is None:
             raise
-        return created(intake, stored, code)
+        return stored
     # Stored: from here nothing may fail the answer, or the reporter never sees the code.
     try:
-        await adjust_load(intake, confidant_id, +1)
+        await adjust_load(intake, case["confidant_id"], +1)
     except PyMongoError:
-        log.warning("load not counted; the recount corrects it", extra={"case_id": case_id})
-    await flush(intake.db[CASES], case_id, events, intake.bus, intake.locks)
-    return created(intake, case, code)
+        log.warning("load not counted; the recount corrects it", extra={"case_id": case["_id"]})
+    await flush(intake.db[CASES], case["_id"], events, intake.bus, intake.locks)
+    return case
 
 
 def created(intake: Intake, case: dict[str, Any], code: str) -> web.Response:
@@ -544,6 +593,7 @@ async def store_text(
     author: str,
     text: str,
     event: Envelope,
+    extra: dict[str, Any] | None = None,
 ) -> datetime:
     """Keep a note or message, sealed, and announce it (never what it says)."""
     now = datetime.now(UTC)
@@ -554,6 +604,7 @@ async def store_text(
             "author": author,
             "created_at": now,
             "text": intake.cipher.seal(text, doc_id=doc_id, field="text"),
+            **(extra or {}),
             **staged(event),
         }
     )
@@ -592,14 +643,20 @@ async def post_message(request: web.Request) -> web.Response:
     body = await read_body(request, Text)
     author = "reporter" if who.role == "employee" else "confidant"
     message_id = new_id()
+    # A case that came in by e-mail or WhatsApp: the confidant's answer goes back that way.
+    relayed = case.get("relay") if author == "confidant" else None
     event = _event(
         "intake.case.message_posted",
         case,
         message_id=message_id,
         author=author,
         confidant_id=case["confidant_id"],
+        relayed=relayed,
     )
-    now = await store_text(intake, MESSAGES, message_id, case, author, body.text, event)
+    extra = {"relay": relay_pending(relayed)} if relayed else None
+    now = await store_text(intake, MESSAGES, message_id, case, author, body.text, event, extra)
+    if relayed:
+        intake.relay_wanted.set()
     if author == "confidant" and case.get("deadlines"):
         # A first answer acknowledges the report (Wet bescherming klokkenluiders). Only a
         # whistleblower report has deadlines; elsewhere the field is null, and setting a
@@ -628,11 +685,28 @@ async def list_messages(request: web.Request) -> web.Response:
                     "author": m["author"],
                     "created_at": m["created_at"].isoformat(),
                     "text": intake.cipher.open(m["text"], doc_id=m["_id"], field="text"),
+                    # Sent by e-mail or WhatsApp: whether it went out, and how far it got.
+                    "delivery": relay_view(m.get("relay")),
                 }
                 for m in messages
             ]
         }
     )
+
+
+def relay_pending(channel: str) -> dict[str, Any]:
+    return {"channel": channel, "state": "pending", "attempts": 0, "next_at": datetime.now(UTC)}
+
+
+def relay_view(relay: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not relay:
+        return None
+    return {
+        "channel": relay["channel"],
+        "state": relay["state"],
+        "status": relay.get("status"),
+        "error": relay.get("error") if relay["state"] == "failed" else None,
+    }
 
 
 async def read_audit(request: web.Request) -> web.Response:

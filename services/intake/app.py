@@ -9,7 +9,9 @@ from shared.settings import ServiceSettings
 
 from . import handlers, jobs, routes, store
 from .contact import contact_responder
+from .mailbox import mailbox_watchers
 from .pages import add_pages
+from .relay import relay_loop
 from .settings import IntakeSettings
 from .state import INTAKE, intake_context
 
@@ -31,7 +33,13 @@ SPEC = ServiceSpec(
         handler=handlers.timeline_handler,
         keyed_by_event=True,  # one timeline entry per event id
     ),
-    contexts=[intake_context, contact_responder, every("intake-jobs", _jobs, _jobs_interval)],
+    contexts=[
+        intake_context,
+        contact_responder,
+        relay_loop,
+        mailbox_watchers,
+        every("intake-jobs", _jobs, _jobs_interval),
+    ],
     pages=add_pages,
     outbox=[store.CASES, store.NOTES, store.MESSAGES],
 )

@@ -34,9 +34,12 @@ class RuleError(ValueError):
     """A request that the rules do not allow (answered 409 or 422)."""
 
 
+AssignReason = Literal["reporter_choice", "least_loaded"]
+
+
 def choose_confidant(
     org_confidants: Sequence[str], preferred: str | None, open_cases: Mapping[str, int]
-) -> tuple[str, Literal["reporter_choice", "least_loaded"]]:
+) -> tuple[str, AssignReason]:
     """The reporter's choice when it is one of the organisation's confidants, otherwise the
     one with the fewest open cases (ties: the order the organisation lists them in)."""
     if not org_confidants:

@@ -14,7 +14,17 @@ from shared.events import new_event
 
 from . import domain
 from .state import Intake
-from .store import CASES, LOAD, MESSAGES, NOTES, ORGANISATIONS, REPORT_CLAIMS
+from .store import (
+    CASES,
+    CHANNEL_CLAIMS,
+    LOAD,
+    MESSAGES,
+    NOTES,
+    ORGANISATIONS,
+    RELAY_CLAIMS,
+    REPORT_CLAIMS,
+    THREADS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +37,7 @@ async def run_all(intake: Intake, now: datetime | None = None) -> dict[str, int]
         "deadline_warnings": await warn_deadlines(intake, now),
         "load_corrected": await recount_load(intake),
         "report_claims_purged": await purge_report_claims(intake, now),
+        "relay_claims_purged": await purge_relay_claims(intake, now),
     }
     await intake.throttle.prune()
     if any(done.values()):
@@ -40,6 +51,15 @@ REPORT_CLAIM_KEEP = timedelta(hours=1)
 async def purge_report_claims(intake: Intake, now: datetime) -> int:
     """Forget the codes kept for retries of new reports, an hour on."""
     result = await intake.db[REPORT_CLAIMS].delete_many({"at": {"$lt": now - REPORT_CLAIM_KEEP}})
+    return result.deleted_count
+
+
+RELAY_CLAIM_KEEP = timedelta(days=7)
+
+
+async def purge_relay_claims(intake: Intake, now: datetime) -> int:
+    """Claims of sends long done (a claim only matters while its send may still run)."""
+    result = await intake.db[RELAY_CLAIMS].delete_many({"at": {"$lt": now - RELAY_CLAIM_KEEP}})
     return result.deleted_count
 
 
@@ -76,6 +96,9 @@ async def purge_closed_cases(intake: Intake, now: datetime) -> int:
             # Notes and messages first: if we stop half-way, the case is found again.
             await intake.db[NOTES].delete_many({"case_id": case["_id"]})
             await intake.db[MESSAGES].delete_many({"case_id": case["_id"]})
+            # The channel's traces: which mail ids and number led to this case.
+            await intake.db[THREADS].delete_many({"case_id": case["_id"]})
+            await intake.db[CHANNEL_CLAIMS].delete_many({"case_id": case["_id"]})
             event = new_event(
                 "intake.case.purged",
                 {"case_id": case["_id"]},
@@ -93,6 +116,8 @@ async def purge_closed_cases(intake: Intake, now: datetime) -> int:
                         "referral_to": "",
                         "code_hash": "",
                         "department": "",
+                        "mail_thread": "",
+                        "channel_key": "",
                     },
                 },
                 [event],

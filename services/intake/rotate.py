@@ -22,14 +22,22 @@ from shared.db import Mongo
 from shared.settings import SettingsError
 
 from .settings import IntakeSettings
-from .store import CASES, MESSAGES, NOTES, STAFF
+from .store import CASES, MESSAGES, NOTES, ORGANISATIONS, STAFF
 
 # Where sealed values live; the associated data is (document id, field path).
 SEALED: dict[str, tuple[str, ...]] = {
-    CASES: ("text", "referral_to", "contact.name", "contact.email", "contact.phone"),
+    CASES: (
+        "text",
+        "referral_to",
+        "contact.name",
+        "contact.email",
+        "contact.phone",
+        "mail_thread",
+    ),
     NOTES: ("text",),
     MESSAGES: ("text",),
     STAFF: ("email",),
+    ORGANISATIONS: ("mailbox.password",),
 }
 
 

@@ -1,7 +1,7 @@
-"""Intake's HTTP API: organisations, staff and login; cases and the work on them."""
+"""Intake's HTTP API: organisations, staff and login; cases and the work on them; channels."""
 
 from __future__ import annotations
 
-from . import api_cases, api_orgs
+from . import api_cases, api_channels, api_orgs
 
-ENDPOINTS = [*api_orgs.ENDPOINTS, *api_cases.ENDPOINTS]
+ENDPOINTS = [*api_orgs.ENDPOINTS, *api_cases.ENDPOINTS, *api_channels.ENDPOINTS]

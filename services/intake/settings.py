@@ -4,10 +4,10 @@ from pathlib import Path
 
 from pydantic import Field
 
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, SmtpSettings
 
 
-class IntakeSettings(ServiceSettings):
+class IntakeSettings(ServiceSettings, SmtpSettings):
     service = "intake"
     default_port = 8081
 
@@ -41,3 +41,46 @@ class IntakeSettings(ServiceSettings):
         description="Reverse proxies of yours in front of intake; the client address is the one "
         "the outermost of them saw in X-Forwarded-For (0: the connection's peer).",
     )
+
+    # -- channels: e-mail and WhatsApp (docs/operations.md, "Channels") ----------------------
+    imap_host: str = Field(
+        "", description="IMAP server of the organisations' mailboxes (empty: no e-mail intake)."
+    )
+    imap_port: int = Field(993, ge=1, le=65535, description="IMAP port (993 with TLS).")
+    imap_tls: bool = Field(True, description="Implicit TLS to the IMAP server.")
+    imap_poll_s: float = Field(
+        60.0, gt=0, description="Seconds between checks of a mailbox without IDLE."
+    )
+    imap_idle_s: float = Field(
+        600.0, gt=0, le=1740, description="Seconds an IDLE lasts before it is renewed."
+    )
+    mailbox_scan_s: float = Field(
+        30.0, gt=0, description="Seconds between looks for mailboxes added or changed."
+    )
+    mail_sender_name: str = Field(
+        "Vertrouwd", max_length=100, description="Sender name of replies in a reporter's thread."
+    )
+    relay_interval_s: float = Field(
+        5.0, gt=0, description="Seconds between retries of replies not yet delivered."
+    )
+    whatsapp_api_url: str = Field(
+        "https://graph.facebook.com/v21.0",
+        description="Base URL of the WhatsApp Cloud API (Graph API, with its version).",
+    )
+    whatsapp_access_token_file: Path | None = Field(
+        None, description="File with the WhatsApp Cloud API access token (unset: channel off)."
+    )
+    whatsapp_app_secret_file: Path | None = Field(
+        None, description="File with the Meta app secret that signs webhooks (X-Hub-Signature-256)."
+    )
+    whatsapp_verify_token_file: Path | None = Field(
+        None, description="File with the verify token of the webhook subscription handshake."
+    )
+
+    @property
+    def whatsapp_on(self) -> bool:
+        return bool(
+            self.whatsapp_access_token_file
+            and self.whatsapp_app_secret_file
+            and self.whatsapp_verify_token_file
+        )

@@ -7,9 +7,10 @@ import contextlib
 import hashlib
 import hmac
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
+import aiohttp
 from aiohttp import web
 from argon2 import PasswordHasher
 
@@ -18,10 +19,12 @@ from shared.crypto import DataKeys, FieldCipher
 from shared.db import DocLocks
 from shared.outbox import DocumentWriter
 from shared.service import BUS, MONGO, SETTINGS
+from shared.smtp import Mailer
 
 from .codes import hash_code
 from .settings import IntakeSettings
 from .throttle import Throttle
+from .whatsapp import WhatsApp
 
 
 @dataclass
@@ -31,6 +34,10 @@ class Intake(DocumentWriter):
     issuer: Issuer
     throttle: Throttle
     passwords: PasswordHasher
+    mailer: Mailer  # replies into a reporter's e-mail thread
+    whatsapp: WhatsApp
+    # Set when a reply or acknowledgement waits to be relayed (relay.relay_loop sends it).
+    relay_wanted: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def code_hash(self, code: str) -> str:
         # argon2 takes tens of milliseconds of CPU: off the event loop.
@@ -61,6 +68,8 @@ async def intake_context(app: web.Application) -> AsyncIterator[None]:
     )
     db = app[MONGO].db
     locks = DocLocks()
+    http = aiohttp.ClientSession()
+    mailer = Mailer(settings.smtp(), connections=4)
     app[INTAKE] = Intake(
         settings=settings,
         db=db,
@@ -71,5 +80,11 @@ async def intake_context(app: web.Application) -> AsyncIterator[None]:
         locks=locks,
         # Staff passwords: argon2-cffi's defaults (RFC 9106 low-memory profile).
         passwords=PasswordHasher(),
+        mailer=mailer,
+        whatsapp=WhatsApp(http, settings.whatsapp_api_url, settings.whatsapp_access_token_file),
     )
-    yield
+    try:
+        yield
+    finally:
+        await mailer.close()
+        await http.close()

@@ -19,9 +19,21 @@ TIMELINE = "case_timeline"
 # gets the same answer. Kept an hour (jobs.purge_report_claims): the code otherwise lives
 # only as a slow hash.
 REPORT_CLAIMS = "report_claims"
+# Channels (e-mail, WhatsApp). A claim per incoming message (keyed hash of its id): the case
+# or message it became, so a message read twice is stored once.
+CHANNEL_CLAIMS = "channel_claims"
+# Which case a conversation belongs to: an e-mail's Message-ID, or a WhatsApp number's open
+# case (keyed hashes, never the id or number itself).
+THREADS = "channel_threads"
+# One claim per attempt to send a reply: only the claimant sends it.
+RELAY_CLAIMS = "relay_claims"
+MAILBOX_STATE = "mailbox_state"  # per organisation: connected, or the last error
 
 INDEXES: IndexSpec = {
-    ORGANISATIONS: [IndexModel("slug", unique=True)],
+    ORGANISATIONS: [
+        IndexModel("slug", unique=True),
+        IndexModel("whatsapp_phone_number_id", unique=True, sparse=True),
+    ],
     STAFF: [IndexModel("username", unique=True), IndexModel("confidant_id", sparse=True)],
     CASES: [
         IndexModel("code_hash", unique=True, sparse=True),
@@ -29,10 +41,18 @@ INDEXES: IndexSpec = {
         IndexModel([("org_id", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel([("confidant_id", ASCENDING), ("status", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("closed_at", ASCENDING)]),
+        IndexModel("channel_key", sparse=True),
     ],
     NOTES: [IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)])],
-    MESSAGES: [IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)])],
+    MESSAGES: [
+        IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)]),
+        IndexModel([("relay.state", ASCENDING), ("relay.next_at", ASCENDING)], sparse=True),
+        IndexModel("relay.external_id", sparse=True),
+    ],
     AUDIT: [IndexModel([("case_id", ASCENDING), ("at", ASCENDING)])],
     THROTTLE: [IndexModel("expires_at")],
     TIMELINE: [IndexModel([("case_id", ASCENDING), ("occurred_at", ASCENDING)])],
+    CHANNEL_CLAIMS: [IndexModel("case_id"), IndexModel("at")],
+    THREADS: [IndexModel("case_id")],
+    RELAY_CLAIMS: [IndexModel("at")],
 }

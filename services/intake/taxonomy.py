@@ -110,3 +110,31 @@ def catalogue(locale: Locale) -> dict[str, object]:
         "meeting_modes": labelled(MEETING_MODES),
         "out_of_scope": OUT_OF_SCOPE[locale],
     }
+
+
+def acknowledgement(locale: Locale, reference: str, channel: str) -> str:
+    """The automatic answer to a report that came in by e-mail or WhatsApp (the seeds: the
+    confidant makes contact; the Whistleblower Act: receipt confirmed within seven days)."""
+    how = {"email": ("deze e-mail", "this e-mail"), "whatsapp": ("dit bericht", "this message")}
+    nl_how, en_how = how.get(channel, how["email"])
+    if locale == "en":
+        return (
+            f"Your report has been received under reference {reference}.\n\n"
+            "A confidant will contact you within two working days. To add something, "
+            f"simply reply to {en_how}. What you tell us stays confidential: nothing goes to "
+            "your employer without your permission."
+        )
+    return (
+        f"Uw melding is ontvangen onder kenmerk {reference}.\n\n"
+        "Een vertrouwenspersoon neemt binnen twee werkdagen contact met u op. Wilt u iets "
+        f"aanvullen, antwoord dan gewoon op {nl_how}. Wat u vertelt blijft vertrouwelijk: "
+        "niets gaat zonder uw toestemming naar uw werkgever."
+    )
+
+
+def not_kept(locale: Locale, names: tuple[str, ...]) -> str:
+    """Said in the case when attachments or media were left out."""
+    listed = ", ".join(names[:10])
+    if locale == "en":
+        return f"[Attachments not kept: {listed}. Ask for them in a conversation if needed.]"
+    return f"[Bijlagen niet bewaard: {listed}. Vraag er zo nodig naar in een gesprek.]"

@@ -126,13 +126,17 @@ def plan(
 
     match event.type:
         case "intake.case.opened":
-            # Anonymous reporters gave no address: nobody to confirm to.
-            return Plan([] if d["anonymous"] else to("reporter", d["case_id"], "case_received"))
+            # Anonymous reporters gave no address: nobody to confirm to. A report by e-mail
+            # or WhatsApp is acknowledged by intake, in that thread.
+            if d["anonymous"] or d.get("acknowledged_in_channel"):
+                return Plan()
+            return Plan(to("reporter", d["case_id"], "case_received"))
         case "intake.case.assigned":
             return Plan(to("confidant", d["confidant_id"], "case_assigned"))
         case "intake.case.message_posted":
             if d["author"] == "confidant":
-                return Plan(to("reporter", d["case_id"], "new_message"))
+                # Relayed by intake into the reporter's own thread: no notice besides.
+                return Plan([] if d.get("relayed") else to("reporter", d["case_id"], "new_message"))
             return Plan(to("confidant", d.get("confidant_id"), "new_message_confidant"))
         case "intake.case.deadline_due":
             return Plan(to("confidant", d["confidant_id"], "deadline_due", variant=d["deadline"]))

@@ -4,20 +4,13 @@ from pathlib import Path
 
 from pydantic import Field
 
-from shared.settings import ServiceSettings, shared
+from shared.settings import ServiceSettings, SmtpSettings
 
 
-class NotifySettings(ServiceSettings):
+class NotifySettings(ServiceSettings, SmtpSettings):
     service = "notify"
     default_port = 8083
 
-    smtp_host: str = shared("127.0.0.1", description="SMTP relay host.")
-    smtp_port: int = shared(1025, ge=1, le=65535, description="SMTP relay port.")
-    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
-    smtp_tls: bool = Field(False, description="Implicit TLS from the start (port 465).")
-    smtp_username: str = Field("", description="SMTP user name (empty: no authentication).")
-    smtp_password_file: Path | None = Field(None, description="File with the SMTP password.")
-    smtp_timeout_s: float = Field(10.0, gt=0, description="Seconds before an SMTP step fails.")
     sender_address: str = Field(
         "noreply@vertrouwd.example", max_length=254, description="From address of every mail."
     )

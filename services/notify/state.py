@@ -22,7 +22,7 @@ from shared.db import DocLocks
 from shared.outbox import DocumentWriter
 from shared.service import BUS, MONGO, SETTINGS
 
-from .mail import Mailer, Smtp
+from .mail import Mailer
 from .render import Templates
 from .settings import NotifySettings
 
@@ -101,15 +101,7 @@ def notify_context(
                     settings.sender_name, {"nl": settings.footer_nl, "en": settings.footer_en}
                 ),
                 mailer=Mailer(
-                    Smtp(
-                        settings.smtp_host,
-                        settings.smtp_port,
-                        starttls=settings.smtp_starttls,
-                        tls=settings.smtp_tls,
-                        username=settings.smtp_username,
-                        password_file=settings.smtp_password_file,
-                        timeout=settings.smtp_timeout_s,
-                    ),
+                    settings.smtp(),
                     connections=settings.workers,
                 ),
                 cipher=FieldCipher(keys),

@@ -1,0 +1,233 @@
+"""The channels an organisation is reached by: its mailbox, its WhatsApp number, and the
+webhook WhatsApp calls.
+
+The webhook has no token: WhatsApp proves itself with the app secret's signature over the
+raw body. An unsigned or wrongly signed POST is a 401 and nothing of it is stored.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from pydantic import Field
+from pymongo.errors import DuplicateKeyError
+
+from shared.http import ApiError, Body, Endpoint, read_body, require
+
+from . import channels, whatsapp
+from .api_orgs import get_org
+from .models import Email
+from .state import INTAKE, Intake
+from .store import MAILBOX_STATE, MESSAGES, ORGANISATIONS
+
+log = logging.getLogger(__name__)
+
+
+class Mailbox(Body):
+    address: Email
+    username: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=500)
+
+
+class ChannelSettings(Body):
+    """A mailbox (null: no e-mail intake) and a WhatsApp number id (null: none)."""
+
+    mailbox: Mailbox | None = None
+    whatsapp_phone_number_id: str | None = Field(None, pattern=r"^[0-9]{5,30}$")
+
+
+async def channels_view(intake: Intake, org: dict[str, Any]) -> dict[str, Any]:
+    mailbox = org.get("mailbox")
+    state = await intake.db[MAILBOX_STATE].find_one({"_id": org["_id"]}) or {}
+    return {
+        "mailbox": None
+        if not mailbox
+        else {
+            "address": mailbox["address"],
+            "username": mailbox["username"],
+            "connected": bool(state.get("connected")),
+            "error": state.get("error"),
+            "checked_at": state["checked_at"].isoformat() if state.get("checked_at") else None,
+        },
+        "email_intake": bool(intake.settings.imap_host),
+        "whatsapp_phone_number_id": org.get("whatsapp_phone_number_id"),
+        "whatsapp_intake": intake.settings.whatsapp_on,
+    }
+
+
+async def read_channels(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    org = await get_org(intake, request.match_info["org_id"])
+    require(request, ["admin"])
+    return web.json_response(await channels_view(intake, org))
+
+
+async def set_channels(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    org = await get_org(intake, request.match_info["org_id"])
+    require(request, ["admin"])
+    body = await read_body(request, ChannelSettings)
+    sets: dict[str, Any] = {"updated_at": datetime.now(UTC)}
+    unset: dict[str, str] = {}
+    if body.mailbox is None:
+        unset["mailbox"] = ""
+    else:
+        sets["mailbox"] = {
+            "address": body.mailbox.address.lower(),
+            "username": body.mailbox.username,
+            "password": intake.cipher.seal(
+                body.mailbox.password, doc_id=org["_id"], field="mailbox.password"
+            ),
+        }
+    # Unset rather than null: the unique index on the number skips absent fields only.
+    if body.whatsapp_phone_number_id is None:
+        unset["whatsapp_phone_number_id"] = ""
+    else:
+        sets["whatsapp_phone_number_id"] = body.whatsapp_phone_number_id
+    update: dict[str, Any] = {"$set": sets}
+    if unset:
+        update["$unset"] = unset
+    try:
+        await intake.update(ORGANISATIONS, {"_id": org["_id"]}, update)
+    except DuplicateKeyError:
+        raise ApiError(
+            409,
+            "conflict",
+            "this WhatsApp number belongs to another organisation",
+            {"whatsapp_phone_number_id": "in use"},
+        ) from None
+    return web.json_response(await channels_view(intake, await get_org(intake, org["_id"])))
+
+
+# -- the WhatsApp webhook --------------------------------------------------------------------
+
+
+def _secret(intake: Intake, which: str) -> bytes:
+    path = getattr(intake.settings, f"whatsapp_{which}_file")
+    if not intake.settings.whatsapp_on or path is None:
+        raise ApiError(404, "not_found", "WhatsApp is not set up here")
+    return bytes(path.read_bytes().strip())
+
+
+async def verify_webhook(request: web.Request) -> web.Response:
+    """The subscription handshake: echo ``hub.challenge`` when the verify token matches."""
+    intake = request.app[INTAKE]
+    expected = _secret(intake, "verify_token")
+    q = request.query
+    given = q.get("hub.verify_token", "").encode()
+    if q.get("hub.mode") != "subscribe" or not hmac.compare_digest(given, expected):
+        raise ApiError(403, "forbidden", "wrong verify token or mode")
+    challenge = q.get("hub.challenge", "")
+    if not challenge or len(challenge) > 200:
+        raise ApiError(400, "bad_request", "hub.challenge missing")
+    return web.Response(text=challenge, content_type="text/plain")
+
+
+async def receive_webhook(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    secret = _secret(intake, "app_secret")
+    raw = await request.read()
+    if not whatsapp.signature_ok(secret, raw, request.headers.get("X-Hub-Signature-256")):
+        raise ApiError(401, "unauthorized", "missing or wrong X-Hub-Signature-256")
+    try:
+        messages, statuses = whatsapp.read(json.loads(raw))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "bad_request", f"not a WhatsApp webhook: {exc}") from None
+    stored = 0
+    for incoming in messages:
+        stored += await _store(intake, incoming)
+    for status in statuses:
+        await _record(intake, status)
+    if stored:
+        intake.relay_wanted.set()
+    # WhatsApp sends again whatever is not answered 200; all of it is stored by now.
+    return web.json_response({"stored": stored, "statuses": len(statuses)})
+
+
+async def _store(intake: Intake, incoming: whatsapp.Incoming) -> int:
+    org = await intake.db[ORGANISATIONS].find_one(
+        {"whatsapp_phone_number_id": incoming.phone_number_id}
+    )
+    if org is None:
+        log.warning("whatsapp message for a number of no organisation")
+        return 0
+    if incoming.kind == "other":
+        log.info("whatsapp message of a kind not kept", extra={"type": incoming.media_type})
+        return 0
+    dropped = (incoming.media_type,) if incoming.kind == "media" else ()
+    await channels.receive(
+        intake,
+        org,
+        channels.Inbound(
+            channel="whatsapp",
+            external_id=incoming.wamid,
+            sender=incoming.sender,
+            name=incoming.name,
+            text=incoming.text,
+            locale=org.get("locale", "nl"),
+            dropped=dropped,
+        ),
+    )
+    return 1
+
+
+async def _record(intake: Intake, status: whatsapp.Status) -> None:
+    """A delivery status of a reply: kept when it is further along than the one known
+    (they may arrive out of order)."""
+    rank = whatsapp.STATUS_RANK.get(status.status)
+    if rank is None:
+        return
+    sets: dict[str, Any] = {"relay.status": status.status, "relay.status_rank": rank}
+    if status.error_code is not None:
+        sets["relay.error"] = f"whatsapp code {status.error_code}"
+    message = await intake.db[MESSAGES].find_one({"relay.external_id": status.wamid}, {"_id": 1})
+    if message is None:
+        return  # not one of ours (or its case was purged)
+    await intake.update(
+        MESSAGES,
+        {
+            "_id": message["_id"],
+            "$or": [
+                {"relay.status_rank": {"$exists": False}},
+                {"relay.status_rank": {"$lt": rank}},
+            ],
+        },
+        {"$set": sets},
+    )
+
+
+WEBHOOK = "/v1/channels/whatsapp/webhook"
+ENDPOINTS = [
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}/channels",
+        read_channels,
+        "The organisation's mailbox and WhatsApp number, and whether they work.",
+        roles=["admin"],
+    ),
+    Endpoint(
+        "PUT",
+        "/v1/orgs/{org_id}/channels",
+        set_channels,
+        "Set the organisation's mailbox and WhatsApp number (null: off).",
+        roles=["admin"],
+        body=ChannelSettings,
+    ),
+    Endpoint(
+        "GET",
+        WEBHOOK,
+        verify_webhook,
+        "WhatsApp's subscription handshake (hub.mode, hub.verify_token, hub.challenge).",
+    ),
+    Endpoint(
+        "POST",
+        WEBHOOK,
+        receive_webhook,
+        "WhatsApp's webhook: messages and delivery statuses, signed (X-Hub-Signature-256).",
+    ),
+]

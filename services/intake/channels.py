@@ -1,0 +1,283 @@
+"""Reports and replies that come in by e-mail or WhatsApp, stored once each.
+
+Every incoming message is first *claimed*: a document whose ``_id`` is a keyed hash of the
+message's own id (Message-ID, WhatsApp's ``wamid``) records what it becomes, a new case or
+a message on an existing one. Whoever reads the message (another instance, the same one
+after a crash, WhatsApp sending a webhook again) finds the claim and completes that same
+result, so a message read twice is stored once, and one read but not stored is stored
+on the next reading (the mailbox keeps it until then).
+
+Addresses, numbers, names and texts are sealed like every contact detail; to recognise a
+sender again intake keeps only keyed hashes (``channel_key``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from pymongo.errors import DuplicateKeyError
+
+from shared.outbox import flush, staged
+
+from . import taxonomy
+from .api_cases import _event, build_case, choose, relay_pending, store_case
+from .codes import new_id
+from .models import CaseCreate, Contact
+from .state import Intake
+from .store import CASES, CHANNEL_CLAIMS, MESSAGES, THREADS
+
+log = logging.getLogger(__name__)
+Channel = Literal["email", "whatsapp"]
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One incoming message, whichever channel it came by."""
+
+    channel: Channel
+    external_id: str  # the Message-ID or the wamid: what makes a second reading the same
+    sender: str  # the e-mail address or the phone number (WhatsApp's wa_id)
+    name: str | None
+    text: str
+    locale: Literal["nl", "en"]
+    refers_to: tuple[str, ...] = ()  # e-mail: the Message-IDs it answers, nearest first
+    subject: str = ""
+    dropped: tuple[str, ...] = ()  # attachments or media not kept
+
+
+@dataclass(frozen=True)
+class Receipt:
+    case_id: str
+    message_id: str | None  # None: the message opened the case
+    opened: bool
+
+
+def thread_key(intake: Intake, org_id: str, channel: Channel, ref: str) -> str:
+    return intake.keyed(f"{channel}-thread", f"{org_id}|{ref}")
+
+
+def sender_key(intake: Intake, org_id: str, channel: Channel, sender: str) -> str:
+    return intake.keyed(f"{channel}-sender", f"{org_id}|{sender.lower()}")
+
+
+async def receive(intake: Intake, org: dict[str, Any], inbound: Inbound) -> Receipt:
+    """Store ``inbound`` as a new case or as the reporter's message on their open case;
+    safe to call again for the same message (it then completes or repeats nothing)."""
+    org_id = org["_id"]
+    claim_id = intake.keyed(f"{inbound.channel}-in", f"{org_id}|{inbound.external_id}")
+    claim = await intake.db[CHANNEL_CLAIMS].find_one({"_id": claim_id})
+    if claim is None:
+        case_id, opened = await _conversation(intake, org, inbound)
+        claim = {
+            "_id": claim_id,
+            "case_id": case_id,
+            "message_id": None if opened else new_id(),
+            "at": datetime.now(UTC),
+        }
+        try:
+            await intake.db[CHANNEL_CLAIMS].insert_one(claim)
+        except DuplicateKeyError:
+            claim = await intake.db[CHANNEL_CLAIMS].find_one({"_id": claim_id}) or dict(claim)
+    receipt = Receipt(claim["case_id"], claim["message_id"], claim["message_id"] is None)
+    if receipt.opened:
+        await _open_case(intake, org, inbound, receipt.case_id)
+    else:
+        assert receipt.message_id is not None
+        await _append(intake, org, inbound, receipt.case_id, receipt.message_id)
+    if inbound.channel == "email":
+        await remember(intake, org_id, "email", inbound.external_id, receipt.case_id)
+    return receipt
+
+
+async def remember(intake: Intake, org_id: str, channel: Channel, ref: str, case_id: str) -> None:
+    """Tie a message id of the thread (theirs or ours) to the case, for replies to find."""
+    try:
+        await intake.db[THREADS].insert_one(
+            {
+                "_id": thread_key(intake, org_id, channel, ref),
+                "case_id": case_id,
+                "at": datetime.now(UTC),
+            }
+        )
+    except DuplicateKeyError:
+        pass
+
+
+async def _conversation(intake: Intake, org: dict[str, Any], inbound: Inbound) -> tuple[str, bool]:
+    """The open case this message continues, or a new case id (and True)."""
+    key = sender_key(intake, org["_id"], inbound.channel, inbound.sender)
+    if inbound.channel == "email":
+        # A reply continues a case only from the address that wrote it, never by subject.
+        for ref in inbound.refers_to:
+            found = await intake.db[THREADS].find_one(
+                {"_id": thread_key(intake, org["_id"], "email", ref)}
+            )
+            if found and await _is_open(intake, found["case_id"], key):
+                return found["case_id"], False
+        return new_id(), True
+    # WhatsApp: one open case per number. The thread document is the claim of "the open
+    # case of this number"; of two first messages at once, one makes the case.
+    thread_id = thread_key(intake, org["_id"], "whatsapp", inbound.sender)
+    found = await intake.db[THREADS].find_one({"_id": thread_id})
+    if found is not None:
+        if await _is_open(intake, found["case_id"], key, missing_is_open=True):
+            return found["case_id"], False
+        await intake.db[THREADS].delete_one({"_id": thread_id, "case_id": found["case_id"]})
+    case_id = new_id()
+    try:
+        await intake.db[THREADS].insert_one(
+            {"_id": thread_id, "case_id": case_id, "at": datetime.now(UTC)}
+        )
+    except DuplicateKeyError:
+        other = await intake.db[THREADS].find_one({"_id": thread_id})
+        if other is not None:
+            return other["case_id"], False
+    return case_id, True
+
+
+async def _is_open(intake: Intake, case_id: str, key: str, missing_is_open: bool = False) -> bool:
+    case = await intake.db[CASES].find_one(
+        {"_id": case_id}, {"status": 1, "channel_key": 1, "purged_at": 1}
+    )
+    if case is None:
+        # WhatsApp: the first message's case is being stored right now by its claimant.
+        return missing_is_open
+    return bool(
+        case.get("channel_key") == key and case["status"] != "closed" and not case.get("purged_at")
+    )
+
+
+def _body(org: dict[str, Any], inbound: Inbound) -> CaseCreate:
+    field = "email" if inbound.channel == "email" else "phone"
+    fields: dict[str, Any] = {
+        "organisation": org["slug"],
+        "category": "anders",  # the confidant learns what it is about in the conversation
+        "channel": inbound.channel,
+        "anonymous": inbound.name is None,
+        "text": _with_dropped(inbound) or None,
+        "locale": inbound.locale,
+    }
+    try:
+        contact = Contact.model_validate(
+            {"name": inbound.name, field: inbound.sender, "preferred_channel": inbound.channel}
+        )
+        return CaseCreate.model_validate({**fields, "contact": contact.model_dump()})
+    except ValidationError:
+        # An address our form would refuse (or an overlong name): the case is kept all the
+        # same, without a way back; the confidant sees that it came in and how.
+        return CaseCreate.model_validate({**fields, "anonymous": True})
+
+
+def _with_dropped(inbound: Inbound) -> str:
+    if not inbound.dropped:
+        return inbound.text
+    note = taxonomy.not_kept(inbound.locale, inbound.dropped)
+    return f"{inbound.text}\n\n{note}".strip()[:5000]
+
+
+async def _open_case(intake: Intake, org: dict[str, Any], inbound: Inbound, case_id: str) -> None:
+    if await intake.db[CASES].find_one({"_id": case_id}, {"_id": 1}) is None:
+        body = _body(org, inbound)
+        confidant = await choose(intake, org, None)
+        key = sender_key(intake, org["_id"], inbound.channel, inbound.sender)
+        thread = {"subject": inbound.subject, "refs": [inbound.external_id]}
+        case, events = await build_case(
+            intake,
+            org,
+            body,
+            case_id=case_id,
+            code=None,  # the way back is the thread itself
+            confidant=confidant,
+            now=datetime.now(UTC),
+            extra={
+                "channel_key": key,
+                "relay": inbound.channel if body.contact else None,
+                "mail_thread": seal_thread(intake, case_id, thread),
+            },
+            acknowledged=body.contact is not None,
+        )
+        await store_case(intake, case, events)
+    stored = await intake.db[CASES].find_one({"_id": case_id})
+    if stored is not None and stored.get("relay"):
+        await _acknowledge(intake, stored)
+
+
+async def _acknowledge(intake: Intake, case: dict[str, Any]) -> None:
+    """The automatic acknowledgement, as a message that intake relays into the thread."""
+    text = taxonomy.acknowledgement(case["locale"], case["reference"], case["channel"])
+    message_id = f"ack-{case['_id']}"
+    try:
+        await intake.db[MESSAGES].insert_one(
+            {
+                "_id": message_id,
+                "case_id": case["_id"],
+                "author": "system",
+                "created_at": datetime.now(UTC),
+                "text": intake.cipher.seal(text, doc_id=message_id, field="text"),
+                "relay": relay_pending(case["relay"]),
+            }
+        )
+    except DuplicateKeyError:
+        pass  # acknowledged already (this is a second reading of the first message)
+
+
+async def _append(
+    intake: Intake, org: dict[str, Any], inbound: Inbound, case_id: str, message_id: str
+) -> None:
+    case = await intake.db[CASES].find_one({"_id": case_id}, {"org_id": 1, "confidant_id": 1})
+    if case is None:  # the first message's case is not stored yet: store it first
+        await _open_case(intake, org, inbound, case_id)
+        case = await intake.db[CASES].find_one({"_id": case_id}, {"org_id": 1, "confidant_id": 1})
+        if case is None:
+            raise RuntimeError("case not stored")
+    event = _event(
+        "intake.case.message_posted",
+        case,
+        message_id=message_id,
+        author="reporter",
+        confidant_id=case["confidant_id"],
+    )
+    try:
+        await intake.db[MESSAGES].insert_one(
+            {
+                "_id": message_id,
+                "case_id": case_id,
+                "author": "reporter",
+                "created_at": datetime.now(UTC),
+                "text": intake.cipher.seal(
+                    _with_dropped(inbound) or "-", doc_id=message_id, field="text"
+                ),
+                **staged(event),
+            }
+        )
+    except DuplicateKeyError:
+        return
+    await flush(intake.db[MESSAGES], message_id, [event], intake.bus, intake.locks)
+    if inbound.channel == "email":
+        thread = open_thread(intake, await intake.db[CASES].find_one({"_id": case_id}) or {})
+        refs = [*thread.get("refs", []), inbound.external_id][-20:]
+        await intake.update(
+            CASES,
+            {"_id": case_id},
+            {"$set": {"mail_thread": seal_thread(intake, case_id, {**thread, "refs": refs})}},
+        )
+
+
+def seal_thread(intake: Intake, case_id: str, thread: dict[str, Any]) -> dict[str, Any]:
+    """The subject and Message-IDs of a mail thread (for In-Reply-To when answering)."""
+    return intake.cipher.seal(json.dumps(thread), doc_id=case_id, field="mail_thread")
+
+
+def open_thread(intake: Intake, case: dict[str, Any]) -> dict[str, Any]:
+    sealed = case.get("mail_thread")
+    if not sealed:
+        return {}
+    found: dict[str, Any] = json.loads(
+        intake.cipher.open(sealed, doc_id=case["_id"], field="mail_thread")
+    )
+    return found
