@@ -14,7 +14,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
+from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
 Document = dict[str, Any]
 IndexSpec = Mapping[str, Sequence[IndexModel]]  # collection name -> its indexes
@@ -94,3 +94,14 @@ class DocLocks:
             if self._users[key] == 0:  # nobody waits: forget it, the map stays small
                 del self._users[key]
                 del self._locks[key]
+
+
+def duplicate(exc: PyMongoError) -> bool:
+    """Whether a failed write broke a unique index. MongoDB says so with code 11000 (a
+    ``DuplicateKeyError``) for inserts and updates alike; FerretDB 1.24 does for inserts but
+    answers an update that breaks one with code 1 and SQLite's words."""
+    if isinstance(exc, DuplicateKeyError):
+        return True
+    return isinstance(exc, OperationFailure) and (
+        exc.code in (11000, 11001) or "UNIQUE constraint failed" in str(exc)
+    )

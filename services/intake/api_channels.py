@@ -15,8 +15,9 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import Field
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import PyMongoError
 
+from shared.db import duplicate
 from shared.http import ApiError, Body, Endpoint, read_body, require
 
 from . import channels, whatsapp
@@ -94,7 +95,9 @@ async def set_channels(request: web.Request) -> web.Response:
         update["$unset"] = unset
     try:
         await intake.update(ORGANISATIONS, {"_id": org["_id"]}, update)
-    except DuplicateKeyError:
+    except PyMongoError as exc:
+        if not duplicate(exc):
+            raise
         raise ApiError(
             409,
             "conflict",
