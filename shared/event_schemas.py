@@ -110,6 +110,19 @@ class CaseMessagePosted(EventData):
     relayed: Literal["email", "whatsapp"] | None = None
 
 
+@event_schema("intake.case.categorised")
+class CaseCategorised(EventData):
+    """The confidant set what a report is about (one that came in by e-mail, WhatsApp or
+    phone comes in as "anders"); deadlines follow the new category."""
+
+    case_id: str = Id
+    category: Category
+    subtype: IntegritySubtype | None = None
+    previous: Category
+    acknowledge_by: AwareDatetime | None = None
+    feedback_by: AwareDatetime | None = None
+
+
 @event_schema("intake.case.deadline_due")
 class CaseDeadlineDue(EventData):
     case_id: str = Id

@@ -298,12 +298,21 @@ def _seal_contact(intake: Intake, case_id: str, body: CaseCreate) -> dict[str, A
     return contact
 
 
-def _deadlines(category: str, now: datetime) -> dict[str, Any] | None:
-    due = domain.whistleblower_deadlines(category, now)
+def _deadlines(
+    category: str, opened: datetime, before: dict[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """The legal deadlines of a case of ``category`` that came in at ``opened``; what was
+    met or warned of already (``before``) stays so."""
+    due = domain.whistleblower_deadlines(category, opened.replace(tzinfo=opened.tzinfo or UTC))
     if due is None:
         return None
+    fresh = {"warned": False, "met_at": None}
     return {
-        kind: {"due": at, "warn_at": domain.warning_time(kind, at), "warned": False, "met_at": None}
+        kind: {
+            "due": at,
+            "warn_at": domain.warning_time(kind, at),
+            **{k: (before or {}).get(kind, fresh).get(k, v) for k, v in fresh.items()},
+        }
         for kind, at in due.items()
     }
 
@@ -499,6 +508,24 @@ async def update_case(request: web.Request) -> web.Response:
     events: list[Envelope] = []
     closing = False
     hours = case.get("hours_spent", 0.0)
+    if body.category is not None and (body.category, body.subtype) != (
+        case["category"],
+        case.get("subtype"),
+    ):
+        deadlines = _deadlines(body.category, case["created_at"], case.get("deadlines"))
+        sets.update(category=body.category, subtype=body.subtype, deadlines=deadlines)
+        case = {**case, "deadlines": deadlines}
+        events.append(
+            _event(
+                "intake.case.categorised",
+                case,
+                category=body.category,
+                subtype=body.subtype,
+                previous=case["category"],
+                acknowledge_by=(deadlines or {}).get("acknowledgement", {}).get("due"),
+                feedback_by=(deadlines or {}).get("feedback", {}).get("due"),
+            )
+        )
     if body.hours_spent is not None and body.hours_spent != hours:
         hours = body.hours_spent
         sets["hours_spent"] = hours
@@ -527,6 +554,10 @@ async def update_case(request: web.Request) -> web.Response:
                 _event("intake.case.closed", case, outcome=body.outcome, hours_spent=hours)
             )
             closing = True
+    if isinstance(sets.get("deadlines"), dict):  # recategorised: one value, not two paths
+        for path in [k for k in sets if k.startswith("deadlines.")]:
+            _, kind, field = path.split(".")
+            sets["deadlines"][kind][field] = sets.pop(path)
     # The status in the filter makes two concurrent changes of one case safe: one wins.
     if not await intake.update_with_events(
         CASES, {"_id": case["_id"], "status": current}, {"$set": sets}, events

@@ -143,6 +143,10 @@ class StaffCreate(Body):
 
 
 class CaseUpdate(Body):
+    # What the report turns out to be about: a report by e-mail or WhatsApp comes in as
+    # "anders" until the confidant knows; deadlines then run from the day it came in.
+    category: Category | None = None
+    subtype: IntegritySubtype | None = None
     status: Status | None = None
     outcome: Outcome | None = None
     referral_to: str | None = Field(None, min_length=1, max_length=200)
@@ -156,6 +160,8 @@ class CaseUpdate(Body):
             raise ValueError("an outcome is given when closing")
         if self.referral_to is not None and self.outcome != "referral":
             raise ValueError("referral_to goes with the outcome referral")
+        if self.subtype is not None and self.category != "integriteit":
+            raise ValueError("a subtype belongs to an integrity report (category integriteit)")
         return self
 
 

@@ -42,18 +42,30 @@ def apply(case: dict[str, Any] | None, event: dict[str, Any]) -> dict[str, Any] 
     at: str = event["occurred_at"]
     kind = event["type"]
     if kind == "intake.case.opened":
+        if doc.get("category_at") is None:  # a later categorisation may have come first
+            doc.update(
+                category=data["category"],
+                subtype=data.get("subtype"),
+                acknowledge_by=data.get("acknowledge_by"),
+                feedback_by=data.get("feedback_by"),
+            )
         doc.update(
-            category=data["category"],
-            subtype=data.get("subtype"),
             channel=data["channel"],
             reporter_role=data["reporter_role"],
             anonymous=data["anonymous"],
             department=data.get("department_index"),
             opened_at=at,
             opened=month_of(at),
-            acknowledge_by=data.get("acknowledge_by"),
-            feedback_by=data.get("feedback_by"),
         )
+    elif kind == "intake.case.categorised":
+        if doc.get("category_at") is None or at >= doc["category_at"]:
+            doc.update(
+                category=data["category"],
+                subtype=data.get("subtype"),
+                acknowledge_by=data.get("acknowledge_by"),
+                feedback_by=data.get("feedback_by"),
+                category_at=at,
+            )
     elif kind == "intake.case.status_changed" and data["previous"] == "new":
         doc["acknowledged_at"] = _earliest(doc.get("acknowledged_at"), at)
     elif kind == "intake.case.message_posted" and data["author"] == "confidant":
@@ -101,6 +113,7 @@ FIELDS = frozenset(
         "outcome",
         "hours",
         "hours_at",  # the time of the event the hours came from
+        "category_at",  # the time of the latest categorisation
         "conversations",
         "counted",  # what the case adds to the tallies (tally.contributions)
         "pending",  # a change to the tallies not applied yet (handlers.apply_pending)

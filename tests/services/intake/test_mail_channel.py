@@ -9,6 +9,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -366,3 +367,32 @@ async def test_channel_settings_are_for_admins_and_checked(world: MailWorld) -> 
     assert "mailbox.address" in fields and "mailbox.password" in fields
     view = await (await world.intake.get(url, headers=world.admin)).json()
     assert view["mailbox"]["address"] == world.address and "password" not in view["mailbox"]
+
+
+async def test_a_mail_report_recategorised_gets_the_deadlines_from_the_day_it_came(
+    world: MailWorld, isolation: Isolation
+) -> None:
+    sent = mailtools.plain(REPORTER, world.address, "Fraude", "De directeur sjoemelt.")
+    await mailtools.deliver(world.infra, world.address, sent.as_bytes())
+    found = await world.one_case()
+    assert found["category"] == "anders" and found["deadlines"] == {}
+    url = f"/v1/cases/{found['case_id']}"
+    wrong = await world.intake.patch(url, headers=world.anna, json={"subtype": "fraude"})
+    assert wrong.status == 422
+    changed = await world.intake.patch(
+        url,
+        headers=world.anna,
+        json={"category": "integriteit", "subtype": "fraude", "status": "in_contact"},
+    )
+    assert changed.status == 200, await changed.text()
+    case = await changed.json()
+    assert case["category"] == "integriteit" and case["subtype"] == "fraude"
+    opened = datetime.fromisoformat(found["created_at"])
+    ack = case["deadlines"]["acknowledgement"]
+    assert datetime.fromisoformat(ack["due"]) == opened + timedelta(days=7)
+    assert ack["met_at"] is not None  # the status change answered the reporter
+    events = await stream_events(world.infra, isolation)
+    [categorised] = [e for e in events if e["type"] == "intake.case.categorised"]
+    assert categorised["data"]["previous"] == "anders"
+    told = datetime.fromisoformat(categorised["data"]["acknowledge_by"])
+    assert told == datetime.fromisoformat(ack["due"])

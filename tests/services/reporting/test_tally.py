@@ -73,3 +73,40 @@ def test_a_change_moves_the_tallies_by_the_difference(
         moved[key] = moved.get(key, 0.0) + value
     assert {k: v for k, v in moved.items() if v} == {k: v for k, v in new.items() if v}
     assert tally.difference(new, new) == {}  # the same event again: nothing
+
+
+def test_a_recategorised_case_counts_under_its_new_category_whatever_the_order() -> None:
+    from services.reporting.projection import apply
+
+    def event(type_: str, at: str, **data: Any) -> dict[str, Any]:
+        return {"type": type_, "occurred_at": at, "org_id": "o1", "data": {"case_id": "c1", **data}}
+
+    opened = event(
+        "intake.case.opened",
+        "2026-12-01T10:00:00+00:00",
+        category="anders",
+        channel="email",
+        reporter_role="employee",
+        anonymous=False,
+    )
+    due = "2026-12-08T10:00:00+00:00"
+    categorised = event(
+        "intake.case.categorised",
+        "2026-12-02T09:00:00+00:00",
+        category="integriteit",
+        subtype="fraude",
+        previous="anders",
+        acknowledge_by=due,
+        feedback_by="2027-03-01T10:00:00+00:00",
+    )
+    for order in ([opened, categorised], [categorised, opened], [opened, categorised, opened]):
+        doc: dict[str, Any] | None = None
+        for e in order:
+            doc = apply(doc, e)
+        assert doc is not None
+        counted = tally.contributions(doc)
+        month = 2026 * 12 + 11
+        assert counted[(month, "cases|category|integriteit")] == 1
+        assert (month, "cases|category|anders") not in counted
+        assert counted[(month, "cases|channel|email")] == 1
+        assert counted[(month, "whistleblower||")] == 1  # its deadlines count too
