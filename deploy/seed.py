@@ -35,6 +35,8 @@ DEMO_ORG: dict[str, Any] = {
     "report_threshold": 5,
     "retention_days": 365,
 }
+# The demo organisation's mailbox in the embedded Dovecot: mail to it becomes a case.
+DEMO_MAILBOX = ("meldpunt@demo.example", "vertrouwd-mailbox")
 # Development log-ins (printed by `make run`); never use these anywhere else.
 DEMO_LOGINS = {
     "admin": "vertrouwd-admin",
@@ -107,6 +109,7 @@ def seed(
     caldav_user: tuple[str, str],
     db_prefix: str = "vertrouwd_",
     data_keys: Path | None = None,
+    mailbox: tuple[str, str] | None = None,
 ) -> list[str]:
     """Create the demo records that are missing; return what was created. With intake's
     ``data_keys`` the demo staff get e-mail addresses (sealed), so notify can reach them."""
@@ -144,6 +147,19 @@ def seed(
             )
             if result.upserted_id is not None:
                 created.append(f"{collection}/{_id}")
+        if mailbox and cipher:
+            address, password = mailbox
+            sealed = cipher.seal(password, doc_id=DEMO_ORG_ID, field="mailbox.password")
+            result = client[f"{db_prefix}intake"]["organisations"].update_one(
+                {"_id": DEMO_ORG_ID, "mailbox": {"$exists": False}},
+                {
+                    "$set": {
+                        "mailbox": {"address": address, "username": address, "password": sealed}
+                    }
+                },
+            )
+            if result.modified_count:
+                created.append(f"mailbox/{address}")
     finally:
         client.close()
 

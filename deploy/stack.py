@@ -556,7 +556,7 @@ def running(*groups: list[Process], timeout: float = 90.0) -> Iterator[list[Proc
 
 
 def main() -> int:
-    from deploy.seed import seed, seed_booking
+    from deploy.seed import DEMO_MAILBOX, seed, seed_booking
     from shared.devtokens import load_issuer
 
     data = Path(os.environ.get("VERTROUWD_DATA", ROOT / ".data")).resolve()
@@ -581,11 +581,14 @@ def main() -> int:
     started = time.monotonic()
     try:
         with running(infra.processes, services):
+            if infra.imap_data is not None:
+                mailbox_user(infra.imap_data, *DEMO_MAILBOX)
             created = seed(
                 infra.mongodb_uri,
                 infra.caldav_url,
                 DEMO_CALDAV_USER,
                 data_keys=Path(env["INTAKE_DATA_KEYS_FILE"]),
+                mailbox=DEMO_MAILBOX if infra.imap_data is not None else None,
             )
             admin = load_issuer(data / "keys").issue(
                 sub="make-run", role="admin", audience="booking", ttl_s=300
@@ -639,6 +642,11 @@ def _print_where_to_look(
     )
     if infra.maildir:
         print(f"  {'mail':<10} every e-mail sent lands in {infra.maildir}")
+    if infra.imap_data is not None:
+        print(
+            f"  {'mail in':<10} {infra.imap_host}:{infra.imap_port} (IMAP); a report by e-mail: "
+            f".venv/bin/python -m deploy.mailin --port {infra.lmtp_port} 'your text'"
+        )
     print(f"  {'logs':<10} {data / 'logs'}")
     print(
         f"\n  Demo organisation 'demo' and confidant 'demo-confidant'"

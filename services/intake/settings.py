@@ -55,7 +55,7 @@ class IntakeSettings(ServiceSettings, SmtpSettings):
         600.0, gt=0, le=1740, description="Seconds an IDLE lasts before it is renewed."
     )
     mailbox_scan_s: float = Field(
-        30.0, gt=0, description="Seconds between looks for mailboxes added or changed."
+        10.0, gt=0, description="Seconds between looks for mailboxes added or changed."
     )
     mail_sender_name: str = Field(
         "Vertrouwd", max_length=100, description="Sender name of replies in a reporter's thread."

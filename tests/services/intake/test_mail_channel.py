@@ -9,15 +9,15 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from bson import json_util
 
 from deploy.stack import Infra
-from services.intake import channels, mailbox
-from services.intake.store import CASES, MESSAGES
+from services.intake import channels, jobs, mailbox
+from services.intake.store import CASES, CHANNEL_CLAIMS, MESSAGES, THREADS
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
 from tests.services.intake import mailtools
@@ -396,3 +396,28 @@ async def test_a_mail_report_recategorised_gets_the_deadlines_from_the_day_it_ca
     assert categorised["data"]["previous"] == "anders"
     told = datetime.fromisoformat(categorised["data"]["acknowledge_by"])
     assert told == datetime.fromisoformat(ack["due"])
+
+
+async def test_retention_purges_the_channel_traces_with_the_case(world: MailWorld) -> None:
+    sent = mailtools.plain(REPORTER, world.address, "Melding", STORY)
+    await mailtools.deliver(world.infra, world.address, sent.as_bytes())
+    found = await world.one_case()
+    await world.mail_to(JAN)
+    intake = state(world.intake)
+    db = intake.db
+    assert await db[THREADS].count_documents({"case_id": found["case_id"]}) == 2  # in and ack
+    assert await db[CHANNEL_CLAIMS].count_documents({"case_id": found["case_id"]}) == 1
+    closed = await world.intake.patch(
+        f"/v1/cases/{found['case_id']}",
+        headers=world.anna,
+        json={"status": "closed", "outcome": "listening_ear"},
+    )
+    assert closed.status == 200
+    later = datetime.now(UTC) + timedelta(days=400)
+    assert await jobs.purge_closed_cases(intake, later) == 1
+    case = await db[CASES].find_one({"_id": found["case_id"]})
+    assert case is not None
+    assert not {"contact", "text", "mail_thread", "channel_key"} & set(case)
+    assert await db[THREADS].count_documents({"case_id": found["case_id"]}) == 0
+    assert await db[CHANNEL_CLAIMS].count_documents({"case_id": found["case_id"]}) == 0
+    assert await db[MESSAGES].count_documents({"case_id": found["case_id"]}) == 0
