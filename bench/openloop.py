@@ -34,3 +34,22 @@ def percentiles(ms: list[float]) -> dict[str, float]:
         "p50_ms": round(statistics.median(ordered), 1),
         "p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)], 1),
     }
+
+
+async def highest_rate(
+    measure: Callable[[int], Awaitable[dict[str, float]]],
+    target_ms: float,
+    rates: tuple[int, ...] = (25, 50, 100, 200, 400, 800, 1600),
+) -> tuple[int | None, list[dict[str, float]]]:
+    """Step up the rate until p99 reaches ``target_ms`` (or errors appear); return the
+    highest rate that held, and every step's figures. Machines differ up to 3x from day to
+    day, so a figure at a fixed rate is printed beside this ceiling and the floor's."""
+    best: int | None = None
+    steps: list[dict[str, float]] = []
+    for rate in rates:
+        result = await measure(rate)
+        steps.append({"rate": rate, **result})
+        if result["p99_ms"] >= target_ms or result.get("errors", 0):
+            break
+        best = rate
+    return best, steps

@@ -39,6 +39,7 @@ from .store import (
     MESSAGES,
     NOTES,
     ORGANISATIONS,
+    RELAY_QUEUE,
     REPORT_CLAIMS,
     TIMELINE,
 )
@@ -684,7 +685,7 @@ async def post_message(request: web.Request) -> web.Response:
         confidant_id=case["confidant_id"],
         relayed=relayed,
     )
-    extra = {"relay": relay_pending(relayed)} if relayed else None
+    extra = {"relay": await relay_pending(intake, message_id, relayed)} if relayed else None
     now = await store_text(intake, MESSAGES, message_id, case, author, body.text, event, extra)
     if relayed:
         intake.relay_wanted.set()
@@ -725,8 +726,16 @@ async def list_messages(request: web.Request) -> web.Response:
     )
 
 
-def relay_pending(channel: str) -> dict[str, Any]:
-    return {"channel": channel, "state": "pending", "attempts": 0, "next_at": datetime.now(UTC)}
+async def relay_pending(intake: Intake, message_id: str, channel: str) -> dict[str, Any]:
+    """Queue a message for the relay; returns its relay state. Queued *before* the message
+    is stored: a crash in between leaves an entry without a message, which the relay drops,
+    never a message that is not sent."""
+    now = datetime.now(UTC)
+    try:
+        await intake.db[RELAY_QUEUE].insert_one({"_id": message_id, "next_at": now, "queued": now})
+    except DuplicateKeyError:
+        pass  # queued by an earlier try of the same message
+    return {"channel": channel, "state": "pending", "attempts": 0, "next_at": now}
 
 
 def relay_view(relay: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -22,9 +22,10 @@ from shared.http import ApiError, Body, Endpoint, read_body, require
 
 from . import channels, whatsapp
 from .api_orgs import get_org
+from .codes import new_id
 from .models import Email
 from .state import INTAKE, Intake
-from .store import MAILBOX_STATE, MESSAGES, ORGANISATIONS
+from .store import MAILBOX_STATE, MESSAGES, ORGANISATIONS, RELAY_SENT, WEBHOOK_INBOX
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,9 @@ async def verify_webhook(request: web.Request) -> web.Response:
 
 
 async def receive_webhook(request: web.Request) -> web.Response:
+    """Check the signature and the shape, keep the webhook (sealed) and answer: WhatsApp
+    waits for the answer, and sends again what is not answered 200 in time. Its messages
+    are stored right after (``process``), or by the sweep after a crash."""
     intake = request.app[INTAKE]
     secret = _secret(intake, "app_secret")
     raw = await request.read()
@@ -141,15 +145,60 @@ async def receive_webhook(request: web.Request) -> web.Response:
         messages, statuses = whatsapp.read(json.loads(raw))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "bad_request", f"not a WhatsApp webhook: {exc}") from None
-    stored = 0
-    for incoming in messages:
-        stored += await _store(intake, incoming)
-    for status in statuses:
-        await _record(intake, status)
-    if stored:
-        intake.relay_wanted.set()
-    # WhatsApp sends again whatever is not answered 200; all of it is stored by now.
-    return web.json_response({"stored": stored, "statuses": len(statuses)})
+    if not messages and not statuses:
+        return web.json_response({"accepted": 0})
+    doc_id = new_id()
+    body = intake.cipher.seal(raw.decode(), doc_id=doc_id, field="body")
+    await intake.db[WEBHOOK_INBOX].insert_one(
+        {"_id": doc_id, "at": datetime.now(UTC), "body": body}
+    )
+    intake.background(process(intake, doc_id, (messages, statuses)))
+    return web.json_response({"accepted": len(messages) + len(statuses)})
+
+
+# Webhooks stored at once. A few: the database serves the webhooks' own inserts (what
+# WhatsApp waits for) between them, instead of behind a pile of this work.
+PARALLEL = 4
+
+
+async def process(
+    intake: Intake,
+    doc_id: str,
+    read: tuple[list[whatsapp.Incoming], list[whatsapp.Status]] | None = None,
+) -> None:
+    """Store what one kept webhook holds, then forget the webhook. Safe to run twice (two
+    instances sweeping, a sweep and the first run): every message is claimed."""
+    async with intake.gate("webhooks", PARALLEL):
+        if read is None:
+            doc = await intake.db[WEBHOOK_INBOX].find_one({"_id": doc_id})
+            if doc is None:
+                return
+            raw = intake.cipher.open(doc["body"], doc_id=doc_id, field="body")
+            read = whatsapp.read(json.loads(raw))
+        messages, statuses = read
+        stored = 0
+        for incoming in messages:
+            stored += await _store(intake, incoming)
+        for status in statuses:
+            await _record(intake, status)
+        if stored:
+            intake.relay_wanted.set()
+        await intake.db[WEBHOOK_INBOX].delete_one({"_id": doc_id})
+
+
+SWEEP_AFTER = timedelta(seconds=30)
+
+
+async def sweep(intake: Intake) -> int:
+    """Webhooks kept but not processed (their instance died): process them now."""
+    before = datetime.now(UTC) - SWEEP_AFTER
+    left = await intake.db[WEBHOOK_INBOX].find({"at": {"$lt": before}}, {"_id": 1}).to_list(500)
+    for doc in left:
+        try:
+            await process(intake, doc["_id"])
+        except Exception:
+            log.exception("kept webhook not processed; the next sweep tries again")
+    return len(left)
 
 
 async def _store(intake: Intake, incoming: whatsapp.Incoming) -> int:
@@ -188,13 +237,13 @@ async def _record(intake: Intake, status: whatsapp.Status) -> None:
     sets: dict[str, Any] = {"relay.status": status.status, "relay.status_rank": rank}
     if status.error_code is not None:
         sets["relay.error"] = f"whatsapp code {status.error_code}"
-    message = await intake.db[MESSAGES].find_one({"relay.external_id": status.wamid}, {"_id": 1})
-    if message is None:
+    sent = await intake.db[RELAY_SENT].find_one({"_id": status.wamid})
+    if sent is None:
         return  # not one of ours (or its case was purged)
     await intake.update(
         MESSAGES,
         {
-            "_id": message["_id"],
+            "_id": sent["message_id"],
             "$or": [
                 {"relay.status_rank": {"$exists": False}},
                 {"relay.status_rank": {"$lt": rank}},

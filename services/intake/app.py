@@ -7,7 +7,7 @@ from aiohttp import web
 from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
-from . import handlers, jobs, routes, store
+from . import api_channels, handlers, jobs, routes, store
 from .contact import contact_responder
 from .mailbox import mailbox_watchers
 from .pages import add_pages
@@ -18,6 +18,11 @@ from .state import INTAKE, intake_context
 
 async def _jobs(app: web.Application) -> None:
     await jobs.run_all(app[INTAKE])
+
+
+async def _webhook_sweep(app: web.Application) -> None:
+    if app[INTAKE].settings.whatsapp_on:
+        await api_channels.sweep(app[INTAKE])
 
 
 def _jobs_interval(app: web.Application) -> float:
@@ -39,6 +44,7 @@ SPEC = ServiceSpec(
         relay_loop,
         mailbox_watchers,
         every("intake-jobs", _jobs, _jobs_interval),
+        every("whatsapp-sweep", _webhook_sweep, lambda app: 10.0),
     ],
     pages=add_pages,
     outbox=[store.CASES, store.NOTES, store.MESSAGES],

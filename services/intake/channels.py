@@ -181,7 +181,8 @@ def _with_dropped(inbound: Inbound) -> str:
 
 
 async def _open_case(intake: Intake, org: dict[str, Any], inbound: Inbound, case_id: str) -> None:
-    if await intake.db[CASES].find_one({"_id": case_id}, {"_id": 1}) is None:
+    stored = await intake.db[CASES].find_one({"_id": case_id})
+    if stored is None:
         body = _body(org, inbound)
         confidant = await choose(intake, org, None)
         key = sender_key(intake, org["_id"], inbound.channel, inbound.sender)
@@ -201,9 +202,8 @@ async def _open_case(intake: Intake, org: dict[str, Any], inbound: Inbound, case
             },
             acknowledged=body.contact is not None,
         )
-        await store_case(intake, case, events)
-    stored = await intake.db[CASES].find_one({"_id": case_id})
-    if stored is not None and stored.get("relay"):
+        stored = await store_case(intake, case, events)
+    if stored.get("relay"):
         await _acknowledge(intake, stored)
 
 
@@ -219,7 +219,7 @@ async def _acknowledge(intake: Intake, case: dict[str, Any]) -> None:
                 "author": "system",
                 "created_at": datetime.now(UTC),
                 "text": intake.cipher.seal(text, doc_id=message_id, field="text"),
-                "relay": relay_pending(case["relay"]),
+                "relay": await relay_pending(intake, message_id, case["relay"]),
             }
         )
     except DuplicateKeyError:

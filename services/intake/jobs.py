@@ -22,6 +22,7 @@ from .store import (
     NOTES,
     ORGANISATIONS,
     RELAY_CLAIMS,
+    RELAY_SENT,
     REPORT_CLAIMS,
     THREADS,
 )
@@ -99,6 +100,7 @@ async def purge_closed_cases(intake: Intake, now: datetime) -> int:
             # The channel's traces: which mail ids and number led to this case.
             await intake.db[THREADS].delete_many({"case_id": case["_id"]})
             await intake.db[CHANNEL_CLAIMS].delete_many({"case_id": case["_id"]})
+            await intake.db[RELAY_SENT].delete_many({"case_id": case["_id"]})
             event = new_event(
                 "intake.case.purged",
                 {"case_id": case["_id"]},

@@ -27,7 +27,7 @@ from shared.smtp import Permanent, Transient
 
 from .channels import open_thread, remember
 from .state import INTAKE, Intake
-from .store import CASES, MESSAGES, ORGANISATIONS, RELAY_CLAIMS
+from .store import CASES, MESSAGES, ORGANISATIONS, RELAY_CLAIMS, RELAY_QUEUE, RELAY_SENT
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
@@ -36,17 +36,27 @@ MAX_ATTEMPTS = 12
 
 
 BATCH = 200
+PARALLEL = 8  # sends under way at once (a few SMTP connections, the Cloud API)
 
 
 async def relay_due(intake: Intake, now: datetime | None = None) -> tuple[int, int]:
     """Send what is due; return how many were due (up to ``BATCH``) and how many were sent."""
     now = now or datetime.now(UTC)
-    due = (
-        await intake.db[MESSAGES]
-        .find({"relay.state": "pending", "relay.next_at": {"$lte": now}})
-        .to_list(BATCH)
-    )
-    results = await asyncio.gather(*(deliver(intake, m, now) for m in due))
+    due = await intake.db[RELAY_QUEUE].find({"next_at": {"$lte": now}}).to_list(BATCH)
+    gate = intake.gate("relay", PARALLEL)
+
+    async def one(queued: dict[str, Any]) -> bool:
+        async with gate:
+            message = await intake.db[MESSAGES].find_one({"_id": queued["_id"]})
+            if message is None or message.get("relay", {}).get("state") != "pending":
+                # Sent meanwhile, or queued by a request that died before storing it (then
+                # dropped after a while; a message still being stored is left alone).
+                if message is not None or queued["queued"].replace(tzinfo=UTC) < now - LEASE:
+                    await intake.db[RELAY_QUEUE].delete_one({"_id": queued["_id"]})
+                return False
+            return await deliver(intake, message, now)
+
+    results = await asyncio.gather(*(one(q) for q in due))
     return len(due), sum(results)
 
 
@@ -91,6 +101,10 @@ async def deliver(intake: Intake, message: dict[str, Any], now: datetime | None 
                 {"_id": message["_id"], "relay.attempts": attempt, "relay.state": "pending"},
                 {"$set": {"relay.attempts": attempt + 1, "relay.next_at": now}},
             )
+        else:  # under way elsewhere: look again after the lease
+            await intake.update(
+                RELAY_QUEUE, {"_id": message["_id"]}, {"$set": {"next_at": now + LEASE}}
+            )
         return False
     case = await intake.db[CASES].find_one({"_id": message["case_id"]})
     try:
@@ -108,6 +122,7 @@ async def deliver(intake: Intake, message: dict[str, Any], now: datetime | None 
             "reply not deliverable", extra={"message_id": message["_id"], "error": str(exc)}
         )
         await _set(intake, message, {"relay.state": "failed", "relay.error": str(exc)[:200]})
+        await intake.db[RELAY_QUEUE].delete_one({"_id": message["_id"]})
         return False
     except Transient as exc:
         failed = attempt + 1 >= MAX_ATTEMPTS
@@ -123,6 +138,14 @@ async def deliver(intake: Intake, message: dict[str, Any], now: datetime | None 
                 "relay.error": str(exc)[:200],
             },
         )
+        if failed:
+            await intake.db[RELAY_QUEUE].delete_one({"_id": message["_id"]})
+        else:
+            await intake.update(
+                RELAY_QUEUE,
+                {"_id": message["_id"]},
+                {"$set": {"next_at": now + timedelta(seconds=wait)}},
+            )
         return False
     await _set(
         intake,
@@ -133,6 +156,11 @@ async def deliver(intake: Intake, message: dict[str, Any], now: datetime | None 
             "relay.external_id": external_id,
         },
     )
+    await intake.db[RELAY_QUEUE].delete_one({"_id": message["_id"]})
+    with contextlib.suppress(DuplicateKeyError):
+        await intake.db[RELAY_SENT].insert_one(
+            {"_id": external_id, "message_id": message["_id"], "case_id": case["_id"]}
+        )
     if message["author"] == "system" and (case.get("deadlines") or {}).get("acknowledgement"):
         # The automatic acknowledgement confirms receipt, as the Whistleblower Act asks.
         await intake.update(

@@ -22,7 +22,7 @@ from shared.db import Mongo
 from shared.settings import SettingsError
 
 from .settings import IntakeSettings
-from .store import CASES, MESSAGES, NOTES, ORGANISATIONS, STAFF
+from .store import CASES, MESSAGES, NOTES, ORGANISATIONS, STAFF, WEBHOOK_INBOX
 
 # Where sealed values live; the associated data is (document id, field path).
 SEALED: dict[str, tuple[str, ...]] = {
@@ -38,6 +38,7 @@ SEALED: dict[str, tuple[str, ...]] = {
     MESSAGES: ("text",),
     STAFF: ("email",),
     ORGANISATIONS: ("mailbox.password",),
+    WEBHOOK_INBOX: ("body",),
 }
 
 

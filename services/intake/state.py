@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 import aiohttp
 from aiohttp import web
@@ -26,6 +27,8 @@ from .settings import IntakeSettings
 from .throttle import Throttle
 from .whatsapp import WhatsApp
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Intake(DocumentWriter):
@@ -38,6 +41,25 @@ class Intake(DocumentWriter):
     whatsapp: WhatsApp
     # Set when a reply or acknowledgement waits to be relayed (relay.relay_loop sends it).
     relay_wanted: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    gates: dict[str, asyncio.Semaphore] = field(default_factory=dict)
+
+    def gate(self, name: str, width: int) -> asyncio.Semaphore:
+        """At most ``width`` of one kind of background work at once, in this process (for
+        the load it puts on the database; correctness never rests on it)."""
+        return self.gates.setdefault(name, asyncio.Semaphore(width))
+
+    def background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Work that follows an answer already given (kept safe by a sweep if it is cut
+        off): held here so that it is not collected, and awaited at shutdown."""
+        task = asyncio.create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background work failed", exc_info=task.exception())
 
     async def code_hash(self, code: str) -> str:
         # argon2 takes tens of milliseconds of CPU: off the event loop.
@@ -86,5 +108,8 @@ async def intake_context(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        intake = app[INTAKE]
+        if intake.tasks:  # let work under way finish (briefly); the sweep has the rest
+            await asyncio.wait(intake.tasks, timeout=5)
         await mailer.close()
         await http.close()

@@ -27,6 +27,14 @@ CHANNEL_CLAIMS = "channel_claims"
 THREADS = "channel_threads"
 # One claim per attempt to send a reply: only the claimant sends it.
 RELAY_CLAIMS = "relay_claims"
+# The replies waiting to be sent, by message id: small, so that looking for what is due
+# does not read every message (FerretDB scans a collection for any query not on _id).
+RELAY_QUEUE = "relay_queue"
+# What a sent reply is called where it went (a WhatsApp wamid): delivery statuses find it.
+RELAY_SENT = "relay_sent"
+# WhatsApp webhooks as received (the body sealed), kept until their messages are stored: the
+# webhook is answered once this one insert is done, the rest follows (webhooks.py).
+WEBHOOK_INBOX = "webhook_inbox"
 MAILBOX_STATE = "mailbox_state"  # per organisation: connected, or the last error
 
 INDEXES: IndexSpec = {
@@ -46,8 +54,6 @@ INDEXES: IndexSpec = {
     NOTES: [IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)])],
     MESSAGES: [
         IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)]),
-        IndexModel([("relay.state", ASCENDING), ("relay.next_at", ASCENDING)], sparse=True),
-        IndexModel("relay.external_id", sparse=True),
     ],
     AUDIT: [IndexModel([("case_id", ASCENDING), ("at", ASCENDING)])],
     THROTTLE: [IndexModel("expires_at")],
@@ -55,4 +61,7 @@ INDEXES: IndexSpec = {
     CHANNEL_CLAIMS: [IndexModel("case_id"), IndexModel("at")],
     THREADS: [IndexModel("case_id")],
     RELAY_CLAIMS: [IndexModel("at")],
+    RELAY_QUEUE: [IndexModel("next_at")],
+    RELAY_SENT: [IndexModel("case_id")],
+    WEBHOOK_INBOX: [IndexModel("at")],
 }

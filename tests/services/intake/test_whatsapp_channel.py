@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ from aiohttp.test_utils import TestServer
 from bson import json_util
 
 from deploy import whatsapp_standin as wa
-from services.intake.store import CASES, MESSAGES
+from services.intake import api_channels
+from services.intake.store import CASES, MESSAGES, WEBHOOK_INBOX
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
 from tests.services.intake.conftest import Client, bearer, state, stream_events
@@ -228,6 +230,11 @@ async def test_first_messages_at_once_make_one_case(world: WhatsAppWorld) -> Non
     )
     assert statuses == [200] * 6
     db = state(world.intake).db
+
+    async def all_stored() -> bool:
+        return await db[MESSAGES].count_documents({"author": "reporter"}) == 5
+
+    await eventually(all_stored)
     assert await db[CASES].count_documents({}) == 1
     case = await db[CASES].find_one({})
     assert case is not None
@@ -299,3 +306,26 @@ async def test_a_number_belongs_to_one_organisation(world: WhatsAppWorld) -> Non
         json={"whatsapp_phone_number_id": "+31 6 not an id"},
     )
     assert bad.status == 422
+
+
+async def test_a_webhook_answered_but_not_processed_is_swept_once(
+    world: WhatsAppWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    intake = state(world.intake)
+    real = api_channels.process
+
+    async def cut_off(*args: Any) -> None:
+        return None  # the instance died right after answering WhatsApp
+
+    monkeypatch.setattr(api_channels, "process", cut_off)
+    await world.text("Ik durf het bijna niet te zeggen.")
+    assert await intake.db[CASES].count_documents({}) == 0
+    assert await intake.db[WEBHOOK_INBOX].count_documents({}) == 1
+    monkeypatch.setattr(api_channels, "process", real)
+    monkeypatch.setattr(api_channels, "SWEEP_AFTER", timedelta(0))
+    # Two instances' sweeps at once: the message is stored once, acknowledged once.
+    await asyncio.gather(api_channels.sweep(intake), api_channels.sweep(intake))
+    assert await intake.db[CASES].count_documents({}) == 1
+    assert await intake.db[WEBHOOK_INBOX].count_documents({}) == 0
+    await world.sent_to(SENDER, 1)
+    assert await intake.db[MESSAGES].count_documents({"author": "system"}) == 1
