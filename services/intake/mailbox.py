@@ -143,7 +143,10 @@ async def session(intake: Intake, org: dict[str, Any]) -> None:
         await _state(intake, org["_id"], connected=True, error=None)
         idle = imap.has_capability("IDLE")
         while True:
-            await drain(intake, org, imap)
+            # Until a pass finds nothing: mail that came during a pass was announced while
+            # we were busy, and IDLE reports only what comes after it starts.
+            while await drain(intake, org, imap):
+                pass
             if not idle:
                 await asyncio.sleep(settings.imap_poll_s)
                 continue
