@@ -13,7 +13,8 @@ the text opened with the stack's own keys to tell which mail it was). Prints:
 - ``mail_intake`` (burst): ``messages`` delivered at once: ``seconds`` until all are cases,
   ``per_s`` (target >= 50) and p99 from delivery to case;
 - ``mail_intake`` (``rate``/s): the same at a steady rate (target p99 < 2 s), and the highest
-  rate whose p99 stays under 2 s.
+  rate whose p99 stays under 2 s. Each phase starts once the last one's acknowledgements
+  are sent.
 """
 
 from __future__ import annotations
@@ -128,6 +129,14 @@ class Run:
         deliverer.close()
         return delivered
 
+    async def settled(self) -> None:
+        """Wait until every acknowledgement is sent, so that one phase's tail does not weigh
+        on the next (up to two minutes)."""
+        for _ in range(600):
+            if not await self.db["relay_queue"].count_documents({}):
+                return
+            await asyncio.sleep(0.2)
+
     async def cases(self, delivered: dict[str, float]) -> dict[str, Any]:
         """Wait until every delivered mail is a case; latencies from delivery to case."""
         want = self.seen + len(delivered)
@@ -194,14 +203,18 @@ async def bench(data: Path, infra: Any, env: dict[str, str], messages: int, rate
             ),
             flush=True,
         )
+        await run.settled()
         tags = [f"steady-{i}" for i in range(messages)]
         steady = await run.cases(await run.deliver(tags, rate))
+        await run.settled()
         steps_run = iter(range(1000))
 
         async def step(r: int) -> dict[str, Any]:
             n = next(steps_run)
             step_tags = [f"step{n}-{i}" for i in range(r * 5)]
-            return await run.cases(await run.deliver(step_tags, r))
+            result = await run.cases(await run.deliver(step_tags, r))
+            await run.settled()
+            return result
 
         ceiling, steps = await highest_rate(step, TARGET_MS, rates=(25, 50, 100, 200, 400))
         print(

@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 FIELD = "outbox"
 AT = "outbox_at"
+# Documents whose events this process failed to publish (NATS away), by "db.collection":
+# the relay tries these by _id every few seconds. A full sweep, which on FerretDB reads every
+# document of the collection, is left for what a process that died had staged.
+DEFERRED: dict[str, set[Any]] = {}
 
 
 def _entries(events: tuple[Envelope, ...], now: datetime) -> dict[str, Any]:
@@ -62,12 +66,30 @@ async def flush(
         for event in events:
             await bus.publish(event)
     except Exception as exc:
-        log.warning("publish deferred to the outbox sweep", extra={"error": type(exc).__name__})
+        log.warning("publish deferred to the outbox relay", extra={"error": type(exc).__name__})
+        DEFERRED.setdefault(collection.full_name, set()).add(doc_id)
         return
     async with locks.hold(collection.name, doc_id):
         await collection.update_one(
             {"_id": doc_id}, {"$unset": {f"{FIELD}.{e.id}": "" for e in events}}
         )
+
+
+async def retry_deferred(collection: AsyncCollection[Document], bus: Bus, locks: DocLocks) -> int:
+    """Publish what this process staged and could not publish; return how many."""
+    waiting = DEFERRED.get(collection.full_name)
+    published = 0
+    for doc_id in list(waiting or ()):
+        doc = await collection.find_one({"_id": doc_id}, {FIELD: 1})
+        events = [
+            Envelope.model_validate(e["event"]) for e in ((doc or {}).get(FIELD) or {}).values()
+        ]
+        if events:
+            await flush(collection, doc_id, events, bus, locks)
+            published += len(events)
+        else:
+            waiting.discard(doc_id)  # type: ignore[union-attr]
+    return published
 
 
 async def sweep(

@@ -44,7 +44,7 @@ from shared.http import (
 )
 from shared.log import setup_logging
 from shared.metrics import Metrics
-from shared.outbox import sweep
+from shared.outbox import retry_deferred, sweep
 from shared.settings import ServiceSettings, SettingsError
 from shared.tracing import setup as setup_tracing
 
@@ -193,7 +193,9 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
 
     app.cleanup_ctx.extend([auth_ctx, mongo_ctx, bus_ctx])
     if spec.outbox:
-        app.cleanup_ctx.append(_as_cleanup_ctx(relay(spec.outbox, settings.outbox_relay_s)))
+        app.cleanup_ctx.append(
+            _as_cleanup_ctx(relay(spec.outbox, settings.outbox_relay_s, settings.outbox_sweep_s))
+        )
     for context in spec.contexts:
         app.cleanup_ctx.append(_as_cleanup_ctx(context))
     app.cleanup_ctx.append(consumer_ctx)
@@ -236,18 +238,28 @@ def every(
     return running
 
 
-def relay(collections: Sequence[str], interval_s: float) -> Context:
-    """The outbox relay: every ``interval_s``, publish what was staged more than that long
-    ago and is still there (the publisher died, or NATS was away). Every instance relays;
-    ``Nats-Msg-Id`` and the stream's duplicate window let only one copy in."""
+def relay(collections: Sequence[str], interval_s: float, sweep_s: float) -> Context:
+    """The outbox relay. Every ``interval_s``: publish what this process could not (NATS was
+    away), by document id. At the first round and every ``sweep_s``: look through the whole
+    collections for what was staged more than ``interval_s`` ago and is still there (its
+    publisher died). Every instance relays; ``Nats-Msg-Id`` and the stream's duplicate
+    window let only one copy in."""
     older_than = timedelta(seconds=interval_s)
+    last_sweep = [float("-inf")]
 
     async def run(app: web.Application) -> None:
         bus, mongo = app[BUS], app[MONGO]
         if not bus.connected:
             return  # nothing can go out; the next round will try
+        loop = asyncio.get_running_loop()
+        full = loop.time() - last_sweep[0] >= sweep_s
+        if full:
+            last_sweep[0] = loop.time()
         for name in collections:
-            published = await sweep(mongo.db[name], bus, LOCKS, older_than)
+            collection = mongo.db[name]
+            published = await retry_deferred(collection, bus, LOCKS)
+            if full:
+                published += await sweep(collection, bus, LOCKS, older_than)
             if published:
                 log.info("outbox relayed", extra={"collection": name, "events": published})
 

@@ -66,6 +66,12 @@ class ServiceSettings(BaseModel):
         le=300,
         description="Seconds between relays of events stored but not yet published.",
     )
+    outbox_sweep_s: float = shared(
+        300.0,
+        gt=0,
+        description="Seconds between looks through whole collections for events staged by an "
+        "instance that died (FerretDB reads every document to answer one).",
+    )
     otel_exporter_otlp_endpoint: str = shared(
         "",
         description="OTLP/HTTP collector for traces, e.g. http://otel-collector:4318 "

@@ -70,22 +70,24 @@ async def receive(intake: Intake, org: dict[str, Any], inbound: Inbound) -> Rece
     safe to call again for the same message (it then completes or repeats nothing)."""
     org_id = org["_id"]
     claim_id = intake.keyed(f"{inbound.channel}-in", f"{org_id}|{inbound.external_id}")
-    claim = await intake.db[CHANNEL_CLAIMS].find_one({"_id": claim_id})
-    if claim is None:
-        case_id, opened = await _conversation(intake, org, inbound)
-        claim = {
-            "_id": claim_id,
-            "case_id": case_id,
-            "message_id": None if opened else new_id(),
-            "at": datetime.now(UTC),
-        }
-        try:
-            await intake.db[CHANNEL_CLAIMS].insert_one(claim)
-        except DuplicateKeyError:
-            claim = await intake.db[CHANNEL_CLAIMS].find_one({"_id": claim_id}) or dict(claim)
+    # Decided, then claimed: a message read the first time (nearly always) costs one insert;
+    # one read again finds the claim and completes what it says.
+    case_id, opened = await _conversation(intake, org, inbound)
+    claim: dict[str, Any] = {
+        "_id": claim_id,
+        "case_id": case_id,
+        "message_id": None if opened else new_id(),
+        "at": datetime.now(UTC),
+    }
+    fresh = True
+    try:
+        await intake.db[CHANNEL_CLAIMS].insert_one(claim)
+    except DuplicateKeyError:
+        fresh = False
+        claim = await intake.db[CHANNEL_CLAIMS].find_one({"_id": claim_id}) or claim
     receipt = Receipt(claim["case_id"], claim["message_id"], claim["message_id"] is None)
     if receipt.opened:
-        await _open_case(intake, org, inbound, receipt.case_id)
+        await _open_case(intake, org, inbound, receipt.case_id, fresh)
     else:
         assert receipt.message_id is not None
         await _append(intake, org, inbound, receipt.case_id, receipt.message_id)
@@ -180,8 +182,11 @@ def _with_dropped(inbound: Inbound) -> str:
     return f"{inbound.text}\n\n{note}".strip()[:5000]
 
 
-async def _open_case(intake: Intake, org: dict[str, Any], inbound: Inbound, case_id: str) -> None:
-    stored = await intake.db[CASES].find_one({"_id": case_id})
+async def _open_case(
+    intake: Intake, org: dict[str, Any], inbound: Inbound, case_id: str, fresh: bool = False
+) -> None:
+    """Store the case (unless a first reading did); ``fresh``: this reading claimed it."""
+    stored = None if fresh else await intake.db[CASES].find_one({"_id": case_id})
     if stored is None:
         body = _body(org, inbound)
         confidant = await choose(intake, org, None)

@@ -157,10 +157,11 @@ async def deliver(intake: Intake, message: dict[str, Any], now: datetime | None 
         },
     )
     await intake.db[RELAY_QUEUE].delete_one({"_id": message["_id"]})
-    with contextlib.suppress(DuplicateKeyError):
-        await intake.db[RELAY_SENT].insert_one(
-            {"_id": external_id, "message_id": message["_id"], "case_id": case["_id"]}
-        )
+    if relay["channel"] == "whatsapp":  # its delivery statuses will name it
+        with contextlib.suppress(DuplicateKeyError):
+            await intake.db[RELAY_SENT].insert_one(
+                {"_id": external_id, "message_id": message["_id"], "case_id": case["_id"]}
+            )
     if message["author"] == "system" and (case.get("deadlines") or {}).get("acknowledgement"):
         # The automatic acknowledgement confirms receipt, as the Whistleblower Act asks.
         await intake.update(

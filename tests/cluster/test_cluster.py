@@ -92,6 +92,7 @@ def cluster(tmp_path: Path, keys: Keys, inbox: Inbox, calendar_url: str) -> Iter
         "RETRY_BACKOFF": "0.2,0.5,1,2",
         "MAX_DELIVER": "20",
         "OUTBOX_RELAY_S": "0.5",
+        "OUTBOX_SWEEP_S": "1",  # a killed instance's staged events: found by the others soon
         "LOG_LEVEL": "WARNING",
         "INTAKE_ARGON2_TIME_COST": "1",
         "INTAKE_ARGON2_MEMORY_KIB": "8192",

@@ -4,6 +4,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pymongo import AsyncMongoClient
+
 from deploy.stack import Infra
 from services.intake import jobs
 from shared.events import new_event
@@ -108,8 +110,9 @@ async def test_an_event_left_in_the_outbox_is_published_by_the_relay(
     infra: Infra,
     isolation: Isolation,
 ) -> None:
-    intake = await start_service("intake", OUTBOX_RELAY_S="0.2")
-    # As if the process died between its write and the publish.
+    # The full look through the collection comes every OUTBOX_SWEEP_S (and at start).
+    intake = await start_service("intake", OUTBOX_RELAY_S="0.2", OUTBOX_SWEEP_S="0.5")
+    # As if another instance died between its write and the publish.
     event = new_event(
         "intake.case.note_added", {"case_id": "c1", "note_id": "n1"}, source="intake", org_id="o1"
     )
@@ -126,4 +129,32 @@ async def test_an_event_left_in_the_outbox_is_published_by_the_relay(
         return "outbox_at" not in note
 
     await eventually(relayed_and_tidied)  # nothing called: the service relays by itself
+    assert [e["id"] for e in await stream_events(infra, isolation)] == [event.id]
+
+
+async def test_what_a_dead_instance_left_is_published_by_the_next_one_at_start(
+    start_service: StartService,
+    infra: Infra,
+    isolation: Isolation,
+) -> None:
+    event = new_event(
+        "intake.case.note_added", {"case_id": "c2", "note_id": "n2"}, source="intake", org_id="o1"
+    )
+    fields = staged(event)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    try:
+        await client[isolation.database("intake")]["notes"].insert_one(
+            {"_id": "n2", "case_id": "c2", **fields}
+        )
+    finally:
+        await client.close()
+    # Its next start looks through the collections at once, not after OUTBOX_SWEEP_S.
+    intake = await start_service("intake", OUTBOX_RELAY_S="0.2", OUTBOX_SWEEP_S="3600")
+    db = state(intake).db
+
+    async def relayed() -> bool:
+        note = await db["notes"].find_one({"_id": "n2"})
+        return note is not None and not note.get("outbox")
+
+    await eventually(relayed)
     assert [e["id"] for e in await stream_events(infra, isolation)] == [event.id]
