@@ -17,7 +17,7 @@
     for (const m of messages) {
       const item = document.createElement("li");
       const who = document.createElement("strong");
-      who.textContent = (m.author === "reporter" ? t.you : t.confidant) + ": ";
+      who.textContent = ({ reporter: t.you, system: t.automatic }[m.author] || t.confidant) + ": ";
       item.append(who, document.createTextNode(m.text));
       list.append(item);
     }

@@ -64,8 +64,16 @@
     fill("messages", (await answer.json()).messages || [], t.no_messages, (m) => {
       const item = document.createElement("li");
       const who = document.createElement("strong");
-      who.textContent = (m.author === "confidant" ? t.you : t.reporter) + ": ";
+      who.textContent = ({ confidant: t.you, system: t.automatic }[m.author] || t.reporter) + ": ";
       item.append(who, document.createTextNode(m.text));
+      if (m.delivery) {  // sent by e-mail or WhatsApp: say whether it got there
+        const state = document.createElement("small");
+        const how = m.delivery.channel === "whatsapp" ? "WhatsApp" : t.by_email;
+        state.textContent = ` (${how}: ${t["delivery_" + m.delivery.state] || m.delivery.state}`
+          + (m.delivery.status ? `, ${m.delivery.status}` : "")
+          + (m.delivery.error ? `, ${m.delivery.error}` : "") + ")";
+        item.append(state);
+      }
       return item;
     });
   }
