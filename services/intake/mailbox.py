@@ -141,7 +141,7 @@ async def session(intake: Intake, org: dict[str, Any]) -> None:
         if (await imap.select("INBOX")).result != "OK":
             raise MailboxError("INBOX not selectable")
         await _state(intake, org["_id"], connected=True, error=None)
-        idle = imap.has_capability("IDLE")
+        idle = settings.imap_idle and imap.has_capability("IDLE")
         while True:
             # Until a pass finds nothing: mail that came during a pass was announced while
             # we were busy, and IDLE reports only what comes after it starts.

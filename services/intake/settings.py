@@ -48,6 +48,9 @@ class IntakeSettings(ServiceSettings, SmtpSettings):
     )
     imap_port: int = Field(993, ge=1, le=65535, description="IMAP port (993 with TLS).")
     imap_tls: bool = Field(True, description="Implicit TLS to the IMAP server.")
+    imap_idle: bool = Field(
+        True, description="Wait with IDLE where the server offers it (false: always poll)."
+    )
     imap_poll_s: float = Field(
         60.0, gt=0, description="Seconds between checks of a mailbox without IDLE."
     )

@@ -84,8 +84,9 @@ async def _setup(
     infra: Infra,
     isolation: Isolation,
     instances: int = 1,
+    **settings: str,
 ) -> list[MailWorld]:
-    env = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port)}
+    env = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(inbox.port), **settings}
     clients = [await start_service("intake", **env) for _ in range(instances)]
     admin = bearer(token("admin", "intake"))
     created = await clients[0].post(
@@ -421,3 +422,26 @@ async def test_retention_purges_the_channel_traces_with_the_case(world: MailWorl
     assert await db[THREADS].count_documents({"case_id": found["case_id"]}) == 0
     assert await db[CHANNEL_CLAIMS].count_documents({"case_id": found["case_id"]}) == 0
     assert await db[MESSAGES].count_documents({"case_id": found["case_id"]}) == 0
+
+
+async def test_a_server_without_idle_is_polled(
+    start_service: StartService,
+    token: Callable[..., str],
+    inbox: Inbox,
+    infra: Infra,
+    isolation: Isolation,
+) -> None:
+    [world] = await _setup(
+        start_service,
+        token,
+        inbox,
+        infra,
+        isolation,
+        INTAKE_IMAP_IDLE="false",
+        INTAKE_IMAP_POLL_S="0.3",
+    )
+    sent = mailtools.plain(REPORTER, world.address, "Melding", STORY)
+    await mailtools.deliver(world.infra, world.address, sent.as_bytes())
+    found = await world.one_case()
+    assert found["channel"] == "email"
+    await world.mail_to(JAN)
