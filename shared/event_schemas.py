@@ -43,9 +43,15 @@ Outcome = Literal[
 ]
 
 
+# A case's reference (VP-2026-XXXXXX): for people to name a case by, in mails and pages. Not
+# a secret and not personal: it says nothing about who reported or what.
+Reference = Field(default=None, pattern=r"^VP-[0-9]{4}-[0-9A-Z]{6}$")
+
+
 @event_schema("intake.case.opened")
 class CaseOpened(EventData):
     case_id: str = Id
+    reference: str | None = Reference
     category: Category
     subtype: IntegritySubtype | None = None
     channel: Channel
@@ -67,6 +73,7 @@ class CaseOpened(EventData):
 @event_schema("intake.case.assigned")
 class CaseAssigned(EventData):
     case_id: str = Id
+    reference: str | None = Reference
     confidant_id: str = Id
     reason: Literal["reporter_choice", "least_loaded", "handover"]
 

@@ -199,6 +199,7 @@ async def build_case(
         _event(
             "intake.case.opened",
             case,
+            reference=case["reference"],
             category=body.category,
             subtype=body.subtype,
             channel=body.channel,
@@ -211,7 +212,13 @@ async def build_case(
             feedback_by=(case["deadlines"] or {}).get("feedback", {}).get("due"),
             acknowledged_in_channel=acknowledged,
         ),
-        _event("intake.case.assigned", case, confidant_id=confidant_id, reason=reason),
+        _event(
+            "intake.case.assigned",
+            case,
+            reference=case["reference"],
+            confidant_id=confidant_id,
+            reason=reason,
+        ),
     ]
     return case, events
 
@@ -589,7 +596,11 @@ async def assign_case(request: web.Request) -> web.Response:
         raise ApiError(409, "conflict", "the case is closed")
     if body.confidant_id != case["confidant_id"]:
         event = _event(
-            "intake.case.assigned", case, confidant_id=body.confidant_id, reason="handover"
+            "intake.case.assigned",
+            case,
+            reference=case["reference"],
+            confidant_id=body.confidant_id,
+            reason="handover",
         )
         if not await intake.update_with_events(
             CASES,

@@ -237,17 +237,20 @@ async def context_for(
     ctx: dict[str, Any] = {
         "name": contact.get("name"),
         "suite_url": f"{base}/",
-        "reference": (doc.get("appointment_id") or case_id or doc["event_id"])[:8],
-        "link": f"{base}/confidant/cases/{case_id}" if case_id else f"{base}/",
+        # The case's reference where the event names it (a new or handed-over case).
+        "reference": data.get("reference")
+        or (doc.get("appointment_id") or case_id or doc["event_id"])[:8],
+        # The workspace opens the case after logging in (intake's /staff/cases/<id>).
+        "link": f"{base}/staff/cases/{case_id}" if case_id else f"{base}/",
         **{k: data.get(k) for k in ("deadline", "kind", "error", "period_from", "period_to")},
         "due": None,
     }
     if data.get("due_at"):
         ctx["due"] = when(datetime.fromisoformat(data["due_at"]), locale, n.zone)
     if doc["recipient"]["kind"] == "org_admin":
-        ctx["link"] = f"{base}/org/{doc['org_id']}/reports"
+        ctx["link"] = f"{base}/staff"  # the log-in; an organisation's admin lands on the reports
     if doc["recipient"]["kind"] == "confidant" and data.get("confidant_id") and not case_id:
-        ctx["link"] = f"{base}/confidant/calendar"
+        ctx["link"] = f"{base}/agenda"  # the workspace, on to the agenda after logging in
     appointment = None
     if doc.get("appointment_id"):
         appointment = await _appointment(n, doc["appointment_id"])

@@ -64,6 +64,9 @@ async def test_notes_status_and_closing_from_the_workspace(
     await page.get_by_label("Uitkomst bij afsluiten").select_option("referral")
     await page.get_by_label("Doorverwezen naar").fill("Bedrijfsarts")
     await page.get_by_role("button", name="Opslaan").click()
+    # Closed cases leave the list of open ones; the status filter shows them.
+    await expect(page.get_by_role("cell", name="Afgesloten")).to_be_hidden()
+    await page.get_by_label("Toon status").select_option("closed")
     await expect(page.get_by_role("cell", name="Afgesloten")).to_be_visible()
     await expect(page.get_by_role("button", name="Opslaan")).to_be_disabled()
     listed = await (await intake.get("/v1/cases", headers=anna)).json()

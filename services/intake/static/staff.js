@@ -7,6 +7,13 @@
   const t = JSON.parse(main.dataset.text);
   const categories = JSON.parse(main.dataset.categories);
   const statuses = JSON.parse(main.dataset.statuses);
+  const channels = JSON.parse(main.dataset.channels);
+  const modes = JSON.parse(main.dataset.modes);
+  const lang = document.documentElement.lang;
+  const day = (iso) => new Date(iso).toLocaleDateString(lang, { day: "numeric", month: "short", year: "numeric" });
+  // /staff/cases/<id or reference>: the case a mail links to, opened once the list is there.
+  const linked = decodeURIComponent((location.pathname.match(/^\/staff\/cases\/([^/]+)$/) || [])[1] || "");
+  let all = [];
   const problem = document.getElementById("problem");
   const $ = (id) => document.getElementById(id);
   let token = sessionStorage.getItem("staff");
@@ -26,15 +33,35 @@
     problem.hidden = false;
   }
 
-  async function cases() {
-    const answer = await api("/v1/cases");
-    if (answer.status === 401) { sessionStorage.removeItem("staff"); location.reload(); return; }
-    const list = (await answer.json()).cases || [];
+  // The soonest deadline not met yet, for ordering (none: far away).
+  const soonest = (c) => Object.values(c.deadlines || {}).filter((d) => !d.met_at)
+    .map((d) => d.due).sort()[0] || "9999";
+
+  function deadlineWords(c) {
+    const names = { acknowledgement: t.ack_before, feedback: t.feedback_before };
+    return Object.entries(c.deadlines || {}).filter(([, d]) => !d.met_at)
+      .map(([kind, d]) => `${names[kind] || kind} ${day(d.due)}${new Date(d.due) < new Date() ? " (" + t.overdue + ")" : ""}`)
+      .join("; ");
+  }
+
+  function render() {
+    const status = $("filter-status").value;
+    const category = $("filter-category").value;
+    const search = $("search").value.trim().toUpperCase();
+    const shown = all.filter((c) =>
+      (status === "*" || (status ? c.status === status : c.status !== "closed"))
+      && (!category || c.category === category)
+      && (!search || c.reference.toUpperCase().includes(search)));
+    // Open cases first, the soonest deadline first, then the newest.
+    shown.sort((a, b) => (a.status === "closed") - (b.status === "closed")
+      || soonest(a).localeCompare(soonest(b)) || b.created_at.localeCompare(a.created_at));
+    const counts = {};
+    for (const c of all) counts[c.status] = (counts[c.status] || 0) + 1;
+    $("counts").textContent = Object.keys(statuses).map((k) => `${statuses[k]}: ${counts[k] || 0}`).join(" · ");
     const body = $("cases");
     body.replaceChildren();
-    if (!list.length) { const row = document.createElement("tr"); row.append(cell(t.none)); body.append(row); }
-    for (const c of list) {
-      const due = Object.values(c.deadlines || {}).filter((d) => !d.met_at).map((d) => d.due.slice(0, 10));
+    if (!shown.length) { const row = document.createElement("tr"); row.append(cell(t.none)); body.append(row); }
+    for (const c of shown) {
       const row = document.createElement("tr");
       const action = document.createElement("td");
       const button = document.createElement("button");
@@ -43,14 +70,90 @@
       button.addEventListener("click", () => show(c));
       action.append(button);
       row.append(cell(c.reference), cell(categories[c.category] || c.category),
-                 cell(statuses[c.status] || c.status), cell(due.join(", ")), action);
+                 cell(statuses[c.status] || c.status), cell(deadlineWords(c)), action);
       body.append(row);
     }
+  }
+
+  async function cases() {
+    const answer = await api("/v1/cases");
+    if (answer.status === 401) { sessionStorage.removeItem("staff"); location.reload(); return; }
+    all = (await answer.json()).cases || [];
+    render();
     $("agenda").href = main.dataset.booking + "staff#" + new URLSearchParams({ t: token });
     $("login").hidden = true;
     $("list").hidden = false;
-    return list;
+    return all;
   }
+
+  for (const id of ["filter-status", "filter-category", "search"]) {
+    $(id).addEventListener("input", render);
+  }
+
+  function fact(list, term, value) {
+    if (value === null || value === undefined || value === "") return;
+    const dt = document.createElement("dt");
+    dt.textContent = term;
+    const dd = document.createElement("dd");
+    if (value instanceof Node) dd.append(value); else dd.textContent = value;
+    list.append(dt, dd);
+  }
+
+  function link(href, text) {
+    const a = document.createElement("a");
+    a.href = href;
+    a.textContent = text;
+    return a;
+  }
+
+  // The report itself: read with the case (intake writes the read to the audit log); the
+  // contact details are there, shown only when asked for.
+  async function report() {
+    const answer = await api(`/v1/cases/${open.case_id}`);
+    if (answer.status !== 200) { await refused(answer); return; }
+    const c = await answer.json();
+    const facts = $("facts");
+    facts.replaceChildren();
+    fact(facts, t.category, categories[c.category] || c.category);
+    fact(facts, t.channel, channels[c.channel] || c.channel);
+    fact(facts, t.received, day(c.created_at));
+    fact(facts, t.meeting, modes[c.meeting_mode]);
+    fact(facts, t.department, c.department);
+    const pref = c.contact && c.contact.preferred_channel;
+    fact(facts, t.contact_pref, pref && (channels[pref] || (pref === "phone" ? t.phone : pref)));
+    $("report-text").textContent = c.text || t.no_text;
+    $("deadlines").textContent = deadlineWords(c);
+    $("category").value = c.category;
+    const contact = $("contact");
+    contact.replaceChildren();
+    contact.hidden = true;
+    const button = $("show-contact");
+    button.textContent = t.show_contact;
+    button.setAttribute("aria-expanded", "false");
+    const reachable = c.contact && (c.contact.name || c.contact.email || c.contact.phone);
+    $("no-contact").hidden = Boolean(reachable);
+    button.hidden = !reachable;
+    if (!reachable) return;
+    fact(contact, t.name, c.contact.name);
+    if (c.contact.email) fact(contact, t.email, link("mailto:" + c.contact.email, c.contact.email));
+    if (c.contact.phone) fact(contact, t.phone, link("tel:" + c.contact.phone, c.contact.phone));
+  }
+
+  $("show-contact").addEventListener("click", () => {
+    const contact = $("contact");
+    contact.hidden = !contact.hidden;
+    $("show-contact").textContent = contact.hidden ? t.show_contact : t.hide_contact;
+    $("show-contact").setAttribute("aria-expanded", String(!contact.hidden));
+  });
+
+  $("recategorise").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    problem.hidden = true;
+    const answer = await send("PATCH", `/v1/cases/${open.case_id}`, { category: $("category").value });
+    if (answer.status !== 200) { await refused(answer); return; }
+    open = await answer.json();
+    await Promise.all([report(), cases()]);
+  });
 
   function fill(listId, items, empty, render) {
     const list = $(listId);
@@ -80,7 +183,6 @@
 
   async function notes() {
     const answer = await api(`/v1/cases/${open.case_id}/notes`);
-    const lang = document.documentElement.lang;
     fill("notes", (await answer.json()).notes || [], t.no_notes, (n) => {
       const item = document.createElement("li");
       const when = document.createElement("strong");
@@ -110,7 +212,7 @@
     open = c;
     problem.hidden = true;
     $("one-title").textContent = c.reference;
-    await Promise.all([messages(), notes()]);
+    await Promise.all([report(), messages(), notes()]);
     work();
     const one = $("one");
     one.hidden = false;
@@ -134,7 +236,7 @@
       return;
     }
     sessionStorage.setItem("staff", token);
-    await cases();
+    await opened();
   });
 
   $("reply").addEventListener("submit", async (event) => {
@@ -180,5 +282,13 @@
     await cases();
   });
 
-  if (token) cases();
+  // The list, and the case a link named (by id or reference), if it is one of mine.
+  async function opened() {
+    const list = await cases();
+    if (location.pathname === "/agenda" && list) { location.assign($("agenda").href); return; }
+    const wanted = linked && (list || []).find((c) => c.case_id === linked || c.reference === linked);
+    if (wanted) await show(wanted);
+  }
+
+  if (token) opened();
 })();

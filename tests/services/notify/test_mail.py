@@ -250,4 +250,4 @@ async def test_messages_are_announced_never_shown(
     [to_jan] = inbox.with_subject(JAN, "nieuw bericht")
     assert "Om uw privacy te beschermen staat het" in to_jan.text()
     [to_anna] = inbox.with_subject(ANNA, "Nieuw bericht bij melding")
-    assert f"https://vertrouwd.example/confidant/cases/{case['case_id']}" in to_anna.text()
+    assert f"https://vertrouwd.example/staff/cases/{case['case_id']}" in to_anna.text()

@@ -158,7 +158,7 @@ CONTEXT = {
     "name": "<script>alert(1)</script>",
     "suite_url": "https://vertrouwd.example/",
     "reference": "abcd1234",
-    "link": "https://vertrouwd.example/confidant/cases/c1",
+    "link": "https://vertrouwd.example/staff/cases/c1",
     "when": "maandag 30 november 2026 om 10:00",
     "end_time": "11:00",
     "mode": "on_location",

@@ -1,0 +1,94 @@
+"""The case as a confidant works on it, in a real browser: the link in their mail opens it
+(after logging in), with the report, how the reporter wants to be reached and, on request,
+their contact details; the list puts open cases and the soonest deadline first, and filters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from playwright.async_api import Browser, expect
+
+from tests.browser.conftest import audit
+from tests.browser.setup import anonymous_case, bearer, make_org, make_staff
+from tests.conftest import StartService
+from tests.services.intake.conftest import NAMED
+
+
+async def test_the_link_in_a_mail_opens_the_case_with_everything_to_act_on(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    intake = await start_service("intake")
+    org = await make_org(intake, token)
+    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    made = await intake.post(
+        "/v1/cases",
+        json={**NAMED, "organisation": org["slug"], "department": None, "category": "integriteit"},
+    )
+    assert made.status == 201, await made.text()
+    case = await made.json()
+    other = await anonymous_case(intake)
+    anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
+
+    page = await browser.new_page()
+    # The link notify puts in the "new case" mail: it opens the case once logged in.
+    await page.goto(str(intake.make_url(f"/staff/cases/{case['case_id']}")))
+    await log_in_here(page)
+    await expect(page.locator("#one-title")).to_have_text(case["reference"])
+    await expect(page.locator("#report-text")).to_contain_text("Piet Jansen kleineert mij")
+
+    facts = page.locator("#facts")
+    await expect(facts).to_contain_text("Integriteit")
+    await expect(facts).to_contain_text("Wandelen")
+    await expect(facts).to_contain_text("E-mail")  # how they want to be reached
+    await expect(page.locator("#deadlines")).to_contain_text("ontvangst bevestigen vóór")
+    # Contact details: only when asked for, and the read is in the audit log.
+    await expect(page.locator("#contact")).to_be_hidden()
+    await page.get_by_role("button", name="Contactgegevens tonen").click()
+    await expect(page.locator("#contact")).to_contain_text("Jan de Vries")
+
+    await expect(page.get_by_role("link", name="jan.devries@example.nl")).to_have_attribute(
+        "href", "mailto:jan.devries@example.nl"
+    )
+    await expect(page.get_by_role("link", name="+31612345678")).to_have_attribute(
+        "href", "tel:+31612345678"
+    )
+
+    # The other case is anonymous: no button, a sentence instead. (Opened from the keyboard.)
+    await page.get_by_role("button", name=f"Openen {other['reference']}").press("Enter")
+    await expect(page.locator("#no-contact")).to_contain_text("Anoniem")
+    await expect(page.get_by_role("button", name="Contactgegevens tonen")).to_be_hidden()
+
+    # The list: the whistleblower case (a deadline) first; search and filters.
+    rows = page.locator("#cases tr")
+    await expect(rows.first).to_contain_text(case["reference"])
+    await expect(page.locator("#counts")).to_contain_text("Nieuw: 2")
+    await page.get_by_label("Zoek op kenmerk").fill(other["reference"][-6:])
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text(other["reference"])
+    await page.get_by_label("Zoek op kenmerk").fill("")
+    await page.get_by_label("Toon soort").select_option("integriteit")
+    await expect(rows).to_have_count(1)
+    await expect(rows.first).to_contain_text(case["reference"])
+
+    # A case that turns out to be about something else is recategorised from the page.
+    await page.get_by_label("Toon soort").select_option("")
+    await page.get_by_role("button", name=f"Openen {other['reference']}").press("Enter")
+    await page.locator("#category").select_option("discriminatie")
+    await page.get_by_role("button", name="Soort wijzigen").click()
+    await expect(page.locator("#facts")).to_contain_text("Discriminatie")
+    listed = await (await intake.get("/v1/cases", headers=anna)).json()
+    kinds = {c["reference"]: c["category"] for c in listed["cases"]}
+    assert kinds[other["reference"]] == "discriminatie"
+    await audit(page)
+    admin = bearer(token("admin", "intake"))
+    entries = await (await intake.get(f"/v1/cases/{case['case_id']}/audit", headers=admin)).json()
+    assert "read_case" in [e["action"] for e in entries["entries"]]
+
+
+async def log_in_here(page: object) -> None:
+    """Log in on the page the link opened (not a fresh /staff)."""
+    from tests.browser.setup import PASSWORD
+
+    await page.get_by_label("Gebruikersnaam").fill("anna")  # type: ignore[attr-defined]
+    await page.get_by_label("Wachtwoord").fill(PASSWORD)  # type: ignore[attr-defined]
+    await page.get_by_role("button", name="Inloggen").click()  # type: ignore[attr-defined]
