@@ -26,7 +26,7 @@ Category = Literal[
     "vraag_advies",
     "anders",
 ]
-Channel = Literal["web", "email", "whatsapp", "phone", "in_person"]
+Channel = Literal["web", "email", "whatsapp", "phone", "in_person", "letter"]
 MeetingMode = Literal["online", "on_location", "phone", "walk"]
 ReporterRole = Literal["employee", "manager", "hr"]
 

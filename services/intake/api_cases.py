@@ -8,7 +8,7 @@ Every read of content is written to the audit log.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -88,6 +88,14 @@ async def create_case(request: web.Request) -> web.Response:
             "only staff register cases that came another way",
             {"channel": "must be web for a report sent through the site"},
         )
+    if staff is None and (body.received_at is not None or not body.case_code):
+        raise ApiError(
+            422,
+            "invalid",
+            "only staff register cases that came another way",
+            {"received_at": "only for a report registered by staff"},
+        )
+    received = _received(body.received_at)
 
     org = await intake.db[ORGANISATIONS].find_one({"slug": body.organisation})
     if org is None:
@@ -119,9 +127,9 @@ async def create_case(request: web.Request) -> web.Response:
         raise ApiError(409, "conflict", "this organisation has no confidant yet")
 
     confidant_id, reason = await choose(intake, org, body.preferred_confidant)
-    now = datetime.now(UTC)
-    case_id, code = new_id(), new_code()
-    claim = await claim_report(request, intake, case_id, code, now)
+    now = received or datetime.now(UTC)
+    case_id, code = new_id(), new_code() if body.case_code else None
+    claim = await claim_report(request, intake, case_id, code, datetime.now(UTC))
     if claim is not None:
         case_id, code = claim
         earlier = await intake.db[CASES].find_one({"_id": case_id}, HIDDEN)
@@ -244,7 +252,22 @@ async def store_case(
     return case
 
 
-def created(intake: Intake, case: dict[str, Any], code: str) -> web.Response:
+def _received(at: datetime | None) -> datetime | None:
+    """The day a report registered by staff came in: not ahead, and within a year."""
+    if at is None:
+        return None
+    now = datetime.now(UTC)
+    if at > now + timedelta(minutes=5) or at < now - timedelta(days=366):
+        raise ApiError(
+            422,
+            "invalid",
+            "the request has invalid fields",
+            {"received_at": "must lie within the past year, not in the future"},
+        )
+    return at.astimezone(UTC)
+
+
+def created(intake: Intake, case: dict[str, Any], code: str | None) -> web.Response:
     return web.json_response(
         {
             "case_id": case["_id"],
@@ -262,8 +285,8 @@ def created(intake: Intake, case: dict[str, Any], code: str) -> web.Response:
 
 
 async def claim_report(
-    request: web.Request, intake: Intake, case_id: str, code: str, now: datetime
-) -> tuple[str, str] | None:
+    request: web.Request, intake: Intake, case_id: str, code: str | None, now: datetime
+) -> tuple[str, str | None] | None:
     """With an ``Idempotency-Key``: claim it for this case id and code (the code sealed, as
     the answer must give the same code again), or find the earlier claim. Returns the
     claimed (case id, code), or None without a key. The key is kept as a keyed hash."""
@@ -274,7 +297,7 @@ async def claim_report(
     fresh = {
         "_id": claim_id,
         "case_id": case_id,
-        "code": intake.cipher.seal(code, doc_id=claim_id, field="code"),
+        "code": intake.cipher.seal_optional(code, doc_id=claim_id, field="code"),
         "at": now,
     }
     try:
@@ -286,7 +309,9 @@ async def claim_report(
             raise ApiError(
                 409, "conflict", "this report is being stored; send it again", headers=RETRY
             ) from None
-        return found["case_id"], intake.cipher.open(found["code"], doc_id=claim_id, field="code")
+        return found["case_id"], intake.cipher.open_optional(
+            found["code"], doc_id=claim_id, field="code"
+        )
 
 
 async def adjust_load(intake: Intake, confidant_id: str, change: int) -> None:

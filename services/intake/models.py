@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
 from shared.event_schemas import (
     Category,
@@ -75,6 +75,10 @@ class CaseCreate(Body):
     text: str | None = Field(None, max_length=5000)
     department: str | None = Field(None, min_length=1, max_length=80)
     locale: Locale = "nl"
+    # For staff registering a report that came another way: the day it came in (deadlines
+    # run from then), and whether the reporter wants a case code to come back with.
+    received_at: AwareDatetime | None = None
+    case_code: bool = True
 
     @model_validator(mode="after")
     def consistent(self) -> Self:

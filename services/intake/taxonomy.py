@@ -30,6 +30,7 @@ CHANNELS: dict[str, dict[str, str]] = {
     "whatsapp": {"nl": "WhatsApp", "en": "WhatsApp"},
     "phone": {"nl": "Telefoon", "en": "Phone"},
     "in_person": {"nl": "Persoonlijk", "en": "In person"},
+    "letter": {"nl": "Brief", "en": "Letter"},
 }
 MEETING_MODES: dict[str, dict[str, str]] = {
     "online": {"nl": "Online (video)", "en": "Online (video)"},

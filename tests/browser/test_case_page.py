@@ -5,6 +5,7 @@ their contact details; the list puts open cases and the soonest deadline first, 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from playwright.async_api import Browser, expect
 
@@ -73,6 +74,7 @@ async def test_the_link_in_a_mail_opens_the_case_with_everything_to_act_on(
     # A case that turns out to be about something else is recategorised from the page.
     await page.get_by_label("Toon soort").select_option("")
     await page.get_by_role("button", name=f"Openen {other['reference']}").press("Enter")
+    await expect(page.locator("#one-title")).to_have_text(other["reference"])
     await page.locator("#category").select_option("discriminatie")
     await page.get_by_role("button", name="Soort wijzigen").click()
     await expect(page.locator("#facts")).to_contain_text("Discriminatie")
@@ -92,3 +94,62 @@ async def log_in_here(page: object) -> None:
     await page.get_by_label("Gebruikersnaam").fill("anna")  # type: ignore[attr-defined]
     await page.get_by_label("Wachtwoord").fill(PASSWORD)  # type: ignore[attr-defined]
     await page.get_by_role("button", name="Inloggen").click()  # type: ignore[attr-defined]
+
+
+async def test_a_report_by_phone_is_registered_from_the_workspace(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    intake = await start_service("intake")
+    org = await make_org(intake, token)
+    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
+    page = await browser.new_page()
+    await page.goto(str(intake.make_url("/staff")))
+    await log_in_here(page)
+    three_days_ago = (datetime.now() - timedelta(days=3)).date()  # noqa: DTZ005 (the page's day)
+    await page.get_by_label("Via").select_option("phone")
+    await page.get_by_label("Binnengekomen").fill(three_days_ago.isoformat())
+    await page.locator("#reg-category").select_option("integriteit")
+    await page.get_by_label("Samenvatting").fill("Belde over declaraties die niet kloppen.")
+    await page.get_by_label("De melder blijft anoniem").uncheck()
+    await page.get_by_label("Naam", exact=True).fill("Karin Bos")
+    await page.get_by_label("Telefoon", exact=True).fill("06 9876 5432")
+    await page.get_by_label("De melder wil een meldcode").check()
+    await page.get_by_role("button", name="Melding registreren").click()
+    done = page.locator("#registered")
+    await expect(done).to_contain_text("Geregistreerd onder kenmerk VP-")
+    await expect(done).to_contain_text("meldcode")
+    await audit(page)
+
+    [case] = (await (await intake.get("/v1/cases", headers=anna)).json())["cases"]
+    assert case["channel"] == "phone" and case["category"] == "integriteit"
+    came_in = datetime.fromisoformat(case["created_at"]).date()
+    assert came_in == three_days_ago
+    ack_due = datetime.fromisoformat(case["deadlines"]["acknowledgement"]["due"]).date()
+    assert ack_due == three_days_ago + timedelta(days=7)  # from the day it came in
+    content = await (await intake.get(f"/v1/cases/{case['case_id']}", headers=anna)).json()
+    assert content["contact"]["name"] == "Karin Bos" and content["contact"]["phone"] == "0698765432"
+    # The code shown is the reporter's way back.
+    code = (await done.text_content() or "").rsplit(" ", 1)[-1]
+    back = await intake.post("/v1/cases/access", json={"case_code": code})
+    assert back.status == 200 and (await back.json())["case_id"] == case["case_id"]
+    await expect(page.get_by_role("cell", name=case["reference"], exact=True)).to_be_visible()
+
+
+async def test_registering_checks_the_day_and_who_may(
+    start_service: StartService, token: Callable[..., str]
+) -> None:
+    intake = await start_service("intake")
+    org = await make_org(intake, token)
+    anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
+    base = {"organisation": org["slug"], "category": "pesten", "anonymous": True}
+    future = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    ahead = await intake.post(
+        "/v1/cases", headers=anna, json={**base, "channel": "phone", "received_at": future}
+    )
+    assert ahead.status == 422
+    assert "received_at" in (await ahead.json())["error"]["fields"]
+    # Not for the public form: a web report has no "came in earlier".
+    past = (datetime.now(UTC) - timedelta(days=2)).isoformat()
+    web = await intake.post("/v1/cases", json={**base, "received_at": past})
+    assert web.status == 422

@@ -211,6 +211,8 @@
   async function show(c) {
     open = c;
     problem.hidden = true;
+    // Hidden while the case loads: nothing of the previous case can be acted on meanwhile.
+    $("one").hidden = true;
     $("one-title").textContent = c.reference;
     await Promise.all([report(), messages(), notes()]);
     work();
@@ -282,9 +284,63 @@
     await cases();
   });
 
+  // Registering a report that came in by phone, WhatsApp, e-mail, in person or by letter.
+  async function registration() {
+    const answer = await api("/v1/orgs");
+    if (answer.status !== 200) return;
+    const select = $("reg-org");
+    select.replaceChildren();
+    for (const org of (await answer.json()).organisations || []) {
+      const option = document.createElement("option");
+      option.value = org.slug;
+      option.textContent = org.name;
+      select.append(option);
+    }
+    $("reg-received").max = new Date().toISOString().slice(0, 10);
+    if (!$("reg-received").value) $("reg-received").value = $("reg-received").max;
+  }
+
+  $("reg-anonymous").addEventListener("change", () => {
+    $("reg-contact").hidden = $("reg-anonymous").checked;
+  });
+
+  $("register").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    problem.hidden = true;
+    const me = JSON.parse(atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"))).sub;
+    const day = $("reg-received").value;
+    const body = {
+      organisation: $("reg-org").value,
+      channel: $("reg-channel").value,
+      category: $("reg-category").value,
+      anonymous: $("reg-anonymous").checked,
+      preferred_confidant: me,  // the one who takes the call keeps the case
+      case_code: $("reg-code").checked,
+      locale: lang === "en" ? "en" : "nl",
+    };
+    if ($("reg-text").value.trim()) body.text = $("reg-text").value.trim();
+    // A day before today: from midday of that day (today: from now).
+    if (day && day !== new Date().toISOString().slice(0, 10)) body.received_at = new Date(day + "T12:00").toISOString();
+    if (!body.anonymous) {
+      body.contact = { name: $("reg-name").value.trim() || null };
+      if ($("reg-email").value.trim()) body.contact.email = $("reg-email").value.trim();
+      if ($("reg-phone").value.trim()) body.contact.phone = $("reg-phone").value.trim();
+    }
+    const answer = await send("POST", "/v1/cases", body);
+    if (answer.status !== 201) { await refused(answer); return; }
+    const made = await answer.json();
+    $("registered").textContent = `${t.registered} ${made.reference}.`
+      + (made.case_code ? ` ${t.code_to_pass} ${made.case_code}` : "");
+    $("register").reset();
+    $("reg-contact").hidden = true;
+    await registration();
+    await cases();
+  });
+
   // The list, and the case a link named (by id or reference), if it is one of mine.
   async function opened() {
     const list = await cases();
+    await registration();
     if (location.pathname === "/agenda" && list) { location.assign($("agenda").href); return; }
     const wanted = linked && (list || []).find((c) => c.case_id === linked || c.reference === linked);
     if (wanted) await show(wanted);
