@@ -109,6 +109,7 @@ class CaseMessagePosted(EventData):
     """There is a message; what it says stays in intake."""
 
     case_id: str = Id
+    reference: str | None = Reference
     message_id: str = Id
     author: Literal["reporter", "confidant"]
     confidant_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -133,6 +134,7 @@ class CaseCategorised(EventData):
 @event_schema("intake.case.deadline_due")
 class CaseDeadlineDue(EventData):
     case_id: str = Id
+    reference: str | None = Reference
     confidant_id: str = Id
     deadline: Literal["acknowledgement", "feedback"]
     due_at: AwareDatetime

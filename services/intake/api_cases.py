@@ -716,6 +716,7 @@ async def post_message(request: web.Request) -> web.Response:
     event = _event(
         "intake.case.message_posted",
         case,
+        reference=case["reference"],
         message_id=message_id,
         author=author,
         confidant_id=case["confidant_id"],

@@ -234,15 +234,17 @@ async def _acknowledge(intake: Intake, case: dict[str, Any]) -> None:
 async def _append(
     intake: Intake, org: dict[str, Any], inbound: Inbound, case_id: str, message_id: str
 ) -> None:
-    case = await intake.db[CASES].find_one({"_id": case_id}, {"org_id": 1, "confidant_id": 1})
+    fields = {"org_id": 1, "confidant_id": 1, "reference": 1}
+    case = await intake.db[CASES].find_one({"_id": case_id}, fields)
     if case is None:  # the first message's case is not stored yet: store it first
         await _open_case(intake, org, inbound, case_id)
-        case = await intake.db[CASES].find_one({"_id": case_id}, {"org_id": 1, "confidant_id": 1})
+        case = await intake.db[CASES].find_one({"_id": case_id}, fields)
         if case is None:
             raise RuntimeError("case not stored")
     event = _event(
         "intake.case.message_posted",
         case,
+        reference=case["reference"],
         message_id=message_id,
         author="reporter",
         confidant_id=case["confidant_id"],

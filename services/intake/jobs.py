@@ -157,12 +157,13 @@ async def warn_deadlines(intake: Intake, now: datetime) -> int:
             "status": {"$ne": "closed"},
         }
         async for case in intake.db[CASES].find(
-            query, {"org_id": 1, "confidant_id": 1, "deadlines": 1}
+            query, {"org_id": 1, "confidant_id": 1, "deadlines": 1, "reference": 1}
         ):
             event = new_event(
                 "intake.case.deadline_due",
                 {
                     "case_id": case["_id"],
+                    "reference": case.get("reference"),
                     "confidant_id": case["confidant_id"],
                     "deadline": kind,
                     "due_at": case["deadlines"][kind]["due"],

@@ -251,3 +251,7 @@ async def test_messages_are_announced_never_shown(
     assert "Om uw privacy te beschermen staat het" in to_jan.text()
     [to_anna] = inbox.with_subject(ANNA, "Nieuw bericht bij melding")
     assert f"https://vertrouwd.example/staff/cases/{case['case_id']}" in to_anna.text()
+    # The case is named as the confidant knows it: its reference, not an internal id.
+    assert case["reference"] in str(to_anna.message["Subject"])
+    [assigned] = inbox.with_subject(ANNA, "Nieuwe melding toegewezen")
+    assert case["reference"] in str(assigned.message["Subject"])
