@@ -153,3 +153,30 @@ async def test_registering_checks_the_day_and_who_may(
     past = (datetime.now(UTC) - timedelta(days=2)).isoformat()
     web = await intake.post("/v1/cases", json={**base, "received_at": past})
     assert web.status == 422
+
+
+async def test_the_case_list_fits_a_phone(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    intake = await start_service("intake")
+    await make_org(intake, token)
+    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    made = [await anonymous_case(intake, category="integriteit") for _ in range(3)]
+    page = await browser.new_page(viewport={"width": 390, "height": 844})
+    await page.goto(str(intake.make_url("/staff")))
+    await log_in_here(page)
+    await expect(page.locator("#cases tr")).to_have_count(3)
+    # Nothing wider than the screen: no sideways scrolling.
+    width = await page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= 390, width
+    card = page.locator("#cases tr").first
+    # Each value says which it is (the column's name, shown before it on a phone).
+    shown = await card.locator("td").first.evaluate(
+        "td => getComputedStyle(td, '::before').content"
+    )
+    assert "Referentie" in shown, shown
+    await expect(card).to_contain_text("ontvangst bevestigen vóór")
+    await page.get_by_role("button", name=f"Openen {made[0]['reference']}").press("Enter")
+    await expect(page.locator("#one-title")).to_have_text(made[0]["reference"])
+    assert await page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    await audit(page)

@@ -26,7 +26,13 @@
     body: JSON.stringify(body),
   });
 
-  const cell = (text) => { const td = document.createElement("td"); td.textContent = text; return td; };
+  // Each cell carries its column's name: on a phone the rows become cards that say it.
+  const cell = (text, label) => {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (label) td.dataset.label = label;
+    return td;
+  };
 
   async function refused(answer) {
     problem.textContent = `${t.failed}: ${await window.refusal(answer)}`;
@@ -69,8 +75,8 @@
       button.textContent = t.open + " " + c.reference;
       button.addEventListener("click", () => show(c));
       action.append(button);
-      row.append(cell(c.reference), cell(categories[c.category] || c.category),
-                 cell(statuses[c.status] || c.status), cell(deadlineWords(c)), action);
+      row.append(cell(c.reference, t.reference), cell(categories[c.category] || c.category, t.category),
+                 cell(statuses[c.status] || c.status, t.status), cell(deadlineWords(c), t.deadline), action);
       body.append(row);
     }
   }
