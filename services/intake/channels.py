@@ -85,12 +85,12 @@ async def receive(intake: Intake, org: dict[str, Any], inbound: Inbound) -> Rece
     except DuplicateKeyError:
         fresh = False
         claim = await intake.db[CHANNEL_CLAIMS].find_one({"_id": claim_id}) or claim
-    receipt = Receipt(claim["case_id"], claim["message_id"], claim["message_id"] is None)
-    if receipt.opened:
+    message_id: str | None = claim["message_id"]
+    receipt = Receipt(claim["case_id"], message_id, message_id is None)
+    if message_id is None:
         await _open_case(intake, org, inbound, receipt.case_id, fresh)
     else:
-        assert receipt.message_id is not None
-        await _append(intake, org, inbound, receipt.case_id, receipt.message_id)
+        await _append(intake, org, inbound, receipt.case_id, message_id)
     if inbound.channel == "email":
         await remember(intake, org_id, "email", inbound.external_id, receipt.case_id)
     return receipt
