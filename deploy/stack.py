@@ -566,6 +566,7 @@ def main() -> int:
     env = service_env(infra, data / "keys")
     # The report page links to the booking page: where booking listens in this stack.
     env["INTAKE_BOOKING_URL"] = f"http://127.0.0.1:{SERVICES['booking'] + offset}/"
+    env["BOOKING_INTAKE_URL"] = f"http://127.0.0.1:{SERVICES['intake'] + offset}/"
     env["INTAKE_REPORTING_URL"] = f"http://127.0.0.1:{SERVICES['reporting'] + offset}/"
     services = [service(name, port + offset, env, data / "logs") for name, port in SERVICES.items()]
     busy = [p.url for p in [*infra.processes, *services] if _port_taken(p.url)]

@@ -13,6 +13,8 @@ from aiohttp import web
 
 from shared.pages import add_static, html, locale_of, templates
 
+from .state import BOOKING
+
 HERE = Path(__file__).parent
 TEMPLATES = templates(HERE / "templates")
 TEXT: dict[str, dict[str, str]] = {
@@ -82,6 +84,12 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
         "booked": "gepland",
         "cancelled": "geannuleerd",
         "cancel": "Annuleren",
+        "open_case": "Melding openen",
+        "video": "Videogesprek",
+        "mode_online": "online",
+        "mode_on_location": "op locatie",
+        "mode_phone": "telefonisch",
+        "mode_walk": "wandelend",
         "write_failed": "niet in uw agenda: de agendaserver weigert het (nieuwe poging volgt)",
         "connect": "Agenda koppelen",
         "do_connect": "Koppelen",
@@ -120,6 +128,12 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
         "booked": "booked",
         "cancelled": "cancelled",
         "cancel": "Cancel",
+        "open_case": "Open the case",
+        "video": "Video call",
+        "mode_online": "online",
+        "mode_on_location": "on location",
+        "mode_phone": "by phone",
+        "mode_walk": "a walk",
         "write_failed": "not in your calendar: the calendar server refuses it (tried again)",
         "connect": "Connect a calendar",
         "do_connect": "Connect",
@@ -154,7 +168,10 @@ async def staff_page(request: web.Request) -> web.Response:
     locale = locale_of(request)
     t = STAFF_TEXT[locale]
     page = TEMPLATES.get_template("staff.html.j2").render(
-        locale=locale, t=t, day_names=t["day_names"].split(",")
+        locale=locale,
+        t=t,
+        day_names=t["day_names"].split(","),
+        intake_url=request.app[BOOKING].settings.intake_url,
     )
     return html(page)
 

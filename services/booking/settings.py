@@ -15,6 +15,10 @@ class BookingSettings(ServiceSettings):
         "http://127.0.0.1:5232/", description="Default CalDAV server for confidants' calendars."
     )
     data_keys_file: Path = Field(description="Keys for calendar passwords at rest (JSON).")
+    intake_url: str = Field(
+        "http://127.0.0.1:8081/",
+        description="Where people reach intake: the agenda links each appointment to its case.",
+    )
     video_base_url: str = Field(
         "https://meet.vertrouwd.example/", description="Base URL of video rooms."
     )

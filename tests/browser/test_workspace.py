@@ -5,6 +5,7 @@ is audited by axe-core."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from playwright.async_api import Browser, expect
@@ -188,6 +189,15 @@ async def test_availability_calendar_and_appointments_from_the_agenda(
     await expect(page.locator("#calendar")).to_contain_text("Laatst gelezen")
     await audit(page)
     await snap(page, "31-workspace-agenda")
+
+    # The appointment: how and where, and the case it belongs to, opened in the workspace.
+    listed_item = page.locator("#appointments li").first
+    await expect(listed_item).to_contain_text("online, gepland")
+    await expect(page.get_by_role("link", name="Videogesprek")).to_have_attribute(
+        "href", re.compile(r"^https://meet\.vertrouwd\.example/")
+    )
+    case_link = page.get_by_role("link", name="Melding openen")
+    await expect(case_link).to_have_attribute("href", re.compile(r"/staff/cases/case-1$"))
 
     # Cancelling the appointment from the list.
     await page.get_by_role("button", name="Annuleren").click()
