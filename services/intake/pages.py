@@ -208,6 +208,7 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
         "met": "gedaan",
         "overdue": "te laat",
         "set_category": "Soort wijzigen",
+        "reports_signals": "Rapportages en signalen per organisatie",
         "register": "Een melding registreren die anders binnenkwam",
         "register_intro": "Per telefoon, WhatsApp, e-mail, persoonlijk of per brief: leg de "
         "melding vast; de termijnen lopen vanaf de dag dat ze binnenkwam.",
@@ -282,6 +283,7 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
         "met": "done",
         "overdue": "overdue",
         "set_category": "Change kind",
+        "reports_signals": "Reports and signals per organisation",
         "register": "Register a report that came in another way",
         "register_intro": "By phone, WhatsApp, e-mail, in person or by letter: record the report; "
         "the deadlines run from the day it came in.",

@@ -67,6 +67,9 @@ class Disclosure(Body):
 
 class SignalConfirm(Body):
     decision: Literal["raise", "dismiss"]
+    # The confidant's words to the organisation with a raised signal (about the trend,
+    # never about a person or a case).
+    note: str | None = Field(None, max_length=1000)
 
 
 def _month(text: str) -> int:
@@ -442,7 +445,14 @@ async def decide_signal(request: web.Request) -> web.Response:
     if not await r.update_with_events(
         SIGNALS,
         {"_id": doc["_id"], "status": "proposed"},
-        {"$set": {"status": status, "decided_at": _now(), "decided_by": principal(request).sub}},
+        {
+            "$set": {
+                "status": status,
+                "decided_at": _now(),
+                "decided_by": principal(request).sub,
+                "note": body.note,
+            }
+        },
         events,
     ):
         raise ApiError(409, "conflict", "the signal was decided meanwhile")

@@ -23,6 +23,29 @@ TEXT: dict[str, dict[str, str]] = {
         "department_cluster": "Meerdere meldingen uit één afdeling",
         "category_rise": "Een soort melding neemt toe",
         "no_token": "Log in via de werkplek.",
+        "work_title": "Rapportages en signalen",
+        "organisation": "Organisatie",
+        "draft": "Nieuwe conceptrapportage",
+        "kind": "Soort",
+        "year": "Jaar",
+        "make": "Concept maken",
+        "all_reports": "Rapportages",
+        "status_draft": "concept",
+        "status_published": "gepubliceerd",
+        "advice": "Advies van de vertrouwenspersoon",
+        "save_advice": "Advies bewaren",
+        "saved": "Bewaard.",
+        "publish": "Publiceren",
+        "confirm_publish": "Publiceren? De organisatie ontvangt deze rapportage en die "
+        "verandert daarna niet meer.",
+        "propose": "Signalen zoeken",
+        "note": "Toelichting voor de organisatie",
+        "raise": "Doorgeven",
+        "dismiss": "Afwijzen",
+        "status_proposed": "voorgesteld",
+        "status_raised": "doorgegeven",
+        "status_dismissed": "afgewezen",
+        "failed": "Dat lukte niet",
     },
     "en": {
         "title": "Reports from the confidant",
@@ -34,6 +57,29 @@ TEXT: dict[str, dict[str, str]] = {
         "department_cluster": "Several reports from one department",
         "category_rise": "A kind of report is rising",
         "no_token": "Log in through the workspace.",
+        "work_title": "Reports and signals",
+        "organisation": "Organisation",
+        "draft": "New draft report",
+        "kind": "Kind",
+        "year": "Year",
+        "make": "Make the draft",
+        "all_reports": "Reports",
+        "status_draft": "draft",
+        "status_published": "published",
+        "advice": "The confidant's advice",
+        "save_advice": "Keep the advice",
+        "saved": "Kept.",
+        "publish": "Publish",
+        "confirm_publish": "Publish? The organisation receives this report, and it does not "
+        "change after.",
+        "propose": "Look for signals",
+        "note": "Note for the organisation",
+        "raise": "Pass on",
+        "dismiss": "Dismiss",
+        "status_proposed": "proposed",
+        "status_raised": "passed on",
+        "status_dismissed": "dismissed",
+        "failed": "That did not work",
     },
 }
 
@@ -43,6 +89,14 @@ async def org_page(request: web.Request) -> web.Response:
     return html(TEMPLATES.get_template("org.html.j2").render(locale=locale, t=TEXT[locale]))
 
 
+async def reports_page(request: web.Request) -> web.Response:
+    """The confidant's (or the office's) work on reports: draft, preview, advise, publish;
+    and the signals: look for them, pass them on with a note, or dismiss them."""
+    locale = locale_of(request)
+    return html(TEMPLATES.get_template("reports.html.j2").render(locale=locale, t=TEXT[locale]))
+
+
 def add_pages(app: web.Application) -> None:
     app.router.add_get("/org", org_page)
+    app.router.add_get("/reports", reports_page)
     add_static(app, HERE / "static")

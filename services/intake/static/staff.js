@@ -296,7 +296,12 @@
     if (answer.status !== 200) return;
     const select = $("reg-org");
     select.replaceChildren();
-    for (const org of (await answer.json()).organisations || []) {
+    const orgs = (await answer.json()).organisations || [];
+    // Reporting's page for reports and signals gets the token and the organisations' names.
+    const names = Object.fromEntries(orgs.map((o) => [o.id, o.name]));
+    $("reports-link").href = main.dataset.reporting + "reports#"
+      + new URLSearchParams({ t: token, names: JSON.stringify(names) });
+    for (const org of orgs) {
       const option = document.createElement("option");
       option.value = org.slug;
       option.textContent = org.name;

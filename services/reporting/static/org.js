@@ -37,7 +37,8 @@
     if (!signals.length) { const li = document.createElement("li"); li.textContent = t.none; box.append(li); }
     for (const s of signals) {
       const li = document.createElement("li");
-      li.textContent = `${t[s.rule] || s.rule} (${s.window_end})`;
+      // With the confidant's note, when they wrote one.
+      li.textContent = `${t[s.rule] || s.rule} (${s.window_end})${s.note ? ": " + s.note : ""}`;
       box.append(li);
     }
   })();

@@ -272,11 +272,13 @@ async def test_signals_are_proposed_confirmed_and_only_then_told(
         for probe in (url, guessed):
             answer = await reporting.post(probe, headers=headers, json={"decision": "raise"})
             assert answer.status == expected, (probe, headers)
-    raised = await reporting.post(url, headers=confidant, json={"decision": "raise"})
+    note = "Let op de werkdruk bij deze afdeling."
+    raised = await reporting.post(url, headers=confidant, json={"decision": "raise", "note": note})
     assert raised.status == 200 and (await raised.json())["status"] == "raised"
     assert (await reporting.post(url, headers=confidant, json={"decision": "raise"})).status == 409
     visible = await (await reporting.get(f"/v1/orgs/{org}/signals", headers=org_admin)).json()
     assert [s["id"] for s in visible["items"]] == [cluster["id"]]
+    assert visible["items"][0]["note"] == note  # the confidant's words reach the employer
     events = [
         e for e in await stream_events(infra, isolation) if e["type"].startswith("reporting.")
     ]

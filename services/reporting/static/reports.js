@@ -1,0 +1,139 @@
+// Reports and signals for the confidant: draft a report, preview it as the organisation will
+// see it (HTML, PDF), write the advice, publish; look for signals, pass them on with a note
+// or dismiss them. Every step goes through reporting's /v1 API, which checks it again.
+"use strict";
+(function () {
+  const main = document.getElementById("work");
+  const t = JSON.parse(main.dataset.text);
+  const problem = document.getElementById("problem");
+  const $ = (id) => document.getElementById(id);
+  const token = (window.handover("staff") || {}).t;
+  if (!token) { problem.textContent = t.no_token; problem.hidden = false; return; }
+  const lang = document.documentElement.lang;
+  const api = (path, method, body) => fetch(path, {
+    method: method || "GET",
+    headers: Object.assign({ Authorization: "Bearer " + token },
+      body ? { "Content-Type": "application/json" } : {}),
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const org = () => $("org-select").value;
+
+  async function ok(answer, expected) {
+    if (answer.status === expected) { problem.hidden = true; return true; }
+    problem.textContent = `${t.failed}: ${await window.refusal(answer)}`;
+    problem.hidden = false;
+    return false;
+  }
+
+  function el(tag, text) { const node = document.createElement(tag); if (text) node.textContent = text; return node; }
+
+  async function fileLink(report, format, label) {
+    const link = el("a", label);
+    link.download = `rapport-${report.period_from}.${format}`;
+    const answer = await api(`/v1/reports/${report.id}?format=${format}&lang=${lang}`);
+    link.href = URL.createObjectURL(await answer.blob());
+    return link;
+  }
+
+  async function reports() {
+    const list = $("report-list");
+    const items = (await (await api(`/v1/orgs/${encodeURIComponent(org())}/reports`)).json()).items || [];
+    list.replaceChildren();
+    if (!items.length) list.append(el("li", t.none));
+    for (const r of items) {
+      const li = el("li");
+      li.append(el("strong", `${t[r.kind] || r.kind} ${r.period_from} – ${r.period_to} (${t["status_" + r.status] || r.status}) `));
+      for (const [format, label] of [["html", "HTML"], ["pdf", "PDF"], ["csv", "CSV"]]) {
+        li.append(await fileLink(r, format, label), " ");
+      }
+      if (r.status === "draft") li.append(adviceForm(r));
+      list.append(li);
+    }
+  }
+
+  function adviceForm(r) {
+    const form = el("form");
+    const id = `advice-${r.id}`;
+    const label = el("label", t.advice);
+    label.htmlFor = id;
+    const box = el("textarea");
+    box.id = id;
+    box.rows = 4;
+    box.maxLength = 5000;
+    box.value = ((r.advice || {})[lang]) || "";
+    const save = el("button", t.save_advice);
+    save.type = "submit";
+    const done = el("p");
+    done.setAttribute("role", "status");
+    const publish = el("button", t.publish);
+    publish.type = "button";
+    publish.className = "secondary";
+    form.append(label, box, save, publish, done);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (await ok(await api(`/v1/reports/${r.id}/advice`, "PUT", { [lang]: box.value.trim() || null }), 200)) {
+        done.textContent = t.saved;
+      }
+    });
+    publish.addEventListener("click", async () => {
+      if (!window.confirm(t.confirm_publish)) return;
+      if (await ok(await api(`/v1/reports/${r.id}/publish`, "POST"), 200)) await reports();
+    });
+    return form;
+  }
+
+  async function signals() {
+    const list = $("signal-list");
+    const items = (await (await api(`/v1/orgs/${encodeURIComponent(org())}/signals`)).json()).items || [];
+    list.replaceChildren();
+    if (!items.length) list.append(el("li", t.none));
+    for (const s of items) {
+      const li = el("li");
+      li.append(el("strong", `${t[s.rule] || s.rule} (${s.window_end}): ${t["status_" + s.status] || s.status} `));
+      if (s.note) li.append(el("span", s.note));
+      if (s.status === "proposed") {
+        const id = `note-${s.id}`;
+        const label = el("label", t.note);
+        label.htmlFor = id;
+        const note = el("textarea");
+        note.id = id;
+        note.rows = 2;
+        note.maxLength = 1000;
+        li.append(label, note);
+        for (const decision of ["raise", "dismiss"]) {
+          const button = el("button", t[decision]);
+          button.type = "button";
+          if (decision === "dismiss") button.className = "secondary";
+          button.addEventListener("click", async () => {
+            const body = { decision, note: note.value.trim() || null };
+            if (await ok(await api(`/v1/signals/${encodeURIComponent(s.id)}/decision`, "POST", body), 200)) await signals();
+          });
+          li.append(button, " ");
+        }
+      }
+      list.append(li);
+    }
+  }
+
+  $("draft").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { kind: $("kind").value, year: Number($("year").value) };
+    if (await ok(await api(`/v1/orgs/${encodeURIComponent(org())}/reports`, "POST", body), 201)) await reports();
+  });
+  $("propose").addEventListener("click", async () => {
+    if (await ok(await api(`/v1/orgs/${encodeURIComponent(org())}/signals/propose`, "POST"), 200)) await signals();
+  });
+  $("org-select").addEventListener("change", () => Promise.all([reports(), signals()]));
+
+  // The organisations: those the token reaches, named as the workspace handed them over.
+  const handed = window.handover("staff") || {};
+  const names = JSON.parse(handed.names || "{}");
+  const claims = window.claims(token);
+  for (const id of claims.orgs || []) {
+    const option = el("option", names[id] || id);
+    option.value = id;
+    $("org-select").append(option);
+  }
+  $("year").value = new Date().getFullYear() - 1;
+  if (org()) { reports(); signals(); }
+})();
