@@ -26,7 +26,7 @@ from typing import Any
 import aiohttp
 from pymongo import MongoClient
 
-from bench.intake_http import drive
+from bench.openloop import drive
 from deploy.stack import free_port, plan_infra, running, service, service_env
 from shared.devtokens import load_issuer
 

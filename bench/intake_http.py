@@ -18,13 +18,12 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from bench.openloop import open_loop, percentiles
+from bench.openloop import drive
 from deploy.stack import free_port, plan_infra, running, service, service_env
 from shared.devtokens import load_issuer
 
@@ -45,29 +44,6 @@ def body(i: int) -> dict[str, Any]:
         "text": "Een collega maakt steeds opmerkingen over mijn afkomst." * 4,
         "meeting_mode": "online",
     }
-
-
-async def drive(
-    session: aiohttp.ClientSession,
-    rate: int,
-    seconds: int,
-    send: Callable[[aiohttp.ClientSession, int], Any],
-) -> dict[str, Any]:
-    total = rate * seconds
-    errors = 0
-
-    async def call(i: int) -> None:
-        nonlocal errors
-        try:
-            async with send(session, i) as response:
-                await response.read()
-                if response.status >= 400:
-                    errors += 1
-        except aiohttp.ClientError:
-            errors += 1
-
-    latencies = await open_loop(rate, total, call)
-    return {"rate": rate, "requests": total, **percentiles(latencies), "errors": errors}
 
 
 async def run_intake(url: str, admin: str, rate: int, seconds: int) -> dict[str, Any]:

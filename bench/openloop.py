@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import statistics
 from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
 
 
 async def open_loop(rate: int, total: int, call: Callable[[int], Awaitable[None]]) -> list[float]:
@@ -26,6 +29,31 @@ async def open_loop(rate: int, total: int, call: Callable[[int], Awaitable[None]
         tasks.append(asyncio.create_task(one(i, planned)))
     await asyncio.gather(*tasks)
     return latencies
+
+
+async def drive(
+    session: aiohttp.ClientSession,
+    rate: int,
+    seconds: float,
+    send: Callable[[aiohttp.ClientSession, int], Any],
+) -> dict[str, Any]:
+    """HTTP requests ``send(session, i)`` at ``rate``/s for ``seconds``, open loop: the
+    latencies' p50 and p99, and how many failed (a 4xx or 5xx, or no answer)."""
+    total = max(1, round(rate * seconds))
+    errors = 0
+
+    async def call(i: int) -> None:
+        nonlocal errors
+        try:
+            async with send(session, i) as response:
+                await response.read()
+                if response.status >= 400:
+                    errors += 1
+        except aiohttp.ClientError:
+            errors += 1
+
+    latencies = await open_loop(rate, total, call)
+    return {"rate": rate, "requests": total, **percentiles(latencies), "errors": errors}
 
 
 def percentiles(ms: list[float]) -> dict[str, float]:

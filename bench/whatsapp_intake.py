@@ -28,7 +28,7 @@ from typing import Any
 import aiohttp
 from pymongo import AsyncMongoClient
 
-from bench.openloop import highest_rate, open_loop, percentiles
+from bench.openloop import drive, highest_rate
 from deploy import whatsapp_standin as wa
 from deploy.stack import (
     Process,
@@ -58,30 +58,12 @@ async def post_at(
     session: aiohttp.ClientSession, url: str, rate: int, total: int, run: str
 ) -> dict[str, Any]:
     hooks = [webhook(i, run) for i in range(total)]  # signed before the clock starts
-    errors = 0
 
-    async def call(i: int) -> None:
-        nonlocal errors
+    def send(s: aiohttp.ClientSession, i: int) -> Any:
         body, headers = hooks[i]
-        async with session.post(url, data=body, headers=headers) as response:
-            await response.read()
-            errors += response.status != 200
+        return s.post(url, data=body, headers=headers)
 
-    latencies = await open_loop(rate, total, call)
-    return {"requests": total, **percentiles(latencies), "errors": errors}
-
-
-async def get_at(session: aiohttp.ClientSession, url: str, rate: int, total: int) -> dict[str, Any]:
-    errors = 0
-
-    async def call(i: int) -> None:
-        nonlocal errors
-        async with session.get(url) as response:
-            await response.read()
-            errors += response.status != 200
-
-    latencies = await open_loop(rate, total, call)
-    return {"requests": total, **percentiles(latencies), "errors": errors}
+    return await drive(session, rate, total / rate, send)
 
 
 async def settled(mongodb_uri: str) -> None:
@@ -139,10 +121,11 @@ async def bench(base: str, admin: str, messages: int, rate: int, mongodb_uri: st
         )
 
         async def floor(r: int) -> dict[str, Any]:
-            return await get_at(session, f"{base}/healthz", r, max(r * 4, 200))
+            seconds = max(r * 4, 200) / r
+            return await drive(session, r, seconds, lambda s, i: s.get(f"{base}/healthz"))
 
         ceiling, steps = await highest_rate(floor, TARGET_MS)
-        at_rate = await get_at(session, f"{base}/healthz", rate, messages)
+        at_rate = await drive(session, rate, messages / rate, lambda s, i: s.get(f"{base}/healthz"))
         print(
             json.dumps(
                 {

@@ -77,9 +77,9 @@ async def flush(
 
 async def retry_deferred(collection: AsyncCollection[Document], bus: Bus, locks: DocLocks) -> int:
     """Publish what this process staged and could not publish; return how many."""
-    waiting = DEFERRED.get(collection.full_name)
+    waiting = DEFERRED.setdefault(collection.full_name, set())
     published = 0
-    for doc_id in list(waiting or ()):
+    for doc_id in list(waiting):
         doc = await collection.find_one({"_id": doc_id}, {FIELD: 1})
         events = [
             Envelope.model_validate(e["event"]) for e in ((doc or {}).get(FIELD) or {}).values()
@@ -88,7 +88,7 @@ async def retry_deferred(collection: AsyncCollection[Document], bus: Bus, locks:
             await flush(collection, doc_id, events, bus, locks)
             published += len(events)
         else:
-            waiting.discard(doc_id)  # type: ignore[union-attr]
+            waiting.discard(doc_id)
     return published
 
 

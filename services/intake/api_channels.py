@@ -112,6 +112,7 @@ async def set_channels(request: web.Request) -> web.Response:
 
 
 def _secret(intake: Intake, which: str) -> bytes:
+    # Read at each request (two small files): a rotated secret needs no restart.
     path = getattr(intake.settings, f"whatsapp_{which}_file")
     if not intake.settings.whatsapp_on or path is None:
         raise ApiError(404, "not_found", "WhatsApp is not set up here")

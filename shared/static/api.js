@@ -10,3 +10,10 @@ window.refusal = async function (answer) {
     return String(answer.status);  // not JSON (a proxy's page, say): the status says enough
   }
 };
+// A link with its text, for the pages that build lists of them.
+window.link = function (href, text) {
+  const a = document.createElement("a");
+  a.href = href;
+  a.textContent = text;
+  return a;
+};

@@ -180,3 +180,20 @@ async def test_the_case_list_fits_a_phone(
     await expect(page.locator("#one-title")).to_have_text(made[0]["reference"])
     assert await page.evaluate("document.scrollingElement.scrollWidth") <= 390
     await audit(page)
+
+
+async def test_the_calendar_mails_link_leads_to_the_agenda(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    """notify's calendar mails link to /agenda: log in, and on to booking's agenda."""
+    booking = await start_service("booking")
+    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    await make_org(intake, token)
+    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    page = await browser.new_page()
+    await page.goto(str(intake.make_url("/agenda")))
+    await log_in_here(page)
+    await expect(
+        page.get_by_role("heading", name="Mijn afspraken en beschikbaarheid")
+    ).to_be_visible()
+    assert page.url.startswith(str(booking.make_url("/staff")))

@@ -43,12 +43,6 @@
     return false;
   }
 
-  function link(href, text) {
-    const a = document.createElement("a");
-    a.href = href;
-    a.textContent = text;
-    return a;
-  }
 
   async function appointments() {
     const list = $("appointments");
@@ -58,9 +52,9 @@
     for (const a of all) {
       const li = item(`${when(a.start)}: ${t["mode_" + a.mode] || a.mode}, ${t[a.status] || a.status} `);
       // Where it happens, and the case it belongs to (the workspace opens it).
-      if (a.video_url) li.append(link(a.video_url, t.video), " ");
+      if (a.video_url) li.append(window.link(a.video_url, t.video), " ");
       if (a.address) li.append(document.createTextNode(`${a.address} `));
-      li.append(link(`${document.getElementById("agenda").dataset.intake}staff/cases/${a.case_id}`, t.open_case), " ");
+      li.append(window.link(`${document.getElementById("agenda").dataset.intake}staff/cases/${a.case_id}`, t.open_case), " ");
       if (a.calendar_write && a.calendar_write.state === "failed") {
         const warn = document.createElement("strong");
         warn.textContent = `(${t.write_failed}) `;

@@ -105,12 +105,6 @@
     list.append(dt, dd);
   }
 
-  function link(href, text) {
-    const a = document.createElement("a");
-    a.href = href;
-    a.textContent = text;
-    return a;
-  }
 
   // The report itself: read with the case (intake writes the read to the audit log); the
   // contact details are there, shown only when asked for.
@@ -141,8 +135,8 @@
     button.hidden = !reachable;
     if (!reachable) return;
     fact(contact, t.name, c.contact.name);
-    if (c.contact.email) fact(contact, t.email, link("mailto:" + c.contact.email, c.contact.email));
-    if (c.contact.phone) fact(contact, t.phone, link("tel:" + c.contact.phone, c.contact.phone));
+    if (c.contact.email) fact(contact, t.email, window.link("mailto:" + c.contact.email, c.contact.email));
+    if (c.contact.phone) fact(contact, t.phone, window.link("tel:" + c.contact.phone, c.contact.phone));
   }
 
   $("show-contact").addEventListener("click", () => {
