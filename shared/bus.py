@@ -45,6 +45,11 @@ DUPLICATE_WINDOW_S = 120.0
 STREAM_TRIES = 20  # about a minute of a cluster without a JetStream leader at start-up
 DUPLICATE_KEY = 11000
 FETCH_WAIT_S = 0.25
+# A stop waits this long for handlers in flight, and a drain this long for NATS; after that
+# they are cut off. Safe: what was not acked comes back after ack_wait, and handlers are
+# idempotent. Without a bound one stuck handler holds a SIGTERM (or a test) for minutes.
+STOP_WAIT_S = 10.0
+DRAIN_TIMEOUT_S = 5
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,7 @@ class Bus:
             max_reconnect_attempts=-1,  # a service outlives a NATS restart
             reconnect_time_wait=self.config.reconnect_wait,
             connect_timeout=2,
+            drain_timeout=DRAIN_TIMEOUT_S,
             error_cb=self._on_error,
             disconnected_cb=self._on_disconnect,
             reconnected_cb=self._on_reconnect,
@@ -194,7 +200,12 @@ class Bus:
         for running in self._running:
             running.stop.set()
         if self._running:
-            await asyncio.gather(*(r.task for r in self._running), return_exceptions=True)
+            tasks = [r.task for r in self._running]
+            _, stuck = await asyncio.wait(tasks, timeout=STOP_WAIT_S)
+            for task in stuck:
+                log.warning("handler cut off at stop", extra={"consumer": task.get_name()})
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
         self._running.clear()
 
     async def close(self) -> None:
