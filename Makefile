@@ -39,16 +39,18 @@ browser:
 	    chromium >/dev/null; }
 
 # Debian's servers the suite runs beside its own: lighttpd (HTTP Digest in front of the
-# second CalDAV server) and Dovecot (the organisations' mailboxes, IMAP and LMTP).
+# second CalDAV server), Dovecot (the organisations' mailboxes, IMAP and LMTP) and nginx
+# (the front door: the whole suite under one address).
 servers:
-	@{ command -v lighttpd >/dev/null 2>&1 || [ -x /usr/sbin/lighttpd ]; } && \
+	@{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } && \
+	 { command -v lighttpd >/dev/null 2>&1 || [ -x /usr/sbin/lighttpd ]; } && \
 	 { command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ]; } && \
 	 [ -e /usr/lib/dovecot/lmtp ] || { \
-	  echo "installing lighttpd and dovecot for the calendar and mail tests ..."; \
+	  echo "installing nginx, lighttpd and dovecot (front door, calendar and mail servers) ..."; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
-	    lighttpd dovecot-imapd dovecot-lmtpd >/dev/null; }
+	    lighttpd dovecot-imapd dovecot-lmtpd nginx-light >/dev/null; }
 
 test: install browser servers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

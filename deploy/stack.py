@@ -25,12 +25,13 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FERRETDB_BIN = Path(os.environ.get("FERRETDB_BIN", ROOT / ".cache" / "bin" / "ferretdb"))
+FRONT_DOOR_PORT = 8080  # the suite's one address in `make run`
 SERVICES = {"intake": 8081, "booking": 8082, "notify": 8083, "reporting": 8084}
 DEV_PORTS = {
     "mongo": 27217,
@@ -306,6 +307,34 @@ def digest_front(data: Path, port: int, upstream: int, user: str, password: str)
     )
 
 
+def front_door(data: Path, port: int, upstreams: Mapping[str, Sequence[str]]) -> Process:
+    """nginx in front of the four services: the suite under one address (deploy/frontdoor.py)."""
+    from deploy.frontdoor import nginx_conf
+
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "nginx.conf").write_text(nginx_conf(data, upstreams, port))
+    return Process(
+        "front-door",
+        # -e: the error log from the start, before the configuration names it (the packaged
+        # default is /var/log/nginx, which only root may write).
+        [
+            binary,
+            "-e",
+            "stderr",
+            "-p",
+            str(data),
+            "-c",
+            str(data / "nginx.conf"),
+            "-g",
+            "daemon off;",
+        ],
+        ready=lambda: tcp_open("127.0.0.1", port),
+        url=f"http://127.0.0.1:{port}/",
+        log_path=data.parent / "front-door.log",
+    )
+
+
 def _mail_home(data: Path) -> Path:
     """Where Dovecot keeps the mailboxes. Run as root, Dovecot reads and writes mail as its
     own ``dovecot`` user, which must reach the folder: when an ancestor is closed to others
@@ -564,12 +593,17 @@ def main() -> int:
     offset = int(os.environ.get("VERTROUWD_PORT_OFFSET", "0"))
     infra = plan_infra(data, os.environ, {k: v + offset for k, v in DEV_PORTS.items()})
     env = service_env(infra, data / "keys")
-    # The report page links to the booking page: where booking listens in this stack.
-    env["INTAKE_BOOKING_URL"] = f"http://127.0.0.1:{SERVICES['booking'] + offset}/"
-    env["BOOKING_INTAKE_URL"] = f"http://127.0.0.1:{SERVICES['intake'] + offset}/"
-    env["INTAKE_REPORTING_URL"] = f"http://127.0.0.1:{SERVICES['reporting'] + offset}/"
+    # People reach the suite through the front door only; intake counts attempts per client
+    # address, which nginx passes on in X-Forwarded-For.
+    front = front_door(
+        data / "front-door",
+        FRONT_DOOR_PORT + offset,
+        {name: [f"127.0.0.1:{port + offset}"] for name, port in SERVICES.items()},
+    )
+    env["SUITE_URL"] = front.url
+    env["INTAKE_TRUSTED_PROXY_HOPS"] = "1"
     services = [service(name, port + offset, env, data / "logs") for name, port in SERVICES.items()]
-    busy = [p.url for p in [*infra.processes, *services] if _port_taken(p.url)]
+    busy = [p.url for p in [*infra.processes, *services, front] if _port_taken(p.url)]
     if busy:
         print(
             f"These ports are in use (is 'make run' already running?): {', '.join(busy)}",
@@ -581,7 +615,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     started = time.monotonic()
     try:
-        with running(infra.processes, services):
+        with running(infra.processes, services, [front]):
             if infra.imap_data is not None:
                 mailbox_user(infra.imap_data, *DEMO_MAILBOX)
             created = seed(
@@ -597,15 +631,15 @@ def main() -> int:
             booking_url = next(p.url for p in services if p.name == "booking")
             created += seed_booking(booking_url, admin, infra.caldav_url, DEMO_CALDAV_USER)
             elapsed = time.monotonic() - started
-            _print_where_to_look(infra, services, data, created, elapsed)
+            _print_where_to_look(front, infra, services, data, created, elapsed)
             while all(
                 p.popen is not None and p.popen.poll() is None
-                for p in [*infra.processes, *services]
+                for p in [*infra.processes, *services, front]
             ):
                 time.sleep(0.5)
             dead = [
                 p
-                for p in [*infra.processes, *services]
+                for p in [*infra.processes, *services, front]
                 if p.popen is not None and p.popen.poll() is not None
             ]
             print(
@@ -629,11 +663,22 @@ def _port_taken(url: str) -> bool:
 
 
 def _print_where_to_look(
-    infra: Infra, services: list[Process], data: Path, created: list[str], elapsed: float
+    front: Process,
+    infra: Infra,
+    services: list[Process],
+    data: Path,
+    created: list[str],
+    elapsed: float,
 ) -> None:
     print(f"\nVertrouwd is running (all ready in {elapsed:.1f} s). Ctrl-C stops everything.\n")
+    print(
+        f"  Open {front.url}  (the start page: where employees, confidants and organisations go)\n"
+    )
     for p in services:
-        print(f"  {p.name:<10} {p.url}  (API docs: {p.url}openapi.json)")
+        print(
+            f"  {p.name:<10} API {front.url}api/{p.name}/v1/...  "
+            f"(docs: {front.url}api/{p.name}/openapi.json; the service itself: {p.url})"
+        )
     print()
     print(f"  {'mongodb':<10} {infra.mongodb_uri}")
     print(f"  {'nats':<10} {infra.nats_url}")
@@ -653,14 +698,13 @@ def _print_where_to_look(
         f"\n  Demo organisation 'demo' and confidant 'demo-confidant'"
         f"{' (created now: ' + ', '.join(created) + ')' if created else ' (kept from before)'}."
     )
-    intake_url = services[0].url
     print(
-        "  Log in with POST /v1/auth/token: admin / vertrouwd-admin, "
-        "demo-confidant / vertrouwd-demo, demo-hr / vertrouwd-hr (the organisation's admin)"
+        "  Log in as admin / vertrouwd-admin, demo-confidant / vertrouwd-demo or demo-hr / "
+        "vertrouwd-hr (the organisation's admin)"
     )
-    print(f"  The demo organisation's page (report, then book): {intake_url}o/demo")
+    print(f"  The demo organisation's page (report, then book): {front.url}o/demo")
     print(
-        f"  The staff workspace: {intake_url}staff (the confidant's cases and agenda; "
+        f"  The workspace: {front.url}staff (the confidant's cases, agenda and reports; "
         "demo-hr lands on the organisation's reports)"
     )
     print(

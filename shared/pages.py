@@ -1,18 +1,22 @@
 """Pages for people, one way for every service: jinja2 templates beside the service's code,
-and static files under ``/static/`` (the headers every page is sent with are the HTTP
-kernel's: ``shared.http.security_headers``).
+and static files under ``/static/<service>/`` (the headers every page is sent with are the
+HTTP kernel's: ``shared.http.security_headers``).
 
-A page calls only its own service's API; what one page hands to another service's page (a
+A page calls only its own service's API, at ``site.api`` (``/`` on the service's own address,
+``/api/<service>/`` behind the front door); what one page hands to another service's page (a
 case token) goes in the URL fragment, which no browser sends to a server or in a referrer.
+Each service's files have a path of their own, so the front door routes them by path alone.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from shared.service import SETTINGS
 
 SHARED_TEMPLATES = Path(__file__).parent / "templates"  # parts every page includes
 
@@ -28,6 +32,13 @@ def locale_of(request: web.Request) -> Literal["nl", "en"]:
     return "en" if request.query.get("lang") == "en" else "nl"
 
 
+def render(
+    request: web.Request, env: Environment, name: str, status: int = 200, **context: Any
+) -> web.Response:
+    """A page from the service's template ``name``, told where its files and API are."""
+    return html(env.get_template(name).render(site=site(request), **context), status)
+
+
 def html(text: str, status: int = 200) -> web.Response:
     # The headers every page needs (CSP, no-store, no-referrer, nosniff, no framing) are
     # set for every HTML answer by shared.http.security_headers.
@@ -37,7 +48,15 @@ def html(text: str, status: int = 200) -> web.Response:
 COMMON = Path(__file__).parent / "static"  # the style sheet and scripts every page shares
 
 
-def add_static(app: web.Application, folder: Path) -> None:
-    """The service's own files under ``/static/``, the shared ones under ``/static/common/``."""
+def add_static(app: web.Application, service: str, folder: Path) -> None:
+    """The service's own files under ``/static/<service>/``, the shared ones under
+    ``/static/common/``."""
     app.router.add_static("/static/common/", COMMON, append_version=False)
-    app.router.add_static("/static/", folder, append_version=False)
+    app.router.add_static(f"/static/{service}/", folder, append_version=False)
+
+
+def site(request: web.Request) -> dict[str, str]:
+    """What every page's template needs to find its files and its API (``site.static``,
+    ``site.api``, in a ``<meta name="vertrouwd-api">`` that ``api.js`` reads)."""
+    settings = request.app[SETTINGS]
+    return {"static": f"/static/{settings.service}/", "api": settings.public_api()}

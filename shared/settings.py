@@ -60,6 +60,13 @@ class ServiceSettings(BaseModel):
     nats_stream_max_age_s: float = shared(
         0.0, ge=0, description="Max age of events in a stream a service creates (0: no limit)."
     )
+    suite_url: str = shared(
+        "",
+        pattern=r"^(https?://[^\s/]+(/[^\s]*)?/)?$",
+        description="The suite's one address: a reverse proxy routing by path (docs/operations.md, "
+        "'The front door'). Set, pages call the APIs under /api/<service>/ and link to each "
+        "other, and mails link, under it; empty, each service is reached on its own address.",
+    )
     outbox_relay_s: float = shared(
         2.0,
         gt=0,
@@ -98,6 +105,16 @@ class ServiceSettings(BaseModel):
     @property
     def database_name(self) -> str:
         return self.mongodb_database or f"vertrouwd_{self.service}"
+
+    def public_url(self, own: str) -> str:
+        """Where people reach another service's pages: the suite's one address if there is
+        one, else that service's own (``own``, from its setting)."""
+        return self.suite_url or own
+
+    def public_api(self) -> str:
+        """Where this service's pages find its API: under the front door's /api/<service>/,
+        or at the root of the service's own address."""
+        return f"/api/{self.service}/" if self.suite_url else "/"
 
     @property
     def http_port(self) -> int:

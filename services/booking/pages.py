@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from shared.pages import add_static, html, locale_of, templates
+from shared.pages import add_static, locale_of, render, templates
 
 from .state import BOOKING
 
@@ -67,7 +67,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 async def book_page(request: web.Request) -> web.Response:
     locale = locale_of(request)
-    return html(TEMPLATES.get_template("book.html.j2").render(locale=locale, t=TEXT[locale]))
+    return render(request, TEMPLATES, "book.html.j2", locale=locale, t=TEXT[locale])
 
 
 STAFF_TEXT: dict[str, dict[str, str]] = {
@@ -167,16 +167,20 @@ async def staff_page(request: web.Request) -> web.Response:
     update) and availability (working hours and absences, to edit)."""
     locale = locale_of(request)
     t = STAFF_TEXT[locale]
-    page = TEMPLATES.get_template("staff.html.j2").render(
+    settings = request.app[BOOKING].settings
+    return render(
+        request,
+        TEMPLATES,
+        "staff.html.j2",
         locale=locale,
         t=t,
         day_names=t["day_names"].split(","),
-        intake_url=request.app[BOOKING].settings.intake_url,
+        intake_url=settings.public_url(settings.intake_url),
     )
-    return html(page)
 
 
 def add_pages(app: web.Application) -> None:
     app.router.add_get("/book", book_page)
-    app.router.add_get("/staff", staff_page)
-    add_static(app, HERE / "static")
+    # Under the workspace's /staff/ (intake's), so the front door routes it by path alone.
+    app.router.add_get("/staff/agenda", staff_page)
+    add_static(app, "booking", HERE / "static")

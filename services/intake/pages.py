@@ -8,12 +8,13 @@ that keep the page out of caches, referrers and frames.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from shared.pages import add_static, html, locale_of, templates
+from shared.pages import add_static, locale_of, render, templates
 
 from . import taxonomy
 from .models import Locale
@@ -80,7 +81,7 @@ async def org_page(request: web.Request) -> web.Response:
     asked = request.query.get("lang") or (org or {}).get("locale")
     locale: Locale = "en" if asked == "en" else "nl"
     if org is None:
-        return html(TEMPLATES.get_template("not_found.html.j2").render(locale=locale), 404)
+        return render(request, TEMPLATES, "not_found.html.j2", 404, locale=locale)
     ids = org.get("confidant_ids", [])
     confidants: list[dict[str, Any]] = [
         {"name": s["display_name"], "bio": s.get("bio")}
@@ -88,15 +89,17 @@ async def org_page(request: web.Request) -> web.Response:
             {"role": "confidant", "confidant_id": {"$in": ids}, "active": True}
         )
     ]
-    page = TEMPLATES.get_template("report.html.j2").render(
+    return render(
+        request,
+        TEMPLATES,
+        "report.html.j2",
         locale=locale,
         t=TEXT[locale],
         org=org,
         confidants=confidants,
         catalogue=taxonomy.catalogue(locale),
-        booking_url=intake.settings.booking_url,
+        booking_url=intake.settings.public_url(intake.settings.booking_url),
     )
-    return html(page)
 
 
 CASE_TEXT: dict[str, dict[str, str]] = {
@@ -148,12 +151,15 @@ CASE_TEXT: dict[str, dict[str, str]] = {
 async def case_page(request: web.Request) -> web.Response:
     """Coming back with the case code: read and send messages, go on to booking."""
     locale = locale_of(request)
-    page = TEMPLATES.get_template("case.html.j2").render(
+    settings = request.app[INTAKE].settings
+    return render(
+        request,
+        TEMPLATES,
+        "case.html.j2",
         locale=locale,
         t=CASE_TEXT[locale],
-        booking_url=request.app[INTAKE].settings.booking_url,
+        booking_url=settings.public_url(settings.booking_url),
     )
-    return html(page)
 
 
 STAFF_TEXT: dict[str, dict[str, str]] = {
@@ -314,7 +320,11 @@ async def staff_page(request: web.Request) -> web.Response:
     """The confidant's workspace: log in; their cases; a case's messages, private notes,
     status and closing."""
     locale = locale_of(request)
-    page = TEMPLATES.get_template("staff.html.j2").render(
+    settings = request.app[INTAKE].settings
+    return render(
+        request,
+        TEMPLATES,
+        "staff.html.j2",
         locale=locale,
         t=STAFF_TEXT[locale],
         categories=taxonomy.labels(locale),
@@ -322,17 +332,73 @@ async def staff_page(request: web.Request) -> web.Response:
         outcomes=taxonomy.labels(locale, taxonomy.OUTCOMES),
         channels=taxonomy.labels(locale, taxonomy.CHANNELS),
         modes=taxonomy.labels(locale, taxonomy.MEETING_MODES),
-        booking_url=request.app[INTAKE].settings.booking_url,
-        reporting_url=request.app[INTAKE].settings.reporting_url,
+        booking_url=settings.public_url(settings.booking_url),
+        reporting_url=settings.public_url(settings.reporting_url),
     )
-    return html(page)
+
+
+START_TEXT: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "Vertrouwd: de externe vertrouwenspersoon",
+        "intro": "Hier meldt u vertrouwelijk wat er op het werk gebeurt, en werken de "
+        "vertrouwenspersonen en de organisaties die hen inschakelen.",
+        "employee": "Ik wil iets melden",
+        "org_help": "Uw werkgever gaf u een link of QR-code (op de flyer of het intranet). "
+        "Geen link bij de hand? Vul de naam van uw organisatie in zoals die in de link staat.",
+        "org_label": "Organisatie (uit de link, bijvoorbeeld 'demo')",
+        "org_go": "Naar de meldpagina",
+        "case": "Ik heb al een meldingscode: berichten lezen of een gesprek plannen",
+        "staff": "Vertrouwenspersonen",
+        "workspace": "Inloggen op de werkplek: meldingen, rapportages en signalen",
+        "agenda": "Mijn agenda en beschikbaarheid",
+        "org": "Organisaties",
+        "org_reports": "Inloggen voor jaarverslagen, signalen en meldingen van uw organisatie",
+    },
+    "en": {
+        "title": "Vertrouwd: the external confidant",
+        "intro": "Here you report in confidence what happens at work, and the confidants and "
+        "the organisations that engage them do their work.",
+        "employee": "I want to report something",
+        "org_help": "Your employer gave you a link or QR code (on the flyer or the intranet). "
+        "No link at hand? Enter your organisation's name as it is in the link.",
+        "org_label": "Organisation (from the link, for example 'demo')",
+        "org_go": "To the report page",
+        "case": "I have a case code: read messages or book a conversation",
+        "staff": "Confidants",
+        "workspace": "Log in to the workspace: cases, reports and signals",
+        "agenda": "My agenda and availability",
+        "org": "Organisations",
+        "org_reports": "Log in for your organisation's yearly reports, signals and notices",
+    },
+}
+
+
+async def start_page(request: web.Request) -> web.Response:
+    """The front door's first page: where an employee, a confidant or an organisation goes.
+    It names no organisation (which firms are clients is not for the world to read)."""
+    locale = locale_of(request)
+    lang = "?lang=en" if locale == "en" else ""
+    return render(
+        request, TEMPLATES, "start.html.j2", locale=locale, t=START_TEXT[locale], lang=lang
+    )
+
+
+async def find_org(request: web.Request) -> web.Response:
+    """The start page's form: on to ``/o/<slug>`` (whose page says if there is none)."""
+    slug = request.query.get("slug", "").strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,47}", slug):
+        raise web.HTTPSeeOther("/" + ("?lang=en" if locale_of(request) == "en" else ""))
+    lang = "?lang=en" if locale_of(request) == "en" else ""
+    raise web.HTTPSeeOther(f"/o/{slug}{lang}")
 
 
 def add_pages(app: web.Application) -> None:
+    app.router.add_get("/", start_page)
+    app.router.add_get("/o", find_org)
     app.router.add_get("/o/{slug}", org_page)
     app.router.add_get("/case", case_page)
     app.router.add_get("/staff", staff_page)
     # A case to open at once (the link in the confidant's mails), after logging in if needed.
     app.router.add_get("/staff/cases/{case}", staff_page)
     app.router.add_get("/agenda", staff_page)  # on to booking's agenda once logged in
-    add_static(app, HERE / "static")
+    add_static(app, "intake", HERE / "static")

@@ -232,11 +232,12 @@ async def context_for(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """What the template is told (and the appointment, if the mail is about one)."""
     data = doc.get("context", {})
-    base = n.settings.suite_url.rstrip("/")
+    base = n.settings.public_url(n.settings.intake_url).rstrip("/")
     case_id = data.get("case_id", "")
     ctx: dict[str, Any] = {
         "name": contact.get("name"),
-        "suite_url": f"{base}/",
+        # The employee comes back with the case code on the case page, in the mail's language.
+        "case_url": f"{base}/case" + ("?lang=en" if locale == "en" else ""),
         # The case's reference where the event names it (a new or handed-over case).
         "reference": data.get("reference")
         or (doc.get("appointment_id") or case_id or doc["event_id"])[:8],

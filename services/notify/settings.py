@@ -27,8 +27,9 @@ class NotifySettings(ServiceSettings, SmtpSettings):
         max_length=500,
         description="Footer under every English mail.",
     )
-    suite_url: str = Field(
-        "http://127.0.0.1:8081/", description="Where people open the suite (links in mails)."
+    intake_url: str = Field(
+        "http://127.0.0.1:8081/",
+        description="Where people reach intake, when there is no SUITE_URL (links in mails).",
     )
     service_token_file: Path = Field(
         description="Token of role 'service', sub 'notify', for intake and booking look-ups."

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from shared.pages import add_static, html, locale_of, templates
+from shared.pages import add_static, locale_of, render, templates
 
 HERE = Path(__file__).parent
 TEMPLATES = templates(HERE / "templates")
@@ -86,17 +86,17 @@ TEXT: dict[str, dict[str, str]] = {
 
 async def org_page(request: web.Request) -> web.Response:
     locale = locale_of(request)
-    return html(TEMPLATES.get_template("org.html.j2").render(locale=locale, t=TEXT[locale]))
+    return render(request, TEMPLATES, "org.html.j2", locale=locale, t=TEXT[locale])
 
 
 async def reports_page(request: web.Request) -> web.Response:
     """The confidant's (or the office's) work on reports: draft, preview, advise, publish;
     and the signals: look for them, pass them on with a note, or dismiss them."""
     locale = locale_of(request)
-    return html(TEMPLATES.get_template("reports.html.j2").render(locale=locale, t=TEXT[locale]))
+    return render(request, TEMPLATES, "reports.html.j2", locale=locale, t=TEXT[locale])
 
 
 def add_pages(app: web.Application) -> None:
     app.router.add_get("/org", org_page)
     app.router.add_get("/reports", reports_page)
-    add_static(app, HERE / "static")
+    add_static(app, "reporting", HERE / "static")

@@ -1,6 +1,13 @@
 // What a /v1 API said when it refused: its message and the fields it found wrong, in one line
 // (every service answers errors as {"error": {"code", "message", "fields"}}).
 "use strict";
+// Where this page's own API is: "/" on the service's own address, "/api/<service>/" behind the
+// front door (the page says which in <meta name="vertrouwd-api">). apiUrl("/v1/cases") is the
+// address to fetch.
+window.apiUrl = function (path) {
+  const meta = document.querySelector('meta[name="vertrouwd-api"]');
+  return (meta ? meta.content : "/").replace(/\/$/, "") + path;
+};
 window.refusal = async function (answer) {
   try {
     const error = (await answer.json()).error || {};

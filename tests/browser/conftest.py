@@ -5,14 +5,20 @@ package, so nothing is fetched) against the page as it stands."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, async_playwright
+
+from deploy.stack import Process, free_port, front_door
+from tests.browser.setup import Client
+from tests.conftest import StartService
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 # No outside connections of chromium's own (this machine has none, and privacy wants none).
@@ -64,3 +70,49 @@ async def audit(page: Page) -> None:
         options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]},
     )
     assert results.violations_count == 0, results.generate_report()
+
+
+@dataclass
+class Suite:
+    """The four services behind a real nginx: the suite under one address, as people reach
+    it after ``make run`` or in production."""
+
+    url: str  # the front door, ending in "/"
+    intake: Client
+    booking: Client
+    notify: Client
+    reporting: Client
+
+    def at(self, path: str) -> str:
+        return self.url + path.lstrip("/")
+
+
+OpenSuite = Callable[..., Awaitable[Suite]]
+
+
+@pytest.fixture
+async def open_suite(start_service: StartService, tmp_path: Path) -> AsyncIterator[OpenSuite]:
+    """``await open_suite(notify={...}, ...)``: each service started with SUITE_URL set (and
+    the settings given for it), then nginx in front of them (deploy/frontdoor.py)."""
+    doors: list[Process] = []
+
+    async def open_(**env: dict[str, str]) -> Suite:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/"
+        clients = {
+            name: await start_service(name, SUITE_URL=url, **env.get(name, {}))
+            for name in ("intake", "booking", "notify", "reporting")
+        }
+        door = front_door(
+            tmp_path / "front-door",
+            port,
+            {name: [f"127.0.0.1:{c.port}"] for name, c in clients.items()},
+        )
+        door.start()
+        doors.append(door)
+        await asyncio.to_thread(door.wait_ready, 10)
+        return Suite(url, **clients)
+
+    yield open_
+    for door in doors:
+        door.stop()

@@ -104,7 +104,7 @@ def cluster(tmp_path: Path, keys: Keys, inbox: Inbox, calendar_url: str) -> Iter
         "NOTIFY_LEASE_S": "3",
         "NOTIFY_SEND_BACKOFF_S": "0.3,0.6,1",
         "NOTIFY_MAX_ATTEMPTS": "20",
-        "NOTIFY_SUITE_URL": "https://vertrouwd.example/",
+        "NOTIFY_INTAKE_URL": "https://vertrouwd.example/",
     }
     instances = {
         name: [service(name, free_port(), env, tmp_path / f"{name}{i}") for i in (1, 2)]

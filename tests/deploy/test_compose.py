@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 import yaml
 
+from deploy import frontdoor
 from services.booking.settings import BookingSettings
 from services.intake.settings import IntakeSettings
 from services.notify.settings import NotifySettings
@@ -67,6 +68,22 @@ def _env(service: dict[str, Any]) -> dict[str, str]:
     return {k: str(v) for k, v in env.items()}
 
 
+FRONT_CONF = frontdoor.COMPOSE_CONF.read_text()
+
+
+def test_the_front_door_is_the_one_way_in_and_its_routing_current(
+    compose: dict[str, Any],
+) -> None:
+    front = compose["services"]["front"]
+    assert front["ports"] == ["8080:8080"]
+    assert compose["configs"]["front"]["file"] == "./nginx/front.conf"
+    # Written from deploy/frontdoor.py's ROUTES:
+    #   python -m deploy.frontdoor > deploy/nginx/front.conf
+    assert frontdoor.compose_conf() == FRONT_CONF
+    suite_url = compose["x-service-env"]["SUITE_URL"]
+    assert urlparse(suite_url).port == 8080
+
+
 def test_every_service_runs_with_the_variables_its_code_reads(compose: dict[str, Any]) -> None:
     services = compose["services"]
     assert set(SETTINGS) <= set(services)
@@ -80,7 +97,7 @@ def test_every_service_runs_with_the_variables_its_code_reads(compose: dict[str,
         settings = settings_cls.from_env(env)
         assert settings.host == "0.0.0.0"
         assert "ports" not in service, f"{name}: no host port, so that --scale works"
-        assert f"{settings.http_port}:{settings.http_port}" in services["front"]["ports"]
+        assert f"{name}:{settings.http_port}" in FRONT_CONF  # the front door reaches it
         assert f":{settings.http_port}/readyz" in " ".join(service["healthcheck"]["test"])
         for key in ("MONGODB_URI", "NATS_URL", "CALDAV_URL", "SMTP_HOST"):
             for value in env.get(key, "").split(","):

@@ -9,7 +9,7 @@
   const kept = window.handover("case"); // { t: the case token, c: the confidant }
   if (!kept) { say(t.no_token); return; }
   const headers = { Authorization: "Bearer " + kept.t };
-  const api = (path, options) => fetch(path, Object.assign({ headers }, options || {}));
+  const api = (path, options) => fetch(apiUrl(path), Object.assign({ headers }, options || {}));
 
   const form = document.getElementById("pick");
   const days = document.getElementById("days");

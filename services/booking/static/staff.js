@@ -6,10 +6,10 @@
   const main = document.getElementById("agenda");
   const t = JSON.parse(main.dataset.text);
   const $ = (id) => document.getElementById(id);
-  const token = (window.handover("staff") || {}).t;
+  const token = (window.handover("agenda") || {}).t;
   const problem = $("problem");
   if (!token) { problem.textContent = t.no_token; problem.hidden = false; return; }
-  const api = (path, method, body) => fetch(path, {
+  const api = (path, method, body) => fetch(apiUrl(path), {
     method: method || "GET",
     headers: Object.assign({ Authorization: "Bearer " + token },
                            body ? { "Content-Type": "application/json" } : {}),

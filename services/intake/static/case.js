@@ -23,7 +23,7 @@
     }
   };
   const load = async () => {
-    const answer = await fetch(`/v1/cases/${session.case_id}/messages`, {
+    const answer = await fetch(apiUrl(`/v1/cases/${session.case_id}/messages`), {
       headers: { Authorization: "Bearer " + session.token },
     });
     show((await answer.json()).messages || []);
@@ -32,7 +32,7 @@
   // The appointments as the timeline leaves them: the last word on each (booked or moved:
   // when and how; cancelled: gone), in the browser's time zone.
   const appointments = async () => {
-    const answer = await fetch(`/v1/cases/${session.case_id}/timeline`, {
+    const answer = await fetch(apiUrl(`/v1/cases/${session.case_id}/timeline`), {
       headers: { Authorization: "Bearer " + session.token },
     });
     const last = new Map();
@@ -52,7 +52,7 @@
   document.getElementById("access").addEventListener("submit", async (event) => {
     event.preventDefault();
     problem.hidden = true;
-    const answer = await fetch("/v1/cases/access", {
+    const answer = await fetch(apiUrl("/v1/cases/access"), {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ case_code: document.getElementById("case-code").value.trim() }),
@@ -72,7 +72,7 @@
     event.preventDefault();
     const box = document.getElementById("message");
     if (!box.value.trim()) return;
-    const answer = await fetch(`/v1/cases/${session.case_id}/messages`, {
+    const answer = await fetch(apiUrl(`/v1/cases/${session.case_id}/messages`), {
       method: "POST",
       headers: { Authorization: "Bearer " + session.token, "Content-Type": "application/json" },
       body: JSON.stringify({ text: box.value.trim() }),

@@ -30,7 +30,7 @@
       body.contact = { name: value("name") || null, email: value("email") || null,
                        preferred_channel: "email" };
     }
-    const answer = await fetch("/v1/cases", {
+    const answer = await fetch(apiUrl("/v1/cases"), {
       method: "POST",
       // One key per report: sent again after a lost answer, it returns the same case and
       // code instead of opening a second case.

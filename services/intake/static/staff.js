@@ -18,7 +18,7 @@
   const $ = (id) => document.getElementById(id);
   let token = sessionStorage.getItem("staff");
   let open = null;
-  const api = (path, options) => fetch(path, Object.assign(
+  const api = (path, options) => fetch(apiUrl(path), Object.assign(
     { headers: { Authorization: "Bearer " + token } }, options || {}));
   const send = (method, path, body) => api(path, {
     method,
@@ -86,7 +86,7 @@
     if (answer.status === 401) { sessionStorage.removeItem("staff"); location.reload(); return; }
     all = (await answer.json()).cases || [];
     render();
-    $("agenda").href = main.dataset.booking + "staff#" + new URLSearchParams({ t: token });
+    $("agenda").href = main.dataset.booking + "staff/agenda#" + new URLSearchParams({ t: token });
     $("login").hidden = true;
     $("list").hidden = false;
     return all;
@@ -224,7 +224,7 @@
   $("login").addEventListener("submit", async (event) => {
     event.preventDefault();
     problem.hidden = true;
-    const answer = await fetch("/v1/auth/token", {
+    const answer = await fetch(apiUrl("/v1/auth/token"), {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ username: $("username").value.trim(), password: $("password").value }),

@@ -3,12 +3,12 @@
 (function () {
   const main = document.getElementById("org");
   const t = JSON.parse(main.dataset.text);
-  const token = (window.handover("staff") || {}).t;
+  const token = (window.handover("org") || {}).t;
   const problem = document.getElementById("problem");
   if (!token) { problem.textContent = t.no_token; problem.hidden = false; return; }
   const claims = window.claims(token);
   const org = claims.org_id || (claims.orgs || [])[0];
-  const api = (path) => fetch(path, { headers: { Authorization: "Bearer " + token } });
+  const api = (path) => fetch(apiUrl(path), { headers: { Authorization: "Bearer " + token } });
   const lang = document.documentElement.lang;
 
   const download = async (report, format, label) => {

@@ -7,10 +7,10 @@
   const t = JSON.parse(main.dataset.text);
   const problem = document.getElementById("problem");
   const $ = (id) => document.getElementById(id);
-  const token = (window.handover("staff") || {}).t;
+  const token = (window.handover("reports") || {}).t;
   if (!token) { problem.textContent = t.no_token; problem.hidden = false; return; }
   const lang = document.documentElement.lang;
-  const api = (path, method, body) => fetch(path, {
+  const api = (path, method, body) => fetch(apiUrl(path), {
     method: method || "GET",
     headers: Object.assign({ Authorization: "Bearer " + token },
       body ? { "Content-Type": "application/json" } : {}),
@@ -126,7 +126,7 @@
   $("org-select").addEventListener("change", () => Promise.all([reports(), signals()]));
 
   // The organisations: those the token reaches, named as the workspace handed them over.
-  const handed = window.handover("staff") || {};
+  const handed = window.handover("reports") || {};
   const names = JSON.parse(handed.names || "{}");
   const claims = window.claims(token);
   for (const id of claims.orgs || []) {

@@ -177,7 +177,7 @@ NOTIFY_ENV = {
     "NOTIFY_SEND_BACKOFF_S": "0.2,0.4",
     "NOTIFY_WEBHOOK_ALLOW_PRIVATE": "true",
     "NOTIFY_LEASE_S": "2",
-    "NOTIFY_SUITE_URL": "https://vertrouwd.example/",
+    "NOTIFY_INTAKE_URL": "https://vertrouwd.example/",
     "NOTIFY_SENDER_NAME": "Vertrouwenspersonen Noord",
 }
 

@@ -156,7 +156,7 @@ def test_the_key_is_event_recipient_and_template() -> None:
 
 CONTEXT = {
     "name": "<script>alert(1)</script>",
-    "suite_url": "https://vertrouwd.example/",
+    "case_url": "https://vertrouwd.example/case",
     "reference": "abcd1234",
     "link": "https://vertrouwd.example/staff/cases/c1",
     "when": "maandag 30 november 2026 om 10:00",

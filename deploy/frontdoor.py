@@ -1,0 +1,128 @@
+"""The front door: the suite under one address (``SUITE_URL``), routed by path by nginx.
+
+One table, ``ROUTES``, says which service answers which path; the embedded stack's nginx,
+``deploy/compose.yaml``'s and the Kubernetes one are all written from it (``python -m
+deploy.frontdoor`` prints the server block; a test checks the copies in ``deploy/`` are
+current, and that every page a service serves has its route here).
+
+- pages keep their own paths (``/o/<slug>``, ``/case``, ``/book``, ``/staff/...``, ...);
+- each service's API is under ``/api/<service>/`` (the prefix is taken off on the way in);
+- each service's files are under ``/static/<service>/``, the shared ones ``/static/common/``.
+
+The access log holds no client address and no query string: who opened the report page,
+and from where, is none of a log's business (tokens never travel in URLs; see api.js).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+SERVICES = ("intake", "booking", "notify", "reporting")
+
+# (nginx match, path, service). "=": exactly this path; "^~": everything under it.
+ROUTES: tuple[tuple[str, str, str], ...] = (
+    ("=", "/", "intake"),  # the start page
+    ("=", "/o", "intake"),  # its "find your organisation" form
+    ("^~", "/o/", "intake"),  # the organisation's report page (flyer link, QR code)
+    ("=", "/case", "intake"),  # back with the case code
+    ("=", "/staff", "intake"),  # the workspace
+    ("^~", "/staff/cases/", "intake"),  # a case, deep-linked from mails
+    ("=", "/agenda", "intake"),  # log in, then on to booking's agenda
+    ("=", "/staff/agenda", "booking"),
+    ("=", "/book", "booking"),
+    ("=", "/org", "reporting"),  # the organisation's reports and signals
+    ("=", "/reports", "reporting"),  # the confidant's work on them
+    ("^~", "/static/common/", "intake"),  # every service has the same shared files
+    *(("^~", f"/static/{s}/", s) for s in SERVICES),
+)
+
+
+def route_of(path: str) -> str | None:
+    """The service the front door sends ``path`` to (None: it answers 404 itself)."""
+    for service in SERVICES:
+        if path.startswith(f"/api/{service}/"):
+            return service
+    for match, prefix, service in ROUTES:
+        if (match == "=" and path == prefix) or (match == "^~" and path.startswith(prefix)):
+            return service
+    return None
+
+
+def server_block(
+    upstreams: Mapping[str, Sequence[str]], listen: str, resolver: str | None = None
+) -> str:
+    """nginx's ``upstream`` and ``server`` blocks (an ``http`` context's content):
+    ``upstreams`` maps each service to its ``host:port`` addresses. With ``resolver``, names
+    are looked up again as they change (nginx 1.27.3 and later: scaled instances come and go)."""
+    lines = [
+        "# Written by deploy/frontdoor.py from its ROUTES; change it there.",
+        'log_format suite \'[$time_local] "$request_method $uri" $status $body_bytes_sent '
+        "$request_time';",
+    ]
+    if resolver:
+        lines.append(f"resolver {resolver} valid=5s;")
+    resolve = " resolve" if resolver else ""
+    for service in SERVICES:
+        lines.append(f"upstream {service} {{")
+        if resolver:
+            lines.append(f"    zone {service} 64k;")  # what "resolve" keeps the answers in
+        lines += [f"    server {address}{resolve};" for address in upstreams[service]]
+        lines += ["    keepalive 16;", "}"]
+    lines += [
+        "server {",
+        f"    listen {listen};",
+        "    access_log /dev/stdout suite;",
+        "    server_tokens off;",
+        "    client_max_body_size 2m;  # the services refuse less, with a message of their own",
+        "    proxy_http_version 1.1;",
+        '    proxy_set_header Connection "";',
+        "    proxy_set_header Host $http_host;",
+        "    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        "    proxy_set_header X-Forwarded-Proto $scheme;",
+        "    proxy_read_timeout 60s;",
+    ]
+    for service in SERVICES:
+        # The trailing slash of proxy_pass takes /api/<service> off the path.
+        lines.append(f"    location ^~ /api/{service}/ {{ proxy_pass http://{service}/; }}")
+    for match, path, service in ROUTES:
+        lines.append(f"    location {match} {path} {{ proxy_pass http://{service}; }}")
+    lines += ["    location / { return 404; }", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def nginx_conf(folder: Path, upstreams: Mapping[str, Sequence[str]], port: int) -> str:
+    """A whole nginx.conf for the embedded stack: everything nginx writes stays in
+    ``folder``, and it runs in the foreground of whoever starts it."""
+    # Every temporary path set, so nothing is written to the packaged /var/lib/nginx.
+    temp = "\n".join(
+        f"    {kind}_temp_path {folder / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    inner = server_block(upstreams, f"127.0.0.1:{port}")
+    return (
+        f"pid {folder / 'nginx.pid'};\n"
+        "error_log stderr warn;\n"
+        "worker_processes 1;\n"
+        "events { worker_connections 1024; }\n"
+        "http {\n"
+        f"{temp}\n"
+        + "".join(f"    {line}\n" if line else "\n" for line in inner.splitlines())
+        + "}\n"
+    )
+
+
+# deploy/compose.yaml's front door: Docker's DNS (127.0.0.11) names each service.
+COMPOSE_CONF = Path(__file__).parent / "nginx" / "front.conf"
+COMPOSE_UPSTREAMS = {
+    s: [f"{s}:{port}"] for s, port in zip(SERVICES, range(8081, 8085), strict=True)
+}
+
+
+def compose_conf() -> str:
+    return server_block(COMPOSE_UPSTREAMS, "8080", resolver="127.0.0.11")
+
+
+if __name__ == "__main__":
+    sys.stdout.write(compose_conf())
