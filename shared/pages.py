@@ -36,12 +36,9 @@ def render(
     request: web.Request, env: Environment, name: str, status: int = 200, **context: Any
 ) -> web.Response:
     """A page from the service's template ``name``, told where its files and API are."""
-    return html(env.get_template(name).render(site=site(request), **context), status)
-
-
-def html(text: str, status: int = 200) -> web.Response:
     # The headers every page needs (CSP, no-store, no-referrer, nosniff, no framing) are
     # set for every HTML answer by shared.http.security_headers.
+    text = env.get_template(name).render(site=site(request), **context)
     return web.Response(text=text, status=status, content_type="text/html")
 
 

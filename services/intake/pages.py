@@ -8,20 +8,21 @@ that keep the page out of caches, referrers and frames.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from pydantic import TypeAdapter, ValidationError
 
 from shared.pages import add_static, locale_of, render, templates
 
 from . import taxonomy
-from .models import Locale
+from .models import Locale, Slug
 from .state import INTAKE
 from .store import ORGANISATIONS, STAFF
 
 HERE = Path(__file__).parent
+SLUG = TypeAdapter(Slug)  # an organisation's slug, as the API takes it
 TEMPLATES = templates(HERE / "templates")
 TEXT: dict[str, dict[str, str]] = {
     "nl": {
@@ -385,11 +386,16 @@ async def start_page(request: web.Request) -> web.Response:
 
 async def find_org(request: web.Request) -> web.Response:
     """The start page's form: on to ``/o/<slug>`` (whose page says if there is none)."""
-    slug = request.query.get("slug", "").strip().lower()
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{1,47}", slug):
-        raise web.HTTPSeeOther("/" + ("?lang=en" if locale_of(request) == "en" else ""))
-    lang = "?lang=en" if locale_of(request) == "en" else ""
-    raise web.HTTPSeeOther(f"/o/{slug}{lang}")
+    try:
+        slug = SLUG.validate_python(request.query.get("slug", "").strip().lower())
+    except ValidationError:
+        raise web.HTTPSeeOther(f"/{_lang(request)}") from None
+    raise web.HTTPSeeOther(f"/o/{slug}{_lang(request)}")
+
+
+def _lang(request: web.Request) -> str:
+    """The query that keeps the page's language on the next one."""
+    return "?lang=en" if locale_of(request) == "en" else ""
 
 
 def add_pages(app: web.Application) -> None:

@@ -72,6 +72,21 @@ async def make_anna(
         assert answer.status in (200, 201), await answer.text()
 
 
+def radicale_calendar(caldav_url: str, calendar_url: str) -> dict[str, Any]:
+    """Anna's connection to the session's Radicale: busy time from, and bookings into, one
+    calendar."""
+    from tests.services.booking.test_calendar import PASSWORD as CALDAV_PASSWORD
+    from tests.services.booking.test_calendar import USER
+
+    return {
+        "url": caldav_url,
+        "username": USER,
+        "password": CALDAV_PASSWORD,
+        "busy_calendars": [calendar_url],
+        "booking_calendar": calendar_url,
+    }
+
+
 async def log_in(page: Page, intake: Client, username: str, lang: str = "nl") -> None:
     """Log in on intake's ``/staff`` page through its form, as a person does."""
     en = lang == "en"

@@ -26,12 +26,10 @@ from services.booking.state import BOOKING
 from services.booking.writer import write_pending
 from services.notify.state import NOTIFY
 from tests.browser.conftest import OpenSuite
-from tests.browser.setup import PASSWORD, bearer, make_anna
+from tests.browser.setup import PASSWORD, bearer, make_anna, radicale_calendar
 from tests.conftest import StartService
 from tests.polling import eventually
 from tests.services.booking.conftest import calendar_url
-from tests.services.booking.test_calendar import PASSWORD as CALDAV_PASSWORD
-from tests.services.booking.test_calendar import USER
 from tests.services.notify.conftest import ANNA, NOTIFY_ENV, Inbox, inbox
 
 __all__ = ["calendar_url", "inbox"]  # fixtures used here
@@ -121,13 +119,7 @@ async def test_a_week_through_the_front_door_and_every_link_opens_what_it_says(
         token,
         org["id"],
         modes=["online"],
-        calendar={
-            "url": infra.caldav_url,
-            "username": USER,
-            "password": CALDAV_PASSWORD,
-            "busy_calendars": [calendar_url],
-            "booking_calendar": calendar_url,
-        },
+        calendar=radicale_calendar(infra.caldav_url, calendar_url),
     )
     seen: dict[str, str] = {}  # every link on every page reached: address -> its text
 

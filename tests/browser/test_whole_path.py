@@ -15,11 +15,11 @@ from deploy.stack import Infra
 from services.booking.state import BOOKING
 from services.booking.writer import write_pending
 from tests.browser.conftest import snap
-from tests.browser.setup import log_in, make_anna, make_org, make_staff
+from tests.browser.setup import log_in, make_anna, make_org, make_staff, radicale_calendar
 from tests.conftest import StartService
 from tests.polling import eventually
 from tests.services.booking.conftest import calendar_url
-from tests.services.booking.test_calendar import PASSWORD, USER, read
+from tests.services.booking.test_calendar import read
 from tests.services.notify.conftest import ANNA, NOTIFY_ENV, Inbox, inbox
 
 __all__ = ["calendar_url", "inbox"]  # fixtures used here
@@ -54,13 +54,7 @@ async def test_report_book_mail_calendar_confidant_and_back(
         token,
         org["id"],
         modes=["online"],
-        calendar={
-            "url": infra.caldav_url,
-            "username": USER,
-            "password": PASSWORD,
-            "busy_calendars": [calendar_url],
-            "booking_calendar": calendar_url,
-        },
+        calendar=radicale_calendar(infra.caldav_url, calendar_url),
     )
 
     # The employee reports, with a name and an address, and keeps the code.
