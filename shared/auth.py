@@ -16,6 +16,7 @@ Scoping is decided in ``authorize`` and nowhere else.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Iterable
@@ -38,6 +39,10 @@ class AuthError(Exception):
     """The token is missing or cannot be trusted (answered 401)."""
 
 
+# The shape of a case reference (as ``shared.event_schemas`` checks it on events).
+REFERENCE = re.compile(r"VP-[0-9]{4}-[0-9A-Z]{6}")
+
+
 class Forbidden(Exception):
     """The token is fine, but does not reach what is asked (answered 403)."""
 
@@ -48,6 +53,9 @@ class Principal:
     role: Role
     orgs: frozenset[str] = field(default_factory=frozenset)
     case_id: str | None = None
+    # An employee token's case reference (VP-2026-…): not a secret, so booking can name the
+    # case to the confidant without asking intake.
+    reference: str | None = None
 
 
 class KeySet:
@@ -113,7 +121,12 @@ def _principal(claims: dict[str, Any]) -> Principal:
         raise AuthError("an employee token must name one case and one organisation")
     if role == "org_admin" and len(orgs) != 1:
         raise AuthError("an org_admin token must name one organisation")
-    return Principal(sub=str(claims["sub"]), role=role, orgs=frozenset(orgs), case_id=case_id)
+    ref = claims.get("ref")
+    if ref is not None and not (isinstance(ref, str) and REFERENCE.fullmatch(ref)):
+        raise AuthError("the token's case reference is malformed")
+    return Principal(
+        sub=str(claims["sub"]), role=role, orgs=frozenset(orgs), case_id=case_id, reference=ref
+    )
 
 
 def authorize(
@@ -160,6 +173,7 @@ class Issuer:
         orgs: Iterable[str] = (),
         org_id: str | None = None,
         case_id: str | None = None,
+        reference: str | None = None,
     ) -> str:
         now = int(time.time())
         claims: dict[str, Any] = {
@@ -178,6 +192,8 @@ class Issuer:
             claims["org_id"] = org_id
         if case_id:
             claims["case_id"] = case_id
+        if reference:
+            claims["ref"] = reference
         return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.kid})
 
     def jwks(self) -> dict[str, Any]:

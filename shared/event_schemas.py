@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
+from shared.auth import REFERENCE
 from shared.events import EventData, event_schema
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
@@ -45,7 +46,7 @@ Outcome = Literal[
 
 # A case's reference (VP-2026-XXXXXX): for people to name a case by, in mails and pages. Not
 # a secret and not personal: it says nothing about who reported or what.
-Reference = Field(default=None, pattern=r"^VP-[0-9]{4}-[0-9A-Z]{6}$")
+Reference = Field(default=None, pattern=f"^{REFERENCE.pattern}$")
 
 
 @event_schema("intake.case.opened")

@@ -184,17 +184,21 @@ async def list_types(request: web.Request) -> web.Response:
 # -- slots ---------------------------------------------------------------------------------------
 
 
+def is_current(booking: Booking, calendar: dict[str, Any], now: datetime) -> bool:
+    """Whether a connected calendar was read recently enough to offer slots by."""
+    last = (calendar.get("sync") or {}).get("last_success")
+    limit = timedelta(seconds=booking.settings.sync_stale_after_s)
+    return last is not None and now - last <= limit
+
+
 async def blocking(
     booking: Booking, confidant: dict[str, Any], now: datetime, skip: str | None = None
 ) -> tuple[list[Interval], list[Interval]] | None:
     """Busy time and booked appointments of a confidant; None when the calendar is stale
     (an unreadable calendar is not free: its slots close)."""
     calendar = confidant.get("calendar")
-    if calendar:
-        last = (calendar.get("sync") or {}).get("last_success")
-        limit = timedelta(seconds=booking.settings.sync_stale_after_s)
-        if last is None or now - last > limit:
-            return None
+    if calendar and not is_current(booking, calendar, now):
+        return None
     busy: list[Interval] = []
     if calendar:
         # The sync state names each bucket's version: buckets this process holds in that
@@ -290,6 +294,8 @@ def appointment_view(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": doc["_id"],
         "case_id": doc["case_id"],
+        # The case's reference (VP-2026-…), from the booking token: how people name the case.
+        "reference": doc.get("reference"),
         "confidant_id": doc["confidant_id"],
         "type_id": doc["type_id"],
         "start": doc["start"].isoformat(),
@@ -375,6 +381,7 @@ async def book(request: web.Request) -> web.Response:
     doc: dict[str, Any] = {
         "_id": appointment_id,
         "case_id": who.case_id,
+        "reference": who.reference,
         "org_id": next(iter(who.orgs)),
         "confidant_id": confidant["_id"],
         "type_id": kind["_id"],
@@ -495,6 +502,31 @@ async def reschedule(request: web.Request) -> web.Response:
     return web.json_response(appointment_view(moved))
 
 
+# The longest window asked at once: a month and a bit (a month view, a week view's margin).
+MAX_WINDOW = timedelta(days=42)
+
+
+def window_of(request: web.Request, *, required: bool) -> tuple[datetime, datetime] | None:
+    """``?from=…&to=…`` (ISO 8601 with an offset): a window of at most ``MAX_WINDOW``."""
+    raw = {k: request.query.get(k) for k in ("from", "to")}
+    if not any(raw.values()) and not required:
+        return None
+    moments: dict[str, datetime] = {}
+    for name, value in raw.items():
+        try:
+            if not value or len(value) > 40:
+                raise ValueError(value)
+            moments[name] = datetime.fromisoformat(value)
+        except ValueError:
+            raise invalid(name, "a date and time, like 2026-12-07T00:00:00+01:00") from None
+        if moments[name].tzinfo is None:
+            raise invalid(name, "give the time's offset, like +01:00")
+    start, end = moments["from"].astimezone(UTC), moments["to"].astimezone(UTC)
+    if not start < end <= start + MAX_WINDOW:
+        raise invalid("to", f"after from, and at most {MAX_WINDOW.days} days later")
+    return start, end
+
+
 async def list_appointments(request: web.Request) -> web.Response:
     who = caller(request, ["admin", "confidant", "employee"])
     query: dict[str, Any]
@@ -506,13 +538,11 @@ async def list_appointments(request: web.Request) -> web.Response:
         if not request.query.get("confidant_id"):
             raise invalid("confidant_id", "required for an admin")
         query = {"confidant_id": request.query["confidant_id"]}
-    docs = (
-        await request.app[BOOKING]
-        .db[APPOINTMENTS]
-        .find(query, HIDDEN)
-        .sort("start", 1)
-        .to_list(1000)
-    )
+    window = window_of(request, required=False)
+    if window is not None:  # those that overlap the window (a week's view)
+        query.update(start={"$lt": window[1]}, end={"$gt": window[0]})
+    booking = request.app[BOOKING]
+    docs = await booking.db[APPOINTMENTS].find(query, HIDDEN).sort("start", 1).to_list(1000)
     return web.json_response({"appointments": [appointment_view(d) for d in docs]})
 
 
@@ -587,7 +617,7 @@ ENDPOINTS = [
         "GET",
         "/v1/appointments",
         list_appointments,
-        "Appointments of a case or mine.",
+        "Appointments of a case or mine (?from=&to=: those overlapping that window).",
         roles=["admin", "confidant", "employee"],
         scope="mine",
     ),

@@ -1,4 +1,5 @@
-"""A confidant's calendar connection: connect (validated), sync on demand."""
+"""A confidant's calendar connection: connect (validated), sync on demand, and the busy
+time it holds (for the agenda's week view: when, never what)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from aiohttp import web
 
 from shared.http import ApiError, Endpoint, read_body
 
-from .api import confidant_or_admin, confidant_view, get_confidant
+from . import busystore
+from .api import confidant_or_admin, confidant_view, get_confidant, is_current, window_of
+from .availability import within
 from .dav import Creds, DavError, discover
 from .models import CalendarConnect
 from .state import BOOKING
@@ -105,6 +108,40 @@ async def sync_now(request: web.Request) -> web.Response:
     )
 
 
+async def busy_time(request: web.Request) -> web.Response:
+    """The busy time in the confidant's own calendars within ``?from=&to=``, merged (our own
+    appointments are not in it), and whether it is current: ``not_connected``; ``stale``
+    (not read for too long: what was last read is shown, and no slots are offered);
+    ``current``."""
+    confidant_id = request.match_info["confidant_id"]
+    confidant_or_admin(request, confidant_id)
+    window = window_of(request, required=True)
+    assert window is not None  # (required)
+    booking = request.app[BOOKING]
+    confidant = await get_confidant(booking, confidant_id)
+    calendar = confidant.get("calendar")
+    if not calendar:
+        return web.json_response({"calendar": "not_connected", "busy": []})
+    sync = calendar.get("sync") or {}
+    last = sync.get("last_success")
+    state = "current" if is_current(booking, calendar, datetime.now(UTC)) else "stale"
+    versions = {c["calendar"]: c.get("versions") for c in sync.get("calendars") or []}
+    busy = []
+    for cal in dict.fromkeys([*calendar.get("busy_calendars", []), calendar["booking_calendar"]]):
+        if versions.get(cal) is not None:
+            key = busystore.busy_key(confidant_id, cal)
+            busy += await busystore.intervals(booking, key, versions[cal], window[0])
+    return web.json_response(
+        {
+            "calendar": state,
+            "last_success": last.isoformat() if last else None,
+            "busy": [
+                {"start": s.isoformat(), "end": e.isoformat()} for s, e in within(busy, *window)
+            ],
+        }
+    )
+
+
 ENDPOINTS = [
     Endpoint(
         "PUT",
@@ -120,6 +157,14 @@ ENDPOINTS = [
         "/v1/confidants/{confidant_id}/calendar/sync",
         sync_now,
         "Sync now (?full=1: a full fetch; ?accept_removals=1: apply a held one); shows the state.",
+        roles=["admin", "confidant"],
+        scope="own",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/confidants/{confidant_id}/calendar/busy",
+        busy_time,
+        "Busy time in the confidant's calendars within ?from=&to= (at most 42 days), merged.",
         roles=["admin", "confidant"],
         scope="own",
     ),

@@ -61,6 +61,11 @@ def merge(intervals: Iterable[Interval]) -> list[Interval]:
     return merged
 
 
+def within(intervals: Iterable[Interval], start: datetime, end: datetime) -> list[Interval]:
+    """The merged intervals' parts inside [start, end)."""
+    return [(max(s, start), min(e, end)) for s, e in merge(intervals) if s < end and e > start]
+
+
 class Blocked:
     """Merged blocked time, asked "is [start, end) free?" in O(log n)."""
 

@@ -73,6 +73,25 @@ async def book_page(request: web.Request) -> web.Response:
 STAFF_TEXT: dict[str, dict[str, str]] = {
     "nl": {
         "title": "Mijn afspraken en beschikbaarheid",
+        "week": "Week",
+        "week_of": "Week van",
+        "week_nav": "Andere week",
+        "previous_week": "Vorige week",
+        "this_week": "Deze week",
+        "next_week": "Volgende week",
+        "nothing": "Niets gepland.",
+        "day_off": "Geen werktijden.",
+        "working": "Werktijden",
+        "away": "Afwezig.",
+        "busy": "bezet in uw eigen agenda",
+        "case": "Melding",
+        "busy_current": "Bezette tijd uit uw agenda, gelezen op",
+        "busy_stale": "Uw agenda is niet meer gelezen sinds",
+        "busy_stale_after": (
+            "de bezette tijd kan verouderd zijn en er worden geen tijden aangeboden"
+            " tot hij weer gelezen is"
+        ),
+        "busy_not_connected": "Geen agenda gekoppeld: hier staan alleen de afspraken.",
         "appointments": "Afspraken",
         "none": "Geen afspraken.",
         "calendar": "Agendakoppeling",
@@ -117,6 +136,24 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "My appointments and availability",
+        "week": "Week",
+        "week_of": "Week of",
+        "week_nav": "Another week",
+        "previous_week": "Previous week",
+        "this_week": "This week",
+        "next_week": "Next week",
+        "nothing": "Nothing planned.",
+        "day_off": "No working hours.",
+        "working": "Working hours",
+        "away": "Away.",
+        "busy": "busy in your own calendar",
+        "case": "Case",
+        "busy_current": "Busy time from your calendar, read on",
+        "busy_stale": "Your calendar has not been read since",
+        "busy_stale_after": (
+            "the busy time may be out of date, and no times are offered until it is read again"
+        ),
+        "busy_not_connected": "No calendar connected: only the appointments are shown here.",
         "appointments": "Appointments",
         "none": "No appointments.",
         "calendar": "Calendar connection",

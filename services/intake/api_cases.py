@@ -65,6 +65,7 @@ def case_token(intake: Intake, case: dict[str, Any]) -> str:
         ttl_s=intake.settings.case_token_ttl_s,
         org_id=case["org_id"],
         case_id=case["_id"],
+        reference=case.get("reference"),
     )
 
 

@@ -261,6 +261,8 @@ async def context_for(
         if template == "reminder" and _moment(appointment["start"]) != _moment(data["starts_at"]):
             raise Skip("appointment_moved")
         start = datetime.fromisoformat(appointment["start"])
+        if appointment.get("reference"):  # booking names the case once intake's event came
+            ctx["reference"] = appointment["reference"]
         ctx.update(
             when=when(start, locale, n.zone),
             end_time=clock(datetime.fromisoformat(appointment["end"]), locale, n.zone),

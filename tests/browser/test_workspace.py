@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from playwright.async_api import Browser, expect
 
@@ -14,10 +15,24 @@ from deploy.stack import Infra
 from tests.browser.conftest import audit, snap
 from tests.browser.setup import anonymous_case, bearer, log_in, make_anna, make_org, make_staff
 from tests.conftest import StartService
-from tests.services.booking.conftest import calendar_url, next_weekday_at
-from tests.services.booking.test_calendar import PASSWORD, USER
+from tests.services.booking.conftest import AMS, calendar_url, next_weekday_at
+from tests.services.booking.test_calendar import PASSWORD, USER, at, put_event
 
 __all__ = ["calendar_url"]  # a fixture used here
+DUTCH_MONTHS = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 
 
 async def test_notes_status_and_closing_from_the_workspace(
@@ -112,11 +127,24 @@ async def test_availability_calendar_and_appointments_from_the_agenda(
     await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
     await make_anna(booking, token, org["id"])
     start = next_weekday_at(10)
+    # Anna's own calendar has her own appointment that morning (what it is stays there).
+    early = start - timedelta(hours=3, minutes=50)
+    await put_event(
+        calendar_url,
+        "tandarts",
+        f"DTSTART:{at(early)}",
+        f"DTEND:{at(early + timedelta(minutes=30))}",
+    )
+    employee = token(
+        "employee",
+        ["intake", "booking"],
+        org_id=org["id"],
+        case_id="case-1",
+        reference="VP-2026-WEEK01",
+    )
     booked = await booking.post(
         "/v1/appointments",
-        headers=bearer(
-            token("employee", ["intake", "booking"], org_id=org["id"], case_id="case-1")
-        ),
+        headers=bearer(employee),
         json={
             "confidant_id": "c-anna",
             "type_id": "gesprek",
@@ -190,17 +218,62 @@ async def test_availability_calendar_and_appointments_from_the_agenda(
     await audit(page)
     await snap(page, "31-workspace-agenda")
 
+    # The week of the appointment: that day holds the busy time from her own calendar and
+    # the appointment, in time order, linked to its case by reference.
+    this_monday = datetime.now(AMS).date() - timedelta(days=datetime.now(AMS).weekday())
+    day = start.astimezone(AMS).date()
+    if day - this_monday >= timedelta(days=7):
+        await page.get_by_role("button", name="Volgende week").click()
+    monday = day - timedelta(days=day.weekday())
+    await expect(page.locator("#week-title")).to_have_text(
+        f"Week van {monday.day} {DUTCH_MONTHS[monday.month - 1]} {monday.year}"
+    )
+    await expect(page.locator("#week-calendar")).to_contain_text("Bezette tijd uit uw agenda")
+    that_day = page.locator("#week > li").nth(day.weekday())
+    await expect(that_day.locator("h3")).to_contain_text(f"{day.day} {DUTCH_MONTHS[day.month - 1]}")
+    hours = {0: "Werktijden 09:00-12:00, 13:00-17:00", 4: "Geen werktijden."}  # as saved above
+    await expect(that_day).to_contain_text(hours.get(day.weekday(), "Werktijden 09:00-17:00"))
+    entries = that_day.locator("ul > li")
+    busy_text = "06:10\u201306:40 bezet in uw eigen agenda"
+    await expect(entries.filter(has_text=busy_text)).to_have_count(1)
+    seen = await entries.all_inner_texts()
+    ours = [i for i, text in enumerate(seen) if "Melding VP-2026-WEEK01" in text]
+    busy = [i for i, text in enumerate(seen) if text.startswith("06:10\u201306:40")]
+    assert ours and busy and busy[0] < ours[0], seen  # the morning's busy time first
+    assert seen[ours[0]].startswith("10:00\u201311:00 online"), seen
+    await expect(that_day.get_by_role("link", name="Melding VP-2026-WEEK01")).to_have_attribute(
+        "href", re.compile(r"/staff/cases/VP-2026-WEEK01$")
+    )
+    # The weekend has no working hours; going a week on and back comes back to this week.
+    await expect(page.locator("#week > li").nth(6)).to_contain_text("Geen werktijden.")
+    await page.get_by_role("button", name="Volgende week").click()
+    await expect(page.locator("#week-title")).not_to_contain_text(
+        f"{monday.day} {DUTCH_MONTHS[monday.month - 1]}"
+    )
+    await page.get_by_role("button", name="Vorige week").click()
+    # On a phone the week is a column of days: nothing wider than the screen.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await expect(that_day).to_contain_text(busy_text)
+    assert await page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    await expect(page.locator("#week-title")).to_contain_text(
+        f"{monday.day} {DUTCH_MONTHS[monday.month - 1]}"
+    )
+    await audit(page)
+
     # The appointment: how and where, and the case it belongs to, opened in the workspace.
     listed_item = page.locator("#appointments li").first
     await expect(listed_item).to_contain_text("online, gepland")
-    await expect(page.get_by_role("link", name="Videogesprek")).to_have_attribute(
-        "href", re.compile(r"^https://meet\.vertrouwd\.example/")
-    )
-    case_link = page.get_by_role("link", name="Melding openen")
-    await expect(case_link).to_have_attribute("href", re.compile(r"/staff/cases/case-1$"))
+    await expect(
+        page.locator("#appointments").get_by_role("link", name="Videogesprek")
+    ).to_have_attribute("href", re.compile(r"^https://meet\.vertrouwd\.example/"))
+    case_link = page.locator("#appointments").get_by_role("link", name="Melding VP-2026-WEEK01")
+    await expect(case_link).to_have_attribute("href", re.compile(r"/staff/cases/VP-2026-WEEK01$"))
 
     # Cancelling the appointment from the list.
     await page.get_by_role("button", name="Annuleren").click()
     await expect(page.locator("#appointments li")).to_contain_text("geannuleerd")
+    # A cancelled appointment leaves the week; the busy time stays.
+    await expect(that_day).not_to_contain_text("VP-2026-WEEK01")
+    await expect(that_day).to_contain_text(busy_text)
     listed = await (await booking.get("/v1/appointments", headers=anna)).json()
     assert [a["status"] for a in listed["appointments"]] == ["cancelled"]

@@ -1,4 +1,5 @@
-// The confidant's agenda: appointments (cancel one), the calendar connection (make or change
+// The confidant's agenda: a week view (appointments and the busy time from their own
+// calendar, day by day), appointments (cancel one), the calendar connection (make or change
 // it, update now, its state) and availability (weekly hours, absences). Every change goes to
 // booking's /v1 API, which checks it again; what it refuses is shown with its reason.
 "use strict";
@@ -44,6 +45,112 @@
   }
 
 
+  // The case in the workspace, named by its reference (intake's page opens either).
+  const caseLink = (a) => window.link(`${main.dataset.intake}staff/cases/${a.reference || a.case_id}`,
+                                      a.reference ? `${t.case} ${a.reference}` : t.open_case);
+
+  // -- the week ------------------------------------------------------------------------------
+  // Days are ISO dates ("2026-12-07") in the confidant's time zone; a week starts on Monday.
+  const isoDay = (instant) => new Intl.DateTimeFormat("en-CA", {
+    timeZone: zone(), year: "numeric", month: "2-digit", day: "2-digit",
+  }).format(instant);
+  const addDays = (day, n) => {
+    const [y, m, d] = day.split("-").map(Number);
+    return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+  };
+  const mondayOf = (day) => {
+    const [y, m, d] = day.split("-").map(Number);
+    return addDays(day, -((new Date(Date.UTC(y, m - 1, d)).getUTCDay() + 6) % 7));
+  };
+  const clock = (instant) => when(instant.toISOString(), { timeStyle: "short" });
+  let weekStart = null;
+
+  // What fills a day: appointments and busy time that overlap it, cut to the day, by time.
+  function dayItems(first, last, appointments, busy) {
+    const items = [];
+    const cut = (s, e) => [new Date(Math.max(s, first)), new Date(Math.min(e, last))];
+    for (const a of appointments) {
+      const s = new Date(a.start), e = new Date(a.end);
+      if (a.status === "booked" && s < last && e > first) items.push({ at: cut(s, e), a });
+    }
+    for (const b of busy) {
+      const s = new Date(b.start), e = new Date(b.end);
+      if (s < last && e > first) items.push({ at: cut(s, e) });
+    }
+    return items.sort((x, y) => x.at[0] - y.at[0]);
+  }
+
+  function dayEntry(item) {
+    const li = document.createElement("li");
+    const span = `${clock(item.at[0])}–${clock(item.at[1])} `;
+    if (!item.a) {
+      li.className = "busy";
+      li.textContent = `${span}${t.busy}`;
+      return li;
+    }
+    const a = item.a;
+    li.append(`${span}${t["mode_" + a.mode] || a.mode} `, caseLink(a));
+    if (a.video_url) li.append(" ", window.link(a.video_url, t.video));
+    if (a.address) li.append(` ${a.address}`);
+    return li;
+  }
+
+  function calendarState(found) {
+    const at = found.last_success
+      ? when(found.last_success, { dateStyle: "medium", timeStyle: "short" }) : t.never;
+    if (found.calendar === "not_connected") return t.busy_not_connected;
+    if (found.calendar === "stale") return `${t.busy_stale} ${at}: ${t.busy_stale_after}.`;
+    return `${t.busy_current} ${at}.`;
+  }
+
+  async function week() {
+    const from = midnight(weekStart), to = midnight(weekStart, 7);
+    const span = `from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`;
+    const [listed, busyAnswer] = await Promise.all([
+      api(`/v1/appointments?${span}`), api(`/v1/confidants/${me}/calendar/busy?${span}`)]);
+    // (A refusal here is shown, but success does not hide another action's message.)
+    for (const answer of [listed, busyAnswer]) {
+      if (answer.status !== 200) {
+        problem.textContent = `${t.failed}: ${await window.refusal(answer)}`;
+        problem.hidden = false;
+        return;
+      }
+    }
+    const all = (await listed.json()).appointments || [];
+    const found = await busyAnswer.json();
+    $("week-calendar").textContent = calendarState(found);
+    $("week-title").textContent = `${t.week_of} ${when(from.toISOString(), { dateStyle: "long" })}`;
+    const weekly = (profile.hours || {}).weekly || {};
+    const overrides = (profile.hours || {}).overrides || {};
+    const away = (profile.hours || {}).absences || [];
+    const days = $("week");
+    days.replaceChildren();
+    for (let i = 0; i < 7; i++) {
+      const first = midnight(weekStart, i), last = midnight(weekStart, i + 1);
+      const li = document.createElement("li");
+      const title = document.createElement("h3");
+      title.textContent = when(first.toISOString(), { weekday: "long", day: "numeric", month: "long" });
+      // A date's own hours (an override, [] a day off) before the weekday's.
+      const day = addDays(weekStart, i);
+      const hours = overrides[day] || weekly[String(i)] || [];
+      const note = document.createElement("p");
+      const absent = away.some((a) => new Date(a.start) < last && new Date(a.end) > first);
+      note.textContent = absent ? t.away
+        : hours.length ? `${t.working} ${show(hours)}` : t.day_off;
+      const entries = document.createElement("ul");
+      const items = dayItems(first, last, all, found.busy || []);
+      entries.replaceChildren(...items.map(dayEntry));
+      if (!items.length) entries.append(item(t.nothing));
+      li.append(title, note, entries);
+      days.append(li);
+    }
+  }
+
+  const goWeek = (day) => { weekStart = mondayOf(day); return week(); };
+  $("week-back").addEventListener("click", () => goWeek(addDays(weekStart, -7)));
+  $("week-next").addEventListener("click", () => goWeek(addDays(weekStart, 7)));
+  $("week-now").addEventListener("click", () => goWeek(isoDay(new Date())));
+
   async function appointments() {
     const list = $("appointments");
     const all = (await (await api("/v1/appointments")).json()).appointments || [];
@@ -54,7 +161,7 @@
       // Where it happens, and the case it belongs to (the workspace opens it).
       if (a.video_url) li.append(window.link(a.video_url, t.video), " ");
       if (a.address) li.append(document.createTextNode(`${a.address} `));
-      li.append(window.link(`${document.getElementById("agenda").dataset.intake}staff/cases/${a.case_id}`, t.open_case), " ");
+      li.append(caseLink(a), " ");
       if (a.calendar_write && a.calendar_write.state === "failed") {
         const warn = document.createElement("strong");
         warn.textContent = `(${t.write_failed}) `;
@@ -67,7 +174,10 @@
         cancel.textContent = t.cancel;
         cancel.setAttribute("aria-label", `${t.cancel}: ${when(a.start)}`);
         cancel.addEventListener("click", async () => {
-          if (await ok(await api(`/v1/appointments/${a.id}/cancel`, "POST"), 200)) await appointments();
+          if (await ok(await api(`/v1/appointments/${a.id}/cancel`, "POST"), 200)) {
+            await appointments();
+            await week();
+          }
         });
         li.append(cancel);
       }
@@ -134,6 +244,7 @@
     if (!(await ok(answer, 200))) return false;
     profile = await answer.json();
     hours();
+    await week();
     return true;
   }
 
@@ -191,6 +302,7 @@
       $("connecting").open = false;
     }
     calendar();
+    await week();
   });
 
   $("sync").addEventListener("click", async () => {
@@ -198,7 +310,8 @@
     const answer = await api(`/v1/confidants/${me}/calendar/sync`, "POST");
     if (await ok(answer, 200)) profile = await answer.json();
     calendar();
+    await week();
   });
 
-  load().then(appointments);
+  load().then(() => Promise.all([appointments(), goWeek(isoDay(new Date()))]));
 })();

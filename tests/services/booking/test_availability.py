@@ -12,6 +12,7 @@ from services.booking.availability import (
     free_slots,
     is_slot,
     merge,
+    within,
 )
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -42,6 +43,15 @@ def test_merge_and_blocked() -> None:
     assert blocked.free(t[5], t[8]) and blocked.free(t[0], t[1])
     assert not blocked.free(t[4], t[6]) and not blocked.free(t[0], t[2])
     assert not blocked.free(t[7], t[10]) and Blocked([]).free(t[0], t[23])
+
+
+def test_within_merges_and_cuts_to_the_window() -> None:
+    t = [local(2026, 11, 2, h) for h in range(24)]
+    busy = [(t[1], t[4]), (t[3], t[6]), (t[8], t[9]), (t[10], t[20]), (t[21], t[22])]
+    # Overlapping parts joined; what sticks out of [2, 12) cut off; what lies outside gone.
+    assert within(busy, t[2], t[12]) == [(t[2], t[6]), (t[8], t[9]), (t[10], t[12])]
+    assert within(busy, t[6], t[8]) == []  # touching ends are not inside
+    assert within([], t[0], t[23]) == []
 
 
 def test_a_working_day_and_busy_time() -> None:

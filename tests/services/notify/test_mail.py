@@ -80,6 +80,8 @@ async def test_booking_sends_an_invitation_with_the_calendar_uid_then_updates_an
     assert event.decoded("dtstart").isoformat() == appointment["start"]
     assert str(event["attendee"]) == f"mailto:{JAN}"
     [for_anna] = inbox.with_subject(ANNA, "Nieuw gesprek ingepland")
+    # Her subject names the case by its reference, as the workspace does.
+    assert for_anna.message["Subject"].endswith(f"({case['reference']})")
     assert for_anna.attachments() == []  # it is in her own calendar already
     assert "https://vertrouwd.example/" in for_anna.text()
 
@@ -122,6 +124,11 @@ async def test_booking_sends_an_invitation_with_the_calendar_uid_then_updates_an
         )
 
     await eventually(anna_told)
+    assert all(
+        case["reference"] in mail.message["Subject"]
+        for words in ("verzet", "geannuleerd")
+        for mail in inbox.with_subject(ANNA, words)
+    )
 
 
 async def _count(inbox: Inbox, address: str, n: int) -> bool:
