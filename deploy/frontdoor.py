@@ -1,9 +1,10 @@
 """The front door: the suite under one address (``SUITE_URL``), routed by path by nginx.
 
 One table, ``ROUTES``, says which service answers which path; the embedded stack's nginx,
-``deploy/compose.yaml``'s and the Kubernetes one are all written from it (``python -m
-deploy.frontdoor`` prints the server block; a test checks the copies in ``deploy/`` are
-current, and that every page a service serves has its route here).
+``deploy/compose.yaml``'s and the Kubernetes Ingress are all written from it (``python -m
+deploy.frontdoor`` prints the server block, ``python -m deploy.frontdoor k8s`` the Ingress;
+tests check the copies in ``deploy/`` are current, route alike, and that every page a service
+serves has its route here).
 
 - pages keep their own paths (``/o/<slug>``, ``/case``, ``/book``, ``/staff/...``, ...);
 - each service's API is under ``/api/<service>/`` (the prefix is taken off on the way in);
@@ -18,6 +19,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 SERVICES = ("intake", "booking", "notify", "reporting")
 
@@ -124,5 +128,58 @@ def compose_conf() -> str:
     return server_block(COMPOSE_UPSTREAMS, "8080", resolver="127.0.0.11")
 
 
+# deploy/k8s's front door: an ingress-nginx Ingress per kind of route, to each Service's port.
+K8S_INGRESS = Path(__file__).parent / "k8s" / "ingress.yaml"
+K8S_PORTS = dict(zip(SERVICES, range(8081, 8085), strict=True))
+
+
+def _backend(service: str) -> dict[str, Any]:
+    return {"service": {"name": service, "port": {"number": K8S_PORTS[service]}}}
+
+
+def k8s_ingress() -> str:
+    """Two Ingresses (ingress-nginx): the pages and files by path as they are, and the APIs
+    under /api/<service>/ with that prefix taken off (a rewrite applies to a whole Ingress)."""
+    common = {"nginx.ingress.kubernetes.io/proxy-body-size": "2m"}
+    pages = [
+        {"path": path, "pathType": "Exact" if match == "=" else "Prefix", "backend": _backend(s)}
+        for match, path, s in ROUTES
+    ]
+    apis = [
+        {
+            "path": f"/api/{s}(/|$)(.*)",
+            "pathType": "ImplementationSpecific",
+            "backend": _backend(s),
+        }
+        for s in SERVICES
+    ]
+    docs = [
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": name, "namespace": "vertrouwd", "annotations": notes},
+            "spec": {"ingressClassName": "nginx", "rules": [{"http": {"paths": paths}}]},
+        }
+        for name, notes, paths in (
+            ("vertrouwd-pages", common, pages),
+            (
+                "vertrouwd-api",
+                {
+                    **common,
+                    "nginx.ingress.kubernetes.io/use-regex": "true",
+                    "nginx.ingress.kubernetes.io/rewrite-target": "/$2",
+                },
+                apis,
+            ),
+        )
+    ]
+    head = (
+        "# The front door on Kubernetes (ingress-nginx), written by deploy/frontdoor.py from its\n"
+        "# ROUTES: python -m deploy.frontdoor k8s > deploy/k8s/ingress.yaml. Add your host and\n"
+        "# TLS to the rules; SUITE_URL in config.yaml is that address.\n"
+    )
+    return head + yaml.safe_dump_all(docs, sort_keys=False)
+
+
 if __name__ == "__main__":
-    sys.stdout.write(compose_conf())
+    sys.stdout.write(k8s_ingress() if sys.argv[1:] == ["k8s"] else compose_conf())

@@ -6,6 +6,7 @@ variable the manifests set is one that the service it reaches really reads."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from deploy import frontdoor
 from services.booking.settings import BookingSettings
 from services.intake.settings import IntakeSettings
 from services.notify.settings import NotifySettings
@@ -104,3 +106,64 @@ def test_the_stream_is_made_with_three_replicas_in_a_cluster() -> None:
     assert nats["config"]["jetstream"]["enabled"] is True
     mongo = yaml.safe_load((K8S / "mongodb-values.yaml").read_text())
     assert mongo["architecture"] == "replicaset" and mongo["replicaCount"] >= 3
+
+
+def _match(p: dict[str, Any], path: str, rewrite: str | None) -> tuple[int, str] | None:
+    """How well one Ingress path matches ``path`` (higher wins), and the path it arrives
+    with: Exact and Prefix as the Ingress API defines them (Prefix by whole path elements),
+    ingress-nginx's regular expressions with the Ingress's rewrite."""
+    if p["pathType"] == "ImplementationSpecific":
+        found = re.match(p["path"], path)
+        if not (found and rewrite):
+            return None
+        return len(p["path"]), found.expand(re.sub(r"\$(\d)", r"\\\1", rewrite))
+    if p["pathType"] == "Exact":
+        return (len(p["path"]) + 1000, path) if path == p["path"] else None  # before prefixes
+    want = [e for e in p["path"].split("/") if e]
+    return (
+        (len(p["path"]), path) if [e for e in path.split("/") if e][: len(want)] == want else None
+    )
+
+
+def _k8s_route(ingresses: dict[str, dict[str, Any]], path: str) -> tuple[str, str] | None:
+    """Where Kubernetes sends ``path``: (service, the path it arrives with)."""
+    best: tuple[int, str, str] | None = None
+    for ingress in ingresses.values():
+        rewrite = ingress["metadata"]["annotations"].get(
+            "nginx.ingress.kubernetes.io/rewrite-target"
+        )
+        for rule in ingress["spec"]["rules"]:
+            for p in rule["http"]["paths"]:
+                found = _match(p, path, rewrite)
+                if found and (best is None or found[0] > best[0]):
+                    best = (found[0], p["backend"]["service"]["name"], found[1])
+    return None if best is None else (best[1], best[2])
+
+
+def test_the_ingress_routes_as_the_front_door_does() -> None:
+    # Written from deploy/frontdoor.py's ROUTES: python -m deploy.frontdoor k8s > …/ingress.yaml
+    assert frontdoor.K8S_INGRESS.read_text() == frontdoor.k8s_ingress()
+    ingresses = of_kind("Ingress")
+    ports = {
+        name: service["spec"]["ports"][0]["port"] for name, service in of_kind("Service").items()
+    }
+    for ingress in ingresses.values():
+        for rule in ingress["spec"]["rules"]:
+            for p in rule["http"]["paths"]:
+                backend = p["backend"]["service"]
+                assert backend["port"]["number"] == ports[backend["name"]], p
+    # Every page, file and API path reaches the service nginx sends it to, as that service
+    # expects it (the API without its /api/<service> prefix).
+    samples = [path for _, path, _ in frontdoor.ROUTES] + [
+        "/o/zorggroep-noord",
+        "/staff/cases/VP-2026-ABC123",
+        "/static/common/site.css",
+        *(f"/static/{s}/x.js" for s in frontdoor.SERVICES),
+        *(f"/api/{s}/v1/things?x=1" for s in frontdoor.SERVICES),
+    ]
+    for path in samples:
+        service = frontdoor.route_of(path)
+        assert service is not None, path
+        arrives = path.removeprefix(f"/api/{service}") if path.startswith("/api/") else path
+        assert _k8s_route(ingresses, path) == (service, arrives), path
+    assert _k8s_route(ingresses, "/nergens") is None
