@@ -21,6 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import nats
 from nats.aio.client import Client as NATS
@@ -39,6 +40,7 @@ from shared.tracing import carrier, context_of, tracer
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope], Awaitable[None]]
+T = TypeVar("T")
 DOMAINS = ("intake", "booking", "notify", "reporting", "deadletter")
 PROCESSED = "processed_events"  # collection in each consumer's database
 DUPLICATE_WINDOW_S = 120.0
@@ -50,6 +52,34 @@ FETCH_WAIT_S = 0.25
 # idempotent. Without a bound one stuck handler holds a SIGTERM (or a test) for minutes.
 STOP_WAIT_S = 10.0
 DRAIN_TIMEOUT_S = 5
+# How far the stream's clock and a publisher's may disagree (see ``may_be_seen``).
+CLOCK_MARGIN_S = 30.0
+
+
+def may_be_seen(
+    delivered: int,
+    stored_at: datetime,
+    occurred_at: datetime,
+    consumer_since: datetime | None,
+    duplicate_window_s: float,
+) -> bool:
+    """Whether this consumer may have handled this event before, so that its record must
+    be looked up. It cannot have when all of these hold:
+
+    - this is the message's first delivery to this consumer (a redelivery may follow a
+      handled event whose ack was lost);
+    - the stream stored the message after the consumer was created (an older message may
+      have been handled by an earlier consumer of the same name);
+    - the stream stored it within the duplicate window of the event's creation (less a
+      margin for clocks). Any earlier copy of the event was stored after it was created,
+      so within the window before this one, and the stream would have dropped this one as
+      its duplicate (``Nats-Msg-Id`` is the event id). Only a copy relayed later than
+      that (an outbox emptied after a long outage) can be a second message of one event.
+
+    Skipping the look-up for the common case is one database round trip less per event."""
+    if delivered != 1 or consumer_since is None or stored_at < consumer_since:
+        return True
+    return (stored_at - occurred_at).total_seconds() >= duplicate_window_s - CLOCK_MARGIN_S
 
 
 @dataclass(frozen=True)
@@ -104,6 +134,10 @@ class Bus:
         self._js: JetStreamContext | None = None
         self._running: list[_Running] = []
         self._closing = False
+        # The stream's duplicate window (the operator's, once read) and each consumer's
+        # creation: what ``may_be_seen`` decides by. Unknown means: always look up.
+        self._duplicate_window_s = 0.0
+        self._consumer_since: dict[str, datetime] = {}
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -122,19 +156,19 @@ class Bus:
         self._js = self._nc.jetstream()
         await self._patiently(self.ensure_stream)
 
-    async def _patiently(self, step: Callable[[], Awaitable[object]]) -> None:
+    async def _patiently(self, step: Callable[[], Awaitable[T]]) -> T:
         """A JetStream request at start-up, tried again while the cluster elects its
         leaders (all nodes starting at once, or one just lost): a few seconds without an
         answer are no reason for a service to give up."""
         for attempt in range(STREAM_TRIES):
             try:
-                await step()
-                return
+                return await step()
             except (nats.errors.TimeoutError, ServiceUnavailableError):
                 if attempt == STREAM_TRIES - 1:
                     raise
                 log.warning("JetStream not answering yet", extra={"attempt": attempt + 1})
                 await asyncio.sleep(min(0.5 * (attempt + 1), 3.0))
+        raise AssertionError("unreachable")  # the last attempt returns or raises
 
     @property
     def connected(self) -> bool:
@@ -174,10 +208,12 @@ class Bus:
         except NotFoundError:
             try:
                 await self.js.add_stream(config)
+                self._duplicate_window_s = DUPLICATE_WINDOW_S
                 return
             except BadRequestError:  # another instance created it first
                 info = await self.js.stream_info(self.config.stream)
         existing = info.config
+        self._duplicate_window_s = existing.duplicate_window or 0.0
         replicas = existing.num_replicas or 1
         if replicas != self.config.replicas or (existing.max_age or 0) != self.config.max_age_s:
             log.warning(
@@ -243,7 +279,9 @@ class Bus:
             # subject, and the server must not give up before we have done so.
             max_deliver=self.config.max_deliver + 1,
         )
-        await self._patiently(lambda: self.js.add_consumer(self.config.stream, config))
+        info = await self._patiently(lambda: self.js.add_consumer(self.config.stream, config))
+        if info.created is not None:
+            self._consumer_since[consumer.durable] = info.created
         sub = await self.js.pull_subscribe_bind(durable=consumer.durable, stream=self.config.stream)
         stop = asyncio.Event()
         task = asyncio.create_task(self._consume(consumer, sub, stop), name=consumer.durable)
@@ -292,7 +330,19 @@ class Bus:
                 await self._dead_letter(consumer, msg, reason=str(exc))
                 self._count(consumer, "invalid")
 
-        seen = await self._handled_before(consumer, [event for _, event in batch])
+        since = self._consumer_since.get(consumer.durable)
+        unsure = [
+            event
+            for msg, event in batch
+            if may_be_seen(
+                msg.metadata.num_delivered,
+                msg.metadata.timestamp,
+                event.occurred_at,
+                since,
+                self._duplicate_window_s,
+            )
+        ]
+        seen = await self._handled_before(consumer, unsure)
         done: list[tuple[Msg, Envelope]] = []
         for msg, event in batch:
             if event.id in seen:

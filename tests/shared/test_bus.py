@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import nats
 import pytest
 
 from deploy.stack import Infra
-from shared.bus import PROCESSED, Bus, BusConfig, Consumer
+from shared.bus import PROCESSED, Bus, BusConfig, Consumer, may_be_seen
 from shared.db import Mongo
 from shared.events import Envelope, InvalidEvent, new_event
 from tests.conftest import Isolation
@@ -149,9 +150,11 @@ async def test_a_redelivered_event_already_handled_is_not_handled_again(
         calls.append(event.id)
 
     await bus.start_consumer(Consumer("c-dup", ["intake.case.>"], handle))
-    event = opened()
+    # An event made long ago (an outbox emptied after an outage) ...
+    event = opened().model_copy(update={"occurred_at": datetime.now(UTC) - timedelta(minutes=10)})
     await bus.publish(event)
-    # The same event again under another message id, past the stream's duplicate window.
+    # ... and again under another message id: as a copy relayed past the stream's
+    # duplicate window arrives (the stream keeps both).
     await bus.js.publish(
         f"{isolation.subject_prefix}intake.case.opened",
         event.encode(),
@@ -276,3 +279,66 @@ async def test_an_event_taken_by_a_consumer_that_dies_is_not_lost(
         return handled == [event.id]
 
     await eventually(redelivered)
+
+
+def test_only_a_message_that_may_repeat_an_event_is_looked_up() -> None:
+    now = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    since = now - timedelta(hours=1)
+    second = timedelta(seconds=1)
+    # The common case: first delivery, stored after the consumer began, soon after the
+    # event was made. An earlier copy would have made the stream drop this one.
+    assert not may_be_seen(1, now, now - second, since, 120)
+    assert may_be_seen(2, now, now - second, since, 120)  # a redelivery
+    assert may_be_seen(1, now, now - second, now + second, 120)  # before the consumer was made
+    assert may_be_seen(1, now, now - second, None, 120)  # the consumer's age unknown
+    assert may_be_seen(1, now, now - 100 * second, since, 120)  # too late to be sure
+    assert may_be_seen(1, now, now - second, since, 0)  # a stream that keeps no window
+
+
+async def test_the_message_time_is_when_the_stream_stored_it(
+    make_bus: BusFactory, isolation: Isolation
+) -> None:
+    """``may_be_seen`` counts on it: a message delivered later keeps the time it was stored."""
+    bus = await make_bus()
+    before = datetime.now(UTC)
+    await bus.publish(opened())
+    stored = datetime.now(UTC)
+    await asyncio.sleep(1.5)
+    sub = await bus.js.pull_subscribe(
+        f"{isolation.subject_prefix}intake.case.>", durable="c-time", stream=isolation.stream
+    )
+    [msg] = await sub.fetch(1, timeout=5)
+    tolerance = timedelta(milliseconds=200)  # the server's clock is this machine's
+    assert before - tolerance <= msg.metadata.timestamp <= stored + tolerance
+    assert msg.metadata.num_delivered == 1
+    await msg.ack()
+
+
+async def test_a_consumer_made_again_under_its_name_does_not_handle_the_past_again(
+    make_bus: BusFactory, mongo: Mongo
+) -> None:
+    bus = await make_bus()
+    calls: list[str] = []
+
+    async def handle(event: Envelope) -> None:
+        calls.append(event.id)
+
+    await bus.start_consumer(Consumer("c-again", ["intake.case.>"], handle))
+    first = [opened(f"c{i}") for i in range(3)]
+    for event in first:
+        await bus.publish(event)
+
+    async def handled(n: int) -> bool:
+        return await mongo.db[PROCESSED].count_documents({}) == n
+
+    await eventually(lambda: handled(3))
+    await bus.close()
+    # An operator deletes the consumer; the next start makes it again, and the stream
+    # delivers it everything from the start, each message for the first time.
+    again = await make_bus()
+    await again.js.delete_consumer(again.config.stream, "c-again")
+    await again.start_consumer(Consumer("c-again", ["intake.case.>"], handle))
+    later = opened("c9")
+    await again.publish(later)
+    await eventually(lambda: handled(4))
+    assert sorted(calls) == sorted([*(e.id for e in first), later.id])
