@@ -138,6 +138,10 @@ class Bus:
         # creation: what ``may_be_seen`` decides by. Unknown means: always look up.
         self._duplicate_window_s = 0.0
         self._consumer_since: dict[str, datetime] = {}
+        # Consumers whose last batch was cut short (the database or NATS away): they look
+        # every event up until a batch goes through, so that an outage does not run handlers
+        # again and again whose work cannot be recorded.
+        self._interrupted: set[str] = set()
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -307,7 +311,9 @@ class Bus:
                 continue
             try:
                 await self._handle_batch(consumer, msgs)
+                self._interrupted.discard(consumer.durable)
             except Exception as exc:
+                self._interrupted.add(consumer.durable)
                 # The database or NATS went away mid-batch. What was not acked comes back
                 # after ack_wait; handlers are idempotent, so running one again is safe.
                 log.warning(
@@ -334,7 +340,8 @@ class Bus:
         unsure = [
             event
             for msg, event in batch
-            if may_be_seen(
+            if consumer.durable in self._interrupted
+            or may_be_seen(
                 msg.metadata.num_delivered,
                 msg.metadata.timestamp,
                 event.occurred_at,
