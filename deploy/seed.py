@@ -55,7 +55,10 @@ DEMO_STAFF: dict[str, dict[str, Any]] = {
         "role": "confidant",
         "display_name": "Demo Vertrouwenspersoon",
         "confidant_id": DEMO_CONFIDANT_ID,
-        "bio": "Externe vertrouwenspersoon; luistert, denkt mee en verwijst door.",
+        "bio": {
+            "nl": "Externe vertrouwenspersoon; luistert, denkt mee en verwijst door.",
+            "en": "External confidant; listens, thinks along and refers you on.",
+        },
     },
     "staff-demo-hr": {
         "username": "demo-hr",
@@ -213,7 +216,10 @@ def seed_booking(
             "languages": ["nl", "en"],
             "org_ids": [DEMO_ORG_ID],
             "timezone": "Europe/Amsterdam",
-            "bio": "Externe vertrouwenspersoon; luistert, denkt mee en verwijst door.",
+            "bio": {
+                "nl": "Externe vertrouwenspersoon; luistert, denkt mee en verwijst door.",
+                "en": "External confidant; listens, thinks along and refers you on.",
+            },
             "locations": [
                 {
                     "id": "kantoor",

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
+from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Forbidden, Principal, Role, authorize
@@ -26,7 +27,15 @@ from shared.outbox import flush, staged
 
 from . import busystore, ics
 from .availability import Interval, free_slots, is_slot, occupied
-from .models import Book, ConfidantCreate, ConfidantUpdate, Hours, Reschedule, TypeCreate
+from .models import (
+    Book,
+    ConfidantCreate,
+    ConfidantUpdate,
+    Hours,
+    MeetingPoint,
+    Reschedule,
+    TypeCreate,
+)
 from .rules import claim_ids, slot_rules, working_hours
 from .schedule import Taken, booked_event, claim, move
 from .state import BOOKING, Booking
@@ -61,6 +70,7 @@ def confidant_view(doc: dict[str, Any], *, private: bool = True) -> dict[str, An
         "gender": doc.get("gender"),
         "bio": doc.get("bio"),
         "timezone": doc["timezone"],
+        "holidays": doc.get("holidays", "NL"),
         "org_ids": doc.get("org_ids", []),
         "locations": doc.get("locations", []),
     }
@@ -133,7 +143,12 @@ async def update_confidant(request: web.Request) -> web.Response:
     confidant_id = request.match_info["confidant_id"]
     who = confidant_or_admin(request, confidant_id)
     body = await read_body(request, ConfidantUpdate)
-    changes = body.model_dump(exclude_none=True)
+    # What was sent; null only clears what may be empty (a bio; no holidays at all).
+    changes = {
+        k: v
+        for k, v in body.model_dump(exclude_unset=True).items()
+        if v is not None or k in ("bio", "holidays")
+    }
     if who.role != "admin":
         changes.pop("org_ids", None)  # which organisations: the office decides
     booking = request.app[BOOKING]
@@ -304,6 +319,8 @@ def appointment_view(doc: dict[str, Any]) -> dict[str, Any]:
         "status": doc["status"],
         "video_url": doc.get("video_url"),
         "address": doc.get("address"),
+        # A walk's or another place's meeting point: {text, state: proposed | confirmed, by}.
+        "meeting_point": doc.get("meeting_point"),
         "sequence": doc.get("sequence", 0),
         "calendar_write": calendar_write(doc.get("calendar") or {}),
     }
@@ -339,12 +356,16 @@ async def book(request: web.Request) -> web.Response:
     if body.mode not in kind["modes"]:
         raise invalid("mode", f"this appointment type is {', '.join(kind['modes'])}")
     address = None
-    if body.mode == "on_location":
+    if body.meeting_point is not None and body.mode not in PLACED:
+        raise invalid("meeting_point", "only a walk or a meeting on location has one")
+    if body.mode == "on_location" and body.meeting_point is None:
         place = next(
             (p for p in confidant.get("locations", []) if p["id"] == body.location_id), None
         )
         if place is None:
-            raise invalid("location_id", "choose one of the confidant's locations")
+            raise invalid(
+                "location_id", "choose one of the confidant's locations, or propose a place"
+            )
         address = f"{place['name']}, {place['address']}"
 
     start, now = body.start.astimezone(UTC), datetime.now(UTC)
@@ -392,6 +413,9 @@ async def book(request: web.Request) -> web.Response:
         "status": "booked",
         "sequence": 0,
         "address": address,
+        "meeting_point": None
+        if body.meeting_point is None
+        else {"text": body.meeting_point, "state": "proposed", "by": "reporter"},
         "video_url": booking.video.room_for(appointment_id) if body.mode == "online" else None,
         "created_at": now,
         "updated_at": now,
@@ -527,6 +551,29 @@ def window_of(request: web.Request, *, required: bool) -> tuple[datetime, dateti
     return start, end
 
 
+PLACED = ("walk", "on_location")
+
+
+async def set_meeting_point(request: web.Request) -> web.Response:
+    """The employee proposes where to meet; the confidant confirms it, as it is or changed.
+    The text stays in booking (no event carries it: it may say more than a place)."""
+    doc, who = await load_appointment(request)
+    body = await read_body(request, MeetingPoint)
+    if doc["mode"] not in PLACED:
+        raise ApiError(409, "conflict", "only a walk or a meeting on location has a meeting point")
+    by = _actor(who)
+    point = {"text": body.text, "state": "proposed" if by == "reporter" else "confirmed", "by": by}
+    booking = request.app[BOOKING]
+    changed = await booking.db[APPOINTMENTS].find_one_and_update(
+        {"_id": doc["_id"], "status": "booked"},
+        {"$set": {"meeting_point": point, "updated_at": datetime.now(UTC)}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if changed is None:
+        raise ApiError(409, "conflict", "the appointment is not booked")
+    return web.json_response(appointment_view(changed))
+
+
 async def list_appointments(request: web.Request) -> web.Response:
     who = caller(request, ["admin", "confidant", "employee"])
     query: dict[str, Any]
@@ -652,6 +699,15 @@ ENDPOINTS = [
         "Move to another slot.",
         roles=["admin", "confidant", "employee"],
         body=Reschedule,
+        scope="case",
+    ),
+    Endpoint(
+        "PUT",
+        f"/v1/appointments/{ID}/meeting-point",
+        set_meeting_point,
+        "Where to meet (a walk, another place): the employee proposes, the confidant confirms.",
+        roles=["admin", "confidant", "employee"],
+        body=MeetingPoint,
         scope="case",
     ),
 ]

@@ -7,12 +7,13 @@ from datetime import date
 from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import holidays
 from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
 from shared.event_schemas import MeetingMode
 from shared.http import Body
+from shared.text import Bio, Language
 
-Language = Literal["nl", "en", "de", "fr", "tr", "ar", "pl"]
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Minutes5 = Annotated[int, Field(ge=0, le=24 * 60, multiple_of=5)]
 
@@ -41,21 +42,33 @@ class Location(Body):
     address: str = Field(min_length=1, max_length=300)
 
 
+def _known_country(value: str | None) -> str | None:
+    if value is not None and value not in holidays.list_supported_countries():
+        raise ValueError("not a country the holidays package knows (ISO 3166 code, like NL)")
+    return value
+
+
+# Whose public holidays are closed days: an ISO 3166 country code, or null for none.
+HolidayCountry = Annotated[str | None, AfterValidator(_known_country)]
+
+
 class ConfidantCreate(Body):
     id: Ident
     display_name: str = Field(min_length=1, max_length=100)
     languages: list[Language] = Field(default_factory=lambda: list[Language](["nl"]), min_length=1)
     gender: Literal["female", "male", "other"] | None = None
-    bio: str | None = Field(None, max_length=600)
+    bio: Bio | None = None
     timezone: Zone = "Europe/Amsterdam"
+    holidays: HolidayCountry = "NL"
     org_ids: list[Ident] = Field(default_factory=list, max_length=200)
     locations: list[Location] = Field(default_factory=list, max_length=20)
 
 
 class ConfidantUpdate(Body):
     display_name: str | None = Field(None, min_length=1, max_length=100)
-    bio: str | None = Field(None, max_length=600)
+    bio: Bio | None = None
     timezone: Zone | None = None
+    holidays: HolidayCountry = None
     org_ids: list[Ident] | None = Field(None, max_length=200)
     locations: list[Location] | None = Field(None, max_length=20)
 
@@ -104,12 +117,22 @@ class TypeCreate(Body):
     weekly_cap: int | None = Field(None, ge=1, le=200)
 
 
+# Where to meet for a walk or at another place: proposed by the employee, confirmed (as it
+# is, or changed) by the confidant.
+PlaceText = Annotated[str, Field(min_length=2, max_length=200)]
+
+
 class Book(Body):
     confidant_id: Ident
     type_id: Ident
     start: AwareDatetime
     mode: MeetingMode
-    location_id: Ident | None = None
+    location_id: Ident | None = None  # on location: one of the confidant's places
+    meeting_point: PlaceText | None = None  # a walk, or on location somewhere else
+
+
+class MeetingPoint(Body):
+    text: PlaceText
 
 
 class Reschedule(Body):

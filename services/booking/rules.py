@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+
+import holidays
 
 from .availability import Interval, SlotRules, WorkingHours
 
@@ -15,18 +18,37 @@ def _clock(value: str) -> time:
     return time(23, 59, 59) if value == "24:00" else time.fromisoformat(value)
 
 
-def working_hours(confidant: dict[str, Any]) -> WorkingHours:
+@functools.cache
+def public_holidays(country: str, year: int) -> frozenset[date]:
+    """A country's public holidays in a year (the holidays package; cached, they do not
+    change while the process runs)."""
+    return frozenset(holidays.country_holidays(country, years=year))
+
+
+def closed_days(country: str | None, today: date) -> frozenset[date]:
+    """The public holidays within any booking horizon from ``today`` (this year and next)."""
+    if not country:
+        return frozenset()
+    return public_holidays(country, today.year) | public_holidays(country, today.year + 1)
+
+
+def working_hours(confidant: dict[str, Any], today: date | None = None) -> WorkingHours:
+    """The confidant's hours as the pure availability logic takes them. Public holidays
+    (``holidays``: a country, NL unless set) are closed days, unless the confidant opened
+    one with a date override of their own."""
     hours = confidant.get("hours") or {}
+    overrides = {
+        date.fromisoformat(day): [(_clock(r["start"]), _clock(r["end"])) for r in ranges]
+        for day, ranges in (hours.get("overrides") or {}).items()
+    }
+    holidays_off = closed_days(confidant.get("holidays", "NL"), today or datetime.now(UTC).date())
     return WorkingHours(
         timezone=confidant.get("timezone", "Europe/Amsterdam"),
         weekly={
             int(day): [(_clock(r["start"]), _clock(r["end"])) for r in ranges]
             for day, ranges in (hours.get("weekly") or {}).items()
         },
-        overrides={
-            date.fromisoformat(day): [(_clock(r["start"]), _clock(r["end"])) for r in ranges]
-            for day, ranges in (hours.get("overrides") or {}).items()
-        },
+        overrides={**{day: [] for day in holidays_off}, **overrides},
         absences=[(a["start"], a["end"]) for a in hours.get("absences") or []],
     )
 

@@ -17,6 +17,7 @@ from shared.event_schemas import (
     Status,
 )
 from shared.http import Body
+from shared.text import Bio
 
 Slug = Annotated[str, Field(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -132,7 +133,7 @@ class StaffCreate(Body):
     display_name: str = Field(min_length=1, max_length=100)
     confidant_id: Ident | None = None  # booking's id, for a confidant
     org_id: Ident | None = None  # for an org_admin
-    bio: str | None = Field(None, max_length=600)  # a confidant's public profile
+    bio: Bio | None = None  # a confidant's public profile, per language or one for all
     # Where notify writes to this person (sealed at rest), in their language.
     email: Email | None = None
     locale: Locale = "nl"

@@ -15,6 +15,7 @@ from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
 from shared.pages import add_static, locale_of, render, templates
+from shared.text import in_language
 
 from . import taxonomy
 from .models import Locale, Slug
@@ -43,6 +44,18 @@ TEXT: dict[str, dict[str, str]] = {
         "code_help": "Bewaar deze code goed. Alleen met deze code komt u terug om berichten "
         "te lezen en een gesprek te plannen. Wij tonen hem maar één keer.",
         "saved": "Ik heb mijn code bewaard",
+        "saved_hint": "Vink dit aan als u de code heeft opgeschreven, gekopieerd of bewaard; "
+        "dan ziet u de volgende stappen.",
+        "copy_code": "Code kopiëren",
+        "copied": "De code is gekopieerd.",
+        "not_copied": "Kopiëren lukte niet: selecteer de code en kopieer hem zelf.",
+        "download": "Code bewaren als bestand",
+        "downloaded": "Het bestand met uw code is gedownload.",
+        "file_name": "meldingscode.txt",
+        "file_code": "Uw meldingscode",
+        "file_back": "Kom terug op",
+        "come_back": "Met deze code komt u terug op",
+        "have_code": "Ik heb al een meldingscode",
         "book": "Plan een gesprek met de vertrouwenspersoon",
         "error": "De melding is niet verstuurd:",
         "employee": "Medewerker",
@@ -67,6 +80,18 @@ TEXT: dict[str, dict[str, str]] = {
         "code_help": "Keep this code safe. Only with it can you come back to read messages "
         "and book a conversation. We show it once.",
         "saved": "I have saved my code",
+        "saved_hint": "Tick this once you have written down, copied or saved the code; then "
+        "you see the next steps.",
+        "copy_code": "Copy the code",
+        "copied": "The code has been copied.",
+        "not_copied": "Copying did not work: select the code and copy it yourself.",
+        "download": "Save the code as a file",
+        "downloaded": "The file with your code has been downloaded.",
+        "file_name": "case-code.txt",
+        "file_code": "Your case code",
+        "file_back": "Come back at",
+        "come_back": "With this code you come back at",
+        "have_code": "I already have a case code",
         "book": "Book a conversation with the confidant",
         "error": "The report was not sent:",
         "employee": "Employee",
@@ -85,7 +110,7 @@ async def org_page(request: web.Request) -> web.Response:
         return render(request, TEMPLATES, "not_found.html.j2", 404, locale=locale)
     ids = org.get("confidant_ids", [])
     confidants: list[dict[str, Any]] = [
-        {"name": s["display_name"], "bio": s.get("bio")}
+        {"name": s["display_name"], "bio": in_language(s.get("bio"), locale)}
         async for s in intake.db[STAFF].find(
             {"role": "confidant", "confidant_id": {"$in": ids}, "active": True}
         )
@@ -100,7 +125,15 @@ async def org_page(request: web.Request) -> web.Response:
         confidants=confidants,
         catalogue=taxonomy.catalogue(locale),
         booking_url=intake.settings.public_url(intake.settings.booking_url),
+        lang_query=lang_query(locale),
+        # Where a reporter comes back with the code (the front door routes it to intake too).
+        case_url="/case" + lang_query(locale),
     )
+
+
+def lang_query(locale: Locale) -> str:
+    """What keeps the language on the next page (Dutch is every page's default)."""
+    return "?lang=en" if locale == "en" else ""
 
 
 CASE_TEXT: dict[str, dict[str, str]] = {

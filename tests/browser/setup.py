@@ -46,11 +46,16 @@ async def make_anna(
     org_id: str,
     modes: Sequence[str] = ("online",),
     calendar: dict[str, Any] | None = None,
+    **profile: Any,
 ) -> None:
     """Anna in booking: weekday hours, the type "gesprek" (an hour, bookable at once), and
-    optionally a calendar connection."""
+    optionally a calendar connection and more of her profile (a bio, locations)."""
     steps: list[tuple[str, str, dict[str, Any]]] = [
-        ("POST", "/v1/confidants", {"id": "c-anna", "display_name": "Anna", "org_ids": [org_id]}),
+        (
+            "POST",
+            "/v1/confidants",
+            {"id": "c-anna", "display_name": "Anna", "org_ids": [org_id], **profile},
+        ),
         ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
         (
             "POST",

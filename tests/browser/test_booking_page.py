@@ -26,6 +26,7 @@ async def test_report_then_book_a_conversation(
     await page.get_by_label("Waar gaat het over?").select_option("intimidatie")
     await page.get_by_role("button", name="Melding versturen").click()
     await expect(page.locator("#case-code")).to_be_visible()
+    await page.get_by_role("checkbox", name="Ik heb mijn code bewaard").check()
     await page.get_by_role("link", name="Plan een gesprek met de vertrouwenspersoon").click()
 
     await expect(page.get_by_role("heading", name="Gesprek plannen")).to_be_visible()
@@ -61,7 +62,7 @@ async def test_reschedule_then_cancel(
     await page.reload()  # later, the same tab: the appointment is shown, with what it allows
     await expect(page.get_by_role("heading", name="Uw afspraak")).to_be_visible()
     await page.get_by_role("button", name="Verzetten").click()
-    await page.locator("#days button").nth(1).click()
+    await page.locator("#days button").first.click()
     await page.locator("#times button").nth(2).click()
     await page.get_by_role("button", name="Gesprek vastleggen").click()
     await expect(page.get_by_role("heading", name="Uw afspraak is verzet")).to_be_visible()
@@ -72,7 +73,15 @@ async def test_reschedule_then_cancel(
     assert moved["sequence"] == 1 and moved["status"] == "booked"
 
     await page.reload()
+    # Cancelling asks first; "no" keeps the appointment.
     await page.get_by_role("button", name="Annuleren").click()
+    await expect(page.get_by_text("Weet u zeker dat u dit gesprek wilt annuleren?")).to_be_visible()
+    await page.get_by_role("button", name="Nee, laten staan").click()
+    await expect(page.get_by_role("button", name="Ja, annuleren")).to_be_hidden()
+    kept = (await (await booking.get("/v1/appointments", headers=headers)).json())["appointments"]
+    assert kept[0]["status"] == "booked"
+    await page.get_by_role("button", name="Annuleren").click()
+    await page.get_by_role("button", name="Ja, annuleren").click()
     await expect(page.get_by_role("alert")).to_contain_text("geannuleerd")
     listed = await booking.get("/v1/appointments", headers=headers)
     [gone] = (await listed.json())["appointments"]
@@ -98,8 +107,8 @@ async def test_booking_with_the_keyboard_alone(
 
     await page.keyboard.press("Tab")  # the language switch comes first
     assert await page.evaluate("document.activeElement.hreflang") == "nl"
-    await page.keyboard.press("Tab")  # the first day
-    assert await focused() == "days"
+    while await focused() != "days":  # past the month's buttons, to the first day
+        await page.keyboard.press("Tab")
     await page.keyboard.press("Enter")
     while await focused() != "times":  # past the other days, to the first time
         await page.keyboard.press("Tab")
@@ -107,6 +116,9 @@ async def test_booking_with_the_keyboard_alone(
     while await focused() != "mode":
         await page.keyboard.press("Tab")
     await page.keyboard.press("ArrowDown")  # the walk
+    await page.keyboard.press("Tab")  # where to meet
+    assert await focused() == "meeting-point"
+    await page.keyboard.type("By the fountain in the park")
     await page.keyboard.press("Tab")  # the button
     await page.keyboard.press("Enter")
     await expect(page.get_by_role("heading", name="Your conversation is booked")).to_be_visible()
@@ -115,4 +127,53 @@ async def test_booking_with_the_keyboard_alone(
     listed = await booking.get("/v1/appointments", headers=headers)
     [made] = (await listed.json())["appointments"]
     assert made["mode"] == "walk"
+    assert made["meeting_point"]["text"] == "By the fountain in the park"
+    await expect(page.locator("#where")).to_contain_text(
+        "By the fountain in the park (your proposal, not yet confirmed)"
+    )
     await snap(page, "12-keyboard-booked")
+
+
+async def test_a_walk_the_employee_proposes_and_the_confidant_confirms(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    booking = await start_service("booking")
+    await make_anna(booking, token, "org-1", modes=["walk"])
+    case_token = token("employee", ["intake", "booking"], org_id="org-1", case_id="case-w")
+    jan = await browser.new_page()
+    await jan.goto(str(booking.make_url("/book")) + f"#t={case_token}&c=c-anna&l=nl")
+    await jan.locator("#days button").first.click()
+    await jan.locator("#times button").first.click()
+    await jan.get_by_label("Waar spreken we af?").fill("Bij de molen")
+    await jan.get_by_role("button", name="Gesprek vastleggen").click()
+    await expect(jan.locator("#where")).to_have_text(
+        "Waar: Bij de molen (uw voorstel, nog niet bevestigd)"
+    )
+
+    # Anna sees the proposal in her agenda and changes it a little.
+    anna = await browser.new_page()
+    anna_token = token("confidant", "booking", sub="c-anna", orgs=["org-1"])
+    await anna.goto(str(booking.make_url("/staff/agenda")) + f"#t={anna_token}")
+    await expect(anna.locator("#appointments")).to_contain_text(
+        "Afspreekplek: Bij de molen (voorgesteld door de melder)"
+    )
+    await anna.get_by_label("Afspreekplek (bevestigen of wijzigen)").fill(
+        "Bij de molen, de zuidkant"
+    )
+    await anna.get_by_role("button", name="Plek bevestigen").click()
+    await expect(anna.locator("#appointments")).to_contain_text(
+        "Afspreekplek: Bij de molen, de zuidkant (bevestigd)"
+    )
+    await snap(anna, "13-agenda-meeting-point")
+
+    # Jan sees it when he comes back; a new proposal of his waits for Anna again.
+    await jan.reload()
+    await expect(jan.locator("#current-where")).to_have_text(
+        "Waar: Bij de molen, de zuidkant (bevestigd door de vertrouwenspersoon)"
+    )
+    await jan.get_by_label("Een andere plek voorstellen").fill("Bij het station")
+    await jan.get_by_role("button", name="Voorstel versturen").click()
+    await expect(jan.locator("#current-where")).to_have_text(
+        "Waar: Bij het station (uw voorstel, nog niet bevestigd)"
+    )
+    await snap(jan, "14-walk-proposal")

@@ -143,6 +143,7 @@ async def test_a_week_through_the_front_door_and_every_link_opens_what_it_says(
     code = (await jan.locator("#case-code").text_content() or "").strip()
     assert code
     await look(jan)
+    await jan.get_by_role("checkbox", name="Ik heb mijn code bewaard").check()
     await jan.get_by_role("link", name="Plan een gesprek met de vertrouwenspersoon").click()
     await jan.locator("#days button").first.click()
     await jan.locator("#times button").first.click()

@@ -84,6 +84,7 @@ async def test_keyboard_only_english_on_a_phone(site: tuple[Client, str], browse
     # Keyboard only: from the page's start, Tab to the category and choose with the arrows,
     # then on to the button and Enter.
     await page.keyboard.press("Tab")  # the language link
+    await page.keyboard.press("Tab")  # "I already have a case code"
     await page.keyboard.press("Tab")  # the category
     assert await page.evaluate("document.activeElement.id") == "category"
     await page.keyboard.press("ArrowDown")

@@ -72,6 +72,7 @@ async def test_report_book_mail_calendar_confidant_and_back(
     await snap(page, f"20-path-code-{'anonymous' if anonymous else 'named'}")
 
     # ... books a conversation ...
+    await page.get_by_role("checkbox", name="Ik heb mijn code bewaard").check()
     await page.get_by_role("link", name="Plan een gesprek met de vertrouwenspersoon").click()
     await page.locator("#days button").first.click()
     await page.locator("#times button").first.click()

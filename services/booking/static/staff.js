@@ -92,6 +92,7 @@
     li.append(`${span}${t["mode_" + a.mode] || a.mode} `, caseLink(a));
     if (a.video_url) li.append(" ", window.link(a.video_url, t.video));
     if (a.address) li.append(` ${a.address}`);
+    if (a.meeting_point) li.append(` ${a.meeting_point.text}`);
     return li;
   }
 
@@ -162,6 +163,9 @@
       if (a.video_url) li.append(window.link(a.video_url, t.video), " ");
       if (a.address) li.append(document.createTextNode(`${a.address} `));
       li.append(caseLink(a), " ");
+      if (a.status === "booked" && (a.mode === "walk" || (a.mode === "on_location" && !a.address))) {
+        li.append(meetingPoint(a));
+      }
       if (a.calendar_write && a.calendar_write.state === "failed") {
         const warn = document.createElement("strong");
         warn.textContent = `(${t.write_failed}) `;
@@ -183,6 +187,36 @@
       }
       list.append(li);
     }
+  }
+
+  // Where to meet for a walk or another place: the employee's proposal, confirmed here as
+  // it is or changed (the employee sees which on their booking page).
+  function meetingPoint(a) {
+    const form = document.createElement("form");
+    form.className = "meeting-point";
+    const point = a.meeting_point;
+    const state = document.createElement("p");
+    state.textContent = point ? `${t.point}: ${point.text} (${t["point_" + point.state]})` : t.no_point;
+    const input = document.createElement("input");
+    input.id = `point-${a.id}`;
+    input.value = point ? point.text : "";
+    input.minLength = 2;
+    input.maxLength = 200;
+    input.required = true;
+    const label = document.createElement("label");
+    label.htmlFor = input.id;
+    label.textContent = t.point_set;
+    const save = document.createElement("button");
+    save.type = "submit";
+    save.className = "secondary";
+    save.textContent = t.point_confirm;
+    form.append(state, label, input, save);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const answer = await api(`/v1/appointments/${a.id}/meeting-point`, "PUT", { text: input.value.trim() });
+      if (await ok(answer, 200)) { await appointments(); await week(); }
+    });
+    return form;
   }
 
   function calendar() {

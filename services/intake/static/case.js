@@ -61,7 +61,9 @@
     session = await answer.json();
     document.getElementById("access").hidden = true;
     const fragment = new URLSearchParams({ t: session.token, c: session.confidant_id, l: main.dataset.locale });
-    document.getElementById("book").href = main.dataset.booking + "book#" + fragment.toString();
+    // On to booking in this page's language, the token in the fragment (never sent).
+    const lang = main.dataset.locale === "en" ? "?lang=en" : "";
+    document.getElementById("book").href = `${main.dataset.booking}book${lang}#${fragment}`;
     await Promise.all([load(), appointments()]);
     const opened = document.getElementById("opened");
     opened.hidden = false;

@@ -1,22 +1,31 @@
-// The report form: sends the report to /v1/cases (same origin) and shows the code once.
+// The report form: sends the report to /v1/cases (same origin) and shows the code once, in
+// groups, with ways to keep it; once the reporter says it is kept, the next steps.
 "use strict";
 (function () {
   const form = document.getElementById("report");
   if (!form) return;
-  const anonymous = document.getElementById("anonymous");
-  const contact = document.getElementById("contact");
-  const problem = document.getElementById("problem");
+  const t = JSON.parse(form.dataset.text);
+  const $ = (id) => document.getElementById(id);
+  const anonymous = $("anonymous");
+  const contact = $("contact");
+  const problem = $("problem");
   const showContact = () => { contact.hidden = anonymous.checked; };
   anonymous.addEventListener("change", showContact);
   showContact();
+  // The address to come back at, whole, to write down (the link itself is relative).
+  for (const a of document.querySelectorAll("a.case-url")) {
+    a.textContent = new URL(a.getAttribute("href"), location.href).href.split("?")[0];
+  }
 
   // (getRandomValues, unlike randomUUID, works on plain http too)
   const reportKey = Array.from(crypto.getRandomValues(new Uint8Array(16)),
                                (b) => b.toString(16).padStart(2, "0")).join("");
+  let code = "";
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     problem.hidden = true;
-    const value = (id) => document.getElementById(id).value.trim();
+    const value = (id) => $(id).value.trim();
     const body = {
       organisation: form.dataset.organisation,
       locale: form.dataset.locale,
@@ -40,17 +49,66 @@
     const data = await answer.json();
     if (answer.status !== 201) {
       const fields = Object.values((data.error && data.error.fields) || {}).join("; ");
-      problem.textContent = form.dataset.error + " " + (fields || (data.error && data.error.message) || answer.status);
+      problem.textContent = t.error + " " + (fields || (data.error && data.error.message) || answer.status);
       problem.hidden = false;
       return;
     }
     form.hidden = true;
-    document.getElementById("case-code").textContent = data.case_code;
+    document.querySelector(".have-code").hidden = true;
+    code = data.case_code;
+    // Groups of four that never break inside; a line may break only between them.
+    const shown = $("case-code");
+    code.split("-").forEach((group, i, all) => {
+      const span = document.createElement("span");
+      span.className = "group";
+      span.textContent = group + (i < all.length - 1 ? "-" : "");
+      shown.append(span);
+      if (i < all.length - 1) shown.append(document.createElement("wbr"));
+    });
+    // What comes next, in the words the API gave, once the code is kept.
+    $("next-title").textContent = data.confirmation.title;
+    $("next-steps").replaceChildren(...data.confirmation.next_steps.map((step) => {
+      const li = document.createElement("li");
+      li.textContent = step;
+      return li;
+    }));
     // The booking page gets the case token in the fragment: never sent to a server.
     const fragment = new URLSearchParams({ t: data.token, c: data.confidant_id, l: form.dataset.locale });
-    document.getElementById("book").href = form.dataset.booking + "book#" + fragment.toString();
-    const code = document.getElementById("code");
-    code.hidden = false;
-    code.focus();
+    const book = $("book");
+    book.href = book.getAttribute("href").split("#")[0] + "#" + fragment.toString();
+    const section = $("code");
+    section.hidden = false;
+    section.focus();
+  });
+
+  $("copy").addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(code);
+      $("kept").textContent = t.copied;
+    } catch (_) {  // no clipboard (an insecure page, a refusal): select it for the reporter
+      const range = document.createRange();
+      range.selectNodeContents($("case-code"));
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      $("kept").textContent = t.not_copied;
+    }
+  });
+
+  $("download").addEventListener("click", () => {
+    const back = document.querySelector("a.case-url").textContent;
+    const text = `${form.dataset.orgName}\n\n${t.file_code}: ${code}\n${t.file_back}: ${back}\n`;
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+    link.download = t.file_name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    $("kept").textContent = t.downloaded;
+  });
+
+  $("saved").addEventListener("change", (event) => {
+    const next = $("next");
+    next.hidden = !event.target.checked;
+    if (!next.hidden) next.focus();
   });
 })();

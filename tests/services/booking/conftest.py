@@ -24,6 +24,7 @@ from deploy.stack import (
     running,
     xandikos,
 )
+from services.booking.rules import public_holidays
 from services.booking.state import BOOKING, Booking
 from tests.conftest import StartService
 
@@ -208,8 +209,9 @@ async def ready(booking: Client, admin: dict[str, str]) -> Client:
 
 
 def next_weekday_at(hour: int, days_ahead: int = 2) -> datetime:
-    """A weekday at least ``days_ahead`` days out, at ``hour`` Amsterdam time, as UTC."""
+    """A working day (a weekday, not a Dutch public holiday: those are closed) at least
+    ``days_ahead`` days out, at ``hour`` Amsterdam time, as UTC."""
     day = datetime.now(AMS).date() + timedelta(days=days_ahead)
-    while day.weekday() >= 5:
+    while day.weekday() >= 5 or day in public_holidays("NL", day.year):
         day += timedelta(days=1)
     return datetime(day.year, day.month, day.day, hour, tzinfo=AMS).astimezone(UTC)
