@@ -141,8 +141,12 @@ def seed(
             )
             for _id, doc in DEMO_STAFF.items()
         ]
+        # Reporting learns an organisation's name from intake's events; the demo one is
+        # written here directly, so it is named as well.
+        named = {"name": DEMO_ORG["name"], "departments": DEMO_ORG.get("departments", [])}
         for db, collection, _id, doc in (
             (f"{db_prefix}intake", "organisations", DEMO_ORG_ID, DEMO_ORG),
+            (f"{db_prefix}reporting", "orgs", DEMO_ORG_ID, named),
             *staff,
         ):
             result = client[db][collection].update_one(

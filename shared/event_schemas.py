@@ -148,6 +148,16 @@ class CasePurged(EventData):
     case_id: str = Id
 
 
+@event_schema("intake.org.updated")
+class OrgUpdated(EventData):
+    """An organisation's name or departments, made or changed: what reports and signals
+    name it and its departments by. Organisational, not personal; only what changed is set."""
+
+    org_id: str = Id
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    departments: list[str] | None = Field(default=None, max_length=200)
+
+
 @event_schema("booking.appointment.booked")
 class AppointmentBooked(EventData):
     appointment_id: str = Id

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Principal, authorize
+from shared.events import Envelope, new_event
 from shared.http import (
     ApiError,
     Endpoint,
@@ -20,6 +21,7 @@ from shared.http import (
     read_body,
     require,
 )
+from shared.outbox import flush, staged
 
 from . import taxonomy
 from .codes import new_id
@@ -74,13 +76,25 @@ async def create_org(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     now = datetime.now(UTC)
     doc = {"_id": new_id(), **body.model_dump(), "created_at": now, "updated_at": now}
+    event = org_event(doc["_id"], doc)
     try:
-        await intake.db[ORGANISATIONS].insert_one(doc)
+        await intake.db[ORGANISATIONS].insert_one({**doc, **staged(event)})
     except DuplicateKeyError:
         raise ApiError(
             409, "conflict", f"the slug {body.slug!r} is taken", {"slug": "already in use"}
         ) from None
+    await flush(intake.db[ORGANISATIONS], doc["_id"], [event], intake.bus, intake.locks)
     return web.json_response(org_view(doc), status=201)
+
+
+def org_event(org_id: str, changes: dict[str, Any]) -> Envelope:
+    """What reporting names the organisation and its departments by (only what changed)."""
+    return new_event(
+        "intake.org.updated",
+        {"org_id": org_id, **{k: changes.get(k) for k in ("name", "departments")}},
+        source="intake",
+        org_id=org_id,
+    )
 
 
 async def list_orgs(request: web.Request) -> web.Response:
@@ -103,8 +117,12 @@ async def update_org(request: web.Request) -> web.Response:
     changes = body.model_dump(exclude_none=True)
     intake = request.app[INTAKE]
     if changes:
+        named = {"name", "departments"} & changes.keys()
+        events = [org_event(org_id, changes)] if named else []
         changes["updated_at"] = datetime.now(UTC)
-        if not await intake.update(ORGANISATIONS, {"_id": org_id}, {"$set": changes}):
+        if not await intake.update_with_events(
+            ORGANISATIONS, {"_id": org_id}, {"$set": changes}, events
+        ):
             raise not_found("organisation")
     return web.json_response(org_view(await get_org(intake, org_id)))
 

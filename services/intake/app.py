@@ -47,7 +47,7 @@ SPEC = ServiceSpec(
         every("whatsapp-sweep", _webhook_sweep, lambda app: 10.0),
     ],
     pages=add_pages,
-    outbox=[store.CASES, store.NOTES, store.MESSAGES],
+    outbox=[store.CASES, store.NOTES, store.MESSAGES, store.ORGANISATIONS],
 )
 
 

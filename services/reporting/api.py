@@ -20,7 +20,7 @@ from . import formats, signals
 from .disclosure import NotPublishable, Release, Table, audit, protect
 from .report import usage
 from .state import REPORTING, Reporting
-from .store import CASES, REPORTS, SETTINGS, SIGNAL_KEYS, SIGNALS, TALLIES
+from .store import CASES, ORGS, REPORTS, SETTINGS, SIGNAL_KEYS, SIGNALS, TALLIES
 from .tally import count
 
 STAFF: list[Role] = ["admin", "confidant"]
@@ -268,6 +268,17 @@ async def get_report(request: web.Request) -> web.StreamResponse:
     raise ApiError(400, "bad_request", "unknown format", {"format": "json, csv, html or pdf"})
 
 
+async def read_org(request: web.Request) -> web.Response:
+    """The organisation as reports name it: its name and departments (from intake's
+    events; until one came, its id stands for its name)."""
+    org_id = request.match_info["org_id"]
+    require(request, READERS, org_id=org_id)
+    doc = await request.app[REPORTING].db[ORGS].find_one({"_id": org_id}) or {}
+    return web.json_response(
+        {"id": org_id, "name": doc.get("name") or org_id, "departments": doc.get("departments", [])}
+    )
+
+
 async def list_reports(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     who = require(request, READERS, org_id=org_id)
@@ -463,6 +474,14 @@ async def decide_signal(request: web.Request) -> web.Response:
 
 
 ENDPOINTS = [
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}",
+        read_org,
+        "The organisation's name and departments, as reports name them.",
+        roles=READERS,
+        scope="org",
+    ),
     Endpoint(
         "POST",
         "/v1/orgs/{org_id}/reports",

@@ -19,7 +19,7 @@ SPEC = ServiceSpec(
     endpoints=api.ENDPOINTS,
     indexes=store.INDEXES,
     consumer=ConsumerSpec(
-        subjects=["intake.case.>", "booking.appointment.>"],
+        subjects=["intake.case.>", "intake.org.>", "booking.appointment.>"],
         handler=handlers.projection_handler,
         keyed_by_event=True,  # folding an event twice changes nothing (projection.apply)
     ),

@@ -28,7 +28,7 @@ from shared.events import Envelope
 
 from .projection import apply
 from .state import REPORTING, Reporting
-from .store import CASES, TALLIES
+from .store import CASES, ORGS, TALLIES
 from .tally import contributions, difference
 
 
@@ -127,9 +127,28 @@ async def prune_marks(r: Reporting, now: datetime | None = None) -> int:
     return dropped
 
 
+async def name_org(r: Reporting, event: Envelope) -> None:
+    """Keep the organisation's name and departments as the latest event says (an older
+    event delivered late changes nothing: the write is conditional on the event's time)."""
+    data = event.data
+    changes = {k: data[k] for k in ("name", "departments") if data.get(k) is not None}
+    at = event.occurred_at
+    try:
+        await r.db[ORGS].update_one(
+            {"_id": data["org_id"], "$or": [{"at": {"$lte": at}}, {"at": {"$exists": False}}]},
+            {"$set": {**changes, "at": at}},
+            upsert=True,
+        )
+    except DuplicateKeyError:
+        pass  # the organisation has a newer event already: this one is past
+
+
 def projection_handler(app: web.Application) -> Handler:
     async def on_event(event: Envelope) -> None:
         r = app[REPORTING]
+        if event.type == "intake.org.updated":
+            await name_org(r, event)
+            return
         case_id = event.data.get("case_id")
         if not case_id:
             return

@@ -10,6 +10,9 @@ from aiohttp import web
 
 from shared.pages import add_static, locale_of, render, templates
 
+from .formats import LABELS
+from .state import REPORTING
+
 HERE = Path(__file__).parent
 TEMPLATES = templates(HERE / "templates")
 TEXT: dict[str, dict[str, str]] = {
@@ -46,6 +49,29 @@ TEXT: dict[str, dict[str, str]] = {
         "status_raised": "doorgegeven",
         "status_dismissed": "afgewezen",
         "failed": "Dat lukte niet",
+        "intro": "Wat de externe vertrouwenspersoon uw organisatie laat weten: geanonimiseerd, "
+        "nooit iets over één melding of één persoon.",
+        "yearly_reports": "Jaarrapportages",
+        "usage_statements": "Gebruiksopgaven",
+        "published_on": "gepubliceerd op",
+        "signals_intro": "Een signaal is een trend die de vertrouwenspersoon u doorgeeft, "
+        "met een toelichting.",
+        "category_rise_of": "Meer meldingen over",
+        "department_cluster_of": "Meerdere meldingen uit de afdeling",
+        "window_until": "tot",
+        "webhooks": "Koppelingen (webhooks)",
+        "webhooks_intro": "Uw eigen systeem kan een bericht krijgen als er een rapportage of "
+        "een signaal is. Elk bericht is ondertekend met het geheim dat u één keer ziet.",
+        "webhooks_api": "Koppelingen beheert u via de API van notify.",
+        "webhook_url": "Adres (https://…)",
+        "webhook_events": "Bij",
+        "on_report": "een nieuwe rapportage",
+        "on_signal": "een nieuw signaal",
+        "add_webhook": "Koppeling toevoegen",
+        "remove": "Verwijderen",
+        "secret": "Het geheim om berichten mee te controleren (bewaar het nu, u ziet het maar "
+        "één keer)",
+        "no_webhooks": "Nog geen koppelingen.",
     },
     "en": {
         "title": "Reports from the confidant",
@@ -80,13 +106,46 @@ TEXT: dict[str, dict[str, str]] = {
         "status_raised": "passed on",
         "status_dismissed": "dismissed",
         "failed": "That did not work",
+        "intro": "What the external confidant lets your organisation know: anonymised, never "
+        "anything about one report or one person.",
+        "yearly_reports": "Yearly reports",
+        "usage_statements": "Usage statements",
+        "published_on": "published on",
+        "signals_intro": "A signal is a trend the confidant passes on to you, with a note.",
+        "category_rise_of": "More reports about",
+        "department_cluster_of": "Several reports from the department",
+        "window_until": "until",
+        "webhooks": "Connections (webhooks)",
+        "webhooks_intro": "Your own system can get a message when there is a report or a "
+        "signal. Each message is signed with the secret you see once.",
+        "webhooks_api": "Connections are managed through notify's API.",
+        "webhook_url": "Address (https://…)",
+        "webhook_events": "On",
+        "on_report": "a new report",
+        "on_signal": "a new signal",
+        "add_webhook": "Add the connection",
+        "remove": "Remove",
+        "secret": "The secret to check messages with (keep it now, you see it only once)",
+        "no_webhooks": "No connections yet.",
     },
 }
 
 
 async def org_page(request: web.Request) -> web.Response:
+    """The organisation admin's page: its reports and usage statements to read and
+    download, the signals passed on, and its webhooks (through the front door, where
+    notify's API is on the same origin)."""
     locale = locale_of(request)
-    return render(request, TEMPLATES, "org.html.j2", locale=locale, t=TEXT[locale])
+    settings = request.app[REPORTING].settings
+    return render(
+        request,
+        TEMPLATES,
+        "org.html.j2",
+        locale=locale,
+        t=TEXT[locale],
+        labels=LABELS[locale],
+        notify_api="/api/notify/" if settings.suite_url else "",
+    )
 
 
 async def reports_page(request: web.Request) -> web.Response:

@@ -12,6 +12,7 @@ TALLIES = "tallies"  # per organisation and month, every count a report needs (t
 SIGNALS = "signals"  # trend signals, proposed and confirmed
 SIGNAL_KEYS = "signal_keys"  # one claim per organisation, trend and day: proposed once
 SETTINGS = "org_settings"  # per organisation: k and the minimum number of cases
+ORGS = "orgs"  # per organisation: its name and departments, as intake's events gave them
 
 INDEXES: IndexSpec = {
     CASES: [IndexModel([("org_id", ASCENDING)])],

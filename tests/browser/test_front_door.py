@@ -270,7 +270,35 @@ async def test_a_week_through_the_front_door_and_every_link_opens_what_it_says(
     await expect(hr.locator("main")).to_contain_text(str(datetime.now(UTC).year))
     await expect(hr.locator("main")).to_contain_text("Let op de werkdruk.")
     await expect(hr).to_have_url(suite.at("/org"))
+    # Named, dated, and saying what a signal is about; nothing about a single case.
+    await expect(hr.get_by_role("heading", level=1)).to_have_text(
+        "Zorggroep Noord: Rapportages van de vertrouwenspersoon"
+    )
+    await expect(hr.locator("#reports")).to_contain_text("gepubliceerd op")
+    await expect(hr.locator("#signals")).to_contain_text(
+        re.compile(r"Meer meldingen over \w|Meerdere meldingen uit de afdeling (Zorg|Staf)")
+    )
+    assert "Tot donderdag" not in await hr.locator("main").inner_text()
+    # The organisation's own connection, through notify's API behind the same front door.
+    await hr.get_by_label("Adres (https://…)").fill("https://hooks.zorggroep-noord.example/vp")
+    await hr.get_by_role("button", name="Koppeling toevoegen").click()
+    await expect(hr.locator("#secret")).to_contain_text(
+        "Het geheim om berichten mee te controleren"
+    )
+    await expect(hr.locator("#webhooks")).to_contain_text(
+        "https://hooks.zorggroep-noord.example/vp"
+    )
+    hooks = await suite.notify.get(
+        f"/v1/orgs/{org['id']}/webhooks", headers=bearer(token("admin", "notify"))
+    )
+    assert [w["url"] for w in (await hooks.json())["items"]] == [
+        "https://hooks.zorggroep-noord.example/vp"
+    ]
     await look(hr)
+    await hr.get_by_role(
+        "button", name="Verwijderen: https://hooks.zorggroep-noord.example/vp"
+    ).click()
+    await expect(hr.locator("#webhooks")).to_contain_text("Nog geen koppelingen.")
 
     # Every mail links into the suite, by its one address, and carries no word of a case.
     from_mails: set[str] = set()

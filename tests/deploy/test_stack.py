@@ -55,6 +55,7 @@ def test_seed_creates_the_demo_once(infra: Infra, isolation: Isolation, keys: Ke
     )
     assert set(first) >= {
         "organisations/demo-org",
+        "orgs/demo-org",  # reporting's name for it
         "staff/staff-admin",
         "staff/staff-demo-confidant",
         "staff/staff-demo-hr",

@@ -1,45 +1,132 @@
-// The organisation's published reports (read and download) and raised signals.
+// The organisation admin's page: the organisation's name, its published yearly reports and
+// usage statements (read and download in HTML, PDF, CSV), the signals passed on (what
+// about, and the confidant's note), and its webhooks (through notify's API, when the page
+// is behind the front door). Nothing about a single case is anywhere on it.
 "use strict";
 (function () {
   const main = document.getElementById("org");
   const t = JSON.parse(main.dataset.text);
+  const labels = JSON.parse(main.dataset.labels);
+  const $ = (id) => document.getElementById(id);
   const token = (window.handover("org") || {}).t;
-  const problem = document.getElementById("problem");
+  const problem = $("problem");
   if (!token) { problem.textContent = t.no_token; problem.hidden = false; return; }
   const claims = window.claims(token);
-  const org = claims.org_id || (claims.orgs || [])[0];
-  const api = (path) => fetch(apiUrl(path), { headers: { Authorization: "Bearer " + token } });
+  const org = encodeURIComponent(claims.org_id || (claims.orgs || [])[0]);
+  const auth = { Authorization: "Bearer " + token };
+  const api = (path) => fetch(apiUrl(path), { headers: auth });
   const lang = document.documentElement.lang;
+  const item = (text) => { const li = document.createElement("li"); li.textContent = text; return li; };
+  const day = (iso) => new Date(iso).toLocaleDateString(lang, { day: "numeric", month: "long", year: "numeric" });
+  let departments = [];
 
   const download = async (report, format, label) => {
     const link = document.createElement("a");
     link.textContent = label;
-    link.download = `rapport-${report.period_from}.${format}`;
+    link.download = `${report.kind}-${report.period_from}.${format}`;
     const answer = await api(`/v1/reports/${report.id}?format=${format}&lang=${lang}`);
     link.href = URL.createObjectURL(await answer.blob());
     return link;
   };
 
-  (async () => {
-    const reports = (await (await api(`/v1/orgs/${encodeURIComponent(org)}/reports`)).json()).items || [];
-    const list = document.getElementById("reports");
-    if (!reports.length) { const li = document.createElement("li"); li.textContent = t.none; list.append(li); }
-    for (const r of reports) {
-      const li = document.createElement("li");
-      li.append(document.createTextNode(`${t[r.kind] || r.kind} ${r.period_from} – ${r.period_to}: `));
-      for (const [format, label] of [["html", "HTML"], ["pdf", "PDF"], ["csv", "CSV"]]) {
-        li.append(await download(r, format, label), document.createTextNode(" "));
+  async function reports() {
+    const all = (await (await api(`/v1/orgs/${org}/reports`)).json()).items || [];
+    for (const [kind, list] of [["yearly", $("reports")], ["usage", $("usage")]]) {
+      const mine = all.filter((r) => r.kind === kind);
+      list.replaceChildren();
+      if (!mine.length) list.append(item(t.none));
+      for (const r of mine) {
+        const li = item(`${r.period_from} – ${r.period_to}` +
+          (r.published_at ? `, ${t.published_on} ${day(r.published_at)}` : "") + ": ");
+        for (const [format, label] of [["html", "HTML"], ["pdf", "PDF"], ["csv", "CSV"]]) {
+          const link = await download(r, format, label);
+          link.setAttribute("aria-label", `${t[kind]} ${r.period_from} – ${r.period_to}, ${label}`);
+          li.append(link, " ");
+        }
+        list.append(li);
       }
-      list.append(li);
     }
-    const signals = (await (await api(`/v1/orgs/${encodeURIComponent(org)}/signals`)).json()).items || [];
-    const box = document.getElementById("signals");
-    if (!signals.length) { const li = document.createElement("li"); li.textContent = t.none; box.append(li); }
-    for (const s of signals) {
-      const li = document.createElement("li");
-      // With the confidant's note, when they wrote one.
-      li.textContent = `${t[s.rule] || s.rule} (${s.window_end})${s.note ? ": " + s.note : ""}`;
+  }
+
+  // What a signal is about, in words: the category's name or the department's.
+  function about(s) {
+    if (s.rule === "category_rise") return `${t.category_rise_of} ${labels[s.category] || s.category}`;
+    const name = departments[s.department_index];
+    return `${t.department_cluster_of} ${name || "#" + (s.department_index + 1)}`;
+  }
+
+  async function signals() {
+    const all = (await (await api(`/v1/orgs/${org}/signals`)).json()).items || [];
+    const box = $("signals");
+    box.replaceChildren();
+    if (!all.length) box.append(item(t.none));
+    for (const s of all) {
+      const li = item(`${about(s)} (${t.window_until} ${day(s.window_end)})`);
+      if (s.note) {
+        const note = document.createElement("p");
+        note.textContent = s.note;  // the confidant's note, as written
+        li.append(note);
+      }
       box.append(li);
     }
+  }
+
+  // Webhooks live in notify; its API is under the same front door.
+  const notify = main.dataset.notify;
+  const hooks = (path, options) => fetch(notify.replace(/\/$/, "") + path,
+    Object.assign({ headers: Object.assign({ "Content-Type": "application/json" }, auth) }, options || {}));
+
+  async function webhooks() {
+    const list = $("webhooks");
+    const answer = await hooks(`/v1/orgs/${org}/webhooks`);
+    if (!answer.ok) { problem.textContent = `${t.failed}: ${await window.refusal(answer)}`; problem.hidden = false; return; }
+    const all = (await answer.json()).items || [];
+    list.replaceChildren();
+    if (!all.length) list.append(item(t.no_webhooks));
+    for (const w of all) {
+      const li = item(`${w.url} (${w.events.map((e) => (e.endsWith("ready") ? t.on_report : t.on_signal)).join(", ")}) `);
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "secondary";
+      remove.textContent = t.remove;
+      remove.setAttribute("aria-label", `${t.remove}: ${w.url}`);
+      remove.addEventListener("click", async () => {
+        await hooks(`/v1/orgs/${org}/webhooks/${w.id}`, { method: "DELETE" });
+        await webhooks();
+      });
+      li.append(remove);
+      list.append(li);
+    }
+  }
+
+  if (notify) {
+    $("webhook-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const events = [$("on-report"), $("on-signal")].filter((c) => c.checked).map((c) => c.value);
+      const answer = await hooks(`/v1/orgs/${org}/webhooks`, {
+        method: "POST", body: JSON.stringify({ url: $("webhook-url").value.trim(), events }),
+      });
+      if (answer.status !== 201) {
+        problem.textContent = `${t.failed}: ${await window.refusal(answer)}`;
+        problem.hidden = false;
+        return;
+      }
+      problem.hidden = true;
+      const made = await answer.json();
+      $("secret").textContent = `${t.secret}: ${made.secret}`;
+      $("secret").hidden = false;
+      event.target.reset();
+      await webhooks();
+    });
+  }
+
+  (async () => {
+    const answer = await api(`/v1/orgs/${org}`);
+    if (answer.ok) {
+      const found = await answer.json();
+      $("org-name").textContent = `${found.name}: ${t.title}`;
+      departments = found.departments || [];
+    }
+    await Promise.all([reports(), signals(), notify ? webhooks() : null]);
   })();
 })();
