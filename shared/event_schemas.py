@@ -7,7 +7,7 @@ a service, so that publisher and consumers agree on one definition.
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field
 
@@ -154,8 +154,10 @@ class OrgUpdated(EventData):
     name it and its departments by. Organisational, not personal; only what changed is set."""
 
     org_id: str = Id
-    name: str | None = Field(default=None, min_length=1, max_length=120)
-    departments: list[str] | None = Field(default=None, max_length=200)
+    org_name: str | None = Field(default=None, min_length=1, max_length=120)
+    departments: list[Annotated[str, Field(min_length=1, max_length=80)]] | None = Field(
+        default=None, max_length=200
+    )
 
 
 @event_schema("booking.appointment.booked")

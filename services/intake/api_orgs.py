@@ -91,7 +91,11 @@ def org_event(org_id: str, changes: dict[str, Any]) -> Envelope:
     """What reporting names the organisation and its departments by (only what changed)."""
     return new_event(
         "intake.org.updated",
-        {"org_id": org_id, **{k: changes.get(k) for k in ("name", "departments")}},
+        {
+            "org_id": org_id,
+            "org_name": changes.get("name"),
+            "departments": changes.get("departments"),
+        },
         source="intake",
         org_id=org_id,
     )
@@ -117,6 +121,7 @@ async def update_org(request: web.Request) -> web.Response:
     changes = body.model_dump(exclude_none=True)
     intake = request.app[INTAKE]
     if changes:
+        await get_org(intake, org_id)  # (a 404 for an organisation that is not there)
         named = {"name", "departments"} & changes.keys()
         events = [org_event(org_id, changes)] if named else []
         changes["updated_at"] = datetime.now(UTC)

@@ -153,6 +153,9 @@ def view(doc: dict[str, Any]) -> dict[str, Any]:
             else None,
             "advice": doc.get("advice") or {},
             "previous": doc.get("previous"),
+            # Who it is about and from, as they were named when it was drafted.
+            "org_name": doc.get("org_name") or doc["org_id"],
+            "firm": doc.get("firm") or "",
             "created_at": doc["created_at"],
             "published_at": doc.get("published_at"),
         }
@@ -201,9 +204,12 @@ async def create_report(request: web.Request) -> web.Response:
         ),
         None,
     )
+    named = await r.db[ORGS].find_one({"_id": org_id}) or {}
     doc = {
         "_id": secrets.token_hex(12),
         "org_id": org_id,
+        "org_name": named.get("name") or org_id,
+        "firm": r.settings.firm_name,
         "kind": body.kind,
         "status": "draft",
         "k": k,

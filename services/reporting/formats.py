@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
+from datetime import date, datetime
 from html import escape
 from typing import Any
 
+from babel.dates import format_date
 from fpdf import FPDF
 
 LABELS: dict[str, dict[str, str]] = {
@@ -27,7 +30,11 @@ LABELS: dict[str, dict[str, str]] = {
         "hours": "Uren",
         "total": "Totaal",
         "advice": "Advies van de vertrouwenspersoon",
-        "hidden": "x = verborgen om kleinere aantallen te beschermen; < k = minder dan k",
+        "published_on": "Gepubliceerd op",
+        "draft": "Concept, nog niet gepubliceerd",
+        "key_figures": "Kerncijfers",
+        "this_period": "Deze periode",
+        "by_phone": "Telefonisch",
         "yearly": "Jaarrapportage",
         "usage": "Gebruiksopgave",
         "previous": "Vorig jaar",
@@ -78,7 +85,11 @@ LABELS: dict[str, dict[str, str]] = {
         "hours": "Hours",
         "total": "Total",
         "advice": "The confidant's advice",
-        "hidden": "x = hidden to protect smaller counts; < k = fewer than k",
+        "published_on": "Published on",
+        "draft": "Draft, not yet published",
+        "key_figures": "Key figures",
+        "this_period": "This period",
+        "by_phone": "By phone",
         "yearly": "Yearly report",
         "usage": "Usage statement",
         "previous": "Previous year",
@@ -120,6 +131,8 @@ def name(key: str, lang: str, dimension: str = "") -> str:
     labels = LABELS[lang]
     if dimension == "outcome" and key == "advice":
         key = "advice_outcome"
+    if dimension == "mode" and key == "phone":
+        key = "by_phone"
     return labels.get(key, key)
 
 
@@ -127,106 +140,286 @@ def month_name(month: int) -> str:
     return f"{month // 12}-{month % 12 + 1:02d}"
 
 
-def rows(view: dict[str, Any], lang: str) -> list[tuple[str, str, str, str]]:
-    """(section, breakdown, value, shown): the report as one flat table."""
-    out = [(name(p, lang), name("total", lang), "", str(n)) for p, n in view["totals"].items()]
-    for q in view.get("quarters", []):
-        out.append((name("cases", lang), name("quarter", lang), q["label"], str(q["shown"])))
-    for t in view["tables"]:
-        for value, shown in t["cells"].items():
-            out.append(
-                (
-                    name(t["population"], lang),
-                    name(t["dimension"], lang),
-                    name(value, lang, t["dimension"]),
-                    str(shown),
-                )
-            )
+def _month_words(month: int, lang: str) -> str:
+    return format_date(date(month // 12, month % 12 + 1, 1), "MMMM y", locale=lang)
+
+
+def explain(k: int, lang: str) -> str:
+    """Disclosure control in one plain sentence."""
+    if lang == "en":
+        return (
+            f"So that no one can be recognised, numbers from 1 to {k - 1} are shown as "
+            f'"< {k}", and a number that could otherwise be worked out from the others as "x".'
+        )
+    return (
+        f"Zodat niemand herkenbaar is, staan aantallen van 1 tot en met {k - 1} er als "
+        f'"< {k}", en een aantal dat anders uit de andere te berekenen is als "x".'
+    )
+
+
+Shown = int | str  # a count as published: exact, "< k" or "x"
+
+
+@dataclass(frozen=True)
+class Line:
+    label: str
+    shown: Shown
+    before: Shown | None = None  # the same figure a year earlier, as it was published
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    lines: list[Line]
+    chart: bool = True
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What a report says, in order, in one language: HTML and PDF draw the same."""
+
+    title: str
+    organisation: str
+    firm: str
+    period: str
+    status: str  # "published on …" or "draft"
+    figures: Section  # the totals (and hours), beside last year's
+    sections: list[Section]
+    advice: str | None
+    note: str  # the disclosure sentence
+    before_label: str | None  # the column of last year's figures, if there is one
+
+
+def outline(view: dict[str, Any], lang: str) -> Outline:
+    labels = LABELS[lang]
+    previous = view.get("previous") or None
+    before_totals = (previous or {}).get("totals", {})
+    before_tables = {
+        (t["population"], t["dimension"]): t["cells"] for t in (previous or {}).get("tables", [])
+    }
+    figures = [
+        Line(name(p, lang), n, before_totals.get(p) if previous else None)
+        for p, n in view["totals"].items()
+    ]
     if view.get("hours") is not None:
-        out.append((name("closed", lang), name("hours", lang), "", str(view["hours"])))
+        figures.append(Line(labels["hours"], view["hours"]))
+    sections = []
+    if view.get("quarters"):
+        lines = [Line(q["label"], q["shown"]) for q in view["quarters"]]
+        sections.append(Section(f"{labels['cases']}: {labels['quarter']}", lines))
+    for t in view["tables"]:
+        before = before_tables.get((t["population"], t["dimension"]), {})
+        lines = [
+            Line(name(value, lang, t["dimension"]), shown, before.get(value) if before else None)
+            for value, shown in t["cells"].items()
+        ]
+        title = f"{name(t['population'], lang)}: {name(t['dimension'], lang)}"
+        sections.append(Section(title, lines))
+    published = view.get("published_at")
+    status = (
+        f"{labels['published_on']} "
+        + format_date(datetime.fromisoformat(published).date(), "d MMMM y", locale=lang)
+        if published
+        else labels["draft"]
+    )
+    period = f"{_month_words(view['start'], lang)} - {_month_words(view['end'] - 1, lang)}"
+    return Outline(
+        title=f"{labels[view['kind']]} {period}",
+        organisation=view.get("org_name") or view["org_id"],
+        firm=view.get("firm") or "",
+        period=period,
+        status=status,
+        figures=Section(labels["key_figures"], figures, chart=False),
+        sections=sections,
+        advice=(view.get("advice") or {}).get(lang),
+        note=explain(int(view["k"]), lang),
+        before_label=labels["previous"] if previous else None,
+    )
+
+
+def rows(view: dict[str, Any], lang: str) -> list[tuple[str, str, str, str, str]]:
+    """(section, breakdown, value, shown, last year): the report as one flat table."""
+    doc = outline(view, lang)
+    out = [
+        (doc.figures.title, line.label, "", str(line.shown), _text(line.before))
+        for line in doc.figures.lines
+    ]
+    for section in doc.sections:
+        head, _, breakdown = section.title.partition(": ")
+        out += [
+            (head, breakdown, line.label, str(line.shown), _text(line.before))
+            for line in section.lines
+        ]
     return out
+
+
+def _text(value: Shown | None) -> str:
+    return "" if value is None else str(value)
 
 
 def to_csv(view: dict[str, Any], lang: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["section", "breakdown", "value", "count"])
+    writer.writerow(["section", "breakdown", "value", "count", "previous_year"])
     writer.writerows(rows(view, lang))
     return buffer.getvalue()
 
 
-def _bars(cells: dict[str, Any], lang: str, dimension: str) -> str:
-    """A horizontal bar chart; hidden cells get no bar, only their label."""
-    numbers = [v for v in cells.values() if isinstance(v, int)]
+def _bars(section: Section) -> str:
+    """A horizontal bar chart (SVG, no outside request); hidden counts get no bar, only
+    their label. The table below it holds the same numbers for screen readers."""
+    numbers = [line.shown for line in section.lines if isinstance(line.shown, int)]
     top = max(numbers or [1]) or 1
-    height = 22 * len(cells) + 10
+    height = 22 * len(section.lines) + 10
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="520" height="{height}" role="img" '
-        f'aria-label="{escape(name(dimension, lang))}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="520" height="{height}" '
+        f'viewBox="0 0 520 {height}" role="img" aria-hidden="true">'
     ]
-    for i, (value, shown) in enumerate(cells.items()):
+    for i, line in enumerate(section.lines):
         y = 5 + i * 22
-        width = int(300 * shown / top) if isinstance(shown, int) else 0
+        width = int(300 * line.shown / top) if isinstance(line.shown, int) else 0
         parts.append(
-            f'<text x="0" y="{y + 15}" font-size="13">{escape(name(value, lang, dimension))}</text>'
+            f'<text x="0" y="{y + 15}" font-size="13">{escape(line.label)}</text>'
             f'<rect x="190" y="{y + 3}" width="{width}" height="15" fill="#2f6f8f"/>'
-            f'<text x="{196 + width}" y="{y + 15}" font-size="13">{escape(str(shown))}</text>'
+            f'<text x="{196 + width}" y="{y + 15}" font-size="13">{escape(str(line.shown))}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def to_html(view: dict[str, Any], lang: str) -> str:
-    title = (
-        f"{name(view['kind'], lang)} {month_name(view['start'])} - {month_name(view['end'] - 1)}"
+def _table(section: Section, before: str | None, lang: str) -> str:
+    head = f'<th scope="col">{escape(LABELS[lang]["this_period"])}</th>'
+    if before:
+        head += f'<th scope="col">{escape(before)}</th>'
+    body = "".join(
+        f'<tr><th scope="row">{escape(line.label)}</th><td>{escape(str(line.shown))}</td>'
+        + (f"<td>{escape(_text(line.before))}</td>" if before else "")
+        + "</tr>"
+        for line in section.lines
     )
-    body = [f"<h1>{escape(title)}</h1>"]
-    body.append("<table><tbody>")
-    for p, n in view["totals"].items():
-        body.append(f"<tr><th>{escape(name(p, lang))}</th><td>{n}</td></tr>")
-    if view.get("hours") is not None:
-        body.append(f"<tr><th>{escape(name('hours', lang))}</th><td>{view['hours']}</td></tr>")
-    body.append("</tbody></table>")
-    if view.get("quarters"):
-        cells = {q["label"]: q["shown"] for q in view["quarters"]}
-        body.append(f"<h2>{escape(name('quarter', lang))}</h2>{_bars(cells, lang, 'quarter')}")
-    for t in view["tables"]:
-        heading = f"{name(t['population'], lang)}: {name(t['dimension'], lang)}"
-        body.append(f"<h2>{escape(heading)}</h2>{_bars(t['cells'], lang, t['dimension'])}")
-    advice = (view.get("advice") or {}).get(lang)
-    if advice:
-        body.append(f"<h2>{escape(name('advice', lang))}</h2><p>{escape(advice)}</p>")
-    body.append(f"<p><small>{escape(name('hidden', lang))}</small></p>")
+    return f"<table><thead><tr><td></td>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def to_html(view: dict[str, Any], lang: str) -> str:
+    doc = outline(view, lang)
+    body = [
+        f"<header><p>{escape(doc.firm)}</p><h1>{escape(doc.title)}</h1>"
+        f"<p><strong>{escape(doc.organisation)}</strong>. {escape(doc.status)}.</p></header>",
+        f"<h2>{escape(doc.figures.title)}</h2>{_table(doc.figures, doc.before_label, lang)}",
+    ]
+    for section in doc.sections:
+        before = (
+            doc.before_label if any(line.before is not None for line in section.lines) else None
+        )
+        body.append(
+            f"<section><h2>{escape(section.title)}</h2>{_bars(section)}"
+            f"{_table(section, before, lang)}</section>"
+        )
+    if doc.advice:
+        body.append(f"<h2>{escape(LABELS[lang]['advice'])}</h2><p>{escape(doc.advice)}</p>")
+    body.append(f"<p><small>{escape(doc.note)}</small></p>")
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-        f"<title>{escape(title)}</title>"
-        "<style>body{font-family:sans-serif;max-width:44em;margin:2em auto}"
-        "th{text-align:left;padding-right:2em}</style></head><body>"
-        + "".join(body)
-        + "</body></html>"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(doc.title)} - {escape(doc.organisation)}</title>"
+        "<style>body{font-family:sans-serif;max-width:44em;margin:2em auto;padding:0 1em;"
+        "color:#1b1b1b}th{text-align:left;padding-right:2em;font-weight:normal}"
+        "thead th{font-weight:600}td{text-align:right;padding-left:1em}"
+        "svg{max-width:100%;height:auto}header p:first-child{color:#4a5568}</style>"
+        "</head><body>" + "".join(body) + "</body></html>"
     )
+
+
+def _latin(text: str) -> str:
+    """The PDF's core fonts are Latin-1: the few other characters a report has, replaced."""
+    return (
+        text.replace("\u2013", "-")
+        .replace("\u2014", "-")
+        .encode("latin-1", "replace")
+        .decode("latin-1")
+    )
+
+
+class _Report(FPDF):
+    """A4 pages with the firm and organisation above and the page number below."""
+
+    def __init__(self, doc: Outline, lang: str) -> None:
+        super().__init__(format="A4")
+        self.doc = doc
+        self.lang = lang
+        self.alias_nb_pages()
+        self.set_title(_latin(f"{doc.title} - {doc.organisation}"))
+        self.set_author(_latin(doc.firm))
+        self.set_lang(lang)
+        self.set_auto_page_break(auto=True, margin=18)
+
+    def header(self) -> None:
+        self.set_font("helvetica", size=8)
+        self.set_text_color(74, 85, 104)
+        self.cell(0, 6, _latin(f"{self.doc.firm} - {self.doc.organisation}"), align="R")
+        self.ln(8)
+        self.set_text_color(0, 0, 0)
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font("helvetica", size=8)
+        word = "Page" if self.lang == "en" else "Pagina"
+        of = "of" if self.lang == "en" else "van"
+        self.cell(0, 8, f"{word} {self.page_no()} {of} {{nb}}", align="C")
+
+
+def _pdf_section(pdf: _Report, section: Section, before: str | None) -> None:
+    needed = 14 + 6 * len(section.lines)
+    if pdf.get_y() + needed > pdf.h - 20:
+        pdf.add_page()
+    pdf.start_section(_latin(section.title))  # a bookmark in the outline
+    pdf.set_font("helvetica", "B", 12)
+    pdf.cell(0, 8, _latin(section.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=9)
+    numbers = [line.shown for line in section.lines if isinstance(line.shown, int)]
+    top = max(numbers or [1]) or 1
+    for line in section.lines:
+        y = pdf.get_y()
+        pdf.cell(62, 6, _latin(line.label))
+        if section.chart and isinstance(line.shown, int) and line.shown:
+            pdf.set_fill_color(47, 111, 143)
+            pdf.rect(pdf.l_margin + 64, y + 1.2, 70 * line.shown / top, 3.6, style="F")
+        pdf.set_x(pdf.l_margin + 138)
+        pdf.cell(20, 6, _latin(str(line.shown)), align="R")
+        if before:
+            pdf.cell(28, 6, _latin(_text(line.before)), align="R")
+        pdf.ln(6)
+    pdf.ln(3)
 
 
 def to_pdf(view: dict[str, Any], lang: str) -> bytes:
-    pdf = FPDF()
+    """A4, vector bars, page numbers and bookmarks. (fpdf2 writes no tagged PDF; the HTML
+    is the accessible form, and the PDF names its language and title.)"""
+    doc = outline(view, lang)
+    pdf = _Report(doc, lang)
     pdf.add_page()
-    pdf.set_font("helvetica", "B", 16)
-    title = (
-        f"{name(view['kind'], lang)} {month_name(view['start'])} - {month_name(view['end'] - 1)}"
-    )
-    pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", size=10)
-    for section, breakdown, value, shown in rows(view, lang):
-        line = f"{section} - {breakdown}{': ' + value if value else ''}"
-        pdf.cell(150, 6, line.encode("latin-1", "replace").decode("latin-1"))
-        pdf.cell(0, 6, shown, new_x="LMARGIN", new_y="NEXT")
-    advice = (view.get("advice") or {}).get(lang)
-    if advice:
-        pdf.ln(4)
-        pdf.set_font("helvetica", "B", 12)
-        pdf.cell(0, 8, name("advice", lang), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("helvetica", size=10)
-        pdf.multi_cell(0, 5, advice.encode("latin-1", "replace").decode("latin-1"))
+    pdf.set_font("helvetica", "B", 18)
+    pdf.multi_cell(0, 9, _latin(doc.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=11)
+    pdf.cell(0, 7, _latin(f"{doc.organisation}. {doc.status}."), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    pdf.cell(0, 6, name("hidden", lang), new_x="LMARGIN", new_y="NEXT")
+    if doc.before_label:
+        pdf.set_font("helvetica", "B", 9)
+        pdf.set_x(pdf.l_margin + 138)
+        pdf.cell(20, 6, _latin(LABELS[lang]["this_period"]), align="R")
+        pdf.cell(28, 6, _latin(doc.before_label), align="R", new_x="LMARGIN", new_y="NEXT")
+    _pdf_section(pdf, doc.figures, doc.before_label)
+    for section in doc.sections:
+        before = (
+            doc.before_label if any(line.before is not None for line in section.lines) else None
+        )
+        _pdf_section(pdf, section, before)
+    if doc.advice:
+        pdf.set_font("helvetica", "B", 12)
+        pdf.cell(0, 8, _latin(LABELS[lang]["advice"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", size=10)
+        pdf.multi_cell(0, 5, _latin(doc.advice), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+    pdf.set_font("helvetica", size=8)
+    pdf.multi_cell(0, 4, _latin(doc.note), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -131,7 +131,11 @@ async def name_org(r: Reporting, event: Envelope) -> None:
     """Keep the organisation's name and departments as the latest event says (an older
     event delivered late changes nothing: the write is conditional on the event's time)."""
     data = event.data
-    changes = {k: data[k] for k in ("name", "departments") if data.get(k) is not None}
+    changes = {
+        field: data[key]
+        for key, field in (("org_name", "name"), ("departments", "departments"))
+        if data.get(key) is not None
+    }
     at = event.occurred_at
     try:
         await r.db[ORGS].update_one(

@@ -64,10 +64,14 @@ async def test_the_org_admin_reads_the_published_report(
 
     page = await browser.new_page()
     await log_in(page, intake, "hr-noord")
-    await expect(page.get_by_role("heading", name="Gepubliceerde rapportages")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Jaarrapportages")).to_be_visible()
     assert page.url.startswith(str(reporting.make_url("/org")))  # on reporting, token gone
     link = page.get_by_role("link", name="PDF")
     await expect(link).to_have_attribute("href", re.compile("^blob:"))
-    await expect(page.locator("#reports li")).to_contain_text("Jaarrapportage")
+    year = datetime.now(UTC).year
+    await expect(page.locator("#reports li")).to_contain_text(
+        f"januari {year} \u2013 december {year}, gepubliceerd op"
+    )
+    await expect(page.locator("#usage li")).to_have_text("Nog niets.")
     await expect(page.locator("#signals li")).to_have_text("Nog niets.")
     await snap(page, "11-org-admin-reports")

@@ -17,6 +17,8 @@
   const api = (path) => fetch(apiUrl(path), { headers: auth });
   const lang = document.documentElement.lang;
   const item = (text) => { const li = document.createElement("li"); li.textContent = text; return li; };
+  const month = (yearMonth) => new Date(`${yearMonth}-01T12:00:00Z`).toLocaleDateString(
+    lang, { month: "long", year: "numeric", timeZone: "UTC" });
   const day = (iso) => new Date(iso).toLocaleDateString(lang, { day: "numeric", month: "long", year: "numeric" });
   let departments = [];
 
@@ -36,11 +38,11 @@
       list.replaceChildren();
       if (!mine.length) list.append(item(t.none));
       for (const r of mine) {
-        const li = item(`${r.period_from} – ${r.period_to}` +
+        const li = item(`${month(r.period_from)} – ${month(r.period_to)}` +
           (r.published_at ? `, ${t.published_on} ${day(r.published_at)}` : "") + ": ");
         for (const [format, label] of [["html", "HTML"], ["pdf", "PDF"], ["csv", "CSV"]]) {
           const link = await download(r, format, label);
-          link.setAttribute("aria-label", `${t[kind]} ${r.period_from} – ${r.period_to}, ${label}`);
+          link.setAttribute("aria-label", `${t[kind]} ${month(r.period_from)} – ${month(r.period_to)}, ${label}`);
           li.append(link, " ");
         }
         list.append(li);

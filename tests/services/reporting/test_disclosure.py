@@ -9,6 +9,7 @@ exact), and then looks at what every such table has in common.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,14 +31,18 @@ from services.reporting.disclosure import (
 POP, DIM = "cases", "category"
 
 
-def counts_for(truth: dict[tuple[str, int], int], start: int, end: int, quarters: bool) -> Counts:
+def counts_for(
+    truth: dict[tuple[str, int], int], start: int, end: int, quarters: bool, usage: bool = False
+) -> Counts:
+    """A yearly report's counts of a period (with per-month sub-totals, like its quarters);
+    with ``usage``, a usage statement's: the total alone, no breakdown."""
     cats = sorted({c for c, _ in truth})
     cells = {c: sum(truth[(c, m)] for m in range(start, end)) for c in cats}
     total = sum(cells.values())
     subs = {}
-    if quarters:
+    if quarters and not usage:
         subs = {(POP, m, m + 1): sum(truth[(c, m)] for c in cats) for m in range(start, end)}
-    return Counts(start, end, {POP: total}, {(POP, DIM): cells}, subs)
+    return Counts(start, end, {POP: total}, {} if usage else {(POP, DIM): cells}, subs)
 
 
 def constraints(releases: list[Release], k: int) -> list[tuple[list[tuple[str, int]], int, float]]:
@@ -68,10 +73,15 @@ class TooBig(Exception):
     pass
 
 
+ENUMERATION_S = 2.0
+
+
 def solutions(
     atoms: list[tuple[str, int]], cons: list[tuple[list[tuple[str, int]], int, float]]
 ) -> Iterator[dict[tuple[str, int], int]]:
     """Every assignment of the atoms that meets every constraint (backtracking)."""
+    # An example too big to enumerate in a moment is skipped, not waited for.
+    deadline = time.monotonic() + ENUMERATION_S
     position = {a: i for i, a in enumerate(atoms)}
     members = [sorted(position[a] for a in c[0] if a in position) for c in cons]
     last = [max(m) if m else -1 for m in members]
@@ -82,6 +92,8 @@ def solutions(
     values = [0] * len(atoms)
 
     def ok(i: int) -> bool:
+        if time.monotonic() > deadline:
+            raise TooBig
         for (_, low, high), m, end in zip(cons, members, last, strict=True):
             if i not in m:
                 continue
@@ -181,14 +193,18 @@ def scenarios(draw: Any) -> tuple[int, list[str], int, dict[tuple[str, int], int
     cats = ["a", "b", "c"][: draw(st.integers(2, 3))]
     months = draw(st.integers(1, 3))
     truth = {(c, m): draw(st.integers(0, 4)) for c in cats for m in range(months)}
+    # Up to three releases: yearly reports and usage statements of any periods, so that
+    # year-on-year differences and a usage statement beside a report are attacked too.
     periods = draw(
         st.lists(
-            st.tuples(st.integers(0, months - 1), st.integers(1, months), st.booleans()),
+            st.tuples(
+                st.integers(0, months - 1), st.integers(1, months), st.booleans(), st.booleans()
+            ),
             min_size=1,
-            max_size=2,
+            max_size=3,
         )
     )
-    return k, cats, months, truth, [(s, e, q) for s, e, q in periods if s < e]
+    return k, cats, months, truth, [(s, e, q, u) for s, e, q, u in periods if s < e]
 
 
 @settings(
@@ -206,16 +222,17 @@ def scenarios(draw: Any) -> tuple[int, list[str], int, dict[tuple[str, int], int
         ["a", "b"],
         3,
         {("a", 0): 0, ("a", 1): 0, ("a", 2): 0, ("b", 0): 1, ("b", 1): 0, ("b", 2): 0},
-        [(0, 1, False), (0, 3, False)],
+        [(0, 1, False, False), (0, 3, False, False)],
     )
 )
 def test_the_attacker_recovers_nothing_from_what_was_published(scenario: Any) -> None:
     k, cats, months, truth, periods = scenario
     assume(periods)
     published: list[Release] = []
-    for start, end, quarters in periods:
+    for start, end, quarters, usage in periods:
         try:
-            release = protect(counts_for(truth, start, end, quarters), published, k, min_cases=0)
+            counts = counts_for(truth, start, end, quarters, usage)
+            release = protect(counts, published, k, min_cases=0)
         except NotPublishable:
             continue
         published.append(release)
