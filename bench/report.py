@@ -7,7 +7,9 @@ conversations) and its monthly tallies into FerretDB, then times, in one run:
 - ``read_all_cases``: only reading the organisation's case documents (the baseline: what a
   report built from the cases would cost before counting anything);
 - ``report``: what ``POST /v1/orgs/{id}/reports`` does: read the tallies, count, and apply
-  the disclosure control, audited against the published year before.
+  the disclosure control, audited against the published year before;
+- ``report_pdf``: that, and the PDF the organisation downloads (A4, charts, last year
+  beside this year), the target being under 2 s.
 Prints one JSON line each.
 """
 
@@ -26,7 +28,9 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from deploy.stack import plan_infra, running
+from services.reporting.api import release_doc, view
 from services.reporting.disclosure import protect
+from services.reporting.formats import to_html, to_pdf
 from services.reporting.report import CATEGORIES, CHANNELS, MODES, OUTCOMES, ROLES
 from services.reporting.tally import count, tally
 
@@ -91,10 +95,49 @@ async def run(uri: str, n: int) -> None:
     tallies = {
         t["month"]: t["n"] async for t in db["tallies"].find({"org_id": ORG}, {"month": 1, "n": 1})
     }
-    counts, _ = count(tallies, YEAR * 12, (YEAR + 1) * 12, now)
-    protect(counts, [previous], 5, 10)
+    counts, hours = count(tallies, YEAR * 12, (YEAR + 1) * 12, now)
+    release = protect(counts, [previous], 5, 10)
     total = time.perf_counter() - started
     print(json.dumps({"bench": "report", "cases": n, "seconds": round(total, 3)}))
+
+    # The same, then the report as the organisation downloads it: the PDF (and the HTML),
+    # from the view GET /v1/reports/{id}?format=pdf renders.
+    started = time.perf_counter()
+    tallies = {
+        t["month"]: t["n"] async for t in db["tallies"].find({"org_id": ORG}, {"month": 1, "n": 1})
+    }
+    counts, hours = count(tallies, YEAR * 12, (YEAR + 1) * 12, now)
+    release = protect(counts, [previous], 5, 10)
+    doc = {
+        "_id": "bench-report",
+        "org_id": ORG,
+        "org_name": "Bench Zorg BV",
+        "firm": "Vertrouwd",
+        "kind": "yearly",
+        "status": "published",
+        "k": 5,
+        "release": release_doc(release),
+        "hours": hours,
+        "previous": {"period_from": f"{YEAR - 1}-01", **release_doc(previous)},
+        "advice": {"nl": "Investeer in teamgesprekken. " * 20},
+        "created_at": now,
+        "published_at": now,
+    }
+    pdf = to_pdf(view(doc), "nl")
+    rendered = time.perf_counter() - started
+    html = to_html(view(doc), "nl")
+    print(
+        json.dumps(
+            {
+                "bench": "report_pdf",
+                "cases": n,
+                "seconds": round(rendered, 3),
+                "pdf_bytes": len(pdf),
+                "html_bytes": len(html),
+                "baseline_read_all_cases_s": round(read, 3),
+            }
+        )
+    )
     await client.close()
 
 

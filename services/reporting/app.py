@@ -5,7 +5,7 @@ from aiohttp import web
 from shared.service import ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
-from . import api, handlers, store
+from . import api, api_invoices, handlers, store
 from .pages import add_pages
 from .state import REPORTING, reporting_context
 
@@ -16,7 +16,7 @@ async def _prune(app: web.Application) -> None:
 
 SPEC = ServiceSpec(
     name="reporting",
-    endpoints=api.ENDPOINTS,
+    endpoints=[*api.ENDPOINTS, *api_invoices.ENDPOINTS],
     indexes=store.INDEXES,
     consumer=ConsumerSpec(
         subjects=["intake.case.>", "intake.org.>", "booking.appointment.>"],

@@ -13,10 +13,15 @@ SIGNALS = "signals"  # trend signals, proposed and confirmed
 SIGNAL_KEYS = "signal_keys"  # one claim per organisation, trend and day: proposed once
 SETTINGS = "org_settings"  # per organisation: k and the minimum number of cases
 ORGS = "orgs"  # per organisation: its name and departments, as intake's events gave them
+CONTRACTS = "contracts"  # per organisation: who pays, where, and the prices
+INVOICES = "invoices"  # made once, never changed: quantities and amounts per period
+INVOICE_CLAIMS = "invoice_claims"  # one per invoice number and per organisation's period
 
 INDEXES: IndexSpec = {
     CASES: [IndexModel([("org_id", ASCENDING)])],
     TALLIES: [IndexModel([("org_id", ASCENDING), ("month", ASCENDING)])],
     REPORTS: [IndexModel([("org_id", ASCENDING), ("status", ASCENDING)])],
     SIGNALS: [IndexModel([("org_id", ASCENDING)])],
+    INVOICES: [IndexModel([("org_id", ASCENDING), ("end", ASCENDING)])],
+    INVOICE_CLAIMS: [IndexModel([("year", ASCENDING)])],
 }

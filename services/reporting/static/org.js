@@ -1,5 +1,6 @@
 // The organisation admin's page: the organisation's name, its published yearly reports and
-// usage statements (read and download in HTML, PDF, CSV), the signals passed on (what
+// usage statements (read and download in HTML, PDF, CSV), its invoices (PDF and UBL
+// e-invoice), the signals passed on (what
 // about, and the confidant's note), and its webhooks (through notify's API, when the page
 // is behind the front door). Nothing about a single case is anywhere on it.
 "use strict";
@@ -47,6 +48,28 @@
         }
         list.append(li);
       }
+    }
+  }
+
+  async function invoices() {
+    const list = $("invoices");
+    const all = (await (await api(`/v1/orgs/${org}/invoices`)).json()).items || [];
+    list.replaceChildren();
+    if (!all.length) list.append(item(t.none));
+    const euro = new Intl.NumberFormat(lang, { style: "currency", currency: "EUR" });
+    for (const i of all) {
+      const li = item(`${t.invoice} ${i.number}, ${day(i.period_start)} – ${day(i.period_end)}: ` +
+        `${euro.format(Number(i.gross))} `);
+      for (const [format, label] of [["pdf", "PDF"], ["ubl", t.ubl]]) {
+        const link = document.createElement("a");
+        link.textContent = label;
+        link.setAttribute("aria-label", `${t.invoice} ${i.number}, ${label}`);
+        link.download = `${i.number}.${format === "ubl" ? "xml" : "pdf"}`;
+        const answer = await api(`/v1/invoices/${i.id}?format=${format}`);
+        link.href = URL.createObjectURL(await answer.blob());
+        li.append(link, " ");
+      }
+      list.append(li);
     }
   }
 
@@ -129,6 +152,6 @@
       $("org-name").textContent = `${found.name}: ${t.title}`;
       departments = found.departments || [];
     }
-    await Promise.all([reports(), signals(), notify ? webhooks() : null]);
+    await Promise.all([reports(), invoices(), signals(), notify ? webhooks() : null]);
   })();
 })();

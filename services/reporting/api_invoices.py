@@ -1,0 +1,302 @@
+"""Contracts and invoices: what each organisation pays, invoiced per period from the same
+tallies the reports count, as a PDF and a Peppol UBL e-invoice.
+
+An invoice is made once and never changes. Invoices of an organisation follow each other
+without a gap, and a period with 1 to k-1 cases is not invoiced on its own: it waits for
+the next, so that no invoice tells the organisation a count a report would hide.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import Field
+from pymongo.errors import DuplicateKeyError
+
+from shared.http import ApiError, Body, Endpoint, jsonable, not_found, read_body, require
+
+from .api import MONTH, _first_day, _last_day, _month, org_rules
+from .costs import Terms, Usage, bill, too_few
+from .invoice import to_pdf, to_ubl
+from .state import REPORTING, Reporting
+from .store import CONTRACTS, INVOICE_CLAIMS, INVOICES, ORGS, TALLIES
+from .tally import count
+
+MONEY: dict[str, Any] = {"ge": 0, "le": 100000, "max_digits": 10, "decimal_places": 2}
+
+
+class Contract(Body):
+    """Who pays, where, and the prices (EUR, amounts before VAT)."""
+
+    legal_name: str = Field(min_length=1, max_length=200)
+    street: str = Field(min_length=1, max_length=200)
+    postcode: str = Field(min_length=1, max_length=20)
+    city: str = Field(min_length=1, max_length=100)
+    country: str = Field("NL", pattern=r"^[A-Z]{2}$")
+    kvk: str = Field(pattern=r"^[0-9]{8}$")  # the organisation's Peppol address (0106)
+    vat_id: str | None = Field(None, max_length=20)
+    buyer_reference: str = Field(min_length=1, max_length=100)  # their order or cost centre
+    hourly_rate: Decimal = Field(**MONEY)
+    conversation_minutes: int = Field(60, ge=15, le=240)
+    travel: Literal["none", "per_visit", "per_km"] = "none"
+    travel_per_visit: Decimal = Field(Decimal(0), **MONEY)
+    distance_km: Decimal = Field(Decimal(0), ge=0, le=1000, max_digits=6, decimal_places=1)
+    rate_per_km: Decimal = Field(Decimal(0), ge=0, le=10, max_digits=5, decimal_places=2)
+    administration: Literal["none", "per_case", "per_month"] = "none"
+    administration_fee: Decimal = Field(Decimal(0), **MONEY)
+    vat_percent: Decimal = Field(Decimal(21), ge=0, le=100, max_digits=5, decimal_places=2)
+    locale: Literal["nl", "en"] = "nl"
+
+
+class InvoiceCreate(Body):
+    period_from: str = Field(pattern=MONTH.pattern)  # "2026-01"
+    period_to: str = Field(pattern=MONTH.pattern)  # "2026-03", inclusive
+
+
+def contract_view(doc: dict[str, Any]) -> dict[str, Any]:
+    shown: dict[str, Any] = jsonable(
+        {k: v for k, v in doc.items() if k not in ("_id", "updated_at")}
+    )
+    return shown
+
+
+async def put_contract(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, ["admin"], org_id=org_id)
+    body = await read_body(request, Contract)
+    doc = {k: str(v) if isinstance(v, Decimal) else v for k, v in body.model_dump().items()}
+    r = request.app[REPORTING]
+    await r.db[CONTRACTS].update_one(
+        {"_id": org_id}, {"$set": {**doc, "updated_at": datetime.now(UTC)}}, upsert=True
+    )
+    return web.json_response(contract_view(doc))
+
+
+async def get_contract(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, ["admin", "org_admin"], org_id=org_id)
+    doc = await request.app[REPORTING].db[CONTRACTS].find_one({"_id": org_id})
+    if doc is None:
+        raise not_found("contract")
+    return web.json_response(contract_view(doc))
+
+
+def invoice_view(doc: dict[str, Any]) -> dict[str, Any]:
+    shown: dict[str, Any] = jsonable(
+        {k: v for k, v in doc.items() if k != "_id"} | {"id": doc["_id"]}
+    )
+    return shown
+
+
+async def _next_start(r: Reporting, org_id: str) -> int | None:
+    """Where the organisation's next invoice must begin (None: its first, anywhere)."""
+    last = await r.db[INVOICES].find({"org_id": org_id}).sort("end", -1).limit(1).to_list(1)
+    return int(last[0]["end"]) if last else None
+
+
+async def _number(r: Reporting, year: int, invoice_id: str) -> str:
+    """The next invoice number of the year, claimed with an insert (one winner per number,
+    whichever instance asks)."""
+    n = await r.db[INVOICE_CLAIMS].count_documents({"year": year}) + 1
+    while True:
+        number = f"{year}-{n:04d}"
+        try:
+            await r.db[INVOICE_CLAIMS].insert_one(
+                {"_id": number, "year": year, "invoice_id": invoice_id}
+            )
+            return number
+        except DuplicateKeyError:
+            n += 1
+
+
+async def create_invoice(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, ["admin"], org_id=org_id)
+    body = await read_body(request, InvoiceCreate)
+    start, end = _month(body.period_from), _month(body.period_to) + 1
+    now = datetime.now(UTC)
+    if end <= start:
+        raise ApiError(
+            422, "invalid", "the period ends before it starts", {"period_to": "before period_from"}
+        )
+    if end > now.year * 12 + now.month - 1:
+        raise ApiError(
+            422,
+            "invalid",
+            "only a period that has ended is invoiced",
+            {"period_to": "not ended yet"},
+        )
+    r = request.app[REPORTING]
+    contract = await r.db[CONTRACTS].find_one({"_id": org_id})
+    if contract is None:
+        raise ApiError(409, "conflict", "this organisation has no contract yet")
+    expected = await _next_start(r, org_id)
+    if expected is not None and start != expected:
+        month = f"{expected // 12}-{expected % 12 + 1:02d}"
+        raise ApiError(
+            409,
+            "conflict",
+            f"invoices follow each other: the next one starts in {month}",
+            {"period_from": month},
+        )
+    tallies = {
+        t["month"]: t.get("n", {})
+        async for t in r.db[TALLIES].find({"org_id": org_id}, {"month": 1, "n": 1})
+    }
+    counts, hours = count(tallies, start, end, now)
+    usage = Usage.of(counts, hours)
+    k, _ = await org_rules(r, org_id)
+    if too_few(usage, k):
+        raise ApiError(
+            409,
+            "too_few_cases",
+            f"fewer than {k} cases in this period: it is invoiced together with the next "
+            "(choose a later period_to)",
+        )
+    amounts = bill(Terms.of(contract), usage)
+    settings = r.settings
+    issued = now.date()
+    invoice_id = secrets.token_hex(12)
+    # One invoice per start of a period: of two made at once, one wins.
+    try:
+        await r.db[INVOICE_CLAIMS].insert_one(
+            {"_id": f"{org_id}|{start}", "invoice_id": invoice_id}
+        )
+    except DuplicateKeyError:
+        raise ApiError(409, "conflict", "an invoice for this period is being made") from None
+    named = await r.db[ORGS].find_one({"_id": org_id}) or {}
+    doc = {
+        "_id": invoice_id,
+        "org_id": org_id,
+        "number": await _number(r, issued.year, invoice_id),
+        "start": start,
+        "end": end,
+        "period_start": _first_day(start).isoformat(),
+        "period_end": _last_day(end).isoformat(),
+        "issue_date": issued.isoformat(),
+        "due_date": (issued + timedelta(days=settings.payment_days)).isoformat(),
+        "payment_days": settings.payment_days,
+        "currency": "EUR",
+        "locale": contract.get("locale", "nl"),
+        "seller": {
+            "name": settings.firm_name,
+            "street": settings.firm_street,
+            "postcode": settings.firm_postcode,
+            "city": settings.firm_city,
+            "country": settings.firm_country,
+            "kvk": settings.firm_kvk,
+            "vat_id": settings.firm_vat_id,
+            "iban": settings.firm_iban,
+            "email": settings.firm_email,
+        },
+        "buyer": {
+            "name": contract["legal_name"],
+            "org_name": named.get("name") or org_id,
+            "street": contract["street"],
+            "postcode": contract["postcode"],
+            "city": contract["city"],
+            "country": contract["country"],
+            "kvk": contract["kvk"],
+            "vat_id": contract.get("vat_id"),
+            "reference": contract["buyer_reference"],
+        },
+        # Quantities for the whole period, never per case or per date.
+        "lines": [
+            {
+                "code": line.code,
+                "quantity": str(line.quantity),
+                "unit": line.unit,
+                "price": str(line.price),
+                "amount": str(line.amount),
+            }
+            for line in amounts.lines
+        ],
+        "net": str(amounts.net),
+        "vat_percent": str(amounts.vat_percent),
+        "vat": str(amounts.vat),
+        "gross": str(amounts.gross),
+        "created_at": now,
+    }
+    await r.db[INVOICES].insert_one(doc)
+    return web.json_response(invoice_view(doc), status=201)
+
+
+async def list_invoices(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, ["admin", "org_admin"], org_id=org_id)
+    found = request.app[REPORTING].db[INVOICES].find({"org_id": org_id}).sort("start", -1)
+    return web.json_response({"items": [invoice_view(d) async for d in found]})
+
+
+async def get_invoice(request: web.Request) -> web.Response:
+    who = require(request, ["admin", "org_admin"])
+    doc = (
+        await request.app[REPORTING]
+        .db[INVOICES]
+        .find_one({"_id": request.match_info["invoice_id"]})
+    )
+    # Another organisation's invoice and none at all answer alike.
+    if doc is None or (who.role != "admin" and doc["org_id"] not in who.orgs):
+        raise not_found("invoice")
+    fmt = request.query.get("format", "json")
+    headers = {"Cache-Control": "no-store"}
+    if fmt == "json":
+        return web.json_response(invoice_view(doc), headers=headers)
+    name = f"factuur-{doc['number']}" if doc["locale"] == "nl" else f"invoice-{doc['number']}"
+    if fmt == "pdf":
+        headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        return web.Response(body=to_pdf(doc), content_type="application/pdf", headers=headers)
+    if fmt == "ubl":
+        headers["Content-Disposition"] = f'attachment; filename="{name}.xml"'
+        return web.Response(body=to_ubl(doc), content_type="application/xml", headers=headers)
+    raise ApiError(400, "bad_request", "unknown format", {"format": "json, pdf or ubl"})
+
+
+ENDPOINTS = [
+    Endpoint(
+        "PUT",
+        "/v1/orgs/{org_id}/contract",
+        put_contract,
+        "The organisation's contract: who pays, where, and the prices.",
+        roles=["admin"],
+        body=Contract,
+        scope="org",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}/contract",
+        get_contract,
+        "The organisation's contract.",
+        roles=["admin", "org_admin"],
+        scope="org",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/orgs/{org_id}/invoices",
+        create_invoice,
+        "Invoice a period (after the last one, with at least k cases or none).",
+        roles=["admin"],
+        body=InvoiceCreate,
+        status=201,
+        scope="org",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}/invoices",
+        list_invoices,
+        "The organisation's invoices.",
+        roles=["admin", "org_admin"],
+        scope="org",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/invoices/{invoice_id}",
+        get_invoice,
+        "One invoice: ?format=json, pdf, or ubl (Peppol BIS Billing 3.0).",
+        roles=["admin", "org_admin"],
+    ),
+]
