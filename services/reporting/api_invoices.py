@@ -14,13 +14,13 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pymongo.errors import DuplicateKeyError
 
 from shared.http import ApiError, Body, Endpoint, jsonable, not_found, read_body, require
 
 from .api import MONTH, _first_day, _last_day, _month, org_rules
-from .costs import Terms, Usage, bill, too_few
+from .costs import Bill, Terms, Usage, bill, too_few
 from .invoice import to_pdf, to_ubl
 from .state import REPORTING, Reporting
 from .store import CONTRACTS, INVOICE_CLAIMS, INVOICES, ORGS, TALLIES
@@ -113,6 +113,84 @@ async def _number(r: Reporting, year: int, invoice_id: str) -> str:
             n += 1
 
 
+async def statement(
+    r: Reporting, org_id: str, contract: dict[str, Any], start: int, end: int, now: datetime
+) -> Bill:
+    """What the months [start, end) cost: from the tallies, under the contract; refused for a
+    period with 1 to k-1 cases (it goes with the next)."""
+    tallies = {
+        t["month"]: t.get("n", {})
+        async for t in r.db[TALLIES].find({"org_id": org_id}, {"month": 1, "n": 1})
+    }
+    counts, hours = count(tallies, start, end, now)
+    usage = Usage.of(counts, hours)
+    k, _ = await org_rules(r, org_id)
+    if too_few(usage, k):
+        raise ApiError(
+            409,
+            "too_few_cases",
+            f"fewer than {k} cases in this period: it is invoiced together with the next "
+            "(choose a later period_to)",
+        )
+    return bill(Terms.of(contract), usage)
+
+
+def _lines(amounts: Bill) -> list[dict[str, str]]:
+    return [
+        {
+            "code": line.code,
+            "quantity": str(line.quantity),
+            "unit": line.unit,
+            "price": str(line.price),
+            "amount": str(line.amount),
+        }
+        for line in amounts.lines
+    ]
+
+
+def _period(query: dict[str, str] | Any) -> tuple[int, int]:
+    body = InvoiceCreate.model_validate({k: query.get(k) for k in ("period_from", "period_to")})
+    start, end = _month(body.period_from), _month(body.period_to) + 1
+    if end <= start:
+        raise ApiError(
+            422, "invalid", "the period ends before it starts", {"period_to": "before period_from"}
+        )
+    return start, end
+
+
+async def usage_statement(request: web.Request) -> web.Response:
+    """The usage statement with quantities and amounts of any period, before (or without)
+    an invoice: what an invoice of those months would say."""
+    org_id = request.match_info["org_id"]
+    require(request, ["admin", "org_admin"], org_id=org_id)
+    try:
+        start, end = _period(request.query)
+    except ValidationError as exc:
+        raise ApiError(
+            422,
+            "invalid",
+            "give period_from and period_to as YYYY-MM",
+            {".".join(map(str, e["loc"])): e["msg"] for e in exc.errors()},
+        ) from None
+    r = request.app[REPORTING]
+    contract = await r.db[CONTRACTS].find_one({"_id": org_id})
+    if contract is None:
+        raise ApiError(409, "conflict", "this organisation has no contract yet")
+    amounts = await statement(r, org_id, contract, start, end, datetime.now(UTC))
+    return web.json_response(
+        {
+            "period_start": _first_day(start).isoformat(),
+            "period_end": _last_day(end).isoformat(),
+            "currency": "EUR",
+            "lines": _lines(amounts),
+            "net": str(amounts.net),
+            "vat_percent": str(amounts.vat_percent),
+            "vat": str(amounts.vat),
+            "gross": str(amounts.gross),
+        }
+    )
+
+
 async def create_invoice(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, ["admin"], org_id=org_id)
@@ -143,21 +221,7 @@ async def create_invoice(request: web.Request) -> web.Response:
             f"invoices follow each other: the next one starts in {month}",
             {"period_from": month},
         )
-    tallies = {
-        t["month"]: t.get("n", {})
-        async for t in r.db[TALLIES].find({"org_id": org_id}, {"month": 1, "n": 1})
-    }
-    counts, hours = count(tallies, start, end, now)
-    usage = Usage.of(counts, hours)
-    k, _ = await org_rules(r, org_id)
-    if too_few(usage, k):
-        raise ApiError(
-            409,
-            "too_few_cases",
-            f"fewer than {k} cases in this period: it is invoiced together with the next "
-            "(choose a later period_to)",
-        )
-    amounts = bill(Terms.of(contract), usage)
+    amounts = await statement(r, org_id, contract, start, end, now)
     settings = r.settings
     issued = now.date()
     invoice_id = secrets.token_hex(12)
@@ -205,16 +269,7 @@ async def create_invoice(request: web.Request) -> web.Response:
             "reference": contract["buyer_reference"],
         },
         # Quantities for the whole period, never per case or per date.
-        "lines": [
-            {
-                "code": line.code,
-                "quantity": str(line.quantity),
-                "unit": line.unit,
-                "price": str(line.price),
-                "amount": str(line.amount),
-            }
-            for line in amounts.lines
-        ],
+        "lines": _lines(amounts),
         "net": str(amounts.net),
         "vat_percent": str(amounts.vat_percent),
         "vat": str(amounts.vat),
@@ -271,6 +326,14 @@ ENDPOINTS = [
         "/v1/orgs/{org_id}/contract",
         get_contract,
         "The organisation's contract.",
+        roles=["admin", "org_admin"],
+        scope="org",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}/costs",
+        usage_statement,
+        "A usage statement with quantities and amounts: ?period_from=&period_to= (YYYY-MM).",
         roles=["admin", "org_admin"],
         scope="org",
     ),

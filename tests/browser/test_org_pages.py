@@ -75,3 +75,12 @@ async def test_the_org_admin_reads_the_published_report(
     await expect(page.locator("#usage li")).to_have_text("Nog niets.")
     await expect(page.locator("#signals li")).to_have_text("Nog niets.")
     await snap(page, "11-org-admin-reports")
+    # On a phone nothing is wider than the screen; in English, nothing is in Dutch.
+    await page.set_viewport_size({"width": 390, "height": 844})
+    assert await page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    await page.get_by_role("link", name="English").click()
+    await expect(page.get_by_role("heading", name="Yearly reports")).to_be_visible()
+    await expect(page.locator("#reports li")).to_contain_text(f"January {year}")
+    await expect(page.locator("#invoices li")).to_have_text("Nothing yet.")
+    assert await page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    await snap(page, "11b-org-admin-english-phone")

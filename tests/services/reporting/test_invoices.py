@@ -184,6 +184,17 @@ async def test_a_contract_then_periods_invoiced_in_turn_as_pdf_and_peppol_ubl(
             json={"period_from": label(start), "period_to": label(end)},
         )
 
+    # The usage statement with amounts, for any period, before an invoice is made.
+    costs = f"/v1/orgs/{org}/costs?period_from={label(first)}&period_to={label(first)}"
+    preview = await reporting.get(costs, headers=hr)
+    assert preview.status == 200, await preview.text()
+    assert (await preview.json())["gross"] == "1678.57"
+    assert (await reporting.get(costs, headers=other_hr)).status == 403
+    alone_costs = f"/v1/orgs/{org}/costs?period_from={label(second)}&period_to={label(second)}"
+    assert (await reporting.get(alone_costs, headers=hr)).status == 409
+    bad = await reporting.get(f"/v1/orgs/{org}/costs?period_from=gisteren", headers=hr)
+    assert bad.status == 422
+
     one = await invoice(first, first)
     assert one.status == 201, await one.text()
     made_one = await one.json()
