@@ -1,4 +1,5 @@
-"""Request/reply between services over plain NATS, for the few questions asked at run time.
+"""Request/reply between services over NATS (``nats.micro``), for the few questions asked at
+run time.
 
 Personal data never rides the event stream; a service that needs some at the moment it acts
 (notify, before it sends a mail) asks its owner here. Subjects start with ``rpc.``, outside
@@ -18,9 +19,10 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from nats.aio.msg import Msg
+from nats import micro
 from nats.errors import NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
+from nats.micro.request import Request
 from opentelemetry.trace import SpanKind
 
 from shared.auth import AuthError
@@ -31,6 +33,7 @@ from shared.tracing import carrier, context_of, tracer
 log = logging.getLogger(__name__)
 
 Answer = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+PROTOCOL_VERSION = "1.0.0"  # of the request and reply shapes below (semver, as micro asks)
 
 
 class RpcError(Exception):
@@ -59,37 +62,52 @@ def check(auth: AuthConfig, request: dict[str, Any], allowed: frozenset[str]) ->
 async def responder(
     bus: Bus, subject: str, auth: AuthConfig, allowed: frozenset[str], answer: Answer
 ) -> AsyncIterator[None]:
-    """Answer ``subject`` while the context is open; one instance of a queue group answers."""
+    """Answer ``subject`` while the context is open, as a NATS micro service (the services
+    protocol: ``nats micro ls`` finds it, with its stats): one instance of the queue group
+    answers each request."""
 
-    async def respond(msg: Msg) -> None:
+    async def respond(request: Request) -> None:
         try:
-            request = json.loads(msg.data)
-            if not isinstance(request, dict):
+            asked = json.loads(request.data)
+            if not isinstance(asked, dict):
                 raise ValueError
         except ValueError:
             reply: dict[str, Any] = {"ok": False, "error": "bad_request"}
         else:
-            refused = check(auth, request, allowed)
+            refused = check(auth, asked, allowed)
             if refused:
                 reply = {"ok": False, "error": refused}
             else:
                 try:
                     with tracer(bus.source).start_as_current_span(
                         f"answer {subject}",
-                        context=context_of(msg.headers),
+                        context=context_of(request.headers),
                         kind=SpanKind.SERVER,
                         attributes={"messaging.system": "nats", "rpc.method": subject},
                     ):
-                        reply = await answer(request)
+                        reply = await answer(asked)
                 except Exception:
                     log.exception("rpc answer failed", extra={"subject": subject})
                     reply = {"ok": False, "error": "internal"}
-        await msg.respond(json.dumps(reply, default=str).encode())
+        await request.respond(json.dumps(reply, default=str).encode())
 
-    sub = await bus.nc.subscribe(bus.subject(subject), queue=subject, cb=respond)
-    yield
-    with contextlib.suppress(Exception):
-        await sub.unsubscribe()
+    service = await micro.add_service(
+        bus.nc,
+        name=subject.replace(".", "-"),  # rpc.intake.contact -> rpc-intake-contact
+        version=PROTOCOL_VERSION,
+        description=f"{bus.source}: request/reply on {subject}",
+    )
+    await service.add_endpoint(
+        name=subject.rsplit(".", 1)[-1],
+        subject=bus.subject(subject),
+        queue_group=subject,
+        handler=respond,
+    )
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            await service.stop()
 
 
 async def ask(
