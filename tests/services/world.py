@@ -54,7 +54,7 @@ class World:
 
     def secrets(self) -> list[str]:
         """What another organisation's caller must never read."""
-        keys = ("case_id", "appointment_id", "report_id", "signal_id", "webhook_id")
+        keys = ("case_id", "appointment_id", "report_id", "signal_id", "webhook_id", "invoice_id")
         return [self.ids[k] for k in keys]
 
 
@@ -151,8 +151,72 @@ async def world(start_service: StartService, token: Callable[..., str]) -> World
             "window_end": now.date().isoformat(),
         }
     )
+    await db["contracts"].insert_one(
+        {
+            "_id": w.ids["org_id"],
+            "legal_name": "Zorggroep",
+            "street": "S 1",
+            "postcode": "1",
+            "city": "Z",
+            "country": "NL",
+            "kvk": "12345678",
+            "vat_id": None,
+            "buyer_reference": "PO-1",
+            "hourly_rate": "95.00",
+            "conversation_minutes": 60,
+            "travel": "none",
+            "travel_per_visit": "0",
+            "distance_km": "0",
+            "rate_per_km": "0",
+            "administration": "none",
+            "administration_fee": "0",
+            "vat_percent": "21",
+            "locale": "nl",
+        }
+    )
+    # An invoice, stored as reporting stores one (quantities and amounts per period only).
+    invoice_id = secrets.token_hex(12)
+    party = {"street": "S 1", "postcode": "1", "city": "Z", "country": "NL", "kvk": "12345678"}
+    await db["invoices"].insert_one(
+        {
+            "_id": invoice_id,
+            "org_id": w.ids["org_id"],
+            "number": f"{now.year}-9999",
+            "start": month - 12,
+            "end": month,
+            "period_start": f"{now.year - 1}-01-01",
+            "period_end": f"{now.year - 1}-12-31",
+            "issue_date": now.date().isoformat(),
+            "due_date": now.date().isoformat(),
+            "payment_days": 30,
+            "currency": "EUR",
+            "locale": "nl",
+            "seller": {
+                **party,
+                "name": "VP",
+                "vat_id": "NL000099998B57",
+                "iban": "NL91ABNA0417164300",
+            },
+            "buyer": {**party, "name": "Zorggroep", "reference": "PO-1"},
+            "lines": [
+                {
+                    "code": "case_work",
+                    "quantity": "2",
+                    "unit": "HUR",
+                    "price": "95.00",
+                    "amount": "190.00",
+                }
+            ],
+            "net": "190.00",
+            "vat_percent": "21",
+            "vat": "39.90",
+            "gross": "229.90",
+            "created_at": now,
+        }
+    )
     w.ids.update(
         {
+            "invoice_id": invoice_id,
             "appointment_id": (await booked.json())["id"],
             "webhook_id": (await hook.json())["id"],
             "report_id": report_id,
