@@ -12,7 +12,7 @@ import json
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -24,9 +24,13 @@ class InvalidEvent(Exception):
 
 
 class EventData(BaseModel):
-    """Base of every event's data: frozen, and no field that a schema does not name."""
+    """Base of every event's data: frozen, and no field that a schema does not name.
+    ``TYPE`` is the event type the schema is registered for: handlers match on the class,
+    never on a string."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+    TYPE: ClassVar[str] = ""
+    VERSION: ClassVar[int] = 1
 
 
 class Envelope(BaseModel):
@@ -43,6 +47,12 @@ class Envelope(BaseModel):
     def encode(self) -> bytes:
         return self.model_dump_json().encode()
 
+    @property
+    def payload(self) -> EventData:
+        """The data as its schema's typed model (times as aware datetimes). Checked again
+        here, a few microseconds, rather than kept: a kept copy would take part in ``==``."""
+        return validate(self)
+
 
 _SCHEMAS: dict[tuple[str, int], type[EventData]] = {}
 D = TypeVar("D", bound=type[EventData])
@@ -56,6 +66,7 @@ def event_schema(type_: str, version: int = 1) -> Callable[[D], D]:
         if known is not None and known is not model:
             raise ValueError(f"event {type_} v{version} is already registered")
         _SCHEMAS[(type_, version)] = model
+        model.TYPE, model.VERSION = type_, version
         return model
 
     return register

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from shared.bus import Handler
+from shared.event_schemas import CaseAssigned, CaseOpened
 from shared.events import Envelope
 from shared.service import MONGO
 
@@ -13,15 +14,15 @@ from .store import CASES
 
 def case_handler(app: web.Application) -> Handler:
     async def on_case_event(event: Envelope) -> None:
+        data = event.payload
+        case_id = getattr(data, "case_id", None)  # (every intake.case event names its case)
+        if case_id is None:
+            return
         update: dict[str, object] = {"org_id": event.org_id}
-        if event.type == "intake.case.opened":
-            update["meeting_mode"] = event.data.get("meeting_mode")
-        elif event.type == "intake.case.assigned":
-            update["confidant_id"] = event.data["confidant_id"]
-        await (
-            app[MONGO]
-            .db[CASES]
-            .update_one({"_id": event.data["case_id"]}, {"$set": update}, upsert=True)
-        )
+        if isinstance(data, CaseOpened):
+            update["meeting_mode"] = data.meeting_mode
+        elif isinstance(data, CaseAssigned):
+            update["confidant_id"] = data.confidant_id
+        await app[MONGO].db[CASES].update_one({"_id": case_id}, {"$set": update}, upsert=True)
 
     return on_case_event

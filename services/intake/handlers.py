@@ -3,25 +3,30 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
-from typing import Any
 
 from aiohttp import web
 from pymongo.errors import DuplicateKeyError
 
 from shared.bus import Handler
+from shared.event_schemas import AppointmentBooked, AppointmentCancelled, AppointmentRescheduled
 from shared.events import Envelope
 from shared.service import MONGO
 
 from .store import TIMELINE
 
 
-def _instant(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
-
-
 def timeline_handler(app: web.Application) -> Handler:
     async def on_appointment(event: Envelope) -> None:
+        data = event.payload
+        if not isinstance(data, AppointmentBooked | AppointmentRescheduled | AppointmentCancelled):
+            return
+        # When and how (booked, moved; none when cancelled): the reporter coming back with
+        # the code sees their appointment.
+        when = (
+            (data.starts_at, data.mode)
+            if isinstance(data, AppointmentBooked | AppointmentRescheduled)
+            else (None, None)
+        )
         # Keyed on the event id: a redelivered event finds itself there and adds nothing.
         # An insert, not an upsert: on FerretDB an insert costs a thirtieth of an update.
         with contextlib.suppress(DuplicateKeyError):
@@ -31,15 +36,13 @@ def timeline_handler(app: web.Application) -> Handler:
                 .insert_one(
                     {
                         "_id": event.id,
-                        "case_id": event.data["case_id"],
+                        "case_id": data.case_id,
                         "org_id": event.org_id,
                         "type": event.type,
                         "occurred_at": event.occurred_at,
-                        "appointment_id": event.data["appointment_id"],
-                        # When and how (booked, moved; none when cancelled): the reporter
-                        # coming back with the code sees their appointment.
-                        "starts_at": _instant(event.data.get("starts_at")),
-                        "mode": event.data.get("mode"),
+                        "appointment_id": data.appointment_id,
+                        "starts_at": when[0],
+                        "mode": when[1],
                     }
                 )
             )

@@ -15,6 +15,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from shared.event_schemas import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentRescheduled,
+    CalendarConflict,
+    CalendarSyncFailed,
+    CaseAssigned,
+    CaseDeadlineDue,
+    CaseMessagePosted,
+    CaseOpened,
+    ReportReady,
+    SignalRaised,
+)
 from shared.events import Envelope
 
 RecipientKind = Literal["reporter", "confidant", "org_admin", "webhook"]
@@ -118,73 +131,69 @@ def plan(
 ) -> Plan:
     """The deliveries ``event`` asks for. ``org_admins`` (hashes) and ``webhooks`` (ids) are
     the organisation's, for the events an organisation hears of."""
-    d: dict[str, Any] = event.data
     at = now
 
     def to(kind: RecipientKind, ref: str | None, template: str, **kw: Any) -> list[Intent]:
         return [Intent(Recipient(kind, ref), template, at, **kw)] if ref else []
 
-    match event.type:
-        case "intake.case.opened":
+    match event.payload:
+        case CaseOpened() as d:
             # Anonymous reporters gave no address: nobody to confirm to. A report by e-mail
             # or WhatsApp is acknowledged by intake, in that thread.
-            if d["anonymous"] or d.get("acknowledged_in_channel"):
+            if d.anonymous or d.acknowledged_in_channel:
                 return Plan()
-            return Plan(to("reporter", d["case_id"], "case_received"))
-        case "intake.case.assigned":
-            return Plan(to("confidant", d["confidant_id"], "case_assigned"))
-        case "intake.case.message_posted":
-            if d["author"] == "confidant":
+            return Plan(to("reporter", d.case_id, "case_received"))
+        case CaseAssigned() as d:
+            return Plan(to("confidant", d.confidant_id, "case_assigned"))
+        case CaseMessagePosted() as d:
+            if d.author == "confidant":
                 # Relayed by intake into the reporter's own thread: no notice besides.
-                return Plan([] if d.get("relayed") else to("reporter", d["case_id"], "new_message"))
-            return Plan(to("confidant", d.get("confidant_id"), "new_message_confidant"))
-        case "intake.case.deadline_due":
-            return Plan(to("confidant", d["confidant_id"], "deadline_due", variant=d["deadline"]))
-        case "booking.appointment.booked" | "booking.appointment.rescheduled":
-            booked = event.type.endswith("booked")
-            appointment = d["appointment_id"]
+                return Plan([] if d.relayed else to("reporter", d.case_id, "new_message"))
+            return Plan(to("confidant", d.confidant_id, "new_message_confidant"))
+        case CaseDeadlineDue() as d:
+            return Plan(to("confidant", d.confidant_id, "deadline_due", variant=d.deadline))
+        case AppointmentBooked() | AppointmentRescheduled() as d:
+            booked = isinstance(d, AppointmentBooked)
+            appointment = d.appointment_id
             intents = to(
                 "reporter",
-                d["case_id"],
+                d.case_id,
                 "appointment_booked" if booked else "appointment_rescheduled",
                 appointment_id=appointment,
             )
-            if booked or d["rescheduled_by"] not in BY_CONFIDANT:
+            if isinstance(d, AppointmentBooked) or d.rescheduled_by not in BY_CONFIDANT:
                 intents += to(
                     "confidant",
-                    d["confidant_id"],
+                    d.confidant_id,
                     "confidant_appointment_booked" if booked else "confidant_appointment_moved",
                     appointment_id=appointment,
                 )
-            starts = datetime.fromisoformat(d["starts_at"])
-            sequence = d.get("sequence", 0)
-            intents += reminders(appointment, sequence, d["case_id"], starts, reminders_before, now)
-            earlier = reminder_ids(appointment, d["case_id"], range(sequence), reminders_before)
+            starts = d.starts_at
+            intents += reminders(appointment, d.sequence, d.case_id, starts, reminders_before, now)
+            earlier = reminder_ids(appointment, d.case_id, range(d.sequence), reminders_before)
             return Plan(intents, cancel=earlier)
-        case "booking.appointment.cancelled":
-            appointment = d["appointment_id"]
-            intents = to(
-                "reporter", d["case_id"], "appointment_cancelled", appointment_id=appointment
-            )
-            if d["cancelled_by"] not in BY_CONFIDANT:
+        case AppointmentCancelled() as d:
+            appointment = d.appointment_id
+            intents = to("reporter", d.case_id, "appointment_cancelled", appointment_id=appointment)
+            if d.cancelled_by not in BY_CONFIDANT:
                 intents += to(
                     "confidant",
-                    d.get("confidant_id"),
+                    d.confidant_id,
                     "confidant_appointment_cancelled",
                     appointment_id=appointment,
                 )
-            every = range(d.get("sequence", 0) + 1)
+            every = range(d.sequence + 1)
             return Plan(
                 intents,
-                cancel=reminder_ids(appointment, d["case_id"], every, reminders_before),
+                cancel=reminder_ids(appointment, d.case_id, every, reminders_before),
             )
-        case "booking.calendar.sync_failed":
-            return Plan(to("confidant", d["confidant_id"], "calendar_sync_failed"))
-        case "booking.calendar.conflict":
-            return Plan(to("confidant", d["confidant_id"], "calendar_conflict"))
-        case "reporting.report.ready" | "reporting.signal.raised":
-            template = "report_ready" if event.type.endswith("ready") else "signal_raised"
+        case CalendarSyncFailed() as d:
+            return Plan(to("confidant", d.confidant_id, "calendar_sync_failed"))
+        case CalendarConflict() as d:
+            return Plan(to("confidant", d.confidant_id, "calendar_conflict"))
+        case ReportReady() | SignalRaised() as d:
+            template = "report_ready" if isinstance(d, ReportReady) else "signal_raised"
             intents = [Intent(Recipient("org_admin", h), template, at) for h in org_admins]
-            intents += [Intent(Recipient("webhook", w), event.type, at) for w in webhooks]
+            intents += [Intent(Recipient("webhook", w), d.TYPE, at) for w in webhooks]
             return Plan(intents)
     return Plan()

@@ -24,6 +24,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared import revision
 from shared.bus import Handler
+from shared.event_schemas import OrgUpdated
 from shared.events import Envelope
 
 from .projection import apply
@@ -127,19 +128,18 @@ async def prune_marks(r: Reporting, now: datetime | None = None) -> int:
     return dropped
 
 
-async def name_org(r: Reporting, event: Envelope) -> None:
+async def name_org(r: Reporting, event: Envelope, data: OrgUpdated) -> None:
     """Keep the organisation's name and departments as the latest event says (an older
     event delivered late changes nothing: the write is conditional on the event's time)."""
-    data = event.data
-    changes = {
-        field: data[key]
-        for key, field in (("org_name", "name"), ("departments", "departments"))
-        if data.get(key) is not None
-    }
+    changes: dict[str, object] = {}
+    if data.org_name is not None:
+        changes["name"] = data.org_name
+    if data.departments is not None:
+        changes["departments"] = data.departments
     at = event.occurred_at
     try:
         await r.db[ORGS].update_one(
-            {"_id": data["org_id"], "$or": [{"at": {"$lte": at}}, {"at": {"$exists": False}}]},
+            {"_id": data.org_id, "$or": [{"at": {"$lte": at}}, {"at": {"$exists": False}}]},
             {"$set": {**changes, "at": at}},
             upsert=True,
         )
@@ -150,10 +150,11 @@ async def name_org(r: Reporting, event: Envelope) -> None:
 def projection_handler(app: web.Application) -> Handler:
     async def on_event(event: Envelope) -> None:
         r = app[REPORTING]
-        if event.type == "intake.org.updated":
-            await name_org(r, event)
+        data = event.payload
+        if isinstance(data, OrgUpdated):
+            await name_org(r, event, data)
             return
-        case_id = event.data.get("case_id")
+        case_id = getattr(data, "case_id", None)
         if not case_id:
             return
         await revision.until_written(functools.partial(fold, r, case_id, event), "the case")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.reporting.handlers import name_org
 from services.reporting.state import REPORTING
+from shared.event_schemas import OrgUpdated
 from shared.events import new_event
 from tests.conftest import StartService
 from tests.polling import eventually
@@ -50,7 +51,7 @@ async def test_the_name_and_departments_follow_intake(
         "intake.org.updated", {"org_id": org["id"], "org_name": "Oude naam"}, source="intake"
     ).model_copy(update={"occurred_at": datetime.now(UTC) - timedelta(hours=1)})
     assert reporting.app is not None
-    await name_org(reporting.app[REPORTING], late)
+    await name_org(reporting.app[REPORTING], late, OrgUpdated.model_validate(late.data))
     assert await named("Zorggroep Noord-Oost", ["Zorg", "Staf"])
 
     other = bearer(token("org_admin", "reporting", org_id="another-org"))
