@@ -330,14 +330,12 @@ def to_html(view: dict[str, Any], lang: str) -> str:
     )
 
 
-def _latin(text: str) -> str:
-    """The PDF's core fonts are Latin-1: the few other characters a report has, replaced."""
-    return (
-        text.replace("\u2013", "-")
-        .replace("\u2014", "-")
-        .encode("latin-1", "replace")
-        .decode("latin-1")
-    )
+def latin(text: str) -> str:
+    """The PDF's core fonts are Latin-1: the few other characters reports and invoices
+    have (dashes, the euro sign), written out; anything else becomes "?"."""
+    for char, instead in (("\u2013", "-"), ("\u2014", "-"), ("\u20ac", "EUR ")):
+        text = text.replace(char, instead)
+    return text.encode("latin-1", "replace").decode("latin-1")
 
 
 class _Report(FPDF):
@@ -348,15 +346,15 @@ class _Report(FPDF):
         self.doc = doc
         self.lang = lang
         self.alias_nb_pages()
-        self.set_title(_latin(f"{doc.title} - {doc.organisation}"))
-        self.set_author(_latin(doc.firm))
+        self.set_title(latin(f"{doc.title} - {doc.organisation}"))
+        self.set_author(latin(doc.firm))
         self.set_lang(lang)
         self.set_auto_page_break(auto=True, margin=18)
 
     def header(self) -> None:
         self.set_font("helvetica", size=8)
         self.set_text_color(74, 85, 104)
-        self.cell(0, 6, _latin(f"{self.doc.firm} - {self.doc.organisation}"), align="R")
+        self.cell(0, 6, latin(f"{self.doc.firm} - {self.doc.organisation}"), align="R")
         self.ln(8)
         self.set_text_color(0, 0, 0)
 
@@ -372,22 +370,22 @@ def _pdf_section(pdf: _Report, section: Section, before: str | None) -> None:
     needed = 14 + 6 * len(section.lines)
     if pdf.get_y() + needed > pdf.h - 20:
         pdf.add_page()
-    pdf.start_section(_latin(section.title))  # a bookmark in the outline
+    pdf.start_section(latin(section.title))  # a bookmark in the outline
     pdf.set_font("helvetica", "B", 12)
-    pdf.cell(0, 8, _latin(section.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, latin(section.title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", size=9)
     numbers = [line.shown for line in section.lines if isinstance(line.shown, int)]
     top = max(numbers or [1]) or 1
     for line in section.lines:
         y = pdf.get_y()
-        pdf.cell(62, 6, _latin(line.label))
+        pdf.cell(62, 6, latin(line.label))
         if section.chart and isinstance(line.shown, int) and line.shown:
             pdf.set_fill_color(47, 111, 143)
             pdf.rect(pdf.l_margin + 64, y + 1.2, 70 * line.shown / top, 3.6, style="F")
         pdf.set_x(pdf.l_margin + 138)
-        pdf.cell(20, 6, _latin(str(line.shown)), align="R")
+        pdf.cell(20, 6, latin(str(line.shown)), align="R")
         if before:
-            pdf.cell(28, 6, _latin(_text(line.before)), align="R")
+            pdf.cell(28, 6, latin(_text(line.before)), align="R")
         pdf.ln(6)
     pdf.ln(3)
 
@@ -399,15 +397,15 @@ def to_pdf(view: dict[str, Any], lang: str) -> bytes:
     pdf = _Report(doc, lang)
     pdf.add_page()
     pdf.set_font("helvetica", "B", 18)
-    pdf.multi_cell(0, 9, _latin(doc.title), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 9, latin(doc.title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", size=11)
-    pdf.cell(0, 7, _latin(f"{doc.organisation}. {doc.status}."), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, latin(f"{doc.organisation}. {doc.status}."), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     if doc.before_label:
         pdf.set_font("helvetica", "B", 9)
         pdf.set_x(pdf.l_margin + 138)
-        pdf.cell(20, 6, _latin(LABELS[lang]["this_period"]), align="R")
-        pdf.cell(28, 6, _latin(doc.before_label), align="R", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(20, 6, latin(LABELS[lang]["this_period"]), align="R")
+        pdf.cell(28, 6, latin(doc.before_label), align="R", new_x="LMARGIN", new_y="NEXT")
     _pdf_section(pdf, doc.figures, doc.before_label)
     for section in doc.sections:
         before = (
@@ -416,10 +414,10 @@ def to_pdf(view: dict[str, Any], lang: str) -> bytes:
         _pdf_section(pdf, section, before)
     if doc.advice:
         pdf.set_font("helvetica", "B", 12)
-        pdf.cell(0, 8, _latin(LABELS[lang]["advice"]), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 8, latin(LABELS[lang]["advice"]), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("helvetica", size=10)
-        pdf.multi_cell(0, 5, _latin(doc.advice), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, latin(doc.advice), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(3)
     pdf.set_font("helvetica", size=8)
-    pdf.multi_cell(0, 4, _latin(doc.note), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4, latin(doc.note), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

@@ -13,6 +13,8 @@ from babel.numbers import format_currency, format_decimal
 from fpdf import FPDF
 from lxml import etree
 
+from .formats import latin
+
 UBL = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -176,15 +178,6 @@ def to_ubl(invoice: dict[str, Any]) -> bytes:
     return body
 
 
-def _latin(text: str) -> str:
-    return (
-        text.replace("\u2013", "-")
-        .replace("\u20ac", "EUR ")
-        .encode("latin-1", "replace")
-        .decode("latin-1")
-    )
-
-
 def to_pdf(invoice: dict[str, Any]) -> bytes:
     """The invoice to read: A4, the firm and the organisation, the period, one line per kind
     of cost, VAT and the total, where to pay, page numbers."""
@@ -193,7 +186,7 @@ def to_pdf(invoice: dict[str, Any]) -> bytes:
     seller, buyer = invoice["seller"], invoice["buyer"]
 
     def eur(value: str | Decimal) -> str:
-        return _latin(format_currency(Decimal(value), invoice["currency"], locale=lang))
+        return latin(format_currency(Decimal(value), invoice["currency"], locale=lang))
 
     def day(value: str) -> str:
         return format_date(date.fromisoformat(value), "d MMMM y", locale=lang)
@@ -206,22 +199,22 @@ def to_pdf(invoice: dict[str, Any]) -> bytes:
 
     pdf = Page(format="A4")
     pdf.alias_nb_pages()
-    pdf.set_title(_latin(f"{t['invoice']} {invoice['number']}"))
-    pdf.set_author(_latin(seller["name"]))
+    pdf.set_title(latin(f"{t['invoice']} {invoice['number']}"))
+    pdf.set_author(latin(seller["name"]))
     pdf.set_lang(lang)
     pdf.add_page()
     pdf.set_font("helvetica", "B", 16)
-    pdf.cell(0, 9, _latin(seller["name"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 9, latin(seller["name"]), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", size=9)
     for text in (
         seller["street"],
         f"{seller['postcode']} {seller['city']}",
         f"KvK {seller['kvk']}" + (f" - {seller['vat_id']}" if seller.get("vat_id") else ""),
     ):
-        pdf.cell(0, 5, _latin(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(0, 5, latin(text), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("helvetica", "B", 14)
-    pdf.cell(0, 8, _latin(t["invoice"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, latin(t["invoice"]), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", size=10)
     for label, value in (
         (t["number"], invoice["number"]),
@@ -231,22 +224,22 @@ def to_pdf(invoice: dict[str, Any]) -> bytes:
         (t["to"], f"{buyer['name']}, {buyer['street']}, {buyer['postcode']} {buyer['city']}"),
         (t["reference"], buyer["reference"]),
     ):
-        pdf.cell(45, 6, _latin(label))
-        pdf.cell(0, 6, _latin(value), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(45, 6, latin(label))
+        pdf.cell(0, 6, latin(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("helvetica", "B", 10)
     widths = (90, 25, 30, 35)
     for width, head in zip(
         widths, (t["description"], t["quantity"], t["price"], t["amount"]), strict=True
     ):
-        pdf.cell(width, 7, _latin(head), border="B", align="L" if width == 90 else "R")
+        pdf.cell(width, 7, latin(head), border="B", align="L" if width == 90 else "R")
     pdf.ln(7)
     pdf.set_font("helvetica", size=10)
     for line in invoice["lines"]:
         quantity = format_decimal(Decimal(line["quantity"]), locale=lang)
-        pdf.cell(widths[0], 6, _latin(t[line["code"]]))
+        pdf.cell(widths[0], 6, latin(t[line["code"]]))
         unit = UNITS[lang].get(line["unit"], "")
-        pdf.cell(widths[1], 6, _latin(f"{quantity} {unit}".strip()), align="R")
+        pdf.cell(widths[1], 6, latin(f"{quantity} {unit}".strip()), align="R")
         pdf.cell(widths[2], 6, eur(line["price"]), align="R")
         pdf.cell(widths[3], 6, eur(line["amount"]), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
@@ -257,17 +250,17 @@ def to_pdf(invoice: dict[str, Any]) -> bytes:
         (t["gross"], invoice["gross"], True),
     ):
         pdf.set_font("helvetica", "B" if bold else "", 10)
-        pdf.cell(sum(widths[:3]), 6, _latin(label), align="R")
+        pdf.cell(sum(widths[:3]), 6, latin(label), align="R")
         pdf.cell(widths[3], 6, eur(value), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("helvetica", size=9)
     pdf.multi_cell(
         0,
         5,
-        _latin(f"{t['pay']} {seller['iban']} ({seller['name']}), {invoice['number']}."),
+        latin(f"{t['pay']} {seller['iban']} ({seller['name']}), {invoice['number']}."),
         new_x="LMARGIN",
         new_y="NEXT",
     )
     pdf.ln(2)
-    pdf.multi_cell(0, 5, _latin(t["privacy"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, latin(t["privacy"]), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
