@@ -117,6 +117,12 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def invalid(field: str, message: str) -> ApiError:
+    """The one answer to a field of a body or a query parameter that is wrong: 422, naming
+    it (a body that is not JSON at all is a 400)."""
+    return ApiError(422, "invalid", "the request has invalid fields", {field: message})
+
+
 def not_found(what: str) -> ApiError:
     return ApiError(404, "not_found", f"{what} was not found")
 

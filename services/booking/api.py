@@ -17,6 +17,7 @@ from shared.http import (
     ApiError,
     Endpoint,
     idempotency_key,
+    invalid,
     jsonable,
     not_found,
     principal,
@@ -50,10 +51,6 @@ def caller(request: web.Request, roles: list[Role]) -> Principal:
     who = principal(request)
     authorize(who, roles, case_id=who.case_id)
     return who
-
-
-def invalid(field: str, message: str) -> ApiError:
-    return ApiError(422, "invalid", "the request has invalid fields", {field: message})
 
 
 # -- confidants, types, hours ------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.http import ApiError, Endpoint, jsonable, not_found, read_body, require
+from shared.http import ApiError, Endpoint, invalid, jsonable, not_found, read_body, require
 
 from . import webhooks
 from .deliver import merged
@@ -57,15 +57,13 @@ async def list_deliveries(request: web.Request) -> web.Response:
     require(request, ["admin"])
     status = request.query.get("status")
     if status is not None and status not in STATUSES:
-        raise ApiError(
-            400, "bad_request", "unknown status", {"status": f"one of {', '.join(STATUSES)}"}
-        )
+        raise invalid("status", f"one of {', '.join(STATUSES)}")
     try:
         limit = int(request.query.get("limit", "100"))
         if not 1 <= limit <= 1000:
             raise ValueError
     except ValueError:
-        raise ApiError(400, "bad_request", "bad limit", {"limit": "1 to 1000"}) from None
+        raise invalid("limit", "1 to 1000") from None
     query: dict[str, Any] = {}
     if request.query.get("org_id"):
         query["org_id"] = request.query["org_id"]
@@ -152,7 +150,7 @@ async def create_webhook(request: web.Request) -> web.Response:
     body = await read_body(request, WebhookCreate)
     problem = webhooks.url_problem(body.url, n.settings.webhook_allow_private)
     if problem:
-        raise ApiError(422, "invalid", "the request has invalid fields", {"url": problem})
+        raise invalid("url", problem)
     if await n.db[WEBHOOKS].count_documents({"org_id": org_id, "active": True}) >= MAX_WEBHOOKS:
         raise ApiError(409, "conflict", f"an organisation has at most {MAX_WEBHOOKS} webhooks")
     webhook_id = secrets.token_hex(12)

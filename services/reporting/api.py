@@ -14,7 +14,17 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Forbidden, Role, authorize
 from shared.events import new_event
-from shared.http import ApiError, Body, Endpoint, jsonable, not_found, principal, read_body, require
+from shared.http import (
+    ApiError,
+    Body,
+    Endpoint,
+    invalid,
+    jsonable,
+    not_found,
+    principal,
+    read_body,
+    require,
+)
 
 from . import formats, signals
 from .disclosure import NotPublishable, Release, Table, audit, protect
@@ -248,7 +258,7 @@ async def get_report(request: web.Request) -> web.StreamResponse:
     doc = await load_report(request, READERS)
     lang = request.query.get("lang", "nl")
     if lang not in ("nl", "en"):
-        raise ApiError(400, "bad_request", "unknown language", {"lang": "nl or en"})
+        raise invalid("lang", "nl or en")
     shown = view(doc)
     fmt = request.query.get("format", "json")
     headers = {"Cache-Control": "no-store"}
@@ -271,7 +281,7 @@ async def get_report(request: web.Request) -> web.StreamResponse:
         return web.Response(
             body=formats.to_pdf(shown, lang), content_type="application/pdf", headers=headers
         )
-    raise ApiError(400, "bad_request", "unknown format", {"format": "json, csv, html or pdf"})
+    raise invalid("format", "json, csv, html or pdf")
 
 
 async def read_org(request: web.Request) -> web.Response:

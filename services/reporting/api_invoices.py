@@ -17,7 +17,7 @@ from aiohttp import web
 from pydantic import Field, ValidationError
 from pymongo.errors import DuplicateKeyError
 
-from shared.http import ApiError, Body, Endpoint, jsonable, not_found, read_body, require
+from shared.http import ApiError, Body, Endpoint, invalid, jsonable, not_found, read_body, require
 
 from .api import MONTH, _first_day, _last_day, _month, org_rules
 from .costs import Bill, Terms, Usage, bill, too_few
@@ -308,7 +308,7 @@ async def get_invoice(request: web.Request) -> web.Response:
     if fmt == "ubl":
         headers["Content-Disposition"] = f'attachment; filename="{name}.xml"'
         return web.Response(body=to_ubl(doc), content_type="application/xml", headers=headers)
-    raise ApiError(400, "bad_request", "unknown format", {"format": "json, pdf or ubl"})
+    raise invalid("format", "json, pdf or ubl")
 
 
 ENDPOINTS = [

@@ -235,7 +235,7 @@ async def test_a_contract_then_periods_invoiced_in_turn_as_pdf_and_peppol_ubl(
     dates = {d.text for d in doc.iter() if d.tag.endswith("Date")}
     assert dates == {both["issue_date"], both["due_date"], both["period_start"], both["period_end"]}
     assert len(doc.xpath("cac:InvoiceLine", namespaces=NS)) == len(both["lines"]) <= 4
-    assert (await reporting.get(f"{url}?format=doc", headers=hr)).status == 400
+    assert (await reporting.get(f"{url}?format=doc", headers=hr)).status == 422
 
 
 def test_the_checks_find_what_is_wrong(schema: etree.XMLSchema) -> None:

@@ -164,7 +164,7 @@ async def test_a_report_is_made_reviewed_published_and_read(
     assert "default-src 'none'" in html.headers["Content-Security-Policy"]
     pdf = await reporting.get(f"{url}?format=pdf", headers=org_admin)
     assert (await pdf.read()).startswith(b"%PDF")
-    assert (await reporting.get(f"{url}?format=doc", headers=org_admin)).status == 400
+    assert (await reporting.get(f"{url}?format=doc", headers=org_admin)).status == 422
 
     events = [
         e for e in await stream_events(infra, isolation) if e["type"].startswith("reporting.")
