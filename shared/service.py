@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from pymongo import IndexModel
-from pymongo.errors import PyMongoError
+from pymongo.errors import ConnectionFailure, PyMongoError
 
 from shared import event_schemas  # noqa: F401  (registers the suite's event schemas)
 from shared.auth import ROLES, KeySet
@@ -55,6 +55,7 @@ MONGO = web.AppKey("mongo", Mongo)
 BUS = web.AppKey("bus", Bus)
 PROCESSED_KEEP = timedelta(days=30)  # far beyond any redelivery of an unacked event
 PRUNE_EVERY_S = 3600.0
+DB_TRIES = 30  # about a minute of a database that does not answer at start-up
 LOCKS = DocLocks()  # the relay's: it tidies documents as flush does
 
 
@@ -145,7 +146,18 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
 
     async def mongo_ctx(app: web.Application) -> AsyncIterator[None]:
         mongo = Mongo(settings.mongodb_uri, settings.database_name)
-        await mongo.ensure_indexes({**spec.indexes, PROCESSED: [IndexModel("handled_at")]})
+        indexes = {**spec.indexes, PROCESSED: [IndexModel("handled_at")]}
+        # An instance (re)started while the database is away waits for it, as the bus waits
+        # for a JetStream leader: a short outage is no reason to exit.
+        for attempt in range(DB_TRIES):
+            try:
+                await mongo.ensure_indexes(indexes)
+                break
+            except ConnectionFailure:
+                if attempt == DB_TRIES - 1:
+                    raise
+                log.warning("the database is not answering yet", extra={"attempt": attempt + 1})
+                await asyncio.sleep(min(0.5 * (attempt + 1), 3.0))
         app[MONGO] = mongo
         app[READY_CHECKS]["mongo"] = mongo.ping
         # FerretDB has no TTL indexes, so old idempotency records are pruned by a task.

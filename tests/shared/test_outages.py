@@ -76,6 +76,26 @@ async def test_readyz_follows_mongo_and_nats(
         await client.close()
 
 
+async def test_a_service_started_while_the_database_is_away_waits_for_it(
+    own_servers: tuple[Process, Process], keys: Keys
+) -> None:
+    mongo, nats = own_servers
+    settings = ReportingSettings.from_env(
+        {"MONGODB_URI": mongo.url, "NATS_URL": nats.url, "JWKS_FILE": str(keys.jwks)}
+    )
+    await asyncio.to_thread(mongo.kill)
+    client: TestClient = TestClient(TestServer(create_app(settings)))  # type: ignore[type-arg]
+    starting = asyncio.create_task(client.start_server())
+    await asyncio.sleep(4)  # two of pymongo's 2 s server selections, at least
+    assert not starting.done()  # still waiting, not exited
+    await asyncio.to_thread(_restart, mongo)
+    await asyncio.wait_for(starting, 60)
+    try:
+        assert await until(client, 200) == {"mongo": True, "nats": True}
+    finally:
+        await client.close()
+
+
 def _restart(process: Process) -> None:
     process.start()
     process.wait_ready(30)
