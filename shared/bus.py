@@ -35,6 +35,7 @@ from pymongo.errors import BulkWriteError
 
 from shared.events import Envelope, InvalidEvent, decode, validate
 from shared.metrics import Metrics
+from shared.retry import patiently
 from shared.tracing import carrier, context_of, tracer
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,6 @@ T = TypeVar("T")
 DOMAINS = ("intake", "booking", "notify", "reporting", "deadletter")
 PROCESSED = "processed_events"  # collection in each consumer's database
 DUPLICATE_WINDOW_S = 120.0
-STREAM_TRIES = 20  # about a minute of a cluster without a JetStream leader at start-up
 DUPLICATE_KEY = 11000
 FETCH_WAIT_S = 0.25
 # A stop waits this long for handlers in flight, and a drain this long for NATS; after that
@@ -162,17 +162,10 @@ class Bus:
 
     async def _patiently(self, step: Callable[[], Awaitable[T]]) -> T:
         """A JetStream request at start-up, tried again while the cluster elects its
-        leaders (all nodes starting at once, or one just lost): a few seconds without an
-        answer are no reason for a service to give up."""
-        for attempt in range(STREAM_TRIES):
-            try:
-                return await step()
-            except (nats.errors.TimeoutError, ServiceUnavailableError):
-                if attempt == STREAM_TRIES - 1:
-                    raise
-                log.warning("JetStream not answering yet", extra={"attempt": attempt + 1})
-                await asyncio.sleep(min(0.5 * (attempt + 1), 3.0))
-        raise AssertionError("unreachable")  # the last attempt returns or raises
+        leaders (all nodes starting at once, or one just lost)."""
+        return await patiently(
+            step, (nats.errors.TimeoutError, ServiceUnavailableError), "JetStream"
+        )
 
     @property
     def connected(self) -> bool:

@@ -45,6 +45,7 @@ from shared.http import (
 from shared.log import setup_logging
 from shared.metrics import Metrics
 from shared.outbox import retry_deferred, sweep
+from shared.retry import patiently
 from shared.settings import ServiceSettings, SettingsError
 from shared.tracing import setup as setup_tracing
 
@@ -55,7 +56,6 @@ MONGO = web.AppKey("mongo", Mongo)
 BUS = web.AppKey("bus", Bus)
 PROCESSED_KEEP = timedelta(days=30)  # far beyond any redelivery of an unacked event
 PRUNE_EVERY_S = 3600.0
-DB_TRIES = 30  # about a minute of a database that does not answer at start-up
 LOCKS = DocLocks()  # the relay's: it tidies documents as flush does
 
 
@@ -149,15 +149,7 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
         indexes = {**spec.indexes, PROCESSED: [IndexModel("handled_at")]}
         # An instance (re)started while the database is away waits for it, as the bus waits
         # for a JetStream leader: a short outage is no reason to exit.
-        for attempt in range(DB_TRIES):
-            try:
-                await mongo.ensure_indexes(indexes)
-                break
-            except ConnectionFailure:
-                if attempt == DB_TRIES - 1:
-                    raise
-                log.warning("the database is not answering yet", extra={"attempt": attempt + 1})
-                await asyncio.sleep(min(0.5 * (attempt + 1), 3.0))
+        await patiently(lambda: mongo.ensure_indexes(indexes), (ConnectionFailure,), "the database")
         app[MONGO] = mongo
         app[READY_CHECKS]["mongo"] = mongo.ping
         # FerretDB has no TTL indexes, so old idempotency records are pruned by a task.

@@ -213,20 +213,9 @@ async def blocking(
         return None
     busy: list[Interval] = []
     if calendar:
-        # The sync state names each bucket's version: buckets this process holds in that
-        # version are not read again (a big calendar is not read at every slots request).
-        versions = {
-            c["calendar"]: c.get("versions")
-            for c in (calendar.get("sync") or {}).get("calendars") or []
-        }
-        wanted = list(
-            dict.fromkeys([*calendar.get("busy_calendars", []), calendar["booking_calendar"]])
-        )
-        if any(versions.get(cal) is None for cal in wanted):
+        busy, complete = await busystore.of_calendar(booking, confidant["_id"], calendar, now)
+        if not complete:
             return None  # a calendar not yet synced into buckets is not known to be free
-        for cal in wanted:
-            key = busystore.busy_key(confidant["_id"], cal)
-            busy += await busystore.intervals(booking, key, versions[cal], now)
     appointments = [
         (a["occupied"][0], a["occupied"][1])
         async for a in booking.db[APPOINTMENTS].find(

@@ -125,12 +125,7 @@ async def busy_time(request: web.Request) -> web.Response:
     sync = calendar.get("sync") or {}
     last = sync.get("last_success")
     state = "current" if is_current(booking, calendar, datetime.now(UTC)) else "stale"
-    versions = {c["calendar"]: c.get("versions") for c in sync.get("calendars") or []}
-    busy = []
-    for cal in dict.fromkeys([*calendar.get("busy_calendars", []), calendar["booking_calendar"]]):
-        if versions.get(cal) is not None:
-            key = busystore.busy_key(confidant_id, cal)
-            busy += await busystore.intervals(booking, key, versions[cal], window[0])
+    busy, _ = await busystore.of_calendar(booking, confidant_id, calendar, window[0])
     return web.json_response(
         {
             "calendar": state,

@@ -118,3 +118,23 @@ async def intervals(
         for i in o["intervals"]
         if i["e"] > after
     ]
+
+
+async def of_calendar(
+    booking: Booking, confidant_id: str, calendar: Mapping[str, Any], after: datetime
+) -> tuple[list[tuple[datetime, datetime]], bool]:
+    """The busy intervals ending after ``after`` in all of a connection's calendars (those
+    it reads for busy time, and the one it books into), and whether every one of them has
+    been synced into buckets (False: some calendar is not known yet, so not known free).
+    The sync state names each bucket's version: buckets this process holds in that version
+    are not read again (a big calendar is not read at every slots request)."""
+    versions = {
+        c["calendar"]: c.get("versions")
+        for c in (calendar.get("sync") or {}).get("calendars") or []
+    }
+    wanted = dict.fromkeys([*calendar.get("busy_calendars", []), calendar["booking_calendar"]])
+    busy: list[tuple[datetime, datetime]] = []
+    for cal in wanted:
+        if versions.get(cal) is not None:
+            busy += await intervals(booking, busy_key(confidant_id, cal), versions[cal], after)
+    return busy, all(versions.get(cal) is not None for cal in wanted)

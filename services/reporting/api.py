@@ -54,15 +54,17 @@ class ReportCreate(Body):
         if self.year is not None:
             return self.year * 12, (self.year + 1) * 12
         assert self.period_from and self.period_to
-        start, end = _month(self.period_from), _month(self.period_to) + 1
-        if end <= start:
-            raise ApiError(
-                422,
-                "invalid",
-                "the period ends before it starts",
-                {"period_to": "before period_from"},
-            )
-        return start, end
+        return month_span(self.period_from, self.period_to)
+
+
+def month_span(first: str, last: str) -> tuple[int, int]:
+    """The months [start, end) from "2026-01" to "2026-03" inclusive; 422 if it runs back."""
+    start, end = _month(first), _month(last) + 1
+    if end <= start:
+        raise ApiError(
+            422, "invalid", "the period ends before it starts", {"period_to": "before period_from"}
+        )
+    return start, end
 
 
 class Advice(Body):

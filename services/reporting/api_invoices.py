@@ -19,7 +19,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.http import ApiError, Body, Endpoint, invalid, jsonable, not_found, read_body, require
 
-from .api import MONTH, _first_day, _last_day, _month, org_rules
+from .api import MONTH, _first_day, _last_day, month_span, org_rules
 from .costs import Bill, Terms, Usage, bill, too_few
 from .invoice import to_pdf, to_ubl
 from .state import REPORTING, Reporting
@@ -150,12 +150,7 @@ def _lines(amounts: Bill) -> list[dict[str, str]]:
 
 def _period(query: dict[str, str] | Any) -> tuple[int, int]:
     body = InvoiceCreate.model_validate({k: query.get(k) for k in ("period_from", "period_to")})
-    start, end = _month(body.period_from), _month(body.period_to) + 1
-    if end <= start:
-        raise ApiError(
-            422, "invalid", "the period ends before it starts", {"period_to": "before period_from"}
-        )
-    return start, end
+    return month_span(body.period_from, body.period_to)
 
 
 async def usage_statement(request: web.Request) -> web.Response:
@@ -195,12 +190,8 @@ async def create_invoice(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, ["admin"], org_id=org_id)
     body = await read_body(request, InvoiceCreate)
-    start, end = _month(body.period_from), _month(body.period_to) + 1
+    start, end = month_span(body.period_from, body.period_to)
     now = datetime.now(UTC)
-    if end <= start:
-        raise ApiError(
-            422, "invalid", "the period ends before it starts", {"period_to": "before period_from"}
-        )
     if end > now.year * 12 + now.month - 1:
         raise ApiError(
             422,

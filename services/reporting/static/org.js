@@ -23,12 +23,13 @@
   const day = (iso) => new Date(iso).toLocaleDateString(lang, { day: "numeric", month: "long", year: "numeric" });
   let departments = [];
 
-  const download = async (report, format, label) => {
+  // A download the API gives only with the token: fetched, then offered as a file link.
+  const download = async (path, label, name, file) => {
     const link = document.createElement("a");
     link.textContent = label;
-    link.download = `${report.kind}-${report.period_from}.${format}`;
-    const answer = await api(`/v1/reports/${report.id}?format=${format}&lang=${lang}`);
-    link.href = URL.createObjectURL(await answer.blob());
+    link.setAttribute("aria-label", `${name}, ${label}`);
+    link.download = file;
+    link.href = URL.createObjectURL(await (await api(path)).blob());
     return link;
   };
 
@@ -41,10 +42,10 @@
       for (const r of mine) {
         const li = item(`${month(r.period_from)} – ${month(r.period_to)}` +
           (r.published_at ? `, ${t.published_on} ${day(r.published_at)}` : "") + ": ");
+        const name = `${t[kind]} ${month(r.period_from)} – ${month(r.period_to)}`;
         for (const [format, label] of [["html", "HTML"], ["pdf", "PDF"], ["csv", "CSV"]]) {
-          const link = await download(r, format, label);
-          link.setAttribute("aria-label", `${t[kind]} ${month(r.period_from)} – ${month(r.period_to)}, ${label}`);
-          li.append(link, " ");
+          const path = `/v1/reports/${r.id}?format=${format}&lang=${lang}`;
+          li.append(await download(path, label, name, `${r.kind}-${r.period_from}.${format}`), " ");
         }
         list.append(li);
       }
@@ -60,14 +61,9 @@
     for (const i of all) {
       const li = item(`${t.invoice} ${i.number}, ${day(i.period_start)} – ${day(i.period_end)}: ` +
         `${euro.format(Number(i.gross))} `);
-      for (const [format, label] of [["pdf", "PDF"], ["ubl", t.ubl]]) {
-        const link = document.createElement("a");
-        link.textContent = label;
-        link.setAttribute("aria-label", `${t.invoice} ${i.number}, ${label}`);
-        link.download = `${i.number}.${format === "ubl" ? "xml" : "pdf"}`;
-        const answer = await api(`/v1/invoices/${i.id}?format=${format}`);
-        link.href = URL.createObjectURL(await answer.blob());
-        li.append(link, " ");
+      for (const [format, label, ext] of [["pdf", "PDF", "pdf"], ["ubl", t.ubl, "xml"]]) {
+        const path = `/v1/invoices/${i.id}?format=${format}`;
+        li.append(await download(path, label, `${t.invoice} ${i.number}`, `${i.number}.${ext}`), " ");
       }
       list.append(li);
     }
