@@ -98,6 +98,33 @@ async def _next_start(r: Reporting, org_id: str) -> int | None:
     return int(last[0]["end"]) if last else None
 
 
+# How long a claimed period may wait for its invoice before the claim counts as left by an
+# attempt that died (the database went away between the claim and the invoice).
+CLAIM_STALE = timedelta(seconds=30)
+
+
+async def _claim_period(
+    r: Reporting, org_id: str, start: int, now: datetime
+) -> tuple[str, str | None]:
+    """Claim the period's start for one invoice: (its id, its number if one was given).
+    Of two made at once, one wins; an attempt that died after its claim is taken over
+    (with its id and number, so no number is lost), never blocks the period for good."""
+    claim_id = f"{org_id}|{start}"
+    invoice_id = secrets.token_hex(12)
+    try:
+        claim = {"_id": claim_id, "invoice_id": invoice_id, "at": now}
+        await r.db[INVOICE_CLAIMS].insert_one(claim)
+        return invoice_id, None
+    except DuplicateKeyError:
+        pass
+    earlier = await r.db[INVOICE_CLAIMS].find_one({"_id": claim_id}) or {}
+    at = earlier.get("at")
+    left = at is not None and now - at.replace(tzinfo=UTC) > CLAIM_STALE
+    if not left or await r.db[INVOICES].find_one({"_id": earlier["invoice_id"]}, {"_id": 1}):
+        raise ApiError(409, "conflict", "an invoice for this period is being made")
+    return str(earlier["invoice_id"]), earlier.get("number")
+
+
 async def _number(r: Reporting, year: int, invoice_id: str) -> str:
     """The next invoice number of the year, claimed with an insert (one winner per number,
     whichever instance asks)."""
@@ -215,19 +242,17 @@ async def create_invoice(request: web.Request) -> web.Response:
     amounts = await statement(r, org_id, contract, start, end, now)
     settings = r.settings
     issued = now.date()
-    invoice_id = secrets.token_hex(12)
-    # One invoice per start of a period: of two made at once, one wins.
-    try:
-        await r.db[INVOICE_CLAIMS].insert_one(
-            {"_id": f"{org_id}|{start}", "invoice_id": invoice_id}
+    invoice_id, number = await _claim_period(r, org_id, start, now)
+    if number is None:
+        number = await _number(r, issued.year, invoice_id)
+        await r.db[INVOICE_CLAIMS].update_one(
+            {"_id": f"{org_id}|{start}", "invoice_id": invoice_id}, {"$set": {"number": number}}
         )
-    except DuplicateKeyError:
-        raise ApiError(409, "conflict", "an invoice for this period is being made") from None
     named = await r.db[ORGS].find_one({"_id": org_id}) or {}
     doc = {
         "_id": invoice_id,
         "org_id": org_id,
-        "number": await _number(r, issued.year, invoice_id),
+        "number": number,
         "start": start,
         "end": end,
         "period_start": _first_day(start).isoformat(),
@@ -267,7 +292,10 @@ async def create_invoice(request: web.Request) -> web.Response:
         "gross": str(amounts.gross),
         "created_at": now,
     }
-    await r.db[INVOICES].insert_one(doc)
+    try:
+        await r.db[INVOICES].insert_one(doc)
+    except DuplicateKeyError:  # two took over the same dead attempt: the other one won
+        raise ApiError(409, "conflict", "an invoice for this period is being made") from None
     return web.json_response(invoice_view(doc), status=201)
 
 

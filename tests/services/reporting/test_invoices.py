@@ -5,7 +5,7 @@ PDF, and the UBL e-invoice checked against OASIS's UBL 2.1 schema and the Peppol
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -195,9 +195,22 @@ async def test_a_contract_then_periods_invoiced_in_turn_as_pdf_and_peppol_ubl(
     bad = await reporting.get(f"/v1/orgs/{org}/costs?period_from=gisteren", headers=hr)
     assert bad.status == 422
 
+    # An attempt that claimed the period and died before its invoice was stored: while its
+    # claim is fresh the period is being made; once stale, the next attempt takes it over.
+    assert reporting.app is not None
+    claims = reporting.app[REPORTING].db["invoice_claims"]
+    dead = {"_id": f"{org}|{first}", "invoice_id": "a" * 24, "at": datetime.now(UTC)}
+    await claims.insert_one(dead)
+    busy = await invoice(first, first)
+    assert busy.status == 409 and "being made" in (await busy.json())["error"]["message"]
+    await claims.update_one(
+        {"_id": dead["_id"]}, {"$set": {"at": datetime.now(UTC) - timedelta(minutes=2)}}
+    )
+
     one = await invoice(first, first)
     assert one.status == 201, await one.text()
     made_one = await one.json()
+    assert made_one["id"] == "a" * 24  # the dead attempt's, so nothing it claimed is lost
     # 5 cases x 1.5 h and 5 conversations of an hour at 95.00 (712.50 + 475.00), 5 visits
     # of 2 x 32.5 km at 0.23 (74.75), 5 x 25.00 administration (125.00); 21 % VAT.
     assert made_one["net"] == "1387.25" and made_one["vat"] == "291.32"
