@@ -14,12 +14,17 @@ ETags are under our control.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import aiohttp
 from lxml import etree
+
+from . import ics
 
 NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav", "cs": "http://calendarserver.org/ns/"}
 TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5)
@@ -29,12 +34,31 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=Fal
 class DavError(Exception):
     """The server could not be used; ``kind`` says how (for the confidant and the event)."""
 
-    def __init__(self, kind: str, message: str, status: int | None = None) -> None:
+    def __init__(
+        self, kind: str, message: str, status: int | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
-        # unreachable | unauthorized | not_found | invalid (a sync token refused) |
-        # malformed (an answer that is not what CalDAV promises) | held | other
+        # unreachable | unauthorized | revoked (an OAuth grant withdrawn) | not_found |
+        # invalid (a sync token or delta link refused) | malformed (an answer that is not
+        # what the protocol promises) | throttled (asked to wait) | held | other
         self.kind = kind
         self.status = status
+        self.retry_after = retry_after  # seconds, from a throttling answer's Retry-After
+
+
+def retry_after(headers: Mapping[str, str]) -> float:
+    """Seconds to wait from a ``Retry-After`` header (seconds, or an HTTP date); a minute
+    when it is missing or unreadable."""
+    value = headers.get("Retry-After", "")
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return 60.0
+
+
+Token = Callable[[bool], Awaitable[str]]  # an OAuth access token (True: a fresh one)
 
 
 @dataclass(frozen=True)
@@ -42,6 +66,7 @@ class Creds:
     url: str
     username: str
     password: str
+    token: Token | None = None  # OAuth (Google): a bearer token instead of the password
 
 
 @dataclass
@@ -54,7 +79,9 @@ class Changes:
 
 
 def _kind(status: int) -> str:
-    return {401: "unauthorized", 403: "unauthorized", 404: "not_found"}.get(status, "other")
+    return {401: "unauthorized", 403: "unauthorized", 404: "not_found", 429: "throttled"}.get(
+        status, "other"
+    )
 
 
 def discover(creds: Creds) -> list[tuple[str, str]]:
@@ -104,8 +131,12 @@ class Dav:
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
         ok: tuple[int, ...] = (200, 207),
+        renewed: bool = False,
     ) -> tuple[int, bytes, dict[str, str]]:
         started = time.perf_counter()
+        auth = self.auth
+        if self.creds.token is not None:
+            auth = {"Authorization": f"Bearer {await self.creds.token(renewed)}"}
         try:
             async with self.session.request(
                 method,
@@ -114,13 +145,16 @@ class Dav:
                 timeout=TIMEOUT,
                 headers={
                     "Content-Type": "application/xml; charset=utf-8",
-                    **({} if self.digest else self.auth),
+                    **({} if self.digest else auth),
                     **(headers or {}),
                 },
                 middlewares=(self.digest,) if self.digest else (),
             ) as response:
                 data = await response.read()
                 challenge = response.headers.get("WWW-Authenticate", "").lower()
+                if response.status == 401 and self.creds.token is not None and not renewed:
+                    # An access token may end before the time it was given for: one fresh try.
+                    return await self._request(method, url, body, headers, ok, renewed=True)
                 if response.status == 401 and self.digest is None and "digest" in challenge:
                     self.digest = aiohttp.DigestAuthMiddleware(
                         self.creds.username, self.creds.password
@@ -131,6 +165,7 @@ class Dav:
                         _kind(response.status),
                         f"{method} answered {response.status}",
                         response.status,
+                        retry_after(response.headers) if response.status == 429 else None,
                     )
                 return response.status, data, dict(response.headers)
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -264,6 +299,49 @@ class Dav:
             fetched, _ = await self.fetch(calendar, listed)
             objects.update(fetched)
         return objects
+
+    async def delta(self, calendar: str, token: str) -> Changes:
+        """What changed since ``token``, every changed object with its data."""
+        changes = await self.changes(calendar, token)
+        # Asked for in the delta itself; a server that does not send it is asked again.
+        missing = [h for h in changes.changed if h not in changes.objects]
+        if missing:
+            fetched, gone = await self.fetch(calendar, missing)
+            changes.objects.update(fetched)
+            changes.deleted.extend(gone)
+        return changes
+
+    async def listing(
+        self, calendar: str, start: datetime, end: datetime
+    ) -> tuple[str | None, dict[str, tuple[str, str]]]:
+        """The full fetch: a sync token first (changes after it show up next time), then
+        every object in the window."""
+        token = await self.sync_token(calendar)
+        return token, await self.window(calendar, start, end)
+
+    async def write(
+        self, calendar: str, appointment: Mapping[str, Any], href: str | None, etag: str | None
+    ) -> tuple[str, str | None]:
+        """Put the appointment's event (created under its UID, or replaced at ``href``);
+        returns where it is and its ETag."""
+        href = href or calendar.rstrip("/") + f"/{ics.uid(appointment['_id'])}.ics"
+        body = ics.calendar_of(dict(appointment))
+        try:
+            new_etag = await self.put(href, body, etag)
+        except DavError as exc:
+            if exc.status != 412:
+                raise
+            # Changed or created meanwhile: ours is the appointment's truth, write over it.
+            new_etag = await self.put(href, body, await self.etag_of(href))
+        return href, new_etag or await self.etag_of(href)
+
+    async def remove(self, href: str, etag: str | None) -> None:
+        try:
+            await self.delete(href, etag)
+        except DavError as exc:
+            if exc.status != 412:
+                raise
+            await self.delete(href, await self.etag_of(href))
 
     @staticmethod
     def _objects(root: etree._Element) -> dict[str, tuple[str, str]]:

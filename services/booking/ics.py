@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,20 @@ def appointment_id_from(uid_value: str) -> str | None:
     return None
 
 
+SUMMARY = "Vertrouwelijk gesprek"
+
+
+def where_of(appointment: Mapping[str, Any]) -> str | None:
+    where: str | None = appointment.get("video_url") or appointment.get("address")
+    return where
+
+
+def description_of(appointment: Mapping[str, Any]) -> str:
+    """A reference and the mode: nothing about the person or the case."""
+    mode = MODES.get(appointment["mode"], appointment["mode"])
+    return f"Referentie {appointment['_id'][:8]}, {mode}"
+
+
 def vevent(appointment: dict[str, Any], now: datetime | None = None) -> Event:
     event = Event()
     event.add("uid", uid(appointment["_id"]))
@@ -33,15 +48,11 @@ def vevent(appointment: dict[str, Any], now: datetime | None = None) -> Event:
     event.add("dtstart", appointment["start"])
     event.add("dtend", appointment["end"])
     event.add("sequence", appointment.get("sequence", 0))
-    event.add("summary", "Vertrouwelijk gesprek")
-    where = appointment.get("video_url") or appointment.get("address")
+    event.add("summary", SUMMARY)
+    where = where_of(appointment)
     if where:
         event.add("location", where)
-    event.add(
-        "description",
-        f"Referentie {appointment['_id'][:8]}, "
-        f"{MODES.get(appointment['mode'], appointment['mode'])}",
-    )
+    event.add("description", description_of(appointment))
     event.add("status", "CANCELLED" if appointment["status"] == "cancelled" else "CONFIRMED")
     event.add("transp", "OPAQUE")
     return event

@@ -40,3 +40,48 @@ class BookingSettings(ServiceSettings):
         description="Failed writes of an appointment to the calendar before it is shown "
         "as 'calendar write failed' (it is still tried, hourly).",
     )
+    icloud_caldav_url: str = Field(
+        "https://caldav.icloud.com/", description="Where iCloud calendars are discovered."
+    )
+    oauth_redirect_url: str = Field(
+        "",
+        description="The agenda page's address as registered with Google and Microsoft "
+        "(default: the suite's address, or this service's, with /staff/agenda).",
+    )
+    google_client_id: str = Field(
+        "", description="OAuth client of Google Calendar (unset: Google is not offered)."
+    )
+    google_client_secret: str = Field("", description="Its client secret.")
+    google_authorize_url: str = Field(
+        "https://accounts.google.com/o/oauth2/v2/auth", description="Google's authorisation."
+    )
+    google_token_url: str = Field(
+        "https://oauth2.googleapis.com/token", description="Google's token endpoint."
+    )
+    google_caldav_url: str = Field(
+        "https://apidata.googleusercontent.com/caldav/v2/",
+        description="Google's CalDAV root (calendars at <root><address>/events/).",
+    )
+    microsoft_client_id: str = Field(
+        "", description="Entra ID app of Microsoft 365 calendars (unset: not offered)."
+    )
+    microsoft_client_secret: str = Field("", description="Its client secret.")
+    microsoft_authorize_url: str = Field(
+        "https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+        description="Microsoft's authorisation.",
+    )
+    microsoft_token_url: str = Field(
+        "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+        description="Microsoft's token endpoint.",
+    )
+    microsoft_graph_url: str = Field(
+        "https://graph.microsoft.com/v1.0/", description="Microsoft Graph."
+    )
+
+    @property
+    def redirect_uri(self) -> str:
+        """Where the providers send the confidant back to: the agenda page."""
+        if self.oauth_redirect_url:
+            return self.oauth_redirect_url
+        own = f"http://{self.host}:{self.http_port}/"
+        return self.public_url(own).rstrip("/") + "/staff/agenda"

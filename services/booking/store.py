@@ -16,6 +16,7 @@ APPOINTMENTS = "appointments"
 CLAIMS = "claims"
 IDEMPOTENCY = "idempotency"  # "<case>|<Idempotency-Key>" -> appointment
 BUSY = "busy"  # a calendar's busy time, in buckets by object name (see busystore)
+OAUTH_STATES = "oauth_states"  # connecting Google or Microsoft: state -> verifier (oauth)
 
 INDEXES: IndexSpec = {
     CASES: [IndexModel([("org_id", ASCENDING), ("confidant_id", ASCENDING)])],

@@ -28,21 +28,18 @@ from shared.events import new_event
 
 from . import busystore, syncdiff
 from .busystore import busy_key
-from .dav import Creds, Dav, DavError, name_of
+from .calendars import Calendars, open_calendars
+from .dav import DavError, name_of
 from .schedule import Taken, move
 from .state import Booking
 from .store import APPOINTMENTS, BUSY, CLAIMS, CONFIDANTS
 
 log = logging.getLogger(__name__)
 PAST = timedelta(days=1)  # busy time kept behind now (today's appointments still show)
-
-
-def creds_of(booking: Booking, confidant: dict[str, Any]) -> Creds:
-    calendar = confidant["calendar"]
-    password = booking.cipher.open(
-        calendar["password"], doc_id=confidant["_id"], field="calendar.password"
-    )
-    return Creds(calendar["url"], calendar["username"], password)
+AHEAD = timedelta(days=366)
+# A listing read the window of its day: recurring events grow new occurrences at its end, and
+# a Graph delta link keeps the window it was made with. A day on, the next sync lists again.
+RELIST = timedelta(days=1)
 
 
 async def sync_confidant(
@@ -57,7 +54,7 @@ async def sync_confidant(
     now = now or datetime.now(UTC)
     calendar = confidant["calendar"]
     zone = ZoneInfo(confidant.get("timezone", "Europe/Amsterdam"))
-    window = (now - PAST, now + timedelta(days=366))
+    window = (now - PAST, now + AHEAD)
     report: dict[str, float] = {
         "calendars": 0,
         "unchanged": 0,
@@ -78,12 +75,12 @@ async def sync_confidant(
     )
     try:
         async with aiohttp.ClientSession() as session:
-            dav = Dav(session, creds_of(booking, confidant))
+            source = open_calendars(booking, session, confidant)
             for cal in wanted:
                 report["calendars"] += 1
                 states[cal] = await _sync_calendar(
                     booking,
-                    dav,
+                    source,
                     confidant,
                     cal,
                     states.get(cal) or {},
@@ -93,9 +90,9 @@ async def sync_confidant(
                     report,
                     accept_removals,
                 )
-            report["server_ms"] = round(dav.waited_s * 1000, 1)  # of it, the server's share
+            report["server_ms"] = round(source.waited_s * 1000, 1)  # of it, the server's share
     except DavError as exc:
-        await _failed(booking, confidant, now, exc.kind)
+        await _failed(booking, confidant, now, exc)
         raise
     await booking.update_with_events(
         CONFIDANTS,
@@ -107,6 +104,7 @@ async def sync_confidant(
                 "calendar.sync.last_error": None,
                 "calendar.sync.failing_since": None,
                 "calendar.sync.announced": False,
+                "calendar.sync.not_before": None,
             }
         },
         [],
@@ -116,7 +114,7 @@ async def sync_confidant(
 
 async def _sync_calendar(
     booking: Booking,
-    dav: Dav,
+    source: Calendars,
     confidant: dict[str, Any],
     cal: str,
     state: dict[str, Any],
@@ -130,12 +128,14 @@ async def _sync_calendar(
     versions = state.get("versions")  # None: never synced, or stored before the buckets
     objects: dict[str, tuple[str, str]] = {}
     deleted: list[str] = []
-    full = force_full or not token or versions is None
+    listed = state.get("listed")
+    relist = listed is not None and window[1] - listed.replace(tzinfo=UTC) > RELIST
+    full = force_full or relist or not token or versions is None
     if token and not full:
         # With a sync token the delta itself says whether anything changed: no ctag first
         # (on Radicale the ctag costs two thirds of the delta, and a change pays for both).
         try:
-            changes = await dav.changes(cal, token)
+            changes = await source.delta(cal, token)
         except DavError as exc:
             if exc.kind != "invalid":
                 raise
@@ -145,20 +145,17 @@ async def _sync_calendar(
             if not changes.changed and not changes.deleted:
                 report["unchanged"] += 1
                 return {**state, "token": token}
-            # Asked for in the delta itself; a server that does not send it is asked again.
-            missing = [h for h in changes.changed if h not in changes.objects]
-            fetched, gone = await dav.fetch(cal, missing)
-            objects = {**changes.objects, **fetched}
-            deleted = [*changes.deleted, *gone]
+            objects, deleted = changes.objects, changes.deleted
             report["delta"] += 1
     if full:
         # A server without sync tokens: the ctag tells whether the full fetch is needed.
-        ctag = await dav.ctag(cal)
-        if not force_full and not token and ctag and ctag == state.get("ctag") and versions:
+        ctag = await source.ctag(cal)
+        same = ctag and ctag == state.get("ctag")
+        if not (force_full or relist or token) and same and versions:
             report["unchanged"] += 1
             return state
-        token = await dav.sync_token(cal)  # first: changes after it show up next time
-        objects = await dav.window(cal, *window)
+        token, objects = await source.listing(cal, *window)
+        listed = window[1]
         report["full"] += 1
 
     cid = confidant["_id"]
@@ -194,7 +191,13 @@ async def _sync_calendar(
         await _follow_confidant(
             booking, confidant, found.ours, set(deleted), full, set(objects), report
         )
-    return {"calendar": cal, "ctag": ctag, "token": token, "versions": versions}
+    return {
+        "calendar": cal,
+        "ctag": ctag,
+        "token": token,
+        "versions": versions,
+        "listed": listed,
+    }
 
 
 async def _follow_confidant(
@@ -278,7 +281,10 @@ async def _cancel_by_calendar(booking: Booking, appointment: dict[str, Any]) -> 
         await booking.db[CLAIMS].delete_many({"appointment_id": appointment["_id"]})
 
 
-async def _failed(booking: Booking, confidant: dict[str, Any], now: datetime, kind: str) -> None:
+async def _failed(
+    booking: Booking, confidant: dict[str, Any], now: datetime, error: DavError
+) -> None:
+    kind = error.kind
     sync = (confidant.get("calendar") or {}).get("sync") or {}
     since = sync.get("failing_since") or now
     limit = timedelta(seconds=booking.settings.sync_stale_after_s)
@@ -302,6 +308,10 @@ async def _failed(booking: Booking, confidant: dict[str, Any], now: datetime, ki
                 "calendar.sync.failing_since": since,
                 "calendar.sync.last_attempt": now,
                 "calendar.sync.announced": bool(sync.get("announced") or events),
+                # A provider that asked to wait is not asked again before then.
+                "calendar.sync.not_before": now + timedelta(seconds=error.retry_after)
+                if error.retry_after is not None
+                else None,
             }
         },
         events,
@@ -319,7 +329,13 @@ async def sync_all(booking: Booking) -> None:
             except DavError:
                 pass  # recorded on the confidant by sync_confidant
 
+    now = datetime.now(UTC)
     confidants = (
         await booking.db[CONFIDANTS].find({"calendar": {"$ne": None}}, {"outbox": 0}).to_list(None)
     )
-    await asyncio.gather(*(one(c) for c in confidants if c.get("calendar")))
+    await asyncio.gather(*(one(c) for c in confidants if c.get("calendar") and _due(c, now)))
+
+
+def _due(confidant: dict[str, Any], now: datetime) -> bool:
+    wait = (confidant["calendar"].get("sync") or {}).get("not_before")
+    return wait is None or wait.replace(tzinfo=UTC) <= now

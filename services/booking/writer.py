@@ -16,11 +16,10 @@ from typing import Any
 
 import aiohttp
 
-from . import ics
-from .dav import Dav, DavError
+from .calendars import Calendars, open_calendars
+from .dav import DavError
 from .state import Booking
 from .store import APPOINTMENTS, CONFIDANTS
-from .sync import creds_of
 
 log = logging.getLogger(__name__)
 MAX_PAUSE = timedelta(hours=1)
@@ -44,13 +43,13 @@ async def write_pending(booking: Booking, now: datetime | None = None) -> dict[s
             if not confidant or not confidant.get("calendar"):
                 await _settle(booking, appointment, {"calendar.pending": None})
                 continue
-            dav = Dav(session, creds_of(booking, confidant))
+            source = open_calendars(booking, session, confidant)
             try:
                 if appointment["calendar"]["pending"] == "put":
-                    await _put(booking, dav, confidant, appointment)
+                    await _put(booking, source, confidant, appointment)
                     done["written"] += 1
                 else:
-                    await _delete(booking, dav, appointment)
+                    await _delete(booking, source, appointment)
                     done["deleted"] += 1
             except DavError as exc:
                 done["failed"] += 1
@@ -84,28 +83,21 @@ async def write_pending(booking: Booking, now: datetime | None = None) -> dict[s
 
 
 async def _put(
-    booking: Booking, dav: Dav, confidant: dict[str, Any], appointment: dict[str, Any]
+    booking: Booking, source: Calendars, confidant: dict[str, Any], appointment: dict[str, Any]
 ) -> None:
     calendar = appointment["calendar"]
-    href = calendar.get("href") or (
-        confidant["calendar"]["booking_calendar"].rstrip("/")
-        + f"/{ics.uid(appointment['_id'])}.ics"
+    href, etag = await source.write(
+        confidant["calendar"]["booking_calendar"],
+        appointment,
+        calendar.get("href"),
+        calendar.get("etag") if calendar.get("href") else None,
     )
-    body = ics.calendar_of(appointment)
-    etag = calendar.get("etag") if calendar.get("href") else None
-    try:
-        new_etag = await dav.put(href, body, etag)
-    except DavError as exc:
-        if exc.status != 412:
-            raise
-        # Changed or created meanwhile: ours is the appointment's truth, write over it.
-        new_etag = await dav.put(href, body, await dav.etag_of(href))
     await _settle(
         booking,
         appointment,
         {
             "calendar.href": href,
-            "calendar.etag": new_etag or await dav.etag_of(href),
+            "calendar.etag": etag,
             "calendar.pending": None,
             "calendar.attempts": 0,
             "calendar.last_error": None,
@@ -115,15 +107,10 @@ async def _put(
     )
 
 
-async def _delete(booking: Booking, dav: Dav, appointment: dict[str, Any]) -> None:
+async def _delete(booking: Booking, source: Calendars, appointment: dict[str, Any]) -> None:
     calendar = appointment["calendar"]
     if calendar.get("href"):
-        try:
-            await dav.delete(calendar["href"], calendar.get("etag"))
-        except DavError as exc:
-            if exc.status != 412:
-                raise
-            await dav.delete(calendar["href"], await dav.etag_of(calendar["href"]))
+        await source.remove(calendar["href"], calendar.get("etag"))
     await _settle(
         booking,
         appointment,
