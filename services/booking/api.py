@@ -79,6 +79,7 @@ def confidant_view(doc: dict[str, Any], *, private: bool = True) -> dict[str, An
         "calendar": None
         if not calendar
         else {
+            "provider": calendar.get("provider", "caldav"),
             "url": calendar.get("url"),
             "username": calendar.get("username"),
             "busy_calendars": calendar.get("busy_calendars", []),

@@ -4,20 +4,22 @@ time it holds (for the agenda's week view: when, never what)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+import aiohttp
 from aiohttp import web
 
 from shared.http import ApiError, Endpoint, read_body
 
-from . import busystore
+from . import busystore, oauth
 from .api import confidant_or_admin, confidant_view, get_confidant, is_current, window_of
 from .availability import within
-from .dav import Creds, DavError, discover
-from .models import CalendarConnect
-from .state import BOOKING
+from .dav import Creds, Dav, DavError, discover
+from .graph import Graph
+from .models import CalendarAuthorize, CalendarAuthorized, CalendarConnect
+from .state import BOOKING, Booking
 from .sync import sync_confidant
 
 
@@ -26,18 +28,39 @@ def _path(url: str) -> str:
 
 
 async def connect_calendar(request: web.Request) -> web.Response:
+    """A CalDAV or iCloud account, with a password: checked by discovering its calendars."""
     confidant_id = request.match_info["confidant_id"]
     confidant_or_admin(request, confidant_id)
     booking = request.app[BOOKING]
     await get_confidant(booking, confidant_id)
     body = await read_body(request, CalendarConnect)
+    url = body.url or booking.settings.icloud_caldav_url
     try:
-        found = await asyncio.to_thread(discover, Creds(body.url, body.username, body.password))
+        found = await asyncio.to_thread(discover, Creds(url, body.username, body.password))
     except DavError as exc:
         field = {"unauthorized": "password"}.get(exc.kind, "url")
         raise ApiError(422, "invalid", str(exc), {field: str(exc)}) from None
     if not found:
         raise ApiError(422, "invalid", "no calendars found", {"url": "no calendars found"})
+    busy, booking_calendar = _chosen(found, body.busy_calendars, body.booking_calendar)
+    calendar: dict[str, Any] = {
+        "provider": body.provider,
+        "url": url,
+        "username": body.username,
+        "password": booking.cipher.seal(
+            body.password, doc_id=confidant_id, field="calendar.password"
+        ),
+        "busy_calendars": busy,
+        "booking_calendar": booking_calendar,
+    }
+    return await _connected(booking, confidant_id, calendar, found)
+
+
+def _chosen(
+    found: list[tuple[str, str]], busy: list[str] | None, booking_calendar: str | None
+) -> tuple[list[str], str]:
+    """The calendars that count as busy and the one bookings go to: the account's own
+    (all, and the first), or those asked for, if the account has them."""
     by_path = {_path(url): url for url, _ in found}
 
     def pick(url: str, field: str) -> str:
@@ -50,24 +73,16 @@ async def connect_calendar(request: web.Request) -> web.Response:
             )
         return by_path[_path(url)]
 
-    busy = (
-        [pick(u, "busy_calendars") for u in body.busy_calendars]
-        if body.busy_calendars
-        else [url for url, _ in found]
+    return (
+        [pick(u, "busy_calendars") for u in busy] if busy else [url for url, _ in found],
+        pick(booking_calendar, "booking_calendar") if booking_calendar else found[0][0],
     )
-    booking_calendar = (
-        pick(body.booking_calendar, "booking_calendar") if body.booking_calendar else found[0][0]
-    )
-    calendar: dict[str, Any] = {
-        "url": body.url,
-        "username": body.username,
-        "password": booking.cipher.seal(
-            body.password, doc_id=confidant_id, field="calendar.password"
-        ),
-        "busy_calendars": busy,
-        "booking_calendar": booking_calendar,
-        "sync": {"last_success": None, "connected_at": datetime.now(UTC)},
-    }
+
+
+async def _connected(
+    booking: Booking, confidant_id: str, calendar: dict[str, Any], found: list[tuple[str, str]]
+) -> web.Response:
+    calendar["sync"] = {"last_success": None, "connected_at": datetime.now(UTC)}
     await booking.update_with_events(
         "confidants", {"_id": confidant_id}, {"$set": {"calendar": calendar}}, []
     )
@@ -79,6 +94,82 @@ async def connect_calendar(request: web.Request) -> web.Response:
     view = confidant_view(await get_confidant(booking, confidant_id))
     view["calendars"] = [{"url": url, "name": name} for url, name in found]
     return web.json_response(view)
+
+
+async def authorize(request: web.Request) -> web.Response:
+    """Start connecting Google or Microsoft 365: where to send the confidant to consent."""
+    confidant_id = request.match_info["confidant_id"]
+    confidant_or_admin(request, confidant_id)
+    booking = request.app[BOOKING]
+    await get_confidant(booking, confidant_id)
+    body = await read_body(request, CalendarAuthorize)
+    provider = oauth.providers(booking.settings).get(body.provider)
+    if provider is None:
+        message = "this installation has no client registration for that provider"
+        raise ApiError(422, "invalid", message, {"provider": message})
+    url = await oauth.start(
+        booking, provider, confidant_id, booking.settings.redirect_uri, datetime.now(UTC)
+    )
+    return web.json_response({"authorize_url": url})
+
+
+async def authorized(request: web.Request) -> web.Response:
+    """Finish connecting: the code and state the provider sent the confidant back with are
+    traded for a grant, the account's calendar is found and read."""
+    confidant_id = request.match_info["confidant_id"]
+    confidant_or_admin(request, confidant_id)
+    booking = request.app[BOOKING]
+    await get_confidant(booking, confidant_id)
+    body = await read_body(request, CalendarAuthorized)
+    settings = booking.settings
+    try:
+        name, verifier = await oauth.claim(booking, body.state, confidant_id, datetime.now(UTC))
+        provider = oauth.providers(settings).get(name)
+        if provider is None:
+            raise oauth.OAuthError("state", "that provider is no longer set up here")
+        async with aiohttp.ClientSession() as session:
+            tokens = await oauth.exchange(
+                session, provider, body.code, verifier, settings.redirect_uri
+            )
+
+            async def token(renew: bool) -> str:
+                return tokens.access
+
+            if name == "google":
+                username = oauth.email_of(provider, tokens.id_token)
+                url = f"{settings.google_caldav_url.rstrip('/')}/{quote(username)}/events/"
+                account = settings.google_caldav_url
+                await Dav(session, Creds(url, username, "", token)).ctag(url)  # it answers
+                found = [(url, username)]
+            else:
+                graph = Graph(session, settings.microsoft_graph_url, token)
+                username = await graph.account()
+                listed = await graph.calendars()
+                account = settings.microsoft_graph_url
+                # The default calendar first: it is where Outlook puts what the person does.
+                found = [(u, n) for u, n, default in sorted(listed, key=lambda c: not c[2])]
+    except KeyError:
+        raise ApiError(
+            422, "invalid", "provider no longer set up", {"state": "start again"}
+        ) from None
+    except oauth.OAuthError as exc:
+        raise ApiError(422, "invalid", str(exc), {exc.field: str(exc)}) from None
+    except DavError as exc:
+        raise ApiError(502, "calendar_unavailable", f"the provider: {exc}") from None
+    if not found:
+        raise ApiError(422, "invalid", "the account has no calendar to write to", {"code": "none"})
+    cipher = booking.cipher
+    calendar: dict[str, Any] = {
+        "provider": name,
+        "url": account,
+        "username": username,
+        "grant": cipher.seal(str(tokens.refresh), doc_id=confidant_id, field="calendar.grant"),
+        "access": cipher.seal(tokens.access, doc_id=confidant_id, field="calendar.access"),
+        "access_until": datetime.now(UTC) + timedelta(seconds=tokens.expires_in),
+        "busy_calendars": [found[0][0]],
+        "booking_calendar": found[0][0],
+    }
+    return await _connected(booking, confidant_id, calendar, found)
 
 
 async def sync_now(request: web.Request) -> web.Response:
@@ -101,6 +192,16 @@ async def sync_now(request: web.Request) -> web.Response:
                 409,
                 "sync_held",
                 f"{exc}; if you removed those events yourself, update with accept_removals=1",
+            ) from None
+        if exc.kind == "revoked":
+            raise ApiError(409, "calendar_revoked", str(exc)) from None
+        if exc.kind == "throttled":
+            wait = str(round(exc.retry_after or 60))
+            raise ApiError(
+                503,
+                "calendar_throttled",
+                f"the calendar provider asks to wait {wait} s",
+                headers={"Retry-After": wait},
             ) from None
         raise ApiError(502, "calendar_unavailable", f"the calendar server: {exc}") from None
     return web.json_response(
@@ -142,9 +243,27 @@ ENDPOINTS = [
         "PUT",
         "/v1/confidants/{confidant_id}/calendar",
         connect_calendar,
-        "Connect a CalDAV account (checked by connecting); the password is sealed.",
+        "Connect a CalDAV or iCloud account (checked by connecting); the password is sealed.",
         roles=["admin", "confidant"],
         body=CalendarConnect,
+        scope="own",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/confidants/{confidant_id}/calendar/authorize",
+        authorize,
+        "Start connecting Google or Microsoft 365 (OAuth with PKCE): the URL to consent at.",
+        roles=["admin", "confidant"],
+        body=CalendarAuthorize,
+        scope="own",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/confidants/{confidant_id}/calendar/authorized",
+        authorized,
+        "Finish connecting with the code and state the provider sent back.",
+        roles=["admin", "confidant"],
+        body=CalendarAuthorized,
         scope="own",
     ),
     Endpoint(

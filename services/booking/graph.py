@@ -158,6 +158,14 @@ class Graph:
         finally:
             self.waited_s += time.perf_counter() - started
 
+    async def account(self) -> str:
+        """The signed-in account's address, to show which one is connected."""
+        _, me, _ = await self._call("GET", f"{self.base}me")
+        name = me.get("mail") or me.get("userPrincipalName")
+        if not isinstance(name, str) or not name:
+            raise DavError("malformed", "Graph: /me without an address")
+        return name
+
     async def calendars(self) -> list[tuple[str, str, bool]]:
         """(url, name, is the default) of the account's calendars it can write to."""
         _, found, _ = await self._call("GET", f"{self.base}me/calendars")

@@ -140,8 +140,39 @@ class Reschedule(Body):
 
 
 class CalendarConnect(Body):
-    url: str = Field(min_length=8, max_length=500, pattern=r"^https?://")
+    """A calendar account reached with a password: any CalDAV server, or iCloud (found by
+    discovery; the password an app-specific one)."""
+
+    provider: Literal["caldav", "icloud"] = "caldav"
+    url: str | None = Field(None, min_length=8, max_length=500, pattern=r"^https?://")
     username: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=500)
     busy_calendars: list[str] | None = Field(None, max_length=20)
     booking_calendar: str | None = Field(None, max_length=500)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        if self.provider == "caldav" and self.url is None:
+            raise ValueError("url: the CalDAV server's address is needed")
+        if self.provider == "icloud" and not re.fullmatch(
+            r"[a-z]{4}-[a-z]{4}-[a-z]{4}-[a-z]{4}", self.password
+        ):
+            # Apple refuses the account password over CalDAV; say so before asking Apple.
+            raise ValueError(
+                "password: an app-specific password (account.apple.com, Sign-In and "
+                "Security), four groups of four letters: abcd-efgh-ijkl-mnop"
+            )
+        return self
+
+
+class CalendarAuthorize(Body):
+    """Connect a calendar that wants OAuth: the answer says where to send the confidant."""
+
+    provider: Literal["google", "microsoft"]
+
+
+class CalendarAuthorized(Body):
+    """What the provider sent the confidant back with."""
+
+    state: str = Field(min_length=16, max_length=200, pattern=r"^[A-Za-z0-9_-]+$")
+    code: str = Field(min_length=1, max_length=4000)
