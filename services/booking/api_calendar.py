@@ -107,9 +107,8 @@ async def authorize(request: web.Request) -> web.Response:
     if provider is None:
         message = "this installation has no client registration for that provider"
         raise ApiError(422, "invalid", message, {"provider": message})
-    url = await oauth.start(
-        booking, provider, confidant_id, booking.settings.redirect_uri, datetime.now(UTC)
-    )
+    back = booking.settings.redirect_uri(str(request.url.origin()))
+    url = await oauth.start(booking, provider, confidant_id, back, datetime.now(UTC))
     return web.json_response({"authorize_url": url})
 
 
@@ -123,13 +122,14 @@ async def authorized(request: web.Request) -> web.Response:
     body = await read_body(request, CalendarAuthorized)
     settings = booking.settings
     try:
-        name, verifier = await oauth.claim(booking, body.state, confidant_id, datetime.now(UTC))
+        claimed = await oauth.claim(booking, body.state, confidant_id, datetime.now(UTC))
+        name = claimed.provider
         provider = oauth.providers(settings).get(name)
         if provider is None:
             raise oauth.OAuthError("state", "that provider is no longer set up here")
         async with aiohttp.ClientSession() as session:
             tokens = await oauth.exchange(
-                session, provider, body.code, verifier, settings.redirect_uri
+                session, provider, body.code, claimed.verifier, claimed.redirect_uri
             )
 
             async def token(renew: bool) -> str:

@@ -99,6 +99,7 @@ async def start(
             "confidant_id": confidant_id,
             "provider": provider.name,
             "verifier": booking.cipher.seal(verifier, doc_id=state, field="verifier"),
+            "redirect_uri": redirect_uri,  # the token request must name the same one
             "expires": now + STATE_LIFETIME,
         }
     )
@@ -116,9 +117,17 @@ async def start(
     return f"{provider.authorize_url}{separator}{urlencode(query)}"
 
 
-async def claim(booking: Booking, state: str, confidant_id: str, now: datetime) -> tuple[str, str]:
-    """The provider and code verifier of a state, which is used up by this: a state comes
-    back once, for the confidant it was made for, within ten minutes."""
+@dataclass(frozen=True)
+class Claimed:
+    provider: str
+    verifier: str
+    redirect_uri: str
+
+
+async def claim(booking: Booking, state: str, confidant_id: str, now: datetime) -> Claimed:
+    """The provider, code verifier and redirect URI of a state, which is used up by this: a
+    state comes back once, for the confidant it was made for, within ten minutes."""
+    await booking.db[OAUTH_STATES].delete_many({"expires": {"$lt": now - STATE_LIFETIME}})
     found = await booking.db[OAUTH_STATES].find_one({"_id": state})
     if found is None or found["confidant_id"] != confidant_id:
         raise OAuthError("state", "unknown or already used: start connecting again")
@@ -129,7 +138,7 @@ async def claim(booking: Booking, state: str, confidant_id: str, now: datetime) 
     if found["expires"].replace(tzinfo=UTC) < now:
         raise OAuthError("state", "more than ten minutes old: start connecting again")
     verifier = booking.cipher.open(found["verifier"], doc_id=state, field="verifier")
-    return found["provider"], verifier
+    return Claimed(found["provider"], verifier, found["redirect_uri"])
 
 
 @dataclass(frozen=True)

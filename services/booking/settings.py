@@ -46,7 +46,7 @@ class BookingSettings(ServiceSettings):
     oauth_redirect_url: str = Field(
         "",
         description="The agenda page's address as registered with Google and Microsoft "
-        "(default: the suite's address, or this service's, with /staff/agenda).",
+        "(default: SUITE_URL with staff/agenda).",
     )
     google_client_id: str = Field(
         "", description="OAuth client of Google Calendar (unset: Google is not offered)."
@@ -78,10 +78,10 @@ class BookingSettings(ServiceSettings):
         "https://graph.microsoft.com/v1.0/", description="Microsoft Graph."
     )
 
-    @property
-    def redirect_uri(self) -> str:
-        """Where the providers send the confidant back to: the agenda page."""
+    def redirect_uri(self, origin: str) -> str:
+        """Where the providers send the confidant back to: the agenda page, at the address
+        set, or the suite's, or (without either, as on a developer's machine) the one the
+        page was asked at, ``origin``."""
         if self.oauth_redirect_url:
             return self.oauth_redirect_url
-        own = f"http://{self.host}:{self.http_port}/"
-        return self.public_url(own).rstrip("/") + "/staff/agenda"
+        return self.public_url(origin).rstrip("/") + "/staff/agenda"

@@ -5,17 +5,13 @@ discovery on a partition host, Graph's delta rounds and an expired delta link.""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 
 from deploy.stack import Infra
 from services.booking.sync import sync_all
@@ -23,8 +19,6 @@ from services.booking.writer import write_pending
 from tests.conftest import StartService
 from tests.services.booking.conftest import (
     AMS,
-    CALDAV_AUTH,
-    CALDAV_USER,
     Client,
     body,
     next_weekday_at,
@@ -34,102 +28,16 @@ from tests.services.booking.conftest import (
     state,
 )
 from tests.services.booking.test_calendar import at, put_event, read, slot_starts
-from tests.standins.davfront import GoogleCalDav, ICloud, Rewrite
-from tests.standins.graph import GraphServer
-from tests.standins.oauth import OAuthServer
-
-APP_PASSWORD = "abcd-efgh-ijkl-mnop"
-
-
-@dataclass
-class Providers:
-    google_oauth: OAuthServer
-    google: GoogleCalDav
-    microsoft_oauth: OAuthServer
-    graph: GraphServer
-    icloud: ICloud
-    calendar: str  # the Radicale calendar behind Google (direct URL)
-    home: str  # the Radicale calendar behind iCloud (direct URL)
-    home_name: str  # its name in the account
-    env: dict[str, str]
-
-
-async def dav(method: str, url: str) -> None:
-    async with (
-        aiohttp.ClientSession() as session,
-        session.request(method, url, headers=CALDAV_AUTH) as response,
-    ):
-        assert response.status == 201, await response.text()
+from tests.standins.run import APP_PASSWORD, Providers, running_providers
 
 
 @pytest.fixture
 async def providers(infra: Infra) -> AsyncIterator[Providers]:
     if "radicale" not in {p.name for p in infra.processes}:
         pytest.skip("the stand-ins keep their calendars in the embedded Radicale")
-    origin = infra.caldav_url.rstrip("/")
-    tag = uuid.uuid4().hex[:8]
-    calendar_path, home_path = f"/{CALDAV_USER}/g-{tag}/", f"/{CALDAV_USER}/"
-    await dav("MKCALENDAR", f"{origin}{calendar_path}")
-    # iCloud's home is the Radicale principal (Radicale keeps no deeper collections), where
-    # other tests' calendars are too: this test names its own.
-    await dav("MKCALENDAR", f"{origin}{home_path}i-{tag}/")
-
-    rewrite = Rewrite(upstream=origin, auth=CALDAV_AUTH)
-    google_oauth = OAuthServer(
-        "g-client", "g-secret", "anna@example.org", "https://accounts.google.com"
-    )
-    microsoft_oauth = OAuthServer(
-        "m-client", "m-secret", "anna@contoso.nl", "https://login.microsoftonline.com", True
-    )
-    google = GoogleCalDav(google_oauth, rewrite, calendar_path)
-    graph = GraphServer(microsoft_oauth)
-    app = web.Application()
-    app.add_routes(
-        [
-            *google_oauth.routes("/o/oauth2/v2/auth", "/token"),
-            *microsoft_oauth.routes("/common/oauth2/v2.0/authorize", "/common/oauth2/v2.0/token"),
-            *graph.routes(),
-            *google.routes(),
-        ]
-    )
-    icloud = ICloud("anna@icloud.com", APP_PASSWORD, rewrite, home_path)
-    discovery, partition = web.Application(), web.Application()
-    discovery.add_routes(icloud.discovery_routes())
-    partition.add_routes(icloud.partition_routes())
-    servers = [TestServer(app), TestServer(discovery), TestServer(partition)]
-    for server in servers:
-        await server.start_server()
-    base, found, part = (str(s.make_url("")).rstrip("/") for s in servers)
-    # Another host name than discovery's, as Apple's partitions are.
-    icloud.partition = lambda: part.replace("127.0.0.1", "localhost")
-    env = {
-        "BOOKING_GOOGLE_CLIENT_ID": "g-client",
-        "BOOKING_GOOGLE_CLIENT_SECRET": "g-secret",
-        "BOOKING_GOOGLE_AUTHORIZE_URL": f"{base}/o/oauth2/v2/auth",
-        "BOOKING_GOOGLE_TOKEN_URL": f"{base}/token",
-        "BOOKING_GOOGLE_CALDAV_URL": f"{base}/caldav/v2/",
-        "BOOKING_MICROSOFT_CLIENT_ID": "m-client",
-        "BOOKING_MICROSOFT_CLIENT_SECRET": "m-secret",
-        "BOOKING_MICROSOFT_AUTHORIZE_URL": f"{base}/common/oauth2/v2.0/authorize",
-        "BOOKING_MICROSOFT_TOKEN_URL": f"{base}/common/oauth2/v2.0/token",
-        "BOOKING_MICROSOFT_GRAPH_URL": f"{base}/v1.0/",
-        "BOOKING_ICLOUD_CALDAV_URL": f"{found}/",
-        "BOOKING_OAUTH_REDIRECT_URL": "https://vertrouwd.example/staff/agenda",
-    }
-    yield Providers(
-        google_oauth,
-        google,
-        microsoft_oauth,
-        graph,
-        icloud,
-        f"{origin}{calendar_path}",
-        f"{origin}{home_path}i-{tag}/",
-        f"i-{tag}",
-        env,
-    )
-    await rewrite.close()
-    for server in servers:
-        await server.close()
+    async with running_providers(infra.caldav_url) as found:
+        found.env["BOOKING_OAUTH_REDIRECT_URL"] = "https://vertrouwd.example/staff/agenda"
+        yield found
 
 
 @pytest.fixture
