@@ -13,6 +13,7 @@ from aiohttp import web
 
 from shared.pages import add_static, locale_of, render, templates
 
+from .oauth import providers
 from .state import BOOKING
 
 HERE = Path(__file__).parent
@@ -153,6 +154,32 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
         "mode_walk": "wandelend",
         "write_failed": "niet in uw agenda: de agendaserver weigert het (nieuwe poging volgt)",
         "connect": "Agenda koppelen",
+        "connect_google": "Google Agenda koppelen",
+        "connect_microsoft": "Microsoft 365 of Outlook koppelen",
+        "or_password": "Of met een wachtwoord:",
+        "kind": "Soort agenda",
+        "kind_caldav": "Een CalDAV-server (Nextcloud, Baïkal, Fastmail, …)",
+        "kind_icloud": "iCloud (Apple)",
+        "apple_id": "Apple ID (e-mailadres)",
+        "icloud_hint": (
+            "Gebruik een app-specifiek wachtwoord, niet dat van uw Apple ID: maak er een op "
+            "account.apple.com, bij Inloggen en beveiliging. Het ziet eruit als "
+            "abcd-efgh-ijkl-mnop."
+        ),
+        "name_caldav": "CalDAV",
+        "name_icloud": "iCloud",
+        "name_google": "Google Agenda",
+        "name_microsoft": "Microsoft 365",
+        "oauth_declined": "U heeft geen toestemming gegeven; er is niets gekoppeld.",
+        "connecting": "Bezig met koppelen…",
+        "error_revoked": "de toestemming is ingetrokken: koppel de agenda opnieuw",
+        "error_throttled": (
+            "de agendadienst vraagt even te wachten; het wordt vanzelf opnieuw geprobeerd"
+        ),
+        "error_unauthorized": "de agendaserver weigert de inloggegevens",
+        "error_unreachable": "de agendaserver is niet bereikbaar",
+        "error_malformed": "de agendaserver gaf een onverwacht antwoord",
+        "error_held": "bijna alle afspraken lijken verdwenen; controleer uw agenda en werk bij",
         "do_connect": "Koppelen",
         "change_connection": "Koppeling wijzigen",
         "url": "Adres van de CalDAV-server (https://…)",
@@ -221,6 +248,29 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
         "mode_walk": "a walk",
         "write_failed": "not in your calendar: the calendar server refuses it (tried again)",
         "connect": "Connect a calendar",
+        "connect_google": "Connect Google Calendar",
+        "connect_microsoft": "Connect Microsoft 365 or Outlook",
+        "or_password": "Or with a password:",
+        "kind": "Kind of calendar",
+        "kind_caldav": "A CalDAV server (Nextcloud, Baïkal, Fastmail, …)",
+        "kind_icloud": "iCloud (Apple)",
+        "apple_id": "Apple ID (e-mail address)",
+        "icloud_hint": (
+            "Use an app-specific password, not your Apple ID's: make one at "
+            "account.apple.com, under Sign-In and Security. It looks like abcd-efgh-ijkl-mnop."
+        ),
+        "name_caldav": "CalDAV",
+        "name_icloud": "iCloud",
+        "name_google": "Google Calendar",
+        "name_microsoft": "Microsoft 365",
+        "oauth_declined": "You did not give permission; nothing was connected.",
+        "connecting": "Connecting…",
+        "error_revoked": "the permission was withdrawn: connect the calendar again",
+        "error_throttled": "the calendar service asks to wait; it is tried again by itself",
+        "error_unauthorized": "the calendar server refuses the credentials",
+        "error_unreachable": "the calendar server cannot be reached",
+        "error_malformed": "the calendar server gave an unexpected answer",
+        "error_held": "nearly all events seem gone; check your calendar and update",
         "do_connect": "Connect",
         "change_connection": "Change the connection",
         "url": "CalDAV server address (https://…)",
@@ -261,6 +311,7 @@ async def staff_page(request: web.Request) -> web.Response:
         t=t,
         day_names=t["day_names"].split(","),
         intake_url=settings.public_url(settings.intake_url),
+        oauth=list(providers(settings)),  # those this installation is registered with
     )
 
 

@@ -226,10 +226,77 @@
     if (!connected) { $("calendar").textContent = t.not_connected; return; }
     const sync = connected.sync || {};
     const last = sync.last_success ? when(sync.last_success, { dateStyle: "medium", timeStyle: "short" }) : t.never;
-    $("calendar").textContent = `${t.connected}: ${connected.url}. ${t.last_success}: ${last}` +
-      (sync.last_error ? `. ${t.last_error}: ${sync.last_error}` : "");
-    $("cal-url").value = connected.url;
-    $("cal-user").value = connected.username || "";
+    const kind = connected.provider || "caldav";
+    // A CalDAV server by its address; a provider by its name and the account's.
+    const which = kind === "caldav" ? connected.url : `${t["name_" + kind]} (${connected.username})`;
+    const error = sync.last_error ? t["error_" + sync.last_error] || sync.last_error : "";
+    $("calendar").textContent = `${t.connected}: ${which}. ${t.last_success}: ${last}` +
+      (error ? `. ${t.last_error}: ${error}` : "");
+    if (kind === "caldav" || kind === "icloud") {
+      document.querySelector(`input[name=kind][value=${kind}]`).checked = true;
+      if (kind === "caldav") $("cal-url").value = connected.url;
+      $("cal-user").value = connected.username || "";
+      showKind();
+    }
+  }
+
+  // iCloud needs no address (it is found), and says which password it wants.
+  function showKind() {
+    const icloud = document.querySelector("input[name=kind]:checked").value === "icloud";
+    $("url-field").hidden = icloud;
+    $("cal-url").required = !icloud;
+    $("icloud-hint").hidden = !icloud;
+    $("cal-user-label").textContent = $("cal-user-label").dataset[icloud ? "icloud" : "caldav"];
+  }
+  for (const radio of document.querySelectorAll("input[name=kind]")) {
+    radio.addEventListener("change", showKind);
+  }
+
+  function showFound() {
+    const found = $("calendars");
+    found.replaceChildren(...(profile.calendars || []).map((c) => item(c.name || c.url)));
+    $("found").hidden = false;
+    $("connecting").open = false;
+  }
+
+  // Google and Microsoft: booking says where to consent; the provider sends the confidant
+  // back here with a code and the state, which booking trades for a grant.
+  for (const button of document.querySelectorAll("button[data-provider]")) {
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      const answer = await api(`/v1/confidants/${me}/calendar/authorize`, "POST",
+                               { provider: button.dataset.provider });
+      button.disabled = false;
+      if (!(await ok(answer, 200))) return;
+      sessionStorage.setItem("agenda-lang", lang);  // the way back has no ?lang=
+      location.assign((await answer.json()).authorize_url);
+    });
+  }
+
+  async function comeBack() {
+    const query = new URLSearchParams(location.search);
+    if (!query.get("state") || !(query.get("code") || query.get("error"))) return;
+    const wanted = sessionStorage.getItem("agenda-lang");
+    if (wanted && wanted !== lang && !query.get("lang")) {
+      query.set("lang", wanted);  // back in the language the confidant left in
+      location.replace(`${location.pathname}?${query}`);
+      return new Promise(() => {});  // this page is being replaced
+    }
+    sessionStorage.removeItem("agenda-lang");
+    // The code is used once: out of the address bar (and of the history) at once.
+    history.replaceState(null, "", location.pathname + (query.get("lang") ? `?lang=${query.get("lang")}` : ""));
+    if (!query.get("code")) {
+      problem.textContent = t.oauth_declined;
+      problem.hidden = false;
+      return;
+    }
+    $("calendar").textContent = t.connecting;
+    const answer = await api(`/v1/confidants/${me}/calendar/authorized`, "POST",
+                             { state: query.get("state"), code: query.get("code") });
+    if (await ok(answer, 200)) {
+      profile = await answer.json();
+      showFound();
+    }
   }
 
   // "09:00-12:00, 13:00-17:00" <-> [{start, end}, ...]
@@ -284,6 +351,7 @@
 
   async function load() {
     profile = await (await api(`/v1/confidants/${me}`)).json();
+    await comeBack();
     calendar();
     hours();
   }
@@ -322,18 +390,15 @@
     const button = event.target.querySelector("button");
     button.disabled = true;  // connecting checks the server: it takes a moment
     $("calendar").textContent = "…";
-    const answer = await api(`/v1/confidants/${me}/calendar`, "PUT", {
-      url: $("cal-url").value.trim(), username: $("cal-user").value.trim(),
-      password: $("cal-password").value,
-    });
+    const kind = document.querySelector("input[name=kind]:checked").value;
+    const answer = await api(`/v1/confidants/${me}/calendar`, "PUT", Object.assign({
+      provider: kind, username: $("cal-user").value.trim(), password: $("cal-password").value,
+    }, kind === "caldav" ? { url: $("cal-url").value.trim() } : {}));
     button.disabled = false;
     $("cal-password").value = "";
     if (await ok(answer, 200)) {
       profile = await answer.json();
-      const found = $("calendars");
-      found.replaceChildren(...(profile.calendars || []).map((c) => item(c.name || c.url)));
-      $("found").hidden = false;
-      $("connecting").open = false;
+      showFound();
     }
     calendar();
     await week();
