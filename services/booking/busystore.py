@@ -7,7 +7,12 @@ buckets those objects fall in. The bucket documents are read and written by ``_i
 (on FerretDB any other filter scans). The confidant's sync state lists each bucket's
 version, so a process keeps the buckets it has and reads again only those that changed.
 
-An object is ``{"name": file name, "intervals": [{"s": start, "e": end}, ...]}``.
+An object is ``{"name": file name, "intervals": [{"s": start, "e": end}, ...], "etag": …,
+"until": …}`` (the ETag it was read at and the end of the window it was read for: a full
+listing reads again only what changed or what was read for too short a window). In the
+database each object is one string (``encode``): FerretDB writes a bucket of strings in a
+third of the time it needs for the same bucket of subdocuments, and an incremental sync is
+mostly that write.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote, unquote
 
 from pymongo import ReplaceOne
 
@@ -30,6 +36,41 @@ BUCKETS = 64
 WRITE_BATCH = 32
 Bucket = dict[str, dict[str, Any]]  # file name -> object
 Versions = Sequence[str | None]
+
+
+def encode(obj: Mapping[str, Any]) -> str:
+    """One object as a line: name, ETag, window end, then "start end" pairs in epoch
+    seconds (busy time is on whole seconds: iCalendar has no finer)."""
+    until = obj.get("until")
+    pairs = ",".join(
+        f"{int(i['s'].timestamp())} {int(i['e'].timestamp())}" for i in obj["intervals"]
+    )
+    return "\t".join(
+        (
+            quote(obj["name"], safe=""),
+            quote(obj.get("etag") or "", safe=""),
+            str(int(until.timestamp())) if until else "",
+            pairs,
+        )
+    )
+
+
+def decode(stored: str | dict[str, Any]) -> dict[str, Any]:
+    """An object as ``encode`` stored it (or, written by an earlier version, as is)."""
+    if isinstance(stored, dict):
+        return stored
+    name, etag, until, pairs = stored.split("\t")
+    moment = datetime.fromtimestamp
+    intervals = []
+    for pair in pairs.split(",") if pairs else ():
+        start, end = pair.split(" ")
+        intervals.append({"s": moment(int(start), UTC), "e": moment(int(end), UTC)})
+    return {
+        "name": unquote(name),
+        "intervals": intervals,
+        "etag": unquote(etag) or None,
+        "until": moment(int(until), UTC) if until else None,
+    }
 
 
 def busy_key(confidant_id: str, calendar: str) -> str:
@@ -76,7 +117,7 @@ async def load(
             *(collection.find_one({"_id": bucket_id(key, b)}) for b in missing)
         )
         for b, doc in zip(missing, docs, strict=True):
-            bucket = {o["name"]: o for o in (doc or {}).get("objects", [])}
+            bucket = {o["name"]: o for o in map(decode, (doc or {}).get("objects", []))}
             found[b] = bucket
             if doc and doc.get("version"):
                 booking.busy_cache[bucket_id(key, b)] = (doc["version"], bucket)
@@ -93,7 +134,8 @@ async def save(
     now = datetime.now(UTC)
     for b, bucket in buckets.items():
         written[b] = uuid.uuid4().hex[:16]  # a change marker, not a secret
-        document = {"key": key, "objects": list(bucket.values()), "version": written[b]}
+        objects = [encode(o) for o in bucket.values()]
+        document = {"key": key, "objects": objects, "version": written[b]}
         writes.append(
             ReplaceOne({"_id": bucket_id(key, b)}, {**document, "updated_at": now}, upsert=True)
         )

@@ -160,23 +160,28 @@ async def _sync_calendar(
 
     cid = confidant["_id"]
     key = busy_key(cid, cal)
-    found = syncdiff.read(objects, zone, window)
+    before: dict[int, busystore.Bucket] = {}
+    if full:
+        before = await busystore.load(booking, key, versions, range(busystore.BUCKETS))
+    known = {name: obj for bucket in before.values() for name, obj in bucket.items()}
+    found = syncdiff.read(objects, zone, window, known)
     for reason in found.broken:
         log.warning("calendar object skipped", extra={"confidant_id": cid, "reason": reason})
     report["broken"] += len(found.broken)
     report["objects"] += len(found.objects) - len(found.broken)
     if full:
-        before = await busystore.load(booking, key, versions, range(busystore.BUCKETS))
         buckets, deleted = syncdiff.full(before, found.objects)
-        known = sum(len(bucket) for bucket in before.values())
+        if versions is None:  # the first listing writes every bucket, empty ones too
+            buckets = {**{b: {} for b in range(busystore.BUCKETS)}, **buckets}
+        count = len(known)
         if not accept_removals and syncdiff.removal_held(
-            known, len(deleted), booking.settings.sync_max_removal_share
+            count, len(deleted), booking.settings.sync_max_removal_share
         ):
             # A listing that suddenly lacks most of a calendar is more likely a server in
             # trouble than a confidant who emptied it: nothing is applied, the confidant is
             # told, and "update now" with accept_removals=1 applies it once they confirm.
             raise DavError(
-                "held", f"the server listed {known - len(deleted)} of {known} known events"
+                "held", f"the server listed {count - len(deleted)} of {count} known events"
             )
     else:
         deleted = [name_of(h) for h in deleted]

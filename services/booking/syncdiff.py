@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +18,10 @@ from .busystore import Bucket, bucket_of, spread
 from .busytime import BrokenObject, parse
 from .dav import name_of
 
-Obj = dict[str, Any]  # {"name", "intervals": [{"s", "e"}]}
+Obj = dict[str, Any]  # {"name", "intervals": [{"s", "e"}], "etag", "until"}
+# What was read for a window ending this much earlier is still good (a listing is renewed
+# daily, and then everything is read again: recurring events grow at the window's end).
+FRESH = timedelta(days=1)
 
 
 @dataclass
@@ -30,12 +33,29 @@ class Parsed:
     broken: list[str] = field(default_factory=list)  # why each broken object was skipped
 
 
-def read(objects: Mapping[str, tuple[str, str]], zone: ZoneInfo, window: Interval) -> Parsed:
+def read(
+    objects: Mapping[str, tuple[str, str]],
+    zone: ZoneInfo,
+    window: Interval,
+    known: Mapping[str, Obj] | None = None,
+) -> Parsed:
     """The busy time of each fetched object (href -> (etag, iCalendar text)), and where our
-    own appointments' events are now. A broken object is dropped, not fatal."""
+    own appointments' events are now. A broken object is dropped, not fatal. An object in
+    ``known`` at the same ETag, read for this window (or one at most a day shorter), is
+    taken as it is: a full listing of 5,000 events parses only those that changed."""
     found = Parsed()
     for href, (etag, text) in objects.items():
         name = name_of(href)
+        before = known.get(name) if known else None
+        if (
+            before is not None
+            and etag
+            and before.get("etag") == etag
+            and before.get("until") is not None
+            and window[1] - before["until"] <= FRESH
+        ):
+            found.objects[name] = before
+            continue
         try:
             parsed = parse(text, zone, window)
         except BrokenObject as exc:
@@ -46,6 +66,8 @@ def read(objects: Mapping[str, tuple[str, str]], zone: ZoneInfo, window: Interva
         found.objects[name] = {
             "name": name,
             "intervals": [{"s": start, "e": end} for start, end in parsed.busy],
+            "etag": etag or None,
+            "until": window[1],
         }
         for appointment_id, start in parsed.ours.items():
             found.ours[appointment_id] = (href, etag, start)
@@ -55,10 +77,12 @@ def read(objects: Mapping[str, tuple[str, str]], zone: ZoneInfo, window: Interva
 def full(
     before: Mapping[int, Bucket], objects: Mapping[str, Obj | None]
 ) -> tuple[dict[int, Bucket], list[str]]:
-    """Every bucket from a complete listing, and the names it no longer has."""
+    """The buckets a complete listing changes (every one, when there were none before), and
+    the names it no longer has."""
     present = {name for name, obj in objects.items() if obj is not None}
     removed = [name for bucket in before.values() for name in bucket if name not in present]
-    return spread(obj for obj in objects.values() if obj is not None), removed
+    buckets = spread(obj for obj in objects.values() if obj is not None)
+    return {b: bucket for b, bucket in buckets.items() if before.get(b) != bucket}, removed
 
 
 def delta(

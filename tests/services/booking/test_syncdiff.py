@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.booking.busystore import BUCKETS, bucket_of, spread
+from services.booking.busystore import BUCKETS, bucket_of, decode, encode, spread
 from services.booking.dav import name_of
-from services.booking.syncdiff import delta, full, removal_held
+from services.booking.syncdiff import delta, full, read, removal_held
 
 BASE = datetime(2027, 1, 4, 8, tzinfo=UTC)
 
@@ -62,14 +63,16 @@ def test_deltas_end_where_a_full_read_ends(
         buckets = {**buckets, **updated}
         assert buckets == spread(calendar.values())
     fresh, gone = full(buckets, dict(calendar))
-    assert fresh == buckets and gone == []
+    assert fresh == {} and gone == []  # a full read of the same: nothing to write
 
 
 def test_a_full_read_names_what_it_no_longer_has() -> None:
     before = spread([obj("a.ics", 1), obj("b.ics", 2), obj("c.ics", 3)])
     after, removed = full(before, {"a.ics": obj("a.ics", 1), "c.ics": None})
     assert sorted(removed) == ["b.ics", "c.ics"]
-    assert len(after) == BUCKETS and sum(len(b) for b in after.values()) == 1
+    assert set(after) == {bucket_of("b.ics"), bucket_of("c.ics")} - {bucket_of("a.ics")}
+    assert {**before, **after} == spread([obj("a.ics", 1)])
+    assert len(full({}, {"a.ics": obj("a.ics", 1)})[0]) == BUCKETS  # the first: all
 
 
 def test_names_from_paths_urls_and_escapes() -> None:
@@ -80,3 +83,46 @@ def test_names_from_paths_urls_and_escapes() -> None:
 def test_removals_held_only_for_most_of_a_real_calendar() -> None:
     assert removal_held(10, 6, 0.5) and not removal_held(10, 5, 0.5)
     assert not removal_held(4, 4, 0.5)  # a small calendar may be emptied by hand
+
+
+EVENT = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:u\r\n"
+    "DTSTAMP:20261101T000000Z\r\nDTSTART:20270104T090000Z\r\nDTEND:20270104T100000Z\r\n"
+    "END:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+WINDOW = (BASE - timedelta(days=1), BASE + timedelta(days=366))
+
+
+def test_a_listing_reads_again_only_what_changed_or_was_read_too_long_ago() -> None:
+    first = read({"/cal/a.ics": ('"1"', EVENT)}, ZoneInfo("UTC"), WINDOW)
+    known = {name: obj for name, obj in first.objects.items() if obj is not None}
+    assert known["a.ics"]["etag"] == '"1"'
+    # The same ETag: taken as read (the text is not even looked at).
+    again = read({"/cal/a.ics": ('"1"', "kapot")}, ZoneInfo("UTC"), WINDOW, known)
+    assert again.objects == first.objects and again.broken == []
+    # Another ETag: read again.
+    changed = read({"/cal/a.ics": ('"2"', "kapot")}, ZoneInfo("UTC"), WINDOW, known)
+    assert changed.objects == {"a.ics": None} and changed.broken
+    # Read for a window that ended more than a day earlier: read again.
+    later = (WINDOW[0] + timedelta(days=2), WINDOW[1] + timedelta(days=2))
+    stale = read({"/cal/a.ics": ('"1"', "kapot")}, ZoneInfo("UTC"), later, known)
+    assert stale.objects == {"a.ics": None}
+    # A server that sends no ETag: always read.
+    bare = read({"/cal/a.ics": ("", "kapot")}, ZoneInfo("UTC"), WINDOW, known)
+    assert bare.objects == {"a.ics": None}
+
+
+@given(
+    st.text(min_size=1, max_size=30),
+    st.one_of(st.none(), st.text(max_size=20)),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 10**5)), max_size=5),
+)
+def test_an_object_stored_as_a_line_reads_back_the_same(
+    name: str, etag: str | None, spans: list[tuple[int, int]]
+) -> None:
+    intervals = [
+        {"s": BASE + timedelta(seconds=s), "e": BASE + timedelta(seconds=s + n)} for s, n in spans
+    ]
+    stored = {"name": name, "intervals": intervals, "etag": etag or None, "until": BASE}
+    assert decode(encode(stored)) == stored
+    assert decode({"name": name, "intervals": intervals}) == {"name": name, "intervals": intervals}
