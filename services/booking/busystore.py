@@ -31,6 +31,12 @@ from .state import Booking
 from .store import BUSY
 
 BUCKETS = 64
+# One more bucket, after the others: the objects changed since they were last folded into
+# them (a deleted one as ``{"name", "gone": True}``). An incremental sync writes only this
+# one document until it holds FOLD_AT objects; then they go into their buckets.
+OVERLAY = BUCKETS
+ALL = range(BUCKETS + 1)
+FOLD_AT = 200
 # Writes per request. FerretDB 1.24 (SQLite) never answered a bulk of 100 replacements of
 # existing documents here (64 were fine), so a full sync writes its buckets in parts.
 WRITE_BATCH = 32
@@ -40,7 +46,10 @@ Versions = Sequence[str | None]
 
 def encode(obj: Mapping[str, Any]) -> str:
     """One object as a line: name, ETag, window end, then "start end" pairs in epoch
-    seconds (busy time is on whole seconds: iCalendar has no finer)."""
+    seconds (busy time is on whole seconds: iCalendar has no finer); a gone one as its
+    name and "-"."""
+    if obj.get("gone"):
+        return f"{quote(obj['name'], safe='')}\t-"
     until = obj.get("until")
     pairs = ",".join(
         f"{int(i['s'].timestamp())} {int(i['e'].timestamp())}" for i in obj["intervals"]
@@ -59,6 +68,8 @@ def decode(stored: str | dict[str, Any]) -> dict[str, Any]:
     """An object as ``encode`` stored it (or, written by an earlier version, as is)."""
     if isinstance(stored, dict):
         return stored
+    if stored.endswith("\t-"):
+        return {"name": unquote(stored[:-2]), "gone": True}
     name, etag, until, pairs = stored.split("\t")
     moment = datetime.fromtimestamp
     intervals = []
@@ -107,7 +118,7 @@ async def load(
     missing: list[int] = []
     for b in wanted:
         cached = booking.busy_cache.get(bucket_id(key, b))
-        if versions is not None and cached is not None and cached[0] == versions[b]:
+        if cached is not None and cached[0] == _version(versions, b):
             found[b] = cached[1]
         else:
             missing.append(b)
@@ -128,7 +139,7 @@ async def save(
     booking: Booking, key: str, buckets: Mapping[int, Bucket], versions: Versions | None
 ) -> list[str | None]:
     """Write the given buckets (whole), a delta's few in one request; the new versions."""
-    new: list[str | None] = list(versions) if versions is not None else [None] * BUCKETS
+    new: list[str | None] = [_version(versions, b) for b in ALL]
     written: dict[int, str] = {}
     writes = []
     now = datetime.now(UTC)
@@ -148,18 +159,23 @@ async def save(
     return new
 
 
+def _version(versions: Versions | None, b: int) -> str | None:
+    # None: never written (a state from before the overlay has one version fewer).
+    return versions[b] if versions is not None and b < len(versions) else None
+
+
 async def intervals(
     booking: Booking, key: str, versions: Versions | None, after: datetime
 ) -> list[tuple[datetime, datetime]]:
-    """A calendar's busy intervals that end after ``after``."""
-    buckets = await load(booking, key, versions, range(BUCKETS))
-    return [
-        (i["s"], i["e"])
-        for bucket in buckets.values()
-        for o in bucket.values()
-        for i in o["intervals"]
-        if i["e"] > after
+    """A calendar's busy intervals that end after ``after``: the buckets' objects, each
+    as the overlay has it if it has it."""
+    buckets = await load(booking, key, versions, ALL)
+    overlay = buckets.pop(OVERLAY)
+    objects = [
+        o for bucket in buckets.values() for o in bucket.values() if o["name"] not in overlay
     ]
+    objects += [o for o in overlay.values() if not o.get("gone")]
+    return [(i["s"], i["e"]) for o in objects for i in o["intervals"] if i["e"] > after]
 
 
 async def of_calendar(

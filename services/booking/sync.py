@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -112,6 +113,57 @@ async def sync_confidant(
     return report
 
 
+@dataclass
+class Fetched:
+    """What one calendar's server said: a delta, or the full listing (``full``)."""
+
+    full: bool
+    token: str | None
+    ctag: str | None
+    listed: datetime | None  # the end of the window the last full listing read
+    objects: dict[str, tuple[str, str]] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+
+
+async def _fetch(
+    source: Calendars,
+    cal: str,
+    state: dict[str, Any],
+    window: tuple[datetime, datetime],
+    force_full: bool,
+    report: dict[str, float],
+) -> Fetched | None:
+    """The delta since the stored token, or a full listing when there is no token, the
+    server forgot it, or the last listing is a day old; None when nothing changed."""
+    token, ctag, versions = state.get("token"), state.get("ctag"), state.get("versions")
+    listed = state.get("listed")
+    relist = listed is not None and window[1] - listed.replace(tzinfo=UTC) > RELIST
+    if token and not (force_full or relist or versions is None):
+        # With a sync token the delta itself says whether anything changed: no ctag first
+        # (on Radicale the ctag costs two thirds of the delta, and a change pays for both).
+        try:
+            changes = await source.delta(cal, token)
+        except DavError as exc:
+            if exc.kind != "invalid":
+                raise
+            # the server forgot our token: a full listing below
+        else:
+            report["delta" if changes.changed or changes.deleted else "unchanged"] += 1
+            token = changes.token or token
+            if not changes.changed and not changes.deleted:
+                return Fetched(False, token, ctag, listed)  # nothing to apply
+            return Fetched(False, token, ctag, listed, changes.objects, changes.deleted)
+    # A server without sync tokens: the ctag tells whether the full fetch is needed.
+    ctag = await source.ctag(cal)
+    same = ctag and ctag == state.get("ctag")
+    if not (force_full or relist or token) and same and versions:
+        report["unchanged"] += 1
+        return None
+    token, objects = await source.listing(cal, *window)
+    report["full"] += 1
+    return Fetched(True, token, ctag, window[1], objects)
+
+
 async def _sync_calendar(
     booking: Booking,
     source: Calendars,
@@ -124,55 +176,28 @@ async def _sync_calendar(
     report: dict[str, float],
     accept_removals: bool = False,
 ) -> dict[str, Any]:
-    token, ctag = state.get("token"), state.get("ctag")
-    versions = state.get("versions")  # None: never synced, or stored before the buckets
-    objects: dict[str, tuple[str, str]] = {}
-    deleted: list[str] = []
-    listed = state.get("listed")
-    relist = listed is not None and window[1] - listed.replace(tzinfo=UTC) > RELIST
-    full = force_full or relist or not token or versions is None
-    if token and not full:
-        # With a sync token the delta itself says whether anything changed: no ctag first
-        # (on Radicale the ctag costs two thirds of the delta, and a change pays for both).
-        try:
-            changes = await source.delta(cal, token)
-        except DavError as exc:
-            if exc.kind != "invalid":
-                raise
-            full = True  # the server forgot our token
-        else:
-            token = changes.token or token
-            if not changes.changed and not changes.deleted:
-                report["unchanged"] += 1
-                return {**state, "token": token}
-            objects, deleted = changes.objects, changes.deleted
-            report["delta"] += 1
-    if full:
-        # A server without sync tokens: the ctag tells whether the full fetch is needed.
-        ctag = await source.ctag(cal)
-        same = ctag and ctag == state.get("ctag")
-        if not (force_full or relist or token) and same and versions:
-            report["unchanged"] += 1
-            return state
-        token, objects = await source.listing(cal, *window)
-        listed = window[1]
-        report["full"] += 1
-
+    fetched = await _fetch(source, cal, state, window, force_full, report)
+    if fetched is None:
+        return state
+    if not fetched.full and not fetched.objects and not fetched.deleted:
+        return {**state, "token": fetched.token}
     cid = confidant["_id"]
     key = busy_key(cid, cal)
-    before: dict[int, busystore.Bucket] = {}
-    if full:
-        before = await busystore.load(booking, key, versions, range(busystore.BUCKETS))
+    versions = state.get("versions")
+    raw: dict[int, busystore.Bucket] = {}
+    overlay: busystore.Bucket = {}
+    if fetched.full:
+        raw = await busystore.load(booking, key, versions, busystore.ALL)
+        overlay = raw.pop(busystore.OVERLAY)
+    before = syncdiff.effective(raw, overlay)
     known = {name: obj for bucket in before.values() for name, obj in bucket.items()}
-    found = syncdiff.read(objects, zone, window, known)
+    found = syncdiff.read(fetched.objects, zone, window, known)
     for reason in found.broken:
         log.warning("calendar object skipped", extra={"confidant_id": cid, "reason": reason})
     report["broken"] += len(found.broken)
     report["objects"] += len(found.objects) - len(found.broken)
-    if full:
-        buckets, deleted = syncdiff.full(before, found.objects)
-        if versions is None:  # the first listing writes every bucket, empty ones too
-            buckets = {**{b: {} for b in range(busystore.BUCKETS)}, **buckets}
+    if fetched.full:
+        _, deleted = syncdiff.full(before, found.objects)
         count = len(known)
         if not accept_removals and syncdiff.removal_held(
             count, len(deleted), booking.settings.sync_max_removal_share
@@ -183,26 +208,47 @@ async def _sync_calendar(
             raise DavError(
                 "held", f"the server listed {count - len(deleted)} of {count} known events"
             )
+        buckets, _ = syncdiff.full(raw, found.objects)  # what differs from what is stored
+        if versions is None:  # the first listing writes every bucket, empty ones too
+            buckets = {**{b: {} for b in range(busystore.BUCKETS)}, **buckets}
+        if overlay or versions is None:
+            buckets[busystore.OVERLAY] = {}
     else:
-        deleted = [name_of(h) for h in deleted]
-        names = [*found.objects, *deleted]
-        loaded = await busystore.load(booking, key, versions, busystore.touched(names))
-        buckets = syncdiff.delta(loaded, found.objects, deleted)
+        deleted = [name_of(h) for h in fetched.deleted]
+        buckets = await _staged(booking, key, versions, found.objects, deleted)
     report["deleted"] += len(deleted)
     versions = await busystore.save(booking, key, buckets, versions)
-    if full:  # what a version before the buckets kept, in one document per calendar
+    if fetched.full:  # what a version before the buckets kept, in one document per calendar
         await booking.db[BUSY].delete_one({"_id": key})
-    if cal == confidant["calendar"]["booking_calendar"] and (full or found.ours or deleted):
+    if cal == confidant["calendar"]["booking_calendar"] and (fetched.full or found.ours or deleted):
+        present = set(fetched.objects)
         await _follow_confidant(
-            booking, confidant, found.ours, set(deleted), full, set(objects), report
+            booking, confidant, found.ours, set(deleted), fetched.full, present, report
         )
     return {
         "calendar": cal,
-        "ctag": ctag,
-        "token": token,
+        "ctag": fetched.ctag,
+        "token": fetched.token,
         "versions": versions,
-        "listed": listed,
+        "listed": fetched.listed,
     }
+
+
+async def _staged(
+    booking: Booking,
+    key: str,
+    versions: busystore.Versions | None,
+    objects: dict[str, syncdiff.Obj | None],
+    deleted: list[str],
+) -> dict[int, busystore.Bucket]:
+    """A delta's changes, on the overlay: one small document to write, until it holds
+    enough to be folded into the buckets."""
+    loaded = await busystore.load(booking, key, versions, [busystore.OVERLAY])
+    staged = syncdiff.stage(loaded[busystore.OVERLAY], objects, deleted)
+    if len(staged) <= busystore.FOLD_AT:
+        return {busystore.OVERLAY: staged}
+    loaded = await busystore.load(booking, key, versions, busystore.touched(staged))
+    return {**syncdiff.fold(loaded, staged), busystore.OVERLAY: {}}
 
 
 async def _follow_confidant(

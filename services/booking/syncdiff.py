@@ -101,6 +101,29 @@ def delta(
     return buckets
 
 
+def stage(overlay: Bucket, objects: Mapping[str, Obj | None], deleted: Iterable[str]) -> Bucket:
+    """The overlay with a delta's changes on it (an unreadable object blocks nothing: gone)."""
+    staged = dict(overlay)
+    for name, obj in objects.items():
+        staged[name] = obj if obj is not None else {"name": name, "gone": True}
+    for name in deleted:
+        staged[name] = {"name": name, "gone": True}
+    return staged
+
+
+def fold(before: Mapping[int, Bucket], overlay: Bucket) -> dict[int, Bucket]:
+    """The buckets the overlay's objects fall in, with them applied (``before`` holds at
+    least those buckets)."""
+    objects = {name: None if obj.get("gone") else obj for name, obj in overlay.items()}
+    return delta(before, objects, [])
+
+
+def effective(buckets: Mapping[int, Bucket], overlay: Bucket) -> dict[int, Bucket]:
+    """Every bucket as it is with the overlay applied: what a full read would give."""
+    touched = {bucket_of(name) for name in overlay}
+    return {**buckets, **fold({b: buckets[b] for b in touched}, overlay)}
+
+
 HELD_MINIMUM = 5  # a calendar this small may well be emptied by hand
 
 

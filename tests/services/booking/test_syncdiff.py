@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from services.booking.busystore import BUCKETS, bucket_of, decode, encode, spread
 from services.booking.dav import name_of
-from services.booking.syncdiff import delta, full, read, removal_held
+from services.booking.syncdiff import delta, effective, fold, full, read, removal_held, stage
 
 BASE = datetime(2027, 1, 4, 8, tzinfo=UTC)
 
@@ -126,3 +126,40 @@ def test_an_object_stored_as_a_line_reads_back_the_same(
     stored = {"name": name, "intervals": intervals, "etag": etag or None, "until": BASE}
     assert decode(encode(stored)) == stored
     assert decode({"name": name, "intervals": intervals}) == {"name": name, "intervals": intervals}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(names, st.integers(0, 500), max_size=20),
+    st.lists(steps, max_size=8),
+    st.integers(0, 12),
+)
+def test_deltas_staged_on_the_overlay_and_folded_end_where_a_full_read_ends(
+    start: dict[str, int], syncs: list[list[tuple[str, str, int]]], fold_at: int
+) -> None:
+    """As the sync does: each delta staged on the overlay, folded into the buckets once the
+    overlay holds more than ``fold_at``; buckets and overlay together read as a full read."""
+    calendar = {name: obj(name, hour) for name, hour in start.items()}
+    buckets, _ = full({}, dict(calendar))
+    overlay: dict[str, dict[str, Any]] = {}
+    for changes in syncs:
+        changed: dict[str, dict[str, Any] | None] = {}
+        deleted: list[str] = []
+        for kind, name, hour in changes:
+            if kind == "put":
+                calendar[name] = changed[name] = obj(name, hour)
+                deleted = [d for d in deleted if d != name]  # a server names it once
+            elif kind == "broken":
+                calendar.pop(name, None)
+                changed[name] = None
+            else:
+                calendar.pop(name, None)
+                changed.pop(name, None)
+                deleted.append(name)
+        overlay = stage(overlay, changed, deleted)
+        if len(overlay) > fold_at:
+            touched = {bucket_of(n) for n in overlay}
+            folded = fold({b: buckets[b] for b in touched}, overlay)
+            assert set(folded) == touched
+            buckets, overlay = {**buckets, **folded}, {}
+        assert effective(buckets, overlay) == spread(calendar.values())
