@@ -230,7 +230,8 @@ class Dav:
             "<d:prop><d:getetag/><c:calendar-data/></d:prop></d:sync-collection>"
         ).encode()
         try:
-            root = await self._multistatus("REPORT", calendar, body, "1")
+            # RFC 6578 3.2: Depth 0 (the body's sync-level says how deep); 400 otherwise.
+            root = await self._multistatus("REPORT", calendar, body, "0")
         except DavError as exc:
             if exc.status in (403, 409, 412, 501):
                 raise DavError("invalid", "the sync token was not accepted", exc.status) from None
