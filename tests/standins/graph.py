@@ -47,6 +47,7 @@ class GraphServer:
     throttled: int = 0
     retry_after: int = 7
     calls: int = 0
+    portal: bool = False  # a captive portal or proxy answers in Graph's place: 200, a page
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -112,6 +113,10 @@ class GraphServer:
     # -- the API ---------------------------------------------------------------------------
     def _gate(self, request: web.Request) -> None:
         self.calls += 1
+        if self.portal:
+            raise web.HTTPOk(
+                text="<html><body>Log in to the Wi-Fi</body></html>", content_type="text/html"
+            )
         if self.throttled > 0:
             self.throttled -= 1
             raise web.HTTPTooManyRequests(

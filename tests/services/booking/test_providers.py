@@ -321,3 +321,30 @@ async def test_connecting_refuses_what_is_not_set_up_or_not_theirs(
         "/v1/confidants/c-anna/calendar/authorize", headers=bram, json={"provider": "google"}
     )
     assert other.status == 403
+
+
+async def test_a_page_in_graphs_place_is_an_error_not_an_empty_calendar(
+    ready: Client,
+    providers: Providers,
+    admin: dict[str, str],
+    reporter: Callable[..., dict[str, str]],
+) -> None:
+    graph = providers.graph
+    start = next_weekday_at(15)
+    answer, _ = await consent(ready, admin, "microsoft")
+    assert answer.status == 200
+    appointment = await (
+        await ready.post("/v1/appointments", headers=reporter(), json=body(start))
+    ).json()
+    assert (await write_pending(state(ready)))["written"] == 1
+    graph.expire_deltas()  # the next sync lists everything: the moment a page would empty it
+    graph.portal = True
+    synced = await ready.post("/v1/confidants/c-anna/calendar/sync", headers=admin)
+    assert synced.status == 502, await synced.text()
+    profile = await (await ready.get("/v1/confidants/c-anna", headers=admin)).json()
+    assert profile["calendar"]["sync"]["last_error"] == "malformed"
+    url = f"/v1/appointments/{appointment['id']}"
+    assert (await (await ready.get(url, headers=reporter())).json())["status"] == "booked"
+    graph.portal = False
+    assert (await resync(ready))["cancelled"] == 0
+    assert len(graph.ours()) == 1
