@@ -30,6 +30,7 @@ from deploy.stack import ferretdb, free_port, nats_cluster, nats_server, running
 from shared import event_schemas  # noqa: F401
 from shared.bus import Bus, BusConfig, Consumer
 from shared.db import Mongo
+from shared.event_schemas import CaseOpened
 from shared.events import Envelope, new_event
 
 DATA = {
@@ -73,7 +74,7 @@ async def baseline(url: str, n: int, replicas: int = 1) -> float:
     latencies: list[float] = []
     start = time.perf_counter()
     for _ in range(n):
-        event = new_event("intake.case.opened", DATA, source="bench")
+        event = new_event(CaseOpened, DATA, source="bench")
         sent[event.id] = time.perf_counter()
         await js.publish(
             "base.intake.case.opened", event.encode(), headers={"Nats-Msg-Id": event.id}
@@ -110,7 +111,7 @@ async def vertrouwd(url: str, mongo_uri: str, n: int, replicas: int = 1) -> floa
     await bus.start_consumer(Consumer("vbench", ["intake.case.>"], handle, batch=64))
     start = time.perf_counter()
     for _ in range(n):
-        event = new_event("intake.case.opened", DATA, source="bench")
+        event = new_event(CaseOpened, DATA, source="bench")
         sent[event.id] = time.perf_counter()
         await bus.publish(event)
     published = time.perf_counter() - start

@@ -40,6 +40,7 @@ from deploy.stack import free_port, plan_infra, running, service, service_env
 from shared import event_schemas  # noqa: F401
 from shared.bus import Bus, BusConfig
 from shared.crypto import DataKeys, FieldCipher
+from shared.event_schemas import AppointmentBooked
 from shared.events import new_event
 
 ORG = "bench-org"
@@ -139,7 +140,7 @@ async def measure(
     for i, a in enumerate(appointments):
         await asyncio.sleep(max(0.0, start + i / rate - loop.time()))
         event = new_event(
-            "booking.appointment.booked",
+            AppointmentBooked,
             {
                 "appointment_id": a["_id"],
                 "case_id": a["case_id"],

@@ -29,7 +29,7 @@ from deploy.stack import plan_infra, running, service_env
 from services.reporting.rebuild import rebuild, replay
 from services.reporting.settings import ReportingSettings
 from shared import event_schemas  # noqa: F401
-from shared.events import new_event
+from shared.events import new_event, schema_for
 
 STREAM = "REBUILD"
 ORG = "bench-org"
@@ -80,7 +80,10 @@ def events_of(i: int, start: datetime) -> list[bytes]:
         ("intake.case.hours_logged", {"case_id": case, "hours_spent": 1.5}),
         ("intake.case.closed", {"case_id": case, "outcome": "advice", "hours_spent": 2.0}),
     ]
-    return [new_event(t, d, source="bench", org_id=ORG, occurred_at=at).encode() for t, d in specs]
+    return [
+        new_event(schema_for(t, 1), d, source="bench", org_id=ORG, occurred_at=at).encode()
+        for t, d in specs
+    ]
 
 
 async def fill(url: str, total: int) -> None:

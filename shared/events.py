@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 
@@ -56,6 +56,7 @@ class Envelope(BaseModel):
 
 _SCHEMAS: dict[tuple[str, int], type[EventData]] = {}
 D = TypeVar("D", bound=type[EventData])
+E = TypeVar("E", bound=EventData)
 
 
 def event_schema(type_: str, version: int = 1) -> Callable[[D], D]:
@@ -84,33 +85,29 @@ def registered() -> dict[tuple[str, int], type[EventData]]:
 
 
 def new_event(
-    type_: str,
-    data: EventData | dict[str, Any],
+    schema: type[E],
+    data: E | Mapping[str, Any],
     *,
     source: str,
     org_id: str | None = None,
-    version: int = 1,
     occurred_at: datetime | None = None,
 ) -> Envelope:
-    """Build and validate an event ready to publish."""
-    model = schema_for(type_, version)
+    """Build and validate an event ready to publish. ``schema`` is the event's model in
+    ``shared.event_schemas``, which names its type and version: no type string is written
+    anywhere else. The error names the fields that are wrong, never their values."""
     try:
-        payload = (
-            data
-            if isinstance(data, model)
-            else model.model_validate(data.model_dump() if isinstance(data, BaseModel) else data)
-        )
+        payload = data if isinstance(data, schema) else schema.model_validate(data)
         return Envelope(
             id=uuid.uuid4().hex,
-            type=type_,
-            version=version,
+            type=schema.TYPE,
+            version=schema.VERSION,
             occurred_at=_millis(occurred_at or datetime.now(UTC)),
             source=source,
             org_id=org_id,
             data=payload.model_dump(mode="json"),
         )
     except ValidationError as exc:
-        raise InvalidEvent(f"{type_} v{version}: {_brief(exc)}") from None
+        raise InvalidEvent(f"{schema.TYPE} v{schema.VERSION}: {_brief(exc)}") from None
 
 
 def validate(envelope: Envelope) -> EventData:

@@ -12,6 +12,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Forbidden, Principal, Role, authorize
+from shared.event_schemas import AppointmentBooked, AppointmentCancelled
 from shared.events import new_event
 from shared.http import (
     ApiError,
@@ -408,7 +409,7 @@ async def book(request: web.Request) -> web.Response:
         "updated_at": now,
         "calendar": {"pending": "put" if confidant.get("calendar") else None, "attempts": 0},
     }
-    event = booked_event("booking.appointment.booked", doc)
+    event = booked_event(AppointmentBooked, doc)
     await booking.db[APPOINTMENTS].insert_one({**doc, **staged(event)})
     await flush(booking.db[APPOINTMENTS], appointment_id, [event], booking.bus, booking.locks)
     return web.json_response(appointment_view(doc), status=201)
@@ -456,7 +457,7 @@ async def cancel(request: web.Request) -> web.Response:
     if doc["status"] != "booked":
         raise ApiError(409, "conflict", "the appointment is not booked")
     event = new_event(
-        "booking.appointment.cancelled",
+        AppointmentCancelled,
         {
             "appointment_id": doc["_id"],
             "case_id": doc["case_id"],

@@ -13,7 +13,8 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from shared.events import Envelope, new_event
+from shared.event_schemas import AppointmentRescheduled
+from shared.events import Envelope, EventData, new_event
 
 from .availability import Interval
 from .rules import claim_ids
@@ -25,7 +26,7 @@ class Taken(Exception):
     """The time asked for is not free (any more)."""
 
 
-def booked_event(type_: str, doc: dict[str, Any], **extra: Any) -> Envelope:
+def booked_event(schema: type[EventData], doc: dict[str, Any], **extra: Any) -> Envelope:
     data = {
         "appointment_id": doc["_id"],
         "case_id": doc["case_id"],
@@ -36,7 +37,7 @@ def booked_event(type_: str, doc: dict[str, Any], **extra: Any) -> Envelope:
         "sequence": doc.get("sequence", 0),
         **extra,
     }
-    return new_event(type_, data, source="booking", org_id=doc["org_id"])
+    return new_event(schema, data, source="booking", org_id=doc["org_id"])
 
 
 async def claim(booking: Booking, ids: list[str], owner: str, appointment_id: str) -> bool:
@@ -72,7 +73,7 @@ async def move(
     if not await claim(booking, sorted(new_ids - old_ids), owner, doc["_id"]):
         raise Taken("that slot is not free")
     updated = {**doc, "start": start, "end": start + duration, "sequence": sequence}
-    event = booked_event("booking.appointment.rescheduled", updated, rescheduled_by=by)
+    event = booked_event(AppointmentRescheduled, updated, rescheduled_by=by)
     calendar = doc.get("calendar") or {}
     # Written already, or about to be: write it again at the new time. No calendar: none.
     pending = "put" if calendar.get("href") or calendar.get("pending") == "put" else None

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 
+from shared.event_schemas import AppointmentCancelled, CalendarConflict, CalendarSyncFailed
 from shared.events import new_event
 
 from . import busystore, syncdiff
@@ -297,7 +298,7 @@ async def _follow_confidant(
                         {"$set": {"calendar.pending": "put"}},
                         [
                             new_event(
-                                "booking.calendar.conflict",
+                                CalendarConflict,
                                 {
                                     "appointment_id": appointment["_id"],
                                     "case_id": appointment["case_id"],
@@ -312,7 +313,7 @@ async def _follow_confidant(
 
 async def _cancel_by_calendar(booking: Booking, appointment: dict[str, Any]) -> None:
     event = new_event(
-        "booking.appointment.cancelled",
+        AppointmentCancelled,
         {
             "appointment_id": appointment["_id"],
             "case_id": appointment["case_id"],
@@ -345,7 +346,7 @@ async def _failed(
     if stale and not sync.get("announced"):
         events.append(
             new_event(
-                "booking.calendar.sync_failed",
+                CalendarSyncFailed,
                 {"confidant_id": confidant["_id"], "since": since, "error": kind},
                 source="booking",
             )

@@ -15,7 +15,17 @@ from aiohttp import web
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from shared.auth import Forbidden, Principal, Role
-from shared.events import Envelope, new_event
+from shared.event_schemas import (
+    CaseAssigned,
+    CaseCategorised,
+    CaseClosed,
+    CaseHoursLogged,
+    CaseMessagePosted,
+    CaseNoteAdded,
+    CaseOpened,
+    CaseStatusChanged,
+)
+from shared.events import Envelope, EventData, new_event
 from shared.http import (
     ApiError,
     Endpoint,
@@ -50,9 +60,9 @@ HIDDEN = {"outbox": 0, "outbox_at": 0}  # bookkeeping, not part of a case
 log = logging.getLogger(__name__)
 
 
-def _event(type_: str, case: dict[str, Any], **data: Any) -> Envelope:
+def _event(schema: type[EventData], case: dict[str, Any], **data: Any) -> Envelope:
     return new_event(
-        type_, {"case_id": case["_id"], **data}, source="intake", org_id=case["org_id"]
+        schema, {"case_id": case["_id"], **data}, source="intake", org_id=case["org_id"]
     )
 
 
@@ -206,7 +216,7 @@ async def build_case(
         del case["code_hash"]  # the unique index is sparse: absent, not null
     events = [
         _event(
-            "intake.case.opened",
+            CaseOpened,
             case,
             reference=case["reference"],
             category=body.category,
@@ -222,7 +232,7 @@ async def build_case(
             acknowledged_in_channel=acknowledged,
         ),
         _event(
-            "intake.case.assigned",
+            CaseAssigned,
             case,
             reference=case["reference"],
             confidant_id=confidant_id,
@@ -551,7 +561,7 @@ async def update_case(request: web.Request) -> web.Response:
         case = {**case, "deadlines": deadlines}
         events.append(
             _event(
-                "intake.case.categorised",
+                CaseCategorised,
                 case,
                 category=body.category,
                 subtype=body.subtype,
@@ -563,16 +573,14 @@ async def update_case(request: web.Request) -> web.Response:
     if body.hours_spent is not None and body.hours_spent != hours:
         hours = body.hours_spent
         sets["hours_spent"] = hours
-        events.append(_event("intake.case.hours_logged", case, hours_spent=hours))
+        events.append(_event(CaseHoursLogged, case, hours_spent=hours))
     if body.status is not None and body.status != current:
         try:
             domain.check_transition(current, body.status)
         except domain.RuleError as exc:
             raise ApiError(409, "conflict", str(exc)) from None
         sets["status"] = body.status
-        events.append(
-            _event("intake.case.status_changed", case, status=body.status, previous=current)
-        )
+        events.append(_event(CaseStatusChanged, case, status=body.status, previous=current))
         deadlines = case.get("deadlines") or {}
         if "acknowledgement" in deadlines and not deadlines["acknowledgement"]["met_at"]:
             sets["deadlines.acknowledgement.met_at"] = now
@@ -584,9 +592,7 @@ async def update_case(request: web.Request) -> web.Response:
                 )
             if "feedback" in deadlines and not deadlines["feedback"]["met_at"]:
                 sets["deadlines.feedback.met_at"] = now
-            events.append(
-                _event("intake.case.closed", case, outcome=body.outcome, hours_spent=hours)
-            )
+            events.append(_event(CaseClosed, case, outcome=body.outcome, hours_spent=hours))
             closing = True
     if isinstance(sets.get("deadlines"), dict):  # recategorised: one value, not two paths
         for path in [k for k in sets if k.startswith("deadlines.")]:
@@ -622,7 +628,7 @@ async def assign_case(request: web.Request) -> web.Response:
         raise ApiError(409, "conflict", "the case is closed")
     if body.confidant_id != case["confidant_id"]:
         event = _event(
-            "intake.case.assigned",
+            CaseAssigned,
             case,
             reference=case["reference"],
             confidant_id=body.confidant_id,
@@ -649,7 +655,7 @@ async def add_note(request: web.Request) -> web.Response:
     who = assigned_confidant(request, case)
     body = await read_body(request, Text)
     note_id = new_id()
-    event = _event("intake.case.note_added", case, note_id=note_id)
+    event = _event(CaseNoteAdded, case, note_id=note_id)
     await store_text(intake, NOTES, note_id, case, who.sub, body.text, event)
     return web.json_response({"note_id": note_id}, status=201)
 
@@ -715,7 +721,7 @@ async def post_message(request: web.Request) -> web.Response:
     # A case that came in by e-mail or WhatsApp: the confidant's answer goes back that way.
     relayed = case.get("relay") if author == "confidant" else None
     event = _event(
-        "intake.case.message_posted",
+        CaseMessagePosted,
         case,
         reference=case["reference"],
         message_id=message_id,

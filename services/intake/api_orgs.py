@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Principal, authorize
+from shared.event_schemas import OrgUpdated
 from shared.events import Envelope, new_event
 from shared.http import (
     ApiError,
@@ -90,7 +91,7 @@ async def create_org(request: web.Request) -> web.Response:
 def org_event(org_id: str, changes: dict[str, Any]) -> Envelope:
     """What reporting names the organisation and its departments by (only what changed)."""
     return new_event(
-        "intake.org.updated",
+        OrgUpdated,
         {
             "org_id": org_id,
             "org_name": changes.get("name"),

@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
+from shared.event_schemas import CaseMessagePosted
 from shared.outbox import flush, staged
 
 from . import taxonomy
@@ -242,7 +243,7 @@ async def _append(
         if case is None:
             raise RuntimeError("case not stored")
     event = _event(
-        "intake.case.message_posted",
+        CaseMessagePosted,
         case,
         reference=case["reference"],
         message_id=message_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from shared.event_schemas import CaseDeadlineDue, CasePurged
 from shared.events import new_event
 
 from . import domain
@@ -102,7 +103,7 @@ async def purge_closed_cases(intake: Intake, now: datetime) -> int:
             await intake.db[CHANNEL_CLAIMS].delete_many({"case_id": case["_id"]})
             await intake.db[RELAY_SENT].delete_many({"case_id": case["_id"]})
             event = new_event(
-                "intake.case.purged",
+                CasePurged,
                 {"case_id": case["_id"]},
                 source="intake",
                 org_id=case["org_id"],
@@ -160,7 +161,7 @@ async def warn_deadlines(intake: Intake, now: datetime) -> int:
             query, {"org_id": 1, "confidant_id": 1, "deadlines": 1, "reference": 1}
         ):
             event = new_event(
-                "intake.case.deadline_due",
+                CaseDeadlineDue,
                 {
                     "case_id": case["_id"],
                     "reference": case.get("reference"),

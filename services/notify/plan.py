@@ -33,7 +33,7 @@ from shared.events import Envelope
 RecipientKind = Literal["reporter", "confidant", "org_admin", "webhook"]
 
 # Who may be told what about an organisation: nothing about individual cases.
-ORG_EVENTS = frozenset({"reporting.report.ready", "reporting.signal.raised"})
+ORG_EVENTS = frozenset({ReportReady.TYPE, SignalRaised.TYPE})
 # Booking's own side told the confidant already (it is their calendar): no mail for that.
 BY_CONFIDANT = frozenset({"confidant", "calendar"})
 

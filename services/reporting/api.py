@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Forbidden, Role, authorize
+from shared.event_schemas import ReportReady, SignalRaised
 from shared.events import new_event
 from shared.http import (
     ApiError,
@@ -336,7 +337,7 @@ async def publish_report(request: web.Request) -> web.Response:
             409, "not_publishable", "another report was published since; make this one again"
         )
     event = new_event(
-        "reporting.report.ready",
+        ReportReady,
         {
             "report_id": doc["_id"],
             "kind": doc["kind"],
@@ -460,7 +461,7 @@ async def decide_signal(request: web.Request) -> web.Response:
         status = "raised"
         events.append(
             new_event(
-                "reporting.signal.raised",
+                SignalRaised,
                 {
                     "signal_id": doc["_id"],
                     "rule": doc["rule"],

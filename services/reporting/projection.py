@@ -11,6 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from shared.event_schemas import (
+    AppointmentBooked,
+    AppointmentCancelled,
+    AppointmentRescheduled,
+    CaseCategorised,
+    CaseClosed,
+    CaseHoursLogged,
+    CaseMessagePosted,
+    CaseOpened,
+    CaseStatusChanged,
+)
+
 TYPES = ("intake.case.", "booking.appointment.")
 
 
@@ -32,7 +44,9 @@ def _hours(doc: dict[str, Any], hours: float, at: str) -> None:
 
 
 def apply(case: dict[str, Any] | None, event: dict[str, Any]) -> dict[str, Any] | None:
-    """The case document after ``event`` (an envelope as a dict); None if it has no case."""
+    """The case document after ``event`` (an envelope as a dict); None if it has no case.
+    A dict, not the typed envelope: a rebuild folds the whole stream, and checking every
+    event's schema again would be most of its time (they were checked when published)."""
     data: dict[str, Any] = event["data"]
     case_id = data.get("case_id")
     if not case_id:
@@ -41,7 +55,7 @@ def apply(case: dict[str, Any] | None, event: dict[str, Any]) -> dict[str, Any] 
     doc["org_id"] = event.get("org_id") or doc.get("org_id")
     at: str = event["occurred_at"]
     kind = event["type"]
-    if kind == "intake.case.opened":
+    if kind == CaseOpened.TYPE:
         if doc.get("category_at") is None:  # a later categorisation may have come first
             doc.update(
                 category=data["category"],
@@ -57,7 +71,7 @@ def apply(case: dict[str, Any] | None, event: dict[str, Any]) -> dict[str, Any] 
             opened_at=at,
             opened=month_of(at),
         )
-    elif kind == "intake.case.categorised":
+    elif kind == CaseCategorised.TYPE:
         if doc.get("category_at") is None or at >= doc["category_at"]:
             doc.update(
                 category=data["category"],
@@ -66,16 +80,16 @@ def apply(case: dict[str, Any] | None, event: dict[str, Any]) -> dict[str, Any] 
                 feedback_by=data.get("feedback_by"),
                 category_at=at,
             )
-    elif kind == "intake.case.status_changed" and data["previous"] == "new":
+    elif kind == CaseStatusChanged.TYPE and data["previous"] == "new":
         doc["acknowledged_at"] = _earliest(doc.get("acknowledged_at"), at)
-    elif kind == "intake.case.message_posted" and data["author"] == "confidant":
+    elif kind == CaseMessagePosted.TYPE and data["author"] == "confidant":
         doc["acknowledged_at"] = _earliest(doc.get("acknowledged_at"), at)
-    elif kind == "intake.case.closed":
+    elif kind == CaseClosed.TYPE:
         doc.update(closed_at=at, closed=month_of(at), outcome=data["outcome"])
         _hours(doc, data["hours_spent"], at)
-    elif kind == "intake.case.hours_logged":
+    elif kind == CaseHoursLogged.TYPE:
         _hours(doc, data["hours_spent"], at)
-    elif kind in ("booking.appointment.booked", "booking.appointment.rescheduled"):
+    elif kind in (AppointmentBooked.TYPE, AppointmentRescheduled.TYPE):
         conversations = dict(doc.get("conversations") or {})
         before = conversations.get(data["appointment_id"], {})
         conversations[data["appointment_id"]] = {
@@ -84,7 +98,7 @@ def apply(case: dict[str, Any] | None, event: dict[str, Any]) -> dict[str, Any] 
             "cancelled": before.get("cancelled", False),
         }
         doc["conversations"] = conversations
-    elif kind == "booking.appointment.cancelled":
+    elif kind == AppointmentCancelled.TYPE:
         conversations = dict(doc.get("conversations") or {})
         known = conversations.get(data["appointment_id"], {"mode": None, "month": None})
         conversations[data["appointment_id"]] = {**known, "cancelled": True}

@@ -78,7 +78,7 @@ async def test_the_confidant_logs_in_reads_answers_and_sees_the_agenda(
     await expect(page.get_by_role("heading", name="Afspraken", exact=True)).to_be_visible()
     await expect(page.locator("#appointments li")).to_contain_text("online")
     await expect(page.locator("#calendar")).to_have_text("Geen agenda gekoppeld.")
-    await expect(page.get_by_label("maandag")).to_have_value("09:00-17:00")
+    await expect(page.get_by_label("maandag", exact=True)).to_have_value("09:00-17:00")
     await snap(page, "10-confidant-agenda")
 
     # The language switch keeps the confidant logged in: the token is in the tab by now.
@@ -87,4 +87,4 @@ async def test_the_confidant_logs_in_reads_answers_and_sees_the_agenda(
         page.get_by_role("heading", name="My appointments and availability")
     ).to_be_visible()
     await expect(page.locator("#appointments li")).to_contain_text("booked")
-    await expect(page.get_by_label("Monday")).to_have_value("09:00-17:00")
+    await expect(page.get_by_label("Monday", exact=True)).to_have_value("09:00-17:00")

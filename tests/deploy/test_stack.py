@@ -23,6 +23,7 @@ from pymongo import MongoClient
 
 from deploy.seed import DEMO_CALENDAR, DEMO_ORG_ID, seed
 from deploy.stack import DEMO_CALDAV_USER, DEV_PORTS, FERRETDB_BIN, SERVICES, Infra, http_ok
+from shared.event_schemas import CaseOpened
 from shared.events import new_event
 from tests.conftest import Isolation, Keys
 
@@ -168,7 +169,7 @@ def test_make_run_starts_everything_stops_cleanly_and_keeps_data(
     with MongoClient[dict[str, Any]](mongo_uri) as client:
         client["vertrouwd_intake"]["scratch"].insert_one({"_id": "kept", "v": 1})
     event = new_event(
-        "intake.case.opened",
+        CaseOpened,
         {
             "case_id": "persist-1",
             "category": "pesten",

@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient
 from deploy.stack import free_port, http_ok
 from services.reporting.projection import FIELDS
 from shared.db import Mongo
+from shared.event_schemas import CaseAssigned, CaseOpened
 from shared.events import new_event
 from shared.service import BUS, MONGO
 from tests.conftest import SERVICE_NAMES, StartService
@@ -70,10 +71,10 @@ async def test_events_flow_to_every_consumer_without_personal_data(
     reporting = await start_service("reporting")
     bus = app(intake)[BUS]
 
-    await bus.publish(new_event("intake.case.opened", OPENED, source="intake", org_id="org-a"))
+    await bus.publish(new_event(CaseOpened, OPENED, source="intake", org_id="org-a"))
     await bus.publish(
         new_event(
-            "intake.case.assigned",
+            CaseAssigned,
             {"case_id": "case-1", "confidant_id": "conf-7", "reason": "least_loaded"},
             source="intake",
             org_id="org-a",

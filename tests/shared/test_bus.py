@@ -14,6 +14,7 @@ import pytest
 from deploy.stack import Infra
 from shared.bus import PROCESSED, Bus, BusConfig, Consumer, may_be_seen
 from shared.db import Mongo
+from shared.event_schemas import CaseOpened
 from shared.events import Envelope, InvalidEvent, new_event
 from tests.conftest import Isolation
 from tests.polling import eventually
@@ -29,9 +30,7 @@ WAIT_S = 15.0
 
 
 def opened(case_id: str = "c1") -> Envelope:
-    return new_event(
-        "intake.case.opened", {**OPENED, "case_id": case_id}, source="intake", org_id="o1"
-    )
+    return new_event(CaseOpened, {**OPENED, "case_id": case_id}, source="intake", org_id="o1")
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
 from shared.bus import PROCESSED, Bus, BusConfig, Consumer
 from shared.db import Mongo
+from shared.event_schemas import CaseOpened
 from shared.events import Envelope, new_event
 from shared.metrics import Metrics
 from tests.conftest import Keys
@@ -123,7 +124,7 @@ async def test_an_event_that_arrives_while_the_database_is_away_is_handled_when_
         await bus.start_consumer(Consumer("outage", ["intake.case.>"], handle))
         await asyncio.to_thread(mongo_proc.kill)
         event = new_event(
-            "intake.case.opened",
+            CaseOpened,
             {
                 "case_id": "c1",
                 "category": "pesten",

@@ -8,6 +8,7 @@ from pymongo import AsyncMongoClient
 
 from deploy.stack import Infra
 from services.intake import jobs
+from shared.event_schemas import CaseNoteAdded
 from shared.events import new_event
 from shared.outbox import staged
 from tests.conftest import Isolation, StartService
@@ -114,7 +115,7 @@ async def test_an_event_left_in_the_outbox_is_published_by_the_relay(
     intake = await start_service("intake", OUTBOX_RELAY_S="0.2", OUTBOX_SWEEP_S="0.5")
     # As if another instance died between its write and the publish.
     event = new_event(
-        "intake.case.note_added", {"case_id": "c1", "note_id": "n1"}, source="intake", org_id="o1"
+        CaseNoteAdded, {"case_id": "c1", "note_id": "n1"}, source="intake", org_id="o1"
     )
     fields = staged(event)
     long_ago = datetime.now(UTC) - timedelta(minutes=5)
@@ -138,7 +139,7 @@ async def test_what_a_dead_instance_left_is_published_by_the_next_one_at_start(
     isolation: Isolation,
 ) -> None:
     event = new_event(
-        "intake.case.note_added", {"case_id": "c2", "note_id": "n2"}, source="intake", org_id="o1"
+        CaseNoteAdded, {"case_id": "c2", "note_id": "n2"}, source="intake", org_id="o1"
     )
     fields = staged(event)
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)

@@ -11,6 +11,7 @@ from typing import Any
 from bson import json_util
 
 from deploy.stack import Infra
+from shared.event_schemas import AppointmentBooked
 from shared.events import new_event
 from shared.service import BUS
 from tests.conftest import Isolation
@@ -85,7 +86,7 @@ async def test_the_timeline_shows_appointments_to_reporter_and_confidant_only(
     assert intake.app is not None
     await intake.app[BUS].publish(
         new_event(
-            "booking.appointment.booked",
+            AppointmentBooked,
             {
                 "appointment_id": "ap-1",
                 "case_id": case["case_id"],

@@ -20,6 +20,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from deploy.stack import Infra
 from services.notify.state import NOTIFY, Notify
 from shared.bus import Bus, BusConfig
+from shared.event_schemas import CaseAssigned
 from shared.events import Envelope as Event
 from shared.events import new_event
 from tests.conftest import Isolation, StartService
@@ -261,7 +262,7 @@ def assigned(org_id: str, n: int) -> list[Event]:
     """``n`` distinct case-assigned events for Anna: one mail each."""
     return [
         new_event(
-            "intake.case.assigned",
+            CaseAssigned,
             {"case_id": f"case-{i}", "confidant_id": "c-anna", "reason": "least_loaded"},
             source="intake",
             org_id=org_id,

@@ -16,6 +16,7 @@ from deploy.stack import Infra, free_port, http_ok
 from services.notify.deliver import deliver
 from services.notify.state import NOTIFY
 from shared.bus import Bus
+from shared.event_schemas import CaseAssigned
 from shared.events import new_event
 from tests.conftest import Isolation
 from tests.polling import eventually
@@ -146,7 +147,7 @@ async def test_a_malformed_event_is_dead_lettered_and_the_rest_goes_on(
     suite: Suite, inbox: Inbox, bus: Bus, infra: Infra, isolation: Isolation
 ) -> None:
     bad = new_event(
-        "intake.case.assigned",
+        CaseAssigned,
         {"case_id": "case-x", "confidant_id": "c-anna", "reason": "least_loaded"},
         source="intake",
         org_id=suite.org["id"],

@@ -13,7 +13,7 @@ from services.notify.plan import Recipient, delivery_id, intent_id, plan, remind
 from services.notify.render import LOCALES, Templates
 from services.notify.webhooks import signature, url_problem, verify
 from shared import event_schemas  # noqa: F401
-from shared.events import Envelope, decode, new_event
+from shared.events import Envelope, decode, new_event, schema_for
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 START = NOW + timedelta(days=3)
@@ -22,7 +22,7 @@ HOURS = (timedelta(hours=24), timedelta(hours=1))
 
 def event(type_: str, **data: Any) -> Envelope:
     """An event as a consumer receives it: encoded and decoded."""
-    return decode(new_event(type_, data, source="test", org_id="org-1").encode())
+    return decode(new_event(schema_for(type_, 1), data, source="test", org_id="org-1").encode())
 
 
 def booked(**over: Any) -> Envelope:

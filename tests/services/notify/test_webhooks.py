@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestServer
 
 from services.notify.webhooks import HEADER, verify
 from shared.bus import Bus
+from shared.event_schemas import ReportReady
 from shared.events import new_event
 from tests.polling import eventually
 from tests.services.notify.conftest import ORG_ADMIN, Inbox, Suite, bearer
@@ -45,7 +46,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 def report_ready(org_id: str) -> Any:
     return new_event(
-        "reporting.report.ready",
+        ReportReady,
         {
             "report_id": "r-2026",
             "kind": "yearly",

@@ -13,7 +13,7 @@ from services.reporting.handlers import projection_handler
 from services.reporting.projection import apply
 from services.reporting.state import REPORTING
 from services.reporting.tally import contributions
-from shared.events import Envelope, new_event
+from shared.events import Envelope, new_event, schema_for
 from tests.conftest import StartService
 
 ORG = "org-noord"
@@ -21,7 +21,7 @@ ORG = "org-noord"
 
 def events_of(case_id: str, opened: datetime) -> list[Envelope]:
     def make(kind: str, at: datetime, **data: Any) -> Envelope:
-        event = new_event(kind, {"case_id": case_id, **data}, source="t", org_id=ORG)
+        event = new_event(schema_for(kind, 1), {"case_id": case_id, **data}, source="t", org_id=ORG)
         return event.model_copy(update={"occurred_at": at})
 
     return [

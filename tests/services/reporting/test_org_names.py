@@ -48,7 +48,7 @@ async def test_the_name_and_departments_follow_intake(
 
     # An older event delivered late (a redelivery after a newer one) changes nothing.
     late = new_event(
-        "intake.org.updated", {"org_id": org["id"], "org_name": "Oude naam"}, source="intake"
+        OrgUpdated, {"org_id": org["id"], "org_name": "Oude naam"}, source="intake"
     ).model_copy(update={"occurred_at": datetime.now(UTC) - timedelta(hours=1)})
     assert reporting.app is not None
     await name_org(reporting.app[REPORTING], late, OrgUpdated.model_validate(late.data))
