@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, Field
 
 from shared.auth import REFERENCE
 from shared.events import EventData, event_schema
+from shared.text import Locale
 
 Id = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
@@ -62,7 +63,7 @@ class CaseOpened(EventData):
     # The department's position in the organisation's list, never its name: reporting
     # counts per department without a free-text field on the stream.
     department_index: int | None = Field(default=None, ge=0, le=1000)
-    locale: Literal["nl", "en"] = "nl"
+    locale: Locale = "nl"
     # A whistleblower report's legal deadlines (acknowledge, give feedback); else None.
     acknowledge_by: AwareDatetime | None = None
     feedback_by: AwareDatetime | None = None

@@ -121,9 +121,11 @@ async def sweep(
 
 @dataclass
 class DocumentWriter:
-    """Writes to one document at a time, each with its events: the one way the services
-    change a mutable document (serialised per document in this process, see ``DocLocks``;
-    events staged in the same write, then published)."""
+    """Writes to one document at a time, each with its events: the way the services change
+    a document when the change has events (staged in the same write, then published), and
+    serialised per document in this process (``DocLocks``) for order, not for correctness.
+    Writes without events (claims, buckets, caches) go to the collection directly; what
+    keeps them right across processes is the unique ``_id`` or the write's own condition."""
 
     db: AsyncDatabase[Document]
     bus: Bus

@@ -11,12 +11,13 @@ Each service's files have a path of their own, so the front door routes them by 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from shared.service import SETTINGS
+from shared.text import Locale, locale_of
 
 SHARED_TEMPLATES = Path(__file__).parent / "templates"  # parts every page includes
 
@@ -27,9 +28,9 @@ def templates(folder: Path) -> Environment:
     return Environment(loader=loader, autoescape=select_autoescape(["j2"]))
 
 
-def locale_of(request: web.Request) -> Literal["nl", "en"]:
-    """The page's language: Dutch unless ``?lang=en`` (the switch on every page)."""
-    return "en" if request.query.get("lang") == "en" else "nl"
+def page_locale(request: web.Request, *fallbacks: object) -> Locale:
+    """The page's language: ``?lang=`` (the switch on every page), else ``fallbacks``."""
+    return locale_of(request.query.get("lang"), *fallbacks)
 
 
 def render(

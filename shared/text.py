@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 Language = Literal["nl", "en", "de", "fr", "tr", "ar", "pl"]
+# The languages the suite's own pages, mails and answers are written in.
+Locale = Literal["nl", "en"]
 BioText = Annotated[str, Field(max_length=600)]
 # A confidant's short description for employees: {"nl": …, "en": …}, or one text for all.
 Bio = BioText | dict[Language, BioText]
@@ -17,3 +19,15 @@ def in_language(text: str | dict[str, str] | None, locale: str) -> str | None:
     if text is None or isinstance(text, str):
         return text
     return text.get(locale) or text.get("nl") or next(iter(text.values()), None)
+
+
+def locale_of(*candidates: object) -> Locale:
+    """The one language negotiation of the suite, for API answers, pages and mails alike:
+    the first of ``candidates`` that is a language the suite writes (what was asked for,
+    ``?lang=``, then the case's or organisation's own), else Dutch."""
+    for candidate in candidates:
+        if candidate == "en":
+            return "en"
+        if candidate == "nl":
+            return "nl"
+    return "nl"

@@ -25,6 +25,7 @@ from shared.http import (
     read_body,
     require,
 )
+from shared.listing import find_page, listed, page_of
 from shared.outbox import flush, staged
 
 from . import busystore, ics
@@ -191,8 +192,9 @@ def type_view(doc: dict[str, Any]) -> dict[str, Any]:
 
 async def list_types(request: web.Request) -> web.Response:
     caller(request, EVERYONE)
-    types = await request.app[BOOKING].db[TYPES].find({}).sort("_id").to_list(100)
-    return web.json_response({"types": [type_view(t) for t in types]})
+    page = page_of(request)
+    types, following = await find_page(request.app[BOOKING].db[TYPES], {}, page, "_id")
+    return listed(types, following, type_view)
 
 
 # -- slots ---------------------------------------------------------------------------------------
@@ -576,9 +578,10 @@ async def list_appointments(request: web.Request) -> web.Response:
     window = window_of(request, required=False)
     if window is not None:  # those that overlap the window (a week's view)
         query.update(start={"$lt": window[1]}, end={"$gt": window[0]})
-    booking = request.app[BOOKING]
-    docs = await booking.db[APPOINTMENTS].find(query, HIDDEN).sort("start", 1).to_list(1000)
-    return web.json_response({"appointments": [appointment_view(d) for d in docs]})
+    page = page_of(request)
+    collection = request.app[BOOKING].db[APPOINTMENTS]
+    docs, following = await find_page(collection, query, page, "start", projection=HIDDEN)
+    return listed(docs, following, appointment_view)
 
 
 EVERYONE: list[Role] = ["admin", "confidant", "employee", "org_admin"]

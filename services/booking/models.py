@@ -12,7 +12,7 @@ from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
 from shared.event_schemas import MeetingMode
 from shared.http import Body
-from shared.text import Bio, Language
+from shared.text import Bio, Language, Locale
 
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Minutes5 = Annotated[int, Field(ge=0, le=24 * 60, multiple_of=5)]
@@ -105,7 +105,7 @@ class Hours(Body):
 
 class TypeCreate(Body):
     id: Ident
-    name: dict[Literal["nl", "en"], str]
+    name: dict[Locale, str]
     duration_min: Minutes5 = Field(gt=0)
     modes: list[MeetingMode] = Field(min_length=1)
     buffer_before_min: Minutes5 = 0

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from shared.pages import add_static, locale_of, render, templates
+from shared.pages import add_static, page_locale, render, templates
 
 from .oauth import providers
 from .state import BOOKING
@@ -103,7 +103,7 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 async def book_page(request: web.Request) -> web.Response:
-    locale = locale_of(request)
+    locale = page_locale(request)
     return render(request, TEMPLATES, "book.html.j2", locale=locale, t=TEXT[locale])
 
 
@@ -300,7 +300,7 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
 async def staff_page(request: web.Request) -> web.Response:
     """The confidant's appointments (to cancel), calendar connection (to make, change and
     update) and availability (working hours and absences, to edit)."""
-    locale = locale_of(request)
+    locale = page_locale(request)
     t = STAFF_TEXT[locale]
     settings = request.app[BOOKING].settings
     return render(

@@ -35,6 +35,7 @@ from shared.http import (
     read_body,
     require,
 )
+from shared.listing import find_page, listed, page_of
 from shared.outbox import flush, staged
 
 from . import domain, taxonomy
@@ -530,13 +531,11 @@ async def list_cases(request: web.Request) -> web.Response:
         if status not in domain.STATUSES:
             raise ApiError(422, "invalid", "unknown status", {"status": "unknown status"})
         query["status"] = status
-    cases = (
-        await intake.db[CASES]
-        .find(query, {"outbox": 0, "outbox_at": 0})
-        .sort("created_at", -1)
-        .to_list(500)
+    page = page_of(request)
+    cases, following = await find_page(
+        intake.db[CASES], query, page, "created_at", descending=True, projection=HIDDEN
     )
-    return web.json_response({"cases": [metadata(c) for c in cases]})
+    return listed(cases, following, metadata)
 
 
 async def update_case(request: web.Request) -> web.Response:
@@ -692,20 +691,18 @@ async def list_notes(request: web.Request) -> web.Response:
     case = await load_case(intake, request.match_info["case_id"])
     who = assigned_confidant(request, case)
     await audit(intake, who, case["_id"], "read_notes")
-    notes = (
-        await intake.db[NOTES].find({"case_id": case["_id"]}).sort("created_at", 1).to_list(1000)
+    page = page_of(request)
+    notes, following = await find_page(
+        intake.db[NOTES], {"case_id": case["_id"]}, page, "created_at"
     )
-    return web.json_response(
-        {
-            "notes": [
-                {
-                    "note_id": n["_id"],
-                    "created_at": n["created_at"].isoformat(),
-                    "text": intake.cipher.open(n["text"], doc_id=n["_id"], field="text"),
-                }
-                for n in notes
-            ]
-        }
+    return listed(
+        notes,
+        following,
+        lambda n: {
+            "note_id": n["_id"],
+            "created_at": n["created_at"].isoformat(),
+            "text": intake.cipher.open(n["text"], doc_id=n["_id"], field="text"),
+        },
     )
 
 
@@ -750,23 +747,21 @@ async def list_messages(request: web.Request) -> web.Response:
     case = await load_case(intake, request.match_info["case_id"])
     who = content_reader(request, case)
     await audit(intake, who, case["_id"], "read_messages")
-    messages = (
-        await intake.db[MESSAGES].find({"case_id": case["_id"]}).sort("created_at", 1).to_list(1000)
+    page = page_of(request)
+    messages, following = await find_page(
+        intake.db[MESSAGES], {"case_id": case["_id"]}, page, "created_at"
     )
-    return web.json_response(
-        {
-            "messages": [
-                {
-                    "message_id": m["_id"],
-                    "author": m["author"],
-                    "created_at": m["created_at"].isoformat(),
-                    "text": intake.cipher.open(m["text"], doc_id=m["_id"], field="text"),
-                    # Sent by e-mail or WhatsApp: whether it went out, and how far it got.
-                    "delivery": relay_view(m.get("relay")),
-                }
-                for m in messages
-            ]
-        }
+    return listed(
+        messages,
+        following,
+        lambda m: {
+            "message_id": m["_id"],
+            "author": m["author"],
+            "created_at": m["created_at"].isoformat(),
+            "text": intake.cipher.open(m["text"], doc_id=m["_id"], field="text"),
+            # Sent by e-mail or WhatsApp: whether it went out, and how far it got.
+            "delivery": relay_view(m.get("relay")),
+        },
     )
 
 
@@ -797,19 +792,17 @@ async def read_audit(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     case = await load_case(intake, request.match_info["case_id"])
     require(request, ["admin"])
-    entries = await intake.db[AUDIT].find({"case_id": case["_id"]}).sort("at", 1).to_list(5000)
-    return web.json_response(
-        {
-            "entries": [
-                {
-                    "at": e["at"].isoformat(),
-                    "action": e["action"],
-                    "role": e["role"],
-                    "actor": e["actor"],
-                }
-                for e in entries
-            ]
-        }
+    page = page_of(request)
+    entries, following = await find_page(intake.db[AUDIT], {"case_id": case["_id"]}, page, "at")
+    return listed(
+        entries,
+        following,
+        lambda e: {
+            "at": e["at"].isoformat(),
+            "action": e["action"],
+            "role": e["role"],
+            "actor": e["actor"],
+        },
     )
 
 
@@ -817,23 +810,20 @@ async def case_timeline(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     case = await load_case(intake, request.match_info["case_id"])
     content_reader(request, case)
-    entries = (
-        await intake.db[TIMELINE].find({"case_id": case["_id"]}).sort("occurred_at", 1).to_list(500)
+    page = page_of(request)
+    entries, following = await find_page(
+        intake.db[TIMELINE], {"case_id": case["_id"]}, page, "occurred_at"
     )
-    return web.json_response(
-        {
-            "case_id": case["_id"],
-            "entries": [
-                {
-                    "type": e["type"],
-                    "appointment_id": e["appointment_id"],
-                    "occurred_at": e["occurred_at"].isoformat(),
-                    "starts_at": jsonable(e.get("starts_at")),
-                    "mode": e.get("mode"),
-                }
-                for e in entries
-            ],
-        }
+    return listed(
+        entries,
+        following,
+        lambda e: {
+            "type": e["type"],
+            "appointment_id": e["appointment_id"],
+            "occurred_at": e["occurred_at"].isoformat(),
+            "starts_at": jsonable(e.get("starts_at")),
+            "mode": e.get("mode"),
+        },
     )
 
 

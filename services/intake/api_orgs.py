@@ -22,7 +22,9 @@ from shared.http import (
     read_body,
     require,
 )
+from shared.listing import find_page, listed, page_of
 from shared.outbox import flush, staged
+from shared.text import locale_of
 
 from . import taxonomy
 from .codes import new_id
@@ -105,8 +107,9 @@ def org_event(org_id: str, changes: dict[str, Any]) -> Envelope:
 async def list_orgs(request: web.Request) -> web.Response:
     who = require(request, ["admin", "confidant", "org_admin"])
     query: dict[str, Any] = {} if who.role == "admin" else {"_id": {"$in": sorted(who.orgs)}}
-    orgs = await request.app[INTAKE].db[ORGANISATIONS].find(query).sort("name").to_list(1000)
-    return web.json_response({"organisations": [org_view(o) for o in orgs]})
+    page = page_of(request)
+    orgs, following = await find_page(request.app[INTAKE].db[ORGANISATIONS], query, page, "name")
+    return listed(orgs, following, org_view)
 
 
 async def read_org(request: web.Request) -> web.Response:
@@ -139,8 +142,7 @@ async def public_org(request: web.Request) -> web.Response:
     org = await intake.db[ORGANISATIONS].find_one({"slug": request.match_info["slug"]})
     if org is None:
         raise not_found("organisation")
-    locale = request.query.get("locale", org.get("locale", "nl"))
-    locale = locale if locale in ("nl", "en") else "nl"
+    locale = locale_of(request.query.get("lang"), org.get("locale"))
     ids = org.get("confidant_ids", [])
     profiles = {
         s["confidant_id"]: s
@@ -160,7 +162,7 @@ async def public_org(request: web.Request) -> web.Response:
             "locale": locale,
             "departments": org.get("departments", []),
             "confidants": confidants,
-            **taxonomy.catalogue(locale),  # type: ignore[arg-type]
+            **taxonomy.catalogue(locale),
         }
     )
 

@@ -24,6 +24,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.event_schemas import CaseMessagePosted
 from shared.outbox import flush, staged
+from shared.text import Locale
 
 from . import taxonomy
 from .api_cases import _event, build_case, choose, relay_pending, store_case
@@ -45,7 +46,7 @@ class Inbound:
     sender: str  # the e-mail address or the phone number (WhatsApp's wa_id)
     name: str | None
     text: str
-    locale: Literal["nl", "en"]
+    locale: Locale
     refers_to: tuple[str, ...] = ()  # e-mail: the Message-IDs it answers, nearest first
     subject: str = ""
     dropped: tuple[str, ...] = ()  # attachments or media not kept

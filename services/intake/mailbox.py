@@ -17,10 +17,12 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import aioimaplib
 from aiohttp import web
+
+from shared.text import Locale
 
 from . import channels, mailparse
 from .state import INTAKE, Intake
@@ -57,7 +59,7 @@ async def take(intake: Intake, org: dict[str, Any], raw: bytes) -> str:
             sender=mail.sender,
             name=mail.name,
             text=text[: mailparse.MAX_TEXT],
-            locale=cast(Literal["nl", "en"], locale),
+            locale=cast(Locale, locale),
             refers_to=mail.refers_to,
             subject=mail.subject,
             dropped=mail.dropped,

@@ -20,6 +20,8 @@ from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
 from typing import Literal
 
+from shared.text import Locale
+
 # A reply quotes the whole thread; the text kept is capped like a report typed on the site.
 MAX_TEXT = 5000
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
@@ -39,7 +41,7 @@ class Mail:
     text: str
     message_id: str | None
     refers_to: tuple[str, ...]  # In-Reply-To and References, nearest first
-    locale: Literal["nl", "en"] | None
+    locale: Locale | None
     dropped: tuple[str, ...]  # attachments not kept (their file names)
 
 

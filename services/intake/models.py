@@ -17,11 +17,10 @@ from shared.event_schemas import (
     Status,
 )
 from shared.http import Body
-from shared.text import Bio
+from shared.text import Bio, Locale
 
 Slug = Annotated[str, Field(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-Locale = Literal["nl", "en"]
 
 _EMAIL = re.compile(
     r"^[^@\s<>\"(),;:]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"

@@ -14,11 +14,11 @@ from typing import Any
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
-from shared.pages import add_static, locale_of, render, templates
-from shared.text import in_language
+from shared.pages import add_static, page_locale, render, templates
+from shared.text import Locale, in_language
 
 from . import taxonomy
-from .models import Locale, Slug
+from .models import Slug
 from .state import INTAKE
 from .store import ORGANISATIONS, STAFF
 
@@ -104,8 +104,7 @@ TEXT: dict[str, dict[str, str]] = {
 async def org_page(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     org = await intake.db[ORGANISATIONS].find_one({"slug": request.match_info["slug"]})
-    asked = request.query.get("lang") or (org or {}).get("locale")
-    locale: Locale = "en" if asked == "en" else "nl"
+    locale = page_locale(request, (org or {}).get("locale"))
     if org is None:
         return render(request, TEMPLATES, "not_found.html.j2", 404, locale=locale)
     ids = org.get("confidant_ids", [])
@@ -184,7 +183,7 @@ CASE_TEXT: dict[str, dict[str, str]] = {
 
 async def case_page(request: web.Request) -> web.Response:
     """Coming back with the case code: read and send messages, go on to booking."""
-    locale = locale_of(request)
+    locale = page_locale(request)
     settings = request.app[INTAKE].settings
     return render(
         request,
@@ -353,7 +352,7 @@ STAFF_TEXT: dict[str, dict[str, str]] = {
 async def staff_page(request: web.Request) -> web.Response:
     """The confidant's workspace: log in; their cases; a case's messages, private notes,
     status and closing."""
-    locale = locale_of(request)
+    locale = page_locale(request)
     settings = request.app[INTAKE].settings
     return render(
         request,
@@ -410,7 +409,7 @@ START_TEXT: dict[str, dict[str, str]] = {
 async def start_page(request: web.Request) -> web.Response:
     """The front door's first page: where an employee, a confidant or an organisation goes.
     It names no organisation (which firms are clients is not for the world to read)."""
-    locale = locale_of(request)
+    locale = page_locale(request)
     lang = "?lang=en" if locale == "en" else ""
     return render(
         request, TEMPLATES, "start.html.j2", locale=locale, t=START_TEXT[locale], lang=lang
@@ -428,7 +427,7 @@ async def find_org(request: web.Request) -> web.Response:
 
 def _lang(request: web.Request) -> str:
     """The query that keeps the page's language on the next one."""
-    return "?lang=en" if locale_of(request) == "en" else ""
+    return "?lang=en" if page_locale(request) == "en" else ""
 
 
 def add_pages(app: web.Application) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-Locale = Literal["nl", "en"]
+from shared.text import Locale
 
 CATEGORIES: dict[str, dict[str, str]] = {
     "pesten": {"nl": "Pesten", "en": "Bullying"},

@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.http import ApiError, Endpoint, invalid, jsonable, not_found, read_body, require
+from shared.listing import cursor_after, find_page, keyset, listed, page_of
 
 from . import webhooks
 from .deliver import merged
@@ -58,31 +59,33 @@ async def list_deliveries(request: web.Request) -> web.Response:
     status = request.query.get("status")
     if status is not None and status not in STATUSES:
         raise invalid("status", f"one of {', '.join(STATUSES)}")
-    try:
-        limit = int(request.query.get("limit", "100"))
-        if not 1 <= limit <= 1000:
-            raise ValueError
-    except ValueError:
-        raise invalid("limit", "1 to 1000") from None
+    page = page_of(request)
     query: dict[str, Any] = {}
     if request.query.get("org_id"):
         query["org_id"] = request.query["org_id"]
     n = request.app[NOTIFY]
-    found = n.db[DELIVERIES].find(query, {"context": 0}).sort("created_at", -1)
+    found = (
+        n.db[DELIVERIES]
+        .find(keyset(query, page, "created_at", descending=True), {"context": 0})
+        .sort([("created_at", -1), ("_id", -1)])
+    )
     items: list[dict[str, Any]] = []
-    # A delivery's state is its document and, once it has ended, its outcome: read a page
-    # of deliveries at a time with their outcomes, until enough match.
-    page: list[dict[str, Any]] = []
+    # A delivery's state is its document and, once it has ended, its outcome: read a batch
+    # of deliveries at a time with their outcomes, until one more than a page matches.
+    batch: list[dict[str, Any]] = []
     async for doc in found:
-        page.append(doc)
-        if len(page) == 200:
-            items += await _matching(n, page, status)
-            page = []
-            if len(items) >= limit:
+        batch.append(doc)
+        if len(batch) == 200:
+            items += await _matching(n, batch, status)
+            batch = []
+            if len(items) > page.limit:
                 break
-    if page and len(items) < limit:
-        items += await _matching(n, page, status)
-    return web.json_response({"items": [delivery_view(d) for d in items[:limit]]})
+    if batch and len(items) <= page.limit:
+        items += await _matching(n, batch, status)
+    following = (
+        cursor_after(items[page.limit - 1], "created_at") if len(items) > page.limit else None
+    )
+    return listed(items[: page.limit], following, delivery_view)
 
 
 async def _matching(
@@ -139,8 +142,10 @@ def webhook_view(doc: dict[str, Any]) -> dict[str, Any]:
 async def list_webhooks(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, ["admin", "org_admin"], org_id=org_id)
-    found = request.app[NOTIFY].db[WEBHOOKS].find({"org_id": org_id, "active": True})
-    return web.json_response({"items": [webhook_view(d) async for d in found]})
+    page = page_of(request)
+    query = {"org_id": org_id, "active": True}
+    found, following = await find_page(request.app[NOTIFY].db[WEBHOOKS], query, page, "created_at")
+    return listed(found, following, webhook_view)
 
 
 async def create_webhook(request: web.Request) -> web.Response:

@@ -24,9 +24,10 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from shared.rpc import RpcError, ask
+from shared.text import Locale, locale_of
 
 from . import invite, mail, webhooks
-from .render import Locale, clock, locale_of, when
+from .render import clock, when
 from .state import Notify
 from .store import DELIVERIES, OUTCOMES, SENDS, WEBHOOKS
 

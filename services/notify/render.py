@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-Locale = Literal["nl", "en"]
+from shared.text import Locale
+
 LOCALES: tuple[Locale, ...] = ("nl", "en")
 _URL = re.compile(r"https?://[^\s<>\"]+")
 
@@ -27,10 +28,6 @@ class Rendered:
     subject: str
     text: str
     html: str
-
-
-def locale_of(value: object) -> Locale:
-    return "en" if value == "en" else "nl"
 
 
 def when(moment: datetime, locale: Locale, zone: ZoneInfo) -> str:

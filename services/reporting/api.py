@@ -26,6 +26,7 @@ from shared.http import (
     read_body,
     require,
 )
+from shared.listing import find_page, listed, page_of
 
 from . import formats, signals
 from .disclosure import NotPublishable, Release, Table, audit, protect
@@ -304,8 +305,10 @@ async def list_reports(request: web.Request) -> web.Response:
     query: dict[str, Any] = {"org_id": org_id}
     if who.role == "org_admin":
         query["status"] = "published"
-    docs = request.app[REPORTING].db[REPORTS].find(query).sort("created_at", -1)
-    return web.json_response({"items": [view(d) async for d in docs]})
+    page = page_of(request)
+    collection = request.app[REPORTING].db[REPORTS]
+    docs, following = await find_page(collection, query, page, "created_at", descending=True)
+    return listed(docs, following, view)
 
 
 async def set_advice(request: web.Request) -> web.Response:
@@ -437,8 +440,10 @@ async def list_signals(request: web.Request) -> web.Response:
     query: dict[str, Any] = {"org_id": org_id}
     if who.role == "org_admin":
         query["status"] = "raised"
-    docs = request.app[REPORTING].db[SIGNALS].find(query)
-    return web.json_response({"items": [signal_view(d) async for d in docs]})
+    page = page_of(request)
+    collection = request.app[REPORTING].db[SIGNALS]
+    docs, following = await find_page(collection, query, page, "proposed_at", descending=True)
+    return listed(docs, following, signal_view)
 
 
 async def decide_signal(request: web.Request) -> web.Response:

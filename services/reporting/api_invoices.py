@@ -18,6 +18,8 @@ from pydantic import Field, ValidationError
 from pymongo.errors import DuplicateKeyError
 
 from shared.http import ApiError, Body, Endpoint, invalid, jsonable, not_found, read_body, require
+from shared.listing import find_page, listed, page_of
+from shared.text import Locale
 
 from .api import MONTH, _first_day, _last_day, month_span, org_rules
 from .costs import Bill, Terms, Usage, bill, too_few
@@ -49,7 +51,7 @@ class Contract(Body):
     administration: Literal["none", "per_case", "per_month"] = "none"
     administration_fee: Decimal = Field(Decimal(0), **MONEY)
     vat_percent: Decimal = Field(Decimal(21), ge=0, le=100, max_digits=5, decimal_places=2)
-    locale: Literal["nl", "en"] = "nl"
+    locale: Locale = "nl"
 
 
 class InvoiceCreate(Body):
@@ -302,8 +304,12 @@ async def create_invoice(request: web.Request) -> web.Response:
 async def list_invoices(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, ["admin", "org_admin"], org_id=org_id)
-    found = request.app[REPORTING].db[INVOICES].find({"org_id": org_id}).sort("start", -1)
-    return web.json_response({"items": [invoice_view(d) async for d in found]})
+    page = page_of(request)
+    collection = request.app[REPORTING].db[INVOICES]
+    found, following = await find_page(
+        collection, {"org_id": org_id}, page, "start", descending=True
+    )
+    return listed(found, following, invoice_view)
 
 
 async def get_invoice(request: web.Request) -> web.Response:

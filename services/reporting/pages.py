@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from shared.pages import add_static, locale_of, render, templates
+from shared.pages import add_static, page_locale, render, templates
 
 from .formats import LABELS
 from .state import REPORTING
@@ -141,7 +141,7 @@ async def org_page(request: web.Request) -> web.Response:
     """The organisation admin's page: its reports and usage statements to read and
     download, the signals passed on, and its webhooks (through the front door, where
     notify's API is on the same origin)."""
-    locale = locale_of(request)
+    locale = page_locale(request)
     settings = request.app[REPORTING].settings
     return render(
         request,
@@ -157,7 +157,7 @@ async def org_page(request: web.Request) -> web.Response:
 async def reports_page(request: web.Request) -> web.Response:
     """The confidant's (or the office's) work on reports: draft, preview, advise, publish;
     and the signals: look for them, pass them on with a note, or dismiss them."""
-    locale = locale_of(request)
+    locale = page_locale(request)
     return render(request, TEMPLATES, "reports.html.j2", locale=locale, t=TEXT[locale])
 
 

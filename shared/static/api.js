@@ -24,3 +24,18 @@ window.link = function (href, text) {
   a.textContent = text;
   return a;
 };
+// Every item of a list, page by page: each list answers {"items": [...], "next": cursor}.
+// ``get(path)`` fetches (with the page's token); a refusal is thrown as the answer.
+window.allItems = async function (get, path) {
+  const items = [];
+  let cursor = null;
+  do {
+    const sep = path.includes("?") ? "&" : "?";
+    const answer = await get(cursor ? `${path}${sep}cursor=${encodeURIComponent(cursor)}` : path);
+    if (!answer.ok) throw answer;
+    const page = await answer.json();
+    items.push(...(page.items || []));
+    cursor = page.next;
+  } while (cursor);
+  return items;
+};

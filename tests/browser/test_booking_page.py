@@ -42,7 +42,7 @@ async def test_report_then_book_a_conversation(
     await snap(page, "06-booked")
 
     booked = await booking.get("/v1/appointments?confidant_id=c-anna", headers=admin_b)
-    items = (await booked.json())["appointments"]
+    items = (await booked.json())["items"]
     assert len(items) == 1 and items[0]["mode"] == "online" and items[0]["status"] == "booked"
 
 
@@ -68,7 +68,7 @@ async def test_reschedule_then_cancel(
     await expect(page.get_by_role("heading", name="Uw afspraak is verzet")).to_be_visible()
     headers = {"Authorization": f"Bearer {case_token}"}
     [moved] = (await (await booking.get("/v1/appointments", headers=headers)).json())[
-        "appointments"
+        "items"
     ]
     assert moved["sequence"] == 1 and moved["status"] == "booked"
 
@@ -78,13 +78,13 @@ async def test_reschedule_then_cancel(
     await expect(page.get_by_text("Weet u zeker dat u dit gesprek wilt annuleren?")).to_be_visible()
     await page.get_by_role("button", name="Nee, laten staan").click()
     await expect(page.get_by_role("button", name="Ja, annuleren")).to_be_hidden()
-    kept = (await (await booking.get("/v1/appointments", headers=headers)).json())["appointments"]
+    kept = (await (await booking.get("/v1/appointments", headers=headers)).json())["items"]
     assert kept[0]["status"] == "booked"
     await page.get_by_role("button", name="Annuleren").click()
     await page.get_by_role("button", name="Ja, annuleren").click()
     await expect(page.get_by_role("alert")).to_contain_text("geannuleerd")
     listed = await booking.get("/v1/appointments", headers=headers)
-    [gone] = (await listed.json())["appointments"]
+    [gone] = (await listed.json())["items"]
     assert gone["status"] == "cancelled"
     await snap(page, "08-cancelled")
 
@@ -125,7 +125,7 @@ async def test_booking_with_the_keyboard_alone(
     await expect(page.locator("#done")).to_be_focused()
     headers = {"Authorization": f"Bearer {case_token}"}
     listed = await booking.get("/v1/appointments", headers=headers)
-    [made] = (await listed.json())["appointments"]
+    [made] = (await listed.json())["items"]
     assert made["mode"] == "walk"
     assert made["meeting_point"]["text"] == "By the fountain in the park"
     await expect(page.locator("#where")).to_contain_text(

@@ -79,12 +79,12 @@ async def test_the_link_in_a_mail_opens_the_case_with_everything_to_act_on(
     await page.get_by_role("button", name="Soort wijzigen").click()
     await expect(page.locator("#facts")).to_contain_text("Discriminatie")
     listed = await (await intake.get("/v1/cases", headers=anna)).json()
-    kinds = {c["reference"]: c["category"] for c in listed["cases"]}
+    kinds = {c["reference"]: c["category"] for c in listed["items"]}
     assert kinds[other["reference"]] == "discriminatie"
     await audit(page)
     admin = bearer(token("admin", "intake"))
     entries = await (await intake.get(f"/v1/cases/{case['case_id']}/audit", headers=admin)).json()
-    assert "read_case" in [e["action"] for e in entries["entries"]]
+    assert "read_case" in [e["action"] for e in entries["items"]]
 
 
 async def log_in_here(page: object) -> None:
@@ -121,7 +121,7 @@ async def test_a_report_by_phone_is_registered_from_the_workspace(
     await expect(done).to_contain_text("meldcode")
     await audit(page)
 
-    [case] = (await (await intake.get("/v1/cases", headers=anna)).json())["cases"]
+    [case] = (await (await intake.get("/v1/cases", headers=anna)).json())["items"]
     assert case["channel"] == "phone" and case["category"] == "integriteit"
     came_in = datetime.fromisoformat(case["created_at"]).date()
     assert came_in == three_days_ago

@@ -52,10 +52,10 @@ async def test_a_whatsapp_report_answered_from_the_workspace(
 
     async def arrived() -> bool:
         listed = await (await intake.get("/v1/cases", headers=anna)).json()
-        return len(listed["cases"]) == 1
+        return len(listed["items"]) == 1
 
     await eventually(arrived)
-    [case] = (await (await intake.get("/v1/cases", headers=anna)).json())["cases"]
+    [case] = (await (await intake.get("/v1/cases", headers=anna)).json())["items"]
 
     page = await browser.new_page()
     await log_in(page, intake, "anna")

@@ -186,7 +186,7 @@ async def test_a_week_through_the_front_door_and_every_link_opens_what_it_says(
             headers=bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna")),
         )
     ).json()
-    named = next(c for c in cases["cases"] if c["case_id"] not in by_api)
+    named = next(c for c in cases["items"] if c["case_id"] not in by_api)
     new_case = next(
         m.message
         for m in inbox.with_subject(ANNA, "Nieuwe melding toegewezen")

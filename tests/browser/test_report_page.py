@@ -113,7 +113,7 @@ async def test_coming_back_with_the_code_to_read_and_answer(
     intake, url = site
     case = await anonymous_case(intake)
     admin = {"Authorization": f"Bearer {token('admin', 'intake')}"}
-    org_id = (await (await intake.get("/v1/orgs", headers=admin)).json())["organisations"][0]["id"]
+    org_id = (await (await intake.get("/v1/orgs", headers=admin)).json())["items"][0]["id"]
     anna = {"Authorization": f"Bearer {token('confidant', 'intake', orgs=[org_id], sub='c-anna')}"}
     posted = await intake.post(
         f"/v1/cases/{case['case_id']}/messages",
@@ -138,5 +138,5 @@ async def test_coming_back_with_the_code_to_read_and_answer(
     )
     await snap(page, "07-back-with-code")
     read = await intake.get(f"/v1/cases/{case['case_id']}/messages", headers=anna)
-    texts = [m["text"] for m in (await read.json())["messages"]]
+    texts = [m["text"] for m in (await read.json())["items"]]
     assert texts[-1] == "Donderdag kan ik."

@@ -72,7 +72,7 @@ async def test_the_confidant_logs_in_reads_answers_and_sees_the_agenda(
     await page.get_by_role("button", name="Versturen").click()
     await expect(page.get_by_text("Ja, donderdag om tien uur.")).to_be_visible()
     read = await intake.get(f"/v1/cases/{case['case_id']}/messages", headers=reporter)
-    assert [m["author"] for m in (await read.json())["messages"]] == ["reporter", "confidant"]
+    assert [m["author"] for m in (await read.json())["items"]] == ["reporter", "confidant"]
 
     await page.get_by_role("link", name="Mijn afspraken en beschikbaarheid").click()
     await expect(page.get_by_role("heading", name="Afspraken", exact=True)).to_be_visible()

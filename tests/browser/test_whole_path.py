@@ -94,7 +94,7 @@ async def test_report_book_mail_calendar_confidant_and_back(
     assert booking_app is not None
     assert (await write_pending(booking_app[BOOKING]))["written"] == 1
     listed = await booking.get("/v1/appointments?confidant_id=c-anna", headers=admin_b)
-    [appointment] = (await listed.json())["appointments"]
+    [appointment] = (await listed.json())["items"]
     event = await read(f"{calendar_url}vertrouwd-{appointment['id']}@vertrouwd.ics")
     assert event is not None and "Vertrouwelijk gesprek" in event.to_ical().decode()
 

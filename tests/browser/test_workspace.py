@@ -58,10 +58,10 @@ async def test_notes_status_and_closing_from_the_workspace(
     await page.get_by_role("button", name="Notitie bewaren").click()
     await expect(page.locator("#notes li")).to_contain_text("Melder klinkt erg gespannen.")
     notes = await (await intake.get(f"/v1/cases/{case['case_id']}/notes", headers=anna)).json()
-    assert [n["text"] for n in notes["notes"]] == ["Melder klinkt erg gespannen."]
+    assert [n["text"] for n in notes["items"]] == ["Melder klinkt erg gespannen."]
     reporter = bearer(case["token"])
     messages = await intake.get(f"/v1/cases/{case['case_id']}/messages", headers=reporter)
-    assert (await messages.json())["messages"] == []
+    assert (await messages.json())["items"] == []
 
     # The status moves on; the outcome is only asked when closing.
     await expect(page.get_by_label("Uitkomst bij afsluiten")).to_be_hidden()
@@ -73,7 +73,7 @@ async def test_notes_status_and_closing_from_the_workspace(
     await audit(page)
     await snap(page, "30-workspace-case")
     listed = await (await intake.get("/v1/cases", headers=anna)).json()
-    assert [(c["status"], c["hours_spent"]) for c in listed["cases"]] == [("in_contact", 1.5)]
+    assert [(c["status"], c["hours_spent"]) for c in listed["items"]] == [("in_contact", 1.5)]
 
     # Closing with a referral: the referral field appears; the case is closed and locked.
     await page.get_by_label("Status", exact=True).select_option("closed")
@@ -86,7 +86,7 @@ async def test_notes_status_and_closing_from_the_workspace(
     await expect(page.get_by_role("cell", name="Afgesloten")).to_be_visible()
     await expect(page.get_by_role("button", name="Opslaan")).to_be_disabled()
     listed = await (await intake.get("/v1/cases", headers=anna)).json()
-    assert [(c["status"], c["outcome"]) for c in listed["cases"]] == [("closed", "referral")]
+    assert [(c["status"], c["outcome"]) for c in listed["items"]] == [("closed", "referral")]
 
 
 async def test_a_refused_change_says_why_and_changes_nothing(
@@ -111,7 +111,7 @@ async def test_a_refused_change_says_why_and_changes_nothing(
     await page.get_by_role("button", name="Save").click()
     await expect(page.get_by_role("alert")).to_have_text("That did not work: the case is closed")
     listed = await (await intake.get("/v1/cases", headers=anna)).json()
-    assert [c["status"] for c in listed["cases"]] == ["closed"]
+    assert [c["status"] for c in listed["items"]] == ["closed"]
 
 
 async def test_availability_calendar_and_appointments_from_the_agenda(
@@ -276,4 +276,4 @@ async def test_availability_calendar_and_appointments_from_the_agenda(
     await expect(that_day).not_to_contain_text("VP-2026-WEEK01")
     await expect(that_day).to_contain_text(busy_text)
     listed = await (await booking.get("/v1/appointments", headers=anna)).json()
-    assert [a["status"] for a in listed["appointments"]] == ["cancelled"]
+    assert [a["status"] for a in listed["items"]] == ["cancelled"]

@@ -138,9 +138,9 @@
     const [types, profile, mine] = await Promise.all([
       api("/v1/appointment-types").then((r) => r.json()),
       api(`/v1/confidants/${encodeURIComponent(kept.c)}`).then((r) => (r.ok ? r.json() : null)),
-      api("/v1/appointments").then((r) => r.json()),
+      window.allItems(api, "/v1/appointments").then((items) => ({ items })),
     ]);
-    type = (types.types || [])[0] || null;
+    type = (types.items || [])[0] || null;
     confidant = profile;
     if (confidant) {
       $("who-name").textContent = confidant.display_name;
@@ -165,7 +165,7 @@
     $("location").append(elsewhere);
     showPlace();
 
-    current = (mine.appointments || []).find((a) => a.status === "booked" && new Date(a.end) > new Date()) || null;
+    current = (mine.items || []).find((a) => a.status === "booked" && new Date(a.end) > new Date()) || null;
     showCurrent();
     if (!type) { if (!current) say(t.none); return; }
     const answer = await api(`/v1/slots?confidant_id=${encodeURIComponent(kept.c)}&type_id=${encodeURIComponent(type.id)}&timezone=${encodeURIComponent(zone)}`);

@@ -108,7 +108,7 @@
     const from = midnight(weekStart), to = midnight(weekStart, 7);
     const span = `from=${encodeURIComponent(from.toISOString())}&to=${encodeURIComponent(to.toISOString())}`;
     const [listed, busyAnswer] = await Promise.all([
-      api(`/v1/appointments?${span}`), api(`/v1/confidants/${me}/calendar/busy?${span}`)]);
+      api(`/v1/appointments?${span}&limit=1000`), api(`/v1/confidants/${me}/calendar/busy?${span}`)]);
     // (A refusal here is shown, but success does not hide another action's message.)
     for (const answer of [listed, busyAnswer]) {
       if (answer.status !== 200) {
@@ -117,7 +117,7 @@
         return;
       }
     }
-    const all = (await listed.json()).appointments || [];
+    const all = (await listed.json()).items || [];
     const found = await busyAnswer.json();
     $("week-calendar").textContent = calendarState(found);
     $("week-title").textContent = `${t.week_of} ${when(from.toISOString(), { dateStyle: "long" })}`;
@@ -154,7 +154,7 @@
 
   async function appointments() {
     const list = $("appointments");
-    const all = (await (await api("/v1/appointments")).json()).appointments || [];
+    const all = await window.allItems(api, "/v1/appointments");
     list.replaceChildren();
     if (!all.length) list.append(item(t.none));
     for (const a of all) {

@@ -23,20 +23,20 @@
     }
   };
   const load = async () => {
-    const answer = await fetch(apiUrl(`/v1/cases/${session.case_id}/messages`), {
+    const answer = await fetch(apiUrl(`/v1/cases/${session.case_id}/messages?limit=1000`), {
       headers: { Authorization: "Bearer " + session.token },
     });
-    show((await answer.json()).messages || []);
+    show((await answer.json()).items || []);
   };
 
   // The appointments as the timeline leaves them: the last word on each (booked or moved:
   // when and how; cancelled: gone), in the browser's time zone.
   const appointments = async () => {
-    const answer = await fetch(apiUrl(`/v1/cases/${session.case_id}/timeline`), {
+    const answer = await fetch(apiUrl(`/v1/cases/${session.case_id}/timeline?limit=1000`), {
       headers: { Authorization: "Bearer " + session.token },
     });
     const last = new Map();
-    for (const e of (await answer.json()).entries || []) last.set(e.appointment_id, e);
+    for (const e of (await answer.json()).items || []) last.set(e.appointment_id, e);
     const current = [...last.values()].filter((e) => !e.type.endsWith(".cancelled") && e.starts_at);
     const list = document.getElementById("appointments");
     list.replaceChildren();

@@ -82,9 +82,9 @@
   }
 
   async function cases() {
-    const answer = await api("/v1/cases");
+    const answer = await api("/v1/cases?limit=1000");
     if (answer.status === 401) { sessionStorage.removeItem("staff"); location.reload(); return; }
-    all = (await answer.json()).cases || [];
+    all = (await answer.json()).items || [];
     render();
     $("agenda").href = main.dataset.booking + "staff/agenda#" + new URLSearchParams({ t: token });
     $("login").hidden = true;
@@ -163,8 +163,8 @@
   }
 
   async function messages() {
-    const answer = await api(`/v1/cases/${open.case_id}/messages`);
-    fill("messages", (await answer.json()).messages || [], t.no_messages, (m) => {
+    const answer = await api(`/v1/cases/${open.case_id}/messages?limit=1000`);
+    fill("messages", (await answer.json()).items || [], t.no_messages, (m) => {
       const item = document.createElement("li");
       const who = document.createElement("strong");
       who.textContent = ({ confidant: t.you, system: t.automatic }[m.author] || t.reporter) + ": ";
@@ -182,8 +182,8 @@
   }
 
   async function notes() {
-    const answer = await api(`/v1/cases/${open.case_id}/notes`);
-    fill("notes", (await answer.json()).notes || [], t.no_notes, (n) => {
+    const answer = await api(`/v1/cases/${open.case_id}/notes?limit=1000`);
+    fill("notes", (await answer.json()).items || [], t.no_notes, (n) => {
       const item = document.createElement("li");
       const when = document.createElement("strong");
       when.textContent = new Date(n.created_at).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" }) + ": ";
@@ -286,11 +286,11 @@
 
   // Registering a report that came in by phone, WhatsApp, e-mail, in person or by letter.
   async function registration() {
-    const answer = await api("/v1/orgs");
+    const answer = await api("/v1/orgs?limit=1000");
     if (answer.status !== 200) return;
     const select = $("reg-org");
     select.replaceChildren();
-    const orgs = (await answer.json()).organisations || [];
+    const orgs = (await answer.json()).items || [];
     // Reporting's page for reports and signals gets the token and the organisations' names.
     const names = Object.fromEntries(orgs.map((o) => [o.id, o.name]));
     $("reports-link").href = main.dataset.reporting + "reports#"

@@ -95,12 +95,12 @@ async def test_the_week_shows_busy_time_merged_and_cut_to_the_window(
     listed = await ready.get(
         f"/v1/appointments?{window(day, day + timedelta(days=1))}", headers=anna
     )
-    [appointment] = (await listed.json())["appointments"]
+    [appointment] = (await listed.json())["items"]
     assert appointment["reference"] == "VP-2026-ABC123" and appointment["case_id"] == "case-1"
     later = await ready.get(
         f"/v1/appointments?{window(day + timedelta(days=1), day + timedelta(days=8))}", headers=anna
     )
-    assert (await later.json())["appointments"] == []
+    assert (await later.json())["items"] == []
 
     # Not read for too long: the last busy time is still shown, and said to be stale.
     await (

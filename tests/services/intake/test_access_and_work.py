@@ -63,7 +63,7 @@ async def test_who_reads_a_case(
     )
     assert listed.status == 403
     admin_list = await (await intake.get(f"/v1/cases?org_id={org['id']}", headers=admin)).json()
-    assert len(admin_list["cases"]) == 2 and "text" not in admin_list["cases"][0]
+    assert len(admin_list["items"]) == 2 and "text" not in admin_list["items"][0]
 
 
 async def test_case_work_status_outcome_hours(
@@ -151,7 +151,7 @@ async def test_messages_between_reporter_and_confidant(
     ).status == 404
     assert (await intake.post(url, headers=reporter, json={"text": ""})).status == 422
     thread = await (await intake.get(url, headers=reporter)).json()
-    assert [(m["author"], m["text"]) for m in thread["messages"]] == [
+    assert [(m["author"], m["text"]) for m in thread["items"]] == [
         ("reporter", "Is er al nieuws?"),
         ("confidant", "Ik neem contact op."),
     ]
@@ -188,6 +188,6 @@ async def test_private_notes_are_for_the_assigned_confidant_only(
     for headers in (bearer(case["token"]), admin):
         assert (await intake.get(url, headers=headers)).status == 403
     notes = await (await intake.get(url, headers=confidant("c-anna"))).json()
-    assert [n["text"] for n in notes["notes"]] == ["Eerste gesprek: veel spanning."]
+    assert [n["text"] for n in notes["items"]] == ["Eerste gesprek: veel spanning."]
     audit = await (await intake.get(f"/v1/cases/{case['case_id']}/audit", headers=admin)).json()
-    assert [e["action"] for e in audit["entries"]] == ["read_notes"]
+    assert [e["action"] for e in audit["items"]] == ["read_notes"]

@@ -50,7 +50,7 @@ async def test_a_named_report_reaches_its_confidant(
     }
     assert case["text"] == NAMED["text"] and case["department"] == "Zorg"
     audit = await (await intake.get(f"/v1/cases/{answer['case_id']}/audit", headers=admin)).json()
-    assert [(e["action"], e["actor"]) for e in audit["entries"]] == [("read_case", "c-bram")]
+    assert [(e["action"], e["actor"]) for e in audit["items"]] == [("read_case", "c-bram")]
 
 
 BAD: list[tuple[dict[str, Any], str]] = [
@@ -140,7 +140,7 @@ async def test_assignment_least_loaded_and_handover(
     first = await report(intake, org)
     second = await report(intake, org)
     owners = [
-        (await (await intake.get("/v1/cases", headers=confidant(c))).json())["cases"]
+        (await (await intake.get("/v1/cases", headers=confidant(c))).json())["items"]
         for c in ("c-anna", "c-bram")
     ]
     assert [len(o) for o in owners] == [1, 1]  # the second went to the one without cases

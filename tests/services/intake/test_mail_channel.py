@@ -45,7 +45,7 @@ class MailWorld:
 
     async def cases(self) -> list[dict[str, Any]]:
         body = await (await self.intake.get("/v1/cases", headers=self.anna)).json()
-        return list(body["cases"])
+        return list(body["items"])
 
     async def case(self, case_id: str) -> dict[str, Any]:
         response = await self.intake.get(f"/v1/cases/{case_id}", headers=self.anna)
@@ -56,7 +56,7 @@ class MailWorld:
     async def messages(self, case_id: str) -> list[dict[str, Any]]:
         url = f"/v1/cases/{case_id}/messages"
         body = await (await self.intake.get(url, headers=self.anna)).json()
-        return list(body["messages"])
+        return list(body["items"])
 
     async def one_case(self, within: float = 15) -> dict[str, Any]:
         async def there() -> bool:

@@ -48,7 +48,7 @@ async def test_bad_organisations_are_refused(
     response = await intake.post("/v1/orgs", headers=admin, json=body)
     assert response.status == 422
     assert (await intake.get("/v1/orgs", headers=admin)).status == 200
-    assert (await (await intake.get("/v1/orgs", headers=admin)).json())["organisations"] == []
+    assert (await (await intake.get("/v1/orgs", headers=admin)).json())["items"] == []
 
 
 async def test_only_admins_manage_organisations_and_org_admins_see_their_own(
@@ -62,7 +62,7 @@ async def test_only_admins_manage_organisations_and_org_admins_see_their_own(
         await intake.post("/v1/orgs", headers=admin, json={"name": "Y", "slug": "y-org"})
     ).json()
     listed = await (await intake.get("/v1/orgs", headers=own)).json()
-    assert [o["id"] for o in listed["organisations"]] == [org["id"]]
+    assert [o["id"] for o in listed["items"]] == [org["id"]]
     assert (await intake.get(f"/v1/orgs/{other['id']}", headers=own)).status == 403
     assert (await intake.get(f"/v1/orgs/{org['id']}", headers=own)).status == 200
 
@@ -82,7 +82,7 @@ async def test_public_read_gives_what_an_intake_page_needs_and_nothing_else(
             "bio": "Mediator, 20 jaar.",
         },
     )
-    page = await (await intake.get("/v1/public/orgs/zorggroep-noord?locale=en")).json()
+    page = await (await intake.get("/v1/public/orgs/zorggroep-noord?lang=en")).json()
     assert set(page) == {
         "name",
         "slug",

@@ -103,11 +103,11 @@ async def test_the_timeline_shows_appointments_to_reporter_and_confidant_only(
 
     async def arrived() -> bool:
         body = await (await intake.get(url, headers=confidant("c-anna"))).json()
-        return len(body["entries"]) == 1
+        return len(body["items"]) == 1
 
     await eventually(arrived)
     mine = await (await intake.get(url, headers=bearer(case["token"]))).json()
-    assert [(e["appointment_id"], e["starts_at"], e["mode"]) for e in mine["entries"]] == [
+    assert [(e["appointment_id"], e["starts_at"], e["mode"]) for e in mine["items"]] == [
         ("ap-1", "2026-12-01T09:00:00+00:00", "online")
     ]
     assert (await intake.get(url, headers=confidant("c-bram"))).status == 404

@@ -52,11 +52,11 @@ class WhatsAppWorld:
 
     async def cases(self) -> list[dict[str, Any]]:
         body = await (await self.intake.get("/v1/cases", headers=self.anna)).json()
-        return list(body["cases"])
+        return list(body["items"])
 
     async def messages(self, case_id: str) -> list[dict[str, Any]]:
         url = f"/v1/cases/{case_id}/messages"
-        return list((await (await self.intake.get(url, headers=self.anna)).json())["messages"])
+        return list((await (await self.intake.get(url, headers=self.anna)).json())["items"])
 
     async def sent_to(self, number: str, n: int) -> list[dict[str, Any]]:
         async def arrived() -> bool:

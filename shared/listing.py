@@ -1,0 +1,121 @@
+"""One list shape for every list endpoint: ``{"items": [...], "next": cursor | null}``,
+asked for with ``?limit=`` (default 100, at most 1000) and ``?cursor=`` (the ``next`` of
+the page before; opaque to the caller).
+
+Pages are keyset pages: sorted by one field and ``_id``, each page starting after the last
+item of the one before, so an item added or removed meanwhile never shifts what comes next
+(an offset would show one twice or skip one). The cursor holds that last item's sort value
+and id, base64url of JSON; anything else sent as a cursor is a 422.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from pymongo.asynchronous.collection import AsyncCollection
+
+from shared.http import invalid
+
+DEFAULT_LIMIT = 100
+MOST = 1000
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    after: tuple[Any, str] | None  # (sort value, _id) of the last item before this page
+
+
+def page_of(request: web.Request, default: int = DEFAULT_LIMIT) -> Page:
+    """``?limit=`` and ``?cursor=`` of a list request, checked."""
+    try:
+        limit = int(request.query.get("limit", str(default)))
+        if not 1 <= limit <= MOST:
+            raise ValueError
+    except ValueError:
+        raise invalid("limit", f"a whole number from 1 to {MOST}") from None
+    cursor = request.query.get("cursor")
+    return Page(limit, None if cursor is None else _decode(cursor))
+
+
+def _encode(value: Any, doc_id: str) -> str:
+    kind, plain = (
+        ("t", value.astimezone(UTC).isoformat())
+        if isinstance(value, datetime)
+        else (
+            "v",
+            value,
+        )
+    )
+    raw = json.dumps([kind, plain, doc_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _decode(cursor: str) -> tuple[Any, str]:
+    try:
+        if len(cursor) > 400:
+            raise ValueError
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        kind, value, doc_id = json.loads(raw)
+        if kind == "t":
+            value = datetime.fromisoformat(value)
+        elif kind != "v" or not isinstance(value, str | int | float):
+            raise ValueError
+        if not isinstance(doc_id, str):
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise invalid("cursor", "not a cursor this list gave: start from the first page") from None
+    return value, doc_id
+
+
+def keyset(
+    query: Mapping[str, Any], page: Page, sort: str, *, descending: bool = False
+) -> dict[str, Any]:
+    """``query`` narrowed to what comes after the page's cursor."""
+    if page.after is None:
+        return dict(query)
+    value, doc_id = page.after
+    beyond = "$lt" if descending else "$gt"
+    after = {"$or": [{sort: {beyond: value}}, {sort: value, "_id": {beyond: doc_id}}]}
+    return {"$and": [dict(query), after]}
+
+
+def cursor_after(doc: Mapping[str, Any], sort: str) -> str:
+    """The cursor of the page that starts after ``doc``."""
+    return _encode(doc[sort], str(doc["_id"]))
+
+
+async def find_page(
+    collection: AsyncCollection[Any],
+    query: Mapping[str, Any],
+    page: Page,
+    sort: str,
+    *,
+    descending: bool = False,
+    projection: Mapping[str, Any] | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of ``query`` sorted by ``sort`` (a field every matching document has, as a
+    string, number or time) and ``_id``; and the cursor of the next page (None: the last)."""
+    order = -1 if descending else 1
+    found = (
+        await collection.find(keyset(query, page, sort, descending=descending), projection)
+        .sort([(sort, order), ("_id", order)])
+        .limit(page.limit + 1)
+        .to_list(page.limit + 1)
+    )
+    items = found[: page.limit]
+    return items, cursor_after(items[-1], sort) if len(found) > page.limit else None
+
+
+def listed(
+    items: list[dict[str, Any]], next_cursor: str | None, view: Callable[[Any], Any]
+) -> web.Response:
+    """The one list answer."""
+    return web.json_response({"items": [view(item) for item in items], "next": next_cursor})
