@@ -67,9 +67,7 @@ async def test_reschedule_then_cancel(
     await page.get_by_role("button", name="Gesprek vastleggen").click()
     await expect(page.get_by_role("heading", name="Uw afspraak is verzet")).to_be_visible()
     headers = {"Authorization": f"Bearer {case_token}"}
-    [moved] = (await (await booking.get("/v1/appointments", headers=headers)).json())[
-        "items"
-    ]
+    [moved] = (await (await booking.get("/v1/appointments", headers=headers)).json())["items"]
     assert moved["sequence"] == 1 and moved["status"] == "booked"
 
     await page.reload()
