@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,37 @@ def test_the_architecture_page_names_every_kernel_module() -> None:
     modules = sorted(p.name for p in shared.glob("*.py") if p.name != "__init__.py")
     missing = [m for m in modules if f"| `{m}` |" not in docs]
     assert missing == [], f"docs/architecture.md's kernel table lacks {missing}"
+
+
+def test_the_readme_layout_is_the_tree() -> None:
+    """Every folder the README's layout names is there, every top-level package is named,
+    and the files it names are where it says."""
+    root = Path(__file__).resolve().parents[1]
+    block = README.split("The layout:", 1)[1].split("```", 2)[1]
+    lines = {line.split()[0]: line for line in block.splitlines() if line[:1].strip()}
+    packages = {f"{p.name}/" for p in root.iterdir() if (p / "__init__.py").exists()}
+    assert packages <= set(lines), f"the layout does not name {sorted(packages - set(lines))}"
+    assert all((root / folder).is_dir() for folder in lines), sorted(lines)
+
+    def named(folder: str) -> str:  # a folder's lines: its own and those that follow it
+        return block.split(folder, 1)[1].split(
+            "\n" + next((f for f in lines if block.index(f) > block.index(folder)), "\0"), 1
+        )[0]
+
+    for name in re.findall(r"[\w-]+\.(?:py|yaml)|Dockerfile|k8s/|nginx/", named("deploy/")):
+        assert (root / "deploy" / name).exists(), f"deploy/{name} is named but missing"
+    for name in re.findall(r"[\w]+\.py|templates/|static/", named("services/")):
+        having = [
+            s
+            for s in ("intake", "booking", "notify", "reporting")
+            if (root / "services" / s / name).exists()
+        ]
+        assert having, f"services/*/{name} is named but no service has it"
+    for name in ("app.py", "handlers.py", "store.py"):
+        for service in ("intake", "booking", "notify", "reporting"):
+            assert (root / "services" / service / name).exists(), f"{service}/{name}"
+    kernel = named("shared/").split("the kernel:", 1)[1].split("(")[0]
+    for stem in re.findall(r"[a-z_]+", kernel):
+        assert stem == "and" or (root / "shared" / f"{stem}.py").exists(), f"shared/{stem}.py"
+    for name in re.findall(r"([\w-]+)/:", named("tests/")):
+        assert (root / "tests" / name).is_dir(), f"tests/{name}/ is named but missing"

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from shared.http import ApiError, Endpoint, invalid, jsonable, not_found, read_body, require
+from shared.http import ApiError, Body, Endpoint, invalid, jsonable, not_found, read_body, require
 from shared.listing import cursor_after, find_page, keyset, listed, page_of
 
 from . import webhooks
@@ -22,9 +22,7 @@ STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
 MAX_WEBHOOKS = 10
 
 
-class WebhookCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class WebhookCreate(Body):
     url: str = Field(min_length=8, max_length=2000)
     events: list[Literal["reporting.report.ready", "reporting.signal.raised"]] = Field(
         min_length=1, max_length=2
