@@ -15,7 +15,7 @@ no dotted query through an array of subdocuments and removes nothing with a cond
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.bus import Bus
+from shared.clock import Clock
 from shared.db import DocLocks, Document
 from shared.events import Envelope
 
@@ -130,6 +131,8 @@ class DocumentWriter:
     db: AsyncDatabase[Document]
     bus: Bus
     locks: DocLocks
+    # The time the service reads (shared.clock): one per process, moved only by tests.
+    clock: Clock = field(default_factory=Clock, kw_only=True)
 
     async def update_with_events(
         self,

@@ -115,7 +115,7 @@ async def create_confidant(request: web.Request) -> web.Response:
         "_id": body.id,
         **body.model_dump(exclude={"id"}),
         "hours": None,
-        "created_at": datetime.now(UTC),
+        "created_at": booking.clock.now(),
     }
     try:
         await booking.db[CONFIDANTS].insert_one(doc)
@@ -270,7 +270,7 @@ async def slots(request: web.Request) -> web.Response:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise invalid("timezone", "not a known time zone") from None
-    now = datetime.now(UTC)
+    now = booking.clock.now()
     found = await blocking(booking, confidant, now)
     if found is None:
         return web.json_response(
@@ -358,7 +358,7 @@ async def book(request: web.Request) -> web.Response:
             )
         address = f"{place['name']}, {place['address']}"
 
-    start, now = body.start.astimezone(UTC), datetime.now(UTC)
+    start, now = body.start.astimezone(UTC), booking.clock.now()
     hours, rules = working_hours(confidant), slot_rules(kind)
     if not is_slot(hours, rules, [], [], now, start):
         raise invalid(
@@ -477,7 +477,7 @@ async def cancel(request: web.Request) -> web.Response:
         {
             "$set": {
                 "status": "cancelled",
-                "updated_at": datetime.now(UTC),
+                "updated_at": booking.clock.now(),
                 "calendar.pending": pending,
             }
         },
@@ -499,7 +499,7 @@ async def reschedule(request: web.Request) -> web.Response:
     kind = await booking.db[TYPES].find_one({"_id": doc["type_id"]})
     if kind is None:
         raise ApiError(409, "conflict", "the appointment's type no longer exists")
-    start, now = body.start.astimezone(UTC), datetime.now(UTC)
+    start, now = body.start.astimezone(UTC), booking.clock.now()
     hours, rules = working_hours(confidant), slot_rules(kind)
     if not is_slot(hours, rules, [], [], now, start):
         raise invalid("start", "not a slot of this confidant")
@@ -556,7 +556,7 @@ async def set_meeting_point(request: web.Request) -> web.Response:
     booking = request.app[BOOKING]
     changed = await booking.db[APPOINTMENTS].find_one_and_update(
         {"_id": doc["_id"], "status": "booked"},
-        {"$set": {"meeting_point": point, "updated_at": datetime.now(UTC)}},
+        {"$set": {"meeting_point": point, "updated_at": booking.clock.now()}},
         return_document=ReturnDocument.AFTER,
     )
     if changed is None:

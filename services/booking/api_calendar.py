@@ -4,7 +4,7 @@ time it holds (for the agenda's week view: when, never what)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -82,7 +82,7 @@ def _chosen(
 async def _connected(
     booking: Booking, confidant_id: str, calendar: dict[str, Any], found: list[tuple[str, str]]
 ) -> web.Response:
-    calendar["sync"] = {"last_success": None, "connected_at": datetime.now(UTC)}
+    calendar["sync"] = {"last_success": None, "connected_at": booking.clock.now()}
     await booking.update_with_events(
         "confidants", {"_id": confidant_id}, {"$set": {"calendar": calendar}}, []
     )
@@ -108,7 +108,7 @@ async def authorize(request: web.Request) -> web.Response:
         message = "this installation has no client registration for that provider"
         raise ApiError(422, "invalid", message, {"provider": message})
     back = booking.settings.redirect_uri(str(request.url.origin()))
-    url = await oauth.start(booking, provider, confidant_id, back, datetime.now(UTC))
+    url = await oauth.start(booking, provider, confidant_id, back, booking.clock.now())
     return web.json_response({"authorize_url": url})
 
 
@@ -122,7 +122,7 @@ async def authorized(request: web.Request) -> web.Response:
     body = await read_body(request, CalendarAuthorized)
     settings = booking.settings
     try:
-        claimed = await oauth.claim(booking, body.state, confidant_id, datetime.now(UTC))
+        claimed = await oauth.claim(booking, body.state, confidant_id, booking.clock.now())
         name = claimed.provider
         provider = oauth.providers(settings).get(name)
         if provider is None:
@@ -165,7 +165,7 @@ async def authorized(request: web.Request) -> web.Response:
         "username": username,
         "grant": cipher.seal(str(tokens.refresh), doc_id=confidant_id, field="calendar.grant"),
         "access": cipher.seal(tokens.access, doc_id=confidant_id, field="calendar.access"),
-        "access_until": datetime.now(UTC) + timedelta(seconds=tokens.expires_in),
+        "access_until": booking.clock.now() + timedelta(seconds=tokens.expires_in),
         "busy_calendars": [found[0][0]],
         "booking_calendar": found[0][0],
     }
@@ -225,7 +225,7 @@ async def busy_time(request: web.Request) -> web.Response:
         return web.json_response({"calendar": "not_connected", "busy": []})
     sync = calendar.get("sync") or {}
     last = sync.get("last_success")
-    state = "current" if is_current(booking, calendar, datetime.now(UTC)) else "stale"
+    state = "current" if is_current(booking, calendar, booking.clock.now()) else "stale"
     busy, _ = await busystore.of_calendar(booking, confidant_id, calendar, window[0])
     return web.json_response(
         {

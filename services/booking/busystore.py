@@ -142,7 +142,7 @@ async def save(
     new: list[str | None] = [_version(versions, b) for b in ALL]
     written: dict[int, str] = {}
     writes = []
-    now = datetime.now(UTC)
+    now = booking.clock.now()
     for b, bucket in buckets.items():
         written[b] = uuid.uuid4().hex[:16]  # a change marker, not a secret
         objects = [encode(o) for o in bucket.values()]

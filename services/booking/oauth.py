@@ -246,7 +246,7 @@ class Grant:
         )
 
     async def __call__(self, renew: bool) -> str:
-        now = datetime.now(UTC)
+        now = self.booking.clock.now()
         until = self.calendar.get("access_until")
         if not renew:
             if self.access is not None:

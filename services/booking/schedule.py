@@ -8,7 +8,7 @@ wins: on MongoDB and on FerretDB alike (unique indexes hold under concurrency on
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -43,7 +43,7 @@ def booked_event(schema: type[EventData], doc: dict[str, Any], **extra: Any) -> 
 async def claim(booking: Booking, ids: list[str], owner: str, appointment_id: str) -> bool:
     """Take every granule or none. The unique _id decides between concurrent requests,
     in any number of instances; a loser gives back what it had taken."""
-    now = datetime.now(UTC)
+    now = booking.clock.now()
     docs = [
         {"_id": i, "owner": owner, "appointment_id": appointment_id, "claimed_at": now} for i in ids
     ]
@@ -86,7 +86,7 @@ async def move(
                 "end": start + duration,
                 "occupied": list(taken),
                 "sequence": sequence,
-                "updated_at": datetime.now(UTC),
+                "updated_at": booking.clock.now(),
                 "calendar.pending": pending,
             }
         },
@@ -102,7 +102,7 @@ async def release_orphan_claims(
 ) -> int:
     """Give back claims whose appointment was never written (the process died between the
     two) or is no longer booked; return how many. ``grace`` spares bookings in flight."""
-    cutoff = (now or datetime.now(UTC)) - grace
+    cutoff = (now or booking.clock.now()) - grace
     owners = {
         c["appointment_id"]
         async for c in booking.db[CLAIMS].find(

@@ -53,7 +53,7 @@ async def sync_confidant(
     accept_removals: bool = False,
 ) -> dict[str, float]:
     """Sync every calendar of one confidant; returns counts of what happened."""
-    now = now or datetime.now(UTC)
+    now = now or booking.clock.now()
     calendar = confidant["calendar"]
     zone = ZoneInfo(confidant.get("timezone", "Europe/Amsterdam"))
     window = (now - PAST, now + AHEAD)
@@ -327,7 +327,7 @@ async def _cancel_by_calendar(booking: Booking, appointment: dict[str, Any]) -> 
     if await booking.update_with_events(
         APPOINTMENTS,
         {"_id": appointment["_id"], "status": "booked"},
-        {"$set": {"status": "cancelled", "updated_at": datetime.now(UTC), "calendar.href": None}},
+        {"$set": {"status": "cancelled", "updated_at": booking.clock.now(), "calendar.href": None}},
         [event],
     ):
         await booking.db[CLAIMS].delete_many({"appointment_id": appointment["_id"]})
@@ -381,7 +381,7 @@ async def sync_all(booking: Booking) -> None:
             except DavError:
                 pass  # recorded on the confidant by sync_confidant
 
-    now = datetime.now(UTC)
+    now = booking.clock.now()
     confidants = (
         await booking.db[CONFIDANTS].find({"calendar": {"$ne": None}}, {"outbox": 0}).to_list(None)
     )

@@ -11,7 +11,7 @@ tried again later, with a growing pause (at most an hour).
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -26,7 +26,7 @@ MAX_PAUSE = timedelta(hours=1)
 
 
 async def write_pending(booking: Booking, now: datetime | None = None) -> dict[str, int]:
-    now = now or datetime.now(UTC)
+    now = now or booking.clock.now()
     done = {"written": 0, "deleted": 0, "failed": 0}
     query = {
         "calendar.pending": {"$in": ["put", "delete"]},

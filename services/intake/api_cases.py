@@ -107,7 +107,7 @@ async def create_case(request: web.Request) -> web.Response:
             "only staff register cases that came another way",
             {"received_at": "only for a report registered by staff"},
         )
-    received = _received(body.received_at)
+    received = _received(body.received_at, intake.clock.now())
 
     org = await intake.db[ORGANISATIONS].find_one({"slug": body.organisation})
     if org is None:
@@ -139,9 +139,9 @@ async def create_case(request: web.Request) -> web.Response:
         raise ApiError(409, "conflict", "this organisation has no confidant yet")
 
     confidant_id, reason = await choose(intake, org, body.preferred_confidant)
-    now = received or datetime.now(UTC)
+    now = received or intake.clock.now()
     case_id, code = new_id(), new_code() if body.case_code else None
-    claim = await claim_report(request, intake, case_id, code, datetime.now(UTC))
+    claim = await claim_report(request, intake, case_id, code, intake.clock.now())
     if claim is not None:
         case_id, code = claim
         earlier = await intake.db[CASES].find_one({"_id": case_id}, HIDDEN)
@@ -264,11 +264,10 @@ async def store_case(
     return case
 
 
-def _received(at: datetime | None) -> datetime | None:
+def _received(at: datetime | None, now: datetime) -> datetime | None:
     """The day a report registered by staff came in: not ahead, and within a year."""
     if at is None:
         return None
-    now = datetime.now(UTC)
     if at > now + timedelta(minutes=5) or at < now - timedelta(days=366):
         raise ApiError(
             422,
@@ -377,7 +376,7 @@ async def access_case(request: web.Request) -> web.Response:
     case = None
     if code is not None:
         case = await intake.db[CASES].find_one({"code_hash": await intake.code_hash(code)})
-    now = datetime.now(UTC)
+    now = intake.clock.now()
     if case is None or domain.code_expired(
         case["status"],
         case.get("closed_at"),
@@ -443,7 +442,7 @@ async def audit(intake: Intake, who: Principal, case_id: str, action: str) -> No
     await intake.db[AUDIT].insert_one(
         {
             "case_id": case_id,
-            "at": datetime.now(UTC),
+            "at": intake.clock.now(),
             "action": action,
             "role": who.role,
             "actor": "reporter" if who.role == "employee" else who.sub,
@@ -543,7 +542,7 @@ async def update_case(request: web.Request) -> web.Response:
     case = await load_case(intake, request.match_info["case_id"])
     assigned_confidant(request, case)
     body = await read_body(request, CaseUpdate)
-    now = datetime.now(UTC)
+    now = intake.clock.now()
     current = case["status"]
     if current == "closed":
         raise ApiError(409, "conflict", "the case is closed")
@@ -636,7 +635,7 @@ async def assign_case(request: web.Request) -> web.Response:
         if not await intake.update_with_events(
             CASES,
             {"_id": case["_id"], "confidant_id": case["confidant_id"]},
-            {"$set": {"confidant_id": body.confidant_id, "updated_at": datetime.now(UTC)}},
+            {"$set": {"confidant_id": body.confidant_id, "updated_at": intake.clock.now()}},
             [event],
         ):
             raise ApiError(409, "conflict", "the case changed meanwhile; load it again")
@@ -670,7 +669,7 @@ async def store_text(
     extra: dict[str, Any] | None = None,
 ) -> datetime:
     """Keep a note or message, sealed, and announce it (never what it says)."""
-    now = datetime.now(UTC)
+    now = intake.clock.now()
     await intake.db[collection].insert_one(
         {
             "_id": doc_id,
@@ -769,7 +768,7 @@ async def relay_pending(intake: Intake, message_id: str, channel: str) -> dict[s
     """Queue a message for the relay; returns its relay state. Queued *before* the message
     is stored: a crash in between leaves an entry without a message, which the relay drops,
     never a message that is not sent."""
-    now = datetime.now(UTC)
+    now = intake.clock.now()
     try:
         await intake.db[RELAY_QUEUE].insert_one({"_id": message_id, "next_at": now, "queued": now})
     except DuplicateKeyError:

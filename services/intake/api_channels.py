@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -74,7 +74,7 @@ async def set_channels(request: web.Request) -> web.Response:
     org = await get_org(intake, request.match_info["org_id"])
     require(request, ["admin"])
     body = await read_body(request, ChannelSettings)
-    sets: dict[str, Any] = {"updated_at": datetime.now(UTC)}
+    sets: dict[str, Any] = {"updated_at": intake.clock.now()}
     unset: dict[str, str] = {}
     if body.mailbox is None:
         unset["mailbox"] = ""
@@ -151,7 +151,7 @@ async def receive_webhook(request: web.Request) -> web.Response:
     doc_id = new_id()
     body = intake.cipher.seal(raw.decode(), doc_id=doc_id, field="body")
     await intake.db[WEBHOOK_INBOX].insert_one(
-        {"_id": doc_id, "at": datetime.now(UTC), "body": body}
+        {"_id": doc_id, "at": intake.clock.now(), "body": body}
     )
     intake.background(process(intake, doc_id, (messages, statuses)))
     return web.json_response({"accepted": len(messages) + len(statuses)})
@@ -192,7 +192,7 @@ SWEEP_AFTER = timedelta(seconds=30)
 
 async def sweep(intake: Intake) -> int:
     """Webhooks kept but not processed (their instance died): process them now."""
-    before = datetime.now(UTC) - SWEEP_AFTER
+    before = intake.clock.now() - SWEEP_AFTER
     left = await intake.db[WEBHOOK_INBOX].find({"at": {"$lt": before}}, {"_id": 1}).to_list(500)
     for doc in left:
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -77,7 +76,7 @@ async def create_org(request: web.Request) -> web.Response:
     require(request, ["admin"])
     body = await read_body(request, OrgCreate)
     intake = request.app[INTAKE]
-    now = datetime.now(UTC)
+    now = intake.clock.now()
     doc = {"_id": new_id(), **body.model_dump(), "created_at": now, "updated_at": now}
     event = org_event(doc["_id"], doc)
     try:
@@ -128,7 +127,7 @@ async def update_org(request: web.Request) -> web.Response:
         await get_org(intake, org_id)  # (a 404 for an organisation that is not there)
         named = {"name", "departments"} & changes.keys()
         events = [org_event(org_id, changes)] if named else []
-        changes["updated_at"] = datetime.now(UTC)
+        changes["updated_at"] = intake.clock.now()
         if not await intake.update_with_events(
             ORGANISATIONS, {"_id": org_id}, {"$set": changes}, events
         ):
@@ -190,7 +189,7 @@ async def create_staff(request: web.Request) -> web.Response:
         "locale": body.locale,
         "password_hash": password_hash,
         "active": True,
-        "created_at": datetime.now(UTC),
+        "created_at": intake.clock.now(),
     }
     try:
         await intake.db[STAFF].insert_one(doc)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -79,7 +78,7 @@ async def receive(intake: Intake, org: dict[str, Any], inbound: Inbound) -> Rece
         "_id": claim_id,
         "case_id": case_id,
         "message_id": None if opened else new_id(),
-        "at": datetime.now(UTC),
+        "at": intake.clock.now(),
     }
     fresh = True
     try:
@@ -105,7 +104,7 @@ async def remember(intake: Intake, org_id: str, channel: Channel, ref: str, case
             {
                 "_id": thread_key(intake, org_id, channel, ref),
                 "case_id": case_id,
-                "at": datetime.now(UTC),
+                "at": intake.clock.now(),
             }
         )
     except DuplicateKeyError:
@@ -135,7 +134,7 @@ async def _conversation(intake: Intake, org: dict[str, Any], inbound: Inbound) -
     case_id = new_id()
     try:
         await intake.db[THREADS].insert_one(
-            {"_id": thread_id, "case_id": case_id, "at": datetime.now(UTC)}
+            {"_id": thread_id, "case_id": case_id, "at": intake.clock.now()}
         )
     except DuplicateKeyError:
         other = await intake.db[THREADS].find_one({"_id": thread_id})
@@ -201,7 +200,7 @@ async def _open_case(
             case_id=case_id,
             code=None,  # the way back is the thread itself
             confidant=confidant,
-            now=datetime.now(UTC),
+            now=intake.clock.now(),
             extra={
                 "channel_key": key,
                 "relay": inbound.channel if body.contact else None,
@@ -224,7 +223,7 @@ async def _acknowledge(intake: Intake, case: dict[str, Any]) -> None:
                 "_id": message_id,
                 "case_id": case["_id"],
                 "author": "system",
-                "created_at": datetime.now(UTC),
+                "created_at": intake.clock.now(),
                 "text": intake.cipher.seal(text, doc_id=message_id, field="text"),
                 "relay": await relay_pending(intake, message_id, case["relay"]),
             }
@@ -257,7 +256,7 @@ async def _append(
                 "_id": message_id,
                 "case_id": case_id,
                 "author": "reporter",
-                "created_at": datetime.now(UTC),
+                "created_at": intake.clock.now(),
                 "text": intake.cipher.seal(
                     _with_dropped(inbound) or "-", doc_id=message_id, field="text"
                 ),

@@ -8,7 +8,7 @@ update whose filter still holds only for the first instance that makes it.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from shared.event_schemas import CaseDeadlineDue, CasePurged
 from shared.events import new_event
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 
 async def run_all(intake: Intake, now: datetime | None = None) -> dict[str, int]:
-    now = now or datetime.now(UTC)
+    now = now or intake.clock.now()
     done = {
         "purged": await purge_closed_cases(intake, now),
         "codes_expired": await expire_case_codes(intake, now),

@@ -16,7 +16,6 @@ import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any, cast
 
 import aioimaplib
@@ -168,7 +167,7 @@ async def _state(intake: Intake, org_id: str, *, connected: bool, error: str | N
     await intake.update(
         MAILBOX_STATE,
         {"_id": org_id},
-        {"$set": {"connected": connected, "error": error, "checked_at": datetime.now(UTC)}},
+        {"$set": {"connected": connected, "error": error, "checked_at": intake.clock.now()}},
         upsert=True,
     )
 

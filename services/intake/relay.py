@@ -41,7 +41,7 @@ PARALLEL = 8  # sends under way at once (a few SMTP connections, the Cloud API)
 
 async def relay_due(intake: Intake, now: datetime | None = None) -> tuple[int, int]:
     """Send what is due; return how many were due (up to ``BATCH``) and how many were sent."""
-    now = now or datetime.now(UTC)
+    now = now or intake.clock.now()
     due = await intake.db[RELAY_QUEUE].find({"next_at": {"$lte": now}}).to_list(BATCH)
     gate = intake.gate("relay", PARALLEL)
 
@@ -87,7 +87,7 @@ async def relay_loop(app: web.Application) -> AsyncIterator[None]:
 
 
 async def deliver(intake: Intake, message: dict[str, Any], now: datetime | None = None) -> bool:
-    now = now or datetime.now(UTC)
+    now = now or intake.clock.now()
     relay = message["relay"]
     attempt = relay["attempts"]
     claim_id = f"{message['_id']}#{attempt}"
@@ -152,7 +152,7 @@ async def deliver(intake: Intake, message: dict[str, Any], now: datetime | None 
         message,
         {
             "relay.state": "sent",
-            "relay.sent_at": datetime.now(UTC),
+            "relay.sent_at": intake.clock.now(),
             "relay.external_id": external_id,
         },
     )
@@ -167,7 +167,7 @@ async def deliver(intake: Intake, message: dict[str, Any], now: datetime | None 
         await intake.update(
             CASES,
             {"_id": case["_id"], "deadlines.acknowledgement.met_at": None},
-            {"$set": {"deadlines.acknowledgement.met_at": datetime.now(UTC)}},
+            {"$set": {"deadlines.acknowledgement.met_at": intake.clock.now()}},
         )
     return True
 

@@ -16,6 +16,7 @@ from aiohttp import web
 from argon2 import PasswordHasher
 
 from shared.auth import Issuer
+from shared.clock import Clock
 from shared.crypto import DataKeys, FieldCipher
 from shared.db import DocLocks
 from shared.outbox import DocumentWriter
@@ -92,13 +93,15 @@ async def intake_context(app: web.Application) -> AsyncIterator[None]:
     locks = DocLocks()
     http = aiohttp.ClientSession()
     mailer = Mailer(settings.smtp(), connections=4)
+    clock = Clock()
     app[INTAKE] = Intake(
         settings=settings,
         db=db,
         bus=app[BUS],
         cipher=FieldCipher(keys),
         issuer=issuer,
-        throttle=Throttle(db, locks),
+        throttle=Throttle(db, locks, clock),
+        clock=clock,
         locks=locks,
         # Staff passwords: argon2-cffi's defaults (RFC 9106 low-memory profile).
         passwords=PasswordHasher(),

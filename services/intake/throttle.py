@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from shared.clock import Clock
 from shared.db import DocLocks, Document
 from shared.http import ApiError
 
@@ -21,16 +22,17 @@ from .store import THROTTLE
 
 
 class Throttle:
-    def __init__(self, db: AsyncDatabase[Document], locks: DocLocks) -> None:
+    def __init__(self, db: AsyncDatabase[Document], locks: DocLocks, clock: Clock) -> None:
         self.collection = db[THROTTLE]
         self.locks = locks
+        self.clock = clock
 
     async def hit(self, key: str, window_s: int) -> int:
         """Count one more event for ``key``; return the count within the window that began
         at the first of them. (Not clock-aligned windows: those reset at every boundary,
         so failures spread across one would never add up.)"""
         async with self.locks.hold(THROTTLE, key):
-            now = datetime.now(UTC)
+            now = self.clock.now()
             for _ in range(3):
                 doc = await self.collection.find_one_and_update(
                     {"_id": key, "expires_at": {"$gt": now}},
@@ -59,7 +61,7 @@ class Throttle:
         async with self.locks.hold(THROTTLE, f"lock:{key}"):
             await self.collection.update_one(
                 {"_id": f"lock:{key}"},
-                {"$set": {"expires_at": datetime.now(UTC) + timedelta(seconds=seconds)}},
+                {"$set": {"expires_at": self.clock.now() + timedelta(seconds=seconds)}},
                 upsert=True,
             )
 
@@ -69,14 +71,14 @@ class Throttle:
         if doc is None:
             return 0
         expires: datetime = doc["expires_at"]
-        return max(0, math.ceil((expires - datetime.now(UTC)).total_seconds()))
+        return max(0, math.ceil((expires - self.clock.now()).total_seconds()))
 
     async def unlock(self, key: str) -> None:
         async with self.locks.hold(THROTTLE, f"lock:{key}"):
             await self.collection.delete_one({"_id": f"lock:{key}"})
 
     async def prune(self) -> None:
-        await self.collection.delete_many({"expires_at": {"$lt": datetime.now(UTC)}})
+        await self.collection.delete_many({"expires_at": {"$lt": self.clock.now()}})
 
 
 def too_many(retry_after_s: int) -> ApiError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from aiohttp import web
@@ -105,7 +104,7 @@ async def retry_delivery(request: web.Request) -> web.Response:
     outcome = await n.db[OUTCOMES].find_one({"_id": delivery_id})
     if outcome is None or outcome["status"] not in ("failed", "dead"):
         raise ApiError(409, "conflict", "only a failed or dead delivery can be retried")
-    now = datetime.now(UTC)
+    now = n.clock.now()
     async with n.locks.hold(DELIVERIES, delivery_id):
         await n.db[DELIVERIES].update_one(
             {"_id": delivery_id},
@@ -165,7 +164,7 @@ async def create_webhook(request: web.Request) -> web.Response:
         "events": sorted(set(body.events)),
         "secret": n.cipher.seal(secret, doc_id=webhook_id, field="secret"),
         "active": True,
-        "created_at": datetime.now(UTC),
+        "created_at": n.clock.now(),
     }
     await n.db[WEBHOOKS].insert_one(doc)
     # The secret is shown this once; what is stored is sealed.
@@ -180,7 +179,7 @@ async def delete_webhook(request: web.Request) -> web.Response:
     async with n.locks.hold(WEBHOOKS, webhook_id):
         result = await n.db[WEBHOOKS].update_one(
             {"_id": webhook_id, "org_id": org_id, "active": True},
-            {"$set": {"active": False, "removed_at": datetime.now(UTC)}},
+            {"$set": {"active": False, "removed_at": n.clock.now()}},
         )
     if result.matched_count == 0:
         raise not_found("webhook")

@@ -114,7 +114,7 @@ async def claim(n: Notify, delivery_id: str, now: datetime) -> dict[str, Any] | 
 async def deliver(n: Notify, delivery_id: str, planned_here: bool) -> None:
     """Send ``delivery_id``: straight away if this process planned it just now (nobody else
     takes it before its lease has run out), else after claiming it."""
-    now = _now()
+    now = n.clock.now()
     if planned_here:
         doc = n.fresh.get(delivery_id) or await n.db[DELIVERIES].find_one({"_id": delivery_id})
         # Only as planned (pending): taken by a sweep meanwhile, it is the sweep's.
@@ -152,7 +152,7 @@ async def deliver(n: Notify, delivery_id: str, planned_here: bool) -> None:
                             "attempts": attempts,
                             "last_error": error,
                             "due_at": now + timedelta(seconds=delay),
-                            "updated_at": _now(),
+                            "updated_at": n.clock.now(),
                         }
                     },
                 )
@@ -169,7 +169,7 @@ async def record_outcome(
                 "_id": doc["_id"],
                 "status": status,
                 "attempts": attempts,
-                "at": _now(),
+                "at": n.clock.now(),
                 "org_id": doc.get("org_id"),
                 **fields,
             }
@@ -347,7 +347,7 @@ async def recover(n: Notify) -> int:
     """Queue what is due and has not ended: reminders whose time came, retries, and what a
     process that died had planned or claimed (once its lease ran out). Copy a few outcomes
     onto their deliveries, so the next sweep has less to look at."""
-    now = _now()
+    now = n.clock.now()
     lease = timedelta(seconds=n.settings.lease_s)
     found = n.db[DELIVERIES].find(
         {"status": {"$in": ["pending", "sending"]}, "due_at": {"$lte": now}},

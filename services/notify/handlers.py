@@ -8,7 +8,7 @@ time, and the sweep finds them.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -77,7 +77,7 @@ async def insert_new(n: Notify, collection: str, docs: list[dict[str, Any]]) -> 
 def delivery_handler(app: web.Application) -> Handler:
     async def on_event(event: Envelope) -> None:
         n = app[NOTIFY]
-        now = datetime.now(UTC)
+        now = n.clock.now()
         admins, hooks = await org_audience(n, event)
         planned = plan(
             event,

@@ -191,7 +191,7 @@ async def create_report(request: web.Request) -> web.Response:
         t["month"]: t.get("n", {})
         async for t in r.db[TALLIES].find({"org_id": org_id}, {"month": 1, "n": 1})
     }
-    now = _now()
+    now = r.clock.now()
     if not tallies:
         raise not_found("organisation")  # reporting has never heard of it
     if start > now.year * 12 + now.month - 1:
@@ -320,7 +320,7 @@ async def set_advice(request: web.Request) -> web.Response:
     await r.update(
         REPORTS,
         {"_id": doc["_id"]},
-        {"$set": {"advice": advice.model_dump(exclude_none=True), "updated_at": _now()}},
+        {"$set": {"advice": advice.model_dump(exclude_none=True), "updated_at": r.clock.now()}},
     )
     updated = await r.db[REPORTS].find_one({"_id": doc["_id"]})
     if updated is None:
@@ -350,7 +350,7 @@ async def publish_report(request: web.Request) -> web.Response:
         source="reporting",
         org_id=doc["org_id"],
     )
-    now = _now()
+    now = r.clock.now()
     if not await r.update_with_events(
         REPORTS,
         {"_id": doc["_id"], "status": "draft"},
@@ -404,7 +404,7 @@ async def propose_signals(request: web.Request) -> web.Response:
     require(request, STAFF, org_id=org_id)
     r = request.app[REPORTING]
     k, _ = await org_rules(r, org_id)
-    now = _now()
+    now = r.clock.now()
     found = signals.detect(await org_cases(r, org_id), now, k)
     made = []
     for proposal in found:
@@ -483,7 +483,7 @@ async def decide_signal(request: web.Request) -> web.Response:
         {
             "$set": {
                 "status": status,
-                "decided_at": _now(),
+                "decided_at": r.clock.now(),
                 "decided_by": principal(request).sub,
                 "note": body.note,
             }

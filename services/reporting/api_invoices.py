@@ -73,7 +73,7 @@ async def put_contract(request: web.Request) -> web.Response:
     doc = {k: str(v) if isinstance(v, Decimal) else v for k, v in body.model_dump().items()}
     r = request.app[REPORTING]
     await r.db[CONTRACTS].update_one(
-        {"_id": org_id}, {"$set": {**doc, "updated_at": datetime.now(UTC)}}, upsert=True
+        {"_id": org_id}, {"$set": {**doc, "updated_at": r.clock.now()}}, upsert=True
     )
     return web.json_response(contract_view(doc))
 
@@ -200,7 +200,7 @@ async def usage_statement(request: web.Request) -> web.Response:
     contract = await r.db[CONTRACTS].find_one({"_id": org_id})
     if contract is None:
         raise ApiError(409, "conflict", "this organisation has no contract yet")
-    amounts = await statement(r, org_id, contract, start, end, datetime.now(UTC))
+    amounts = await statement(r, org_id, contract, start, end, r.clock.now())
     return web.json_response(
         {
             "period_start": _first_day(start).isoformat(),
@@ -220,7 +220,7 @@ async def create_invoice(request: web.Request) -> web.Response:
     require(request, ["admin"], org_id=org_id)
     body = await read_body(request, InvoiceCreate)
     start, end = month_span(body.period_from, body.period_to)
-    now = datetime.now(UTC)
+    now = request.app[REPORTING].clock.now()
     if end > now.year * 12 + now.month - 1:
         raise ApiError(
             422,

@@ -78,7 +78,7 @@ async def add_to_tally(
             "org_id": org,
             "month": month,
             "n": values,
-            MARKS: {change_id: datetime.now(UTC)},
+            MARKS: {change_id: r.clock.now()},
             "rev": 1,
         }
         try:
@@ -91,7 +91,7 @@ async def add_to_tally(
     n = dict(tally.get("n") or {})
     for key, value in values.items():
         n[key] = n.get(key, 0) + value
-    marks = {**(tally.get(MARKS) or {}), change_id: datetime.now(UTC)}
+    marks = {**(tally.get(MARKS) or {}), change_id: r.clock.now()}
     return await put(r, TALLIES, tally, {**tally, "n": n, MARKS: marks})
 
 
@@ -118,7 +118,7 @@ MARKS_KEEP = timedelta(days=30)  # far beyond any redelivery of the event that m
 async def prune_marks(r: Reporting, now: datetime | None = None) -> int:
     """Drop tally marks older than MARKS_KEEP, as a next revision of the tally (a tally
     written meanwhile keeps its marks until the next run)."""
-    cutoff = (now or datetime.now(UTC)) - MARKS_KEEP
+    cutoff = (now or r.clock.now()) - MARKS_KEEP
     dropped = 0
     async for tally in r.db[TALLIES].find({}):
         marks = tally.get(MARKS) or {}
