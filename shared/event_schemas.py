@@ -45,6 +45,23 @@ Outcome = Literal[
 ]
 
 
+# Why a calendar could not be read (booking's DavError kinds): the server could not be
+# reached, refused the credentials, withdrew an OAuth grant, has no such calendar, forgot
+# the sync token, answered what the protocol does not promise, asked to wait, or listed so
+# little that the sync was held for the confidant to confirm.
+CalendarError = Literal[
+    "unreachable",
+    "unauthorized",
+    "revoked",
+    "not_found",
+    "invalid",
+    "malformed",
+    "throttled",
+    "held",
+    "other",
+]
+
+
 # A case's reference (VP-2026-XXXXXX): for people to name a case by, in mails and pages. Not
 # a secret and not personal: it says nothing about who reported or what.
 Reference = Field(default=None, pattern=f"^{REFERENCE.pattern}$")
@@ -205,7 +222,7 @@ class CalendarSyncFailed(EventData):
 
     confidant_id: str = Id
     since: AwareDatetime
-    error: Literal["unreachable", "unauthorized", "not_found", "invalid", "other"]
+    error: CalendarError
 
 
 @event_schema("booking.calendar.conflict")

@@ -199,16 +199,17 @@ async def _sync_calendar(
     report["objects"] += len(found.objects) - len(found.broken)
     if fetched.full:
         _, deleted = syncdiff.full(before, found.objects)
-        count = len(known)
+        # Only what still blocks time counts: a listing vouches for its window, and what
+        # ended before it is not in it without being gone.
+        count = sum(syncdiff.blocks_after(obj, window[0]) for obj in known.values())
+        lost = sum(syncdiff.blocks_after(known[name], window[0]) for name in deleted)
         if not accept_removals and syncdiff.removal_held(
-            count, len(deleted), booking.settings.sync_max_removal_share
+            count, lost, booking.settings.sync_max_removal_share
         ):
             # A listing that suddenly lacks most of a calendar is more likely a server in
             # trouble than a confidant who emptied it: nothing is applied, the confidant is
             # told, and "update now" with accept_removals=1 applies it once they confirm.
-            raise DavError(
-                "held", f"the server listed {count - len(deleted)} of {count} known events"
-            )
+            raise DavError("held", f"the server listed {count - lost} of {count} known events")
         buckets, _ = syncdiff.full(raw, found.objects)  # what differs from what is stored
         if versions is None:  # the first listing writes every bucket, empty ones too
             buckets = {**{b: {} for b in range(busystore.BUCKETS)}, **buckets}
@@ -222,10 +223,12 @@ async def _sync_calendar(
     if fetched.full:  # what a version before the buckets kept, in one document per calendar
         await booking.db[BUSY].delete_one({"_id": key})
     if cal == confidant["calendar"]["booking_calendar"] and (fetched.full or found.ours or deleted):
-        present = set(fetched.objects)
-        await _follow_confidant(
-            booking, confidant, found.ours, set(deleted), fetched.full, present, report
-        )
+        # A listing vouches only for its window: an appointment that ended before it is
+        # not in it, and is not gone (it happened).
+        # A listing names what is there (from its window on); a delta names what is gone.
+        present = set(fetched.objects) if fetched.full else None
+        gone = set() if fetched.full else set(deleted)
+        await _follow_confidant(booking, confidant, found.ours, gone, present, window[0], report)
     return {
         "calendar": cal,
         "ctag": fetched.ctag,
@@ -257,11 +260,13 @@ async def _follow_confidant(
     confidant: dict[str, Any],
     seen: dict[str, tuple[str, str, datetime]],
     deleted: set[str],
-    full: bool,
-    present: set[str],
+    present: set[str] | None,
+    listed_from: datetime,
     report: dict[str, float],
 ) -> None:
-    """Apply what the confidant did to booked events in their own calendar."""
+    """Apply what the confidant did to booked events in their own calendar: ``deleted``
+    the server named as gone; ``present`` (a full listing) all there is from ``listed_from``
+    on."""
     query = {
         "confidant_id": confidant["_id"],
         "status": "booked",
@@ -271,9 +276,12 @@ async def _follow_confidant(
     async for appointment in booking.db[APPOINTMENTS].find(query, {"outbox": 0}):
         # Servers answer with paths (or names), we wrote to full URLs: compare file names.
         href = name_of(appointment["calendar"]["href"])
-        if href in {name_of(h) for h in deleted} or (
-            full and href not in {name_of(h) for h in present}
-        ):
+        missing = (
+            present is not None
+            and appointment["end"].replace(tzinfo=UTC) > listed_from
+            and href not in {name_of(h) for h in present}
+        )
+        if href in {name_of(h) for h in deleted} or missing:
             await _cancel_by_calendar(booking, appointment)
             report["cancelled"] += 1
         elif appointment["_id"] in seen:

@@ -124,6 +124,11 @@ def effective(buckets: Mapping[int, Bucket], overlay: Bucket) -> dict[int, Bucke
     return {**buckets, **fold({b: buckets[b] for b in touched}, overlay)}
 
 
+def blocks_after(obj: Obj, since: datetime) -> bool:
+    """Whether the object has busy time that ends after ``since``."""
+    return any(interval["e"] > since for interval in obj["intervals"])
+
+
 HELD_MINIMUM = 5  # a calendar this small may well be emptied by hand
 
 

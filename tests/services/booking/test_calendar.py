@@ -408,3 +408,36 @@ async def stand_in_calendar(
         yield
     finally:
         await server.close()
+
+
+async def test_what_has_happened_is_not_cancelled_or_held_when_the_window_moves_on(
+    ready: Client,
+    admin: dict[str, str],
+    reporter: Callable[..., dict[str, str]],
+    infra: Infra,
+    isolation: Isolation,
+    calendar: CalendarServer,
+) -> None:
+    """Days later the listing's window starts after an appointment and after the week's own
+    events: they are not in the listing, and that is not the server saying they are gone."""
+    assert (await connect(ready, admin, calendar)).status == 200
+    start = next_weekday_at(10)
+    for hour in range(5):  # the confidant's own events of that week, before the window's end
+        begin = start + timedelta(hours=hour - 2, days=1)
+        end = begin + timedelta(minutes=30)
+        await put_event(calendar.direct, f"week-{hour}", f"DTSTART:{at(begin)}", f"DTEND:{at(end)}")
+    made = await ready.post("/v1/appointments", headers=reporter(), json=body(start))
+    appointment = await made.json()
+    assert (await write_pending(state(ready)))["written"] == 1
+    await resync(ready)
+    state(ready).clock.move(timedelta(days=10))  # all of it has happened
+    report = await resync(ready)  # a new listing: the window moved on
+    assert report["full"] == 1 and report["cancelled"] == 0
+    url = f"/v1/appointments/{appointment['id']}"
+    assert (await (await ready.get(url, headers=reporter())).json())["status"] == "booked"
+    cancelled = [
+        e
+        for e in await stream_events(infra, isolation)
+        if e["type"] == "booking.appointment.cancelled"
+    ]
+    assert cancelled == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -131,15 +131,8 @@ async def behind_proxy(ready: Client, calendar: CalendarServer) -> AsyncIterator
 
 
 async def make_stale(client: Client) -> None:
-    """As if the last good sync were long ago (the clock moved on)."""
-    await (
-        state(client)
-        .db["confidants"]
-        .update_one(
-            {"_id": "c-anna"},
-            {"$set": {"calendar.sync.last_success": datetime.now(UTC) - timedelta(days=1)}},
-        )
-    )
+    """The last good sync long ago: the clock moves a day on."""
+    state(client).clock.move(timedelta(days=1))
 
 
 async def book_one(ready: Client, reporter: Callable[..., dict[str, str]]) -> dict[str, Any]:

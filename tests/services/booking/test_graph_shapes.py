@@ -86,3 +86,22 @@ def test_what_we_write_says_nothing_of_the_person() -> None:
     assert created["start"] == {"dateTime": "2027-01-05T09:00:00", "timeZone": "UTC"}
     assert "geheim" not in json.dumps(created)
     assert "transactionId" not in event_of(appointment, create=False)  # set once only
+
+
+def test_every_way_a_calendar_fails_can_be_told_to_the_confidant() -> None:
+    """Each kind of DavError booking raises fits the sync_failed event (else the event could
+    not be made, and the failure would go unrecorded)."""
+    import re
+    import typing
+
+    from shared.event_schemas import CalendarError
+
+    raised: set[str] = set()
+    for path in Path("services/booking").glob("*.py"):
+        text = path.read_text()
+        raised |= set(re.findall(r'DavError\(\s*"([a-z_]+)"', text))
+        raised |= set(re.findall(r'\d{3}: "([a-z_]+)"', text))  # status -> kind tables
+    assert {"malformed", "held", "throttled", "revoked", "unreachable"} <= raised
+    assert raised <= set(typing.get_args(CalendarError)), raised - set(
+        typing.get_args(CalendarError)
+    )

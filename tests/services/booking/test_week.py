@@ -103,14 +103,7 @@ async def test_the_week_shows_busy_time_merged_and_cut_to_the_window(
     assert (await later.json())["items"] == []
 
     # Not read for too long: the last busy time is still shown, and said to be stale.
-    await (
-        state(ready)
-        .db["confidants"]
-        .update_one(
-            {"_id": "c-anna"},
-            {"$set": {"calendar.sync.last_success": datetime.now(UTC) - timedelta(days=1)}},
-        )
-    )
+    state(ready).clock.move(timedelta(days=1))
     stale = await (await busy(ready, anna, window(day, day + timedelta(days=1)))).json()
     assert stale["calendar"] == "stale" and len(stale["busy"]) == 1
 
