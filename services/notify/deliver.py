@@ -385,6 +385,7 @@ async def recover(n: Notify) -> int:
     if n.sends_pruned_at is None or now - n.sends_pruned_at > SENDS_PRUNE_EVERY:
         await n.db[SENDS].delete_many({"at": {"$lt": now - SENDS_KEEP}})
         n.sends_pruned_at = now
+    n.sweeps += 1
     return len(due)
 
 

@@ -42,6 +42,7 @@ class Notify(DocumentWriter):
     queue: asyncio.Queue[tuple[str, bool] | None] = field(default_factory=asyncio.Queue)
     # Queued or being sent here: the sweep does not queue these again.
     busy: set[str] = field(default_factory=set)
+    sweeps: int = 0  # sweeps done by this process (for tests to wait for one, not sleep)
     # Deliveries planned here just now, handed to the worker without a second read.
     fresh: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Recently ended here: the sweep need not ask the database about these.

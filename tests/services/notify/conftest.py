@@ -271,11 +271,32 @@ def assigned(org_id: str, n: int) -> list[Event]:
     ]
 
 
-async def settle(inbox: Inbox, count: int, within: float = 20.0) -> None:
-    """Wait until ``count`` mails arrived, then a little longer: nothing more may come."""
+async def quiet(notify: Client, bus: Bus | None = None) -> None:
+    """Until notify has nothing left that could send: (with ``bus``) its consumer has taken
+    and acknowledged every event in the stream, two sweeps ran since (whatever was due is
+    queued), and nothing is queued or being sent. Whatever would come, has come."""
+    assert notify.app is not None
+    n = notify.app[NOTIFY]
+    if bus is not None:
+
+        async def caught_up() -> bool:
+            info = await bus.js.consumer_info(bus.config.stream, "notify")
+            return bool(info.num_pending == 0 and info.num_ack_pending == 0)
+
+        await eventually(caught_up)
+    start = n.sweeps
+
+    async def idle() -> bool:
+        return n.sweeps >= start + 2 and n.queue.empty() and not n.busy
+
+    await eventually(idle)
+
+
+async def settle(inbox: Inbox, count: int, notify: Client, within: float = 20.0) -> None:
+    """Wait until ``count`` mails arrived and notify is quiet: nothing more may come."""
 
     async def arrived() -> bool:
         return len(inbox.received) >= count
 
     await eventually(arrived, within)
-    await asyncio.sleep(1.0)
+    await quiet(notify)

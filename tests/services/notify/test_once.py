@@ -9,8 +9,11 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from typing import Any
 
 import nats
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
 
 from deploy.stack import Infra, free_port, http_ok
 from services.notify.deliver import deliver
@@ -20,7 +23,7 @@ from shared.event_schemas import CaseAssigned
 from shared.events import new_event
 from tests.conftest import Isolation
 from tests.polling import eventually
-from tests.services.notify.conftest import ANNA, NOTIFY_ENV, Inbox, Suite, assigned, settle
+from tests.services.notify.conftest import ANNA, NOTIFY_ENV, Inbox, Suite, assigned, quiet, settle
 
 
 def message_ids(inbox: Inbox) -> Counter[str]:
@@ -43,7 +46,7 @@ async def test_stopped_with_100_pending_then_started_all_arrive_once(
     assert stopped_at < 100, "the stop came too late to prove anything"
 
     await suite.restart_notify()
-    await settle(inbox, 100)
+    await settle(inbox, 100, suite.notify)
     ids = message_ids(inbox)
     assert len(inbox.received) == 100 and len(ids) == 100
     assert all(r.recipients == [ANNA] for r in inbox.received)
@@ -52,7 +55,7 @@ async def test_stopped_with_100_pending_then_started_all_arrive_once(
         await bus.js.publish(
             bus.subject(event.type), event.encode(), headers={"Nats-Msg-Id": f"again-{event.id}"}
         )
-    await asyncio.sleep(1.5)
+    await quiet(suite.notify, bus)
     assert len(inbox.received) == 100
 
 
@@ -61,7 +64,7 @@ async def test_a_send_a_dead_process_left_half_done_is_sent_again_after_its_leas
 ) -> None:
     [event] = assigned(suite.org["id"], 1)
     await bus.publish(event)
-    await settle(inbox, 1)
+    await settle(inbox, 1, suite.notify)
     [delivery] = await suite.deliveries()
     assert delivery["status"] == "sent"
     # What a process that died between the server's "250" and its record of the outcome
@@ -102,7 +105,7 @@ async def test_smtp_down_then_up_everything_arrives_once(
 
     await eventually(retrying)
     await inbox.start()
-    await settle(inbox, 10)
+    await settle(inbox, 10, suite.notify)
     assert len(inbox.received) == 10 and len(message_ids(inbox)) == 10
     assert {d["status"] for d in await suite.deliveries()} == {"sent"}
 
@@ -157,7 +160,7 @@ async def test_a_malformed_event_is_dead_lettered_and_the_rest_goes_on(
         bus.subject("intake.case.assigned"), json.dumps(bad).encode(), headers={"Nats-Msg-Id": "x1"}
     )
     await bus.publish(assigned(suite.org["id"], 1)[0])
-    await settle(inbox, 1)
+    await settle(inbox, 1, suite.notify)
     assert len(inbox.received) == 1
 
     nc = await nats.connect(infra.nats_url)
@@ -218,7 +221,15 @@ async def test_killed_outright_mid_work_then_started_again_nothing_is_lost(
             return len(message_ids(inbox)) == 100
 
         await eventually(all_arrived, 40)
-        await asyncio.sleep(1.0)  # anything sent twice would come now
+
+        async def all_ended() -> bool:  # each with its outcome: none is sent again
+            return await outcomes.count_documents({}) == 100
+
+        client: AsyncMongoClient[dict[str, Any]]
+        async with AsyncMongoClient(env["MONGODB_URI"]) as client:
+            outcomes: AsyncCollection[dict[str, Any]]
+            outcomes = client[env["NOTIFY_MONGODB_DATABASE"]]["outcomes"]
+            await eventually(all_ended, 40)
     finally:
         proc.kill()
         proc.wait()
@@ -238,7 +249,7 @@ async def test_two_instances_taking_the_same_deliveries_at_once_send_each_once(
     mail goes out once."""
     for event in assigned(suite.org["id"], 20):
         await bus.publish(event)
-    await settle(inbox, 20)
+    await settle(inbox, 20, suite.notify)
     a = suite.state()
 
     async def all_recorded() -> bool:
@@ -262,5 +273,6 @@ async def test_two_instances_taking_the_same_deliveries_at_once_send_each_once(
     await db["deliveries"].update_many({}, {"$set": {"status": "pending", "planned_here": True}})
     inbox.received.clear()
     await asyncio.gather(*(deliver(a, i, True) for i in ids), *(deliver(b, i, False) for i in ids))
-    await settle(inbox, 20)
+    await settle(inbox, 20, suite.notify)
+    await quiet(other)
     assert sorted(message_ids(inbox).values()) == [1] * 20
