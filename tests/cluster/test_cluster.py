@@ -248,7 +248,9 @@ async def leader_of(c: Cluster) -> Process:
 
 
 async def faults(c: Cluster) -> None:
-    """The stream's leader killed; one instance of each service killed; the database paused."""
+    """The stream's leader killed; one instance of each service killed; the database paused.
+    The pauses between are the schedule of the faults (load runs meanwhile), not waits for
+    something to happen."""
     await asyncio.sleep(1.5)
     leader = await leader_of(c)
     await asyncio.to_thread(leader.kill)

@@ -236,7 +236,7 @@ async def test_close_lets_the_handler_in_flight_finish(make_bus: BusFactory, mon
 
     async def slow(event: Envelope) -> None:
         started.set()
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.3)  # a handler that takes a while: the point of the test
         finished.set()
 
     await bus.start_consumer(Consumer("c-drain", ["intake.case.>"], slow))
@@ -302,7 +302,7 @@ async def test_the_message_time_is_when_the_stream_stored_it(
     before = datetime.now(UTC)
     await bus.publish(opened())
     stored = datetime.now(UTC)
-    await asyncio.sleep(1.5)
+    await asyncio.sleep(1.5)  # delivered well after it was stored: the point of the test
     sub = await bus.js.pull_subscribe(
         f"{isolation.subject_prefix}intake.case.>", durable="c-time", stream=isolation.stream
     )
