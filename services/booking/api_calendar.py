@@ -23,16 +23,22 @@ from .state import BOOKING, Booking
 from .sync import sync_confidant
 
 
+async def _whose(request: web.Request) -> tuple[Booking, dict[str, Any]]:
+    """The confidant of the path, if the caller is them (or an admin)."""
+    confidant_id = request.match_info["confidant_id"]
+    confidant_or_admin(request, confidant_id)
+    booking = request.app[BOOKING]
+    return booking, await get_confidant(booking, confidant_id)
+
+
 def _path(url: str) -> str:
     return urlsplit(url).path.rstrip("/") + "/"
 
 
 async def connect_calendar(request: web.Request) -> web.Response:
     """A CalDAV or iCloud account, with a password: checked by discovering its calendars."""
-    confidant_id = request.match_info["confidant_id"]
-    confidant_or_admin(request, confidant_id)
-    booking = request.app[BOOKING]
-    await get_confidant(booking, confidant_id)
+    booking, confidant = await _whose(request)
+    confidant_id = confidant["_id"]
     body = await read_body(request, CalendarConnect)
     url = body.url or booking.settings.icloud_caldav_url
     try:
@@ -98,10 +104,8 @@ async def _connected(
 
 async def authorize(request: web.Request) -> web.Response:
     """Start connecting Google or Microsoft 365: where to send the confidant to consent."""
-    confidant_id = request.match_info["confidant_id"]
-    confidant_or_admin(request, confidant_id)
-    booking = request.app[BOOKING]
-    await get_confidant(booking, confidant_id)
+    booking, confidant = await _whose(request)
+    confidant_id = confidant["_id"]
     body = await read_body(request, CalendarAuthorize)
     provider = oauth.providers(booking.settings).get(body.provider)
     if provider is None:
@@ -115,10 +119,8 @@ async def authorize(request: web.Request) -> web.Response:
 async def authorized(request: web.Request) -> web.Response:
     """Finish connecting: the code and state the provider sent the confidant back with are
     traded for a grant, the account's calendar is found and read."""
-    confidant_id = request.match_info["confidant_id"]
-    confidant_or_admin(request, confidant_id)
-    booking = request.app[BOOKING]
-    await get_confidant(booking, confidant_id)
+    booking, confidant = await _whose(request)
+    confidant_id = confidant["_id"]
     body = await read_body(request, CalendarAuthorized)
     settings = booking.settings
     try:
@@ -173,10 +175,8 @@ async def authorized(request: web.Request) -> web.Response:
 
 
 async def sync_now(request: web.Request) -> web.Response:
-    confidant_id = request.match_info["confidant_id"]
-    confidant_or_admin(request, confidant_id)
-    booking = request.app[BOOKING]
-    confidant = await get_confidant(booking, confidant_id)
+    booking, confidant = await _whose(request)
+    confidant_id = confidant["_id"]
     if not confidant.get("calendar"):
         raise ApiError(409, "conflict", "this confidant has no calendar connected")
     try:

@@ -8,6 +8,7 @@ Every read of content is written to the audit log.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -685,24 +686,45 @@ async def store_text(
     return now
 
 
-async def list_notes(request: web.Request) -> web.Response:
+async def _texts(
+    request: web.Request,
+    collection: str,
+    reader: Callable[[web.Request, dict[str, Any]], Principal],
+    action: str,
+    view: Callable[[Intake, dict[str, Any]], dict[str, Any]],
+) -> web.Response:
+    """A page of a case's notes or messages: who may read them checked, the reading
+    audited, the texts opened."""
     intake = request.app[INTAKE]
     case = await load_case(intake, request.match_info["case_id"])
-    who = assigned_confidant(request, case)
-    await audit(intake, who, case["_id"], "read_notes")
-    page = page_of(request)
-    notes, following = await find_page(
-        intake.db[NOTES], {"case_id": case["_id"]}, page, "created_at"
-    )
-    return listed(
-        notes,
-        following,
-        lambda n: {
-            "note_id": n["_id"],
-            "created_at": n["created_at"].isoformat(),
-            "text": intake.cipher.open(n["text"], doc_id=n["_id"], field="text"),
-        },
-    )
+    who = reader(request, case)
+    await audit(intake, who, case["_id"], action)
+    query = {"case_id": case["_id"]}
+    found, following = await find_page(intake.db[collection], query, page_of(request), "created_at")
+    return listed(found, following, lambda doc: view(intake, doc))
+
+
+def note_view(intake: Intake, note: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "note_id": note["_id"],
+        "created_at": note["created_at"].isoformat(),
+        "text": intake.cipher.open(note["text"], doc_id=note["_id"], field="text"),
+    }
+
+
+def message_view(intake: Intake, message: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "message_id": message["_id"],
+        "author": message["author"],
+        "created_at": message["created_at"].isoformat(),
+        "text": intake.cipher.open(message["text"], doc_id=message["_id"], field="text"),
+        # Sent by e-mail or WhatsApp: whether it went out, and how far it got.
+        "delivery": relay_view(message.get("relay")),
+    }
+
+
+async def list_notes(request: web.Request) -> web.Response:
+    return await _texts(request, NOTES, assigned_confidant, "read_notes", note_view)
 
 
 async def post_message(request: web.Request) -> web.Response:
@@ -742,26 +764,7 @@ async def post_message(request: web.Request) -> web.Response:
 
 
 async def list_messages(request: web.Request) -> web.Response:
-    intake = request.app[INTAKE]
-    case = await load_case(intake, request.match_info["case_id"])
-    who = content_reader(request, case)
-    await audit(intake, who, case["_id"], "read_messages")
-    page = page_of(request)
-    messages, following = await find_page(
-        intake.db[MESSAGES], {"case_id": case["_id"]}, page, "created_at"
-    )
-    return listed(
-        messages,
-        following,
-        lambda m: {
-            "message_id": m["_id"],
-            "author": m["author"],
-            "created_at": m["created_at"].isoformat(),
-            "text": intake.cipher.open(m["text"], doc_id=m["_id"], field="text"),
-            # Sent by e-mail or WhatsApp: whether it went out, and how far it got.
-            "delivery": relay_view(m.get("relay")),
-        },
-    )
+    return await _texts(request, MESSAGES, content_reader, "read_messages", message_view)
 
 
 async def relay_pending(intake: Intake, message_id: str, channel: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -299,16 +300,24 @@ async def read_org(request: web.Request) -> web.Response:
     )
 
 
-async def list_reports(request: web.Request) -> web.Response:
+async def _org_list(
+    request: web.Request, collection: str, sort: str, shown: str, view: Callable[[Any], Any]
+) -> web.Response:
+    """An organisation's reports or signals, newest first; its own admins see only those
+    with status ``shown`` (published, raised)."""
     org_id = request.match_info["org_id"]
     who = require(request, READERS, org_id=org_id)
     query: dict[str, Any] = {"org_id": org_id}
     if who.role == "org_admin":
-        query["status"] = "published"
-    page = page_of(request)
-    collection = request.app[REPORTING].db[REPORTS]
-    docs, following = await find_page(collection, query, page, "created_at", descending=True)
-    return listed(docs, following, view)
+        query["status"] = shown
+    found, following = await find_page(
+        request.app[REPORTING].db[collection], query, page_of(request), sort, descending=True
+    )
+    return listed(found, following, view)
+
+
+async def list_reports(request: web.Request) -> web.Response:
+    return await _org_list(request, REPORTS, "created_at", "published", view)
 
 
 async def set_advice(request: web.Request) -> web.Response:
@@ -435,15 +444,7 @@ async def propose_signals(request: web.Request) -> web.Response:
 
 
 async def list_signals(request: web.Request) -> web.Response:
-    org_id = request.match_info["org_id"]
-    who = require(request, READERS, org_id=org_id)
-    query: dict[str, Any] = {"org_id": org_id}
-    if who.role == "org_admin":
-        query["status"] = "raised"
-    page = page_of(request)
-    collection = request.app[REPORTING].db[SIGNALS]
-    docs, following = await find_page(collection, query, page, "proposed_at", descending=True)
-    return listed(docs, following, signal_view)
+    return await _org_list(request, SIGNALS, "proposed_at", "raised", signal_view)
 
 
 async def decide_signal(request: web.Request) -> web.Response:
