@@ -30,6 +30,8 @@ from shared.outbox import flush, staged
 
 from . import busystore, ics
 from .availability import Interval, free_slots, is_slot, occupied
+from .claims import Taken, booked_event, claim, move
+from .collections import APPOINTMENTS, CLAIMS, CONFIDANTS, IDEMPOTENCY, TYPES
 from .models import (
     Book,
     ConfidantCreate,
@@ -40,9 +42,7 @@ from .models import (
     TypeCreate,
 )
 from .rules import claim_ids, slot_rules, working_hours
-from .schedule import Taken, booked_event, claim, move
 from .state import BOOKING, Booking
-from .store import APPOINTMENTS, CLAIMS, CONFIDANTS, IDEMPOTENCY, TYPES
 
 ID = "{appointment_id:[0-9a-f]{24}}"
 HIDDEN = {"outbox": 0, "outbox_at": 0}

@@ -8,10 +8,10 @@ from aiohttp import web
 from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
-from . import api, api_calendar, handlers, store
+from . import api, api_calendar, collections, consumer
+from .claims import release_orphan_claims
 from .pages import add_pages
 from .rpc import appointment_responder
-from .schedule import release_orphan_claims
 from .settings import BookingSettings
 from .state import BOOKING, booking_context
 from .sync import sync_all
@@ -37,10 +37,10 @@ def _every(name: str) -> Callable[[web.Application], float]:
 SPEC = ServiceSpec(
     name="booking",
     endpoints=[*api.ENDPOINTS, *api_calendar.ENDPOINTS],
-    indexes=store.INDEXES,
-    consumer=ConsumerSpec(subjects=["intake.case.>"], handler=handlers.case_handler),
+    indexes=collections.INDEXES,
+    consumer=ConsumerSpec(subjects=["intake.case.>"], handler=consumer.case_handler),
     pages=add_pages,
-    outbox=[store.APPOINTMENTS, store.CONFIDANTS],
+    outbox=[collections.APPOINTMENTS, collections.CONFIDANTS],
     contexts=[
         booking_context,
         appointment_responder,

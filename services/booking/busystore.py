@@ -27,8 +27,8 @@ from urllib.parse import quote, unquote
 
 from pymongo import ReplaceOne
 
+from .collections import BUSY
 from .state import Booking
-from .store import BUSY
 
 BUCKETS = 64
 # One more bucket, after the others: the objects changed since they were last folded into

@@ -25,10 +25,10 @@ from urllib.parse import urlencode
 import aiohttp
 import jwt
 
+from .collections import CONFIDANTS, OAUTH_STATES
 from .dav import TIMEOUT, DavError, retry_after
 from .settings import BookingSettings
 from .state import Booking
-from .store import CONFIDANTS, OAUTH_STATES
 
 STATE_LIFETIME = timedelta(minutes=10)
 EARLY = timedelta(seconds=60)  # an access token this close to its end is renewed first

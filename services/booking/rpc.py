@@ -18,8 +18,8 @@ from shared.http import AUTH
 from shared.rpc import responder
 
 from .api import appointment_view
+from .collections import APPOINTMENTS
 from .state import BOOKING
-from .store import APPOINTMENTS
 
 SUBJECT = "rpc.booking.appointment"
 ALLOWED_SERVICES = frozenset({"notify"})

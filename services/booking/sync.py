@@ -31,10 +31,10 @@ from shared.events import new_event
 from . import busystore, syncdiff
 from .busystore import busy_key
 from .calendars import Calendars, open_calendars
+from .claims import Taken, move
+from .collections import APPOINTMENTS, BUSY, CLAIMS, CONFIDANTS
 from .dav import DavError, name_of
-from .schedule import Taken, move
 from .state import Booking
-from .store import APPOINTMENTS, BUSY, CLAIMS, CONFIDANTS
 
 log = logging.getLogger(__name__)
 PAST = timedelta(days=1)  # busy time kept behind now (today's appointments still show)

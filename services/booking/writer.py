@@ -17,9 +17,9 @@ from typing import Any
 import aiohttp
 
 from .calendars import Calendars, open_calendars
+from .collections import APPOINTMENTS, CONFIDANTS
 from .dav import DavError
 from .state import Booking
-from .store import APPOINTMENTS, CONFIDANTS
 
 log = logging.getLogger(__name__)
 MAX_PAUSE = timedelta(hours=1)

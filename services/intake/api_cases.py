@@ -42,9 +42,7 @@ from shared.outbox import flush, staged
 from . import domain, taxonomy
 from .api_orgs import client_key, get_org, optional_staff
 from .codes import new_code, new_id, new_reference, normalise
-from .models import Assign, CaseAccess, CaseCreate, CaseUpdate, Text
-from .state import INTAKE, Intake
-from .store import (
+from .collections import (
     AUDIT,
     CASES,
     LOAD,
@@ -55,6 +53,8 @@ from .store import (
     REPORT_CLAIMS,
     TIMELINE,
 )
+from .models import Assign, CaseAccess, CaseCreate, CaseUpdate, Text
+from .state import INTAKE, Intake
 from .throttle import slow_down, too_many
 
 CONTACT_FIELDS = ("name", "email", "phone")

@@ -23,9 +23,9 @@ from shared.http import ApiError, Body, Endpoint, read_body, require
 from . import channels, whatsapp
 from .api_orgs import get_org
 from .codes import new_id
+from .collections import MAILBOX_STATE, MESSAGES, ORGANISATIONS, RELAY_SENT, WEBHOOK_INBOX
 from .models import Email
 from .state import INTAKE, Intake
-from .store import MAILBOX_STATE, MESSAGES, ORGANISATIONS, RELAY_SENT, WEBHOOK_INBOX
 
 log = logging.getLogger(__name__)
 

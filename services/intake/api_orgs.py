@@ -27,9 +27,9 @@ from shared.text import locale_of
 
 from . import taxonomy
 from .codes import new_id
+from .collections import ORGANISATIONS, STAFF
 from .models import Login, OrgCreate, OrgUpdate, StaffCreate
 from .state import INTAKE, Intake
-from .store import ORGANISATIONS, STAFF
 from .throttle import slow_down, too_many
 
 STAFF_ROLES = ("admin", "confidant", "org_admin")

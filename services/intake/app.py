@@ -7,7 +7,7 @@ from aiohttp import web
 from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
-from . import api_channels, handlers, jobs, routes, store
+from . import api_channels, collections, consumer, jobs, routes
 from .contact import contact_responder
 from .mailbox import mailbox_watchers
 from .pages import add_pages
@@ -32,10 +32,10 @@ def _jobs_interval(app: web.Application) -> float:
 SPEC = ServiceSpec(
     name="intake",
     endpoints=routes.ENDPOINTS,
-    indexes=store.INDEXES,
+    indexes=collections.INDEXES,
     consumer=ConsumerSpec(
         subjects=["booking.appointment.>"],
-        handler=handlers.timeline_handler,
+        handler=consumer.timeline_handler,
         keyed_by_event=True,  # one timeline entry per event id
     ),
     contexts=[
@@ -47,7 +47,7 @@ SPEC = ServiceSpec(
         every("whatsapp-sweep", _webhook_sweep, lambda app: 10.0),
     ],
     pages=add_pages,
-    outbox=[store.CASES, store.NOTES, store.MESSAGES, store.ORGANISATIONS],
+    outbox=[collections.CASES, collections.NOTES, collections.MESSAGES, collections.ORGANISATIONS],
 )
 
 

@@ -28,9 +28,9 @@ from shared.text import Locale
 from . import taxonomy
 from .api_cases import _event, build_case, choose, relay_pending, store_case
 from .codes import new_id
+from .collections import CASES, CHANNEL_CLAIMS, MESSAGES, THREADS
 from .models import CaseCreate, Contact
 from .state import Intake
-from .store import CASES, CHANNEL_CLAIMS, MESSAGES, THREADS
 
 log = logging.getLogger(__name__)
 Channel = Literal["email", "whatsapp"]

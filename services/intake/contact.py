@@ -26,8 +26,8 @@ from aiohttp import web
 from shared.http import AUTH
 from shared.rpc import responder
 
+from .collections import CASES, STAFF
 from .state import INTAKE, Intake
-from .store import CASES, STAFF
 
 log = logging.getLogger(__name__)
 SUBJECT = "rpc.intake.contact"

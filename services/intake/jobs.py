@@ -14,8 +14,7 @@ from shared.event_schemas import CaseDeadlineDue, CasePurged
 from shared.events import new_event
 
 from . import domain
-from .state import Intake
-from .store import (
+from .collections import (
     CASES,
     CHANNEL_CLAIMS,
     LOAD,
@@ -27,6 +26,7 @@ from .store import (
     REPORT_CLAIMS,
     THREADS,
 )
+from .state import Intake
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from aiohttp import web
 from shared.text import Locale
 
 from . import channels, mailparse
+from .collections import MAILBOX_STATE, ORGANISATIONS
 from .state import INTAKE, Intake
-from .store import MAILBOX_STATE, ORGANISATIONS
 
 log = logging.getLogger(__name__)
 # aioimaplib logs every byte it reads at DEBUG, mails included: never below WARNING.

@@ -21,9 +21,9 @@ from shared.db import Mongo
 from shared.settings import SettingsError
 
 from .codes import new_id
+from .collections import INDEXES, STAFF
 from .models import StaffCreate
 from .settings import IntakeSettings
-from .store import INDEXES, STAFF
 
 
 async def create_admin(settings: IntakeSettings, username: str, password: str) -> str:

@@ -18,9 +18,9 @@ from shared.pages import add_static, page_locale, render, templates
 from shared.text import Locale, in_language
 
 from . import taxonomy
+from .collections import ORGANISATIONS, STAFF
 from .models import Slug
 from .state import INTAKE
-from .store import ORGANISATIONS, STAFF
 
 HERE = Path(__file__).parent
 SLUG = TypeAdapter(Slug)  # an organisation's slug, as the API takes it

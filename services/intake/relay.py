@@ -26,8 +26,8 @@ from pymongo.errors import DuplicateKeyError
 from shared.smtp import Permanent, Transient
 
 from .channels import open_thread, remember
+from .collections import CASES, MESSAGES, ORGANISATIONS, RELAY_CLAIMS, RELAY_QUEUE, RELAY_SENT
 from .state import INTAKE, Intake
-from .store import CASES, MESSAGES, ORGANISATIONS, RELAY_CLAIMS, RELAY_QUEUE, RELAY_SENT
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)

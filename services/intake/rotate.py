@@ -21,8 +21,8 @@ from shared.crypto import DataKeys, FieldCipher
 from shared.db import Mongo
 from shared.settings import SettingsError
 
+from .collections import CASES, MESSAGES, NOTES, ORGANISATIONS, STAFF, WEBHOOK_INBOX
 from .settings import IntakeSettings
-from .store import CASES, MESSAGES, NOTES, ORGANISATIONS, STAFF, WEBHOOK_INBOX
 
 # Where sealed values live; the associated data is (document id, field path).
 SEALED: dict[str, tuple[str, ...]] = {

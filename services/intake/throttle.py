@@ -18,7 +18,7 @@ from shared.clock import Clock
 from shared.db import DocLocks, Document
 from shared.http import ApiError
 
-from .store import THROTTLE
+from .collections import THROTTLE
 
 
 class Throttle:

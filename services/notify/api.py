@@ -12,9 +12,9 @@ from shared.http import ApiError, Body, Endpoint, invalid, jsonable, not_found, 
 from shared.listing import cursor_after, find_page, keyset, listed, page_of
 
 from . import webhooks
+from .collections import DELIVERIES, OUTCOMES, WEBHOOKS
 from .deliver import merged
 from .state import NOTIFY, Notify
-from .store import DELIVERIES, OUTCOMES, WEBHOOKS
 
 Status = Literal["pending", "sending", "sent", "failed", "dead", "skipped", "cancelled"]
 STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ from aiohttp import web
 from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
-from . import api, handlers, store
+from . import api, collections, consumer
 from .deliver import deliver, recover
 from .settings import NotifySettings
 from .state import NOTIFY, notify_context
@@ -24,10 +24,10 @@ def _interval(app: web.Application) -> float:
 SPEC = ServiceSpec(
     name="notify",
     endpoints=api.ENDPOINTS,
-    indexes=store.INDEXES,
+    indexes=collections.INDEXES,
     consumer=ConsumerSpec(
         subjects=["intake.case.>", "booking.appointment.>", "booking.calendar.>", "reporting.>"],
-        handler=handlers.delivery_handler,
+        handler=consumer.delivery_handler,
         keyed_by_event=True,  # deliveries are keyed by the event id
     ),
     contexts=[notify_context(deliver, recover), every("notify-sweep", _sweep, _interval)],

@@ -27,9 +27,9 @@ from shared.rpc import RpcError, ask
 from shared.text import Locale, locale_of
 
 from . import invite, mail, webhooks
+from .collections import DELIVERIES, OUTCOMES, SENDS, WEBHOOKS
 from .render import clock, when
 from .state import Notify
-from .store import DELIVERIES, OUTCOMES, SENDS, WEBHOOKS
 
 log = logging.getLogger(__name__)
 

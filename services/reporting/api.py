@@ -30,10 +30,10 @@ from shared.http import (
 from shared.listing import find_page, listed, page_of
 
 from . import formats, signals
+from .collections import CASES, ORGS, REPORTS, SETTINGS, SIGNAL_KEYS, SIGNALS, TALLIES
 from .disclosure import NotPublishable, Release, Table, audit, protect
 from .report import usage
 from .state import REPORTING, Reporting
-from .store import CASES, ORGS, REPORTS, SETTINGS, SIGNAL_KEYS, SIGNALS, TALLIES
 from .tally import count
 
 STAFF: list[Role] = ["admin", "confidant"]

@@ -22,10 +22,10 @@ from shared.listing import find_page, listed, page_of
 from shared.text import Locale
 
 from .api import MONTH, _first_day, _last_day, month_span, org_rules
+from .collections import CONTRACTS, INVOICE_CLAIMS, INVOICES, ORGS, TALLIES
 from .costs import Bill, Terms, Usage, bill, too_few
 from .invoice import to_pdf, to_ubl
 from .state import REPORTING, Reporting
-from .store import CONTRACTS, INVOICE_CLAIMS, INVOICES, ORGS, TALLIES
 from .tally import count
 
 MONEY: dict[str, Any] = {"ge": 0, "le": 100000, "max_digits": 10, "decimal_places": 2}

@@ -5,27 +5,27 @@ from aiohttp import web
 from shared.service import ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
-from . import api, api_invoices, handlers, store
+from . import api, api_invoices, collections, consumer
 from .pages import add_pages
 from .state import REPORTING, reporting_context
 
 
 async def _prune(app: web.Application) -> None:
-    await handlers.prune_marks(app[REPORTING])
+    await consumer.prune_marks(app[REPORTING])
 
 
 SPEC = ServiceSpec(
     name="reporting",
     endpoints=[*api.ENDPOINTS, *api_invoices.ENDPOINTS],
-    indexes=store.INDEXES,
+    indexes=collections.INDEXES,
     consumer=ConsumerSpec(
         subjects=["intake.case.>", "intake.org.>", "booking.appointment.>"],
-        handler=handlers.projection_handler,
+        handler=consumer.projection_handler,
         keyed_by_event=True,  # folding an event twice changes nothing (projection.apply)
     ),
     contexts=[reporting_context, every("reporting-marks", _prune, lambda app: 3600.0)],
     pages=add_pages,
-    outbox=[store.REPORTS, store.SIGNALS],
+    outbox=[collections.REPORTS, collections.SIGNALS],
 )
 
 

@@ -22,10 +22,10 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from shared.db import Mongo
 from shared.settings import SettingsError
 
-from .handlers import encode
+from .collections import CASES, TALLIES
+from .consumer import encode
 from .projection import apply
 from .settings import ReportingSettings
-from .store import CASES, TALLIES
 from .tally import contributions, tally
 
 SUBJECTS = ("intake.case.>", "booking.appointment.>")

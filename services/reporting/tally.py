@@ -5,7 +5,7 @@ about 12,000 documents a second), so reporting keeps per organisation and month 
 every count a report needs, and a report reads twelve tallies instead of all the cases.
 
 Pure: ``contributions`` says what one case adds where; the difference between a case before
-and after an event is what the tallies change by (``store``/``handlers`` apply it once,
+and after an event is what the tallies change by (``consumer`` applies it once,
 through a staged change on the case document, as the outbox does for events).
 """
 

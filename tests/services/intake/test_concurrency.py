@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from deploy.stack import Infra
-from services.intake.store import LOAD
+from services.intake.collections import LOAD
 from tests.conftest import Isolation
 from tests.services.intake.conftest import Client, report, state, stream_events
 

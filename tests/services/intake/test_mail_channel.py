@@ -17,7 +17,7 @@ from bson import json_util
 
 from deploy.stack import Infra
 from services.intake import channels, jobs, mailbox
-from services.intake.store import CASES, CHANNEL_CLAIMS, MESSAGES, THREADS
+from services.intake.collections import CASES, CHANNEL_CLAIMS, MESSAGES, THREADS
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
 from tests.services.intake import mailtools

@@ -21,7 +21,7 @@ from bson import json_util
 
 from deploy import whatsapp_standin as wa
 from services.intake import api_channels
-from services.intake.store import CASES, MESSAGES, WEBHOOK_INBOX
+from services.intake.collections import CASES, MESSAGES, WEBHOOK_INBOX
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
 from tests.services.intake.conftest import Client, bearer, state, stream_events

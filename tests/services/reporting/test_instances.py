@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.reporting.handlers import projection_handler
+from services.reporting.consumer import projection_handler
 from services.reporting.projection import apply
 from services.reporting.state import REPORTING
 from services.reporting.tally import contributions

@@ -307,7 +307,7 @@ async def test_a_usage_statement_counts_what_is_invoiced(
 async def test_a_tally_change_left_half_done_by_a_crash_is_finished_once(
     world: dict[str, Any], infra: Infra, isolation: Isolation
 ) -> None:
-    from services.reporting.handlers import apply_pending
+    from services.reporting.consumer import apply_pending
     from services.reporting.state import REPORTING
 
     reporting: Client = world["reporting"]

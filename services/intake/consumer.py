@@ -12,7 +12,7 @@ from shared.event_schemas import AppointmentBooked, AppointmentCancelled, Appoin
 from shared.events import Envelope
 from shared.service import MONGO
 
-from .store import TIMELINE
+from .collections import TIMELINE
 
 
 def timeline_handler(app: web.Application) -> Handler:

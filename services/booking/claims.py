@@ -17,9 +17,9 @@ from shared.event_schemas import AppointmentRescheduled
 from shared.events import Envelope, EventData, new_event
 
 from .availability import Interval
+from .collections import APPOINTMENTS, CLAIMS
 from .rules import claim_ids
 from .state import Booking
-from .store import APPOINTMENTS, CLAIMS
 
 
 class Taken(Exception):

@@ -27,9 +27,9 @@ from shared.bus import Handler
 from shared.event_schemas import OrgUpdated
 from shared.events import Envelope
 
+from .collections import CASES, ORGS, TALLIES
 from .projection import apply
 from .state import REPORTING, Reporting
-from .store import CASES, ORGS, TALLIES
 from .tally import contributions, difference
 
 

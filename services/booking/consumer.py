@@ -9,7 +9,7 @@ from shared.event_schemas import CaseAssigned, CaseOpened
 from shared.events import Envelope
 from shared.service import MONGO
 
-from .store import CASES
+from .collections import CASES
 
 
 def case_handler(app: web.Application) -> Handler:

@@ -18,10 +18,10 @@ from shared.bus import DUPLICATE_KEY, Handler
 from shared.events import Envelope
 from shared.rpc import ask
 
+from .collections import DELIVERIES, OUTCOMES, WEBHOOKS
 from .deliver import CONTACT
 from .plan import ORG_EVENTS, Intent, intent_id, plan
 from .state import NOTIFY, Notify
-from .store import DELIVERIES, OUTCOMES, WEBHOOKS
 
 
 def delivery_doc(event: Envelope, intent: Intent, now: datetime) -> dict[str, Any]:
