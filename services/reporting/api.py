@@ -100,18 +100,18 @@ def _now() -> datetime:
 # -- storing what a release shows ----------------------------------------------------------
 
 
-def release_doc(r: Release) -> dict[str, Any]:
+def release_doc(release: Release) -> dict[str, Any]:
     return {
-        "start": r.start,
-        "end": r.end,
-        "totals": dict(r.totals),
+        "start": release.start,
+        "end": release.end,
+        "totals": dict(release.totals),
         "tables": [
             {"population": t.population, "dimension": t.dimension, "cells": dict(t.cells)}
-            for t in r.tables
+            for t in release.tables
         ],
         "sub_totals": [
             {"population": p, "start": s, "end": e, "shown": v}
-            for (p, s, e), v in r.sub_totals.items()
+            for (p, s, e), v in release.sub_totals.items()
         ],
     }
 
