@@ -14,7 +14,9 @@ from aiohttp import web
 from shared.http import ApiError, Endpoint, read_body
 
 from . import busystore, oauth
-from .api import confidant_or_admin, confidant_view, get_confidant, is_current, window_of
+from .api_appointments import window_of
+from .api_confidants import confidant_or_admin, confidant_view, get_confidant
+from .api_slots import is_current
 from .availability import within
 from .dav import Creds, Dav, DavError, discover
 from .graph import Graph

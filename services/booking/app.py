@@ -8,7 +8,7 @@ from aiohttp import web
 from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
-from . import api, api_calendar, collections, consumer
+from . import api_appointments, api_calendar, api_confidants, api_slots, collections, consumer
 from .claims import release_orphan_claims
 from .pages import add_pages
 from .rpc import appointment_responder
@@ -36,7 +36,12 @@ def _every(name: str) -> Callable[[web.Application], float]:
 
 SPEC = ServiceSpec(
     name="booking",
-    endpoints=[*api.ENDPOINTS, *api_calendar.ENDPOINTS],
+    endpoints=[
+        *api_confidants.ENDPOINTS,
+        *api_slots.ENDPOINTS,
+        *api_appointments.ENDPOINTS,
+        *api_calendar.ENDPOINTS,
+    ],
     indexes=collections.INDEXES,
     consumer=ConsumerSpec(subjects=["intake.case.>"], handler=consumer.case_handler),
     pages=add_pages,

@@ -17,7 +17,7 @@ from aiohttp import web
 from shared.http import AUTH
 from shared.rpc import responder
 
-from .api import appointment_view
+from .api_appointments import appointment_view
 from .collections import APPOINTMENTS
 from .state import BOOKING
 

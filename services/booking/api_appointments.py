@@ -1,17 +1,17 @@
-"""Booking's HTTP API: confidants, appointment types, working hours, slots, appointments."""
+"""Booking's HTTP API for appointments: book, read, list, move and cancel them, the meeting
+point, the calendar file."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from shared.auth import Forbidden, Principal, Role, authorize
+from shared.auth import Forbidden, Principal
 from shared.event_schemas import AppointmentBooked, AppointmentCancelled
 from shared.events import new_event
 from shared.http import (
@@ -19,280 +19,28 @@ from shared.http import (
     Endpoint,
     idempotency_key,
     invalid,
-    jsonable,
     not_found,
-    principal,
     read_body,
     require,
 )
 from shared.listing import find_page, listed, page_of
 from shared.outbox import flush, staged
 
-from . import busystore, ics
-from .availability import Interval, free_slots, is_slot, occupied
+from . import ics
+from .api_confidants import HIDDEN, caller, get_confidant
+from .api_slots import blocking, confidant_and_type
+from .availability import is_slot, occupied
 from .claims import Taken, booked_event, claim, move
-from .collections import APPOINTMENTS, CLAIMS, CONFIDANTS, IDEMPOTENCY, TYPES
+from .collections import APPOINTMENTS, CLAIMS, IDEMPOTENCY, TYPES
 from .models import (
     Book,
-    ConfidantCreate,
-    ConfidantUpdate,
-    Hours,
     MeetingPoint,
     Reschedule,
-    TypeCreate,
 )
 from .rules import claim_ids, slot_rules, working_hours
-from .state import BOOKING, Booking
+from .state import BOOKING
 
 ID = "{appointment_id:[0-9a-f]{24}}"
-HIDDEN = {"outbox": 0, "outbox_at": 0}
-
-
-def caller(request: web.Request, roles: list[Role]) -> Principal:
-    """Who calls, for acts on behalf of a case: an employee token reaches its own case."""
-    who = principal(request)
-    authorize(who, roles, case_id=who.case_id)
-    return who
-
-
-# -- confidants, types, hours ------------------------------------------------------------------
-
-
-def confidant_view(doc: dict[str, Any], *, private: bool = True) -> dict[str, Any]:
-    """The profile; ``private`` adds what only the office and the confidant see (hours, the
-    calendar connection and its state), never shown to an employee or an employer."""
-    calendar = doc.get("calendar") or {}
-    public = {
-        "id": doc["_id"],
-        "display_name": doc["display_name"],
-        "languages": doc["languages"],
-        "gender": doc.get("gender"),
-        "bio": doc.get("bio"),
-        "timezone": doc["timezone"],
-        "holidays": doc.get("holidays", "NL"),
-        "org_ids": doc.get("org_ids", []),
-        "locations": doc.get("locations", []),
-    }
-    if not private:
-        return public
-    return {
-        **public,
-        "hours": jsonable(doc.get("hours")),
-        "calendar": None
-        if not calendar
-        else {
-            "provider": calendar.get("provider", "caldav"),
-            "url": calendar.get("url"),
-            "username": calendar.get("username"),
-            "busy_calendars": calendar.get("busy_calendars", []),
-            "booking_calendar": calendar.get("booking_calendar"),
-            "sync": jsonable(
-                {k: v for k, v in (calendar.get("sync") or {}).items() if k != "calendars"}
-            ),
-        },
-    }
-
-
-async def get_confidant(booking: Booking, confidant_id: str) -> dict[str, Any]:
-    doc = await booking.db[CONFIDANTS].find_one({"_id": confidant_id}, HIDDEN)
-    if doc is None:
-        raise not_found("confidant")
-    return doc
-
-
-def confidant_or_admin(request: web.Request, confidant_id: str) -> Principal:
-    who = require(request, ["admin", "confidant"])
-    if who.role == "confidant" and who.sub != confidant_id:
-        raise Forbidden("a confidant manages only their own profile")
-    return who
-
-
-async def create_confidant(request: web.Request) -> web.Response:
-    require(request, ["admin"])
-    body = await read_body(request, ConfidantCreate)
-    booking = request.app[BOOKING]
-    doc = {
-        "_id": body.id,
-        **body.model_dump(exclude={"id"}),
-        "hours": None,
-        "created_at": booking.clock.now(),
-    }
-    try:
-        await booking.db[CONFIDANTS].insert_one(doc)
-    except DuplicateKeyError:
-        raise ApiError(409, "conflict", "that confidant exists", {"id": "in use"}) from None
-    return web.json_response(confidant_view(doc), status=201)
-
-
-async def read_confidant(request: web.Request) -> web.Response:
-    who = principal(request)
-    confidant_id = request.match_info["confidant_id"]
-    doc = await request.app[BOOKING].db[CONFIDANTS].find_one({"_id": confidant_id}, HIDDEN)
-    # Others' confidants and none at all answer alike: a 404.
-    if (
-        doc is None
-        or (who.role in ("employee", "org_admin") and not set(doc.get("org_ids", [])) & who.orgs)
-        or (who.role == "confidant" and who.sub != confidant_id)
-    ):
-        raise not_found("confidant")
-    private = who.role == "admin" or (who.role == "confidant" and who.sub == confidant_id)
-    return web.json_response(confidant_view(doc, private=private))
-
-
-async def update_confidant(request: web.Request) -> web.Response:
-    confidant_id = request.match_info["confidant_id"]
-    who = confidant_or_admin(request, confidant_id)
-    body = await read_body(request, ConfidantUpdate)
-    # What was sent; null only clears what may be empty (a bio; no holidays at all).
-    changes = {
-        k: v
-        for k, v in body.model_dump(exclude_unset=True).items()
-        if v is not None or k in ("bio", "holidays")
-    }
-    if who.role != "admin":
-        changes.pop("org_ids", None)  # which organisations: the office decides
-    booking = request.app[BOOKING]
-    if changes and not await booking.update_with_events(
-        CONFIDANTS, {"_id": confidant_id}, {"$set": changes}, []
-    ):
-        raise not_found("confidant")
-    return web.json_response(confidant_view(await get_confidant(booking, confidant_id)))
-
-
-async def set_hours(request: web.Request) -> web.Response:
-    confidant_id = request.match_info["confidant_id"]
-    confidant_or_admin(request, confidant_id)
-    body = await read_body(request, Hours)
-    hours = body.model_dump(mode="json")
-    hours["absences"] = [
-        {"start": a.start.astimezone(UTC), "end": a.end.astimezone(UTC)} for a in body.absences
-    ]
-    booking = request.app[BOOKING]
-    if not await booking.update_with_events(
-        CONFIDANTS, {"_id": confidant_id}, {"$set": {"hours": hours}}, []
-    ):
-        raise not_found("confidant")
-    return web.json_response(confidant_view(await get_confidant(booking, confidant_id)))
-
-
-async def create_type(request: web.Request) -> web.Response:
-    require(request, ["admin"])
-    body = await read_body(request, TypeCreate)
-    doc = {"_id": body.id, **body.model_dump(exclude={"id"})}
-    try:
-        await request.app[BOOKING].db[TYPES].insert_one(doc)
-    except DuplicateKeyError:
-        raise ApiError(409, "conflict", "that type exists", {"id": "in use"}) from None
-    return web.json_response(type_view(doc), status=201)
-
-
-def type_view(doc: dict[str, Any]) -> dict[str, Any]:
-    return {"id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
-
-
-async def list_types(request: web.Request) -> web.Response:
-    caller(request, EVERYONE)
-    page = page_of(request)
-    types, following = await find_page(request.app[BOOKING].db[TYPES], {}, page, "_id")
-    return listed(types, following, type_view)
-
-
-# -- slots ---------------------------------------------------------------------------------------
-
-
-def is_current(booking: Booking, calendar: dict[str, Any], now: datetime) -> bool:
-    """Whether a connected calendar was read recently enough to offer slots by."""
-    last = (calendar.get("sync") or {}).get("last_success")
-    limit = timedelta(seconds=booking.settings.sync_stale_after_s)
-    return last is not None and now - last <= limit
-
-
-async def blocking(
-    booking: Booking, confidant: dict[str, Any], now: datetime, skip: str | None = None
-) -> tuple[list[Interval], list[Interval]] | None:
-    """Busy time and booked appointments of a confidant; None when the calendar is stale
-    (an unreadable calendar is not free: its slots close)."""
-    calendar = confidant.get("calendar")
-    if calendar and not is_current(booking, calendar, now):
-        return None
-    busy: list[Interval] = []
-    if calendar:
-        busy, complete = await busystore.of_calendar(booking, confidant["_id"], calendar, now)
-        if not complete:
-            return None  # a calendar not yet synced into buckets is not known to be free
-    appointments = [
-        (a["occupied"][0], a["occupied"][1])
-        async for a in booking.db[APPOINTMENTS].find(
-            {"confidant_id": confidant["_id"], "status": "booked", "end": {"$gt": now}},
-            {"occupied": 1},
-        )
-        if a["_id"] != skip
-    ]
-    return busy, appointments
-
-
-async def confidant_and_type(
-    request: web.Request, booking: Booking, confidant_id: str, type_id: str, who: Principal
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    if who.role == "confidant" and who.sub != confidant_id:
-        raise Forbidden("a confidant sees their own slots")
-    confidant = await booking.db[CONFIDANTS].find_one({"_id": confidant_id}, HIDDEN)
-    orgs = set((confidant or {}).get("org_ids", []))
-    if confidant is None or (who.role in ("employee", "org_admin") and not orgs & who.orgs):
-        raise invalid("confidant_id", "unknown confidant")
-    kind = await booking.db[TYPES].find_one({"_id": type_id})
-    if kind is None:
-        raise invalid("type_id", "unknown appointment type")
-    if not confidant.get("hours"):
-        raise ApiError(409, "conflict", "this confidant has no working hours yet")
-    return confidant, kind
-
-
-async def slots(request: web.Request) -> web.Response:
-    who = caller(request, BOOKERS)
-    booking = request.app[BOOKING]
-    query = request.query
-    if not query.get("confidant_id") or not query.get("type_id"):
-        raise ApiError(
-            422,
-            "invalid",
-            "name the confidant and the appointment type",
-            {k: "required" for k in ("confidant_id", "type_id") if not query.get(k)},
-        )
-    confidant, kind = await confidant_and_type(
-        request, booking, query["confidant_id"], query["type_id"], who
-    )
-    # Shown in the organisation's zone when the caller names it, else the confidant's.
-    zone_name = query.get("timezone") or confidant["timezone"]
-    try:
-        if len(zone_name) > 64:
-            raise ValueError(zone_name)
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise invalid("timezone", "not a known time zone") from None
-    now = booking.clock.now()
-    found = await blocking(booking, confidant, now)
-    if found is None:
-        return web.json_response(
-            {"timezone": zone_name, "slots": [], "closed": "calendar_unavailable"}
-        )
-    rules = slot_rules(kind)
-    starts = free_slots(working_hours(confidant), rules, *found, now)
-    return web.json_response(
-        {
-            "timezone": zone_name,
-            "slots": [
-                {
-                    "start": s.astimezone(zone).isoformat(),
-                    "end": (s + rules.duration).astimezone(zone).isoformat(),
-                }
-                for s in starts
-            ],
-        }
-    )
-
-
-# -- appointments -----------------------------------------------------------------------------
 
 
 def appointment_view(doc: dict[str, Any]) -> dict[str, Any]:
@@ -584,63 +332,7 @@ async def list_appointments(request: web.Request) -> web.Response:
     return listed(docs, following, appointment_view)
 
 
-EVERYONE: list[Role] = ["admin", "confidant", "employee", "org_admin"]
-# Who may see free slots: not an employer, for slots vanishing tell when someone booked.
-BOOKERS: list[Role] = ["admin", "confidant", "employee"]
 ENDPOINTS = [
-    Endpoint(
-        "POST",
-        "/v1/confidants",
-        create_confidant,
-        "Add a confidant.",
-        roles=["admin"],
-        body=ConfidantCreate,
-        status=201,
-    ),
-    Endpoint(
-        "GET",
-        "/v1/confidants/{confidant_id}",
-        read_confidant,
-        "A confidant's profile.",
-        roles=EVERYONE,
-        scope="own",
-    ),
-    Endpoint(
-        "PATCH",
-        "/v1/confidants/{confidant_id}",
-        update_confidant,
-        "Change a profile (admin, or the confidant).",
-        roles=["admin", "confidant"],
-        body=ConfidantUpdate,
-        scope="own",
-    ),
-    Endpoint(
-        "PUT",
-        "/v1/confidants/{confidant_id}/hours",
-        set_hours,
-        "Working hours, date overrides and absences.",
-        roles=["admin", "confidant"],
-        body=Hours,
-        scope="own",
-    ),
-    Endpoint(
-        "POST",
-        "/v1/appointment-types",
-        create_type,
-        "Add an appointment type.",
-        roles=["admin"],
-        body=TypeCreate,
-        status=201,
-    ),
-    Endpoint("GET", "/v1/appointment-types", list_types, "The appointment types.", roles=EVERYONE),
-    Endpoint(
-        "GET",
-        "/v1/slots",
-        slots,
-        "Free slots (?confidant_id=&type_id=), from the cache, never from CalDAV.",
-        roles=BOOKERS,
-        scope="mine",
-    ),
     Endpoint(
         "POST",
         "/v1/appointments",

@@ -1,0 +1,234 @@
+"""Booking's HTTP API for confidants and their working hours, and appointment types."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from aiohttp import web
+from pymongo.errors import DuplicateKeyError
+
+from shared.auth import Forbidden, Principal, Role, authorize
+from shared.http import (
+    ApiError,
+    Endpoint,
+    jsonable,
+    not_found,
+    principal,
+    read_body,
+    require,
+)
+from shared.listing import find_page, listed, page_of
+
+from .collections import CONFIDANTS, TYPES
+from .models import (
+    ConfidantCreate,
+    ConfidantUpdate,
+    Hours,
+    TypeCreate,
+)
+from .state import BOOKING, Booking
+
+HIDDEN = {"outbox": 0, "outbox_at": 0}
+
+
+def caller(request: web.Request, roles: list[Role]) -> Principal:
+    """Who calls, for acts on behalf of a case: an employee token reaches its own case."""
+    who = principal(request)
+    authorize(who, roles, case_id=who.case_id)
+    return who
+
+
+def confidant_view(doc: dict[str, Any], *, private: bool = True) -> dict[str, Any]:
+    """The profile; ``private`` adds what only the office and the confidant see (hours, the
+    calendar connection and its state), never shown to an employee or an employer."""
+    calendar = doc.get("calendar") or {}
+    public = {
+        "id": doc["_id"],
+        "display_name": doc["display_name"],
+        "languages": doc["languages"],
+        "gender": doc.get("gender"),
+        "bio": doc.get("bio"),
+        "timezone": doc["timezone"],
+        "holidays": doc.get("holidays", "NL"),
+        "org_ids": doc.get("org_ids", []),
+        "locations": doc.get("locations", []),
+    }
+    if not private:
+        return public
+    return {
+        **public,
+        "hours": jsonable(doc.get("hours")),
+        "calendar": None
+        if not calendar
+        else {
+            "provider": calendar.get("provider", "caldav"),
+            "url": calendar.get("url"),
+            "username": calendar.get("username"),
+            "busy_calendars": calendar.get("busy_calendars", []),
+            "booking_calendar": calendar.get("booking_calendar"),
+            "sync": jsonable(
+                {k: v for k, v in (calendar.get("sync") or {}).items() if k != "calendars"}
+            ),
+        },
+    }
+
+
+async def get_confidant(booking: Booking, confidant_id: str) -> dict[str, Any]:
+    doc = await booking.db[CONFIDANTS].find_one({"_id": confidant_id}, HIDDEN)
+    if doc is None:
+        raise not_found("confidant")
+    return doc
+
+
+def confidant_or_admin(request: web.Request, confidant_id: str) -> Principal:
+    who = require(request, ["admin", "confidant"])
+    if who.role == "confidant" and who.sub != confidant_id:
+        raise Forbidden("a confidant manages only their own profile")
+    return who
+
+
+async def create_confidant(request: web.Request) -> web.Response:
+    require(request, ["admin"])
+    body = await read_body(request, ConfidantCreate)
+    booking = request.app[BOOKING]
+    doc = {
+        "_id": body.id,
+        **body.model_dump(exclude={"id"}),
+        "hours": None,
+        "created_at": booking.clock.now(),
+    }
+    try:
+        await booking.db[CONFIDANTS].insert_one(doc)
+    except DuplicateKeyError:
+        raise ApiError(409, "conflict", "that confidant exists", {"id": "in use"}) from None
+    return web.json_response(confidant_view(doc), status=201)
+
+
+async def read_confidant(request: web.Request) -> web.Response:
+    who = principal(request)
+    confidant_id = request.match_info["confidant_id"]
+    doc = await request.app[BOOKING].db[CONFIDANTS].find_one({"_id": confidant_id}, HIDDEN)
+    # Others' confidants and none at all answer alike: a 404.
+    if (
+        doc is None
+        or (who.role in ("employee", "org_admin") and not set(doc.get("org_ids", [])) & who.orgs)
+        or (who.role == "confidant" and who.sub != confidant_id)
+    ):
+        raise not_found("confidant")
+    private = who.role == "admin" or (who.role == "confidant" and who.sub == confidant_id)
+    return web.json_response(confidant_view(doc, private=private))
+
+
+async def update_confidant(request: web.Request) -> web.Response:
+    confidant_id = request.match_info["confidant_id"]
+    who = confidant_or_admin(request, confidant_id)
+    body = await read_body(request, ConfidantUpdate)
+    # What was sent; null only clears what may be empty (a bio; no holidays at all).
+    changes = {
+        k: v
+        for k, v in body.model_dump(exclude_unset=True).items()
+        if v is not None or k in ("bio", "holidays")
+    }
+    if who.role != "admin":
+        changes.pop("org_ids", None)  # which organisations: the office decides
+    booking = request.app[BOOKING]
+    if changes and not await booking.update_with_events(
+        CONFIDANTS, {"_id": confidant_id}, {"$set": changes}, []
+    ):
+        raise not_found("confidant")
+    return web.json_response(confidant_view(await get_confidant(booking, confidant_id)))
+
+
+async def set_hours(request: web.Request) -> web.Response:
+    confidant_id = request.match_info["confidant_id"]
+    confidant_or_admin(request, confidant_id)
+    body = await read_body(request, Hours)
+    hours = body.model_dump(mode="json")
+    hours["absences"] = [
+        {"start": a.start.astimezone(UTC), "end": a.end.astimezone(UTC)} for a in body.absences
+    ]
+    booking = request.app[BOOKING]
+    if not await booking.update_with_events(
+        CONFIDANTS, {"_id": confidant_id}, {"$set": {"hours": hours}}, []
+    ):
+        raise not_found("confidant")
+    return web.json_response(confidant_view(await get_confidant(booking, confidant_id)))
+
+
+async def create_type(request: web.Request) -> web.Response:
+    require(request, ["admin"])
+    body = await read_body(request, TypeCreate)
+    doc = {"_id": body.id, **body.model_dump(exclude={"id"})}
+    try:
+        await request.app[BOOKING].db[TYPES].insert_one(doc)
+    except DuplicateKeyError:
+        raise ApiError(409, "conflict", "that type exists", {"id": "in use"}) from None
+    return web.json_response(type_view(doc), status=201)
+
+
+def type_view(doc: dict[str, Any]) -> dict[str, Any]:
+    return {"id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
+
+
+async def list_types(request: web.Request) -> web.Response:
+    caller(request, EVERYONE)
+    page = page_of(request)
+    types, following = await find_page(request.app[BOOKING].db[TYPES], {}, page, "_id")
+    return listed(types, following, type_view)
+
+
+EVERYONE: list[Role] = ["admin", "confidant", "employee", "org_admin"]
+
+
+# Who may see free slots: not an employer, for slots vanishing tell when someone booked.
+BOOKERS: list[Role] = ["admin", "confidant", "employee"]
+
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v1/confidants",
+        create_confidant,
+        "Add a confidant.",
+        roles=["admin"],
+        body=ConfidantCreate,
+        status=201,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/confidants/{confidant_id}",
+        read_confidant,
+        "A confidant's profile.",
+        roles=EVERYONE,
+        scope="own",
+    ),
+    Endpoint(
+        "PATCH",
+        "/v1/confidants/{confidant_id}",
+        update_confidant,
+        "Change a profile (admin, or the confidant).",
+        roles=["admin", "confidant"],
+        body=ConfidantUpdate,
+        scope="own",
+    ),
+    Endpoint(
+        "PUT",
+        "/v1/confidants/{confidant_id}/hours",
+        set_hours,
+        "Working hours, date overrides and absences.",
+        roles=["admin", "confidant"],
+        body=Hours,
+        scope="own",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/appointment-types",
+        create_type,
+        "Add an appointment type.",
+        roles=["admin"],
+        body=TypeCreate,
+        status=201,
+    ),
+    Endpoint("GET", "/v1/appointment-types", list_types, "The appointment types.", roles=EVERYONE),
+]

@@ -1,0 +1,128 @@
+"""Booking's HTTP API for free slots: a confidant's working hours, less their calendar's
+busy time and what is booked."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+
+from shared.auth import Forbidden, Principal
+from shared.http import (
+    ApiError,
+    Endpoint,
+    invalid,
+)
+
+from . import busystore
+from .api_confidants import BOOKERS, HIDDEN, caller
+from .availability import Interval, free_slots
+from .collections import APPOINTMENTS, CONFIDANTS, TYPES
+from .rules import slot_rules, working_hours
+from .state import BOOKING, Booking
+
+
+def is_current(booking: Booking, calendar: dict[str, Any], now: datetime) -> bool:
+    """Whether a connected calendar was read recently enough to offer slots by."""
+    last = (calendar.get("sync") or {}).get("last_success")
+    limit = timedelta(seconds=booking.settings.sync_stale_after_s)
+    return last is not None and now - last <= limit
+
+
+async def blocking(
+    booking: Booking, confidant: dict[str, Any], now: datetime, skip: str | None = None
+) -> tuple[list[Interval], list[Interval]] | None:
+    """Busy time and booked appointments of a confidant; None when the calendar is stale
+    (an unreadable calendar is not free: its slots close)."""
+    calendar = confidant.get("calendar")
+    if calendar and not is_current(booking, calendar, now):
+        return None
+    busy: list[Interval] = []
+    if calendar:
+        busy, complete = await busystore.of_calendar(booking, confidant["_id"], calendar, now)
+        if not complete:
+            return None  # a calendar not yet synced into buckets is not known to be free
+    appointments = [
+        (a["occupied"][0], a["occupied"][1])
+        async for a in booking.db[APPOINTMENTS].find(
+            {"confidant_id": confidant["_id"], "status": "booked", "end": {"$gt": now}},
+            {"occupied": 1},
+        )
+        if a["_id"] != skip
+    ]
+    return busy, appointments
+
+
+async def confidant_and_type(
+    request: web.Request, booking: Booking, confidant_id: str, type_id: str, who: Principal
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    if who.role == "confidant" and who.sub != confidant_id:
+        raise Forbidden("a confidant sees their own slots")
+    confidant = await booking.db[CONFIDANTS].find_one({"_id": confidant_id}, HIDDEN)
+    orgs = set((confidant or {}).get("org_ids", []))
+    if confidant is None or (who.role in ("employee", "org_admin") and not orgs & who.orgs):
+        raise invalid("confidant_id", "unknown confidant")
+    kind = await booking.db[TYPES].find_one({"_id": type_id})
+    if kind is None:
+        raise invalid("type_id", "unknown appointment type")
+    if not confidant.get("hours"):
+        raise ApiError(409, "conflict", "this confidant has no working hours yet")
+    return confidant, kind
+
+
+async def slots(request: web.Request) -> web.Response:
+    who = caller(request, BOOKERS)
+    booking = request.app[BOOKING]
+    query = request.query
+    if not query.get("confidant_id") or not query.get("type_id"):
+        raise ApiError(
+            422,
+            "invalid",
+            "name the confidant and the appointment type",
+            {k: "required" for k in ("confidant_id", "type_id") if not query.get(k)},
+        )
+    confidant, kind = await confidant_and_type(
+        request, booking, query["confidant_id"], query["type_id"], who
+    )
+    # Shown in the organisation's zone when the caller names it, else the confidant's.
+    zone_name = query.get("timezone") or confidant["timezone"]
+    try:
+        if len(zone_name) > 64:
+            raise ValueError(zone_name)
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise invalid("timezone", "not a known time zone") from None
+    now = booking.clock.now()
+    found = await blocking(booking, confidant, now)
+    if found is None:
+        return web.json_response(
+            {"timezone": zone_name, "slots": [], "closed": "calendar_unavailable"}
+        )
+    rules = slot_rules(kind)
+    starts = free_slots(working_hours(confidant), rules, *found, now)
+    return web.json_response(
+        {
+            "timezone": zone_name,
+            "slots": [
+                {
+                    "start": s.astimezone(zone).isoformat(),
+                    "end": (s + rules.duration).astimezone(zone).isoformat(),
+                }
+                for s in starts
+            ],
+        }
+    )
+
+
+ENDPOINTS = [
+    Endpoint(
+        "GET",
+        "/v1/slots",
+        slots,
+        "Free slots (?confidant_id=&type_id=), from the cache, never from CalDAV.",
+        roles=BOOKERS,
+        scope="mine",
+    ),
+]
