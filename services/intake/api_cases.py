@@ -8,7 +8,6 @@ Every read of content is written to the audit log.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,8 +20,6 @@ from shared.event_schemas import (
     CaseCategorised,
     CaseClosed,
     CaseHoursLogged,
-    CaseMessagePosted,
-    CaseNoteAdded,
     CaseOpened,
     CaseStatusChanged,
 )
@@ -46,23 +43,24 @@ from .collections import (
     AUDIT,
     CASES,
     LOAD,
-    MESSAGES,
-    NOTES,
     ORGANISATIONS,
-    RELAY_QUEUE,
     REPORT_CLAIMS,
     TIMELINE,
 )
-from .models import Assign, CaseAccess, CaseCreate, CaseUpdate, Text
+from .models import Assign, CaseAccess, CaseCreate, CaseUpdate
 from .state import INTAKE, Intake
 from .throttle import slow_down, too_many
 
 CONTACT_FIELDS = ("name", "email", "phone")
+
+
 HIDDEN = {"outbox": 0, "outbox_at": 0}  # bookkeeping, not part of a case
+
+
 log = logging.getLogger(__name__)
 
 
-def _event(schema: type[EventData], case: dict[str, Any], **data: Any) -> Envelope:
+def case_event(schema: type[EventData], case: dict[str, Any], **data: Any) -> Envelope:
     return new_event(
         schema, {"case_id": case["_id"], **data}, source="intake", org_id=case["org_id"]
     )
@@ -79,9 +77,6 @@ def case_token(intake: Intake, case: dict[str, Any]) -> str:
         case_id=case["_id"],
         reference=case.get("reference"),
     )
-
-
-# -- opening a case ----------------------------------------------------------------------------
 
 
 async def create_case(request: web.Request) -> web.Response:
@@ -217,7 +212,7 @@ async def build_case(
     if case["code_hash"] is None:
         del case["code_hash"]  # the unique index is sparse: absent, not null
     events = [
-        _event(
+        case_event(
             CaseOpened,
             case,
             reference=case["reference"],
@@ -233,7 +228,7 @@ async def build_case(
             feedback_by=(case["deadlines"] or {}).get("feedback", {}).get("due"),
             acknowledged_in_channel=acknowledged,
         ),
-        _event(
+        case_event(
             CaseAssigned,
             case,
             reference=case["reference"],
@@ -362,9 +357,6 @@ def _deadlines(
     }
 
 
-# -- coming back with the case code --------------------------------------------------------
-
-
 async def access_case(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     settings = intake.settings
@@ -400,9 +392,6 @@ async def access_case(request: web.Request) -> web.Response:
             "token_expires_in": settings.case_token_ttl_s,
         }
     )
-
-
-# -- reading and working on a case ----------------------------------------------------------
 
 
 async def load_case(intake: Intake, case_id: str) -> dict[str, Any]:
@@ -559,7 +548,7 @@ async def update_case(request: web.Request) -> web.Response:
         sets.update(category=body.category, subtype=body.subtype, deadlines=deadlines)
         case = {**case, "deadlines": deadlines}
         events.append(
-            _event(
+            case_event(
                 CaseCategorised,
                 case,
                 category=body.category,
@@ -572,14 +561,14 @@ async def update_case(request: web.Request) -> web.Response:
     if body.hours_spent is not None and body.hours_spent != hours:
         hours = body.hours_spent
         sets["hours_spent"] = hours
-        events.append(_event(CaseHoursLogged, case, hours_spent=hours))
+        events.append(case_event(CaseHoursLogged, case, hours_spent=hours))
     if body.status is not None and body.status != current:
         try:
             domain.check_transition(current, body.status)
         except domain.RuleError as exc:
             raise ApiError(409, "conflict", str(exc)) from None
         sets["status"] = body.status
-        events.append(_event(CaseStatusChanged, case, status=body.status, previous=current))
+        events.append(case_event(CaseStatusChanged, case, status=body.status, previous=current))
         deadlines = case.get("deadlines") or {}
         if "acknowledgement" in deadlines and not deadlines["acknowledgement"]["met_at"]:
             sets["deadlines.acknowledgement.met_at"] = now
@@ -591,7 +580,7 @@ async def update_case(request: web.Request) -> web.Response:
                 )
             if "feedback" in deadlines and not deadlines["feedback"]["met_at"]:
                 sets["deadlines.feedback.met_at"] = now
-            events.append(_event(CaseClosed, case, outcome=body.outcome, hours_spent=hours))
+            events.append(case_event(CaseClosed, case, outcome=body.outcome, hours_spent=hours))
             closing = True
     if isinstance(sets.get("deadlines"), dict):  # recategorised: one value, not two paths
         for path in [k for k in sets if k.startswith("deadlines.")]:
@@ -626,7 +615,7 @@ async def assign_case(request: web.Request) -> web.Response:
     if case["status"] == "closed":
         raise ApiError(409, "conflict", "the case is closed")
     if body.confidant_id != case["confidant_id"]:
-        event = _event(
+        event = case_event(
             CaseAssigned,
             case,
             reference=case["reference"],
@@ -643,151 +632,6 @@ async def assign_case(request: web.Request) -> web.Response:
         await adjust_load(intake, case["confidant_id"], -1)
         await adjust_load(intake, body.confidant_id, +1)
     return web.json_response(metadata(await load_case(intake, case["_id"])))
-
-
-# -- notes and messages ----------------------------------------------------------------------
-
-
-async def add_note(request: web.Request) -> web.Response:
-    intake = request.app[INTAKE]
-    case = await load_case(intake, request.match_info["case_id"])
-    who = assigned_confidant(request, case)
-    body = await read_body(request, Text)
-    note_id = new_id()
-    event = _event(CaseNoteAdded, case, note_id=note_id)
-    await store_text(intake, NOTES, note_id, case, who.sub, body.text, event)
-    return web.json_response({"note_id": note_id}, status=201)
-
-
-async def store_text(
-    intake: Intake,
-    collection: str,
-    doc_id: str,
-    case: dict[str, Any],
-    author: str,
-    text: str,
-    event: Envelope,
-    extra: dict[str, Any] | None = None,
-) -> datetime:
-    """Keep a note or message, sealed, and announce it (never what it says)."""
-    now = intake.clock.now()
-    await intake.db[collection].insert_one(
-        {
-            "_id": doc_id,
-            "case_id": case["_id"],
-            "author": author,
-            "created_at": now,
-            "text": intake.cipher.seal(text, doc_id=doc_id, field="text"),
-            **(extra or {}),
-            **staged(event),
-        }
-    )
-    await flush(intake.db[collection], doc_id, [event], intake.bus, intake.locks)
-    return now
-
-
-async def _texts(
-    request: web.Request,
-    collection: str,
-    reader: Callable[[web.Request, dict[str, Any]], Principal],
-    action: str,
-    view: Callable[[Intake, dict[str, Any]], dict[str, Any]],
-) -> web.Response:
-    """A page of a case's notes or messages: who may read them checked, the reading
-    audited, the texts opened."""
-    intake = request.app[INTAKE]
-    case = await load_case(intake, request.match_info["case_id"])
-    who = reader(request, case)
-    await audit(intake, who, case["_id"], action)
-    query = {"case_id": case["_id"]}
-    found, following = await find_page(intake.db[collection], query, page_of(request), "created_at")
-    return listed(found, following, lambda doc: view(intake, doc))
-
-
-def note_view(intake: Intake, note: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "note_id": note["_id"],
-        "created_at": note["created_at"].isoformat(),
-        "text": intake.cipher.open(note["text"], doc_id=note["_id"], field="text"),
-    }
-
-
-def message_view(intake: Intake, message: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "message_id": message["_id"],
-        "author": message["author"],
-        "created_at": message["created_at"].isoformat(),
-        "text": intake.cipher.open(message["text"], doc_id=message["_id"], field="text"),
-        # Sent by e-mail or WhatsApp: whether it went out, and how far it got.
-        "delivery": relay_view(message.get("relay")),
-    }
-
-
-async def list_notes(request: web.Request) -> web.Response:
-    return await _texts(request, NOTES, assigned_confidant, "read_notes", note_view)
-
-
-async def post_message(request: web.Request) -> web.Response:
-    intake = request.app[INTAKE]
-    case = await load_case(intake, request.match_info["case_id"])
-    who = content_reader(request, case)
-    if case.get("purged_at"):
-        raise ApiError(409, "conflict", "the case is closed and its messages are gone")
-    body = await read_body(request, Text)
-    author = "reporter" if who.role == "employee" else "confidant"
-    message_id = new_id()
-    # A case that came in by e-mail or WhatsApp: the confidant's answer goes back that way.
-    relayed = case.get("relay") if author == "confidant" else None
-    event = _event(
-        CaseMessagePosted,
-        case,
-        reference=case["reference"],
-        message_id=message_id,
-        author=author,
-        confidant_id=case["confidant_id"],
-        relayed=relayed,
-    )
-    extra = {"relay": await relay_pending(intake, message_id, relayed)} if relayed else None
-    now = await store_text(intake, MESSAGES, message_id, case, author, body.text, event, extra)
-    if relayed:
-        intake.relay_wanted.set()
-    if author == "confidant" and case.get("deadlines"):
-        # A first answer acknowledges the report (Wet bescherming klokkenluiders). Only a
-        # whistleblower report has deadlines; elsewhere the field is null, and setting a
-        # path inside null fails (MongoDB and FerretDB alike).
-        await intake.update(
-            CASES,
-            {"_id": case["_id"], "deadlines.acknowledgement.met_at": None},
-            {"$set": {"deadlines.acknowledgement.met_at": now}},
-        )
-    return web.json_response({"message_id": message_id, "created_at": now.isoformat()}, status=201)
-
-
-async def list_messages(request: web.Request) -> web.Response:
-    return await _texts(request, MESSAGES, content_reader, "read_messages", message_view)
-
-
-async def relay_pending(intake: Intake, message_id: str, channel: str) -> dict[str, Any]:
-    """Queue a message for the relay; returns its relay state. Queued *before* the message
-    is stored: a crash in between leaves an entry without a message, which the relay drops,
-    never a message that is not sent."""
-    now = intake.clock.now()
-    try:
-        await intake.db[RELAY_QUEUE].insert_one({"_id": message_id, "next_at": now, "queued": now})
-    except DuplicateKeyError:
-        pass  # queued by an earlier try of the same message
-    return {"channel": channel, "state": "pending", "attempts": 0, "next_at": now}
-
-
-def relay_view(relay: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not relay:
-        return None
-    return {
-        "channel": relay["channel"],
-        "state": relay["state"],
-        "status": relay.get("status"),
-        "error": relay.get("error") if relay["state"] == "failed" else None,
-    }
 
 
 async def read_audit(request: web.Request) -> web.Response:
@@ -830,6 +674,8 @@ async def case_timeline(request: web.Request) -> web.Response:
 
 
 READERS: list[Role] = ["confidant", "employee"]
+
+
 ENDPOINTS = [
     Endpoint(
         "POST",
@@ -873,42 +719,6 @@ ENDPOINTS = [
         "Hand a case over.",
         roles=["admin", "confidant"],
         body=Assign,
-        scope="case",
-    ),
-    Endpoint(
-        "POST",
-        "/v1/cases/{case_id}/notes",
-        add_note,
-        "A private note.",
-        roles=["confidant"],
-        body=Text,
-        status=201,
-        scope="case",
-    ),
-    Endpoint(
-        "GET",
-        "/v1/cases/{case_id}/notes",
-        list_notes,
-        "The private notes.",
-        roles=["confidant"],
-        scope="case",
-    ),
-    Endpoint(
-        "POST",
-        "/v1/cases/{case_id}/messages",
-        post_message,
-        "A message between reporter and confidant.",
-        roles=READERS,
-        body=Text,
-        status=201,
-        scope="case",
-    ),
-    Endpoint(
-        "GET",
-        "/v1/cases/{case_id}/messages",
-        list_messages,
-        "The messages.",
-        roles=READERS,
         scope="case",
     ),
     Endpoint(

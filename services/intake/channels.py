@@ -26,7 +26,8 @@ from shared.outbox import flush, staged
 from shared.text import Locale
 
 from . import taxonomy
-from .api_cases import _event, build_case, choose, relay_pending, store_case
+from .api_case_texts import relay_pending
+from .api_cases import build_case, case_event, choose, store_case
 from .codes import new_id
 from .collections import CASES, CHANNEL_CLAIMS, MESSAGES, THREADS
 from .models import CaseCreate, Contact
@@ -242,7 +243,7 @@ async def _append(
         case = await intake.db[CASES].find_one({"_id": case_id}, fields)
         if case is None:
             raise RuntimeError("case not stored")
-    event = _event(
+    event = case_event(
         CaseMessagePosted,
         case,
         reference=case["reference"],

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from . import api_cases, api_channels, api_orgs
+from . import api_case_texts, api_cases, api_channels, api_orgs
 
-ENDPOINTS = [*api_orgs.ENDPOINTS, *api_cases.ENDPOINTS, *api_channels.ENDPOINTS]
+ENDPOINTS = [
+    *api_orgs.ENDPOINTS,
+    *api_cases.ENDPOINTS,
+    *api_case_texts.ENDPOINTS,
+    *api_channels.ENDPOINTS,
+]
