@@ -5,7 +5,7 @@ from aiohttp import web
 from shared.service import ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
 
-from . import api, api_invoices, collections, consumer
+from . import api, api_invoices, api_signals, collections, consumer
 from .pages import add_pages
 from .state import REPORTING, reporting_context
 
@@ -16,7 +16,7 @@ async def _prune(app: web.Application) -> None:
 
 SPEC = ServiceSpec(
     name="reporting",
-    endpoints=[*api.ENDPOINTS, *api_invoices.ENDPOINTS],
+    endpoints=[*api.ENDPOINTS, *api_signals.ENDPOINTS, *api_invoices.ENDPOINTS],
     indexes=collections.INDEXES,
     consumer=ConsumerSpec(
         subjects=["intake.case.>", "intake.org.>", "booking.appointment.>"],
