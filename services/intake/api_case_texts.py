@@ -25,7 +25,7 @@ from shared.http import (
 from shared.listing import find_page, listed, page_of
 from shared.outbox import flush, staged
 
-from .api_cases import READERS, assigned_confidant, audit, case_event, content_reader, load_case
+from .api_cases import READERS, assigned_confidant, audit, content_reader, load_case
 from .codes import new_id
 from .collections import (
     CASES,
@@ -34,6 +34,7 @@ from .collections import (
     RELAY_QUEUE,
 )
 from .models import Text
+from .newcase import case_event
 from .state import INTAKE, Intake
 
 

@@ -8,11 +8,11 @@ Every read of content is written to the audit log.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Forbidden, Principal, Role
 from shared.event_schemas import (
@@ -20,10 +20,9 @@ from shared.event_schemas import (
     CaseCategorised,
     CaseClosed,
     CaseHoursLogged,
-    CaseOpened,
     CaseStatusChanged,
 )
-from shared.events import Envelope, EventData, new_event
+from shared.events import Envelope
 from shared.http import (
     ApiError,
     Endpoint,
@@ -34,36 +33,33 @@ from shared.http import (
     require,
 )
 from shared.listing import find_page, listed, page_of
-from shared.outbox import flush, staged
 
 from . import domain, taxonomy
 from .api_orgs import client_key, get_org, optional_staff
-from .codes import new_code, new_id, new_reference, normalise
+from .codes import new_code, new_id, normalise
 from .collections import (
     AUDIT,
     CASES,
-    LOAD,
-    ORGANISATIONS,
     REPORT_CLAIMS,
     TIMELINE,
 )
 from .models import Assign, CaseAccess, CaseCreate, CaseUpdate
+from .newcase import (
+    CONTACT_FIELDS,
+    HIDDEN,
+    adjust_load,
+    build_case,
+    case_event,
+    choose,
+    deadlines_for,
+    organisation_for,
+    received_day,
+    store_case,
+)
 from .state import INTAKE, Intake
 from .throttle import slow_down, too_many
 
-CONTACT_FIELDS = ("name", "email", "phone")
-
-
-HIDDEN = {"outbox": 0, "outbox_at": 0}  # bookkeeping, not part of a case
-
-
 log = logging.getLogger(__name__)
-
-
-def case_event(schema: type[EventData], case: dict[str, Any], **data: Any) -> Envelope:
-    return new_event(
-        schema, {"case_id": case["_id"], **data}, source="intake", org_id=case["org_id"]
-    )
 
 
 def case_token(intake: Intake, case: dict[str, Any]) -> str:
@@ -103,36 +99,11 @@ async def create_case(request: web.Request) -> web.Response:
             "only staff register cases that came another way",
             {"received_at": "only for a report registered by staff"},
         )
-    received = _received(body.received_at, intake.clock.now())
+    received = received_day(body.received_at, intake.clock.now())
 
-    org = await intake.db[ORGANISATIONS].find_one({"slug": body.organisation})
-    if org is None:
-        raise ApiError(
-            422,
-            "invalid",
-            "the request has invalid fields",
-            {"organisation": "unknown organisation"},
-        )
+    org = await organisation_for(intake, body)
     if staff is not None:
         require(request, ["admin", "confidant"], org_id=org["_id"])
-    departments = org.get("departments", [])
-    if body.department is not None and body.department not in departments:
-        raise ApiError(
-            422,
-            "invalid",
-            "the request has invalid fields",
-            {"department": "not a department of this organisation"},
-        )
-    confidants = org.get("confidant_ids", [])
-    if body.preferred_confidant is not None and body.preferred_confidant not in confidants:
-        raise ApiError(
-            422,
-            "invalid",
-            "the request has invalid fields",
-            {"preferred_confidant": "not a confidant of this organisation"},
-        )
-    if not confidants:
-        raise ApiError(409, "conflict", "this organisation has no confidant yet")
 
     confidant_id, reason = await choose(intake, org, body.preferred_confidant)
     now = received or intake.clock.now()
@@ -155,123 +126,6 @@ async def create_case(request: web.Request) -> web.Response:
     )
     stored = await store_case(intake, case, events)
     return created(intake, stored, code)
-
-
-async def choose(
-    intake: Intake, org: dict[str, Any], preferred: str | None
-) -> tuple[str, domain.AssignReason]:
-    confidants = org.get("confidant_ids", [])
-    load = {
-        doc["_id"]: doc["open"] async for doc in intake.db[LOAD].find({"_id": {"$in": confidants}})
-    }
-    return domain.choose_confidant(confidants, preferred, load)
-
-
-async def build_case(
-    intake: Intake,
-    org: dict[str, Any],
-    body: CaseCreate,
-    *,
-    case_id: str,
-    code: str | None,
-    confidant: tuple[str, domain.AssignReason],
-    now: datetime,
-    registered_by: str | None = None,
-    extra: dict[str, Any] | None = None,
-    acknowledged: bool = False,
-) -> tuple[dict[str, Any], list[Envelope]]:
-    """A new case document and the events that announce it, whichever way it came in.
-    ``acknowledged``: intake answers the reporter itself, in the channel they wrote in."""
-    departments = org.get("departments", [])
-    confidant_id, reason = confidant
-    case: dict[str, Any] = {
-        "_id": case_id,
-        "reference": new_reference(now),
-        "org_id": org["_id"],
-        "reporter_role": body.reporter_role,
-        "category": body.category,
-        "subtype": body.subtype,
-        "channel": body.channel,
-        "anonymous": body.anonymous,
-        "meeting_mode": body.meeting_mode,
-        "department": body.department,
-        "locale": body.locale,
-        "status": "new",
-        "confidant_id": confidant_id,
-        "hours_spent": 0.0,
-        "code_hash": await intake.code_hash(code) if code else None,
-        "registered_by": registered_by,
-        "created_at": now,
-        "updated_at": now,
-        "closed_at": None,
-        "text": intake.cipher.seal_optional(body.text, doc_id=case_id, field="text"),
-        "contact": _seal_contact(intake, case_id, body),
-        "deadlines": _deadlines(body.category, now),
-        **(extra or {}),
-    }
-    if case["code_hash"] is None:
-        del case["code_hash"]  # the unique index is sparse: absent, not null
-    events = [
-        case_event(
-            CaseOpened,
-            case,
-            reference=case["reference"],
-            category=body.category,
-            subtype=body.subtype,
-            channel=body.channel,
-            reporter_role=body.reporter_role,
-            anonymous=body.anonymous,
-            meeting_mode=body.meeting_mode,
-            department_index=departments.index(body.department) if body.department else None,
-            locale=body.locale,
-            acknowledge_by=(case["deadlines"] or {}).get("acknowledgement", {}).get("due"),
-            feedback_by=(case["deadlines"] or {}).get("feedback", {}).get("due"),
-            acknowledged_in_channel=acknowledged,
-        ),
-        case_event(
-            CaseAssigned,
-            case,
-            reference=case["reference"],
-            confidant_id=confidant_id,
-            reason=reason,
-        ),
-    ]
-    return case, events
-
-
-async def store_case(
-    intake: Intake, case: dict[str, Any], events: list[Envelope]
-) -> dict[str, Any]:
-    """Insert a new case with its events; a second insert of the same case (a retry) finds
-    the first one and returns it."""
-    try:
-        await intake.db[CASES].insert_one({**case, **staged(*events)})
-    except DuplicateKeyError:  # the same retry, twice at once: the other one stored it
-        stored = await intake.db[CASES].find_one({"_id": case["_id"]}, HIDDEN)
-        if stored is None:
-            raise
-        return stored
-    # Stored: from here nothing may fail the answer, or the reporter never sees the code.
-    try:
-        await adjust_load(intake, case["confidant_id"], +1)
-    except PyMongoError:
-        log.warning("load not counted; the recount corrects it", extra={"case_id": case["_id"]})
-    await flush(intake.db[CASES], case["_id"], events, intake.bus, intake.locks)
-    return case
-
-
-def _received(at: datetime | None, now: datetime) -> datetime | None:
-    """The day a report registered by staff came in: not ahead, and within a year."""
-    if at is None:
-        return None
-    if at > now + timedelta(minutes=5) or at < now - timedelta(days=366):
-        raise ApiError(
-            422,
-            "invalid",
-            "the request has invalid fields",
-            {"received_at": "must lie within the past year, not in the future"},
-        )
-    return at.astimezone(UTC)
 
 
 def created(intake: Intake, case: dict[str, Any], code: str | None) -> web.Response:
@@ -319,42 +173,6 @@ async def claim_report(
         return found["case_id"], intake.cipher.open_optional(
             found["code"], doc_id=claim_id, field="code"
         )
-
-
-async def adjust_load(intake: Intake, confidant_id: str, change: int) -> None:
-    """Keep the count of a confidant's open cases: assignment reads it instead of counting
-    cases, which on FerretDB means scanning them all. The nightly recount corrects drift."""
-    await intake.update(LOAD, {"_id": confidant_id}, {"$inc": {"open": change}}, upsert=True)
-
-
-def _seal_contact(intake: Intake, case_id: str, body: CaseCreate) -> dict[str, Any] | None:
-    if body.contact is None:
-        return None
-    contact: dict[str, Any] = {"preferred_channel": body.contact.preferred_channel}
-    for field in CONTACT_FIELDS:
-        contact[field] = intake.cipher.seal_optional(
-            getattr(body.contact, field), doc_id=case_id, field=f"contact.{field}"
-        )
-    return contact
-
-
-def _deadlines(
-    category: str, opened: datetime, before: dict[str, Any] | None = None
-) -> dict[str, Any] | None:
-    """The legal deadlines of a case of ``category`` that came in at ``opened``; what was
-    met or warned of already (``before``) stays so."""
-    due = domain.whistleblower_deadlines(category, opened.replace(tzinfo=opened.tzinfo or UTC))
-    if due is None:
-        return None
-    fresh = {"warned": False, "met_at": None}
-    return {
-        kind: {
-            "due": at,
-            "warn_at": domain.warning_time(kind, at),
-            **{k: (before or {}).get(kind, fresh).get(k, v) for k, v in fresh.items()},
-        }
-        for kind, at in due.items()
-    }
 
 
 async def access_case(request: web.Request) -> web.Response:
@@ -544,7 +362,7 @@ async def update_case(request: web.Request) -> web.Response:
         case["category"],
         case.get("subtype"),
     ):
-        deadlines = _deadlines(body.category, case["created_at"], case.get("deadlines"))
+        deadlines = deadlines_for(body.category, case["created_at"], case.get("deadlines"))
         sets.update(category=body.category, subtype=body.subtype, deadlines=deadlines)
         case = {**case, "deadlines": deadlines}
         events.append(

@@ -27,10 +27,10 @@ from shared.text import Locale
 
 from . import taxonomy
 from .api_case_texts import relay_pending
-from .api_cases import build_case, case_event, choose, store_case
 from .codes import new_id
 from .collections import CASES, CHANNEL_CLAIMS, MESSAGES, THREADS
 from .models import CaseCreate, Contact
+from .newcase import build_case, case_event, choose, store_case
 from .state import Intake
 
 log = logging.getLogger(__name__)
