@@ -268,13 +268,18 @@ async def reschedule(request: web.Request) -> web.Response:
 MAX_WINDOW = timedelta(days=42)
 
 
-def window_of(request: web.Request, *, required: bool) -> tuple[datetime, datetime] | None:
-    """``?from=…&to=…`` (ISO 8601 with an offset): a window of at most ``MAX_WINDOW``."""
-    raw = {k: request.query.get(k) for k in ("from", "to")}
-    if not any(raw.values()) and not required:
+def window_of(request: web.Request) -> tuple[datetime, datetime] | None:
+    """``?from=…&to=…`` if given (both or neither): see ``window``."""
+    if not request.query.get("from") and not request.query.get("to"):
         return None
+    return window(request)
+
+
+def window(request: web.Request) -> tuple[datetime, datetime]:
+    """``?from=…&to=…`` (ISO 8601 with an offset): a window of at most ``MAX_WINDOW``."""
     moments: dict[str, datetime] = {}
-    for name, value in raw.items():
+    for name in ("from", "to"):
+        value = request.query.get(name)
         try:
             if not value or len(value) > 40:
                 raise ValueError(value)
@@ -323,9 +328,9 @@ async def list_appointments(request: web.Request) -> web.Response:
         if not request.query.get("confidant_id"):
             raise invalid("confidant_id", "required for an admin")
         query = {"confidant_id": request.query["confidant_id"]}
-    window = window_of(request, required=False)
-    if window is not None:  # those that overlap the window (a week's view)
-        query.update(start={"$lt": window[1]}, end={"$gt": window[0]})
+    span = window_of(request)
+    if span is not None:  # those that overlap the window (a week's view)
+        query.update(start={"$lt": span[1]}, end={"$gt": span[0]})
     page = page_of(request)
     collection = request.app[BOOKING].db[APPOINTMENTS]
     docs, following = await find_page(collection, query, page, "start", projection=HIDDEN)

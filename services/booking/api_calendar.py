@@ -14,7 +14,7 @@ from aiohttp import web
 from shared.http import ApiError, Endpoint, read_body
 
 from . import busystore, oauth
-from .api_appointments import window_of
+from .api_appointments import window
 from .api_confidants import confidant_or_admin, confidant_view, get_confidant
 from .api_slots import is_current
 from .availability import within
@@ -218,8 +218,7 @@ async def busy_time(request: web.Request) -> web.Response:
     ``current``."""
     confidant_id = request.match_info["confidant_id"]
     confidant_or_admin(request, confidant_id)
-    window = window_of(request, required=True)
-    assert window is not None  # (required)
+    span = window(request)
     booking = request.app[BOOKING]
     confidant = await get_confidant(booking, confidant_id)
     calendar = confidant.get("calendar")
@@ -228,13 +227,13 @@ async def busy_time(request: web.Request) -> web.Response:
     sync = calendar.get("sync") or {}
     last = sync.get("last_success")
     state = "current" if is_current(booking, calendar, booking.clock.now()) else "stale"
-    busy, _ = await busystore.of_calendar(booking, confidant_id, calendar, window[0])
+    busy, _ = await busystore.of_calendar(booking, confidant_id, calendar, span[0])
     return web.json_response(
         {
             "calendar": state,
             "last_success": last.isoformat() if last else None,
             "busy": [
-                {"start": s.isoformat(), "end": e.isoformat()} for s, e in within(busy, *window)
+                {"start": s.isoformat(), "end": e.isoformat()} for s, e in within(busy, *span)
             ],
         }
     )

@@ -59,10 +59,6 @@ class Skip(Exception):
     """Nothing to send (no address, the appointment changed): not an error."""
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 async def take(n: Notify, before: dict[str, Any], now: datetime) -> bool:
     """Claim the one send that ``before`` (the delivery as it was found) allows: an insert
     under a key of the delivery and the state it was found in (when due, its lease, its
