@@ -18,6 +18,7 @@ from .api_appointments import window
 from .api_confidants import confidant_or_admin, confidant_view, get_confidant
 from .api_slots import is_current
 from .availability import within
+from .collections import CONFIDANTS
 from .dav import Creds, Dav, DavError, discover
 from .graph import Graph
 from .models import CalendarAuthorize, CalendarAuthorized, CalendarConnect
@@ -92,7 +93,7 @@ async def _connected(
 ) -> web.Response:
     calendar["sync"] = {"last_success": None, "connected_at": booking.clock.now()}
     await booking.update_with_events(
-        "confidants", {"_id": confidant_id}, {"$set": {"calendar": calendar}}, []
+        CONFIDANTS, {"_id": confidant_id}, {"$set": {"calendar": calendar}}, []
     )
     confidant = await get_confidant(booking, confidant_id)
     try:  # the first sync right away: without it the slots stay closed

@@ -198,7 +198,7 @@ async def _sync_calendar(
     report["broken"] += len(found.broken)
     report["objects"] += len(found.objects) - len(found.broken)
     if fetched.full:
-        _, deleted = syncdiff.full(before, found.objects)
+        deleted = [name for name in known if found.objects.get(name) is None]
         # Only what still blocks time counts: a listing vouches for its window, and what
         # ended before it is not in it without being gone.
         count = sum(syncdiff.blocks_after(obj, window[0]) for obj in known.values())

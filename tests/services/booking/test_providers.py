@@ -69,6 +69,11 @@ async def consent(client: Client, headers: dict[str, str], provider: str) -> Any
     ), query
 
 
+async def sync_now(client: Client, headers: dict[str, str]) -> Any:
+    """The agenda's "update now"."""
+    return await client.post("/v1/confidants/c-anna/calendar/sync", headers=headers)
+
+
 async def busy_between(client: Client, headers: dict[str, str], day: datetime) -> list[Any]:
     start = day.replace(hour=0)
     span = urlencode({"from": start.isoformat(), "to": (start + timedelta(days=1)).isoformat()})
@@ -119,7 +124,7 @@ async def test_google_connects_with_pkce_reads_busy_time_and_takes_bookings(
     # The access token ends: a fresh one is made from the refresh token, and the sync goes on.
     refreshed = providers.google_oauth.refreshed
     providers.google_oauth.expire_access()
-    assert (await ready.post("/v1/confidants/c-anna/calendar/sync", headers=admin)).status == 200
+    assert (await sync_now(ready, admin)).status == 200
     assert providers.google_oauth.refreshed == refreshed + 1
 
 
@@ -129,7 +134,7 @@ async def test_a_revoked_grant_fails_closed_and_says_so(
     answer, _ = await consent(ready, admin, "google")
     assert answer.status == 200
     providers.google_oauth.revoke()  # the confidant withdrew the permission at Google
-    synced = await ready.post("/v1/confidants/c-anna/calendar/sync", headers=admin)
+    synced = await sync_now(ready, admin)
     assert synced.status == 409, await synced.text()
     assert (await synced.json())["error"]["code"] == "calendar_revoked"
     profile = await (await ready.get("/v1/confidants/c-anna", headers=admin)).json()
@@ -142,7 +147,7 @@ async def test_a_throttled_provider_is_not_asked_again_before_retry_after(
     answer, _ = await consent(ready, admin, "google")
     assert answer.status == 200
     providers.google.throttled = 1
-    synced = await ready.post("/v1/confidants/c-anna/calendar/sync", headers=admin)
+    synced = await sync_now(ready, admin)
     assert synced.status == 503 and synced.headers["Retry-After"] == "11"
     assert (await synced.json())["error"]["code"] == "calendar_throttled"
     confidant = await state(ready).db["confidants"].find_one({"_id": "c-anna"})
@@ -276,16 +281,16 @@ async def test_graph_throttling_and_a_revoked_grant(
     answer, _ = await consent(ready, admin, "microsoft")
     assert answer.status == 200
     providers.graph.throttled = 1
-    synced = await ready.post("/v1/confidants/c-anna/calendar/sync", headers=admin)
+    synced = await sync_now(ready, admin)
     assert synced.status == 503 and synced.headers["Retry-After"] == "7"
     # Microsoft sends a new refresh token with each refresh; the newest is kept and works.
     providers.microsoft_oauth.expire_access()
-    assert (await ready.post("/v1/confidants/c-anna/calendar/sync", headers=admin)).status == 200
+    assert (await sync_now(ready, admin)).status == 200
     providers.microsoft_oauth.expire_access()
-    assert (await ready.post("/v1/confidants/c-anna/calendar/sync", headers=admin)).status == 200
+    assert (await sync_now(ready, admin)).status == 200
     assert providers.microsoft_oauth.refreshed == 2
     providers.microsoft_oauth.revoke()
-    synced = await ready.post("/v1/confidants/c-anna/calendar/sync", headers=admin)
+    synced = await sync_now(ready, admin)
     assert (await synced.json())["error"]["code"] == "calendar_revoked"
 
 
@@ -339,7 +344,7 @@ async def test_a_page_in_graphs_place_is_an_error_not_an_empty_calendar(
     assert (await write_pending(state(ready)))["written"] == 1
     graph.expire_deltas()  # the next sync lists everything: the moment a page would empty it
     graph.portal = True
-    synced = await ready.post("/v1/confidants/c-anna/calendar/sync", headers=admin)
+    synced = await sync_now(ready, admin)
     assert synced.status == 502, await synced.text()
     profile = await (await ready.get("/v1/confidants/c-anna", headers=admin)).json()
     assert profile["calendar"]["sync"]["last_error"] == "malformed"
