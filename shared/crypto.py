@@ -7,7 +7,14 @@ Old keys stay in the key file to read old values; ``python -m services.intake.ro
 new current key and re-encrypts everything with it.
 
 The key file (``INTAKE_DATA_KEYS_FILE``) is JSON:
-``{"current": "k1", "keys": {"k1": "<32 bytes, base64>"}, "code_salt": "<16+ bytes, base64>"}``.
+``{"current": "k1", "keys": {"k1": "<32 bytes, base64>"}, "code_salt": "<16+ bytes, base64>",
+"hash_key": "<32 bytes, base64>"}``.
+
+``code_salt`` salts the argon2 hashes of case codes; ``hash_key`` keys the HMACs of what is
+kept only to be recognised again (addresses, numbers, message ids, Idempotency-Keys). Two
+keys for two purposes: knowing one tells nothing about the other. Key files made before
+``hash_key`` existed have none; they go on hashing with ``code_salt`` (``hash_key`` falls
+back to it), because every stored hash would otherwise stop matching.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ class DataKeys:
     current: str
     keys: dict[str, bytes]
     code_salt: bytes
+    hash_key: bytes
 
     @classmethod
     def load(cls, path: Path) -> DataKeys:
@@ -45,7 +53,10 @@ class DataKeys:
         salt = base64.b64decode(raw["code_salt"])
         if len(salt) < 16:
             raise ValueError(f"{path}: code_salt must be at least 16 bytes")
-        return cls(raw["current"], keys, salt)
+        hash_key = base64.b64decode(raw["hash_key"]) if "hash_key" in raw else salt
+        if len(hash_key) < 16:
+            raise ValueError(f"{path}: hash_key must be at least 16 bytes")
+        return cls(raw["current"], keys, salt, hash_key)
 
     def save(self, path: Path) -> None:
         data = {
@@ -53,6 +64,8 @@ class DataKeys:
             "keys": {kid: base64.b64encode(k).decode() for kid, k in self.keys.items()},
             "code_salt": base64.b64encode(self.code_salt).decode(),
         }
+        if self.hash_key != self.code_salt:  # an old file stays as it was
+            data["hash_key"] = base64.b64encode(self.hash_key).decode()
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2))
         tmp.chmod(0o600)
@@ -60,14 +73,16 @@ class DataKeys:
 
     def with_new_key(self) -> DataKeys:
         kid = f"k{len(self.keys) + 1}-{secrets.token_hex(3)}"
-        return DataKeys(kid, {**self.keys, kid: AESGCM.generate_key(256)}, self.code_salt)
+        keys = {**self.keys, kid: AESGCM.generate_key(256)}
+        return DataKeys(kid, keys, self.code_salt, self.hash_key)
 
 
 def ensure_data_keys(path: Path) -> Path:
     """Create a key file unless there is one (development and tests)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        DataKeys("k1", {"k1": AESGCM.generate_key(256)}, os.urandom(16)).save(path)
+        keys = {"k1": AESGCM.generate_key(256)}
+        DataKeys("k1", keys, os.urandom(16), os.urandom(32)).save(path)
     return path
 
 

@@ -73,10 +73,10 @@ class Intake(DocumentWriter):
         )
 
     def keyed(self, purpose: str, value: str) -> str:
-        """A keyed hash (HMAC with ``code_salt``) of something kept only to be recognised
+        """A keyed hash (HMAC with ``hash_key``) of something kept only to be recognised
         again, never read back: a client's address, a reporter's Idempotency-Key."""
         message = f"{purpose}:{value}".encode()
-        return hmac.new(self.cipher.keys.code_salt, message, hashlib.sha256).hexdigest()
+        return hmac.new(self.cipher.keys.hash_key, message, hashlib.sha256).hexdigest()
 
 
 INTAKE = web.AppKey("intake", Intake)

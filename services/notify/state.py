@@ -62,7 +62,7 @@ class Notify(DocumentWriter):
     def recipient_hash(self, address: str) -> str:
         """A keyed hash of an address, for the delivery log: it proves which address a mail
         went to when you have the address, and cannot be reversed by a list of addresses."""
-        key = self.cipher.keys.code_salt
+        key = self.cipher.keys.hash_key
         return hmac.new(key, address.strip().lower().encode(), hashlib.sha256).hexdigest()[:32]
 
     def enqueue(self, delivery_ids: Iterable[str], *, planned_here: bool = False) -> None:

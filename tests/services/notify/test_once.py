@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import os
 import subprocess
@@ -276,3 +278,17 @@ async def test_two_instances_taking_the_same_deliveries_at_once_send_each_once(
     await settle(inbox, 20, suite.notify)
     await quiet(other)
     assert sorted(message_ids(inbox).values()) == [1] * 20
+
+
+async def test_the_delivery_log_hashes_the_address_with_the_hash_key(
+    suite: Suite, inbox: Inbox, bus: Bus
+) -> None:
+    # The log proves where a mail went to whoever has the address, keyed with the key file's
+    # hash_key (not with the salt of case codes), so a list of addresses cannot reverse it.
+    await bus.publish(assigned(suite.org["id"], 1)[0])
+    await settle(inbox, 1, suite.notify)
+    [sent] = await suite.deliveries(status="sent")
+    keys = suite.state().cipher.keys
+    assert keys.hash_key != keys.code_salt
+    expected = hmac.new(keys.hash_key, ANNA.lower().encode(), hashlib.sha256).hexdigest()
+    assert sent["recipient_hash"] == expected[:32]
