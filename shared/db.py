@@ -10,13 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pymongo import AsyncMongoClient, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
 
 Document = dict[str, Any]
+# A filter or an update in MongoDB's query language: built where the query is, not a record.
+Query = dict[str, Any]
+Doc = TypeVar("Doc", bound=Mapping[str, Any])
 IndexSpec = Mapping[str, Sequence[IndexModel]]  # collection name -> its indexes
 
 # Fail fast when the database is away: a request should get a 503, not hang for 30 s.
@@ -63,6 +67,13 @@ class Mongo:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+def typed(db: AsyncDatabase[Document], name: str, _kind: type[Doc]) -> AsyncCollection[Doc]:
+    """The collection ``name`` as one of ``_kind`` (a service's TypedDict of what it stores
+    there). Each service reads only what it wrote itself, so the type is stated once, here,
+    instead of at every read."""
+    return cast("AsyncCollection[Doc]", db[name])
 
 
 class DocLocks:

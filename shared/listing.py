@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 from pymongo.asynchronous.collection import AsyncCollection
 
+from shared.db import Doc
 from shared.http import invalid
 
 DEFAULT_LIMIT = 100
@@ -93,14 +94,14 @@ def cursor_after(doc: Mapping[str, Any], sort: str) -> str:
 
 
 async def find_page(
-    collection: AsyncCollection[Any],
+    collection: AsyncCollection[Doc],
     query: Mapping[str, Any],
     page: Page,
     sort: str,
     *,
     descending: bool = False,
     projection: Mapping[str, Any] | None = None,
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[Doc], str | None]:
     """One page of ``query`` sorted by ``sort`` (a field every matching document has, as a
     string, number or time) and ``_id``; and the cursor of the next page (None: the last)."""
     order = -1 if descending else 1
@@ -115,7 +116,7 @@ async def find_page(
 
 
 def listed(
-    items: list[dict[str, Any]], next_cursor: str | None, view: Callable[[Any], Any]
+    items: list[Doc], next_cursor: str | None, view: Callable[[Doc], Mapping[str, Any]]
 ) -> web.Response:
     """The one list answer."""
     return web.json_response({"items": [view(item) for item in items], "next": next_cursor})

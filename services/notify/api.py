@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any, Literal
+from typing import Literal
 
 from aiohttp import web
 from pydantic import Field
 
-from shared.http import ApiError, Body, Endpoint, invalid, jsonable, not_found, read_body, require
+from shared.db import Query
+from shared.http import ApiError, Body, Endpoint, invalid, not_found, read_body, require
 from shared.listing import cursor_after, find_page, keyset, listed, page_of
 
-from . import webhooks
-from .collections import DELIVERIES, OUTCOMES, WEBHOOKS
-from .deliver import merged
+from . import webhooks as hooks
+from .collections import DELIVERIES, WEBHOOKS
+from .documents import (
+    Delivery,
+    Webhook,
+    deliveries,
+    delivery_view,
+    merged,
+    outcomes,
+    webhook_view,
+    webhooks,
+)
 from .state import NOTIFY, Notify
 
 Status = Literal["pending", "sending", "sent", "failed", "dead", "skipped", "cancelled"]
@@ -28,48 +38,25 @@ class WebhookCreate(Body):
     )
 
 
-def delivery_view(doc: dict[str, Any]) -> dict[str, Any]:
-    recipient = doc["recipient"]
-    view: dict[str, Any] = jsonable(
-        {
-            "id": doc["_id"],
-            "event_id": doc["event_id"],
-            "event_type": doc["event_type"],
-            "org_id": doc.get("org_id"),
-            "channel": doc["channel"],
-            "template": doc["name"],
-            "recipient": f"{recipient['kind']}:{recipient['ref']}",
-            "recipient_hash": doc.get("recipient_hash"),
-            "status": doc["status"],
-            "attempts": doc.get("attempts", 0),
-            "due_at": doc.get("due_at"),
-            "created_at": doc.get("created_at"),
-            "sent_at": doc.get("sent_at"),
-            "last_error": doc.get("last_error"),
-        }
-    )
-    return view
-
-
 async def list_deliveries(request: web.Request) -> web.Response:
     require(request, ["admin"])
     status = request.query.get("status")
     if status is not None and status not in STATUSES:
         raise invalid("status", f"one of {', '.join(STATUSES)}")
     page = page_of(request)
-    query: dict[str, Any] = {}
+    query: Query = {}
     if request.query.get("org_id"):
         query["org_id"] = request.query["org_id"]
     n = request.app[NOTIFY]
     found = (
-        n.db[DELIVERIES]
+        deliveries(n.db)
         .find(keyset(query, page, "created_at", descending=True), {"context": 0})
         .sort([("created_at", -1), ("_id", -1)])
     )
-    items: list[dict[str, Any]] = []
+    items: list[Delivery] = []
     # A delivery's state is its document and, once it has ended, its outcome: read a batch
     # of deliveries at a time with their outcomes, until one more than a page matches.
-    batch: list[dict[str, Any]] = []
+    batch: list[Delivery] = []
     async for doc in found:
         batch.append(doc)
         if len(batch) == 200:
@@ -85,12 +72,10 @@ async def list_deliveries(request: web.Request) -> web.Response:
     return listed(items[: page.limit], following, delivery_view)
 
 
-async def _matching(
-    n: Notify, page: list[dict[str, Any]], status: str | None
-) -> list[dict[str, Any]]:
+async def _matching(n: Notify, page: list[Delivery], status: str | None) -> list[Delivery]:
     ids = [d["_id"] for d in page]
-    outcomes = {o["_id"]: o async for o in n.db[OUTCOMES].find({"_id": {"$in": ids}})}
-    current = [merged(d, outcomes.get(d["_id"])) for d in page]
+    ended = {o["_id"]: o async for o in outcomes(n.db).find({"_id": {"$in": ids}})}
+    current = [merged(d, ended.get(d["_id"])) for d in page]
     return [d for d in current if status is None or d["status"] == status]
 
 
@@ -101,7 +86,7 @@ async def retry_delivery(request: web.Request) -> web.Response:
     delivery_id = request.match_info["delivery_id"]
     if await n.db[DELIVERIES].find_one({"_id": delivery_id}, {"_id": 1}) is None:
         raise not_found("delivery")
-    outcome = await n.db[OUTCOMES].find_one({"_id": delivery_id})
+    outcome = await outcomes(n.db).find_one({"_id": delivery_id})
     if outcome is None or outcome["status"] not in ("failed", "dead"):
         raise ApiError(409, "conflict", "only a failed or dead delivery can be retried")
     now = n.clock.now()
@@ -118,22 +103,9 @@ async def retry_delivery(request: web.Request) -> web.Response:
                 }
             },
         )
-    await n.db[OUTCOMES].delete_one({"_id": delivery_id, "status": outcome["status"]})
+    await outcomes(n.db).delete_one({"_id": delivery_id, "status": outcome["status"]})
     n.enqueue([delivery_id])
     return web.json_response({"id": delivery_id, "status": "pending"})
-
-
-def webhook_view(doc: dict[str, Any]) -> dict[str, Any]:
-    view: dict[str, Any] = jsonable(
-        {
-            "id": doc["_id"],
-            "org_id": doc["org_id"],
-            "url": doc["url"],
-            "events": doc["events"],
-            "created_at": doc["created_at"],
-        }
-    )
-    return view
 
 
 async def list_webhooks(request: web.Request) -> web.Response:
@@ -141,7 +113,7 @@ async def list_webhooks(request: web.Request) -> web.Response:
     require(request, ["admin", "org_admin"], org_id=org_id)
     page = page_of(request)
     query = {"org_id": org_id, "active": True}
-    found, following = await find_page(request.app[NOTIFY].db[WEBHOOKS], query, page, "created_at")
+    found, following = await find_page(webhooks(request.app[NOTIFY].db), query, page, "created_at")
     return listed(found, following, webhook_view)
 
 
@@ -150,14 +122,14 @@ async def create_webhook(request: web.Request) -> web.Response:
     require(request, ["admin", "org_admin"], org_id=org_id)
     n = request.app[NOTIFY]
     body = await read_body(request, WebhookCreate)
-    problem = webhooks.url_problem(body.url, n.settings.webhook_allow_private)
+    problem = hooks.url_problem(body.url, n.settings.webhook_allow_private)
     if problem:
         raise invalid("url", problem)
     if await n.db[WEBHOOKS].count_documents({"org_id": org_id, "active": True}) >= MAX_WEBHOOKS:
         raise ApiError(409, "conflict", f"an organisation has at most {MAX_WEBHOOKS} webhooks")
     webhook_id = secrets.token_hex(12)
-    secret = webhooks.new_secret()
-    doc = {
+    secret = hooks.new_secret()
+    doc: Webhook = {
         "_id": webhook_id,
         "org_id": org_id,
         "url": body.url,
@@ -166,7 +138,7 @@ async def create_webhook(request: web.Request) -> web.Response:
         "active": True,
         "created_at": n.clock.now(),
     }
-    await n.db[WEBHOOKS].insert_one(doc)
+    await webhooks(n.db).insert_one(doc)
     # The secret is shown this once; what is stored is sealed.
     return web.json_response({**webhook_view(doc), "secret": secret}, status=201)
 

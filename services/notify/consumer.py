@@ -8,23 +8,25 @@ time, and the sweep finds them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from aiohttp import web
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 from shared.bus import DUPLICATE_KEY, Handler
+from shared.db import Doc
 from shared.events import Envelope
 from shared.rpc import ask
 
-from .collections import DELIVERIES, OUTCOMES, WEBHOOKS
 from .deliver import CONTACT
+from .documents import Delivery, Outcome, deliveries, outcomes, webhooks
 from .plan import ORG_EVENTS, Intent, intent_id, plan
 from .state import NOTIFY, Notify
 
 
-def delivery_doc(event: Envelope, intent: Intent, now: datetime) -> dict[str, Any]:
+def delivery_doc(event: Envelope, intent: Intent, now: datetime) -> Delivery:
     return {
         "_id": intent_id(event.id, intent),
         "event_id": event.id,
@@ -53,18 +55,18 @@ async def org_audience(n: Notify, event: Envelope) -> tuple[tuple[str, ...], tup
     # Asked now, so the key names each admin; if intake is away the event comes back later.
     found = await ask(n.bus, CONTACT, n.token(), org_admins=event.org_id)
     admins = tuple(sorted({n.recipient_hash(c["email"]) for c in found["contacts"]}))
-    hooks = n.db[WEBHOOKS].find({"org_id": event.org_id, "active": True}, {"events": 1})
+    hooks = webhooks(n.db).find({"org_id": event.org_id, "active": True}, {"events": 1})
     ids = tuple(sorted([h["_id"] async for h in hooks if event.type in h.get("events", [])]))
     return admins, ids
 
 
-async def insert_new(n: Notify, collection: str, docs: list[dict[str, Any]]) -> list[str]:
+async def insert_new(collection: AsyncCollection[Doc], docs: Sequence[Doc]) -> list[str]:
     """Insert ``docs``; return the ids that were not there yet (a redelivered event's
     deliveries are, and are left alone: that is the point of the key)."""
     if not docs:
         return []
     try:
-        await n.db[collection].insert_many(docs, ordered=False)
+        await collection.insert_many(docs, ordered=False)
     except BulkWriteError as exc:
         errors = exc.details.get("writeErrors", [])
         if any(e.get("code") != DUPLICATE_KEY for e in errors):
@@ -87,13 +89,12 @@ def delivery_handler(app: web.Application) -> Handler:
             webhooks=hooks,
         )
         # Reminders of an earlier revision end as cancelled (one that was sent stays sent).
-        await insert_new(
-            n,
-            OUTCOMES,
-            [{"_id": i, "status": "cancelled", "attempts": 0, "at": now} for i in planned.cancel],
-        )
+        cancelled: list[Outcome] = [
+            {"_id": i, "status": "cancelled", "attempts": 0, "at": now} for i in planned.cancel
+        ]
+        await insert_new(outcomes(n.db), cancelled)
         docs = [delivery_doc(event, intent, now) for intent in planned.intents]
-        new = set(await insert_new(n, DELIVERIES, docs))
+        new = set(await insert_new(deliveries(n.db), docs))
         n.enqueue_fresh(d for d in docs if d["_id"] in new and d["planned_here"])
 
     return on_event

@@ -18,17 +18,22 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from shared.replies import APPOINTMENT as APPOINTMENT_REPLY
+from shared.replies import CONTACT as CONTACT_REPLY
+from shared.replies import CONTACTS as CONTACTS_REPLY
+from shared.replies import Appointment, Contact
 from shared.rpc import RpcError, ask
 from shared.text import Locale, locale_of
 
-from . import invite, mail, webhooks
-from .collections import DELIVERIES, OUTCOMES, SENDS, WEBHOOKS
-from .render import clock, when
+from . import invite, mail
+from . import webhooks as hooks
+from .collections import DELIVERIES
+from .documents import Delivery, Outcome, deliveries, outcomes, send_claims, webhooks
+from .render import MailContext, clock, when
 from .state import Notify
 
 log = logging.getLogger(__name__)
@@ -59,12 +64,12 @@ class Skip(Exception):
     """Nothing to send (no address, the appointment changed): not an error."""
 
 
-async def take(n: Notify, before: dict[str, Any], now: datetime) -> bool:
+async def take(n: Notify, before: Delivery, now: datetime) -> bool:
     """Claim the one send that ``before`` (the delivery as it was found) allows: an insert
     under a key of the delivery and the state it was found in (when due, its lease, its
     attempts). Whoever took it from the same state computes the same key, and a unique
     ``_id`` lets one through; a later state (a lease run out, a retry) makes a new key."""
-    state = [before.get(f) for f in ("due_at", "lease_until")]
+    state = [before.get("due_at"), before.get("lease_until")]
     # In milliseconds: what the database keeps of a time (a planner's own copy has more).
     stamps = ":".join(
         s.astimezone(UTC).replace(microsecond=s.microsecond // 1000 * 1000).isoformat()
@@ -74,23 +79,23 @@ async def take(n: Notify, before: dict[str, Any], now: datetime) -> bool:
     )
     key = f"{before['_id']}:{stamps}:{before.get('attempts', 0)}"
     try:
-        await n.db[SENDS].insert_one({"_id": key, "at": now})
+        await send_claims(n.db).insert_one({"_id": key, "at": now})
     except DuplicateKeyError:
         return False
     return True
 
 
-async def claim(n: Notify, delivery_id: str, now: datetime) -> dict[str, Any] | None:
+async def claim(n: Notify, delivery_id: str, now: datetime) -> Delivery | None:
     """Take a delivery the sweep found, unless it has ended or another process has it."""
-    if await n.db[OUTCOMES].find_one({"_id": delivery_id}, {"_id": 1}):
+    if await outcomes(n.db).find_one({"_id": delivery_id}, {"_id": 1}):
         return None
-    sets = {
+    sets: Delivery = {
         "status": "sending",
         "lease_until": now + timedelta(seconds=n.settings.lease_s),
         "updated_at": now,
     }
     async with n.locks.hold(DELIVERIES, delivery_id):
-        before: dict[str, Any] | None = await n.db[DELIVERIES].find_one_and_update(
+        before = await deliveries(n.db).find_one_and_update(
             {
                 "_id": delivery_id,
                 "due_at": {"$lte": now},
@@ -112,7 +117,7 @@ async def deliver(n: Notify, delivery_id: str, planned_here: bool) -> None:
     takes it before its lease has run out), else after claiming it."""
     now = n.clock.now()
     if planned_here:
-        doc = n.fresh.get(delivery_id) or await n.db[DELIVERIES].find_one({"_id": delivery_id})
+        doc = n.fresh.get(delivery_id) or await deliveries(n.db).find_one({"_id": delivery_id})
         # Only as planned (pending): taken by a sweep meanwhile, it is the sweep's.
         if doc is None or doc.get("status") != "pending" or not await take(n, doc, now):
             return
@@ -139,7 +144,7 @@ async def deliver(n: Notify, delivery_id: str, planned_here: bool) -> None:
             backoff = n.settings.send_backoff_s
             delay = backoff[min(attempts, len(backoff)) - 1]
             async with n.locks.hold(DELIVERIES, delivery_id):
-                await n.db[DELIVERIES].update_one(
+                await deliveries(n.db).update_one(
                     {"_id": delivery_id},
                     {
                         "$set": {
@@ -157,19 +162,27 @@ async def deliver(n: Notify, delivery_id: str, planned_here: bool) -> None:
 
 
 async def record_outcome(
-    n: Notify, doc: dict[str, Any], status: str, attempts: int, **fields: Any
+    n: Notify,
+    doc: Delivery,
+    status: str,
+    attempts: int,
+    *,
+    error: str | None = None,
+    recipient_hash: str | None = None,
 ) -> None:
+    outcome: Outcome = {
+        "_id": doc["_id"],
+        "status": status,
+        "attempts": attempts,
+        "at": n.clock.now(),
+        "org_id": doc.get("org_id"),
+    }
+    if error is not None:
+        outcome["error"] = error
+    if recipient_hash is not None:
+        outcome["recipient_hash"] = recipient_hash
     try:
-        await n.db[OUTCOMES].insert_one(
-            {
-                "_id": doc["_id"],
-                "status": status,
-                "attempts": attempts,
-                "at": n.clock.now(),
-                "org_id": doc.get("org_id"),
-                **fields,
-            }
-        )
+        await outcomes(n.db).insert_one(outcome)
     except DuplicateKeyError:
         # It had ended already (a cancel came in while it was being sent): the first stays.
         log.warning("second outcome ignored", extra={"delivery_id": doc["_id"], "status": status})
@@ -180,7 +193,7 @@ async def record_outcome(
 # -- e-mail ------------------------------------------------------------------------------------
 
 
-async def _contacts(n: Notify, doc: dict[str, Any]) -> dict[str, Any]:
+async def _contacts(n: Notify, doc: Delivery) -> Contact:
     recipient = doc["recipient"]
     kind, ref = recipient["kind"], recipient["ref"]
     try:
@@ -190,25 +203,26 @@ async def _contacts(n: Notify, doc: dict[str, Any]) -> dict[str, Any]:
             reply = await ask(n.bus, CONTACT, n.token(), confidant_id=ref)
         else:
             found = await ask(n.bus, CONTACT, n.token(), org_admins=doc["org_id"])
-            match = [c for c in found["contacts"] if n.recipient_hash(c["email"]) == ref]
+            admins = CONTACTS_REPLY.validate_python(found["contacts"])
+            match = [c for c in admins if n.recipient_hash(c.get("email", "")) == ref]
             if not match:
                 raise Skip("no_contact")
-            return dict(match[0])
+            return match[0]
     except RpcError as exc:
         if exc.code == "no_contact":
             raise Skip("no_contact") from None
         raise
-    return dict(reply["contact"])
+    return CONTACT_REPLY.validate_python(reply["contact"])
 
 
-async def _appointment(n: Notify, appointment_id: str) -> dict[str, Any]:
+async def _appointment(n: Notify, appointment_id: str) -> Appointment:
     try:
         reply = await ask(n.bus, APPOINTMENT, n.token(), appointment_id=appointment_id)
     except RpcError as exc:
         if exc.code == "not_found":
             raise Skip("appointment_gone") from None
         raise
-    return dict(reply["appointment"])
+    return APPOINTMENT_REPLY.validate_python(reply["appointment"])
 
 
 def _moment(value: str) -> datetime:
@@ -225,13 +239,13 @@ def _lead(minutes: int, locale: Locale) -> str:
 
 
 async def context_for(
-    n: Notify, doc: dict[str, Any], locale: Locale, contact: dict[str, Any]
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    n: Notify, doc: Delivery, locale: Locale, contact: Contact
+) -> tuple[MailContext, Appointment | None]:
     """What the template is told (and the appointment, if the mail is about one)."""
     data = doc.get("context", {})
     base = n.settings.public_url(n.settings.intake_url).rstrip("/")
     case_id = data.get("case_id", "")
-    ctx: dict[str, Any] = {
+    ctx: MailContext = {
         "name": contact.get("name"),
         # The employee comes back with the case code on the case page, in the mail's language.
         "case_url": f"{base}/case" + ("?lang=en" if locale == "en" else ""),
@@ -240,7 +254,11 @@ async def context_for(
         or (doc.get("appointment_id") or case_id or doc["event_id"])[:8],
         # The workspace opens the case after logging in (intake's /staff/cases/<id>).
         "link": f"{base}/staff/cases/{case_id}" if case_id else f"{base}/",
-        **{k: data.get(k) for k in ("deadline", "kind", "error", "period_from", "period_to")},
+        "deadline": data.get("deadline"),
+        "kind": data.get("kind"),
+        "error": data.get("error"),
+        "period_from": data.get("period_from"),
+        "period_to": data.get("period_to"),
         "due": None,
     }
     if data.get("due_at"):
@@ -250,28 +268,28 @@ async def context_for(
     if doc["recipient"]["kind"] == "confidant" and data.get("confidant_id") and not case_id:
         ctx["link"] = f"{base}/agenda"  # the workspace, on to the agenda after logging in
     appointment = None
-    if doc.get("appointment_id"):
-        appointment = await _appointment(n, doc["appointment_id"])
+    appointment_id = doc.get("appointment_id")
+    if appointment_id:
+        appointment = await _appointment(n, appointment_id)
         template = doc["template"]
         if template in NEEDS_BOOKED and appointment["status"] != "booked":
             raise Skip("appointment_cancelled")
         if template == "reminder" and _moment(appointment["start"]) != _moment(data["starts_at"]):
             raise Skip("appointment_moved")
         start = datetime.fromisoformat(appointment["start"])
-        if appointment.get("reference"):  # booking names the case once intake's event came
-            ctx["reference"] = appointment["reference"]
-        ctx.update(
-            when=when(start, locale, n.zone),
-            end_time=clock(datetime.fromisoformat(appointment["end"]), locale, n.zone),
-            mode=appointment["mode"],
-            video_url=appointment.get("video_url"),
-            address=appointment.get("address"),
-            lead=_lead(int(doc.get("variant") or 0), locale),
-        )
+        reference = appointment.get("reference")
+        if reference:  # booking names the case once intake's event came
+            ctx["reference"] = reference
+        ctx["when"] = when(start, locale, n.zone)
+        ctx["end_time"] = clock(datetime.fromisoformat(appointment["end"]), locale, n.zone)
+        ctx["mode"] = appointment["mode"]
+        ctx["video_url"] = appointment.get("video_url")
+        ctx["address"] = appointment.get("address")
+        ctx["lead"] = _lead(int(doc.get("variant") or 0), locale)
     return ctx, appointment
 
 
-async def send_email(n: Notify, doc: dict[str, Any]) -> str:
+async def send_email(n: Notify, doc: Delivery) -> str:
     contact = await _contacts(n, doc)
     address = contact.get("email")
     if not address:
@@ -309,8 +327,8 @@ async def send_email(n: Notify, doc: dict[str, Any]) -> str:
 # -- webhooks ----------------------------------------------------------------------------------
 
 
-async def send_webhook(n: Notify, doc: dict[str, Any]) -> str:
-    hook = await n.db[WEBHOOKS].find_one({"_id": doc["recipient"]["ref"], "active": True})
+async def send_webhook(n: Notify, doc: Delivery) -> str:
+    hook = await webhooks(n.db).find_one({"_id": doc["recipient"]["ref"], "active": True})
     if hook is None:
         raise Skip("webhook_removed")
     secret = n.cipher.open(hook["secret"], doc_id=hook["_id"], field="secret")
@@ -324,7 +342,7 @@ async def send_webhook(n: Notify, doc: dict[str, Any]) -> str:
         },
         sort_keys=True,
     ).encode()
-    await webhooks.post(
+    await hooks.post(
         n.http,
         hook["url"],
         secret,
@@ -345,7 +363,7 @@ async def recover(n: Notify) -> int:
     onto their deliveries, so the next sweep has less to look at."""
     now = n.clock.now()
     lease = timedelta(seconds=n.settings.lease_s)
-    found = n.db[DELIVERIES].find(
+    found = deliveries(n.db).find(
         {"status": {"$in": ["pending", "sending"]}, "due_at": {"$lte": now}},
         {"status": 1, "due_at": 1, "lease_until": 1, "planned_here": 1},
     )
@@ -365,7 +383,7 @@ async def recover(n: Notify) -> int:
     ended = (
         {
             o["_id"]: o["status"]
-            async for o in n.db[OUTCOMES].find({"_id": {"$in": candidates}}, {"status": 1})
+            async for o in outcomes(n.db).find({"_id": {"$in": candidates}}, {"status": 1})
         }
         if candidates
         else {}
@@ -373,28 +391,13 @@ async def recover(n: Notify) -> int:
     settle = [*ended.items(), *((i, n.ended[i]) for i in settled_here)]
     for delivery_id, status in settle[:SETTLE_PER_SWEEP]:
         async with n.locks.hold(DELIVERIES, delivery_id):
-            await n.db[DELIVERIES].update_one(
+            await deliveries(n.db).update_one(
                 {"_id": delivery_id}, {"$set": {"status": status, "updated_at": now}}
             )
     due = [c for c in candidates if c not in ended]
     n.enqueue(due)
     if n.sends_pruned_at is None or now - n.sends_pruned_at > SENDS_PRUNE_EVERY:
-        await n.db[SENDS].delete_many({"at": {"$lt": now - SENDS_KEEP}})
+        await send_claims(n.db).delete_many({"at": {"$lt": now - SENDS_KEEP}})
         n.sends_pruned_at = now
     n.sweeps += 1
     return len(due)
-
-
-def merged(doc: dict[str, Any], outcome: dict[str, Any] | None) -> dict[str, Any]:
-    """A delivery as it stands: its document, and its outcome if it has ended."""
-    return doc if outcome is None else {**doc, **_outcome_fields(outcome)}
-
-
-def _outcome_fields(outcome: dict[str, Any]) -> dict[str, Any]:
-    fields = {"status": outcome["status"], "attempts": outcome.get("attempts", 0)}
-    if outcome["status"] == "sent":
-        fields["sent_at"] = outcome["at"]
-        fields["recipient_hash"] = outcome.get("recipient_hash")
-    if outcome.get("error"):
-        fields["last_error"] = outcome["error"]
-    return fields

@@ -7,9 +7,11 @@ and booking's SEQUENCE, so a calendar program updates or removes the one event i
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from icalendar import Calendar, Event, vCalAddress, vText
+
+from shared.replies import Appointment
 
 Method = Literal["REQUEST", "CANCEL"]
 PRODID = "-//Vertrouwd//notify//NL"
@@ -21,7 +23,7 @@ def uid(appointment_id: str) -> str:
 
 
 def invitation(
-    appointment: dict[str, Any],
+    appointment: Appointment,
     method: Method,
     *,
     organizer: tuple[str, str],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import NotRequired, TypedDict
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
@@ -21,6 +21,28 @@ from shared.text import Locale
 
 LOCALES: tuple[Locale, ...] = ("nl", "en")
 _URL = re.compile(r"https?://[^\s<>\"]+")
+
+
+class MailContext(TypedDict):
+    """What a template is told. Every template gets every key (StrictUndefined fails on a
+    missing one); a mail about an appointment gets the appointment's keys as well."""
+
+    name: str | None
+    case_url: str  # the case page, where the employee comes back with their code
+    reference: str  # how people name the case (VP-2026-…) or the start of an id
+    link: str  # what the mail's button opens
+    deadline: str | None
+    kind: str | None
+    error: str | None
+    period_from: str | None
+    period_to: str | None
+    due: str | None
+    when: NotRequired[str]
+    end_time: NotRequired[str]
+    mode: NotRequired[str]
+    video_url: NotRequired[str | None]
+    address: NotRequired[str | None]
+    lead: NotRequired[str]
 
 
 @dataclass(frozen=True)
@@ -82,7 +104,7 @@ class Templates:
             if n.startswith(f"{locale}/") and not n.split("/")[-1].startswith("_")
         )
 
-    def render(self, name: str, locale: Locale, context: dict[str, Any]) -> Rendered:
+    def render(self, name: str, locale: Locale, context: MailContext) -> Rendered:
         template = self.env.get_template(f"{locale}/{name}.j2")
         ctx = template.new_context({"locale": locale, **context})
         subject = " ".join("".join(template.blocks["subject"](ctx)).split())

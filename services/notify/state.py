@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -22,6 +22,7 @@ from shared.db import DocLocks
 from shared.outbox import DocumentWriter
 from shared.service import BUS, MONGO, SETTINGS
 
+from .documents import Delivery
 from .mail import Mailer
 from .render import Templates
 from .settings import NotifySettings
@@ -44,7 +45,7 @@ class Notify(DocumentWriter):
     busy: set[str] = field(default_factory=set)
     sweeps: int = 0  # sweeps done by this process (for tests to wait for one, not sleep)
     # Deliveries planned here just now, handed to the worker without a second read.
-    fresh: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fresh: dict[str, Delivery] = field(default_factory=dict)
     # Recently ended here: the sweep need not ask the database about these.
     ended: OrderedDict[str, str] = field(default_factory=OrderedDict)
     # When this process last dropped old send claims (an hourly chore, not every sweep).
@@ -71,7 +72,7 @@ class Notify(DocumentWriter):
                 self.busy.add(delivery_id)
                 self.queue.put_nowait((delivery_id, planned_here))
 
-    def enqueue_fresh(self, docs: Iterable[dict[str, Any]]) -> None:
+    def enqueue_fresh(self, docs: Iterable[Delivery]) -> None:
         for doc in docs:
             self.fresh[doc["_id"]] = doc
             self.enqueue([doc["_id"]], planned_here=True)

@@ -10,10 +10,11 @@ from icalendar import Calendar
 
 from services.notify.invite import invitation
 from services.notify.plan import Recipient, delivery_id, intent_id, plan, reminder_ids
-from services.notify.render import LOCALES, Templates
+from services.notify.render import LOCALES, MailContext, Templates
 from services.notify.webhooks import signature, url_problem, verify
 from shared import event_schemas  # noqa: F401
 from shared.events import Envelope, decode, new_event, schema_for
+from shared.replies import Appointment
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 START = NOW + timedelta(days=3)
@@ -154,7 +155,7 @@ def test_the_key_is_event_recipient_and_template() -> None:
     )
 
 
-CONTEXT = {
+CONTEXT: MailContext = {
     "name": "<script>alert(1)</script>",
     "case_url": "https://vertrouwd.example/case",
     "reference": "abcd1234",
@@ -188,7 +189,7 @@ def test_every_template_renders_in_both_languages_and_escapes_html(locale: Any) 
 
 
 def test_the_invitation_is_valid_icalendar_with_method_uid_and_sequence() -> None:
-    appointment = {
+    appointment: Appointment = {
         "id": "a1",
         "start": START.isoformat(),
         "end": (START + timedelta(hours=1)).isoformat(),

@@ -1,0 +1,54 @@
+"""What the request/reply subjects answer (``shared.rpc``): one type per reply, written by
+the service that answers and read, checked, by the one that asks. Plain JSON on the wire;
+times are ISO 8601 strings with their offset."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict  # pydantic validates TypedDicts from here on 3.11
+
+
+class Contact(TypedDict, total=False):
+    """``rpc.intake.contact``: how to reach one person, opened from what intake keeps sealed."""
+
+    email: str
+    phone: str
+    name: str | None
+    locale: str
+
+
+class MeetingPoint(TypedDict, total=False):
+    text: str
+    state: Literal["proposed", "confirmed"]
+    by: str
+
+
+class CalendarWrite(TypedDict):
+    state: Literal["done", "pending", "failed"]
+    error: str | None
+
+
+class Appointment(TypedDict, total=False):
+    """``rpc.booking.appointment`` and booking's API: one appointment as people see it."""
+
+    id: str
+    case_id: str
+    reference: str | None
+    confidant_id: str
+    type_id: str
+    start: str
+    end: str
+    mode: str
+    status: str
+    video_url: str | None
+    address: str | None
+    meeting_point: MeetingPoint | None
+    sequence: int
+    calendar_write: CalendarWrite | None
+
+
+CONTACT = TypeAdapter(Contact)
+CONTACTS = TypeAdapter(list[Contact])
+APPOINTMENT = TypeAdapter(Appointment)
