@@ -28,8 +28,10 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from deploy.stack import plan_infra, running
-from services.reporting.api import release_doc, view
 from services.reporting.disclosure import protect
+from services.reporting.documents import CaseFacts, Report, release_doc
+from services.reporting.documents import cases as facts
+from services.reporting.documents import report_view as view
 from services.reporting.formats import to_html, to_pdf
 from services.reporting.report import CATEGORIES, CHANNELS, MODES, OUTCOMES, ROLES
 from services.reporting.tally import count, tally
@@ -38,9 +40,9 @@ ORG = "bench-org"
 YEAR = 2026
 
 
-def cases(n: int) -> list[dict[str, Any]]:
+def cases(n: int) -> list[CaseFacts]:
     rng = random.Random(7)
-    out = []
+    out: list[CaseFacts] = []
     for i in range(n):
         opened = (YEAR - 1) * 12 + rng.randrange(24)
         closed = opened + rng.randrange(3) if rng.random() < 0.8 else None
@@ -73,7 +75,7 @@ async def run(uri: str, n: int) -> None:
     db = client["bench_reporting"]
     docs = cases(n)
     for i in range(0, n, 5000):
-        await db["cases"].insert_many(docs[i : i + 5000])
+        await facts(db).insert_many(docs[i : i + 5000])
     # The tallies as the service keeps them next to the cases.
     months = tally(docs)
     await db["tallies"].insert_many(
@@ -108,7 +110,8 @@ async def run(uri: str, n: int) -> None:
     }
     counts, hours = count(tallies, YEAR * 12, (YEAR + 1) * 12, now)
     release = protect(counts, [previous], 5, 10)
-    doc = {
+    shown = release_doc(previous)
+    doc: Report = {
         "_id": "bench-report",
         "org_id": ORG,
         "org_name": "Bench Zorg BV",
@@ -118,7 +121,11 @@ async def run(uri: str, n: int) -> None:
         "k": 5,
         "release": release_doc(release),
         "hours": hours,
-        "previous": {"period_from": f"{YEAR - 1}-01", **release_doc(previous)},
+        "previous": {
+            "period_from": f"{YEAR - 1}-01",
+            "totals": shown["totals"],
+            "tables": shown["tables"],
+        },
         "advice": {"nl": "Investeer in teamgesprekken. " * 20},
         "created_at": now,
         "published_at": now,

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import Field, model_validator
+from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.auth import Forbidden, Role, authorize
+from shared.db import Doc, Query
 from shared.event_schemas import ReportReady
 from shared.events import new_event
 from shared.http import (
@@ -20,7 +22,6 @@ from shared.http import (
     Body,
     Endpoint,
     invalid,
-    jsonable,
     not_found,
     principal,
     read_body,
@@ -29,8 +30,21 @@ from shared.http import (
 from shared.listing import find_page, listed, page_of
 
 from . import formats
-from .collections import CASES, ORGS, REPORTS, SETTINGS, TALLIES
-from .disclosure import NotPublishable, Release, Table, audit, protect
+from .collections import REPORTS, SETTINGS
+from .disclosure import NotPublishable, audit, protect
+from .documents import (
+    CaseFacts,
+    Previous,
+    Report,
+    cases,
+    org_names,
+    org_rules,
+    release_doc,
+    release_from,
+    report_view,
+    reports,
+    tallies,
+)
 from .report import usage
 from .state import REPORTING, Reporting
 from .tally import count
@@ -90,82 +104,20 @@ def _month(text: str) -> int:
     return int(found.group(1)) * 12 + int(found.group(2)) - 1
 
 
-def release_doc(release: Release) -> dict[str, Any]:
-    return {
-        "start": release.start,
-        "end": release.end,
-        "totals": dict(release.totals),
-        "tables": [
-            {"population": t.population, "dimension": t.dimension, "cells": dict(t.cells)}
-            for t in release.tables
-        ],
-        "sub_totals": [
-            {"population": p, "start": s, "end": e, "shown": v}
-            for (p, s, e), v in release.sub_totals.items()
-        ],
-    }
-
-
-def release_from(doc: dict[str, Any]) -> Release:
-    return Release(
-        doc["start"],
-        doc["end"],
-        doc["totals"],
-        [Table(t["population"], t["dimension"], t["cells"]) for t in doc["tables"]],
-        {(s["population"], s["start"], s["end"]): s["shown"] for s in doc["sub_totals"]},
-    )
-
-
-async def org_rules(r: Reporting, org_id: str) -> tuple[int, int]:
-    found = await r.db[SETTINGS].find_one({"_id": org_id})
+async def disclosure_rules(r: Reporting, org_id: str) -> tuple[int, int]:
+    found = await org_rules(r.db).find_one({"_id": org_id})
     if found:
         return int(found["k"]), int(found["min_cases"])
     return r.settings.k, r.settings.min_cases
 
 
-async def published(r: Reporting, org_id: str) -> list[dict[str, Any]]:
-    docs = r.db[REPORTS].find({"org_id": org_id, "status": "published"})
+async def published(r: Reporting, org_id: str) -> list[Report]:
+    docs = reports(r.db).find({"org_id": org_id, "status": "published"})
     return [d async for d in docs]
 
 
-async def org_cases(r: Reporting, org_id: str) -> list[dict[str, Any]]:
-    return [c async for c in r.db[CASES].find({"org_id": org_id})]
-
-
-def view(doc: dict[str, Any]) -> dict[str, Any]:
-    release = doc["release"]
-    quarters = [
-        {"label": f"Q{(s['start'] % 12) // 3 + 1}", "shown": s["shown"]}
-        for s in release["sub_totals"]
-    ]
-    populations_shown = {t["population"] for t in release["tables"]}
-    found: dict[str, Any] = jsonable(
-        {
-            "id": doc["_id"],
-            "org_id": doc["org_id"],
-            "kind": doc["kind"],
-            "status": doc["status"],
-            "start": release["start"],
-            "end": release["end"],
-            "period_from": formats.month_name(release["start"]),
-            "period_to": formats.month_name(release["end"] - 1),
-            "k": doc["k"],
-            "totals": release["totals"],
-            "tables": release["tables"],
-            "quarters": quarters,
-            "hours": doc.get("hours")
-            if "closed" in populations_shown or doc["kind"] == "usage"
-            else None,
-            "advice": doc.get("advice") or {},
-            "previous": doc.get("previous"),
-            # Who it is about and from, as they were named when it was drafted.
-            "org_name": doc.get("org_name") or doc["org_id"],
-            "firm": doc.get("firm") or "",
-            "created_at": doc["created_at"],
-            "published_at": doc.get("published_at"),
-        }
-    )
-    return found
+async def org_cases(r: Reporting, org_id: str) -> list[CaseFacts]:
+    return [c async for c in cases(r.db).find({"org_id": org_id})]
 
 
 async def create_report(request: web.Request) -> web.Response:
@@ -174,17 +126,17 @@ async def create_report(request: web.Request) -> web.Response:
     body = await read_body(request, ReportCreate)
     start, end = body.months()
     r = request.app[REPORTING]
-    k, min_cases = await org_rules(r, org_id)
-    tallies = {
+    k, min_cases = await disclosure_rules(r, org_id)
+    months = {
         t["month"]: t.get("n", {})
-        async for t in r.db[TALLIES].find({"org_id": org_id}, {"month": 1, "n": 1})
+        async for t in tallies(r.db).find({"org_id": org_id}, {"month": 1, "n": 1})
     }
     now = r.clock.now()
-    if not tallies:
+    if not months:
         raise not_found("organisation")  # reporting has never heard of it
     if start > now.year * 12 + now.month - 1:
         raise ApiError(422, "invalid", "the period has not begun", {"period": "in the future"})
-    counts, hours = count(tallies, start, end, now)
+    counts, hours = count(months, start, end, now)
     if body.kind == "usage":
         counts = usage(counts)
     earlier = await published(r, org_id)
@@ -194,11 +146,11 @@ async def create_report(request: web.Request) -> web.Response:
         raise ApiError(409, "not_publishable", str(exc)) from None
     previous = next(
         (
-            {
-                "period_from": formats.month_name(d["release"]["start"]),
-                "totals": d["release"]["totals"],
-                "tables": d["release"]["tables"],
-            }
+            Previous(
+                period_from=formats.month_name(d["release"]["start"]),
+                totals=d["release"]["totals"],
+                tables=d["release"]["tables"],
+            )
             for d in earlier
             if d["kind"] == body.kind
             and d["release"]["start"] == start - 12
@@ -206,8 +158,8 @@ async def create_report(request: web.Request) -> web.Response:
         ),
         None,
     )
-    named = await r.db[ORGS].find_one({"_id": org_id}) or {}
-    doc = {
+    named = await org_names(r.db).find_one({"_id": org_id}) or {}
+    doc: Report = {
         "_id": secrets.token_hex(12),
         "org_id": org_id,
         "org_name": named.get("name") or org_id,
@@ -222,18 +174,18 @@ async def create_report(request: web.Request) -> web.Response:
         "created_by": who.sub,
         "created_at": now,
     }
-    await r.db[REPORTS].insert_one(doc)
-    return web.json_response(view(doc), status=201)
+    await reports(r.db).insert_one(doc)
+    return web.json_response(report_view(doc), status=201)
 
 
-async def load_report(request: web.Request, roles: list[Role]) -> dict[str, Any]:
+async def load_report(request: web.Request, roles: list[Role]) -> Report:
     """The report, if the caller may see it; a 404 otherwise, whatever the reason (an
     org_admin learns nothing of drafts or of other organisations' reports)."""
     who = principal(request)
     if who.role not in roles:
         raise Forbidden("this role may not do this")
-    doc = (
-        await request.app[REPORTING].db[REPORTS].find_one({"_id": request.match_info["report_id"]})
+    doc = await reports(request.app[REPORTING].db).find_one(
+        {"_id": request.match_info["report_id"]}
     )
     if doc is None:
         raise not_found("report")
@@ -251,7 +203,7 @@ async def get_report(request: web.Request) -> web.StreamResponse:
     lang = request.query.get("lang", "nl")
     if lang not in ("nl", "en"):
         raise invalid("lang", "nl or en")
-    shown = view(doc)
+    shown = report_view(doc)
     fmt = request.query.get("format", "json")
     headers = {"Cache-Control": "no-store"}
     if fmt == "json":
@@ -281,30 +233,33 @@ async def read_org(request: web.Request) -> web.Response:
     events; until one came, its id stands for its name)."""
     org_id = request.match_info["org_id"]
     require(request, READERS, org_id=org_id)
-    doc = await request.app[REPORTING].db[ORGS].find_one({"_id": org_id}) or {}
+    doc = await org_names(request.app[REPORTING].db).find_one({"_id": org_id}) or {}
     return web.json_response(
         {"id": org_id, "name": doc.get("name") or org_id, "departments": doc.get("departments", [])}
     )
 
 
 async def org_list(
-    request: web.Request, collection: str, sort: str, shown: str, view: Callable[[Any], Any]
+    request: web.Request,
+    collection: AsyncCollection[Doc],
+    sort: str,
+    shown: str,
+    view: Callable[[Doc], Mapping[str, Any]],
 ) -> web.Response:
     """An organisation's reports or signals, newest first; its own admins see only those
     with status ``shown`` (published, raised)."""
     org_id = request.match_info["org_id"]
     who = require(request, READERS, org_id=org_id)
-    query: dict[str, Any] = {"org_id": org_id}
+    query: Query = {"org_id": org_id}
     if who.role == "org_admin":
         query["status"] = shown
-    found, following = await find_page(
-        request.app[REPORTING].db[collection], query, page_of(request), sort, descending=True
-    )
+    found, following = await find_page(collection, query, page_of(request), sort, descending=True)
     return listed(found, following, view)
 
 
 async def list_reports(request: web.Request) -> web.Response:
-    return await org_list(request, REPORTS, "created_at", "published", view)
+    r = request.app[REPORTING]
+    return await org_list(request, reports(r.db), "created_at", "published", report_view)
 
 
 async def set_advice(request: web.Request) -> web.Response:
@@ -318,10 +273,10 @@ async def set_advice(request: web.Request) -> web.Response:
         {"_id": doc["_id"]},
         {"$set": {"advice": advice.model_dump(exclude_none=True), "updated_at": r.clock.now()}},
     )
-    updated = await r.db[REPORTS].find_one({"_id": doc["_id"]})
+    updated = await reports(r.db).find_one({"_id": doc["_id"]})
     if updated is None:
         raise not_found("report")
-    return web.json_response(view(updated))
+    return web.json_response(report_view(updated))
 
 
 async def publish_report(request: web.Request) -> web.Response:
@@ -360,10 +315,10 @@ async def publish_report(request: web.Request) -> web.Response:
         [event],
     ):
         raise ApiError(409, "conflict", "the report is published already")
-    updated = await r.db[REPORTS].find_one({"_id": doc["_id"]})
+    updated = await reports(r.db).find_one({"_id": doc["_id"]})
     if updated is None:
         raise not_found("report")
-    return web.json_response(view(updated))
+    return web.json_response(report_view(updated))
 
 
 def _first_day(month: int) -> date:

@@ -17,13 +17,26 @@ from aiohttp import web
 from pydantic import Field, ValidationError
 from pymongo.errors import DuplicateKeyError
 
-from shared.http import ApiError, Body, Endpoint, invalid, jsonable, not_found, read_body, require
+from shared.http import ApiError, Body, Endpoint, invalid, not_found, read_body, require
 from shared.listing import find_page, listed, page_of
 from shared.text import Locale
 
-from .api import MONTH, _first_day, _last_day, month_span, org_rules
-from .collections import CONTRACTS, INVOICE_CLAIMS, INVOICES, ORGS, TALLIES
+from .api import MONTH, _first_day, _last_day, disclosure_rules, month_span
 from .costs import Bill, Terms, Usage, bill, too_few
+from .documents import (
+    CONTRACT,
+    Invoice,
+    InvoiceClaim,
+    Line,
+    contract_view,
+    contracts,
+    invoice_claims,
+    invoice_view,
+    invoices,
+    org_names,
+    tallies,
+)
+from .documents import Contract as ContractDoc
 from .invoice import to_pdf, to_ubl
 from .state import REPORTING, Reporting
 from .tally import count
@@ -59,20 +72,13 @@ class InvoiceCreate(Body):
     period_to: str = Field(pattern=MONTH.pattern)  # "2026-03", inclusive
 
 
-def contract_view(doc: dict[str, Any]) -> dict[str, Any]:
-    shown: dict[str, Any] = jsonable(
-        {k: v for k, v in doc.items() if k not in ("_id", "updated_at")}
-    )
-    return shown
-
-
 async def put_contract(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, ["admin"], org_id=org_id)
     body = await read_body(request, Contract)
-    doc = {k: str(v) if isinstance(v, Decimal) else v for k, v in body.model_dump().items()}
+    doc = CONTRACT.validate_python(body.model_dump(mode="json"))  # amounts as decimal strings
     r = request.app[REPORTING]
-    await r.db[CONTRACTS].update_one(
+    await contracts(r.db).update_one(
         {"_id": org_id}, {"$set": {**doc, "updated_at": r.clock.now()}}, upsert=True
     )
     return web.json_response(contract_view(doc))
@@ -81,22 +87,15 @@ async def put_contract(request: web.Request) -> web.Response:
 async def get_contract(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, ["admin", "org_admin"], org_id=org_id)
-    doc = await request.app[REPORTING].db[CONTRACTS].find_one({"_id": org_id})
+    doc = await contracts(request.app[REPORTING].db).find_one({"_id": org_id})
     if doc is None:
         raise not_found("contract")
     return web.json_response(contract_view(doc))
 
 
-def invoice_view(doc: dict[str, Any]) -> dict[str, Any]:
-    shown: dict[str, Any] = jsonable(
-        {k: v for k, v in doc.items() if k != "_id"} | {"id": doc["_id"]}
-    )
-    return shown
-
-
 async def _next_start(r: Reporting, org_id: str) -> int | None:
     """Where the organisation's next invoice must begin (None: its first, anywhere)."""
-    last = await r.db[INVOICES].find({"org_id": org_id}).sort("end", -1).limit(1).to_list(1)
+    last = await invoices(r.db).find({"org_id": org_id}).sort("end", -1).limit(1).to_list(1)
     return int(last[0]["end"]) if last else None
 
 
@@ -114,15 +113,15 @@ async def _claim_period(
     claim_id = f"{org_id}|{start}"
     invoice_id = secrets.token_hex(12)
     try:
-        claim = {"_id": claim_id, "invoice_id": invoice_id, "at": now}
-        await r.db[INVOICE_CLAIMS].insert_one(claim)
+        claim: InvoiceClaim = {"_id": claim_id, "invoice_id": invoice_id, "at": now}
+        await invoice_claims(r.db).insert_one(claim)
         return invoice_id, None
     except DuplicateKeyError:
         pass
-    earlier = await r.db[INVOICE_CLAIMS].find_one({"_id": claim_id}) or {}
+    earlier = await invoice_claims(r.db).find_one({"_id": claim_id}) or {}
     at = earlier.get("at")
     left = at is not None and now - at.replace(tzinfo=UTC) > CLAIM_STALE
-    if not left or await r.db[INVOICES].find_one({"_id": earlier["invoice_id"]}, {"_id": 1}):
+    if not left or await invoices(r.db).find_one({"_id": earlier["invoice_id"]}, {"_id": 1}):
         raise ApiError(409, "conflict", "an invoice for this period is being made")
     return str(earlier["invoice_id"]), earlier.get("number")
 
@@ -130,11 +129,11 @@ async def _claim_period(
 async def _number(r: Reporting, year: int, invoice_id: str) -> str:
     """The next invoice number of the year, claimed with an insert (one winner per number,
     whichever instance asks)."""
-    n = await r.db[INVOICE_CLAIMS].count_documents({"year": year}) + 1
+    n = await invoice_claims(r.db).count_documents({"year": year}) + 1
     while True:
         number = f"{year}-{n:04d}"
         try:
-            await r.db[INVOICE_CLAIMS].insert_one(
+            await invoice_claims(r.db).insert_one(
                 {"_id": number, "year": year, "invoice_id": invoice_id}
             )
             return number
@@ -143,17 +142,17 @@ async def _number(r: Reporting, year: int, invoice_id: str) -> str:
 
 
 async def statement(
-    r: Reporting, org_id: str, contract: dict[str, Any], start: int, end: int, now: datetime
+    r: Reporting, org_id: str, contract: ContractDoc, start: int, end: int, now: datetime
 ) -> Bill:
     """What the months [start, end) cost: from the tallies, under the contract; refused for a
     period with 1 to k-1 cases (it goes with the next)."""
-    tallies = {
+    months = {
         t["month"]: t.get("n", {})
-        async for t in r.db[TALLIES].find({"org_id": org_id}, {"month": 1, "n": 1})
+        async for t in tallies(r.db).find({"org_id": org_id}, {"month": 1, "n": 1})
     }
-    counts, hours = count(tallies, start, end, now)
+    counts, hours = count(months, start, end, now)
     usage = Usage.of(counts, hours)
-    k, _ = await org_rules(r, org_id)
+    k, _ = await disclosure_rules(r, org_id)
     if too_few(usage, k):
         raise ApiError(
             409,
@@ -164,7 +163,7 @@ async def statement(
     return bill(Terms.of(contract), usage)
 
 
-def _lines(amounts: Bill) -> list[dict[str, str]]:
+def _lines(amounts: Bill) -> list[Line]:
     return [
         {
             "code": line.code,
@@ -197,7 +196,7 @@ async def usage_statement(request: web.Request) -> web.Response:
             {".".join(map(str, e["loc"])): e["msg"] for e in exc.errors()},
         ) from None
     r = request.app[REPORTING]
-    contract = await r.db[CONTRACTS].find_one({"_id": org_id})
+    contract = await contracts(r.db).find_one({"_id": org_id})
     if contract is None:
         raise ApiError(409, "conflict", "this organisation has no contract yet")
     amounts = await statement(r, org_id, contract, start, end, r.clock.now())
@@ -229,7 +228,7 @@ async def create_invoice(request: web.Request) -> web.Response:
             {"period_to": "not ended yet"},
         )
     r = request.app[REPORTING]
-    contract = await r.db[CONTRACTS].find_one({"_id": org_id})
+    contract = await contracts(r.db).find_one({"_id": org_id})
     if contract is None:
         raise ApiError(409, "conflict", "this organisation has no contract yet")
     expected = await _next_start(r, org_id)
@@ -247,11 +246,11 @@ async def create_invoice(request: web.Request) -> web.Response:
     invoice_id, number = await _claim_period(r, org_id, start, now)
     if number is None:
         number = await _number(r, issued.year, invoice_id)
-        await r.db[INVOICE_CLAIMS].update_one(
+        await invoice_claims(r.db).update_one(
             {"_id": f"{org_id}|{start}", "invoice_id": invoice_id}, {"$set": {"number": number}}
         )
-    named = await r.db[ORGS].find_one({"_id": org_id}) or {}
-    doc = {
+    named = await org_names(r.db).find_one({"_id": org_id}) or {}
+    doc: Invoice = {
         "_id": invoice_id,
         "org_id": org_id,
         "number": number,
@@ -295,7 +294,7 @@ async def create_invoice(request: web.Request) -> web.Response:
         "created_at": now,
     }
     try:
-        await r.db[INVOICES].insert_one(doc)
+        await invoices(r.db).insert_one(doc)
     except DuplicateKeyError:  # two took over the same dead attempt: the other one won
         raise ApiError(409, "conflict", "an invoice for this period is being made") from None
     return web.json_response(invoice_view(doc), status=201)
@@ -305,7 +304,7 @@ async def list_invoices(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, ["admin", "org_admin"], org_id=org_id)
     page = page_of(request)
-    collection = request.app[REPORTING].db[INVOICES]
+    collection = invoices(request.app[REPORTING].db)
     found, following = await find_page(
         collection, {"org_id": org_id}, page, "start", descending=True
     )
@@ -314,10 +313,8 @@ async def list_invoices(request: web.Request) -> web.Response:
 
 async def get_invoice(request: web.Request) -> web.Response:
     who = require(request, ["admin", "org_admin"])
-    doc = (
-        await request.app[REPORTING]
-        .db[INVOICES]
-        .find_one({"_id": request.match_info["invoice_id"]})
+    doc = await invoices(request.app[REPORTING].db).find_one(
+        {"_id": request.match_info["invoice_id"]}
     )
     # Another organisation's invoice and none at all answer alike.
     if doc is None or (who.role != "admin" and doc["org_id"] not in who.orgs):

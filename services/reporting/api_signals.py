@@ -4,28 +4,29 @@ confidant, and shown to the organisation once raised."""
 from __future__ import annotations
 
 import secrets
-from typing import Any, Literal
+from typing import Literal
 
 from aiohttp import web
 from pydantic import Field
 from pymongo.errors import DuplicateKeyError
 
+from shared.db import Query
 from shared.event_schemas import SignalRaised
 from shared.events import new_event
 from shared.http import (
     ApiError,
     Body,
     Endpoint,
-    jsonable,
     not_found,
     principal,
     read_body,
     require,
 )
 
-from . import signals
-from .api import READERS, STAFF, org_cases, org_list, org_rules
-from .collections import SIGNAL_KEYS, SIGNALS
+from . import signals as rules
+from .api import READERS, STAFF, disclosure_rules, org_cases, org_list
+from .collections import SIGNALS
+from .documents import Signal, SignalKey, signal_keys, signal_view, signals
 from .state import REPORTING
 
 
@@ -36,50 +37,50 @@ class SignalConfirm(Body):
     note: str | None = Field(None, max_length=1000)
 
 
-def signal_view(doc: dict[str, Any]) -> dict[str, Any]:
-    found: dict[str, Any] = jsonable(
-        {k: v for k, v in doc.items() if k != "_id"} | {"id": doc["_id"]}
-    )
-    return found
-
-
 async def propose_signals(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, STAFF, org_id=org_id)
     r = request.app[REPORTING]
-    k, _ = await org_rules(r, org_id)
+    k, _ = await disclosure_rules(r, org_id)
     now = r.clock.now()
-    found = signals.detect(await org_cases(r, org_id), now, k)
+    found = rules.detect(await org_cases(r, org_id), now, k)
     made = []
     for proposal in found:
         # Proposed once per trend and day: the claim is keyed so. The signal's own id is
         # random, so no one can guess it and ask whether a trend was ever proposed.
-        claim = {"_id": f"{org_id}-{proposal.key}", "signal_id": secrets.token_urlsafe(16)}
+        claim: SignalKey = {
+            "_id": f"{org_id}-{proposal.key}",
+            "signal_id": secrets.token_urlsafe(16),
+        }
         try:
-            await r.db[SIGNAL_KEYS].insert_one(claim)
+            await signal_keys(r.db).insert_one(claim)
         except DuplicateKeyError:
-            earlier = await r.db[SIGNAL_KEYS].find_one({"_id": claim["_id"]})
-            if earlier is None or await r.db[SIGNALS].find_one({"_id": earlier["signal_id"]}):
+            earlier = await signal_keys(r.db).find_one({"_id": claim["_id"]})
+            if earlier is None or await signals(r.db).find_one({"_id": earlier["signal_id"]}):
                 continue
             claim = earlier  # claimed by a process that stopped before it stored the signal
-        doc = {
+        doc: Signal = {
             "_id": claim["signal_id"],
             "org_id": org_id,
             "status": "proposed",
             "proposed_at": now,
-            **proposal.fields(),
+            "rule": proposal.rule,
+            "category": proposal.category,
+            "department_index": proposal.department_index,
+            "window_end": proposal.window_end,
         }
         try:
-            await r.db[SIGNALS].insert_one(doc)
+            await signals(r.db).insert_one(doc)
         except DuplicateKeyError:
             continue  # another instance finished the same claim
         made.append(doc)
-    docs = r.db[SIGNALS].find({"org_id": org_id})
+    docs = signals(r.db).find({"org_id": org_id})
     return web.json_response({"items": [signal_view(d) async for d in docs], "new": len(made)})
 
 
 async def list_signals(request: web.Request) -> web.Response:
-    return await org_list(request, SIGNALS, "proposed_at", "raised", signal_view)
+    r = request.app[REPORTING]
+    return await org_list(request, signals(r.db), "proposed_at", "raised", signal_view)
 
 
 async def decide_signal(request: web.Request) -> web.Response:
@@ -87,10 +88,10 @@ async def decide_signal(request: web.Request) -> web.Response:
     who = require(request)
     # Looked up only among what the caller reaches: someone else's signal and none at all
     # answer alike.
-    query: dict[str, Any] = {"_id": request.match_info["signal_id"]}
+    query: Query = {"_id": request.match_info["signal_id"]}
     if who.role != "admin":
         query["org_id"] = {"$in": sorted(who.orgs)}
-    doc = await r.db[SIGNALS].find_one(query)
+    doc = await signals(r.db).find_one(query)
     if doc is None:
         raise not_found("signal")
     body = await read_body(request, SignalConfirm)
@@ -127,7 +128,7 @@ async def decide_signal(request: web.Request) -> web.Response:
         events,
     ):
         raise ApiError(409, "conflict", "the signal was decided meanwhile")
-    updated = await r.db[SIGNALS].find_one({"_id": doc["_id"]})
+    updated = await signals(r.db).find_one({"_id": doc["_id"]})
     if updated is None:
         raise not_found("signal")
     return web.json_response(signal_view(updated))

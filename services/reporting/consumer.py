@@ -17,32 +17,36 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
 from aiohttp import web
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from shared import revision
 from shared.bus import Handler
+from shared.db import Query
 from shared.event_schemas import OrgUpdated
 from shared.events import Envelope
 
-from .collections import CASES, ORGS, TALLIES
+from .documents import CaseFacts, Entry, Tally, cases, org_names, raw, tallies
 from .projection import apply
 from .state import REPORTING, Reporting
 from .tally import contributions, difference
 
+Versioned = TypeVar("Versioned", CaseFacts, Tally)  # what is written as revisions
 
-def encode(values: dict[tuple[int, str], float]) -> list[dict[str, Any]]:
+
+def encode(values: dict[tuple[int, str], float]) -> list[Entry]:
     # Subdocuments, not pairs: FerretDB stores no nested arrays.
     return [{"m": month, "k": key, "v": value} for (month, key), value in sorted(values.items())]
 
 
-def _decode(stored: list[dict[str, Any]] | None) -> dict[tuple[int, str], float]:
+def _decode(stored: list[Entry] | None) -> dict[tuple[int, str], float]:
     return {(int(e["m"]), str(e["k"])): float(e["v"]) for e in stored or []}
 
 
-async def apply_pending(r: Reporting, case: dict[str, Any]) -> None:
+async def apply_pending(r: Reporting, case: CaseFacts) -> None:
     """Add a case's staged change to its tallies, once, and clear it."""
     pending = case.get("pending")
     if not pending:
@@ -52,15 +56,17 @@ async def apply_pending(r: Reporting, case: dict[str, Any]) -> None:
         by_month.setdefault(month, {})[key] = value
     for month, values in sorted(by_month.items()):
         await revision.until_written(
-            functools.partial(add_to_tally, r, case["org_id"], month, values, pending["id"]),
+            functools.partial(add_to_tally, r, str(case["org_id"]), month, values, pending["id"]),
             "a tally",
         )
 
     async def clear() -> bool:
-        current = await r.db[CASES].find_one({"_id": case["_id"]})
-        if current is None or (current.get("pending") or {}).get("id") != pending["id"]:
+        current = await cases(r.db).find_one({"_id": case["_id"]})
+        if current is None or current.get("pending", {}).get("id") != pending["id"]:
             return True  # cleared by another instance
-        return await put(r, CASES, current, {k: v for k, v in current.items() if k != "pending"})
+        cleared: CaseFacts = {**current}
+        del cleared["pending"]
+        return await put(r, cases(r.db), current, cleared)
 
     await revision.until_written(clear, "the case")
 
@@ -71,47 +77,48 @@ async def add_to_tally(
     """Add ``values`` to the organisation's tally of ``month`` unless the change is marked
     there already; False: another instance wrote the tally meanwhile (try again)."""
     tally_id = f"{org}|{month}"
-    tally = await r.db[TALLIES].find_one({"_id": tally_id})
+    tally = await tallies(r.db).find_one({"_id": tally_id})
     if tally is None:
-        fresh = {
+        fresh: Tally = {
             "_id": tally_id,
             "org_id": org,
             "month": month,
             "n": values,
-            MARKS: {change_id: r.clock.now()},
+            "applied": {change_id: r.clock.now()},
             "rev": 1,
         }
         try:
-            await r.db[TALLIES].insert_one(fresh)
+            await tallies(r.db).insert_one(fresh)
         except DuplicateKeyError:
             return False
         return True
-    if change_id in (tally.get(MARKS) or {}):
+    if change_id in tally.get("applied", {}):
         return True  # applied before
     n = dict(tally.get("n") or {})
     for key, value in values.items():
         n[key] = n.get(key, 0) + value
-    marks = {**(tally.get(MARKS) or {}), change_id: r.clock.now()}
-    return await put(r, TALLIES, tally, {**tally, "n": n, MARKS: marks})
+    marks = {**tally.get("applied", {}), change_id: r.clock.now()}
+    added: Tally = {**tally, "n": n, "applied": marks}
+    return await put(r, tallies(r.db), tally, added)
 
 
-async def put(r: Reporting, collection: str, current: dict[str, Any], new: dict[str, Any]) -> bool:
+async def put(
+    r: Reporting, collection: AsyncCollection[Versioned], current: Versioned, new: Versioned
+) -> bool:
     """Write ``new`` over ``current`` as its next revision, if no one else writes that
     revision (``shared.revision``); False: read again and retry."""
     rev = int(current.get("rev", 0))
-    if not await revision.claim(r.db, collection, current["_id"], rev):
+    if not await revision.claim(r.db, collection.name, current["_id"], rev, r.clock.now()):
         return False
-    same = {"rev": rev} if "rev" in current else {"rev": {"$exists": False}}
-    result = await r.db[collection].replace_one(
-        {"_id": current["_id"], **same}, {**new, "rev": rev + 1}
-    )
+    same: Query = {"rev": rev} if "rev" in current else {"rev": {"$exists": False}}
+    result = await collection.replace_one({"_id": current["_id"], **same}, {**new, "rev": rev + 1})
     if result.matched_count == 0:
         return False
-    await revision.written(r.db, collection, current["_id"], rev + 1)
+    await revision.written(r.db, collection.name, current["_id"], rev + 1)
     return True
 
 
-MARKS = "applied"
+# Marks (a tally's "applied": change id -> when) are kept this long.
 MARKS_KEEP = timedelta(days=30)  # far beyond any redelivery of the event that made a mark
 
 
@@ -120,10 +127,11 @@ async def prune_marks(r: Reporting, now: datetime | None = None) -> int:
     written meanwhile keeps its marks until the next run)."""
     cutoff = (now or r.clock.now()) - MARKS_KEEP
     dropped = 0
-    async for tally in r.db[TALLIES].find({}):
-        marks = tally.get(MARKS) or {}
+    async for tally in tallies(r.db).find({}):
+        marks = tally.get("applied", {})
         kept = {k: at for k, at in marks.items() if at.replace(tzinfo=UTC) >= cutoff}
-        if len(kept) < len(marks) and await put(r, TALLIES, tally, {**tally, MARKS: kept}):
+        pruned: Tally = {**tally, "applied": kept}
+        if len(kept) < len(marks) and await put(r, tallies(r.db), tally, pruned):
             dropped += len(marks) - len(kept)
     return dropped
 
@@ -138,7 +146,7 @@ async def name_org(r: Reporting, event: Envelope, data: OrgUpdated) -> None:
         changes["departments"] = data.departments
     at = event.occurred_at
     try:
-        await r.db[ORGS].update_one(
+        await org_names(r.db).update_one(
             {"_id": data.org_id, "$or": [{"at": {"$lte": at}}, {"at": {"$exists": False}}]},
             {"$set": {**changes, "at": at}},
             upsert=True,
@@ -164,26 +172,28 @@ def projection_handler(app: web.Application) -> Handler:
 
 async def fold(r: Reporting, case_id: str, event: Envelope) -> bool:
     """Fold ``event`` into the case if the case is still as read; False: read it again."""
-    current = await r.db[CASES].find_one({"_id": case_id})
+    current = await cases(r.db).find_one({"_id": case_id})
     if current and current.get("pending"):
         await apply_pending(r, current)  # what a crash, or another instance, left half-done
         return False
-    bookkeeping = ("counted", "pending", "rev")
-    plain = {k: v for k, v in (current or {}).items() if k not in bookkeeping}
-    updated = apply(plain or None, event.model_dump(mode="json"))
+    plain: CaseFacts = {**(current or {})}
+    plain.pop("counted", None)  # the bookkeeping: apply folds the facts only
+    plain.pop("pending", None)
+    plain.pop("rev", None)
+    updated = apply(plain or None, raw(event))
     if updated is None or updated == plain:
         return True
     counted = contributions(updated)
     diff = difference(_decode((current or {}).get("counted")), counted)
-    doc = {**updated, "counted": encode(counted)}
+    doc: CaseFacts = {**updated, "counted": encode(counted)}
     if diff:
         doc["pending"] = {"id": event.id, "diff": encode(diff)}
     if current is None:
         try:
-            await r.db[CASES].insert_one({**doc, "rev": 1})
+            await cases(r.db).insert_one({**doc, "rev": 1})
         except DuplicateKeyError:
             return False  # another instance made it first
-    elif not await put(r, CASES, current, doc):
+    elif not await put(r, cases(r.db), current, doc):
         return False
     await apply_pending(r, doc)
     return True

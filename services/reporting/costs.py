@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from .disclosure import Counts
+from .documents import Contract
 
 CENT = Decimal("0.01")
 
@@ -39,7 +40,7 @@ class Terms:
     vat_percent: Decimal = Decimal(21)
 
     @classmethod
-    def of(cls, contract: dict[str, Any]) -> Terms:
+    def of(cls, contract: Contract) -> Terms:
         def dec(key: str) -> Decimal:
             return Decimal(str(contract.get(key) or 0))
 

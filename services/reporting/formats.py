@@ -8,7 +8,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
-from typing import Any
+from typing import TypedDict
 
 from babel.dates import format_date
 from fpdf import FPDF
@@ -160,10 +160,53 @@ def explain(k: int, lang: str) -> str:
 Shown = int | str  # a count as published: exact, "< k" or "x"
 
 
+class PublishedTable(TypedDict):
+    population: str
+    dimension: str
+    cells: dict[str, Shown]
+
+
+class Quarter(TypedDict):
+    label: str
+    shown: Shown
+
+
+class Earlier(TypedDict):
+    """Last year's report of the same kind, as it was published: its column beside ours."""
+
+    period_from: str
+    totals: dict[str, Shown]
+    tables: list[PublishedTable]
+
+
+class ReportView(TypedDict):
+    """A report as the API shows it and as the formats below draw it (times as ISO text)."""
+
+    id: str
+    org_id: str
+    kind: str
+    status: str
+    start: int
+    end: int
+    period_from: str
+    period_to: str
+    k: int
+    totals: dict[str, Shown]
+    tables: list[PublishedTable]
+    quarters: list[Quarter]
+    hours: float | None
+    advice: dict[str, str]
+    previous: Earlier | None
+    org_name: str
+    firm: str
+    created_at: str
+    published_at: str | None
+
+
 @dataclass(frozen=True)
 class Line:
     label: str
-    shown: Shown
+    shown: Shown | float  # a count, or hours
     before: Shown | None = None  # the same figure a year earlier, as it was published
 
 
@@ -190,19 +233,21 @@ class Outline:
     before_label: str | None  # the column of last year's figures, if there is one
 
 
-def outline(view: dict[str, Any], lang: str) -> Outline:
+def outline(view: ReportView, lang: str) -> Outline:
     labels = LABELS[lang]
     previous = view.get("previous") or None
-    before_totals = (previous or {}).get("totals", {})
+    before_totals = previous["totals"] if previous else {}
     before_tables = {
-        (t["population"], t["dimension"]): t["cells"] for t in (previous or {}).get("tables", [])
+        (t["population"], t["dimension"]): t["cells"]
+        for t in (previous["tables"] if previous else [])
     }
     figures = [
         Line(name(p, lang), n, before_totals.get(p) if previous else None)
         for p, n in view["totals"].items()
     ]
-    if view.get("hours") is not None:
-        figures.append(Line(labels["hours"], view["hours"]))
+    hours = view.get("hours")
+    if hours is not None:
+        figures.append(Line(labels["hours"], hours))
     sections = []
     if view.get("quarters"):
         lines = [Line(q["label"], q["shown"]) for q in view["quarters"]]
@@ -237,7 +282,7 @@ def outline(view: dict[str, Any], lang: str) -> Outline:
     )
 
 
-def rows(view: dict[str, Any], lang: str) -> list[tuple[str, str, str, str, str]]:
+def rows(view: ReportView, lang: str) -> list[tuple[str, str, str, str, str]]:
     """(section, breakdown, value, shown, last year): the report as one flat table."""
     doc = outline(view, lang)
     out = [
@@ -257,7 +302,7 @@ def _text(value: Shown | None) -> str:
     return "" if value is None else str(value)
 
 
-def to_csv(view: dict[str, Any], lang: str) -> str:
+def to_csv(view: ReportView, lang: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["section", "breakdown", "value", "count", "previous_year"])
@@ -300,7 +345,7 @@ def _table(section: Section, before: str | None, lang: str) -> str:
     return f"<table><thead><tr><td></td>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def to_html(view: dict[str, Any], lang: str) -> str:
+def to_html(view: ReportView, lang: str) -> str:
     doc = outline(view, lang)
     body = [
         f"<header><p>{escape(doc.firm)}</p><h1>{escape(doc.title)}</h1>"
@@ -390,7 +435,7 @@ def _pdf_section(pdf: _Report, section: Section, before: str | None) -> None:
     pdf.ln(3)
 
 
-def to_pdf(view: dict[str, Any], lang: str) -> bytes:
+def to_pdf(view: ReportView, lang: str) -> bytes:
     """A4, vector bars, page numbers and bookmarks. (fpdf2 writes no tagged PDF; the HTML
     is the accessible form, and the PDF names its language and title.)"""
     doc = outline(view, lang)

@@ -13,6 +13,7 @@ from babel.numbers import format_currency, format_decimal
 from fpdf import FPDF
 from lxml import etree
 
+from .documents import Invoice, Party
 from .formats import latin
 
 UBL = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -104,7 +105,7 @@ def _el(parent: Any, tag: str, text: str | None = None, **attributes: str) -> An
     return element
 
 
-def _party(parent: Any, who: dict[str, Any], *, supplier: bool) -> None:
+def _party(parent: Any, who: Party, *, supplier: bool) -> None:
     party = _el(parent, "cac:Party")
     _el(party, "cbc:EndpointID", who["kvk"], schemeID=KVK)
     name = _el(party, "cac:PartyName")
@@ -126,7 +127,7 @@ def _party(parent: Any, who: dict[str, Any], *, supplier: bool) -> None:
         _el(_el(party, "cac:Contact"), "cbc:ElectronicMail", who["email"])
 
 
-def to_ubl(invoice: dict[str, Any]) -> bytes:
+def to_ubl(invoice: Invoice) -> bytes:
     """The invoice as UBL 2.1 XML in the Peppol BIS Billing 3.0 profile (EN 16931)."""
     cur = invoice["currency"]
     root = etree.Element(f"{{{UBL}}}Invoice", nsmap={None: UBL, "cac": CAC, "cbc": CBC})
@@ -178,7 +179,7 @@ def to_ubl(invoice: dict[str, Any]) -> bytes:
     return body
 
 
-def to_pdf(invoice: dict[str, Any]) -> bytes:
+def to_pdf(invoice: Invoice) -> bytes:
     """The invoice to read: A4, the firm and the organisation, the period, one line per kind
     of cost, VAT and the total, where to pay, page numbers."""
     lang = invoice["locale"]

@@ -23,6 +23,8 @@ from shared.event_schemas import (
     CaseStatusChanged,
 )
 
+from .documents import CaseFacts, RawEvent
+
 TYPES = ("intake.case.", "booking.appointment.")
 
 
@@ -36,56 +38,63 @@ def _earliest(current: Any, new: str) -> str:
     return new if current is None or new < current else current
 
 
-def _hours(doc: dict[str, Any], hours: float, at: str) -> None:
+def _hours(doc: CaseFacts, hours: float, at: str) -> None:
     """The hours the latest event gives, whatever order events come in (a redelivery can
     bring an older one after a newer one)."""
-    if doc.get("hours_at") is None or at >= doc["hours_at"]:
+    hours_at = doc.get("hours_at")
+    if hours_at is None or at >= hours_at:
         doc["hours"], doc["hours_at"] = hours, at
 
 
-def apply(case: dict[str, Any] | None, event: dict[str, Any]) -> dict[str, Any] | None:
-    """The case document after ``event`` (an envelope as a dict); None if it has no case.
-    A dict, not the typed envelope: a rebuild folds the whole stream, and checking every
+def apply(case: CaseFacts | None, event: RawEvent) -> CaseFacts | None:
+    """The case document after ``event`` (an envelope as JSON); None if it has no case.
+    JSON, not the typed envelope: a rebuild folds the whole stream, and checking every
     event's schema again would be most of its time (they were checked when published)."""
     data: dict[str, Any] = event["data"]
     case_id = data.get("case_id")
     if not case_id:
         return case
-    doc: dict[str, Any] = dict(case) if case else {"_id": case_id, "conversations": {}}
+    doc: CaseFacts = {**case} if case else {"_id": case_id, "conversations": {}}
     doc["org_id"] = event.get("org_id") or doc.get("org_id")
     at: str = event["occurred_at"]
     kind = event["type"]
     if kind == CaseOpened.TYPE:
         if doc.get("category_at") is None:  # a later categorisation may have come first
             doc.update(
-                category=data["category"],
-                subtype=data.get("subtype"),
-                acknowledge_by=data.get("acknowledge_by"),
-                feedback_by=data.get("feedback_by"),
+                {
+                    "category": data["category"],
+                    "subtype": data.get("subtype"),
+                    "acknowledge_by": data.get("acknowledge_by"),
+                    "feedback_by": data.get("feedback_by"),
+                }
             )
         doc.update(
-            channel=data["channel"],
-            reporter_role=data["reporter_role"],
-            anonymous=data["anonymous"],
-            department=data.get("department_index"),
-            opened_at=at,
-            opened=month_of(at),
+            {
+                "channel": data["channel"],
+                "reporter_role": data["reporter_role"],
+                "anonymous": data["anonymous"],
+                "department": data.get("department_index"),
+                "opened_at": at,
+                "opened": month_of(at),
+            }
         )
     elif kind == CaseCategorised.TYPE:
         if doc.get("category_at") is None or at >= doc["category_at"]:
             doc.update(
-                category=data["category"],
-                subtype=data.get("subtype"),
-                acknowledge_by=data.get("acknowledge_by"),
-                feedback_by=data.get("feedback_by"),
-                category_at=at,
+                {
+                    "category": data["category"],
+                    "subtype": data.get("subtype"),
+                    "acknowledge_by": data.get("acknowledge_by"),
+                    "feedback_by": data.get("feedback_by"),
+                    "category_at": at,
+                }
             )
     elif kind == CaseStatusChanged.TYPE and data["previous"] == "new":
         doc["acknowledged_at"] = _earliest(doc.get("acknowledged_at"), at)
     elif kind == CaseMessagePosted.TYPE and data["author"] == "confidant":
         doc["acknowledged_at"] = _earliest(doc.get("acknowledged_at"), at)
     elif kind == CaseClosed.TYPE:
-        doc.update(closed_at=at, closed=month_of(at), outcome=data["outcome"])
+        doc.update({"closed_at": at, "closed": month_of(at), "outcome": data["outcome"]})
         _hours(doc, data["hours_spent"], at)
     elif kind == CaseHoursLogged.TYPE:
         _hours(doc, data["hours_spent"], at)

@@ -14,16 +14,18 @@ import json
 import sys
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TypedDict
 
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from pymongo.asynchronous.collection import AsyncCollection
 
-from shared.db import Mongo
+from shared.db import Doc, Mongo, typed
 from shared.settings import SettingsError
 
 from .collections import CASES, TALLIES
 from .consumer import encode
+from .documents import RAW_EVENT, CaseFacts, Tally
 from .projection import apply
 from .settings import ReportingSettings
 from .tally import contributions, tally
@@ -62,15 +64,15 @@ async def replay(url: str, stream: str, prefix: str = "") -> AsyncIterator[list[
         await nc.close()
 
 
-async def fold(settings: ReportingSettings) -> tuple[dict[str, dict[str, Any]], int]:
+async def fold(settings: ReportingSettings) -> tuple[dict[str, CaseFacts], int]:
     """The projection from every event in the stream, and how many events that was."""
-    cases: dict[str, dict[str, Any]] = {}
+    cases: dict[str, CaseFacts] = {}
     seen = 0
     async for batch in replay(
         settings.nats_url, settings.nats_stream, settings.nats_subject_prefix
     ):
         for data in batch:
-            event = json.loads(data)
+            event = RAW_EVENT.validate_json(data)
             case_id = event.get("data", {}).get("case_id")
             if case_id:
                 folded = apply(cases.get(case_id), event)
@@ -80,26 +82,36 @@ async def fold(settings: ReportingSettings) -> tuple[dict[str, dict[str, Any]], 
     return cases, seen
 
 
+class Rebuilt(TypedDict):
+    events: int
+    cases: int
+    seconds: float
+
+
 async def rebuild(
     settings: ReportingSettings, collection: str = CASES, tallies: str = TALLIES
-) -> dict[str, Any]:
+) -> Rebuilt:
     started = time.perf_counter()
     cases, seen = await fold(settings)
-    docs = [{**c, "counted": encode(contributions(c))} for c in cases.values()]
-    months = [
+    docs: list[CaseFacts] = [{**c, "counted": encode(contributions(c))} for c in cases.values()]
+    months: list[Tally] = [
         {"_id": f"{org}|{month}", "org_id": org, "month": month, "n": dict(values)}
         for org in sorted({str(c.get("org_id")) for c in cases.values()})
         for month, values in tally(c for c in cases.values() if str(c.get("org_id")) == org).items()
     ]
     mongo = Mongo(settings.mongodb_uri, settings.database_name)
     try:
-        for name, rows in ((collection, docs), (tallies, months)):
-            await mongo.db[name].delete_many({})
-            for i in range(0, len(rows), BATCH):
-                await mongo.db[name].insert_many(rows[i : i + BATCH])
+        await _replace(typed(mongo.db, collection, CaseFacts), docs)
+        await _replace(typed(mongo.db, tallies, Tally), months)
     finally:
         await mongo.close()
     return {"events": seen, "cases": len(cases), "seconds": round(time.perf_counter() - started, 2)}
+
+
+async def _replace(into: AsyncCollection[Doc], rows: list[Doc]) -> None:
+    await into.delete_many({})
+    for i in range(0, len(rows), BATCH):
+        await into.insert_many(rows[i : i + BATCH])
 
 
 def main() -> int:

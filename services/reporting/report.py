@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
-from typing import Any, get_args
+from datetime import UTC, datetime
+from typing import get_args
 
 from shared.event_schemas import Category, Channel, MeetingMode, Outcome, ReporterRole
 
 from .disclosure import Counts
+from .documents import CaseFacts
 
 # The values as the event schemas define them, in their order: one list for the suite.
 CATEGORIES: tuple[str, ...] = get_args(Category)
@@ -26,17 +27,23 @@ MODES: tuple[str, ...] = get_args(MeetingMode)
 DEADLINES = ("met", "missed", "open")
 
 
+def instant(text: str) -> datetime:
+    """A time as the events give it (ISO 8601) as an aware time, to compare as times:
+    texts with different offsets do not compare as text. One without an offset is UTC (the
+    suite writes none such, but older stored values may be cut)."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _deadline(due: str | None, done: str | None, now: datetime) -> str | None:
     if due is None:
         return None
     if done is not None:
-        return "met" if done <= due else "missed"
-    return "missed" if now.isoformat()[:19] > due[:19] else "open"
+        return "met" if instant(done) <= instant(due) else "missed"
+    return "missed" if now > instant(due) else "open"
 
 
-def count(
-    cases: Iterable[dict[str, Any]], start: int, end: int, now: datetime
-) -> tuple[Counts, float]:
+def count(cases: Iterable[CaseFacts], start: int, end: int, now: datetime) -> tuple[Counts, float]:
     """The true counts of the months [start, end), and the hours of the cases closed then."""
     opened: Counter[tuple[str, str]] = Counter()
     closed: Counter[str] = Counter()
@@ -58,15 +65,18 @@ def count(
                 deadlines[("acknowledgement", ack)] += 1
                 feedback = _deadline(case.get("feedback_by"), case.get("closed_at"), now)
                 deadlines[("feedback", feedback or "open")] += 1
-        if case.get("closed") is not None and start <= case["closed"] < end:
+        closed_in = case.get("closed")
+        if closed_in is not None and start <= closed_in < end:
             totals["closed"] += 1
-            closed[case["outcome"]] += 1
+            closed[str(case.get("outcome"))] += 1  # a closed case has its outcome
             hours += float(case.get("hours") or 0.0)
         for conversation in (case.get("conversations") or {}).values():
-            month = conversation.get("month")
-            if not conversation.get("cancelled") and month is not None and start <= month < end:
+            month, mode = conversation.get("month"), conversation.get("mode")
+            if conversation.get("cancelled") or month is None or mode is None:
+                continue  # cancelled, or only its cancellation was heard of
+            if start <= month < end:
                 totals["conversations"] += 1
-                modes[conversation["mode"]] += 1
+                modes[mode] += 1
     breakdowns = {
         ("cases", "category"): {c: opened[("category", c)] for c in CATEGORIES},
         ("cases", "channel"): {c: opened[("channel", c)] for c in CHANNELS},

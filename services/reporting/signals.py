@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from .documents import CaseFacts
+
 WINDOW = timedelta(days=90)
 CLUSTER = 3  # reports from one department within the window
 RISE = 2.0  # a category at least doubling against the window before
@@ -28,16 +30,8 @@ class Proposal:
         what = self.category if self.category is not None else f"dept{self.department_index}"
         return f"{self.rule}-{what}-{self.window_end}"
 
-    def fields(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "category": self.category,
-            "department_index": self.department_index,
-            "window_end": self.window_end,
-        }
 
-
-def detect(cases: Iterable[dict[str, Any]], now: datetime, k: int) -> list[Proposal]:
+def detect(cases: Iterable[CaseFacts], now: datetime, k: int) -> list[Proposal]:
     recent: Counter[Any] = Counter()
     before: Counter[Any] = Counter()
     departments: Counter[int] = Counter()
@@ -48,8 +42,9 @@ def detect(cases: Iterable[dict[str, Any]], now: datetime, k: int) -> list[Propo
         at = datetime.fromisoformat(opened)
         if now - WINDOW <= at <= now:
             recent[case["category"]] += 1
-            if case.get("department") is not None:
-                departments[case["department"]] += 1
+            department = case.get("department")
+            if department is not None:
+                departments[department] += 1
         elif now - 2 * WINDOW <= at < now - WINDOW:
             before[case["category"]] += 1
     day = now.date().isoformat()

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
 
 from .disclosure import Counts
-from .report import CATEGORIES, CHANNELS, DEADLINES, MODES, OUTCOMES, ROLES
+from .documents import CaseFacts
+from .report import CATEGORIES, CHANNELS, DEADLINES, MODES, OUTCOMES, ROLES, instant
 
 Key = tuple[int, str]  # (month, "population|dimension|value")
 SEP = "|"
@@ -27,11 +27,12 @@ def _deadline_key(due: str | None, done: str | None) -> str | None:
     if due is None:
         return None
     if done is not None:
-        return "met" if done <= due else "missed"
-    return f"open@{due[:19]}"  # open until the moment it is due: the report decides
+        return "met" if instant(done) <= instant(due) else "missed"
+    # Open until the moment it is due (in UTC, to the second): the report decides.
+    return f"open@{instant(due).astimezone(UTC):%Y-%m-%dT%H:%M:%S}"
 
 
-def contributions(case: Mapping[str, Any]) -> dict[Key, float]:
+def contributions(case: CaseFacts) -> dict[Key, float]:
     out: dict[Key, float] = defaultdict(float)
     opened = case.get("opened")
     if opened is not None:
@@ -64,7 +65,7 @@ def difference(before: Mapping[Key, float], after: Mapping[Key, float]) -> dict[
     return {k: v for k, v in found.items() if v != 0}
 
 
-def tally(cases: Iterable[Mapping[str, Any]]) -> dict[int, dict[str, float]]:
+def tally(cases: Iterable[CaseFacts]) -> dict[int, dict[str, float]]:
     """Every month's tally, from the cases (the rebuild, and the tests)."""
     months: dict[int, dict[str, float]] = {}
     for case in cases:
@@ -85,9 +86,7 @@ def count(
             for key, value in values.items():
                 if key.startswith("whistleblower|") and "|open@" in key:
                     population, dimension, rest = key.split(SEP)
-                    state = (
-                        "missed" if rest.removeprefix("open@") < now.isoformat()[:19] else "open"
-                    )
+                    state = "missed" if instant(rest.removeprefix("open@")) < now else "open"
                     key = SEP.join((population, dimension, state))
                 sums[key] += value
             quarters[start + (month - start) // 3 * 3] += values.get("cases||", 0)

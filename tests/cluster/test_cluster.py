@@ -41,6 +41,7 @@ from deploy.stack import (
     service,
 )
 from services.notify.settings import NotifySettings
+from services.reporting.documents import cases as facts
 from services.reporting.tally import contributions
 from tests.conftest import Keys
 from tests.polling import eventually
@@ -316,7 +317,7 @@ async def converged(
     assert {d["_id"] async for d in intake["cases"].find({}, {"_id": 1})} == cases
     # Tallies equal a recount of the projection.
     recount: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    async for doc in reporting["cases"].find({}):
+    async for doc in facts(reporting).find({}):
         for (month, key), value in contributions(doc).items():
             recount[f"{doc['org_id']}|{month}"][key] += value
     tallies = {t["_id"]: t["n"] async for t in reporting["tallies"].find({})}

@@ -7,11 +7,10 @@ import csv
 import io
 import re
 import zlib
-from typing import Any
 
-from services.reporting.formats import outline, to_csv, to_html, to_pdf
+from services.reporting.formats import ReportView, outline, to_csv, to_html, to_pdf
 
-VIEW: dict[str, Any] = {
+VIEW: ReportView = {
     "id": "r1",
     "org_id": "org-1",
     "org_name": "Zorggroep Noord",
@@ -20,6 +19,8 @@ VIEW: dict[str, Any] = {
     "status": "published",
     "start": 2026 * 12,
     "end": 2027 * 12,
+    "period_from": "januari 2026",
+    "period_to": "december 2026",
     "k": 3,
     "totals": {"cases": 12, "closed": 5, "conversations": 4, "whistleblower": "< 3"},
     "tables": [
@@ -40,6 +41,7 @@ VIEW: dict[str, Any] = {
             {"population": "cases", "dimension": "category", "cells": {"pesten": 5, "anders": 4}}
         ],
     },
+    "created_at": "2027-01-10T10:00:00+00:00",
     "published_at": "2027-01-15T10:00:00+00:00",
 }
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.reporting.consumer import projection_handler
+from services.reporting.documents import CaseFacts, raw
 from services.reporting.projection import apply
 from services.reporting.state import REPORTING
 from services.reporting.tally import contributions
@@ -75,11 +76,11 @@ async def test_two_instances_folding_one_case_at_once_lose_nothing(
     app = a.app
     assert app is not None
     db = app[REPORTING].db
-    expected: dict[str, dict[str, Any]] = {}
+    expected: dict[str, CaseFacts] = {}
     for case_id, events in per_case.items():
-        doc: dict[str, Any] | None = None
+        doc: CaseFacts | None = None
         for event in events:
-            doc = apply(doc, event.model_dump(mode="json"))
+            doc = apply(doc, raw(event))
         assert doc is not None
         expected[case_id] = doc
     for case_id, want in expected.items():

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from services.reporting.documents import CaseFacts, Invoice
 from services.reporting.invoice import CAC, CBC, CUSTOMIZATION, PROFILE
 from services.reporting.report import CATEGORIES
 from services.reporting.state import REPORTING
@@ -52,7 +53,7 @@ def label(month: int) -> str:
 
 async def cases_in(reporting: Client, org: str, per_month: dict[int, int]) -> None:
     """The tallies of closed cases, each with 1.5 hours and one conversation on location."""
-    cases = [
+    cases: list[CaseFacts] = [
         {
             "category": CATEGORIES[i % 3],
             "channel": "web",
@@ -253,7 +254,7 @@ def test_the_checks_find_what_is_wrong(schema: etree.XMLSchema) -> None:
     """The schema and the rules are not a formality: a broken invoice fails both."""
     from services.reporting.invoice import to_ubl
 
-    good = {
+    good: Invoice = {
         "number": "2027-0001",
         "issue_date": "2027-01-05",
         "due_date": "2027-02-04",

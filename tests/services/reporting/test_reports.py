@@ -308,6 +308,7 @@ async def test_a_tally_change_left_half_done_by_a_crash_is_finished_once(
     world: dict[str, Any], infra: Infra, isolation: Isolation
 ) -> None:
     from services.reporting.consumer import apply_pending
+    from services.reporting.documents import cases
     from services.reporting.state import REPORTING
 
     reporting: Client = world["reporting"]
@@ -324,7 +325,7 @@ async def test_a_tally_change_left_half_done_by_a_crash_is_finished_once(
     # A change staged on the case, as a process that died right after writing it leaves it.
     staged = {"id": "e" * 32, "diff": [{"m": case["opened"], "k": "cases||", "v": 1.0}]}
     await r.db["cases"].update_one({"_id": case["_id"]}, {"$set": {"pending": staged}})
-    doc = await r.db["cases"].find_one({"_id": case["_id"]})
+    doc = await cases(r.db).find_one({"_id": case["_id"]})
     assert doc is not None
     await apply_pending(r, doc)
     await apply_pending(r, doc)  # and again, as a redelivery would: counted once

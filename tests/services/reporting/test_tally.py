@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.reporting import report, tally
+from services.reporting.documents import CaseFacts, RawEvent
 from services.reporting.report import CATEGORIES, CHANNELS, MODES, OUTCOMES, ROLES
 
 NOW = datetime(2027, 2, 1, tzinfo=UTC)
@@ -16,7 +17,7 @@ BASE = 2026 * 12
 
 
 @st.composite
-def a_case(draw: Any) -> dict[str, Any]:
+def a_case(draw: Any) -> CaseFacts:
     opened = BASE + draw(st.integers(0, 13))
     closed = draw(st.one_of(st.none(), st.integers(opened, BASE + 14)))
     whistle = draw(st.booleans())
@@ -56,16 +57,14 @@ def a_case(draw: Any) -> dict[str, Any]:
 @settings(max_examples=80, deadline=None)
 @given(st.lists(a_case(), max_size=30), st.integers(0, 11), st.integers(1, 14))
 def test_the_tallies_give_the_counts_of_the_cases(
-    cases: list[dict[str, Any]], start: int, length: int
+    cases: list[CaseFacts], start: int, length: int
 ) -> None:
     begin, end = BASE + start, BASE + start + length
     assert tally.count(tally.tally(cases), begin, end, NOW) == report.count(cases, begin, end, NOW)
 
 
 @given(a_case(), a_case())
-def test_a_change_moves_the_tallies_by_the_difference(
-    before: dict[str, Any], after: dict[str, Any]
-) -> None:
+def test_a_change_moves_the_tallies_by_the_difference(before: CaseFacts, after: CaseFacts) -> None:
     old, new = tally.contributions(before), tally.contributions(after)
     diff = tally.difference(old, new)
     moved = dict(old)
@@ -78,7 +77,7 @@ def test_a_change_moves_the_tallies_by_the_difference(
 def test_a_recategorised_case_counts_under_its_new_category_whatever_the_order() -> None:
     from services.reporting.projection import apply
 
-    def event(type_: str, at: str, **data: Any) -> dict[str, Any]:
+    def event(type_: str, at: str, **data: Any) -> RawEvent:
         return {"type": type_, "occurred_at": at, "org_id": "o1", "data": {"case_id": "c1", **data}}
 
     opened = event(
@@ -100,7 +99,7 @@ def test_a_recategorised_case_counts_under_its_new_category_whatever_the_order()
         feedback_by="2027-03-01T10:00:00+00:00",
     )
     for order in ([opened, categorised], [categorised, opened], [opened, categorised, opened]):
-        doc: dict[str, Any] | None = None
+        doc: CaseFacts | None = None
         for e in order:
             doc = apply(doc, e)
         assert doc is not None
@@ -110,3 +109,28 @@ def test_a_recategorised_case_counts_under_its_new_category_whatever_the_order()
         assert (month, "cases|category|anders") not in counted
         assert counted[(month, "cases|channel|email")] == 1
         assert counted[(month, "whistleblower||")] == 1  # its deadlines count too
+
+
+def test_deadlines_are_judged_as_times_whatever_the_offset() -> None:
+    # Due at 11:00 in Amsterdam (10:00 UTC), answered at 10:30 UTC: late. As text the
+    # answer sorts before the deadline; as times it comes after it.
+    opened = BASE + 11
+    case: CaseFacts = {
+        "category": CATEGORIES[0],
+        "channel": CHANNELS[0],
+        "reporter_role": ROLES[0],
+        "opened": opened,
+        "opened_at": "2026-12-01T09:00:00+01:00",
+        "acknowledge_by": "2026-12-08T11:00:00+01:00",
+        "acknowledged_at": "2026-12-08T10:30:00+00:00",
+        "feedback_by": "2027-01-31T23:30:00+01:00",  # 22:30 UTC: passed at NOW's eve
+    }
+    counts, _ = report.count([case], opened, opened + 1, datetime(2027, 1, 31, 23, tzinfo=UTC))
+    assert counts.breakdowns[("whistleblower", "acknowledgement")]["missed"] == 1
+    assert counts.breakdowns[("whistleblower", "feedback")]["missed"] == 1
+    at_eve = datetime(2027, 1, 31, 23, tzinfo=UTC)
+    assert tally.count(tally.tally([case]), opened, opened + 1, at_eve)[0] == counts
+    before = datetime(2027, 1, 31, 22, tzinfo=UTC)
+    early, _ = report.count([case], opened, opened + 1, before)
+    assert early.breakdowns[("whistleblower", "feedback")]["open"] == 1
+    assert tally.count(tally.tally([case]), opened, opened + 1, before)[0] == early
