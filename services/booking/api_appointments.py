@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from aiohttp import web
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Forbidden, Principal
+from shared.db import Query
 from shared.event_schemas import AppointmentBooked, AppointmentCancelled
 from shared.events import new_event
 from shared.http import (
@@ -25,52 +25,28 @@ from shared.http import (
 )
 from shared.listing import find_page, listed, page_of
 from shared.outbox import flush, staged
+from shared.replies import MeetingPoint
 
 from . import ics
 from .api_confidants import HIDDEN, caller, get_confidant
 from .api_slots import blocking, confidant_and_type
 from .availability import is_slot, occupied
 from .claims import Taken, booked_event, claim, move
-from .collections import APPOINTMENTS, CLAIMS, IDEMPOTENCY, TYPES
-from .models import (
-    Book,
-    MeetingPoint,
-    Reschedule,
+from .collections import APPOINTMENTS
+from .documents import (
+    Appointment,
+    appointment_types,
+    appointment_view,
+    appointments,
+    claims,
+    replays,
 )
+from .models import Book, Reschedule
+from .models import MeetingPoint as MeetingPointBody
 from .rules import claim_ids, slot_rules, working_hours
 from .state import BOOKING
 
 ID = "{appointment_id:[0-9a-f]{24}}"
-
-
-def appointment_view(doc: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": doc["_id"],
-        "case_id": doc["case_id"],
-        # The case's reference (VP-2026-…), from the booking token: how people name the case.
-        "reference": doc.get("reference"),
-        "confidant_id": doc["confidant_id"],
-        "type_id": doc["type_id"],
-        "start": doc["start"].isoformat(),
-        "end": doc["end"].isoformat(),
-        "mode": doc["mode"],
-        "status": doc["status"],
-        "video_url": doc.get("video_url"),
-        "address": doc.get("address"),
-        # A walk's or another place's meeting point: {text, state: proposed | confirmed, by}.
-        "meeting_point": doc.get("meeting_point"),
-        "sequence": doc.get("sequence", 0),
-        "calendar_write": calendar_write(doc.get("calendar") or {}),
-    }
-
-
-def calendar_write(calendar: dict[str, Any]) -> dict[str, Any] | None:
-    """How the write to the confidant's own calendar stands: done, pending, or failed
-    (the server kept refusing it; it is still tried, and the confidant should look)."""
-    if not calendar.get("pending") and not calendar.get("href"):
-        return None
-    state = "failed" if calendar.get("failed") else "pending" if calendar.get("pending") else "done"
-    return {"state": state, "error": calendar.get("last_error") if state != "done" else None}
 
 
 async def book(request: web.Request) -> web.Response:
@@ -80,9 +56,9 @@ async def book(request: web.Request) -> web.Response:
     if who.case_id is None:  # (an employee token always names its case)
         raise Forbidden("this token names no case")
     if key is not None:
-        seen = await booking.db[IDEMPOTENCY].find_one({"_id": f"{who.case_id}|{key}"})
+        seen = await replays(booking.db).find_one({"_id": f"{who.case_id}|{key}"})
         if seen is not None:
-            earlier = await booking.db[APPOINTMENTS].find_one(
+            earlier = await appointments(booking.db).find_one(
                 {"_id": seen["appointment_id"]}, HIDDEN
             )
             if earlier is not None:
@@ -130,14 +106,14 @@ async def book(request: web.Request) -> web.Response:
         raise ApiError(409, "conflict", "that slot is no longer free")
     if key is not None:
         try:
-            await booking.db[IDEMPOTENCY].insert_one(
+            await replays(booking.db).insert_one(
                 {"_id": f"{who.case_id}|{key}", "appointment_id": appointment_id, "at": now}
             )
         except DuplicateKeyError:  # the same request, twice at once: the other one won
-            await booking.db[CLAIMS].delete_many({"owner": f"{appointment_id}:0"})
+            await claims(booking.db).delete_many({"owner": f"{appointment_id}:0"})
             raise ApiError(409, "conflict", "this request is already being handled") from None
 
-    doc: dict[str, Any] = {
+    doc: Appointment = {
         "_id": appointment_id,
         "case_id": who.case_id,
         "reference": who.reference,
@@ -160,14 +136,14 @@ async def book(request: web.Request) -> web.Response:
         "calendar": {"pending": "put" if confidant.get("calendar") else None, "attempts": 0},
     }
     event = booked_event(AppointmentBooked, doc)
-    await booking.db[APPOINTMENTS].insert_one({**doc, **staged(event)})
+    await booking.db[APPOINTMENTS].insert_one({**doc, **staged(event)})  # with its event
     await flush(booking.db[APPOINTMENTS], appointment_id, [event], booking.bus, booking.locks)
     return web.json_response(appointment_view(doc), status=201)
 
 
-async def load_appointment(request: web.Request) -> tuple[dict[str, Any], Principal]:
+async def load_appointment(request: web.Request) -> tuple[Appointment, Principal]:
     booking = request.app[BOOKING]
-    doc = await booking.db[APPOINTMENTS].find_one(
+    doc = await appointments(booking.db).find_one(
         {"_id": request.match_info["appointment_id"]}, HIDDEN
     )
     # Someone else's appointment and none at all answer alike.
@@ -232,7 +208,7 @@ async def cancel(request: web.Request) -> web.Response:
         [event],
     ):
         raise ApiError(409, "conflict", "the appointment changed meanwhile")
-    await booking.db[CLAIMS].delete_many({"appointment_id": doc["_id"]})
+    await claims(booking.db).delete_many({"appointment_id": doc["_id"]})
     doc["status"] = "cancelled"
     return web.json_response(appointment_view(doc))
 
@@ -244,7 +220,7 @@ async def reschedule(request: web.Request) -> web.Response:
     if doc["status"] != "booked":
         raise ApiError(409, "conflict", "the appointment is not booked")
     confidant = await get_confidant(booking, doc["confidant_id"])
-    kind = await booking.db[TYPES].find_one({"_id": doc["type_id"]})
+    kind = await appointment_types(booking.db).find_one({"_id": doc["type_id"]})
     if kind is None:
         raise ApiError(409, "conflict", "the appointment's type no longer exists")
     start, now = body.start.astimezone(UTC), booking.clock.now()
@@ -258,7 +234,7 @@ async def reschedule(request: web.Request) -> web.Response:
         await move(booking, doc, start, rules.duration, occupied(start, rules), _actor(who))
     except Taken:
         raise ApiError(409, "conflict", "that slot is not free") from None
-    moved = await booking.db[APPOINTMENTS].find_one({"_id": doc["_id"]}, HIDDEN)
+    moved = await appointments(booking.db).find_one({"_id": doc["_id"]}, HIDDEN)
     if moved is None:
         raise not_found("appointment")
     return web.json_response(appointment_view(moved))
@@ -301,13 +277,17 @@ async def set_meeting_point(request: web.Request) -> web.Response:
     """The employee proposes where to meet; the confidant confirms it, as it is or changed.
     The text stays in booking (no event carries it: it may say more than a place)."""
     doc, who = await load_appointment(request)
-    body = await read_body(request, MeetingPoint)
+    body = await read_body(request, MeetingPointBody)
     if doc["mode"] not in PLACED:
         raise ApiError(409, "conflict", "only a walk or a meeting on location has a meeting point")
     by = _actor(who)
-    point = {"text": body.text, "state": "proposed" if by == "reporter" else "confirmed", "by": by}
+    point: MeetingPoint = {
+        "text": body.text,
+        "state": "proposed" if by == "reporter" else "confirmed",
+        "by": by,
+    }
     booking = request.app[BOOKING]
-    changed = await booking.db[APPOINTMENTS].find_one_and_update(
+    changed = await appointments(booking.db).find_one_and_update(
         {"_id": doc["_id"], "status": "booked"},
         {"$set": {"meeting_point": point, "updated_at": booking.clock.now()}},
         return_document=ReturnDocument.AFTER,
@@ -319,7 +299,7 @@ async def set_meeting_point(request: web.Request) -> web.Response:
 
 async def list_appointments(request: web.Request) -> web.Response:
     who = caller(request, ["admin", "confidant", "employee"])
-    query: dict[str, Any]
+    query: Query
     if who.role == "employee":
         query = {"case_id": who.case_id}
     elif who.role == "confidant":
@@ -332,7 +312,7 @@ async def list_appointments(request: web.Request) -> web.Response:
     if span is not None:  # those that overlap the window (a week's view)
         query.update(start={"$lt": span[1]}, end={"$gt": span[0]})
     page = page_of(request)
-    collection = request.app[BOOKING].db[APPOINTMENTS]
+    collection = appointments(request.app[BOOKING].db)
     docs, following = await find_page(collection, query, page, "start", projection=HIDDEN)
     return listed(docs, following, appointment_view)
 
@@ -395,7 +375,7 @@ ENDPOINTS = [
         set_meeting_point,
         "Where to meet (a walk, another place): the employee proposes, the confidant confirms.",
         roles=["admin", "confidant", "employee"],
-        body=MeetingPoint,
+        body=MeetingPointBody,
         scope="case",
     ),
 ]

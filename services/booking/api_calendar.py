@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp
@@ -15,18 +14,19 @@ from shared.http import ApiError, Endpoint, read_body
 
 from . import busystore, oauth
 from .api_appointments import window
-from .api_confidants import confidant_or_admin, confidant_view, get_confidant
+from .api_confidants import confidant_or_admin, get_confidant
 from .api_slots import is_current
 from .availability import within
 from .collections import CONFIDANTS
 from .dav import Creds, Dav, DavError, discover
+from .documents import CalendarLink, Confidant, confidant_view
 from .graph import Graph
 from .models import CalendarAuthorize, CalendarAuthorized, CalendarConnect
 from .state import BOOKING, Booking
 from .sync import sync_confidant
 
 
-async def _whose(request: web.Request) -> tuple[Booking, dict[str, Any]]:
+async def _whose(request: web.Request) -> tuple[Booking, Confidant]:
     """The confidant of the path, if the caller is them (or an admin)."""
     confidant_id = request.match_info["confidant_id"]
     confidant_or_admin(request, confidant_id)
@@ -52,7 +52,7 @@ async def connect_calendar(request: web.Request) -> web.Response:
     if not found:
         raise ApiError(422, "invalid", "no calendars found", {"url": "no calendars found"})
     busy, booking_calendar = _chosen(found, body.busy_calendars, body.booking_calendar)
-    calendar: dict[str, Any] = {
+    calendar: CalendarLink = {
         "provider": body.provider,
         "url": url,
         "username": body.username,
@@ -89,7 +89,7 @@ def _chosen(
 
 
 async def _connected(
-    booking: Booking, confidant_id: str, calendar: dict[str, Any], found: list[tuple[str, str]]
+    booking: Booking, confidant_id: str, calendar: CalendarLink, found: list[tuple[str, str]]
 ) -> web.Response:
     calendar["sync"] = {"last_success": None, "connected_at": booking.clock.now()}
     await booking.update_with_events(
@@ -164,7 +164,7 @@ async def authorized(request: web.Request) -> web.Response:
     if not found:
         raise ApiError(422, "invalid", "the account has no calendar to write to", {"code": "none"})
     cipher = booking.cipher
-    calendar: dict[str, Any] = {
+    calendar: CalendarLink = {
         "provider": name,
         "url": account,
         "username": username,

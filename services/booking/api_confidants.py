@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
 
 from aiohttp import web
 from pymongo.errors import DuplicateKeyError
@@ -12,7 +11,6 @@ from shared.auth import Forbidden, Principal, Role, authorize
 from shared.http import (
     ApiError,
     Endpoint,
-    jsonable,
     not_found,
     principal,
     read_body,
@@ -20,7 +18,17 @@ from shared.http import (
 )
 from shared.listing import find_page, listed, page_of
 
-from .collections import CONFIDANTS, TYPES
+from .collections import CONFIDANTS
+from .documents import (
+    APPOINTMENT_TYPE,
+    CONFIDANT,
+    HOURS,
+    Confidant,
+    appointment_types,
+    confidant_view,
+    confidants,
+    type_view,
+)
 from .models import (
     ConfidantCreate,
     ConfidantUpdate,
@@ -39,43 +47,8 @@ def caller(request: web.Request, roles: list[Role]) -> Principal:
     return who
 
 
-def confidant_view(doc: dict[str, Any], *, private: bool = True) -> dict[str, Any]:
-    """The profile; ``private`` adds what only the office and the confidant see (hours, the
-    calendar connection and its state), never shown to an employee or an employer."""
-    calendar = doc.get("calendar") or {}
-    public = {
-        "id": doc["_id"],
-        "display_name": doc["display_name"],
-        "languages": doc["languages"],
-        "gender": doc.get("gender"),
-        "bio": doc.get("bio"),
-        "timezone": doc["timezone"],
-        "holidays": doc.get("holidays", "NL"),
-        "org_ids": doc.get("org_ids", []),
-        "locations": doc.get("locations", []),
-    }
-    if not private:
-        return public
-    return {
-        **public,
-        "hours": jsonable(doc.get("hours")),
-        "calendar": None
-        if not calendar
-        else {
-            "provider": calendar.get("provider", "caldav"),
-            "url": calendar.get("url"),
-            "username": calendar.get("username"),
-            "busy_calendars": calendar.get("busy_calendars", []),
-            "booking_calendar": calendar.get("booking_calendar"),
-            "sync": jsonable(
-                {k: v for k, v in (calendar.get("sync") or {}).items() if k != "calendars"}
-            ),
-        },
-    }
-
-
-async def get_confidant(booking: Booking, confidant_id: str) -> dict[str, Any]:
-    doc = await booking.db[CONFIDANTS].find_one({"_id": confidant_id}, HIDDEN)
+async def get_confidant(booking: Booking, confidant_id: str) -> Confidant:
+    doc = await confidants(booking.db).find_one({"_id": confidant_id}, HIDDEN)
     if doc is None:
         raise not_found("confidant")
     return doc
@@ -92,14 +65,16 @@ async def create_confidant(request: web.Request) -> web.Response:
     require(request, ["admin"])
     body = await read_body(request, ConfidantCreate)
     booking = request.app[BOOKING]
-    doc = {
-        "_id": body.id,
-        **body.model_dump(exclude={"id"}),
-        "hours": None,
-        "created_at": booking.clock.now(),
-    }
+    doc = CONFIDANT.validate_python(
+        {
+            "_id": body.id,
+            **body.model_dump(exclude={"id"}),
+            "hours": None,
+            "created_at": booking.clock.now(),
+        }
+    )
     try:
-        await booking.db[CONFIDANTS].insert_one(doc)
+        await confidants(booking.db).insert_one(doc)
     except DuplicateKeyError:
         raise ApiError(409, "conflict", "that confidant exists", {"id": "in use"}) from None
     return web.json_response(confidant_view(doc), status=201)
@@ -108,7 +83,7 @@ async def create_confidant(request: web.Request) -> web.Response:
 async def read_confidant(request: web.Request) -> web.Response:
     who = principal(request)
     confidant_id = request.match_info["confidant_id"]
-    doc = await request.app[BOOKING].db[CONFIDANTS].find_one({"_id": confidant_id}, HIDDEN)
+    doc = await confidants(request.app[BOOKING].db).find_one({"_id": confidant_id}, HIDDEN)
     # Others' confidants and none at all answer alike: a 404.
     if (
         doc is None
@@ -144,10 +119,15 @@ async def set_hours(request: web.Request) -> web.Response:
     confidant_id = request.match_info["confidant_id"]
     confidant_or_admin(request, confidant_id)
     body = await read_body(request, Hours)
-    hours = body.model_dump(mode="json")
-    hours["absences"] = [
-        {"start": a.start.astimezone(UTC), "end": a.end.astimezone(UTC)} for a in body.absences
-    ]
+    hours = HOURS.validate_python(
+        {
+            **body.model_dump(mode="json"),
+            "absences": [
+                {"start": a.start.astimezone(UTC), "end": a.end.astimezone(UTC)}
+                for a in body.absences
+            ],
+        }
+    )
     booking = request.app[BOOKING]
     if not await booking.update_with_events(
         CONFIDANTS, {"_id": confidant_id}, {"$set": {"hours": hours}}, []
@@ -159,22 +139,18 @@ async def set_hours(request: web.Request) -> web.Response:
 async def create_type(request: web.Request) -> web.Response:
     require(request, ["admin"])
     body = await read_body(request, TypeCreate)
-    doc = {"_id": body.id, **body.model_dump(exclude={"id"})}
+    doc = APPOINTMENT_TYPE.validate_python({"_id": body.id, **body.model_dump(exclude={"id"})})
     try:
-        await request.app[BOOKING].db[TYPES].insert_one(doc)
+        await appointment_types(request.app[BOOKING].db).insert_one(doc)
     except DuplicateKeyError:
         raise ApiError(409, "conflict", "that type exists", {"id": "in use"}) from None
     return web.json_response(type_view(doc), status=201)
 
 
-def type_view(doc: dict[str, Any]) -> dict[str, Any]:
-    return {"id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
-
-
 async def list_types(request: web.Request) -> web.Response:
     caller(request, EVERYONE)
     page = page_of(request)
-    types, following = await find_page(request.app[BOOKING].db[TYPES], {}, page, "_id")
+    types, following = await find_page(appointment_types(request.app[BOOKING].db), {}, page, "_id")
     return listed(types, following, type_view)
 
 

@@ -4,7 +4,6 @@ busy time and what is booked."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
@@ -19,12 +18,19 @@ from shared.http import (
 from . import busystore
 from .api_confidants import BOOKERS, HIDDEN, caller
 from .availability import Interval, free_slots
-from .collections import APPOINTMENTS, CONFIDANTS, TYPES
+from .documents import (
+    AppointmentType,
+    CalendarLink,
+    Confidant,
+    appointment_types,
+    appointments,
+    confidants,
+)
 from .rules import slot_rules, working_hours
 from .state import BOOKING, Booking
 
 
-def is_current(booking: Booking, calendar: dict[str, Any], now: datetime) -> bool:
+def is_current(booking: Booking, calendar: CalendarLink, now: datetime) -> bool:
     """Whether a connected calendar was read recently enough to offer slots by."""
     last = (calendar.get("sync") or {}).get("last_success")
     limit = timedelta(seconds=booking.settings.sync_stale_after_s)
@@ -32,7 +38,7 @@ def is_current(booking: Booking, calendar: dict[str, Any], now: datetime) -> boo
 
 
 async def blocking(
-    booking: Booking, confidant: dict[str, Any], now: datetime, skip: str | None = None
+    booking: Booking, confidant: Confidant, now: datetime, skip: str | None = None
 ) -> tuple[list[Interval], list[Interval]] | None:
     """Busy time and booked appointments of a confidant; None when the calendar is stale
     (an unreadable calendar is not free: its slots close)."""
@@ -44,27 +50,27 @@ async def blocking(
         busy, complete = await busystore.of_calendar(booking, confidant["_id"], calendar, now)
         if not complete:
             return None  # a calendar not yet synced into buckets is not known to be free
-    appointments = [
+    booked = [
         (a["occupied"][0], a["occupied"][1])
-        async for a in booking.db[APPOINTMENTS].find(
+        async for a in appointments(booking.db).find(
             {"confidant_id": confidant["_id"], "status": "booked", "end": {"$gt": now}},
             {"occupied": 1},
         )
         if a["_id"] != skip
     ]
-    return busy, appointments
+    return busy, booked
 
 
 async def confidant_and_type(
     request: web.Request, booking: Booking, confidant_id: str, type_id: str, who: Principal
-) -> tuple[dict[str, Any], dict[str, Any]]:
+) -> tuple[Confidant, AppointmentType]:
     if who.role == "confidant" and who.sub != confidant_id:
         raise Forbidden("a confidant sees their own slots")
-    confidant = await booking.db[CONFIDANTS].find_one({"_id": confidant_id}, HIDDEN)
+    confidant = await confidants(booking.db).find_one({"_id": confidant_id}, HIDDEN)
     orgs = set((confidant or {}).get("org_ids", []))
     if confidant is None or (who.role in ("employee", "org_admin") and not orgs & who.orgs):
         raise invalid("confidant_id", "unknown confidant")
-    kind = await booking.db[TYPES].find_one({"_id": type_id})
+    kind = await appointment_types(booking.db).find_one({"_id": type_id})
     if kind is None:
         raise invalid("type_id", "unknown appointment type")
     if not confidant.get("hours"):

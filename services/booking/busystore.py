@@ -20,14 +20,15 @@ from __future__ import annotations
 import asyncio
 import uuid
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Required, TypedDict
 from urllib.parse import quote, unquote
 
 from pymongo import ReplaceOne
 
 from .collections import BUSY
+from .documents import CalendarLink, Versions
 from .state import Booking
 
 BUCKETS = 64
@@ -40,11 +41,27 @@ FOLD_AT = 200
 # Writes per request. FerretDB 1.24 (SQLite) never answered a bulk of 100 replacements of
 # existing documents here (64 were fine), so a full sync writes its buckets in parts.
 WRITE_BATCH = 32
-Bucket = dict[str, dict[str, Any]]  # file name -> object
-Versions = Sequence[str | None]
 
 
-def encode(obj: Mapping[str, Any]) -> str:
+class Span(TypedDict):
+    s: datetime
+    e: datetime
+
+
+class BusyObject(TypedDict, total=False):
+    """One calendar object's busy time, as read for a window ending at ``until``."""
+
+    name: Required[str]  # its file name
+    intervals: list[Span]  # subdocuments, not pairs: FerretDB stores no nested arrays
+    etag: str | None
+    until: datetime | None
+    gone: bool  # on the overlay: deleted since the buckets were written
+
+
+Bucket = dict[str, BusyObject]  # file name -> object
+
+
+def encode(obj: BusyObject) -> str:
     """One object as a line: name, ETag, window end, then "start end" pairs in epoch
     seconds (busy time is on whole seconds: iCalendar has no finer); a gone one as its
     name and "-"."""
@@ -64,7 +81,7 @@ def encode(obj: Mapping[str, Any]) -> str:
     )
 
 
-def decode(stored: str | dict[str, Any]) -> dict[str, Any]:
+def decode(stored: str | BusyObject) -> BusyObject:
     """An object as ``encode`` stored it (or, written by an earlier version, as is)."""
     if isinstance(stored, dict):
         return stored
@@ -72,7 +89,7 @@ def decode(stored: str | dict[str, Any]) -> dict[str, Any]:
         return {"name": unquote(stored[:-2]), "gone": True}
     name, etag, until, pairs = stored.split("\t")
     moment = datetime.fromtimestamp
-    intervals = []
+    intervals: list[Span] = []
     for pair in pairs.split(",") if pairs else ():
         start, end = pair.split(" ")
         intervals.append({"s": moment(int(start), UTC), "e": moment(int(end), UTC)})
@@ -97,7 +114,7 @@ def bucket_id(key: str, bucket: int) -> str:
     return f"{key}#{bucket:02d}"
 
 
-def spread(objects: Iterable[dict[str, Any]]) -> dict[int, Bucket]:
+def spread(objects: Iterable[BusyObject]) -> dict[int, Bucket]:
     """All buckets (empty ones too) of a complete set of objects."""
     buckets: dict[int, Bucket] = {b: {} for b in range(BUCKETS)}
     for obj in objects:
@@ -179,7 +196,7 @@ async def intervals(
 
 
 async def of_calendar(
-    booking: Booking, confidant_id: str, calendar: Mapping[str, Any], after: datetime
+    booking: Booking, confidant_id: str, calendar: CalendarLink, after: datetime
 ) -> tuple[list[tuple[datetime, datetime]], bool]:
     """The busy intervals ending after ``after`` in all of a connection's calendars (those
     it reads for busy time, and the one it books into), and whether every one of them has

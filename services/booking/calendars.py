@@ -9,13 +9,13 @@ the sync and the writer need, and nothing of how the provider does it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import aiohttp
 
-from .dav import Changes, Creds, Dav
+from .dav import Changes, Creds, Dav, DavError
+from .documents import Appointment, Confidant
 from .graph import Graph
 from .oauth import Grant
 from .state import Booking
@@ -43,7 +43,7 @@ class Calendars(Protocol):
         ...
 
     async def write(
-        self, calendar: str, appointment: Mapping[str, Any], href: str | None, etag: str | None
+        self, calendar: str, appointment: Appointment, href: str | None, etag: str | None
     ) -> tuple[str, str | None]:
         """Create (``href`` None) or replace the appointment's event; where it is, its ETag."""
         ...
@@ -53,9 +53,11 @@ class Calendars(Protocol):
 
 
 def open_calendars(
-    booking: Booking, session: aiohttp.ClientSession, confidant: dict[str, Any]
+    booking: Booking, session: aiohttp.ClientSession, confidant: Confidant
 ) -> Calendars:
-    calendar = confidant["calendar"]
+    calendar = confidant.get("calendar")
+    if not calendar:
+        raise DavError("unauthorized", "no calendar is connected")
     provider = calendar.get("provider", "caldav")
     if provider == "microsoft":
         return Graph(session, calendar["url"], Grant(booking, session, confidant))

@@ -17,7 +17,8 @@ from shared.event_schemas import AppointmentRescheduled
 from shared.events import Envelope, EventData, new_event
 
 from .availability import Interval
-from .collections import APPOINTMENTS, CLAIMS
+from .collections import APPOINTMENTS
+from .documents import Appointment, Claim, claims
 from .rules import claim_ids
 from .state import Booking
 
@@ -26,7 +27,7 @@ class Taken(Exception):
     """The time asked for is not free (any more)."""
 
 
-def booked_event(schema: type[EventData], doc: dict[str, Any], **extra: Any) -> Envelope:
+def booked_event(schema: type[EventData], doc: Appointment, **extra: Any) -> Envelope:
     data = {
         "appointment_id": doc["_id"],
         "case_id": doc["case_id"],
@@ -44,20 +45,20 @@ async def claim(booking: Booking, ids: list[str], owner: str, appointment_id: st
     """Take every granule or none. The unique _id decides between concurrent requests,
     in any number of instances; a loser gives back what it had taken."""
     now = booking.clock.now()
-    docs = [
+    docs: list[Claim] = [
         {"_id": i, "owner": owner, "appointment_id": appointment_id, "claimed_at": now} for i in ids
     ]
     try:
-        await booking.db[CLAIMS].insert_many(docs, ordered=True)
+        await claims(booking.db).insert_many(docs, ordered=True)
     except (BulkWriteError, DuplicateKeyError):
-        await booking.db[CLAIMS].delete_many({"owner": owner})
+        await claims(booking.db).delete_many({"owner": owner})
         return False
     return True
 
 
 async def move(
     booking: Booking,
-    doc: dict[str, Any],
+    doc: Appointment,
     start: datetime,
     duration: timedelta,
     taken: Interval,
@@ -69,10 +70,10 @@ async def move(
     sequence = doc.get("sequence", 0) + 1
     owner = f"{doc['_id']}:{sequence}"
     new_ids = set(claim_ids(doc["confidant_id"], taken))
-    old_ids = {c["_id"] async for c in booking.db[CLAIMS].find({"appointment_id": doc["_id"]})}
+    old_ids = {c["_id"] async for c in claims(booking.db).find({"appointment_id": doc["_id"]})}
     if not await claim(booking, sorted(new_ids - old_ids), owner, doc["_id"]):
         raise Taken("that slot is not free")
-    updated = {**doc, "start": start, "end": start + duration, "sequence": sequence}
+    updated: Appointment = {**doc, "start": start, "end": start + duration, "sequence": sequence}
     event = booked_event(AppointmentRescheduled, updated, rescheduled_by=by)
     calendar = doc.get("calendar") or {}
     # Written already, or about to be: write it again at the new time. No calendar: none.
@@ -92,9 +93,9 @@ async def move(
         },
         [event],
     ):
-        await booking.db[CLAIMS].delete_many({"owner": owner})
+        await claims(booking.db).delete_many({"owner": owner})
         raise Taken("the appointment changed meanwhile")
-    await booking.db[CLAIMS].delete_many({"_id": {"$in": sorted(old_ids - new_ids)}})
+    await claims(booking.db).delete_many({"_id": {"$in": sorted(old_ids - new_ids)}})
 
 
 async def release_orphan_claims(
@@ -105,7 +106,7 @@ async def release_orphan_claims(
     cutoff = (now or booking.clock.now()) - grace
     owners = {
         c["appointment_id"]
-        async for c in booking.db[CLAIMS].find(
+        async for c in claims(booking.db).find(
             {"claimed_at": {"$lt": cutoff}}, {"appointment_id": 1}
         )
     }
@@ -120,7 +121,7 @@ async def release_orphan_claims(
     orphans = sorted(owners - booked)
     if not orphans:
         return 0
-    result = await booking.db[CLAIMS].delete_many(
+    result = await claims(booking.db).delete_many(
         {"appointment_id": {"$in": orphans}, "claimed_at": {"$lt": cutoff}}
     )
     return result.deleted_count

@@ -18,13 +18,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 import aiohttp
 from lxml import etree
 
 from . import ics
+from .documents import Appointment
 
 NS = {"d": "DAV:", "c": "urn:ietf:params:xml:ns:caldav", "cs": "http://calendarserver.org/ns/"}
 TIMEOUT = aiohttp.ClientTimeout(total=30, connect=5)
@@ -321,12 +321,12 @@ class Dav:
         return token, await self.window(calendar, start, end)
 
     async def write(
-        self, calendar: str, appointment: Mapping[str, Any], href: str | None, etag: str | None
+        self, calendar: str, appointment: Appointment, href: str | None, etag: str | None
     ) -> tuple[str, str | None]:
         """Put the appointment's event (created under its UID, or replaced at ``href``);
         returns where it is and its ETag."""
         href = href or calendar.rstrip("/") + f"/{ics.uid(appointment['_id'])}.ics"
-        body = ics.calendar_of(dict(appointment))
+        body = ics.calendar_of(appointment)
         try:
             new_etag = await self.put(href, body, etag)
         except DavError as exc:

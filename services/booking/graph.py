@@ -31,6 +31,7 @@ from icalendar import Calendar, Event
 
 from . import ics
 from .dav import TIMEOUT, Changes, DavError, Token, retry_after
+from .documents import Appointment
 
 PAGE = 200  # events per page asked for (Graph may send fewer)
 MAX_PAGES = 1000  # a round longer than this is a server going round in circles
@@ -79,7 +80,7 @@ def to_ics(event: Mapping[str, Any]) -> str:
     return text
 
 
-def event_of(appointment: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
+def event_of(appointment: Appointment, *, create: bool) -> dict[str, Any]:
     """The appointment as a Graph event (nothing about the person or the case)."""
 
     def when(moment: datetime) -> dict[str, str]:
@@ -231,7 +232,7 @@ class Graph:
         return Changes(token=link, changed=list(objects), deleted=removed, objects=objects)
 
     async def write(
-        self, calendar: str, appointment: Mapping[str, Any], href: str | None, etag: str | None
+        self, calendar: str, appointment: Appointment, href: str | None, etag: str | None
     ) -> tuple[str, str | None]:
         if href is None:
             _, made, _ = await self._call(

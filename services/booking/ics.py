@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 from icalendar import Calendar, Event
+
+from .documents import Appointment
 
 PRODID = "-//Vertrouwd//booking//NL"
 MODES = {
@@ -30,18 +30,18 @@ def appointment_id_from(uid_value: str) -> str | None:
 SUMMARY = "Vertrouwelijk gesprek"
 
 
-def where_of(appointment: Mapping[str, Any]) -> str | None:
+def where_of(appointment: Appointment) -> str | None:
     where: str | None = appointment.get("video_url") or appointment.get("address")
     return where
 
 
-def description_of(appointment: Mapping[str, Any]) -> str:
+def description_of(appointment: Appointment) -> str:
     """A reference and the mode: nothing about the person or the case."""
     mode = MODES.get(appointment["mode"], appointment["mode"])
     return f"Referentie {appointment['_id'][:8]}, {mode}"
 
 
-def vevent(appointment: dict[str, Any], now: datetime | None = None) -> Event:
+def vevent(appointment: Appointment, now: datetime | None = None) -> Event:
     event = Event()
     event.add("uid", uid(appointment["_id"]))
     event.add("dtstamp", now or datetime.now(UTC))
@@ -58,7 +58,7 @@ def vevent(appointment: dict[str, Any], now: datetime | None = None) -> Event:
     return event
 
 
-def calendar_of(appointment: dict[str, Any], method: str | None = None) -> bytes:
+def calendar_of(appointment: Appointment, method: str | None = None) -> bytes:
     """The appointment as iCalendar. Stored in a CalDAV collection it carries no METHOD
     (RFC 4791 4.1: strict servers refuse one); a file to download says PUBLISH."""
     calendar = Calendar()

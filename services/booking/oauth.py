@@ -19,14 +19,17 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import aiohttp
 import jwt
 
-from .collections import CONFIDANTS, OAUTH_STATES
+from shared.db import Query
+
+from .collections import CONFIDANTS
 from .dav import TIMEOUT, DavError, retry_after
+from .documents import CalendarLink, Confidant, oauth_states
 from .settings import BookingSettings
 from .state import Booking
 
@@ -93,7 +96,7 @@ async def start(
     """The provider's authorisation URL for this confidant, with a fresh state."""
     state = secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(48)  # 64 characters (RFC 7636: 43 to 128)
-    await booking.db[OAUTH_STATES].insert_one(
+    await oauth_states(booking.db).insert_one(
         {
             "_id": state,
             "confidant_id": confidant_id,
@@ -127,12 +130,12 @@ class Claimed:
 async def claim(booking: Booking, state: str, confidant_id: str, now: datetime) -> Claimed:
     """The provider, code verifier and redirect URI of a state, which is used up by this: a
     state comes back once, for the confidant it was made for, within ten minutes."""
-    await booking.db[OAUTH_STATES].delete_many({"expires": {"$lt": now - STATE_LIFETIME}})
-    found = await booking.db[OAUTH_STATES].find_one({"_id": state})
+    await oauth_states(booking.db).delete_many({"expires": {"$lt": now - STATE_LIFETIME}})
+    found = await oauth_states(booking.db).find_one({"_id": state})
     if found is None or found["confidant_id"] != confidant_id:
         raise OAuthError("state", "unknown or already used: start connecting again")
     # Deleting is the claim: of two requests with one state, one deletes it.
-    gone = await booking.db[OAUTH_STATES].delete_one({"_id": state})
+    gone = await oauth_states(booking.db).delete_one({"_id": state})
     if gone.deleted_count != 1:
         raise OAuthError("state", "unknown or already used: start connecting again")
     if found["expires"].replace(tzinfo=UTC) < now:
@@ -232,15 +235,15 @@ class Grant:
     one stored is about to end."""
 
     def __init__(
-        self, booking: Booking, session: aiohttp.ClientSession, confidant: dict[str, Any]
+        self, booking: Booking, session: aiohttp.ClientSession, confidant: Confidant
     ) -> None:
         self.booking = booking
         self.session = session
         self.confidant_id: str = confidant["_id"]
-        self.calendar: dict[str, Any] = confidant["calendar"]
+        self.calendar: CalendarLink = confidant.get("calendar") or {}
         self.access: str | None = None
 
-    def _open(self, field: str) -> str | None:
+    def _open(self, field: Literal["access", "grant"]) -> str | None:
         return self.booking.cipher.open_optional(
             self.calendar.get(field), doc_id=self.confidant_id, field=f"calendar.{field}"
         )
@@ -269,7 +272,7 @@ class Grant:
                 "revoked", "the permission to use the calendar was withdrawn: connect it again"
             ) from None
         cipher, cid = self.booking.cipher, self.confidant_id
-        sets: dict[str, Any] = {
+        sets: Query = {
             "calendar.access": cipher.seal(tokens.access, doc_id=cid, field="calendar.access"),
             "calendar.access_until": now + timedelta(seconds=tokens.expires_in),
         }

@@ -17,8 +17,7 @@ from aiohttp import web
 from shared.http import AUTH
 from shared.rpc import responder
 
-from .api_appointments import appointment_view
-from .collections import APPOINTMENTS
+from .documents import appointment_view, appointments
 from .state import BOOKING
 
 SUBJECT = "rpc.booking.appointment"
@@ -33,7 +32,7 @@ async def appointment_responder(app: web.Application) -> AsyncIterator[None]:
         appointment_id = request.get("appointment_id")
         if not isinstance(appointment_id, str):
             return {"ok": False, "error": "bad_request"}
-        doc = await booking.db[APPOINTMENTS].find_one({"_id": appointment_id})
+        doc = await appointments(booking.db).find_one({"_id": appointment_id})
         if doc is None:
             return {"ok": False, "error": "not_found"}
         return {"ok": True, "appointment": appointment_view(doc)}

@@ -5,11 +5,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 import holidays
 
 from .availability import Interval, SlotRules, WorkingHours
+from .documents import AppointmentType, Confidant
 
 GRANULE = timedelta(minutes=5)
 
@@ -32,7 +32,7 @@ def closed_days(country: str | None, today: date) -> frozenset[date]:
     return public_holidays(country, today.year) | public_holidays(country, today.year + 1)
 
 
-def working_hours(confidant: dict[str, Any], today: date | None = None) -> WorkingHours:
+def working_hours(confidant: Confidant, today: date | None = None) -> WorkingHours:
     """The confidant's hours as the pure availability logic takes them. Public holidays
     (``holidays``: a country, NL unless set) are closed days, unless the confidant opened
     one with a date override of their own."""
@@ -53,7 +53,7 @@ def working_hours(confidant: dict[str, Any], today: date | None = None) -> Worki
     )
 
 
-def slot_rules(kind: dict[str, Any]) -> SlotRules:
+def slot_rules(kind: AppointmentType) -> SlotRules:
     return SlotRules(
         duration=timedelta(minutes=kind["duration_min"]),
         interval=timedelta(minutes=kind["interval_min"]),

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, cast
 
 from aiohttp import web
 
@@ -16,6 +16,9 @@ from shared.outbox import DocumentWriter
 from shared.service import BUS, MONGO, SETTINGS
 
 from .settings import BookingSettings
+
+if TYPE_CHECKING:  # busystore reads and writes through this state
+    from .busystore import Bucket
 from .video import RoomUrlProvider, VideoProvider
 
 
@@ -25,7 +28,7 @@ class Booking(DocumentWriter):
     cipher: FieldCipher
     video: VideoProvider
     # Busy-time buckets this process read or wrote last, by _id: (version, objects by name).
-    busy_cache: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict)
+    busy_cache: dict[str, tuple[str, Bucket]] = field(default_factory=dict)
 
 
 BOOKING = web.AppKey("booking", Booking)

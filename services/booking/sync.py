@@ -20,7 +20,6 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -32,8 +31,17 @@ from . import busystore, syncdiff
 from .busystore import busy_key
 from .calendars import Calendars, open_calendars
 from .claims import Taken, move
-from .collections import APPOINTMENTS, BUSY, CLAIMS, CONFIDANTS
+from .collections import APPOINTMENTS, BUSY, CONFIDANTS
 from .dav import DavError, name_of
+from .documents import (
+    Appointment,
+    CalendarState,
+    Confidant,
+    Versions,
+    appointments,
+    claims,
+    confidants,
+)
 from .state import Booking
 
 log = logging.getLogger(__name__)
@@ -46,7 +54,7 @@ RELIST = timedelta(days=1)
 
 async def sync_confidant(
     booking: Booking,
-    confidant: dict[str, Any],
+    confidant: Confidant,
     now: datetime | None = None,
     *,
     force_full: bool = False,
@@ -54,7 +62,9 @@ async def sync_confidant(
 ) -> dict[str, float]:
     """Sync every calendar of one confidant; returns counts of what happened."""
     now = now or booking.clock.now()
-    calendar = confidant["calendar"]
+    calendar = confidant.get("calendar")
+    if not calendar:
+        raise DavError("unauthorized", "no calendar is connected")
     zone = ZoneInfo(confidant.get("timezone", "Europe/Amsterdam"))
     window = (now - PAST, now + AHEAD)
     report: dict[str, float] = {
@@ -69,7 +79,7 @@ async def sync_confidant(
         "cancelled": 0,
     }
     # A list, not a map by URL: URLs hold dots, which document keys may not.
-    states: dict[str, Any] = {
+    states: dict[str, CalendarState] = {
         c["calendar"]: c for c in (calendar.get("sync") or {}).get("calendars") or []
     }
     wanted = list(
@@ -129,7 +139,7 @@ class Fetched:
 async def _fetch(
     source: Calendars,
     cal: str,
-    state: dict[str, Any],
+    state: CalendarState,
     window: tuple[datetime, datetime],
     force_full: bool,
     report: dict[str, float],
@@ -168,15 +178,15 @@ async def _fetch(
 async def _sync_calendar(
     booking: Booking,
     source: Calendars,
-    confidant: dict[str, Any],
+    confidant: Confidant,
     cal: str,
-    state: dict[str, Any],
+    state: CalendarState,
     zone: ZoneInfo,
     window: tuple[datetime, datetime],
     force_full: bool,
     report: dict[str, float],
     accept_removals: bool = False,
-) -> dict[str, Any]:
+) -> CalendarState:
     fetched = await _fetch(source, cal, state, window, force_full, report)
     if fetched is None:
         return state
@@ -222,7 +232,8 @@ async def _sync_calendar(
     versions = await busystore.save(booking, key, buckets, versions)
     if fetched.full:  # what a version before the buckets kept, in one document per calendar
         await booking.db[BUSY].delete_one({"_id": key})
-    if cal == confidant["calendar"]["booking_calendar"] and (fetched.full or found.ours or deleted):
+    booking_calendar = (confidant.get("calendar") or {}).get("booking_calendar")
+    if cal == booking_calendar and (fetched.full or found.ours or deleted):
         # A listing vouches only for its window: an appointment that ended before it is
         # not in it, and is not gone (it happened).
         # A listing names what is there (from its window on); a delta names what is gone.
@@ -241,7 +252,7 @@ async def _sync_calendar(
 async def _staged(
     booking: Booking,
     key: str,
-    versions: busystore.Versions | None,
+    versions: Versions | None,
     objects: dict[str, syncdiff.Obj | None],
     deleted: list[str],
 ) -> dict[int, busystore.Bucket]:
@@ -257,7 +268,7 @@ async def _staged(
 
 async def _follow_confidant(
     booking: Booking,
-    confidant: dict[str, Any],
+    confidant: Confidant,
     seen: dict[str, tuple[str, str, datetime]],
     deleted: set[str],
     present: set[str] | None,
@@ -273,9 +284,9 @@ async def _follow_confidant(
         "calendar.href": {"$ne": None},
         "calendar.pending": None,
     }
-    async for appointment in booking.db[APPOINTMENTS].find(query, {"outbox": 0}):
+    async for appointment in appointments(booking.db).find(query, {"outbox": 0}):
         # Servers answer with paths (or names), we wrote to full URLs: compare file names.
-        href = name_of(appointment["calendar"]["href"])
+        href = name_of(str(appointment["calendar"]["href"]))  # (the query asks for one)
         missing = (
             present is not None
             and appointment["end"].replace(tzinfo=UTC) > listed_from
@@ -319,7 +330,7 @@ async def _follow_confidant(
                     )
 
 
-async def _cancel_by_calendar(booking: Booking, appointment: dict[str, Any]) -> None:
+async def _cancel_by_calendar(booking: Booking, appointment: Appointment) -> None:
     event = new_event(
         AppointmentCancelled,
         {
@@ -338,12 +349,10 @@ async def _cancel_by_calendar(booking: Booking, appointment: dict[str, Any]) -> 
         {"$set": {"status": "cancelled", "updated_at": booking.clock.now(), "calendar.href": None}},
         [event],
     ):
-        await booking.db[CLAIMS].delete_many({"appointment_id": appointment["_id"]})
+        await claims(booking.db).delete_many({"appointment_id": appointment["_id"]})
 
 
-async def _failed(
-    booking: Booking, confidant: dict[str, Any], now: datetime, error: DavError
-) -> None:
+async def _failed(booking: Booking, confidant: Confidant, now: datetime, error: DavError) -> None:
     kind = error.kind
     sync = (confidant.get("calendar") or {}).get("sync") or {}
     since = sync.get("failing_since") or now
@@ -382,7 +391,7 @@ async def sync_all(booking: Booking) -> None:
     """Every confidant with a calendar, a few at a time."""
     gate = asyncio.Semaphore(4)
 
-    async def one(confidant: dict[str, Any]) -> None:
+    async def one(confidant: Confidant) -> None:
         async with gate:
             try:
                 await sync_confidant(booking, confidant)
@@ -390,12 +399,15 @@ async def sync_all(booking: Booking) -> None:
                 pass  # recorded on the confidant by sync_confidant
 
     now = booking.clock.now()
-    confidants = (
-        await booking.db[CONFIDANTS].find({"calendar": {"$ne": None}}, {"outbox": 0}).to_list(None)
+    connected = (
+        await confidants(booking.db).find({"calendar": {"$ne": None}}, {"outbox": 0}).to_list(None)
     )
-    await asyncio.gather(*(one(c) for c in confidants if c.get("calendar") and _due(c, now)))
+    await asyncio.gather(*(one(c) for c in connected if _due(c, now)))
 
 
-def _due(confidant: dict[str, Any], now: datetime) -> bool:
-    wait = (confidant["calendar"].get("sync") or {}).get("not_before")
+def _due(confidant: Confidant, now: datetime) -> bool:
+    calendar = confidant.get("calendar")
+    if not calendar:
+        return False
+    wait = (calendar.get("sync") or {}).get("not_before")
     return wait is None or wait.replace(tzinfo=UTC) <= now

@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from .availability import Interval
-from .busystore import Bucket, bucket_of, spread
+from .busystore import Bucket, BusyObject, bucket_of, spread
 from .busytime import BrokenObject, parse
 from .dav import name_of
 
-Obj = dict[str, Any]  # {"name", "intervals": [{"s", "e"}], "etag", "until"}
+Obj = BusyObject
 # What was read for a window ending this much earlier is still good (a listing is renewed
 # daily, and then everything is read again: recurring events grow at the window's end).
 FRESH = timedelta(days=1)
@@ -47,12 +46,13 @@ def read(
     for href, (etag, text) in objects.items():
         name = name_of(href)
         before = known.get(name) if known else None
+        until = before.get("until") if before is not None else None
         if (
             before is not None
             and etag
             and before.get("etag") == etag
-            and before.get("until") is not None
-            and window[1] - before["until"] <= FRESH
+            and until is not None
+            and window[1] - until <= FRESH
         ):
             found.objects[name] = before
             continue

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 import aiohttp
 
+from shared.db import Query
+
 from .calendars import Calendars, open_calendars
-from .collections import APPOINTMENTS, CONFIDANTS
+from .collections import APPOINTMENTS
 from .dav import DavError
+from .documents import Appointment, Confidant, appointments, confidants
 from .state import Booking
 
 log = logging.getLogger(__name__)
@@ -32,12 +34,12 @@ async def write_pending(booking: Booking, now: datetime | None = None) -> dict[s
         "calendar.pending": {"$in": ["put", "delete"]},
         "$or": [{"calendar.next_try": None}, {"calendar.next_try": {"$lte": now}}],
     }
-    pending = await booking.db[APPOINTMENTS].find(query, {"outbox": 0}).to_list(500)
+    pending = await appointments(booking.db).find(query, {"outbox": 0}).to_list(500)
     if not pending:
         return done
     async with aiohttp.ClientSession() as session:
         for appointment in pending:
-            confidant = await booking.db[CONFIDANTS].find_one(
+            confidant = await confidants(booking.db).find_one(
                 {"_id": appointment["confidant_id"]}, {"calendar": 1}
             )
             if not confidant or not confidant.get("calendar"):
@@ -45,7 +47,7 @@ async def write_pending(booking: Booking, now: datetime | None = None) -> dict[s
                 continue
             source = open_calendars(booking, session, confidant)
             try:
-                if appointment["calendar"]["pending"] == "put":
+                if appointment["calendar"].get("pending") == "put":
                     await _put(booking, source, confidant, appointment)
                     done["written"] += 1
                 else:
@@ -83,11 +85,11 @@ async def write_pending(booking: Booking, now: datetime | None = None) -> dict[s
 
 
 async def _put(
-    booking: Booking, source: Calendars, confidant: dict[str, Any], appointment: dict[str, Any]
+    booking: Booking, source: Calendars, confidant: Confidant, appointment: Appointment
 ) -> None:
     calendar = appointment["calendar"]
     href, etag = await source.write(
-        confidant["calendar"]["booking_calendar"],
+        (confidant.get("calendar") or {})["booking_calendar"],
         appointment,
         calendar.get("href"),
         calendar.get("etag") if calendar.get("href") else None,
@@ -107,10 +109,11 @@ async def _put(
     )
 
 
-async def _delete(booking: Booking, source: Calendars, appointment: dict[str, Any]) -> None:
+async def _delete(booking: Booking, source: Calendars, appointment: Appointment) -> None:
     calendar = appointment["calendar"]
-    if calendar.get("href"):
-        await source.remove(calendar["href"], calendar.get("etag"))
+    href = calendar.get("href")
+    if href:
+        await source.remove(href, calendar.get("etag"))
     await _settle(
         booking,
         appointment,
@@ -125,7 +128,7 @@ async def _delete(booking: Booking, source: Calendars, appointment: dict[str, An
     )
 
 
-async def _settle(booking: Booking, appointment: dict[str, Any], sets: dict[str, Any]) -> None:
+async def _settle(booking: Booking, appointment: Appointment, sets: Query) -> None:
     # Only if nothing changed meanwhile; a newer change has its own pending write.
     await booking.update_with_events(
         APPOINTMENTS,

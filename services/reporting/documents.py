@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, TypeAdapter, with_config
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from typing_extensions import TypedDict  # pydantic validates TypedDicts from here on 3.11
@@ -188,6 +188,7 @@ class SignalKey(TypedDict):
 # -- contracts and invoices -------------------------------------------------------------------
 
 
+@with_config(ConfigDict(extra="forbid"))  # a field the body has and this lacks fails
 class Contract(TypedDict, total=False):
     """The contract as stored: amounts as decimal strings (``api_invoices.Contract``)."""
 

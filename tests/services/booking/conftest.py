@@ -188,9 +188,10 @@ def body(start: datetime, **extra: Any) -> dict[str, Any]:
 
 async def resync(client: Client, **options: Any) -> dict[str, float]:
     """Sync c-anna's calendar now, from what the database holds of her."""
+    from services.booking.documents import confidants
     from services.booking.sync import sync_confidant
 
-    confidant = await state(client).db["confidants"].find_one({"_id": "c-anna"})
+    confidant = await confidants(state(client).db).find_one({"_id": "c-anna"})
     assert confidant is not None
     return await sync_confidant(state(client), confidant, **options)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.booking.availability import (
@@ -15,6 +14,7 @@ from services.booking.availability import (
     merge,
     within,
 )
+from services.booking.documents import Confidant, Hours, Range
 from services.booking.rules import closed_days, working_hours
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -149,20 +149,25 @@ def test_is_slot() -> None:
 
 
 def test_public_holidays_are_closed_unless_the_confidant_opens_one() -> None:
-    weekdays = {str(d): [{"start": "09:00", "end": "17:00"}] for d in range(5)}
+    weekdays: dict[str, list[Range]] = {
+        str(d): [{"start": "09:00", "end": "17:00"}] for d in range(5)
+    }
     today = date(2026, 12, 1)
     now = local(2026, 12, 24, 0)  # Thursday; Christmas is Friday, then the weekend, Monday
     until = local(2026, 12, 28, 23)
 
-    def days(confidant: dict[str, Any]) -> set[str]:
+    def days(confidant: Confidant) -> set[str]:
         hours = working_hours(confidant, today)
         return {s[:6] for s in wall(free_slots(hours, HOUR, [], [], now, until=until))}
 
-    dutch = {"timezone": "Europe/Amsterdam", "hours": {"weekly": weekdays}}
+    dutch: Confidant = {"timezone": "Europe/Amsterdam", "hours": {"weekly": weekdays}}
     assert days(dutch) == {"Thu 24", "Mon 28"}  # NL unless set: 25 and 26 December closed
     assert days({**dutch, "holidays": None}) == {"Thu 24", "Fri 25", "Mon 28"}
     # A confidant who works on Christmas morning says so with an override of that date.
-    opened = {"weekly": weekdays, "overrides": {"2026-12-25": [{"start": "09:00", "end": "12:00"}]}}
+    opened: Hours = {
+        "weekly": weekdays,
+        "overrides": {"2026-12-25": [{"start": "09:00", "end": "12:00"}]},
+    }
     assert days({**dutch, "hours": opened}) == {"Thu 24", "Fri 25", "Mon 28"}
     # Another country's days: German Unity Day closes in Germany, not in the Netherlands.
     assert date(2027, 10, 3) in closed_days("DE", today) - closed_days("NL", today)

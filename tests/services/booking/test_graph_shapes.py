@@ -14,6 +14,7 @@ import pytest
 
 from services.booking.busytime import parse
 from services.booking.dav import DavError
+from services.booking.documents import Appointment
 from services.booking.graph import event_of, to_ics
 
 SHAPES = Path(__file__).parents[2] / "standins" / "shapes"
@@ -73,7 +74,7 @@ def test_an_event_graph_would_not_send_is_refused(broken: dict[str, Any]) -> Non
 
 
 def test_what_we_write_says_nothing_of_the_person() -> None:
-    appointment = {
+    appointment: Appointment = {
         "_id": "abc123def456",
         "start": datetime(2027, 1, 5, 9, tzinfo=UTC),
         "end": datetime(2027, 1, 5, 10, tzinfo=UTC),

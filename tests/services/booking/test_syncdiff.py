@@ -4,20 +4,28 @@ sees, applying each as a delta gives the buckets a fresh full read of the end st
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.booking.busystore import BUCKETS, bucket_of, decode, encode, spread
+from services.booking.busystore import (
+    BUCKETS,
+    Bucket,
+    BusyObject,
+    Span,
+    bucket_of,
+    decode,
+    encode,
+    spread,
+)
 from services.booking.dav import name_of
 from services.booking.syncdiff import delta, effective, fold, full, read, removal_held, stage
 
 BASE = datetime(2027, 1, 4, 8, tzinfo=UTC)
 
 
-def obj(name: str, hour: int) -> dict[str, Any]:
+def obj(name: str, hour: int) -> BusyObject:
     start = BASE + timedelta(hours=hour)
     return {"name": name, "intervals": [{"s": start, "e": start + timedelta(minutes=45)}]}
 
@@ -43,7 +51,7 @@ def test_deltas_end_where_a_full_read_ends(
     assert removed == []
     for changes in syncs:
         # One sync: the objects changed since the last one, and those deleted.
-        changed: dict[str, dict[str, Any] | None] = {}
+        changed: dict[str, BusyObject | None] = {}
         deleted: list[str] = []
         for kind, name, hour in changes:
             if kind == "put":
@@ -120,12 +128,13 @@ def test_a_listing_reads_again_only_what_changed_or_was_read_too_long_ago() -> N
 def test_an_object_stored_as_a_line_reads_back_the_same(
     name: str, etag: str | None, spans: list[tuple[int, int]]
 ) -> None:
-    intervals = [
+    intervals: list[Span] = [
         {"s": BASE + timedelta(seconds=s), "e": BASE + timedelta(seconds=s + n)} for s, n in spans
     ]
-    stored = {"name": name, "intervals": intervals, "etag": etag or None, "until": BASE}
+    stored: BusyObject = {"name": name, "intervals": intervals, "etag": etag or None, "until": BASE}
     assert decode(encode(stored)) == stored
-    assert decode({"name": name, "intervals": intervals}) == {"name": name, "intervals": intervals}
+    earlier: BusyObject = {"name": name, "intervals": intervals}  # as a version before lines
+    assert decode(earlier) == earlier
 
 
 @settings(max_examples=200, deadline=None)
@@ -141,9 +150,9 @@ def test_deltas_staged_on_the_overlay_and_folded_end_where_a_full_read_ends(
     overlay holds more than ``fold_at``; buckets and overlay together read as a full read."""
     calendar = {name: obj(name, hour) for name, hour in start.items()}
     buckets, _ = full({}, dict(calendar))
-    overlay: dict[str, dict[str, Any]] = {}
+    overlay: Bucket = {}
     for changes in syncs:
-        changed: dict[str, dict[str, Any] | None] = {}
+        changed: dict[str, BusyObject | None] = {}
         deleted: list[str] = []
         for kind, name, hour in changes:
             if kind == "put":
