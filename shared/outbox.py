@@ -21,6 +21,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from typing_extensions import TypedDict  # documents built on it are checked by pydantic
 
 from shared.bus import Bus
 from shared.clock import Clock
@@ -37,14 +38,27 @@ AT = "outbox_at"
 DEFERRED: dict[str, set[Any]] = {}
 
 
-def _entries(events: tuple[Envelope, ...], now: datetime) -> dict[str, Any]:
+class StagedEvent(TypedDict):
+    event: dict[str, Any]  # the envelope as JSON
+    staged_at: datetime
+
+
+class Staged(TypedDict, total=False):
+    """The outbox of a document written with events; the document types of the services
+    that write so extend it."""
+
+    outbox: dict[str, StagedEvent]  # event id -> the event
+    outbox_at: datetime
+
+
+def _entries(events: tuple[Envelope, ...], now: datetime) -> dict[str, StagedEvent]:
     return {e.id: {"event": e.model_dump(mode="json"), "staged_at": now} for e in events}
 
 
-def staged(*events: Envelope) -> dict[str, Any]:
+def staged(*events: Envelope) -> Staged:
     """Fields for a new document: ``insert_one({..., **staged(e1, e2)})``."""
     now = datetime.now(UTC)
-    return {FIELD: _entries(events, now), AT: now}
+    return {"outbox": _entries(events, now), "outbox_at": now}
 
 
 def with_staged(update: dict[str, Any], *events: Envelope) -> dict[str, Any]:
@@ -55,7 +69,7 @@ def with_staged(update: dict[str, Any], *events: Envelope) -> dict[str, Any]:
 
 
 async def flush(
-    collection: AsyncCollection[Document],
+    collection: AsyncCollection[Any],
     doc_id: Any,
     events: list[Envelope],
     bus: Bus,

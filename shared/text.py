@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Literal, cast
 
 from pydantic import Field
 
@@ -14,11 +15,12 @@ BioText = Annotated[str, Field(max_length=600)]
 Bio = BioText | dict[Language, BioText]
 
 
-def in_language(text: str | dict[str, str] | None, locale: str) -> str | None:
+def in_language(text: str | Mapping[Language, str] | None, locale: str) -> str | None:
     """The text in ``locale``; else in Dutch, else in any language it has."""
     if text is None or isinstance(text, str):
         return text
-    return text.get(locale) or text.get("nl") or next(iter(text.values()), None)
+    # ``locale`` is any language asked for; a text without it falls back below.
+    return text.get(cast(Language, locale)) or text.get("nl") or next(iter(text.values()), None)
 
 
 def locale_of(*candidates: object) -> Locale:

@@ -20,6 +20,7 @@ from typing_extensions import TypedDict  # pydantic validates TypedDicts from he
 from shared.crypto import Sealed
 from shared.db import Document, typed
 from shared.http import jsonable
+from shared.outbox import Staged
 from shared.replies import Appointment as AppointmentView
 from shared.replies import CalendarWrite, MeetingPoint
 
@@ -98,7 +99,7 @@ class Hours(TypedDict, total=False):
 
 
 @with_config(ConfigDict(extra="forbid"))
-class Confidant(TypedDict, total=False):
+class Confidant(Staged, total=False):
     _id: str
     display_name: str
     languages: list[str]
@@ -149,7 +150,7 @@ class CalendarCopy(TypedDict, total=False):
     failed: bool
 
 
-class Appointment(TypedDict, total=False):
+class Appointment(Staged, total=False):
     _id: str
     case_id: str
     reference: str | None

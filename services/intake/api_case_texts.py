@@ -25,13 +25,13 @@ from shared.http import (
 from shared.listing import find_page, listed, page_of
 from shared.outbox import flush, staged
 
+from . import documents as docs
 from .api_cases import READERS, assigned_confidant, audit, content_reader, load_case
 from .codes import new_id
 from .collections import (
     CASES,
     MESSAGES,
     NOTES,
-    RELAY_QUEUE,
 )
 from .models import Text
 from .newcase import case_event
@@ -53,35 +53,35 @@ async def store_text(
     intake: Intake,
     collection: str,
     doc_id: str,
-    case: dict[str, Any],
+    case: docs.Case,
     author: str,
     text: str,
     event: Envelope,
-    extra: dict[str, Any] | None = None,
+    relay: docs.Relay | None = None,
 ) -> datetime:
     """Keep a note or message, sealed, and announce it (never what it says)."""
     now = intake.clock.now()
-    await intake.db[collection].insert_one(
-        {
-            "_id": doc_id,
-            "case_id": case["_id"],
-            "author": author,
-            "created_at": now,
-            "text": intake.cipher.seal(text, doc_id=doc_id, field="text"),
-            **(extra or {}),
-            **staged(event),
-        }
-    )
-    await flush(intake.db[collection], doc_id, [event], intake.bus, intake.locks)
+    doc: docs.Text = {
+        "_id": doc_id,
+        "case_id": case["_id"],
+        "author": author,
+        "created_at": now,
+        "text": intake.cipher.seal(text, doc_id=doc_id, field="text"),
+    }
+    if relay is not None:
+        doc["relay"] = relay
+    texts = docs.notes(intake.db) if collection == NOTES else docs.messages(intake.db)
+    await texts.insert_one({**doc, **staged(event)})
+    await flush(texts, doc_id, [event], intake.bus, intake.locks)
     return now
 
 
 async def _texts(
     request: web.Request,
     collection: str,
-    reader: Callable[[web.Request, dict[str, Any]], Principal],
+    reader: Callable[[web.Request, docs.Case], Principal],
     action: str,
-    view: Callable[[Intake, dict[str, Any]], dict[str, Any]],
+    view: Callable[[Intake, docs.Text], dict[str, Any]],
 ) -> web.Response:
     """A page of a case's notes or messages: who may read them checked, the reading
     audited, the texts opened."""
@@ -90,11 +90,12 @@ async def _texts(
     who = reader(request, case)
     await audit(intake, who, case["_id"], action)
     query = {"case_id": case["_id"]}
-    found, following = await find_page(intake.db[collection], query, page_of(request), "created_at")
+    texts = docs.notes(intake.db) if collection == NOTES else docs.messages(intake.db)
+    found, following = await find_page(texts, query, page_of(request), "created_at")
     return listed(found, following, lambda doc: view(intake, doc))
 
 
-def note_view(intake: Intake, note: dict[str, Any]) -> dict[str, Any]:
+def note_view(intake: Intake, note: docs.Text) -> dict[str, Any]:
     return {
         "note_id": note["_id"],
         "created_at": note["created_at"].isoformat(),
@@ -102,14 +103,14 @@ def note_view(intake: Intake, note: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def message_view(intake: Intake, message: dict[str, Any]) -> dict[str, Any]:
+def message_view(intake: Intake, message: docs.Text) -> dict[str, Any]:
     return {
         "message_id": message["_id"],
         "author": message["author"],
         "created_at": message["created_at"].isoformat(),
         "text": intake.cipher.open(message["text"], doc_id=message["_id"], field="text"),
         # Sent by e-mail or WhatsApp: whether it went out, and how far it got.
-        "delivery": relay_view(message.get("relay")),
+        "delivery": docs.relay_view(message.get("relay")),
     }
 
 
@@ -137,8 +138,8 @@ async def post_message(request: web.Request) -> web.Response:
         confidant_id=case["confidant_id"],
         relayed=relayed,
     )
-    extra = {"relay": await relay_pending(intake, message_id, relayed)} if relayed else None
-    now = await store_text(intake, MESSAGES, message_id, case, author, body.text, event, extra)
+    relay = await relay_pending(intake, message_id, relayed) if relayed else None
+    now = await store_text(intake, MESSAGES, message_id, case, author, body.text, event, relay)
     if relayed:
         intake.relay_wanted.set()
     if author == "confidant" and case.get("deadlines"):
@@ -157,27 +158,18 @@ async def list_messages(request: web.Request) -> web.Response:
     return await _texts(request, MESSAGES, content_reader, "read_messages", message_view)
 
 
-async def relay_pending(intake: Intake, message_id: str, channel: str) -> dict[str, Any]:
+async def relay_pending(intake: Intake, message_id: str, channel: str) -> docs.Relay:
     """Queue a message for the relay; returns its relay state. Queued *before* the message
     is stored: a crash in between leaves an entry without a message, which the relay drops,
     never a message that is not sent."""
     now = intake.clock.now()
     try:
-        await intake.db[RELAY_QUEUE].insert_one({"_id": message_id, "next_at": now, "queued": now})
+        await docs.relay_queue(intake.db).insert_one(
+            {"_id": message_id, "next_at": now, "queued": now}
+        )
     except DuplicateKeyError:
         pass  # queued by an earlier try of the same message
     return {"channel": channel, "state": "pending", "attempts": 0, "next_at": now}
-
-
-def relay_view(relay: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not relay:
-        return None
-    return {
-        "channel": relay["channel"],
-        "state": relay["state"],
-        "status": relay.get("status"),
-        "error": relay.get("error") if relay["state"] == "failed" else None,
-    }
 
 
 ENDPOINTS = [

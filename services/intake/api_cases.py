@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 from aiohttp import web
 from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Forbidden, Principal, Role
+from shared.db import Query
 from shared.event_schemas import (
     CaseAssigned,
     CaseCategorised,
@@ -34,13 +34,13 @@ from shared.http import (
 )
 from shared.listing import find_page, listed, page_of
 
+from . import documents as docs
 from . import domain, taxonomy
 from .api_orgs import client_key, get_org, optional_staff
 from .codes import new_code, new_id, normalise
 from .collections import (
     AUDIT,
     CASES,
-    REPORT_CLAIMS,
     TIMELINE,
 )
 from .models import Assign, CaseAccess, CaseCreate, CaseUpdate
@@ -62,7 +62,7 @@ from .throttle import slow_down, too_many
 log = logging.getLogger(__name__)
 
 
-def case_token(intake: Intake, case: dict[str, Any]) -> str:
+def case_token(intake: Intake, case: docs.Case) -> str:
     """The reporter's key to this one case, for intake and booking."""
     return intake.issuer.issue(
         sub=f"case-{case['_id']}",
@@ -111,7 +111,7 @@ async def create_case(request: web.Request) -> web.Response:
     claim = await claim_report(request, intake, case_id, code, intake.clock.now())
     if claim is not None:
         case_id, code = claim
-        earlier = await intake.db[CASES].find_one({"_id": case_id}, HIDDEN)
+        earlier = await docs.cases(intake.db).find_one({"_id": case_id}, HIDDEN)
         if earlier is not None:  # a retry of a report that was stored: the same answer
             return created(intake, earlier, code)
     case, events = await build_case(
@@ -128,7 +128,7 @@ async def create_case(request: web.Request) -> web.Response:
     return created(intake, stored, code)
 
 
-def created(intake: Intake, case: dict[str, Any], code: str | None) -> web.Response:
+def created(intake: Intake, case: docs.Case, code: str | None) -> web.Response:
     return web.json_response(
         {
             "case_id": case["_id"],
@@ -155,17 +155,17 @@ async def claim_report(
     if key is None:
         return None
     claim_id = intake.keyed("report", key)
-    fresh = {
+    fresh: docs.ReportClaim = {
         "_id": claim_id,
         "case_id": case_id,
         "code": intake.cipher.seal_optional(code, doc_id=claim_id, field="code"),
         "at": now,
     }
     try:
-        await intake.db[REPORT_CLAIMS].insert_one(fresh)
+        await docs.report_claims(intake.db).insert_one(fresh)
         return case_id, code
     except DuplicateKeyError:
-        found = await intake.db[REPORT_CLAIMS].find_one({"_id": claim_id})
+        found = await docs.report_claims(intake.db).find_one({"_id": claim_id})
         if found is None:
             raise ApiError(
                 409, "conflict", "this report is being stored; send it again", headers=RETRY
@@ -186,7 +186,7 @@ async def access_case(request: web.Request) -> web.Response:
     code = normalise(body.case_code)
     case = None
     if code is not None:
-        case = await intake.db[CASES].find_one({"code_hash": await intake.code_hash(code)})
+        case = await docs.cases(intake.db).find_one({"code_hash": await intake.code_hash(code)})
     now = intake.clock.now()
     if case is None or domain.code_expired(
         case["status"],
@@ -212,8 +212,8 @@ async def access_case(request: web.Request) -> web.Response:
     )
 
 
-async def load_case(intake: Intake, case_id: str) -> dict[str, Any]:
-    case = await intake.db[CASES].find_one({"_id": case_id}, HIDDEN)
+async def load_case(intake: Intake, case_id: str) -> docs.Case:
+    case = await docs.cases(intake.db).find_one({"_id": case_id}, HIDDEN)
     if case is None:
         raise not_found("case")
     return case
@@ -222,7 +222,7 @@ async def load_case(intake: Intake, case_id: str) -> dict[str, Any]:
 RETRY = {"Retry-After": "1"}
 
 
-def content_reader(request: web.Request, case: dict[str, Any]) -> Principal:
+def content_reader(request: web.Request, case: docs.Case) -> Principal:
     """The reporter of this case or its assigned confidant; nobody else reads content."""
     who = scoped(request, case, ["confidant", "employee"])
     if who.role == "confidant" and who.sub != case["confidant_id"]:
@@ -230,14 +230,14 @@ def content_reader(request: web.Request, case: dict[str, Any]) -> Principal:
     return who
 
 
-def assigned_confidant(request: web.Request, case: dict[str, Any]) -> Principal:
+def assigned_confidant(request: web.Request, case: docs.Case) -> Principal:
     who = scoped(request, case, ["confidant"])
     if who.sub != case["confidant_id"]:
         raise not_found("case")  # only the assigned confidant works on it
     return who
 
 
-def scoped(request: web.Request, case: dict[str, Any], roles: list[Role]) -> Principal:
+def scoped(request: web.Request, case: docs.Case, roles: list[Role]) -> Principal:
     """The caller, if the case is within their reach; a case of another organisation (or
     another reporter's) answers as if it did not exist."""
     try:
@@ -258,40 +258,12 @@ async def audit(intake: Intake, who: Principal, case_id: str, action: str) -> No
     )
 
 
-def metadata(case: dict[str, Any]) -> dict[str, Any]:
-    deadlines = case.get("deadlines") or {}
-    return {
-        "case_id": case["_id"],
-        "reference": case["reference"],
-        "org_id": case["org_id"],
-        "category": case["category"],
-        "subtype": case.get("subtype"),
-        "channel": case["channel"],
-        "status": case["status"],
-        "anonymous": case["anonymous"],
-        "confidant_id": case["confidant_id"],
-        "meeting_mode": case.get("meeting_mode"),
-        "created_at": case["created_at"].isoformat(),
-        "closed_at": case["closed_at"].isoformat() if case.get("closed_at") else None,
-        "outcome": case.get("outcome"),
-        "hours_spent": case.get("hours_spent", 0.0),
-        "purged": case.get("purged_at") is not None,
-        "deadlines": {
-            k: {
-                "due": v["due"].isoformat(),
-                "met_at": v["met_at"].isoformat() if v.get("met_at") else None,
-            }
-            for k, v in deadlines.items()
-        },
-    }
-
-
 async def read_case(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     case = await load_case(intake, request.match_info["case_id"])
     who = content_reader(request, case)
     await audit(intake, who, case["_id"], "read_case")
-    view = metadata(case)
+    view = docs.metadata(case)
     view["text"] = intake.cipher.open_optional(case.get("text"), doc_id=case["_id"], field="text")
     if who.role == "confidant":
         view["department"] = case.get("department")
@@ -323,7 +295,7 @@ async def list_cases(request: web.Request) -> web.Response:
     """Metadata only: a confidant's own cases, or an organisation's for an admin."""
     intake = request.app[INTAKE]
     who = require(request, ["admin", "confidant"])
-    query: dict[str, Any]
+    query: Query
     if who.role == "confidant":
         query = {"confidant_id": who.sub}
     else:
@@ -340,9 +312,9 @@ async def list_cases(request: web.Request) -> web.Response:
         query["status"] = status
     page = page_of(request)
     cases, following = await find_page(
-        intake.db[CASES], query, page, "created_at", descending=True, projection=HIDDEN
+        docs.cases(intake.db), query, page, "created_at", descending=True, projection=HIDDEN
     )
-    return listed(cases, following, metadata)
+    return listed(cases, following, docs.metadata)
 
 
 async def update_case(request: web.Request) -> web.Response:
@@ -354,7 +326,7 @@ async def update_case(request: web.Request) -> web.Response:
     current = case["status"]
     if current == "closed":
         raise ApiError(409, "conflict", "the case is closed")
-    sets: dict[str, Any] = {"updated_at": now}
+    sets: Query = {"updated_at": now}
     events: list[Envelope] = []
     closing = False
     hours = case.get("hours_spent", 0.0)
@@ -411,7 +383,7 @@ async def update_case(request: web.Request) -> web.Response:
         raise ApiError(409, "conflict", "the case changed meanwhile; load it again")
     if closing:
         await adjust_load(intake, case["confidant_id"], -1)
-    return web.json_response(metadata(await load_case(intake, case["_id"])))
+    return web.json_response(docs.metadata(await load_case(intake, case["_id"])))
 
 
 async def assign_case(request: web.Request) -> web.Response:
@@ -449,7 +421,7 @@ async def assign_case(request: web.Request) -> web.Response:
             raise ApiError(409, "conflict", "the case changed meanwhile; load it again")
         await adjust_load(intake, case["confidant_id"], -1)
         await adjust_load(intake, body.confidant_id, +1)
-    return web.json_response(metadata(await load_case(intake, case["_id"])))
+    return web.json_response(docs.metadata(await load_case(intake, case["_id"])))
 
 
 async def read_audit(request: web.Request) -> web.Response:

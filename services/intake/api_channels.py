@@ -17,13 +17,14 @@ from aiohttp import web
 from pydantic import Field
 from pymongo.errors import PyMongoError
 
-from shared.db import duplicate
+from shared.db import Query, duplicate
 from shared.http import ApiError, Body, Endpoint, read_body, require
 
 from . import channels, whatsapp
+from . import documents as docs
 from .api_orgs import get_org
 from .codes import new_id
-from .collections import MAILBOX_STATE, MESSAGES, ORGANISATIONS, RELAY_SENT, WEBHOOK_INBOX
+from .collections import MESSAGES, ORGANISATIONS, WEBHOOK_INBOX
 from .models import Email
 from .state import INTAKE, Intake
 
@@ -43,9 +44,9 @@ class ChannelSettings(Body):
     whatsapp_phone_number_id: str | None = Field(None, pattern=r"^[0-9]{5,30}$")
 
 
-async def channels_view(intake: Intake, org: dict[str, Any]) -> dict[str, Any]:
+async def channels_view(intake: Intake, org: docs.Organisation) -> dict[str, Any]:
     mailbox = org.get("mailbox")
-    state = await intake.db[MAILBOX_STATE].find_one({"_id": org["_id"]}) or {}
+    state = await docs.mailbox_states(intake.db).find_one({"_id": org["_id"]}) or {}
     return {
         "mailbox": None
         if not mailbox
@@ -74,7 +75,7 @@ async def set_channels(request: web.Request) -> web.Response:
     org = await get_org(intake, request.match_info["org_id"])
     require(request, ["admin"])
     body = await read_body(request, ChannelSettings)
-    sets: dict[str, Any] = {"updated_at": intake.clock.now()}
+    sets: Query = {"updated_at": intake.clock.now()}
     unset: dict[str, str] = {}
     if body.mailbox is None:
         unset["mailbox"] = ""
@@ -91,7 +92,7 @@ async def set_channels(request: web.Request) -> web.Response:
         unset["whatsapp_phone_number_id"] = ""
     else:
         sets["whatsapp_phone_number_id"] = body.whatsapp_phone_number_id
-    update: dict[str, Any] = {"$set": sets}
+    update: Query = {"$set": sets}
     if unset:
         update["$unset"] = unset
     try:
@@ -203,7 +204,7 @@ async def sweep(intake: Intake) -> int:
 
 
 async def _store(intake: Intake, incoming: whatsapp.Incoming) -> int:
-    org = await intake.db[ORGANISATIONS].find_one(
+    org = await docs.organisations(intake.db).find_one(
         {"whatsapp_phone_number_id": incoming.phone_number_id}
     )
     if org is None:
@@ -235,10 +236,10 @@ async def _record(intake: Intake, status: whatsapp.Status) -> None:
     rank = whatsapp.STATUS_RANK.get(status.status)
     if rank is None:
         return
-    sets: dict[str, Any] = {"relay.status": status.status, "relay.status_rank": rank}
+    sets: Query = {"relay.status": status.status, "relay.status_rank": rank}
     if status.error_code is not None:
         sets["relay.error"] = f"whatsapp code {status.error_code}"
-    sent = await intake.db[RELAY_SENT].find_one({"_id": status.wamid})
+    sent = await docs.relay_sent(intake.db).find_one({"_id": status.wamid})
     if sent is None:
         return  # not one of ours (or its case was purged)
     await intake.update(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from aiohttp import web
 from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Principal, authorize
+from shared.db import Query
 from shared.event_schemas import OrgUpdated
 from shared.events import Envelope, new_event
 from shared.http import (
@@ -25,6 +25,7 @@ from shared.listing import find_page, listed, page_of
 from shared.outbox import flush, staged
 from shared.text import locale_of
 
+from . import documents as docs
 from . import taxonomy
 from .codes import new_id
 from .collections import ORGANISATIONS, STAFF
@@ -48,22 +49,8 @@ def client_key(request: web.Request, intake: Intake) -> str:
     return intake.keyed("address", client_address(request, intake.settings.trusted_proxy_hops))[:32]
 
 
-def org_view(org: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": org["_id"],
-        "name": org["name"],
-        "slug": org["slug"],
-        "locale": org["locale"],
-        "timezone": org.get("timezone", "Europe/Amsterdam"),
-        "departments": org.get("departments", []),
-        "confidant_ids": org.get("confidant_ids", []),
-        "report_threshold": org.get("report_threshold", 5),
-        "retention_days": org.get("retention_days", 365),
-    }
-
-
-async def get_org(intake: Intake, org_id: str) -> dict[str, Any]:
-    org = await intake.db[ORGANISATIONS].find_one({"_id": org_id})
+async def get_org(intake: Intake, org_id: str) -> docs.Organisation:
+    org = await docs.organisations(intake.db).find_one({"_id": org_id})
     if org is None:
         raise not_found("organisation")
     return org
@@ -77,27 +64,25 @@ async def create_org(request: web.Request) -> web.Response:
     body = await read_body(request, OrgCreate)
     intake = request.app[INTAKE]
     now = intake.clock.now()
-    doc = {"_id": new_id(), **body.model_dump(), "created_at": now, "updated_at": now}
-    event = org_event(doc["_id"], doc)
+    doc = docs.ORGANISATION.validate_python(
+        {"_id": new_id(), **body.model_dump(), "created_at": now, "updated_at": now}
+    )
+    event = org_event(doc["_id"], body.name, body.departments)
     try:
-        await intake.db[ORGANISATIONS].insert_one({**doc, **staged(event)})
+        await docs.organisations(intake.db).insert_one({**doc, **staged(event)})
     except DuplicateKeyError:
         raise ApiError(
             409, "conflict", f"the slug {body.slug!r} is taken", {"slug": "already in use"}
         ) from None
-    await flush(intake.db[ORGANISATIONS], doc["_id"], [event], intake.bus, intake.locks)
-    return web.json_response(org_view(doc), status=201)
+    await flush(docs.organisations(intake.db), doc["_id"], [event], intake.bus, intake.locks)
+    return web.json_response(docs.org_view(doc), status=201)
 
 
-def org_event(org_id: str, changes: dict[str, Any]) -> Envelope:
+def org_event(org_id: str, name: str | None, departments: list[str] | None) -> Envelope:
     """What reporting names the organisation and its departments by (only what changed)."""
     return new_event(
         OrgUpdated,
-        {
-            "org_id": org_id,
-            "org_name": changes.get("name"),
-            "departments": changes.get("departments"),
-        },
+        {"org_id": org_id, "org_name": name, "departments": departments},
         source="intake",
         org_id=org_id,
     )
@@ -105,16 +90,18 @@ def org_event(org_id: str, changes: dict[str, Any]) -> Envelope:
 
 async def list_orgs(request: web.Request) -> web.Response:
     who = require(request, ["admin", "confidant", "org_admin"])
-    query: dict[str, Any] = {} if who.role == "admin" else {"_id": {"$in": sorted(who.orgs)}}
+    query: Query = {} if who.role == "admin" else {"_id": {"$in": sorted(who.orgs)}}
     page = page_of(request)
-    orgs, following = await find_page(request.app[INTAKE].db[ORGANISATIONS], query, page, "name")
-    return listed(orgs, following, org_view)
+    orgs, following = await find_page(
+        docs.organisations(request.app[INTAKE].db), query, page, "name"
+    )
+    return listed(orgs, following, docs.org_view)
 
 
 async def read_org(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, ["admin", "confidant", "org_admin"], org_id=org_id)
-    return web.json_response(org_view(await get_org(request.app[INTAKE], org_id)))
+    return web.json_response(docs.org_view(await get_org(request.app[INTAKE], org_id)))
 
 
 async def update_org(request: web.Request) -> web.Response:
@@ -126,26 +113,26 @@ async def update_org(request: web.Request) -> web.Response:
     if changes:
         await get_org(intake, org_id)  # (a 404 for an organisation that is not there)
         named = {"name", "departments"} & changes.keys()
-        events = [org_event(org_id, changes)] if named else []
+        events = [org_event(org_id, body.name, body.departments)] if named else []
         changes["updated_at"] = intake.clock.now()
         if not await intake.update_with_events(
             ORGANISATIONS, {"_id": org_id}, {"$set": changes}, events
         ):
             raise not_found("organisation")
-    return web.json_response(org_view(await get_org(intake, org_id)))
+    return web.json_response(docs.org_view(await get_org(intake, org_id)))
 
 
 async def public_org(request: web.Request) -> web.Response:
     """What an intake page (the flyer link or QR code) needs, and nothing else."""
     intake = request.app[INTAKE]
-    org = await intake.db[ORGANISATIONS].find_one({"slug": request.match_info["slug"]})
+    org = await docs.organisations(intake.db).find_one({"slug": request.match_info["slug"]})
     if org is None:
         raise not_found("organisation")
     locale = locale_of(request.query.get("lang"), org.get("locale"))
     ids = org.get("confidant_ids", [])
     profiles = {
         s["confidant_id"]: s
-        async for s in intake.db[STAFF].find(
+        async for s in docs.staff(intake.db).find(
             {"role": "confidant", "confidant_id": {"$in": ids}, "active": True}
         )
     }
@@ -177,7 +164,7 @@ async def create_staff(request: web.Request) -> web.Response:
         await get_org(intake, body.org_id)
     password_hash = await asyncio.to_thread(intake.passwords.hash, body.password)
     staff_id = new_id()
-    doc = {
+    doc: docs.Staff = {
         "_id": staff_id,
         "username": body.username.lower(),
         "role": body.role,
@@ -192,7 +179,7 @@ async def create_staff(request: web.Request) -> web.Response:
         "created_at": intake.clock.now(),
     }
     try:
-        await intake.db[STAFF].insert_one(doc)
+        await docs.staff(intake.db).insert_one(doc)
     except DuplicateKeyError:
         raise ApiError(
             409, "conflict", "that user name is taken", {"username": "already in use"}
@@ -217,7 +204,7 @@ async def login(request: web.Request) -> web.Response:
     if locked:
         raise too_many(locked)
 
-    staff = await intake.db[STAFF].find_one({"username": username, "active": True})
+    staff = await docs.staff(intake.db).find_one({"username": username, "active": True})
     if not await _password_ok(intake, staff, body.password):
         failures = await intake.throttle.hit(f"login-fail:{username}", settings.lockout_s)
         if failures >= settings.login_max_failures:
@@ -238,7 +225,7 @@ async def login(request: web.Request) -> web.Response:
     )
 
 
-async def _password_ok(intake: Intake, staff: dict[str, Any] | None, password: str) -> bool:
+async def _password_ok(intake: Intake, staff: docs.Staff | None, password: str) -> bool:
     stored = staff["password_hash"] if staff else _DUMMY_HASH
     try:
         await asyncio.to_thread(intake.passwords.verify, stored, password)
@@ -252,18 +239,19 @@ async def _password_ok(intake: Intake, staff: dict[str, Any] | None, password: s
     return True
 
 
-async def _staff_token(intake: Intake, staff: dict[str, Any], audience: list[str]) -> str:
+async def _staff_token(intake: Intake, staff: docs.Staff, audience: list[str]) -> str:
     ttl = intake.settings.staff_token_ttl_s
     if staff["role"] == "confidant":
         orgs = [
             o["_id"]
-            async for o in intake.db[ORGANISATIONS].find(
+            async for o in docs.organisations(intake.db).find(
                 {"confidant_ids": staff["confidant_id"]}, {"_id": 1}
             )
         ]
-        # A confidant is known suite-wide by booking's id for them.
+        # A confidant is known suite-wide by booking's id for them (their record names it).
+        confidant_id = str(staff["confidant_id"])
         return intake.issuer.issue(
-            sub=staff["confidant_id"], role="confidant", audience=audience, ttl_s=ttl, orgs=orgs
+            sub=confidant_id, role="confidant", audience=audience, ttl_s=ttl, orgs=orgs
         )
     if staff["role"] == "org_admin":
         return intake.issuer.issue(

@@ -21,14 +21,16 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
+from shared.crypto import Sealed
 from shared.event_schemas import CaseMessagePosted
 from shared.outbox import flush, staged
 from shared.text import Locale
 
+from . import documents as docs
 from . import taxonomy
 from .api_case_texts import relay_pending
 from .codes import new_id
-from .collections import CASES, CHANNEL_CLAIMS, MESSAGES, THREADS
+from .collections import CASES
 from .models import CaseCreate, Contact
 from .newcase import build_case, case_event, choose, store_case
 from .state import Intake
@@ -67,7 +69,7 @@ def sender_key(intake: Intake, org_id: str, channel: Channel, sender: str) -> st
     return intake.keyed(f"{channel}-sender", f"{org_id}|{sender.lower()}")
 
 
-async def receive(intake: Intake, org: dict[str, Any], inbound: Inbound) -> Receipt:
+async def receive(intake: Intake, org: docs.Organisation, inbound: Inbound) -> Receipt:
     """Store ``inbound`` as a new case or as the reporter's message on their open case;
     safe to call again for the same message (it then completes or repeats nothing)."""
     org_id = org["_id"]
@@ -75,7 +77,7 @@ async def receive(intake: Intake, org: dict[str, Any], inbound: Inbound) -> Rece
     # Decided, then claimed: a message read the first time (nearly always) costs one insert;
     # one read again finds the claim and completes what it says.
     case_id, opened = await _conversation(intake, org, inbound)
-    claim: dict[str, Any] = {
+    claim: docs.ChannelClaim = {
         "_id": claim_id,
         "case_id": case_id,
         "message_id": None if opened else new_id(),
@@ -83,10 +85,10 @@ async def receive(intake: Intake, org: dict[str, Any], inbound: Inbound) -> Rece
     }
     fresh = True
     try:
-        await intake.db[CHANNEL_CLAIMS].insert_one(claim)
+        await docs.channel_claims(intake.db).insert_one(claim)
     except DuplicateKeyError:
         fresh = False
-        claim = await intake.db[CHANNEL_CLAIMS].find_one({"_id": claim_id}) or claim
+        claim = await docs.channel_claims(intake.db).find_one({"_id": claim_id}) or claim
     message_id: str | None = claim["message_id"]
     receipt = Receipt(claim["case_id"], message_id, message_id is None)
     if message_id is None:
@@ -101,7 +103,7 @@ async def receive(intake: Intake, org: dict[str, Any], inbound: Inbound) -> Rece
 async def remember(intake: Intake, org_id: str, channel: Channel, ref: str, case_id: str) -> None:
     """Tie a message id of the thread (theirs or ours) to the case, for replies to find."""
     try:
-        await intake.db[THREADS].insert_one(
+        await docs.threads(intake.db).insert_one(
             {
                 "_id": thread_key(intake, org_id, channel, ref),
                 "case_id": case_id,
@@ -112,13 +114,15 @@ async def remember(intake: Intake, org_id: str, channel: Channel, ref: str, case
         pass
 
 
-async def _conversation(intake: Intake, org: dict[str, Any], inbound: Inbound) -> tuple[str, bool]:
+async def _conversation(
+    intake: Intake, org: docs.Organisation, inbound: Inbound
+) -> tuple[str, bool]:
     """The open case this message continues, or a new case id (and True)."""
     key = sender_key(intake, org["_id"], inbound.channel, inbound.sender)
     if inbound.channel == "email":
         # A reply continues a case only from the address that wrote it, never by subject.
         for ref in inbound.refers_to:
-            found = await intake.db[THREADS].find_one(
+            found = await docs.threads(intake.db).find_one(
                 {"_id": thread_key(intake, org["_id"], "email", ref)}
             )
             if found and await _is_open(intake, found["case_id"], key):
@@ -127,25 +131,25 @@ async def _conversation(intake: Intake, org: dict[str, Any], inbound: Inbound) -
     # WhatsApp: one open case per number. The thread document is the claim of "the open
     # case of this number"; of two first messages at once, one makes the case.
     thread_id = thread_key(intake, org["_id"], "whatsapp", inbound.sender)
-    found = await intake.db[THREADS].find_one({"_id": thread_id})
+    found = await docs.threads(intake.db).find_one({"_id": thread_id})
     if found is not None:
         if await _is_open(intake, found["case_id"], key, missing_is_open=True):
             return found["case_id"], False
-        await intake.db[THREADS].delete_one({"_id": thread_id, "case_id": found["case_id"]})
+        await docs.threads(intake.db).delete_one({"_id": thread_id, "case_id": found["case_id"]})
     case_id = new_id()
     try:
-        await intake.db[THREADS].insert_one(
+        await docs.threads(intake.db).insert_one(
             {"_id": thread_id, "case_id": case_id, "at": intake.clock.now()}
         )
     except DuplicateKeyError:
-        other = await intake.db[THREADS].find_one({"_id": thread_id})
+        other = await docs.threads(intake.db).find_one({"_id": thread_id})
         if other is not None:
             return other["case_id"], False
     return case_id, True
 
 
 async def _is_open(intake: Intake, case_id: str, key: str, missing_is_open: bool = False) -> bool:
-    case = await intake.db[CASES].find_one(
+    case = await docs.cases(intake.db).find_one(
         {"_id": case_id}, {"status": 1, "channel_key": 1, "purged_at": 1}
     )
     if case is None:
@@ -156,7 +160,7 @@ async def _is_open(intake: Intake, case_id: str, key: str, missing_is_open: bool
     )
 
 
-def _body(org: dict[str, Any], inbound: Inbound) -> CaseCreate:
+def _body(org: docs.Organisation, inbound: Inbound) -> CaseCreate:
     field = "email" if inbound.channel == "email" else "phone"
     fields: dict[str, Any] = {
         "organisation": org["slug"],
@@ -185,15 +189,15 @@ def _with_dropped(inbound: Inbound) -> str:
 
 
 async def _open_case(
-    intake: Intake, org: dict[str, Any], inbound: Inbound, case_id: str, fresh: bool = False
+    intake: Intake, org: docs.Organisation, inbound: Inbound, case_id: str, fresh: bool = False
 ) -> None:
     """Store the case (unless a first reading did); ``fresh``: this reading claimed it."""
-    stored = None if fresh else await intake.db[CASES].find_one({"_id": case_id})
+    stored = None if fresh else await docs.cases(intake.db).find_one({"_id": case_id})
     if stored is None:
         body = _body(org, inbound)
         confidant = await choose(intake, org, None)
         key = sender_key(intake, org["_id"], inbound.channel, inbound.sender)
-        thread = {"subject": inbound.subject, "refs": [inbound.external_id]}
+        thread: docs.MailThread = {"subject": inbound.subject, "refs": [inbound.external_id]}
         case, events = await build_case(
             intake,
             org,
@@ -214,19 +218,22 @@ async def _open_case(
         await _acknowledge(intake, stored)
 
 
-async def _acknowledge(intake: Intake, case: dict[str, Any]) -> None:
+async def _acknowledge(intake: Intake, case: docs.Case) -> None:
     """The automatic acknowledgement, as a message that intake relays into the thread."""
+    relay = case.get("relay")
+    if not relay:
+        return  # no way back to the reporter: nothing to acknowledge in
     text = taxonomy.acknowledgement(case["locale"], case["reference"], case["channel"])
     message_id = f"ack-{case['_id']}"
     try:
-        await intake.db[MESSAGES].insert_one(
+        await docs.messages(intake.db).insert_one(
             {
                 "_id": message_id,
                 "case_id": case["_id"],
                 "author": "system",
                 "created_at": intake.clock.now(),
                 "text": intake.cipher.seal(text, doc_id=message_id, field="text"),
-                "relay": await relay_pending(intake, message_id, case["relay"]),
+                "relay": await relay_pending(intake, message_id, relay),
             }
         )
     except DuplicateKeyError:
@@ -234,13 +241,13 @@ async def _acknowledge(intake: Intake, case: dict[str, Any]) -> None:
 
 
 async def _append(
-    intake: Intake, org: dict[str, Any], inbound: Inbound, case_id: str, message_id: str
+    intake: Intake, org: docs.Organisation, inbound: Inbound, case_id: str, message_id: str
 ) -> None:
     fields = {"org_id": 1, "confidant_id": 1, "reference": 1}
-    case = await intake.db[CASES].find_one({"_id": case_id}, fields)
+    case = await docs.cases(intake.db).find_one({"_id": case_id}, fields)
     if case is None:  # the first message's case is not stored yet: store it first
         await _open_case(intake, org, inbound, case_id)
-        case = await intake.db[CASES].find_one({"_id": case_id}, fields)
+        case = await docs.cases(intake.db).find_one({"_id": case_id}, fields)
         if case is None:
             raise RuntimeError("case not stored")
     event = case_event(
@@ -251,24 +258,20 @@ async def _append(
         author="reporter",
         confidant_id=case["confidant_id"],
     )
+    message: docs.Text = {
+        "_id": message_id,
+        "case_id": case_id,
+        "author": "reporter",
+        "created_at": intake.clock.now(),
+        "text": intake.cipher.seal(_with_dropped(inbound) or "-", doc_id=message_id, field="text"),
+    }
     try:
-        await intake.db[MESSAGES].insert_one(
-            {
-                "_id": message_id,
-                "case_id": case_id,
-                "author": "reporter",
-                "created_at": intake.clock.now(),
-                "text": intake.cipher.seal(
-                    _with_dropped(inbound) or "-", doc_id=message_id, field="text"
-                ),
-                **staged(event),
-            }
-        )
+        await docs.messages(intake.db).insert_one({**message, **staged(event)})
     except DuplicateKeyError:
         return
-    await flush(intake.db[MESSAGES], message_id, [event], intake.bus, intake.locks)
+    await flush(docs.messages(intake.db), message_id, [event], intake.bus, intake.locks)
     if inbound.channel == "email":
-        thread = open_thread(intake, await intake.db[CASES].find_one({"_id": case_id}) or {})
+        thread = open_thread(intake, await docs.cases(intake.db).find_one({"_id": case_id}) or {})
         refs = [*thread.get("refs", []), inbound.external_id][-20:]
         await intake.update(
             CASES,
@@ -277,16 +280,16 @@ async def _append(
         )
 
 
-def seal_thread(intake: Intake, case_id: str, thread: dict[str, Any]) -> dict[str, Any]:
+def seal_thread(intake: Intake, case_id: str, thread: docs.MailThread) -> Sealed:
     """The subject and Message-IDs of a mail thread (for In-Reply-To when answering)."""
     return intake.cipher.seal(json.dumps(thread), doc_id=case_id, field="mail_thread")
 
 
-def open_thread(intake: Intake, case: dict[str, Any]) -> dict[str, Any]:
+def open_thread(intake: Intake, case: docs.Case) -> docs.MailThread:
     sealed = case.get("mail_thread")
     if not sealed:
         return {}
-    found: dict[str, Any] = json.loads(
+    found: docs.MailThread = json.loads(
         intake.cipher.open(sealed, doc_id=case["_id"], field="mail_thread")
     )
     return found

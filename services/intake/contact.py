@@ -23,10 +23,12 @@ from typing import Any
 
 from aiohttp import web
 
+from shared.crypto import Sealed
 from shared.http import AUTH
+from shared.replies import Contact
 from shared.rpc import responder
 
-from .collections import CASES, STAFF
+from . import documents as docs
 from .state import INTAKE, Intake
 
 log = logging.getLogger(__name__)
@@ -55,38 +57,43 @@ async def contact_responder(app: web.Application) -> AsyncIterator[None]:
 
 
 async def reporter(intake: Intake, case_id: str, channel: str) -> dict[str, Any]:
-    case = await intake.db[CASES].find_one({"_id": case_id}, {"contact": 1, "locale": 1})
+    case = await docs.cases(intake.db).find_one({"_id": case_id}, {"contact": 1, "locale": 1})
     contact = (case or {}).get("contact")
     if case is None or not contact or not contact.get(channel):
         return {"ok": False, "error": "no_contact"}
-    cipher = intake.cipher
-    found = {
-        channel: cipher.open(contact[channel], doc_id=case["_id"], field=f"contact.{channel}"),
-        "name": cipher.open_optional(contact.get("name"), doc_id=case["_id"], field="contact.name"),
+    cipher, case_id = intake.cipher, case["_id"]
+    found: Contact = {
+        "name": cipher.open_optional(contact.get("name"), doc_id=case_id, field="contact.name"),
         "locale": case.get("locale", "nl"),
     }
+    email, phone = contact.get("email"), contact.get("phone")
+    if channel == "email" and email:
+        found["email"] = cipher.open(email, doc_id=case_id, field="contact.email")
+    elif channel == "phone" and phone:
+        found["phone"] = cipher.open(phone, doc_id=case_id, field="contact.phone")
     log.info("contact looked up", extra={"case_id": case["_id"], "channel": channel})
     return {"ok": True, "contact": found}
 
 
-def _staff_contact(intake: Intake, staff: dict[str, Any]) -> dict[str, Any]:
+def _staff_contact(intake: Intake, staff: docs.Staff, email: Sealed) -> Contact:
     return {
-        "email": intake.cipher.open(staff["email"], doc_id=staff["_id"], field="email"),
+        "email": intake.cipher.open(email, doc_id=staff["_id"], field="email"),
         "name": staff.get("display_name"),
         "locale": staff.get("locale", "nl"),
     }
 
 
 async def confidant(intake: Intake, confidant_id: str) -> dict[str, Any]:
-    staff = await intake.db[STAFF].find_one(
+    staff = await docs.staff(intake.db).find_one(
         {"confidant_id": confidant_id, "role": "confidant", "active": True}
     )
-    if staff is None or not staff.get("email"):
+    email = (staff or {}).get("email")
+    if staff is None or not email:
         return {"ok": False, "error": "no_contact"}
-    return {"ok": True, "contact": _staff_contact(intake, staff)}
+    return {"ok": True, "contact": _staff_contact(intake, staff, email)}
 
 
 async def org_admins(intake: Intake, org_id: str) -> dict[str, Any]:
-    found = intake.db[STAFF].find({"org_id": org_id, "role": "org_admin", "active": True})
-    contacts = [_staff_contact(intake, s) async for s in found if s.get("email")]
+    found = docs.staff(intake.db).find({"org_id": org_id, "role": "org_admin", "active": True})
+    contacts = [_staff_contact(intake, s, e) async for s in found if (e := s.get("email"))]
     return {"ok": True, "contacts": contacts}

@@ -13,18 +13,11 @@ from datetime import datetime, timedelta
 from shared.event_schemas import CaseDeadlineDue, CasePurged
 from shared.events import new_event
 
+from . import documents as docs
 from . import domain
 from .collections import (
     CASES,
-    CHANNEL_CLAIMS,
     LOAD,
-    MESSAGES,
-    NOTES,
-    ORGANISATIONS,
-    RELAY_CLAIMS,
-    RELAY_SENT,
-    REPORT_CLAIMS,
-    THREADS,
 )
 from .state import Intake
 
@@ -52,7 +45,9 @@ REPORT_CLAIM_KEEP = timedelta(hours=1)
 
 async def purge_report_claims(intake: Intake, now: datetime) -> int:
     """Forget the codes kept for retries of new reports, an hour on."""
-    result = await intake.db[REPORT_CLAIMS].delete_many({"at": {"$lt": now - REPORT_CLAIM_KEEP}})
+    result = await docs.report_claims(intake.db).delete_many(
+        {"at": {"$lt": now - REPORT_CLAIM_KEEP}}
+    )
     return result.deleted_count
 
 
@@ -61,7 +56,7 @@ RELAY_CLAIM_KEEP = timedelta(days=7)
 
 async def purge_relay_claims(intake: Intake, now: datetime) -> int:
     """Claims of sends long done (a claim only matters while its send may still run)."""
-    result = await intake.db[RELAY_CLAIMS].delete_many({"at": {"$lt": now - RELAY_CLAIM_KEEP}})
+    result = await docs.relay_claims(intake.db).delete_many({"at": {"$lt": now - RELAY_CLAIM_KEEP}})
     return result.deleted_count
 
 
@@ -70,9 +65,11 @@ async def recount_load(intake: Intake) -> int:
     counts were off (after a crash between a case write and its count). A case opened
     while this runs may be missed once; the next run sets it right."""
     actual: dict[str, int] = {}
-    async for case in intake.db[CASES].find({"status": {"$ne": "closed"}}, {"confidant_id": 1}):
+    async for case in docs.cases(intake.db).find(
+        {"status": {"$ne": "closed"}}, {"confidant_id": 1}
+    ):
         actual[case["confidant_id"]] = actual.get(case["confidant_id"], 0) + 1
-    known = {doc["_id"]: doc["open"] async for doc in intake.db[LOAD].find({})}
+    known = {doc["_id"]: doc["open"] async for doc in docs.load(intake.db).find({})}
     corrected = 0
     for confidant_id in set(actual) | set(known):
         count = actual.get(confidant_id, 0)
@@ -86,7 +83,7 @@ async def purge_closed_cases(intake: Intake, now: datetime) -> int:
     """Destroy the personal data, notes and messages of cases closed longer than their
     organisation's retention period. What stays is the PII-free metadata."""
     purged = 0
-    async for org in intake.db[ORGANISATIONS].find({}, {"retention_days": 1}):
+    async for org in docs.organisations(intake.db).find({}, {"retention_days": 1}):
         cutoff = domain.purge_before(now, org.get("retention_days", 365))
         query = {
             "org_id": org["_id"],
@@ -94,14 +91,14 @@ async def purge_closed_cases(intake: Intake, now: datetime) -> int:
             "closed_at": {"$lt": cutoff},
             "purged_at": None,
         }
-        async for case in intake.db[CASES].find(query, {"_id": 1, "org_id": 1}):
+        async for case in docs.cases(intake.db).find(query, {"_id": 1, "org_id": 1}):
             # Notes and messages first: if we stop half-way, the case is found again.
-            await intake.db[NOTES].delete_many({"case_id": case["_id"]})
-            await intake.db[MESSAGES].delete_many({"case_id": case["_id"]})
+            await docs.notes(intake.db).delete_many({"case_id": case["_id"]})
+            await docs.messages(intake.db).delete_many({"case_id": case["_id"]})
             # The channel's traces: which mail ids and number led to this case.
-            await intake.db[THREADS].delete_many({"case_id": case["_id"]})
-            await intake.db[CHANNEL_CLAIMS].delete_many({"case_id": case["_id"]})
-            await intake.db[RELAY_SENT].delete_many({"case_id": case["_id"]})
+            await docs.threads(intake.db).delete_many({"case_id": case["_id"]})
+            await docs.channel_claims(intake.db).delete_many({"case_id": case["_id"]})
+            await docs.relay_sent(intake.db).delete_many({"case_id": case["_id"]})
             event = new_event(
                 CasePurged,
                 {"case_id": case["_id"]},
@@ -139,7 +136,7 @@ async def expire_case_codes(intake: Intake, now: datetime) -> int:
         "$or": [{"code_used_at": {"$exists": False}}, {"code_used_at": {"$lt": cutoff}}],
     }
     expired = 0
-    async for case in intake.db[CASES].find(query, {"_id": 1}):
+    async for case in docs.cases(intake.db).find(query, {"_id": 1}):
         # One by one, each under its document's lock, with the condition checked again.
         if await intake.update(CASES, {"_id": case["_id"], **query}, {"$unset": {"code_hash": ""}}):
             expired += 1
@@ -157,7 +154,7 @@ async def warn_deadlines(intake: Intake, now: datetime) -> int:
             f"{path}.warn_at": {"$lte": now},
             "status": {"$ne": "closed"},
         }
-        async for case in intake.db[CASES].find(
+        async for case in docs.cases(intake.db).find(
             query, {"org_id": 1, "confidant_id": 1, "deadlines": 1, "reference": 1}
         ):
             event = new_event(
@@ -167,7 +164,7 @@ async def warn_deadlines(intake: Intake, now: datetime) -> int:
                     "reference": case.get("reference"),
                     "confidant_id": case["confidant_id"],
                     "deadline": kind,
-                    "due_at": case["deadlines"][kind]["due"],
+                    "due_at": (case.get("deadlines") or {})[kind]["due"],
                 },
                 source="intake",
                 org_id=case["org_id"],

@@ -16,15 +16,14 @@ import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import Any
 
 import aioimaplib
 from aiohttp import web
 
-from shared.text import Locale
-
 from . import channels, mailparse
-from .collections import MAILBOX_STATE, ORGANISATIONS
+from . import documents as docs
+from .collections import MAILBOX_STATE
 from .state import INTAKE, Intake
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,7 @@ class MailboxError(Exception):
     """The server refused something; the watcher reconnects after a pause."""
 
 
-async def take(intake: Intake, org: dict[str, Any], raw: bytes) -> str:
+async def take(intake: Intake, org: docs.Organisation, raw: bytes) -> str:
     """Store one mail; return the folder it goes to."""
     mail = mailparse.parse(raw, org["mailbox"]["address"])
     if mail.verdict == "machine":
@@ -58,7 +57,7 @@ async def take(intake: Intake, org: dict[str, Any], raw: bytes) -> str:
             sender=mail.sender,
             name=mail.name,
             text=text[: mailparse.MAX_TEXT],
-            locale=cast(Locale, locale),
+            locale=locale,
             refers_to=mail.refers_to,
             subject=mail.subject,
             dropped=mail.dropped,
@@ -87,7 +86,7 @@ def _fetched(lines: list[Any]) -> list[tuple[int, bytes]]:
     return found
 
 
-async def drain(intake: Intake, org: dict[str, Any], imap: aioimaplib.IMAP4) -> int:
+async def drain(intake: Intake, org: docs.Organisation, imap: aioimaplib.IMAP4) -> int:
     """Store every mail in INBOX; return how many were stored or set aside."""
     answer = await imap.uid_search("ALL")
     if answer.result != "OK":
@@ -123,7 +122,7 @@ async def drain(intake: Intake, org: dict[str, Any], imap: aioimaplib.IMAP4) -> 
     return done
 
 
-async def session(intake: Intake, org: dict[str, Any]) -> None:
+async def session(intake: Intake, org: docs.Organisation) -> None:
     """One connection to the mailbox, until it fails."""
     settings = intake.settings
     box = org["mailbox"]
@@ -176,7 +175,7 @@ async def watch(intake: Intake, org_id: str) -> None:
     """Keep a session to the organisation's mailbox, reconnecting after failures."""
     pause = 1.0
     while True:
-        org = await intake.db[ORGANISATIONS].find_one({"_id": org_id})
+        org = await docs.organisations(intake.db).find_one({"_id": org_id})
         if not org or not org.get("mailbox"):
             return
         try:
@@ -193,7 +192,7 @@ async def watch(intake: Intake, org_id: str) -> None:
         pause = min(pause * 2, 60.0)
 
 
-def _fingerprint(mailbox: dict[str, Any]) -> str:
+def _fingerprint(mailbox: docs.MailboxLink) -> str:
     return hashlib.sha256(repr(sorted(mailbox.items())).encode()).hexdigest()
 
 
@@ -212,7 +211,7 @@ async def mailbox_watchers(app: web.Application) -> AsyncIterator[None]:
             try:
                 wanted = {
                     org["_id"]: _fingerprint(org["mailbox"])
-                    async for org in intake.db[ORGANISATIONS].find(
+                    async for org in docs.organisations(intake.db).find(
                         {"mailbox": {"$exists": True}}, {"mailbox": 1}
                     )
                 }

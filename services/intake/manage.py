@@ -20,6 +20,7 @@ from pymongo.errors import DuplicateKeyError
 from shared.db import Mongo
 from shared.settings import SettingsError
 
+from . import documents as docs
 from .codes import new_id
 from .collections import INDEXES, STAFF
 from .models import StaffCreate
@@ -31,7 +32,7 @@ async def create_admin(settings: IntakeSettings, username: str, password: str) -
     mongo = Mongo(settings.mongodb_uri, settings.database_name)
     try:
         await mongo.ensure_indexes({STAFF: INDEXES[STAFF]})
-        doc = {
+        doc: docs.Staff = {
             "_id": new_id(),
             "username": body.username,
             "role": "admin",
@@ -40,7 +41,7 @@ async def create_admin(settings: IntakeSettings, username: str, password: str) -
             "password_hash": PasswordHasher().hash(body.password),
             "created_at": datetime.now(UTC),
         }
-        await mongo.db[STAFF].insert_one(doc)
+        await docs.staff(mongo.db).insert_one(doc)
         return str(doc["_id"])
     finally:
         await mongo.close()

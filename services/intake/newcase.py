@@ -10,6 +10,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
+from shared.crypto import Sealed
 from shared.event_schemas import (
     CaseAssigned,
     CaseOpened,
@@ -18,9 +19,10 @@ from shared.events import Envelope, EventData, new_event
 from shared.http import ApiError, invalid
 from shared.outbox import flush, staged
 
+from . import documents as docs
 from . import domain
 from .codes import new_reference
-from .collections import CASES, LOAD, ORGANISATIONS
+from .collections import LOAD
 from .models import CaseCreate
 from .state import Intake
 
@@ -30,16 +32,16 @@ log = logging.getLogger(__name__)
 CONTACT_FIELDS = ("name", "email", "phone")
 
 
-def case_event(schema: type[EventData], case: dict[str, Any], **data: Any) -> Envelope:
+def case_event(schema: type[EventData], case: docs.Case, **data: Any) -> Envelope:
     return new_event(
         schema, {"case_id": case["_id"], **data}, source="intake", org_id=case["org_id"]
     )
 
 
-async def organisation_for(intake: Intake, body: CaseCreate) -> dict[str, Any]:
+async def organisation_for(intake: Intake, body: CaseCreate) -> docs.Organisation:
     """The organisation a report is for, with the department and confidant it names as its
     own; 422 naming the field that is not, 409 if it has no confidant to take the case."""
-    org = await intake.db[ORGANISATIONS].find_one({"slug": body.organisation})
+    org = await docs.organisations(intake.db).find_one({"slug": body.organisation})
     if org is None:
         raise invalid("organisation", "unknown organisation")
     if body.department is not None and body.department not in org.get("departments", []):
@@ -53,18 +55,19 @@ async def organisation_for(intake: Intake, body: CaseCreate) -> dict[str, Any]:
 
 
 async def choose(
-    intake: Intake, org: dict[str, Any], preferred: str | None
+    intake: Intake, org: docs.Organisation, preferred: str | None
 ) -> tuple[str, domain.AssignReason]:
     confidants = org.get("confidant_ids", [])
     load = {
-        doc["_id"]: doc["open"] async for doc in intake.db[LOAD].find({"_id": {"$in": confidants}})
+        doc["_id"]: doc["open"]
+        async for doc in docs.load(intake.db).find({"_id": {"$in": confidants}})
     }
     return domain.choose_confidant(confidants, preferred, load)
 
 
 async def build_case(
     intake: Intake,
-    org: dict[str, Any],
+    org: docs.Organisation,
     body: CaseCreate,
     *,
     case_id: str,
@@ -72,14 +75,14 @@ async def build_case(
     confidant: tuple[str, domain.AssignReason],
     now: datetime,
     registered_by: str | None = None,
-    extra: dict[str, Any] | None = None,
+    extra: docs.Case | None = None,
     acknowledged: bool = False,
-) -> tuple[dict[str, Any], list[Envelope]]:
+) -> tuple[docs.Case, list[Envelope]]:
     """A new case document and the events that announce it, whichever way it came in.
     ``acknowledged``: intake answers the reporter itself, in the channel they wrote in."""
     departments = org.get("departments", [])
     confidant_id, reason = confidant
-    case: dict[str, Any] = {
+    case: docs.Case = {
         "_id": case_id,
         "reference": new_reference(now),
         "org_id": org["_id"],
@@ -94,7 +97,6 @@ async def build_case(
         "status": "new",
         "confidant_id": confidant_id,
         "hours_spent": 0.0,
-        "code_hash": await intake.code_hash(code) if code else None,
         "registered_by": registered_by,
         "created_at": now,
         "updated_at": now,
@@ -104,8 +106,8 @@ async def build_case(
         "deadlines": deadlines_for(body.category, now),
         **(extra or {}),
     }
-    if case["code_hash"] is None:
-        del case["code_hash"]  # the unique index is sparse: absent, not null
+    if code:  # without one, absent rather than null: the unique index is sparse
+        case["code_hash"] = await intake.code_hash(code)
     events = [
         case_event(
             CaseOpened,
@@ -134,15 +136,13 @@ async def build_case(
     return case, events
 
 
-async def store_case(
-    intake: Intake, case: dict[str, Any], events: list[Envelope]
-) -> dict[str, Any]:
+async def store_case(intake: Intake, case: docs.Case, events: list[Envelope]) -> docs.Case:
     """Insert a new case with its events; a second insert of the same case (a retry) finds
     the first one and returns it."""
     try:
-        await intake.db[CASES].insert_one({**case, **staged(*events)})
+        await docs.cases(intake.db).insert_one({**case, **staged(*events)})
     except DuplicateKeyError:  # the same retry, twice at once: the other one stored it
-        stored = await intake.db[CASES].find_one({"_id": case["_id"]}, HIDDEN)
+        stored = await docs.cases(intake.db).find_one({"_id": case["_id"]}, HIDDEN)
         if stored is None:
             raise
         return stored
@@ -151,7 +151,7 @@ async def store_case(
         await adjust_load(intake, case["confidant_id"], +1)
     except PyMongoError:
         log.warning("load not counted; the recount corrects it", extra={"case_id": case["_id"]})
-    await flush(intake.db[CASES], case["_id"], events, intake.bus, intake.locks)
+    await flush(docs.cases(intake.db), case["_id"], events, intake.bus, intake.locks)
     return case
 
 
@@ -175,31 +175,37 @@ async def adjust_load(intake: Intake, confidant_id: str, change: int) -> None:
     await intake.update(LOAD, {"_id": confidant_id}, {"$inc": {"open": change}}, upsert=True)
 
 
-def sealed_contact(intake: Intake, case_id: str, body: CaseCreate) -> dict[str, Any] | None:
+def sealed_contact(intake: Intake, case_id: str, body: CaseCreate) -> docs.SealedContact | None:
     if body.contact is None:
         return None
-    contact: dict[str, Any] = {"preferred_channel": body.contact.preferred_channel}
-    for field in CONTACT_FIELDS:
-        contact[field] = intake.cipher.seal_optional(
-            getattr(body.contact, field), doc_id=case_id, field=f"contact.{field}"
-        )
+
+    def sealed(value: str | None, field: str) -> Sealed | None:
+        return intake.cipher.seal_optional(value, doc_id=case_id, field=f"contact.{field}")
+
+    contact: docs.SealedContact = {
+        "preferred_channel": body.contact.preferred_channel,
+        "name": sealed(body.contact.name, "name"),
+        "email": sealed(body.contact.email, "email"),
+        "phone": sealed(body.contact.phone, "phone"),
+    }
     return contact
 
 
 def deadlines_for(
-    category: str, opened: datetime, before: dict[str, Any] | None = None
-) -> dict[str, Any] | None:
+    category: str, opened: datetime, before: dict[str, docs.Deadline] | None = None
+) -> dict[str, docs.Deadline] | None:
     """The legal deadlines of a case of ``category`` that came in at ``opened``; what was
     met or warned of already (``before``) stays so."""
     due = domain.whistleblower_deadlines(category, opened.replace(tzinfo=opened.tzinfo or UTC))
     if due is None:
         return None
-    fresh = {"warned": False, "met_at": None}
+    earlier = before or {}
     return {
         kind: {
             "due": at,
             "warn_at": domain.warning_time(kind, at),
-            **{k: (before or {}).get(kind, fresh).get(k, v) for k, v in fresh.items()},
+            "warned": earlier.get(kind, {}).get("warned", False),
+            "met_at": earlier.get(kind, {}).get("met_at"),
         }
         for kind, at in due.items()
     }

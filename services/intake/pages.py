@@ -17,8 +17,8 @@ from pydantic import TypeAdapter, ValidationError
 from shared.pages import add_static, page_locale, render, templates
 from shared.text import Locale, in_language
 
+from . import documents as docs
 from . import taxonomy
-from .collections import ORGANISATIONS, STAFF
 from .models import Slug
 from .state import INTAKE
 
@@ -103,14 +103,14 @@ TEXT: dict[str, dict[str, str]] = {
 
 async def org_page(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
-    org = await intake.db[ORGANISATIONS].find_one({"slug": request.match_info["slug"]})
+    org = await docs.organisations(intake.db).find_one({"slug": request.match_info["slug"]})
     locale = page_locale(request, (org or {}).get("locale"))
     if org is None:
         return render(request, TEMPLATES, "not_found.html.j2", 404, locale=locale)
     ids = org.get("confidant_ids", [])
     confidants: list[dict[str, Any]] = [
         {"name": s["display_name"], "bio": in_language(s.get("bio"), locale)}
-        async for s in intake.db[STAFF].find(
+        async for s in docs.staff(intake.db).find(
             {"role": "confidant", "confidant_id": {"$in": ids}, "active": True}
         )
     ]

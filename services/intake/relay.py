@@ -18,15 +18,17 @@ from datetime import UTC, datetime, timedelta
 from email.header import Header
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate
-from typing import Any
+from typing import Literal
 
 from aiohttp import web
 from pymongo.errors import DuplicateKeyError
 
+from shared.db import Query
 from shared.smtp import Permanent, Transient
 
+from . import documents as docs
 from .channels import open_thread, remember
-from .collections import CASES, MESSAGES, ORGANISATIONS, RELAY_CLAIMS, RELAY_QUEUE, RELAY_SENT
+from .collections import CASES, MESSAGES, RELAY_QUEUE
 from .state import INTAKE, Intake
 
 log = logging.getLogger(__name__)
@@ -42,17 +44,17 @@ PARALLEL = 8  # sends under way at once (a few SMTP connections, the Cloud API)
 async def relay_due(intake: Intake, now: datetime | None = None) -> tuple[int, int]:
     """Send what is due; return how many were due (up to ``BATCH``) and how many were sent."""
     now = now or intake.clock.now()
-    due = await intake.db[RELAY_QUEUE].find({"next_at": {"$lte": now}}).to_list(BATCH)
+    due = await docs.relay_queue(intake.db).find({"next_at": {"$lte": now}}).to_list(BATCH)
     gate = intake.gate("relay", PARALLEL)
 
-    async def one(queued: dict[str, Any]) -> bool:
+    async def one(queued: docs.Queued) -> bool:
         async with gate:
-            message = await intake.db[MESSAGES].find_one({"_id": queued["_id"]})
+            message = await docs.messages(intake.db).find_one({"_id": queued["_id"]})
             if message is None or message.get("relay", {}).get("state") != "pending":
                 # Sent meanwhile, or queued by a request that died before storing it (then
                 # dropped after a while; a message still being stored is left alone).
                 if message is not None or queued["queued"].replace(tzinfo=UTC) < now - LEASE:
-                    await intake.db[RELAY_QUEUE].delete_one({"_id": queued["_id"]})
+                    await docs.relay_queue(intake.db).delete_one({"_id": queued["_id"]})
                 return False
             return await deliver(intake, message, now)
 
@@ -86,15 +88,15 @@ async def relay_loop(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
-async def deliver(intake: Intake, message: dict[str, Any], now: datetime | None = None) -> bool:
+async def deliver(intake: Intake, message: docs.Text, now: datetime | None = None) -> bool:
     now = now or intake.clock.now()
     relay = message["relay"]
     attempt = relay["attempts"]
     claim_id = f"{message['_id']}#{attempt}"
     try:
-        await intake.db[RELAY_CLAIMS].insert_one({"_id": claim_id, "at": now})
+        await docs.relay_claims(intake.db).insert_one({"_id": claim_id, "at": now})
     except DuplicateKeyError:
-        claim = await intake.db[RELAY_CLAIMS].find_one({"_id": claim_id})
+        claim = await docs.relay_claims(intake.db).find_one({"_id": claim_id})
         if claim is not None and claim["at"].replace(tzinfo=UTC) < now - LEASE:
             await intake.update(
                 MESSAGES,
@@ -106,7 +108,7 @@ async def deliver(intake: Intake, message: dict[str, Any], now: datetime | None 
                 RELAY_QUEUE, {"_id": message["_id"]}, {"$set": {"next_at": now + LEASE}}
             )
         return False
-    case = await intake.db[CASES].find_one({"_id": message["case_id"]})
+    case = await docs.cases(intake.db).find_one({"_id": message["case_id"]})
     try:
         if case is None or case.get("purged_at"):
             raise Permanent("case gone")
@@ -122,7 +124,7 @@ async def deliver(intake: Intake, message: dict[str, Any], now: datetime | None 
             "reply not deliverable", extra={"message_id": message["_id"], "error": str(exc)}
         )
         await _set(intake, message, {"relay.state": "failed", "relay.error": str(exc)[:200]})
-        await intake.db[RELAY_QUEUE].delete_one({"_id": message["_id"]})
+        await docs.relay_queue(intake.db).delete_one({"_id": message["_id"]})
         return False
     except Transient as exc:
         failed = attempt + 1 >= MAX_ATTEMPTS
@@ -139,7 +141,7 @@ async def deliver(intake: Intake, message: dict[str, Any], now: datetime | None 
             },
         )
         if failed:
-            await intake.db[RELAY_QUEUE].delete_one({"_id": message["_id"]})
+            await docs.relay_queue(intake.db).delete_one({"_id": message["_id"]})
         else:
             await intake.update(
                 RELAY_QUEUE,
@@ -156,10 +158,10 @@ async def deliver(intake: Intake, message: dict[str, Any], now: datetime | None 
             "relay.external_id": external_id,
         },
     )
-    await intake.db[RELAY_QUEUE].delete_one({"_id": message["_id"]})
+    await docs.relay_queue(intake.db).delete_one({"_id": message["_id"]})
     if relay["channel"] == "whatsapp":  # its delivery statuses will name it
         with contextlib.suppress(DuplicateKeyError):
-            await intake.db[RELAY_SENT].insert_one(
+            await docs.relay_sent(intake.db).insert_one(
                 {"_id": external_id, "message_id": message["_id"], "case_id": case["_id"]}
             )
     if message["author"] == "system" and (case.get("deadlines") or {}).get("acknowledgement"):
@@ -172,34 +174,32 @@ async def deliver(intake: Intake, message: dict[str, Any], now: datetime | None 
     return True
 
 
-async def _set(intake: Intake, message: dict[str, Any], sets: dict[str, Any]) -> None:
+async def _set(intake: Intake, message: docs.Text, sets: Query) -> None:
     await intake.update(MESSAGES, {"_id": message["_id"]}, {"$set": sets})
 
 
-def _contact(intake: Intake, case: dict[str, Any], field: str) -> str:
+def _contact(intake: Intake, case: docs.Case, field: Literal["email", "phone"]) -> str:
     sealed = (case.get("contact") or {}).get(field)
     if not sealed:
         raise Permanent(f"no {field} to answer to")
     return intake.cipher.open(sealed, doc_id=case["_id"], field=f"contact.{field}")
 
 
-async def _org(intake: Intake, case: dict[str, Any]) -> dict[str, Any]:
-    org = await intake.db[ORGANISATIONS].find_one({"_id": case["org_id"]})
+async def _org(intake: Intake, case: docs.Case) -> docs.Organisation:
+    org = await docs.organisations(intake.db).find_one({"_id": case["org_id"]})
     if org is None:
         raise Permanent("organisation gone")
     return org
 
 
-async def _phone_number_id(intake: Intake, case: dict[str, Any]) -> str:
+async def _phone_number_id(intake: Intake, case: docs.Case) -> str:
     number = (await _org(intake, case)).get("whatsapp_phone_number_id")
     if not number:
         raise Transient("the organisation has no WhatsApp number (any more)")
     return str(number)
 
 
-async def send_mail(
-    intake: Intake, case: dict[str, Any], message: dict[str, Any], text: str
-) -> str:
+async def send_mail(intake: Intake, case: docs.Case, message: docs.Text, text: str) -> str:
     """Send ``text`` to the reporter in their thread; returns our Message-ID."""
     org = await _org(intake, case)
     mailbox = org.get("mailbox")

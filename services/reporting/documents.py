@@ -17,6 +17,7 @@ from typing_extensions import TypedDict  # pydantic validates TypedDicts from he
 from shared.db import Document, typed
 from shared.events import Envelope
 from shared.http import jsonable
+from shared.outbox import Staged
 
 from . import formats
 from .collections import (
@@ -147,7 +148,7 @@ class StoredRelease(TypedDict):
     sub_totals: list[StoredSubTotal]
 
 
-class Report(TypedDict, total=False):
+class Report(Staged, total=False):
     _id: str
     org_id: str
     org_name: str
@@ -166,7 +167,7 @@ class Report(TypedDict, total=False):
     published_by: str
 
 
-class Signal(TypedDict, total=False):
+class Signal(Staged, total=False):
     _id: str
     org_id: str
     status: str  # proposed, raised, dismissed

@@ -18,6 +18,7 @@ from bson import json_util
 from deploy.stack import Infra
 from services.intake import channels, jobs, mailbox
 from services.intake.collections import CASES, CHANNEL_CLAIMS, MESSAGES, THREADS
+from services.intake.documents import organisations
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
 from tests.services.intake import mailtools
@@ -290,7 +291,7 @@ async def test_a_mail_read_but_not_stored_is_stored_later_and_once(
     # Read again after it was stored (a crash between storing and moving): no second case,
     # no second acknowledgement.
     intake = state(world.intake)
-    org = await intake.db["organisations"].find_one({"_id": world.org["id"]})
+    org = await organisations(intake.db).find_one({"_id": world.org["id"]})
     assert org is not None
     assert await mailbox.take(intake, org, sent.as_bytes()) == mailbox.PROCESSED
     assert len(await world.cases()) == 1
