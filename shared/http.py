@@ -31,6 +31,9 @@ from shared.tracing import context_of, tracer
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+# A JSON object as it goes out or comes in (an answer, a view, another API's body): not a
+# stored document (those are each service's TypedDicts in ``documents.py``).
+Json = dict[str, Any]
 HandlerFn = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ReadyCheck = Callable[[], Awaitable[bool]]
 REQUEST_ID_HEADER = "X-Request-Id"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import ConfigDict, TypeAdapter, with_config
 from pymongo.asynchronous.collection import AsyncCollection
@@ -19,7 +19,7 @@ from typing_extensions import TypedDict  # pydantic validates TypedDicts from he
 
 from shared.crypto import Sealed
 from shared.db import Document, typed
-from shared.http import jsonable
+from shared.http import Json, jsonable
 from shared.outbox import Staged
 from shared.replies import Appointment as AppointmentView
 from shared.replies import CalendarWrite, MeetingPoint
@@ -234,7 +234,7 @@ def oauth_states(db: AsyncDatabase[Document]) -> AsyncCollection[OAuthState]:
 # -- views ------------------------------------------------------------------------------------
 
 
-def confidant_view(doc: Confidant, *, private: bool = True) -> dict[str, Any]:
+def confidant_view(doc: Confidant, *, private: bool = True) -> Json:
     """The profile; ``private`` adds what only the office and the confidant see (hours, the
     calendar connection and its state), never shown to an employee or an employer."""
     calendar = doc.get("calendar") or {}
@@ -269,7 +269,7 @@ def confidant_view(doc: Confidant, *, private: bool = True) -> dict[str, Any]:
     }
 
 
-def type_view(doc: AppointmentType) -> dict[str, Any]:
+def type_view(doc: AppointmentType) -> Json:
     return {"id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
 
 

@@ -29,6 +29,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import aiohttp
 from icalendar import Calendar, Event
 
+from shared.http import Json
+
 from . import ics
 from .dav import TIMEOUT, Changes, DavError, Token, retry_after
 from .documents import Appointment
@@ -80,13 +82,13 @@ def to_ics(event: Mapping[str, Any]) -> str:
     return text
 
 
-def event_of(appointment: Appointment, *, create: bool) -> dict[str, Any]:
+def event_of(appointment: Appointment, *, create: bool) -> Json:
     """The appointment as a Graph event (nothing about the person or the case)."""
 
     def when(moment: datetime) -> dict[str, str]:
         return {"dateTime": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "timeZone": "UTC"}
 
-    body: dict[str, Any] = {
+    body: Json = {
         "subject": ics.SUMMARY,
         "body": {"contentType": "text", "content": ics.description_of(appointment)},
         "start": when(appointment["start"]),
@@ -116,7 +118,7 @@ class Graph:
         headers: Mapping[str, str] | None = None,
         ok: tuple[int, ...] = (200,),
         renewed: bool = False,
-    ) -> tuple[int, dict[str, Any], Mapping[str, str]]:
+    ) -> tuple[int, Json, Mapping[str, str]]:
         started = time.perf_counter()
         try:
             bearer = await self.token(renewed)

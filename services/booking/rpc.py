@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
 
 from aiohttp import web
 
-from shared.http import AUTH
+from shared.http import AUTH, Json
 from shared.rpc import responder
 
 from .documents import appointment_view, appointments
@@ -28,7 +27,7 @@ ALLOWED_SERVICES = frozenset({"notify"})
 async def appointment_responder(app: web.Application) -> AsyncIterator[None]:
     booking = app[BOOKING]
 
-    async def answer(request: dict[str, Any]) -> dict[str, Any]:
+    async def answer(request: Json) -> Json:
         appointment_id = request.get("appointment_id")
         if not isinstance(appointment_id, str):
             return {"ok": False, "error": "bad_request"}

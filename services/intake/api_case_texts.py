@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from aiohttp import web
 from pymongo.errors import DuplicateKeyError
@@ -20,6 +19,7 @@ from shared.events import Envelope
 from shared.http import (
     ApiError,
     Endpoint,
+    Json,
     read_body,
 )
 from shared.listing import find_page, listed, page_of
@@ -81,7 +81,7 @@ async def _texts(
     collection: str,
     reader: Callable[[web.Request, docs.Case], Principal],
     action: str,
-    view: Callable[[Intake, docs.Text], dict[str, Any]],
+    view: Callable[[Intake, docs.Text], Json],
 ) -> web.Response:
     """A page of a case's notes or messages: who may read them checked, the reading
     audited, the texts opened."""
@@ -95,7 +95,7 @@ async def _texts(
     return listed(found, following, lambda doc: view(intake, doc))
 
 
-def note_view(intake: Intake, note: docs.Text) -> dict[str, Any]:
+def note_view(intake: Intake, note: docs.Text) -> Json:
     return {
         "note_id": note["_id"],
         "created_at": note["created_at"].isoformat(),
@@ -103,7 +103,7 @@ def note_view(intake: Intake, note: docs.Text) -> dict[str, Any]:
     }
 
 
-def message_view(intake: Intake, message: docs.Text) -> dict[str, Any]:
+def message_view(intake: Intake, message: docs.Text) -> Json:
     return {
         "message_id": message["_id"],
         "author": message["author"],

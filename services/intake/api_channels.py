@@ -11,14 +11,13 @@ import hmac
 import json
 import logging
 from datetime import timedelta
-from typing import Any
 
 from aiohttp import web
 from pydantic import Field
 from pymongo.errors import PyMongoError
 
 from shared.db import Query, duplicate
-from shared.http import ApiError, Body, Endpoint, read_body, require
+from shared.http import ApiError, Body, Endpoint, Json, read_body, require
 
 from . import channels, whatsapp
 from . import documents as docs
@@ -44,7 +43,7 @@ class ChannelSettings(Body):
     whatsapp_phone_number_id: str | None = Field(None, pattern=r"^[0-9]{5,30}$")
 
 
-async def channels_view(intake: Intake, org: docs.Organisation) -> dict[str, Any]:
+async def channels_view(intake: Intake, org: docs.Organisation) -> Json:
     mailbox = org.get("mailbox")
     state = await docs.mailbox_states(intake.db).find_one({"_id": org["_id"]}) or {}
     return {

@@ -19,12 +19,11 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 from aiohttp import web
 
 from shared.crypto import Sealed
-from shared.http import AUTH
+from shared.http import AUTH, Json
 from shared.replies import Contact
 from shared.rpc import responder
 
@@ -40,7 +39,7 @@ ALLOWED_SERVICES = frozenset({"notify"})
 async def contact_responder(app: web.Application) -> AsyncIterator[None]:
     intake = app[INTAKE]
 
-    async def answer(request: dict[str, Any]) -> dict[str, Any]:
+    async def answer(request: Json) -> Json:
         if isinstance(request.get("case_id"), str) and request.get("channel") in (
             "email",
             "phone",
@@ -56,7 +55,7 @@ async def contact_responder(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-async def reporter(intake: Intake, case_id: str, channel: str) -> dict[str, Any]:
+async def reporter(intake: Intake, case_id: str, channel: str) -> Json:
     case = await docs.cases(intake.db).find_one({"_id": case_id}, {"contact": 1, "locale": 1})
     contact = (case or {}).get("contact")
     if case is None or not contact or not contact.get(channel):
@@ -83,7 +82,7 @@ def _staff_contact(intake: Intake, staff: docs.Staff, email: Sealed) -> Contact:
     }
 
 
-async def confidant(intake: Intake, confidant_id: str) -> dict[str, Any]:
+async def confidant(intake: Intake, confidant_id: str) -> Json:
     staff = await docs.staff(intake.db).find_one(
         {"confidant_id": confidant_id, "role": "confidant", "active": True}
     )
@@ -93,7 +92,7 @@ async def confidant(intake: Intake, confidant_id: str) -> dict[str, Any]:
     return {"ok": True, "contact": _staff_contact(intake, staff, email)}
 
 
-async def org_admins(intake: Intake, org_id: str) -> dict[str, Any]:
+async def org_admins(intake: Intake, org_id: str) -> Json:
     found = docs.staff(intake.db).find({"org_id": org_id, "role": "org_admin", "active": True})
     contacts = [_staff_contact(intake, s, e) async for s in found if (e := s.get("email"))]
     return {"ok": True, "contacts": contacts}

@@ -10,7 +10,7 @@ may read what); the plain ones are here.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import TypeAdapter
 from pymongo.asynchronous.collection import AsyncCollection
@@ -20,6 +20,7 @@ from typing_extensions import TypedDict  # pydantic validates TypedDicts from he
 from shared.crypto import Sealed
 from shared.db import Document, typed
 from shared.event_schemas import Status
+from shared.http import Json
 from shared.outbox import Staged
 from shared.text import Bio, Locale
 
@@ -267,7 +268,7 @@ def load(db: AsyncDatabase[Document]) -> AsyncCollection[Load]:
 # -- views ------------------------------------------------------------------------------------
 
 
-def org_view(org: Organisation) -> dict[str, Any]:
+def org_view(org: Organisation) -> Json:
     return {
         "id": org["_id"],
         "name": org["name"],
@@ -281,7 +282,7 @@ def org_view(org: Organisation) -> dict[str, Any]:
     }
 
 
-def relay_view(relay: Relay | None) -> dict[str, Any] | None:
+def relay_view(relay: Relay | None) -> Json | None:
     if not relay:
         return None
     return {
@@ -292,7 +293,7 @@ def relay_view(relay: Relay | None) -> dict[str, Any] | None:
     }
 
 
-def metadata(case: Case) -> dict[str, Any]:
+def metadata(case: Case) -> Json:
     """What staff see of a case without reading it (no text, no contact)."""
     deadlines = case.get("deadlines") or {}
     closed_at = case.get("closed_at")

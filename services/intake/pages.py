@@ -9,7 +9,6 @@ that keep the page out of caches, referrers and frames.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
@@ -108,7 +107,7 @@ async def org_page(request: web.Request) -> web.Response:
     if org is None:
         return render(request, TEMPLATES, "not_found.html.j2", 404, locale=locale)
     ids = org.get("confidant_ids", [])
-    confidants: list[dict[str, Any]] = [
+    confidants: list[dict[str, str | None]] = [
         {"name": s["display_name"], "bio": in_language(s.get("bio"), locale)}
         async for s in docs.staff(intake.db).find(
             {"role": "confidant", "confidant_id": {"$in": ids}, "active": True}

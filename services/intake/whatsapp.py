@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import aiohttp
 
+from shared.http import Json
 from shared.smtp import Permanent, Transient
 
 # Outside the 24-hour customer-service window only templates may be sent; these errors will
@@ -88,7 +89,7 @@ def read(payload: Any) -> tuple[list[Incoming], list[Status]]:
     return messages, statuses
 
 
-def _message(number_id: str, m: dict[str, Any], names: dict[str, Any]) -> Incoming:
+def _message(number_id: str, m: Json, names: Json) -> Incoming:
     if not number_id:
         raise BadPayload("metadata.phone_number_id missing")
     sender = _text(m.get("from"), "from")
@@ -116,7 +117,7 @@ def _list(value: Any) -> list[Any]:
     return value
 
 
-def _dict(value: Any) -> dict[str, Any]:
+def _dict(value: Any) -> Json:
     if value is None:
         return {}
     if not isinstance(value, dict):

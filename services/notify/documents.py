@@ -9,14 +9,14 @@ two as they stand. Recipients are ids and keyed hashes, never addresses
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import TypedDict
 
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.crypto import Sealed
 from shared.db import Document, typed
-from shared.http import jsonable
+from shared.http import Json, jsonable
 
 from .collections import DELIVERIES, OUTCOMES, SENDS, WEBHOOKS
 
@@ -38,7 +38,7 @@ class Delivery(TypedDict, total=False):
     name: str
     channel: str  # email or webhook
     appointment_id: str | None
-    context: dict[str, Any]  # the event's data: ids, enumerations, times (the schemas)
+    context: Json  # the event's data: ids, enumerations, times (the schemas)
     status: str  # pending, sending; then as its outcome once settled
     planned_here: bool
     attempts: int
@@ -106,9 +106,9 @@ def merged(doc: Delivery, outcome: Outcome | None) -> Delivery:
     return current
 
 
-def delivery_view(doc: Delivery) -> dict[str, Any]:
+def delivery_view(doc: Delivery) -> Json:
     recipient = doc["recipient"]
-    view: dict[str, Any] = jsonable(
+    view: Json = jsonable(
         {
             "id": doc["_id"],
             "event_id": doc["event_id"],
@@ -129,8 +129,8 @@ def delivery_view(doc: Delivery) -> dict[str, Any]:
     return view
 
 
-def webhook_view(doc: Webhook) -> dict[str, Any]:
-    view: dict[str, Any] = jsonable(
+def webhook_view(doc: Webhook) -> Json:
+    view: Json = jsonable(
         {
             "id": doc["_id"],
             "org_id": doc["org_id"],

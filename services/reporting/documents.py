@@ -7,7 +7,7 @@ Nothing here can hold personal data: a case is ids, enumerations, months and cou
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import ConfigDict, TypeAdapter, with_config
 from pymongo.asynchronous.collection import AsyncCollection
@@ -16,7 +16,7 @@ from typing_extensions import TypedDict  # pydantic validates TypedDicts from he
 
 from shared.db import Document, typed
 from shared.events import Envelope
-from shared.http import jsonable
+from shared.http import Json, jsonable
 from shared.outbox import Staged
 
 from . import formats
@@ -46,7 +46,7 @@ class RawEvent(TypedDict, total=False):
     type: str
     occurred_at: str
     org_id: str | None
-    data: dict[str, Any]
+    data: Json
 
 
 RAW_EVENT = TypeAdapter(RawEvent)
@@ -379,23 +379,19 @@ def report_view(doc: Report) -> formats.ReportView:
     return found
 
 
-def _with_id(doc: Signal | Invoice) -> dict[str, Any]:
-    shown: dict[str, Any] = jsonable(
-        {k: v for k, v in doc.items() if k != "_id"} | {"id": doc["_id"]}
-    )
+def _with_id(doc: Signal | Invoice) -> Json:
+    shown: Json = jsonable({k: v for k, v in doc.items() if k != "_id"} | {"id": doc["_id"]})
     return shown
 
 
-def signal_view(doc: Signal) -> dict[str, Any]:
+def signal_view(doc: Signal) -> Json:
     return _with_id(doc)
 
 
-def invoice_view(doc: Invoice) -> dict[str, Any]:
+def invoice_view(doc: Invoice) -> Json:
     return _with_id(doc)
 
 
-def contract_view(doc: Contract) -> dict[str, Any]:
-    shown: dict[str, Any] = jsonable(
-        {k: v for k, v in doc.items() if k not in ("_id", "updated_at")}
-    )
+def contract_view(doc: Contract) -> Json:
+    shown: Json = jsonable({k: v for k, v in doc.items() if k not in ("_id", "updated_at")})
     return shown

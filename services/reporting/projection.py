@@ -22,6 +22,7 @@ from shared.event_schemas import (
     CaseOpened,
     CaseStatusChanged,
 )
+from shared.http import Json
 
 from .documents import CaseFacts, RawEvent
 
@@ -50,7 +51,7 @@ def apply(case: CaseFacts | None, event: RawEvent) -> CaseFacts | None:
     """The case document after ``event`` (an envelope as JSON); None if it has no case.
     JSON, not the typed envelope: a rebuild folds the whole stream, and checking every
     event's schema again would be most of its time (they were checked when published)."""
-    data: dict[str, Any] = event["data"]
+    data: Json = event["data"]
     case_id = data.get("case_id")
     if not case_id:
         return case
