@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any, TypeVar, cast
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar, cast
 
 from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
@@ -69,11 +70,24 @@ class Mongo:
         await self.client.close()
 
 
-def typed(db: AsyncDatabase[Document], name: str, _kind: type[Doc]) -> AsyncCollection[Doc]:
-    """The collection ``name`` as one of ``_kind`` (a service's TypedDict of what it stores
-    there). Each service reads only what it wrote itself, so the type is stated once, here,
-    instead of at every read."""
-    return cast("AsyncCollection[Doc]", db[name])
+@dataclass(frozen=True)
+class TypedCollection(Generic[Doc]):
+    """A collection with the type of its documents (a service's TypedDict of what it stores
+    there): with ``cases = TypedCollection(CASES, Case)``, ``cases(db)`` is the collection,
+    read and written as ``Case``. Each service reads only what it wrote itself, so the type
+    is stated once, here, instead of at every read."""
+
+    name: str
+    kind: type[Doc]
+
+    def __call__(self, db: AsyncDatabase[Document]) -> AsyncCollection[Doc]:
+        return cast("AsyncCollection[Doc]", db[self.name])
+
+
+def typed(db: AsyncDatabase[Document], name: str, kind: type[Doc]) -> AsyncCollection[Doc]:
+    """The collection ``name`` as one of ``kind``, for a name chosen at run time (the
+    rebuild writes to the collection it is told)."""
+    return TypedCollection(name, kind)(db)
 
 
 class DocLocks:

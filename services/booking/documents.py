@@ -13,12 +13,10 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import ConfigDict, TypeAdapter, with_config
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.database import AsyncDatabase
 from typing_extensions import TypedDict  # pydantic validates TypedDicts from here on 3.11
 
 from shared.crypto import Sealed
-from shared.db import Document, typed
+from shared.db import TypedCollection
 from shared.http import Json, jsonable
 from shared.outbox import Staged
 from shared.replies import Appointment as AppointmentView
@@ -203,32 +201,13 @@ class OAuthState(TypedDict):
     expires: datetime
 
 
-def confidants(db: AsyncDatabase[Document]) -> AsyncCollection[Confidant]:
-    return typed(db, CONFIDANTS, Confidant)
-
-
-def appointment_types(db: AsyncDatabase[Document]) -> AsyncCollection[AppointmentType]:
-    return typed(db, TYPES, AppointmentType)
-
-
-def appointments(db: AsyncDatabase[Document]) -> AsyncCollection[Appointment]:
-    return typed(db, APPOINTMENTS, Appointment)
-
-
-def claims(db: AsyncDatabase[Document]) -> AsyncCollection[Claim]:
-    return typed(db, CLAIMS, Claim)
-
-
-def replays(db: AsyncDatabase[Document]) -> AsyncCollection[Replay]:
-    return typed(db, IDEMPOTENCY, Replay)
-
-
-def cases(db: AsyncDatabase[Document]) -> AsyncCollection[CaseLink]:
-    return typed(db, CASES, CaseLink)
-
-
-def oauth_states(db: AsyncDatabase[Document]) -> AsyncCollection[OAuthState]:
-    return typed(db, OAUTH_STATES, OAuthState)
+confidants = TypedCollection(CONFIDANTS, Confidant)
+appointment_types = TypedCollection(TYPES, AppointmentType)
+appointments = TypedCollection(APPOINTMENTS, Appointment)
+claims = TypedCollection(CLAIMS, Claim)
+replays = TypedCollection(IDEMPOTENCY, Replay)
+cases = TypedCollection(CASES, CaseLink)
+oauth_states = TypedCollection(OAUTH_STATES, OAuthState)
 
 
 # -- views ------------------------------------------------------------------------------------

@@ -13,12 +13,10 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import TypeAdapter
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.database import AsyncDatabase
 from typing_extensions import TypedDict  # pydantic validates TypedDicts from here on 3.11
 
 from shared.crypto import Sealed
-from shared.db import Document, typed
+from shared.db import TypedCollection
 from shared.event_schemas import Status
 from shared.http import Json
 from shared.outbox import Staged
@@ -213,56 +211,19 @@ class Load(TypedDict):
 ORGANISATION = TypeAdapter(Organisation)
 
 
-def organisations(db: AsyncDatabase[Document]) -> AsyncCollection[Organisation]:
-    return typed(db, ORGANISATIONS, Organisation)
-
-
-def staff(db: AsyncDatabase[Document]) -> AsyncCollection[Staff]:
-    return typed(db, STAFF, Staff)
-
-
-def mailbox_states(db: AsyncDatabase[Document]) -> AsyncCollection[MailboxState]:
-    return typed(db, MAILBOX_STATE, MailboxState)
-
-
-def cases(db: AsyncDatabase[Document]) -> AsyncCollection[Case]:
-    return typed(db, CASES, Case)
-
-
-def notes(db: AsyncDatabase[Document]) -> AsyncCollection[Text]:
-    return typed(db, NOTES, Text)
-
-
-def messages(db: AsyncDatabase[Document]) -> AsyncCollection[Text]:
-    return typed(db, MESSAGES, Text)
-
-
-def report_claims(db: AsyncDatabase[Document]) -> AsyncCollection[ReportClaim]:
-    return typed(db, REPORT_CLAIMS, ReportClaim)
-
-
-def channel_claims(db: AsyncDatabase[Document]) -> AsyncCollection[ChannelClaim]:
-    return typed(db, CHANNEL_CLAIMS, ChannelClaim)
-
-
-def threads(db: AsyncDatabase[Document]) -> AsyncCollection[Thread]:
-    return typed(db, THREADS, Thread)
-
-
-def relay_queue(db: AsyncDatabase[Document]) -> AsyncCollection[Queued]:
-    return typed(db, RELAY_QUEUE, Queued)
-
-
-def relay_claims(db: AsyncDatabase[Document]) -> AsyncCollection[Stamp]:
-    return typed(db, RELAY_CLAIMS, Stamp)
-
-
-def relay_sent(db: AsyncDatabase[Document]) -> AsyncCollection[Stamp]:
-    return typed(db, RELAY_SENT, Stamp)
-
-
-def load(db: AsyncDatabase[Document]) -> AsyncCollection[Load]:
-    return typed(db, LOAD, Load)
+organisations = TypedCollection(ORGANISATIONS, Organisation)
+staff = TypedCollection(STAFF, Staff)
+mailbox_states = TypedCollection(MAILBOX_STATE, MailboxState)
+cases = TypedCollection(CASES, Case)
+notes = TypedCollection(NOTES, Text)
+messages = TypedCollection(MESSAGES, Text)
+report_claims = TypedCollection(REPORT_CLAIMS, ReportClaim)
+channel_claims = TypedCollection(CHANNEL_CLAIMS, ChannelClaim)
+threads = TypedCollection(THREADS, Thread)
+relay_queue = TypedCollection(RELAY_QUEUE, Queued)
+relay_claims = TypedCollection(RELAY_CLAIMS, Stamp)
+relay_sent = TypedCollection(RELAY_SENT, Stamp)
+load = TypedCollection(LOAD, Load)
 
 
 # -- views ------------------------------------------------------------------------------------

@@ -11,11 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypedDict
 
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.database import AsyncDatabase
-
 from shared.crypto import Sealed
-from shared.db import Document, typed
+from shared.db import TypedCollection
 from shared.http import Json, jsonable
 
 from .collections import DELIVERIES, OUTCOMES, SENDS, WEBHOOKS
@@ -77,20 +74,10 @@ class SendClaim(TypedDict):
     at: datetime
 
 
-def deliveries(db: AsyncDatabase[Document]) -> AsyncCollection[Delivery]:
-    return typed(db, DELIVERIES, Delivery)
-
-
-def outcomes(db: AsyncDatabase[Document]) -> AsyncCollection[Outcome]:
-    return typed(db, OUTCOMES, Outcome)
-
-
-def webhooks(db: AsyncDatabase[Document]) -> AsyncCollection[Webhook]:
-    return typed(db, WEBHOOKS, Webhook)
-
-
-def send_claims(db: AsyncDatabase[Document]) -> AsyncCollection[SendClaim]:
-    return typed(db, SENDS, SendClaim)
+deliveries = TypedCollection(DELIVERIES, Delivery)
+outcomes = TypedCollection(OUTCOMES, Outcome)
+webhooks = TypedCollection(WEBHOOKS, Webhook)
+send_claims = TypedCollection(SENDS, SendClaim)
 
 
 def merged(doc: Delivery, outcome: Outcome | None) -> Delivery:

@@ -10,11 +10,9 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import ConfigDict, TypeAdapter, with_config
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.database import AsyncDatabase
 from typing_extensions import TypedDict  # pydantic validates TypedDicts from here on 3.11
 
-from shared.db import Document, typed
+from shared.db import TypedCollection
 from shared.events import Envelope
 from shared.http import Json, jsonable
 from shared.outbox import Staged
@@ -271,44 +269,16 @@ class InvoiceClaim(TypedDict, total=False):
     at: datetime
 
 
-def cases(db: AsyncDatabase[Document]) -> AsyncCollection[CaseFacts]:
-    return typed(db, CASES, CaseFacts)
-
-
-def tallies(db: AsyncDatabase[Document]) -> AsyncCollection[Tally]:
-    return typed(db, TALLIES, Tally)
-
-
-def org_names(db: AsyncDatabase[Document]) -> AsyncCollection[OrgNames]:
-    return typed(db, ORGS, OrgNames)
-
-
-def org_rules(db: AsyncDatabase[Document]) -> AsyncCollection[OrgRules]:
-    return typed(db, SETTINGS, OrgRules)
-
-
-def reports(db: AsyncDatabase[Document]) -> AsyncCollection[Report]:
-    return typed(db, REPORTS, Report)
-
-
-def signals(db: AsyncDatabase[Document]) -> AsyncCollection[Signal]:
-    return typed(db, SIGNALS, Signal)
-
-
-def signal_keys(db: AsyncDatabase[Document]) -> AsyncCollection[SignalKey]:
-    return typed(db, SIGNAL_KEYS, SignalKey)
-
-
-def contracts(db: AsyncDatabase[Document]) -> AsyncCollection[Contract]:
-    return typed(db, CONTRACTS, Contract)
-
-
-def invoices(db: AsyncDatabase[Document]) -> AsyncCollection[Invoice]:
-    return typed(db, INVOICES, Invoice)
-
-
-def invoice_claims(db: AsyncDatabase[Document]) -> AsyncCollection[InvoiceClaim]:
-    return typed(db, INVOICE_CLAIMS, InvoiceClaim)
+cases = TypedCollection(CASES, CaseFacts)
+tallies = TypedCollection(TALLIES, Tally)
+org_names = TypedCollection(ORGS, OrgNames)
+org_rules = TypedCollection(SETTINGS, OrgRules)
+reports = TypedCollection(REPORTS, Report)
+signals = TypedCollection(SIGNALS, Signal)
+signal_keys = TypedCollection(SIGNAL_KEYS, SignalKey)
+contracts = TypedCollection(CONTRACTS, Contract)
+invoices = TypedCollection(INVOICES, Invoice)
+invoice_claims = TypedCollection(INVOICE_CLAIMS, InvoiceClaim)
 
 
 # -- releases as stored -----------------------------------------------------------------------
