@@ -12,11 +12,9 @@ Prints one JSON line each for:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import itertools
 import json
-import os
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -26,8 +24,9 @@ from typing import Any
 import aiohttp
 from pymongo import MongoClient
 
+from bench.common import bench_infra, options
 from bench.openloop import drive
-from deploy.stack import free_port, plan_infra, running, service, service_env
+from deploy.stack import free_port, running, service, service_env
 from shared.devtokens import load_issuer
 
 ORG = "bench-org"
@@ -130,16 +129,10 @@ def overlaps(mongo_uri: str, database: str) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rate", type=int, default=200)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--attempts", type=int, default=1000)
-    args = parser.parse_args()
+    args = options(__doc__, rate=200, seconds=10, attempts=1000)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
-        infra = plan_infra(
-            data, {k: v for k, v in os.environ.items() if k in ("MONGODB_URI", "NATS_URL")}
-        )
+        infra = bench_infra(data)
         base_env = service_env(infra, data / "keys")  # makes the keys too
         servers = [p for p in infra.processes if p.name in ("ferretdb", "nats")]
         issuer = load_issuer(data / "keys")

@@ -14,7 +14,6 @@ median over rounds that alternate the two).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import statistics
@@ -26,6 +25,7 @@ from pathlib import Path
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 
+from bench.common import options
 from deploy.stack import ferretdb, free_port, nats_cluster, nats_server, running
 from shared import event_schemas  # noqa: F401
 from shared.bus import Bus, BusConfig, Consumer
@@ -124,10 +124,7 @@ async def vertrouwd(url: str, mongo_uri: str, n: int, replicas: int = 1) -> floa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
+    args = options(__doc__, events=2000, rounds=3)
     with tempfile.TemporaryDirectory() as tmp:
         db = ferretdb(Path(tmp) / "ferretdb", free_port())
         ns = nats_server(Path(tmp) / "nats", free_port())

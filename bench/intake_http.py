@@ -12,10 +12,8 @@ slow server cannot hide its queue (no coordinated omission). Prints one JSON lin
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -23,8 +21,9 @@ from typing import Any
 
 import aiohttp
 
+from bench.common import bench_infra, options
 from bench.openloop import drive
-from deploy.stack import free_port, plan_infra, running, service, service_env
+from deploy.stack import free_port, running, service, service_env
 from shared.devtokens import load_issuer
 
 COSTS = [
@@ -64,15 +63,10 @@ async def run_healthz(url: str, rate: int, seconds: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rate", type=int, default=50)
-    parser.add_argument("--seconds", type=int, default=10)
-    args = parser.parse_args()
+    args = options(__doc__, rate=50, seconds=10)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
-        infra = plan_infra(
-            data, {k: v for k, v in os.environ.items() if k in ("MONGODB_URI", "NATS_URL")}
-        )
+        infra = bench_infra(data)
         base_env = service_env(infra, data / "keys")  # makes the keys too
         servers = [p for p in infra.processes if p.name in ("ferretdb", "nats")]
         admin = load_issuer(data / "keys").issue(sub="bench", role="admin", audience="intake")

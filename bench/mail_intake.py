@@ -19,10 +19,8 @@ the text opened with the stack's own keys to tell which mail it was). Prints:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
 import smtplib
 import tempfile
 import time
@@ -36,8 +34,9 @@ import aioimaplib
 import nats
 from pymongo import AsyncMongoClient
 
+from bench.common import bench_infra, options
 from bench.openloop import highest_rate, percentiles
-from deploy.stack import free_port, mailbox_user, plan_infra, running, service, service_env
+from deploy.stack import free_port, mailbox_user, running, service, service_env
 from shared.crypto import DataKeys, FieldCipher
 from shared.devtokens import load_issuer
 
@@ -237,15 +236,10 @@ async def bench(data: Path, infra: Any, env: dict[str, str], messages: int, rate
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--rate", type=int, default=50)
-    args = parser.parse_args()
+    args = options(__doc__, messages=1000, rate=50)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
-        infra = plan_infra(
-            data, {k: v for k, v in os.environ.items() if k in ("MONGODB_URI", "NATS_URL")}
-        )
+        infra = bench_infra(data)
         env: dict[str, str] = {**service_env(infra, data / "keys"), "LOG_LEVEL": "WARNING"}
         env["INTAKE_MAILBOX_SCAN_S"] = "0.5"
         servers = [p for p in infra.processes if p.name in ("ferretdb", "nats", "imap", "smtp")]

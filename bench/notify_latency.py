@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
 import tempfile
 import time
@@ -35,8 +34,9 @@ import aiosmtplib
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from pymongo import MongoClient
 
+from bench.common import bench_infra, options
 from bench.openloop import open_loop, percentiles
-from deploy.stack import free_port, plan_infra, running, service, service_env
+from deploy.stack import free_port, running, service, service_env
 from shared import event_schemas  # noqa: F401
 from shared.bus import Bus, BusConfig
 from shared.crypto import DataKeys, FieldCipher
@@ -202,15 +202,10 @@ async def run(args: argparse.Namespace, infra: Any, data: Path, env: dict[str, s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rate", type=int, default=100)
-    parser.add_argument("--seconds", type=int, default=10)
-    args = parser.parse_args()
+    args = options(__doc__, rate=100, seconds=10)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
-        infra = plan_infra(
-            data, {k: v for k, v in os.environ.items() if k in ("MONGODB_URI", "NATS_URL")}
-        )
+        infra = bench_infra(data)
         env = service_env(infra, data / "keys")
         servers = [p for p in infra.processes if p.name in ("ferretdb", "nats")]
         with running(servers):

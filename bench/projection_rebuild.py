@@ -13,7 +13,6 @@ Prints one JSON line each.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import tempfile
@@ -25,6 +24,7 @@ from typing import Any
 import nats
 from nats.js.api import StorageType, StreamConfig
 
+from bench.common import options
 from deploy.stack import plan_infra, running, service_env
 from services.reporting.rebuild import rebuild, replay
 from services.reporting.settings import ReportingSettings
@@ -125,9 +125,7 @@ async def read_floor(url: str) -> tuple[int, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=1_000_000)
-    args = parser.parse_args()
+    args = options(__doc__, events=1_000_000)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         infra = plan_infra(data, {})

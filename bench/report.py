@@ -15,7 +15,6 @@ Prints one JSON line each.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import random
@@ -27,6 +26,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
+from bench.common import options
 from deploy.stack import plan_infra, running
 from services.reporting.disclosure import protect
 from services.reporting.documents import CaseFacts, Report, release_doc
@@ -149,9 +149,7 @@ async def run(uri: str, n: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cases", type=int, default=100_000)
-    args = parser.parse_args()
+    args = options(__doc__, cases=100_000)
     with tempfile.TemporaryDirectory() as tmp:
         infra = plan_infra(Path(tmp), {})
         with running([p for p in infra.processes if p.name == "ferretdb"]):

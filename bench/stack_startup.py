@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import random
 import signal
@@ -21,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import options
 from deploy.stack import plan_infra, running
 
 READY_LINE = "Ctrl-C stops everything"
@@ -61,9 +61,7 @@ def full_stack(data: Path, offset: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = options(__doc__, runs=3)
     base, first, again = [], [], []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:

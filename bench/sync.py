@@ -16,7 +16,6 @@ differs is stored). Prints one JSON line per server with the medians, the server
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import statistics
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.common import options
 from deploy.stack import (
     DEMO_CALDAV_USER,
     free_port,
@@ -148,11 +148,7 @@ async def run(url: str, admin: str, server: Server, events: int, changed: int) -
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=5000)
-    parser.add_argument("--changed", type=int, default=10)
-    parser.add_argument("--servers", default="radicale,xandikos")
-    args = parser.parse_args()
+    args = options(__doc__, events=5000, changed=10, servers="radicale,xandikos")
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         infra = plan_infra(data, {})

@@ -15,10 +15,8 @@ acknowledgements), and posts webhooks in the documented shape, signed with the a
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import os
 import sys
 import tempfile
 import time
@@ -28,12 +26,12 @@ from typing import Any
 import aiohttp
 from pymongo import AsyncMongoClient
 
+from bench.common import bench_infra, options
 from bench.openloop import drive, highest_rate
 from deploy import whatsapp_standin as wa
 from deploy.stack import (
     Process,
     free_port,
-    plan_infra,
     running,
     service,
     service_env,
@@ -141,9 +139,7 @@ async def bench(base: str, admin: str, messages: int, rate: int, mongodb_uri: st
 
 
 async def run(data: Path, messages: int, rate: int) -> None:
-    infra = plan_infra(
-        data, {k: v for k, v in os.environ.items() if k in ("MONGODB_URI", "NATS_URL")}
-    )
+    infra = bench_infra(data)
     env = service_env(infra, data / "keys")
     for name, value in (
         ("access_token", "bench-token"),
@@ -176,10 +172,7 @@ async def run(data: Path, messages: int, rate: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--messages", type=int, default=1000)
-    parser.add_argument("--rate", type=int, default=50)
-    args = parser.parse_args()
+    args = options(__doc__, messages=1000, rate=50)
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(run(Path(tmp), args.messages, args.rate))
 
