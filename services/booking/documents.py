@@ -21,6 +21,7 @@ from shared.http import Json, jsonable
 from shared.outbox import Staged
 from shared.replies import Appointment as AppointmentView
 from shared.replies import CalendarWrite, MeetingPoint
+from shared.text import Bio
 
 from .collections import APPOINTMENTS, CASES, CLAIMS, CONFIDANTS, IDEMPOTENCY, OAUTH_STATES, TYPES
 
@@ -102,7 +103,7 @@ class Confidant(Staged, total=False):
     display_name: str
     languages: list[str]
     gender: str | None
-    bio: str | None
+    bio: Bio | None  # one for all languages, or per language
     timezone: str
     holidays: str | None  # whose public holidays close the day (ISO 3166), or none
     org_ids: list[str]

@@ -1,0 +1,100 @@
+"""Documents made from a request body take every field the body allows, each as its type.
+
+The document types are checked with ``extra="forbid"``: a field the body has and the type
+lacks, or has with another type, fails when the document is made. Here each body is filled
+in completely, so a type that falls behind its body fails here rather than in a request.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.booking.documents import APPOINTMENT_TYPE, CONFIDANT, HOURS
+from services.booking.models import ConfidantCreate, Hours, TypeCreate
+from services.intake.documents import ORGANISATION
+from services.intake.models import OrgCreate
+from services.reporting.api_invoices import Contract
+from services.reporting.documents import CONTRACT
+
+NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+
+def test_a_confidant_with_every_field() -> None:
+    body = ConfidantCreate(
+        id="c-anna",
+        display_name="Anna",
+        languages=["nl", "en"],
+        gender="female",
+        bio={"nl": "Luistert.", "en": "Listens."},
+        timezone="Europe/Amsterdam",
+        holidays="NL",
+        org_ids=["o1"],
+        locations=[{"id": "zwolle", "name": "Zwolle", "address": "Stationsplein 1"}],
+    )
+    doc = CONFIDANT.validate_python(
+        {"_id": body.id, **body.model_dump(exclude={"id"}), "hours": None, "created_at": NOW}
+    )
+    assert doc["bio"] == {"nl": "Luistert.", "en": "Listens."}
+    assert doc["locations"][0]["address"] == "Stationsplein 1"
+
+
+def test_hours_and_a_type_with_every_field() -> None:
+    hours = Hours(
+        weekly={"0": [{"start": "09:00", "end": "17:00"}]},
+        overrides={"2026-12-24": [{"start": "09:00", "end": "12:00"}]},
+        absences=[{"start": NOW, "end": NOW.replace(hour=17)}],
+    )
+    stored = HOURS.validate_python({**hours.model_dump(mode="json"), "absences": []})
+    assert stored["overrides"] == {"2026-12-24": [{"start": "09:00", "end": "12:00"}]}
+    kind = TypeCreate(
+        id="gesprek",
+        name={"nl": "Gesprek", "en": "Conversation"},
+        duration_min=60,
+        modes=["online", "walk"],
+        buffer_before_min=5,
+        buffer_after_min=10,
+        min_notice_min=60,
+        horizon_days=28,
+        interval_min=30,
+        daily_cap=4,
+        weekly_cap=12,
+    )
+    doc = APPOINTMENT_TYPE.validate_python({"_id": kind.id, **kind.model_dump(exclude={"id"})})
+    assert doc["weekly_cap"] == 12 and doc["name"]["en"] == "Conversation"
+
+
+def test_an_organisation_and_a_contract_with_every_field() -> None:
+    org = OrgCreate(
+        name="Zorggroep Noord",
+        slug="zorggroep-noord",
+        locale="en",
+        timezone="Europe/Amsterdam",
+        departments=["Zorg"],
+        confidant_ids=["c-anna"],
+        report_threshold=5,
+        retention_days=365,
+    )
+    doc = ORGANISATION.validate_python({"_id": "o1", **org.model_dump(), "created_at": NOW})
+    assert doc["departments"] == ["Zorg"]
+    contract = Contract(
+        legal_name="Zorggroep Noord B.V.",
+        street="Stationsplein 1",
+        postcode="8011 CW",
+        city="Zwolle",
+        country="NL",
+        kvk="12345678",
+        vat_id="NL123456789B01",
+        buyer_reference="PO-1",
+        hourly_rate="95.00",
+        conversation_minutes=60,
+        travel="per_km",
+        travel_per_visit="0",
+        distance_km="12.5",
+        rate_per_km="0.23",
+        administration="per_case",
+        administration_fee="10.00",
+        vat_percent="21",
+        locale="en",
+    )
+    stored = CONTRACT.validate_python(contract.model_dump(mode="json"))
+    assert stored["hourly_rate"] == "95.00" and stored["travel"] == "per_km"
