@@ -9,26 +9,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from playwright.async_api import Page
 
+from tests.scene import bearer, make_org
 from tests.services.booking.conftest import WEEKDAYS
+
+__all__ = ["bearer", "make_org"]  # (the browser tests take them from here too)
 
 Client = TestClient[web.Request, web.Application]
 PASSWORD = "a long enough password"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
-async def make_org(intake: Client, token: Callable[..., str]) -> dict[str, Any]:
-    """Zorggroep Noord, served by the confidant c-anna."""
-    made = await intake.post(
-        "/v1/orgs",
-        headers=bearer(token("admin", "intake")),
-        json={"name": "Zorggroep Noord", "slug": "zorggroep-noord", "confidant_ids": ["c-anna"]},
-    )
-    assert made.status == 201, await made.text()
-    org: dict[str, Any] = await made.json()
-    return org
 
 
 async def make_staff(intake: Client, token: Callable[..., str], **account: Any) -> None:

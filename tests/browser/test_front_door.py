@@ -26,7 +26,7 @@ from services.booking.state import BOOKING
 from services.booking.writer import write_pending
 from services.notify.state import NOTIFY
 from tests.browser.conftest import OpenSuite
-from tests.browser.setup import PASSWORD, bearer, make_anna, radicale_calendar
+from tests.browser.setup import PASSWORD, bearer, make_anna, make_org, make_staff, radicale_calendar
 from tests.conftest import StartService
 from tests.polling import eventually
 from tests.services.booking.conftest import calendar_url
@@ -92,28 +92,12 @@ async def test_a_week_through_the_front_door_and_every_link_opens_what_it_says(
         notify={**NOTIFY_ENV, "NOTIFY_SMTP_PORT": str(inbox.port)},
         reporting={"REPORTING_K": "3", "REPORTING_MIN_CASES": "3"},
     )
-    admin_i = bearer(token("admin", "intake"))
-    made = await suite.intake.post(
-        "/v1/orgs",
-        headers=admin_i,
-        json={
-            "name": "Zorggroep Noord",
-            "slug": "zorggroep-noord",
-            "departments": ["Zorg", "Staf"],
-            "confidant_ids": ["c-anna"],
-        },
-    )
-    org = await made.json()
+    org = await make_org(suite.intake, token, departments=["Zorg", "Staf"])
     for account in (
         {"username": "anna", "role": "confidant", "confidant_id": "c-anna", "email": ANNA},
         {"username": "hr-noord", "role": "org_admin", "org_id": org["id"], "email": HR},
     ):
-        answer = await suite.intake.post(
-            "/v1/staff",
-            headers=admin_i,
-            json={"password": PASSWORD, "display_name": "Anna de Boer", **account},
-        )
-        assert answer.status == 201, await answer.text()
+        await make_staff(suite.intake, token, **account)
     await make_anna(
         suite.booking,
         token,

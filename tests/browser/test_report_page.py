@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import snap
-from tests.browser.setup import anonymous_case, make_staff
+from tests.browser.setup import anonymous_case, make_org, make_staff
 from tests.conftest import StartService
 
 Client = TestClient[web.Request, web.Application]
@@ -20,13 +20,7 @@ Client = TestClient[web.Request, web.Application]
 @pytest.fixture
 async def site(start_service: StartService, token: Callable[..., str]) -> tuple[Client, str]:
     intake = await start_service("intake")
-    admin = {"Authorization": f"Bearer {token('admin', 'intake')}"}
-    made = await intake.post(
-        "/v1/orgs",
-        headers=admin,
-        json={"name": "Zorggroep Noord", "slug": "zorggroep-noord", "confidant_ids": ["c-anna"]},
-    )
-    assert made.status == 201, await made.text()
+    await make_org(intake, token)
     await make_staff(
         intake,
         token,

@@ -10,6 +10,7 @@ from playwright.async_api import Browser, expect
 from tests.browser.conftest import snap
 from tests.browser.setup import make_anna, make_org, make_staff
 from tests.conftest import StartService
+from tests.scene import book
 from tests.services.booking.conftest import next_weekday_at
 
 
@@ -43,17 +44,7 @@ async def test_the_confidant_logs_in_reads_answers_and_sees_the_agenda(
         headers=reporter,
         json={"text": "Kunnen we praten?"},
     )
-    booked = await booking.post(
-        "/v1/appointments",
-        headers=reporter,
-        json={
-            "confidant_id": "c-anna",
-            "type_id": "gesprek",
-            "start": next_weekday_at(10).isoformat(),
-            "mode": "online",
-        },
-    )
-    assert booked.status == 201, await booked.text()
+    await book(booking, reporter, next_weekday_at(10))
 
     page = await browser.new_page()
     await page.goto(str(intake.make_url("/staff")))

@@ -15,6 +15,7 @@ from deploy.stack import Infra
 from tests.browser.conftest import audit, snap
 from tests.browser.setup import anonymous_case, bearer, log_in, make_anna, make_org, make_staff
 from tests.conftest import StartService
+from tests.scene import book
 from tests.services.booking.conftest import AMS, calendar_url, next_weekday_at
 from tests.services.booking.test_calendar import PASSWORD, USER, at, put_event
 
@@ -142,17 +143,7 @@ async def test_availability_calendar_and_appointments_from_the_agenda(
         case_id="case-1",
         reference="VP-2026-WEEK01",
     )
-    booked = await booking.post(
-        "/v1/appointments",
-        headers=bearer(employee),
-        json={
-            "confidant_id": "c-anna",
-            "type_id": "gesprek",
-            "start": start.isoformat(),
-            "mode": "online",
-        },
-    )
-    assert booked.status == 201, await booked.text()
+    await book(booking, bearer(employee), start)
     anna = bearer(token("confidant", "booking", sub="c-anna"))
 
     page = await browser.new_page()

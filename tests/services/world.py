@@ -18,6 +18,7 @@ from services.reporting.app import SPEC as REPORTING_SPEC
 from services.reporting.state import REPORTING
 from shared.auth import Role
 from tests.conftest import StartService
+from tests.scene import book
 from tests.services.booking.conftest import WEEKDAYS, next_weekday_at, setup_type
 
 Client = TestClient[web.Request, web.Application]
@@ -93,17 +94,7 @@ async def world(start_service: StartService, token: Callable[..., str]) -> World
         )
         assert hours.status == 200, await hours.text()
     await setup_type(booking, admin_b)
-    booked = await booking.post(
-        "/v1/appointments",
-        headers=w.token("employee", "booking", "own"),
-        json={
-            "confidant_id": "c-anna",
-            "type_id": "gesprek",
-            "start": next_weekday_at(10).isoformat(),
-            "mode": "online",
-        },
-    )
-    assert booked.status == 201, await booked.text()
+    booked = await book(booking, w.token("employee", "booking", "own"), next_weekday_at(10))
     hook = await w.clients["notify"].post(
         f"/v1/orgs/{w.ids['org_id']}/webhooks",
         headers=bearer(token("admin", "notify", sub="office")),
@@ -217,7 +208,7 @@ async def world(start_service: StartService, token: Callable[..., str]) -> World
     w.ids.update(
         {
             "invoice_id": invoice_id,
-            "appointment_id": (await booked.json())["id"],
+            "appointment_id": booked["id"],
             "webhook_id": (await hook.json())["id"],
             "report_id": report_id,
             "signal_id": signal_id,

@@ -27,6 +27,7 @@ from deploy.stack import (
 from services.booking.rules import public_holidays
 from services.booking.state import BOOKING, Booking
 from tests.conftest import StartService
+from tests.scene import booking as booking_body
 
 Client = TestClient[web.Request, web.Application]
 CALDAV_USER, CALDAV_PASSWORD = DEMO_CALDAV_USER
@@ -175,15 +176,7 @@ async def setup_type(client: Client, admin: dict[str, str], **fields: Any) -> No
     assert made.status == 201, await made.text()
 
 
-def body(start: datetime, **extra: Any) -> dict[str, Any]:
-    """An online "gesprek" with c-anna at ``start`` (plus ``extra``)."""
-    return {
-        "confidant_id": "c-anna",
-        "type_id": "gesprek",
-        "start": start.isoformat(),
-        "mode": "online",
-        **extra,
-    }
+body = booking_body  # an online "gesprek" with c-anna at a time
 
 
 async def resync(client: Client, **options: Any) -> dict[str, float]:

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from deploy.stack import Infra
 from services.intake.state import INTAKE, Intake
 from tests.conftest import Isolation, StartService
+from tests.scene import make_org
 
 Client = TestClient[web.Request, web.Application]
 CONFIDANTS = ("c-anna", "c-bram")
@@ -39,20 +40,8 @@ def admin(token: Callable[..., str]) -> dict[str, str]:
 
 
 @pytest.fixture
-async def org(intake: Client, admin: dict[str, str]) -> dict[str, Any]:
-    response = await intake.post(
-        "/v1/orgs",
-        headers=admin,
-        json={
-            "name": "Zorggroep Noord",
-            "slug": "zorggroep-noord",
-            "departments": ["Zorg", "Staf"],
-            "confidant_ids": list(CONFIDANTS),
-        },
-    )
-    assert response.status == 201, await response.text()
-    created: dict[str, Any] = await response.json()
-    return created
+async def org(intake: Client, token: Callable[..., str]) -> dict[str, Any]:
+    return await make_org(intake, token, confidant_ids=CONFIDANTS, departments=["Zorg", "Staf"])
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from shared.events import Envelope as Event
 from shared.events import new_event
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
+from tests.scene import book
 from tests.services.booking.conftest import WEEKDAYS, next_weekday_at
 from tests.services.intake.conftest import NAMED
 
@@ -150,19 +151,7 @@ class Suite:
 
     async def book(self, case: dict[str, Any], days_ahead: int = 2, **extra: Any) -> Any:
         start = next_weekday_at(10, days_ahead)
-        answer = await self.booking.post(
-            "/v1/appointments",
-            headers=bearer(case["token"]),
-            json={
-                "confidant_id": "c-anna",
-                "type_id": "gesprek",
-                "start": start.isoformat(),
-                "mode": "online",
-                **extra,
-            },
-        )
-        assert answer.status == 201, await answer.text()
-        return await answer.json()
+        return await book(self.booking, bearer(case["token"]), start, **extra)
 
     async def deliveries(self, **query: str) -> list[dict[str, Any]]:
         answer = await self.notify.get(

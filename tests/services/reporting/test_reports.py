@@ -19,6 +19,7 @@ from services.reporting.rebuild import rebuild
 from services.reporting.settings import ReportingSettings
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
+from tests.scene import book, make_org
 from tests.services.booking.conftest import WEEKDAYS, next_weekday_at
 from tests.services.intake.conftest import NAMED, stream_events
 
@@ -36,18 +37,7 @@ async def world(start_service: StartService, token: Callable[..., str]) -> dict[
     intake = await start_service("intake", INTAKE_CASE_RATE_LIMIT="1000")
     booking = await start_service("booking")
     reporting = await start_service("reporting", REPORTING_K="3", REPORTING_MIN_CASES="5")
-    admin_i = bearer(token("admin", "intake"))
-    made = await intake.post(
-        "/v1/orgs",
-        headers=admin_i,
-        json={
-            "name": "Zorggroep Noord",
-            "slug": "zorggroep-noord",
-            "departments": ["Zorg", "Staf"],
-            "confidant_ids": ["c-anna"],
-        },
-    )
-    org = await made.json()
+    org = await make_org(intake, token, departments=["Zorg", "Staf"])
     admin_b = bearer(token("admin", "booking"))
     await booking.post(
         "/v1/confidants",
@@ -84,17 +74,8 @@ async def world(start_service: StartService, token: Callable[..., str]) -> dict[
             )
             assert closed.status == 200, await closed.text()
     for i, case in enumerate(cases[:4]):
-        booked = await booking.post(
-            "/v1/appointments",
-            headers=bearer(case["token"]),
-            json={
-                "confidant_id": "c-anna",
-                "type_id": "gesprek",
-                "start": next_weekday_at(9 + i).isoformat(),
-                "mode": "online" if i < 3 else "walk",
-            },
-        )
-        assert booked.status == 201, await booked.text()
+        start, mode = next_weekday_at(9 + i), "online" if i < 3 else "walk"
+        await book(booking, bearer(case["token"]), start, mode=mode)
     return {"org": org, "reporting": reporting, "cases": cases, "intake": intake}
 
 
