@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import nats
@@ -95,3 +96,37 @@ async def stream_events(infra: Infra, isolation: Isolation) -> list[dict[str, An
             found.extend(json.loads(m.data) for m in batch)
     finally:
         await nc.close()
+
+
+@dataclass
+class Desk:
+    """What most intake tests start from: the running intake, its organisation, the
+    headers of an admin and of its confidants, and the test's servers."""
+
+    intake: Client
+    org: dict[str, Any]
+    admin: dict[str, str]
+    confidant: Callable[[str], dict[str, str]]
+    token: Callable[..., str]
+    infra: Infra
+    isolation: Isolation
+
+    async def report(self, **fields: Any) -> dict[str, Any]:
+        """A named report (``NAMED`` and ``fields``) to the organisation."""
+        return await report(self.intake, self.org, **fields)
+
+    async def events(self) -> list[dict[str, Any]]:
+        return await stream_events(self.infra, self.isolation)
+
+
+@pytest.fixture
+def desk(
+    intake: Client,
+    org: dict[str, Any],
+    admin: dict[str, str],
+    confidant: Callable[[str], dict[str, str]],
+    token: Callable[..., str],
+    infra: Infra,
+    isolation: Isolation,
+) -> Desk:
+    return Desk(intake, org, admin, confidant, token, infra, isolation)

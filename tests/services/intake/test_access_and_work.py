@@ -6,9 +6,8 @@ from typing import Any
 
 import jwt
 
-from deploy.stack import Infra
-from tests.conftest import Isolation, Keys
-from tests.services.intake.conftest import Client, bearer, report, stream_events
+from tests.conftest import Keys
+from tests.services.intake.conftest import Client, Desk, bearer, report
 
 
 async def test_who_reads_a_case(
@@ -66,25 +65,23 @@ async def test_who_reads_a_case(
     assert len(admin_list["items"]) == 2 and "text" not in admin_list["items"][0]
 
 
-async def test_case_work_status_outcome_hours(
-    intake: Client,
-    org: dict[str, Any],
-    confidant: Callable[[str], dict[str, str]],
-    infra: Infra,
-    isolation: Isolation,
-) -> None:
-    case = await report(intake, org, preferred_confidant="c-anna")
+async def test_case_work_status_outcome_hours(desk: Desk) -> None:
+    case = await desk.report(preferred_confidant="c-anna")
     url = f"/v1/cases/{case['case_id']}"
-    anna = confidant("c-anna")
+    anna = desk.confidant("c-anna")
     assert (
-        await intake.patch(url, headers=confidant("c-bram"), json={"status": "in_contact"})
+        await desk.intake.patch(
+            url, headers=desk.confidant("c-bram"), json={"status": "in_contact"}
+        )
     ).status == 404  # not assigned: as if there were no such case
-    step = await intake.patch(url, headers=anna, json={"status": "in_contact", "hours_spent": 1.5})
+    step = await desk.intake.patch(
+        url, headers=anna, json={"status": "in_contact", "hours_spent": 1.5}
+    )
     assert step.status == 200 and (await step.json())["hours_spent"] == 1.5
-    assert (await intake.patch(url, headers=anna, json={"status": "new"})).status == 409
-    no_outcome = await intake.patch(url, headers=anna, json={"status": "closed"})
+    assert (await desk.intake.patch(url, headers=anna, json={"status": "new"})).status == 409
+    no_outcome = await desk.intake.patch(url, headers=anna, json={"status": "closed"})
     assert no_outcome.status == 422
-    closed = await intake.patch(
+    closed = await desk.intake.patch(
         url,
         headers=anna,
         json={
@@ -97,15 +94,11 @@ async def test_case_work_status_outcome_hours(
     assert closed.status == 200
     body = await closed.json()
     assert body["status"] == "closed" and body["outcome"] == "referral"
-    assert (await intake.patch(url, headers=anna, json={"hours_spent": 4})).status == 409
-    view = await (await intake.get(url, headers=anna)).json()
+    assert (await desk.intake.patch(url, headers=anna, json={"hours_spent": 4})).status == 409
+    view = await (await desk.intake.get(url, headers=anna)).json()
     assert view["referral_to"] == "bedrijfsarts"
 
-    events = [
-        e
-        for e in await stream_events(infra, isolation)
-        if e["data"].get("case_id") == case["case_id"]
-    ]
+    events = [e for e in await desk.events() if e["data"].get("case_id") == case["case_id"]]
     assert [e["type"] for e in events] == [
         "intake.case.opened",
         "intake.case.assigned",
@@ -122,16 +115,8 @@ async def test_case_work_status_outcome_hours(
     }
 
 
-async def test_messages_between_reporter_and_confidant(
-    intake: Client,
-    org: dict[str, Any],
-    confidant: Callable[[str], dict[str, str]],
-    infra: Infra,
-    isolation: Isolation,
-) -> None:
-    case = await report(
-        intake,
-        org,
+async def test_messages_between_reporter_and_confidant(desk: Desk) -> None:
+    case = await desk.report(
         anonymous=True,
         contact=None,
         category="integriteit",
@@ -141,53 +126,48 @@ async def test_messages_between_reporter_and_confidant(
     url = f"/v1/cases/{case['case_id']}/messages"
     reporter = bearer(case["token"])
     assert (
-        await intake.post(url, headers=reporter, json={"text": "Is er al nieuws?"})
+        await desk.intake.post(url, headers=reporter, json={"text": "Is er al nieuws?"})
     ).status == 201
     assert (
-        await intake.post(url, headers=confidant("c-anna"), json={"text": "Ik neem contact op."})
+        await desk.intake.post(
+            url, headers=desk.confidant("c-anna"), json={"text": "Ik neem contact op."}
+        )
     ).status == 201
     assert (
-        await intake.post(url, headers=confidant("c-bram"), json={"text": "Ik ook?"})
+        await desk.intake.post(url, headers=desk.confidant("c-bram"), json={"text": "Ik ook?"})
     ).status == 404
-    assert (await intake.post(url, headers=reporter, json={"text": ""})).status == 422
-    thread = await (await intake.get(url, headers=reporter)).json()
+    assert (await desk.intake.post(url, headers=reporter, json={"text": ""})).status == 422
+    thread = await (await desk.intake.get(url, headers=reporter)).json()
     assert [(m["author"], m["text"]) for m in thread["items"]] == [
         ("reporter", "Is er al nieuws?"),
         ("confidant", "Ik neem contact op."),
     ]
     # The confidant's answer acknowledged the integrity report in time.
     case_view = await (
-        await intake.get(f"/v1/cases/{case['case_id']}", headers=confidant("c-anna"))
+        await desk.intake.get(f"/v1/cases/{case['case_id']}", headers=desk.confidant("c-anna"))
     ).json()
     assert case_view["deadlines"]["acknowledgement"]["met_at"] is not None
     assert case_view["deadlines"]["feedback"]["met_at"] is None
-    posted = [
-        e
-        for e in await stream_events(infra, isolation)
-        if e["type"] == "intake.case.message_posted"
-    ]
+    posted = [e for e in await desk.events() if e["type"] == "intake.case.message_posted"]
     assert [e["data"]["author"] for e in posted] == ["reporter", "confidant"]
     assert all("text" not in e["data"] for e in posted)
 
 
-async def test_private_notes_are_for_the_assigned_confidant_only(
-    intake: Client,
-    org: dict[str, Any],
-    confidant: Callable[[str], dict[str, str]],
-    admin: dict[str, str],
-) -> None:
-    case = await report(intake, org, preferred_confidant="c-anna")
+async def test_private_notes_are_for_the_assigned_confidant_only(desk: Desk) -> None:
+    case = await desk.report(preferred_confidant="c-anna")
     url = f"/v1/cases/{case['case_id']}/notes"
     assert (
-        await intake.post(
-            url, headers=confidant("c-anna"), json={"text": "Eerste gesprek: veel spanning."}
+        await desk.intake.post(
+            url, headers=desk.confidant("c-anna"), json={"text": "Eerste gesprek: veel spanning."}
         )
     ).status == 201
     # A colleague learns nothing (404); roles that never read notes are refused (403).
-    assert (await intake.get(url, headers=confidant("c-bram"))).status == 404
-    for headers in (bearer(case["token"]), admin):
-        assert (await intake.get(url, headers=headers)).status == 403
-    notes = await (await intake.get(url, headers=confidant("c-anna"))).json()
+    assert (await desk.intake.get(url, headers=desk.confidant("c-bram"))).status == 404
+    for headers in (bearer(case["token"]), desk.admin):
+        assert (await desk.intake.get(url, headers=headers)).status == 403
+    notes = await (await desk.intake.get(url, headers=desk.confidant("c-anna"))).json()
     assert [n["text"] for n in notes["items"]] == ["Eerste gesprek: veel spanning."]
-    audit = await (await intake.get(f"/v1/cases/{case['case_id']}/audit", headers=admin)).json()
+    audit = await (
+        await desk.intake.get(f"/v1/cases/{case['case_id']}/audit", headers=desk.admin)
+    ).json()
     assert [e["action"] for e in audit["items"]] == ["read_notes"]

@@ -6,15 +6,14 @@ from typing import Any
 
 import pytest
 
-from deploy.stack import Infra
-from tests.conftest import Isolation, StartService
+from tests.conftest import StartService
 from tests.services.intake.conftest import (
     NAMED,
     Client,
+    Desk,
     bearer,
     report,
     state,
-    stream_events,
 )
 
 
@@ -30,16 +29,11 @@ async def test_an_anonymous_report(intake: Client, org: dict[str, Any]) -> None:
     assert view["status"] == "new" and view["anonymous"] is True and "contact" not in view
 
 
-async def test_a_named_report_reaches_its_confidant(
-    intake: Client,
-    org: dict[str, Any],
-    confidant: Callable[[str], dict[str, str]],
-    admin: dict[str, str],
-) -> None:
-    answer = await report(intake, org, preferred_confidant="c-bram")
+async def test_a_named_report_reaches_its_confidant(desk: Desk) -> None:
+    answer = await desk.report(preferred_confidant="c-bram")
     assert answer["confirmation"]["title"].startswith("Uw melding")
     case = await (
-        await intake.get(f"/v1/cases/{answer['case_id']}", headers=confidant("c-bram"))
+        await desk.intake.get(f"/v1/cases/{answer['case_id']}", headers=desk.confidant("c-bram"))
     ).json()
     assert case["confidant_id"] == "c-bram"
     assert case["contact"] == {
@@ -49,7 +43,9 @@ async def test_a_named_report_reaches_its_confidant(
         "preferred_channel": "email",
     }
     assert case["text"] == NAMED["text"] and case["department"] == "Zorg"
-    audit = await (await intake.get(f"/v1/cases/{answer['case_id']}/audit", headers=admin)).json()
+    audit = await (
+        await desk.intake.get(f"/v1/cases/{answer['case_id']}/audit", headers=desk.admin)
+    ).json()
     assert [(e["action"], e["actor"]) for e in audit["items"]] == [("read_case", "c-bram")]
 
 
@@ -110,61 +106,49 @@ async def test_too_many_reports_from_one_address(
     assert third.status == 429 and "Retry-After" in third.headers
 
 
-async def test_staff_register_a_case_that_came_by_phone(
-    intake: Client,
-    org: dict[str, Any],
-    confidant: Callable[[str], dict[str, str]],
-    token: Callable[..., str],
-) -> None:
-    response = await intake.post(
+async def test_staff_register_a_case_that_came_by_phone(desk: Desk) -> None:
+    response = await desk.intake.post(
         "/v1/cases",
-        headers=confidant("c-anna"),
-        json={**NAMED, "organisation": org["slug"], "channel": "phone"},
+        headers=desk.confidant("c-anna"),
+        json={**NAMED, "organisation": desk.org["slug"], "channel": "phone"},
     )
     assert response.status == 201
-    employee = bearer(token("employee", "intake", org_id=org["id"], case_id="x"))
-    refused = await intake.post(
-        "/v1/cases", headers=employee, json={**NAMED, "organisation": org["slug"]}
+    employee = bearer(desk.token("employee", "intake", org_id=desk.org["id"], case_id="x"))
+    refused = await desk.intake.post(
+        "/v1/cases", headers=employee, json={**NAMED, "organisation": desk.org["slug"]}
     )
     assert refused.status == 403
 
 
-async def test_assignment_least_loaded_and_handover(
-    intake: Client,
-    org: dict[str, Any],
-    admin: dict[str, str],
-    confidant: Callable[[str], dict[str, str]],
-    infra: Infra,
-    isolation: Isolation,
-) -> None:
-    first = await report(intake, org)
-    second = await report(intake, org)
+async def test_assignment_least_loaded_and_handover(desk: Desk) -> None:
+    first = await desk.report()
+    second = await desk.report()
     owners = [
-        (await (await intake.get("/v1/cases", headers=confidant(c))).json())["items"]
+        (await (await desk.intake.get("/v1/cases", headers=desk.confidant(c))).json())["items"]
         for c in ("c-anna", "c-bram")
     ]
     assert [len(o) for o in owners] == [1, 1]  # the second went to the one without cases
     anna_case = owners[0][0]["case_id"]
     assert anna_case in (first["case_id"], second["case_id"])
 
-    stranger = await intake.post(
+    stranger = await desk.intake.post(
         f"/v1/cases/{anna_case}/assign",
-        headers=confidant("c-bram"),
+        headers=desk.confidant("c-bram"),
         json={"confidant_id": "c-bram"},
     )
     assert stranger.status == 404
-    handed = await intake.post(
+    handed = await desk.intake.post(
         f"/v1/cases/{anna_case}/assign",
-        headers=confidant("c-anna"),
+        headers=desk.confidant("c-anna"),
         json={"confidant_id": "c-bram"},
     )
     assert handed.status == 200 and (await handed.json())["confidant_id"] == "c-bram"
-    outsider = await intake.post(
-        f"/v1/cases/{anna_case}/assign", headers=admin, json={"confidant_id": "c-zeno"}
+    outsider = await desk.intake.post(
+        f"/v1/cases/{anna_case}/assign", headers=desk.admin, json={"confidant_id": "c-zeno"}
     )
     assert outsider.status == 422
 
-    events = await stream_events(infra, isolation)
+    events = await desk.events()
     assigned = [e for e in events if e["type"] == "intake.case.assigned"]
     assert [e["data"]["reason"] for e in assigned] == ["least_loaded", "least_loaded", "handover"]
 

@@ -3,46 +3,33 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
-from deploy.stack import Infra
 from services.intake.collections import LOAD
-from tests.conftest import Isolation
-from tests.services.intake.conftest import Client, report, state, stream_events
+from tests.services.intake.conftest import Client, Desk, report, state
 
 
-async def test_simultaneous_changes_of_one_case_happen_once(
-    intake: Client,
-    org: dict[str, Any],
-    confidant: Callable[[str], dict[str, str]],
-    infra: Infra,
-    isolation: Isolation,
-) -> None:
-    case = await report(intake, org, preferred_confidant="c-anna")
+async def test_simultaneous_changes_of_one_case_happen_once(desk: Desk) -> None:
+    case = await desk.report(preferred_confidant="c-anna")
     url = f"/v1/cases/{case['case_id']}"
-    anna = confidant("c-anna")
+    anna = desk.confidant("c-anna")
     # Setting a status the case already has is a no-op (200); a stale one is 409.
     answers = await asyncio.gather(
-        *(intake.patch(url, headers=anna, json={"status": "in_contact"}) for _ in range(10))
+        *(desk.intake.patch(url, headers=anna, json={"status": "in_contact"}) for _ in range(10))
     )
     assert {a.status for a in answers} <= {200, 409} and 200 in {a.status for a in answers}
     closes = await asyncio.gather(
         *(
-            intake.patch(url, headers=anna, json={"status": "closed", "outcome": "advice"})
+            desk.intake.patch(url, headers=anna, json={"status": "closed", "outcome": "advice"})
             for _ in range(10)
         )
     )
     assert sorted(a.status for a in closes) == [200] + [409] * 9
 
-    events = [
-        e["type"]
-        for e in await stream_events(infra, isolation)
-        if e["data"].get("case_id") == case["case_id"]
-    ]
+    events = [e["type"] for e in await desk.events() if e["data"].get("case_id") == case["case_id"]]
     assert events.count("intake.case.status_changed") == 2  # new -> in_contact -> closed
     assert events.count("intake.case.closed") == 1
-    load = await state(intake).db[LOAD].find_one({"_id": "c-anna"})
+    load = await state(desk.intake).db[LOAD].find_one({"_id": "c-anna"})
     assert load is not None and load["open"] == 0  # counted down once, not ten times
 
 

@@ -15,7 +15,7 @@ from services.intake.rotate import rotate
 from services.intake.settings import IntakeSettings
 from shared.crypto import DataKeys, FieldCipher
 from tests.conftest import Isolation, Keys, StartService
-from tests.services.intake.conftest import NAMED, Client, bearer, report, state
+from tests.services.intake.conftest import NAMED, Desk, bearer, report, state
 
 
 async def ask(infra: Infra, isolation: Isolation, request: dict[str, Any]) -> dict[str, Any]:
@@ -30,44 +30,48 @@ async def ask(infra: Infra, isolation: Isolation, request: dict[str, Any]) -> di
         await nc.close()
 
 
-async def test_contact_lookup_answers_notify_only_and_only_what_a_send_needs(
-    intake: Client,
-    org: dict[str, Any],
-    token: Callable[..., str],
-    infra: Infra,
-    isolation: Isolation,
-) -> None:
-    named = await report(intake, org)
-    anonymous = await report(intake, org, anonymous=True, contact=None)
-    notify = token("service", "intake", sub="notify")
+async def test_contact_lookup_answers_notify_only_and_only_what_a_send_needs(desk: Desk) -> None:
+    named = await desk.report()
+    anonymous = await desk.report(anonymous=True, contact=None)
+    notify = desk.token("service", "intake", sub="notify")
 
     answer = await ask(
-        infra, isolation, {"token": notify, "case_id": named["case_id"], "channel": "email"}
+        desk.infra,
+        desk.isolation,
+        {"token": notify, "case_id": named["case_id"], "channel": "email"},
     )
     assert answer == {
         "ok": True,
         "contact": {"email": "jan.devries@example.nl", "name": "Jan de Vries", "locale": "nl"},
     }
     phone = await ask(
-        infra, isolation, {"token": notify, "case_id": named["case_id"], "channel": "phone"}
+        desk.infra,
+        desk.isolation,
+        {"token": notify, "case_id": named["case_id"], "channel": "phone"},
     )
     assert phone["contact"]["phone"] == "+31612345678" and "email" not in phone["contact"]
     assert await ask(
-        infra, isolation, {"token": notify, "case_id": anonymous["case_id"], "channel": "email"}
+        desk.infra,
+        desk.isolation,
+        {"token": notify, "case_id": anonymous["case_id"], "channel": "email"},
     ) == {"ok": False, "error": "no_contact"}
     for who in (
-        token("service", "intake", sub="reporting"),
-        token("admin", "intake"),
-        token("service", "booking", sub="notify"),
+        desk.token("service", "intake", sub="reporting"),
+        desk.token("admin", "intake"),
+        desk.token("service", "booking", sub="notify"),
         "garbage",
     ):
         answer = await ask(
-            infra, isolation, {"token": who, "case_id": named["case_id"], "channel": "email"}
+            desk.infra,
+            desk.isolation,
+            {"token": who, "case_id": named["case_id"], "channel": "email"},
         )
         assert answer["ok"] is False and answer["error"] in ("forbidden", "unauthorized")
     assert (
         await ask(
-            infra, isolation, {"token": notify, "case_id": named["case_id"], "channel": "pigeon"}
+            desk.infra,
+            desk.isolation,
+            {"token": notify, "case_id": named["case_id"], "channel": "pigeon"},
         )
     )["error"] == "bad_request"
 

@@ -13,7 +13,7 @@ from shared.events import new_event
 from shared.outbox import staged
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
-from tests.services.intake.conftest import Client, report, state, stream_events
+from tests.services.intake.conftest import Client, Desk, report, state, stream_events
 
 
 async def close(intake: Client, case_id: str, headers: dict[str, str]) -> None:
@@ -23,24 +23,18 @@ async def close(intake: Client, case_id: str, headers: dict[str, str]) -> None:
     assert response.status == 200, await response.text()
 
 
-async def test_retention_destroys_personal_data_of_long_closed_cases(
-    intake: Client,
-    org: dict[str, Any],
-    confidant: Callable[[str], dict[str, str]],
-    infra: Infra,
-    isolation: Isolation,
-) -> None:
-    anna = confidant("c-anna")
-    old = await report(intake, org, preferred_confidant="c-anna")
-    open_case = await report(intake, org, preferred_confidant="c-anna")
-    await intake.post(f"/v1/cases/{old['case_id']}/notes", headers=anna, json={"text": "n"})
-    await intake.post(f"/v1/cases/{old['case_id']}/messages", headers=anna, json={"text": "m"})
-    await close(intake, old["case_id"], anna)
-    db = state(intake).db
+async def test_retention_destroys_personal_data_of_long_closed_cases(desk: Desk) -> None:
+    anna = desk.confidant("c-anna")
+    old = await desk.report(preferred_confidant="c-anna")
+    open_case = await desk.report(preferred_confidant="c-anna")
+    await desk.intake.post(f"/v1/cases/{old['case_id']}/notes", headers=anna, json={"text": "n"})
+    await desk.intake.post(f"/v1/cases/{old['case_id']}/messages", headers=anna, json={"text": "m"})
+    await close(desk.intake, old["case_id"], anna)
+    db = state(desk.intake).db
 
-    assert (await jobs.run_all(state(intake)))["purged"] == 0  # not yet: 365 days to go
+    assert (await jobs.run_all(state(desk.intake)))["purged"] == 0  # not yet: 365 days to go
     later = datetime.now(UTC) + timedelta(days=366)
-    assert (await jobs.run_all(state(intake), now=later))["purged"] == 1
+    assert (await jobs.run_all(state(desk.intake), now=later))["purged"] == 1
     purged = await db["cases"].find_one({"_id": old["case_id"]})
     assert purged is not None
     for field in ("contact", "text", "code_hash", "department"):
@@ -50,10 +44,10 @@ async def test_retention_destroys_personal_data_of_long_closed_cases(
     assert await db["messages"].count_documents({"case_id": old["case_id"]}) == 0
     kept = await db["cases"].find_one({"_id": open_case["case_id"]})
     assert kept is not None and "contact" in kept and "text" in kept
-    assert (await jobs.run_all(state(intake), now=later))["purged"] == 0  # once
-    types = [e["type"] for e in await stream_events(infra, isolation)]
+    assert (await jobs.run_all(state(desk.intake), now=later))["purged"] == 0  # once
+    types = [e["type"] for e in await desk.events()]
     assert types.count("intake.case.purged") == 1
-    view = await (await intake.get(f"/v1/cases/{old['case_id']}", headers=anna)).json()
+    view = await (await desk.intake.get(f"/v1/cases/{old['case_id']}", headers=anna)).json()
     assert view["purged"] is True and view["text"] is None and view["contact"] is None
 
 
@@ -74,32 +68,25 @@ async def test_case_codes_of_closed_cases_stop_after_90_days_without_use(
     ).status == 401
 
 
-async def test_a_warning_goes_out_ahead_of_each_whistleblower_deadline_once(
-    intake: Client,
-    org: dict[str, Any],
-    infra: Infra,
-    isolation: Isolation,
-) -> None:
-    case = await report(
-        intake, org, category="integriteit", subtype="misstand", preferred_confidant="c-bram"
+async def test_a_warning_goes_out_ahead_of_each_whistleblower_deadline_once(desk: Desk) -> None:
+    case = await desk.report(
+        category="integriteit", subtype="misstand", preferred_confidant="c-bram"
     )
-    plain = await report(intake, org, category="pesten")
+    plain = await desk.report(category="pesten")
     opened = datetime.now(UTC)
-    assert (await jobs.run_all(state(intake), now=opened + timedelta(days=4)))[
+    assert (await jobs.run_all(state(desk.intake), now=opened + timedelta(days=4)))[
         "deadline_warnings"
     ] == 0
-    assert (await jobs.run_all(state(intake), now=opened + timedelta(days=6)))[
+    assert (await jobs.run_all(state(desk.intake), now=opened + timedelta(days=6)))[
         "deadline_warnings"
     ] == 1
-    assert (await jobs.run_all(state(intake), now=opened + timedelta(days=6)))[
+    assert (await jobs.run_all(state(desk.intake), now=opened + timedelta(days=6)))[
         "deadline_warnings"
     ] == 0
-    assert (await jobs.run_all(state(intake), now=opened + timedelta(days=80)))[
+    assert (await jobs.run_all(state(desk.intake), now=opened + timedelta(days=80)))[
         "deadline_warnings"
     ] == 1
-    due = [
-        e for e in await stream_events(infra, isolation) if e["type"] == "intake.case.deadline_due"
-    ]
+    due = [e for e in await desk.events() if e["type"] == "intake.case.deadline_due"]
     assert [
         (e["data"]["deadline"], e["data"]["case_id"], e["data"]["confidant_id"]) for e in due
     ] == [("acknowledgement", case["case_id"], "c-bram"), ("feedback", case["case_id"], "c-bram")]

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import StartService
-from tests.services.intake.conftest import Client, bearer
+from tests.services.intake.conftest import Client, Desk, bearer
 
 
 async def test_admin_creates_and_changes_an_organisation(
@@ -51,20 +51,18 @@ async def test_bad_organisations_are_refused(
     assert (await (await intake.get("/v1/orgs", headers=admin)).json())["items"] == []
 
 
-async def test_only_admins_manage_organisations_and_org_admins_see_their_own(
-    intake: Client, org: dict[str, Any], admin: dict[str, str], token: Callable[..., str]
-) -> None:
-    own = bearer(token("org_admin", "intake", org_id=org["id"]))
+async def test_only_admins_manage_organisations_and_org_admins_see_their_own(desk: Desk) -> None:
+    own = bearer(desk.token("org_admin", "intake", org_id=desk.org["id"]))
     assert (
-        await intake.post("/v1/orgs", headers=own, json={"name": "X", "slug": "x-org"})
+        await desk.intake.post("/v1/orgs", headers=own, json={"name": "X", "slug": "x-org"})
     ).status == 403
     other = await (
-        await intake.post("/v1/orgs", headers=admin, json={"name": "Y", "slug": "y-org"})
+        await desk.intake.post("/v1/orgs", headers=desk.admin, json={"name": "Y", "slug": "y-org"})
     ).json()
-    listed = await (await intake.get("/v1/orgs", headers=own)).json()
-    assert [o["id"] for o in listed["items"]] == [org["id"]]
-    assert (await intake.get(f"/v1/orgs/{other['id']}", headers=own)).status == 403
-    assert (await intake.get(f"/v1/orgs/{org['id']}", headers=own)).status == 200
+    listed = await (await desk.intake.get("/v1/orgs", headers=own)).json()
+    assert [o["id"] for o in listed["items"]] == [desk.org["id"]]
+    assert (await desk.intake.get(f"/v1/orgs/{other['id']}", headers=own)).status == 403
+    assert (await desk.intake.get(f"/v1/orgs/{desk.org['id']}", headers=own)).status == 200
 
 
 async def test_public_read_gives_what_an_intake_page_needs_and_nothing_else(

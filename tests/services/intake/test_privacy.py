@@ -4,19 +4,15 @@ told us. Nothing may be found in plain text."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bson import json_util
 
-from deploy.stack import Infra
 from shared.event_schemas import AppointmentBooked
 from shared.events import new_event
 from shared.service import BUS
-from tests.conftest import Isolation
 from tests.polling import eventually
-from tests.services.intake.conftest import NAMED, Client, bearer, report, state, stream_events
+from tests.services.intake.conftest import NAMED, Desk, bearer, state
 
 SECRETS = (
     "Jan de Vries",
@@ -31,34 +27,26 @@ SECRETS = (
 )
 
 
-async def test_no_plaintext_personal_data_in_the_database_or_on_the_stream(
-    intake: Client,
-    org: dict[str, Any],
-    confidant: Callable[[str], dict[str, str]],
-    infra: Infra,
-    isolation: Isolation,
-) -> None:
-    case = await report(
-        intake,
-        org,
+async def test_no_plaintext_personal_data_in_the_database_or_on_the_stream(desk: Desk) -> None:
+    case = await desk.report(
         preferred_confidant="c-anna",
         contact={**NAMED["contact"], "phone": "06-12345678"},
     )
-    anna = confidant("c-anna")
+    anna = desk.confidant("c-anna")
     url = f"/v1/cases/{case['case_id']}"
-    await intake.post(f"{url}/notes", headers=anna, json={"text": "Geheime notitie"})
-    await intake.post(
+    await desk.intake.post(f"{url}/notes", headers=anna, json={"text": "Geheime notitie"})
+    await desk.intake.post(
         f"{url}/messages", headers=bearer(case["token"]), json={"text": "Bericht met inhoud"}
     )
-    await intake.get(url, headers=anna)
-    closed = await intake.patch(
+    await desk.intake.get(url, headers=anna)
+    closed = await desk.intake.patch(
         url,
         headers=anna,
         json={"status": "closed", "outcome": "referral", "referral_to": "bedrijfsarts Klaassen"},
     )
     assert closed.status == 200
 
-    db = state(intake).db
+    db = state(desk.intake).db
     dump = ""
     for name in await db.list_collection_names():
         docs = await db[name].find({}).to_list(10_000)
@@ -68,23 +56,18 @@ async def test_no_plaintext_personal_data_in_the_database_or_on_the_stream(
         assert secret.lower() not in dump.lower(), f"{secret!r} found in the database"
     assert case["case_code"] not in dump
 
-    events = await stream_events(infra, isolation)
+    events = await desk.events()
     assert len(events) >= 5
     raw = json.dumps(events)
     for secret in (*SECRETS, case["case_code"]):
         assert secret.lower() not in raw.lower(), f"{secret!r} found on the stream"
 
 
-async def test_the_timeline_shows_appointments_to_reporter_and_confidant_only(
-    intake: Client,
-    org: dict[str, Any],
-    confidant: Callable[[str], dict[str, str]],
-    admin: dict[str, str],
-) -> None:
-    case = await report(intake, org, preferred_confidant="c-anna")
+async def test_the_timeline_shows_appointments_to_reporter_and_confidant_only(desk: Desk) -> None:
+    case = await desk.report(preferred_confidant="c-anna")
     start = datetime(2026, 12, 1, 9, tzinfo=UTC)
-    assert intake.app is not None
-    await intake.app[BUS].publish(
+    assert desk.intake.app is not None
+    await desk.intake.app[BUS].publish(
         new_event(
             AppointmentBooked,
             {
@@ -96,19 +79,19 @@ async def test_the_timeline_shows_appointments_to_reporter_and_confidant_only(
                 "mode": "online",
             },
             source="booking",
-            org_id=org["id"],
+            org_id=desk.org["id"],
         )
     )
     url = f"/v1/cases/{case['case_id']}/timeline"
 
     async def arrived() -> bool:
-        body = await (await intake.get(url, headers=confidant("c-anna"))).json()
+        body = await (await desk.intake.get(url, headers=desk.confidant("c-anna"))).json()
         return len(body["items"]) == 1
 
     await eventually(arrived)
-    mine = await (await intake.get(url, headers=bearer(case["token"]))).json()
+    mine = await (await desk.intake.get(url, headers=bearer(case["token"]))).json()
     assert [(e["appointment_id"], e["starts_at"], e["mode"]) for e in mine["items"]] == [
         ("ap-1", "2026-12-01T09:00:00+00:00", "online")
     ]
-    assert (await intake.get(url, headers=confidant("c-bram"))).status == 404
-    assert (await intake.get(url, headers=admin)).status == 403
+    assert (await desk.intake.get(url, headers=desk.confidant("c-bram"))).status == 404
+    assert (await desk.intake.get(url, headers=desk.admin)).status == 403
