@@ -26,7 +26,7 @@ from deploy.stack import (
 )
 from services.booking.rules import public_holidays
 from services.booking.state import BOOKING, Booking
-from tests.conftest import StartService
+from tests.conftest import Isolation, StartService
 from tests.scene import booking as booking_body
 
 Client = TestClient[web.Request, web.Application]
@@ -200,6 +200,32 @@ async def ready(booking: Client, admin: dict[str, str]) -> Client:
         interval_min=30,
     )
     return booking
+
+
+@dataclass
+class Desk:
+    """What most booking tests start from: booking with c-anna and the "gesprek" type set
+    up, the admin's headers, a case's headers (``reporter("case-2")``), the token maker and
+    the test's servers."""
+
+    ready: Client
+    admin: dict[str, str]
+    reporter: Callable[..., dict[str, str]]
+    token: Callable[..., str]
+    infra: Infra
+    isolation: Isolation
+
+
+@pytest.fixture
+def desk(
+    ready: Client,
+    admin: dict[str, str],
+    reporter: Callable[..., dict[str, str]],
+    token: Callable[..., str],
+    infra: Infra,
+    isolation: Isolation,
+) -> Desk:
+    return Desk(ready, admin, reporter, token, infra, isolation)
 
 
 def next_weekday_at(hour: int, days_ahead: int = 2) -> datetime:

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
-from deploy.stack import Infra
-from tests.conftest import Isolation, StartService
+from tests.conftest import StartService
 from tests.services.booking.conftest import (
     AMS,
     Client,
+    Desk,
     body,
     next_weekday_at,
     setup_confidant,
@@ -37,39 +37,41 @@ async def test_slots_come_from_working_hours(
     assert other_org.status == 422
 
 
-async def test_book_online_then_the_slot_is_gone(
-    ready: Client, reporter: Callable[..., dict[str, str]], infra: Infra, isolation: Isolation
-) -> None:
+async def test_book_online_then_the_slot_is_gone(desk: Desk) -> None:
     start = next_weekday_at(10)
-    made = await ready.post("/v1/appointments", headers=reporter(), json=body(start))
+    made = await desk.ready.post("/v1/appointments", headers=desk.reporter(), json=body(start))
     assert made.status == 201, await made.text()
     appointment = await made.json()
     assert appointment["video_url"].startswith("https://meet.vertrouwd.example/vp-")
     room = appointment["video_url"].rsplit("/", 1)[-1].removeprefix("vp-")
     assert len(room) >= 22  # 128 random bits, URL-safe
-    again = await ready.post("/v1/appointments", headers=reporter("case-2"), json=body(start))
+    again = await desk.ready.post(
+        "/v1/appointments", headers=desk.reporter("case-2"), json=body(start)
+    )
     assert again.status == 409
     # The buffer after: 11:00 touches the first appointment's 15 minutes.
-    buffered = await ready.post(
+    buffered = await desk.ready.post(
         "/v1/appointments",
-        headers=reporter("case-2"),
+        headers=desk.reporter("case-2"),
         json=body(start + timedelta(hours=1)),
     )
     assert buffered.status == 409
-    later = await ready.post(
+    later = await desk.ready.post(
         "/v1/appointments",
-        headers=reporter("case-2"),
+        headers=desk.reporter("case-2"),
         json=body(start + timedelta(hours=1, minutes=30)),
     )
     assert later.status == 201
     slots = await (
-        await ready.get("/v1/slots?confidant_id=c-anna&type_id=gesprek", headers=reporter())
+        await desk.ready.get(
+            "/v1/slots?confidant_id=c-anna&type_id=gesprek", headers=desk.reporter()
+        )
     ).json()
     taken = start.astimezone(AMS).isoformat()
     assert taken not in {s["start"] for s in slots["slots"]}
     events = [
         e
-        for e in await stream_events(infra, isolation)
+        for e in await stream_events(desk.infra, desk.isolation)
         if e["type"] == "booking.appointment.booked"
     ]
     assert len(events) == 2 and set(events[0]["data"]) == {
@@ -141,30 +143,26 @@ async def test_an_idempotency_key_is_honoured(
     assert await state(ready).db["appointments"].count_documents({}) == 1
 
 
-async def test_reschedule_cancel_and_ics(
-    ready: Client,
-    reporter: Callable[..., dict[str, str]],
-    token: Callable[..., str],
-    infra: Infra,
-    isolation: Isolation,
-) -> None:
+async def test_reschedule_cancel_and_ics(desk: Desk) -> None:
     start = next_weekday_at(10)
     appointment = await (
-        await ready.post("/v1/appointments", headers=reporter(), json=body(start))
+        await desk.ready.post("/v1/appointments", headers=desk.reporter(), json=body(start))
     ).json()
     url = f"/v1/appointments/{appointment['id']}"
     # Half an hour later overlaps its own old time: that is no conflict.
-    moved = await ready.post(
+    moved = await desk.ready.post(
         f"{url}/reschedule",
-        headers=reporter(),
+        headers=desk.reporter(),
         json={"start": (start + timedelta(minutes=30)).isoformat()},
     )
     assert moved.status == 200, await moved.text()
     assert (await moved.json())["sequence"] == 1
-    other = await ready.post("/v1/appointments", headers=reporter("case-2"), json=body(start))
+    other = await desk.ready.post(
+        "/v1/appointments", headers=desk.reporter("case-2"), json=body(start)
+    )
     assert other.status == 409  # 10:00 is still inside the moved appointment's time
 
-    ics_answer = await ready.get(f"{url}.ics", headers=reporter())
+    ics_answer = await desk.ready.get(f"{url}.ics", headers=desk.reporter())
     assert ics_answer.status == 200 and ics_answer.content_type == "text/calendar"
     calendar = Calendar.from_ical(await ics_answer.read())
     [event] = calendar.walk("VEVENT")
@@ -173,19 +171,23 @@ async def test_reschedule_cancel_and_ics(
     assert int(str(event["sequence"])) == 1
     assert event.decoded("dtstart") == start + timedelta(minutes=30)
 
-    stranger = await ready.post(f"{url}/cancel", headers=reporter("case-9"))
+    stranger = await desk.ready.post(f"{url}/cancel", headers=desk.reporter("case-9"))
     assert stranger.status == 404  # someone else's: as if there were none
-    other_confidant = token("confidant", "booking", orgs=["org-noord"], sub="c-bram")
+    other_confidant = desk.token("confidant", "booking", orgs=["org-noord"], sub="c-bram")
     assert (
-        await ready.post(f"{url}/cancel", headers={"Authorization": f"Bearer {other_confidant}"})
+        await desk.ready.post(
+            f"{url}/cancel", headers={"Authorization": f"Bearer {other_confidant}"}
+        )
     ).status == 404
-    cancelled = await ready.post(f"{url}/cancel", headers=reporter())
+    cancelled = await desk.ready.post(f"{url}/cancel", headers=desk.reporter())
     assert cancelled.status == 200 and (await cancelled.json())["status"] == "cancelled"
-    assert (await ready.post(f"{url}/cancel", headers=reporter())).status == 409
-    assert await state(ready).db["claims"].count_documents({}) == 0
-    now_free = await ready.post("/v1/appointments", headers=reporter("case-2"), json=body(start))
+    assert (await desk.ready.post(f"{url}/cancel", headers=desk.reporter())).status == 409
+    assert await state(desk.ready).db["claims"].count_documents({}) == 0
+    now_free = await desk.ready.post(
+        "/v1/appointments", headers=desk.reporter("case-2"), json=body(start)
+    )
     assert now_free.status == 201
-    types = [e["type"] for e in await stream_events(infra, isolation)]
+    types = [e["type"] for e in await stream_events(desk.infra, desk.isolation)]
     assert types.count("booking.appointment.rescheduled") == 1
     assert types.count("booking.appointment.cancelled") == 1
 

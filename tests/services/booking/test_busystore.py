@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deploy.stack import Infra
 from services.booking.busystore import BUCKETS, bucket_of, busy_key, spread, touched
 from tests.services.booking.conftest import (
     CalendarServer,
-    Client,
+    Desk,
     next_weekday_at,
     resync,
     state,
@@ -44,18 +42,14 @@ def test_objects_spread_over_the_buckets() -> None:
 
 
 async def test_a_calendar_stored_before_the_buckets_is_fetched_whole_once(
-    ready: Client,
-    admin: dict[str, str],
-    reporter: Callable[..., dict[str, str]],
-    infra: Infra,
-    calendar: CalendarServer,
+    desk: Desk, calendar: CalendarServer
 ) -> None:
     ten = next_weekday_at(10)
     await put_event(
         calendar.direct, "eigen", f"DTSTART:{at(ten)}", f"DTEND:{at(ten + timedelta(hours=1))}"
     )
-    assert (await connect(ready, admin, calendar)).status == 200
-    db = state(ready).db
+    assert (await connect(desk.ready, desk.admin, calendar)).status == 200
+    db = state(desk.ready).db
     # As an earlier version left it: one document per calendar, one version, no buckets.
     confidant = await db["confidants"].find_one({"_id": "c-anna"})
     assert confidant is not None
@@ -67,13 +61,15 @@ async def test_a_calendar_stored_before_the_buckets_is_fetched_whole_once(
     )
     await db["busy"].delete_many({})
     await db["busy"].insert_one({"_id": key, "objects": [], "version": "v1"})
-    state(ready).busy_cache.clear()
+    state(desk.ready).busy_cache.clear()
     # Until it is synced again its busy time is not known: its slots are closed, not open.
-    closed = await ready.get("/v1/slots?confidant_id=c-anna&type_id=gesprek", headers=reporter())
+    closed = await desk.ready.get(
+        "/v1/slots?confidant_id=c-anna&type_id=gesprek", headers=desk.reporter()
+    )
     assert (await closed.json())["closed"] == "calendar_unavailable"
 
-    report = await resync(ready)
+    report = await resync(desk.ready)
     assert report["full"] == 1 and report["delta"] == 0
     assert await db["busy"].find_one({"_id": key}) is None
-    assert ten not in await slot_starts(ready, reporter())
-    assert (await resync(ready))["unchanged"] == 1
+    assert ten not in await slot_starts(desk.ready, desk.reporter())
+    assert (await resync(desk.ready))["unchanged"] == 1

@@ -13,14 +13,14 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from icalendar import Calendar
 
-from deploy.stack import DEMO_CALDAV_USER, Infra
+from deploy.stack import DEMO_CALDAV_USER
 from services.booking.busystore import OVERLAY, bucket_id, busy_key
 from services.booking.writer import write_pending
-from tests.conftest import Isolation
 from tests.services.booking.conftest import (
     AMS,
     CalendarServer,
     Client,
+    Desk,
     body,
     next_weekday_at,
     resync,
@@ -98,37 +98,33 @@ async def slot_starts(client: Client, headers: dict[str, str]) -> set[datetime]:
     return {datetime.fromisoformat(s["start"]).astimezone(UTC) for s in found["slots"]}
 
 
-async def test_connecting_checks_the_account(
-    ready: Client, admin: dict[str, str], infra: Infra, calendar: CalendarServer
-) -> None:
-    wrong = await connect(ready, admin, calendar, password="fout")
+async def test_connecting_checks_the_account(desk: Desk, calendar: CalendarServer) -> None:
+    wrong = await connect(desk.ready, desk.admin, calendar, password="fout")
     assert wrong.status == 422 and "password" in (await wrong.json())["error"]["fields"]
-    nowhere = await ready.put(
+    nowhere = await desk.ready.put(
         "/v1/confidants/c-anna/calendar",
-        headers=admin,
+        headers=desk.admin,
         json={"url": "http://127.0.0.1:9/", "username": USER, "password": PASSWORD},
     )
     assert nowhere.status == 422 and "url" in (await nowhere.json())["error"]["fields"]
-    other = await connect(ready, admin, calendar, booking_calendar=f"{calendar.url}../niet/")
+    other = await connect(
+        desk.ready, desk.admin, calendar, booking_calendar=f"{calendar.url}../niet/"
+    )
     assert other.status == 422
-    assert (await state(ready).db["confidants"].find_one({"_id": "c-anna"}) or {}).get(
+    assert (await state(desk.ready).db["confidants"].find_one({"_id": "c-anna"}) or {}).get(
         "calendar"
     ) is None  # nothing half-written
-    good = await connect(ready, admin, calendar)
+    good = await connect(desk.ready, desk.admin, calendar)
     assert good.status == 200, await good.text()
     view = await good.json()
     assert view["calendar"]["sync"]["last_success"] is not None
     assert "password" not in str(view)
-    raw = await state(ready).db["confidants"].find_one({"_id": "c-anna"})
+    raw = await state(desk.ready).db["confidants"].find_one({"_id": "c-anna"})
     assert raw is not None and PASSWORD not in str(raw["calendar"]["password"])
 
 
 async def test_busy_time_blocks_and_a_deleted_event_reopens_the_slot(
-    ready: Client,
-    admin: dict[str, str],
-    reporter: Callable[..., dict[str, str]],
-    infra: Infra,
-    calendar: CalendarServer,
+    desk: Desk, calendar: CalendarServer
 ) -> None:
     ten, two = next_weekday_at(10), next_weekday_at(14)
     href = await put_event(
@@ -144,51 +140,46 @@ async def test_busy_time_blocks_and_a_deleted_event_reopens_the_slot(
         f"DTEND:{at(two + timedelta(hours=1))}",
         "TRANSP:TRANSPARENT",
     )
-    assert (await connect(ready, admin, calendar)).status == 200
-    starts = await slot_starts(ready, reporter())
+    assert (await connect(desk.ready, desk.admin, calendar)).status == 200
+    starts = await slot_starts(desk.ready, desk.reporter())
     assert ten not in starts and ten - timedelta(minutes=30) not in starts  # buffer after
     assert two in starts  # transparent: free
-    refused = await ready.post(
+    refused = await desk.ready.post(
         "/v1/appointments",
-        headers=reporter(),
+        headers=desk.reporter(),
         json=body(ten),
     )
     assert refused.status == 409
 
-    buckets = state(ready).db["busy"]
+    buckets = state(desk.ready).db["busy"]
     before = {d["_id"]: d["version"] async for d in buckets.find()}
     await delete(href)
-    report = await resync(ready)
+    report = await resync(desk.ready)
     assert report["delta"] == 1 and report["deleted"] == 1 and report["full"] == 0
-    assert ten in await slot_starts(ready, reporter())
+    assert ten in await slot_starts(desk.ready, desk.reporter())
     # The delta wrote one small document, the overlay, and no bucket.
     after = {d["_id"]: d["version"] async for d in buckets.find()}
     assert after.keys() == before.keys()
     assert [k for k in after if after[k] != before[k]] == [
         bucket_id(busy_key("c-anna", calendar.url), OVERLAY)
     ]
-    again = await resync(ready)
+    again = await resync(desk.ready)
     assert again["unchanged"] == 1  # an empty delta: nothing fetched, nothing written
     assert {d["_id"]: d["version"] async for d in buckets.find()} == after
 
 
 async def test_bookings_reach_the_calendar_and_follow_the_confidant(
-    ready: Client,
-    admin: dict[str, str],
-    reporter: Callable[..., dict[str, str]],
-    infra: Infra,
-    isolation: Isolation,
-    calendar: CalendarServer,
+    desk: Desk, calendar: CalendarServer
 ) -> None:
-    assert (await connect(ready, admin, calendar)).status == 200
+    assert (await connect(desk.ready, desk.admin, calendar)).status == 200
     start = next_weekday_at(10)
-    made = await ready.post(
+    made = await desk.ready.post(
         "/v1/appointments",
-        headers=reporter(),
+        headers=desk.reporter(),
         json=body(start),
     )
     appointment = await made.json()
-    booking = state(ready)
+    booking = state(desk.ready)
     assert (await write_pending(booking))["written"] == 1
     href = f"{calendar.direct}vertrouwd-{appointment['id']}@vertrouwd.ics"
     written = await read(href)
@@ -208,23 +199,23 @@ async def test_bookings_reach_the_calendar_and_follow_the_confidant(
         f"DTEND:{at(two + timedelta(hours=1))}",
         "SUMMARY:Vertrouwelijk gesprek",
     )
-    assert (await resync(ready))["moved"] == 1
+    assert (await resync(desk.ready))["moved"] == 1
     moved = await (
-        await ready.get(f"/v1/appointments/{appointment['id']}", headers=reporter())
+        await desk.ready.get(f"/v1/appointments/{appointment['id']}", headers=desk.reporter())
     ).json()
     assert datetime.fromisoformat(moved["start"]) == two and moved["sequence"] == 1
-    assert start in await slot_starts(ready, reporter())  # the old time is free again
+    assert start in await slot_starts(desk.ready, desk.reporter())  # the old time is free again
 
     # ... and then deletes it.
     await delete(href)
-    assert (await resync(ready))["cancelled"] == 1
+    assert (await resync(desk.ready))["cancelled"] == 1
     gone = await (
-        await ready.get(f"/v1/appointments/{appointment['id']}", headers=reporter())
+        await desk.ready.get(f"/v1/appointments/{appointment['id']}", headers=desk.reporter())
     ).json()
     assert gone["status"] == "cancelled"
     events = [
         (e["type"], e["data"].get("rescheduled_by") or e["data"].get("cancelled_by"))
-        for e in await stream_events(infra, isolation)
+        for e in await stream_events(desk.infra, desk.isolation)
         if e["type"].startswith("booking.appointment.")
     ]
     assert events == [
@@ -235,35 +226,33 @@ async def test_bookings_reach_the_calendar_and_follow_the_confidant(
 
 
 async def test_reschedule_and_cancel_update_the_calendar_event(
-    ready: Client,
-    admin: dict[str, str],
-    reporter: Callable[..., dict[str, str]],
-    infra: Infra,
-    calendar: CalendarServer,
+    desk: Desk, calendar: CalendarServer
 ) -> None:
-    assert (await connect(ready, admin, calendar)).status == 200
+    assert (await connect(desk.ready, desk.admin, calendar)).status == 200
     start = next_weekday_at(10)
     appointment = await (
-        await ready.post(
+        await desk.ready.post(
             "/v1/appointments",
-            headers=reporter(),
+            headers=desk.reporter(),
             json=body(start),
         )
     ).json()
-    booking = state(ready)
+    booking = state(desk.ready)
     await write_pending(booking)
     href = f"{calendar.direct}vertrouwd-{appointment['id']}@vertrouwd.ics"
     later = start + timedelta(hours=2)
     url = f"/v1/appointments/{appointment['id']}"
     assert (
-        await ready.post(f"{url}/reschedule", headers=reporter(), json={"start": later.isoformat()})
+        await desk.ready.post(
+            f"{url}/reschedule", headers=desk.reporter(), json={"start": later.isoformat()}
+        )
     ).status == 200
     assert (await write_pending(booking))["written"] == 1
     written = await read(href)
     assert written is not None
     [event] = written.walk("VEVENT")
     assert event.decoded("dtstart") == later and int(str(event["sequence"])) == 1
-    assert (await ready.post(f"{url}/cancel", headers=reporter())).status == 200
+    assert (await desk.ready.post(f"{url}/cancel", headers=desk.reporter())).status == 200
     assert (await write_pending(booking))["deleted"] == 1
     assert await read(href) is None
     assert later.astimezone(AMS).hour == 12
@@ -411,33 +400,28 @@ async def stand_in_calendar(
 
 
 async def test_what_has_happened_is_not_cancelled_or_held_when_the_window_moves_on(
-    ready: Client,
-    admin: dict[str, str],
-    reporter: Callable[..., dict[str, str]],
-    infra: Infra,
-    isolation: Isolation,
-    calendar: CalendarServer,
+    desk: Desk, calendar: CalendarServer
 ) -> None:
     """Days later the listing's window starts after an appointment and after the week's own
     events: they are not in the listing, and that is not the server saying they are gone."""
-    assert (await connect(ready, admin, calendar)).status == 200
+    assert (await connect(desk.ready, desk.admin, calendar)).status == 200
     start = next_weekday_at(10)
     for hour in range(5):  # the confidant's own events of that week, before the window's end
         begin = start + timedelta(hours=hour - 2, days=1)
         end = begin + timedelta(minutes=30)
         await put_event(calendar.direct, f"week-{hour}", f"DTSTART:{at(begin)}", f"DTEND:{at(end)}")
-    made = await ready.post("/v1/appointments", headers=reporter(), json=body(start))
+    made = await desk.ready.post("/v1/appointments", headers=desk.reporter(), json=body(start))
     appointment = await made.json()
-    assert (await write_pending(state(ready)))["written"] == 1
-    await resync(ready)
-    state(ready).clock.move(timedelta(days=10))  # all of it has happened
-    report = await resync(ready)  # a new listing: the window moved on
+    assert (await write_pending(state(desk.ready)))["written"] == 1
+    await resync(desk.ready)
+    state(desk.ready).clock.move(timedelta(days=10))  # all of it has happened
+    report = await resync(desk.ready)  # a new listing: the window moved on
     assert report["full"] == 1 and report["cancelled"] == 0
     url = f"/v1/appointments/{appointment['id']}"
-    assert (await (await ready.get(url, headers=reporter())).json())["status"] == "booked"
+    assert (await (await desk.ready.get(url, headers=desk.reporter())).json())["status"] == "booked"
     cancelled = [
         e
-        for e in await stream_events(infra, isolation)
+        for e in await stream_events(desk.infra, desk.isolation)
         if e["type"] == "booking.appointment.cancelled"
     ]
     assert cancelled == []

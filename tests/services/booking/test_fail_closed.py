@@ -23,6 +23,7 @@ from tests.conftest import Isolation
 from tests.services.booking.conftest import (
     CalendarServer,
     Client,
+    Desk,
     body,
     next_weekday_at,
     resync,
@@ -213,10 +214,7 @@ async def test_no_bad_answer_opens_slots_or_cancels_an_appointment(
 
 
 async def test_a_listing_that_lacks_most_of_a_calendar_is_held_until_confirmed(
-    ready: Client,
-    admin: dict[str, str],
-    reporter: Callable[..., dict[str, str]],
-    calendar: CalendarServer,
+    desk: Desk, calendar: CalendarServer
 ) -> None:
     for i in range(5):
         start = next_weekday_at(9 + i, days_ahead=3)
@@ -226,51 +224,50 @@ async def test_a_listing_that_lacks_most_of_a_calendar_is_held_until_confirmed(
             f"DTSTART:{at(start)}",
             f"DTEND:{at(start + timedelta(hours=1))}",
         )
-    async with behind_proxy(ready, calendar) as proxy:
-        await resync(ready)
-        appointment = await book_one(ready, reporter)
-        assert (await write_pending(state(ready)))["written"] == 1
-        await resync(ready)
+    async with behind_proxy(desk.ready, calendar) as proxy:
+        await resync(desk.ready)
+        appointment = await book_one(desk.ready, desk.reporter)
+        assert (await write_pending(state(desk.ready)))["written"] == 1
+        await resync(desk.ready)
         proxy.mode = "empty"  # a 207 with nothing in it, as a server in trouble may send
         with pytest.raises(DavError) as held:
-            await resync(ready, force_full=True)
+            await resync(desk.ready, force_full=True)
         assert held.value.kind == "held"
-        answer = await ready.post("/v1/confidants/c-anna/calendar/sync?full=1", headers=admin)
+        answer = await desk.ready.post(
+            "/v1/confidants/c-anna/calendar/sync?full=1", headers=desk.admin
+        )
         assert answer.status == 409
         assert (await answer.json())["error"]["code"] == "sync_held"
-        assert await status_of(ready, reporter, appointment) == "booked"
+        assert await status_of(desk.ready, desk.reporter, appointment) == "booked"
         # The confidant says they did empty it: applied, and the appointment follows.
-        confirmed = await ready.post(
-            "/v1/confidants/c-anna/calendar/sync?full=1&accept_removals=1", headers=admin
+        confirmed = await desk.ready.post(
+            "/v1/confidants/c-anna/calendar/sync?full=1&accept_removals=1", headers=desk.admin
         )
         assert confirmed.status == 200, await confirmed.text()
-        assert await status_of(ready, reporter, appointment) == "cancelled"
+        assert await status_of(desk.ready, desk.reporter, appointment) == "cancelled"
 
 
 async def test_a_write_the_server_keeps_refusing_is_shown_as_failed(
-    ready: Client,
-    admin: dict[str, str],
-    reporter: Callable[..., dict[str, str]],
-    calendar: CalendarServer,
+    desk: Desk, calendar: CalendarServer
 ) -> None:
-    async with behind_proxy(ready, calendar) as proxy:
-        await resync(ready)
-        appointment = await book_one(ready, reporter)
+    async with behind_proxy(desk.ready, calendar) as proxy:
+        await resync(desk.ready)
+        appointment = await book_one(desk.ready, desk.reporter)
         proxy.mode = "login"  # every write answered with a log-in page
-        booking = state(ready)
+        booking = state(desk.ready)
         for attempt in range(booking.settings.writer_max_attempts):
             assert (await write_pending(booking))["failed"] == 1
             await booking.db["appointments"].update_one(
                 {"_id": appointment["id"]}, {"$set": {"calendar.next_try": None}}
             )
             shown = await (
-                await ready.get(f"/v1/appointments/{appointment['id']}", headers=admin)
+                await desk.ready.get(f"/v1/appointments/{appointment['id']}", headers=desk.admin)
             ).json()
             last = attempt + 1 == booking.settings.writer_max_attempts
             assert shown["calendar_write"]["state"] == ("failed" if last else "pending")
         proxy.mode = "pass"
         assert (await write_pending(booking))["written"] == 1
         shown = await (
-            await ready.get(f"/v1/appointments/{appointment['id']}", headers=admin)
+            await desk.ready.get(f"/v1/appointments/{appointment['id']}", headers=desk.admin)
         ).json()
         assert shown["calendar_write"] == {"state": "done", "error": None}

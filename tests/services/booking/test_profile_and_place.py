@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.services.booking.conftest import ORG, Client, bearer, body, next_weekday_at
+from tests.services.booking.conftest import ORG, Client, Desk, bearer, body, next_weekday_at
 
 
 async def test_a_bio_per_language_and_the_holidays_setting(
@@ -37,14 +37,11 @@ async def test_a_bio_per_language_and_the_holidays_setting(
 
 
 async def test_the_employee_proposes_a_meeting_point_and_the_confidant_confirms_it(
-    ready: Client,
-    admin: dict[str, str],
-    reporter: Callable[..., dict[str, str]],
-    token: Callable[..., str],
+    desk: Desk,
 ) -> None:
-    walk = await ready.post(
+    walk = await desk.ready.post(
         "/v1/appointments",
-        headers=reporter(),
+        headers=desk.reporter(),
         json=body(next_weekday_at(10), mode="walk", meeting_point="Ingang van het Park"),
     )
     assert walk.status == 201, await walk.text()
@@ -55,8 +52,10 @@ async def test_the_employee_proposes_a_meeting_point_and_the_confidant_confirms_
         "by": "reporter",
     }
     place = f"/v1/appointments/{made['id']}/meeting-point"
-    anna = bearer(token("confidant", "booking", sub="c-anna", orgs=[ORG]))
-    confirmed = await ready.put(place, headers=anna, json={"text": "Ingang Park, bij de vijver"})
+    anna = bearer(desk.token("confidant", "booking", sub="c-anna", orgs=[ORG]))
+    confirmed = await desk.ready.put(
+        place, headers=anna, json={"text": "Ingang Park, bij de vijver"}
+    )
     assert confirmed.status == 200, await confirmed.text()
     assert (await confirmed.json())["meeting_point"] == {
         "text": "Ingang Park, bij de vijver",
@@ -64,34 +63,42 @@ async def test_the_employee_proposes_a_meeting_point_and_the_confidant_confirms_
         "by": "confidant",
     }
     # The employee sees it after a reload, as the page reads it.
-    again = await (await ready.get(f"/v1/appointments/{made['id']}", headers=reporter())).json()
+    again = await (
+        await desk.ready.get(f"/v1/appointments/{made['id']}", headers=desk.reporter())
+    ).json()
     assert again["meeting_point"]["state"] == "confirmed"
 
-    # Another case's token, a bad text, a video call, a cancelled walk: all refused cleanly.
-    other = await ready.put(place, headers=reporter("case-2"), json={"text": "Elders"})
+    # Another case's desk.token, a bad text, a video call, a cancelled walk: all refused cleanly.
+    other = await desk.ready.put(place, headers=desk.reporter("case-2"), json={"text": "Elders"})
     assert other.status == 404
     for wrong in ({"text": ""}, {"text": "x" * 201}, {}, {"text": 5}):
-        assert (await ready.put(place, headers=reporter(), json=wrong)).status == 422, wrong
-    online = await ready.post(
-        "/v1/appointments", headers=reporter("case-3"), json=body(next_weekday_at(14))
+        assert (await desk.ready.put(place, headers=desk.reporter(), json=wrong)).status == 422, (
+            wrong
+        )
+    online = await desk.ready.post(
+        "/v1/appointments", headers=desk.reporter("case-3"), json=body(next_weekday_at(14))
     )
     online_id = (await online.json())["id"]
-    refused = await ready.put(
+    refused = await desk.ready.put(
         f"/v1/appointments/{online_id}/meeting-point",
-        headers=reporter("case-3"),
+        headers=desk.reporter("case-3"),
         json={"text": "Hier"},
     )
     assert refused.status == 409
-    video_with_place = await ready.post(
+    video_with_place = await desk.ready.post(
         "/v1/appointments",
-        headers=reporter("case-4"),
+        headers=desk.reporter("case-4"),
         json=body(next_weekday_at(16), meeting_point="Hier"),
     )
     assert video_with_place.status == 422
     assert "meeting_point" in (await video_with_place.json())["error"]["fields"]
-    cancelled = await ready.post(f"/v1/appointments/{made['id']}/cancel", headers=reporter())
+    cancelled = await desk.ready.post(
+        f"/v1/appointments/{made['id']}/cancel", headers=desk.reporter()
+    )
     assert cancelled.status == 200
-    assert (await ready.put(place, headers=reporter(), json={"text": "Toch hier"})).status == 409
+    assert (
+        await desk.ready.put(place, headers=desk.reporter(), json={"text": "Toch hier"})
+    ).status == 409
 
 
 async def test_on_location_elsewhere_is_a_proposed_place(

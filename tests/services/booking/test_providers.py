@@ -20,6 +20,7 @@ from tests.conftest import StartService
 from tests.services.booking.conftest import (
     AMS,
     Client,
+    Desk,
     body,
     next_weekday_at,
     resync,
@@ -87,16 +88,13 @@ async def busy_between(client: Client, headers: dict[str, str], day: datetime) -
 
 
 async def test_google_connects_with_pkce_reads_busy_time_and_takes_bookings(
-    ready: Client,
-    providers: Providers,
-    admin: dict[str, str],
-    reporter: Callable[..., dict[str, str]],
+    desk: Desk, providers: Providers
 ) -> None:
     ten = next_weekday_at(10)
     await put_event(
         providers.calendar, "overleg", f"DTSTART:{at(ten)}", f"DTEND:{at(ten + timedelta(hours=1))}"
     )
-    answer, query = await consent(ready, admin, "google")
+    answer, query = await consent(desk.ready, desk.admin, "google")
     assert answer.status == 200, await answer.text()
     view = await answer.json()
     calendar = view["calendar"]
@@ -106,25 +104,27 @@ async def test_google_connects_with_pkce_reads_busy_time_and_takes_bookings(
     # PKCE: the verifier booking sent matched the challenge (the stand-in checks), and is
     # of the length RFC 7636 asks.
     assert 43 <= len(providers.google_oauth.verifiers_seen[-1]) <= 128
-    assert ten not in await slot_starts(ready, reporter())
-    assert ten + timedelta(hours=2) in await slot_starts(ready, reporter())
+    assert ten not in await slot_starts(desk.ready, desk.reporter())
+    assert ten + timedelta(hours=2) in await slot_starts(desk.ready, desk.reporter())
 
     # A state comes back once.
-    again = await ready.post("/v1/confidants/c-anna/calendar/authorized", headers=admin, json=query)
+    again = await desk.ready.post(
+        "/v1/confidants/c-anna/calendar/authorized", headers=desk.admin, json=query
+    )
     assert again.status == 422 and "state" in (await again.json())["error"]["fields"]
 
     # A booking reaches the Google calendar, through its CalDAV, with the bearer token.
     two = next_weekday_at(14)
-    made = await ready.post("/v1/appointments", headers=reporter(), json=body(two))
+    made = await desk.ready.post("/v1/appointments", headers=desk.reporter(), json=body(two))
     appointment = await made.json()
-    assert (await write_pending(state(ready)))["written"] == 1
+    assert (await write_pending(state(desk.ready)))["written"] == 1
     written = await read(f"{providers.calendar}vertrouwd-{appointment['id']}@vertrouwd.ics")
     assert written is not None and "METHOD" not in written
 
     # The access token ends: a fresh one is made from the refresh token, and the sync goes on.
     refreshed = providers.google_oauth.refreshed
     providers.google_oauth.expire_access()
-    assert (await sync_now(ready, admin)).status == 200
+    assert (await sync_now(desk.ready, desk.admin)).status == 200
     assert providers.google_oauth.refreshed == refreshed + 1
 
 
@@ -160,17 +160,14 @@ async def test_a_throttled_provider_is_not_asked_again_before_retry_after(
 
 
 async def test_icloud_wants_an_app_password_and_is_found_on_its_partition(
-    ready: Client,
-    providers: Providers,
-    admin: dict[str, str],
-    reporter: Callable[..., dict[str, str]],
+    desk: Desk, providers: Providers
 ) -> None:
     own = f"{providers.icloud.partition()}/1234567/calendars/{providers.home_name}/"
 
     def connect(password: str) -> Any:
-        return ready.put(
+        return desk.ready.put(
             "/v1/confidants/c-anna/calendar",
-            headers=admin,
+            headers=desk.admin,
             json={
                 "provider": "icloud",
                 "username": "anna@icloud.com",
@@ -199,15 +196,10 @@ async def test_icloud_wants_an_app_password_and_is_found_on_its_partition(
     assert view["calendar"]["booking_calendar"] == own
     assert own.startswith("http://localhost:")
     assert view["calendar"]["sync"]["last_success"] is not None
-    assert ten not in await slot_starts(ready, reporter())
+    assert ten not in await slot_starts(desk.ready, desk.reporter())
 
 
-async def test_microsoft_365_through_graph(
-    ready: Client,
-    providers: Providers,
-    admin: dict[str, str],
-    reporter: Callable[..., dict[str, str]],
-) -> None:
+async def test_microsoft_365_through_graph(desk: Desk, providers: Providers) -> None:
     graph = providers.graph
     day = next_weekday_at(9)
     hour = timedelta(hours=1)
@@ -216,12 +208,12 @@ async def test_microsoft_365_through_graph(
     tentative = graph.add(day + 3 * hour, day + 4 * hour, show_as="tentative")
     graph.add(day + 5 * hour, day + 6 * hour, cancelled=True)
     graph.add(day + timedelta(days=7), day + timedelta(days=7, hours=1))  # another page
-    answer, _ = await consent(ready, admin, "microsoft")
+    answer, _ = await consent(desk.ready, desk.admin, "microsoft")
     assert answer.status == 200, await answer.text()
     calendar = (await answer.json())["calendar"]
     assert (calendar["provider"], calendar["username"]) == ("microsoft", "anna@contoso.nl")
     assert calendar["booking_calendar"].endswith("/me/calendars/cal-default")
-    assert await busy_between(ready, admin, day) == [
+    assert await busy_between(desk.ready, desk.admin, day) == [
         (day, day + hour),  # busy
         (day + 3 * hour, day + 4 * hour),  # tentative counts as busy; free and cancelled not
     ]
@@ -229,46 +221,48 @@ async def test_microsoft_365_through_graph(
     # The confidant moves one and deletes another in Outlook: a delta round brings both.
     graph.move(busy, day + hour, day + 2 * hour)
     graph.delete(tentative)
-    report = await resync(ready)
+    report = await resync(desk.ready)
     assert (report["delta"], report["full"]) == (1, 0)
-    assert await busy_between(ready, admin, day) == [(day + hour, day + 2 * hour)]
+    assert await busy_between(desk.ready, desk.admin, day) == [(day + hour, day + 2 * hour)]
 
     # A booking is created with its transactionId; sent again, Graph keeps one event.
     start = next_weekday_at(15)
     appointment = await (
-        await ready.post("/v1/appointments", headers=reporter(), json=body(start))
+        await desk.ready.post("/v1/appointments", headers=desk.reporter(), json=body(start))
     ).json()
-    assert (await write_pending(state(ready)))["written"] == 1
+    assert (await write_pending(state(desk.ready)))["written"] == 1
     [ours] = graph.ours()
     assert ours["transactionId"] == f"vertrouwd-{appointment['id']}@vertrouwd"
     assert datetime.fromisoformat(ours["start"]["dateTime"][:19]).replace(tzinfo=UTC) == start
     await (
-        state(ready)
+        state(desk.ready)
         .db["appointments"]
         .update_one(
             {"_id": appointment["id"]}, {"$set": {"calendar.pending": "put", "calendar.href": None}}
         )
     )  # as if the answer to the first create was lost
-    assert (await write_pending(state(ready)))["written"] == 1
+    assert (await write_pending(state(desk.ready)))["written"] == 1
     assert len(graph.ours()) == 1
 
     # The confidant moves it in Outlook: the appointment follows; deletes it: cancelled.
     later = start + timedelta(hours=1)
     graph.move(ours["id"], later, later + hour)
-    assert (await resync(ready))["moved"] == 1
+    assert (await resync(desk.ready))["moved"] == 1
     url = f"/v1/appointments/{appointment['id']}"
-    moved = await (await ready.get(url, headers=reporter())).json()
+    moved = await (await desk.ready.get(url, headers=desk.reporter())).json()
     assert datetime.fromisoformat(moved["start"]) == later
     graph.delete(ours["id"])
-    assert (await resync(ready))["cancelled"] == 1
-    assert (await (await ready.get(url, headers=reporter())).json())["status"] == "cancelled"
+    assert (await resync(desk.ready))["cancelled"] == 1
+    assert (await (await desk.ready.get(url, headers=desk.reporter())).json())[
+        "status"
+    ] == "cancelled"
 
     # A delta link Graph no longer knows (410): a new round, the busy time whole.
     graph.expire_deltas()
     graph.add(day + 4 * hour, day + 5 * hour)
-    report = await resync(ready)
+    report = await resync(desk.ready)
     assert report["full"] == 1
-    assert await busy_between(ready, admin, day) == [
+    assert await busy_between(desk.ready, desk.admin, day) == [
         (day + hour, day + 2 * hour),
         (day + 4 * hour, day + 5 * hour),
     ]
@@ -329,27 +323,24 @@ async def test_connecting_refuses_what_is_not_set_up_or_not_theirs(
 
 
 async def test_a_page_in_graphs_place_is_an_error_not_an_empty_calendar(
-    ready: Client,
-    providers: Providers,
-    admin: dict[str, str],
-    reporter: Callable[..., dict[str, str]],
+    desk: Desk, providers: Providers
 ) -> None:
     graph = providers.graph
     start = next_weekday_at(15)
-    answer, _ = await consent(ready, admin, "microsoft")
+    answer, _ = await consent(desk.ready, desk.admin, "microsoft")
     assert answer.status == 200
     appointment = await (
-        await ready.post("/v1/appointments", headers=reporter(), json=body(start))
+        await desk.ready.post("/v1/appointments", headers=desk.reporter(), json=body(start))
     ).json()
-    assert (await write_pending(state(ready)))["written"] == 1
+    assert (await write_pending(state(desk.ready)))["written"] == 1
     graph.expire_deltas()  # the next sync lists everything: the moment a page would empty it
     graph.portal = True
-    synced = await sync_now(ready, admin)
+    synced = await sync_now(desk.ready, desk.admin)
     assert synced.status == 502, await synced.text()
-    profile = await (await ready.get("/v1/confidants/c-anna", headers=admin)).json()
+    profile = await (await desk.ready.get("/v1/confidants/c-anna", headers=desk.admin)).json()
     assert profile["calendar"]["sync"]["last_error"] == "malformed"
     url = f"/v1/appointments/{appointment['id']}"
-    assert (await (await ready.get(url, headers=reporter())).json())["status"] == "booked"
+    assert (await (await desk.ready.get(url, headers=desk.reporter())).json())["status"] == "booked"
     graph.portal = False
-    assert (await resync(ready))["cancelled"] == 0
+    assert (await resync(desk.ready))["cancelled"] == 0
     assert len(graph.ours()) == 1

@@ -12,6 +12,7 @@ from tests.services.booking.conftest import (
     ORG,
     CalendarServer,
     Client,
+    Desk,
     bearer,
     body,
     next_weekday_at,
@@ -30,12 +31,9 @@ async def busy(client: Client, headers: dict[str, str], query: str, who: str = "
 
 
 async def test_the_week_shows_busy_time_merged_and_cut_to_the_window(
-    ready: Client,
-    admin: dict[str, str],
-    token: Callable[..., str],
-    calendar: CalendarServer,
+    desk: Desk, calendar: CalendarServer
 ) -> None:
-    anna = bearer(token("confidant", "booking", sub="c-anna"))
+    anna = bearer(desk.token("confidant", "booking", sub="c-anna"))
     day = next_weekday_at(0)  # that day's midnight in Amsterdam
     noon, ten = next_weekday_at(12), next_weekday_at(10)
     await put_event(
@@ -60,13 +58,13 @@ async def test_the_week_shows_busy_time_merged_and_cut_to_the_window(
         f"DTSTART:{at(noon + timedelta(days=10))}",
         f"DTEND:{at(noon + timedelta(days=10, hours=1))}",
     )
-    before = await busy(ready, anna, window(day, day + timedelta(days=1)))
+    before = await busy(desk.ready, anna, window(day, day + timedelta(days=1)))
     assert (await before.json()) == {"calendar": "not_connected", "busy": []}
-    assert (await connect(ready, admin, calendar)).status == 200
+    assert (await connect(desk.ready, desk.admin, calendar)).status == 200
 
     # An appointment of ours is in her calendar too, but it is an appointment, not busy time.
     employee = bearer(
-        token(
+        desk.token(
             "employee",
             ["intake", "booking"],
             org_id=ORG,
@@ -74,10 +72,10 @@ async def test_the_week_shows_busy_time_merged_and_cut_to_the_window(
             reference="VP-2026-ABC123",
         )
     )
-    booked = await ready.post("/v1/appointments", headers=employee, json=body(ten))
+    booked = await desk.ready.post("/v1/appointments", headers=employee, json=body(ten))
     assert booked.status == 201, await booked.text()
 
-    answer = await busy(ready, anna, window(day, day + timedelta(days=1)))
+    answer = await busy(desk.ready, anna, window(day, day + timedelta(days=1)))
     assert answer.status == 200, await answer.text()
     found = await answer.json()
     assert found["calendar"] == "current" and found["last_success"]
@@ -87,24 +85,24 @@ async def test_the_week_shows_busy_time_merged_and_cut_to_the_window(
     ] == [(noon, noon + timedelta(hours=2))]
     # A window that starts in the middle of the block shows only its part inside.
     cut = await (
-        await busy(ready, anna, window(noon + timedelta(hours=1), day + timedelta(days=1)))
+        await busy(desk.ready, anna, window(noon + timedelta(hours=1), day + timedelta(days=1)))
     ).json()
     assert [b["start"] for b in cut["busy"]] == [(noon + timedelta(hours=1)).isoformat()]
 
-    # The appointments of that window, with the case's reference from the booking token.
-    listed = await ready.get(
+    # The appointments of that window, with the case's reference from the booking desk.token.
+    listed = await desk.ready.get(
         f"/v1/appointments?{window(day, day + timedelta(days=1))}", headers=anna
     )
     [appointment] = (await listed.json())["items"]
     assert appointment["reference"] == "VP-2026-ABC123" and appointment["case_id"] == "case-1"
-    later = await ready.get(
+    later = await desk.ready.get(
         f"/v1/appointments?{window(day + timedelta(days=1), day + timedelta(days=8))}", headers=anna
     )
     assert (await later.json())["items"] == []
 
     # Not read for too long: the last busy time is still shown, and said to be stale.
-    state(ready).clock.move(timedelta(days=1))
-    stale = await (await busy(ready, anna, window(day, day + timedelta(days=1)))).json()
+    state(desk.ready).clock.move(timedelta(days=1))
+    stale = await (await busy(desk.ready, anna, window(day, day + timedelta(days=1)))).json()
     assert stale["calendar"] == "stale" and len(stale["busy"]) == 1
 
 
