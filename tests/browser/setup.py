@@ -27,6 +27,13 @@ async def make_staff(intake: Client, token: Callable[..., str], **account: Any) 
     assert made.status == 201, await made.text()
 
 
+async def make_anna_login(intake: Client, token: Callable[..., str], **account: Any) -> None:
+    """Anna's account at intake, as the confidant c-anna (plus ``account``: an e-mail, a bio)."""
+    await make_staff(
+        intake, token, username="anna", role="confidant", confidant_id="c-anna", **account
+    )
+
+
 async def make_anna(
     booking: Client,
     token: Callable[..., str],

@@ -12,7 +12,7 @@ from playwright.async_api import Browser, expect
 
 from deploy.stack import Infra
 from tests.browser.conftest import audit, snap
-from tests.browser.setup import bearer, log_in, make_anna, make_org, make_staff
+from tests.browser.setup import bearer, log_in, make_anna, make_anna_login, make_org
 from tests.conftest import StartService
 from tests.standins.run import APP_PASSWORD, running_providers
 
@@ -26,7 +26,7 @@ async def test_a_confidant_connects_microsoft_icloud_and_google_from_the_agenda(
         booking = await start_service("booking", **providers.env)
         intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
         org = await make_org(intake, token)
-        await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+        await make_anna_login(intake, token)
         await make_anna(booking, token, org["id"])
         anna = bearer(token("confidant", "booking", sub="c-anna"))
 

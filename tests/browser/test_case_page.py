@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import audit
-from tests.browser.setup import anonymous_case, bearer, make_org, make_staff
+from tests.browser.setup import anonymous_case, bearer, make_anna_login, make_org
 from tests.conftest import StartService
 from tests.services.intake.conftest import NAMED
 
@@ -20,7 +20,7 @@ async def test_the_link_in_a_mail_opens_the_case_with_everything_to_act_on(
 ) -> None:
     intake = await start_service("intake")
     org = await make_org(intake, token)
-    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    await make_anna_login(intake, token)
     made = await intake.post(
         "/v1/cases",
         json={**NAMED, "organisation": org["slug"], "department": None, "category": "integriteit"},
@@ -101,7 +101,7 @@ async def test_a_report_by_phone_is_registered_from_the_workspace(
 ) -> None:
     intake = await start_service("intake")
     org = await make_org(intake, token)
-    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    await make_anna_login(intake, token)
     anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
     page = await browser.new_page()
     await page.goto(str(intake.make_url("/staff")))
@@ -160,7 +160,7 @@ async def test_the_case_list_fits_a_phone(
 ) -> None:
     intake = await start_service("intake")
     await make_org(intake, token)
-    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    await make_anna_login(intake, token)
     made = [await anonymous_case(intake, category="integriteit") for _ in range(3)]
     page = await browser.new_page(viewport={"width": 390, "height": 844})
     await page.goto(str(intake.make_url("/staff")))
@@ -189,7 +189,7 @@ async def test_the_calendar_mails_link_leads_to_the_agenda(
     booking = await start_service("booking")
     intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
     await make_org(intake, token)
-    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    await make_anna_login(intake, token)
     page = await browser.new_page()
     await page.goto(str(intake.make_url("/agenda")))
     await log_in_here(page)

@@ -10,7 +10,7 @@ from playwright.async_api import Browser, expect
 
 from deploy import whatsapp_standin as wa
 from tests.browser.conftest import audit
-from tests.browser.setup import bearer, log_in, make_org, make_staff
+from tests.browser.setup import bearer, log_in, make_anna_login, make_org
 from tests.conftest import StartService
 from tests.polling import eventually
 from tests.services.intake.test_whatsapp_channel import (
@@ -34,7 +34,7 @@ async def test_a_whatsapp_report_answered_from_the_workspace(
     standin, url = graph
     intake = await start_service("intake", **secrets_env(tmp_path, url))
     org = await make_org(intake, token)
-    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    await make_anna_login(intake, token)
     admin = bearer(token("admin", "intake"))
     put = await intake.put(
         f"/v1/orgs/{org['id']}/channels",

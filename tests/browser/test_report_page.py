@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import snap
-from tests.browser.setup import anonymous_case, make_org, make_staff
+from tests.browser.setup import anonymous_case, make_anna_login, make_org
 from tests.conftest import StartService
 
 Client = TestClient[web.Request, web.Application]
@@ -21,14 +21,7 @@ Client = TestClient[web.Request, web.Application]
 async def site(start_service: StartService, token: Callable[..., str]) -> tuple[Client, str]:
     intake = await start_service("intake")
     await make_org(intake, token)
-    await make_staff(
-        intake,
-        token,
-        username="anna",
-        role="confidant",
-        confidant_id="c-anna",
-        bio="Luistert, denkt mee.",
-    )
+    await make_anna_login(intake, token, bio="Luistert, denkt mee.")
     return intake, str(intake.make_url("/o/zorggroep-noord"))
 
 

@@ -11,7 +11,13 @@ from playwright.async_api import Browser, expect
 
 from services.reporting.state import REPORTING
 from tests.browser.conftest import audit
-from tests.browser.setup import anonymous_case, bearer, log_in, make_org, make_staff
+from tests.browser.setup import (
+    anonymous_case,
+    bearer,
+    log_in,
+    make_anna_login,
+    make_org,
+)
 from tests.conftest import StartService
 from tests.polling import eventually
 
@@ -22,7 +28,7 @@ async def test_a_report_drafted_advised_and_published_from_the_workspace(
     reporting = await start_service("reporting", REPORTING_K="3", REPORTING_MIN_CASES="3")
     intake = await start_service("intake", INTAKE_REPORTING_URL=str(reporting.make_url("/")))
     org = await make_org(intake, token)
-    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    await make_anna_login(intake, token)
     for category in ["pesten"] * 4:
         await anonymous_case(intake, category)
     app = reporting.app

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import snap
-from tests.browser.setup import make_anna, make_org, make_staff
+from tests.browser.setup import make_anna, make_anna_login, make_org
 from tests.conftest import StartService
 from tests.scene import book
 from tests.services.booking.conftest import next_weekday_at
@@ -20,13 +20,7 @@ async def test_the_confidant_logs_in_reads_answers_and_sees_the_agenda(
     booking = await start_service("booking")
     intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
     org = await make_org(intake, token)
-    await make_staff(
-        intake,
-        token,
-        username="anna",
-        role="confidant",
-        confidant_id="c-anna",
-    )
+    await make_anna_login(intake, token)
     await make_anna(booking, token, org["id"], modes=["online"])
     case = await (
         await intake.post(

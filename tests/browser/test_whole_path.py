@@ -15,7 +15,13 @@ from deploy.stack import Infra
 from services.booking.state import BOOKING
 from services.booking.writer import write_pending
 from tests.browser.conftest import snap
-from tests.browser.setup import log_in, make_anna, make_org, make_staff, radicale_calendar
+from tests.browser.setup import (
+    log_in,
+    make_anna,
+    make_anna_login,
+    make_org,
+    radicale_calendar,
+)
 from tests.conftest import StartService
 from tests.polling import eventually
 from tests.services.booking.conftest import calendar_url
@@ -41,14 +47,7 @@ async def test_report_book_mail_calendar_confidant_and_back(
     await start_service("notify", NOTIFY_SMTP_PORT=str(inbox.port), **NOTIFY_ENV)
     admin_b = {"Authorization": f"Bearer {token('admin', 'booking')}"}
     org = await make_org(intake, token)
-    await make_staff(
-        intake,
-        token,
-        username="anna",
-        role="confidant",
-        confidant_id="c-anna",
-        email=ANNA,
-    )
+    await make_anna_login(intake, token, email=ANNA)
     await make_anna(
         booking,
         token,

@@ -13,7 +13,14 @@ from playwright.async_api import Browser, expect
 
 from deploy.stack import Infra
 from tests.browser.conftest import audit, snap
-from tests.browser.setup import anonymous_case, bearer, log_in, make_anna, make_org, make_staff
+from tests.browser.setup import (
+    anonymous_case,
+    bearer,
+    log_in,
+    make_anna,
+    make_anna_login,
+    make_org,
+)
 from tests.conftest import StartService
 from tests.scene import book
 from tests.services.booking.conftest import AMS, calendar_url, next_weekday_at
@@ -42,7 +49,7 @@ async def test_notes_status_and_closing_from_the_workspace(
     booking = await start_service("booking")
     intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
     org = await make_org(intake, token)
-    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    await make_anna_login(intake, token)
     case = await anonymous_case(intake)
     anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
 
@@ -95,7 +102,7 @@ async def test_a_refused_change_says_why_and_changes_nothing(
 ) -> None:
     intake = await start_service("intake")
     org = await make_org(intake, token)
-    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    await make_anna_login(intake, token)
     case = await anonymous_case(intake)
     anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
     page = await browser.new_page()
@@ -125,7 +132,7 @@ async def test_availability_calendar_and_appointments_from_the_agenda(
     booking = await start_service("booking")
     intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
     org = await make_org(intake, token)
-    await make_staff(intake, token, username="anna", role="confidant", confidant_id="c-anna")
+    await make_anna_login(intake, token)
     await make_anna(booking, token, org["id"])
     start = next_weekday_at(10)
     # Anna's own calendar has her own appointment that morning (what it is stays there).
