@@ -1,9 +1,10 @@
-"""What many tests set up first, across services: an organisation at intake, a booking
-request. One place, so that a change to the API changes one helper."""
+"""What many tests set up first, across services: an organisation at intake, Anna and her
+type of conversation at booking, a booking request. One place, so that a change to the API
+changes one helper."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 Client = TestClient[web.Request, web.Application]
+WEEKDAYS = {str(d): [{"start": "09:00", "end": "17:00"}] for d in range(5)}
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -56,3 +58,40 @@ async def book(client: Client, headers: dict[str, str], start: datetime, **extra
     made = await client.post("/v1/appointments", headers=headers, json=booking(start, **extra))
     assert made.status == 201, await made.text()
     return await made.json()
+
+
+async def make_anna(
+    booking: Client,
+    token: Callable[..., str],
+    org_id: str,
+    modes: Sequence[str] = ("online",),
+    calendar: dict[str, Any] | None = None,
+    **profile: Any,
+) -> None:
+    """Anna in booking: weekday hours, the type "gesprek" (an hour, bookable at once), and
+    optionally a calendar connection and more of her profile (a bio, locations)."""
+    steps: list[tuple[str, str, dict[str, Any]]] = [
+        (
+            "POST",
+            "/v1/confidants",
+            {"id": "c-anna", "display_name": "Anna", "org_ids": [org_id], **profile},
+        ),
+        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
+        (
+            "POST",
+            "/v1/appointment-types",
+            {
+                "id": "gesprek",
+                "name": {"nl": "Gesprek", "en": "Conversation"},
+                "duration_min": 60,
+                "modes": list(modes),
+                "min_notice_min": 0,
+            },
+        ),
+    ]
+    if calendar is not None:
+        steps.append(("PUT", "/v1/confidants/c-anna/calendar", calendar))
+    admin = bearer(token("admin", "booking"))
+    for method, path, body in steps:
+        answer = await booking.request(method, path, headers=admin, json=body)
+        assert answer.status in (200, 201), await answer.text()

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from playwright.async_api import Page
 
-from tests.scene import bearer, make_org
-from tests.services.booking.conftest import WEEKDAYS
+from tests.scene import bearer, make_anna, make_org
 
-__all__ = ["bearer", "make_org"]  # (the browser tests take them from here too)
+__all__ = ["bearer", "make_anna", "make_org"]  # (the browser tests take them from here too)
 
 Client = TestClient[web.Request, web.Application]
 PASSWORD = "a long enough password"
@@ -32,43 +31,6 @@ async def make_anna_login(intake: Client, token: Callable[..., str], **account: 
     await make_staff(
         intake, token, username="anna", role="confidant", confidant_id="c-anna", **account
     )
-
-
-async def make_anna(
-    booking: Client,
-    token: Callable[..., str],
-    org_id: str,
-    modes: Sequence[str] = ("online",),
-    calendar: dict[str, Any] | None = None,
-    **profile: Any,
-) -> None:
-    """Anna in booking: weekday hours, the type "gesprek" (an hour, bookable at once), and
-    optionally a calendar connection and more of her profile (a bio, locations)."""
-    steps: list[tuple[str, str, dict[str, Any]]] = [
-        (
-            "POST",
-            "/v1/confidants",
-            {"id": "c-anna", "display_name": "Anna", "org_ids": [org_id], **profile},
-        ),
-        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
-        (
-            "POST",
-            "/v1/appointment-types",
-            {
-                "id": "gesprek",
-                "name": {"nl": "Gesprek", "en": "Conversation"},
-                "duration_min": 60,
-                "modes": list(modes),
-                "min_notice_min": 0,
-            },
-        ),
-    ]
-    if calendar is not None:
-        steps.append(("PUT", "/v1/confidants/c-anna/calendar", calendar))
-    admin = bearer(token("admin", "booking"))
-    for method, path, body in steps:
-        answer = await booking.request(method, path, headers=admin, json=body)
-        assert answer.status in (200, 201), await answer.text()
 
 
 def radicale_calendar(caldav_url: str, calendar_url: str) -> dict[str, Any]:

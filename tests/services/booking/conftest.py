@@ -26,6 +26,7 @@ from deploy.stack import (
 )
 from services.booking.rules import public_holidays
 from services.booking.state import BOOKING, Booking
+from tests import scene
 from tests.conftest import Isolation, StartService
 from tests.scene import booking as booking_body
 
@@ -134,7 +135,7 @@ def reporter(token: Callable[..., str]) -> Callable[[str], dict[str, str]]:
     return headers
 
 
-WEEKDAYS = {str(d): [{"start": "09:00", "end": "17:00"}] for d in range(5)}
+WEEKDAYS = scene.WEEKDAYS
 
 
 async def setup_confidant(

@@ -95,14 +95,7 @@ async def test_radicale_down_booking_goes_on_and_the_write_lands_later(
     ).json()
     assert closed["slots"] == [] and closed["closed"] == "calendar_unavailable"
     refused = await booking.post(
-        "/v1/appointments",
-        headers=reporter("case-2"),
-        json={
-            "confidant_id": "c-anna",
-            "type_id": "gesprek",
-            "start": next_weekday_at(14).isoformat(),
-            "mode": "online",
-        },
+        "/v1/appointments", headers=reporter("case-2"), json=body(next_weekday_at(14))
     )
     assert refused.status == 409
     failed = await (await booking.get("/v1/confidants/c-anna", headers=admin)).json()

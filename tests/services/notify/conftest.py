@@ -25,8 +25,8 @@ from shared.events import Envelope as Event
 from shared.events import new_event
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
-from tests.scene import book
-from tests.services.booking.conftest import WEEKDAYS, next_weekday_at
+from tests.scene import book, make_anna, make_org
+from tests.services.booking.conftest import next_weekday_at
 from tests.services.intake.conftest import NAMED
 
 Client = TestClient[web.Request, web.Application]
@@ -180,18 +180,7 @@ async def suite(start_service: StartService, inbox: Inbox, token: Callable[..., 
     def admin(audience: str) -> dict[str, str]:
         return bearer(token("admin", audience))
 
-    made = await intake.post(
-        "/v1/orgs",
-        headers=admin("intake"),
-        json={
-            "name": "Zorggroep Noord",
-            "slug": "zorggroep-noord",
-            "departments": ["Zorg", "Staf"],
-            "confidant_ids": ["c-anna"],
-        },
-    )
-    assert made.status == 201, await made.text()
-    org: dict[str, Any] = await made.json()
+    org = await make_org(intake, token, departments=["Zorg", "Staf"])
     for staff in (
         {
             "username": "anna",
@@ -215,28 +204,7 @@ async def suite(start_service: StartService, inbox: Inbox, token: Callable[..., 
             json={**staff, "password": "a long enough password"},
         )
         assert created.status == 201, await created.text()
-    confidant = await booking.post(
-        "/v1/confidants",
-        headers=admin("booking"),
-        json={"id": "c-anna", "display_name": "Anna", "org_ids": [org["id"]]},
-    )
-    assert confidant.status == 201, await confidant.text()
-    hours = await booking.put(
-        "/v1/confidants/c-anna/hours", headers=admin("booking"), json={"weekly": WEEKDAYS}
-    )
-    assert hours.status == 200, await hours.text()
-    kind = await booking.post(
-        "/v1/appointment-types",
-        headers=admin("booking"),
-        json={
-            "id": "gesprek",
-            "name": {"nl": "Gesprek", "en": "Conversation"},
-            "duration_min": 60,
-            "modes": ["online", "on_location"],
-            "min_notice_min": 0,
-        },
-    )
-    assert kind.status == 201, await kind.text()
+    await make_anna(booking, token, org["id"], modes=["online", "on_location"])
 
     async def start_notify(**env: str) -> Client:
         return await start_service(

@@ -19,8 +19,8 @@ from services.reporting.rebuild import rebuild
 from services.reporting.settings import ReportingSettings
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
-from tests.scene import book, make_org
-from tests.services.booking.conftest import WEEKDAYS, next_weekday_at
+from tests.scene import book, make_anna, make_org
+from tests.services.booking.conftest import next_weekday_at
 from tests.services.intake.conftest import NAMED, stream_events
 
 Client = TestClient[web.Request, web.Application]
@@ -38,24 +38,7 @@ async def world(start_service: StartService, token: Callable[..., str]) -> dict[
     booking = await start_service("booking")
     reporting = await start_service("reporting", REPORTING_K="3", REPORTING_MIN_CASES="5")
     org = await make_org(intake, token, departments=["Zorg", "Staf"])
-    admin_b = bearer(token("admin", "booking"))
-    await booking.post(
-        "/v1/confidants",
-        headers=admin_b,
-        json={"id": "c-anna", "display_name": "Anna", "org_ids": [org["id"]]},
-    )
-    await booking.put("/v1/confidants/c-anna/hours", headers=admin_b, json={"weekly": WEEKDAYS})
-    await booking.post(
-        "/v1/appointment-types",
-        headers=admin_b,
-        json={
-            "id": "gesprek",
-            "name": {"nl": "Gesprek", "en": "Conversation"},
-            "duration_min": 60,
-            "modes": ["online", "walk"],
-            "min_notice_min": 0,
-        },
-    )
+    await make_anna(booking, token, org["id"], modes=["online", "walk"])
     anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
     categories = ["pesten"] * 6 + ["intimidatie"] * 4 + ["discriminatie"] * 2
     cases = []
