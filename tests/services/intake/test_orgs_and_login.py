@@ -189,33 +189,21 @@ def test_the_first_admin_is_made_with_a_command(
     import subprocess
     import sys
 
-    env = {**os.environ, **service_env}
-    made = subprocess.run(
-        [sys.executable, "-m", "services.intake.manage", "create-admin", "Eerste.Beheerder"],
-        input="een lang wachtwoord\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    def create_admin(username: str, password: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "services.intake.manage", "create-admin", username],
+            input=f"{password}\n",
+            env={**os.environ, **service_env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    made = create_admin("Eerste.Beheerder", "een lang wachtwoord")
     assert made.returncode == 0, made.stderr
-    again = subprocess.run(
-        [sys.executable, "-m", "services.intake.manage", "create-admin", "eerste.beheerder"],
-        input="een lang wachtwoord\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    again = create_admin("eerste.beheerder", "een lang wachtwoord")
     assert again.returncode == 1 and "taken" in again.stderr
-    weak = subprocess.run(
-        [sys.executable, "-m", "services.intake.manage", "create-admin", "tweede"],
-        input="kort\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    weak = create_admin("tweede", "kort")
     assert weak.returncode == 2 and "password" in weak.stderr
 
 
