@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 FIELD = "outbox"
 AT = "outbox_at"
+# A projection: the document without its outbox (what a view or a change never needs).
+HIDDEN = {FIELD: 0, AT: 0}
 # Documents whose events this process failed to publish (NATS away), by "db.collection":
 # the relay tries these by _id every few seconds. A full sweep, which on FerretDB reads every
 # document of the collection, is left for what a process that died had staged.

@@ -70,7 +70,7 @@ def test_the_readme_layout_is_the_tree() -> None:
             if (root / "services" / s / name).exists()
         ]
         assert having, f"services/*/{name} is named but no service has it"
-    for name in ("app.py", "consumer.py", "collections.py"):
+    for name in ("app.py", "consumer.py", "collections.py", "documents.py"):
         for service in ("intake", "booking", "notify", "reporting"):
             assert (root / "services" / service / name).exists(), f"{service}/{name}"
     kernel = named("shared/").split("the kernel:", 1)[1].split("(")[0]

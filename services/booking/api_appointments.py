@@ -3,16 +3,14 @@ point, the calendar file."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Forbidden, Principal
 from shared.db import Query
-from shared.event_schemas import AppointmentBooked, AppointmentCancelled
+from shared.event_schemas import AppointmentCancelled
 from shared.events import new_event
 from shared.http import (
     ApiError,
@@ -24,14 +22,14 @@ from shared.http import (
     require,
 )
 from shared.listing import find_page, listed, page_of
-from shared.outbox import flush, staged
+from shared.outbox import HIDDEN
 from shared.replies import MeetingPoint
 
 from . import ics
-from .api_confidants import HIDDEN, caller, get_confidant
+from .api_confidants import caller, get_confidant
 from .api_slots import blocking, confidant_and_type
 from .availability import is_slot, occupied
-from .claims import Taken, booked_event, claim, move
+from .claims import Taken, move
 from .collections import APPOINTMENTS
 from .documents import (
     Appointment,
@@ -39,11 +37,11 @@ from .documents import (
     appointment_view,
     appointments,
     claims,
-    replays,
 )
 from .models import Book, Reschedule
 from .models import MeetingPoint as MeetingPointBody
-from .rules import claim_ids, slot_rules, working_hours
+from .reserve import PLACED, replayed, reserve
+from .rules import slot_rules, working_hours
 from .state import BOOKING
 
 ID = "{appointment_id:[0-9a-f]{24}}"
@@ -55,89 +53,14 @@ async def book(request: web.Request) -> web.Response:
     key = idempotency_key(request)
     if who.case_id is None:  # (an employee token always names its case)
         raise Forbidden("this token names no case")
-    if key is not None:
-        seen = await replays(booking.db).find_one({"_id": f"{who.case_id}|{key}"})
-        if seen is not None:
-            earlier = await appointments(booking.db).find_one(
-                {"_id": seen["appointment_id"]}, HIDDEN
-            )
-            if earlier is not None:
-                return web.json_response(appointment_view(earlier), status=201)
+    earlier = await replayed(booking, who.case_id, key)
+    if earlier is not None:
+        return web.json_response(appointment_view(earlier), status=201)
     body = await read_body(request, Book)
     confidant, kind = await confidant_and_type(
         request, booking, body.confidant_id, body.type_id, who
     )
-    if body.mode not in kind["modes"]:
-        raise invalid("mode", f"this appointment type is {', '.join(kind['modes'])}")
-    address = None
-    if body.meeting_point is not None and body.mode not in PLACED:
-        raise invalid("meeting_point", "only a walk or a meeting on location has one")
-    if body.mode == "on_location" and body.meeting_point is None:
-        place = next(
-            (p for p in confidant.get("locations", []) if p["id"] == body.location_id), None
-        )
-        if place is None:
-            raise invalid(
-                "location_id", "choose one of the confidant's locations, or propose a place"
-            )
-        address = f"{place['name']}, {place['address']}"
-
-    start, now = body.start.astimezone(UTC), booking.clock.now()
-    hours, rules = working_hours(confidant), slot_rules(kind)
-    if not is_slot(hours, rules, [], [], now, start):
-        raise invalid(
-            "start",
-            "not a slot: outside working hours, off the grid, too soon, "
-            "or beyond the booking horizon",
-        )
-    found = await blocking(booking, confidant, now)
-    if found is None:
-        raise ApiError(
-            409, "conflict", "the confidant's calendar cannot be read now; no slots can be booked"
-        )
-    if not is_slot(hours, rules, *found, now, start):
-        raise ApiError(409, "conflict", "that slot is no longer free")
-
-    appointment_id = secrets.token_hex(12)
-    taken = occupied(start, rules)
-    if not await claim(
-        booking, claim_ids(confidant["_id"], taken), f"{appointment_id}:0", appointment_id
-    ):
-        raise ApiError(409, "conflict", "that slot is no longer free")
-    if key is not None:
-        try:
-            await replays(booking.db).insert_one(
-                {"_id": f"{who.case_id}|{key}", "appointment_id": appointment_id, "at": now}
-            )
-        except DuplicateKeyError:  # the same request, twice at once: the other one won
-            await claims(booking.db).delete_many({"owner": f"{appointment_id}:0"})
-            raise ApiError(409, "conflict", "this request is already being handled") from None
-
-    doc: Appointment = {
-        "_id": appointment_id,
-        "case_id": who.case_id,
-        "reference": who.reference,
-        "org_id": next(iter(who.orgs)),
-        "confidant_id": confidant["_id"],
-        "type_id": kind["_id"],
-        "mode": body.mode,
-        "start": start,
-        "end": start + rules.duration,
-        "occupied": list(taken),
-        "status": "booked",
-        "sequence": 0,
-        "address": address,
-        "meeting_point": None
-        if body.meeting_point is None
-        else {"text": body.meeting_point, "state": "proposed", "by": "reporter"},
-        "video_url": booking.video.room_for(appointment_id) if body.mode == "online" else None,
-        "created_at": now,
-        "updated_at": now,
-        "calendar": {"pending": "put" if confidant.get("calendar") else None, "attempts": 0},
-    }
-    event = booked_event(AppointmentBooked, doc)
-    await booking.db[APPOINTMENTS].insert_one({**doc, **staged(event)})  # with its event
-    await flush(booking.db[APPOINTMENTS], appointment_id, [event], booking.bus, booking.locks)
+    doc = await reserve(booking, who, confidant, kind, body, key)
     return web.json_response(appointment_view(doc), status=201)
 
 
@@ -268,9 +191,6 @@ def window(request: web.Request) -> tuple[datetime, datetime]:
     if not start < end <= start + MAX_WINDOW:
         raise invalid("to", f"after from, and at most {MAX_WINDOW.days} days later")
     return start, end
-
-
-PLACED = ("walk", "on_location")
 
 
 async def set_meeting_point(request: web.Request) -> web.Response:

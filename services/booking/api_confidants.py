@@ -17,6 +17,7 @@ from shared.http import (
     require,
 )
 from shared.listing import find_page, listed, page_of
+from shared.outbox import HIDDEN
 
 from .collections import CONFIDANTS
 from .documents import (
@@ -36,8 +37,6 @@ from .models import (
     TypeCreate,
 )
 from .state import BOOKING, Booking
-
-HIDDEN = {"outbox": 0, "outbox_at": 0}
 
 
 def caller(request: web.Request, roles: list[Role]) -> Principal:

@@ -14,9 +14,10 @@ from shared.http import (
     Endpoint,
     invalid,
 )
+from shared.outbox import HIDDEN
 
 from . import busystore
-from .api_confidants import BOOKERS, HIDDEN, caller
+from .api_confidants import BOOKERS, caller
 from .availability import Interval, free_slots
 from .documents import (
     AppointmentType,

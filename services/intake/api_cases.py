@@ -33,6 +33,7 @@ from shared.http import (
     require,
 )
 from shared.listing import find_page, listed, page_of
+from shared.outbox import HIDDEN
 
 from . import documents as docs
 from . import domain, taxonomy
@@ -46,7 +47,6 @@ from .collections import (
 from .models import Assign, CaseAccess, CaseCreate, CaseUpdate
 from .newcase import (
     CONTACT_FIELDS,
-    HIDDEN,
     adjust_load,
     build_case,
     case_event,

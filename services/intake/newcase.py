@@ -17,7 +17,7 @@ from shared.event_schemas import (
 )
 from shared.events import Envelope, EventData, new_event
 from shared.http import ApiError, invalid
-from shared.outbox import flush, staged
+from shared.outbox import HIDDEN, flush, staged
 
 from . import documents as docs
 from . import domain
@@ -26,7 +26,6 @@ from .collections import LOAD
 from .models import CaseCreate
 from .state import Intake
 
-HIDDEN = {"outbox": 0, "outbox_at": 0}  # bookkeeping, not part of a case
 log = logging.getLogger(__name__)
 
 CONTACT_FIELDS = ("name", "email", "phone")
