@@ -8,38 +8,27 @@ the next, so that no invoice tells the organisation a count a report would hide.
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import Field, ValidationError
-from pymongo.errors import DuplicateKeyError
 
 from shared.http import ApiError, Body, Endpoint, invalid, not_found, read_body, require
 from shared.listing import find_page, listed, page_of
 from shared.text import Locale
 
-from .api import MONTH, _first_day, _last_day, disclosure_rules, month_span
-from .costs import Bill, Terms, Usage, bill, too_few
+from .api import MONTH, _first_day, _last_day, month_span
 from .documents import (
     CONTRACT,
-    Invoice,
-    InvoiceClaim,
-    Line,
     contract_view,
     contracts,
-    invoice_claims,
     invoice_view,
     invoices,
-    org_names,
-    tallies,
 )
-from .documents import Contract as ContractDoc
 from .invoice import to_pdf, to_ubl
-from .state import REPORTING, Reporting
-from .tally import count
+from .invoicing import issue, lines_of, statement
+from .state import REPORTING
 
 MONEY: dict[str, Any] = {"ge": 0, "le": 100000, "max_digits": 10, "decimal_places": 2}
 
@@ -93,89 +82,6 @@ async def get_contract(request: web.Request) -> web.Response:
     return web.json_response(contract_view(doc))
 
 
-async def _next_start(r: Reporting, org_id: str) -> int | None:
-    """Where the organisation's next invoice must begin (None: its first, anywhere)."""
-    last = await invoices(r.db).find({"org_id": org_id}).sort("end", -1).limit(1).to_list(1)
-    return int(last[0]["end"]) if last else None
-
-
-# How long a claimed period may wait for its invoice before the claim counts as left by an
-# attempt that died (the database went away between the claim and the invoice).
-CLAIM_STALE = timedelta(seconds=30)
-
-
-async def _claim_period(
-    r: Reporting, org_id: str, start: int, now: datetime
-) -> tuple[str, str | None]:
-    """Claim the period's start for one invoice: (its id, its number if one was given).
-    Of two made at once, one wins; an attempt that died after its claim is taken over
-    (with its id and number, so no number is lost), never blocks the period for good."""
-    claim_id = f"{org_id}|{start}"
-    invoice_id = secrets.token_hex(12)
-    try:
-        claim: InvoiceClaim = {"_id": claim_id, "invoice_id": invoice_id, "at": now}
-        await invoice_claims(r.db).insert_one(claim)
-        return invoice_id, None
-    except DuplicateKeyError:
-        pass
-    earlier = await invoice_claims(r.db).find_one({"_id": claim_id}) or {}
-    at = earlier.get("at")
-    left = at is not None and now - at.replace(tzinfo=UTC) > CLAIM_STALE
-    if not left or await invoices(r.db).find_one({"_id": earlier["invoice_id"]}, {"_id": 1}):
-        raise ApiError(409, "conflict", "an invoice for this period is being made")
-    return str(earlier["invoice_id"]), earlier.get("number")
-
-
-async def _number(r: Reporting, year: int, invoice_id: str) -> str:
-    """The next invoice number of the year, claimed with an insert (one winner per number,
-    whichever instance asks)."""
-    n = await invoice_claims(r.db).count_documents({"year": year}) + 1
-    while True:
-        number = f"{year}-{n:04d}"
-        try:
-            await invoice_claims(r.db).insert_one(
-                {"_id": number, "year": year, "invoice_id": invoice_id}
-            )
-            return number
-        except DuplicateKeyError:
-            n += 1
-
-
-async def statement(
-    r: Reporting, org_id: str, contract: ContractDoc, start: int, end: int, now: datetime
-) -> Bill:
-    """What the months [start, end) cost: from the tallies, under the contract; refused for a
-    period with 1 to k-1 cases (it goes with the next)."""
-    months = {
-        t["month"]: t.get("n", {})
-        async for t in tallies(r.db).find({"org_id": org_id}, {"month": 1, "n": 1})
-    }
-    counts, hours = count(months, start, end, now)
-    usage = Usage.of(counts, hours)
-    k, _ = await disclosure_rules(r, org_id)
-    if too_few(usage, k):
-        raise ApiError(
-            409,
-            "too_few_cases",
-            f"fewer than {k} cases in this period: it is invoiced together with the next "
-            "(choose a later period_to)",
-        )
-    return bill(Terms.of(contract), usage)
-
-
-def _lines(amounts: Bill) -> list[Line]:
-    return [
-        {
-            "code": line.code,
-            "quantity": str(line.quantity),
-            "unit": line.unit,
-            "price": str(line.price),
-            "amount": str(line.amount),
-        }
-        for line in amounts.lines
-    ]
-
-
 def _period(query: dict[str, str] | Any) -> tuple[int, int]:
     body = InvoiceCreate.model_validate({k: query.get(k) for k in ("period_from", "period_to")})
     return month_span(body.period_from, body.period_to)
@@ -205,7 +111,7 @@ async def usage_statement(request: web.Request) -> web.Response:
             "period_start": _first_day(start).isoformat(),
             "period_end": _last_day(end).isoformat(),
             "currency": "EUR",
-            "lines": _lines(amounts),
+            "lines": lines_of(amounts),
             "net": str(amounts.net),
             "vat_percent": str(amounts.vat_percent),
             "vat": str(amounts.vat),
@@ -227,76 +133,7 @@ async def create_invoice(request: web.Request) -> web.Response:
             "only a period that has ended is invoiced",
             {"period_to": "not ended yet"},
         )
-    r = request.app[REPORTING]
-    contract = await contracts(r.db).find_one({"_id": org_id})
-    if contract is None:
-        raise ApiError(409, "conflict", "this organisation has no contract yet")
-    expected = await _next_start(r, org_id)
-    if expected is not None and start != expected:
-        month = f"{expected // 12}-{expected % 12 + 1:02d}"
-        raise ApiError(
-            409,
-            "conflict",
-            f"invoices follow each other: the next one starts in {month}",
-            {"period_from": month},
-        )
-    amounts = await statement(r, org_id, contract, start, end, now)
-    settings = r.settings
-    issued = now.date()
-    invoice_id, number = await _claim_period(r, org_id, start, now)
-    if number is None:
-        number = await _number(r, issued.year, invoice_id)
-        await invoice_claims(r.db).update_one(
-            {"_id": f"{org_id}|{start}", "invoice_id": invoice_id}, {"$set": {"number": number}}
-        )
-    named = await org_names(r.db).find_one({"_id": org_id}) or {}
-    doc: Invoice = {
-        "_id": invoice_id,
-        "org_id": org_id,
-        "number": number,
-        "start": start,
-        "end": end,
-        "period_start": _first_day(start).isoformat(),
-        "period_end": _last_day(end).isoformat(),
-        "issue_date": issued.isoformat(),
-        "due_date": (issued + timedelta(days=settings.payment_days)).isoformat(),
-        "payment_days": settings.payment_days,
-        "currency": "EUR",
-        "locale": contract.get("locale", "nl"),
-        "seller": {
-            "name": settings.firm_name,
-            "street": settings.firm_street,
-            "postcode": settings.firm_postcode,
-            "city": settings.firm_city,
-            "country": settings.firm_country,
-            "kvk": settings.firm_kvk,
-            "vat_id": settings.firm_vat_id,
-            "iban": settings.firm_iban,
-            "email": settings.firm_email,
-        },
-        "buyer": {
-            "name": contract["legal_name"],
-            "org_name": named.get("name") or org_id,
-            "street": contract["street"],
-            "postcode": contract["postcode"],
-            "city": contract["city"],
-            "country": contract["country"],
-            "kvk": contract["kvk"],
-            "vat_id": contract.get("vat_id"),
-            "reference": contract["buyer_reference"],
-        },
-        # Quantities for the whole period, never per case or per date.
-        "lines": _lines(amounts),
-        "net": str(amounts.net),
-        "vat_percent": str(amounts.vat_percent),
-        "vat": str(amounts.vat),
-        "gross": str(amounts.gross),
-        "created_at": now,
-    }
-    try:
-        await invoices(r.db).insert_one(doc)
-    except DuplicateKeyError:  # two took over the same dead attempt: the other one won
-        raise ApiError(409, "conflict", "an invoice for this period is being made") from None
+    doc = await issue(request.app[REPORTING], org_id, start, end, now)
     return web.json_response(invoice_view(doc), status=201)
 
 
