@@ -17,12 +17,7 @@ from shared.auth import Forbidden, Principal, Role
 from shared.db import Query
 from shared.event_schemas import (
     CaseAssigned,
-    CaseCategorised,
-    CaseClosed,
-    CaseHoursLogged,
-    CaseStatusChanged,
 )
-from shared.events import Envelope
 from shared.http import (
     ApiError,
     Endpoint,
@@ -38,6 +33,7 @@ from shared.outbox import HIDDEN
 from . import documents as docs
 from . import domain, taxonomy
 from .api_orgs import client_key, get_org, optional_staff
+from .casework import change_case
 from .codes import new_code, new_id, normalise
 from .collections import (
     AUDIT,
@@ -51,7 +47,6 @@ from .newcase import (
     build_case,
     case_event,
     choose,
-    deadlines_for,
     organisation_for,
     received_day,
     store_case,
@@ -322,67 +317,7 @@ async def update_case(request: web.Request) -> web.Response:
     case = await load_case(intake, request.match_info["case_id"])
     assigned_confidant(request, case)
     body = await read_body(request, CaseUpdate)
-    now = intake.clock.now()
-    current = case["status"]
-    if current == "closed":
-        raise ApiError(409, "conflict", "the case is closed")
-    sets: Query = {"updated_at": now}
-    events: list[Envelope] = []
-    closing = False
-    hours = case.get("hours_spent", 0.0)
-    if body.category is not None and (body.category, body.subtype) != (
-        case["category"],
-        case.get("subtype"),
-    ):
-        deadlines = deadlines_for(body.category, case["created_at"], case.get("deadlines"))
-        sets.update(category=body.category, subtype=body.subtype, deadlines=deadlines)
-        case = {**case, "deadlines": deadlines}
-        events.append(
-            case_event(
-                CaseCategorised,
-                case,
-                category=body.category,
-                subtype=body.subtype,
-                previous=case["category"],
-                acknowledge_by=(deadlines or {}).get("acknowledgement", {}).get("due"),
-                feedback_by=(deadlines or {}).get("feedback", {}).get("due"),
-            )
-        )
-    if body.hours_spent is not None and body.hours_spent != hours:
-        hours = body.hours_spent
-        sets["hours_spent"] = hours
-        events.append(case_event(CaseHoursLogged, case, hours_spent=hours))
-    if body.status is not None and body.status != current:
-        try:
-            domain.check_transition(current, body.status)
-        except domain.RuleError as exc:
-            raise ApiError(409, "conflict", str(exc)) from None
-        sets["status"] = body.status
-        events.append(case_event(CaseStatusChanged, case, status=body.status, previous=current))
-        deadlines = case.get("deadlines") or {}
-        if "acknowledgement" in deadlines and not deadlines["acknowledgement"]["met_at"]:
-            sets["deadlines.acknowledgement.met_at"] = now
-        if body.status == "closed":
-            sets.update(closed_at=now, outcome=body.outcome)
-            if body.referral_to is not None:
-                sets["referral_to"] = intake.cipher.seal(
-                    body.referral_to, doc_id=case["_id"], field="referral_to"
-                )
-            if "feedback" in deadlines and not deadlines["feedback"]["met_at"]:
-                sets["deadlines.feedback.met_at"] = now
-            events.append(case_event(CaseClosed, case, outcome=body.outcome, hours_spent=hours))
-            closing = True
-    if isinstance(sets.get("deadlines"), dict):  # recategorised: one value, not two paths
-        for path in [k for k in sets if k.startswith("deadlines.")]:
-            _, kind, field = path.split(".")
-            sets["deadlines"][kind][field] = sets.pop(path)
-    # The status in the filter makes two concurrent changes of one case safe: one wins.
-    if not await intake.update_with_events(
-        CASES, {"_id": case["_id"], "status": current}, {"$set": sets}, events
-    ):
-        raise ApiError(409, "conflict", "the case changed meanwhile; load it again")
-    if closing:
-        await adjust_load(intake, case["confidant_id"], -1)
+    await change_case(intake, case, body)
     return web.json_response(docs.metadata(await load_case(intake, case["_id"])))
 
 
