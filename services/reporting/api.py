@@ -4,9 +4,7 @@ statements, per-organisation disclosure settings, and trend signals."""
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any, Literal
 
 from aiohttp import web
@@ -31,23 +29,18 @@ from shared.listing import find_page, listed, page_of
 
 from . import formats
 from .collections import REPORTS, SETTINGS
-from .disclosure import NotPublishable, audit, protect
+from .disclosure import audit
 from .documents import (
-    CaseFacts,
-    Previous,
     Report,
-    cases,
     org_names,
-    org_rules,
-    release_doc,
     release_from,
     report_view,
     reports,
-    tallies,
 )
-from .report import usage
-from .state import REPORTING, Reporting
-from .tally import count
+from .drafts import draft
+from .projection import first_day, last_day
+from .queries import published
+from .state import REPORTING
 
 STAFF: list[Role] = ["admin", "confidant"]
 
@@ -104,77 +97,12 @@ def _month(text: str) -> int:
     return int(found.group(1)) * 12 + int(found.group(2)) - 1
 
 
-async def disclosure_rules(r: Reporting, org_id: str) -> tuple[int, int]:
-    found = await org_rules(r.db).find_one({"_id": org_id})
-    if found:
-        return int(found["k"]), int(found["min_cases"])
-    return r.settings.k, r.settings.min_cases
-
-
-async def published(r: Reporting, org_id: str) -> list[Report]:
-    docs = reports(r.db).find({"org_id": org_id, "status": "published"})
-    return [d async for d in docs]
-
-
-async def org_cases(r: Reporting, org_id: str) -> list[CaseFacts]:
-    return [c async for c in cases(r.db).find({"org_id": org_id})]
-
-
 async def create_report(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     who = require(request, STAFF, org_id=org_id)
     body = await read_body(request, ReportCreate)
     start, end = body.months()
-    r = request.app[REPORTING]
-    k, min_cases = await disclosure_rules(r, org_id)
-    months = {
-        t["month"]: t.get("n", {})
-        async for t in tallies(r.db).find({"org_id": org_id}, {"month": 1, "n": 1})
-    }
-    now = r.clock.now()
-    if not months:
-        raise not_found("organisation")  # reporting has never heard of it
-    if start > now.year * 12 + now.month - 1:
-        raise ApiError(422, "invalid", "the period has not begun", {"period": "in the future"})
-    counts, hours = count(months, start, end, now)
-    if body.kind == "usage":
-        counts = usage(counts)
-    earlier = await published(r, org_id)
-    try:
-        release = protect(counts, [release_from(d["release"]) for d in earlier], k, min_cases)
-    except NotPublishable as exc:
-        raise ApiError(409, "not_publishable", str(exc)) from None
-    previous = next(
-        (
-            Previous(
-                period_from=formats.month_name(d["release"]["start"]),
-                totals=d["release"]["totals"],
-                tables=d["release"]["tables"],
-            )
-            for d in earlier
-            if d["kind"] == body.kind
-            and d["release"]["start"] == start - 12
-            and d["release"]["end"] == end - 12
-        ),
-        None,
-    )
-    named = await org_names(r.db).find_one({"_id": org_id}) or {}
-    doc: Report = {
-        "_id": secrets.token_hex(12),
-        "org_id": org_id,
-        "org_name": named.get("name") or org_id,
-        "firm": r.settings.firm_name,
-        "kind": body.kind,
-        "status": "draft",
-        "k": k,
-        "release": release_doc(release),
-        "hours": hours,
-        "previous": previous,
-        "advice": {},
-        "created_by": who.sub,
-        "created_at": now,
-    }
-    await reports(r.db).insert_one(doc)
+    doc = await draft(request.app[REPORTING], org_id, body.kind, start, end, who.sub)
     return web.json_response(report_view(doc), status=201)
 
 
@@ -295,8 +223,8 @@ async def publish_report(request: web.Request) -> web.Response:
         {
             "report_id": doc["_id"],
             "kind": doc["kind"],
-            "period_from": _first_day(doc["release"]["start"]),
-            "period_to": _last_day(doc["release"]["end"]),
+            "period_from": first_day(doc["release"]["start"]),
+            "period_to": last_day(doc["release"]["end"]),
         },
         source="reporting",
         org_id=doc["org_id"],
@@ -319,15 +247,6 @@ async def publish_report(request: web.Request) -> web.Response:
     if updated is None:
         raise not_found("report")
     return web.json_response(report_view(updated))
-
-
-def _first_day(month: int) -> date:
-    return date(month // 12, month % 12 + 1, 1)
-
-
-def _last_day(end: int) -> date:
-    following = _first_day(end)
-    return date.fromordinal(following.toordinal() - 1)
 
 
 async def set_disclosure(request: web.Request) -> web.Response:

@@ -18,7 +18,7 @@ from shared.http import ApiError, Body, Endpoint, invalid, not_found, read_body,
 from shared.listing import find_page, listed, page_of
 from shared.text import Locale
 
-from .api import MONTH, _first_day, _last_day, month_span
+from .api import MONTH, month_span
 from .documents import (
     CONTRACT,
     contract_view,
@@ -28,6 +28,7 @@ from .documents import (
 )
 from .invoice import to_pdf, to_ubl
 from .invoicing import issue, lines_of, statement
+from .projection import first_day, last_day
 from .state import REPORTING
 
 MONEY: dict[str, Any] = {"ge": 0, "le": 100000, "max_digits": 10, "decimal_places": 2}
@@ -108,8 +109,8 @@ async def usage_statement(request: web.Request) -> web.Response:
     amounts = await statement(r, org_id, contract, start, end, r.clock.now())
     return web.json_response(
         {
-            "period_start": _first_day(start).isoformat(),
-            "period_end": _last_day(end).isoformat(),
+            "period_start": first_day(start).isoformat(),
+            "period_end": last_day(end).isoformat(),
             "currency": "EUR",
             "lines": lines_of(amounts),
             "net": str(amounts.net),

@@ -24,9 +24,10 @@ from shared.http import (
 )
 
 from . import signals as rules
-from .api import READERS, STAFF, disclosure_rules, org_cases, org_list
+from .api import READERS, STAFF, org_list
 from .collections import SIGNALS
 from .documents import Signal, SignalKey, signal_keys, signal_view, signals
+from .queries import disclosure_rules, org_cases
 from .state import REPORTING
 
 

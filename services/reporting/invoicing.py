@@ -16,7 +16,6 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.http import ApiError
 
-from .api import _first_day, _last_day, disclosure_rules
 from .costs import Bill, Terms, Usage, bill, too_few
 from .documents import (
     Contract,
@@ -27,8 +26,9 @@ from .documents import (
     invoice_claims,
     invoices,
     org_names,
-    tallies,
 )
+from .projection import first_day, last_day
+from .queries import disclosure_rules, month_tallies
 from .state import Reporting
 from .tally import count
 
@@ -86,11 +86,7 @@ async def statement(
 ) -> Bill:
     """What the months [start, end) cost: from the tallies, under the contract; refused for a
     period with 1 to k-1 cases (it goes with the next)."""
-    months = {
-        t["month"]: t.get("n", {})
-        async for t in tallies(r.db).find({"org_id": org_id}, {"month": 1, "n": 1})
-    }
-    counts, hours = count(months, start, end, now)
+    counts, hours = count(await month_tallies(r, org_id), start, end, now)
     usage = Usage.of(counts, hours)
     k, _ = await disclosure_rules(r, org_id)
     if too_few(usage, k):
@@ -148,8 +144,8 @@ async def issue(r: Reporting, org_id: str, start: int, end: int, now: datetime) 
         "number": number,
         "start": start,
         "end": end,
-        "period_start": _first_day(start).isoformat(),
-        "period_end": _last_day(end).isoformat(),
+        "period_start": first_day(start).isoformat(),
+        "period_end": last_day(end).isoformat(),
         "issue_date": issued.isoformat(),
         "due_date": (issued + timedelta(days=settings.payment_days)).isoformat(),
         "payment_days": settings.payment_days,

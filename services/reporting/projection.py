@@ -8,7 +8,7 @@ ids, enumerations, months and counts, never a name, an address or a word of text
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from shared.event_schemas import (
@@ -33,6 +33,16 @@ def month_of(moment: datetime | str) -> int:
     """Months as one integer (year * 12 + month - 1): periods are ranges of these."""
     at = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     return at.year * 12 + at.month - 1
+
+
+def first_day(month: int) -> date:
+    """The first day of a month (as ``month_of`` counts months)."""
+    return date(month // 12, month % 12 + 1, 1)
+
+
+def last_day(end: int) -> date:
+    """The last day before the month ``end``: the end of a period [start, end)."""
+    return date.fromordinal(first_day(end).toordinal() - 1)
 
 
 def _earliest(current: Any, new: str) -> str:

@@ -1,0 +1,74 @@
+"""Drafting a report: the counts of a period from the monthly tallies, protected against
+what was published before (``disclosure``: no count below k, none that a difference with an
+earlier report would reveal), last year's report of the same kind beside it.
+
+A draft is what a confidant reviews, adds advice to and publishes; it shows what may be
+shown, never the true counts.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from shared.http import ApiError, not_found
+
+from . import formats
+from .disclosure import NotPublishable, protect
+from .documents import Previous, Report, org_names, release_doc, release_from, reports
+from .queries import disclosure_rules, month_tallies, published
+from .report import usage
+from .state import Reporting
+from .tally import count
+
+
+async def draft(r: Reporting, org_id: str, kind: str, start: int, end: int, by: str) -> Report:
+    """A draft of ``kind`` (yearly or usage) over the months [start, end): a 404 for an
+    organisation reporting never heard of, a 422 for a period not begun, a 409 when what
+    was published leaves nothing that may be shown."""
+    k, min_cases = await disclosure_rules(r, org_id)
+    months = await month_tallies(r, org_id)
+    now = r.clock.now()
+    if not months:
+        raise not_found("organisation")  # reporting has never heard of it
+    if start > now.year * 12 + now.month - 1:
+        raise ApiError(422, "invalid", "the period has not begun", {"period": "in the future"})
+    counts, hours = count(months, start, end, now)
+    if kind == "usage":
+        counts = usage(counts)
+    earlier = await published(r, org_id)
+    try:
+        release = protect(counts, [release_from(d["release"]) for d in earlier], k, min_cases)
+    except NotPublishable as exc:
+        raise ApiError(409, "not_publishable", str(exc)) from None
+    previous = next(
+        (
+            Previous(
+                period_from=formats.month_name(d["release"]["start"]),
+                totals=d["release"]["totals"],
+                tables=d["release"]["tables"],
+            )
+            for d in earlier
+            if d["kind"] == kind
+            and d["release"]["start"] == start - 12
+            and d["release"]["end"] == end - 12
+        ),
+        None,
+    )
+    named = await org_names(r.db).find_one({"_id": org_id}) or {}
+    doc: Report = {
+        "_id": secrets.token_hex(12),
+        "org_id": org_id,
+        "org_name": named.get("name") or org_id,
+        "firm": r.settings.firm_name,
+        "kind": kind,
+        "status": "draft",
+        "k": k,
+        "release": release_doc(release),
+        "hours": hours,
+        "previous": previous,
+        "advice": {},
+        "created_by": by,
+        "created_at": now,
+    }
+    await reports(r.db).insert_one(doc)
+    return doc
