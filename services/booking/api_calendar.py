@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-import aiohttp
 from aiohttp import web
 
 from shared.http import ApiError, Endpoint, read_body
@@ -18,9 +17,8 @@ from .api_confidants import confidant_or_admin, get_confidant
 from .api_slots import is_current
 from .availability import within
 from .collections import CONFIDANTS
-from .dav import Creds, Dav, DavError, discover
+from .dav import Creds, DavError, discover
 from .documents import CalendarLink, Confidant, confidant_view
-from .graph import Graph
 from .models import CalendarAuthorize, CalendarAuthorized, CalendarConnect
 from .state import BOOKING, Booking
 from .sync import sync_confidant
@@ -125,49 +123,20 @@ async def authorized(request: web.Request) -> web.Response:
     booking, confidant = await _whose(request)
     confidant_id = confidant["_id"]
     body = await read_body(request, CalendarAuthorized)
-    settings = booking.settings
     try:
-        claimed = await oauth.claim(booking, body.state, confidant_id, booking.clock.now())
-        name = claimed.provider
-        provider = oauth.providers(settings).get(name)
-        if provider is None:
-            raise oauth.OAuthError("state", "that provider is no longer set up here")
-        async with aiohttp.ClientSession() as session:
-            tokens = await oauth.exchange(
-                session, provider, body.code, claimed.verifier, claimed.redirect_uri
-            )
-
-            async def token(renew: bool) -> str:
-                return tokens.access
-
-            if name == "google":
-                username = oauth.email_of(provider, tokens.id_token)
-                url = f"{settings.google_caldav_url.rstrip('/')}/{quote(username)}/events/"
-                account = settings.google_caldav_url
-                await Dav(session, Creds(url, username, "", token)).ctag(url)  # it answers
-                found = [(url, username)]
-            else:
-                graph = Graph(session, settings.microsoft_graph_url, token)
-                username = await graph.account()
-                listed = await graph.calendars()
-                account = settings.microsoft_graph_url
-                # The default calendar first: it is where Outlook puts what the person does.
-                found = [(u, n) for u, n, default in sorted(listed, key=lambda c: not c[2])]
-    except KeyError:
-        raise ApiError(
-            422, "invalid", "provider no longer set up", {"state": "start again"}
-        ) from None
+        account = await oauth.connect(booking, confidant_id, body.state, body.code)
     except oauth.OAuthError as exc:
         raise ApiError(422, "invalid", str(exc), {exc.field: str(exc)}) from None
     except DavError as exc:
         raise ApiError(502, "calendar_unavailable", f"the provider: {exc}") from None
+    found, tokens = account.calendars, account.tokens
     if not found:
         raise ApiError(422, "invalid", "the account has no calendar to write to", {"code": "none"})
     cipher = booking.cipher
     calendar: CalendarLink = {
-        "provider": name,
-        "url": account,
-        "username": username,
+        "provider": account.provider,
+        "url": account.url,
+        "username": account.username,
         "grant": cipher.seal(str(tokens.refresh), doc_id=confidant_id, field="calendar.grant"),
         "access": cipher.seal(tokens.access, doc_id=confidant_id, field="calendar.access"),
         "access_until": booking.clock.now() + timedelta(seconds=tokens.expires_in),

@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import aiohttp
 import jwt
@@ -28,8 +28,9 @@ import jwt
 from shared.db import Query
 
 from .collections import CONFIDANTS
-from .dav import TIMEOUT, DavError, retry_after
+from .dav import TIMEOUT, Creds, Dav, DavError, retry_after
 from .documents import CalendarLink, Confidant, oauth_states
+from .graph import Graph
 from .settings import BookingSettings
 from .state import Booking
 
@@ -227,6 +228,48 @@ def email_of(provider: Provider, id_token: str | None) -> str:
     if not isinstance(email, str) or "@" not in email:
         raise OAuthError("code", "the ID token names no e-mail address")
     return email
+
+
+@dataclass(frozen=True)
+class Account:
+    """A calendar account connected with OAuth: whose it is, where its calendars are (the
+    one to write to first), and the grant."""
+
+    provider: str
+    url: str  # Google's CalDAV root or Microsoft Graph
+    username: str
+    calendars: list[tuple[str, str]]  # (url, name)
+    tokens: Tokens
+
+
+async def connect(booking: Booking, confidant_id: str, state: str, code: str) -> Account:
+    """Finish connecting: the state claimed (once, for this confidant), the code traded for
+    a grant, and the account's calendars found with it (Google: the account's own CalDAV
+    calendar, checked to answer; Microsoft: its calendars, the default one first)."""
+    settings = booking.settings
+    claimed = await claim(booking, state, confidant_id, booking.clock.now())
+    provider = providers(settings).get(claimed.provider)
+    if provider is None:
+        raise OAuthError("state", "that provider is no longer set up here")
+    async with aiohttp.ClientSession() as session:
+        tokens = await exchange(session, provider, code, claimed.verifier, claimed.redirect_uri)
+
+        async def token(renew: bool) -> str:
+            return tokens.access
+
+        if provider.name == "google":
+            username = email_of(provider, tokens.id_token)
+            url = f"{settings.google_caldav_url.rstrip('/')}/{quote(username)}/events/"
+            await Dav(session, Creds(url, username, "", token)).ctag(url)  # it answers
+            return Account(
+                provider.name, settings.google_caldav_url, username, [(url, username)], tokens
+            )
+        graph = Graph(session, settings.microsoft_graph_url, token)
+        username = await graph.account()
+        listed = await graph.calendars()
+    # The default calendar first: it is where Outlook puts what the person does.
+    found = [(u, n) for u, n, default in sorted(listed, key=lambda c: not c[2])]
+    return Account(provider.name, settings.microsoft_graph_url, username, found, tokens)
 
 
 class Grant:
