@@ -3,16 +3,12 @@ confidant, and shown to the organisation once raised."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Literal
 
 from aiohttp import web
 from pydantic import Field
-from pymongo.errors import DuplicateKeyError
 
 from shared.db import Query
-from shared.event_schemas import SignalRaised
-from shared.events import new_event
 from shared.http import (
     ApiError,
     Body,
@@ -23,11 +19,9 @@ from shared.http import (
     require,
 )
 
-from . import signals as rules
 from .api import READERS, STAFF, org_list
-from .collections import SIGNALS
-from .documents import Signal, SignalKey, signal_keys, signal_view, signals
-from .queries import disclosure_rules, org_cases
+from .documents import signal_view, signals
+from .proposals import decide, propose
 from .state import REPORTING
 
 
@@ -42,39 +36,7 @@ async def propose_signals(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, STAFF, org_id=org_id)
     r = request.app[REPORTING]
-    k, _ = await disclosure_rules(r, org_id)
-    now = r.clock.now()
-    found = rules.detect(await org_cases(r, org_id), now, k)
-    made = []
-    for proposal in found:
-        # Proposed once per trend and day: the claim is keyed so. The signal's own id is
-        # random, so no one can guess it and ask whether a trend was ever proposed.
-        claim: SignalKey = {
-            "_id": f"{org_id}-{proposal.key}",
-            "signal_id": secrets.token_urlsafe(16),
-        }
-        try:
-            await signal_keys(r.db).insert_one(claim)
-        except DuplicateKeyError:
-            earlier = await signal_keys(r.db).find_one({"_id": claim["_id"]})
-            if earlier is None or await signals(r.db).find_one({"_id": earlier["signal_id"]}):
-                continue
-            claim = earlier  # claimed by a process that stopped before it stored the signal
-        doc: Signal = {
-            "_id": claim["signal_id"],
-            "org_id": org_id,
-            "status": "proposed",
-            "proposed_at": now,
-            "rule": proposal.rule,
-            "category": proposal.category,
-            "department_index": proposal.department_index,
-            "window_end": proposal.window_end,
-        }
-        try:
-            await signals(r.db).insert_one(doc)
-        except DuplicateKeyError:
-            continue  # another instance finished the same claim
-        made.append(doc)
+    made = await propose(r, org_id)
     docs = signals(r.db).find({"org_id": org_id})
     return web.json_response({"items": [signal_view(d) async for d in docs], "new": len(made)})
 
@@ -98,37 +60,7 @@ async def decide_signal(request: web.Request) -> web.Response:
     body = await read_body(request, SignalConfirm)
     if doc["status"] != "proposed":
         raise ApiError(409, "conflict", f"the signal is {doc['status']} already")
-    events = []
-    status = "dismissed"
-    if body.decision == "raise":
-        status = "raised"
-        events.append(
-            new_event(
-                SignalRaised,
-                {
-                    "signal_id": doc["_id"],
-                    "rule": doc["rule"],
-                    "category": doc.get("category"),
-                    "department_index": doc.get("department_index"),
-                },
-                source="reporting",
-                org_id=doc["org_id"],
-            )
-        )
-    if not await r.update_with_events(
-        SIGNALS,
-        {"_id": doc["_id"], "status": "proposed"},
-        {
-            "$set": {
-                "status": status,
-                "decided_at": r.clock.now(),
-                "decided_by": principal(request).sub,
-                "note": body.note,
-            }
-        },
-        events,
-    ):
-        raise ApiError(409, "conflict", "the signal was decided meanwhile")
+    await decide(r, doc, body.decision, body.note, principal(request).sub)
     updated = await signals(r.db).find_one({"_id": doc["_id"]})
     if updated is None:
         raise not_found("signal")
