@@ -8,10 +8,8 @@ Every read of content is written to the audit log.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from aiohttp import web
-from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Forbidden, Principal, Role
 from shared.db import Query
@@ -34,7 +32,7 @@ from . import documents as docs
 from . import domain, taxonomy
 from .api_orgs import client_key, get_org, optional_staff
 from .casework import change_case
-from .codes import new_code, new_id, normalise
+from .codes import normalise
 from .collections import (
     AUDIT,
     CASES,
@@ -44,12 +42,10 @@ from .models import Assign, CaseAccess, CaseCreate, CaseUpdate
 from .newcase import (
     CONTACT_FIELDS,
     adjust_load,
-    build_case,
     case_event,
-    choose,
+    open_report,
     organisation_for,
-    received_day,
-    store_case,
+    received_on,
 )
 from .state import INTAKE, Intake
 from .throttle import slow_down, too_many
@@ -80,47 +76,13 @@ async def create_case(request: web.Request) -> web.Response:
             intake.settings.rate_window_s,
         )
     body = await read_body(request, CaseCreate)
-    if staff is None and body.channel != "web":
-        raise ApiError(
-            422,
-            "invalid",
-            "only staff register cases that came another way",
-            {"channel": "must be web for a report sent through the site"},
-        )
-    if staff is None and (body.received_at is not None or not body.case_code):
-        raise ApiError(
-            422,
-            "invalid",
-            "only staff register cases that came another way",
-            {"received_at": "only for a report registered by staff"},
-        )
-    received = received_day(body.received_at, intake.clock.now())
-
+    received = received_on(staff is not None, body, intake.clock.now())
     org = await organisation_for(intake, body)
     if staff is not None:
         require(request, ["admin", "confidant"], org_id=org["_id"])
-
-    confidant_id, reason = await choose(intake, org, body.preferred_confidant)
-    now = received or intake.clock.now()
-    case_id, code = new_id(), new_code() if body.case_code else None
-    claim = await claim_report(request, intake, case_id, code, intake.clock.now())
-    if claim is not None:
-        case_id, code = claim
-        earlier = await docs.cases(intake.db).find_one({"_id": case_id}, HIDDEN)
-        if earlier is not None:  # a retry of a report that was stored: the same answer
-            return created(intake, earlier, code)
-    case, events = await build_case(
-        intake,
-        org,
-        body,
-        case_id=case_id,
-        code=code,
-        confidant=(confidant_id, reason),
-        now=now,
-        registered_by=staff.sub if staff else None,
-    )
-    stored = await store_case(intake, case, events)
-    return created(intake, stored, code)
+    by = staff.sub if staff else None
+    case, code = await open_report(intake, org, body, by, received, idempotency_key(request))
+    return created(intake, case, code)
 
 
 def created(intake: Intake, case: docs.Case, code: str | None) -> web.Response:
@@ -138,36 +100,6 @@ def created(intake: Intake, case: docs.Case, code: str | None) -> web.Response:
         },
         status=201,
     )
-
-
-async def claim_report(
-    request: web.Request, intake: Intake, case_id: str, code: str | None, now: datetime
-) -> tuple[str, str | None] | None:
-    """With an ``Idempotency-Key``: claim it for this case id and code (the code sealed, as
-    the answer must give the same code again), or find the earlier claim. Returns the
-    claimed (case id, code), or None without a key. The key is kept as a keyed hash."""
-    key = idempotency_key(request)
-    if key is None:
-        return None
-    claim_id = intake.keyed("report", key)
-    fresh: docs.ReportClaim = {
-        "_id": claim_id,
-        "case_id": case_id,
-        "code": intake.cipher.seal_optional(code, doc_id=claim_id, field="code"),
-        "at": now,
-    }
-    try:
-        await docs.report_claims(intake.db).insert_one(fresh)
-        return case_id, code
-    except DuplicateKeyError:
-        found = await docs.report_claims(intake.db).find_one({"_id": claim_id})
-        if found is None:
-            raise ApiError(
-                409, "conflict", "this report is being stored; send it again", headers=RETRY
-            ) from None
-        return found["case_id"], intake.cipher.open_optional(
-            found["code"], doc_id=claim_id, field="code"
-        )
 
 
 async def access_case(request: web.Request) -> web.Response:
@@ -212,9 +144,6 @@ async def load_case(intake: Intake, case_id: str) -> docs.Case:
     if case is None:
         raise not_found("case")
     return case
-
-
-RETRY = {"Retry-After": "1"}
 
 
 def content_reader(request: web.Request, case: docs.Case) -> Principal:

@@ -21,7 +21,7 @@ from shared.outbox import HIDDEN, flush, staged
 
 from . import documents as docs
 from . import domain
-from .codes import new_reference
+from .codes import new_code, new_id, new_reference
 from .collections import LOAD
 from .models import CaseCreate
 from .state import Intake
@@ -29,6 +29,7 @@ from .state import Intake
 log = logging.getLogger(__name__)
 
 CONTACT_FIELDS = ("name", "email", "phone")
+RETRY = {"Retry-After": "1"}  # a report being stored by another request: send it again
 
 
 def case_event(schema: type[EventData], case: docs.Case, **data: Any) -> Envelope:
@@ -154,8 +155,25 @@ async def store_case(intake: Intake, case: docs.Case, events: list[Envelope]) ->
     return case
 
 
-def received_day(at: datetime | None, now: datetime) -> datetime | None:
-    """The day a report registered by staff came in: not ahead, and within a year."""
+def received_on(by_staff: bool, body: CaseCreate, now: datetime) -> datetime | None:
+    """The day a report registered by staff came in (not ahead, and within a year); None for
+    one sent through the site now. A 422 when someone without a staff token says the report
+    came another way, or on another day."""
+    if not by_staff and body.channel != "web":
+        raise ApiError(
+            422,
+            "invalid",
+            "only staff register cases that came another way",
+            {"channel": "must be web for a report sent through the site"},
+        )
+    if not by_staff and (body.received_at is not None or not body.case_code):
+        raise ApiError(
+            422,
+            "invalid",
+            "only staff register cases that came another way",
+            {"received_at": "only for a report registered by staff"},
+        )
+    at = body.received_at
     if at is None:
         return None
     if at > now + timedelta(minutes=5) or at < now - timedelta(days=366):
@@ -166,6 +184,68 @@ def received_day(at: datetime | None, now: datetime) -> datetime | None:
             {"received_at": "must lie within the past year, not in the future"},
         )
     return at.astimezone(UTC)
+
+
+async def claim_report(
+    intake: Intake, key: str | None, case_id: str, code: str | None, now: datetime
+) -> tuple[str, str | None] | None:
+    """With an ``Idempotency-Key``: claim it for this case id and code (the code sealed, as
+    the answer must give the same code again), or find the earlier claim. Returns the
+    claimed (case id, code), or None without a key. The key is kept as a keyed hash."""
+    if key is None:
+        return None
+    claim_id = intake.keyed("report", key)
+    fresh: docs.ReportClaim = {
+        "_id": claim_id,
+        "case_id": case_id,
+        "code": intake.cipher.seal_optional(code, doc_id=claim_id, field="code"),
+        "at": now,
+    }
+    try:
+        await docs.report_claims(intake.db).insert_one(fresh)
+        return case_id, code
+    except DuplicateKeyError:
+        found = await docs.report_claims(intake.db).find_one({"_id": claim_id})
+        if found is None:
+            raise ApiError(
+                409, "conflict", "this report is being stored; send it again", headers=RETRY
+            ) from None
+        return found["case_id"], intake.cipher.open_optional(
+            found["code"], doc_id=claim_id, field="code"
+        )
+
+
+async def open_report(
+    intake: Intake,
+    org: docs.Organisation,
+    body: CaseCreate,
+    registered_by: str | None,
+    received: datetime | None,
+    key: str | None,
+) -> tuple[docs.Case, str | None]:
+    """A new case from a report (and its code, if it has one): the confidant chosen, stored
+    with its events. A report sent again with the same ``Idempotency-Key`` gets the case and
+    code the first one got."""
+    confidant = await choose(intake, org, body.preferred_confidant)
+    now = received or intake.clock.now()
+    case_id, code = new_id(), new_code() if body.case_code else None
+    claim = await claim_report(intake, key, case_id, code, intake.clock.now())
+    if claim is not None:
+        case_id, code = claim
+        earlier = await docs.cases(intake.db).find_one({"_id": case_id}, HIDDEN)
+        if earlier is not None:  # a retry of a report that was stored: the same answer
+            return earlier, code
+    case, events = await build_case(
+        intake,
+        org,
+        body,
+        case_id=case_id,
+        code=code,
+        confidant=confidant,
+        now=now,
+        registered_by=registered_by,
+    )
+    return await store_case(intake, case, events), code
 
 
 async def adjust_load(intake: Intake, confidant_id: str, change: int) -> None:
