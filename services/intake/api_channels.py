@@ -65,14 +65,14 @@ async def channels_view(intake: Intake, org: docs.Organisation) -> Json:
 async def read_channels(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     org = await get_org(intake, request.match_info["org_id"])
-    require(request, ["admin"])
+    require(request)
     return web.json_response(await channels_view(intake, org))
 
 
 async def set_channels(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     org = await get_org(intake, request.match_info["org_id"])
-    require(request, ["admin"])
+    require(request)
     body = await read_body(request, ChannelSettings)
     sets: Query = {"updated_at": intake.clock.now()}
     unset: dict[str, str] = {}

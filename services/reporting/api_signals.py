@@ -34,7 +34,7 @@ class SignalConfirm(Body):
 
 async def propose_signals(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
-    require(request, STAFF, org_id=org_id)
+    require(request, org_id=org_id)
     r = request.app[REPORTING]
     made = await propose(r, org_id)
     docs = signals(r.db).find({"org_id": org_id})
