@@ -13,8 +13,6 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.auth import Forbidden, Role, authorize
 from shared.db import Doc, Query
-from shared.event_schemas import ReportReady
-from shared.events import new_event
 from shared.http import (
     ApiError,
     Body,
@@ -29,17 +27,13 @@ from shared.listing import find_page, listed, page_of
 
 from . import formats
 from .collections import REPORTS, SETTINGS
-from .disclosure import audit
 from .documents import (
     Report,
     org_names,
-    release_from,
     report_view,
     reports,
 )
-from .drafts import draft
-from .projection import first_day, last_day
-from .queries import published
+from .drafts import draft, publish
 from .state import REPORTING
 
 STAFF: list[Role] = ["admin", "confidant"]
@@ -212,37 +206,7 @@ async def publish_report(request: web.Request) -> web.Response:
     if doc["status"] != "draft":
         raise ApiError(409, "conflict", "the report is published already")
     r = request.app[REPORTING]
-    earlier = [release_from(d["release"]) for d in await published(r, doc["org_id"])]
-    # Something may have been published since the draft was made: audit again.
-    if audit([*earlier, release_from(doc["release"])], doc["k"]):
-        raise ApiError(
-            409, "not_publishable", "another report was published since; make this one again"
-        )
-    event = new_event(
-        ReportReady,
-        {
-            "report_id": doc["_id"],
-            "kind": doc["kind"],
-            "period_from": first_day(doc["release"]["start"]),
-            "period_to": last_day(doc["release"]["end"]),
-        },
-        source="reporting",
-        org_id=doc["org_id"],
-    )
-    now = r.clock.now()
-    if not await r.update_with_events(
-        REPORTS,
-        {"_id": doc["_id"], "status": "draft"},
-        {
-            "$set": {
-                "status": "published",
-                "published_at": now,
-                "published_by": principal(request).sub,
-            }
-        },
-        [event],
-    ):
-        raise ApiError(409, "conflict", "the report is published already")
+    await publish(r, doc, principal(request).sub)
     updated = await reports(r.db).find_one({"_id": doc["_id"]})
     if updated is None:
         raise not_found("report")

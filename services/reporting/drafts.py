@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import secrets
 
+from shared.event_schemas import ReportReady
+from shared.events import new_event
 from shared.http import ApiError, not_found
 
 from . import formats
-from .disclosure import NotPublishable, protect
+from .collections import REPORTS
+from .disclosure import NotPublishable, audit, protect
 from .documents import Previous, Report, org_names, release_doc, release_from, reports
+from .projection import first_day, last_day
 from .queries import disclosure_rules, month_tallies, published
 from .report import usage
 from .state import Reporting
@@ -72,3 +76,40 @@ async def draft(r: Reporting, org_id: str, kind: str, start: int, end: int, by: 
     }
     await reports(r.db).insert_one(doc)
     return doc
+
+
+async def publish(r: Reporting, doc: Report, by: str) -> None:
+    """Publish a draft, telling the organisation (``ReportReady``): a 409 when a report
+    published since the draft was made would, beside this one, reveal a count (the audit
+    runs again), or when it was published meanwhile."""
+    earlier = [release_from(d["release"]) for d in await published(r, doc["org_id"])]
+    # Something may have been published since the draft was made: audit again.
+    if audit([*earlier, release_from(doc["release"])], doc["k"]):
+        raise ApiError(
+            409, "not_publishable", "another report was published since; make this one again"
+        )
+    event = new_event(
+        ReportReady,
+        {
+            "report_id": doc["_id"],
+            "kind": doc["kind"],
+            "period_from": first_day(doc["release"]["start"]),
+            "period_to": last_day(doc["release"]["end"]),
+        },
+        source="reporting",
+        org_id=doc["org_id"],
+    )
+    now = r.clock.now()
+    if not await r.update_with_events(
+        REPORTS,
+        {"_id": doc["_id"], "status": "draft"},
+        {
+            "$set": {
+                "status": "published",
+                "published_at": now,
+                "published_by": by,
+            }
+        },
+        [event],
+    ):
+        raise ApiError(409, "conflict", "the report is published already")
