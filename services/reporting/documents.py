@@ -187,18 +187,23 @@ class SignalKey(TypedDict):
 # -- contracts and invoices -------------------------------------------------------------------
 
 
+class Address(TypedDict, total=False):
+    """Where an organisation or the firm is, as an invoice names it (EN 16931)."""
+
+    street: str
+    postcode: str
+    city: str
+    country: str  # ISO 3166, two letters
+    kvk: str  # the Chamber of Commerce number, also the Peppol address (0106)
+    vat_id: str | None
+
+
 @with_config(ConfigDict(extra="forbid"))  # a field the body has and this lacks fails
-class Contract(TypedDict, total=False):
+class Contract(Address, total=False):
     """The contract as stored: amounts as decimal strings (``api_invoices.Contract``)."""
 
     _id: str
     legal_name: str
-    street: str
-    postcode: str
-    city: str
-    country: str
-    kvk: str
-    vat_id: str | None
     buyer_reference: str
     hourly_rate: str
     conversation_minutes: int
@@ -216,15 +221,11 @@ class Contract(TypedDict, total=False):
 CONTRACT = TypeAdapter(Contract)
 
 
-class Party(TypedDict, total=False):
+class Party(Address, total=False):
+    """The seller or the buyer of an invoice."""
+
     name: str
     org_name: str
-    street: str
-    postcode: str
-    city: str
-    country: str
-    kvk: str
-    vat_id: str | None
     iban: str
     email: str
     reference: str
