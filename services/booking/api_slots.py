@@ -79,6 +79,30 @@ async def confidant_and_type(
     return confidant, kind
 
 
+def zone_of(name: str) -> ZoneInfo:
+    """A time zone named by the caller; a 422 for one that is not known."""
+    try:
+        if len(name) > 64:
+            raise ValueError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise invalid("timezone", "not a known time zone") from None
+
+
+async def open_slots(
+    booking: Booking, confidant: Confidant, kind: AppointmentType
+) -> list[tuple[datetime, datetime]] | None:
+    """The free slots (start, end) of ``kind`` with ``confidant`` from now; None when the
+    calendar cannot be read (closed, not assumed free)."""
+    now = booking.clock.now()
+    found = await blocking(booking, confidant, now)
+    if found is None:
+        return None
+    rules = slot_rules(kind)
+    starts = free_slots(working_hours(confidant), rules, *found, now)
+    return [(start, start + rules.duration) for start in starts]
+
+
 async def slots(request: web.Request) -> web.Response:
     who = caller(request, BOOKERS)
     booking = request.app[BOOKING]
@@ -95,32 +119,17 @@ async def slots(request: web.Request) -> web.Response:
     )
     # Shown in the organisation's zone when the caller names it, else the confidant's.
     zone_name = query.get("timezone") or confidant["timezone"]
-    try:
-        if len(zone_name) > 64:
-            raise ValueError(zone_name)
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise invalid("timezone", "not a known time zone") from None
-    now = booking.clock.now()
-    found = await blocking(booking, confidant, now)
+    zone = zone_of(zone_name)
+    found = await open_slots(booking, confidant, kind)
     if found is None:
         return web.json_response(
             {"timezone": zone_name, "slots": [], "closed": "calendar_unavailable"}
         )
-    rules = slot_rules(kind)
-    starts = free_slots(working_hours(confidant), rules, *found, now)
-    return web.json_response(
-        {
-            "timezone": zone_name,
-            "slots": [
-                {
-                    "start": s.astimezone(zone).isoformat(),
-                    "end": (s + rules.duration).astimezone(zone).isoformat(),
-                }
-                for s in starts
-            ],
-        }
-    )
+    shown = [
+        {"start": start.astimezone(zone).isoformat(), "end": end.astimezone(zone).isoformat()}
+        for start, end in found
+    ]
+    return web.json_response({"timezone": zone_name, "slots": shown})
 
 
 ENDPOINTS = [
