@@ -7,8 +7,9 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from playwright.async_api import Page
+from playwright.async_api import Page, expect
 
+from tests.conftest import StartService
 from tests.scene import bearer, make_anna, make_org
 
 __all__ = ["bearer", "make_anna", "make_org"]  # (the browser tests take them from here too)
@@ -66,3 +67,25 @@ async def anonymous_case(intake: Client, category: str = "pesten") -> dict[str, 
     assert made.status == 201, await made.text()
     case: dict[str, Any] = await made.json()
     return case
+
+
+async def send_report(page: Page, name: str | None = None, email: str | None = None) -> str:
+    """Report bullying with the organisation page's form (named when ``name`` is given) and
+    send it; the case code the page shows."""
+    await page.get_by_label("Waar gaat het over?").select_option("pesten")
+    if name is not None:
+        await page.get_by_role("checkbox", name="Ik meld anoniem").uncheck()
+        await page.get_by_label("Naam", exact=True).fill(name)
+        await page.get_by_label("E-mailadres").fill(email or "")
+    await page.get_by_role("button", name="Melding versturen").click()
+    await expect(page.locator("#case-code")).to_be_visible()
+    code = (await page.locator("#case-code").text_content() or "").strip()
+    assert code
+    return code
+
+
+async def booking_and_intake(start_service: StartService) -> tuple[Client, Client]:
+    """Booking, and intake whose pages link to it."""
+    booking = await start_service("booking")
+    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    return booking, intake

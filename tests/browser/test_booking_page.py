@@ -8,15 +8,14 @@ from collections.abc import Callable
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import snap
-from tests.browser.setup import make_anna, make_org
+from tests.browser.setup import booking_and_intake, make_anna, make_org
 from tests.conftest import StartService
 
 
 async def test_report_then_book_a_conversation(
     start_service: StartService, token: Callable[..., str], browser: Browser
 ) -> None:
-    booking = await start_service("booking")
-    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    booking, intake = await booking_and_intake(start_service)
     admin_b = {"Authorization": f"Bearer {token('admin', 'booking')}"}
     org = await make_org(intake, token)
     await make_anna(booking, token, org["id"], modes=["online", "walk"])

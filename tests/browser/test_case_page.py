@@ -10,7 +10,13 @@ from datetime import UTC, datetime, timedelta
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import audit
-from tests.browser.setup import anonymous_case, bearer, make_anna_login, make_org
+from tests.browser.setup import (
+    anonymous_case,
+    bearer,
+    booking_and_intake,
+    make_anna_login,
+    make_org,
+)
 from tests.conftest import StartService
 from tests.services.intake.conftest import NAMED
 
@@ -186,8 +192,7 @@ async def test_the_calendar_mails_link_leads_to_the_agenda(
     start_service: StartService, token: Callable[..., str], browser: Browser
 ) -> None:
     """notify's calendar mails link to /agenda: log in, and on to booking's agenda."""
-    booking = await start_service("booking")
-    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    booking, intake = await booking_and_intake(start_service)
     await make_org(intake, token)
     await make_anna_login(intake, token)
     page = await browser.new_page()

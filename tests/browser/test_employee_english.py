@@ -14,7 +14,7 @@ from services.booking.pages import TEXT as BOOKING_TEXT
 from services.intake.pages import CASE_TEXT
 from services.intake.pages import TEXT as REPORT_TEXT
 from tests.browser.conftest import snap
-from tests.browser.setup import make_anna, make_org, make_staff
+from tests.browser.setup import booking_and_intake, make_anna, make_org, make_staff
 from tests.conftest import StartService
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -56,8 +56,7 @@ async def english_on_a_phone(page: Page) -> None:
 async def test_the_whole_employee_path_in_english_on_a_phone(
     start_service: StartService, token: Callable[..., str], browser: Browser, tmp_path: Path
 ) -> None:
-    booking = await start_service("booking")
-    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    booking, intake = await booking_and_intake(start_service)
     org = await make_org(intake, token)
     await make_staff(
         intake, token, username="anna", role="confidant", confidant_id="c-anna", bio=BIO

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from playwright.async_api import Browser, expect
 
 from tests.browser.conftest import snap
-from tests.browser.setup import make_anna, make_anna_login, make_org
+from tests.browser.setup import booking_and_intake, make_anna, make_anna_login, make_org
 from tests.conftest import StartService
 from tests.scene import book
 from tests.services.booking.conftest import next_weekday_at
@@ -17,8 +17,7 @@ from tests.services.booking.conftest import next_weekday_at
 async def test_the_confidant_logs_in_reads_answers_and_sees_the_agenda(
     start_service: StartService, token: Callable[..., str], browser: Browser
 ) -> None:
-    booking = await start_service("booking")
-    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    booking, intake = await booking_and_intake(start_service)
     org = await make_org(intake, token)
     await make_anna_login(intake, token)
     await make_anna(booking, token, org["id"], modes=["online"])

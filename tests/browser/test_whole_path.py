@@ -16,11 +16,13 @@ from services.booking.state import BOOKING
 from services.booking.writer import write_pending
 from tests.browser.conftest import snap
 from tests.browser.setup import (
+    booking_and_intake,
     log_in,
     make_anna,
     make_anna_login,
     make_org,
     radicale_calendar,
+    send_report,
 )
 from tests.conftest import StartService
 from tests.polling import eventually
@@ -42,8 +44,7 @@ async def test_report_book_mail_calendar_confidant_and_back(
     inbox: Inbox,
     calendar_url: str,
 ) -> None:
-    booking = await start_service("booking")
-    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    booking, intake = await booking_and_intake(start_service)
     await start_service("notify", NOTIFY_SMTP_PORT=str(inbox.port), **NOTIFY_ENV)
     admin_b = {"Authorization": f"Bearer {token('admin', 'booking')}"}
     org = await make_org(intake, token)
@@ -59,15 +60,7 @@ async def test_report_book_mail_calendar_confidant_and_back(
     # The employee reports, with a name and an address, and keeps the code.
     page = await browser.new_page()
     await page.goto(str(intake.make_url("/o/zorggroep-noord")))
-    await page.get_by_label("Waar gaat het over?").select_option("pesten")
-    if not anonymous:
-        await page.get_by_role("checkbox", name="Ik meld anoniem").uncheck()
-        await page.get_by_label("Naam", exact=True).fill("Jan")
-        await page.get_by_label("E-mailadres").fill(JAN)
-    await page.get_by_role("button", name="Melding versturen").click()
-    await expect(page.locator("#case-code")).to_be_visible()
-    code = (await page.locator("#case-code").text_content() or "").strip()
-    assert code
+    code = await (send_report(page) if anonymous else send_report(page, "Jan", JAN))
     await snap(page, f"20-path-code-{'anonymous' if anonymous else 'named'}")
 
     # ... books a conversation ...

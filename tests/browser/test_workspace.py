@@ -16,6 +16,7 @@ from tests.browser.conftest import audit, snap
 from tests.browser.setup import (
     anonymous_case,
     bearer,
+    booking_and_intake,
     log_in,
     make_anna,
     make_anna_login,
@@ -46,8 +47,7 @@ DUTCH_MONTHS = [
 async def test_notes_status_and_closing_from_the_workspace(
     start_service: StartService, token: Callable[..., str], browser: Browser
 ) -> None:
-    booking = await start_service("booking")
-    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    _, intake = await booking_and_intake(start_service)
     org = await make_org(intake, token)
     await make_anna_login(intake, token)
     case = await anonymous_case(intake)
@@ -129,8 +129,7 @@ async def test_availability_calendar_and_appointments_from_the_agenda(
     infra: Infra,
     calendar_url: str,
 ) -> None:
-    booking = await start_service("booking")
-    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    booking, intake = await booking_and_intake(start_service)
     org = await make_org(intake, token)
     await make_anna_login(intake, token)
     await make_anna(booking, token, org["id"])
