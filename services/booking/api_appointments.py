@@ -27,8 +27,9 @@ from shared.replies import MeetingPoint
 
 from . import ics
 from .api_confidants import caller, get_confidant
-from .api_slots import blocking, confidant_and_type
+from .api_slots import confidant_and_type
 from .availability import is_slot, occupied
+from .blocked import blocking
 from .claims import Taken, move
 from .collections import APPOINTMENTS
 from .documents import (

@@ -14,8 +14,8 @@ from shared.http import ApiError, Endpoint, read_body
 from . import busystore, oauth
 from .api_appointments import window
 from .api_confidants import confidant_or_admin, get_confidant
-from .api_slots import is_current
 from .availability import within
+from .blocked import is_current
 from .collections import CONFIDANTS
 from .dav import Creds, DavError, discover
 from .documents import CalendarLink, Confidant, confidant_view

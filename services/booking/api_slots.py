@@ -3,7 +3,7 @@ busy time and what is booked."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
@@ -16,50 +16,17 @@ from shared.http import (
 )
 from shared.outbox import HIDDEN
 
-from . import busystore
 from .api_confidants import BOOKERS, caller
-from .availability import Interval, free_slots
+from .availability import free_slots
+from .blocked import blocking
 from .documents import (
     AppointmentType,
-    CalendarLink,
     Confidant,
     appointment_types,
-    appointments,
     confidants,
 )
 from .rules import slot_rules, working_hours
 from .state import BOOKING, Booking
-
-
-def is_current(booking: Booking, calendar: CalendarLink, now: datetime) -> bool:
-    """Whether a connected calendar was read recently enough to offer slots by."""
-    last = (calendar.get("sync") or {}).get("last_success")
-    limit = timedelta(seconds=booking.settings.sync_stale_after_s)
-    return last is not None and now - last <= limit
-
-
-async def blocking(
-    booking: Booking, confidant: Confidant, now: datetime, skip: str | None = None
-) -> tuple[list[Interval], list[Interval]] | None:
-    """Busy time and booked appointments of a confidant; None when the calendar is stale
-    (an unreadable calendar is not free: its slots close)."""
-    calendar = confidant.get("calendar")
-    if calendar and not is_current(booking, calendar, now):
-        return None
-    busy: list[Interval] = []
-    if calendar:
-        busy, complete = await busystore.of_calendar(booking, confidant["_id"], calendar, now)
-        if not complete:
-            return None  # a calendar not yet synced into buckets is not known to be free
-    booked = [
-        (a["occupied"][0], a["occupied"][1])
-        async for a in appointments(booking.db).find(
-            {"confidant_id": confidant["_id"], "status": "booked", "end": {"$gt": now}},
-            {"occupied": 1},
-        )
-        if a["_id"] != skip
-    ]
-    return busy, booked
 
 
 async def confidant_and_type(

@@ -20,8 +20,8 @@ from shared.event_schemas import AppointmentBooked
 from shared.http import ApiError, invalid
 from shared.outbox import HIDDEN, flush, staged
 
-from .api_slots import blocking
 from .availability import is_slot, occupied
+from .blocked import blocking
 from .claims import booked_event, claim
 from .collections import APPOINTMENTS
 from .documents import Appointment, AppointmentType, Confidant, appointments, claims, replays
