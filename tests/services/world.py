@@ -18,15 +18,11 @@ from services.reporting.app import SPEC as REPORTING_SPEC
 from services.reporting.state import REPORTING
 from shared.auth import Role
 from tests.conftest import StartService
-from tests.scene import book
+from tests.scene import bearer, book
 from tests.services.booking.conftest import WEEKDAYS, next_weekday_at, setup_type
 
 Client = TestClient[web.Request, web.Application]
 SPECS = {s.name: s for s in (INTAKE_SPEC, BOOKING_SPEC, NOTIFY_SPEC, REPORTING_SPEC)}
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 class World:

@@ -28,6 +28,7 @@ from services.booking.rules import public_holidays
 from services.booking.state import BOOKING, Booking
 from tests import scene
 from tests.conftest import Isolation, StartService
+from tests.scene import bearer as bearer  # (imported from here by other tests)
 from tests.scene import booking as booking_body
 
 Client = TestClient[web.Request, web.Application]
@@ -35,10 +36,6 @@ CALDAV_USER, CALDAV_PASSWORD = DEMO_CALDAV_USER
 CALDAV_AUTH = {"Authorization": aiohttp.encode_basic_auth(CALDAV_USER, CALDAV_PASSWORD)}
 AMS = ZoneInfo("Europe/Amsterdam")
 ORG = "org-noord"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def state(client: Client) -> Booking:

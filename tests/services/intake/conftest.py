@@ -14,14 +14,11 @@ from aiohttp.test_utils import TestClient
 from deploy.stack import Infra
 from services.intake.state import INTAKE, Intake
 from tests.conftest import Isolation, StartService
+from tests.scene import bearer as bearer  # (imported from here by other tests)
 from tests.scene import make_org
 
 Client = TestClient[web.Request, web.Application]
 CONFIDANTS = ("c-anna", "c-bram")
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def state(client: Client) -> Intake:

@@ -25,6 +25,7 @@ from shared.events import Envelope as Event
 from shared.events import new_event
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
+from tests.scene import bearer as bearer  # (imported from here by other tests)
 from tests.scene import book, make_anna, make_org
 from tests.services.booking.conftest import next_weekday_at
 from tests.services.intake.conftest import NAMED
@@ -33,10 +34,6 @@ Client = TestClient[web.Request, web.Application]
 CASE_WORDS = ("Piet", "Jansen", "kleineert", "teamoverleg")  # from the report's text
 ANNA = "anna@vertrouwenspersonen.example"
 ORG_ADMIN = "hr@zorggroep-noord.example"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @dataclass

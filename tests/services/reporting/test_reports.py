@@ -19,16 +19,13 @@ from services.reporting.rebuild import rebuild
 from services.reporting.settings import ReportingSettings
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
+from tests.scene import bearer as bearer  # (imported from here by other tests)
 from tests.scene import book, make_anna, make_org
 from tests.services.booking.conftest import next_weekday_at
 from tests.services.intake.conftest import NAMED, stream_events
 
 Client = TestClient[web.Request, web.Application]
 PII = ("Jan de Vries", "jan.devries@example.nl", "1234 5678", "Piet Jansen", "kleineert")
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture
