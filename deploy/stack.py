@@ -601,7 +601,7 @@ def main() -> int:
         {name: [f"127.0.0.1:{port + offset}"] for name, port in SERVICES.items()},
     )
     env["SUITE_URL"] = front.url
-    env["INTAKE_TRUSTED_PROXY_HOPS"] = "1"
+    env["INTAKE_TRUSTED_PROXIES"] = "127.0.0.1"  # the front door (nginx) on this host
     services = [service(name, port + offset, env, data / "logs") for name, port in SERVICES.items()]
     busy = [p.url for p in [*infra.processes, *services, front] if _port_taken(p.url)]
     if busy:

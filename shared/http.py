@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Any, Literal, TypeVar
 
 from aiohttp import web
@@ -25,6 +26,15 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pymongo.errors import ConnectionFailure
 
 from shared.auth import AuthError, Forbidden, KeySet, Principal, Role, authorize
+from shared.errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    NotFound,
+    Throttled,
+    Unavailable,
+    UpstreamFailed,
+)
 from shared.metrics import CONTENT_TYPE, Metrics
 from shared.tracing import context_of, tracer
 
@@ -37,6 +47,7 @@ Json = dict[str, Any]
 HandlerFn = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ReadyCheck = Callable[[], Awaitable[bool]]
 REQUEST_ID_HEADER = "X-Request-Id"
+IPNetwork = IPv4Network | IPv6Network
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,7 @@ class Endpoint:
     summary: str
     roles: Sequence[Role] | None = None  # None: public
     body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None  # its fields are the query parameters
     response: type[BaseModel] | None = None
     status: int = 200
     # Within the role, what the caller reaches (the docs' access table is made from this):
@@ -120,14 +132,19 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def invalid(field: str, message: str) -> ApiError:
-    """The one answer to a field of a body or a query parameter that is wrong: 422, naming
-    it (a body that is not JSON at all is a 400)."""
-    return ApiError(422, "invalid", "the request has invalid fields", {field: message})
+# The domain's errors as HTTP answers: decided here, once, by kind.
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    Invalid: 422,
+    NotFound: 404,
+    Conflict: 409,
+    Throttled: 429,
+    Unavailable: 503,
+    UpstreamFailed: 502,
+}
 
 
-def not_found(what: str) -> ApiError:
-    return ApiError(404, "not_found", f"{what} was not found")
+def domain_status(exc: DomainError) -> int:
+    return next(s for kind, s in DOMAIN_STATUS.items() if isinstance(exc, kind))
 
 
 def error_response(
@@ -241,6 +258,11 @@ async def errors(request: web.Request, handler: HandlerFn) -> web.StreamResponse
         response = error_response(exc.status, exc.code, exc.message, exc.fields)
         response.headers.update(exc.headers)
         return response
+    except DomainError as exc:
+        response = error_response(domain_status(exc), exc.kind, exc.message, exc.fields)
+        if exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except AuthError as exc:
         response = error_response(401, "unauthorized", str(exc))
         response.headers["WWW-Authenticate"] = 'Bearer realm="vertrouwd"'
@@ -317,6 +339,15 @@ async def read_body(request: web.Request, model: type[M]) -> M:
         raise ApiError(422, "invalid", "the request has invalid fields", _fields(exc)) from None
 
 
+def read_query(request: web.Request, model: type[M]) -> M:
+    """The query parameters as ``model`` (declared on the route, so the OpenAPI document and
+    its fuzzing know them): a 422 naming each parameter that is wrong."""
+    try:
+        return model.model_validate(dict(request.query))
+    except ValidationError as exc:
+        raise ApiError(422, "invalid", "the request has invalid parameters", _fields(exc)) from None
+
+
 def _fields(exc: ValidationError) -> dict[str, str]:
     # The message of each error, never the input value: it may be personal data.
     return {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in exc.errors()}
@@ -382,14 +413,15 @@ def guarded(endpoint: Endpoint) -> HandlerFn:
     return checked
 
 
-def client_address(request: web.Request, trusted_hops: int) -> str:
-    """The client's address as the nearest trusted proxy saw it. Each proxy appends the
-    address it saw to ``X-Forwarded-For``, so with ``trusted_hops`` proxies of ours in front
-    the client is the ``trusted_hops``-th entry from the right; anything left of it was
-    written by the client and proves nothing (as werkzeug's ProxyFix and nginx's realip
-    with a trusted set read it). With no trusted hops, the peer of the connection."""
+def client_address(request: web.Request, trusted: Sequence[IPNetwork]) -> str:
+    """The client's address, as nginx's realip module finds it with ``real_ip_recursive``:
+    ``X-Forwarded-For`` is believed only when the connection comes from one of our own
+    proxies (``trusted``), and then read from the right, past every address that is one of
+    ours; the first that is not is the client. Anything further left was written by the
+    client and proves nothing. A connection from anywhere else (another container, a
+    misrouted port) is its own peer address, whatever its headers say."""
     peer = request.remote or "unknown"
-    if trusted_hops <= 0:
+    if not _within(peer, trusted):
         return peer
     entries = [
         entry.strip()
@@ -397,9 +429,23 @@ def client_address(request: web.Request, trusted_hops: int) -> str:
         for entry in header.split(",")
         if entry.strip()
     ]
-    if len(entries) < trusted_hops:
-        return peer  # not through all of our proxies: the connection is all we know
-    return entries[-trusted_hops][:64]
+    for entry in reversed(entries):
+        if not _within(entry, trusted):
+            return entry[:64]
+    return entries[0][:64] if entries else peer
+
+
+def proxy_networks(text: str) -> tuple[IPNetwork, ...]:
+    """``"127.0.0.1, 10.0.0.0/8"`` as networks; a ValueError names what is not one."""
+    return tuple(ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+
+
+def _within(address: str, networks: Sequence[IPNetwork]) -> bool:
+    try:
+        found = ip_address(address)
+    except ValueError:
+        return False  # not an address at all: nobody of ours wrote it
+    return any(found in network for network in networks)
 
 
 # -- the routes every service has ------------------------------------------------------------
@@ -510,12 +556,19 @@ def openapi_document(service: str, endpoints: Iterable[Endpoint]) -> dict[str, A
                 }
             }
         path = openapi_path(ep.path)
-        params = re.findall(r"{(\w+)}", path)
-        if params:
-            operation["parameters"] = [
-                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
-                for p in params
+        parameters = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+            for p in re.findall(r"{(\w+)}", path)
+        ]
+        if ep.query is not None:
+            fields = ep.query.model_json_schema()
+            required = set(fields.get("required", ()))
+            parameters += [
+                {"name": name, "in": "query", "required": name in required, "schema": schema}
+                for name, schema in fields["properties"].items()
             ]
+        if parameters:
+            operation["parameters"] = parameters
         paths.setdefault(path, {})[ep.method.lower()] = operation
     return {
         "openapi": "3.1.0",

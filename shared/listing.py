@@ -22,7 +22,7 @@ from aiohttp import web
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.db import Doc
-from shared.http import invalid
+from shared.errors import invalid
 
 DEFAULT_LIMIT = 100
 MOST = 1000

@@ -10,17 +10,10 @@ from pymongo import ReturnDocument
 
 from shared.auth import Forbidden, Principal
 from shared.db import Query
+from shared.errors import Conflict, invalid, not_found
 from shared.event_schemas import AppointmentCancelled
 from shared.events import new_event
-from shared.http import (
-    ApiError,
-    Endpoint,
-    idempotency_key,
-    invalid,
-    not_found,
-    read_body,
-    require,
-)
+from shared.http import Endpoint, idempotency_key, read_body, require
 from shared.listing import find_page, listed, page_of
 from shared.outbox import HIDDEN
 from shared.replies import MeetingPoint
@@ -105,7 +98,7 @@ async def cancel(request: web.Request) -> web.Response:
     doc, who = await load_appointment(request)
     booking = request.app[BOOKING]
     if doc["status"] != "booked":
-        raise ApiError(409, "conflict", "the appointment is not booked")
+        raise Conflict("the appointment is not booked")
     event = new_event(
         AppointmentCancelled,
         {
@@ -131,7 +124,7 @@ async def cancel(request: web.Request) -> web.Response:
         },
         [event],
     ):
-        raise ApiError(409, "conflict", "the appointment changed meanwhile")
+        raise Conflict("the appointment changed meanwhile")
     await claims(booking.db).delete_many({"appointment_id": doc["_id"]})
     doc["status"] = "cancelled"
     return web.json_response(appointment_view(doc))
@@ -142,22 +135,22 @@ async def reschedule(request: web.Request) -> web.Response:
     booking = request.app[BOOKING]
     body = await read_body(request, Reschedule)
     if doc["status"] != "booked":
-        raise ApiError(409, "conflict", "the appointment is not booked")
+        raise Conflict("the appointment is not booked")
     confidant = await get_confidant(booking, doc["confidant_id"])
     kind = await appointment_types(booking.db).find_one({"_id": doc["type_id"]})
     if kind is None:
-        raise ApiError(409, "conflict", "the appointment's type no longer exists")
+        raise Conflict("the appointment's type no longer exists")
     start, now = body.start.astimezone(UTC), booking.clock.now()
     hours, rules = working_hours(confidant), slot_rules(kind)
     if not is_slot(hours, rules, [], [], now, start):
         raise invalid("start", "not a slot of this confidant")
     found = await blocking(booking, confidant, now, skip=doc["_id"])
     if found is None or not is_slot(hours, rules, *found, now, start):
-        raise ApiError(409, "conflict", "that slot is not free")
+        raise Conflict("that slot is not free")
     try:
         await move(booking, doc, start, rules.duration, occupied(start, rules), _actor(who))
     except Taken:
-        raise ApiError(409, "conflict", "that slot is not free") from None
+        raise Conflict("that slot is not free") from None
     moved = await appointments(booking.db).find_one({"_id": doc["_id"]}, HIDDEN)
     if moved is None:
         raise not_found("appointment")
@@ -200,7 +193,7 @@ async def set_meeting_point(request: web.Request) -> web.Response:
     doc, who = await load_appointment(request)
     body = await read_body(request, MeetingPointBody)
     if doc["mode"] not in PLACED:
-        raise ApiError(409, "conflict", "only a walk or a meeting on location has a meeting point")
+        raise Conflict("only a walk or a meeting on location has a meeting point")
     by = _actor(who)
     point: MeetingPoint = {
         "text": body.text,
@@ -214,7 +207,7 @@ async def set_meeting_point(request: web.Request) -> web.Response:
         return_document=ReturnDocument.AFTER,
     )
     if changed is None:
-        raise ApiError(409, "conflict", "the appointment is not booked")
+        raise Conflict("the appointment is not booked")
     return web.json_response(appointment_view(changed))
 
 

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from shared.http import ApiError, Endpoint, read_body
+from shared.errors import Conflict, Invalid, Unavailable, UpstreamFailed
+from shared.http import Endpoint, read_body
 
 from . import busystore, oauth
 from .api_appointments import window
@@ -46,9 +47,9 @@ async def connect_calendar(request: web.Request) -> web.Response:
         found = await asyncio.to_thread(discover, Creds(url, body.username, body.password))
     except DavError as exc:
         field = {"unauthorized": "password"}.get(exc.kind, "url")
-        raise ApiError(422, "invalid", str(exc), {field: str(exc)}) from None
+        raise Invalid(str(exc), {field: str(exc)}) from None
     if not found:
-        raise ApiError(422, "invalid", "no calendars found", {"url": "no calendars found"})
+        raise Invalid("no calendars found", {"url": "no calendars found"})
     busy, booking_calendar = _chosen(found, body.busy_calendars, body.booking_calendar)
     calendar: CalendarLink = {
         "provider": body.provider,
@@ -72,11 +73,8 @@ def _chosen(
 
     def pick(url: str, field: str) -> str:
         if _path(url) not in by_path:
-            raise ApiError(
-                422,
-                "invalid",
-                "not one of the account's calendars",
-                {field: "not one of the account's calendars"},
+            raise Invalid(
+                "not one of the account's calendars", {field: "not one of the account's calendars"}
             )
         return by_path[_path(url)]
 
@@ -111,7 +109,7 @@ async def authorize(request: web.Request) -> web.Response:
     provider = oauth.providers(booking.settings).get(body.provider)
     if provider is None:
         message = "this installation has no client registration for that provider"
-        raise ApiError(422, "invalid", message, {"provider": message})
+        raise Invalid(message, {"provider": message})
     back = booking.settings.redirect_uri(str(request.url.origin()))
     url = await oauth.start(booking, provider, confidant_id, back, booking.clock.now())
     return web.json_response({"authorize_url": url})
@@ -126,12 +124,12 @@ async def authorized(request: web.Request) -> web.Response:
     try:
         account = await oauth.connect(booking, confidant_id, body.state, body.code)
     except oauth.OAuthError as exc:
-        raise ApiError(422, "invalid", str(exc), {exc.field: str(exc)}) from None
+        raise Invalid(str(exc), {exc.field: str(exc)}) from None
     except DavError as exc:
-        raise ApiError(502, "calendar_unavailable", f"the provider: {exc}") from None
+        raise UpstreamFailed(f"the provider: {exc}", code="calendar_unavailable") from None
     found, tokens = account.calendars, account.tokens
     if not found:
-        raise ApiError(422, "invalid", "the account has no calendar to write to", {"code": "none"})
+        raise Invalid("the account has no calendar to write to", {"code": "none"})
     cipher = booking.cipher
     calendar: CalendarLink = {
         "provider": account.provider,
@@ -150,7 +148,7 @@ async def sync_now(request: web.Request) -> web.Response:
     booking, confidant = await _whose(request)
     confidant_id = confidant["_id"]
     if not confidant.get("calendar"):
-        raise ApiError(409, "conflict", "this confidant has no calendar connected")
+        raise Conflict("this confidant has no calendar connected")
     try:
         report = await sync_confidant(
             booking,
@@ -160,22 +158,20 @@ async def sync_now(request: web.Request) -> web.Response:
         )
     except DavError as exc:
         if exc.kind == "held":
-            raise ApiError(
-                409,
-                "sync_held",
+            raise Conflict(
                 f"{exc}; if you removed those events yourself, update with accept_removals=1",
+                code="sync_held",
             ) from None
         if exc.kind == "revoked":
-            raise ApiError(409, "calendar_revoked", str(exc)) from None
+            raise Conflict(str(exc), code="calendar_revoked") from None
         if exc.kind == "throttled":
             wait = str(round(exc.retry_after or 60))
-            raise ApiError(
-                503,
-                "calendar_throttled",
+            raise Unavailable(
                 f"the calendar provider asks to wait {wait} s",
-                headers={"Retry-After": wait},
+                code="calendar_throttled",
+                retry_after=int(wait),
             ) from None
-        raise ApiError(502, "calendar_unavailable", f"the calendar server: {exc}") from None
+        raise UpstreamFailed(f"the calendar server: {exc}", code="calendar_unavailable") from None
     return web.json_response(
         {"report": report, **confidant_view(await get_confidant(booking, confidant_id))}
     )

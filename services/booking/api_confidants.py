@@ -8,14 +8,8 @@ from aiohttp import web
 from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Forbidden, Principal, Role, authorize
-from shared.http import (
-    ApiError,
-    Endpoint,
-    not_found,
-    principal,
-    read_body,
-    require,
-)
+from shared.errors import Conflict, not_found
+from shared.http import Endpoint, principal, read_body, require
 from shared.listing import find_page, listed, page_of
 from shared.outbox import HIDDEN
 
@@ -74,7 +68,7 @@ async def create_confidant(request: web.Request) -> web.Response:
     try:
         await confidants(booking.db).insert_one(doc)
     except DuplicateKeyError:
-        raise ApiError(409, "conflict", "that confidant exists", {"id": "in use"}) from None
+        raise Conflict("that confidant exists", {"id": "in use"}) from None
     return web.json_response(confidant_view(doc), status=201)
 
 
@@ -140,7 +134,7 @@ async def create_type(request: web.Request) -> web.Response:
     try:
         await appointment_types(request.app[BOOKING].db).insert_one(doc)
     except DuplicateKeyError:
-        raise ApiError(409, "conflict", "that type exists", {"id": "in use"}) from None
+        raise Conflict("that type exists", {"id": "in use"}) from None
     return web.json_response(type_view(doc), status=201)
 
 

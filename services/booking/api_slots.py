@@ -9,11 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 
 from shared.auth import Forbidden, Principal
-from shared.http import (
-    ApiError,
-    Endpoint,
-    invalid,
-)
+from shared.errors import Conflict, Invalid, invalid
+from shared.http import Endpoint
 from shared.outbox import HIDDEN
 
 from .api_confidants import BOOKERS, caller
@@ -42,7 +39,7 @@ async def confidant_and_type(
     if kind is None:
         raise invalid("type_id", "unknown appointment type")
     if not confidant.get("hours"):
-        raise ApiError(409, "conflict", "this confidant has no working hours yet")
+        raise Conflict("this confidant has no working hours yet")
     return confidant, kind
 
 
@@ -75,9 +72,7 @@ async def slots(request: web.Request) -> web.Response:
     booking = request.app[BOOKING]
     query = request.query
     if not query.get("confidant_id") or not query.get("type_id"):
-        raise ApiError(
-            422,
-            "invalid",
+        raise Invalid(
             "name the confidant and the appointment type",
             {k: "required" for k in ("confidant_id", "type_id") if not query.get(k)},
         )

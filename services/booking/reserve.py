@@ -16,8 +16,8 @@ from datetime import UTC
 from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Principal
+from shared.errors import Conflict, invalid
 from shared.event_schemas import AppointmentBooked
-from shared.http import ApiError, invalid
 from shared.outbox import HIDDEN, flush, staged
 
 from .availability import is_slot, occupied
@@ -78,17 +78,15 @@ async def reserve(
         )
     found = await blocking(booking, confidant, now)
     if found is None:
-        raise ApiError(
-            409, "conflict", "the confidant's calendar cannot be read now; no slots can be booked"
-        )
+        raise Conflict("the confidant's calendar cannot be read now; no slots can be booked")
     if not is_slot(hours, rules, *found, now, start):
-        raise ApiError(409, "conflict", "that slot is no longer free")
+        raise Conflict("that slot is no longer free")
 
     appointment_id = secrets.token_hex(12)
     taken = occupied(start, rules)
     owner = f"{appointment_id}:0"
     if not await claim(booking, claim_ids(confidant["_id"], taken), owner, appointment_id):
-        raise ApiError(409, "conflict", "that slot is no longer free")
+        raise Conflict("that slot is no longer free")
     case_id = str(who.case_id)  # (an employee's token always names its case)
     if key is not None:
         try:
@@ -97,7 +95,7 @@ async def reserve(
             )
         except DuplicateKeyError:  # the same request, twice at once: the other one won
             await claims(booking.db).delete_many({"owner": owner})
-            raise ApiError(409, "conflict", "this request is already being handled") from None
+            raise Conflict("this request is already being handled") from None
 
     doc: Appointment = {
         "_id": appointment_id,

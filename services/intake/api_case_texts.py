@@ -11,13 +11,13 @@ from aiohttp import web
 from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Principal
+from shared.errors import Conflict
 from shared.event_schemas import (
     CaseMessagePosted,
     CaseNoteAdded,
 )
 from shared.events import Envelope
 from shared.http import (
-    ApiError,
     Endpoint,
     Json,
     read_body,
@@ -123,7 +123,7 @@ async def post_message(request: web.Request) -> web.Response:
     case = await load_case(intake, request.match_info["case_id"])
     who = content_reader(request, case)
     if case.get("purged_at"):
-        raise ApiError(409, "conflict", "the case is closed and its messages are gone")
+        raise Conflict("the case is closed and its messages are gone")
     body = await read_body(request, Text)
     author = "reporter" if who.role == "employee" else "confidant"
     message_id = new_id()

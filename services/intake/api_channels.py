@@ -17,6 +17,7 @@ from pydantic import Field
 from pymongo.errors import PyMongoError
 
 from shared.db import Query, duplicate
+from shared.errors import Conflict, NotFound
 from shared.http import ApiError, Body, Endpoint, Json, read_body
 
 from . import channels, whatsapp
@@ -97,9 +98,7 @@ async def set_channels(request: web.Request) -> web.Response:
     except PyMongoError as exc:
         if not duplicate(exc):
             raise
-        raise ApiError(
-            409,
-            "conflict",
+        raise Conflict(
             "this WhatsApp number belongs to another organisation",
             {"whatsapp_phone_number_id": "in use"},
         ) from None
@@ -113,7 +112,7 @@ def _secret(intake: Intake, which: str) -> bytes:
     # Read at each request (two small files): a rotated secret needs no restart.
     path = getattr(intake.settings, f"whatsapp_{which}_file")
     if not intake.settings.whatsapp_on or path is None:
-        raise ApiError(404, "not_found", "WhatsApp is not set up here")
+        raise NotFound("WhatsApp is not set up here")
     return bytes(path.read_bytes().strip())
 
 

@@ -10,17 +10,10 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.auth import Principal, authorize
 from shared.db import Query
+from shared.errors import Conflict, not_found
 from shared.event_schemas import OrgUpdated
 from shared.events import Envelope, new_event
-from shared.http import (
-    ApiError,
-    Endpoint,
-    client_address,
-    not_found,
-    principal,
-    read_body,
-    require,
-)
+from shared.http import ApiError, Endpoint, client_address, principal, read_body, require
 from shared.listing import find_page, listed, page_of
 from shared.outbox import flush, staged
 from shared.text import locale_of
@@ -46,7 +39,7 @@ def client_key(request: web.Request, intake: Intake) -> str:
     """Who is knocking, for rate limits: a keyed hash of the client's address, never the
     address itself. The throttle's counters are stored with the time of a first request, and
     a reporter's address beside the moment a case was opened would say who reported."""
-    return intake.keyed("address", client_address(request, intake.settings.trusted_proxy_hops))[:32]
+    return intake.keyed("address", client_address(request, intake.settings.proxies))[:32]
 
 
 async def get_org(intake: Intake, org_id: str) -> docs.Organisation:
@@ -70,9 +63,7 @@ async def create_org(request: web.Request) -> web.Response:
     try:
         await docs.organisations(intake.db).insert_one({**doc, **staged(event)})
     except DuplicateKeyError:
-        raise ApiError(
-            409, "conflict", f"the slug {body.slug!r} is taken", {"slug": "already in use"}
-        ) from None
+        raise Conflict(f"the slug {body.slug!r} is taken", {"slug": "already in use"}) from None
     await flush(docs.organisations(intake.db), doc["_id"], [event], intake.bus, intake.locks)
     return web.json_response(docs.org_view(doc), status=201)
 
@@ -178,9 +169,7 @@ async def create_staff(request: web.Request) -> web.Response:
     try:
         await docs.staff(intake.db).insert_one(doc)
     except DuplicateKeyError:
-        raise ApiError(
-            409, "conflict", "that user name is taken", {"username": "already in use"}
-        ) from None
+        raise Conflict("that user name is taken", {"username": "already in use"}) from None
     return web.json_response(
         {"id": doc["_id"], "username": doc["username"], "role": doc["role"]}, status=201
     )

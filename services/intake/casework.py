@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.db import Query
+from shared.errors import Conflict
 from shared.event_schemas import CaseCategorised, CaseClosed, CaseHoursLogged, CaseStatusChanged
 from shared.events import Envelope
-from shared.http import ApiError
 
 from . import documents as docs
 from . import domain
@@ -52,7 +52,7 @@ def _stepped(
     try:
         domain.check_transition(current, status)
     except domain.RuleError as exc:
-        raise ApiError(409, "conflict", str(exc)) from None
+        raise Conflict(str(exc)) from None
     sets["status"] = status
     events = [case_event(CaseStatusChanged, case, status=status, previous=current)]
     deadlines = case.get("deadlines") or {}
@@ -76,7 +76,7 @@ async def change_case(intake: Intake, case: docs.Case, body: CaseUpdate) -> None
     now = intake.clock.now()
     current = case["status"]
     if current == "closed":
-        raise ApiError(409, "conflict", "the case is closed")
+        raise Conflict("the case is closed")
     sets: Query = {"updated_at": now}
     events: list[Envelope] = []
     if body.category is not None and (body.category, body.subtype) != (
@@ -100,6 +100,6 @@ async def change_case(intake: Intake, case: docs.Case, body: CaseUpdate) -> None
     if not await intake.update_with_events(
         CASES, {"_id": case["_id"], "status": current}, {"$set": sets}, events
     ):
-        raise ApiError(409, "conflict", "the case changed meanwhile; load it again")
+        raise Conflict("the case changed meanwhile; load it again")
     if sets.get("status") == "closed":
         await adjust_load(intake, case["confidant_id"], -1)

@@ -91,6 +91,9 @@ class CaseCreate(Body):
 
 class CaseAccess(Body):
     case_code: str = Field(min_length=1, max_length=64)
+    # The organisation whose page the reporter came back through: a code is found only
+    # within it, and wrong codes are counted against it from any address.
+    organisation: Slug | None = None
 
 
 class Login(Body):

@@ -11,12 +11,12 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from shared.crypto import Sealed
+from shared.errors import Conflict, Invalid, invalid
 from shared.event_schemas import (
     CaseAssigned,
     CaseOpened,
 )
 from shared.events import Envelope, EventData, new_event
-from shared.http import ApiError, invalid
 from shared.outbox import HIDDEN, flush, staged
 
 from . import documents as docs
@@ -29,7 +29,6 @@ from .state import Intake
 log = logging.getLogger(__name__)
 
 CONTACT_FIELDS = ("name", "email", "phone")
-RETRY = {"Retry-After": "1"}  # a report being stored by another request: send it again
 
 
 def case_event(schema: type[EventData], case: docs.Case, **data: Any) -> Envelope:
@@ -50,7 +49,7 @@ async def organisation_for(intake: Intake, body: CaseCreate) -> docs.Organisatio
     if body.preferred_confidant is not None and body.preferred_confidant not in confidants:
         raise invalid("preferred_confidant", "not a confidant of this organisation")
     if not confidants:
-        raise ApiError(409, "conflict", "this organisation has no confidant yet")
+        raise Conflict("this organisation has no confidant yet")
     return org
 
 
@@ -160,16 +159,12 @@ def received_on(by_staff: bool, body: CaseCreate, now: datetime) -> datetime | N
     one sent through the site now. A 422 when someone without a staff token says the report
     came another way, or on another day."""
     if not by_staff and body.channel != "web":
-        raise ApiError(
-            422,
-            "invalid",
+        raise Invalid(
             "only staff register cases that came another way",
             {"channel": "must be web for a report sent through the site"},
         )
     if not by_staff and (body.received_at is not None or not body.case_code):
-        raise ApiError(
-            422,
-            "invalid",
+        raise Invalid(
             "only staff register cases that came another way",
             {"received_at": "only for a report registered by staff"},
         )
@@ -177,9 +172,7 @@ def received_on(by_staff: bool, body: CaseCreate, now: datetime) -> datetime | N
     if at is None:
         return None
     if at > now + timedelta(minutes=5) or at < now - timedelta(days=366):
-        raise ApiError(
-            422,
-            "invalid",
+        raise Invalid(
             "the request has invalid fields",
             {"received_at": "must lie within the past year, not in the future"},
         )
@@ -207,9 +200,8 @@ async def claim_report(
     except DuplicateKeyError:
         found = await docs.report_claims(intake.db).find_one({"_id": claim_id})
         if found is None:
-            raise ApiError(
-                409, "conflict", "this report is being stored; send it again", headers=RETRY
-            ) from None
+            # (another request is storing it: the same report, sent again in a second, is found)
+            raise Conflict("this report is being stored; send it again", retry_after=1) from None
         return found["case_id"], intake.cipher.open_optional(
             found["code"], doc_id=claim_id, field="code"
         )

@@ -9,6 +9,7 @@ that keep the page out of caches, referrers and frames.
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlencode
 
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
@@ -125,13 +126,17 @@ async def org_page(request: web.Request) -> web.Response:
         booking_url=intake.settings.public_url(intake.settings.booking_url),
         lang_query=lang_query(locale),
         # Where a reporter comes back with the code (the front door routes it to intake too).
-        case_url="/case" + lang_query(locale),
+        case_url="/case" + lang_query(locale, org["slug"]),
     )
 
 
-def lang_query(locale: Locale) -> str:
-    """What keeps the language on the next page (Dutch is every page's default)."""
-    return "?lang=en" if locale == "en" else ""
+def lang_query(locale: Locale, org: str | None = None) -> str:
+    """What keeps the language (Dutch is every page's default), and the organisation the
+    reporter came through, on the next page."""
+    query = {"lang": "en"} if locale == "en" else {}
+    if org:
+        query["org"] = org
+    return "?" + urlencode(query) if query else ""
 
 
 CASE_TEXT: dict[str, dict[str, str]] = {
@@ -191,6 +196,8 @@ async def case_page(request: web.Request) -> web.Response:
         locale=locale,
         t=CASE_TEXT[locale],
         booking_url=settings.public_url(settings.booking_url),
+        # (only a slug's form is kept: the page is the same for any organisation)
+        org=_slug(request.query.get("org", "")),
     )
 
 
@@ -413,6 +420,13 @@ async def start_page(request: web.Request) -> web.Response:
     return render(
         request, TEMPLATES, "start.html.j2", locale=locale, t=START_TEXT[locale], lang=lang
     )
+
+
+def _slug(text: str) -> str:
+    try:
+        return SLUG.validate_python(text)
+    except ValidationError:
+        return ""
 
 
 async def find_org(request: web.Request) -> web.Response:

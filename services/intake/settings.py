@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from shared.http import IPNetwork, proxy_networks
 from shared.settings import ServiceSettings, SmtpSettings
 
 
@@ -34,13 +35,29 @@ class IntakeSettings(ServiceSettings, SmtpSettings):
     reporting_url: str = Field(
         "http://127.0.0.1:8084/", description="Where people reach reporting (reports pages)."
     )
-    trusted_proxy_hops: int = Field(
-        0,
-        ge=0,
-        le=10,
-        description="Reverse proxies of yours in front of intake; the client address is the one "
-        "the outermost of them saw in X-Forwarded-For (0: the connection's peer).",
+    trusted_proxies: str = Field(
+        "",
+        max_length=2000,
+        description="Addresses or networks of your reverse proxies, comma-separated "
+        "(127.0.0.1, 10.0.0.0/8): X-Forwarded-For is believed only from them, as nginx's "
+        "set_real_ip_from (empty: never; the connection's peer is the client).",
     )
+    code_max_failures_per_org: int = Field(
+        200,
+        ge=1,
+        description="Wrong case codes per organisation (or, for codes tried without one, "
+        "suite-wide) per window, from any address: rotating addresses buys nothing.",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        proxy_networks(value)  # a ValueError names the part that is not an address
+        return value
+
+    @property
+    def proxies(self) -> tuple[IPNetwork, ...]:
+        return proxy_networks(self.trusted_proxies)
 
     # -- channels: e-mail and WhatsApp (docs/operations.md, "Channels") ----------------------
     imap_host: str = Field(

@@ -16,7 +16,7 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.clock import Clock
 from shared.db import DocLocks, Document
-from shared.http import ApiError
+from shared.errors import Throttled
 
 from .collections import THROTTLE
 
@@ -81,12 +81,9 @@ class Throttle:
         await self.collection.delete_many({"expires_at": {"$lt": self.clock.now()}})
 
 
-def too_many(retry_after_s: int) -> ApiError:
-    return ApiError(
-        429,
-        "too_many_requests",
-        f"too many attempts; try again in {retry_after_s} seconds",
-        headers={"Retry-After": str(retry_after_s)},
+def too_many(retry_after_s: int) -> Throttled:
+    return Throttled(
+        f"too many attempts; try again in {retry_after_s} seconds", retry_after=retry_after_s
     )
 
 

@@ -9,7 +9,8 @@ from aiohttp import web
 from pydantic import Field
 
 from shared.db import Query
-from shared.http import ApiError, Body, Endpoint, invalid, not_found, read_body, require
+from shared.errors import Conflict, invalid, not_found
+from shared.http import Body, Endpoint, read_body, require
 from shared.listing import cursor_after, find_page, keyset, listed, page_of
 
 from . import webhooks as hooks
@@ -86,7 +87,7 @@ async def retry_delivery(request: web.Request) -> web.Response:
         raise not_found("delivery")
     outcome = await outcomes(n.db).find_one({"_id": delivery_id})
     if outcome is None or outcome["status"] not in ("failed", "dead"):
-        raise ApiError(409, "conflict", "only a failed or dead delivery can be retried")
+        raise Conflict("only a failed or dead delivery can be retried")
     now = n.clock.now()
     async with n.locks.hold(DELIVERIES, delivery_id):
         await n.db[DELIVERIES].update_one(
@@ -124,7 +125,7 @@ async def create_webhook(request: web.Request) -> web.Response:
     if problem:
         raise invalid("url", problem)
     if await n.db[WEBHOOKS].count_documents({"org_id": org_id, "active": True}) >= MAX_WEBHOOKS:
-        raise ApiError(409, "conflict", f"an organisation has at most {MAX_WEBHOOKS} webhooks")
+        raise Conflict(f"an organisation has at most {MAX_WEBHOOKS} webhooks")
     webhook_id = secrets.token_hex(12)
     secret = hooks.new_secret()
     doc: Webhook = {

@@ -13,16 +13,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.auth import Forbidden, Role, authorize
 from shared.db import Doc, Query
-from shared.http import (
-    ApiError,
-    Body,
-    Endpoint,
-    invalid,
-    not_found,
-    principal,
-    read_body,
-    require,
-)
+from shared.errors import Conflict, Invalid, invalid, not_found
+from shared.http import Body, Endpoint, principal, read_body, require
 from shared.listing import find_page, listed, page_of
 
 from . import formats
@@ -42,7 +34,9 @@ STAFF: list[Role] = ["admin", "confidant"]
 READERS: list[Role] = ["admin", "confidant", "org_admin"]
 
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# 2000-01 to 2099-12: a date can be made of either end (year 0 or 9999 cannot), so a period
+# is refused before anything is claimed or numbered.
+MONTH = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
 
 
 class ReportCreate(Body):
@@ -68,9 +62,7 @@ def month_span(first: str, last: str) -> tuple[int, int]:
     """The months [start, end) from "2026-01" to "2026-03" inclusive; 422 if it runs back."""
     start, end = _month(first), _month(last) + 1
     if end <= start:
-        raise ApiError(
-            422, "invalid", "the period ends before it starts", {"period_to": "before period_from"}
-        )
+        raise Invalid("the period ends before it starts", {"period_to": "before period_from"})
     return start, end
 
 
@@ -187,7 +179,7 @@ async def list_reports(request: web.Request) -> web.Response:
 async def set_advice(request: web.Request) -> web.Response:
     doc = await load_report(request, STAFF)
     if doc["status"] != "draft":
-        raise ApiError(409, "conflict", "a published report does not change")
+        raise Conflict("a published report does not change")
     advice = await read_body(request, Advice)
     r = request.app[REPORTING]
     await r.update(
@@ -204,7 +196,7 @@ async def set_advice(request: web.Request) -> web.Response:
 async def publish_report(request: web.Request) -> web.Response:
     doc = await load_report(request, STAFF)
     if doc["status"] != "draft":
-        raise ApiError(409, "conflict", "the report is published already")
+        raise Conflict("the report is published already")
     r = request.app[REPORTING]
     await publish(r, doc, principal(request).sub)
     updated = await reports(r.db).find_one({"_id": doc["_id"]})

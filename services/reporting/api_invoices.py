@@ -12,9 +12,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from shared.http import ApiError, Body, Endpoint, invalid, not_found, read_body, require
+from shared.errors import Conflict, Invalid, invalid, not_found
+from shared.http import Body, Endpoint, read_body, read_query, require
 from shared.listing import find_page, listed, page_of
 from shared.text import Locale
 
@@ -83,29 +84,17 @@ async def get_contract(request: web.Request) -> web.Response:
     return web.json_response(contract_view(doc))
 
 
-def _period(query: dict[str, str] | Any) -> tuple[int, int]:
-    body = InvoiceCreate.model_validate({k: query.get(k) for k in ("period_from", "period_to")})
-    return month_span(body.period_from, body.period_to)
-
-
 async def usage_statement(request: web.Request) -> web.Response:
     """The usage statement with quantities and amounts of any period, before (or without)
     an invoice: what an invoice of those months would say."""
     org_id = request.match_info["org_id"]
     require(request, org_id=org_id)
-    try:
-        start, end = _period(request.query)
-    except ValidationError as exc:
-        raise ApiError(
-            422,
-            "invalid",
-            "give period_from and period_to as YYYY-MM",
-            {".".join(map(str, e["loc"])): e["msg"] for e in exc.errors()},
-        ) from None
+    period = read_query(request, InvoiceCreate)
+    start, end = month_span(period.period_from, period.period_to)
     r = request.app[REPORTING]
     contract = await contracts(r.db).find_one({"_id": org_id})
     if contract is None:
-        raise ApiError(409, "conflict", "this organisation has no contract yet")
+        raise Conflict("this organisation has no contract yet")
     amounts = await statement(r, org_id, contract, start, end, r.clock.now())
     return web.json_response(
         {
@@ -128,12 +117,7 @@ async def create_invoice(request: web.Request) -> web.Response:
     start, end = month_span(body.period_from, body.period_to)
     now = request.app[REPORTING].clock.now()
     if end > now.year * 12 + now.month - 1:
-        raise ApiError(
-            422,
-            "invalid",
-            "only a period that has ended is invoiced",
-            {"period_to": "not ended yet"},
-        )
+        raise Invalid("only a period that has ended is invoiced", {"period_to": "not ended yet"})
     doc = await issue(request.app[REPORTING], org_id, start, end, now)
     return web.json_response(invoice_view(doc), status=201)
 
@@ -194,6 +178,7 @@ ENDPOINTS = [
         "/v1/orgs/{org_id}/costs",
         usage_statement,
         "A usage statement with quantities and amounts: ?period_from=&period_to= (YYYY-MM).",
+        query=InvoiceCreate,
         roles=["admin", "org_admin"],
         scope="org",
     ),

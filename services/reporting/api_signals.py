@@ -9,15 +9,8 @@ from aiohttp import web
 from pydantic import Field
 
 from shared.db import Query
-from shared.http import (
-    ApiError,
-    Body,
-    Endpoint,
-    not_found,
-    principal,
-    read_body,
-    require,
-)
+from shared.errors import Conflict, not_found
+from shared.http import Body, Endpoint, principal, read_body, require
 
 from .api import READERS, STAFF, org_list
 from .documents import signal_view, signals
@@ -59,7 +52,7 @@ async def decide_signal(request: web.Request) -> web.Response:
         raise not_found("signal")
     body = await read_body(request, SignalConfirm)
     if doc["status"] != "proposed":
-        raise ApiError(409, "conflict", f"the signal is {doc['status']} already")
+        raise Conflict(f"the signal is {doc['status']} already")
     await decide(r, doc, body.decision, body.note, principal(request).sub)
     updated = await signals(r.db).find_one({"_id": doc["_id"]})
     if updated is None:

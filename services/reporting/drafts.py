@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import secrets
 
+from shared.errors import Conflict, Invalid, not_found
 from shared.event_schemas import ReportReady
 from shared.events import new_event
-from shared.http import ApiError, not_found
 
 from . import formats
 from .collections import REPORTS
@@ -35,7 +35,7 @@ async def draft(r: Reporting, org_id: str, kind: str, start: int, end: int, by: 
     if not months:
         raise not_found("organisation")  # reporting has never heard of it
     if start > now.year * 12 + now.month - 1:
-        raise ApiError(422, "invalid", "the period has not begun", {"period": "in the future"})
+        raise Invalid("the period has not begun", {"period": "in the future"})
     counts, hours = count(months, start, end, now)
     if kind == "usage":
         counts = usage(counts)
@@ -43,7 +43,7 @@ async def draft(r: Reporting, org_id: str, kind: str, start: int, end: int, by: 
     try:
         release = protect(counts, [release_from(d["release"]) for d in earlier], k, min_cases)
     except NotPublishable as exc:
-        raise ApiError(409, "not_publishable", str(exc)) from None
+        raise Conflict(str(exc), code="not_publishable") from None
     previous = next(
         (
             Previous(
@@ -85,8 +85,8 @@ async def publish(r: Reporting, doc: Report, by: str) -> None:
     earlier = [release_from(d["release"]) for d in await published(r, doc["org_id"])]
     # Something may have been published since the draft was made: audit again.
     if audit([*earlier, release_from(doc["release"])], doc["k"]):
-        raise ApiError(
-            409, "not_publishable", "another report was published since; make this one again"
+        raise Conflict(
+            "another report was published since; make this one again", code="not_publishable"
         )
     event = new_event(
         ReportReady,
@@ -112,4 +112,4 @@ async def publish(r: Reporting, doc: Report, by: str) -> None:
         },
         [event],
     ):
-        raise ApiError(409, "conflict", "the report is published already")
+        raise Conflict("the report is published already")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError
 
-from shared.http import ApiError
+from shared.errors import Conflict
 
 from .costs import Bill, Terms, Usage, bill, too_few
 from .documents import (
@@ -62,7 +62,7 @@ async def claim_period(
     at = earlier.get("at")
     left = at is not None and now - at.replace(tzinfo=UTC) > CLAIM_STALE
     if not left or await invoices(r.db).find_one({"_id": earlier["invoice_id"]}, {"_id": 1}):
-        raise ApiError(409, "conflict", "an invoice for this period is being made")
+        raise Conflict("an invoice for this period is being made")
     return str(earlier["invoice_id"]), earlier.get("number")
 
 
@@ -90,11 +90,10 @@ async def statement(
     usage = Usage.of(counts, hours)
     k, _ = await disclosure_rules(r, org_id)
     if too_few(usage, k):
-        raise ApiError(
-            409,
-            "too_few_cases",
+        raise Conflict(
             f"fewer than {k} cases in this period: it is invoiced together with the next "
             "(choose a later period_to)",
+            code="too_few_cases",
         )
     return bill(Terms.of(contract), usage)
 
@@ -118,15 +117,12 @@ async def issue(r: Reporting, org_id: str, start: int, end: int, now: datetime) 
     or one being invoiced by another request."""
     contract = await contracts(r.db).find_one({"_id": org_id})
     if contract is None:
-        raise ApiError(409, "conflict", "this organisation has no contract yet")
+        raise Conflict("this organisation has no contract yet")
     expected = await next_start(r, org_id)
     if expected is not None and start != expected:
         month = f"{expected // 12}-{expected % 12 + 1:02d}"
-        raise ApiError(
-            409,
-            "conflict",
-            f"invoices follow each other: the next one starts in {month}",
-            {"period_from": month},
+        raise Conflict(
+            f"invoices follow each other: the next one starts in {month}", {"period_from": month}
         )
     amounts = await statement(r, org_id, contract, start, end, now)
     settings = r.settings
@@ -184,5 +180,5 @@ async def issue(r: Reporting, org_id: str, start: int, end: int, now: datetime) 
     try:
         await invoices(r.db).insert_one(doc)
     except DuplicateKeyError:  # two took over the same dead attempt: the other one won
-        raise ApiError(409, "conflict", "an invoice for this period is being made") from None
+        raise Conflict("an invoice for this period is being made") from None
     return doc

@@ -13,9 +13,9 @@ from typing import Literal
 
 from pymongo.errors import DuplicateKeyError
 
+from shared.errors import Conflict
 from shared.event_schemas import SignalRaised
 from shared.events import new_event
-from shared.http import ApiError
 
 from . import signals as rules
 from .collections import SIGNALS
@@ -95,4 +95,4 @@ async def decide(
         },
         events,
     ):
-        raise ApiError(409, "conflict", "the signal was decided meanwhile")
+        raise Conflict("the signal was decided meanwhile")

@@ -26,7 +26,7 @@ async def test_a_client_cannot_pick_its_own_rate_limit_key(
     # One proxy of ours appends the address it saw; whatever the client wrote before it
     # is the client's own invention and must not become a fresh rate-limit key.
     intake = await start_service(
-        "intake", INTAKE_TRUSTED_PROXY_HOPS="1", INTAKE_CODE_MAX_FAILURES="5"
+        "intake", INTAKE_TRUSTED_PROXIES="127.0.0.1", INTAKE_CODE_MAX_FAILURES="5"
     )
     statuses = []
     for i in range(12):
@@ -40,11 +40,73 @@ async def test_a_client_cannot_pick_its_own_rate_limit_key(
     assert 429 in statuses, statuses
 
 
+async def test_forwarded_addresses_count_only_from_a_trusted_proxy(
+    start_service: StartService,
+) -> None:
+    # The test client connects from 127.0.0.1, which is not the proxy named here: whatever
+    # X-Forwarded-For it writes, it is one address, and is locked out as one.
+    intake = await start_service(
+        "intake", INTAKE_TRUSTED_PROXIES="192.0.2.10", INTAKE_CODE_MAX_FAILURES="3"
+    )
+    statuses = []
+    for i in range(6):
+        answer = await intake.post(
+            "/v1/cases/access",
+            json={"case_code": "WRONG-CODE-0000-0000"},
+            headers={"X-Forwarded-For": f"203.0.113.{i}"},
+        )
+        statuses.append(answer.status)
+    assert statuses[:3] == [401] * 3 and statuses[3:] == [429] * 3, statuses
+
+
+async def test_rotating_addresses_meets_the_organisations_limit(
+    start_service: StartService, token: Callable[..., str]
+) -> None:
+    intake = await start_service(
+        "intake",
+        INTAKE_TRUSTED_PROXIES="127.0.0.1",
+        INTAKE_CODE_MAX_FAILURES="3",
+        INTAKE_CODE_MAX_FAILURES_PER_ORG="4",
+    )
+    admin = {"Authorization": f"Bearer {token('admin', 'intake')}"}
+    made = await intake.post(
+        "/v1/orgs",
+        headers=admin,
+        json={"name": "Zorggroep Noord", "slug": "zorggroep-noord", "confidant_ids": ["c-anna"]},
+    )
+    assert made.status == 201, await made.text()
+    reported = await intake.post(
+        "/v1/cases",
+        json={"organisation": "zorggroep-noord", "category": "pesten", "anonymous": True},
+    )
+    assert reported.status == 201, await reported.text()
+    code = (await reported.json())["case_code"]
+
+    async def guess(address: str, case_code: str, org: str | None) -> int:
+        body = {"case_code": case_code, **({"organisation": org} if org else {})}
+        headers = {"X-Forwarded-For": address}
+        answer = await intake.post("/v1/cases/access", json=body, headers=headers)
+        return answer.status
+
+    # A code is found only within the organisation named, and another's slug is a 404.
+    assert await guess("203.0.113.1", code, "zorggroep-noord") == 200
+    assert await guess("203.0.113.1", code, "nergens") == 404
+    # Each guess from a fresh address, all against one organisation: its budget runs out.
+    rotated = [
+        await guess(f"198.51.100.{i}", "WRONG-CODE-0000-0000", "zorggroep-noord") for i in range(6)
+    ]
+    assert rotated[:4] == [401] * 4 and rotated[4:] == [429] * 2, rotated
+    # Locked for that organisation, even for the right code from a new address; codes tried
+    # without an organisation have a budget of their own, suite-wide.
+    assert await guess("198.51.100.99", code, "zorggroep-noord") == 429
+    assert await guess("198.51.100.98", code, None) == 200
+
+
 async def test_the_nearest_trusted_proxy_decides_the_address(
     start_service: StartService,
 ) -> None:
     intake = await start_service(
-        "intake", INTAKE_TRUSTED_PROXY_HOPS="1", INTAKE_CODE_MAX_FAILURES="3"
+        "intake", INTAKE_TRUSTED_PROXIES="127.0.0.1", INTAKE_CODE_MAX_FAILURES="3"
     )
     # Different real clients (as the proxy saw them) are counted apart.
     for i in range(6):

@@ -55,7 +55,10 @@
     const answer = await fetch(apiUrl("/v1/cases/access"), {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ case_code: document.getElementById("case-code").value.trim() }),
+      body: JSON.stringify({
+        case_code: document.getElementById("case-code").value.trim(),
+        ...(main.dataset.org ? { organisation: main.dataset.org } : {}),
+      }),
     });
     if (answer.status !== 200) { problem.textContent = t.wrong; problem.hidden = false; return; }
     session = await answer.json();

@@ -25,7 +25,7 @@ async def test_reporting_coming_back_and_logging_in_leave_no_address(
     start_service: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    intake: Client = await start_service("intake", INTAKE_TRUSTED_PROXY_HOPS="2")
+    intake: Client = await start_service("intake", INTAKE_TRUSTED_PROXIES="127.0.0.1, 10.0.0.0/8")
     admin_token = state(intake).issuer.issue(role="admin", audience="intake", sub="office")
     made = await intake.post(
         "/v1/orgs",

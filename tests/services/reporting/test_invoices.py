@@ -195,6 +195,23 @@ async def test_a_contract_then_periods_invoiced_in_turn_as_pdf_and_peppol_ubl(
     assert (await reporting.get(alone_costs, headers=hr)).status == 409
     bad = await reporting.get(f"/v1/orgs/{org}/costs?period_from=gisteren", headers=hr)
     assert bad.status == 422
+    # Months no date can be made of (year 0, or a period that runs into year 10000) are a
+    # clean 422 naming the field, before anything is claimed or numbered.
+    for far_month in ("0000-01", "9999-12"):
+        far = await reporting.get(
+            f"/v1/orgs/{org}/costs?period_from={label(first)}&period_to={far_month}", headers=hr
+        )
+        assert far.status == 422 and "period_to" in (await far.json())["error"]["fields"]
+        never = await reporting.post(
+            f"/v1/orgs/{org}/invoices",
+            headers=admin,
+            json={"period_from": far_month, "period_to": far_month},
+        )
+        assert never.status == 422, await never.text()
+        assert "period_from" in (await never.json())["error"]["fields"]
+    assert reporting.app is not None
+    assert await reporting.app[REPORTING].db["invoice_claims"].count_documents({}) == 0
+    assert await reporting.app[REPORTING].db["invoices"].count_documents({}) == 0
 
     # An attempt that claimed the period and died before its invoice was stored: while its
     # claim is fresh the period is being made; once stale, the next attempt takes it over.
