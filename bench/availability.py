@@ -17,7 +17,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.booking.availability import Interval, SlotRules, WorkingHours, free_slots, to_utc
+from services.booking.domain.availability import (
+    Interval,
+    SlotRules,
+    WorkingHours,
+    free_slots,
+    to_utc,
+)
 
 ZONE = ZoneInfo("Europe/Amsterdam")
 HOURS = WorkingHours("Europe/Amsterdam", {d: [(time(8), time(18))] for d in range(5)})

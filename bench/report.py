@@ -28,13 +28,13 @@ from pymongo import AsyncMongoClient
 
 from bench.common import options
 from deploy.stack import plan_infra, running
-from services.reporting.disclosure import protect
-from services.reporting.documents import CaseFacts, Report, release_doc
-from services.reporting.documents import cases as facts
-from services.reporting.documents import report_view as view
-from services.reporting.formats import to_html, to_pdf
-from services.reporting.report import CATEGORIES, CHANNELS, MODES, OUTCOMES, ROLES
-from services.reporting.tally import count, tally
+from services.reporting.domain.counts import CATEGORIES, CHANNELS, MODES, OUTCOMES, ROLES
+from services.reporting.domain.disclosure import protect
+from services.reporting.domain.tally import count, tally
+from services.reporting.formats.report import to_html, to_pdf
+from services.reporting.store.documents import CaseFacts, Report, release_doc
+from services.reporting.store.documents import cases as facts
+from services.reporting.store.documents import report_view as view
 
 ORG = "bench-org"
 YEAR = 2026

@@ -15,7 +15,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Any, Literal, TypeVar
 
@@ -41,9 +40,6 @@ from shared.tracing import context_of, tracer
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
-# A JSON object as it goes out or comes in (an answer, a view, another API's body): not a
-# stored document (those are each service's TypedDicts in ``documents.py``).
-Json = dict[str, Any]
 HandlerFn = Callable[[web.Request], Awaitable[web.StreamResponse]]
 ReadyCheck = Callable[[], Awaitable[bool]]
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -119,17 +115,6 @@ class Body(BaseModel):
     """The base of every request body: unknown fields refused, strings stripped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-def jsonable(value: Any) -> Any:
-    """Stored data for a JSON answer: datetimes (and dates) as ISO 8601, nested."""
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
 
 
 # The domain's errors as HTTP answers: decided here, once, by kind.

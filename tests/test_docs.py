@@ -63,14 +63,16 @@ def test_the_readme_layout_is_the_tree() -> None:
 
     for name in re.findall(r"[\w-]+\.(?:py|yaml)|Dockerfile|k8s/|nginx/", named("deploy/")):
         assert (root / "deploy" / name).exists(), f"deploy/{name} is named but missing"
-    for name in re.findall(r"[\w]+\.py|templates/|static/", named("services/")):
+    services = named("services/")
+    for name in re.findall(r"[\w]+\.py|[a-z]+/", services.split("\n", 1)[1]):
         having = [
             s
             for s in ("intake", "booking", "notify", "reporting")
             if (root / "services" / s / name).exists()
+            or any((root / "services" / s).glob(f"*/{name}"))
         ]
         assert having, f"services/*/{name} is named but no service has it"
-    for name in ("app.py", "consumer.py", "collections.py", "documents.py"):
+    for name in ("app.py", "api/consumer.py", "store/collections.py", "store/documents.py"):
         for service in ("intake", "booking", "notify", "reporting"):
             assert (root / "services" / service / name).exists(), f"{service}/{name}"
     kernel = named("shared/").split("the kernel:", 1)[1].split("(")[0]

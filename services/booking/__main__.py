@@ -1,6 +1,5 @@
+from services.booking.app import create_app
+from services.booking.settings import BookingSettings
 from shared.service import main
-
-from .app import create_app
-from .settings import BookingSettings
 
 main(BookingSettings, create_app)

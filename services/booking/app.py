@@ -5,17 +5,21 @@ from typing import cast
 
 from aiohttp import web
 
+from services.booking.api import appointments as api_appointments
+from services.booking.api import calendar as api_calendar
+from services.booking.api import confidants as api_confidants
+from services.booking.api import consumer
+from services.booking.api import slots as api_slots
+from services.booking.api.pages import add_pages
+from services.booking.api.rpc import appointment_responder
+from services.booking.calendars.sync import sync_all
+from services.booking.calendars.writer import write_pending
+from services.booking.settings import BookingSettings
+from services.booking.state import BOOKING, booking_context
+from services.booking.store import collections
+from services.booking.store.claims import release_orphan_claims
 from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
-
-from . import api_appointments, api_calendar, api_confidants, api_slots, collections, consumer
-from .claims import release_orphan_claims
-from .pages import add_pages
-from .rpc import appointment_responder
-from .settings import BookingSettings
-from .state import BOOKING, booking_context
-from .sync import sync_all
-from .writer import write_pending
 
 
 async def _sync(app: web.Application) -> None:

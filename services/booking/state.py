@@ -10,16 +10,15 @@ from typing import TYPE_CHECKING, cast
 
 from aiohttp import web
 
+from services.booking.settings import BookingSettings
 from shared.crypto import DataKeys, FieldCipher
 from shared.db import DocLocks
 from shared.outbox import DocumentWriter
 from shared.service import BUS, MONGO, SETTINGS
 
-from .settings import BookingSettings
-
 if TYPE_CHECKING:  # busystore reads and writes through this state
-    from .busystore import Bucket
-from .video import RoomUrlProvider, VideoProvider
+    from services.booking.store.busystore import Bucket
+from services.booking.domain.video import RoomUrlProvider, VideoProvider
 
 
 @dataclass

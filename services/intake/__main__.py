@@ -1,6 +1,5 @@
+from services.intake.app import create_app
+from services.intake.settings import IntakeSettings
 from shared.service import main
-
-from .app import create_app
-from .settings import IntakeSettings
 
 main(IntakeSettings, create_app)

@@ -4,16 +4,18 @@ from typing import cast
 
 from aiohttp import web
 
+from services.intake.api import channels as api_channels
+from services.intake.api import consumer, routes
+from services.intake.api.contact import contact_responder
+from services.intake.api.pages import add_pages
+from services.intake.channels.mailbox import mailbox_watchers
+from services.intake.channels.relay import relay_loop
+from services.intake.domain import jobs
+from services.intake.settings import IntakeSettings
+from services.intake.state import INTAKE, intake_context
+from services.intake.store import collections
 from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
-
-from . import api_channels, collections, consumer, jobs, routes
-from .contact import contact_responder
-from .mailbox import mailbox_watchers
-from .pages import add_pages
-from .relay import relay_loop
-from .settings import IntakeSettings
-from .state import INTAKE, intake_context
 
 
 async def _jobs(app: web.Application) -> None:

@@ -17,14 +17,13 @@ from argon2 import PasswordHasher
 from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
+from services.intake.api.models import StaffCreate
+from services.intake.domain.codes import new_id
+from services.intake.settings import IntakeSettings
+from services.intake.store import documents as docs
+from services.intake.store.collections import INDEXES, STAFF
 from shared.db import Mongo
 from shared.settings import SettingsError
-
-from . import documents as docs
-from .codes import new_id
-from .collections import INDEXES, STAFF
-from .models import StaffCreate
-from .settings import IntakeSettings
 
 
 async def create_admin(settings: IntakeSettings, username: str, password: str) -> str:

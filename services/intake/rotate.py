@@ -17,12 +17,18 @@ import asyncio
 import sys
 from typing import Any
 
+from services.intake.settings import IntakeSettings
+from services.intake.store.collections import (
+    CASES,
+    MESSAGES,
+    NOTES,
+    ORGANISATIONS,
+    STAFF,
+    WEBHOOK_INBOX,
+)
 from shared.crypto import DataKeys, FieldCipher
 from shared.db import Mongo
 from shared.settings import SettingsError
-
-from .collections import CASES, MESSAGES, NOTES, ORGANISATIONS, STAFF, WEBHOOK_INBOX
-from .settings import IntakeSettings
 
 # Where sealed values live; the associated data is (document id, field path).
 SEALED: dict[str, tuple[str, ...]] = {

@@ -15,6 +15,10 @@ import aiohttp
 from aiohttp import web
 from argon2 import PasswordHasher
 
+from services.intake.channels.whatsapp import WhatsApp
+from services.intake.domain.codes import hash_code
+from services.intake.settings import IntakeSettings
+from services.intake.store.throttle import Throttle
 from shared.auth import Issuer
 from shared.clock import Clock
 from shared.crypto import DataKeys, FieldCipher
@@ -22,11 +26,6 @@ from shared.db import DocLocks
 from shared.outbox import DocumentWriter
 from shared.service import BUS, MONGO, SETTINGS
 from shared.smtp import Mailer
-
-from .codes import hash_code
-from .settings import IntakeSettings
-from .throttle import Throttle
-from .whatsapp import WhatsApp
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,5 @@
+from services.notify.app import create_app
+from services.notify.settings import NotifySettings
 from shared.service import main
-
-from .app import create_app
-from .settings import NotifySettings
 
 main(NotifySettings, create_app)

@@ -4,13 +4,14 @@ from typing import cast
 
 from aiohttp import web
 
+from services.notify.api import consumer
+from services.notify.api import deliveries as api
+from services.notify.domain.deliver import deliver, recover
+from services.notify.settings import NotifySettings
+from services.notify.state import NOTIFY, notify_context
+from services.notify.store import collections
 from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
-
-from . import api, collections, consumer
-from .deliver import deliver, recover
-from .settings import NotifySettings
-from .state import NOTIFY, notify_context
 
 
 async def _sweep(app: web.Application) -> None:

@@ -17,15 +17,14 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from aiohttp import web
 
+from services.notify.channels.mail import Mailer
+from services.notify.channels.render import Templates
+from services.notify.settings import NotifySettings
+from services.notify.store.documents import Delivery
 from shared.crypto import DataKeys, FieldCipher
 from shared.db import DocLocks
 from shared.outbox import DocumentWriter
 from shared.service import BUS, MONGO, SETTINGS
-
-from .documents import Delivery
-from .mail import Mailer
-from .render import Templates
-from .settings import NotifySettings
 
 log = logging.getLogger(__name__)
 ENDED_KEPT = 100_000

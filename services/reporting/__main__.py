@@ -1,6 +1,5 @@
+from services.reporting.app import create_app
+from services.reporting.settings import ReportingSettings
 from shared.service import main
-
-from .app import create_app
-from .settings import ReportingSettings
 
 main(ReportingSettings, create_app)

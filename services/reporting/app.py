@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from services.reporting.api import consumer
+from services.reporting.api import invoices as api_invoices
+from services.reporting.api import reports as api
+from services.reporting.api import signals as api_signals
+from services.reporting.api.pages import add_pages
+from services.reporting.state import REPORTING, reporting_context
+from services.reporting.store import collections
 from shared.service import ConsumerSpec, ServiceSpec, build_app, every
 from shared.settings import ServiceSettings
-
-from . import api, api_invoices, api_signals, collections, consumer
-from .pages import add_pages
-from .state import REPORTING, reporting_context
 
 
 async def _prune(app: web.Application) -> None:

@@ -20,15 +20,14 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from pymongo.asynchronous.collection import AsyncCollection
 
+from services.reporting.api.consumer import encode
+from services.reporting.domain.projection import apply
+from services.reporting.domain.tally import contributions, tally
+from services.reporting.settings import ReportingSettings
+from services.reporting.store.collections import CASES, TALLIES
+from services.reporting.store.documents import RAW_EVENT, CaseFacts, Tally
 from shared.db import Doc, Mongo, TypedCollection
 from shared.settings import SettingsError
-
-from .collections import CASES, TALLIES
-from .consumer import encode
-from .documents import RAW_EVENT, CaseFacts, Tally
-from .projection import apply
-from .settings import ReportingSettings
-from .tally import contributions, tally
 
 SUBJECTS = ("intake.case.>", "booking.appointment.>")
 BATCH = 1000

@@ -9,11 +9,10 @@ from typing import cast
 
 from aiohttp import web
 
+from services.reporting.settings import ReportingSettings
 from shared.db import DocLocks
 from shared.outbox import DocumentWriter
 from shared.service import BUS, MONGO, SETTINGS
-
-from .settings import ReportingSettings
 
 
 @dataclass

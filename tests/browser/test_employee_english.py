@@ -10,9 +10,9 @@ from pathlib import Path
 
 from playwright.async_api import Browser, Page, ViewportSize, expect
 
-from services.booking.pages import TEXT as BOOKING_TEXT
-from services.intake.pages import CASE_TEXT
-from services.intake.pages import TEXT as REPORT_TEXT
+from services.booking.api.pages import TEXT as BOOKING_TEXT
+from services.intake.api.pages import CASE_TEXT
+from services.intake.api.pages import TEXT as REPORT_TEXT
 from tests.browser.conftest import snap
 from tests.browser.setup import booking_and_intake, make_anna, make_org, make_staff
 from tests.conftest import StartService

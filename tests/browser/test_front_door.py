@@ -22,8 +22,8 @@ from playwright.async_api import Browser, Page, expect
 
 from deploy.frontdoor import SERVICES, route_of
 from deploy.stack import Infra
+from services.booking.calendars.writer import write_pending
 from services.booking.state import BOOKING
-from services.booking.writer import write_pending
 from services.notify.state import NOTIFY
 from tests.browser.conftest import OpenSuite
 from tests.browser.setup import (

@@ -12,8 +12,8 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from deploy.stack import Infra
+from services.booking.calendars.writer import write_pending
 from services.booking.state import BOOKING
-from services.booking.writer import write_pending
 from tests.browser.conftest import snap
 from tests.browser.setup import (
     booking_and_intake,

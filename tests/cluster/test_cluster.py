@@ -41,8 +41,8 @@ from deploy.stack import (
     service,
 )
 from services.notify.settings import NotifySettings
-from services.reporting.documents import cases as facts
-from services.reporting.tally import contributions
+from services.reporting.domain.tally import contributions
+from services.reporting.store.documents import cases as facts
 from tests.conftest import Keys
 from tests.polling import eventually
 from tests.scene import bearer
@@ -349,7 +349,7 @@ async def converged(
     await eventually(all_sent, within=90)
     ids = Counter(str(r.message["Message-ID"]) for r in inbox.received)
     # A mail goes twice only if its sender was killed between the SMTP server's "250" and
-    # the record of it (services/notify/deliver.py): at most one per send under way in the
+    # the record of it (services/notify/domain/deliver.py): at most one per send under way in the
     # killed notify (its workers), and the copy carries the same Message-ID. Under this
     # load that window is wide enough to be hit now and then (2 copies in one CI run).
     copies = sum(n - 1 for n in ids.values())

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.booking.documents import APPOINTMENT_TYPE, CONFIDANT, HOURS
-from services.booking.models import ConfidantCreate, Hours, TypeCreate
-from services.intake.documents import ORGANISATION
-from services.intake.models import OrgCreate
-from services.reporting.api_invoices import Contract
-from services.reporting.documents import CONTRACT as CONTRACT_DOC
+from services.booking.api.models import ConfidantCreate, Hours, TypeCreate
+from services.booking.store.documents import APPOINTMENT_TYPE, CONFIDANT, HOURS
+from services.intake.api.models import OrgCreate
+from services.intake.store.documents import ORGANISATION
+from services.reporting.api.invoices import Contract
+from services.reporting.store.documents import CONTRACT as CONTRACT_DOC
 from tests.services.reporting.test_invoices import CONTRACT
 
 NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)

@@ -7,6 +7,7 @@ match the document. The number of examples is bounded so that it runs in ``make 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -89,13 +90,24 @@ def fuzz(
     return calls
 
 
+def query_of(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """What schemathesis makes of a query (objects, nulls and lists among them, in its
+    invalid cases) as a browser would send it: text."""
+    pairs = []
+    for key, value in params.items():
+        for item in value if isinstance(value, list) else [value]:
+            text = item if isinstance(item, str) else json.dumps(item)
+            pairs.append((key, text))
+    return pairs
+
+
 async def send(kwargs: dict[str, Any]) -> Answer:
     async with (
         aiohttp.ClientSession() as session,
         session.request(
             kwargs["method"],
             URL(kwargs["url"], encoded=True),
-            params=kwargs.get("params") or None,
+            params=query_of(kwargs.get("params") or {}) or None,
             headers=kwargs["headers"],
             data=kwargs.get("data"),
             json=kwargs.get("json"),

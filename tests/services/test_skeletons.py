@@ -15,7 +15,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from deploy.stack import free_port, http_ok
-from services.reporting.projection import FIELDS
+from services.reporting.domain.projection import FIELDS
 from shared.db import Mongo
 from shared.event_schemas import CaseAssigned, CaseOpened
 from shared.events import new_event

@@ -24,7 +24,7 @@ from deploy.stack import (
     running,
     xandikos,
 )
-from services.booking.rules import public_holidays
+from services.booking.domain.rules import public_holidays
 from services.booking.state import BOOKING, Booking
 from tests import scene
 from tests.conftest import Isolation, StartService
@@ -179,8 +179,8 @@ body = booking_body  # an online "gesprek" with c-anna at a time
 
 async def resync(client: Client, **options: Any) -> dict[str, float]:
     """Sync c-anna's calendar now, from what the database holds of her."""
-    from services.booking.documents import confidants
-    from services.booking.sync import sync_confidant
+    from services.booking.calendars.sync import sync_confidant
+    from services.booking.store.documents import confidants
 
     confidant = await confidants(state(client).db).find_one({"_id": "c-anna"})
     assert confidant is not None

@@ -220,8 +220,8 @@ async def test_claims_left_by_a_crash_are_given_back(
 ) -> None:
     from datetime import UTC, datetime
 
-    from services.booking.claims import release_orphan_claims
-    from services.booking.rules import claim_ids
+    from services.booking.domain.rules import claim_ids
+    from services.booking.store.claims import release_orphan_claims
 
     start = next_weekday_at(10)
     booked = await (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.booking.availability import (
+from services.booking.domain.availability import (
     Blocked,
     SlotRules,
     WorkingHours,
@@ -14,8 +14,8 @@ from services.booking.availability import (
     merge,
     within,
 )
-from services.booking.documents import Confidant, Hours, Range
-from services.booking.rules import closed_days, working_hours
+from services.booking.domain.rules import closed_days, working_hours
+from services.booking.store.documents import Confidant, Hours, Range
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NINE_TO_FIVE = {d: [(time(9), time(17))] for d in range(5)}

@@ -7,7 +7,7 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.booking.busystore import BUCKETS, bucket_of, busy_key, spread, touched
+from services.booking.store.busystore import BUCKETS, bucket_of, busy_key, spread, touched
 from tests.services.booking.conftest import (
     CalendarServer,
     Desk,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.booking.busytime import BrokenObject, parse
+from services.booking.domain.busytime import BrokenObject, parse
 
 AMS = ZoneInfo("Europe/Amsterdam")
 WINDOW = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))

@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestServer
 from icalendar import Calendar
 
 from deploy.stack import DEMO_CALDAV_USER
-from services.booking.busystore import OVERLAY, bucket_id, busy_key
-from services.booking.writer import write_pending
+from services.booking.calendars.writer import write_pending
+from services.booking.store.busystore import OVERLAY, bucket_id, busy_key
 from tests.services.booking.conftest import (
     AMS,
     CalendarServer,

@@ -16,9 +16,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from deploy.stack import Infra
-from services.booking import dav
-from services.booking.dav import DavError
-from services.booking.writer import write_pending
+from services.booking.calendars import dav
+from services.booking.calendars.dav import DavError
+from services.booking.calendars.writer import write_pending
 from tests.conftest import Isolation
 from tests.services.booking.conftest import (
     CalendarServer,

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.booking.busytime import parse
-from services.booking.dav import DavError
-from services.booking.documents import Appointment
-from services.booking.graph import event_of, to_ics
+from services.booking.calendars.dav import DavError
+from services.booking.calendars.graph import event_of, to_ics
+from services.booking.domain.busytime import parse
+from services.booking.store.documents import Appointment
 
 SHAPES = Path(__file__).parents[2] / "standins" / "shapes"
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -98,7 +98,7 @@ def test_every_way_a_calendar_fails_can_be_told_to_the_confidant() -> None:
     from shared.event_schemas import CalendarError
 
     raised: set[str] = set()
-    for path in Path("services/booking").glob("*.py"):
+    for path in Path("services/booking").rglob("*.py"):
         text = path.read_text()
         raised |= set(re.findall(r'DavError\(\s*"([a-z_]+)"', text))
         raised |= set(re.findall(r'\d{3}: "([a-z_]+)"', text))  # status -> kind tables

@@ -22,7 +22,7 @@ from deploy.stack import (
     radicale,
     running,
 )
-from services.booking.writer import write_pending
+from services.booking.calendars.writer import write_pending
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
 from tests.services.booking.conftest import (

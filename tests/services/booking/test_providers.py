@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 
 from deploy.stack import Infra
-from services.booking.sync import sync_all
-from services.booking.writer import write_pending
+from services.booking.calendars.sync import sync_all
+from services.booking.calendars.writer import write_pending
 from tests.conftest import StartService
 from tests.services.booking.conftest import (
     AMS,

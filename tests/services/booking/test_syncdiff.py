@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.booking.busystore import (
+from services.booking.calendars.dav import name_of
+from services.booking.domain.syncdiff import delta, effective, fold, full, read, removal_held, stage
+from services.booking.store.busystore import (
     BUCKETS,
     Bucket,
     BusyObject,
@@ -19,8 +21,6 @@ from services.booking.busystore import (
     encode,
     spread,
 )
-from services.booking.dav import name_of
-from services.booking.syncdiff import delta, effective, fold, full, read, removal_held, stage
 
 BASE = datetime(2027, 1, 4, 8, tzinfo=UTC)
 

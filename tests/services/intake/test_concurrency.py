@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from services.intake.collections import LOAD
+from services.intake.store.collections import LOAD
 from tests.services.intake.conftest import Client, Desk, report, state
 
 

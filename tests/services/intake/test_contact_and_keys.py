@@ -10,7 +10,7 @@ from typing import Any
 import nats
 
 from deploy.stack import Infra
-from services.intake.contact import SUBJECT
+from services.intake.api.contact import SUBJECT
 from services.intake.rotate import rotate
 from services.intake.settings import IntakeSettings
 from shared.crypto import DataKeys, FieldCipher

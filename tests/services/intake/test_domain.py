@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.intake import codes, domain
+from services.intake.domain import codes
+from services.intake.domain import rules as domain
 
 
 def test_choice_wins_when_it_is_one_of_the_organisations() -> None:

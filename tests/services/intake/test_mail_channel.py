@@ -16,9 +16,11 @@ import pytest
 from bson import json_util
 
 from deploy.stack import Infra
-from services.intake import channels, jobs, mailbox
-from services.intake.collections import CASES, CHANNEL_CLAIMS, MESSAGES, THREADS
-from services.intake.documents import organisations
+from services.intake.channels import incoming as channels
+from services.intake.channels import mailbox
+from services.intake.domain import jobs
+from services.intake.store.collections import CASES, CHANNEL_CLAIMS, MESSAGES, THREADS
+from services.intake.store.documents import organisations
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
 from tests.services.intake import mailtools

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from deploy.stack import Infra
-from services.intake.throttle import Throttle
+from services.intake.store.throttle import Throttle
 from shared.clock import Clock
 from shared.db import DocLocks, Mongo
 from tests.conftest import Isolation

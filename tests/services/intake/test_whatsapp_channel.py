@@ -20,8 +20,8 @@ from aiohttp.test_utils import TestServer
 from bson import json_util
 
 from deploy import whatsapp_standin as wa
-from services.intake import api_channels
-from services.intake.collections import CASES, MESSAGES, WEBHOOK_INBOX
+from services.intake.api import channels as api_channels
+from services.intake.store.collections import CASES, MESSAGES, WEBHOOK_INBOX
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
 from tests.services.intake.conftest import Client, bearer, state, stream_events

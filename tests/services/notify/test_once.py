@@ -18,7 +18,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
 from deploy.stack import Infra, free_port, http_ok
-from services.notify.deliver import deliver
+from services.notify.domain.deliver import deliver
 from services.notify.state import NOTIFY
 from shared.bus import Bus
 from shared.event_schemas import CaseAssigned

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
-from services.notify.invite import invitation
-from services.notify.plan import Recipient, delivery_id, intent_id, plan, reminder_ids
-from services.notify.render import LOCALES, MailContext, Templates
-from services.notify.webhooks import signature, url_problem, verify
+from services.notify.channels.invite import invitation
+from services.notify.channels.render import LOCALES, MailContext, Templates
+from services.notify.channels.webhooks import signature, url_problem, verify
+from services.notify.domain.plan import Recipient, delivery_id, intent_id, plan, reminder_ids
 from shared import event_schemas  # noqa: F401
 from shared.events import Envelope, decode, new_event, schema_for
 from shared.replies import Appointment

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from services.notify.webhooks import HEADER, verify
+from services.notify.channels.webhooks import HEADER, verify
 from shared.bus import Bus
 from shared.event_schemas import ReportReady
 from shared.events import new_event

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from services.reporting.costs import Terms, Usage, bill, too_few
+from services.reporting.domain.pricing import Terms, Usage, bill, too_few
 
 USAGE = Usage(months=3, cases=14, case_hours=Decimal("22.5"), conversations=9, visits=4)
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from services.reporting.disclosure import (
+from services.reporting.domain.disclosure import (
     COMPLEMENTARY,
     Counts,
     NotPublishable,

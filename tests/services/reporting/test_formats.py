@@ -8,7 +8,7 @@ import io
 import re
 import zlib
 
-from services.reporting.formats import ReportView, outline, to_csv, to_html, to_pdf
+from services.reporting.formats.report import ReportView, outline, to_csv, to_html, to_pdf
 
 VIEW: ReportView = {
     "id": "r1",

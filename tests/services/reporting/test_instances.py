@@ -9,11 +9,11 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.reporting.consumer import projection_handler
-from services.reporting.documents import CaseFacts, raw
-from services.reporting.projection import apply
+from services.reporting.api.consumer import projection_handler
+from services.reporting.domain.projection import apply
+from services.reporting.domain.tally import contributions
 from services.reporting.state import REPORTING
-from services.reporting.tally import contributions
+from services.reporting.store.documents import CaseFacts, raw
 from shared.events import Envelope, new_event, schema_for
 from tests.conftest import StartService
 

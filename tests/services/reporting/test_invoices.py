@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from services.reporting.documents import CaseFacts, Invoice
-from services.reporting.invoice import CAC, CBC, CUSTOMIZATION, PROFILE
-from services.reporting.report import CATEGORIES
+from services.reporting.domain.counts import CATEGORIES
+from services.reporting.domain.tally import tally
+from services.reporting.formats.invoice import CAC, CBC, CUSTOMIZATION, PROFILE
 from services.reporting.state import REPORTING
-from services.reporting.tally import tally
+from services.reporting.store.documents import CaseFacts, Invoice
 from tests.conftest import StartService
 from tests.services.reporting.test_formats import pdf_text
 from tests.services.reporting.test_reports import Client, bearer
@@ -269,7 +269,7 @@ async def test_a_contract_then_periods_invoiced_in_turn_as_pdf_and_peppol_ubl(
 
 def test_the_checks_find_what_is_wrong(schema: etree.XMLSchema) -> None:
     """The schema and the rules are not a formality: a broken invoice fails both."""
-    from services.reporting.invoice import to_ubl
+    from services.reporting.formats.invoice import to_ubl
 
     good: Invoice = {
         "number": "2027-0001",

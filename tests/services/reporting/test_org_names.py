@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from services.reporting.consumer import name_org
+from services.reporting.api.consumer import name_org
 from services.reporting.state import REPORTING
 from shared.event_schemas import OrgUpdated
 from shared.events import new_event

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 from pymongo import AsyncMongoClient
 
 from deploy.stack import Infra
-from services.reporting.projection import FIELDS
+from services.reporting.domain.projection import FIELDS
 from services.reporting.rebuild import rebuild
 from services.reporting.settings import ReportingSettings
 from tests.conftest import Isolation, StartService
@@ -268,9 +268,9 @@ async def test_a_usage_statement_counts_what_is_invoiced(
 async def test_a_tally_change_left_half_done_by_a_crash_is_finished_once(
     world: dict[str, Any], infra: Infra, isolation: Isolation
 ) -> None:
-    from services.reporting.consumer import apply_pending
-    from services.reporting.documents import cases
+    from services.reporting.api.consumer import apply_pending
     from services.reporting.state import REPORTING
+    from services.reporting.store.documents import cases
 
     reporting: Client = world["reporting"]
     await projected(reporting, 12)

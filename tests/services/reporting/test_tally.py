@@ -8,9 +8,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.reporting import report, tally
-from services.reporting.documents import CaseFacts, RawEvent
-from services.reporting.report import CATEGORIES, CHANNELS, MODES, OUTCOMES, ROLES
+from services.reporting.domain import counts as report
+from services.reporting.domain import tally
+from services.reporting.domain.counts import CATEGORIES, CHANNELS, MODES, OUTCOMES, ROLES
+from services.reporting.store.documents import CaseFacts, RawEvent
 
 NOW = datetime(2027, 2, 1, tzinfo=UTC)
 BASE = 2026 * 12
@@ -75,7 +76,7 @@ def test_a_change_moves_the_tallies_by_the_difference(before: CaseFacts, after: 
 
 
 def test_a_recategorised_case_counts_under_its_new_category_whatever_the_order() -> None:
-    from services.reporting.projection import apply
+    from services.reporting.domain.projection import apply
 
     def event(type_: str, at: str, **data: Any) -> RawEvent:
         return {"type": type_, "occurred_at": at, "org_id": "o1", "data": {"case_id": "c1", **data}}

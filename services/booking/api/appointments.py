@@ -1,0 +1,294 @@
+"""Booking's HTTP API for appointments: book, read, list, move and cancel them, the meeting
+point, the calendar file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+from pymongo import ReturnDocument
+
+from services.booking.api.confidants import caller, get_confidant
+from services.booking.api.models import Book, Reschedule
+from services.booking.api.models import MeetingPoint as MeetingPointBody
+from services.booking.api.slots import confidant_and_type
+from services.booking.calendars import ics
+from services.booking.domain.availability import is_slot, occupied
+from services.booking.domain.blocked import blocking
+from services.booking.domain.reserve import PLACED, replayed, reserve
+from services.booking.domain.rules import slot_rules, working_hours
+from services.booking.state import BOOKING
+from services.booking.store.claims import Taken, move
+from services.booking.store.collections import APPOINTMENTS
+from services.booking.store.documents import (
+    Appointment,
+    appointment_types,
+    appointment_view,
+    appointments,
+    claims,
+)
+from shared.auth import Forbidden, Principal
+from shared.db import Query
+from shared.errors import Conflict, invalid, not_found
+from shared.event_schemas import AppointmentCancelled
+from shared.events import new_event
+from shared.http import Endpoint, idempotency_key, read_body, require
+from shared.listing import find_page, listed, page_of
+from shared.outbox import HIDDEN
+from shared.replies import MeetingPoint
+
+ID = "{appointment_id:[0-9a-f]{24}}"
+
+
+async def book(request: web.Request) -> web.Response:
+    who = caller(request, ["employee"])
+    booking = request.app[BOOKING]
+    key = idempotency_key(request)
+    if who.case_id is None:  # (an employee token always names its case)
+        raise Forbidden("this token names no case")
+    earlier = await replayed(booking, who.case_id, key)
+    if earlier is not None:
+        return web.json_response(appointment_view(earlier), status=201)
+    body = await read_body(request, Book)
+    confidant, kind = await confidant_and_type(
+        request, booking, body.confidant_id, body.type_id, who
+    )
+    doc = await reserve(booking, who, confidant, kind, body, key)
+    return web.json_response(appointment_view(doc), status=201)
+
+
+async def load_appointment(request: web.Request) -> tuple[Appointment, Principal]:
+    booking = request.app[BOOKING]
+    doc = await appointments(booking.db).find_one(
+        {"_id": request.match_info["appointment_id"]}, HIDDEN
+    )
+    # Someone else's appointment and none at all answer alike.
+    if doc is None:
+        raise not_found("appointment")
+    try:
+        who = require(request, org_id=doc["org_id"], case_id=doc["case_id"])
+    except Forbidden:
+        raise not_found("appointment") from None
+    if who.role == "confidant" and who.sub != doc["confidant_id"]:
+        raise not_found("appointment")
+    return doc, who
+
+
+def _actor(who: Principal) -> str:
+    return {"employee": "reporter", "confidant": "confidant"}.get(who.role, "admin")
+
+
+async def read_appointment(request: web.Request) -> web.Response:
+    doc, _ = await load_appointment(request)
+    return web.json_response(appointment_view(doc))
+
+
+async def appointment_ics(request: web.Request) -> web.Response:
+    doc, _ = await load_appointment(request)
+    return web.Response(
+        body=ics.calendar_of(doc, method="PUBLISH"),
+        content_type="text/calendar",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{doc["_id"]}.ics"'},
+    )
+
+
+async def cancel(request: web.Request) -> web.Response:
+    doc, who = await load_appointment(request)
+    booking = request.app[BOOKING]
+    if doc["status"] != "booked":
+        raise Conflict("the appointment is not booked")
+    event = new_event(
+        AppointmentCancelled,
+        {
+            "appointment_id": doc["_id"],
+            "case_id": doc["case_id"],
+            "confidant_id": doc["confidant_id"],
+            "cancelled_by": _actor(who),
+            "sequence": doc.get("sequence", 0),
+        },
+        source="booking",
+        org_id=doc["org_id"],
+    )
+    pending = "delete" if (doc.get("calendar") or {}).get("href") else None
+    if not await booking.update_with_events(
+        APPOINTMENTS,
+        {"_id": doc["_id"], "status": "booked"},
+        {
+            "$set": {
+                "status": "cancelled",
+                "updated_at": booking.clock.now(),
+                "calendar.pending": pending,
+            }
+        },
+        [event],
+    ):
+        raise Conflict("the appointment changed meanwhile")
+    await claims(booking.db).delete_many({"appointment_id": doc["_id"]})
+    doc["status"] = "cancelled"
+    return web.json_response(appointment_view(doc))
+
+
+async def reschedule(request: web.Request) -> web.Response:
+    doc, who = await load_appointment(request)
+    booking = request.app[BOOKING]
+    body = await read_body(request, Reschedule)
+    if doc["status"] != "booked":
+        raise Conflict("the appointment is not booked")
+    confidant = await get_confidant(booking, doc["confidant_id"])
+    kind = await appointment_types(booking.db).find_one({"_id": doc["type_id"]})
+    if kind is None:
+        raise Conflict("the appointment's type no longer exists")
+    start, now = body.start.astimezone(UTC), booking.clock.now()
+    hours, rules = working_hours(confidant), slot_rules(kind)
+    if not is_slot(hours, rules, [], [], now, start):
+        raise invalid("start", "not a slot of this confidant")
+    found = await blocking(booking, confidant, now, skip=doc["_id"])
+    if found is None or not is_slot(hours, rules, *found, now, start):
+        raise Conflict("that slot is not free")
+    try:
+        await move(booking, doc, start, rules.duration, occupied(start, rules), _actor(who))
+    except Taken:
+        raise Conflict("that slot is not free") from None
+    moved = await appointments(booking.db).find_one({"_id": doc["_id"]}, HIDDEN)
+    if moved is None:
+        raise not_found("appointment")
+    return web.json_response(appointment_view(moved))
+
+
+# The longest window asked at once: a month and a bit (a month view, a week view's margin).
+MAX_WINDOW = timedelta(days=42)
+
+
+def window_of(request: web.Request) -> tuple[datetime, datetime] | None:
+    """``?from=…&to=…`` if given (both or neither): see ``window``."""
+    if not request.query.get("from") and not request.query.get("to"):
+        return None
+    return window(request)
+
+
+def window(request: web.Request) -> tuple[datetime, datetime]:
+    """``?from=…&to=…`` (ISO 8601 with an offset): a window of at most ``MAX_WINDOW``."""
+    moments: dict[str, datetime] = {}
+    for name in ("from", "to"):
+        value = request.query.get(name)
+        try:
+            if not value or len(value) > 40:
+                raise ValueError(value)
+            moments[name] = datetime.fromisoformat(value)
+        except ValueError:
+            raise invalid(name, "a date and time, like 2026-12-07T00:00:00+01:00") from None
+        if moments[name].tzinfo is None:
+            raise invalid(name, "give the time's offset, like +01:00")
+    start, end = moments["from"].astimezone(UTC), moments["to"].astimezone(UTC)
+    if not start < end <= start + MAX_WINDOW:
+        raise invalid("to", f"after from, and at most {MAX_WINDOW.days} days later")
+    return start, end
+
+
+async def set_meeting_point(request: web.Request) -> web.Response:
+    """The employee proposes where to meet; the confidant confirms it, as it is or changed.
+    The text stays in booking (no event carries it: it may say more than a place)."""
+    doc, who = await load_appointment(request)
+    body = await read_body(request, MeetingPointBody)
+    if doc["mode"] not in PLACED:
+        raise Conflict("only a walk or a meeting on location has a meeting point")
+    by = _actor(who)
+    point: MeetingPoint = {
+        "text": body.text,
+        "state": "proposed" if by == "reporter" else "confirmed",
+        "by": by,
+    }
+    booking = request.app[BOOKING]
+    changed = await appointments(booking.db).find_one_and_update(
+        {"_id": doc["_id"], "status": "booked"},
+        {"$set": {"meeting_point": point, "updated_at": booking.clock.now()}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if changed is None:
+        raise Conflict("the appointment is not booked")
+    return web.json_response(appointment_view(changed))
+
+
+async def list_appointments(request: web.Request) -> web.Response:
+    who = caller(request, ["admin", "confidant", "employee"])
+    query: Query
+    if who.role == "employee":
+        query = {"case_id": who.case_id}
+    elif who.role == "confidant":
+        query = {"confidant_id": who.sub}
+    else:
+        if not request.query.get("confidant_id"):
+            raise invalid("confidant_id", "required for an admin")
+        query = {"confidant_id": request.query["confidant_id"]}
+    span = window_of(request)
+    if span is not None:  # those that overlap the window (a week's view)
+        query.update(start={"$lt": span[1]}, end={"$gt": span[0]})
+    page = page_of(request)
+    collection = appointments(request.app[BOOKING].db)
+    docs, following = await find_page(collection, query, page, "start", projection=HIDDEN)
+    return listed(docs, following, appointment_view)
+
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v1/appointments",
+        book,
+        "Book with a case token; honours Idempotency-Key.",
+        roles=["employee"],
+        body=Book,
+        status=201,
+        scope="case",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/appointments",
+        list_appointments,
+        "Appointments of a case or mine (?from=&to=: those overlapping that window).",
+        roles=["admin", "confidant", "employee"],
+        scope="mine",
+    ),
+    Endpoint(
+        "GET",
+        f"/v1/appointments/{ID}.ics",
+        appointment_ics,
+        "The ICS (RFC 5545).",
+        roles=["admin", "confidant", "employee"],
+        scope="case",
+    ),
+    Endpoint(
+        "GET",
+        f"/v1/appointments/{ID}",
+        read_appointment,
+        "One appointment.",
+        roles=["admin", "confidant", "employee"],
+        scope="case",
+    ),
+    Endpoint(
+        "POST",
+        f"/v1/appointments/{ID}/cancel",
+        cancel,
+        "Cancel.",
+        roles=["admin", "confidant", "employee"],
+        scope="case",
+    ),
+    Endpoint(
+        "POST",
+        f"/v1/appointments/{ID}/reschedule",
+        reschedule,
+        "Move to another slot.",
+        roles=["admin", "confidant", "employee"],
+        body=Reschedule,
+        scope="case",
+    ),
+    Endpoint(
+        "PUT",
+        f"/v1/appointments/{ID}/meeting-point",
+        set_meeting_point,
+        "Where to meet (a walk, another place): the employee proposes, the confidant confirms.",
+        roles=["admin", "confidant", "employee"],
+        body=MeetingPointBody,
+        scope="case",
+    ),
+]

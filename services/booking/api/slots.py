@@ -1,0 +1,105 @@
+"""Booking's HTTP API for free slots: a confidant's working hours, less their calendar's
+busy time and what is booked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+
+from services.booking.api.confidants import BOOKERS, caller
+from services.booking.domain.availability import free_slots
+from services.booking.domain.blocked import blocking
+from services.booking.domain.rules import slot_rules, working_hours
+from services.booking.state import BOOKING, Booking
+from services.booking.store.documents import (
+    AppointmentType,
+    Confidant,
+    appointment_types,
+    confidants,
+)
+from shared.auth import Forbidden, Principal
+from shared.errors import Conflict, Invalid, invalid
+from shared.http import Endpoint
+from shared.outbox import HIDDEN
+
+
+async def confidant_and_type(
+    request: web.Request, booking: Booking, confidant_id: str, type_id: str, who: Principal
+) -> tuple[Confidant, AppointmentType]:
+    if who.role == "confidant" and who.sub != confidant_id:
+        raise Forbidden("a confidant sees their own slots")
+    confidant = await confidants(booking.db).find_one({"_id": confidant_id}, HIDDEN)
+    orgs = set((confidant or {}).get("org_ids", []))
+    if confidant is None or (who.role in ("employee", "org_admin") and not orgs & who.orgs):
+        raise invalid("confidant_id", "unknown confidant")
+    kind = await appointment_types(booking.db).find_one({"_id": type_id})
+    if kind is None:
+        raise invalid("type_id", "unknown appointment type")
+    if not confidant.get("hours"):
+        raise Conflict("this confidant has no working hours yet")
+    return confidant, kind
+
+
+def zone_of(name: str) -> ZoneInfo:
+    """A time zone named by the caller; a 422 for one that is not known."""
+    try:
+        if len(name) > 64:
+            raise ValueError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise invalid("timezone", "not a known time zone") from None
+
+
+async def open_slots(
+    booking: Booking, confidant: Confidant, kind: AppointmentType
+) -> list[tuple[datetime, datetime]] | None:
+    """The free slots (start, end) of ``kind`` with ``confidant`` from now; None when the
+    calendar cannot be read (closed, not assumed free)."""
+    now = booking.clock.now()
+    found = await blocking(booking, confidant, now)
+    if found is None:
+        return None
+    rules = slot_rules(kind)
+    starts = free_slots(working_hours(confidant), rules, *found, now)
+    return [(start, start + rules.duration) for start in starts]
+
+
+async def slots(request: web.Request) -> web.Response:
+    who = caller(request, BOOKERS)
+    booking = request.app[BOOKING]
+    query = request.query
+    if not query.get("confidant_id") or not query.get("type_id"):
+        raise Invalid(
+            "name the confidant and the appointment type",
+            {k: "required" for k in ("confidant_id", "type_id") if not query.get(k)},
+        )
+    confidant, kind = await confidant_and_type(
+        request, booking, query["confidant_id"], query["type_id"], who
+    )
+    # Shown in the organisation's zone when the caller names it, else the confidant's.
+    zone_name = query.get("timezone") or confidant["timezone"]
+    zone = zone_of(zone_name)
+    found = await open_slots(booking, confidant, kind)
+    if found is None:
+        return web.json_response(
+            {"timezone": zone_name, "slots": [], "closed": "calendar_unavailable"}
+        )
+    shown = [
+        {"start": start.astimezone(zone).isoformat(), "end": end.astimezone(zone).isoformat()}
+        for start, end in found
+    ]
+    return web.json_response({"timezone": zone_name, "slots": shown})
+
+
+ENDPOINTS = [
+    Endpoint(
+        "GET",
+        "/v1/slots",
+        slots,
+        "Free slots (?confidant_id=&type_id=), from the cache, never from CalDAV.",
+        roles=BOOKERS,
+        scope="mine",
+    ),
+]

@@ -1,0 +1,1 @@
+"""booking's rules and use cases: domain types in, domain errors (shared.errors) out; no HTTP."""

@@ -1,0 +1,131 @@
+"""Booking a new appointment: the request checked against the confidant and the type, the
+slot free in the confidant's calendar and among the appointments, its time claimed, and the
+appointment stored with its event.
+
+No double booking, in any number of instances: the time is claimed granule by granule with
+unique inserts (``claims``) before the appointment is written; of two requests for one slot
+one gets every granule. An ``Idempotency-Key`` is claimed the same way, so a request sent
+twice books once and answers twice with the same appointment.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC
+
+from pymongo.errors import DuplicateKeyError
+
+from services.booking.api.models import Book
+from services.booking.domain.availability import is_slot, occupied
+from services.booking.domain.blocked import blocking
+from services.booking.domain.rules import claim_ids, slot_rules, working_hours
+from services.booking.state import Booking
+from services.booking.store.claims import booked_event, claim
+from services.booking.store.collections import APPOINTMENTS
+from services.booking.store.documents import (
+    Appointment,
+    AppointmentType,
+    Confidant,
+    appointments,
+    claims,
+    replays,
+)
+from shared.auth import Principal
+from shared.errors import Conflict, invalid
+from shared.event_schemas import AppointmentBooked
+from shared.outbox import HIDDEN, flush, staged
+
+PLACED = ("walk", "on_location")  # the modes that meet somewhere
+
+
+async def replayed(booking: Booking, case_id: str, key: str | None) -> Appointment | None:
+    """The appointment an earlier request with this ``Idempotency-Key`` booked, if any."""
+    if key is None:
+        return None
+    seen = await replays(booking.db).find_one({"_id": f"{case_id}|{key}"})
+    if seen is None:
+        return None
+    return await appointments(booking.db).find_one({"_id": seen["appointment_id"]}, HIDDEN)
+
+
+def address_of(confidant: Confidant, kind: AppointmentType, body: Book) -> str | None:
+    """Where the conversation is, if it is at one of the confidant's places; a 422 for a
+    mode the type does not have, or a place that does not fit the mode."""
+    if body.mode not in kind["modes"]:
+        raise invalid("mode", f"this appointment type is {', '.join(kind['modes'])}")
+    if body.meeting_point is not None and body.mode not in PLACED:
+        raise invalid("meeting_point", "only a walk or a meeting on location has one")
+    if body.mode != "on_location" or body.meeting_point is not None:
+        return None
+    place = next((p for p in confidant.get("locations", []) if p["id"] == body.location_id), None)
+    if place is None:
+        raise invalid("location_id", "choose one of the confidant's locations, or propose a place")
+    return f"{place['name']}, {place['address']}"
+
+
+async def reserve(
+    booking: Booking,
+    who: Principal,
+    confidant: Confidant,
+    kind: AppointmentType,
+    body: Book,
+    key: str | None,
+) -> Appointment:
+    """Book ``body`` for the case of ``who``: a 422 for a time that is no slot, a 409 for a
+    slot taken meanwhile or a calendar that cannot be read (closed, not assumed free)."""
+    address = address_of(confidant, kind, body)
+    start, now = body.start.astimezone(UTC), booking.clock.now()
+    hours, rules = working_hours(confidant), slot_rules(kind)
+    if not is_slot(hours, rules, [], [], now, start):
+        raise invalid(
+            "start",
+            "not a slot: outside working hours, off the grid, too soon, "
+            "or beyond the booking horizon",
+        )
+    found = await blocking(booking, confidant, now)
+    if found is None:
+        raise Conflict("the confidant's calendar cannot be read now; no slots can be booked")
+    if not is_slot(hours, rules, *found, now, start):
+        raise Conflict("that slot is no longer free")
+
+    appointment_id = secrets.token_hex(12)
+    taken = occupied(start, rules)
+    owner = f"{appointment_id}:0"
+    if not await claim(booking, claim_ids(confidant["_id"], taken), owner, appointment_id):
+        raise Conflict("that slot is no longer free")
+    case_id = str(who.case_id)  # (an employee's token always names its case)
+    if key is not None:
+        try:
+            await replays(booking.db).insert_one(
+                {"_id": f"{case_id}|{key}", "appointment_id": appointment_id, "at": now}
+            )
+        except DuplicateKeyError:  # the same request, twice at once: the other one won
+            await claims(booking.db).delete_many({"owner": owner})
+            raise Conflict("this request is already being handled") from None
+
+    doc: Appointment = {
+        "_id": appointment_id,
+        "case_id": case_id,
+        "reference": who.reference,
+        "org_id": next(iter(who.orgs)),
+        "confidant_id": confidant["_id"],
+        "type_id": kind["_id"],
+        "mode": body.mode,
+        "start": start,
+        "end": start + rules.duration,
+        "occupied": list(taken),
+        "status": "booked",
+        "sequence": 0,
+        "address": address,
+        "meeting_point": None
+        if body.meeting_point is None
+        else {"text": body.meeting_point, "state": "proposed", "by": "reporter"},
+        "video_url": booking.video.room_for(appointment_id) if body.mode == "online" else None,
+        "created_at": now,
+        "updated_at": now,
+        "calendar": {"pending": "put" if confidant.get("calendar") else None, "attempts": 0},
+    }
+    event = booked_event(AppointmentBooked, doc)
+    await appointments(booking.db).insert_one({**doc, **staged(event)})  # with its event
+    await flush(booking.db[APPOINTMENTS], appointment_id, [event], booking.bus, booking.locks)
+    return doc

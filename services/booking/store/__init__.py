@@ -1,0 +1,2 @@
+"""What booking stores: the documents as types, their collections and indexes, and their
+queries."""

@@ -1,0 +1,293 @@
+"""What booking stores, as types, and how the API shows it.
+
+A confidant holds their profile, working hours and calendar connection (credentials
+sealed); an appointment holds its time, the granules it occupies (``claims``) and the state
+of its write to the confidant's calendar. Busy time read from calendars has its own store
+(``busystore``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Literal
+
+from pydantic import ConfigDict, TypeAdapter, with_config
+from typing_extensions import TypedDict  # pydantic validates TypedDicts from here on 3.11
+
+from services.booking.store.collections import (
+    APPOINTMENTS,
+    CASES,
+    CLAIMS,
+    CONFIDANTS,
+    IDEMPOTENCY,
+    OAUTH_STATES,
+    TYPES,
+)
+from shared.crypto import Sealed
+from shared.db import TypedCollection
+from shared.outbox import Staged
+from shared.replies import Appointment as AppointmentView
+from shared.replies import CalendarWrite, MeetingPoint
+from shared.text import Bio
+from shared.wire import Json, jsonable
+
+# The versions of a calendar's busy-time buckets (busystore), as its sync state names them.
+Versions = Sequence[str | None]
+
+# -- confidants -------------------------------------------------------------------------------
+
+
+class CalendarState(TypedDict, total=False):
+    """How far one calendar was read. A list entry, not a map by URL: URLs hold dots,
+    which document keys may not."""
+
+    calendar: str
+    ctag: str | None
+    token: str | None  # the sync token (or Graph's delta link) of the last read
+    versions: Versions | None  # the busy-time buckets' versions (busystore)
+    listed: datetime | None  # the end of the window the last full listing read
+
+
+class SyncState(TypedDict, total=False):
+    calendars: list[CalendarState]
+    connected_at: datetime
+    last_success: datetime | None
+    last_attempt: datetime
+    last_error: str | None  # a DavError kind
+    failing_since: datetime | None
+    announced: bool  # the confidant was told it fails (once per outage)
+    not_before: datetime | None  # a provider that asked to wait (429 Retry-After)
+
+
+class CalendarLink(TypedDict, total=False):
+    """The confidant's calendar account: a password (CalDAV, iCloud) or an OAuth grant
+    (Google, Microsoft), sealed."""
+
+    provider: str  # caldav, icloud, google, microsoft
+    url: str
+    username: str
+    password: Sealed
+    grant: Sealed
+    access: Sealed
+    access_until: datetime
+    busy_calendars: list[str]
+    booking_calendar: str
+    sync: SyncState
+
+
+class Place(TypedDict):
+    id: str
+    name: str
+    address: str
+
+
+class Range(TypedDict):
+    start: str  # "09:00"
+    end: str
+
+
+class Absence(TypedDict):
+    start: datetime
+    end: datetime
+
+
+# Documents made from a request body are checked as they are made (``CONFIDANT`` and the
+# others below): a field the body has and the document type lacks fails, never vanishes.
+@with_config(ConfigDict(extra="forbid"))
+class Hours(TypedDict, total=False):
+    """Working hours (``models.Hours``): weekday "0" (Monday) .. "6", date overrides ("2026-12-24"),
+    absences."""
+
+    weekly: dict[str, list[Range]]
+    overrides: dict[str, list[Range]]
+    absences: list[Absence]
+
+
+@with_config(ConfigDict(extra="forbid"))
+class Confidant(Staged, total=False):
+    _id: str
+    display_name: str
+    languages: list[str]
+    gender: str | None
+    bio: Bio | None  # one for all languages, or per language
+    timezone: str
+    holidays: str | None  # whose public holidays close the day (ISO 3166), or none
+    org_ids: list[str]
+    locations: list[Place]
+    hours: Hours | None
+    calendar: CalendarLink | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@with_config(ConfigDict(extra="forbid"))
+class AppointmentType(TypedDict, total=False):
+    _id: str
+    name: dict[str, str]  # locale -> name
+    duration_min: int
+    modes: list[str]
+    buffer_before_min: int
+    buffer_after_min: int
+    min_notice_min: int
+    horizon_days: int
+    interval_min: int
+    daily_cap: int | None
+    weekly_cap: int | None
+
+
+CONFIDANT = TypeAdapter(Confidant)
+HOURS = TypeAdapter(Hours)
+APPOINTMENT_TYPE = TypeAdapter(AppointmentType)
+
+
+# -- appointments -----------------------------------------------------------------------------
+
+
+class CalendarCopy(TypedDict, total=False):
+    """The appointment's event in the confidant's calendar, and the write that keeps it."""
+
+    pending: Literal["put", "delete"] | None
+    href: str | None
+    etag: str | None
+    attempts: int
+    last_error: str | None
+    next_try: datetime | None
+    failed: bool
+
+
+class Appointment(Staged, total=False):
+    _id: str
+    case_id: str
+    reference: str | None
+    org_id: str
+    confidant_id: str
+    type_id: str
+    mode: str
+    start: datetime
+    end: datetime
+    occupied: list[datetime]  # [from, to): the time it holds, buffers included
+    status: str  # booked or cancelled
+    sequence: int
+    address: str | None
+    meeting_point: MeetingPoint | None
+    video_url: str | None
+    cancelled_by: str
+    created_at: datetime
+    updated_at: datetime
+    calendar: CalendarCopy
+
+
+class Claim(TypedDict):
+    _id: str  # "<confidant>|<granule start>"
+    owner: str  # "<appointment>:<sequence>"
+    appointment_id: str
+    claimed_at: datetime
+
+
+class Replay(TypedDict):
+    _id: str  # "<case>|<Idempotency-Key>"
+    appointment_id: str
+    at: datetime
+
+
+class CaseLink(TypedDict, total=False):
+    """What booking knows of a case, from intake's events."""
+
+    _id: str
+    org_id: str | None
+    meeting_mode: str | None
+    confidant_id: str
+
+
+class OAuthState(TypedDict):
+    _id: str  # the state
+    confidant_id: str
+    provider: str
+    verifier: Sealed
+    redirect_uri: str
+    expires: datetime
+
+
+confidants = TypedCollection(CONFIDANTS, Confidant)
+appointment_types = TypedCollection(TYPES, AppointmentType)
+appointments = TypedCollection(APPOINTMENTS, Appointment)
+claims = TypedCollection(CLAIMS, Claim)
+replays = TypedCollection(IDEMPOTENCY, Replay)
+cases = TypedCollection(CASES, CaseLink)
+oauth_states = TypedCollection(OAUTH_STATES, OAuthState)
+
+
+# -- views ------------------------------------------------------------------------------------
+
+
+def confidant_view(doc: Confidant, *, private: bool = True) -> Json:
+    """The profile; ``private`` adds what only the office and the confidant see (hours, the
+    calendar connection and its state), never shown to an employee or an employer."""
+    calendar = doc.get("calendar") or {}
+    public = {
+        "id": doc["_id"],
+        "display_name": doc["display_name"],
+        "languages": doc["languages"],
+        "gender": doc.get("gender"),
+        "bio": doc.get("bio"),
+        "timezone": doc["timezone"],
+        "holidays": doc.get("holidays", "NL"),
+        "org_ids": doc.get("org_ids", []),
+        "locations": doc.get("locations", []),
+    }
+    if not private:
+        return public
+    return {
+        **public,
+        "hours": jsonable(doc.get("hours")),
+        "calendar": None
+        if not calendar
+        else {
+            "provider": calendar.get("provider", "caldav"),
+            "url": calendar.get("url"),
+            "username": calendar.get("username"),
+            "busy_calendars": calendar.get("busy_calendars", []),
+            "booking_calendar": calendar.get("booking_calendar"),
+            "sync": jsonable(
+                {k: v for k, v in (calendar.get("sync") or {}).items() if k != "calendars"}
+            ),
+        },
+    }
+
+
+def type_view(doc: AppointmentType) -> Json:
+    return {"id": doc["_id"], **{k: v for k, v in doc.items() if k != "_id"}}
+
+
+def calendar_write(calendar: CalendarCopy) -> CalendarWrite | None:
+    """How the write to the confidant's own calendar stands: done, pending, or failed
+    (the server kept refusing it; it is still tried, and the confidant should look)."""
+    if not calendar.get("pending") and not calendar.get("href"):
+        return None
+    failed, pending = calendar.get("failed"), calendar.get("pending")
+    state: Literal["done", "pending", "failed"] = (
+        "failed" if failed else "pending" if pending else "done"
+    )
+    return {"state": state, "error": calendar.get("last_error") if state != "done" else None}
+
+
+def appointment_view(doc: Appointment) -> AppointmentView:
+    return {
+        "id": doc["_id"],
+        "case_id": doc["case_id"],
+        # The case's reference (VP-2026-…), from the booking token: how people name the case.
+        "reference": doc.get("reference"),
+        "confidant_id": doc["confidant_id"],
+        "type_id": doc["type_id"],
+        "start": doc["start"].isoformat(),
+        "end": doc["end"].isoformat(),
+        "mode": doc["mode"],
+        "status": doc["status"],
+        "video_url": doc.get("video_url"),
+        "address": doc.get("address"),
+        # A walk's or another place's meeting point: {text, state: proposed | confirmed, by}.
+        "meeting_point": doc.get("meeting_point"),
+        "sequence": doc.get("sequence", 0),
+        "calendar_write": calendar_write(doc.get("calendar") or {}),
+    }

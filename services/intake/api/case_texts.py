@@ -1,0 +1,204 @@
+"""Intake's HTTP API for what is written in a case: the confidant's private notes and the
+messages between reporter and confidant (and whether those sent by e-mail or WhatsApp
+went out)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiohttp import web
+from pymongo.errors import DuplicateKeyError
+
+from services.intake.api.cases import READERS, assigned_confidant, audit, content_reader, load_case
+from services.intake.api.models import Text
+from services.intake.domain.codes import new_id
+from services.intake.domain.opening import case_event
+from services.intake.state import INTAKE, Intake
+from services.intake.store import documents as docs
+from services.intake.store.collections import CASES, MESSAGES, NOTES
+from shared.auth import Principal
+from shared.errors import Conflict
+from shared.event_schemas import (
+    CaseMessagePosted,
+    CaseNoteAdded,
+)
+from shared.events import Envelope
+from shared.http import Endpoint, read_body
+from shared.listing import find_page, listed, page_of
+from shared.outbox import flush, staged
+from shared.wire import Json
+
+
+async def add_note(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    who = assigned_confidant(request, case)
+    body = await read_body(request, Text)
+    note_id = new_id()
+    event = case_event(CaseNoteAdded, case, note_id=note_id)
+    await store_text(intake, NOTES, note_id, case, who.sub, body.text, event)
+    return web.json_response({"note_id": note_id}, status=201)
+
+
+async def store_text(
+    intake: Intake,
+    collection: str,
+    doc_id: str,
+    case: docs.Case,
+    author: str,
+    text: str,
+    event: Envelope,
+    relay: docs.Relay | None = None,
+) -> datetime:
+    """Keep a note or message, sealed, and announce it (never what it says)."""
+    now = intake.clock.now()
+    doc: docs.Text = {
+        "_id": doc_id,
+        "case_id": case["_id"],
+        "author": author,
+        "created_at": now,
+        "text": intake.cipher.seal(text, doc_id=doc_id, field="text"),
+    }
+    if relay is not None:
+        doc["relay"] = relay
+    texts = docs.notes(intake.db) if collection == NOTES else docs.messages(intake.db)
+    await texts.insert_one({**doc, **staged(event)})
+    await flush(texts, doc_id, [event], intake.bus, intake.locks)
+    return now
+
+
+async def _texts(
+    request: web.Request,
+    collection: str,
+    reader: Callable[[web.Request, docs.Case], Principal],
+    action: str,
+    view: Callable[[Intake, docs.Text], Json],
+) -> web.Response:
+    """A page of a case's notes or messages: who may read them checked, the reading
+    audited, the texts opened."""
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    who = reader(request, case)
+    await audit(intake, who, case["_id"], action)
+    query = {"case_id": case["_id"]}
+    texts = docs.notes(intake.db) if collection == NOTES else docs.messages(intake.db)
+    found, following = await find_page(texts, query, page_of(request), "created_at")
+    return listed(found, following, lambda doc: view(intake, doc))
+
+
+def note_view(intake: Intake, note: docs.Text) -> Json:
+    return {
+        "note_id": note["_id"],
+        "created_at": note["created_at"].isoformat(),
+        "text": intake.cipher.open(note["text"], doc_id=note["_id"], field="text"),
+    }
+
+
+def message_view(intake: Intake, message: docs.Text) -> Json:
+    return {
+        "message_id": message["_id"],
+        "author": message["author"],
+        "created_at": message["created_at"].isoformat(),
+        "text": intake.cipher.open(message["text"], doc_id=message["_id"], field="text"),
+        # Sent by e-mail or WhatsApp: whether it went out, and how far it got.
+        "delivery": docs.relay_view(message.get("relay")),
+    }
+
+
+async def list_notes(request: web.Request) -> web.Response:
+    return await _texts(request, NOTES, assigned_confidant, "read_notes", note_view)
+
+
+async def post_message(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    who = content_reader(request, case)
+    if case.get("purged_at"):
+        raise Conflict("the case is closed and its messages are gone")
+    body = await read_body(request, Text)
+    author = "reporter" if who.role == "employee" else "confidant"
+    message_id = new_id()
+    # A case that came in by e-mail or WhatsApp: the confidant's answer goes back that way.
+    relayed = case.get("relay") if author == "confidant" else None
+    event = case_event(
+        CaseMessagePosted,
+        case,
+        reference=case["reference"],
+        message_id=message_id,
+        author=author,
+        confidant_id=case["confidant_id"],
+        relayed=relayed,
+    )
+    relay = await relay_pending(intake, message_id, relayed) if relayed else None
+    now = await store_text(intake, MESSAGES, message_id, case, author, body.text, event, relay)
+    if relayed:
+        intake.relay_wanted.set()
+    if author == "confidant" and case.get("deadlines"):
+        # A first answer acknowledges the report (Wet bescherming klokkenluiders). Only a
+        # whistleblower report has deadlines; elsewhere the field is null, and setting a
+        # path inside null fails (MongoDB and FerretDB alike).
+        await intake.update(
+            CASES,
+            {"_id": case["_id"], "deadlines.acknowledgement.met_at": None},
+            {"$set": {"deadlines.acknowledgement.met_at": now}},
+        )
+    return web.json_response({"message_id": message_id, "created_at": now.isoformat()}, status=201)
+
+
+async def list_messages(request: web.Request) -> web.Response:
+    return await _texts(request, MESSAGES, content_reader, "read_messages", message_view)
+
+
+async def relay_pending(intake: Intake, message_id: str, channel: str) -> docs.Relay:
+    """Queue a message for the relay; returns its relay state. Queued *before* the message
+    is stored: a crash in between leaves an entry without a message, which the relay drops,
+    never a message that is not sent."""
+    now = intake.clock.now()
+    try:
+        await docs.relay_queue(intake.db).insert_one(
+            {"_id": message_id, "next_at": now, "queued": now}
+        )
+    except DuplicateKeyError:
+        pass  # queued by an earlier try of the same message
+    return {"channel": channel, "state": "pending", "attempts": 0, "next_at": now}
+
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v1/cases/{case_id}/notes",
+        add_note,
+        "A private note.",
+        roles=["confidant"],
+        body=Text,
+        status=201,
+        scope="case",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/cases/{case_id}/notes",
+        list_notes,
+        "The private notes.",
+        roles=["confidant"],
+        scope="case",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/cases/{case_id}/messages",
+        post_message,
+        "A message between reporter and confidant.",
+        roles=READERS,
+        body=Text,
+        status=201,
+        scope="case",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/cases/{case_id}/messages",
+        list_messages,
+        "The messages.",
+        roles=READERS,
+        scope="case",
+    ),
+]

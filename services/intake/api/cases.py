@@ -1,0 +1,391 @@
+"""Cases: reporting one, coming back with the case code, the confidant's work, messages.
+
+Who reads what: the reporter (an employee token for the case) and the assigned confidant
+read a case's content; admins assign but read no content; org_admins never see cases.
+Every read of content is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from services.intake.api.models import Assign, CaseAccess, CaseCreate, CaseUpdate
+from services.intake.api.orgs import client_key, get_org, optional_staff
+from services.intake.domain import rules as domain
+from services.intake.domain import taxonomy
+from services.intake.domain.codes import normalise
+from services.intake.domain.opening import (
+    CONTACT_FIELDS,
+    adjust_load,
+    case_event,
+    open_report,
+    organisation_for,
+    received_on,
+)
+from services.intake.domain.updates import change_case
+from services.intake.state import INTAKE, Intake
+from services.intake.store import documents as docs
+from services.intake.store.collections import AUDIT, CASES, TIMELINE
+from services.intake.store.throttle import slow_down, too_many
+from shared.auth import Forbidden, Principal, Role
+from shared.db import Query
+from shared.errors import Conflict, Invalid, not_found
+from shared.event_schemas import (
+    CaseAssigned,
+)
+from shared.http import ApiError, Endpoint, idempotency_key, read_body, require
+from shared.listing import find_page, listed, page_of
+from shared.outbox import HIDDEN
+from shared.wire import jsonable
+
+log = logging.getLogger(__name__)
+
+
+def case_token(intake: Intake, case: docs.Case) -> str:
+    """The reporter's key to this one case, for intake and booking."""
+    return intake.issuer.issue(
+        sub=f"case-{case['_id']}",
+        role="employee",
+        audience=["intake", "booking"],
+        ttl_s=intake.settings.case_token_ttl_s,
+        org_id=case["org_id"],
+        case_id=case["_id"],
+        reference=case.get("reference"),
+    )
+
+
+async def create_case(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    staff = optional_staff(request)
+    if staff is None:
+        await intake.throttle.limit(
+            f"case:{client_key(request, intake)}",
+            intake.settings.case_rate_limit,
+            intake.settings.rate_window_s,
+        )
+    body = await read_body(request, CaseCreate)
+    received = received_on(staff is not None, body, intake.clock.now())
+    org = await organisation_for(intake, body)
+    if staff is not None:
+        require(request, ["admin", "confidant"], org_id=org["_id"])
+    by = staff.sub if staff else None
+    case, code = await open_report(intake, org, body, by, received, idempotency_key(request))
+    return created(intake, case, code)
+
+
+def created(intake: Intake, case: docs.Case, code: str | None) -> web.Response:
+    return web.json_response(
+        {
+            "case_id": case["_id"],
+            "confidant_id": case["confidant_id"],
+            "reference": case["reference"],
+            "case_code": code,
+            "token": case_token(intake, case),
+            "token_expires_in": intake.settings.case_token_ttl_s,
+            "confirmation": taxonomy.confirmation(
+                case["locale"], case["reference"], case["anonymous"]
+            ),
+        },
+        status=201,
+    )
+
+
+async def access_case(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    settings = intake.settings
+    address = client_key(request, intake)
+    locked = await intake.throttle.locked_for(f"code:{address}")
+    if locked:
+        raise too_many(locked)
+    body = await read_body(request, CaseAccess)
+    org_id = None
+    if body.organisation is not None:
+        org = await docs.organisations(intake.db).find_one({"slug": body.organisation})
+        if org is None:
+            raise not_found("organisation")
+        org_id = org["_id"]
+    # Wrong codes from any address count against the organisation named (or, unnamed,
+    # against the whole suite): a guesser who rotates addresses meets this limit instead.
+    budget = f"code-org:{org_id or '*'}"
+    locked = await intake.throttle.locked_for(budget)
+    if locked:
+        raise too_many(locked)
+    code = normalise(body.case_code)
+    case = None
+    if code is not None:
+        case = await docs.cases(intake.db).find_one({"code_hash": await intake.code_hash(code)})
+    now = intake.clock.now()
+    if org_id is not None and case is not None and case["org_id"] != org_id:
+        case = None  # a code is found only within the organisation named
+    if case is None or domain.code_expired(
+        case["status"],
+        case.get("closed_at"),
+        case.get("code_used_at"),
+        now,
+        settings.code_inactive_days,
+    ):
+        failures = await intake.throttle.hit(f"code-fail:{address}", settings.rate_window_s)
+        if failures >= settings.code_max_failures:
+            await intake.throttle.lock(f"code:{address}", settings.lockout_s)
+        shared_failures = await intake.throttle.hit(f"fail:{budget}", settings.rate_window_s)
+        if shared_failures >= settings.code_max_failures_per_org:
+            await intake.throttle.lock(budget, settings.rate_window_s)
+        await slow_down(settings.failure_delay_s, failures)
+        raise ApiError(401, "unauthorized", "unknown or expired case code")
+    await intake.update(CASES, {"_id": case["_id"]}, {"$set": {"code_used_at": now}})
+    return web.json_response(
+        {
+            "case_id": case["_id"],
+            "confidant_id": case["confidant_id"],
+            "reference": case["reference"],
+            "token": case_token(intake, case),
+            "token_expires_in": settings.case_token_ttl_s,
+        }
+    )
+
+
+async def load_case(intake: Intake, case_id: str) -> docs.Case:
+    case = await docs.cases(intake.db).find_one({"_id": case_id}, HIDDEN)
+    if case is None:
+        raise not_found("case")
+    return case
+
+
+def content_reader(request: web.Request, case: docs.Case) -> Principal:
+    """The reporter of this case or its assigned confidant; nobody else reads content."""
+    who = scoped(request, case, ["confidant", "employee"])
+    if who.role == "confidant" and who.sub != case["confidant_id"]:
+        raise not_found("case")  # only the assigned confidant reads it; others learn nothing
+    return who
+
+
+def assigned_confidant(request: web.Request, case: docs.Case) -> Principal:
+    who = scoped(request, case, ["confidant"])
+    if who.sub != case["confidant_id"]:
+        raise not_found("case")  # only the assigned confidant works on it
+    return who
+
+
+def scoped(request: web.Request, case: docs.Case, roles: list[Role]) -> Principal:
+    """The caller, if the case is within their reach; a case of another organisation (or
+    another reporter's) answers as if it did not exist."""
+    try:
+        return require(request, roles, org_id=case["org_id"], case_id=case["_id"])
+    except Forbidden:
+        raise not_found("case") from None
+
+
+async def audit(intake: Intake, who: Principal, case_id: str, action: str) -> None:
+    await intake.db[AUDIT].insert_one(
+        {
+            "case_id": case_id,
+            "at": intake.clock.now(),
+            "action": action,
+            "role": who.role,
+            "actor": "reporter" if who.role == "employee" else who.sub,
+        }
+    )
+
+
+async def read_case(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    who = content_reader(request, case)
+    await audit(intake, who, case["_id"], "read_case")
+    view = docs.metadata(case)
+    view["text"] = intake.cipher.open_optional(case.get("text"), doc_id=case["_id"], field="text")
+    if who.role == "confidant":
+        view["department"] = case.get("department")
+        view["reporter_role"] = case["reporter_role"]
+        view["referral_to"] = intake.cipher.open_optional(
+            case.get("referral_to"), doc_id=case["_id"], field="referral_to"
+        )
+        contact = case.get("contact")
+        view["contact"] = (
+            None
+            if contact is None
+            else {
+                "preferred_channel": contact.get("preferred_channel"),
+                **{
+                    f: intake.cipher.open_optional(
+                        contact.get(f), doc_id=case["_id"], field=f"contact.{f}"
+                    )
+                    for f in CONTACT_FIELDS
+                },
+            }
+        )
+    else:  # the reporter sees progress, not the confidant's bookkeeping
+        for key in ("hours_spent", "confidant_id", "deadlines"):
+            view.pop(key)
+    return web.json_response(view)
+
+
+async def list_cases(request: web.Request) -> web.Response:
+    """Metadata only: a confidant's own cases, or an organisation's for an admin."""
+    intake = request.app[INTAKE]
+    who = require(request)
+    query: Query
+    if who.role == "confidant":
+        query = {"confidant_id": who.sub}
+    else:
+        org_id = request.query.get("org_id")
+        if not org_id:
+            raise Invalid("name the organisation", {"org_id": "required for an admin"})
+        query = {"org_id": org_id}
+    status = request.query.get("status")
+    if status is not None:
+        if status not in domain.STATUSES:
+            raise Invalid("unknown status", {"status": "unknown status"})
+        query["status"] = status
+    page = page_of(request)
+    cases, following = await find_page(
+        docs.cases(intake.db), query, page, "created_at", descending=True, projection=HIDDEN
+    )
+    return listed(cases, following, docs.metadata)
+
+
+async def update_case(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    assigned_confidant(request, case)
+    body = await read_body(request, CaseUpdate)
+    await change_case(intake, case, body)
+    return web.json_response(docs.metadata(await load_case(intake, case["_id"])))
+
+
+async def assign_case(request: web.Request) -> web.Response:
+    """Hand a case over to a colleague: an admin, or the confidant who has it now."""
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    who = scoped(request, case, ["admin", "confidant"])
+    if who.role == "confidant" and who.sub != case["confidant_id"]:
+        raise not_found("case")  # the assigned confidant or an admin hands it over
+    body = await read_body(request, Assign)
+    org = await get_org(intake, case["org_id"])
+    if body.confidant_id not in org.get("confidant_ids", []):
+        raise Invalid(
+            "the request has invalid fields",
+            {"confidant_id": "not a confidant of this organisation"},
+        )
+    if case["status"] == "closed":
+        raise Conflict("the case is closed")
+    if body.confidant_id != case["confidant_id"]:
+        event = case_event(
+            CaseAssigned,
+            case,
+            reference=case["reference"],
+            confidant_id=body.confidant_id,
+            reason="handover",
+        )
+        if not await intake.update_with_events(
+            CASES,
+            {"_id": case["_id"], "confidant_id": case["confidant_id"]},
+            {"$set": {"confidant_id": body.confidant_id, "updated_at": intake.clock.now()}},
+            [event],
+        ):
+            raise Conflict("the case changed meanwhile; load it again")
+        await adjust_load(intake, case["confidant_id"], -1)
+        await adjust_load(intake, body.confidant_id, +1)
+    return web.json_response(docs.metadata(await load_case(intake, case["_id"])))
+
+
+async def read_audit(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    page = page_of(request)
+    entries, following = await find_page(intake.db[AUDIT], {"case_id": case["_id"]}, page, "at")
+    return listed(
+        entries,
+        following,
+        lambda e: {
+            "at": e["at"].isoformat(),
+            "action": e["action"],
+            "role": e["role"],
+            "actor": e["actor"],
+        },
+    )
+
+
+async def case_timeline(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    content_reader(request, case)
+    page = page_of(request)
+    entries, following = await find_page(
+        intake.db[TIMELINE], {"case_id": case["_id"]}, page, "occurred_at"
+    )
+    return listed(
+        entries,
+        following,
+        lambda e: {
+            "type": e["type"],
+            "appointment_id": e["appointment_id"],
+            "occurred_at": e["occurred_at"].isoformat(),
+            "starts_at": jsonable(e.get("starts_at")),
+            "mode": e.get("mode"),
+        },
+    )
+
+
+READERS: list[Role] = ["confidant", "employee"]
+
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v1/cases",
+        create_case,
+        "Report: no login (web), or staff registering a phone/WhatsApp/e-mail case.",
+        body=CaseCreate,
+        status=201,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/cases/access",
+        access_case,
+        "Come back with the case code: a token for the case.",
+        body=CaseAccess,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/cases",
+        list_cases,
+        "Case metadata: mine, or an organisation's.",
+        roles=["admin", "confidant"],
+        scope="mine",
+    ),
+    Endpoint(
+        "GET", "/v1/cases/{case_id}", read_case, "A case's content.", roles=READERS, scope="case"
+    ),
+    Endpoint(
+        "PATCH",
+        "/v1/cases/{case_id}",
+        update_case,
+        "Status, outcome on closing, hours.",
+        roles=["confidant"],
+        body=CaseUpdate,
+        scope="case",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/cases/{case_id}/assign",
+        assign_case,
+        "Hand a case over.",
+        roles=["admin", "confidant"],
+        body=Assign,
+        scope="case",
+    ),
+    Endpoint(
+        "GET", "/v1/cases/{case_id}/audit", read_audit, "Who read the case, when.", roles=["admin"]
+    ),
+    Endpoint(
+        "GET",
+        "/v1/cases/{case_id}/timeline",
+        case_timeline,
+        "Appointments of a case, oldest first.",
+        roles=READERS,
+        scope="case",
+    ),
+]

@@ -1,0 +1,309 @@
+"""Organisations, staff accounts and the suite's one login."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+from argon2.exceptions import InvalidHashError, VerificationError
+from pymongo.errors import DuplicateKeyError
+
+from services.intake.api.models import Login, OrgCreate, OrgUpdate, StaffCreate
+from services.intake.domain import taxonomy
+from services.intake.domain.codes import new_id
+from services.intake.state import INTAKE, Intake
+from services.intake.store import documents as docs
+from services.intake.store.collections import ORGANISATIONS, STAFF
+from services.intake.store.throttle import slow_down, too_many
+from shared.auth import Principal, authorize
+from shared.db import Query
+from shared.errors import Conflict, not_found
+from shared.event_schemas import OrgUpdated
+from shared.events import Envelope, new_event
+from shared.http import ApiError, Endpoint, client_address, principal, read_body, require
+from shared.listing import find_page, listed, page_of
+from shared.outbox import flush, staged
+from shared.text import locale_of
+
+STAFF_ROLES = ("admin", "confidant", "org_admin")
+# A hash to verify against when the user does not exist, so that a wrong user name takes
+# as long as a wrong password and does not reveal which accounts exist.
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$dk2aheEccIwnL+sVFyavww$"
+    "sdEpIc0Sjr3rKGjGteP8Ba/kbx4FpOGkD6gHg93HudQ"
+)
+
+
+def client_key(request: web.Request, intake: Intake) -> str:
+    """Who is knocking, for rate limits: a keyed hash of the client's address, never the
+    address itself. The throttle's counters are stored with the time of a first request, and
+    a reporter's address beside the moment a case was opened would say who reported."""
+    return intake.keyed("address", client_address(request, intake.settings.proxies))[:32]
+
+
+async def get_org(intake: Intake, org_id: str) -> docs.Organisation:
+    org = await docs.organisations(intake.db).find_one({"_id": org_id})
+    if org is None:
+        raise not_found("organisation")
+    return org
+
+
+# -- organisations -----------------------------------------------------------------------------
+
+
+async def create_org(request: web.Request) -> web.Response:
+    body = await read_body(request, OrgCreate)
+    intake = request.app[INTAKE]
+    now = intake.clock.now()
+    doc = docs.ORGANISATION.validate_python(
+        {"_id": new_id(), **body.model_dump(), "created_at": now, "updated_at": now}
+    )
+    event = org_event(doc["_id"], body.name, body.departments)
+    try:
+        await docs.organisations(intake.db).insert_one({**doc, **staged(event)})
+    except DuplicateKeyError:
+        raise Conflict(f"the slug {body.slug!r} is taken", {"slug": "already in use"}) from None
+    await flush(docs.organisations(intake.db), doc["_id"], [event], intake.bus, intake.locks)
+    return web.json_response(docs.org_view(doc), status=201)
+
+
+def org_event(org_id: str, name: str | None, departments: list[str] | None) -> Envelope:
+    """What reporting names the organisation and its departments by (only what changed)."""
+    return new_event(
+        OrgUpdated,
+        {"org_id": org_id, "org_name": name, "departments": departments},
+        source="intake",
+        org_id=org_id,
+    )
+
+
+async def list_orgs(request: web.Request) -> web.Response:
+    who = require(request)
+    query: Query = {} if who.role == "admin" else {"_id": {"$in": sorted(who.orgs)}}
+    page = page_of(request)
+    orgs, following = await find_page(
+        docs.organisations(request.app[INTAKE].db), query, page, "name"
+    )
+    return listed(orgs, following, docs.org_view)
+
+
+async def read_org(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, org_id=org_id)
+    return web.json_response(docs.org_view(await get_org(request.app[INTAKE], org_id)))
+
+
+async def update_org(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    body = await read_body(request, OrgUpdate)
+    changes = body.model_dump(exclude_none=True)
+    intake = request.app[INTAKE]
+    if changes:
+        await get_org(intake, org_id)  # (a 404 for an organisation that is not there)
+        named = {"name", "departments"} & changes.keys()
+        events = [org_event(org_id, body.name, body.departments)] if named else []
+        changes["updated_at"] = intake.clock.now()
+        if not await intake.update_with_events(
+            ORGANISATIONS, {"_id": org_id}, {"$set": changes}, events
+        ):
+            raise not_found("organisation")
+    return web.json_response(docs.org_view(await get_org(intake, org_id)))
+
+
+async def public_org(request: web.Request) -> web.Response:
+    """What an intake page (the flyer link or QR code) needs, and nothing else."""
+    intake = request.app[INTAKE]
+    org = await docs.organisations(intake.db).find_one({"slug": request.match_info["slug"]})
+    if org is None:
+        raise not_found("organisation")
+    locale = locale_of(request.query.get("lang"), org.get("locale"))
+    ids = org.get("confidant_ids", [])
+    profiles = {
+        s["confidant_id"]: s
+        async for s in docs.staff(intake.db).find(
+            {"role": "confidant", "confidant_id": {"$in": ids}, "active": True}
+        )
+    }
+    confidants = [
+        {"id": cid, "display_name": profiles[cid]["display_name"], "bio": profiles[cid].get("bio")}
+        for cid in ids
+        if cid in profiles
+    ]
+    return web.json_response(
+        {
+            "name": org["name"],
+            "slug": org["slug"],
+            "locale": locale,
+            "departments": org.get("departments", []),
+            "confidants": confidants,
+            **taxonomy.catalogue(locale),
+        }
+    )
+
+
+# -- staff and login ---------------------------------------------------------------------------
+
+
+async def create_staff(request: web.Request) -> web.Response:
+    body = await read_body(request, StaffCreate)
+    intake = request.app[INTAKE]
+    if body.org_id is not None:
+        await get_org(intake, body.org_id)
+    password_hash = await asyncio.to_thread(intake.passwords.hash, body.password)
+    staff_id = new_id()
+    doc: docs.Staff = {
+        "_id": staff_id,
+        "username": body.username.lower(),
+        "role": body.role,
+        "display_name": body.display_name,
+        "confidant_id": body.confidant_id,
+        "org_id": body.org_id,
+        "bio": body.bio,
+        "email": intake.cipher.seal_optional(body.email, doc_id=staff_id, field="email"),
+        "locale": body.locale,
+        "password_hash": password_hash,
+        "active": True,
+        "created_at": intake.clock.now(),
+    }
+    try:
+        await docs.staff(intake.db).insert_one(doc)
+    except DuplicateKeyError:
+        raise Conflict("that user name is taken", {"username": "already in use"}) from None
+    return web.json_response(
+        {"id": doc["_id"], "username": doc["username"], "role": doc["role"]}, status=201
+    )
+
+
+async def login(request: web.Request) -> web.Response:
+    """The one place in the suite that issues staff tokens."""
+    intake = request.app[INTAKE]
+    settings = intake.settings
+    body = await read_body(request, Login)
+    username = body.username.lower()
+    address = client_key(request, intake)
+    # Many tries from one address, whatever the account: that address waits.
+    await intake.throttle.limit(
+        f"login-ip:{address}", settings.login_max_failures * 10, settings.lockout_s
+    )
+    locked = await intake.throttle.locked_for(f"login:{username}")
+    if locked:
+        raise too_many(locked)
+
+    staff = await docs.staff(intake.db).find_one({"username": username, "active": True})
+    if not await _password_ok(intake, staff, body.password):
+        failures = await intake.throttle.hit(f"login-fail:{username}", settings.lockout_s)
+        if failures >= settings.login_max_failures:
+            await intake.throttle.lock(f"login:{username}", settings.lockout_s)
+        await slow_down(settings.failure_delay_s, failures)
+        raise ApiError(401, "unauthorized", "wrong user name or password")
+    if staff is None:  # (a password only checks out for an account that exists)
+        raise ApiError(401, "unauthorized", "wrong user name or password")
+    await intake.throttle.unlock(f"login:{username}")
+    token = await _staff_token(intake, staff, list(body.audience))
+    return web.json_response(
+        {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": settings.staff_token_ttl_s,
+            "role": staff["role"],
+        }
+    )
+
+
+async def _password_ok(intake: Intake, staff: docs.Staff | None, password: str) -> bool:
+    stored = staff["password_hash"] if staff else _DUMMY_HASH
+    try:
+        await asyncio.to_thread(intake.passwords.verify, stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if staff is None:
+        return False
+    if intake.passwords.check_needs_rehash(stored):
+        new_hash = await asyncio.to_thread(intake.passwords.hash, password)
+        await intake.update(STAFF, {"_id": staff["_id"]}, {"$set": {"password_hash": new_hash}})
+    return True
+
+
+async def _staff_token(intake: Intake, staff: docs.Staff, audience: list[str]) -> str:
+    ttl = intake.settings.staff_token_ttl_s
+    if staff["role"] == "confidant":
+        orgs = [
+            o["_id"]
+            async for o in docs.organisations(intake.db).find(
+                {"confidant_ids": staff["confidant_id"]}, {"_id": 1}
+            )
+        ]
+        # A confidant is known suite-wide by booking's id for them (their record names it).
+        confidant_id = str(staff["confidant_id"])
+        return intake.issuer.issue(
+            sub=confidant_id, role="confidant", audience=audience, ttl_s=ttl, orgs=orgs
+        )
+    if staff["role"] == "org_admin":
+        return intake.issuer.issue(
+            sub=staff["_id"], role="org_admin", audience=audience, ttl_s=ttl, org_id=staff["org_id"]
+        )
+    return intake.issuer.issue(sub=staff["_id"], role="admin", audience=audience, ttl_s=ttl)
+
+
+def optional_staff(request: web.Request) -> Principal | None:
+    """The staff member calling, if the request carries a token; employees get 403."""
+    if "Authorization" not in request.headers:
+        return None
+    who = principal(request)
+    authorize(who, ["admin", "confidant"])
+    return who
+
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v1/orgs",
+        create_org,
+        "Create an organisation.",
+        roles=["admin"],
+        body=OrgCreate,
+        status=201,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs",
+        list_orgs,
+        "The organisations the caller reaches.",
+        roles=["admin", "confidant", "org_admin"],
+        scope="mine",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}",
+        read_org,
+        "One organisation.",
+        roles=["admin", "confidant", "org_admin"],
+        scope="org",
+    ),
+    Endpoint(
+        "PATCH",
+        "/v1/orgs/{org_id}",
+        update_org,
+        "Change an organisation.",
+        roles=["admin"],
+        body=OrgUpdate,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/public/orgs/{slug}",
+        public_org,
+        "What an intake page needs: name, confidants' public profiles, the choices.",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/staff",
+        create_staff,
+        "Create a staff account.",
+        roles=["admin"],
+        body=StaffCreate,
+        status=201,
+    ),
+    Endpoint(
+        "POST", "/v1/auth/token", login, "Log in: a token for the suite's services.", body=Login
+    ),
+]

@@ -1,0 +1,1 @@
+"""intake's rules and use cases: domain types in, domain errors (shared.errors) out; no HTTP."""

@@ -1,0 +1,281 @@
+"""A new case, whichever way it came (the site, a mailbox, WhatsApp, staff): assigned to a
+confidant, built with its deadlines and sealed contact details, and stored with its events
+in one write. The HTTP handler and the channels call these; none answers HTTP."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+from services.intake.api.models import CaseCreate
+from services.intake.domain import rules as domain
+from services.intake.domain.codes import new_code, new_id, new_reference
+from services.intake.state import Intake
+from services.intake.store import documents as docs
+from services.intake.store.collections import LOAD
+from shared.crypto import Sealed
+from shared.errors import Conflict, Invalid, invalid
+from shared.event_schemas import (
+    CaseAssigned,
+    CaseOpened,
+)
+from shared.events import Envelope, EventData, new_event
+from shared.outbox import HIDDEN, flush, staged
+
+log = logging.getLogger(__name__)
+
+CONTACT_FIELDS = ("name", "email", "phone")
+
+
+def case_event(schema: type[EventData], case: docs.Case, **data: Any) -> Envelope:
+    return new_event(
+        schema, {"case_id": case["_id"], **data}, source="intake", org_id=case["org_id"]
+    )
+
+
+async def organisation_for(intake: Intake, body: CaseCreate) -> docs.Organisation:
+    """The organisation a report is for, with the department and confidant it names as its
+    own; 422 naming the field that is not, 409 if it has no confidant to take the case."""
+    org = await docs.organisations(intake.db).find_one({"slug": body.organisation})
+    if org is None:
+        raise invalid("organisation", "unknown organisation")
+    if body.department is not None and body.department not in org.get("departments", []):
+        raise invalid("department", "not a department of this organisation")
+    confidants = org.get("confidant_ids", [])
+    if body.preferred_confidant is not None and body.preferred_confidant not in confidants:
+        raise invalid("preferred_confidant", "not a confidant of this organisation")
+    if not confidants:
+        raise Conflict("this organisation has no confidant yet")
+    return org
+
+
+async def choose(
+    intake: Intake, org: docs.Organisation, preferred: str | None
+) -> tuple[str, domain.AssignReason]:
+    confidants = org.get("confidant_ids", [])
+    load = {
+        doc["_id"]: doc["open"]
+        async for doc in docs.load(intake.db).find({"_id": {"$in": confidants}})
+    }
+    return domain.choose_confidant(confidants, preferred, load)
+
+
+async def build_case(
+    intake: Intake,
+    org: docs.Organisation,
+    body: CaseCreate,
+    *,
+    case_id: str,
+    code: str | None,
+    confidant: tuple[str, domain.AssignReason],
+    now: datetime,
+    registered_by: str | None = None,
+    extra: docs.Case | None = None,
+    acknowledged: bool = False,
+) -> tuple[docs.Case, list[Envelope]]:
+    """A new case document and the events that announce it, whichever way it came in.
+    ``acknowledged``: intake answers the reporter itself, in the channel they wrote in."""
+    departments = org.get("departments", [])
+    confidant_id, reason = confidant
+    case: docs.Case = {
+        "_id": case_id,
+        "reference": new_reference(now),
+        "org_id": org["_id"],
+        "reporter_role": body.reporter_role,
+        "category": body.category,
+        "subtype": body.subtype,
+        "channel": body.channel,
+        "anonymous": body.anonymous,
+        "meeting_mode": body.meeting_mode,
+        "department": body.department,
+        "locale": body.locale,
+        "status": "new",
+        "confidant_id": confidant_id,
+        "hours_spent": 0.0,
+        "registered_by": registered_by,
+        "created_at": now,
+        "updated_at": now,
+        "closed_at": None,
+        "text": intake.cipher.seal_optional(body.text, doc_id=case_id, field="text"),
+        "contact": sealed_contact(intake, case_id, body),
+        "deadlines": deadlines_for(body.category, now),
+        **(extra or {}),
+    }
+    if code:  # without one, absent rather than null: the unique index is sparse
+        case["code_hash"] = await intake.code_hash(code)
+    events = [
+        case_event(
+            CaseOpened,
+            case,
+            reference=case["reference"],
+            category=body.category,
+            subtype=body.subtype,
+            channel=body.channel,
+            reporter_role=body.reporter_role,
+            anonymous=body.anonymous,
+            meeting_mode=body.meeting_mode,
+            department_index=departments.index(body.department) if body.department else None,
+            locale=body.locale,
+            acknowledge_by=(case["deadlines"] or {}).get("acknowledgement", {}).get("due"),
+            feedback_by=(case["deadlines"] or {}).get("feedback", {}).get("due"),
+            acknowledged_in_channel=acknowledged,
+        ),
+        case_event(
+            CaseAssigned,
+            case,
+            reference=case["reference"],
+            confidant_id=confidant_id,
+            reason=reason,
+        ),
+    ]
+    return case, events
+
+
+async def store_case(intake: Intake, case: docs.Case, events: list[Envelope]) -> docs.Case:
+    """Insert a new case with its events; a second insert of the same case (a retry) finds
+    the first one and returns it."""
+    try:
+        await docs.cases(intake.db).insert_one({**case, **staged(*events)})
+    except DuplicateKeyError:  # the same retry, twice at once: the other one stored it
+        stored = await docs.cases(intake.db).find_one({"_id": case["_id"]}, HIDDEN)
+        if stored is None:
+            raise
+        return stored
+    # Stored: from here nothing may fail the answer, or the reporter never sees the code.
+    try:
+        await adjust_load(intake, case["confidant_id"], +1)
+    except PyMongoError:
+        log.warning("load not counted; the recount corrects it", extra={"case_id": case["_id"]})
+    await flush(docs.cases(intake.db), case["_id"], events, intake.bus, intake.locks)
+    return case
+
+
+def received_on(by_staff: bool, body: CaseCreate, now: datetime) -> datetime | None:
+    """The day a report registered by staff came in (not ahead, and within a year); None for
+    one sent through the site now. A 422 when someone without a staff token says the report
+    came another way, or on another day."""
+    if not by_staff and body.channel != "web":
+        raise Invalid(
+            "only staff register cases that came another way",
+            {"channel": "must be web for a report sent through the site"},
+        )
+    if not by_staff and (body.received_at is not None or not body.case_code):
+        raise Invalid(
+            "only staff register cases that came another way",
+            {"received_at": "only for a report registered by staff"},
+        )
+    at = body.received_at
+    if at is None:
+        return None
+    if at > now + timedelta(minutes=5) or at < now - timedelta(days=366):
+        raise Invalid(
+            "the request has invalid fields",
+            {"received_at": "must lie within the past year, not in the future"},
+        )
+    return at.astimezone(UTC)
+
+
+async def claim_report(
+    intake: Intake, key: str | None, case_id: str, code: str | None, now: datetime
+) -> tuple[str, str | None] | None:
+    """With an ``Idempotency-Key``: claim it for this case id and code (the code sealed, as
+    the answer must give the same code again), or find the earlier claim. Returns the
+    claimed (case id, code), or None without a key. The key is kept as a keyed hash."""
+    if key is None:
+        return None
+    claim_id = intake.keyed("report", key)
+    fresh: docs.ReportClaim = {
+        "_id": claim_id,
+        "case_id": case_id,
+        "code": intake.cipher.seal_optional(code, doc_id=claim_id, field="code"),
+        "at": now,
+    }
+    try:
+        await docs.report_claims(intake.db).insert_one(fresh)
+        return case_id, code
+    except DuplicateKeyError:
+        found = await docs.report_claims(intake.db).find_one({"_id": claim_id})
+        if found is None:
+            # (another request is storing it: the same report, sent again in a second, is found)
+            raise Conflict("this report is being stored; send it again", retry_after=1) from None
+        return found["case_id"], intake.cipher.open_optional(
+            found["code"], doc_id=claim_id, field="code"
+        )
+
+
+async def open_report(
+    intake: Intake,
+    org: docs.Organisation,
+    body: CaseCreate,
+    registered_by: str | None,
+    received: datetime | None,
+    key: str | None,
+) -> tuple[docs.Case, str | None]:
+    """A new case from a report (and its code, if it has one): the confidant chosen, stored
+    with its events. A report sent again with the same ``Idempotency-Key`` gets the case and
+    code the first one got."""
+    confidant = await choose(intake, org, body.preferred_confidant)
+    now = received or intake.clock.now()
+    case_id, code = new_id(), new_code() if body.case_code else None
+    claim = await claim_report(intake, key, case_id, code, intake.clock.now())
+    if claim is not None:
+        case_id, code = claim
+        earlier = await docs.cases(intake.db).find_one({"_id": case_id}, HIDDEN)
+        if earlier is not None:  # a retry of a report that was stored: the same answer
+            return earlier, code
+    case, events = await build_case(
+        intake,
+        org,
+        body,
+        case_id=case_id,
+        code=code,
+        confidant=confidant,
+        now=now,
+        registered_by=registered_by,
+    )
+    return await store_case(intake, case, events), code
+
+
+async def adjust_load(intake: Intake, confidant_id: str, change: int) -> None:
+    """Keep the count of a confidant's open cases: assignment reads it instead of counting
+    cases, which on FerretDB means scanning them all. The nightly recount corrects drift."""
+    await intake.update(LOAD, {"_id": confidant_id}, {"$inc": {"open": change}}, upsert=True)
+
+
+def sealed_contact(intake: Intake, case_id: str, body: CaseCreate) -> docs.SealedContact | None:
+    if body.contact is None:
+        return None
+
+    def sealed(value: str | None, field: str) -> Sealed | None:
+        return intake.cipher.seal_optional(value, doc_id=case_id, field=f"contact.{field}")
+
+    contact: docs.SealedContact = {
+        "preferred_channel": body.contact.preferred_channel,
+        "name": sealed(body.contact.name, "name"),
+        "email": sealed(body.contact.email, "email"),
+        "phone": sealed(body.contact.phone, "phone"),
+    }
+    return contact
+
+
+def deadlines_for(
+    category: str, opened: datetime, before: dict[str, docs.Deadline] | None = None
+) -> dict[str, docs.Deadline] | None:
+    """The legal deadlines of a case of ``category`` that came in at ``opened``; what was
+    met or warned of already (``before``) stays so."""
+    due = domain.whistleblower_deadlines(category, opened.replace(tzinfo=opened.tzinfo or UTC))
+    if due is None:
+        return None
+    earlier = before or {}
+    return {
+        kind: {
+            "due": at,
+            "warn_at": domain.warning_time(kind, at),
+            "warned": earlier.get(kind, {}).get("warned", False),
+            "met_at": earlier.get(kind, {}).get("met_at"),
+        }
+        for kind, at in due.items()
+    }

@@ -1,0 +1,104 @@
+"""Changing a case: what a confidant's update means (another category and so other legal
+deadlines, hours spent, a step of the status, closing with an outcome), written as one
+conditional update with its events.
+
+The update's filter names the status it was read in, so of two concurrent changes of one
+case one is written and the other is told the case changed (a 409 to load it again).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.intake.api.models import CaseUpdate
+from services.intake.domain import rules as domain
+from services.intake.domain.opening import adjust_load, case_event, deadlines_for
+from services.intake.state import Intake
+from services.intake.store import documents as docs
+from services.intake.store.collections import CASES
+from shared.db import Query
+from shared.errors import Conflict
+from shared.event_schemas import CaseCategorised, CaseClosed, CaseHoursLogged, CaseStatusChanged
+from shared.events import Envelope
+
+
+def _categorised(case: docs.Case, body: CaseUpdate, sets: Query) -> tuple[docs.Case, Envelope]:
+    """The case under its new category, whose deadlines follow from it (what was met stays
+    met), and the event that says so."""
+    category = str(body.category)
+    deadlines = deadlines_for(category, case["created_at"], case.get("deadlines"))
+    sets.update(category=category, subtype=body.subtype, deadlines=deadlines)
+    event = case_event(
+        CaseCategorised,
+        case,
+        category=category,
+        subtype=body.subtype,
+        previous=case["category"],
+        acknowledge_by=(deadlines or {}).get("acknowledgement", {}).get("due"),
+        feedback_by=(deadlines or {}).get("feedback", {}).get("due"),
+    )
+    return {**case, "deadlines": deadlines}, event
+
+
+def _stepped(
+    intake: Intake, case: docs.Case, body: CaseUpdate, hours: float, now: datetime, sets: Query
+) -> list[Envelope]:
+    """A step of the status (a 409 for one the rules do not allow); answering the reporter
+    meets the acknowledgement deadline, closing meets the feedback deadline."""
+    current, status = case["status"], body.status
+    if status is None:
+        return []
+    try:
+        domain.check_transition(current, status)
+    except domain.RuleError as exc:
+        raise Conflict(str(exc)) from None
+    sets["status"] = status
+    events = [case_event(CaseStatusChanged, case, status=status, previous=current)]
+    deadlines = case.get("deadlines") or {}
+    if "acknowledgement" in deadlines and not deadlines["acknowledgement"]["met_at"]:
+        sets["deadlines.acknowledgement.met_at"] = now
+    if status == "closed":
+        sets.update(closed_at=now, outcome=body.outcome)
+        if body.referral_to is not None:
+            sets["referral_to"] = intake.cipher.seal(
+                body.referral_to, doc_id=case["_id"], field="referral_to"
+            )
+        if "feedback" in deadlines and not deadlines["feedback"]["met_at"]:
+            sets["deadlines.feedback.met_at"] = now
+        events.append(case_event(CaseClosed, case, outcome=body.outcome, hours_spent=hours))
+    return events
+
+
+async def change_case(intake: Intake, case: docs.Case, body: CaseUpdate) -> None:
+    """Apply ``body`` to ``case`` as it was read: a 409 if it is closed, if the step is not
+    allowed, or if it changed meanwhile."""
+    now = intake.clock.now()
+    current = case["status"]
+    if current == "closed":
+        raise Conflict("the case is closed")
+    sets: Query = {"updated_at": now}
+    events: list[Envelope] = []
+    if body.category is not None and (body.category, body.subtype) != (
+        case["category"],
+        case.get("subtype"),
+    ):
+        case, categorised = _categorised(case, body, sets)
+        events.append(categorised)
+    hours = case.get("hours_spent", 0.0)
+    if body.hours_spent is not None and body.hours_spent != hours:
+        hours = body.hours_spent
+        sets["hours_spent"] = hours
+        events.append(case_event(CaseHoursLogged, case, hours_spent=hours))
+    if body.status != current:
+        events += _stepped(intake, case, body, hours, now, sets)
+    if isinstance(sets.get("deadlines"), dict):  # recategorised: one value, not two paths
+        for path in [k for k in sets if k.startswith("deadlines.")]:
+            _, kind, field = path.split(".")
+            sets["deadlines"][kind][field] = sets.pop(path)
+    # The status in the filter makes two concurrent changes of one case safe: one wins.
+    if not await intake.update_with_events(
+        CASES, {"_id": case["_id"], "status": current}, {"$set": sets}, events
+    ):
+        raise Conflict("the case changed meanwhile; load it again")
+    if sets.get("status") == "closed":
+        await adjust_load(intake, case["confidant_id"], -1)

@@ -1,0 +1,2 @@
+"""What intake stores: the documents as types, their collections and indexes, and their
+queries."""

@@ -1,0 +1,282 @@
+"""What intake stores, as types.
+
+Intake holds who reported what, so everything personal is sealed field by field
+(``shared.crypto``): a case's text and contact, notes, messages, a mailbox password, a mail
+thread. What is only recognised again is a keyed hash (``Intake.keyed``), never the value.
+The views that open sealed fields live beside their API (they need the cipher and say who
+may read what); the plain ones are here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import TypeAdapter
+from typing_extensions import TypedDict  # pydantic validates TypedDicts from here on 3.11
+
+from services.intake.store.collections import (
+    CASES,
+    CHANNEL_CLAIMS,
+    LOAD,
+    MAILBOX_STATE,
+    MESSAGES,
+    NOTES,
+    ORGANISATIONS,
+    RELAY_CLAIMS,
+    RELAY_QUEUE,
+    RELAY_SENT,
+    REPORT_CLAIMS,
+    STAFF,
+    THREADS,
+)
+from shared.crypto import Sealed
+from shared.db import TypedCollection
+from shared.event_schemas import Status
+from shared.outbox import Staged
+from shared.text import Bio, Locale
+from shared.wire import Json
+
+# -- organisations and staff ------------------------------------------------------------------
+
+
+class MailboxLink(TypedDict):
+    address: str
+    username: str
+    password: Sealed
+
+
+class Organisation(Staged, total=False):
+    _id: str
+    name: str
+    slug: str
+    locale: Locale
+    timezone: str
+    departments: list[str]
+    confidant_ids: list[str]
+    report_threshold: int
+    retention_days: int
+    mailbox: MailboxLink  # e-mail intake (absent: none)
+    whatsapp_phone_number_id: str  # WhatsApp intake (absent: none; unique when present)
+    created_at: datetime
+    updated_at: datetime
+
+
+class Staff(TypedDict, total=False):
+    _id: str
+    username: str
+    role: str  # admin, confidant, org_admin
+    display_name: str
+    confidant_id: str | None
+    org_id: str | None
+    bio: Bio | None  # one for all languages, or per language
+    email: Sealed | None
+    locale: Locale
+    password_hash: str
+    active: bool
+    created_at: datetime
+
+
+class MailboxState(TypedDict, total=False):
+    _id: str  # the organisation's
+    connected: bool
+    error: str | None
+    checked_at: datetime
+
+
+# -- cases ------------------------------------------------------------------------------------
+
+
+class Deadline(TypedDict, total=False):
+    due: datetime
+    warn_at: datetime
+    warned: bool
+    met_at: datetime | None
+
+
+class SealedContact(TypedDict, total=False):
+    preferred_channel: Literal["email", "phone", "whatsapp"] | None
+    email: Sealed | None
+    phone: Sealed | None
+    name: Sealed | None
+
+
+class Case(Staged, total=False):
+    _id: str
+    reference: str  # VP-2026-…: how people name the case
+    org_id: str
+    reporter_role: str
+    category: str
+    subtype: str | None
+    channel: str
+    anonymous: bool
+    meeting_mode: str | None
+    department: str | None
+    locale: Locale
+    status: Status
+    confidant_id: str
+    hours_spent: float
+    code_hash: str  # absent for a case without a code (the unique index is sparse)
+    code_used_at: datetime
+    registered_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    outcome: str | None
+    referral_to: Sealed | None
+    text: Sealed | None
+    contact: SealedContact | None
+    deadlines: dict[str, Deadline] | None  # acknowledgement, feedback (whistleblower cases)
+    # Came in by e-mail or WhatsApp: the sender's keyed hash, the channel replies go back
+    # by, and the mail thread (subject and Message-IDs, sealed) for In-Reply-To.
+    channel_key: str
+    relay: Literal["email", "whatsapp"] | None
+    mail_thread: Sealed
+    purged_at: datetime | None
+
+
+class MailThread(TypedDict, total=False):
+    """A case's mail thread (sealed as ``Case.mail_thread``): answers carry In-Reply-To."""
+
+    subject: str
+    refs: list[str]  # the Message-IDs of the thread, the latest 20
+
+
+class Relay(TypedDict, total=False):
+    """Where a message sent by e-mail or WhatsApp stands."""
+
+    channel: str
+    state: Literal["pending", "sent", "failed"]
+    attempts: int
+    next_at: datetime
+    status: str | None  # WhatsApp's delivery status (sent, delivered, read, failed)
+    status_rank: int
+    error: str | None
+    external_id: str
+
+
+class Text(Staged, total=False):
+    """A note (the confidant's own) or a message (between reporter and confidant)."""
+
+    _id: str
+    case_id: str
+    author: str  # reporter, confidant, system
+    created_at: datetime
+    text: Sealed
+    relay: Relay
+
+
+class ReportClaim(TypedDict, total=False):
+    _id: str  # the keyed hash of the Idempotency-Key
+    case_id: str
+    code: Sealed | None
+    at: datetime
+
+
+class ChannelClaim(TypedDict):
+    _id: str  # the keyed hash of the message's own id
+    case_id: str
+    message_id: str | None  # None: the message opened the case
+    at: datetime
+
+
+class Thread(TypedDict):
+    _id: str  # the keyed hash of a Message-ID, or of a WhatsApp number's open case
+    case_id: str
+    at: datetime
+
+
+class Queued(TypedDict):
+    _id: str  # the message's
+    next_at: datetime
+    queued: datetime
+
+
+class Stamp(TypedDict, total=False):
+    """A claim that holds only its time (a relay attempt), or a name's target (a sent
+    reply's wamid -> message)."""
+
+    _id: str
+    at: datetime
+    message_id: str
+    case_id: str
+
+
+class Load(TypedDict):
+    _id: str  # the confidant's
+    open: int
+
+
+ORGANISATION = TypeAdapter(Organisation)
+
+
+organisations = TypedCollection(ORGANISATIONS, Organisation)
+staff = TypedCollection(STAFF, Staff)
+mailbox_states = TypedCollection(MAILBOX_STATE, MailboxState)
+cases = TypedCollection(CASES, Case)
+notes = TypedCollection(NOTES, Text)
+messages = TypedCollection(MESSAGES, Text)
+report_claims = TypedCollection(REPORT_CLAIMS, ReportClaim)
+channel_claims = TypedCollection(CHANNEL_CLAIMS, ChannelClaim)
+threads = TypedCollection(THREADS, Thread)
+relay_queue = TypedCollection(RELAY_QUEUE, Queued)
+relay_claims = TypedCollection(RELAY_CLAIMS, Stamp)
+relay_sent = TypedCollection(RELAY_SENT, Stamp)
+load = TypedCollection(LOAD, Load)
+
+
+# -- views ------------------------------------------------------------------------------------
+
+
+def org_view(org: Organisation) -> Json:
+    return {
+        "id": org["_id"],
+        "name": org["name"],
+        "slug": org["slug"],
+        "locale": org["locale"],
+        "timezone": org.get("timezone", "Europe/Amsterdam"),
+        "departments": org.get("departments", []),
+        "confidant_ids": org.get("confidant_ids", []),
+        "report_threshold": org.get("report_threshold", 5),
+        "retention_days": org.get("retention_days", 365),
+    }
+
+
+def relay_view(relay: Relay | None) -> Json | None:
+    if not relay:
+        return None
+    return {
+        "channel": relay["channel"],
+        "state": relay["state"],
+        "status": relay.get("status"),
+        "error": relay.get("error") if relay["state"] == "failed" else None,
+    }
+
+
+def metadata(case: Case) -> Json:
+    """What staff see of a case without reading it (no text, no contact)."""
+    deadlines = case.get("deadlines") or {}
+    closed_at = case.get("closed_at")
+    return {
+        "case_id": case["_id"],
+        "reference": case["reference"],
+        "org_id": case["org_id"],
+        "category": case["category"],
+        "subtype": case.get("subtype"),
+        "channel": case["channel"],
+        "status": case["status"],
+        "anonymous": case["anonymous"],
+        "confidant_id": case["confidant_id"],
+        "meeting_mode": case.get("meeting_mode"),
+        "created_at": case["created_at"].isoformat(),
+        "closed_at": closed_at.isoformat() if closed_at else None,
+        "outcome": case.get("outcome"),
+        "hours_spent": case.get("hours_spent", 0.0),
+        "purged": case.get("purged_at") is not None,
+        "deadlines": {k: _deadline_view(v) for k, v in deadlines.items()},
+    }
+
+
+def _deadline_view(deadline: Deadline) -> dict[str, str | None]:
+    met_at = deadline.get("met_at")
+    return {"due": deadline["due"].isoformat(), "met_at": met_at.isoformat() if met_at else None}

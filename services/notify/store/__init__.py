@@ -1,0 +1,2 @@
+"""What notify stores: the documents as types, their collections and indexes, and their
+queries."""

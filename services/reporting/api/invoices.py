@@ -1,0 +1,209 @@
+"""Contracts and invoices: what each organisation pays, invoiced per period from the same
+tallies the reports count, as a PDF and a Peppol UBL e-invoice.
+
+An invoice is made once and never changes. Invoices of an organisation follow each other
+without a gap, and a period with 1 to k-1 cases is not invoiced on its own: it waits for
+the next, so that no invoice tells the organisation a count a report would hide.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import Field
+
+from services.reporting.api.reports import MONTH, month_span
+from services.reporting.domain.invoices import issue, lines_of, statement
+from services.reporting.domain.projection import first_day, last_day
+from services.reporting.formats.invoice import to_pdf, to_ubl
+from services.reporting.state import REPORTING
+from services.reporting.store.documents import (
+    CONTRACT,
+    contract_view,
+    contracts,
+    invoice_view,
+    invoices,
+)
+from shared.errors import Conflict, Invalid, invalid, not_found
+from shared.http import Body, Endpoint, read_body, read_query, require
+from shared.listing import find_page, listed, page_of
+from shared.text import Locale
+
+MONEY: dict[str, Any] = {"ge": 0, "le": 100000, "max_digits": 10, "decimal_places": 2}
+
+
+class Contract(Body):
+    """Who pays, where, and the prices (EUR, amounts before VAT)."""
+
+    legal_name: str = Field(min_length=1, max_length=200)
+    street: str = Field(min_length=1, max_length=200)
+    postcode: str = Field(min_length=1, max_length=20)
+    city: str = Field(min_length=1, max_length=100)
+    country: str = Field("NL", pattern=r"^[A-Z]{2}$")
+    kvk: str = Field(pattern=r"^[0-9]{8}$")  # the organisation's Peppol address (0106)
+    vat_id: str | None = Field(None, max_length=20)
+    buyer_reference: str = Field(min_length=1, max_length=100)  # their order or cost centre
+    hourly_rate: Decimal = Field(**MONEY)
+    conversation_minutes: int = Field(60, ge=15, le=240)
+    travel: Literal["none", "per_visit", "per_km"] = "none"
+    travel_per_visit: Decimal = Field(Decimal(0), **MONEY)
+    distance_km: Decimal = Field(Decimal(0), ge=0, le=1000, max_digits=6, decimal_places=1)
+    rate_per_km: Decimal = Field(Decimal(0), ge=0, le=10, max_digits=5, decimal_places=2)
+    administration: Literal["none", "per_case", "per_month"] = "none"
+    administration_fee: Decimal = Field(Decimal(0), **MONEY)
+    vat_percent: Decimal = Field(Decimal(21), ge=0, le=100, max_digits=5, decimal_places=2)
+    locale: Locale = "nl"
+
+
+class InvoiceCreate(Body):
+    period_from: str = Field(pattern=MONTH.pattern)  # "2026-01"
+    period_to: str = Field(pattern=MONTH.pattern)  # "2026-03", inclusive
+
+
+async def put_contract(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, org_id=org_id)
+    body = await read_body(request, Contract)
+    doc = CONTRACT.validate_python(body.model_dump(mode="json"))  # amounts as decimal strings
+    r = request.app[REPORTING]
+    await contracts(r.db).update_one(
+        {"_id": org_id}, {"$set": {**doc, "updated_at": r.clock.now()}}, upsert=True
+    )
+    return web.json_response(contract_view(doc))
+
+
+async def get_contract(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, org_id=org_id)
+    doc = await contracts(request.app[REPORTING].db).find_one({"_id": org_id})
+    if doc is None:
+        raise not_found("contract")
+    return web.json_response(contract_view(doc))
+
+
+async def usage_statement(request: web.Request) -> web.Response:
+    """The usage statement with quantities and amounts of any period, before (or without)
+    an invoice: what an invoice of those months would say."""
+    org_id = request.match_info["org_id"]
+    require(request, org_id=org_id)
+    period = read_query(request, InvoiceCreate)
+    start, end = month_span(period.period_from, period.period_to)
+    r = request.app[REPORTING]
+    contract = await contracts(r.db).find_one({"_id": org_id})
+    if contract is None:
+        raise Conflict("this organisation has no contract yet")
+    amounts = await statement(r, org_id, contract, start, end, r.clock.now())
+    return web.json_response(
+        {
+            "period_start": first_day(start).isoformat(),
+            "period_end": last_day(end).isoformat(),
+            "currency": "EUR",
+            "lines": lines_of(amounts),
+            "net": str(amounts.net),
+            "vat_percent": str(amounts.vat_percent),
+            "vat": str(amounts.vat),
+            "gross": str(amounts.gross),
+        }
+    )
+
+
+async def create_invoice(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, org_id=org_id)
+    body = await read_body(request, InvoiceCreate)
+    start, end = month_span(body.period_from, body.period_to)
+    now = request.app[REPORTING].clock.now()
+    if end > now.year * 12 + now.month - 1:
+        raise Invalid("only a period that has ended is invoiced", {"period_to": "not ended yet"})
+    doc = await issue(request.app[REPORTING], org_id, start, end, now)
+    return web.json_response(invoice_view(doc), status=201)
+
+
+async def list_invoices(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, org_id=org_id)
+    page = page_of(request)
+    collection = invoices(request.app[REPORTING].db)
+    found, following = await find_page(
+        collection, {"org_id": org_id}, page, "start", descending=True
+    )
+    return listed(found, following, invoice_view)
+
+
+async def get_invoice(request: web.Request) -> web.Response:
+    who = require(request)
+    doc = await invoices(request.app[REPORTING].db).find_one(
+        {"_id": request.match_info["invoice_id"]}
+    )
+    # Another organisation's invoice and none at all answer alike.
+    if doc is None or (who.role != "admin" and doc["org_id"] not in who.orgs):
+        raise not_found("invoice")
+    fmt = request.query.get("format", "json")
+    headers = {"Cache-Control": "no-store"}
+    if fmt == "json":
+        return web.json_response(invoice_view(doc), headers=headers)
+    name = f"factuur-{doc['number']}" if doc["locale"] == "nl" else f"invoice-{doc['number']}"
+    if fmt == "pdf":
+        headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        return web.Response(body=to_pdf(doc), content_type="application/pdf", headers=headers)
+    if fmt == "ubl":
+        headers["Content-Disposition"] = f'attachment; filename="{name}.xml"'
+        return web.Response(body=to_ubl(doc), content_type="application/xml", headers=headers)
+    raise invalid("format", "json, pdf or ubl")
+
+
+ENDPOINTS = [
+    Endpoint(
+        "PUT",
+        "/v1/orgs/{org_id}/contract",
+        put_contract,
+        "The organisation's contract: who pays, where, and the prices.",
+        roles=["admin"],
+        body=Contract,
+        scope="org",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}/contract",
+        get_contract,
+        "The organisation's contract.",
+        roles=["admin", "org_admin"],
+        scope="org",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}/costs",
+        usage_statement,
+        "A usage statement with quantities and amounts: ?period_from=&period_to= (YYYY-MM).",
+        query=InvoiceCreate,
+        roles=["admin", "org_admin"],
+        scope="org",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/orgs/{org_id}/invoices",
+        create_invoice,
+        "Invoice a period (after the last one, with at least k cases or none).",
+        roles=["admin"],
+        body=InvoiceCreate,
+        status=201,
+        scope="org",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}/invoices",
+        list_invoices,
+        "The organisation's invoices.",
+        roles=["admin", "org_admin"],
+        scope="org",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/invoices/{invoice_id}",
+        get_invoice,
+        "One invoice: ?format=json, pdf, or ubl (Peppol BIS Billing 3.0).",
+        roles=["admin", "org_admin"],
+    ),
+]

@@ -1,0 +1,88 @@
+"""Reporting's HTTP API for trend signals: proposed by the rules, confirmed or dismissed by a
+confidant, and shown to the organisation once raised."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiohttp import web
+from pydantic import Field
+
+from services.reporting.api.reports import READERS, STAFF, org_list
+from services.reporting.domain.signals import decide, propose
+from services.reporting.state import REPORTING
+from services.reporting.store.documents import signal_view, signals
+from shared.db import Query
+from shared.errors import Conflict, not_found
+from shared.http import Body, Endpoint, principal, read_body, require
+
+
+class SignalConfirm(Body):
+    decision: Literal["raise", "dismiss"]
+    # The confidant's words to the organisation with a raised signal (about the trend,
+    # never about a person or a case).
+    note: str | None = Field(None, max_length=1000)
+
+
+async def propose_signals(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, org_id=org_id)
+    r = request.app[REPORTING]
+    made = await propose(r, org_id)
+    docs = signals(r.db).find({"org_id": org_id})
+    return web.json_response({"items": [signal_view(d) async for d in docs], "new": len(made)})
+
+
+async def list_signals(request: web.Request) -> web.Response:
+    r = request.app[REPORTING]
+    return await org_list(request, signals(r.db), "proposed_at", "raised", signal_view)
+
+
+async def decide_signal(request: web.Request) -> web.Response:
+    r = request.app[REPORTING]
+    who = require(request)
+    # Looked up only among what the caller reaches: someone else's signal and none at all
+    # answer alike.
+    query: Query = {"_id": request.match_info["signal_id"]}
+    if who.role != "admin":
+        query["org_id"] = {"$in": sorted(who.orgs)}
+    doc = await signals(r.db).find_one(query)
+    if doc is None:
+        raise not_found("signal")
+    body = await read_body(request, SignalConfirm)
+    if doc["status"] != "proposed":
+        raise Conflict(f"the signal is {doc['status']} already")
+    await decide(r, doc, body.decision, body.note, principal(request).sub)
+    updated = await signals(r.db).find_one({"_id": doc["_id"]})
+    if updated is None:
+        raise not_found("signal")
+    return web.json_response(signal_view(updated))
+
+
+ENDPOINTS = [
+    Endpoint(
+        "POST",
+        "/v1/orgs/{org_id}/signals/propose",
+        propose_signals,
+        "Look for trends; new ones are proposed.",
+        roles=STAFF,
+        scope="org",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}/signals",
+        list_signals,
+        "Signals (org_admin: raised only).",
+        roles=READERS,
+        scope="org",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/signals/{signal_id}/decision",
+        decide_signal,
+        "Raise or dismiss a proposed signal.",
+        roles=STAFF,
+        body=SignalConfirm,
+        scope="org",
+    ),
+]

@@ -1,0 +1,183 @@
+"""Making an invoice: its period claimed, its number given, its amounts from the tallies
+under the contract, and the invoice stored once.
+
+Invoices of an organisation follow each other without a gap; the period's start is claimed
+with an insert, so of two requests for it one makes the invoice, whichever instance they
+reach, and a number is claimed the same way, so no two invoices share one and none is lost
+when an attempt dies between its claim and its invoice (the next attempt takes it over).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from pymongo.errors import DuplicateKeyError
+
+from services.reporting.domain.pricing import Bill, Terms, Usage, bill, too_few
+from services.reporting.domain.projection import first_day, last_day
+from services.reporting.domain.tally import count
+from services.reporting.state import Reporting
+from services.reporting.store.documents import (
+    Contract,
+    Invoice,
+    InvoiceClaim,
+    Line,
+    contracts,
+    invoice_claims,
+    invoices,
+    org_names,
+)
+from services.reporting.store.queries import disclosure_rules, month_tallies
+from shared.errors import Conflict
+
+
+async def next_start(r: Reporting, org_id: str) -> int | None:
+    """Where the organisation's next invoice must begin (None: its first, anywhere)."""
+    last = await invoices(r.db).find({"org_id": org_id}).sort("end", -1).limit(1).to_list(1)
+    return int(last[0]["end"]) if last else None
+
+
+# How long a claimed period may wait for its invoice before the claim counts as left by an
+# attempt that died (the database went away between the claim and the invoice).
+CLAIM_STALE = timedelta(seconds=30)
+
+
+async def claim_period(
+    r: Reporting, org_id: str, start: int, now: datetime
+) -> tuple[str, str | None]:
+    """Claim the period's start for one invoice: (its id, its number if one was given).
+    Of two made at once, one wins; an attempt that died after its claim is taken over
+    (with its id and number, so no number is lost), never blocks the period for good."""
+    claim_id = f"{org_id}|{start}"
+    invoice_id = secrets.token_hex(12)
+    try:
+        claim: InvoiceClaim = {"_id": claim_id, "invoice_id": invoice_id, "at": now}
+        await invoice_claims(r.db).insert_one(claim)
+        return invoice_id, None
+    except DuplicateKeyError:
+        pass
+    earlier = await invoice_claims(r.db).find_one({"_id": claim_id}) or {}
+    at = earlier.get("at")
+    left = at is not None and now - at.replace(tzinfo=UTC) > CLAIM_STALE
+    if not left or await invoices(r.db).find_one({"_id": earlier["invoice_id"]}, {"_id": 1}):
+        raise Conflict("an invoice for this period is being made")
+    return str(earlier["invoice_id"]), earlier.get("number")
+
+
+async def number_of(r: Reporting, year: int, invoice_id: str) -> str:
+    """The next invoice number of the year, claimed with an insert (one winner per number,
+    whichever instance asks)."""
+    n = await invoice_claims(r.db).count_documents({"year": year}) + 1
+    while True:
+        number = f"{year}-{n:04d}"
+        try:
+            await invoice_claims(r.db).insert_one(
+                {"_id": number, "year": year, "invoice_id": invoice_id}
+            )
+            return number
+        except DuplicateKeyError:
+            n += 1
+
+
+async def statement(
+    r: Reporting, org_id: str, contract: Contract, start: int, end: int, now: datetime
+) -> Bill:
+    """What the months [start, end) cost: from the tallies, under the contract; refused for a
+    period with 1 to k-1 cases (it goes with the next)."""
+    counts, hours = count(await month_tallies(r, org_id), start, end, now)
+    usage = Usage.of(counts, hours)
+    k, _ = await disclosure_rules(r, org_id)
+    if too_few(usage, k):
+        raise Conflict(
+            f"fewer than {k} cases in this period: it is invoiced together with the next "
+            "(choose a later period_to)",
+            code="too_few_cases",
+        )
+    return bill(Terms.of(contract), usage)
+
+
+def lines_of(amounts: Bill) -> list[Line]:
+    return [
+        {
+            "code": line.code,
+            "quantity": str(line.quantity),
+            "unit": line.unit,
+            "price": str(line.price),
+            "amount": str(line.amount),
+        }
+        for line in amounts.lines
+    ]
+
+
+async def issue(r: Reporting, org_id: str, start: int, end: int, now: datetime) -> Invoice:
+    """Invoice the months [start, end) under the organisation's contract: a 409 without a
+    contract, for a period that does not follow the last invoice, one with 1 to k-1 cases,
+    or one being invoiced by another request."""
+    contract = await contracts(r.db).find_one({"_id": org_id})
+    if contract is None:
+        raise Conflict("this organisation has no contract yet")
+    expected = await next_start(r, org_id)
+    if expected is not None and start != expected:
+        month = f"{expected // 12}-{expected % 12 + 1:02d}"
+        raise Conflict(
+            f"invoices follow each other: the next one starts in {month}", {"period_from": month}
+        )
+    amounts = await statement(r, org_id, contract, start, end, now)
+    settings = r.settings
+    issued = now.date()
+    invoice_id, number = await claim_period(r, org_id, start, now)
+    if number is None:
+        number = await number_of(r, issued.year, invoice_id)
+        await invoice_claims(r.db).update_one(
+            {"_id": f"{org_id}|{start}", "invoice_id": invoice_id}, {"$set": {"number": number}}
+        )
+    named = await org_names(r.db).find_one({"_id": org_id}) or {}
+    doc: Invoice = {
+        "_id": invoice_id,
+        "org_id": org_id,
+        "number": number,
+        "start": start,
+        "end": end,
+        "period_start": first_day(start).isoformat(),
+        "period_end": last_day(end).isoformat(),
+        "issue_date": issued.isoformat(),
+        "due_date": (issued + timedelta(days=settings.payment_days)).isoformat(),
+        "payment_days": settings.payment_days,
+        "currency": "EUR",
+        "locale": contract.get("locale", "nl"),
+        "seller": {
+            "name": settings.firm_name,
+            "street": settings.firm_street,
+            "postcode": settings.firm_postcode,
+            "city": settings.firm_city,
+            "country": settings.firm_country,
+            "kvk": settings.firm_kvk,
+            "vat_id": settings.firm_vat_id,
+            "iban": settings.firm_iban,
+            "email": settings.firm_email,
+        },
+        "buyer": {
+            "name": contract["legal_name"],
+            "org_name": named.get("name") or org_id,
+            "street": contract["street"],
+            "postcode": contract["postcode"],
+            "city": contract["city"],
+            "country": contract["country"],
+            "kvk": contract["kvk"],
+            "vat_id": contract.get("vat_id"),
+            "reference": contract["buyer_reference"],
+        },
+        # Quantities for the whole period, never per case or per date.
+        "lines": lines_of(amounts),
+        "net": str(amounts.net),
+        "vat_percent": str(amounts.vat_percent),
+        "vat": str(amounts.vat),
+        "gross": str(amounts.gross),
+        "created_at": now,
+    }
+    try:
+        await invoices(r.db).insert_one(doc)
+    except DuplicateKeyError:  # two took over the same dead attempt: the other one won
+        raise Conflict("an invoice for this period is being made") from None
+    return doc

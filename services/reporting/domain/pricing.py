@@ -1,0 +1,133 @@
+"""What a period of work costs an organisation under its contract. Pure: no I/O.
+
+The seeds' way of charging: an hourly rate for the confidant's time (case work as logged,
+and the conversations), travel for visits on location (a fee per visit, or kilometres there
+and back from the confidant's base), and administration (per case, or per month), with VAT.
+Amounts are exact decimals, rounded half up to cents per line, as an invoice needs them.
+
+What an invoice may say is what a published report may: quantities per period, never a
+line per case or a date of a conversation, and no period with fewer than k cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+from services.reporting.domain.disclosure import Counts
+from services.reporting.store.documents import Contract
+
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The prices of a contract (the rest of it, who pays and where, is for the invoice)."""
+
+    hourly_rate: Decimal
+    conversation_minutes: int = 60  # how long a conversation counts, as confidant time
+    travel: Literal["none", "per_visit", "per_km"] = "none"
+    travel_per_visit: Decimal = Decimal(0)
+    distance_km: Decimal = Decimal(0)  # one way, from the confidant's base
+    rate_per_km: Decimal = Decimal(0)
+    administration: Literal["none", "per_case", "per_month"] = "none"
+    administration_fee: Decimal = Decimal(0)
+    vat_percent: Decimal = Decimal(21)
+
+    @classmethod
+    def of(cls, contract: Contract) -> Terms:
+        def dec(key: str) -> Decimal:
+            return Decimal(str(contract.get(key) or 0))
+
+        return cls(
+            hourly_rate=dec("hourly_rate"),
+            conversation_minutes=int(contract.get("conversation_minutes", 60)),
+            travel=contract.get("travel", "none"),
+            travel_per_visit=dec("travel_per_visit"),
+            distance_km=dec("distance_km"),
+            rate_per_km=dec("rate_per_km"),
+            administration=contract.get("administration", "none"),
+            administration_fee=dec("administration_fee"),
+            vat_percent=dec("vat_percent"),
+        )
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What a period holds, as counts for the whole period only."""
+
+    months: int
+    cases: int  # opened in the period
+    case_hours: Decimal  # logged on the cases closed in the period
+    conversations: int
+    visits: int  # conversations on location: the ones that bring travel
+
+    @classmethod
+    def of(cls, counts: Counts, hours: float) -> Usage:
+        modes = counts.breakdowns.get(("conversations", "mode"), {})
+        return cls(
+            months=counts.end - counts.start,
+            cases=int(counts.totals.get("cases", 0)),
+            case_hours=Decimal(str(hours)),
+            conversations=int(counts.totals.get("conversations", 0)),
+            visits=int(modes.get("on_location", 0)),
+        )
+
+
+@dataclass(frozen=True)
+class Line:
+    code: str  # what it is for (the texts come from the formats)
+    quantity: Decimal
+    unit: str  # UN/ECE Recommendation 20: HUR hour, KMT kilometre, C62 one, MON month
+    price: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Bill:
+    lines: list[Line]
+    net: Decimal
+    vat_percent: Decimal
+    vat: Decimal
+    gross: Decimal
+
+
+def bill(terms: Terms, usage: Usage) -> Bill:
+    """The invoice lines of a period: one per kind of cost, none for what costs nothing."""
+    conversation_hours = Decimal(usage.conversations * terms.conversation_minutes) / 60
+    wanted: list[tuple[str, Decimal, str, Decimal]] = [
+        ("case_work", usage.case_hours, "HUR", terms.hourly_rate),
+        ("conversations", conversation_hours, "HUR", terms.hourly_rate),
+    ]
+    if terms.travel == "per_visit":
+        wanted.append(("travel_visits", Decimal(usage.visits), "C62", terms.travel_per_visit))
+    elif terms.travel == "per_km":
+        km = Decimal(usage.visits) * 2 * terms.distance_km
+        wanted.append(("travel_km", km, "KMT", terms.rate_per_km))
+    if terms.administration == "per_case":
+        wanted.append(
+            ("administration_cases", Decimal(usage.cases), "C62", terms.administration_fee)
+        )
+    elif terms.administration == "per_month":
+        wanted.append(
+            ("administration_months", Decimal(usage.months), "MON", terms.administration_fee)
+        )
+    lines = [
+        Line(code, quantity, unit, money(price), money(quantity * price))
+        for code, quantity, unit, price in wanted
+        if quantity and price
+    ]
+    net = sum((line.amount for line in lines), Decimal(0))
+    vat = money(net * terms.vat_percent / 100)
+    return Bill(lines, money(net), terms.vat_percent, vat, money(net) + vat)
+
+
+def too_few(usage: Usage, k: int) -> bool:
+    """A period whose number of cases would say more than a report may (1 to k-1): it is
+    invoiced together with the next period."""
+    return 0 < usage.cases < k

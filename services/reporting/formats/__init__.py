@@ -1,0 +1,2 @@
+"""What reporting hands out: reports as JSON, CSV, HTML and PDF; invoices as PDF and Peppol
+UBL."""

@@ -1,0 +1,367 @@
+"""What reporting stores, as types, and how the API shows it.
+
+Nothing here can hold personal data: a case is ids, enumerations, months and counts
+(``projection.FIELDS``); a report holds what is shown, never the true counts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import ConfigDict, TypeAdapter, with_config
+from typing_extensions import TypedDict  # pydantic validates TypedDicts from here on 3.11
+
+from services.reporting.domain.disclosure import Release, Shown, Table
+from services.reporting.formats import report as formats
+from services.reporting.store.collections import (
+    CASES,
+    CONTRACTS,
+    INVOICE_CLAIMS,
+    INVOICES,
+    ORGS,
+    REPORTS,
+    SETTINGS,
+    SIGNAL_KEYS,
+    SIGNALS,
+    TALLIES,
+)
+from shared.db import TypedCollection
+from shared.events import Envelope
+from shared.outbox import Staged
+from shared.wire import Json, jsonable
+
+# -- the projection and the tallies -----------------------------------------------------------
+
+
+class RawEvent(TypedDict, total=False):
+    """An event as JSON (``Envelope.model_dump(mode="json")``), as the projection folds it:
+    a rebuild folds the whole stream, and checking every schema again would be most of its
+    time (each was checked when published)."""
+
+    id: str
+    type: str
+    occurred_at: str
+    org_id: str | None
+    data: Json
+
+
+RAW_EVENT = TypeAdapter(RawEvent)
+
+
+def raw(event: Envelope) -> RawEvent:
+    return RAW_EVENT.validate_python(event.model_dump(mode="json"))
+
+
+class Conversation(TypedDict, total=False):
+    mode: str | None
+    month: int | None
+    cancelled: bool
+
+
+class Entry(TypedDict):
+    """One (month, key) -> value of a tally change; subdocuments, not pairs: FerretDB
+    stores no nested arrays."""
+
+    m: int
+    k: str
+    v: float
+
+
+class Pending(TypedDict):
+    id: str  # the event's: the mark that makes a second application a no-op
+    diff: list[Entry]
+
+
+class CaseFacts(TypedDict, total=False):
+    """One case, without personal data; its fields are ``projection.FIELDS``."""
+
+    _id: str
+    org_id: str | None
+    category: str
+    subtype: str | None
+    channel: str
+    reporter_role: str
+    anonymous: bool
+    department: int | None
+    opened_at: str  # times as the events gave them (ISO 8601 with offset)
+    opened: int  # months: year * 12 + month - 1
+    acknowledge_by: str | None
+    feedback_by: str | None
+    acknowledged_at: str | None
+    closed_at: str | None
+    closed: int | None
+    outcome: str | None
+    hours: float
+    hours_at: str
+    category_at: str
+    conversations: dict[str, Conversation]  # appointment id -> what it counts as
+    counted: list[Entry]  # what the case adds to the tallies
+    pending: Pending  # a change to the tallies not applied yet
+    rev: int
+
+
+class Tally(TypedDict, total=False):
+    _id: str  # "<org>|<month>"
+    org_id: str
+    month: int
+    n: dict[str, float]  # "population|dimension|value" -> count
+    applied: dict[str, datetime]  # marks: change id -> when (consumer.MARKS)
+    rev: int
+
+
+class OrgNames(TypedDict, total=False):
+    _id: str
+    name: str
+    departments: list[str]
+    at: datetime
+
+
+class OrgRules(TypedDict, total=False):
+    _id: str
+    k: int
+    min_cases: int
+
+
+# -- reports and signals ----------------------------------------------------------------------
+
+
+StoredTable = formats.PublishedTable
+Previous = formats.Earlier
+
+
+class StoredSubTotal(TypedDict):
+    population: str
+    start: int
+    end: int
+    shown: Shown
+
+
+class StoredRelease(TypedDict):
+    start: int
+    end: int
+    totals: dict[str, Shown]
+    tables: list[StoredTable]
+    sub_totals: list[StoredSubTotal]
+
+
+class Report(Staged, total=False):
+    _id: str
+    org_id: str
+    org_name: str
+    firm: str
+    kind: str  # yearly or usage
+    status: str  # draft or published
+    k: int
+    release: StoredRelease
+    hours: float
+    previous: Previous | None
+    advice: dict[str, str]  # locale -> the confidant's words
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime
+    published_by: str
+
+
+class Signal(Staged, total=False):
+    _id: str
+    org_id: str
+    status: str  # proposed, raised, dismissed
+    rule: str
+    category: str | None
+    department_index: int | None
+    window_end: str
+    proposed_at: datetime
+    decided_at: datetime
+    decided_by: str
+    note: str | None
+
+
+class SignalKey(TypedDict):
+    _id: str  # "<org>-<rule>-<what>-<day>"
+    signal_id: str
+
+
+# -- contracts and invoices -------------------------------------------------------------------
+
+
+class Address(TypedDict, total=False):
+    """Where an organisation or the firm is, as an invoice names it (EN 16931)."""
+
+    street: str
+    postcode: str
+    city: str
+    country: str  # ISO 3166, two letters
+    kvk: str  # the Chamber of Commerce number, also the Peppol address (0106)
+    vat_id: str | None
+
+
+@with_config(ConfigDict(extra="forbid"))  # a field the body has and this lacks fails
+class Contract(Address, total=False):
+    """The contract as stored: amounts as decimal strings (``api_invoices.Contract``)."""
+
+    _id: str
+    legal_name: str
+    buyer_reference: str
+    hourly_rate: str
+    conversation_minutes: int
+    travel: Literal["none", "per_visit", "per_km"]
+    travel_per_visit: str
+    distance_km: str
+    rate_per_km: str
+    administration: Literal["none", "per_case", "per_month"]
+    administration_fee: str
+    vat_percent: str
+    locale: str
+    updated_at: datetime
+
+
+CONTRACT = TypeAdapter(Contract)
+
+
+class Party(Address, total=False):
+    """The seller or the buyer of an invoice."""
+
+    name: str
+    org_name: str
+    iban: str
+    email: str
+    reference: str
+
+
+class Line(TypedDict):
+    code: str
+    quantity: str
+    unit: str
+    price: str
+    amount: str
+
+
+class Invoice(TypedDict, total=False):
+    _id: str
+    org_id: str
+    number: str
+    start: int
+    end: int
+    period_start: str
+    period_end: str
+    issue_date: str
+    due_date: str
+    payment_days: int
+    currency: str
+    locale: str
+    seller: Party
+    buyer: Party
+    lines: list[Line]
+    net: str
+    vat_percent: str
+    vat: str
+    gross: str
+    created_at: datetime
+
+
+class InvoiceClaim(TypedDict, total=False):
+    _id: str  # "<org>|<start month>" for a period, or the number for a number
+    invoice_id: str
+    number: str
+    year: int
+    at: datetime
+
+
+cases = TypedCollection(CASES, CaseFacts)
+tallies = TypedCollection(TALLIES, Tally)
+org_names = TypedCollection(ORGS, OrgNames)
+org_rules = TypedCollection(SETTINGS, OrgRules)
+reports = TypedCollection(REPORTS, Report)
+signals = TypedCollection(SIGNALS, Signal)
+signal_keys = TypedCollection(SIGNAL_KEYS, SignalKey)
+contracts = TypedCollection(CONTRACTS, Contract)
+invoices = TypedCollection(INVOICES, Invoice)
+invoice_claims = TypedCollection(INVOICE_CLAIMS, InvoiceClaim)
+
+
+# -- releases as stored -----------------------------------------------------------------------
+
+
+def release_doc(release: Release) -> StoredRelease:
+    return {
+        "start": release.start,
+        "end": release.end,
+        "totals": dict(release.totals),
+        "tables": [
+            {"population": t.population, "dimension": t.dimension, "cells": dict(t.cells)}
+            for t in release.tables
+        ],
+        "sub_totals": [
+            {"population": p, "start": s, "end": e, "shown": v}
+            for (p, s, e), v in release.sub_totals.items()
+        ],
+    }
+
+
+def release_from(doc: StoredRelease) -> Release:
+    return Release(
+        doc["start"],
+        doc["end"],
+        doc["totals"],
+        [Table(t["population"], t["dimension"], t["cells"]) for t in doc["tables"]],
+        {(s["population"], s["start"], s["end"]): s["shown"] for s in doc["sub_totals"]},
+    )
+
+
+# -- views ------------------------------------------------------------------------------------
+
+
+def report_view(doc: Report) -> formats.ReportView:
+    release = doc["release"]
+    quarters = [
+        {"label": f"Q{(s['start'] % 12) // 3 + 1}", "shown": s["shown"]}
+        for s in release["sub_totals"]
+    ]
+    populations_shown = {t["population"] for t in release["tables"]}
+    found: formats.ReportView = jsonable(
+        {
+            "id": doc["_id"],
+            "org_id": doc["org_id"],
+            "kind": doc["kind"],
+            "status": doc["status"],
+            "start": release["start"],
+            "end": release["end"],
+            "period_from": formats.month_name(release["start"]),
+            "period_to": formats.month_name(release["end"] - 1),
+            "k": doc["k"],
+            "totals": release["totals"],
+            "tables": release["tables"],
+            "quarters": quarters,
+            "hours": doc.get("hours")
+            if "closed" in populations_shown or doc["kind"] == "usage"
+            else None,
+            "advice": doc.get("advice") or {},
+            "previous": doc.get("previous"),
+            # Who it is about and from, as they were named when it was drafted.
+            "org_name": doc.get("org_name") or doc["org_id"],
+            "firm": doc.get("firm") or "",
+            "created_at": doc["created_at"],
+            "published_at": doc.get("published_at"),
+        }
+    )
+    return found
+
+
+def _with_id(doc: Signal | Invoice) -> Json:
+    shown: Json = jsonable({k: v for k, v in doc.items() if k != "_id"} | {"id": doc["_id"]})
+    return shown
+
+
+def signal_view(doc: Signal) -> Json:
+    return _with_id(doc)
+
+
+def invoice_view(doc: Invoice) -> Json:
+    return _with_id(doc)
+
+
+def contract_view(doc: Contract) -> Json:
+    shown: Json = jsonable({k: v for k, v in doc.items() if k not in ("_id", "updated_at")})
+    return shown
