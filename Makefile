@@ -68,10 +68,17 @@ ubl-schemas: $(UBL_XSD)
 test: install browser servers ubl-schemas
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+# ESLint for the pages' scripts, pinned in package.json and package-lock.json (npm's registry).
+ESLINT := node_modules/.bin/eslint
+$(ESLINT): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(ESLINT)
+
+lint: $(STAMP) $(ESLINT)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared services deploy tests bench
+	$(ESLINT) .
 
 bench: install
 	$(BIN)/python -m bench.bus_throughput
@@ -86,4 +93,4 @@ bench: install
 	$(BIN)/python -m bench.cluster
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache node_modules

@@ -71,7 +71,7 @@ async def test_the_whole_employee_path_in_english_on_a_phone(
     await expect(page.get_by_text(BIO["en"])).to_be_visible()
     await english_on_a_phone(page)
     await expect(page.get_by_role("link", name="I already have a case code")).to_have_attribute(
-        "href", "/case?lang=en"
+        "href", "/case?lang=en&org=zorggroep-noord"
     )
 
     # The report, and the code: in groups that never break, with ways to keep it.

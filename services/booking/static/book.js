@@ -1,22 +1,19 @@
 // The booking page: who the confidant is, a month of days with free times, how and where to
 // meet; books, reschedules and cancels (after asking) through booking's own API. What is
 // booked stays on the page after a reload: when, the video link or place, the calendar file.
-"use strict";
-(function () {
-  const main = document.getElementById("booking");
-  const t = JSON.parse(main.dataset.text);
-  const $ = (id) => document.getElementById(id);
-  const problem = $("problem");
-  const say = (text) => { problem.textContent = text; problem.hidden = false; };
+import { allItems, client } from "/static/common/api.js";
+import { $, say as sayIn, sayRefusal, textsOf } from "/static/common/dom.js";
+import { handover } from "/static/common/handover.js";
 
-  const kept = window.handover("case"); // { t: the case token, c: the confidant }
+(function () {
+  const main = $("booking");
+  const t = textsOf(main);
+  const problem = $("problem");
+  const say = (text) => sayIn(problem, text);
+
+  const kept = handover("case"); // { t: the case token, c: the confidant }
   if (!kept) { say(t.no_token); return; }
-  const headers = { Authorization: "Bearer " + kept.t };
-  const api = (path, options) => fetch(apiUrl(path), Object.assign({ headers }, options || {}));
-  const send = (path, method, body, extra) => api(path, {
-    method, body: JSON.stringify(body),
-    headers: Object.assign({ "Content-Type": "application/json" }, headers, extra || {}),
-  });
+  const api = client(kept.t);
   const lang = document.documentElement.lang;
   // Times in the employee's own time zone, as the browser knows it (and said in words).
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "Europe/Amsterdam";
@@ -138,7 +135,7 @@
     const [types, profile, mine] = await Promise.all([
       api("/v1/appointment-types").then((r) => r.json()),
       api(`/v1/confidants/${encodeURIComponent(kept.c)}`).then((r) => (r.ok ? r.json() : null)),
-      window.allItems(api, "/v1/appointments").then((items) => ({ items })),
+      allItems(api, "/v1/appointments").then((items) => ({ items })),
     ]);
     type = (types.items || [])[0] || null;
     confidant = profile;
@@ -190,9 +187,9 @@
   $("cancel").addEventListener("click", () => { $("confirm-cancel").hidden = false; $("cancel-yes").focus(); });
   $("cancel-no").addEventListener("click", () => { $("confirm-cancel").hidden = true; $("cancel").focus(); });
   $("cancel-yes").addEventListener("click", async () => {
-    const answer = await api(`/v1/appointments/${current.id}/cancel`, { method: "POST" });
+    const answer = await api(`/v1/appointments/${current.id}/cancel`, "POST");
     $("confirm-cancel").hidden = true;
-    if (answer.status !== 200) { say(`${t.failed}: ${await window.refusal(answer)}`); return; }
+    if (answer.status !== 200) { await sayRefusal(problem, t.failed, answer); return; }
     current = null;
     showCurrent();
     say(t.cancelled);
@@ -201,9 +198,9 @@
 
   $("point-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const answer = await send(`/v1/appointments/${current.id}/meeting-point`, "PUT",
-                              { text: $("point-change").value.trim() });
-    if (answer.status !== 200) { say(`${t.failed}: ${await window.refusal(answer)}`); return; }
+    const answer = await api(`/v1/appointments/${current.id}/meeting-point`, "PUT",
+                             { text: $("point-change").value.trim() });
+    if (answer.status !== 200) { await sayRefusal(problem, t.failed, answer); return; }
     problem.hidden = true;
     current = await answer.json();
     showCurrent();
@@ -218,10 +215,10 @@
     if (!$("point").hidden && point) body.meeting_point = point;
     if (mode.value === "on_location" && $("location").value !== "elsewhere") body.location_id = $("location").value;
     const answer = current
-      ? await send(`/v1/appointments/${current.id}/reschedule`, "POST", { start: chosen })
-      : await send("/v1/appointments", "POST", body, { "Idempotency-Key": attempt });
+      ? await api(`/v1/appointments/${current.id}/reschedule`, "POST", { start: chosen })
+      : await api("/v1/appointments", "POST", body, { "Idempotency-Key": attempt });
     if (answer.status === 409) { say(t.taken); return; }
-    if (answer.status !== 201 && answer.status !== 200) { say(`${t.failed}: ${await window.refusal(answer)}`); return; }
+    if (answer.status !== 201 && answer.status !== 200) { await sayRefusal(problem, t.failed, answer); return; }
     const data = await answer.json();
     form.hidden = true;
     $("current").hidden = true;

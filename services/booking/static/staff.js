@@ -2,24 +2,20 @@
 // calendar, day by day), appointments (cancel one), the calendar connection (make or change
 // it, update now, its state) and availability (weekly hours, absences). Every change goes to
 // booking's /v1 API, which checks it again; what it refuses is shown with its reason.
-"use strict";
+import { allItems, client } from "/static/common/api.js";
+import { $, item, link, say, sayRefusal, succeeded, textsOf } from "/static/common/dom.js";
+import { claims, handover } from "/static/common/handover.js";
+
 (function () {
-  const main = document.getElementById("agenda");
-  const t = JSON.parse(main.dataset.text);
-  const $ = (id) => document.getElementById(id);
-  const token = (window.handover("agenda") || {}).t;
+  const main = $("agenda");
+  const t = textsOf(main);
+  const token = (handover("agenda") || {}).t;
   const problem = $("problem");
-  if (!token) { problem.textContent = t.no_token; problem.hidden = false; return; }
-  const api = (path, method, body) => fetch(apiUrl(path), {
-    method: method || "GET",
-    headers: Object.assign({ Authorization: "Bearer " + token },
-                           body ? { "Content-Type": "application/json" } : {}),
-    body: body ? JSON.stringify(body) : undefined,
-  });
+  if (!token) { say(problem, t.no_token); return; }
+  const api = client(token);
   // Whose page this is, as the token says (booking checks the token on every call).
-  const me = encodeURIComponent(window.claims(token).sub);
+  const me = encodeURIComponent(claims(token).sub);
   const lang = document.documentElement.lang;
-  const item = (text) => { const li = document.createElement("li"); li.textContent = text; return li; };
   let profile = null;
   // Times and days are the confidant's own, in their time zone, wherever the browser is.
   const zone = () => (profile && profile.timezone) || undefined;
@@ -37,16 +33,11 @@
     return new Date(guess - (seen - guess));
   }
 
-  async function ok(answer, expected) {
-    if (answer.status === expected) { problem.hidden = true; return true; }
-    problem.textContent = `${t.failed}: ${await window.refusal(answer)}`;
-    problem.hidden = false;
-    return false;
-  }
+  const ok = (answer, expected) => succeeded(problem, t.failed, answer, expected);
 
 
   // The case in the workspace, named by its reference (intake's page opens either).
-  const caseLink = (a) => window.link(`${main.dataset.intake}staff/cases/${a.reference || a.case_id}`,
+  const caseLink = (a) => link(`${main.dataset.intake}staff/cases/${a.reference || a.case_id}`,
                                       a.reference ? `${t.case} ${a.reference}` : t.open_case);
 
   // -- the week ------------------------------------------------------------------------------
@@ -90,7 +81,7 @@
     }
     const a = item.a;
     li.append(`${span}${t["mode_" + a.mode] || a.mode} `, caseLink(a));
-    if (a.video_url) li.append(" ", window.link(a.video_url, t.video));
+    if (a.video_url) li.append(" ", link(a.video_url, t.video));
     if (a.address) li.append(` ${a.address}`);
     if (a.meeting_point) li.append(` ${a.meeting_point.text}`);
     return li;
@@ -112,8 +103,7 @@
     // (A refusal here is shown, but success does not hide another action's message.)
     for (const answer of [listed, busyAnswer]) {
       if (answer.status !== 200) {
-        problem.textContent = `${t.failed}: ${await window.refusal(answer)}`;
-        problem.hidden = false;
+        await sayRefusal(problem, t.failed, answer);
         return;
       }
     }
@@ -154,13 +144,13 @@
 
   async function appointments() {
     const list = $("appointments");
-    const all = await window.allItems(api, "/v1/appointments");
+    const all = await allItems(api, "/v1/appointments");
     list.replaceChildren();
     if (!all.length) list.append(item(t.none));
     for (const a of all) {
       const li = item(`${when(a.start)}: ${t["mode_" + a.mode] || a.mode}, ${t[a.status] || a.status} `);
       // Where it happens, and the case it belongs to (the workspace opens it).
-      if (a.video_url) li.append(window.link(a.video_url, t.video), " ");
+      if (a.video_url) li.append(link(a.video_url, t.video), " ");
       if (a.address) li.append(document.createTextNode(`${a.address} `));
       li.append(caseLink(a), " ");
       if (a.status === "booked" && (a.mode === "walk" || (a.mode === "on_location" && !a.address))) {
@@ -286,8 +276,7 @@
     // The code is used once: out of the address bar (and of the history) at once.
     history.replaceState(null, "", location.pathname + (query.get("lang") ? `?lang=${query.get("lang")}` : ""));
     if (!query.get("code")) {
-      problem.textContent = t.oauth_declined;
-      problem.hidden = false;
+      say(problem, t.oauth_declined);
       return;
     }
     $("calendar").textContent = t.connecting;
@@ -365,10 +354,9 @@
         const ranges = parse(input.value);
         if (ranges.length) weekly[input.dataset.day] = ranges;
         input.removeAttribute("aria-invalid");
-      } catch (_) {
+      } catch {
         input.setAttribute("aria-invalid", "true");
-        problem.textContent = `${t.bad_range}: ${input.labels[0].textContent} "${input.value}"`;
-        problem.hidden = false;
+        say(problem, `${t.bad_range}: ${input.labels[0].textContent} "${input.value}"`);
         input.focus();
         return;
       }

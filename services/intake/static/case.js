@@ -1,87 +1,74 @@
 // Coming back with the case code: the messages, a reply, the appointment, and on to booking.
-"use strict";
+import { client } from "/static/common/api.js";
+import { $, item, say, textsOf } from "/static/common/dom.js";
+
 (function () {
-  const main = document.getElementById("case");
-  const t = JSON.parse(main.dataset.text);
-  const problem = document.getElementById("problem");
+  const main = $("case");
+  const t = textsOf(main);
+  const problem = $("problem");
   let session = null;
+  let api = client(null); // with the case's token once the code is right
 
   const show = (messages) => {
-    const list = document.getElementById("messages");
+    const list = $("messages");
     list.replaceChildren();
-    if (!messages.length) {
-      const empty = document.createElement("li");
-      empty.textContent = t.none;
-      list.append(empty);
-    }
+    if (!messages.length) list.append(item(t.none));
     for (const m of messages) {
-      const item = document.createElement("li");
+      const said = document.createElement("li");
       const who = document.createElement("strong");
       who.textContent = ({ reporter: t.you, system: t.automatic }[m.author] || t.confidant) + ": ";
-      item.append(who, document.createTextNode(m.text));
-      list.append(item);
+      said.append(who, document.createTextNode(m.text));
+      list.append(said);
     }
   };
   const load = async () => {
-    const answer = await fetch(apiUrl(`/v1/cases/${session.case_id}/messages?limit=1000`), {
-      headers: { Authorization: "Bearer " + session.token },
-    });
+    const answer = await api(`/v1/cases/${session.case_id}/messages?limit=1000`);
     show((await answer.json()).items || []);
   };
 
   // The appointments as the timeline leaves them: the last word on each (booked or moved:
   // when and how; cancelled: gone), in the browser's time zone.
   const appointments = async () => {
-    const answer = await fetch(apiUrl(`/v1/cases/${session.case_id}/timeline?limit=1000`), {
-      headers: { Authorization: "Bearer " + session.token },
-    });
+    const answer = await api(`/v1/cases/${session.case_id}/timeline?limit=1000`);
     const last = new Map();
     for (const e of (await answer.json()).items || []) last.set(e.appointment_id, e);
     const current = [...last.values()].filter((e) => !e.type.endsWith(".cancelled") && e.starts_at);
-    const list = document.getElementById("appointments");
+    const list = $("appointments");
     list.replaceChildren();
-    const item = (text) => { const li = document.createElement("li"); li.textContent = text; return li; };
     if (!current.length) list.append(item(t.no_appointment));
     for (const e of current) {
       const when = new Date(e.starts_at).toLocaleString(main.dataset.locale, { dateStyle: "full", timeStyle: "short" });
       list.append(item(`${when}, ${t[e.mode] || e.mode}`));
     }
-    document.getElementById("book").textContent = current.length ? t.change : t.book;
+    $("book").textContent = current.length ? t.change : t.book;
   };
 
-  document.getElementById("access").addEventListener("submit", async (event) => {
+  $("access").addEventListener("submit", async (event) => {
     event.preventDefault();
     problem.hidden = true;
-    const answer = await fetch(apiUrl("/v1/cases/access"), {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({
-        case_code: document.getElementById("case-code").value.trim(),
-        ...(main.dataset.org ? { organisation: main.dataset.org } : {}),
-      }),
+    const answer = await api("/v1/cases/access", "POST", {
+      case_code: $("case-code").value.trim(),
+      ...(main.dataset.org ? { organisation: main.dataset.org } : {}),
     });
-    if (answer.status !== 200) { problem.textContent = t.wrong; problem.hidden = false; return; }
+    if (answer.status !== 200) { say(problem, t.wrong); return; }
     session = await answer.json();
-    document.getElementById("access").hidden = true;
+    api = client(session.token);
+    $("access").hidden = true;
     const fragment = new URLSearchParams({ t: session.token, c: session.confidant_id, l: main.dataset.locale });
     // On to booking in this page's language, the token in the fragment (never sent).
     const lang = main.dataset.locale === "en" ? "?lang=en" : "";
-    document.getElementById("book").href = `${main.dataset.booking}book${lang}#${fragment}`;
+    $("book").href = `${main.dataset.booking}book${lang}#${fragment}`;
     await Promise.all([load(), appointments()]);
-    const opened = document.getElementById("opened");
+    const opened = $("opened");
     opened.hidden = false;
     opened.focus();
   });
 
-  document.getElementById("reply").addEventListener("submit", async (event) => {
+  $("reply").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const box = document.getElementById("message");
+    const box = $("message");
     if (!box.value.trim()) return;
-    const answer = await fetch(apiUrl(`/v1/cases/${session.case_id}/messages`), {
-      method: "POST",
-      headers: { Authorization: "Bearer " + session.token, "Content-Type": "application/json" },
-      body: JSON.stringify({ text: box.value.trim() }),
-    });
+    const answer = await api(`/v1/cases/${session.case_id}/messages`, "POST", { text: box.value.trim() });
     if (answer.status === 201) { box.value = ""; await load(); }
   });
 })();

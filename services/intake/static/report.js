@@ -1,11 +1,12 @@
 // The report form: sends the report to /v1/cases (same origin) and shows the code once, in
 // groups, with ways to keep it; once the reporter says it is kept, the next steps.
-"use strict";
+import { client } from "/static/common/api.js";
+import { $, sayRefusal, textsOf } from "/static/common/dom.js";
+
 (function () {
-  const form = document.getElementById("report");
+  const form = $("report");
   if (!form) return;
-  const t = JSON.parse(form.dataset.text);
-  const $ = (id) => document.getElementById(id);
+  const t = textsOf(form);
   const anonymous = $("anonymous");
   const contact = $("contact");
   const problem = $("problem");
@@ -39,20 +40,14 @@
       body.contact = { name: value("name") || null, email: value("email") || null,
                        preferred_channel: "email" };
     }
-    const answer = await fetch(apiUrl("/v1/cases"), {
-      method: "POST",
-      // One key per report: sent again after a lost answer, it returns the same case and
-      // code instead of opening a second case.
-      headers: { "Content-Type": "application/json", "Idempotency-Key": reportKey },
-      body: JSON.stringify(body),
-    });
-    const data = await answer.json();
+    // One key per report: sent again after a lost answer, it returns the same case and
+    // code instead of opening a second case.
+    const answer = await client(null)("/v1/cases", "POST", body, { "Idempotency-Key": reportKey });
     if (answer.status !== 201) {
-      const fields = Object.values((data.error && data.error.fields) || {}).join("; ");
-      problem.textContent = t.error + " " + (fields || (data.error && data.error.message) || answer.status);
-      problem.hidden = false;
+      await sayRefusal(problem, t.error, answer);
       return;
     }
+    const data = await answer.json();
     form.hidden = true;
     document.querySelector(".have-code").hidden = true;
     code = data.case_code;
@@ -85,7 +80,7 @@
     try {
       await navigator.clipboard.writeText(code);
       $("kept").textContent = t.copied;
-    } catch (_) {  // no clipboard (an insecure page, a refusal): select it for the reporter
+    } catch {  // no clipboard (an insecure page, a refusal): select it for the reporter
       const range = document.createRange();
       range.selectNodeContents($("case-code"));
       getSelection().removeAllRanges();

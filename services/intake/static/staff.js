@@ -1,10 +1,12 @@
 // The confidant's workspace: log in (the token stays in this tab); cases; a case's messages,
 // private notes, status and closing. Each change goes through intake's /v1 API, which checks
 // the rules again (transitions, an outcome on closing); its message is shown when it refuses.
-"use strict";
+import { client } from "/static/common/api.js";
+import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
+
 (function () {
-  const main = document.getElementById("staff");
-  const t = JSON.parse(main.dataset.text);
+  const main = $("staff");
+  const t = textsOf(main);
   const categories = JSON.parse(main.dataset.categories);
   const statuses = JSON.parse(main.dataset.statuses);
   const channels = JSON.parse(main.dataset.channels);
@@ -14,17 +16,10 @@
   // /staff/cases/<id or reference>: the case a mail links to, opened once the list is there.
   const linked = decodeURIComponent((location.pathname.match(/^\/staff\/cases\/([^/]+)$/) || [])[1] || "");
   let all = [];
-  const problem = document.getElementById("problem");
-  const $ = (id) => document.getElementById(id);
+  const problem = $("problem");
   let token = sessionStorage.getItem("staff");
   let open = null;
-  const api = (path, options) => fetch(apiUrl(path), Object.assign(
-    { headers: { Authorization: "Bearer " + token } }, options || {}));
-  const send = (method, path, body) => api(path, {
-    method,
-    headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
+  let api = client(token); // again with the new token at each log-in
 
   // Each cell carries its column's name: on a phone the rows become cards that say it.
   const cell = (text, label) => {
@@ -34,10 +29,7 @@
     return td;
   };
 
-  async function refused(answer) {
-    problem.textContent = `${t.failed}: ${await window.refusal(answer)}`;
-    problem.hidden = false;
-  }
+  const refused = (answer) => sayRefusal(problem, t.failed, answer);
 
   // The soonest deadline not met yet, for ordering (none: far away).
   const soonest = (c) => Object.values(c.deadlines || {}).filter((d) => !d.met_at)
@@ -135,8 +127,8 @@
     button.hidden = !reachable;
     if (!reachable) return;
     fact(contact, t.name, c.contact.name);
-    if (c.contact.email) fact(contact, t.email, window.link("mailto:" + c.contact.email, c.contact.email));
-    if (c.contact.phone) fact(contact, t.phone, window.link("tel:" + c.contact.phone, c.contact.phone));
+    if (c.contact.email) fact(contact, t.email, link("mailto:" + c.contact.email, c.contact.email));
+    if (c.contact.phone) fact(contact, t.phone, link("tel:" + c.contact.phone, c.contact.phone));
   }
 
   $("show-contact").addEventListener("click", () => {
@@ -149,7 +141,7 @@
   $("recategorise").addEventListener("submit", async (event) => {
     event.preventDefault();
     problem.hidden = true;
-    const answer = await send("PATCH", `/v1/cases/${open.case_id}`, { category: $("category").value });
+    const answer = await api(`/v1/cases/${open.case_id}`, "PATCH", { category: $("category").value });
     if (answer.status !== 200) { await refused(answer); return; }
     open = await answer.json();
     await Promise.all([report(), cases()]);
@@ -224,14 +216,12 @@
   $("login").addEventListener("submit", async (event) => {
     event.preventDefault();
     problem.hidden = true;
-    const answer = await fetch(apiUrl("/v1/auth/token"), {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ username: $("username").value.trim(), password: $("password").value }),
-    });
-    if (answer.status !== 200) { problem.textContent = t.wrong; problem.hidden = false; return; }
+    const answer = await client(null)("/v1/auth/token", "POST",
+      { username: $("username").value.trim(), password: $("password").value });
+    if (answer.status !== 200) { say(problem, t.wrong); return; }
     const login = await answer.json();
     token = login.access_token;
+    api = client(token);
     if (login.role === "org_admin") {
       // An organisation's admin has no cases here: their reports are on reporting's page.
       location.assign(main.dataset.reporting + "org#" + new URLSearchParams({ t: token }));
@@ -245,7 +235,7 @@
     event.preventDefault();
     const box = $("message");
     if (!box.value.trim()) return;
-    const answer = await send("POST", `/v1/cases/${open.case_id}/messages`, { text: box.value.trim() });
+    const answer = await api(`/v1/cases/${open.case_id}/messages`, "POST", { text: box.value.trim() });
     if (answer.status !== 201) { await refused(answer); return; }
     box.value = "";
     await messages();
@@ -255,7 +245,7 @@
     event.preventDefault();
     const box = $("note");
     if (!box.value.trim()) return;
-    const answer = await send("POST", `/v1/cases/${open.case_id}/notes`, { text: box.value.trim() });
+    const answer = await api(`/v1/cases/${open.case_id}/notes`, "POST", { text: box.value.trim() });
     if (answer.status !== 201) { await refused(answer); return; }
     box.value = "";
     await notes();
@@ -276,7 +266,7 @@
         change.referral_to = $("referral-to").value.trim();
       }
     }
-    const answer = await send("PATCH", `/v1/cases/${open.case_id}`, change);
+    const answer = await api(`/v1/cases/${open.case_id}`, "PATCH", change);
     if (answer.status !== 200) { await refused(answer); return; }
     open = await answer.json();
     work();
@@ -331,7 +321,7 @@
       if ($("reg-email").value.trim()) body.contact.email = $("reg-email").value.trim();
       if ($("reg-phone").value.trim()) body.contact.phone = $("reg-phone").value.trim();
     }
-    const answer = await send("POST", "/v1/cases", body);
+    const answer = await api("/v1/cases", "POST", body);
     if (answer.status !== 201) { await refused(answer); return; }
     const made = await answer.json();
     $("registered").textContent = `${t.registered} ${made.reference}.`

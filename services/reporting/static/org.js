@@ -3,21 +3,21 @@
 // e-invoice), the signals passed on (what
 // about, and the confidant's note), and its webhooks (through notify's API, when the page
 // is behind the front door). Nothing about a single case is anywhere on it.
-"use strict";
+import { client } from "/static/common/api.js";
+import { $, item, say, sayRefusal, textsOf } from "/static/common/dom.js";
+import { claims as claimsOf, handover } from "/static/common/handover.js";
+
 (function () {
-  const main = document.getElementById("org");
-  const t = JSON.parse(main.dataset.text);
+  const main = $("org");
+  const t = textsOf(main);
   const labels = JSON.parse(main.dataset.labels);
-  const $ = (id) => document.getElementById(id);
-  const token = (window.handover("org") || {}).t;
+  const token = (handover("org") || {}).t;
   const problem = $("problem");
-  if (!token) { problem.textContent = t.no_token; problem.hidden = false; return; }
-  const claims = window.claims(token);
+  if (!token) { say(problem, t.no_token); return; }
+  const claims = claimsOf(token);
   const org = encodeURIComponent(claims.org_id || (claims.orgs || [])[0]);
-  const auth = { Authorization: "Bearer " + token };
-  const api = (path) => fetch(apiUrl(path), { headers: auth });
+  const api = client(token);
   const lang = document.documentElement.lang;
-  const item = (text) => { const li = document.createElement("li"); li.textContent = text; return li; };
   const month = (yearMonth) => new Date(`${yearMonth}-01T12:00:00Z`).toLocaleDateString(
     lang, { month: "long", year: "numeric", timeZone: "UTC" });
   const day = (iso) => new Date(iso).toLocaleDateString(lang, { day: "numeric", month: "long", year: "numeric" });
@@ -94,13 +94,12 @@
 
   // Webhooks live in notify; its API is under the same front door.
   const notify = main.dataset.notify;
-  const hooks = (path, options) => fetch(notify.replace(/\/$/, "") + path,
-    Object.assign({ headers: Object.assign({ "Content-Type": "application/json" }, auth) }, options || {}));
+  const hooks = client(token, notify);
 
   async function webhooks() {
     const list = $("webhooks");
     const answer = await hooks(`/v1/orgs/${org}/webhooks`);
-    if (!answer.ok) { problem.textContent = `${t.failed}: ${await window.refusal(answer)}`; problem.hidden = false; return; }
+    if (!answer.ok) { await sayRefusal(problem, t.failed, answer); return; }
     const all = (await answer.json()).items || [];
     list.replaceChildren();
     if (!all.length) list.append(item(t.no_webhooks));
@@ -112,7 +111,7 @@
       remove.textContent = t.remove;
       remove.setAttribute("aria-label", `${t.remove}: ${w.url}`);
       remove.addEventListener("click", async () => {
-        await hooks(`/v1/orgs/${org}/webhooks/${w.id}`, { method: "DELETE" });
+        await hooks(`/v1/orgs/${org}/webhooks/${w.id}`, "DELETE");
         await webhooks();
       });
       li.append(remove);
@@ -124,14 +123,9 @@
     $("webhook-form").addEventListener("submit", async (event) => {
       event.preventDefault();
       const events = [$("on-report"), $("on-signal")].filter((c) => c.checked).map((c) => c.value);
-      const answer = await hooks(`/v1/orgs/${org}/webhooks`, {
-        method: "POST", body: JSON.stringify({ url: $("webhook-url").value.trim(), events }),
-      });
-      if (answer.status !== 201) {
-        problem.textContent = `${t.failed}: ${await window.refusal(answer)}`;
-        problem.hidden = false;
-        return;
-      }
+      const answer = await hooks(`/v1/orgs/${org}/webhooks`, "POST",
+                                 { url: $("webhook-url").value.trim(), events });
+      if (answer.status !== 201) { await sayRefusal(problem, t.failed, answer); return; }
       problem.hidden = true;
       const made = await answer.json();
       $("secret").textContent = `${t.secret}: ${made.secret}`;

@@ -1,29 +1,21 @@
 // Reports and signals for the confidant: draft a report, preview it as the organisation will
 // see it (HTML, PDF), write the advice, publish; look for signals, pass them on with a note
 // or dismiss them. Every step goes through reporting's /v1 API, which checks it again.
-"use strict";
-(function () {
-  const main = document.getElementById("work");
-  const t = JSON.parse(main.dataset.text);
-  const problem = document.getElementById("problem");
-  const $ = (id) => document.getElementById(id);
-  const token = (window.handover("reports") || {}).t;
-  if (!token) { problem.textContent = t.no_token; problem.hidden = false; return; }
-  const lang = document.documentElement.lang;
-  const api = (path, method, body) => fetch(apiUrl(path), {
-    method: method || "GET",
-    headers: Object.assign({ Authorization: "Bearer " + token },
-      body ? { "Content-Type": "application/json" } : {}),
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const org = () => $("org-select").value;
+import { client } from "/static/common/api.js";
+import { $, say, succeeded, textsOf } from "/static/common/dom.js";
+import { claims as claimsOf, handover } from "/static/common/handover.js";
 
-  async function ok(answer, expected) {
-    if (answer.status === expected) { problem.hidden = true; return true; }
-    problem.textContent = `${t.failed}: ${await window.refusal(answer)}`;
-    problem.hidden = false;
-    return false;
-  }
+(function () {
+  const main = $("work");
+  const t = textsOf(main);
+  const problem = $("problem");
+  const handed = handover("reports") || {};
+  const token = handed.t;
+  if (!token) { say(problem, t.no_token); return; }
+  const lang = document.documentElement.lang;
+  const api = client(token);
+  const org = () => $("org-select").value;
+  const ok = (answer, expected) => succeeded(problem, t.failed, answer, expected);
 
   function el(tag, text) { const node = document.createElement(tag); if (text) node.textContent = text; return node; }
 
@@ -76,7 +68,7 @@
       }
     });
     publish.addEventListener("click", async () => {
-      if (!window.confirm(t.confirm_publish)) return;
+      if (!confirm(t.confirm_publish)) return;
       if (await ok(await api(`/v1/reports/${r.id}/publish`, "POST"), 200)) await reports();
     });
     return form;
@@ -126,9 +118,8 @@
   $("org-select").addEventListener("change", () => Promise.all([reports(), signals()]));
 
   // The organisations: those the token reaches, named as the workspace handed them over.
-  const handed = window.handover("reports") || {};
   const names = JSON.parse(handed.names || "{}");
-  const claims = window.claims(token);
+  const claims = claimsOf(token);
   for (const id of claims.orgs || []) {
     const option = el("option", names[id] || id);
     option.value = id;

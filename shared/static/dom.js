@@ -1,0 +1,42 @@
+// What every page does with its document: find elements, read the texts the server put in
+// the page (in its language), build links and list items, and show a problem.
+import { refusal } from "./api.js";
+
+export const $ = (id) => document.getElementById(id);
+
+// The page's texts, as the server rendered them into data-text of its <main>.
+export const textsOf = (main) => JSON.parse(main.dataset.text);
+
+export function link(href, text) {
+  const a = document.createElement("a");
+  a.href = href;
+  a.textContent = text;
+  return a;
+}
+
+export function item(text) {
+  const li = document.createElement("li");
+  li.textContent = text;
+  return li;
+}
+
+// Say something in the page's problem box (role="alert": a screen reader reads it out).
+export function say(problem, text) {
+  problem.textContent = text;
+  problem.hidden = false;
+}
+
+// An API's refusal, in the problem box, after the page's own words for "it failed".
+export async function sayRefusal(problem, failed, answer) {
+  say(problem, `${failed}: ${await refusal(answer)}`);
+}
+
+// Whether an API did what was asked (the status expected); if not, its refusal is shown.
+export async function succeeded(problem, failed, answer, expected) {
+  if (answer.status === expected) {
+    problem.hidden = true;
+    return true;
+  }
+  await sayRefusal(problem, failed, answer);
+  return false;
+}
