@@ -21,7 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import nats
 from nats.aio.client import Client as NATS
@@ -132,6 +132,10 @@ class Bus:
         self.metrics = metrics
         self._nc: NATS | None = None
         self._js: JetStreamContext | None = None
+        # Documents whose staged events this bus could not publish (NATS away), by
+        # "db.collection": the outbox relay tries these by _id every few seconds, leaving a
+        # full sweep (on FerretDB a read of every document) for what a dead process staged.
+        self.deferred: dict[str, set[Any]] = {}
         self._running: list[_Running] = []
         self._closing = False
         # The stream's duplicate window (the operator's, once read) and each consumer's

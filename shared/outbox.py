@@ -34,10 +34,6 @@ FIELD = "outbox"
 AT = "outbox_at"
 # A projection: the document without its outbox (what a view or a change never needs).
 HIDDEN = {FIELD: 0, AT: 0}
-# Documents whose events this process failed to publish (NATS away), by "db.collection":
-# the relay tries these by _id every few seconds. A full sweep, which on FerretDB reads every
-# document of the collection, is left for what a process that died had staged.
-DEFERRED: dict[str, set[Any]] = {}
 
 
 class StagedEvent(TypedDict):
@@ -84,7 +80,7 @@ async def flush(
             await bus.publish(event)
     except Exception as exc:
         log.warning("publish deferred to the outbox relay", extra={"error": type(exc).__name__})
-        DEFERRED.setdefault(collection.full_name, set()).add(doc_id)
+        bus.deferred.setdefault(collection.full_name, set()).add(doc_id)
         return
     async with locks.hold(collection.name, doc_id):
         await collection.update_one(
@@ -94,7 +90,7 @@ async def flush(
 
 async def retry_deferred(collection: AsyncCollection[Document], bus: Bus, locks: DocLocks) -> int:
     """Publish what this process staged and could not publish; return how many."""
-    waiting = DEFERRED.setdefault(collection.full_name, set())
+    waiting = bus.deferred.setdefault(collection.full_name, set())
     published = 0
     for doc_id in list(waiting):
         doc = await collection.find_one({"_id": doc_id}, {FIELD: 1})

@@ -56,7 +56,9 @@ MONGO = web.AppKey("mongo", Mongo)
 BUS = web.AppKey("bus", Bus)
 PROCESSED_KEEP = timedelta(days=30)  # far beyond any redelivery of an unacked event
 PRUNE_EVERY_S = 3600.0
-LOCKS = DocLocks()  # the relay's: it tidies documents as flush does
+# The process's one set of document locks: the service's own writes and the outbox relay's
+# (which tidies documents as flush does) are serialised against each other.
+LOCKS = web.AppKey("locks", DocLocks)
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
+    app[LOCKS] = DocLocks()
     app[SERVICE_NAME] = spec.name
     app[METRICS_TOKEN] = settings.metrics_token
     app[METRICS] = Metrics(spec.name)
@@ -261,9 +264,9 @@ def relay(collections: Sequence[str], interval_s: float, sweep_s: float) -> Cont
             last_sweep[0] = loop.time()
         for name in collections:
             collection = mongo.db[name]
-            published = await retry_deferred(collection, bus, LOCKS)
+            published = await retry_deferred(collection, bus, app[LOCKS])
             if full:
-                published += await sweep(collection, bus, LOCKS, older_than)
+                published += await sweep(collection, bus, app[LOCKS], older_than)
             if published:
                 log.info("outbox relayed", extra={"collection": name, "events": published})
 

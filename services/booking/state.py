@@ -12,9 +12,8 @@ from aiohttp import web
 
 from services.booking.settings import BookingSettings
 from shared.crypto import DataKeys, FieldCipher
-from shared.db import DocLocks
 from shared.outbox import DocumentWriter
-from shared.service import BUS, MONGO, SETTINGS
+from shared.service import BUS, LOCKS, MONGO, SETTINGS
 
 if TYPE_CHECKING:  # busystore reads and writes through this state
     from services.booking.store.busystore import Bucket
@@ -42,7 +41,7 @@ async def booking_context(app: web.Application) -> AsyncIterator[None]:
         db=app[MONGO].db,
         bus=app[BUS],
         cipher=FieldCipher(keys),
-        locks=DocLocks(),
+        locks=app[LOCKS],
         video=RoomUrlProvider(settings.video_base_url),
     )
     yield

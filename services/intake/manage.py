@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
 from pydantic import ValidationError
@@ -22,6 +21,7 @@ from services.intake.domain.codes import new_id
 from services.intake.settings import IntakeSettings
 from services.intake.store import documents as docs
 from services.intake.store.collections import INDEXES, STAFF
+from shared.clock import Clock
 from shared.db import Mongo
 from shared.settings import SettingsError
 
@@ -38,7 +38,7 @@ async def create_admin(settings: IntakeSettings, username: str, password: str) -
             "display_name": body.display_name,
             "active": True,
             "password_hash": PasswordHasher().hash(body.password),
-            "created_at": datetime.now(UTC),
+            "created_at": Clock().now(),
         }
         await docs.staff(mongo.db).insert_one(doc)
         return str(doc["_id"])

@@ -22,9 +22,8 @@ from services.intake.store.throttle import Throttle
 from shared.auth import Issuer
 from shared.clock import Clock
 from shared.crypto import DataKeys, FieldCipher
-from shared.db import DocLocks
 from shared.outbox import DocumentWriter
-from shared.service import BUS, MONGO, SETTINGS
+from shared.service import BUS, LOCKS, MONGO, SETTINGS
 from shared.smtp import Mailer
 
 log = logging.getLogger(__name__)
@@ -89,7 +88,7 @@ async def intake_context(app: web.Application) -> AsyncIterator[None]:
         settings.signing_key_file, settings.signing_kid, settings.jwt_issuer
     )
     db = app[MONGO].db
-    locks = DocLocks()
+    locks = app[LOCKS]
     http = aiohttp.ClientSession()
     mailer = Mailer(settings.smtp(), connections=4)
     clock = Clock()

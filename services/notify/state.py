@@ -22,9 +22,8 @@ from services.notify.channels.render import Templates
 from services.notify.settings import NotifySettings
 from services.notify.store.documents import Delivery
 from shared.crypto import DataKeys, FieldCipher
-from shared.db import DocLocks
 from shared.outbox import DocumentWriter
-from shared.service import BUS, MONGO, SETTINGS
+from shared.service import BUS, LOCKS, MONGO, SETTINGS
 
 log = logging.getLogger(__name__)
 ENDED_KEPT = 100_000
@@ -96,7 +95,7 @@ def notify_context(
             notify = Notify(
                 db=app[MONGO].db,
                 bus=app[BUS],
-                locks=DocLocks(),
+                locks=app[LOCKS],
                 settings=settings,
                 templates=Templates(
                     settings.sender_name, {"nl": settings.footer_nl, "en": settings.footer_en}

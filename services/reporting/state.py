@@ -10,9 +10,8 @@ from typing import cast
 from aiohttp import web
 
 from services.reporting.settings import ReportingSettings
-from shared.db import DocLocks
 from shared.outbox import DocumentWriter
-from shared.service import BUS, MONGO, SETTINGS
+from shared.service import BUS, LOCKS, MONGO, SETTINGS
 
 
 @dataclass
@@ -28,7 +27,7 @@ async def reporting_context(app: web.Application) -> AsyncIterator[None]:
     app[REPORTING] = Reporting(
         db=app[MONGO].db,
         bus=app[BUS],
-        locks=DocLocks(),
+        locks=app[LOCKS],
         settings=cast(ReportingSettings, app[SETTINGS]),
     )
     yield

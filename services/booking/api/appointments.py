@@ -140,7 +140,7 @@ async def reschedule(request: web.Request) -> web.Response:
     if kind is None:
         raise Conflict("the appointment's type no longer exists")
     start, now = body.start.astimezone(UTC), booking.clock.now()
-    hours, rules = working_hours(confidant), slot_rules(kind)
+    hours, rules = working_hours(confidant, now.date()), slot_rules(kind)
     if not is_slot(hours, rules, [], [], now, start):
         raise invalid("start", "not a slot of this confidant")
     found = await blocking(booking, confidant, now, skip=doc["_id"])

@@ -62,7 +62,7 @@ async def open_slots(
     if found is None:
         return None
     rules = slot_rules(kind)
-    starts = free_slots(working_hours(confidant), rules, *found, now)
+    starts = free_slots(working_hours(confidant, now.date()), rules, *found, now)
     return [(start, start + rules.duration) for start in starts]
 
 

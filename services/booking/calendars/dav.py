@@ -53,6 +53,8 @@ def retry_after(headers: Mapping[str, str]) -> float:
     if value.strip().isdigit():
         return float(value)
     try:
+        # (the provider's date is of the real world: it is read against the real time, not
+        # the clock the tests move)
         return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
     except (TypeError, ValueError):
         return 60.0

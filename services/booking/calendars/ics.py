@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from icalendar import Calendar, Event
 
 from services.booking.store.documents import Appointment
@@ -41,10 +39,12 @@ def description_of(appointment: Appointment) -> str:
     return f"Referentie {appointment['_id'][:8]}, {mode}"
 
 
-def vevent(appointment: Appointment, now: datetime | None = None) -> Event:
+def vevent(appointment: Appointment) -> Event:
     event = Event()
     event.add("uid", uid(appointment["_id"]))
-    event.add("dtstamp", now or datetime.now(UTC))
+    # The object's revision: when the appointment last changed (RFC 5545 3.8.7.2, for an
+    # object without METHOD), so the same appointment always writes the same object.
+    event.add("dtstamp", appointment["updated_at"])
     event.add("dtstart", appointment["start"])
     event.add("dtend", appointment["end"])
     event.add("sequence", appointment.get("sequence", 0))

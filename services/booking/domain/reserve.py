@@ -75,7 +75,7 @@ async def reserve(
     slot taken meanwhile or a calendar that cannot be read (closed, not assumed free)."""
     address = address_of(confidant, kind, body)
     start, now = body.start.astimezone(UTC), booking.clock.now()
-    hours, rules = working_hours(confidant), slot_rules(kind)
+    hours, rules = working_hours(confidant, now.date()), slot_rules(kind)
     if not is_slot(hours, rules, [], [], now, start):
         raise invalid(
             "start",

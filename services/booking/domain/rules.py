@@ -32,7 +32,7 @@ def closed_days(country: str | None, today: date) -> frozenset[date]:
     return public_holidays(country, today.year) | public_holidays(country, today.year + 1)
 
 
-def working_hours(confidant: Confidant, today: date | None = None) -> WorkingHours:
+def working_hours(confidant: Confidant, today: date) -> WorkingHours:
     """The confidant's hours as the pure availability logic takes them. Public holidays
     (``holidays``: a country, NL unless set) are closed days, unless the confidant opened
     one with a date override of their own."""
@@ -41,7 +41,7 @@ def working_hours(confidant: Confidant, today: date | None = None) -> WorkingHou
         date.fromisoformat(day): [(_clock(r["start"]), _clock(r["end"])) for r in ranges]
         for day, ranges in (hours.get("overrides") or {}).items()
     }
-    holidays_off = closed_days(confidant.get("holidays", "NL"), today or datetime.now(UTC).date())
+    holidays_off = closed_days(confidant.get("holidays", "NL"), today)
     return WorkingHours(
         timezone=confidant.get("timezone", "Europe/Amsterdam"),
         weekly={

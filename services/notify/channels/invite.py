@@ -29,13 +29,13 @@ def invitation(
     organizer: tuple[str, str],
     attendee: str,
     locale: str,
-    now: datetime | None = None,
+    now: datetime,
 ) -> bytes:
     """``appointment`` as booking describes it (id, start, end, mode, sequence, video_url,
     address); ``organizer`` is (name, address) of the sender."""
     event = Event()
     event.add("uid", uid(appointment["id"]))
-    event.add("dtstamp", now or datetime.now(UTC))
+    event.add("dtstamp", now)
     event.add("dtstart", _moment(appointment["start"]))
     event.add("dtend", _moment(appointment["end"]))
     event.add("sequence", int(appointment.get("sequence", 0)))

@@ -315,6 +315,7 @@ async def send_email(n: Notify, doc: Delivery) -> str:
             organizer=(n.settings.sender_name, n.settings.sender_address),
             attendee=address,
             locale=locale,
+            now=n.clock.now(),
         )
         attachment = (data, method)
     domain = n.settings.sender_address.rpartition("@")[2] or "vertrouwd"
@@ -356,6 +357,7 @@ async def send_webhook(n: Notify, doc: Delivery) -> str:
         doc["event_id"],
         limit_s=n.settings.webhook_timeout_s,
         allow_private=n.settings.webhook_allow_private,
+        now=n.clock.now(),
     )
     return n.recipient_hash(hook["url"])
 
