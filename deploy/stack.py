@@ -676,8 +676,8 @@ def _print_where_to_look(
     )
     for p in services:
         print(
-            f"  {p.name:<10} API {front.url}api/{p.name}/v1/...  "
-            f"(docs: {front.url}api/{p.name}/openapi.json; the service itself: {p.url})"
+            f"  {p.name:<10} {front.url}api/{p.name}/openapi.json  (its API: every path there "
+            f"is under {front.url}api/{p.name}/)"
         )
     print()
     print(f"  {'mongodb':<10} {infra.mongodb_uri}")

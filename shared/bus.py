@@ -105,8 +105,9 @@ class BusConfig:
     ack_wait: float = 30.0
     name: str = "vertrouwd"
     reconnect_wait: float = 0.5
-    # Only for a stream that does not exist yet: an existing one is the operator's.
-    replicas: int = 1
+    # Only for a stream that does not exist yet: an existing one is the operator's. None:
+    # as many as the cluster has servers, up to 3 (one on a single server).
+    replicas: int | None = None
     max_age_s: float = 0.0  # 0: kept until the operator's limits say otherwise
 
 
@@ -146,6 +147,8 @@ class Bus:
         # every event up until a batch goes through, so that an outage does not run handlers
         # again and again whose work cannot be recorded.
         self._interrupted: set[str] = set()
+        # How the stream differs from what the settings ask (readyz says so), if it does.
+        self.stream_note: str | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -196,12 +199,13 @@ class Bus:
         are); a difference from the settings is logged, and only subjects it lacks are
         added (a new version of the suite may publish under a new domain)."""
         wanted = [self.subject(f"{d}.>") for d in DOMAINS]
+        asked = self.replicas_asked()
         config = StreamConfig(
             name=self.config.stream,
             subjects=wanted,
             storage=StorageType.FILE,
             duplicate_window=DUPLICATE_WINDOW_S,
-            num_replicas=self.config.replicas,
+            num_replicas=asked,
             max_age=self.config.max_age_s or None,
         )
         try:
@@ -216,13 +220,18 @@ class Bus:
         existing = info.config
         self._duplicate_window_s = existing.duplicate_window or 0.0
         replicas = existing.num_replicas or 1
-        if replicas != self.config.replicas or (existing.max_age or 0) != self.config.max_age_s:
+        if replicas != asked:
+            self.stream_note = (
+                f"the stream {self.config.stream} has {replicas} replica(s), {asked} asked; "
+                "an existing stream is the operator's and is left as it is"
+            )
+        if replicas != asked or (existing.max_age or 0) != self.config.max_age_s:
             log.warning(
                 "the stream differs from the settings; left as it is",
                 extra={
                     "stream": self.config.stream,
                     "replicas": replicas,
-                    "replicas_setting": self.config.replicas,
+                    "replicas_setting": asked,
                     "max_age_s": existing.max_age or 0,
                     "max_age_s_setting": self.config.max_age_s,
                 },
@@ -231,6 +240,15 @@ class Bus:
         if missing:
             existing.subjects = [*(existing.subjects or []), *missing]
             await self.js.update_stream(existing)
+
+    def replicas_asked(self) -> int:
+        """The stream's replicas as the settings ask, or (unset) as many as the cluster has
+        servers, up to 3: the servers NATS tells a client it may connect to
+        (``connect_urls``, every member of the cluster; none on a single server)."""
+        if self.config.replicas is not None:
+            return self.config.replicas
+        members = set(self.nc._server_info.get("connect_urls") or ())
+        return max(1, min(3, len(members)))
 
     async def stop_consumers(self) -> None:
         """Stop taking new messages and let handlers in flight finish."""

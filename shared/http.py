@@ -86,6 +86,9 @@ class Endpoint:
 METRICS = web.AppKey("metrics", Metrics)
 AUTH = web.AppKey("auth", AuthConfig)
 READY_CHECKS = web.AppKey("ready_checks", dict[str, ReadyCheck])
+# What readyz says beside its checks without being unready for it (a stream the operator
+# made with other replicas than asked): a name and the words, or None.
+READY_NOTES = web.AppKey("ready_notes", dict[str, Callable[[], str | None]])
 ENDPOINTS = web.AppKey("endpoints", list[Endpoint])
 SERVICE_NAME = web.AppKey("service_name", str)
 REQUEST_ID = web.RequestKey("request_id", str)
@@ -443,8 +446,10 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     checks = {name: await check() for name, check in request.app[READY_CHECKS].items()}
     ready = all(checks.values())
+    notes = {name: text for name, note in request.app[READY_NOTES].items() if (text := note())}
     return web.json_response(
-        {"status": "ready" if ready else "unready", "checks": checks}, status=200 if ready else 503
+        {"status": "ready" if ready else "unready", "checks": checks, "notes": notes},
+        status=200 if ready else 503,
     )
 
 

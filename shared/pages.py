@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -36,11 +37,23 @@ def page_locale(request: web.Request, *fallbacks: object) -> Locale:
 def render(
     request: web.Request, env: Environment, name: str, status: int = 200, **context: Any
 ) -> web.Response:
-    """A page from the service's template ``name``, told where its files and API are."""
+    """A page from the service's template ``name``, told where its files and API are.
+
+    With a front door (``SUITE_URL``), a page asked for on the service's own address is sent
+    there: its script calls the API under ``/api/<service>/``, which only the front door
+    answers, so the page would load and then fail (a log-in refused). A request that came
+    through a proxy (``X-Forwarded-For``) is never sent on, so no proxy can loop."""
+    suite = request.app[SETTINGS].suite_url
+    if suite and "X-Forwarded-For" not in request.headers and request.host != _host(suite):
+        raise web.HTTPTemporaryRedirect(suite.rstrip("/") + str(request.rel_url))
     # The headers every page needs (CSP, no-store, no-referrer, nosniff, no framing) are
     # set for every HTML answer by shared.http.security_headers.
     text = env.get_template(name).render(site=site(request), **context)
     return web.Response(text=text, status=status, content_type="text/html")
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc
 
 
 COMMON = Path(__file__).parent / "static"  # the style sheet and scripts every page shares

@@ -32,6 +32,7 @@ from shared.http import (
     METRICS,
     METRICS_TOKEN,
     READY_CHECKS,
+    READY_NOTES,
     SERVICE_NAME,
     AuthConfig,
     Endpoint,
@@ -136,6 +137,7 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
     app[METRICS] = Metrics(spec.name)
     app[ENDPOINTS] = []
     app[READY_CHECKS] = {}
+    app[READY_NOTES] = {}
     add_endpoints(app, BASE_ENDPOINTS)
     add_endpoints(app, [WHOAMI])
     add_endpoints(app, spec.endpoints)
@@ -177,6 +179,7 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
             return bus.connected
 
         app[READY_CHECKS]["nats"] = nats_ready
+        app[READY_NOTES]["stream"] = lambda: bus.stream_note
         yield
         await bus.close()
 

@@ -50,12 +50,12 @@ class ServiceSettings(BaseModel):
     )
     jwks_file: Path = shared(description="JSON Web Key Set with the public keys that sign tokens.")
     jwt_issuer: str = shared("vertrouwd", description="Expected 'iss' claim of tokens.")
-    nats_stream_replicas: int = shared(
-        1,
+    nats_stream_replicas: int | None = shared(
+        None,
         ge=1,
         le=5,
-        description="Replicas of the stream when a service creates it (3 in a NATS cluster); "
-        "an existing stream is never changed.",
+        description="Replicas of the stream when a service creates it (unset: as many as the "
+        "NATS cluster has servers, up to 3); an existing stream is never changed.",
     )
     nats_stream_max_age_s: float = shared(
         0.0, ge=0, description="Max age of events in a stream a service creates (0: no limit)."

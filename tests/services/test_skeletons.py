@@ -149,3 +149,38 @@ def test_a_service_process_stops_cleanly_on_sigterm(service_env: dict[str, str])
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize(
+    ("name", "page"),
+    [("intake", "/staff"), ("booking", "/staff/agenda"), ("reporting", "/reports")],
+)
+async def test_a_page_on_the_services_own_address_goes_to_the_front_door(
+    name: str, page: str, start_service: StartService
+) -> None:
+    # Its script calls /api/<service>/, which only the front door answers: the page must not
+    # load where its log-in would be refused.
+    client = await start_service(name, SUITE_URL="http://suite.example/")
+    direct = await client.get(f"{page}?lang=en", allow_redirects=False)
+    assert direct.status == 307
+    assert direct.headers["Location"] == f"http://suite.example{page}?lang=en"
+    # Through a proxy (the front door's own request, or any other proxy's), never sent on.
+    proxied = await client.get(page, headers={"X-Forwarded-For": "192.0.2.7"})
+    assert proxied.status == 200 and "text/html" in proxied.headers["Content-Type"]
+    at_home = await client.get(page, headers={"Host": "suite.example"}, allow_redirects=False)
+    assert at_home.status == 200
+
+
+async def test_readyz_says_when_the_stream_has_other_replicas_than_asked(
+    start_service: StartService,
+) -> None:
+    # The first service made the stream (one server: one replica, unasked); a second asks
+    # three. The stream is the operator's and stays; readyz says so, without being unready.
+    first = await start_service("intake")
+    second = await start_service("booking", NATS_STREAM_REPLICAS="3")
+    quiet = await (await first.get("/readyz")).json()
+    assert quiet["status"] == "ready" and quiet["notes"] == {}
+    told = await second.get("/readyz")
+    assert told.status == 200
+    note = (await told.json())["notes"]["stream"]
+    assert "1 replica(s), 3 asked" in note
