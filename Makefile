@@ -12,7 +12,7 @@ ifeq ($(MONGODB_URI),)
 DATABASE := $(FERRETDB)
 endif
 
-.PHONY: install run test lint bench ferretdb browser servers ubl-schemas clean
+.PHONY: install run test lint bench ferretdb browser servers ubl-schemas messages clean
 
 install: $(STAMP) $(DATABASE)
 
@@ -79,6 +79,15 @@ lint: $(STAMP) $(ESLINT)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared services deploy tests bench
 	$(ESLINT) .
+
+# The catalogue from the code: every N_("...") extracted, each language's .po updated (a new
+# text arrives untranslated; tests/shared/test_messages.py fails until it is translated).
+POT := shared/locale/vertrouwd.pot
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-default-keywords --sort-by-file \
+	  --add-location=file -o $(POT) services shared
+	$(BIN)/pybabel update -i $(POT) -d shared/locale -D vertrouwd --no-fuzzy-matching \
+	  --ignore-obsolete
 
 bench: install
 	$(BIN)/python -m bench.bus_throughput

@@ -10,6 +10,7 @@ from pydantic import Field
 Language = Literal["nl", "en", "de", "fr", "tr", "ar", "pl"]
 # The languages the suite's own pages, mails and answers are written in.
 Locale = Literal["nl", "en"]
+LOCALES: tuple[Locale, ...] = ("nl", "en")
 BioText = Annotated[str, Field(max_length=600)]
 # A confidant's short description for employees: {"nl": …, "en": …}, or one text for all.
 Bio = BioText | dict[Language, BioText]

@@ -13,6 +13,8 @@ from playwright.async_api import Browser, Page, ViewportSize, expect
 from services.booking.api.pages import TEXT as BOOKING_TEXT
 from services.intake.api.pages import CASE_TEXT
 from services.intake.api.pages import TEXT as REPORT_TEXT
+from shared.messages import Texts
+from shared.text import Locale
 from tests.browser.conftest import snap
 from tests.browser.setup import booking_and_intake, make_anna, make_org, make_staff
 from tests.conftest import StartService
@@ -26,7 +28,7 @@ BIO = {"nl": "Luistert en denkt met u mee.", "en": "Listens and thinks along wit
 def dutch_words() -> set[str]:
     """Words of the pages' Dutch texts that their English texts never use."""
 
-    def words(texts: list[dict[str, dict[str, str]]], locale: str) -> set[str]:
+    def words(texts: list[Texts], locale: Locale) -> set[str]:
         found: set[str] = set()
         for text in texts:
             for value in text[locale].values():

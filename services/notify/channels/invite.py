@@ -11,11 +11,13 @@ from typing import Literal
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from shared.messages import N_, translate
 from shared.replies import Appointment
+from shared.text import locale_of
 
 Method = Literal["REQUEST", "CANCEL"]
 PRODID = "-//Vertrouwd//notify//NL"
-SUMMARY = {"nl": "Vertrouwelijk gesprek", "en": "Confidential conversation"}
+SUMMARY = N_("Confidential conversation")
 
 
 def uid(appointment_id: str) -> str:
@@ -39,7 +41,7 @@ def invitation(
     event.add("dtstart", _moment(appointment["start"]))
     event.add("dtend", _moment(appointment["end"]))
     event.add("sequence", int(appointment.get("sequence", 0)))
-    event.add("summary", SUMMARY.get(locale, SUMMARY["nl"]))
+    event.add("summary", translate(SUMMARY, locale_of(locale)))
     where = appointment.get("video_url") or appointment.get("address")
     if where:
         event.add("location", where)

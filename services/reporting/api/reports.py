@@ -21,6 +21,7 @@ from shared.db import Doc, Query
 from shared.errors import Conflict, Invalid, invalid, not_found
 from shared.http import Body, Endpoint, principal, read_body, require
 from shared.listing import find_page, listed, page_of
+from shared.text import locale_of
 
 STAFF: list[Role] = ["admin", "confidant"]
 
@@ -108,9 +109,10 @@ async def load_report(request: web.Request, roles: list[Role]) -> Report:
 
 async def get_report(request: web.Request) -> web.StreamResponse:
     doc = await load_report(request, READERS)
-    lang = request.query.get("lang", "nl")
-    if lang not in ("nl", "en"):
+    asked = request.query.get("lang", "nl")
+    if asked not in ("nl", "en"):
         raise invalid("lang", "nl or en")
+    lang = locale_of(asked)
     shown = report_view(doc)
     fmt = request.query.get("format", "json")
     headers = {"Cache-Control": "no-store"}

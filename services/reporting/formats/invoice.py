@@ -15,6 +15,7 @@ from lxml import etree
 
 from services.reporting.formats.report import latin
 from services.reporting.store.documents import Invoice, Party
+from shared.messages import N_, Texts
 
 UBL = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -23,69 +24,47 @@ CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:
 PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 KVK = "0106"  # the ISO 6523 scheme of the Dutch Chamber of Commerce number (Peppol EAS)
 
-TEXT: dict[str, dict[str, str]] = {
-    "nl": {
-        "invoice": "Factuur",
-        "number": "Factuurnummer",
-        "date": "Factuurdatum",
-        "due": "Te betalen voor",
-        "period": "Periode",
-        "to": "Aan",
-        "reference": "Uw referentie",
-        "description": "Omschrijving",
-        "quantity": "Aantal",
-        "price": "Prijs",
-        "amount": "Bedrag",
-        "net": "Totaal exclusief btw",
-        "vat": "Btw",
-        "gross": "Te betalen",
-        "pay": "Graag overmaken naar",
-        "privacy": "Deze factuur noemt alleen aantallen over de hele periode: geen melding, "
-        "geen persoon en geen datum van een gesprek.",
-        "case_work": "Uren vertrouwenspersoon: behandeling van meldingen",
-        "conversations": "Uren vertrouwenspersoon: gesprekken",
-        "travel_visits": "Reiskosten, per bezoek op locatie",
-        "travel_km": "Reiskosten, kilometers (heen en terug)",
-        "administration_cases": "Administratie, per melding",
-        "administration_months": "Administratie, per maand",
-        "page": "Pagina",
-        "of": "van",
-    },
-    "en": {
-        "invoice": "Invoice",
-        "number": "Invoice number",
-        "date": "Invoice date",
-        "due": "Due by",
-        "period": "Period",
-        "to": "To",
-        "reference": "Your reference",
-        "description": "Description",
-        "quantity": "Quantity",
-        "price": "Price",
-        "amount": "Amount",
-        "net": "Total excluding VAT",
-        "vat": "VAT",
-        "gross": "Amount due",
-        "pay": "Please pay to",
-        "privacy": "This invoice gives numbers for the whole period only: no report, no "
-        "person and no date of a conversation.",
-        "case_work": "Confidant's hours: handling reports",
-        "conversations": "Confidant's hours: conversations",
-        "travel_visits": "Travel, per visit on location",
-        "travel_km": "Travel, kilometres (there and back)",
-        "administration_cases": "Administration, per report",
-        "administration_months": "Administration, per month",
-        "page": "Page",
-        "of": "of",
-    },
-}
+TEXT = Texts(
+    {
+        "invoice": N_("Invoice"),
+        "number": N_("Invoice number"),
+        "date": N_("Invoice date"),
+        "due": N_("Due by"),
+        "period": N_("Period"),
+        "to": N_("To"),
+        "reference": N_("Your reference"),
+        "description": N_("Description"),
+        "quantity": N_("Quantity"),
+        "price": N_("Price"),
+        "amount": N_("Amount"),
+        "net": N_("Total excluding VAT"),
+        "vat": N_("VAT"),
+        "gross": N_("Amount due"),
+        "pay": N_("Please pay to"),
+        "privacy": N_(
+            "This invoice gives numbers for the whole period only: no report, no person and no "
+            "date of a conversation."
+        ),
+        "case_work": N_("Confidant's hours: handling reports"),
+        "conversations": N_("Confidant's hours: conversations"),
+        "travel_visits": N_("Travel, per visit on location"),
+        "travel_km": N_("Travel, kilometres (there and back)"),
+        "administration_cases": N_("Administration, per report"),
+        "administration_months": N_("Administration, per month"),
+        "page": N_("Page"),
+        "of": N_("of"),
+    }
+)
 
 
 # The units' words beside a quantity (UN/ECE Recommendation 20 codes).
-UNITS = {
-    "nl": {"HUR": "uur", "KMT": "km", "MON": "mnd"},
-    "en": {"HUR": "h", "KMT": "km", "MON": "months"},
-}
+UNITS = Texts(
+    {
+        "HUR": N_("h"),
+        "KMT": N_("km"),
+        "MON": N_("months"),
+    }
+)
 
 
 def _amount(value: str | Decimal) -> str:

@@ -13,121 +13,69 @@ from typing import TypedDict
 from babel.dates import format_date
 from fpdf import FPDF
 
-LABELS: dict[str, dict[str, str]] = {
-    "nl": {
-        "cases": "Meldingen",
-        "closed": "Afgesloten meldingen",
-        "conversations": "Gesprekken",
-        "whistleblower": "Klokkenluidersmeldingen",
-        "category": "Soort melding",
-        "channel": "Kanaal",
-        "reporter_role": "Melder",
-        "outcome": "Uitkomst",
-        "mode": "Vorm",
-        "acknowledgement": "Ontvangstbevestiging op tijd",
-        "feedback": "Terugkoppeling op tijd",
-        "quarter": "Kwartaal",
-        "hours": "Uren",
-        "total": "Totaal",
-        "advice": "Advies van de vertrouwenspersoon",
-        "published_on": "Gepubliceerd op",
-        "draft": "Concept, nog niet gepubliceerd",
-        "key_figures": "Kerncijfers",
-        "this_period": "Deze periode",
-        "by_phone": "Telefonisch",
-        "yearly": "Jaarrapportage",
-        "usage": "Gebruiksopgave",
-        "previous": "Vorig jaar",
-        "pesten": "Pesten",
-        "intimidatie": "Intimidatie",
-        "seksuele_intimidatie": "Seksuele intimidatie",
-        "discriminatie": "Discriminatie",
-        "agressie_geweld": "Agressie en geweld",
-        "onveilig_gevoel": "Onveilig gevoel",
-        "integriteit": "Integriteit",
-        "vraag_advies": "Vraag of advies",
-        "anders": "Anders",
-        "web": "Website",
-        "email": "E-mail",
-        "whatsapp": "WhatsApp",
-        "phone": "Telefoon",
-        "in_person": "Persoonlijk",
-        "letter": "Brief",
-        "employee": "Medewerker",
-        "manager": "Leidinggevende",
-        "hr": "HR",
-        "listening_ear": "Luisterend oor",
-        "advice_outcome": "Advies",
-        "referral": "Doorverwijzing",
-        "mediation": "Bemiddeling",
-        "formal_complaint_support": "Steun bij formele klacht",
-        "whistleblower_report": "Klokkenluidersmelding",
-        "online": "Online",
-        "on_location": "Op locatie",
-        "walk": "Wandelend",
-        "met": "Op tijd",
-        "missed": "Te laat",
-        "open": "Nog open",
-    },
-    "en": {
-        "cases": "Reports",
-        "closed": "Closed reports",
-        "conversations": "Conversations",
-        "whistleblower": "Whistleblower reports",
-        "category": "Kind of report",
-        "channel": "Channel",
-        "reporter_role": "Reporter",
-        "outcome": "Outcome",
-        "mode": "Form",
-        "acknowledgement": "Acknowledged in time",
-        "feedback": "Feedback in time",
-        "quarter": "Quarter",
-        "hours": "Hours",
-        "total": "Total",
-        "advice": "The confidant's advice",
-        "published_on": "Published on",
-        "draft": "Draft, not yet published",
-        "key_figures": "Key figures",
-        "this_period": "This period",
-        "by_phone": "By phone",
-        "yearly": "Yearly report",
-        "usage": "Usage statement",
-        "previous": "Previous year",
-        "pesten": "Bullying",
-        "intimidatie": "Intimidation",
-        "seksuele_intimidatie": "Sexual harassment",
-        "discriminatie": "Discrimination",
-        "agressie_geweld": "Aggression and violence",
-        "onveilig_gevoel": "Feeling unsafe",
-        "integriteit": "Integrity",
-        "vraag_advies": "Question or advice",
-        "anders": "Other",
-        "web": "Website",
-        "email": "E-mail",
-        "whatsapp": "WhatsApp",
-        "phone": "Phone",
-        "in_person": "In person",
-        "letter": "Letter",
-        "employee": "Employee",
-        "manager": "Manager",
-        "hr": "HR",
-        "listening_ear": "Listening ear",
-        "advice_outcome": "Advice",
-        "referral": "Referral",
-        "mediation": "Mediation",
-        "formal_complaint_support": "Support with a formal complaint",
-        "whistleblower_report": "Whistleblower report",
-        "online": "Online",
-        "on_location": "On location",
-        "walk": "Walk",
-        "met": "In time",
-        "missed": "Late",
-        "open": "Still open",
-    },
-}
+from shared.messages import N_, Texts, translate
+from shared.text import Locale, locale_of
+
+LABELS = Texts(
+    {
+        "cases": N_("Reports"),
+        "closed": N_("Closed reports"),
+        "conversations": N_("Conversations"),
+        "whistleblower": N_("Whistleblower reports"),
+        "category": N_("Kind of report"),
+        "channel": N_("Channel"),
+        "reporter_role": N_("Reporter"),
+        "outcome": N_("Outcome"),
+        "mode": N_("Form"),
+        "acknowledgement": N_("Acknowledged in time"),
+        "feedback": N_("Feedback in time"),
+        "quarter": N_("Quarter"),
+        "hours": N_("Hours"),
+        "total": N_("Total"),
+        "advice": N_("The confidant's advice"),
+        "published_on": N_("Published on"),
+        "draft": N_("Draft, not yet published"),
+        "key_figures": N_("Key figures"),
+        "this_period": N_("This period"),
+        "by_phone": N_("By phone"),
+        "yearly": N_("Yearly report"),
+        "usage": N_("Usage statement"),
+        "previous": N_("Previous year"),
+        "pesten": N_("Bullying"),
+        "intimidatie": N_("Intimidation"),
+        "seksuele_intimidatie": N_("Sexual harassment"),
+        "discriminatie": N_("Discrimination"),
+        "agressie_geweld": N_("Aggression and violence"),
+        "onveilig_gevoel": N_("Feeling unsafe"),
+        "integriteit": N_("Integrity"),
+        "vraag_advies": N_("Question or advice"),
+        "anders": N_("Other"),
+        "web": N_("Website"),
+        "email": N_("E-mail"),
+        "whatsapp": N_("WhatsApp"),
+        "phone": N_("Phone"),
+        "in_person": N_("In person"),
+        "letter": N_("Letter"),
+        "employee": N_("Employee"),
+        "manager": N_("Manager"),
+        "hr": N_("HR"),
+        "listening_ear": N_("Listening ear"),
+        "advice_outcome": N_("Advice"),
+        "referral": N_("Referral"),
+        "mediation": N_("Mediation"),
+        "formal_complaint_support": N_("Support with a formal complaint"),
+        "whistleblower_report": N_("Whistleblower report"),
+        "online": N_("Online"),
+        "on_location": N_("On location"),
+        "walk": N_("Walk"),
+        "met": N_("In time"),
+        "missed": N_("Late"),
+        "open": N_("Still open"),
+    }
+)
 
 
-def name(key: str, lang: str, dimension: str = "") -> str:
+def name(key: str, lang: Locale, dimension: str = "") -> str:
     labels = LABELS[lang]
     if dimension == "outcome" and key == "advice":
         key = "advice_outcome"
@@ -140,21 +88,17 @@ def month_name(month: int) -> str:
     return f"{month // 12}-{month % 12 + 1:02d}"
 
 
-def _month_words(month: int, lang: str) -> str:
+def _month_words(month: int, lang: Locale) -> str:
     return format_date(date(month // 12, month % 12 + 1, 1), "MMMM y", locale=lang)
 
 
-def explain(k: int, lang: str) -> str:
+def explain(k: int, lang: Locale) -> str:
     """Disclosure control in one plain sentence."""
-    if lang == "en":
-        return (
-            f"So that no one can be recognised, numbers from 1 to {k - 1} are shown as "
-            f'"< {k}", and a number that could otherwise be worked out from the others as "x".'
-        )
-    return (
-        f"Zodat niemand herkenbaar is, staan aantallen van 1 tot en met {k - 1} er als "
-        f'"< {k}", en een aantal dat anders uit de andere te berekenen is als "x".'
+    said = N_(
+        "So that no one can be recognised, numbers from 1 to {below} are shown as "
+        '"< {k}", and a number that could otherwise be worked out from the others as "x".'
     )
+    return translate(said, locale_of(lang)).format(below=k - 1, k=k)
 
 
 Shown = int | str  # a count as published: exact, "< k" or "x"
@@ -233,7 +177,7 @@ class Outline:
     before_label: str | None  # the column of last year's figures, if there is one
 
 
-def outline(view: ReportView, lang: str) -> Outline:
+def outline(view: ReportView, lang: Locale) -> Outline:
     labels = LABELS[lang]
     previous = view.get("previous") or None
     before_totals = previous["totals"] if previous else {}
@@ -282,7 +226,7 @@ def outline(view: ReportView, lang: str) -> Outline:
     )
 
 
-def rows(view: ReportView, lang: str) -> list[tuple[str, str, str, str, str]]:
+def rows(view: ReportView, lang: Locale) -> list[tuple[str, str, str, str, str]]:
     """(section, breakdown, value, shown, last year): the report as one flat table."""
     doc = outline(view, lang)
     out = [
@@ -302,7 +246,7 @@ def _text(value: Shown | None) -> str:
     return "" if value is None else str(value)
 
 
-def to_csv(view: ReportView, lang: str) -> str:
+def to_csv(view: ReportView, lang: Locale) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["section", "breakdown", "value", "count", "previous_year"])
@@ -332,7 +276,7 @@ def _bars(section: Section) -> str:
     return "".join(parts)
 
 
-def _table(section: Section, before: str | None, lang: str) -> str:
+def _table(section: Section, before: str | None, lang: Locale) -> str:
     head = f'<th scope="col">{escape(LABELS[lang]["this_period"])}</th>'
     if before:
         head += f'<th scope="col">{escape(before)}</th>'
@@ -345,7 +289,7 @@ def _table(section: Section, before: str | None, lang: str) -> str:
     return f"<table><thead><tr><td></td>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def to_html(view: ReportView, lang: str) -> str:
+def to_html(view: ReportView, lang: Locale) -> str:
     doc = outline(view, lang)
     body = [
         f"<header><p>{escape(doc.firm)}</p><h1>{escape(doc.title)}</h1>"
@@ -386,7 +330,7 @@ def latin(text: str) -> str:
 class _Report(FPDF):
     """A4 pages with the firm and organisation above and the page number below."""
 
-    def __init__(self, doc: Outline, lang: str) -> None:
+    def __init__(self, doc: Outline, lang: Locale) -> None:
         super().__init__(format="A4")
         self.doc = doc
         self.lang = lang
@@ -406,8 +350,8 @@ class _Report(FPDF):
     def footer(self) -> None:
         self.set_y(-14)
         self.set_font("helvetica", size=8)
-        word = "Page" if self.lang == "en" else "Pagina"
-        of = "of" if self.lang == "en" else "van"
+        word = translate(N_("Page"), locale_of(self.lang))
+        of = translate(N_("of"), locale_of(self.lang))
         self.cell(0, 8, f"{word} {self.page_no()} {of} {{nb}}", align="C")
 
 
@@ -435,7 +379,7 @@ def _pdf_section(pdf: _Report, section: Section, before: str | None) -> None:
     pdf.ln(3)
 
 
-def to_pdf(view: ReportView, lang: str) -> bytes:
+def to_pdf(view: ReportView, lang: Locale) -> bytes:
     """A4, vector bars, page numbers and bookmarks. (fpdf2 writes no tagged PDF; the HTML
     is the accessible form, and the PDF names its language and title.)"""
     doc = outline(view, lang)

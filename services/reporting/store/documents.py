@@ -29,6 +29,7 @@ from services.reporting.store.collections import (
 from shared.db import TypedCollection
 from shared.events import Envelope
 from shared.outbox import Staged
+from shared.text import Locale
 from shared.wire import Json, jsonable
 
 # -- the projection and the tallies -----------------------------------------------------------
@@ -213,7 +214,7 @@ class Contract(Address, total=False):
     administration: Literal["none", "per_case", "per_month"]
     administration_fee: str
     vat_percent: str
-    locale: str
+    locale: Locale
     updated_at: datetime
 
 
@@ -250,7 +251,7 @@ class Invoice(TypedDict, total=False):
     due_date: str
     payment_days: int
     currency: str
-    locale: str
+    locale: Locale
     seller: Party
     buyer: Party
     lines: list[Line]
