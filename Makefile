@@ -84,7 +84,7 @@ lint: $(STAMP) $(ESLINT)
 # text arrives untranslated; tests/shared/test_messages.py fails until it is translated).
 POT := shared/locale/vertrouwd.pot
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-default-keywords --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _ --sort-by-file \
 	  --add-location=file -o $(POT) services shared
 	$(BIN)/pybabel update -i $(POT) -d shared/locale -D vertrouwd --no-fuzzy-matching \
 	  --ignore-obsolete

@@ -13,14 +13,17 @@ from shared.messages import SOURCE, Texts, po_file, translate
 from shared.text import LOCALES, Locale
 
 ROOT = Path(__file__).resolve().parents[2]
-PLACEHOLDER = re.compile(r"{(\w*)}")
+PLACEHOLDER = re.compile(r"{(\w*)}|%\((\w+)\)s")
 
 
 def texts_in_the_code() -> set[str]:
+    """What make messages extracts: N_("...") in the code, _("...") in the mail templates."""
     found: set[str] = set()
+    methods = [("**.py", "python"), ("**/templates/**.j2", "jinja2")]
+    options = {"**/templates/**.j2": {"extensions": "jinja2.ext.i18n"}}
     for folder in ("services", "shared"):
         for _, _, message, _, _ in extract_from_dir(
-            ROOT / folder, method_map=[("**.py", "python")], keywords={"N_": None}
+            ROOT / folder, methods, keywords={"N_": None, "_": None}, options_map=options
         ):
             assert isinstance(message, str)
             found.add(message)
@@ -33,7 +36,7 @@ CODE = texts_in_the_code()
 def test_the_code_has_texts_to_translate() -> None:
     # (the checks below could pass by finding nothing)
     assert len(CODE) > 300
-    assert "Bullying" in CODE
+    assert "Bullying" in CODE and "Dear %(name)s," in CODE  # the code's and the mails'
 
 
 @pytest.mark.parametrize("locale", [lang for lang in LOCALES if lang != SOURCE])

@@ -1,8 +1,10 @@
-"""Mail texts from the templates in ``templates/<locale>/``, in Dutch or English.
+"""Mail texts from the templates in ``templates/``, in the reader's language.
 
-A template has two blocks, ``subject`` and ``text``. The HTML part is made from the text
-(paragraphs, links), escaped, inside one layout: a template cannot forget to escape, and the
-two parts never say different things.
+A template is written once, in English, its texts in ``_("...")`` (jinja2's i18n, new
+style: ``_("Dear %(name)s,", name=name)``), and translated from the suite's one catalogue
+(``shared.messages``), the same as the pages' texts. A template has two blocks, ``subject``
+and ``text``. The HTML part is made from the text (paragraphs, links), escaped, inside one
+layout: a template cannot forget to escape, and the two parts never say different things.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from babel.dates import format_date, format_datetime, format_time
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from shared.text import Locale
+from shared.messages import translations
+from shared.text import LOCALES, Locale
 
-LOCALES: tuple[Locale, ...] = ("nl", "en")
 _URL = re.compile(r"https?://[^\s<>\"]+")
 
 
@@ -89,28 +91,23 @@ class Templates:
     def __init__(self, sender_name: str, footers: dict[Locale, str]) -> None:
         self.sender_name = sender_name
         self.footers = footers
-        self.env = Environment(
-            loader=PackageLoader("services.notify", "templates"),
-            undefined=StrictUndefined,  # a missing value fails loudly, never as blank text
-            autoescape=select_autoescape(enabled_extensions=("html.j2",)),
-            trim_blocks=True,
-            keep_trailing_newline=False,
-        )
+        self.envs = {locale: _environment(locale) for locale in LOCALES}
 
-    def names(self, locale: Locale) -> list[str]:
+    def names(self) -> list[str]:
         return sorted(
-            n.removeprefix(f"{locale}/").removesuffix(".j2")
-            for n in self.env.list_templates()
-            if n.startswith(f"{locale}/") and not n.split("/")[-1].startswith("_")
+            n.removesuffix(".j2")
+            for n in self.envs["nl"].list_templates(extensions=["j2"])
+            if not n.startswith("_") and not n.endswith(".html.j2")
         )
 
     def render(self, name: str, locale: Locale, context: MailContext) -> Rendered:
-        template = self.env.get_template(f"{locale}/{name}.j2")
+        env = self.envs[locale]
+        template = env.get_template(f"{name}.j2")
         ctx = template.new_context({"locale": locale, **context})
         subject = " ".join("".join(template.blocks["subject"](ctx)).split())
         body = "".join(template.blocks["text"](ctx)).strip()
         footer = self.footers[locale]
-        html = self.env.get_template("layout.html.j2").render(
+        html = env.get_template("layout.html.j2").render(
             locale=locale,
             subject=subject,
             paragraphs=_paragraphs(body),
@@ -119,3 +116,17 @@ class Templates:
         )
         text = f"{body}\n\n-- \n{self.sender_name}\n{footer}\n"
         return Rendered(subject, text, html)
+
+
+def _environment(locale: Locale) -> Environment:
+    """The templates, speaking ``locale``."""
+    env = Environment(
+        loader=PackageLoader("services.notify", "templates"),
+        undefined=StrictUndefined,  # a missing value fails loudly, never as blank text
+        autoescape=select_autoescape(enabled_extensions=("html.j2",)),
+        trim_blocks=True,
+        keep_trailing_newline=False,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    return env
