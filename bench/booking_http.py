@@ -26,7 +26,9 @@ from pymongo import MongoClient
 
 from bench.common import bench_infra, options
 from bench.openloop import drive
-from deploy.stack import free_port, running, service, service_env
+from deploy.stack.infra import running, service_env
+from deploy.stack.process import free_port
+from deploy.stack.services import service
 from shared.devtokens import load_issuer
 
 ORG = "bench-org"

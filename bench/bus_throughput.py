@@ -26,7 +26,10 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig, StorageType, StreamConfig
 
 from bench.common import options
-from deploy.stack import ferretdb, free_port, nats_cluster, nats_server, running
+from deploy.stack.bus import nats_cluster, nats_server
+from deploy.stack.database import ferretdb
+from deploy.stack.infra import running
+from deploy.stack.process import free_port
 from shared import event_schemas  # noqa: F401
 from shared.bus import Bus, BusConfig, Consumer
 from shared.db import Mongo

@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from deploy.stack import Infra, plan_infra
+from deploy.stack.infra import Infra, plan_infra
 
 # A bench runs against these when they are set (another MongoDB or NATS), else its own.
 OUTSIDE = ("MONGODB_URI", "NATS_URL")

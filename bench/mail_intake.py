@@ -36,7 +36,10 @@ from pymongo import AsyncMongoClient
 
 from bench.common import bench_infra, options
 from bench.openloop import highest_rate, percentiles
-from deploy.stack import free_port, mailbox_user, running, service, service_env
+from deploy.stack.infra import running, service_env
+from deploy.stack.mail import mailbox_user
+from deploy.stack.process import free_port
+from deploy.stack.services import service
 from shared.crypto import DataKeys, FieldCipher
 from shared.devtokens import load_issuer
 

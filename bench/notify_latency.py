@@ -36,7 +36,9 @@ from pymongo import MongoClient
 
 from bench.common import bench_infra, options
 from bench.openloop import open_loop, percentiles
-from deploy.stack import free_port, running, service, service_env
+from deploy.stack.infra import running, service_env
+from deploy.stack.process import free_port
+from deploy.stack.services import service
 from shared import event_schemas  # noqa: F401
 from shared.bus import Bus, BusConfig
 from shared.crypto import DataKeys, FieldCipher

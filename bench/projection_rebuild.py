@@ -25,7 +25,7 @@ import nats
 from nats.js.api import StorageType, StreamConfig
 
 from bench.common import options
-from deploy.stack import plan_infra, running, service_env
+from deploy.stack.infra import plan_infra, running, service_env
 from services.reporting.rebuild import rebuild, replay
 from services.reporting.settings import ReportingSettings
 from shared import event_schemas  # noqa: F401

@@ -27,7 +27,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from bench.common import options
-from deploy.stack import plan_infra, running
+from deploy.stack.infra import plan_infra, running
 from services.reporting.domain.counts import CATEGORIES, CHANNELS, MODES, OUTCOMES, ROLES
 from services.reporting.domain.disclosure import protect
 from services.reporting.domain.tally import count, tally

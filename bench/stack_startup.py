@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench.common import options
-from deploy.stack import plan_infra, running
+from deploy.stack.infra import plan_infra, running
 
 READY_LINE = "Ctrl-C stops everything"
 

@@ -29,16 +29,11 @@ from pathlib import Path
 import aiohttp
 
 from bench.common import options
-from deploy.stack import (
-    DEMO_CALDAV_USER,
-    free_port,
-    plan_infra,
-    radicale,
-    running,
-    service,
-    service_env,
-    xandikos,
-)
+from deploy.stack.calendars import radicale, xandikos
+from deploy.stack.infra import plan_infra, running, service_env
+from deploy.stack.places import DEMO_CALDAV_USER
+from deploy.stack.process import free_port
+from deploy.stack.services import service
 from shared.devtokens import load_issuer
 
 USER, PASSWORD = DEMO_CALDAV_USER

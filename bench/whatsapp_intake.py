@@ -29,14 +29,9 @@ from pymongo import AsyncMongoClient
 from bench.common import bench_infra, options
 from bench.openloop import drive, highest_rate
 from deploy import whatsapp_standin as wa
-from deploy.stack import (
-    Process,
-    free_port,
-    running,
-    service,
-    service_env,
-    tcp_open,
-)
+from deploy.stack.infra import running, service_env
+from deploy.stack.process import Process, free_port, tcp_open
+from deploy.stack.services import service
 from shared.devtokens import load_issuer
 
 TARGET_MS = 100.0

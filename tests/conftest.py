@@ -21,7 +21,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pymongo import AsyncMongoClient
 
-from deploy.stack import Infra, plan_infra, running
+from deploy.stack.infra import Infra, plan_infra, running
 from shared import event_schemas  # noqa: F401  (registers the event schemas)
 from shared.auth import Issuer, Role
 from shared.devtokens import ensure_keys, load_issuer, secrets_env

@@ -61,8 +61,9 @@ def test_the_readme_layout_is_the_tree() -> None:
             "\n" + next((f for f in lines if block.index(f) > block.index(folder)), "\0"), 1
         )[0]
 
-    for name in re.findall(r"[\w-]+\.(?:py|yaml)|Dockerfile|k8s/|nginx/", named("deploy/")):
-        assert (root / "deploy" / name).exists(), f"deploy/{name} is named but missing"
+    for name in re.findall(r"[\w-]+\.(?:py|yaml)|Dockerfile|[a-z0-9]+/", named("deploy/")):
+        found = (root / "deploy" / name).exists() or (root / "deploy" / "stack" / name).exists()
+        assert found, f"deploy/{name} is named but missing"
     services = named("services/")
     for name in re.findall(r"[\w]+\.py|[a-z]+/", services.split("\n", 1)[1]):
         having = [

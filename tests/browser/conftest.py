@@ -16,7 +16,8 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page, async_playwright
 
-from deploy.stack import Process, free_port, front_door
+from deploy.stack.door import front_door
+from deploy.stack.process import Process, free_port
 from tests.browser.setup import Client
 from tests.conftest import StartService
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from playwright.async_api import Browser, expect
 
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from tests.browser.conftest import audit, snap
 from tests.browser.setup import bearer, log_in, make_anna, make_anna_login, make_org
 from tests.conftest import StartService

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import Browser, Page, expect
 
 from deploy.frontdoor import SERVICES, route_of
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from services.booking.calendars.writer import write_pending
 from services.booking.state import BOOKING
 from services.notify.state import NOTIFY

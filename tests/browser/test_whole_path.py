@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from playwright.async_api import Browser, expect
 
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from services.booking.calendars.writer import write_pending
 from services.booking.state import BOOKING
 from tests.browser.conftest import snap

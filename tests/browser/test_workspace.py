@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from playwright.async_api import Browser, expect
 
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from tests.browser.conftest import audit, snap
 from tests.browser.setup import (
     anonymous_case,

@@ -31,15 +31,12 @@ import nats
 import pytest
 from pymongo import AsyncMongoClient
 
-from deploy.stack import (
-    FERRETDB_BIN,
-    Process,
-    ferretdb,
-    free_port,
-    nats_cluster,
-    running,
-    service,
-)
+from deploy.stack.bus import nats_cluster
+from deploy.stack.database import ferretdb
+from deploy.stack.infra import running
+from deploy.stack.places import FERRETDB_BIN
+from deploy.stack.process import Process, free_port
+from deploy.stack.services import service
 from services.notify.settings import NotifySettings
 from services.reporting.domain.tally import contributions
 from services.reporting.store.documents import cases as facts

@@ -7,7 +7,7 @@ import nats
 import pytest
 
 from deploy.init import init
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from tests.conftest import Isolation
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import smtplib
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,7 +25,9 @@ from caldav.davclient import DAVClient
 from pymongo import MongoClient
 
 from deploy.seed import DEMO_CALENDAR, DEMO_ORG_ID, seed
-from deploy.stack import DEMO_CALDAV_USER, DEV_PORTS, FERRETDB_BIN, SERVICES, Infra, http_ok
+from deploy.stack.infra import Infra
+from deploy.stack.places import DEMO_CALDAV_USER, DEV_PORTS, FERRETDB_BIN, SERVICES
+from deploy.stack.process import http_ok
 from shared.event_schemas import CaseOpened
 from shared.events import new_event
 from tests.conftest import Isolation, Keys
@@ -159,8 +164,14 @@ def test_make_run_starts_everything_stops_cleanly_and_keeps_data(
     first.wait_for("Ctrl-C stops everything")
     out = first.output()
     for name, port in SERVICES.items():
-        assert f"http://127.0.0.1:{port + offset}/" in out, name
         assert http_ok(f"http://127.0.0.1:{port + offset}/readyz"), name
+        assert f"api/{name}/openapi.json" in out, name
+    # Every address it prints opens something (a page, a document, a server asking for its
+    # password), none a 404.
+    printed = set(re.findall(r"https?://[^\s)]+", out))
+    assert len(printed) >= 8, printed
+    for url in sorted(printed):
+        assert _answers(url), url
     assert "created now" in out
     assert "confidants/demo-confidant" in out and "appointment-types/gesprek" in out
 
@@ -250,3 +261,11 @@ def test_killing_the_launcher_outright_leaves_no_server_behind(
     )
     for name, port in SERVICES.items():
         assert not http_ok(f"http://127.0.0.1:{port + offset}/healthz"), name
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 (our own stack)
+            return int(answer.status) < 400
+    except urllib.error.HTTPError as refused:
+        return refused.code in (401, 403)  # there, and asking who is asking

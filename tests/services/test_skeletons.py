@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from deploy.stack import free_port, http_ok
+from deploy.stack.process import free_port, http_ok
 from services.reporting.domain.projection import FIELDS
 from shared.db import Mongo
 from shared.event_schemas import CaseAssigned, CaseOpened

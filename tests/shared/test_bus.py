@@ -11,7 +11,7 @@ from typing import Any
 import nats
 import pytest
 
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from shared.bus import PROCESSED, Bus, BusConfig, Consumer, may_be_seen
 from shared.db import Mongo
 from shared.event_schemas import CaseOpened

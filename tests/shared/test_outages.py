@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from deploy.stack import FERRETDB_BIN, Process, ferretdb, free_port, nats_server, running
+from deploy.stack.bus import nats_server
+from deploy.stack.database import ferretdb
+from deploy.stack.infra import running
+from deploy.stack.places import FERRETDB_BIN
+from deploy.stack.process import Process, free_port
 from services.reporting.app import create_app
 from services.reporting.settings import ReportingSettings
 from shared.bus import PROCESSED, Bus, BusConfig, Consumer

@@ -11,7 +11,7 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from deploy.stack import DEMO_CALDAV_USER
+from deploy.stack.places import DEMO_CALDAV_USER
 
 from .davfront import GoogleCalDav, ICloud, Rewrite
 from .graph import GraphServer

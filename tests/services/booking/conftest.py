@@ -16,14 +16,10 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from deploy.stack import (
-    DEMO_CALDAV_USER,
-    Infra,
-    digest_front,
-    free_port,
-    running,
-    xandikos,
-)
+from deploy.stack.calendars import digest_front, xandikos
+from deploy.stack.infra import Infra, running
+from deploy.stack.places import DEMO_CALDAV_USER
+from deploy.stack.process import free_port
 from services.booking.domain.rules import public_holidays
 from services.booking.state import BOOKING, Booking
 from tests import scene

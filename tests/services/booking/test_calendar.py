@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from icalendar import Calendar
 
-from deploy.stack import DEMO_CALDAV_USER
+from deploy.stack.places import DEMO_CALDAV_USER
 from services.booking.calendars.writer import write_pending
 from services.booking.store.busystore import OVERLAY, bucket_id, busy_key
 from tests.services.booking.conftest import (

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from services.booking.calendars import dav
 from services.booking.calendars.dav import DavError
 from services.booking.calendars.writer import write_pending

@@ -13,15 +13,11 @@ import aiohttp
 import nats
 import pytest
 
-from deploy.stack import (
-    DEMO_CALDAV_USER,
-    Infra,
-    Process,
-    free_port,
-    nats_server,
-    radicale,
-    running,
-)
+from deploy.stack.bus import nats_server
+from deploy.stack.calendars import radicale
+from deploy.stack.infra import Infra, running
+from deploy.stack.places import DEMO_CALDAV_USER
+from deploy.stack.process import Process, free_port
 from services.booking.calendars.writer import write_pending
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually

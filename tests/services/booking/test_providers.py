@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import aiohttp
 import pytest
 
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from services.booking.calendars.sync import sync_all
 from services.booking.calendars.writer import write_pending
 from tests.conftest import StartService

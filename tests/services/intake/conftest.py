@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from services.intake.state import INTAKE, Intake
 from tests.conftest import Isolation, StartService
 from tests.scene import bearer as bearer  # (imported from here by other tests)

@@ -13,7 +13,8 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 
-from deploy.stack import Infra, mailbox_user
+from deploy.stack.infra import Infra
+from deploy.stack.mail import mailbox_user
 
 PASSWORD = "mailbox-secret-1"
 

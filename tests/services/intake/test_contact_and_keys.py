@@ -9,7 +9,7 @@ from typing import Any
 
 import nats
 
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from services.intake.api.contact import SUBJECT
 from services.intake.rotate import rotate
 from services.intake.settings import IntakeSettings

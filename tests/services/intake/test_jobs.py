@@ -6,7 +6,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from services.intake.domain import jobs
 from shared.event_schemas import CaseNoteAdded
 from shared.events import new_event

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from bson import json_util
 
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from services.intake.channels import incoming as channels
 from services.intake.channels import mailbox
 from services.intake.domain import jobs

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from services.intake.store.throttle import Throttle
 from shared.clock import Clock
 from shared.db import DocLocks, Mongo

@@ -17,7 +17,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from services.notify.state import NOTIFY, Notify
 from shared.bus import Bus, BusConfig
 from shared.event_schemas import CaseAssigned

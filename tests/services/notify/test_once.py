@@ -17,7 +17,8 @@ import nats
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 
-from deploy.stack import Infra, free_port, http_ok
+from deploy.stack.infra import Infra
+from deploy.stack.process import free_port, http_ok
 from services.notify.domain.deliver import deliver
 from services.notify.state import NOTIFY
 from shared.bus import Bus

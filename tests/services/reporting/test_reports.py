@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from pymongo import AsyncMongoClient
 
-from deploy.stack import Infra
+from deploy.stack.infra import Infra
 from services.reporting.domain.projection import FIELDS
 from services.reporting.rebuild import rebuild
 from services.reporting.settings import ReportingSettings
