@@ -78,6 +78,7 @@ def test_the_readme_layout_is_the_tree() -> None:
             assert (root / "services" / service / name).exists(), f"{service}/{name}"
     kernel = named("shared/").split("the kernel:", 1)[1].split("(")[0]
     for stem in re.findall(r"[a-z_]+", kernel):
-        assert stem == "and" or (root / "shared" / f"{stem}.py").exists(), f"shared/{stem}.py"
+        there = (root / "shared" / f"{stem}.py").exists() or (root / "shared" / stem).is_dir()
+        assert stem == "and" or there, f"shared/{stem}.py"
     for name in re.findall(r"([\w-]+)/:", named("tests/")):
         assert (root / "tests" / name).is_dir(), f"tests/{name}/ is named but missing"

@@ -67,7 +67,11 @@ async def test_healthz_and_readyz(client: TestClient) -> None:  # type: ignore[t
     assert (await client.get("/healthz")).status == 200
     ready = await client.get("/readyz")
     assert ready.status == 200
-    assert await ready.json() == {"status": "ready", "checks": {"mongo": True, "nats": True}}
+    assert await ready.json() == {
+        "status": "ready",
+        "checks": {"mongo": True, "nats": True},
+        "notes": {},
+    }
 
 
 async def test_404_405_shape(client: TestClient) -> None:  # type: ignore[type-arg]

@@ -1,0 +1,102 @@
+"""The route table's types (``Endpoint``: a route, who may call it and what the OpenAPI
+document says of it), the keys an app and a request carry, the error an HTTP layer raises
+(``ApiError``) and the base of every request body."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network
+from typing import Literal, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict
+
+from shared.auth import KeySet, Principal, Role
+from shared.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+HandlerFn = Callable[[web.Request], Awaitable[web.StreamResponse]]
+ReadyCheck = Callable[[], Awaitable[bool]]
+REQUEST_ID_HEADER = "X-Request-Id"
+IPNetwork = IPv4Network | IPv6Network
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    keys: KeySet
+    audience: str
+    issuer: str
+
+
+Scope = Literal["any", "mine", "org", "case", "own"]
+SCOPES: dict[Scope, str] = {
+    "any": "whatever the role allows",
+    "mine": "lists only what the caller reaches",
+    "org": "the caller's own organisation(s)",
+    "case": "the employee's own case; the confidant it is assigned to",
+    "own": "a confidant their own; others within their organisation",
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A route and what the OpenAPI document says of it."""
+
+    method: str
+    path: str
+    handler: HandlerFn
+    summary: str
+    roles: Sequence[Role] | None = None  # None: public
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None  # its fields are the query parameters
+    response: type[BaseModel] | None = None
+    status: int = 200
+    # Within the role, what the caller reaches (the docs' access table is made from this):
+    # "org" (their organisation's), "case" (an employee's own case), "own" (a confidant's own
+    # profile, agenda or calendar), "any" (whatever the role allows). Enforced in the
+    # handler through ``require``; the role itself is enforced before the handler runs.
+    scope: Scope = "any"
+
+
+METRICS = web.AppKey("metrics", Metrics)
+AUTH = web.AppKey("auth", AuthConfig)
+READY_CHECKS = web.AppKey("ready_checks", dict[str, ReadyCheck])
+# What readyz says beside its checks without being unready for it (a stream the operator
+# made with other replicas than asked): a name and the words, or None.
+READY_NOTES = web.AppKey("ready_notes", dict[str, Callable[[], str | None]])
+ENDPOINTS = web.AppKey("endpoints", list[Endpoint])
+SERVICE_NAME = web.AppKey("service_name", str)
+REQUEST_ID = web.RequestKey("request_id", str)
+PRINCIPAL = web.RequestKey("principal", Principal)
+ROUTE_ROLES = web.RequestKey("route_roles", tuple[Role, ...])
+METRICS_TOKEN = web.AppKey("metrics_token", str)
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+        self.headers = headers or {}
+
+
+class Body(BaseModel):
+    """The base of every request body: unknown fields refused, strings stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# The domain's errors as HTTP answers: decided here, once, by kind.
