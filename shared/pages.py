@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from shared.messages import Texts
 from shared.service import SETTINGS
 from shared.text import Locale, locale_of
 
@@ -71,3 +72,31 @@ def site(request: web.Request) -> dict[str, str]:
     ``site.api``, in a ``<meta name="vertrouwd-api">`` that ``api.js`` reads)."""
     settings = request.app[SETTINGS]
     return {"static": f"/static/{settings.service}/", "api": settings.public_api()}
+
+
+class Pages:
+    """A service's pages: its templates and files (``templates/``, ``static/`` in the
+    service's folder), each page shown in the reader's language with its texts (``t``)."""
+
+    def __init__(self, service: str, folder: Path) -> None:
+        self.service = service
+        self.folder = folder
+        self.env = templates(folder / "templates")
+
+    def show(
+        self,
+        request: web.Request,
+        name: str,
+        texts: Texts | None = None,
+        *,
+        status: int = 200,
+        locale: Locale | None = None,
+        **context: Any,
+    ) -> web.Response:
+        """The page ``name``, in ``locale`` (or the one asked for with ``?lang=``)."""
+        locale = locale or page_locale(request)
+        shown = {"t": texts[locale]} if texts is not None else {}
+        return render(request, self.env, name, status, locale=locale, **shown, **context)
+
+    def add_static(self, app: web.Application) -> None:
+        add_static(app, self.service, self.folder / "static")

@@ -20,6 +20,19 @@ from tests.services.intake.conftest import NAMED
 Client = TestClient[web.Request, web.Application]
 
 
+async def wrong_codes(intake: Client, forwarded: list[str]) -> list[int]:
+    """A wrong case code tried once from each X-Forwarded-For given: the answers."""
+    statuses = []
+    for chain in forwarded:
+        answer = await intake.post(
+            "/v1/cases/access",
+            json={"case_code": "WRONG-CODE-0000-0000"},
+            headers={"X-Forwarded-For": chain},
+        )
+        statuses.append(answer.status)
+    return statuses
+
+
 async def test_a_client_cannot_pick_its_own_rate_limit_key(
     start_service: StartService, token: Callable[..., str]
 ) -> None:
@@ -28,14 +41,7 @@ async def test_a_client_cannot_pick_its_own_rate_limit_key(
     intake = await start_service(
         "intake", INTAKE_TRUSTED_PROXIES="127.0.0.1", INTAKE_CODE_MAX_FAILURES="5"
     )
-    statuses = []
-    for i in range(12):
-        answer = await intake.post(
-            "/v1/cases/access",
-            json={"case_code": "WRONG-CODE-0000-0000"},
-            headers={"X-Forwarded-For": f"198.51.100.{i}, 203.0.113.9"},
-        )
-        statuses.append(answer.status)
+    statuses = await wrong_codes(intake, [f"198.51.100.{i}, 203.0.113.9" for i in range(12)])
     assert statuses[:5] == [401] * 5
     assert 429 in statuses, statuses
 
@@ -48,14 +54,7 @@ async def test_forwarded_addresses_count_only_from_a_trusted_proxy(
     intake = await start_service(
         "intake", INTAKE_TRUSTED_PROXIES="192.0.2.10", INTAKE_CODE_MAX_FAILURES="3"
     )
-    statuses = []
-    for i in range(6):
-        answer = await intake.post(
-            "/v1/cases/access",
-            json={"case_code": "WRONG-CODE-0000-0000"},
-            headers={"X-Forwarded-For": f"203.0.113.{i}"},
-        )
-        statuses.append(answer.status)
+    statuses = await wrong_codes(intake, [f"203.0.113.{i}" for i in range(6)])
     assert statuses[:3] == [401] * 3 and statuses[3:] == [429] * 3, statuses
 
 
@@ -109,13 +108,7 @@ async def test_the_nearest_trusted_proxy_decides_the_address(
         "intake", INTAKE_TRUSTED_PROXIES="127.0.0.1", INTAKE_CODE_MAX_FAILURES="3"
     )
     # Different real clients (as the proxy saw them) are counted apart.
-    for i in range(6):
-        answer = await intake.post(
-            "/v1/cases/access",
-            json={"case_code": "WRONG-CODE-0000-0000"},
-            headers={"X-Forwarded-For": f"203.0.113.{i}"},
-        )
-        assert answer.status == 401
+    assert await wrong_codes(intake, [f"203.0.113.{i}" for i in range(6)]) == [401] * 6
 
 
 async def test_bad_bytes_and_long_time_zones_are_4xx(

@@ -14,10 +14,9 @@ from aiohttp import web
 from services.booking.calendars.oauth import providers
 from services.booking.state import BOOKING
 from shared.messages import N_, Texts
-from shared.pages import add_static, page_locale, render, templates
+from shared.pages import Pages, page_locale
 
-HERE = Path(__file__).parent.parent  # the service's folder: templates/ and static/ are beside api/
-TEMPLATES = templates(HERE / "templates")
+PAGES = Pages("booking", Path(__file__).parent.parent)  # templates/, static/ beside api/
 TEXT = Texts(
     {
         "title": N_("Book a conversation"),
@@ -63,8 +62,7 @@ TEXT = Texts(
 
 
 async def book_page(request: web.Request) -> web.Response:
-    locale = page_locale(request)
-    return render(request, TEMPLATES, "book.html.j2", locale=locale, t=TEXT[locale])
+    return PAGES.show(request, "book.html.j2", TEXT)
 
 
 STAFF_TEXT = Texts(
@@ -166,15 +164,13 @@ async def staff_page(request: web.Request) -> web.Response:
     """The confidant's appointments (to cancel), calendar connection (to make, change and
     update) and availability (working hours and absences, to edit)."""
     locale = page_locale(request)
-    t = STAFF_TEXT[locale]
     settings = request.app[BOOKING].settings
-    return render(
+    return PAGES.show(
         request,
-        TEMPLATES,
         "staff.html.j2",
+        STAFF_TEXT,
         locale=locale,
-        t=t,
-        day_names=t["day_names"].split(","),
+        day_names=STAFF_TEXT.text("day_names", locale).split(","),
         intake_url=settings.public_url(settings.intake_url),
         oauth=list(providers(settings)),  # those this installation is registered with
     )
@@ -184,4 +180,4 @@ def add_pages(app: web.Application) -> None:
     app.router.add_get("/book", book_page)
     # Under the workspace's /staff/ (intake's), so the front door routes it by path alone.
     app.router.add_get("/staff/agenda", staff_page)
-    add_static(app, "booking", HERE / "static")
+    PAGES.add_static(app)

@@ -19,12 +19,11 @@ from services.intake.domain import taxonomy
 from services.intake.state import INTAKE
 from services.intake.store import documents as docs
 from shared.messages import N_, Texts
-from shared.pages import add_static, page_locale, render, templates
+from shared.pages import Pages, page_locale
 from shared.text import Locale, in_language
 
-HERE = Path(__file__).parent.parent  # the service's folder: templates/ and static/ are beside api/
+PAGES = Pages("intake", Path(__file__).parent.parent)  # templates/, static/ beside api/
 SLUG = TypeAdapter(Slug)  # an organisation's slug, as the API takes it
-TEMPLATES = templates(HERE / "templates")
 TEXT = Texts(
     {
         "intro": N_(
@@ -76,7 +75,7 @@ async def org_page(request: web.Request) -> web.Response:
     org = await docs.organisations(intake.db).find_one({"slug": request.match_info["slug"]})
     locale = page_locale(request, (org or {}).get("locale"))
     if org is None:
-        return render(request, TEMPLATES, "not_found.html.j2", 404, locale=locale)
+        return PAGES.show(request, "not_found.html.j2", status=404, locale=locale)
     ids = org.get("confidant_ids", [])
     confidants: list[dict[str, str | None]] = [
         {"name": s["display_name"], "bio": in_language(s.get("bio"), locale)}
@@ -84,12 +83,11 @@ async def org_page(request: web.Request) -> web.Response:
             {"role": "confidant", "confidant_id": {"$in": ids}, "active": True}
         )
     ]
-    return render(
+    return PAGES.show(
         request,
-        TEMPLATES,
         "report.html.j2",
+        TEXT,
         locale=locale,
-        t=TEXT[locale],
         org=org,
         confidants=confidants,
         catalogue=taxonomy.catalogue(locale),
@@ -136,14 +134,11 @@ CASE_TEXT = Texts(
 
 async def case_page(request: web.Request) -> web.Response:
     """Coming back with the case code: read and send messages, go on to booking."""
-    locale = page_locale(request)
     settings = request.app[INTAKE].settings
-    return render(
+    return PAGES.show(
         request,
-        TEMPLATES,
         "case.html.j2",
-        locale=locale,
-        t=CASE_TEXT[locale],
+        CASE_TEXT,
         booking_url=settings.public_url(settings.booking_url),
         # (only a slug's form is kept: the page is the same for any organisation)
         org=_slug(request.query.get("org", "")),
@@ -236,12 +231,11 @@ async def staff_page(request: web.Request) -> web.Response:
     status and closing."""
     locale = page_locale(request)
     settings = request.app[INTAKE].settings
-    return render(
+    return PAGES.show(
         request,
-        TEMPLATES,
         "staff.html.j2",
+        STAFF_TEXT,
         locale=locale,
-        t=STAFF_TEXT[locale],
         categories=taxonomy.labels(locale),
         statuses=taxonomy.labels(locale, taxonomy.STATUSES),
         outcomes=taxonomy.labels(locale, taxonomy.OUTCOMES),
@@ -280,10 +274,7 @@ async def start_page(request: web.Request) -> web.Response:
     """The front door's first page: where an employee, a confidant or an organisation goes.
     It names no organisation (which firms are clients is not for the world to read)."""
     locale = page_locale(request)
-    lang = "?lang=en" if locale == "en" else ""
-    return render(
-        request, TEMPLATES, "start.html.j2", locale=locale, t=START_TEXT[locale], lang=lang
-    )
+    return PAGES.show(request, "start.html.j2", START_TEXT, locale=locale, lang=lang_query(locale))
 
 
 def _slug(text: str) -> str:
@@ -316,4 +307,4 @@ def add_pages(app: web.Application) -> None:
     # A case to open at once (the link in the confidant's mails), after logging in if needed.
     app.router.add_get("/staff/cases/{case}", staff_page)
     app.router.add_get("/agenda", staff_page)  # on to booking's agenda once logged in
-    add_static(app, "intake", HERE / "static")
+    PAGES.add_static(app)

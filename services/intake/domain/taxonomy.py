@@ -3,21 +3,9 @@
 from __future__ import annotations
 
 from shared.messages import N_, Texts, translate
+from shared.taxonomy import CATEGORIES
 from shared.text import Locale
 
-CATEGORIES = Texts(
-    {
-        "pesten": N_("Bullying"),
-        "intimidatie": N_("Intimidation"),
-        "seksuele_intimidatie": N_("Sexual harassment"),
-        "discriminatie": N_("Discrimination"),
-        "agressie_geweld": N_("Aggression and violence"),
-        "onveilig_gevoel": N_("Feeling unsafe"),
-        "integriteit": N_("Integrity"),
-        "vraag_advies": N_("Question or advice"),
-        "anders": N_("Other"),
-    }
-)
 INTEGRITY_SUBTYPES = Texts(
     {
         "fraude": N_("Fraud"),

@@ -11,10 +11,9 @@ from aiohttp import web
 from services.reporting.formats.report import LABELS
 from services.reporting.state import REPORTING
 from shared.messages import N_, Texts
-from shared.pages import add_static, page_locale, render, templates
+from shared.pages import Pages, page_locale
 
-HERE = Path(__file__).parent.parent  # the service's folder: templates/ and static/ are beside api/
-TEMPLATES = templates(HERE / "templates")
+PAGES = Pages("reporting", Path(__file__).parent.parent)  # templates/, static/ beside api/
 TEXT = Texts(
     {
         "title": N_("Reports from the confidant"),
@@ -88,12 +87,11 @@ async def org_page(request: web.Request) -> web.Response:
     notify's API is on the same origin)."""
     locale = page_locale(request)
     settings = request.app[REPORTING].settings
-    return render(
+    return PAGES.show(
         request,
-        TEMPLATES,
         "org.html.j2",
+        TEXT,
         locale=locale,
-        t=TEXT[locale],
         labels=LABELS[locale],
         notify_api="/api/notify/" if settings.suite_url else "",
     )
@@ -102,11 +100,10 @@ async def org_page(request: web.Request) -> web.Response:
 async def reports_page(request: web.Request) -> web.Response:
     """The confidant's (or the office's) work on reports: draft, preview, advise, publish;
     and the signals: look for them, pass them on with a note, or dismiss them."""
-    locale = page_locale(request)
-    return render(request, TEMPLATES, "reports.html.j2", locale=locale, t=TEXT[locale])
+    return PAGES.show(request, "reports.html.j2", TEXT)
 
 
 def add_pages(app: web.Application) -> None:
     app.router.add_get("/org", org_page)
     app.router.add_get("/reports", reports_page)
-    add_static(app, "reporting", HERE / "static")
+    PAGES.add_static(app)

@@ -14,6 +14,7 @@ from babel.dates import format_date
 from fpdf import FPDF
 
 from shared.messages import N_, Texts, translate
+from shared.taxonomy import CATEGORIES
 from shared.text import Locale, locale_of
 
 LABELS = Texts(
@@ -41,15 +42,7 @@ LABELS = Texts(
         "yearly": N_("Yearly report"),
         "usage": N_("Usage statement"),
         "previous": N_("Previous year"),
-        "pesten": N_("Bullying"),
-        "intimidatie": N_("Intimidation"),
-        "seksuele_intimidatie": N_("Sexual harassment"),
-        "discriminatie": N_("Discrimination"),
-        "agressie_geweld": N_("Aggression and violence"),
-        "onveilig_gevoel": N_("Feeling unsafe"),
-        "integriteit": N_("Integrity"),
-        "vraag_advies": N_("Question or advice"),
-        "anders": N_("Other"),
+        **CATEGORIES.source,
         "web": N_("Website"),
         "email": N_("E-mail"),
         "whatsapp": N_("WhatsApp"),

@@ -27,17 +27,24 @@ def event(type_: str, **data: Any) -> Envelope:
     return decode(new_event(schema_for(type_, 1), data, source="test", org_id="org-1").encode())
 
 
-def booked(**over: Any) -> Envelope:
+def appointment(kind: str, **over: Any) -> Envelope:
+    """An event about appointment a1 of case c1 with Anna, an hour online from START."""
     return event(
-        "booking.appointment.booked",
-        appointment_id="a1",
-        case_id="c1",
-        confidant_id="anna",
-        starts_at=START,
-        ends_at=START + timedelta(hours=1),
-        mode="online",
-        **over,
+        f"booking.appointment.{kind}",
+        **{
+            "appointment_id": "a1",
+            "case_id": "c1",
+            "confidant_id": "anna",
+            "starts_at": START,
+            "ends_at": START + timedelta(hours=1),
+            "mode": "online",
+            **over,
+        },
     )
+
+
+def booked(**over: Any) -> Envelope:
+    return appointment("booked", **over)
 
 
 def who(p: Any) -> list[tuple[str, str, str]]:
@@ -70,17 +77,7 @@ def test_a_reminder_whose_time_has_passed_is_not_planned() -> None:
 def test_moves_and_cancels_drop_old_reminders_and_spare_the_confidant_their_own(
     by: str, confidant_told: bool
 ) -> None:
-    moved = event(
-        "booking.appointment.rescheduled",
-        appointment_id="a1",
-        case_id="c1",
-        confidant_id="anna",
-        starts_at=START,
-        ends_at=START + timedelta(hours=1),
-        mode="online",
-        rescheduled_by=by,
-        sequence=2,
-    )
+    moved = appointment("rescheduled", rescheduled_by=by, sequence=2)
     p = plan(moved, NOW, reminders_before=HOURS)
     # The reminders of revisions 0 and 1 are replaced by those of revision 2.
     assert p.cancel == reminder_ids("a1", "c1", range(2), HOURS)

@@ -74,14 +74,22 @@ async def projected(reporting: Client, n: int) -> None:
     await eventually(all_there)
 
 
-async def test_a_report_is_made_reviewed_published_and_read(
-    world: dict[str, Any], token: Callable[..., str], infra: Infra, isolation: Isolation
-) -> None:
+async def desk(
+    world: dict[str, Any], token: Callable[..., str]
+) -> tuple[Client, str, dict[str, str], dict[str, str]]:
+    """The reporting service with the world's twelve cases projected, the organisation, and
+    the headers of its confidant (Anna) and of its admin."""
     reporting: Client = world["reporting"]
     org = world["org"]["id"]
     await projected(reporting, 12)
     confidant = bearer(token("confidant", "reporting", orgs=[org], sub="c-anna"))
-    org_admin = bearer(token("org_admin", "reporting", org_id=org))
+    return reporting, org, confidant, bearer(token("org_admin", "reporting", org_id=org))
+
+
+async def test_a_report_is_made_reviewed_published_and_read(
+    world: dict[str, Any], token: Callable[..., str], infra: Infra, isolation: Isolation
+) -> None:
+    reporting, org, confidant, org_admin = await desk(world, token)
     stranger = bearer(token("org_admin", "reporting", org_id="org-elders"))
     year = datetime.now(UTC).year
     made = await reporting.post(f"/v1/orgs/{org}/reports", headers=confidant, json={"year": year})
@@ -203,11 +211,7 @@ async def test_unknown_periods_and_bad_input_are_refused_cleanly(
 async def test_signals_are_proposed_confirmed_and_only_then_told(
     world: dict[str, Any], token: Callable[..., str], infra: Infra, isolation: Isolation
 ) -> None:
-    reporting: Client = world["reporting"]
-    org = world["org"]["id"]
-    await projected(reporting, 12)
-    confidant = bearer(token("confidant", "reporting", orgs=[org], sub="c-anna"))
-    org_admin = bearer(token("org_admin", "reporting", org_id=org))
+    reporting, org, confidant, org_admin = await desk(world, token)
     proposed = await reporting.post(f"/v1/orgs/{org}/signals/propose", headers=confidant)
     assert proposed.status == 200
     items = (await proposed.json())["items"]
@@ -251,10 +255,7 @@ async def test_signals_are_proposed_confirmed_and_only_then_told(
 async def test_a_usage_statement_counts_what_is_invoiced(
     world: dict[str, Any], token: Callable[..., str]
 ) -> None:
-    reporting: Client = world["reporting"]
-    org = world["org"]["id"]
-    await projected(reporting, 12)
-    confidant = bearer(token("confidant", "reporting", orgs=[org], sub="c-anna"))
+    reporting, org, confidant, _ = await desk(world, token)
     year = datetime.now(UTC).year
     made = await reporting.post(
         f"/v1/orgs/{org}/reports", headers=confidant, json={"kind": "usage", "year": year}
