@@ -8,9 +8,6 @@ the next, so that no invoice tells the organisation a count a report would hide.
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any, Literal
-
 from aiohttp import web
 from pydantic import Field
 
@@ -20,41 +17,15 @@ from services.reporting.domain.projection import first_day, last_day
 from services.reporting.formats.invoice import to_pdf, to_ubl
 from services.reporting.state import REPORTING
 from services.reporting.store.documents import (
-    CONTRACT,
-    contract_view,
-    contracts,
+    Contract,
     invoice_view,
     invoices,
+    read_contract,
+    write_contract,
 )
 from shared.errors import Conflict, Invalid, invalid, not_found
 from shared.http import Body, Endpoint, read_body, read_query, require
 from shared.listing import find_page, listed, page_of
-from shared.text import Locale
-
-MONEY: dict[str, Any] = {"ge": 0, "le": 100000, "max_digits": 10, "decimal_places": 2}
-
-
-class Contract(Body):
-    """Who pays, where, and the prices (EUR, amounts before VAT)."""
-
-    legal_name: str = Field(min_length=1, max_length=200)
-    street: str = Field(min_length=1, max_length=200)
-    postcode: str = Field(min_length=1, max_length=20)
-    city: str = Field(min_length=1, max_length=100)
-    country: str = Field("NL", pattern=r"^[A-Z]{2}$")
-    kvk: str = Field(pattern=r"^[0-9]{8}$")  # the organisation's Peppol address (0106)
-    vat_id: str | None = Field(None, max_length=20)
-    buyer_reference: str = Field(min_length=1, max_length=100)  # their order or cost centre
-    hourly_rate: Decimal = Field(**MONEY)
-    conversation_minutes: int = Field(60, ge=15, le=240)
-    travel: Literal["none", "per_visit", "per_km"] = "none"
-    travel_per_visit: Decimal = Field(Decimal(0), **MONEY)
-    distance_km: Decimal = Field(Decimal(0), ge=0, le=1000, max_digits=6, decimal_places=1)
-    rate_per_km: Decimal = Field(Decimal(0), ge=0, le=10, max_digits=5, decimal_places=2)
-    administration: Literal["none", "per_case", "per_month"] = "none"
-    administration_fee: Decimal = Field(Decimal(0), **MONEY)
-    vat_percent: Decimal = Field(Decimal(21), ge=0, le=100, max_digits=5, decimal_places=2)
-    locale: Locale = "nl"
 
 
 class InvoiceCreate(Body):
@@ -65,22 +36,19 @@ class InvoiceCreate(Body):
 async def put_contract(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, org_id=org_id)
-    body = await read_body(request, Contract)
-    doc = CONTRACT.validate_python(body.model_dump(mode="json"))  # amounts as decimal strings
+    contract = await read_body(request, Contract)
     r = request.app[REPORTING]
-    await contracts(r.db).update_one(
-        {"_id": org_id}, {"$set": {**doc, "updated_at": r.clock.now()}}, upsert=True
-    )
-    return web.json_response(contract_view(doc))
+    await write_contract(r.db, org_id, contract, r.clock.now())
+    return web.json_response(contract.model_dump(mode="json"))
 
 
 async def get_contract(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, org_id=org_id)
-    doc = await contracts(request.app[REPORTING].db).find_one({"_id": org_id})
-    if doc is None:
+    contract = await read_contract(request.app[REPORTING].db, org_id)
+    if contract is None:
         raise not_found("contract")
-    return web.json_response(contract_view(doc))
+    return web.json_response(contract.model_dump(mode="json"))
 
 
 async def usage_statement(request: web.Request) -> web.Response:
@@ -91,7 +59,7 @@ async def usage_statement(request: web.Request) -> web.Response:
     period = read_query(request, InvoiceCreate)
     start, end = month_span(period.period_from, period.period_to)
     r = request.app[REPORTING]
-    contract = await contracts(r.db).find_one({"_id": org_id})
+    contract = await read_contract(r.db, org_id)
     if contract is None:
         raise Conflict("this organisation has no contract yet")
     amounts = await statement(r, org_id, contract, start, end, r.clock.now())
@@ -162,6 +130,7 @@ ENDPOINTS = [
         "The organisation's contract: who pays, where, and the prices.",
         roles=["admin"],
         body=Contract,
+        response=Contract,
         scope="org",
     ),
     Endpoint(
@@ -170,6 +139,7 @@ ENDPOINTS = [
         get_contract,
         "The organisation's contract.",
         roles=["admin", "org_admin"],
+        response=Contract,
         scope="org",
     ),
     Endpoint(

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError
 
-from services.reporting.domain.pricing import Bill, Terms, Usage, bill, too_few
+from services.reporting.domain.pricing import Bill, Usage, bill, too_few
 from services.reporting.domain.projection import first_day, last_day
 from services.reporting.domain.tally import count
 from services.reporting.state import Reporting
@@ -23,10 +23,10 @@ from services.reporting.store.documents import (
     Invoice,
     InvoiceClaim,
     Line,
-    contracts,
     invoice_claims,
     invoices,
     org_names,
+    read_contract,
 )
 from services.reporting.store.queries import disclosure_rules, month_tallies
 from shared.errors import Conflict
@@ -94,7 +94,7 @@ async def statement(
             "(choose a later period_to)",
             code="too_few_cases",
         )
-    return bill(Terms.of(contract), usage)
+    return bill(contract, usage)
 
 
 def lines_of(amounts: Bill) -> list[Line]:
@@ -114,7 +114,7 @@ async def issue(r: Reporting, org_id: str, start: int, end: int, now: datetime) 
     """Invoice the months [start, end) under the organisation's contract: a 409 without a
     contract, for a period that does not follow the last invoice, one with 1 to k-1 cases,
     or one being invoiced by another request."""
-    contract = await contracts(r.db).find_one({"_id": org_id})
+    contract = await read_contract(r.db, org_id)
     if contract is None:
         raise Conflict("this organisation has no contract yet")
     expected = await next_start(r, org_id)
@@ -145,7 +145,7 @@ async def issue(r: Reporting, org_id: str, start: int, end: int, now: datetime) 
         "due_date": (issued + timedelta(days=settings.payment_days)).isoformat(),
         "payment_days": settings.payment_days,
         "currency": "EUR",
-        "locale": contract.get("locale", "nl"),
+        "locale": contract.locale,
         "seller": {
             "name": settings.firm_name,
             "street": settings.firm_street,
@@ -158,15 +158,15 @@ async def issue(r: Reporting, org_id: str, start: int, end: int, now: datetime) 
             "email": settings.firm_email,
         },
         "buyer": {
-            "name": contract["legal_name"],
+            "name": contract.legal_name,
             "org_name": named.get("name") or org_id,
-            "street": contract["street"],
-            "postcode": contract["postcode"],
-            "city": contract["city"],
-            "country": contract["country"],
-            "kvk": contract["kvk"],
-            "vat_id": contract.get("vat_id"),
-            "reference": contract["buyer_reference"],
+            "street": contract.street,
+            "postcode": contract.postcode,
+            "city": contract.city,
+            "country": contract.country,
+            "kvk": contract.kvk,
+            "vat_id": contract.vat_id,
+            "reference": contract.buyer_reference,
         },
         # Quantities for the whole period, never per case or per date.
         "lines": lines_of(amounts),

@@ -13,48 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
 
 from services.reporting.domain.disclosure import Counts
-from services.reporting.store.documents import Contract
+from services.reporting.store.documents import Prices
 
 CENT = Decimal("0.01")
 
 
 def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-@dataclass(frozen=True)
-class Terms:
-    """The prices of a contract (the rest of it, who pays and where, is for the invoice)."""
-
-    hourly_rate: Decimal
-    conversation_minutes: int = 60  # how long a conversation counts, as confidant time
-    travel: Literal["none", "per_visit", "per_km"] = "none"
-    travel_per_visit: Decimal = Decimal(0)
-    distance_km: Decimal = Decimal(0)  # one way, from the confidant's base
-    rate_per_km: Decimal = Decimal(0)
-    administration: Literal["none", "per_case", "per_month"] = "none"
-    administration_fee: Decimal = Decimal(0)
-    vat_percent: Decimal = Decimal(21)
-
-    @classmethod
-    def of(cls, contract: Contract) -> Terms:
-        def dec(key: str) -> Decimal:
-            return Decimal(str(contract.get(key) or 0))
-
-        return cls(
-            hourly_rate=dec("hourly_rate"),
-            conversation_minutes=int(contract.get("conversation_minutes", 60)),
-            travel=contract.get("travel", "none"),
-            travel_per_visit=dec("travel_per_visit"),
-            distance_km=dec("distance_km"),
-            rate_per_km=dec("rate_per_km"),
-            administration=contract.get("administration", "none"),
-            administration_fee=dec("administration_fee"),
-            vat_percent=dec("vat_percent"),
-        )
 
 
 @dataclass(frozen=True)
@@ -97,7 +64,7 @@ class Bill:
     gross: Decimal
 
 
-def bill(terms: Terms, usage: Usage) -> Bill:
+def bill(terms: Prices, usage: Usage) -> Bill:
     """The invoice lines of a period: one per kind of cost, none for what costs nothing."""
     conversation_hours = Decimal(usage.conversations * terms.conversation_minutes) / 60
     wanted: list[tuple[str, Decimal, str, Decimal]] = [

@@ -7,9 +7,11 @@ Nothing here can hold personal data: a case is ids, enumerations, months and cou
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, TypeAdapter, with_config
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pymongo.asynchronous.database import AsyncDatabase
 from typing_extensions import TypedDict  # pydantic validates TypedDicts from here on 3.11
 
 from services.reporting.domain.disclosure import Release, Shown, Table
@@ -26,7 +28,7 @@ from services.reporting.store.collections import (
     SIGNALS,
     TALLIES,
 )
-from shared.db import TypedCollection
+from shared.db import Document, TypedCollection
 from shared.events import Envelope
 from shared.outbox import Staged
 from shared.text import Locale
@@ -198,27 +200,54 @@ class Address(TypedDict, total=False):
     vat_id: str | None
 
 
-@with_config(ConfigDict(extra="forbid"))  # a field the body has and this lacks fails
-class Contract(Address, total=False):
-    """The contract as stored: amounts as decimal strings (``api_invoices.Contract``)."""
-
-    _id: str
-    legal_name: str
-    buyer_reference: str
-    hourly_rate: str
-    conversation_minutes: int
-    travel: Literal["none", "per_visit", "per_km"]
-    travel_per_visit: str
-    distance_km: str
-    rate_per_km: str
-    administration: Literal["none", "per_case", "per_month"]
-    administration_fee: str
-    vat_percent: str
-    locale: Locale
-    updated_at: datetime
+Money = Annotated[Decimal, Field(ge=0, le=100000, max_digits=10, decimal_places=2)]
 
 
-CONTRACT = TypeAdapter(Contract)
+class Prices(BaseModel):
+    """What a contract charges (EUR, before VAT): all that pricing reads of it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hourly_rate: Money
+    conversation_minutes: int = Field(60, ge=15, le=240)  # a conversation as confidant time
+    travel: Literal["none", "per_visit", "per_km"] = "none"
+    travel_per_visit: Money = Decimal(0)
+    # One way, from the confidant's base.
+    distance_km: Decimal = Field(Decimal(0), ge=0, le=1000, max_digits=6, decimal_places=1)
+    rate_per_km: Decimal = Field(Decimal(0), ge=0, le=10, max_digits=5, decimal_places=2)
+    administration: Literal["none", "per_case", "per_month"] = "none"
+    administration_fee: Money = Decimal(0)
+    vat_percent: Decimal = Field(Decimal(21), ge=0, le=100, max_digits=5, decimal_places=2)
+
+
+class Contract(Prices):
+    """An organisation's contract, declared once: what the API takes and answers, what is
+    stored (amounts as decimal strings, ``model_dump(mode="json")``) and, as ``Prices``,
+    what pricing reads. Who pays and where is what the invoice names as its buyer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    legal_name: str = Field(min_length=1, max_length=200)
+    street: str = Field(min_length=1, max_length=200)
+    postcode: str = Field(min_length=1, max_length=20)
+    city: str = Field(min_length=1, max_length=100)
+    country: str = Field("NL", pattern=r"^[A-Z]{2}$")  # ISO 3166
+    kvk: str = Field(pattern=r"^[0-9]{8}$")  # the organisation's Peppol address (0106)
+    vat_id: str | None = Field(None, max_length=20)
+    buyer_reference: str = Field(min_length=1, max_length=100)  # their order or cost centre
+    locale: Locale = "nl"
+
+
+async def read_contract(db: AsyncDatabase[Document], org_id: str) -> Contract | None:
+    found = await db[CONTRACTS].find_one({"_id": org_id}, {"_id": 0, "updated_at": 0})
+    return None if found is None else Contract.model_validate(found)
+
+
+async def write_contract(
+    db: AsyncDatabase[Document], org_id: str, contract: Contract, now: datetime
+) -> None:
+    stored = {**contract.model_dump(mode="json"), "updated_at": now}
+    await db[CONTRACTS].update_one({"_id": org_id}, {"$set": stored}, upsert=True)
 
 
 class Party(Address, total=False):
@@ -277,7 +306,6 @@ org_rules = TypedCollection(SETTINGS, OrgRules)
 reports = TypedCollection(REPORTS, Report)
 signals = TypedCollection(SIGNALS, Signal)
 signal_keys = TypedCollection(SIGNAL_KEYS, SignalKey)
-contracts = TypedCollection(CONTRACTS, Contract)
 invoices = TypedCollection(INVOICES, Invoice)
 invoice_claims = TypedCollection(INVOICE_CLAIMS, InvoiceClaim)
 
@@ -361,8 +389,3 @@ def signal_view(doc: Signal) -> Json:
 
 def invoice_view(doc: Invoice) -> Json:
     return _with_id(doc)
-
-
-def contract_view(doc: Contract) -> Json:
-    shown: Json = jsonable({k: v for k, v in doc.items() if k not in ("_id", "updated_at")})
-    return shown

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from services.reporting.domain.pricing import Terms, Usage, bill, too_few
+from services.reporting.domain.pricing import Usage, bill, too_few
+from services.reporting.store.documents import Prices
 
 USAGE = Usage(months=3, cases=14, case_hours=Decimal("22.5"), conversations=9, visits=4)
 
 
 def test_hours_travel_per_km_administration_per_case_and_vat() -> None:
-    terms = Terms(
+    terms = Prices(
         hourly_rate=Decimal("95.00"),
         conversation_minutes=60,
         travel="per_km",
@@ -33,7 +34,7 @@ def test_hours_travel_per_km_administration_per_case_and_vat() -> None:
 
 
 def test_per_visit_per_month_short_conversations_and_nothing_for_free_things() -> None:
-    terms = Terms(
+    terms = Prices(
         hourly_rate=Decimal("80"),
         conversation_minutes=45,
         travel="per_visit",
