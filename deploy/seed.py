@@ -1,9 +1,11 @@
 """Seed the development stack with a demo organisation and a demo confidant.
 
 Idempotent: run at every ``make run``, it creates what is missing and leaves what is there,
-so data written in an earlier run survives. Intake's demo records are written into its
-database (the organisation and log-ins must exist before anyone can log in); booking's go
-through booking's own API, as an office would make them.
+so data written in an earlier run survives. Everything goes through the services' own APIs,
+as the firm's office would make it (with an admin token): the organisation, its mailbox and
+the log-ins through intake's (reporting learns the organisation's name from intake's event),
+the confidant and the appointment types through booking's. Only the confidant's own calendar
+is written directly, on the CalDAV server, as the confidant would.
 """
 
 from __future__ import annotations
@@ -12,21 +14,16 @@ import json
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from argon2 import PasswordHasher
 from caldav.davclient import DAVClient
-from pymongo import MongoClient
 
-from shared.crypto import DataKeys, FieldCipher
-
-DEMO_ORG_ID = "demo-org"
+DEMO_SLUG = "demo"
 DEMO_CONFIDANT_ID = "demo-confidant"
 DEMO_CALENDAR = "werk"
 
 DEMO_ORG: dict[str, Any] = {
-    "slug": "demo",
+    "slug": DEMO_SLUG,
     "name": "Demo Zorg BV",
     "locale": "nl",
     "timezone": "Europe/Amsterdam",
@@ -43,30 +40,34 @@ DEMO_LOGINS = {
     "demo-confidant": "vertrouwd-demo",
     "demo-hr": "vertrouwd-hr",
 }
-# Where the demo staff get their mail (the SMTP sink keeps it); sealed like any address.
-DEMO_EMAILS = {
-    "staff-demo-confidant": "vertrouwenspersoon@demo.example",
-    "staff-demo-hr": "hr@demo.example",
-}
-DEMO_STAFF: dict[str, dict[str, Any]] = {
-    "staff-admin": {"username": "admin", "role": "admin", "display_name": "Kantoor"},
-    "staff-demo-confidant": {
-        "username": "demo-confidant",
-        "role": "confidant",
-        "display_name": "Demo Vertrouwenspersoon",
-        "confidant_id": DEMO_CONFIDANT_ID,
-        "bio": {
-            "nl": "Externe vertrouwenspersoon; luistert, denkt mee en verwijst door.",
-            "en": "External confidant; listens, thinks along and refers you on.",
+
+
+def demo_staff(org_id: str) -> list[dict[str, Any]]:
+    """The demo log-ins (their passwords are DEMO_LOGINS'), with where they get their mail
+    (the SMTP sink keeps it; intake seals it like any address)."""
+    return [
+        {"username": "admin", "role": "admin", "display_name": "Kantoor"},
+        {
+            "username": "demo-confidant",
+            "role": "confidant",
+            "display_name": "Demo Vertrouwenspersoon",
+            "confidant_id": DEMO_CONFIDANT_ID,
+            "bio": DEMO_BIO,
+            "email": "vertrouwenspersoon@demo.example",
         },
-    },
-    "staff-demo-hr": {
-        "username": "demo-hr",
-        "role": "org_admin",
-        "display_name": "HR Demo Zorg",
-        "org_id": DEMO_ORG_ID,
-        "locale": "nl",
-    },
+        {
+            "username": "demo-hr",
+            "role": "org_admin",
+            "display_name": "HR Demo Zorg",
+            "org_id": org_id,
+            "email": "hr@demo.example",
+        },
+    ]
+
+
+DEMO_BIO = {
+    "nl": "Externe vertrouwenspersoon; luistert, denkt mee en verwijst door.",
+    "en": "External confidant; listens, thinks along and refers you on.",
 }
 DEMO_TYPES = [
     {
@@ -106,110 +107,90 @@ DEMO_TYPES = [
 ]
 
 
-def seed(
-    mongodb_uri: str,
-    caldav_url: str,
-    caldav_user: tuple[str, str],
-    db_prefix: str = "vertrouwd_",
-    data_keys: Path | None = None,
-    mailbox: tuple[str, str] | None = None,
-) -> list[str]:
-    """Create the demo records that are missing; return what was created. With intake's
-    ``data_keys`` the demo staff get e-mail addresses (sealed), so notify can reach them."""
-    created: list[str] = []
-    cipher = FieldCipher(DataKeys.load(data_keys)) if data_keys else None
-    client: MongoClient[dict[str, object]] = MongoClient(
-        mongodb_uri, serverSelectionTimeoutMS=5000, tz_aware=True
-    )
-    try:
-        now = datetime.now(UTC)
-        staff = [
-            (
-                f"{db_prefix}intake",
-                "staff",
-                _id,
-                {
-                    **doc,
-                    **(
-                        {"email": cipher.seal(DEMO_EMAILS[_id], doc_id=_id, field="email")}
-                        if cipher and _id in DEMO_EMAILS
-                        else {}
-                    ),
-                    "active": True,
-                    "password_hash": PasswordHasher().hash(DEMO_LOGINS[str(doc["username"])]),
-                },
-            )
-            for _id, doc in DEMO_STAFF.items()
-        ]
-        # Reporting learns an organisation's name from intake's events; the demo one is
-        # written here directly, so it is named as well.
-        named = {"name": DEMO_ORG["name"], "departments": DEMO_ORG.get("departments", [])}
-        for db, collection, _id, doc in (
-            (f"{db_prefix}intake", "organisations", DEMO_ORG_ID, DEMO_ORG),
-            (f"{db_prefix}reporting", "orgs", DEMO_ORG_ID, named),
-            *staff,
-        ):
-            result = client[db][collection].update_one(
-                {"_id": _id}, {"$setOnInsert": {**doc, "created_at": now}}, upsert=True
-            )
-            if result.upserted_id is not None:
-                created.append(f"{collection}/{_id}")
-        if mailbox and cipher:
-            address, password = mailbox
-            sealed = cipher.seal(password, doc_id=DEMO_ORG_ID, field="mailbox.password")
-            result = client[f"{db_prefix}intake"]["organisations"].update_one(
-                {"_id": DEMO_ORG_ID, "mailbox": {"$exists": False}},
-                {
-                    "$set": {
-                        "mailbox": {"address": address, "username": address, "password": sealed}
-                    }
-                },
-            )
-            if result.modified_count:
-                created.append(f"mailbox/{address}")
-    finally:
-        client.close()
+class Api:
+    """One service's API, called as the office: JSON in and out, with an admin token."""
 
+    def __init__(self, url: str, token: str) -> None:
+        self.base = url.rstrip("/")
+        self.token = token
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """The status and the answer; a 409 (there already) is an answer, not an error."""
+        request = urllib.request.Request(  # noqa: S310 (our own service's URL)
+            f"{self.base}{path}",
+            data=None if body is None else json.dumps(body).encode(),
+            method=method,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (ours)
+                return int(answer.status), json.loads(answer.read() or b"null")
+        except urllib.error.HTTPError as error:
+            if error.code != 409:
+                raise
+            return 409, None
+
+
+def seed_intake(
+    intake_url: str, admin_token: str, mailbox: tuple[str, str] | None = None
+) -> tuple[str, list[str]]:
+    """The demo organisation (with its mailbox) and the demo log-ins, through intake's API;
+    the organisation's id, and what was created."""
+    api = Api(intake_url, admin_token)
+    created: list[str] = []
+    _, orgs = api.call("GET", "/v1/orgs?limit=1000")
+    found = [o["id"] for o in orgs["items"] if o["slug"] == DEMO_SLUG]
+    if found:
+        org_id = found[0]
+    else:
+        _, org = api.call("POST", "/v1/orgs", DEMO_ORG)
+        org_id = org["id"]
+        created.append(f"organisations/{DEMO_SLUG}")
+        if mailbox:
+            address, password = mailbox
+            box = {"address": address, "username": address, "password": password}
+            api.call("PUT", f"/v1/orgs/{org_id}/channels", {"mailbox": box})
+            created.append(f"mailbox/{address}")
+    for person in demo_staff(org_id):
+        login = {**person, "password": DEMO_LOGINS[person["username"]]}
+        if api.call("POST", "/v1/staff", login)[0] == 201:
+            created.append(f"staff/{person['username']}")
+    return org_id, created
+
+
+def seed_calendar(caldav_url: str, caldav_user: tuple[str, str]) -> list[str]:
+    """The demo confidant's own calendar on the CalDAV server, with one appointment of
+    their own, so booking has busy time to respect."""
     with DAVClient(url=caldav_url, username=caldav_user[0], password=caldav_user[1]) as dav:
         principal: Any = dav.principal()  # caldav's own annotations are partial
-        if not any(
-            str(c.url).rstrip("/").endswith(f"/{DEMO_CALENDAR}") for c in principal.calendars()
-        ):
-            calendar = principal.make_calendar(name="Werk", cal_id=DEMO_CALENDAR)
-            # One appointment of the confidant's own, so booking has busy time to respect.
-            start = (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-            calendar.save_event(
-                dtstart=start,
-                dtend=start + timedelta(hours=2),
-                summary="Eigen afspraak",
-                uid="demo-busy-1",
-            )
-            created.append(f"calendar/{caldav_user[0]}/{DEMO_CALENDAR}")
-    return created
+        if any(str(c.url).rstrip("/").endswith(f"/{DEMO_CALENDAR}") for c in principal.calendars()):
+            return []
+        calendar = principal.make_calendar(name="Werk", cal_id=DEMO_CALENDAR)
+        tomorrow = datetime.now(UTC) + timedelta(days=1)
+        start = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)
+        calendar.save_event(
+            dtstart=start,
+            dtend=start + timedelta(hours=2),
+            summary="Eigen afspraak",
+            uid="demo-busy-1",
+        )
+    return [f"calendar/{caldav_user[0]}/{DEMO_CALENDAR}"]
 
 
 def seed_booking(
-    booking_url: str, admin_token: str, caldav_url: str, caldav_user: tuple[str, str]
+    booking_url: str,
+    admin_token: str,
+    caldav_url: str,
+    caldav_user: tuple[str, str],
+    org_id: str,
 ) -> list[str]:
     """The demo confidant (hours, a location, the Radicale calendar) and appointment types,
     through booking's API; what exists already answers 409 and is left alone."""
     created: list[str] = []
-    base = booking_url.rstrip("/")
+    api = Api(booking_url, admin_token)
 
-    def call(method: str, path: str, body: dict[str, Any]) -> int:
-        request = urllib.request.Request(  # noqa: S310 (our own service's URL)
-            f"{base}{path}",
-            data=json.dumps(body).encode(),
-            method=method,
-            headers={"Authorization": f"Bearer {admin_token}", "Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (ours)
-                return int(answer.status)
-        except urllib.error.HTTPError as error:
-            if error.code != 409:
-                raise
-            return 409
+    def call(method: str, path: str, body: Any) -> int:
+        return api.call(method, path, body)[0]
 
     new = call(
         "POST",
@@ -218,12 +199,9 @@ def seed_booking(
             "id": DEMO_CONFIDANT_ID,
             "display_name": "Demo Vertrouwenspersoon",
             "languages": ["nl", "en"],
-            "org_ids": [DEMO_ORG_ID],
+            "org_ids": [org_id],
             "timezone": "Europe/Amsterdam",
-            "bio": {
-                "nl": "Externe vertrouwenspersoon; luistert, denkt mee en verwijst door.",
-                "en": "External confidant; listens, thinks along and refers you on.",
-            },
+            "bio": DEMO_BIO,
             "locations": [
                 {
                     "id": "kantoor",

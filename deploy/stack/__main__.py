@@ -20,7 +20,7 @@ from deploy.stack.services import service
 
 
 def main() -> int:
-    from deploy.seed import DEMO_MAILBOX, seed, seed_booking
+    from deploy.seed import DEMO_MAILBOX, seed_booking, seed_calendar, seed_intake
     from shared.devtokens import load_issuer
 
     data = Path(os.environ.get("VERTROUWD_DATA", ROOT / ".data")).resolve()
@@ -53,18 +53,18 @@ def main() -> int:
         with running(infra.processes, services, [front]):
             if infra.imap_data is not None:
                 mailbox_user(infra.imap_data, *DEMO_MAILBOX)
-            created = seed(
-                infra.mongodb_uri,
-                infra.caldav_url,
-                DEMO_CALDAV_USER,
-                data_keys=Path(env["INTAKE_DATA_KEYS_FILE"]),
-                mailbox=DEMO_MAILBOX if infra.imap_data is not None else None,
+            issuer = load_issuer(data / "keys")
+            url = {p.name: p.url for p in services}
+
+            def office(audience: str) -> str:  # the firm's office, for the seed's API calls
+                return issuer.issue(sub="make-run", role="admin", audience=audience, ttl_s=300)
+
+            mailbox = DEMO_MAILBOX if infra.imap_data is not None else None
+            org_id, created = seed_intake(url["intake"], office("intake"), mailbox)
+            created += seed_calendar(infra.caldav_url, DEMO_CALDAV_USER)
+            created += seed_booking(
+                url["booking"], office("booking"), infra.caldav_url, DEMO_CALDAV_USER, org_id
             )
-            admin = load_issuer(data / "keys").issue(
-                sub="make-run", role="admin", audience="booking", ttl_s=300
-            )
-            booking_url = next(p.url for p in services if p.name == "booking")
-            created += seed_booking(booking_url, admin, infra.caldav_url, DEMO_CALDAV_USER)
             elapsed = time.monotonic() - started
             _print_where_to_look(front, infra, services, data, created, elapsed)
             while all(

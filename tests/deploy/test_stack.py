@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -14,7 +15,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -24,13 +25,14 @@ import pytest
 from caldav.davclient import DAVClient
 from pymongo import MongoClient
 
-from deploy.seed import DEMO_CALENDAR, DEMO_ORG_ID, seed
+from deploy.seed import DEMO_CALENDAR, DEMO_LOGINS, DEMO_SLUG, seed_calendar, seed_intake
 from deploy.stack.infra import Infra
 from deploy.stack.places import DEMO_CALDAV_USER, DEV_PORTS, FERRETDB_BIN, SERVICES
 from deploy.stack.process import http_ok
 from shared.event_schemas import CaseOpened
 from shared.events import new_event
-from tests.conftest import Isolation, Keys
+from shared.service import MONGO
+from tests.conftest import StartService
 
 
 def test_smtp_sink_keeps_every_message_as_an_eml_file(infra: Infra) -> None:
@@ -48,33 +50,40 @@ def test_smtp_sink_keeps_every_message_as_an_eml_file(infra: Infra) -> None:
     assert "Subject: Nieuwe melding" in text and "Er is een nieuwe melding voor u." in text
 
 
-def test_seed_creates_the_demo_once(infra: Infra, isolation: Isolation, keys: Keys) -> None:
+async def test_seed_creates_the_demo_once_through_the_apis(
+    infra: Infra, start_service: StartService, token: Callable[..., str]
+) -> None:
     if not infra.processes or "radicale" not in {p.name for p in infra.processes}:
         pytest.skip("an external CalDAV server is in use")
-    prefix = f"{isolation.tag}_"
-    first = seed(
-        infra.mongodb_uri,
-        infra.caldav_url,
-        DEMO_CALDAV_USER,
-        db_prefix=prefix,
-        data_keys=Path(keys.secrets_env["INTAKE_DATA_KEYS_FILE"]),
-    )
-    assert set(first) >= {
-        "organisations/demo-org",
-        "orgs/demo-org",  # reporting's name for it
-        "staff/staff-admin",
-        "staff/staff-demo-confidant",
-        "staff/staff-demo-hr",
+    intake = await start_service("intake")
+    url = str(intake.make_url(""))
+    office = token("admin", "intake")
+    # (urllib blocks: the seed runs in a thread while this loop serves intake)
+    org_id, first = await asyncio.to_thread(seed_intake, url, office)
+    assert set(first) == {
+        "organisations/demo",
+        "staff/admin",
+        "staff/demo-confidant",
+        "staff/demo-hr",
     }
-    client: MongoClient[dict[str, Any]] = MongoClient(infra.mongodb_uri, tz_aware=True)
-    try:
-        stored = client[f"{prefix}intake"]["staff"].find_one({"_id": "staff-demo-hr"})
-    finally:
-        client.close()
-    assert stored is not None and stored["email"]["c"]  # sealed, never plain
-    assert "demo.example" not in str(stored)
-    second = seed(infra.mongodb_uri, infra.caldav_url, DEMO_CALDAV_USER, db_prefix=prefix)
-    assert second == []
+    app = intake.app
+    assert app is not None
+    db = app[MONGO].db
+    hr = await db["staff"].find_one({"username": "demo-hr"})
+    assert hr is not None and hr["org_id"] == org_id
+    assert hr["email"]["c"] and "demo.example" not in str(hr)  # sealed, never plain
+    assert await asyncio.to_thread(seed_intake, url, office) == (org_id, [])
+    # The demo log-ins work, through the API like anyone's.
+    login = await intake.post(
+        "/v1/auth/token", json={"username": "demo-hr", "password": DEMO_LOGINS["demo-hr"]}
+    )
+    assert login.status == 200
+
+    assert await asyncio.to_thread(seed_calendar, infra.caldav_url, DEMO_CALDAV_USER) in (
+        [f"calendar/{DEMO_CALDAV_USER[0]}/{DEMO_CALENDAR}"],
+        [],  # made by an earlier test of this session's Radicale
+    )
+    assert await asyncio.to_thread(seed_calendar, infra.caldav_url, DEMO_CALDAV_USER) == []
     with DAVClient(
         url=infra.caldav_url, username=DEMO_CALDAV_USER[0], password=DEMO_CALDAV_USER[1]
     ) as dav:
@@ -189,7 +198,7 @@ def test_make_run_starts_everything_stops_cleanly_and_keeps_data(
             "anonymous": True,
         },
         source="intake",
-        org_id=DEMO_ORG_ID,
+        org_id="demo-org",
     )
 
     async def publish() -> None:
@@ -218,7 +227,7 @@ def test_make_run_starts_everything_stops_cleanly_and_keeps_data(
             "_id": "kept",
             "v": 1,
         }
-        assert client["vertrouwd_intake"]["organisations"].find_one({"_id": DEMO_ORG_ID})
+        assert client["vertrouwd_intake"]["organisations"].find_one({"slug": DEMO_SLUG})
     # The durable consumer remembered where it was: the event is not projected twice.
     assert _projected_cases(mongo_uri) == 1
     assert second.interrupt() == 0
