@@ -5,6 +5,7 @@ middleware)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,16 @@ def test_the_check_sees_an_import_of_http(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from shared.http import ApiError\n    import aiohttp\n")
     assert {"shared.http", "aiohttp"} <= imported(sample)
+
+
+def test_every_domain_module_has_its_test() -> None:
+    """A test file of its name, or (a use case seen through the service's API) the file the
+    architecture page names for it."""
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    named = dict(re.findall(r"^\| `(\w+/domain/\w+\.py)` \| `(tests/[\w/]+\.py)` \|$", page, re.M))
+    assert named, "the architecture page's table of use cases is gone"
+    for service in SERVICES:
+        for module in sorted((ROOT / "services" / service / "domain").glob("[!_]*.py")):
+            own = ROOT / "tests" / "services" / service / f"test_{module.stem}.py"
+            elsewhere = named.get(f"{service}/domain/{module.name}")
+            assert own.exists() or (elsewhere and (ROOT / elsewhere).exists()), module.name
