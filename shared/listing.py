@@ -19,13 +19,23 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+from pydantic import BaseModel, Field
 from pymongo.asynchronous.collection import AsyncCollection
 
 from shared.db import Doc
 from shared.errors import invalid
+from shared.http.requests import read_query
 
 DEFAULT_LIMIT = 100
 MOST = 1000
+
+
+class PageQuery(BaseModel):
+    """A list's query: ``?limit=`` (1 to 1000) and ``?cursor=`` (the ``next`` of the page
+    before). Declared on every list route, so its OpenAPI document names them."""
+
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MOST)
+    cursor: str | None = Field(None, min_length=1, max_length=1000)
 
 
 @dataclass(frozen=True)
@@ -35,15 +45,11 @@ class Page:
 
 
 def page_of(request: web.Request, default: int = DEFAULT_LIMIT) -> Page:
-    """``?limit=`` and ``?cursor=`` of a list request, checked."""
-    try:
-        limit = int(request.query.get("limit", str(default)))
-        if not 1 <= limit <= MOST:
-            raise ValueError
-    except ValueError:
-        raise invalid("limit", f"a whole number from 1 to {MOST}") from None
-    cursor = request.query.get("cursor")
-    return Page(limit, None if cursor is None else _decode(cursor))
+    """``?limit=`` and ``?cursor=`` of a list request, checked (a 422 naming the one that
+    is wrong)."""
+    asked = read_query(request, PageQuery)
+    limit = asked.limit if "limit" in request.query else default
+    return Page(limit, None if asked.cursor is None else _decode(asked.cursor))
 
 
 def _encode(value: Any, doc_id: str) -> str:

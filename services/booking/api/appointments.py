@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
+from pydantic import ConfigDict, Field
 from pymongo import ReturnDocument
 
 from services.booking.api.confidants import caller, get_confidant
@@ -33,7 +34,7 @@ from shared.errors import Conflict, invalid, not_found
 from shared.event_schemas import AppointmentCancelled
 from shared.events import new_event
 from shared.http import Endpoint, idempotency_key, read_body, require
-from shared.listing import find_page, listed, page_of
+from shared.listing import PageQuery, find_page, listed, page_of
 from shared.outbox import HIDDEN
 from shared.replies import MeetingPoint
 
@@ -210,6 +211,16 @@ async def set_meeting_point(request: web.Request) -> web.Response:
     return web.json_response(appointment_view(changed))
 
 
+class AppointmentsQuery(PageQuery):
+    """Those overlapping a window (both ends, ISO 8601 with an offset), of a confidant."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: datetime | None = Field(None, alias="from")
+    to: datetime | None = None
+    confidant_id: str | None = Field(None, min_length=1, max_length=64)
+
+
 async def list_appointments(request: web.Request) -> web.Response:
     who = caller(request, ["admin", "confidant", "employee"])
     query: Query
@@ -246,6 +257,7 @@ ENDPOINTS = [
         "/v1/appointments",
         list_appointments,
         "Appointments of a case or mine (?from=&to=: those overlapping that window).",
+        query=AppointmentsQuery,
         roles=["admin", "confidant", "employee"],
         scope="mine",
     ),

@@ -4,10 +4,12 @@ time it holds (for the agenda's week view: when, never what)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Literal
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.booking.api.appointments import window
 from services.booking.api.confidants import confidant_or_admin, get_confidant
@@ -205,6 +207,20 @@ async def busy_time(request: web.Request) -> web.Response:
     )
 
 
+class Window(BaseModel):
+    """``?from=&to=``: ISO 8601 with an offset, at most 42 days apart."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: datetime = Field(alias="from")
+    to: datetime
+
+
+class SyncQuery(BaseModel):
+    full: Literal["0", "1"] = "0"  # a full fetch instead of the changes
+    accept_removals: Literal["0", "1"] = "0"  # apply a sync held for removing too much
+
+
 ENDPOINTS = [
     Endpoint(
         "PUT",
@@ -238,6 +254,7 @@ ENDPOINTS = [
         "/v1/confidants/{confidant_id}/calendar/sync",
         sync_now,
         "Sync now (?full=1: a full fetch; ?accept_removals=1: apply a held one); shows the state.",
+        query=SyncQuery,
         roles=["admin", "confidant"],
         scope="own",
     ),
@@ -246,6 +263,7 @@ ENDPOINTS = [
         "/v1/confidants/{confidant_id}/calendar/busy",
         busy_time,
         "Busy time in the confidant's calendars within ?from=&to= (at most 42 days), merged.",
+        query=Window,
         roles=["admin", "confidant"],
         scope="own",
     ),

@@ -23,7 +23,7 @@ from services.booking.store.documents import (
 from shared.auth import Forbidden, Principal, Role, authorize
 from shared.errors import Conflict, not_found
 from shared.http import Endpoint, principal, read_body, require
-from shared.listing import find_page, listed, page_of
+from shared.listing import PageQuery, find_page, listed, page_of
 from shared.outbox import HIDDEN
 
 
@@ -191,5 +191,12 @@ ENDPOINTS = [
         body=TypeCreate,
         status=201,
     ),
-    Endpoint("GET", "/v1/appointment-types", list_types, "The appointment types.", roles=EVERYONE),
+    Endpoint(
+        "GET",
+        "/v1/appointment-types",
+        list_types,
+        "The appointment types.",
+        query=PageQuery,
+        roles=EVERYONE,
+    ),
 ]

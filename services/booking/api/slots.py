@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from services.booking.api.confidants import BOOKERS, caller
 from services.booking.domain.availability import free_slots
@@ -93,12 +94,19 @@ async def slots(request: web.Request) -> web.Response:
     return web.json_response({"timezone": zone_name, "slots": shown})
 
 
+class SlotsQuery(BaseModel):
+    confidant_id: str = Field(min_length=1, max_length=64)
+    type_id: str = Field(min_length=1, max_length=64)
+    timezone: str | None = Field(None, max_length=64)  # shown in this zone (IANA)
+
+
 ENDPOINTS = [
     Endpoint(
         "GET",
         "/v1/slots",
         slots,
         "Free slots (?confidant_id=&type_id=), from the cache, never from CalDAV.",
+        query=SlotsQuery,
         roles=BOOKERS,
         scope="mine",
     ),

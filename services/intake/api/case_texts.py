@@ -25,7 +25,7 @@ from shared.event_schemas import (
 )
 from shared.events import Envelope
 from shared.http import Endpoint, read_body
-from shared.listing import find_page, listed, page_of
+from shared.listing import PageQuery, find_page, listed, page_of
 from shared.outbox import flush, staged
 from shared.wire import Json
 
@@ -180,6 +180,7 @@ ENDPOINTS = [
         "/v1/cases/{case_id}/notes",
         list_notes,
         "The private notes.",
+        query=PageQuery,
         roles=["confidant"],
         scope="case",
     ),
@@ -198,6 +199,7 @@ ENDPOINTS = [
         "/v1/cases/{case_id}/messages",
         list_messages,
         "The messages.",
+        query=PageQuery,
         roles=READERS,
         scope="case",
     ),

@@ -11,7 +11,7 @@ import logging
 
 from aiohttp import web
 
-from services.intake.api.models import Assign, CaseAccess, CaseCreate, CaseUpdate
+from services.intake.api.models import Assign, CaseAccess, CaseCreate, CaseUpdate, Ident
 from services.intake.api.orgs import client_key, get_org, optional_staff
 from services.intake.domain import rules as domain
 from services.intake.domain import taxonomy
@@ -34,9 +34,10 @@ from shared.db import Query
 from shared.errors import Conflict, Invalid, not_found
 from shared.event_schemas import (
     CaseAssigned,
+    Status,
 )
-from shared.http import ApiError, Endpoint, idempotency_key, read_body, require
-from shared.listing import find_page, listed, page_of
+from shared.http import ApiError, Endpoint, idempotency_key, read_body, read_query, require
+from shared.listing import PageQuery, find_page, listed, page_of
 from shared.outbox import HIDDEN
 from shared.wire import jsonable
 
@@ -222,23 +223,25 @@ async def read_case(request: web.Request) -> web.Response:
     return web.json_response(view)
 
 
+class CasesQuery(PageQuery):
+    org_id: Ident | None = None  # the organisation's (required for an admin)
+    status: Status | None = None
+
+
 async def list_cases(request: web.Request) -> web.Response:
     """Metadata only: a confidant's own cases, or an organisation's for an admin."""
     intake = request.app[INTAKE]
     who = require(request)
+    asked = read_query(request, CasesQuery)
     query: Query
     if who.role == "confidant":
         query = {"confidant_id": who.sub}
     else:
-        org_id = request.query.get("org_id")
-        if not org_id:
+        if not asked.org_id:
             raise Invalid("name the organisation", {"org_id": "required for an admin"})
-        query = {"org_id": org_id}
-    status = request.query.get("status")
-    if status is not None:
-        if status not in domain.STATUSES:
-            raise Invalid("unknown status", {"status": "unknown status"})
-        query["status"] = status
+        query = {"org_id": asked.org_id}
+    if asked.status is not None:
+        query["status"] = asked.status
     page = page_of(request)
     cases, following = await find_page(
         docs.cases(intake.db), query, page, "created_at", descending=True, projection=HIDDEN
@@ -353,6 +356,7 @@ ENDPOINTS = [
         "/v1/cases",
         list_cases,
         "Case metadata: mine, or an organisation's.",
+        query=CasesQuery,
         roles=["admin", "confidant"],
         scope="mine",
     ),
@@ -378,13 +382,19 @@ ENDPOINTS = [
         scope="case",
     ),
     Endpoint(
-        "GET", "/v1/cases/{case_id}/audit", read_audit, "Who read the case, when.", roles=["admin"]
+        "GET",
+        "/v1/cases/{case_id}/audit",
+        read_audit,
+        "Who read the case, when.",
+        query=PageQuery,
+        roles=["admin"],
     ),
     Endpoint(
         "GET",
         "/v1/cases/{case_id}/timeline",
         case_timeline,
         "Appointments of a case, oldest first.",
+        query=PageQuery,
         roles=READERS,
         scope="case",
     ),

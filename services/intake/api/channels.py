@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
 
 from services.intake.api.models import Email
@@ -253,6 +253,16 @@ async def _record(intake: Intake, status: whatsapp.Status) -> None:
 
 
 WEBHOOK = "/v1/channels/whatsapp/webhook"
+
+
+class Handshake(BaseModel):
+    """WhatsApp's subscription handshake, as Meta sends it."""
+
+    mode: str = Field(alias="hub.mode", max_length=20)
+    verify_token: str = Field(alias="hub.verify_token", max_length=200)
+    challenge: str = Field(alias="hub.challenge", min_length=1, max_length=200)
+
+
 ENDPOINTS = [
     Endpoint(
         "GET",
@@ -274,6 +284,7 @@ ENDPOINTS = [
         WEBHOOK,
         verify_webhook,
         "WhatsApp's subscription handshake (hub.mode, hub.verify_token, hub.challenge).",
+        query=Handshake,
     ),
     Endpoint(
         "POST",

@@ -6,6 +6,7 @@ import asyncio
 
 from aiohttp import web
 from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import BaseModel
 from pymongo.errors import DuplicateKeyError
 
 from services.intake.api.models import Login, OrgCreate, OrgUpdate, StaffCreate
@@ -21,9 +22,9 @@ from shared.errors import Conflict, not_found
 from shared.event_schemas import OrgUpdated
 from shared.events import Envelope, new_event
 from shared.http import ApiError, Endpoint, client_address, principal, read_body, require
-from shared.listing import find_page, listed, page_of
+from shared.listing import PageQuery, find_page, listed, page_of
 from shared.outbox import flush, staged
-from shared.text import locale_of
+from shared.text import Locale, locale_of
 
 STAFF_ROLES = ("admin", "confidant", "org_admin")
 # A hash to verify against when the user does not exist, so that a wrong user name takes
@@ -254,6 +255,10 @@ def optional_staff(request: web.Request) -> Principal | None:
     return who
 
 
+class PublicQuery(BaseModel):
+    lang: Locale | None = None  # else the organisation's own
+
+
 ENDPOINTS = [
     Endpoint(
         "POST",
@@ -269,6 +274,7 @@ ENDPOINTS = [
         "/v1/orgs",
         list_orgs,
         "The organisations the caller reaches.",
+        query=PageQuery,
         roles=["admin", "confidant", "org_admin"],
         scope="mine",
     ),
@@ -293,6 +299,7 @@ ENDPOINTS = [
         "/v1/public/orgs/{slug}",
         public_org,
         "What an intake page needs: name, confidants' public profiles, the choices.",
+        query=PublicQuery,
     ),
     Endpoint(
         "POST",

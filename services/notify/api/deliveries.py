@@ -23,8 +23,8 @@ from services.notify.store.documents import (
 )
 from shared.db import Query
 from shared.errors import Conflict, invalid, not_found
-from shared.http import Body, Endpoint, read_body, require
-from shared.listing import cursor_after, find_page, keyset, listed, page_of
+from shared.http import Body, Endpoint, read_body, read_query, require
+from shared.listing import PageQuery, cursor_after, find_page, keyset, listed, page_of
 
 Status = Literal["pending", "sending", "sent", "failed", "dead", "skipped", "cancelled"]
 STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
@@ -38,14 +38,18 @@ class WebhookCreate(Body):
     )
 
 
+class DeliveriesQuery(PageQuery):
+    status: Status | None = None
+    org_id: str | None = Field(None, min_length=1, max_length=64)
+
+
 async def list_deliveries(request: web.Request) -> web.Response:
-    status = request.query.get("status")
-    if status is not None and status not in STATUSES:
-        raise invalid("status", f"one of {', '.join(STATUSES)}")
+    asked = read_query(request, DeliveriesQuery)
+    status = asked.status
     page = page_of(request)
     query: Query = {}
-    if request.query.get("org_id"):
-        query["org_id"] = request.query["org_id"]
+    if asked.org_id:
+        query["org_id"] = asked.org_id
     n = request.app[NOTIFY]
     found = (
         deliveries(n.db)
@@ -162,6 +166,7 @@ ENDPOINTS = [
         "/v1/deliveries",
         list_deliveries,
         "The delivery log, newest first: ?status=&org_id=&limit=.",
+        query=DeliveriesQuery,
         roles=["admin"],
     ),
     Endpoint(
@@ -176,6 +181,7 @@ ENDPOINTS = [
         "/v1/orgs/{org_id}/webhooks",
         list_webhooks,
         "The organisation's webhooks.",
+        query=PageQuery,
         roles=["admin", "org_admin"],
         scope="org",
     ),

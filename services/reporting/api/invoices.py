@@ -8,8 +8,10 @@ the next, so that no invoice tells the organisation a count a report would hide.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from aiohttp import web
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from services.reporting.api.reports import MONTH, month_span
 from services.reporting.domain.invoices import issue, lines_of, statement
@@ -23,9 +25,9 @@ from services.reporting.store.documents import (
     read_contract,
     write_contract,
 )
-from shared.errors import Conflict, Invalid, invalid, not_found
+from shared.errors import Conflict, Invalid, not_found
 from shared.http import Body, Endpoint, read_body, read_query, require
-from shared.listing import find_page, listed, page_of
+from shared.listing import PageQuery, find_page, listed, page_of
 
 
 class InvoiceCreate(Body):
@@ -108,7 +110,7 @@ async def get_invoice(request: web.Request) -> web.Response:
     # Another organisation's invoice and none at all answer alike.
     if doc is None or (who.role != "admin" and doc["org_id"] not in who.orgs):
         raise not_found("invoice")
-    fmt = request.query.get("format", "json")
+    fmt = read_query(request, InvoiceQuery).format
     headers = {"Cache-Control": "no-store"}
     if fmt == "json":
         return web.json_response(invoice_view(doc), headers=headers)
@@ -116,10 +118,12 @@ async def get_invoice(request: web.Request) -> web.Response:
     if fmt == "pdf":
         headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
         return web.Response(body=to_pdf(doc), content_type="application/pdf", headers=headers)
-    if fmt == "ubl":
-        headers["Content-Disposition"] = f'attachment; filename="{name}.xml"'
-        return web.Response(body=to_ubl(doc), content_type="application/xml", headers=headers)
-    raise invalid("format", "json, pdf or ubl")
+    headers["Content-Disposition"] = f'attachment; filename="{name}.xml"'
+    return web.Response(body=to_ubl(doc), content_type="application/xml", headers=headers)
+
+
+class InvoiceQuery(BaseModel):
+    format: Literal["json", "pdf", "ubl"] = "json"
 
 
 ENDPOINTS = [
@@ -166,6 +170,7 @@ ENDPOINTS = [
         "/v1/orgs/{org_id}/invoices",
         list_invoices,
         "The organisation's invoices.",
+        query=PageQuery,
         roles=["admin", "org_admin"],
         scope="org",
     ),
@@ -174,6 +179,7 @@ ENDPOINTS = [
         "/v1/invoices/{invoice_id}",
         get_invoice,
         "One invoice: ?format=json, pdf, or ubl (Peppol BIS Billing 3.0).",
+        query=InvoiceQuery,
         roles=["admin", "org_admin"],
     ),
 ]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from aiohttp import web
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pymongo.asynchronous.collection import AsyncCollection
 
 from services.reporting.domain.reports import draft, publish
@@ -19,9 +19,9 @@ from services.reporting.store.documents import Report, org_names, report_view, r
 from shared.auth import Forbidden, Role, authorize
 from shared.db import Doc, Query
 from shared.errors import Conflict, Invalid, invalid, not_found
-from shared.http import Body, Endpoint, principal, read_body, require
-from shared.listing import find_page, listed, page_of
-from shared.text import locale_of
+from shared.http import Body, Endpoint, principal, read_body, read_query, require
+from shared.listing import PageQuery, find_page, listed, page_of
+from shared.text import Locale
 
 STAFF: list[Role] = ["admin", "confidant"]
 
@@ -109,12 +109,9 @@ async def load_report(request: web.Request, roles: list[Role]) -> Report:
 
 async def get_report(request: web.Request) -> web.StreamResponse:
     doc = await load_report(request, READERS)
-    asked = request.query.get("lang", "nl")
-    if asked not in ("nl", "en"):
-        raise invalid("lang", "nl or en")
-    lang = locale_of(asked)
+    asked = read_query(request, ReportQuery)
+    lang, fmt = asked.lang, asked.format
     shown = report_view(doc)
-    fmt = request.query.get("format", "json")
     headers = {"Cache-Control": "no-store"}
     if fmt == "json":
         return web.json_response(shown, headers=headers)
@@ -131,11 +128,9 @@ async def get_report(request: web.Request) -> web.StreamResponse:
                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
             },
         )
-    if fmt == "pdf":
-        return web.Response(
-            body=formats.to_pdf(shown, lang), content_type="application/pdf", headers=headers
-        )
-    raise invalid("format", "json, csv, html or pdf")
+    return web.Response(
+        body=formats.to_pdf(shown, lang), content_type="application/pdf", headers=headers
+    )
 
 
 async def read_org(request: web.Request) -> web.Response:
@@ -210,6 +205,11 @@ async def set_disclosure(request: web.Request) -> web.Response:
     return web.json_response({"org_id": org_id, **body.model_dump()})
 
 
+class ReportQuery(BaseModel):
+    format: Literal["json", "csv", "html", "pdf"] = "json"
+    lang: Locale = "nl"
+
+
 ENDPOINTS = [
     Endpoint(
         "GET",
@@ -234,6 +234,7 @@ ENDPOINTS = [
         "/v1/orgs/{org_id}/reports",
         list_reports,
         "The organisation's reports (org_admin: published only).",
+        query=PageQuery,
         roles=READERS,
         scope="org",
     ),
@@ -242,6 +243,7 @@ ENDPOINTS = [
         "/v1/reports/{report_id}",
         get_report,
         "A report: ?format=json|csv|html|pdf&lang=nl|en.",
+        query=ReportQuery,
         roles=READERS,
         scope="org",
     ),

@@ -15,6 +15,7 @@ from services.reporting.store.documents import signal_view, signals
 from shared.db import Query
 from shared.errors import Conflict, not_found
 from shared.http import Body, Endpoint, principal, read_body, require
+from shared.listing import PageQuery
 
 
 class SignalConfirm(Body):
@@ -73,6 +74,7 @@ ENDPOINTS = [
         "/v1/orgs/{org_id}/signals",
         list_signals,
         "Signals (org_admin: raised only).",
+        query=PageQuery,
         roles=READERS,
         scope="org",
     ),
