@@ -175,6 +175,8 @@ class Issuer:
         case_id: str | None = None,
         reference: str | None = None,
     ) -> str:
+        # The world's time, not a service's clock: every other process checks iat, nbf and
+        # exp against its own system time, so a token dated by a moved clock would not work.
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self.issuer,

@@ -71,3 +71,19 @@ def test_every_domain_module_has_its_test() -> None:
             own = ROOT / "tests" / "services" / service / f"test_{module.stem}.py"
             elsewhere = named.get(f"{service}/domain/{module.name}")
             assert own.exists() or (elsewhere and (ROOT / elsewhere).exists()), module.name
+
+
+def test_services_date_their_events_by_their_clock() -> None:
+    """Every event a service makes says when by the service's clock (``occurred_at``), not
+    by the system's, which the tests cannot move."""
+    undated = []
+    for path in sorted((ROOT / "services").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "new_event"
+                and "occurred_at" not in {k.arg for k in node.keywords}
+            ):
+                undated.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert undated == [], undated

@@ -109,6 +109,7 @@ async def cancel(request: web.Request) -> web.Response:
             "sequence": doc.get("sequence", 0),
         },
         source="booking",
+        occurred_at=booking.clock.now(),
         org_id=doc["org_id"],
     )
     pending = "delete" if (doc.get("calendar") or {}).get("href") else None

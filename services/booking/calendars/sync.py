@@ -324,6 +324,7 @@ async def _follow_confidant(
                                     "confidant_id": appointment["confidant_id"],
                                 },
                                 source="booking",
+                                occurred_at=booking.clock.now(),
                                 org_id=appointment["org_id"],
                             )
                         ],
@@ -341,6 +342,7 @@ async def _cancel_by_calendar(booking: Booking, appointment: Appointment) -> Non
             "sequence": appointment.get("sequence", 0),
         },
         source="booking",
+        occurred_at=booking.clock.now(),
         org_id=appointment["org_id"],
     )
     if await booking.update_with_events(
@@ -366,6 +368,7 @@ async def _failed(booking: Booking, confidant: Confidant, now: datetime, error: 
                 CalendarSyncFailed,
                 {"confidant_id": confidant["_id"], "since": since, "error": kind},
                 source="booking",
+                occurred_at=now,
             )
         )
     await booking.update_with_events(

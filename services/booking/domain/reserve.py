@@ -125,7 +125,7 @@ async def reserve(
         "updated_at": now,
         "calendar": {"pending": "put" if confidant.get("calendar") else None, "attempts": 0},
     }
-    event = booked_event(AppointmentBooked, doc)
+    event = booked_event(AppointmentBooked, doc, now)
     await appointments(booking.db).insert_one({**doc, **staged(event)})  # with its event
     await flush(booking.db[APPOINTMENTS], appointment_id, [event], booking.bus, booking.locks)
     return doc

@@ -26,7 +26,8 @@ class Taken(Exception):
     """The time asked for is not free (any more)."""
 
 
-def booked_event(schema: type[EventData], doc: Appointment, **extra: Any) -> Envelope:
+def booked_event(schema: type[EventData], doc: Appointment, at: datetime, **extra: Any) -> Envelope:
+    """An event about the appointment ``doc`` that happened ``at`` (the service's clock)."""
     data = {
         "appointment_id": doc["_id"],
         "case_id": doc["case_id"],
@@ -37,7 +38,7 @@ def booked_event(schema: type[EventData], doc: Appointment, **extra: Any) -> Env
         "sequence": doc.get("sequence", 0),
         **extra,
     }
-    return new_event(schema, data, source="booking", org_id=doc["org_id"])
+    return new_event(schema, data, source="booking", org_id=doc["org_id"], occurred_at=at)
 
 
 async def claim(booking: Booking, ids: list[str], owner: str, appointment_id: str) -> bool:
@@ -73,7 +74,7 @@ async def move(
     if not await claim(booking, sorted(new_ids - old_ids), owner, doc["_id"]):
         raise Taken("that slot is not free")
     updated: Appointment = {**doc, "start": start, "end": start + duration, "sequence": sequence}
-    event = booked_event(AppointmentRescheduled, updated, rescheduled_by=by)
+    event = booked_event(AppointmentRescheduled, updated, booking.clock.now(), rescheduled_by=by)
     calendar = doc.get("calendar") or {}
     # Written already, or about to be: write it again at the new time. No calendar: none.
     pending = "put" if calendar.get("href") or calendar.get("pending") == "put" else None

@@ -36,7 +36,7 @@ async def add_note(request: web.Request) -> web.Response:
     who = assigned_confidant(request, case)
     body = await read_body(request, Text)
     note_id = new_id()
-    event = case_event(CaseNoteAdded, case, note_id=note_id)
+    event = case_event(CaseNoteAdded, case, intake.clock.now(), note_id=note_id)
     await store_text(intake, NOTES, note_id, case, who.sub, body.text, event)
     return web.json_response({"note_id": note_id}, status=201)
 
@@ -124,6 +124,7 @@ async def post_message(request: web.Request) -> web.Response:
     event = case_event(
         CaseMessagePosted,
         case,
+        intake.clock.now(),
         reference=case["reference"],
         message_id=message_id,
         author=author,

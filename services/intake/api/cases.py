@@ -278,6 +278,7 @@ async def assign_case(request: web.Request) -> web.Response:
         event = case_event(
             CaseAssigned,
             case,
+            intake.clock.now(),
             reference=case["reference"],
             confidant_id=body.confidant_id,
             reason="handover",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from aiohttp import web
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -59,7 +60,7 @@ async def create_org(request: web.Request) -> web.Response:
     doc = docs.ORGANISATION.validate_python(
         {"_id": new_id(), **body.model_dump(), "created_at": now, "updated_at": now}
     )
-    event = org_event(doc["_id"], body.name, body.departments)
+    event = org_event(doc["_id"], body.name, body.departments, now)
     try:
         await docs.organisations(intake.db).insert_one({**doc, **staged(event)})
     except DuplicateKeyError:
@@ -68,13 +69,16 @@ async def create_org(request: web.Request) -> web.Response:
     return web.json_response(docs.org_view(doc), status=201)
 
 
-def org_event(org_id: str, name: str | None, departments: list[str] | None) -> Envelope:
+def org_event(
+    org_id: str, name: str | None, departments: list[str] | None, at: datetime
+) -> Envelope:
     """What reporting names the organisation and its departments by (only what changed)."""
     return new_event(
         OrgUpdated,
         {"org_id": org_id, "org_name": name, "departments": departments},
         source="intake",
         org_id=org_id,
+        occurred_at=at,
     )
 
 
@@ -102,8 +106,9 @@ async def update_org(request: web.Request) -> web.Response:
     if changes:
         await get_org(intake, org_id)  # (a 404 for an organisation that is not there)
         named = {"name", "departments"} & changes.keys()
-        events = [org_event(org_id, body.name, body.departments)] if named else []
-        changes["updated_at"] = intake.clock.now()
+        now = intake.clock.now()
+        events = [org_event(org_id, body.name, body.departments, now)] if named else []
+        changes["updated_at"] = now
         if not await intake.update_with_events(
             ORGANISATIONS, {"_id": org_id}, {"$set": changes}, events
         ):

@@ -252,6 +252,7 @@ async def _append(
     event = case_event(
         CaseMessagePosted,
         case,
+        intake.clock.now(),
         reference=case["reference"],
         message_id=message_id,
         author="reporter",

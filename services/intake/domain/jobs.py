@@ -99,6 +99,7 @@ async def purge_closed_cases(intake: Intake, now: datetime) -> int:
                 CasePurged,
                 {"case_id": case["_id"]},
                 source="intake",
+                occurred_at=now,
                 org_id=case["org_id"],
             )
             if await intake.update_with_events(
@@ -163,6 +164,7 @@ async def warn_deadlines(intake: Intake, now: datetime) -> int:
                     "due_at": (case.get("deadlines") or {})[kind]["due"],
                 },
                 source="intake",
+                occurred_at=now,
                 org_id=case["org_id"],
             )
             if await intake.update_with_events(

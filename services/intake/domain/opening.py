@@ -30,9 +30,14 @@ log = logging.getLogger(__name__)
 CONTACT_FIELDS = ("name", "email", "phone")
 
 
-def case_event(schema: type[EventData], case: docs.Case, **data: Any) -> Envelope:
+def case_event(schema: type[EventData], case: docs.Case, at: datetime, **data: Any) -> Envelope:
+    """An event about ``case`` that happened ``at`` (the service's clock)."""
     return new_event(
-        schema, {"case_id": case["_id"], **data}, source="intake", org_id=case["org_id"]
+        schema,
+        {"case_id": case["_id"], **data},
+        source="intake",
+        org_id=case["org_id"],
+        occurred_at=at,
     )
 
 
@@ -110,6 +115,7 @@ async def build_case(
         case_event(
             CaseOpened,
             case,
+            now,
             reference=case["reference"],
             category=body.category,
             subtype=body.subtype,
@@ -126,6 +132,7 @@ async def build_case(
         case_event(
             CaseAssigned,
             case,
+            now,
             reference=case["reference"],
             confidant_id=confidant_id,
             reason=reason,

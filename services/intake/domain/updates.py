@@ -22,7 +22,9 @@ from shared.event_schemas import CaseCategorised, CaseClosed, CaseHoursLogged, C
 from shared.events import Envelope
 
 
-def _categorised(case: docs.Case, body: CaseUpdate, sets: Query) -> tuple[docs.Case, Envelope]:
+def _categorised(
+    case: docs.Case, body: CaseUpdate, sets: Query, now: datetime
+) -> tuple[docs.Case, Envelope]:
     """The case under its new category, whose deadlines follow from it (what was met stays
     met), and the event that says so."""
     category = str(body.category)
@@ -31,6 +33,7 @@ def _categorised(case: docs.Case, body: CaseUpdate, sets: Query) -> tuple[docs.C
     event = case_event(
         CaseCategorised,
         case,
+        now,
         category=category,
         subtype=body.subtype,
         previous=case["category"],
@@ -53,7 +56,7 @@ def _stepped(
     except domain.RuleError as exc:
         raise Conflict(str(exc)) from None
     sets["status"] = status
-    events = [case_event(CaseStatusChanged, case, status=status, previous=current)]
+    events = [case_event(CaseStatusChanged, case, now, status=status, previous=current)]
     deadlines = case.get("deadlines") or {}
     if "acknowledgement" in deadlines and not deadlines["acknowledgement"]["met_at"]:
         sets["deadlines.acknowledgement.met_at"] = now
@@ -65,7 +68,7 @@ def _stepped(
             )
         if "feedback" in deadlines and not deadlines["feedback"]["met_at"]:
             sets["deadlines.feedback.met_at"] = now
-        events.append(case_event(CaseClosed, case, outcome=body.outcome, hours_spent=hours))
+        events.append(case_event(CaseClosed, case, now, outcome=body.outcome, hours_spent=hours))
     return events
 
 
@@ -82,13 +85,13 @@ async def change_case(intake: Intake, case: docs.Case, body: CaseUpdate) -> None
         case["category"],
         case.get("subtype"),
     ):
-        case, categorised = _categorised(case, body, sets)
+        case, categorised = _categorised(case, body, sets, now)
         events.append(categorised)
     hours = case.get("hours_spent", 0.0)
     if body.hours_spent is not None and body.hours_spent != hours:
         hours = body.hours_spent
         sets["hours_spent"] = hours
-        events.append(case_event(CaseHoursLogged, case, hours_spent=hours))
+        events.append(case_event(CaseHoursLogged, case, now, hours_spent=hours))
     if body.status != current:
         events += _stepped(intake, case, body, hours, now, sets)
     if isinstance(sets.get("deadlines"), dict):  # recategorised: one value, not two paths

@@ -94,6 +94,7 @@ async def publish(r: Reporting, doc: Report, by: str) -> None:
         raise Conflict(
             "another report was published since; make this one again", code="not_publishable"
         )
+    now = r.clock.now()
     event = new_event(
         ReportReady,
         {
@@ -104,8 +105,8 @@ async def publish(r: Reporting, doc: Report, by: str) -> None:
         },
         source="reporting",
         org_id=doc["org_id"],
+        occurred_at=now,
     )
-    now = r.clock.now()
     if not await r.update_with_events(
         REPORTS,
         {"_id": doc["_id"], "status": "draft"},

@@ -79,6 +79,7 @@ async def decide(
                 },
                 source="reporting",
                 org_id=doc["org_id"],
+                occurred_at=r.clock.now(),
             )
         )
     if not await r.update_with_events(
