@@ -60,9 +60,14 @@ class Texts(Mapping[Locale, dict[str, str]]):
 
     def __init__(self, texts: Mapping[str, str]) -> None:
         self.source = dict(texts)
+        self._by_locale: dict[Locale, dict[str, str]] = {}
 
     def __getitem__(self, locale: Locale) -> dict[str, str]:
-        return {key: translate(text, locale) for key, text in self.source.items()}
+        # Translated once per language (the catalogue does not change while the process
+        # runs); a copy, so a caller that changes it changes nobody else's.
+        if locale not in self._by_locale:
+            self._by_locale[locale] = {k: translate(t, locale) for k, t in self.source.items()}
+        return dict(self._by_locale[locale])
 
     def __iter__(self) -> Iterator[Locale]:
         return iter(LOCALES)
