@@ -16,16 +16,18 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 from pymongo.asynchronous.collection import AsyncCollection
+from typing_extensions import TypedDict  # generic TypedDicts that pydantic reads
 
 from shared.db import Doc
 from shared.errors import invalid
 from shared.http.requests import read_query
 
+T = TypeVar("T")
 DEFAULT_LIMIT = 100
 MOST = 1000
 
@@ -119,6 +121,13 @@ async def find_page(
     )
     items = found[: page.limit]
     return items, cursor_after(items[-1], sort) if len(found) > page.limit else None
+
+
+class Listed(TypedDict, Generic[T]):
+    """The one list answer, as a route declares it: ``response=Listed[Appointment]``."""
+
+    items: list[T]
+    next: str | None
 
 
 def listed(

@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import TypeAdapter
 
 from shared.http.table import SCOPES, Endpoint
 
@@ -59,7 +59,7 @@ def openapi_document(service: str, endpoints: Iterable[Endpoint]) -> dict[str, A
                 "required": True,
                 "content": {
                     "application/json": {
-                        "schema": {"$ref": f"#/components/schemas/{ep.body.__name__}"}
+                        "schema": {"$ref": f"#/components/schemas/{schema_name(ep.body)}"}
                     }
                 },
             }
@@ -67,7 +67,7 @@ def openapi_document(service: str, endpoints: Iterable[Endpoint]) -> dict[str, A
             _add_schema(schemas, ep.response)
             operation["responses"][str(ep.status)]["content"] = {
                 "application/json": {
-                    "schema": {"$ref": f"#/components/schemas/{ep.response.__name__}"}
+                    "schema": {"$ref": f"#/components/schemas/{schema_name(ep.response)}"}
                 }
             }
         path = openapi_path(ep.path)
@@ -136,7 +136,37 @@ def access_table(service: str, endpoints: Iterable[Endpoint]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _add_schema(schemas: dict[str, Any], model: type[BaseModel]) -> None:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    schemas.update(schema.pop("$defs", {}))  # nested models become components of their own
-    schemas[model.__name__] = schema
+def schema_name(kind: Any) -> str:
+    """A model's or TypedDict's name as a component (``Listed[Appointment]``:
+    ``Listed_Appointment``: OpenAPI allows letters, digits and ``._-`` only)."""
+    name = getattr(kind, "__name__", None) or str(kind)
+    args = [schema_name(a) for a in get_args(kind)]
+    name = getattr(get_origin(kind), "__name__", name)
+    return "_".join([re.sub(r"[^A-Za-z0-9._-]", "_", name), *args])
+
+
+def _add_schema(schemas: dict[str, Any], kind: Any) -> None:
+    """A body's or answer's schema (a pydantic model or a TypedDict) as a component, the
+    types it holds as components of their own."""
+    schema = TypeAdapter(kind).json_schema(ref_template="#/components/schemas/{model}")
+    found = {
+        re.sub(r"[^A-Za-z0-9._-]", "_", n): _tidy_refs(s)
+        for n, s in schema.pop("$defs", {}).items()
+    }
+    found[schema_name(kind)] = _tidy_refs(schema)
+    for name, shape in found.items():
+        # Two types of one name (a body and an answer, say) must not overwrite each other.
+        if schemas.setdefault(name, shape) != shape:
+            raise ValueError(f"two schemas are named {name}: rename one")
+
+
+def _tidy_refs(schema: Any) -> Any:
+    # $defs of generic types are named like "Listed[Appointment]": the same tidying as above
+    if isinstance(schema, dict):
+        return {
+            k: (re.sub(r"[^A-Za-z0-9._/#-]", "_", v) if k == "$ref" else _tidy_refs(v))
+            for k, v in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_tidy_refs(v) for v in schema]
+    return schema

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
@@ -53,7 +53,8 @@ class Endpoint:
     roles: Sequence[Role] | None = None  # None: public
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None  # its fields are the query parameters
-    response: type[BaseModel] | None = None
+    # What a success answers: a pydantic model or a TypedDict (a list: Listed[...]).
+    response: Any = None
     status: int = 200
     # Within the role, what the caller reaches (the docs' access table is made from this):
     # "org" (their organisation's), "case" (an employee's own case), "own" (a confidant's own

@@ -184,3 +184,37 @@ async def test_openapi_lists_every_route(client: TestClient) -> None:  # type: i
         == "#/components/schemas/Greeting"
     )
     assert "Greeting" in doc["components"]["schemas"]
+
+
+def test_answers_are_documented_and_two_shapes_of_one_name_are_refused() -> None:
+    from pydantic import BaseModel
+    from typing_extensions import TypedDict
+
+    from shared.http import Endpoint
+    from shared.http.openapi import openapi_document
+    from shared.listing import Listed
+
+    class Thing(TypedDict):
+        id: str
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.json_response({})
+
+    listed = Endpoint("GET", "/v1/things", handler, "Things.", response=Listed[Thing])
+    document = openapi_document("test", [listed])
+    answer = document["paths"]["/v1/things"]["get"]["responses"]["200"]
+    assert answer["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Listed_Thing"
+    }
+    assert set(document["components"]["schemas"]["Listed_Thing"]["properties"]) == {
+        "items",
+        "next",
+    }
+
+    class Other(BaseModel):  # another shape, named as the answer's item
+        name: str
+
+    Other.__name__ = "Thing"
+    clash = Endpoint("POST", "/v1/things", handler, "A thing.", body=Other)
+    with pytest.raises(ValueError, match="two schemas are named Thing"):
+        openapi_document("test", [listed, clash])

@@ -10,8 +10,7 @@ from pydantic import ConfigDict, Field
 from pymongo import ReturnDocument
 
 from services.booking.api.confidants import caller, get_confidant
-from services.booking.api.models import Book, Reschedule
-from services.booking.api.models import MeetingPoint as MeetingPointBody
+from services.booking.api.models import Book, PlaceProposal, Reschedule
 from services.booking.api.slots import confidant_and_type
 from services.booking.calendars import ics
 from services.booking.domain.availability import is_slot, occupied
@@ -34,8 +33,9 @@ from shared.errors import Conflict, invalid, not_found
 from shared.event_schemas import AppointmentCancelled
 from shared.events import new_event
 from shared.http import Endpoint, idempotency_key, read_body, require
-from shared.listing import PageQuery, find_page, listed, page_of
+from shared.listing import Listed, PageQuery, find_page, listed, page_of
 from shared.outbox import HIDDEN
+from shared.replies import Appointment as AppointmentView
 from shared.replies import MeetingPoint
 
 ID = "{appointment_id:[0-9a-f]{24}}"
@@ -192,7 +192,7 @@ async def set_meeting_point(request: web.Request) -> web.Response:
     """The employee proposes where to meet; the confidant confirms it, as it is or changed.
     The text stays in booking (no event carries it: it may say more than a place)."""
     doc, who = await load_appointment(request)
-    body = await read_body(request, MeetingPointBody)
+    body = await read_body(request, PlaceProposal)
     if doc["mode"] not in PLACED:
         raise Conflict("only a walk or a meeting on location has a meeting point")
     by = _actor(who)
@@ -252,6 +252,7 @@ ENDPOINTS = [
         body=Book,
         status=201,
         scope="case",
+        response=AppointmentView,
     ),
     Endpoint(
         "GET",
@@ -261,6 +262,7 @@ ENDPOINTS = [
         query=AppointmentsQuery,
         roles=["admin", "confidant", "employee"],
         scope="mine",
+        response=Listed[AppointmentView],
     ),
     Endpoint(
         "GET",
@@ -277,6 +279,7 @@ ENDPOINTS = [
         "One appointment.",
         roles=["admin", "confidant", "employee"],
         scope="case",
+        response=AppointmentView,
     ),
     Endpoint(
         "POST",
@@ -285,6 +288,7 @@ ENDPOINTS = [
         "Cancel.",
         roles=["admin", "confidant", "employee"],
         scope="case",
+        response=AppointmentView,
     ),
     Endpoint(
         "POST",
@@ -294,6 +298,7 @@ ENDPOINTS = [
         roles=["admin", "confidant", "employee"],
         body=Reschedule,
         scope="case",
+        response=AppointmentView,
     ),
     Endpoint(
         "PUT",
@@ -301,7 +306,8 @@ ENDPOINTS = [
         set_meeting_point,
         "Where to meet (a walk, another place): the employee proposes, the confidant confirms.",
         roles=["admin", "confidant", "employee"],
-        body=MeetingPointBody,
+        body=PlaceProposal,
         scope="case",
+        response=AppointmentView,
     ),
 ]

@@ -131,7 +131,7 @@ class Book(Body):
     meeting_point: PlaceText | None = None  # a walk, or on location somewhere else
 
 
-class MeetingPoint(Body):
+class PlaceProposal(Body):
     text: PlaceText
 
 
