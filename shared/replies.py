@@ -22,7 +22,7 @@ class Contact(TypedDict, total=False):
 class MeetingPoint(TypedDict, total=False):
     text: str
     state: Literal["proposed", "confirmed"]
-    by: str
+    by: Literal["reporter", "confidant", "admin"]
 
 
 class CalendarWrite(TypedDict):
@@ -40,8 +40,8 @@ class Appointment(TypedDict, total=False):
     type_id: str
     start: str
     end: str
-    mode: str
-    status: str
+    mode: Literal["online", "on_location", "phone", "walk"]
+    status: Literal["booked", "cancelled"]
     video_url: str | None
     address: str | None
     meeting_point: MeetingPoint | None

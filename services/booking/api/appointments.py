@@ -4,6 +4,7 @@ point, the calendar file."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from aiohttp import web
 from pydantic import ConfigDict, Field
@@ -75,8 +76,10 @@ async def load_appointment(request: web.Request) -> tuple[Appointment, Principal
     return doc, who
 
 
-def _actor(who: Principal) -> str:
-    return {"employee": "reporter", "confidant": "confidant"}.get(who.role, "admin")
+def _actor(who: Principal) -> Literal["reporter", "confidant", "admin"]:
+    if who.role == "employee":
+        return "reporter"
+    return "confidant" if who.role == "confidant" else "admin"
 
 
 async def read_appointment(request: web.Request) -> web.Response:

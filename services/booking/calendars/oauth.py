@@ -30,7 +30,7 @@ from services.booking.calendars.graph import Graph
 from services.booking.settings import BookingSettings
 from services.booking.state import Booking
 from services.booking.store.collections import CONFIDANTS
-from services.booking.store.documents import CalendarLink, Confidant, oauth_states
+from services.booking.store.documents import CalendarLink, Confidant, OAuthProvider, oauth_states
 from shared.db import Query
 
 STATE_LIFETIME = timedelta(minutes=10)
@@ -39,7 +39,7 @@ EARLY = timedelta(seconds=60)  # an access token this close to its end is renewe
 
 @dataclass(frozen=True)
 class Provider:
-    name: str  # google | microsoft
+    name: OAuthProvider
     client_id: str
     client_secret: str
     authorize_url: str
@@ -122,7 +122,7 @@ async def start(
 
 @dataclass(frozen=True)
 class Claimed:
-    provider: str
+    provider: OAuthProvider
     verifier: str
     redirect_uri: str
 
@@ -234,7 +234,7 @@ class Account:
     """A calendar account connected with OAuth: whose it is, where its calendars are (the
     one to write to first), and the grant."""
 
-    provider: str
+    provider: OAuthProvider
     url: str  # Google's CalDAV root or Microsoft Graph
     username: str
     calendars: list[tuple[str, str]]  # (url, name)

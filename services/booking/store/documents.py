@@ -26,6 +26,7 @@ from services.booking.store.collections import (
 )
 from shared.crypto import Sealed
 from shared.db import TypedCollection
+from shared.event_schemas import MeetingMode
 from shared.outbox import Staged
 from shared.replies import Appointment as AppointmentView
 from shared.replies import CalendarWrite, MeetingPoint
@@ -36,6 +37,11 @@ from shared.wire import Json, jsonable
 Versions = Sequence[str | None]
 
 # -- confidants -------------------------------------------------------------------------------
+
+
+# Who keeps a confidant's calendar: any CalDAV server, or one of those with a way of its own.
+CalendarProvider = Literal["caldav", "icloud", "google", "microsoft"]
+OAuthProvider = Literal["google", "microsoft"]
 
 
 class CalendarState(TypedDict, total=False):
@@ -64,7 +70,7 @@ class CalendarLink(TypedDict, total=False):
     """The confidant's calendar account: a password (CalDAV, iCloud) or an OAuth grant
     (Google, Microsoft), sealed."""
 
-    provider: str  # caldav, icloud, google, microsoft
+    provider: CalendarProvider
     url: str
     username: str
     password: Sealed
@@ -109,7 +115,7 @@ class Confidant(Staged, total=False):
     _id: str
     display_name: str
     languages: list[str]
-    gender: str | None
+    gender: Literal["female", "male", "other"] | None
     bio: Bio | None  # one for all languages, or per language
     timezone: str
     holidays: str | None  # whose public holidays close the day (ISO 3166), or none
@@ -163,11 +169,11 @@ class Appointment(Staged, total=False):
     org_id: str
     confidant_id: str
     type_id: str
-    mode: str
+    mode: MeetingMode
     start: datetime
     end: datetime
     occupied: list[datetime]  # [from, to): the time it holds, buffers included
-    status: str  # booked or cancelled
+    status: Literal["booked", "cancelled"]
     sequence: int
     address: str | None
     meeting_point: MeetingPoint | None
@@ -203,7 +209,7 @@ class CaseLink(TypedDict, total=False):
 class OAuthState(TypedDict):
     _id: str  # the state
     confidant_id: str
-    provider: str
+    provider: OAuthProvider
     verifier: Sealed
     redirect_uri: str
     expires: datetime

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Literal
 
 from aiohttp import web
 from pymongo.errors import DuplicateKeyError
@@ -117,7 +118,7 @@ async def post_message(request: web.Request) -> web.Response:
     if case.get("purged_at"):
         raise Conflict("the case is closed and its messages are gone")
     body = await read_body(request, Text)
-    author = "reporter" if who.role == "employee" else "confidant"
+    author: Literal["reporter", "confidant"] = "reporter" if who.role == "employee" else "confidant"
     message_id = new_id()
     # A case that came in by e-mail or WhatsApp: the confidant's answer goes back that way.
     relayed = case.get("relay") if author == "confidant" else None

@@ -32,7 +32,7 @@ from services.intake.store.collections import (
 )
 from shared.crypto import Sealed
 from shared.db import TypedCollection
-from shared.event_schemas import Status
+from shared.event_schemas import Category, IntegritySubtype, Outcome, ReporterRole, Status
 from shared.outbox import Staged
 from shared.text import Bio, Locale
 from shared.wire import Json
@@ -65,7 +65,7 @@ class Organisation(Staged, total=False):
 class Staff(TypedDict, total=False):
     _id: str
     username: str
-    role: str  # admin, confidant, org_admin
+    role: Literal["admin", "confidant", "org_admin"]
     display_name: str
     confidant_id: str | None
     org_id: str | None
@@ -105,9 +105,9 @@ class Case(Staged, total=False):
     _id: str
     reference: str  # VP-2026-…: how people name the case
     org_id: str
-    reporter_role: str
-    category: str
-    subtype: str | None
+    reporter_role: ReporterRole
+    category: Category
+    subtype: IntegritySubtype | None
     channel: str
     anonymous: bool
     meeting_mode: str | None
@@ -122,7 +122,7 @@ class Case(Staged, total=False):
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
-    outcome: str | None
+    outcome: Outcome | None
     referral_to: Sealed | None
     text: Sealed | None
     contact: SealedContact | None
@@ -160,7 +160,7 @@ class Text(Staged, total=False):
 
     _id: str
     case_id: str
-    author: str  # reporter, confidant, system
+    author: str  # a message's: reporter, confidant or system; a note's: its confidant's id
     created_at: datetime
     text: Sealed
     relay: Relay

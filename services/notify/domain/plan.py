@@ -58,7 +58,7 @@ class Intent:
     series: str | None = None  # for reminders: "<appointment id>#<sequence>", in the key
 
     @property
-    def channel(self) -> str:
+    def channel(self) -> Literal["email", "webhook"]:
         return "webhook" if self.recipient.kind == "webhook" else "email"
 
     @property

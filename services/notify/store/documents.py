@@ -9,7 +9,7 @@ two as they stand. Recipients are ids and keyed hashes, never addresses
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 from services.notify.store.collections import DELIVERIES, OUTCOMES, SENDS, WEBHOOKS
 from shared.crypto import Sealed
@@ -18,7 +18,7 @@ from shared.wire import Json, jsonable
 
 
 class Recipient(TypedDict):
-    kind: str  # reporter, confidant, org_admin, webhook
+    kind: Literal["reporter", "confidant", "org_admin", "webhook"]
     ref: str  # case id, confidant id, hash of an admin's address, webhook id
 
 
@@ -32,7 +32,7 @@ class Delivery(TypedDict, total=False):
     template: str
     variant: str
     name: str
-    channel: str  # email or webhook
+    channel: Literal["email", "webhook"]
     appointment_id: str | None
     context: Json  # the event's data: ids, enumerations, times (the schemas)
     status: str  # pending, sending; then as its outcome once settled

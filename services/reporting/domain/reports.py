@@ -9,6 +9,7 @@ shown, never the true counts.
 from __future__ import annotations
 
 import secrets
+from typing import Literal
 
 from services.reporting.domain.counts import usage
 from services.reporting.domain.disclosure import NotPublishable, audit, protect
@@ -31,7 +32,9 @@ from shared.event_schemas import ReportReady
 from shared.events import new_event
 
 
-async def draft(r: Reporting, org_id: str, kind: str, start: int, end: int, by: str) -> Report:
+async def draft(
+    r: Reporting, org_id: str, kind: Literal["yearly", "usage"], start: int, end: int, by: str
+) -> Report:
     """A draft of ``kind`` (yearly or usage) over the months [start, end): a 404 for an
     organisation reporting never heard of, a 422 for a period not begun, a 409 when what
     was published leaves nothing that may be shown."""

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from services.reporting.store.documents import CaseFacts
 
@@ -20,7 +20,7 @@ RISE = 2.0  # a category at least doubling against the window before
 
 @dataclass(frozen=True)
 class Proposal:
-    rule: str
+    rule: Literal["department_cluster", "category_rise"]
     category: str | None
     department_index: int | None
     window_end: str  # the day the window ended, so the same trend is proposed once per day

@@ -153,8 +153,8 @@ class Report(Staged, total=False):
     org_id: str
     org_name: str
     firm: str
-    kind: str  # yearly or usage
-    status: str  # draft or published
+    kind: Literal["yearly", "usage"]
+    status: Literal["draft", "published"]
     k: int
     release: StoredRelease
     hours: float
@@ -170,8 +170,8 @@ class Report(Staged, total=False):
 class Signal(Staged, total=False):
     _id: str
     org_id: str
-    status: str  # proposed, raised, dismissed
-    rule: str
+    status: Literal["proposed", "raised", "dismissed"]
+    rule: Literal["department_cluster", "category_rise"]
     category: str | None
     department_index: int | None
     window_end: str
