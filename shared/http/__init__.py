@@ -87,3 +87,6 @@ from shared.http.table import (
 from shared.http.table import (
     IPNetwork as IPNetwork,
 )
+from shared.http.table import (
+    picked as picked,
+)

@@ -5,13 +5,13 @@ document says of it), the keys an app and a request carry, the error an HTTP lay
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, get_type_hints
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, create_model
 
 from shared.auth import KeySet, Principal, Role
 from shared.metrics import Metrics
@@ -98,6 +98,28 @@ class Body(BaseModel):
     """The base of every request body: unknown fields refused, strings stripped."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def picked(
+    name: str,
+    shape: type,
+    fields: Mapping[str, Any],
+    *,
+    rename: Mapping[str, str] | None = None,
+    partial: bool = False,
+) -> type[Body]:
+    """A request body whose fields are picked from a stored document's type (a TypedDict),
+    each with the type and constraints the document declares: the entity is declared once,
+    where it is stored. ``fields`` maps each field to its default (``...``: required);
+    ``rename`` gives a field another name in the API (``_id``: ``id``); ``partial`` makes
+    every field optional, absent meaning "leave it" (a change)."""
+    hints = get_type_hints(shape, include_extras=True)
+    spec: dict[str, Any] = {}
+    for field, default in fields.items():
+        kind = hints[field]
+        spec[(rename or {}).get(field, field)] = (kind | None, None) if partial else (kind, default)
+    made: type[Body] = create_model(name, __base__=Body, **spec)
+    return made
 
 
 # The domain's errors as HTTP answers: decided here, once, by kind.

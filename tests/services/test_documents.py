@@ -21,19 +21,21 @@ NOW = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 
 def test_a_confidant_with_every_field() -> None:
-    body = ConfidantCreate(
-        id="c-anna",
-        display_name="Anna",
-        languages=["nl", "en"],
-        gender="female",
-        bio={"nl": "Luistert.", "en": "Listens."},
-        timezone="Europe/Amsterdam",
-        holidays="NL",
-        org_ids=["o1"],
-        locations=[{"id": "zwolle", "name": "Zwolle", "address": "Stationsplein 1"}],
-    )
+    given = ConfidantCreate.model_validate(
+        {
+            "id": "c-anna",
+            "display_name": "Anna",
+            "languages": ["nl", "en"],
+            "gender": "female",
+            "bio": {"nl": "Luistert.", "en": "Listens."},
+            "timezone": "Europe/Amsterdam",
+            "holidays": "NL",
+            "org_ids": ["o1"],
+            "locations": [{"id": "zwolle", "name": "Zwolle", "address": "Stationsplein 1"}],
+        }
+    ).model_dump()
     doc = CONFIDANT.validate_python(
-        {"_id": body.id, **body.model_dump(exclude={"id"}), "hours": None, "created_at": NOW}
+        {"_id": given.pop("id"), **given, "hours": None, "created_at": NOW}
     )
     assert doc["bio"] == {"nl": "Luistert.", "en": "Listens."}
     assert doc["locations"][0]["address"] == "Stationsplein 1"
@@ -47,20 +49,22 @@ def test_hours_and_a_type_with_every_field() -> None:
     )
     stored = HOURS.validate_python({**hours.model_dump(mode="json"), "absences": []})
     assert stored["overrides"] == {"2026-12-24": [{"start": "09:00", "end": "12:00"}]}
-    kind = TypeCreate(
-        id="gesprek",
-        name={"nl": "Gesprek", "en": "Conversation"},
-        duration_min=60,
-        modes=["online", "walk"],
-        buffer_before_min=5,
-        buffer_after_min=10,
-        min_notice_min=60,
-        horizon_days=28,
-        interval_min=30,
-        daily_cap=4,
-        weekly_cap=12,
-    )
-    doc = APPOINTMENT_TYPE.validate_python({"_id": kind.id, **kind.model_dump(exclude={"id"})})
+    kind = TypeCreate.model_validate(
+        {
+            "id": "gesprek",
+            "name": {"nl": "Gesprek", "en": "Conversation"},
+            "duration_min": 60,
+            "modes": ["online", "walk"],
+            "buffer_before_min": 5,
+            "buffer_after_min": 10,
+            "min_notice_min": 60,
+            "horizon_days": 28,
+            "interval_min": 30,
+            "daily_cap": 4,
+            "weekly_cap": 12,
+        }
+    ).model_dump()
+    doc = APPOINTMENT_TYPE.validate_python({"_id": kind.pop("id"), **kind})
     assert doc["weekly_cap"] == 12 and doc["name"]["en"] == "Conversation"
 
 

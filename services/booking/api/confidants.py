@@ -49,15 +49,10 @@ def confidant_or_admin(request: web.Request, confidant_id: str) -> Principal:
 
 
 async def create_confidant(request: web.Request) -> web.Response:
-    body = await read_body(request, ConfidantCreate)
+    given = (await read_body(request, ConfidantCreate)).model_dump()
     booking = request.app[BOOKING]
     doc = CONFIDANT.validate_python(
-        {
-            "_id": body.id,
-            **body.model_dump(exclude={"id"}),
-            "hours": None,
-            "created_at": booking.clock.now(),
-        }
+        {"_id": given.pop("id"), **given, "hours": None, "created_at": booking.clock.now()}
     )
     try:
         await confidants(booking.db).insert_one(doc)
@@ -123,8 +118,8 @@ async def set_hours(request: web.Request) -> web.Response:
 
 
 async def create_type(request: web.Request) -> web.Response:
-    body = await read_body(request, TypeCreate)
-    doc = APPOINTMENT_TYPE.validate_python({"_id": body.id, **body.model_dump(exclude={"id"})})
+    given = (await read_body(request, TypeCreate)).model_dump()
+    doc = APPOINTMENT_TYPE.validate_python({"_id": given.pop("id"), **given})
     try:
         await appointment_types(request.app[BOOKING].db).insert_one(doc)
     except DuplicateKeyError:

@@ -5,25 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Annotated, Literal, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
+from services.booking.store.documents import AppointmentType, Confidant, Ident
 from shared.event_schemas import MeetingMode
-from shared.http import Body
-from shared.text import Bio, Language, Locale
-
-Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
-Minutes5 = Annotated[int, Field(ge=0, le=24 * 60, multiple_of=5)]
-
-
-def _zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("not a known time zone") from None
-    return value
+from shared.http import Body, picked
 
 
 def _clock(value: str) -> str:
@@ -32,45 +19,30 @@ def _clock(value: str) -> str:
     return value
 
 
-Zone = Annotated[str, AfterValidator(_zone)]
 Clock = Annotated[str, AfterValidator(_clock)]
 
 
-class Location(Body):
-    id: Ident
-    name: str = Field(min_length=1, max_length=100)
-    address: str = Field(min_length=1, max_length=300)
-
-
-def _known_country(value: str | None) -> str | None:
-    if value is not None and value not in holidays.list_supported_countries():
-        raise ValueError("not a country the holidays package knows (ISO 3166 code, like NL)")
-    return value
-
-
-# Whose public holidays are closed days: an ISO 3166 country code, or null for none.
-HolidayCountry = Annotated[str | None, AfterValidator(_known_country)]
-
-
-class ConfidantCreate(Body):
-    id: Ident
-    display_name: str = Field(min_length=1, max_length=100)
-    languages: list[Language] = Field(default_factory=lambda: list[Language](["nl"]), min_length=1)
-    gender: Literal["female", "male", "other"] | None = None
-    bio: Bio | None = None
-    timezone: Zone = "Europe/Amsterdam"
-    holidays: HolidayCountry = "NL"
-    org_ids: list[Ident] = Field(default_factory=list, max_length=200)
-    locations: list[Location] = Field(default_factory=list, max_length=20)
-
-
-class ConfidantUpdate(Body):
-    display_name: str | None = Field(None, min_length=1, max_length=100)
-    bio: Bio | None = None
-    timezone: Zone | None = None
-    holidays: HolidayCountry = None
-    org_ids: list[Ident] | None = Field(None, max_length=200)
-    locations: list[Location] | None = Field(None, max_length=20)
+# The confidant's and the type's bodies: fields picked from the stored types, where each is
+# declared once with its constraints (store.documents).
+PROFILE = {
+    "display_name": ...,
+    "languages": ["nl"],
+    "gender": None,
+    "bio": None,
+    "timezone": "Europe/Amsterdam",
+    "holidays": "NL",
+    "org_ids": [],
+    "locations": [],
+}
+ConfidantCreate = picked(
+    "ConfidantCreate", Confidant, {"_id": ..., **PROFILE}, rename={"_id": "id"}
+)
+ConfidantUpdate = picked(
+    "ConfidantUpdate",
+    Confidant,
+    {k: None for k in PROFILE if k != "languages" and k != "gender"},
+    partial=True,
+)
 
 
 class Range(Body):
@@ -103,18 +75,24 @@ class Hours(Body):
     absences: list[Absence] = Field(default_factory=list, max_length=400)
 
 
-class TypeCreate(Body):
-    id: Ident
-    name: dict[Locale, str]
-    duration_min: Minutes5 = Field(gt=0)
-    modes: list[MeetingMode] = Field(min_length=1)
-    buffer_before_min: Minutes5 = 0
-    buffer_after_min: Minutes5 = 0
-    min_notice_min: int = Field(12 * 60, ge=0, le=60 * 24 * 30)
-    horizon_days: int = Field(28, ge=1, le=365)
-    interval_min: Minutes5 = Field(30, gt=0)
-    daily_cap: int | None = Field(None, ge=1, le=50)
-    weekly_cap: int | None = Field(None, ge=1, le=200)
+TypeCreate = picked(
+    "TypeCreate",
+    AppointmentType,
+    {
+        "_id": ...,
+        "name": ...,
+        "duration_min": ...,
+        "modes": ...,
+        "buffer_before_min": 0,
+        "buffer_after_min": 0,
+        "min_notice_min": 12 * 60,
+        "horizon_days": 28,
+        "interval_min": 30,
+        "daily_cap": None,
+        "weekly_cap": None,
+    },
+    rename={"_id": "id"},
+)
 
 
 # Where to meet for a walk or at another place: proposed by the employee, confirmed (as it

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ConfigDict, TypeAdapter, with_config
+import holidays
+from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, with_config
 from typing_extensions import TypedDict  # pydantic validates TypedDicts from here on 3.11
 
 from services.booking.store.collections import (
@@ -30,7 +32,7 @@ from shared.event_schemas import MeetingMode
 from shared.outbox import Staged
 from shared.replies import Appointment as AppointmentView
 from shared.replies import CalendarWrite, MeetingPoint
-from shared.text import Bio
+from shared.text import Bio, Language, Locale
 from shared.wire import Json, jsonable
 
 # The versions of a calendar's busy-time buckets (busystore), as its sync state names them.
@@ -82,10 +84,36 @@ class CalendarLink(TypedDict, total=False):
     sync: SyncState
 
 
+Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Minutes5 = Annotated[int, Field(ge=0, le=24 * 60, multiple_of=5)]
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("not a known time zone") from None
+    return value
+
+
+def _known_country(value: str | None) -> str | None:
+    if value is not None and value not in holidays.list_supported_countries():
+        raise ValueError("not a country the holidays package knows (ISO 3166 code, like NL)")
+    return value
+
+
+Zone = Annotated[str, AfterValidator(_zone)]
+# Whose public holidays are closed days: an ISO 3166 country code, or null for none.
+HolidayCountry = Annotated[str | None, AfterValidator(_known_country)]
+
+
+@with_config(ConfigDict(extra="forbid"))
 class Place(TypedDict):
-    id: str
-    name: str
-    address: str
+    """One of the confidant's places to meet (on location)."""
+
+    id: Ident
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    address: Annotated[str, Field(min_length=1, max_length=300)]
 
 
 class Range(TypedDict):
@@ -112,15 +140,18 @@ class Hours(TypedDict, total=False):
 
 @with_config(ConfigDict(extra="forbid"))
 class Confidant(Staged, total=False):
-    _id: str
-    display_name: str
-    languages: list[str]
+    """A confidant, declared once: the API's bodies pick their fields from here
+    (``api.models``), with these types and constraints."""
+
+    _id: Ident
+    display_name: Annotated[str, Field(min_length=1, max_length=100)]
+    languages: Annotated[list[Language], Field(min_length=1)]
     gender: Literal["female", "male", "other"] | None
     bio: Bio | None  # one for all languages, or per language
-    timezone: str
-    holidays: str | None  # whose public holidays close the day (ISO 3166), or none
-    org_ids: list[str]
-    locations: list[Place]
+    timezone: Zone
+    holidays: HolidayCountry  # whose public holidays close the day (ISO 3166), or none
+    org_ids: Annotated[list[Ident], Field(max_length=200)]
+    locations: Annotated[list[Place], Field(max_length=20)]
     hours: Hours | None
     calendar: CalendarLink | None
     created_at: datetime
@@ -129,17 +160,19 @@ class Confidant(Staged, total=False):
 
 @with_config(ConfigDict(extra="forbid"))
 class AppointmentType(TypedDict, total=False):
-    _id: str
-    name: dict[str, str]  # locale -> name
-    duration_min: int
-    modes: list[str]
-    buffer_before_min: int
-    buffer_after_min: int
-    min_notice_min: int
-    horizon_days: int
-    interval_min: int
-    daily_cap: int | None
-    weekly_cap: int | None
+    """A kind of conversation, declared once (the API's body picks its fields from here)."""
+
+    _id: Ident
+    name: dict[Locale, str]
+    duration_min: Annotated[Minutes5, Field(gt=0)]
+    modes: Annotated[list[MeetingMode], Field(min_length=1)]
+    buffer_before_min: Minutes5
+    buffer_after_min: Minutes5
+    min_notice_min: Annotated[int, Field(ge=0, le=60 * 24 * 30)]
+    horizon_days: Annotated[int, Field(ge=1, le=365)]
+    interval_min: Annotated[Minutes5, Field(gt=0)]
+    daily_cap: Annotated[int, Field(ge=1, le=50)] | None
+    weekly_cap: Annotated[int, Field(ge=1, le=200)] | None
 
 
 CONFIDANT = TypeAdapter(Confidant)
