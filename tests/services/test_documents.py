@@ -1,9 +1,6 @@
-"""Documents made from a request body take every field the body allows, each as its type.
-
-The document types are checked with ``extra="forbid"``: a field the body has and the type
-lacks, or has with another type, fails when the document is made. Here each body is filled
-in completely, so a type that falls behind its body fails here rather than in a request.
-"""
+"""Bodies pick their fields from the stored types (``shared.http.picked``), where each entity
+is declared once; a body filled in completely makes a valid document, every field as its
+type (the document types are checked with ``extra="forbid"``)."""
 
 from __future__ import annotations
 

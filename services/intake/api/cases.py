@@ -11,7 +11,7 @@ import logging
 
 from aiohttp import web
 
-from services.intake.api.models import Assign, CaseAccess, CaseCreate, CaseUpdate, Ident
+from services.intake.api.models import Assign, CaseAccess, CaseCreate, CaseUpdate
 from services.intake.api.orgs import client_key, get_org, optional_staff
 from services.intake.domain import rules as domain
 from services.intake.domain import taxonomy
@@ -28,6 +28,7 @@ from services.intake.domain.updates import change_case
 from services.intake.state import INTAKE, Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import AUDIT, CASES, TIMELINE
+from services.intake.store.documents import Ident
 from services.intake.store.throttle import slow_down, too_many
 from shared.auth import Forbidden, Principal, Role
 from shared.db import Query

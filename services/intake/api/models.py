@@ -7,6 +7,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, AwareDatetime, Field, model_validator
 
+from services.intake.store.documents import Ident, Organisation, Slug
 from shared.event_schemas import (
     Category,
     Channel,
@@ -16,11 +17,8 @@ from shared.event_schemas import (
     ReporterRole,
     Status,
 )
-from shared.http import Body
+from shared.http import Body, picked
 from shared.text import Bio, Locale
-
-Slug = Annotated[str, Field(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9-]*$")]
-Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 _EMAIL = re.compile(
     r"^[^@\s<>\"(),;:]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -104,28 +102,23 @@ class Login(Body):
     )
 
 
-class OrgCreate(Body):
-    name: str = Field(min_length=1, max_length=120)
-    slug: Slug
-    locale: Locale = "nl"
-    timezone: str = Field("Europe/Amsterdam", max_length=64)
-    departments: list[Annotated[str, Field(min_length=1, max_length=80)]] = Field(
-        default_factory=list, max_length=200
-    )
-    confidant_ids: list[Ident] = Field(default_factory=list, max_length=50)
-    report_threshold: int = Field(5, ge=2, le=100)
-    retention_days: int = Field(365, ge=30, le=3650)
-
-
-class OrgUpdate(Body):
-    name: str | None = Field(None, min_length=1, max_length=120)
-    locale: Locale | None = None
-    departments: list[Annotated[str, Field(min_length=1, max_length=80)]] | None = Field(
-        None, max_length=200
-    )
-    confidant_ids: list[Ident] | None = Field(None, max_length=50)
-    report_threshold: int | None = Field(None, ge=2, le=100)
-    retention_days: int | None = Field(None, ge=30, le=3650)
+# An organisation's bodies: fields picked from the stored type (store.documents), where each
+# is declared once with its constraints.
+ORG_SETTINGS = {
+    "locale": "nl",
+    "timezone": "Europe/Amsterdam",
+    "departments": [],
+    "confidant_ids": [],
+    "report_threshold": 5,
+    "retention_days": 365,
+}
+OrgCreate = picked("OrgCreate", Organisation, {"name": ..., "slug": ..., **ORG_SETTINGS})
+OrgUpdate = picked(
+    "OrgUpdate",
+    Organisation,
+    {"name": None, **{k: None for k in ORG_SETTINGS if k != "timezone"}},
+    partial=True,
+)
 
 
 class StaffCreate(Body):

@@ -60,11 +60,11 @@ async def create_org(request: web.Request) -> web.Response:
     doc = docs.ORGANISATION.validate_python(
         {"_id": new_id(), **body.model_dump(), "created_at": now, "updated_at": now}
     )
-    event = org_event(doc["_id"], body.name, body.departments, now)
+    event = org_event(doc["_id"], doc["name"], doc["departments"], now)
     try:
         await docs.organisations(intake.db).insert_one({**doc, **staged(event)})
     except DuplicateKeyError:
-        raise Conflict(f"the slug {body.slug!r} is taken", {"slug": "already in use"}) from None
+        raise Conflict(f"the slug {doc['slug']!r} is taken", {"slug": "already in use"}) from None
     await flush(docs.organisations(intake.db), doc["_id"], [event], intake.bus, intake.locks)
     return web.json_response(docs.org_view(doc), status=201)
 
@@ -107,7 +107,11 @@ async def update_org(request: web.Request) -> web.Response:
         await get_org(intake, org_id)  # (a 404 for an organisation that is not there)
         named = {"name", "departments"} & changes.keys()
         now = intake.clock.now()
-        events = [org_event(org_id, body.name, body.departments, now)] if named else []
+        events = (
+            [org_event(org_id, changes.get("name"), changes.get("departments"), now)]
+            if named
+            else []
+        )
         changes["updated_at"] = now
         if not await intake.update_with_events(
             ORGANISATIONS, {"_id": org_id}, {"$set": changes}, events

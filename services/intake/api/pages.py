@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
-from services.intake.api.models import Slug
 from services.intake.domain import taxonomy
 from services.intake.state import INTAKE
 from services.intake.store import documents as docs
+from services.intake.store.documents import Slug
 from shared.messages import N_, Texts
 from shared.pages import Pages, page_locale
 from shared.text import Locale, in_language

@@ -10,9 +10,9 @@ may read what); the plain ones are here.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import TypeAdapter
+from pydantic import Field, TypeAdapter
 from typing_extensions import TypedDict  # pydantic validates TypedDicts from here on 3.11
 
 from services.intake.store.collections import (
@@ -46,16 +46,23 @@ class MailboxLink(TypedDict):
     password: Sealed
 
 
+Slug = Annotated[str, Field(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Department = Annotated[str, Field(min_length=1, max_length=80)]
+
+
 class Organisation(Staged, total=False):
+    """A client organisation, declared once (the API's bodies pick their fields from here)."""
+
     _id: str
-    name: str
-    slug: str
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    slug: Slug
     locale: Locale
-    timezone: str
-    departments: list[str]
-    confidant_ids: list[str]
-    report_threshold: int
-    retention_days: int
+    timezone: Annotated[str, Field(max_length=64)]
+    departments: Annotated[list[Department], Field(max_length=200)]
+    confidant_ids: Annotated[list[Ident], Field(max_length=50)]
+    report_threshold: Annotated[int, Field(ge=2, le=100)]  # the reports' k
+    retention_days: Annotated[int, Field(ge=30, le=3650)]
     mailbox: MailboxLink  # e-mail intake (absent: none)
     whatsapp_phone_number_id: str  # WhatsApp intake (absent: none; unique when present)
     created_at: datetime
