@@ -85,6 +85,9 @@ from shared.http.table import (
     Endpoint as Endpoint,
 )
 from shared.http.table import (
+    HandlerFn as HandlerFn,
+)
+from shared.http.table import (
     IPNetwork as IPNetwork,
 )
 from shared.http.table import (

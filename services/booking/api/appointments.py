@@ -4,7 +4,7 @@ point, the calendar file."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import ConfigDict, Field
@@ -33,7 +33,7 @@ from shared.db import Query
 from shared.errors import Conflict, invalid, not_found
 from shared.event_schemas import AppointmentCancelled
 from shared.events import new_event
-from shared.http import Endpoint, idempotency_key, read_body, require
+from shared.http import Endpoint, HandlerFn, idempotency_key, read_body, require
 from shared.listing import Listed, PageQuery, find_page, listed, page_of
 from shared.outbox import HIDDEN
 from shared.replies import Appointment as AppointmentView
@@ -245,6 +245,21 @@ async def list_appointments(request: web.Request) -> web.Response:
     return listed(docs, following, appointment_view)
 
 
+def on_one(method: str, path: str, handler: HandlerFn, summary: str, **more: Any) -> Endpoint:
+    """A route on one appointment, answering it: for its case's reporter, its confidant and
+    the office."""
+    return Endpoint(
+        method,
+        f"/v1/appointments/{ID}{path}",
+        handler,
+        summary,
+        roles=["admin", "confidant", "employee"],
+        scope="case",
+        response=AppointmentView,
+        **more,
+    )
+
+
 ENDPOINTS = [
     Endpoint(
         "POST",
@@ -275,42 +290,14 @@ ENDPOINTS = [
         roles=["admin", "confidant", "employee"],
         scope="case",
     ),
-    Endpoint(
-        "GET",
-        f"/v1/appointments/{ID}",
-        read_appointment,
-        "One appointment.",
-        roles=["admin", "confidant", "employee"],
-        scope="case",
-        response=AppointmentView,
-    ),
-    Endpoint(
-        "POST",
-        f"/v1/appointments/{ID}/cancel",
-        cancel,
-        "Cancel.",
-        roles=["admin", "confidant", "employee"],
-        scope="case",
-        response=AppointmentView,
-    ),
-    Endpoint(
-        "POST",
-        f"/v1/appointments/{ID}/reschedule",
-        reschedule,
-        "Move to another slot.",
-        roles=["admin", "confidant", "employee"],
-        body=Reschedule,
-        scope="case",
-        response=AppointmentView,
-    ),
-    Endpoint(
+    on_one("GET", "", read_appointment, "One appointment."),
+    on_one("POST", "/cancel", cancel, "Cancel."),
+    on_one("POST", "/reschedule", reschedule, "Move to another slot.", body=Reschedule),
+    on_one(
         "PUT",
-        f"/v1/appointments/{ID}/meeting-point",
+        "/meeting-point",
         set_meeting_point,
         "Where to meet (a walk, another place): the employee proposes, the confidant confirms.",
-        roles=["admin", "confidant", "employee"],
         body=PlaceProposal,
-        scope="case",
-        response=AppointmentView,
     ),
 ]

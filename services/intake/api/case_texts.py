@@ -14,14 +14,13 @@ from pymongo.errors import DuplicateKeyError
 from services.intake.api.cases import READERS, assigned_confidant, audit, content_reader, load_case
 from services.intake.api.models import Text
 from services.intake.domain.codes import new_id
-from services.intake.domain.opening import case_event
+from services.intake.domain.opening import case_event, message_event
 from services.intake.state import INTAKE, Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import CASES, MESSAGES, NOTES
 from shared.auth import Principal
 from shared.errors import Conflict
 from shared.event_schemas import (
-    CaseMessagePosted,
     CaseNoteAdded,
 )
 from shared.events import Envelope
@@ -122,16 +121,7 @@ async def post_message(request: web.Request) -> web.Response:
     message_id = new_id()
     # A case that came in by e-mail or WhatsApp: the confidant's answer goes back that way.
     relayed = case.get("relay") if author == "confidant" else None
-    event = case_event(
-        CaseMessagePosted,
-        case,
-        intake.clock.now(),
-        reference=case["reference"],
-        message_id=message_id,
-        author=author,
-        confidant_id=case["confidant_id"],
-        relayed=relayed,
-    )
+    event = message_event(case, intake.clock.now(), message_id, author, relayed)
     relay = await relay_pending(intake, message_id, relayed) if relayed else None
     now = await store_text(intake, MESSAGES, message_id, case, author, body.text, event, relay)
     if relayed:

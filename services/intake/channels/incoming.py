@@ -25,12 +25,11 @@ from services.intake.api.case_texts import relay_pending
 from services.intake.api.models import CaseCreate, Contact
 from services.intake.domain import taxonomy
 from services.intake.domain.codes import new_id
-from services.intake.domain.opening import build_case, case_event, choose, store_case
+from services.intake.domain.opening import build_case, choose, message_event, store_case
 from services.intake.state import Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import CASES
 from shared.crypto import Sealed
-from shared.event_schemas import CaseMessagePosted
 from shared.outbox import flush, staged
 from shared.text import Locale
 
@@ -249,15 +248,7 @@ async def _append(
         case = await docs.cases(intake.db).find_one({"_id": case_id}, fields)
         if case is None:
             raise RuntimeError("case not stored")
-    event = case_event(
-        CaseMessagePosted,
-        case,
-        intake.clock.now(),
-        reference=case["reference"],
-        message_id=message_id,
-        author="reporter",
-        confidant_id=case["confidant_id"],
-    )
+    event = message_event(case, intake.clock.now(), message_id, "reporter")
     message: docs.Text = {
         "_id": message_id,
         "case_id": case_id,

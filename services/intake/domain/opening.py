@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
@@ -20,6 +20,7 @@ from shared.crypto import Sealed
 from shared.errors import Conflict, Invalid, invalid
 from shared.event_schemas import (
     CaseAssigned,
+    CaseMessagePosted,
     CaseOpened,
 )
 from shared.events import Envelope, EventData, new_event
@@ -38,6 +39,26 @@ def case_event(schema: type[EventData], case: docs.Case, at: datetime, **data: A
         source="intake",
         org_id=case["org_id"],
         occurred_at=at,
+    )
+
+
+def message_event(
+    case: docs.Case,
+    at: datetime,
+    message_id: str,
+    author: Literal["reporter", "confidant"],
+    relayed: str | None = None,
+) -> Envelope:
+    """A message in a case's conversation (never its text: that stays in intake)."""
+    return case_event(
+        CaseMessagePosted,
+        case,
+        at,
+        reference=case["reference"],
+        message_id=message_id,
+        author=author,
+        confidant_id=case["confidant_id"],
+        relayed=relayed,
     )
 
 
