@@ -130,6 +130,12 @@ class Listed(TypedDict, Generic[T]):
     next: str | None
 
 
+def list_of(item: Any) -> Any:
+    """What a list route answers, for its route table: ``response=list_of(Appointment)``
+    (the item a TypedDict or a model, made or declared)."""
+    return Listed[item]
+
+
 def listed(
     items: list[Doc], next_cursor: str | None, view: Callable[[Doc], Mapping[str, Any]]
 ) -> web.Response:

@@ -34,7 +34,7 @@ from shared.errors import Conflict, invalid, not_found
 from shared.event_schemas import AppointmentCancelled
 from shared.events import new_event
 from shared.http import Endpoint, HandlerFn, idempotency_key, read_body, require
-from shared.listing import Listed, PageQuery, find_page, listed, page_of
+from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.outbox import HIDDEN
 from shared.replies import Appointment as AppointmentView
 from shared.replies import MeetingPoint
@@ -280,7 +280,7 @@ ENDPOINTS = [
         query=AppointmentsQuery,
         roles=["admin", "confidant", "employee"],
         scope="mine",
-        response=Listed[AppointmentView],
+        response=list_of(AppointmentView),
     ),
     Endpoint(
         "GET",

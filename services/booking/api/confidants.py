@@ -7,7 +7,13 @@ from datetime import UTC
 from aiohttp import web
 from pymongo.errors import DuplicateKeyError
 
-from services.booking.api.models import ConfidantCreate, ConfidantUpdate, Hours, TypeCreate
+from services.booking.api.models import (
+    ConfidantCreate,
+    ConfidantUpdate,
+    Hours,
+    TypeCreate,
+    TypeView,
+)
 from services.booking.state import BOOKING, Booking
 from services.booking.store.collections import CONFIDANTS
 from services.booking.store.documents import (
@@ -23,7 +29,7 @@ from services.booking.store.documents import (
 from shared.auth import Forbidden, Principal, Role, authorize
 from shared.errors import Conflict, not_found
 from shared.http import Endpoint, principal, read_body, require
-from shared.listing import PageQuery, find_page, listed, page_of
+from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.outbox import HIDDEN
 
 
@@ -185,6 +191,7 @@ ENDPOINTS = [
         roles=["admin"],
         body=TypeCreate,
         status=201,
+        response=TypeView,
     ),
     Endpoint(
         "GET",
@@ -193,5 +200,6 @@ ENDPOINTS = [
         "The appointment types.",
         query=PageQuery,
         roles=EVERYONE,
+        response=list_of(TypeView),
     ),
 ]

@@ -75,24 +75,22 @@ class Hours(Body):
     absences: list[Absence] = Field(default_factory=list, max_length=400)
 
 
-TypeCreate = picked(
-    "TypeCreate",
-    AppointmentType,
-    {
-        "_id": ...,
-        "name": ...,
-        "duration_min": ...,
-        "modes": ...,
-        "buffer_before_min": 0,
-        "buffer_after_min": 0,
-        "min_notice_min": 12 * 60,
-        "horizon_days": 28,
-        "interval_min": 30,
-        "daily_cap": None,
-        "weekly_cap": None,
-    },
-    rename={"_id": "id"},
-)
+TYPE_FIELDS = {
+    "_id": ...,
+    "name": ...,
+    "duration_min": ...,
+    "modes": ...,
+    "buffer_before_min": 0,
+    "buffer_after_min": 0,
+    "min_notice_min": 12 * 60,
+    "horizon_days": 28,
+    "interval_min": 30,
+    "daily_cap": None,
+    "weekly_cap": None,
+}
+TypeCreate = picked("TypeCreate", AppointmentType, TYPE_FIELDS, rename={"_id": "id"})
+# What the API answers of one (``documents.type_view``): the same fields.
+TypeView = picked("TypeView", AppointmentType, TYPE_FIELDS, rename={"_id": "id"})
 
 
 # Where to meet for a walk or at another place: proposed by the employee, confirmed (as it

@@ -113,6 +113,13 @@ ORG_SETTINGS = {
     "retention_days": 365,
 }
 OrgCreate = picked("OrgCreate", Organisation, {"name": ..., "slug": ..., **ORG_SETTINGS})
+# What the API answers of one: the same fields and its id (``documents.org_view``).
+OrgView = picked(
+    "OrgView",
+    Organisation,
+    {"_id": ..., "name": ..., "slug": ..., **ORG_SETTINGS},
+    rename={"_id": "id"},
+)
 OrgUpdate = picked(
     "OrgUpdate",
     Organisation,

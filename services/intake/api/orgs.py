@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel
 from pymongo.errors import DuplicateKeyError
 
-from services.intake.api.models import Login, OrgCreate, OrgUpdate, StaffCreate
+from services.intake.api.models import Login, OrgCreate, OrgUpdate, OrgView, StaffCreate
 from services.intake.domain import taxonomy
 from services.intake.domain.codes import new_id
 from services.intake.state import INTAKE, Intake
@@ -23,7 +23,7 @@ from shared.errors import Conflict, not_found
 from shared.event_schemas import OrgUpdated
 from shared.events import Envelope, new_event
 from shared.http import ApiError, Endpoint, client_address, principal, read_body, require
-from shared.listing import PageQuery, find_page, listed, page_of
+from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.outbox import flush, staged
 from shared.text import Locale, locale_of
 
@@ -277,6 +277,7 @@ ENDPOINTS = [
         roles=["admin"],
         body=OrgCreate,
         status=201,
+        response=OrgView,
     ),
     Endpoint(
         "GET",
@@ -286,6 +287,7 @@ ENDPOINTS = [
         query=PageQuery,
         roles=["admin", "confidant", "org_admin"],
         scope="mine",
+        response=list_of(OrgView),
     ),
     Endpoint(
         "GET",
@@ -294,6 +296,7 @@ ENDPOINTS = [
         "One organisation.",
         roles=["admin", "confidant", "org_admin"],
         scope="org",
+        response=OrgView,
     ),
     Endpoint(
         "PATCH",
@@ -302,6 +305,7 @@ ENDPOINTS = [
         "Change an organisation.",
         roles=["admin"],
         body=OrgUpdate,
+        response=OrgView,
     ),
     Endpoint(
         "GET",
