@@ -8,8 +8,18 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network
-from typing import Any, Literal, TypeVar, get_type_hints
+from typing import (
+    Any,
+    Literal,
+    NotRequired,
+    Required,
+    TypeVar,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
+import typing_extensions
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, create_model
 
@@ -100,6 +110,9 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+QUALIFIERS = (Required, NotRequired, typing_extensions.Required, typing_extensions.NotRequired)
+
+
 def picked(
     name: str,
     shape: type,
@@ -117,6 +130,8 @@ def picked(
     spec: dict[str, Any] = {}
     for field, default in fields.items():
         kind = hints[field]
+        if get_origin(kind) in QUALIFIERS:  # Required[...]: the document's, not the body's
+            kind = get_args(kind)[0]
         spec[(rename or {}).get(field, field)] = (kind | None, None) if partial else (kind, default)
     made: type[Body] = create_model(name, __base__=Body, **spec)
     return made

@@ -32,7 +32,7 @@ async def confidant_and_type(
     if who.role == "confidant" and who.sub != confidant_id:
         raise Forbidden("a confidant sees their own slots")
     confidant = await confidants(booking.db).find_one({"_id": confidant_id}, HIDDEN)
-    orgs = set((confidant or {}).get("org_ids", []))
+    orgs = set(confidant.get("org_ids", [])) if confidant else set()
     if confidant is None or (who.role in ("employee", "org_admin") and not orgs & who.orgs):
         raise invalid("confidant_id", "unknown confidant")
     kind = await appointment_types(booking.db).find_one({"_id": type_id})

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import (
+    Annotated,
+    Literal,
+    Required,  # pydantic validates TypedDicts from here on 3.11
+)
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, with_config
-from typing_extensions import TypedDict  # pydantic validates TypedDicts from here on 3.11
+from typing_extensions import TypedDict
 
 from services.booking.store.collections import (
     APPOINTMENTS,
@@ -143,7 +147,7 @@ class Confidant(Staged, total=False):
     """A confidant, declared once: the API's bodies pick their fields from here
     (``api.models``), with these types and constraints."""
 
-    _id: Ident
+    _id: Required[Ident]
     display_name: Annotated[str, Field(min_length=1, max_length=100)]
     languages: Annotated[list[Language], Field(min_length=1)]
     gender: Literal["female", "male", "other"] | None
@@ -162,7 +166,7 @@ class Confidant(Staged, total=False):
 class AppointmentType(TypedDict, total=False):
     """A kind of conversation, declared once (the API's body picks its fields from here)."""
 
-    _id: Ident
+    _id: Required[Ident]
     name: dict[Locale, str]
     duration_min: Annotated[Minutes5, Field(gt=0)]
     modes: Annotated[list[MeetingMode], Field(min_length=1)]
@@ -196,7 +200,7 @@ class CalendarCopy(TypedDict, total=False):
 
 
 class Appointment(Staged, total=False):
-    _id: str
+    _id: Required[str]
     case_id: str
     reference: str | None
     org_id: str
@@ -233,7 +237,7 @@ class Replay(TypedDict):
 class CaseLink(TypedDict, total=False):
     """What booking knows of a case, from intake's events."""
 
-    _id: str
+    _id: Required[str]
     org_id: str | None
     meeting_mode: str | None
     confidant_id: str

@@ -47,16 +47,17 @@ class ChannelSettings(Body):
 
 async def channels_view(intake: Intake, org: docs.Organisation) -> Json:
     mailbox = org.get("mailbox")
-    state = await docs.mailbox_states(intake.db).find_one({"_id": org["_id"]}) or {}
+    state = await docs.mailbox_states(intake.db).find_one({"_id": org["_id"]})
+    checked = state.get("checked_at") if state else None
     return {
         "mailbox": None
         if not mailbox
         else {
             "address": mailbox["address"],
             "username": mailbox["username"],
-            "connected": bool(state.get("connected")),
-            "error": state.get("error"),
-            "checked_at": state["checked_at"].isoformat() if state.get("checked_at") else None,
+            "connected": bool(state and state.get("connected")),
+            "error": state.get("error") if state else None,
+            "checked_at": checked.isoformat() if checked else None,
         },
         "email_intake": bool(intake.settings.imap_host),
         "whatsapp_phone_number_id": org.get("whatsapp_phone_number_id"),

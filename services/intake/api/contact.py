@@ -57,7 +57,7 @@ async def contact_responder(app: web.Application) -> AsyncIterator[None]:
 
 async def reporter(intake: Intake, case_id: str, channel: str) -> Json:
     case = await docs.cases(intake.db).find_one({"_id": case_id}, {"contact": 1, "locale": 1})
-    contact = (case or {}).get("contact")
+    contact = case.get("contact") if case else None
     if case is None or not contact or not contact.get(channel):
         return {"ok": False, "error": "no_contact"}
     cipher, case_id = intake.cipher, case["_id"]
@@ -86,7 +86,7 @@ async def confidant(intake: Intake, confidant_id: str) -> Json:
     staff = await docs.staff(intake.db).find_one(
         {"confidant_id": confidant_id, "role": "confidant", "active": True}
     )
-    email = (staff or {}).get("email")
+    email = staff.get("email") if staff else None
     if staff is None or not email:
         return {"ok": False, "error": "no_contact"}
     return {"ok": True, "contact": _staff_contact(intake, staff, email)}

@@ -73,7 +73,7 @@ TEXT = Texts(
 async def org_page(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     org = await docs.organisations(intake.db).find_one({"slug": request.match_info["slug"]})
-    locale = page_locale(request, (org or {}).get("locale"))
+    locale = page_locale(request, org.get("locale") if org else None)
     if org is None:
         return PAGES.show(request, "not_found.html.j2", status=404, locale=locale)
     ids = org.get("confidant_ids", [])

@@ -262,7 +262,8 @@ async def _append(
         return
     await flush(docs.messages(intake.db), message_id, [event], intake.bus, intake.locks)
     if inbound.channel == "email":
-        thread = open_thread(intake, await docs.cases(intake.db).find_one({"_id": case_id}) or {})
+        case = await docs.cases(intake.db).find_one({"_id": case_id})
+        thread = open_thread(intake, case) if case else {}
         refs = [*thread.get("refs", []), inbound.external_id][-20:]
         await intake.update(
             CASES,

@@ -99,7 +99,7 @@ async def build_case(
     confidant: tuple[str, domain.AssignReason],
     now: datetime,
     registered_by: str | None = None,
-    extra: docs.Case | None = None,
+    extra: docs.CaseChannel | None = None,
     acknowledged: bool = False,
 ) -> tuple[docs.Case, list[Envelope]]:
     """A new case document and the events that announce it, whichever way it came in.
@@ -128,8 +128,11 @@ async def build_case(
         "text": intake.cipher.seal_optional(body.text, doc_id=case_id, field="text"),
         "contact": sealed_contact(intake, case_id, body),
         "deadlines": deadlines_for(body.category, now),
-        **(extra or {}),
     }
+    if extra is not None:  # came in by e-mail or WhatsApp
+        case["channel_key"] = extra["channel_key"]
+        case["relay"] = extra["relay"]
+        case["mail_thread"] = extra["mail_thread"]
     if code:  # without one, absent rather than null: the unique index is sparse
         case["code_hash"] = await intake.code_hash(code)
     events = [

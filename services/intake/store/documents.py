@@ -10,10 +10,14 @@ may read what); the plain ones are here.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import (
+    Annotated,
+    Literal,
+    Required,  # pydantic validates TypedDicts from here on 3.11
+)
 
 from pydantic import Field, TypeAdapter
-from typing_extensions import TypedDict  # pydantic validates TypedDicts from here on 3.11
+from typing_extensions import TypedDict
 
 from services.intake.store.collections import (
     CASES,
@@ -54,7 +58,7 @@ Department = Annotated[str, Field(min_length=1, max_length=80)]
 class Organisation(Staged, total=False):
     """A client organisation, declared once (the API's bodies pick their fields from here)."""
 
-    _id: str
+    _id: Required[str]
     name: Annotated[str, Field(min_length=1, max_length=120)]
     slug: Slug
     locale: Locale
@@ -70,7 +74,7 @@ class Organisation(Staged, total=False):
 
 
 class Staff(TypedDict, total=False):
-    _id: str
+    _id: Required[str]
     username: str
     role: Literal["admin", "confidant", "org_admin"]
     display_name: str
@@ -85,7 +89,7 @@ class Staff(TypedDict, total=False):
 
 
 class MailboxState(TypedDict, total=False):
-    _id: str  # the organisation's
+    _id: Required[str]  # the organisation's
     connected: bool
     error: str | None
     checked_at: datetime
@@ -108,8 +112,18 @@ class SealedContact(TypedDict, total=False):
     name: Sealed | None
 
 
-class Case(Staged, total=False):
-    _id: str
+class CaseChannel(TypedDict, total=False):
+    """What a case that came in by e-mail or WhatsApp keeps of its channel: the sender's
+    keyed hash, the channel replies go back by, and the mail thread (subject and
+    Message-IDs, sealed) for In-Reply-To."""
+
+    channel_key: str
+    relay: Literal["email", "whatsapp"] | None
+    mail_thread: Sealed
+
+
+class Case(CaseChannel, Staged, total=False):
+    _id: Required[str]
     reference: str  # VP-2026-…: how people name the case
     org_id: str
     reporter_role: ReporterRole
@@ -134,11 +148,6 @@ class Case(Staged, total=False):
     text: Sealed | None
     contact: SealedContact | None
     deadlines: dict[str, Deadline] | None  # acknowledgement, feedback (whistleblower cases)
-    # Came in by e-mail or WhatsApp: the sender's keyed hash, the channel replies go back
-    # by, and the mail thread (subject and Message-IDs, sealed) for In-Reply-To.
-    channel_key: str
-    relay: Literal["email", "whatsapp"] | None
-    mail_thread: Sealed
     purged_at: datetime | None
 
 
@@ -165,7 +174,7 @@ class Relay(TypedDict, total=False):
 class Text(Staged, total=False):
     """A note (the confidant's own) or a message (between reporter and confidant)."""
 
-    _id: str
+    _id: Required[str]
     case_id: str
     author: str  # a message's: reporter, confidant or system; a note's: its confidant's id
     created_at: datetime
@@ -174,7 +183,7 @@ class Text(Staged, total=False):
 
 
 class ReportClaim(TypedDict, total=False):
-    _id: str  # the keyed hash of the Idempotency-Key
+    _id: Required[str]  # the keyed hash of the Idempotency-Key
     case_id: str
     code: Sealed | None
     at: datetime
@@ -203,7 +212,7 @@ class Stamp(TypedDict, total=False):
     """A claim that holds only its time (a relay attempt), or a name's target (a sent
     reply's wamid -> message)."""
 
-    _id: str
+    _id: Required[str]
     at: datetime
     message_id: str
     case_id: str

@@ -35,6 +35,7 @@ from services.notify.store.documents import (
     send_claims,
     webhooks,
 )
+from shared.db import Query
 from shared.replies import APPOINTMENT as APPOINTMENT_REPLY
 from shared.replies import CONTACT as CONTACT_REPLY
 from shared.replies import CONTACTS as CONTACTS_REPLY
@@ -95,7 +96,7 @@ async def claim(n: Notify, delivery_id: str, now: datetime) -> Delivery | None:
     """Take a delivery the sweep found, unless it has ended or another process has it."""
     if await outcomes(n.db).find_one({"_id": delivery_id}, {"_id": 1}):
         return None
-    sets: Delivery = {
+    sets: Query = {
         "status": "sending",
         "lease_until": now + timedelta(seconds=n.settings.lease_s),
         "updated_at": now,
@@ -115,7 +116,13 @@ async def claim(n: Notify, delivery_id: str, now: datetime) -> Delivery | None:
         )
     if before is None or not await take(n, before, now):
         return None
-    return {**before, **sets}
+    taken: Delivery = {
+        **before,
+        "status": "sending",
+        "lease_until": sets["lease_until"],
+        "updated_at": now,
+    }
+    return taken
 
 
 async def deliver(n: Notify, delivery_id: str, planned_here: bool) -> None:

@@ -9,7 +9,7 @@ two as they stand. Recipients are ids and keyed hashes, never addresses
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, TypedDict
+from typing import Literal, Required, TypedDict
 
 from services.notify.store.collections import DELIVERIES, OUTCOMES, SENDS, WEBHOOKS
 from shared.crypto import Sealed
@@ -23,7 +23,7 @@ class Recipient(TypedDict):
 
 
 class Delivery(TypedDict, total=False):
-    _id: str  # (event id, recipient, template), or the reminder's series: see plan.py
+    _id: Required[str]  # (event id, recipient, template), or the reminder's series: see plan.py
     event_id: str
     event_type: str
     occurred_at: datetime
@@ -48,7 +48,7 @@ class Delivery(TypedDict, total=False):
 
 
 class Outcome(TypedDict, total=False):
-    _id: str  # the delivery's
+    _id: Required[str]  # the delivery's
     status: str  # sent, failed, skipped, dead, cancelled
     attempts: int
     at: datetime
@@ -58,7 +58,7 @@ class Outcome(TypedDict, total=False):
 
 
 class Webhook(TypedDict, total=False):
-    _id: str
+    _id: Required[str]
     org_id: str
     url: str
     events: list[str]

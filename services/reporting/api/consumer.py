@@ -183,15 +183,17 @@ async def fold(r: Reporting, case_id: str, event: Envelope) -> bool:
     if current and current.get("pending"):
         await apply_pending(r, current)  # what a crash, or another instance, left half-done
         return False
-    plain: CaseFacts = {**(current or {})}
-    plain.pop("counted", None)  # the bookkeeping: apply folds the facts only
-    plain.pop("pending", None)
-    plain.pop("rev", None)
-    updated = apply(plain or None, raw(event))
+    plain: CaseFacts | None = None
+    if current is not None:
+        plain = current.copy()
+        plain.pop("counted", None)  # the bookkeeping: apply folds the facts only
+        plain.pop("pending", None)
+        plain.pop("rev", None)
+    updated = apply(plain, raw(event))
     if updated is None or updated == plain:
         return True
     counted = contributions(updated)
-    diff = difference(_decode((current or {}).get("counted")), counted)
+    diff = difference(_decode(current.get("counted") if current else None), counted)
     doc: CaseFacts = {**updated, "counted": encode(counted)}
     if diff:
         doc["pending"] = {"id": event.id, "diff": encode(diff)}

@@ -138,10 +138,9 @@ async def read_org(request: web.Request) -> web.Response:
     events; until one came, its id stands for its name)."""
     org_id = request.match_info["org_id"]
     require(request, org_id=org_id)
-    doc = await org_names(request.app[REPORTING].db).find_one({"_id": org_id}) or {}
-    return web.json_response(
-        {"id": org_id, "name": doc.get("name") or org_id, "departments": doc.get("departments", [])}
-    )
+    doc = await org_names(request.app[REPORTING].db).find_one({"_id": org_id})
+    name, departments = (doc.get("name"), doc.get("departments", [])) if doc else (None, [])
+    return web.json_response({"id": org_id, "name": name or org_id, "departments": departments})
 
 
 async def org_list(

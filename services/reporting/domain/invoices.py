@@ -57,10 +57,14 @@ async def claim_period(
         return invoice_id, None
     except DuplicateKeyError:
         pass
-    earlier = await invoice_claims(r.db).find_one({"_id": claim_id}) or {}
-    at = earlier.get("at")
+    earlier = await invoice_claims(r.db).find_one({"_id": claim_id})
+    at = earlier.get("at") if earlier else None
     left = at is not None and now - at.replace(tzinfo=UTC) > CLAIM_STALE
-    if not left or await invoices(r.db).find_one({"_id": earlier["invoice_id"]}, {"_id": 1}):
+    if (
+        earlier is None
+        or not left
+        or await invoices(r.db).find_one({"_id": earlier["invoice_id"]}, {"_id": 1})
+    ):
         raise Conflict("an invoice for this period is being made")
     return str(earlier["invoice_id"]), earlier.get("number")
 
@@ -132,7 +136,7 @@ async def issue(r: Reporting, org_id: str, start: int, end: int, now: datetime) 
         await invoice_claims(r.db).update_one(
             {"_id": f"{org_id}|{start}", "invoice_id": invoice_id}, {"$set": {"number": number}}
         )
-    named = await org_names(r.db).find_one({"_id": org_id}) or {}
+    named = await org_names(r.db).find_one({"_id": org_id})
     doc: Invoice = {
         "_id": invoice_id,
         "org_id": org_id,
@@ -159,7 +163,7 @@ async def issue(r: Reporting, org_id: str, start: int, end: int, now: datetime) 
         },
         "buyer": {
             "name": contract.legal_name,
-            "org_name": named.get("name") or org_id,
+            "org_name": (named.get("name") if named else None) or org_id,
             "street": contract.street,
             "postcode": contract.postcode,
             "city": contract.city,

@@ -67,11 +67,11 @@ async def draft(
         ),
         None,
     )
-    named = await org_names(r.db).find_one({"_id": org_id}) or {}
+    named = await org_names(r.db).find_one({"_id": org_id})
     doc: Report = {
         "_id": secrets.token_hex(12),
         "org_id": org_id,
-        "org_name": named.get("name") or org_id,
+        "org_name": (named.get("name") if named else None) or org_id,
         "firm": r.settings.firm_name,
         "kind": kind,
         "status": "draft",

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import (
+    Annotated,
+    Literal,
+    Required,  # pydantic validates TypedDicts from here on 3.11
+)
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pymongo.asynchronous.database import AsyncDatabase
-from typing_extensions import TypedDict  # pydantic validates TypedDicts from here on 3.11
+from typing_extensions import TypedDict
 
 from services.reporting.domain.disclosure import Release, Shown, Table
 from services.reporting.formats import report as formats
@@ -79,7 +83,7 @@ class Pending(TypedDict):
 class CaseFacts(TypedDict, total=False):
     """One case, without personal data; its fields are ``projection.FIELDS``."""
 
-    _id: str
+    _id: Required[str]
     org_id: str | None
     category: str
     subtype: str | None
@@ -105,7 +109,7 @@ class CaseFacts(TypedDict, total=False):
 
 
 class Tally(TypedDict, total=False):
-    _id: str  # "<org>|<month>"
+    _id: Required[str]  # "<org>|<month>"
     org_id: str
     month: int
     n: dict[str, float]  # "population|dimension|value" -> count
@@ -114,14 +118,14 @@ class Tally(TypedDict, total=False):
 
 
 class OrgNames(TypedDict, total=False):
-    _id: str
+    _id: Required[str]
     name: str
     departments: list[str]
     at: datetime
 
 
 class OrgRules(TypedDict, total=False):
-    _id: str
+    _id: Required[str]
     k: int
     min_cases: int
 
@@ -149,7 +153,7 @@ class StoredRelease(TypedDict):
 
 
 class Report(Staged, total=False):
-    _id: str
+    _id: Required[str]
     org_id: str
     org_name: str
     firm: str
@@ -168,7 +172,7 @@ class Report(Staged, total=False):
 
 
 class Signal(Staged, total=False):
-    _id: str
+    _id: Required[str]
     org_id: str
     status: Literal["proposed", "raised", "dismissed"]
     rule: Literal["department_cluster", "category_rise"]
@@ -269,7 +273,7 @@ class Line(TypedDict):
 
 
 class Invoice(TypedDict, total=False):
-    _id: str
+    _id: Required[str]
     org_id: str
     number: str
     start: int
@@ -292,7 +296,7 @@ class Invoice(TypedDict, total=False):
 
 
 class InvoiceClaim(TypedDict, total=False):
-    _id: str  # "<org>|<start month>" for a period, or the number for a number
+    _id: Required[str]  # "<org>|<start month>" for a period, or the number for a number
     invoice_id: str
     number: str
     year: int

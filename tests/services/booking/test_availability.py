@@ -160,7 +160,11 @@ def test_public_holidays_are_closed_unless_the_confidant_opens_one() -> None:
         hours = working_hours(confidant, today)
         return {s[:6] for s in wall(free_slots(hours, HOUR, [], [], now, until=until))}
 
-    dutch: Confidant = {"timezone": "Europe/Amsterdam", "hours": {"weekly": weekdays}}
+    dutch: Confidant = {
+        "_id": "c-anna",
+        "timezone": "Europe/Amsterdam",
+        "hours": {"weekly": weekdays},
+    }
     assert days(dutch) == {"Thu 24", "Mon 28"}  # NL unless set: 25 and 26 December closed
     assert days({**dutch, "holidays": None}) == {"Thu 24", "Fri 25", "Mon 28"}
     # A confidant who works on Christmas morning says so with an override of that date.

@@ -55,6 +55,7 @@ async def cases_in(reporting: Client, org: str, per_month: dict[int, int]) -> No
     """The tallies of closed cases, each with 1.5 hours and one conversation on location."""
     cases: list[CaseFacts] = [
         {
+            "_id": f"case-{month}-{i}",
             "category": CATEGORIES[i % 3],
             "channel": "web",
             "reporter_role": "employee",
@@ -272,6 +273,7 @@ def test_the_checks_find_what_is_wrong(schema: etree.XMLSchema) -> None:
     from services.reporting.formats.invoice import to_ubl
 
     good: Invoice = {
+        "_id": "a" * 24,
         "number": "2027-0001",
         "issue_date": "2027-01-05",
         "due_date": "2027-02-04",

@@ -24,6 +24,7 @@ def a_case(draw: Any) -> CaseFacts:
     whistle = draw(st.booleans())
     day = f"{opened // 12}-{opened % 12 + 1:02d}-05T10:00:00"
     return {
+        "_id": f"case-{draw(st.integers(0, 10**6))}",
         "category": draw(st.sampled_from(CATEGORIES)),
         "channel": draw(st.sampled_from(CHANNELS)),
         "reporter_role": draw(st.sampled_from(ROLES)),
@@ -117,6 +118,7 @@ def test_deadlines_are_judged_as_times_whatever_the_offset() -> None:
     # answer sorts before the deadline; as times it comes after it.
     opened = BASE + 11
     case: CaseFacts = {
+        "_id": "case-late",
         "category": CATEGORIES[0],
         "channel": CHANNELS[0],
         "reporter_role": ROLES[0],
