@@ -10,6 +10,7 @@ Each service's files have a path of their own, so the front door routes them by 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -91,11 +92,15 @@ class Pages:
         *,
         status: int = 200,
         locale: Locale | None = None,
+        worded: Callable[[Locale], dict[str, Any]] | None = None,
         **context: Any,
     ) -> web.Response:
-        """The page ``name``, in ``locale`` (or the one asked for with ``?lang=``)."""
+        """The page ``name``, in ``locale`` (or the one asked for with ``?lang=``); what
+        ``worded`` gives for that language is in its context too (choices' labels, say)."""
         locale = locale or page_locale(request)
         shown = {"t": texts[locale]} if texts is not None else {}
+        if worded is not None:
+            shown.update(worded(locale))
         return render(request, self.env, name, status, locale=locale, **shown, **context)
 
     def add_static(self, app: web.Application) -> None:

@@ -220,6 +220,16 @@ def _as_cleanup_ctx(context: Context) -> Callable[[web.Application], AsyncIterat
     return ctx
 
 
+def setting(name: str) -> Callable[[web.Application], float]:
+    """An interval read from the service's settings once it runs: ``every("sweep", job,
+    setting("sweep_interval_s"))``."""
+
+    def interval(app: web.Application) -> float:
+        return float(getattr(app[SETTINGS], name))
+
+    return interval
+
+
 def every(
     name: str,
     job: Callable[[web.Application], Awaitable[object]],

@@ -1,8 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import cast
-
 from aiohttp import web
 
 from services.booking.api import appointments as api_appointments
@@ -14,11 +11,10 @@ from services.booking.api.pages import add_pages
 from services.booking.api.rpc import appointment_responder
 from services.booking.calendars.sync import sync_all
 from services.booking.calendars.writer import write_pending
-from services.booking.settings import BookingSettings
 from services.booking.state import BOOKING, booking_context
 from services.booking.store import collections
 from services.booking.store.claims import release_orphan_claims
-from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
+from shared.service import ConsumerSpec, ServiceSpec, build_app, every, setting
 from shared.settings import ServiceSettings
 
 
@@ -29,13 +25,6 @@ async def _sync(app: web.Application) -> None:
 
 async def _write(app: web.Application) -> None:
     await write_pending(app[BOOKING])
-
-
-def _every(name: str) -> Callable[[web.Application], float]:
-    def interval(app: web.Application) -> float:
-        return float(getattr(cast(BookingSettings, app[SETTINGS]), name))
-
-    return interval
 
 
 SPEC = ServiceSpec(
@@ -53,8 +42,8 @@ SPEC = ServiceSpec(
     contexts=[
         booking_context,
         appointment_responder,
-        every("calendar-sync", _sync, _every("sync_interval_s")),
-        every("calendar-writer", _write, _every("writer_interval_s")),
+        every("calendar-sync", _sync, setting("sync_interval_s")),
+        every("calendar-writer", _write, setting("writer_interval_s")),
     ],
 )
 

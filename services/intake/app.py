@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import cast
-
 from aiohttp import web
 
 from services.intake.api import channels as api_channels
@@ -11,10 +9,9 @@ from services.intake.api.pages import add_pages
 from services.intake.channels.mailbox import mailbox_watchers
 from services.intake.channels.relay import relay_loop
 from services.intake.domain import jobs
-from services.intake.settings import IntakeSettings
 from services.intake.state import INTAKE, intake_context
 from services.intake.store import collections
-from shared.service import SETTINGS, ConsumerSpec, ServiceSpec, build_app, every
+from shared.service import ConsumerSpec, ServiceSpec, build_app, every, setting
 from shared.settings import ServiceSettings
 
 
@@ -25,10 +22,6 @@ async def _jobs(app: web.Application) -> None:
 async def _webhook_sweep(app: web.Application) -> None:
     if app[INTAKE].settings.whatsapp_on:
         await api_channels.sweep(app[INTAKE])
-
-
-def _jobs_interval(app: web.Application) -> float:
-    return cast(IntakeSettings, app[SETTINGS]).jobs_interval_s
 
 
 SPEC = ServiceSpec(
@@ -45,7 +38,7 @@ SPEC = ServiceSpec(
         contact_responder,
         relay_loop,
         mailbox_watchers,
-        every("intake-jobs", _jobs, _jobs_interval),
+        every("intake-jobs", _jobs, setting("jobs_interval_s")),
         every("whatsapp-sweep", _webhook_sweep, lambda app: 10.0),
     ],
     pages=add_pages,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from deploy.seed import DEMO_TYPES
 from services.booking.api.models import ConfidantCreate, Hours, TypeCreate
 from services.booking.store.documents import APPOINTMENT_TYPE, CONFIDANT, HOURS
 from services.intake.api.models import OrgCreate
@@ -46,23 +47,12 @@ def test_hours_and_a_type_with_every_field() -> None:
     )
     stored = HOURS.validate_python({**hours.model_dump(mode="json"), "absences": []})
     assert stored["overrides"] == {"2026-12-24": [{"start": "09:00", "end": "12:00"}]}
-    kind = TypeCreate.model_validate(
-        {
-            "id": "gesprek",
-            "name": {"nl": "Gesprek", "en": "Conversation"},
-            "duration_min": 60,
-            "modes": ["online", "walk"],
-            "buffer_before_min": 5,
-            "buffer_after_min": 10,
-            "min_notice_min": 60,
-            "horizon_days": 28,
-            "interval_min": 30,
-            "daily_cap": 4,
-            "weekly_cap": 12,
-        }
-    ).model_dump()
+    # The demo's conversation, with the fields it leaves at their defaults given too.
+    every = {**DEMO_TYPES[0], "buffer_before_min": 5, "weekly_cap": 12}
+    kind = TypeCreate.model_validate(every).model_dump()
+    assert set(kind) == set(every) == set(TypeCreate.model_fields)  # every field given
     doc = APPOINTMENT_TYPE.validate_python({"_id": kind.pop("id"), **kind})
-    assert doc["weekly_cap"] == 12 and doc["name"]["en"] == "Conversation"
+    assert doc["weekly_cap"] == 12 and doc["name"]["en"] == "Confidential conversation"
 
 
 def test_an_organisation_and_a_contract_with_every_field() -> None:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from deploy.stack.bus import nats_server
@@ -36,6 +37,18 @@ def own_servers(tmp_path: Path) -> Iterator[tuple[Process, Process]]:
         yield mongo, nats
 
 
+def on(servers: tuple[Process, Process], keys: Keys, **more: str) -> dict[str, str]:
+    """A service's settings on these servers, with the test's keys."""
+    mongo, nats = servers
+    return {"MONGODB_URI": mongo.url, "NATS_URL": nats.url, "JWKS_FILE": str(keys.jwks), **more}
+
+
+async def serving(app: web.Application) -> TestClient:  # type: ignore[type-arg]
+    client: TestClient = TestClient(TestServer(app))  # type: ignore[type-arg]
+    await client.start_server()
+    return client
+
+
 async def readiness(client: TestClient) -> tuple[int, dict[str, bool]]:  # type: ignore[type-arg]
     response = await client.get("/readyz")
     return response.status, (await response.json())["checks"]
@@ -56,15 +69,7 @@ async def test_readyz_follows_mongo_and_nats(
     own_servers: tuple[Process, Process], keys: Keys
 ) -> None:
     mongo, nats = own_servers
-    settings = ReportingSettings.from_env(
-        {
-            "MONGODB_URI": mongo.url,
-            "NATS_URL": nats.url,
-            "JWKS_FILE": str(keys.jwks),
-        }
-    )
-    client: TestClient = TestClient(TestServer(create_app(settings)))  # type: ignore[type-arg]
-    await client.start_server()
+    client = await serving(create_app(ReportingSettings.from_env(on(own_servers, keys))))
     try:
         assert await readiness(client) == (200, {"mongo": True, "nats": True})
 
@@ -84,10 +89,8 @@ async def test_readyz_follows_mongo_and_nats(
 async def test_a_service_started_while_the_database_is_away_waits_for_it(
     own_servers: tuple[Process, Process], keys: Keys
 ) -> None:
-    mongo, nats = own_servers
-    settings = ReportingSettings.from_env(
-        {"MONGODB_URI": mongo.url, "NATS_URL": nats.url, "JWKS_FILE": str(keys.jwks)}
-    )
+    mongo, _ = own_servers
+    settings = ReportingSettings.from_env(on(own_servers, keys))
     await asyncio.to_thread(mongo.kill)
     client: TestClient = TestClient(TestServer(create_app(settings)))  # type: ignore[type-arg]
     starting = asyncio.create_task(client.start_server())
@@ -174,19 +177,17 @@ async def test_a_report_while_the_database_is_away_is_a_503_and_its_retry_one_ca
     from services.intake.app import create_app as intake_app
     from services.intake.settings import IntakeSettings
 
-    mongo, nats = own_servers
+    mongo, _ = own_servers
     settings = IntakeSettings.from_env(
-        {
-            "MONGODB_URI": mongo.url,
-            "NATS_URL": nats.url,
-            "JWKS_FILE": str(keys.jwks),
+        on(
+            own_servers,
+            keys,
             **keys.secrets_env,
-            "INTAKE_ARGON2_TIME_COST": "1",
-            "INTAKE_ARGON2_MEMORY_KIB": "8192",
-        }
+            INTAKE_ARGON2_TIME_COST="1",
+            INTAKE_ARGON2_MEMORY_KIB="8192",
+        )
     )
-    client: TestClient = TestClient(TestServer(intake_app(settings)))  # type: ignore[type-arg]
-    await client.start_server()
+    client = await serving(intake_app(settings))
     try:
         admin = keys.issuer.issue(sub="office", role="admin", audience="intake")
         made = await client.post(

@@ -14,7 +14,7 @@ from aiohttp import web
 from services.booking.calendars.oauth import providers
 from services.booking.state import BOOKING
 from shared.messages import N_, Texts
-from shared.pages import Pages, page_locale
+from shared.pages import Pages
 
 PAGES = Pages("booking", Path(__file__).parent.parent)  # templates/, static/ beside api/
 TEXT = Texts(
@@ -163,14 +163,12 @@ STAFF_TEXT = Texts(
 async def staff_page(request: web.Request) -> web.Response:
     """The confidant's appointments (to cancel), calendar connection (to make, change and
     update) and availability (working hours and absences, to edit)."""
-    locale = page_locale(request)
     settings = request.app[BOOKING].settings
     return PAGES.show(
         request,
         "staff.html.j2",
         STAFF_TEXT,
-        locale=locale,
-        day_names=STAFF_TEXT.text("day_names", locale).split(","),
+        worded=lambda lang: {"day_names": STAFF_TEXT.text("day_names", lang).split(",")},
         intake_url=settings.public_url(settings.intake_url),
         oauth=list(providers(settings)),  # those this installation is registered with
     )

@@ -48,31 +48,33 @@ class Provider:
     extra: tuple[tuple[str, str], ...] = ()  # more authorisation parameters
 
 
+# What each provider is asked for, beside its registration's settings.
+ASKED: dict[OAuthProvider, tuple[str, tuple[tuple[str, str], ...]]] = {
+    # CalDAV needs the calendar scope; openid and email name the account. A refresh token
+    # is only given with offline access, and again on consent.
+    "google": (
+        "openid email https://www.googleapis.com/auth/calendar",
+        (("access_type", "offline"), ("prompt", "consent")),
+    ),
+    "microsoft": ("offline_access User.Read Calendars.ReadWrite", (("response_mode", "query"),)),
+}
+
+
 def providers(settings: BookingSettings) -> dict[str, Provider]:
-    """The OAuth providers this installation has a client registration for."""
-    found = {}
-    if settings.google_client_id:
-        found["google"] = Provider(
-            "google",
-            settings.google_client_id,
-            settings.google_client_secret,
-            settings.google_authorize_url,
-            settings.google_token_url,
-            # CalDAV needs the calendar scope; openid and email name the account.
-            "openid email https://www.googleapis.com/auth/calendar",
-            # A refresh token is only given with offline access, and again on consent.
-            (("access_type", "offline"), ("prompt", "consent")),
-        )
-    if settings.microsoft_client_id:
-        found["microsoft"] = Provider(
-            "microsoft",
-            settings.microsoft_client_id,
-            settings.microsoft_client_secret,
-            settings.microsoft_authorize_url,
-            settings.microsoft_token_url,
-            "offline_access User.Read Calendars.ReadWrite",
-            (("response_mode", "query"),),
-        )
+    """The OAuth providers this installation has a client registration for (their
+    ``BOOKING_<NAME>_CLIENT_ID`` and the rest set)."""
+    found: dict[str, Provider] = {}
+    for name, (scope, extra) in ASKED.items():
+        if getattr(settings, f"{name}_client_id"):
+            found[name] = Provider(
+                name,
+                getattr(settings, f"{name}_client_id"),
+                getattr(settings, f"{name}_client_secret"),
+                getattr(settings, f"{name}_authorize_url"),
+                getattr(settings, f"{name}_token_url"),
+                scope,
+                extra,
+            )
     return found
 
 

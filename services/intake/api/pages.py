@@ -9,6 +9,7 @@ that keep the page out of caches, referrers and frames.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -226,21 +227,26 @@ STAFF_TEXT = Texts(
 )
 
 
+def workspace_labels(locale: Locale) -> dict[str, Any]:
+    """The names of a case's choices in the workspace, in the confidant's language."""
+    return {
+        "categories": taxonomy.labels(locale),
+        "statuses": taxonomy.labels(locale, taxonomy.STATUSES),
+        "outcomes": taxonomy.labels(locale, taxonomy.OUTCOMES),
+        "channels": taxonomy.labels(locale, taxonomy.CHANNELS),
+        "modes": taxonomy.labels(locale, taxonomy.MEETING_MODES),
+    }
+
+
 async def staff_page(request: web.Request) -> web.Response:
     """The confidant's workspace: log in; their cases; a case's messages, private notes,
     status and closing."""
-    locale = page_locale(request)
     settings = request.app[INTAKE].settings
     return PAGES.show(
         request,
         "staff.html.j2",
         STAFF_TEXT,
-        locale=locale,
-        categories=taxonomy.labels(locale),
-        statuses=taxonomy.labels(locale, taxonomy.STATUSES),
-        outcomes=taxonomy.labels(locale, taxonomy.OUTCOMES),
-        channels=taxonomy.labels(locale, taxonomy.CHANNELS),
-        modes=taxonomy.labels(locale, taxonomy.MEETING_MODES),
+        worded=workspace_labels,
         booking_url=settings.public_url(settings.booking_url),
         reporting_url=settings.public_url(settings.reporting_url),
     )

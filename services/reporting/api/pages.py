@@ -11,7 +11,7 @@ from aiohttp import web
 from services.reporting.formats.report import LABELS
 from services.reporting.state import REPORTING
 from shared.messages import N_, Texts
-from shared.pages import Pages, page_locale
+from shared.pages import Pages
 
 PAGES = Pages("reporting", Path(__file__).parent.parent)  # templates/, static/ beside api/
 TEXT = Texts(
@@ -85,14 +85,12 @@ async def org_page(request: web.Request) -> web.Response:
     """The organisation admin's page: its reports and usage statements to read and
     download, the signals passed on, and its webhooks (through the front door, where
     notify's API is on the same origin)."""
-    locale = page_locale(request)
     settings = request.app[REPORTING].settings
     return PAGES.show(
         request,
         "org.html.j2",
         TEXT,
-        locale=locale,
-        labels=LABELS[locale],
+        worded=lambda locale: {"labels": LABELS[locale]},
         notify_api="/api/notify/" if settings.suite_url else "",
     )
 

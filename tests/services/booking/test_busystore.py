@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,9 +14,8 @@ from tests.services.booking.conftest import (
     state,
 )
 from tests.services.booking.test_calendar import (
-    at,
     connect,
-    put_event,
+    put_hour,
     slot_starts,
 )
 
@@ -45,9 +42,7 @@ async def test_a_calendar_stored_before_the_buckets_is_fetched_whole_once(
     desk: Desk, calendar: CalendarServer
 ) -> None:
     ten = next_weekday_at(10)
-    await put_event(
-        calendar.direct, "eigen", f"DTSTART:{at(ten)}", f"DTEND:{at(ten + timedelta(hours=1))}"
-    )
+    await put_hour(calendar.direct, "eigen", ten)
     assert (await connect(desk.ready, desk.admin, calendar)).status == 200
     db = state(desk.ready).db
     # As an earlier version left it: one document per calendar, one version, no buckets.

@@ -58,6 +58,13 @@ async def put_event(url: str, uid: str, *lines: str) -> str:
     return href
 
 
+async def put_hour(url: str, uid: str, start: datetime) -> str:
+    """An hour of the confidant's own from ``start``."""
+    return await put_event(
+        url, uid, f"DTSTART:{at(start)}", f"DTEND:{at(start + timedelta(hours=1))}"
+    )
+
+
 async def delete(href: str) -> None:
     async with aiohttp.ClientSession() as session, session.delete(href, headers=AUTH) as response:
         assert response.status in (200, 204)

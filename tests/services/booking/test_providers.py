@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import aiohttp
 import pytest
+from aiohttp import ClientResponse
 
 from deploy.stack.infra import Infra
 from services.booking.calendars.sync import sync_all
@@ -28,7 +29,7 @@ from tests.services.booking.conftest import (
     setup_type,
     state,
 )
-from tests.services.booking.test_calendar import at, put_event, read, slot_starts
+from tests.services.booking.test_calendar import at, put_event, put_hour, read, slot_starts
 from tests.standins.run import APP_PASSWORD, Providers, running_providers
 
 
@@ -70,7 +71,7 @@ async def consent(client: Client, headers: dict[str, str], provider: str) -> Any
     ), query
 
 
-async def sync_now(client: Client, headers: dict[str, str]) -> Any:
+async def sync_now(client: Client, headers: dict[str, str]) -> ClientResponse:
     """The agenda's "update now"."""
     return await client.post("/v1/confidants/c-anna/calendar/sync", headers=headers)
 
@@ -91,9 +92,7 @@ async def test_google_connects_with_pkce_reads_busy_time_and_takes_bookings(
     desk: Desk, providers: Providers
 ) -> None:
     ten = next_weekday_at(10)
-    await put_event(
-        providers.calendar, "overleg", f"DTSTART:{at(ten)}", f"DTEND:{at(ten + timedelta(hours=1))}"
-    )
+    await put_hour(providers.calendar, "overleg", ten)
     answer, query = await consent(desk.ready, desk.admin, "google")
     assert answer.status == 200, await answer.text()
     view = await answer.json()
@@ -141,14 +140,24 @@ async def test_a_revoked_grant_fails_closed_and_says_so(
     assert profile["calendar"]["sync"]["last_error"] == "revoked"
 
 
+async def throttled(
+    ready: Client, admin: dict[str, str], provider: str, standin: Any
+) -> ClientResponse:
+    """Connected through ``provider``'s consent, then synced once while its stand-in asks
+    to wait: the 503 that says so."""
+    answer, _ = await consent(ready, admin, provider)
+    assert answer.status == 200
+    standin.throttled = 1
+    synced = await sync_now(ready, admin)
+    assert synced.status == 503
+    return synced
+
+
 async def test_a_throttled_provider_is_not_asked_again_before_retry_after(
     ready: Client, providers: Providers, admin: dict[str, str]
 ) -> None:
-    answer, _ = await consent(ready, admin, "google")
-    assert answer.status == 200
-    providers.google.throttled = 1
-    synced = await sync_now(ready, admin)
-    assert synced.status == 503 and synced.headers["Retry-After"] == "11"
+    synced = await throttled(ready, admin, "google", providers.google)
+    assert synced.headers["Retry-After"] == "11"
     assert (await synced.json())["error"]["code"] == "calendar_throttled"
     confidant = await state(ready).db["confidants"].find_one({"_id": "c-anna"})
     assert confidant is not None
@@ -272,11 +281,8 @@ async def test_microsoft_365_through_graph(desk: Desk, providers: Providers) -> 
 async def test_graph_throttling_and_a_revoked_grant(
     ready: Client, providers: Providers, admin: dict[str, str]
 ) -> None:
-    answer, _ = await consent(ready, admin, "microsoft")
-    assert answer.status == 200
-    providers.graph.throttled = 1
-    synced = await sync_now(ready, admin)
-    assert synced.status == 503 and synced.headers["Retry-After"] == "7"
+    synced = await throttled(ready, admin, "microsoft", providers.graph)
+    assert synced.headers["Retry-After"] == "7"
     # Microsoft sends a new refresh token with each refresh; the newest is kept and works.
     providers.microsoft_oauth.expire_access()
     assert (await sync_now(ready, admin)).status == 200

@@ -68,6 +68,28 @@ NAMED: dict[str, Any] = {
 }
 
 
+class Workspace:
+    """What the confidant sees and does in the workspace (through the API), for the worlds
+    of the channel tests: their cases, a case's messages, an answer."""
+
+    intake: Client
+    anna: dict[str, str]
+
+    async def cases(self) -> list[dict[str, Any]]:
+        body = await (await self.intake.get("/v1/cases", headers=self.anna)).json()
+        return list(body["items"])
+
+    async def messages(self, case_id: str) -> list[dict[str, Any]]:
+        url = f"/v1/cases/{case_id}/messages"
+        return list((await (await self.intake.get(url, headers=self.anna)).json())["items"])
+
+    async def answer(self, case_id: str, text: str) -> None:
+        said = await self.intake.post(
+            f"/v1/cases/{case_id}/messages", headers=self.anna, json={"text": text}
+        )
+        assert said.status == 201, await said.text()
+
+
 async def report(client: Client, org: dict[str, Any], **fields: Any) -> dict[str, Any]:
     body = {**NAMED, "organisation": org["slug"], **fields}
     response = await client.post("/v1/cases", json=body)

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from aiohttp import ClientResponse
 
 from tests.conftest import StartService
 from tests.services.intake.conftest import (
@@ -188,12 +189,19 @@ async def test_guessing_case_codes_is_slowed_and_locked_out(
     assert right.status == 429 and int(right.headers["Retry-After"]) > 0
 
 
+async def keyed_report(
+    intake: Client, org: dict[str, Any], key: str
+) -> tuple[dict[str, Any], dict[str, str], ClientResponse]:
+    """A named report sent once with an Idempotency-Key: its body, the key and the answer."""
+    body = {**NAMED, "organisation": org["slug"]}
+    headers = {"Idempotency-Key": key}
+    return body, headers, await intake.post("/v1/cases", json=body, headers=headers)
+
+
 async def test_a_report_sent_again_with_its_key_is_the_same_case(
     intake: Client, org: dict[str, Any]
 ) -> None:
-    body = {**NAMED, "organisation": org["slug"]}
-    key = {"Idempotency-Key": "report-5f2a9c"}
-    first = await intake.post("/v1/cases", json=body, headers=key)
+    body, key, first = await keyed_report(intake, org, "report-5f2a9c")
     again = await intake.post("/v1/cases", json=body, headers=key)
     assert first.status == again.status == 201
     one, two = await first.json(), await again.json()
@@ -211,9 +219,7 @@ async def test_a_report_sent_again_with_its_key_is_the_same_case(
 async def test_a_report_whose_first_try_died_before_storing_is_stored_by_the_retry(
     intake: Client, org: dict[str, Any]
 ) -> None:
-    body = {**NAMED, "organisation": org["slug"]}
-    key = {"Idempotency-Key": "report-died"}
-    first = await intake.post("/v1/cases", json=body, headers=key)
+    body, key, first = await keyed_report(intake, org, "report-died")
     made = await first.json()
     db = state(intake).db
     # As if that process had died after its claim and before the case was stored.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,7 +24,7 @@ from services.intake.store.documents import organisations
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
 from tests.services.intake import mailtools
-from tests.services.intake.conftest import Client, bearer, state, stream_events
+from tests.services.intake.conftest import Client, Workspace, bearer, state, stream_events
 
 # notify's SMTP server, which also checks that no mail carries a word of the report
 from tests.services.notify.conftest import Inbox, Received, inbox
@@ -37,7 +37,7 @@ STORY = "Mijn leidinggevende Piet Jansen kleineert mij elke week in het teamover
 
 
 @dataclass
-class MailWorld:
+class MailWorld(Workspace):
     intake: Client
     org: dict[str, Any]
     address: str
@@ -46,20 +46,11 @@ class MailWorld:
     anna: dict[str, str]
     admin: dict[str, str]
 
-    async def cases(self) -> list[dict[str, Any]]:
-        body = await (await self.intake.get("/v1/cases", headers=self.anna)).json()
-        return list(body["items"])
-
     async def case(self, case_id: str) -> dict[str, Any]:
         response = await self.intake.get(f"/v1/cases/{case_id}", headers=self.anna)
         assert response.status == 200
         found: dict[str, Any] = await response.json()
         return found
-
-    async def messages(self, case_id: str) -> list[dict[str, Any]]:
-        url = f"/v1/cases/{case_id}/messages"
-        body = await (await self.intake.get(url, headers=self.anna)).json()
-        return list(body["items"])
 
     async def one_case(self, within: float = 15) -> dict[str, Any]:
         async def there() -> bool:
@@ -114,14 +105,24 @@ async def _setup(
 
 
 @pytest.fixture
-async def world(
+async def worlds(
     start_service: StartService,
     token: Callable[..., str],
     inbox: Inbox,
     infra: Infra,
     isolation: Isolation,
-) -> MailWorld:
-    return (await _setup(start_service, token, inbox, infra, isolation))[0]
+) -> Callable[..., Awaitable[list[MailWorld]]]:
+    """``await worlds(instances=2, **settings)``: intake instances on one mailbox."""
+
+    async def made(instances: int = 1, **settings: str) -> list[MailWorld]:
+        return await _setup(start_service, token, inbox, infra, isolation, instances, **settings)
+
+    return made
+
+
+@pytest.fixture
+async def world(worlds: Callable[..., Awaitable[list[MailWorld]]]) -> MailWorld:
+    return (await worlds())[0]
 
 
 async def test_a_mail_becomes_a_case_acknowledged_in_its_thread(world: MailWorld) -> None:
@@ -178,12 +179,7 @@ async def test_replies_go_both_ways_in_one_thread(world: MailWorld) -> None:
     assert messages[1]["text"] == "Het gebeurde weer op dinsdag."  # the quote left out
     assert len(await world.cases()) == 1
 
-    answer = await world.intake.post(
-        f"/v1/cases/{case['case_id']}/messages",
-        headers=world.anna,
-        json={"text": "Zullen we donderdag bellen?"},
-    )
-    assert answer.status == 201
+    await world.answer(case["case_id"], "Zullen we donderdag bellen?")
     sent = await world.mail_to(JAN, 2)
     back = sent[1].message
     assert back["In-Reply-To"] == reply["Message-ID"]
@@ -303,18 +299,14 @@ async def test_a_mail_read_but_not_stored_is_stored_later_and_once(
 
 
 async def test_two_instances_on_one_mailbox_make_each_case_once(
-    start_service: StartService,
-    token: Callable[..., str],
-    inbox: Inbox,
-    infra: Infra,
-    isolation: Isolation,
+    worlds: Callable[..., Awaitable[list[MailWorld]]],
 ) -> None:
-    worlds = await _setup(start_service, token, inbox, infra, isolation, instances=2)
-    world = worlds[0]
+    both = await worlds(instances=2)
+    world = both[0]
     senders = [f"melder{i}@example.nl" for i in range(20)]
     for sender in senders:
         raw = mailtools.plain(sender, world.address, "Melding", f"Verhaal van {sender}")
-        await mailtools.deliver(infra, world.address, raw.as_bytes())
+        await mailtools.deliver(world.infra, world.address, raw.as_bytes())
 
     async def all_cases() -> bool:
         return len(await world.cases()) == len(senders)
@@ -322,10 +314,10 @@ async def test_two_instances_on_one_mailbox_make_each_case_once(
     await eventually(all_cases, 30)
 
     async def all_acknowledged() -> bool:
-        return all(inbox.to(s) for s in senders)
+        return all(world.inbox.to(s) for s in senders)
 
     await eventually(all_acknowledged)
-    assert sorted(r.recipients[0] for r in inbox.received) == sorted(senders)  # once each
+    assert sorted(r.recipients[0] for r in world.inbox.received) == sorted(senders)  # once each
     db = state(world.intake).db
     assert await db[CASES].count_documents({}) == len(senders)
 
@@ -425,21 +417,9 @@ async def test_retention_purges_the_channel_traces_with_the_case(world: MailWorl
 
 
 async def test_a_server_without_idle_is_polled(
-    start_service: StartService,
-    token: Callable[..., str],
-    inbox: Inbox,
-    infra: Infra,
-    isolation: Isolation,
+    worlds: Callable[..., Awaitable[list[MailWorld]]],
 ) -> None:
-    [world] = await _setup(
-        start_service,
-        token,
-        inbox,
-        infra,
-        isolation,
-        INTAKE_IMAP_IDLE="false",
-        INTAKE_IMAP_POLL_S="0.3",
-    )
+    [world] = await worlds(INTAKE_IMAP_IDLE="false", INTAKE_IMAP_POLL_S="0.3")
     sent = mailtools.plain(REPORTER, world.address, "Melding", STORY)
     await mailtools.deliver(world.infra, world.address, sent.as_bytes())
     found = await world.one_case()

@@ -24,7 +24,7 @@ from services.intake.api import channels as api_channels
 from services.intake.store.collections import CASES, MESSAGES, WEBHOOK_INBOX
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
-from tests.services.intake.conftest import Client, bearer, state, stream_events
+from tests.services.intake.conftest import Client, Workspace, bearer, state, stream_events
 
 NUMBER_ID = "106540352242922"  # the organisation's WhatsApp number (Meta's id for it)
 SENDER = "31612345678"
@@ -33,7 +33,7 @@ HOOK = "/v1/channels/whatsapp/webhook"
 
 
 @dataclass
-class WhatsAppWorld:
+class WhatsAppWorld(Workspace):
     intake: Client
     graph: wa.GraphStandIn
     org: dict[str, Any]
@@ -49,14 +49,6 @@ class WhatsAppWorld:
         payload = wa.incoming(NUMBER_ID, sender, "Fatima El Amrani", text=text, **kw)
         assert await self.post(payload) == 200
         return payload
-
-    async def cases(self) -> list[dict[str, Any]]:
-        body = await (await self.intake.get("/v1/cases", headers=self.anna)).json()
-        return list(body["items"])
-
-    async def messages(self, case_id: str) -> list[dict[str, Any]]:
-        url = f"/v1/cases/{case_id}/messages"
-        return list((await (await self.intake.get(url, headers=self.anna)).json())["items"])
 
     async def sent_to(self, number: str, n: int) -> list[dict[str, Any]]:
         async def arrived() -> bool:
@@ -190,12 +182,7 @@ async def test_a_conversation_by_whatsapp(world: WhatsAppWorld) -> None:
     assert len(await world.cases()) == 1
 
     # The confidant answers from the workspace (the API here): through the Cloud API.
-    answer = await world.intake.post(
-        f"/v1/cases/{case['case_id']}/messages",
-        headers=world.anna,
-        json={"text": "Wat vervelend. Kunnen we morgen om 10 uur bellen?"},
-    )
-    assert answer.status == 201
+    await world.answer(case["case_id"], "Wat vervelend. Kunnen we morgen om 10 uur bellen?")
     sent = await world.sent_to(SENDER, 2)
     assert sent[1]["text"]["body"] == "Wat vervelend. Kunnen we morgen om 10 uur bellen?"
     wamid = sent[1]["id"]
@@ -252,9 +239,7 @@ async def test_outside_the_24_hour_window_the_reply_fails_visibly(world: WhatsAp
     [case] = await world.cases()
     await world.sent_to(SENDER, 1)
     world.graph.window_closed.add(SENDER)
-    await world.intake.post(
-        f"/v1/cases/{case['case_id']}/messages", headers=world.anna, json={"text": "Later?"}
-    )
+    await world.answer(case["case_id"], "Later?")
 
     async def failed() -> bool:
         last = (await world.messages(case["case_id"]))[-1]["delivery"]

@@ -24,6 +24,16 @@ def invitation(received: object) -> Calendar:
     return Calendar.from_ical(attachment.get_content())
 
 
+async def invitation_about(inbox: Inbox, subject: str) -> Calendar:
+    """The invitation in the first mail to Jan whose subject says ``subject``, once it came."""
+
+    async def came() -> bool:
+        return bool(inbox.with_subject(JAN, subject))
+
+    await eventually(came)
+    return invitation(inbox.with_subject(JAN, subject)[0])
+
+
 async def test_report_confirmed_to_a_named_reporter_in_their_language(
     suite: Suite, inbox: Inbox
 ) -> None:
@@ -93,11 +103,7 @@ async def test_booking_sends_an_invitation_with_the_calendar_uid_then_updates_an
     )
     assert moved.status == 200, await moved.text()
 
-    async def rescheduled() -> bool:
-        return bool(inbox.with_subject(JAN, "verzet"))
-
-    await eventually(rescheduled)
-    update = invitation(inbox.with_subject(JAN, "verzet")[0])
+    update = await invitation_about(inbox, "verzet")
     [event] = update.walk("VEVENT")
     assert str(update["method"]) == "REQUEST" and str(event["uid"]) == uid
     assert event.decoded("sequence") == 1
@@ -108,11 +114,7 @@ async def test_booking_sends_an_invitation_with_the_calendar_uid_then_updates_an
     )
     assert cancelled.status == 200, await cancelled.text()
 
-    async def gone() -> bool:
-        return bool(inbox.with_subject(JAN, "gaat niet door"))
-
-    await eventually(gone)
-    cancel = invitation(inbox.with_subject(JAN, "gaat niet door")[0])
+    cancel = await invitation_about(inbox, "gaat niet door")
     [event] = cancel.walk("VEVENT")
     assert str(cancel["method"]) == "CANCEL" and str(event["uid"]) == uid
     assert event.decoded("sequence") >= 2 and str(event["status"]) == "CANCELLED"

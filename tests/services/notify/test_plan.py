@@ -102,16 +102,11 @@ def test_case_events_reach_the_right_person_and_org_events_only_the_organisation
     assert who(plan(event("intake.case.opened", anonymous=False, **opened), NOW)) == [
         ("reporter", "c1", "case_received")
     ]
-    to_reporter = event(
-        "intake.case.message_posted", case_id="c1", message_id="m1", author="confidant"
-    )
+    posted = "intake.case.message_posted"
+    to_reporter = event(posted, case_id="c1", message_id="m1", author="confidant")
     assert who(plan(to_reporter, NOW)) == [("reporter", "c1", "new_message")]
     to_confidant = event(
-        "intake.case.message_posted",
-        case_id="c1",
-        message_id="m2",
-        author="reporter",
-        confidant_id="anna",
+        posted, case_id="c1", message_id="m2", author="reporter", confidant_id="anna"
     )
     assert who(plan(to_confidant, NOW)) == [("confidant", "anna", "new_message_confidant")]
     ready = event(
