@@ -60,6 +60,36 @@ async def book(client: Client, headers: dict[str, str], start: datetime, **extra
     return await made.json()
 
 
+def anna_steps(
+    org_id: str,
+    modes: Sequence[str] = ("online",),
+    calendar: dict[str, Any] | None = None,
+    minutes: int = 60,
+    **profile: Any,
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """The office's requests to booking that make Anna (method, path, body): her profile,
+    weekday hours, the type "gesprek" (bookable at once) and optionally her calendar."""
+    kind = {
+        "id": "gesprek",
+        "name": {"nl": "Gesprek", "en": "Conversation"},
+        "duration_min": minutes,
+        "modes": list(modes),
+        "min_notice_min": 0,
+    }
+    steps: list[tuple[str, str, dict[str, Any]]] = [
+        (
+            "POST",
+            "/v1/confidants",
+            {"id": "c-anna", "display_name": "Anna", "org_ids": [org_id], **profile},
+        ),
+        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
+        ("POST", "/v1/appointment-types", kind),
+    ]
+    if calendar is not None:
+        steps.append(("PUT", "/v1/confidants/c-anna/calendar", calendar))
+    return steps
+
+
 async def make_anna(
     booking: Client,
     token: Callable[..., str],
@@ -70,28 +100,7 @@ async def make_anna(
 ) -> None:
     """Anna in booking: weekday hours, the type "gesprek" (an hour, bookable at once), and
     optionally a calendar connection and more of her profile (a bio, locations)."""
-    steps: list[tuple[str, str, dict[str, Any]]] = [
-        (
-            "POST",
-            "/v1/confidants",
-            {"id": "c-anna", "display_name": "Anna", "org_ids": [org_id], **profile},
-        ),
-        ("PUT", "/v1/confidants/c-anna/hours", {"weekly": WEEKDAYS}),
-        (
-            "POST",
-            "/v1/appointment-types",
-            {
-                "id": "gesprek",
-                "name": {"nl": "Gesprek", "en": "Conversation"},
-                "duration_min": 60,
-                "modes": list(modes),
-                "min_notice_min": 0,
-            },
-        ),
-    ]
-    if calendar is not None:
-        steps.append(("PUT", "/v1/confidants/c-anna/calendar", calendar))
     admin = bearer(token("admin", "booking"))
-    for method, path, body in steps:
+    for method, path, body in anna_steps(org_id, modes, calendar, **profile):
         answer = await booking.request(method, path, headers=admin, json=body)
         assert answer.status in (200, 201), await answer.text()

@@ -42,8 +42,8 @@ from services.reporting.domain.tally import contributions
 from services.reporting.store.documents import cases as facts
 from tests.conftest import Keys
 from tests.polling import eventually
-from tests.scene import bearer
-from tests.services.booking.conftest import CALDAV_AUTH, CALDAV_PASSWORD, CALDAV_USER, WEEKDAYS
+from tests.scene import anna_steps, bearer
+from tests.services.booking.conftest import CALDAV_AUTH, CALDAV_PASSWORD, CALDAV_USER
 from tests.services.booking.conftest import calendar_url as calendar_url
 from tests.services.intake.conftest import NAMED
 from tests.services.notify.conftest import ANNA, Inbox
@@ -165,33 +165,15 @@ async def setup(c: Cluster, http: aiohttp.ClientSession, calendar: str) -> None:
         },
     ) as r:
         assert r.status == 201, await r.text()
-    for path, method, body in (
-        ("v1/confidants", "POST", {"id": "c-anna", "display_name": "Anna", "org_ids": [org]}),
-        ("v1/confidants/c-anna/hours", "PUT", {"weekly": WEEKDAYS}),
-        (
-            "v1/appointment-types",
-            "POST",
-            {
-                "id": "gesprek",
-                "name": {"nl": "Gesprek", "en": "Conversation"},
-                "duration_min": 30,
-                "modes": ["online"],
-                "min_notice_min": 0,
-            },
-        ),
-        (
-            "v1/confidants/c-anna/calendar",
-            "PUT",
-            {
-                "url": calendar.rsplit("/", 3)[0] + "/",
-                "username": CALDAV_USER,
-                "password": CALDAV_PASSWORD,
-                "busy_calendars": [calendar],
-                "booking_calendar": calendar,
-            },
-        ),
-    ):
-        async with http.request(method, f"{booking}{path}", headers=admin_b, json=body) as r:
+    link = {
+        "url": calendar.rsplit("/", 3)[0] + "/",
+        "username": CALDAV_USER,
+        "password": CALDAV_PASSWORD,
+        "busy_calendars": [calendar],
+        "booking_calendar": calendar,
+    }
+    for method, path, body in anna_steps(org, calendar=link, minutes=30):
+        async with http.request(method, f"{booking}{path[1:]}", headers=admin_b, json=body) as r:
             assert r.status in (200, 201), await r.text()
 
 
