@@ -28,6 +28,7 @@ from shared.db import DocLocks, IndexSpec, Mongo
 from shared.http import (
     AUTH,
     BASE_ENDPOINTS,
+    CHECK_ANSWERS,
     ENDPOINTS,
     METRICS,
     METRICS_TOKEN,
@@ -134,6 +135,7 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
     app[LOCKS] = DocLocks()
     app[SERVICE_NAME] = spec.name
     app[METRICS_TOKEN] = settings.metrics_token
+    app[CHECK_ANSWERS] = settings.check_answers
     app[METRICS] = Metrics(spec.name)
     app[ENDPOINTS] = []
     app[READY_CHECKS] = {}

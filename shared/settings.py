@@ -67,6 +67,11 @@ class ServiceSettings(BaseModel):
         "'The front door'). Set, pages call the APIs under /api/<service>/ and link to each "
         "other, and mails link, under it; empty, each service is reached on its own address.",
     )
+    check_answers: bool = shared(
+        False,
+        description="Check every success against the answer its route declares, and fail "
+        "loudly when it differs (the tests run so; off in production).",
+    )
     outbox_relay_s: float = shared(
         2.0,
         gt=0,

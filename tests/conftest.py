@@ -105,6 +105,8 @@ def service_env(infra: Infra, keys: Keys, isolation: Isolation) -> dict[str, str
         "JWKS_FILE": str(keys.jwks),
         "RETRY_BACKOFF": "0.05,0.1,0.2",
         "MAX_DELIVER": "3",
+        # Every answer held to the one its route declares (shared.http.requests.answering).
+        "CHECK_ANSWERS": "true",
         **keys.secrets_env,
         # Fast in tests: the cost of real settings is measured in bench/, not here.
         "INTAKE_ARGON2_TIME_COST": "1",

@@ -55,6 +55,9 @@ from shared.http.table import (
     AUTH as AUTH,
 )
 from shared.http.table import (
+    CHECK_ANSWERS as CHECK_ANSWERS,
+)
+from shared.http.table import (
     ENDPOINTS as ENDPOINTS,
 )
 from shared.http.table import (

@@ -9,11 +9,12 @@ import logging
 from collections.abc import Iterable
 
 from aiohttp import web
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from shared.auth import AuthError, Forbidden, Principal, Role, authorize
 from shared.http.table import (
     AUTH,
+    CHECK_ANSWERS,
     ENDPOINTS,
     PRINCIPAL,
     ROUTE_ROLES,
@@ -120,5 +121,26 @@ def guarded(endpoint: Endpoint) -> HandlerFn:
 
 def add_endpoints(app: web.Application, endpoints: Iterable[Endpoint]) -> None:
     for endpoint in endpoints:
-        app.router.add_route(endpoint.method, endpoint.path, guarded(endpoint))
+        handler = guarded(endpoint)
+        if app.get(CHECK_ANSWERS) and endpoint.response is not None:
+            handler = answering(endpoint, handler)
+        app.router.add_route(endpoint.method, endpoint.path, handler)
         app[ENDPOINTS].append(endpoint)
+
+
+def answering(endpoint: Endpoint, handler: HandlerFn) -> HandlerFn:
+    """The handler, its every success checked against the answer its route declares (the
+    tests run so: a declaration that says otherwise than the code fails the first test that
+    meets it, instead of misleading whoever reads the OpenAPI document)."""
+    shape = TypeAdapter(endpoint.response)
+
+    async def checked(request: web.Request) -> web.StreamResponse:
+        answer = await handler(request)
+        if isinstance(answer, web.Response) and answer.status < 300 and answer.body:
+            try:
+                shape.validate_json(bytes(answer.body))  # type: ignore[arg-type]
+            except ValidationError as exc:
+                raise RuntimeError(f"{endpoint.method} {endpoint.path}: {exc}") from None
+        return answer
+
+    return checked

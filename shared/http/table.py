@@ -85,6 +85,7 @@ REQUEST_ID = web.RequestKey("request_id", str)
 PRINCIPAL = web.RequestKey("principal", Principal)
 ROUTE_ROLES = web.RequestKey("route_roles", tuple[Role, ...])
 METRICS_TOKEN = web.AppKey("metrics_token", str)
+CHECK_ANSWERS = web.AppKey("check_answers", bool)
 
 
 class ApiError(Exception):

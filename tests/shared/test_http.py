@@ -8,6 +8,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from services.intake.settings import IntakeSettings
 from shared.http import Endpoint, read_body, require
@@ -33,11 +34,24 @@ async def org_only(request: web.Request) -> web.Response:
     return web.json_response({"role": who.role})
 
 
+class Said(TypedDict):
+    greeting: str
+
+
+class Counted(TypedDict):
+    count: int  # what /v1/miscounted says it answers, which it does not
+
+
+async def miscounted(request: web.Request) -> web.Response:
+    return web.json_response({"count": "many"})
+
+
 METRICS_TOKEN = "scrape-0123456789"
 SPEC = ServiceSpec(
     name="intake",
     endpoints=[
-        Endpoint("POST", "/v1/greet", greet, "Greet.", body=Greeting),
+        Endpoint("POST", "/v1/greet", greet, "Greet.", body=Greeting, response=Said),
+        Endpoint("GET", "/v1/miscounted", miscounted, "Says one thing.", response=Counted),
         Endpoint("GET", "/v1/explode", explode, "Fail."),
         Endpoint("GET", "/v1/orgs/{org_id}/thing", org_only, "Org-scoped.", roles=["org_admin"]),
     ],
@@ -188,7 +202,6 @@ async def test_openapi_lists_every_route(client: TestClient) -> None:  # type: i
 
 def test_answers_are_documented_and_two_shapes_of_one_name_are_refused() -> None:
     from pydantic import BaseModel
-    from typing_extensions import TypedDict
 
     from shared.http import Endpoint
     from shared.http.openapi import openapi_document
@@ -218,3 +231,13 @@ def test_answers_are_documented_and_two_shapes_of_one_name_are_refused() -> None
     clash = Endpoint("POST", "/v1/things", handler, "A thing.", body=Other)
     with pytest.raises(ValueError, match="two schemas are named Thing"):
         openapi_document("test", [listed, clash])
+
+
+async def test_an_answer_that_is_not_what_its_route_declares_fails_loudly(
+    client: TestClient,  # type: ignore[type-arg]
+) -> None:
+    # (the services run so in the tests: CHECK_ANSWERS, from tests/conftest.py)
+    said = await client.post("/v1/greet", json={"name": "Anna", "times": 1})
+    assert said.status == 200  # as declared
+    wrong = await client.get("/v1/miscounted")
+    assert wrong.status == 500  # an int was declared, a text was answered
