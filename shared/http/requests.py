@@ -136,9 +136,11 @@ def answering(endpoint: Endpoint, handler: HandlerFn) -> HandlerFn:
 
     async def checked(request: web.Request) -> web.StreamResponse:
         answer = await handler(request)
-        if isinstance(answer, web.Response) and answer.status < 300 and answer.body:
+        body = answer.body if isinstance(answer, web.Response) else None
+        json = answer.content_type == "application/json"
+        if json and answer.status < 300 and isinstance(body, bytes) and body:
             try:
-                shape.validate_json(bytes(answer.body))  # type: ignore[arg-type]
+                shape.validate_json(body)
             except ValidationError as exc:
                 raise RuntimeError(f"{endpoint.method} {endpoint.path}: {exc}") from None
         return answer

@@ -20,7 +20,7 @@ from shared.auth import Forbidden, Role, authorize
 from shared.db import Doc, Query
 from shared.errors import Conflict, Invalid, invalid, not_found
 from shared.http import Body, Endpoint, principal, read_body, read_query, require
-from shared.listing import PageQuery, find_page, listed, page_of
+from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.text import Locale
 
 STAFF: list[Role] = ["admin", "confidant"]
@@ -227,6 +227,7 @@ ENDPOINTS = [
         body=ReportCreate,
         status=201,
         scope="org",
+        response=formats.ReportView,
     ),
     Endpoint(
         "GET",
@@ -236,6 +237,7 @@ ENDPOINTS = [
         query=PageQuery,
         roles=READERS,
         scope="org",
+        response=list_of(formats.ReportView),
     ),
     Endpoint(
         "GET",
@@ -245,6 +247,7 @@ ENDPOINTS = [
         query=ReportQuery,
         roles=READERS,
         scope="org",
+        response=formats.ReportView,
     ),
     Endpoint(
         "PUT",
@@ -254,6 +257,7 @@ ENDPOINTS = [
         roles=STAFF,
         body=Advice,
         scope="org",
+        response=formats.ReportView,
     ),
     Endpoint(
         "POST",
@@ -262,6 +266,7 @@ ENDPOINTS = [
         "Publish after review; tells the organisation.",
         roles=STAFF,
         scope="org",
+        response=formats.ReportView,
     ),
     Endpoint(
         "PUT",

@@ -8,10 +8,10 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from html import escape
-from typing import TypedDict
 
 from babel.dates import format_date
 from fpdf import FPDF
+from typing_extensions import TypedDict  # pydantic reads it (the API declares ReportView)
 
 from shared.messages import N_, Texts, translate
 from shared.taxonomy import CATEGORIES
