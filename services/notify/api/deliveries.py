@@ -13,7 +13,11 @@ from services.notify.state import NOTIFY, Notify
 from services.notify.store.collections import DELIVERIES, WEBHOOKS
 from services.notify.store.documents import (
     Delivery,
+    DeliveryView,
+    NewWebhook,
+    Retried,
     Webhook,
+    WebhookView,
     deliveries,
     delivery_view,
     merged,
@@ -24,7 +28,7 @@ from services.notify.store.documents import (
 from shared.db import Query
 from shared.errors import Conflict, invalid, not_found
 from shared.http import Body, Endpoint, read_body, read_query, require
-from shared.listing import PageQuery, cursor_after, find_page, keyset, listed, page_of
+from shared.listing import PageQuery, cursor_after, find_page, keyset, list_of, listed, page_of
 
 Status = Literal["pending", "sending", "sent", "failed", "dead", "skipped", "cancelled"]
 STATUSES: tuple[str, ...] = Status.__args__  # type: ignore[attr-defined]
@@ -168,6 +172,7 @@ ENDPOINTS = [
         "The delivery log, newest first: ?status=&org_id=&limit=.",
         query=DeliveriesQuery,
         roles=["admin"],
+        response=list_of(DeliveryView),
     ),
     Endpoint(
         "POST",
@@ -175,6 +180,7 @@ ENDPOINTS = [
         retry_delivery,
         "Send a failed or dead delivery again.",
         roles=["admin"],
+        response=Retried,
     ),
     Endpoint(
         "GET",
@@ -184,6 +190,7 @@ ENDPOINTS = [
         query=PageQuery,
         roles=["admin", "org_admin"],
         scope="org",
+        response=list_of(WebhookView),
     ),
     Endpoint(
         "POST",
@@ -194,6 +201,7 @@ ENDPOINTS = [
         body=WebhookCreate,
         status=201,
         scope="org",
+        response=NewWebhook,
     ),
     Endpoint(
         "DELETE",

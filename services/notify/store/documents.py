@@ -9,7 +9,9 @@ two as they stand. Recipients are ids and keyed hashes, never addresses
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Required, TypedDict
+from typing import Literal, Required
+
+from typing_extensions import TypedDict  # pydantic reads these (the answers are checked)
 
 from services.notify.store.collections import DELIVERIES, OUTCOMES, SENDS, WEBHOOKS
 from shared.crypto import Sealed
@@ -90,6 +92,42 @@ def merged(doc: Delivery, outcome: Outcome | None) -> Delivery:
     if outcome.get("error"):
         current["last_error"] = outcome["error"]
     return current
+
+
+class DeliveryView(TypedDict):
+    """One delivery in the log, as the office reads it: who and what, never an address."""
+
+    id: str
+    event_id: str
+    event_type: str
+    org_id: str | None
+    channel: Literal["email", "webhook"]
+    template: str
+    recipient: str  # "<kind>:<ref>"
+    recipient_hash: str | None
+    status: str
+    attempts: int
+    due_at: str | None
+    created_at: str | None
+    sent_at: str | None
+    last_error: str | None
+
+
+class WebhookView(TypedDict):
+    id: str
+    org_id: str
+    url: str
+    events: list[str]
+    created_at: str
+
+
+class NewWebhook(WebhookView):
+    secret: str  # shown once, when it is made
+
+
+class Retried(TypedDict):
+    id: str
+    status: Literal["pending"]
 
 
 def delivery_view(doc: Delivery) -> Json:
