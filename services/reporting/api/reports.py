@@ -10,6 +10,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, Field, model_validator
 from pymongo.asynchronous.collection import AsyncCollection
+from typing_extensions import TypedDict
 
 from services.reporting.domain.reports import draft, publish
 from services.reporting.formats import report as formats
@@ -133,6 +134,18 @@ async def get_report(request: web.Request) -> web.StreamResponse:
     )
 
 
+class OrgNamed(TypedDict):
+    id: str
+    name: str
+    departments: list[str]
+
+
+class DisclosureSet(TypedDict):
+    org_id: str
+    k: int
+    min_cases: int
+
+
 async def read_org(request: web.Request) -> web.Response:
     """The organisation as reports name it: its name and departments (from intake's
     events; until one came, its id stands for its name)."""
@@ -217,6 +230,7 @@ ENDPOINTS = [
         "The organisation's name and departments, as reports name them.",
         roles=READERS,
         scope="org",
+        response=OrgNamed,
     ),
     Endpoint(
         "POST",
@@ -275,5 +289,6 @@ ENDPOINTS = [
         "k and the minimum number of cases for an organisation.",
         roles=["admin"],
         body=Disclosure,
+        response=DisclosureSet,
     ),
 ]

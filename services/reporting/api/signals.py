@@ -11,11 +11,11 @@ from pydantic import Field
 from services.reporting.api.reports import READERS, STAFF, org_list
 from services.reporting.domain.signals import decide, propose
 from services.reporting.state import REPORTING
-from services.reporting.store.documents import signal_view, signals
+from services.reporting.store.documents import Proposed, SignalView, signal_view, signals
 from shared.db import Query
 from shared.errors import Conflict, not_found
 from shared.http import Body, Endpoint, principal, read_body, require
-from shared.listing import PageQuery
+from shared.listing import PageQuery, list_of
 
 
 class SignalConfirm(Body):
@@ -68,6 +68,7 @@ ENDPOINTS = [
         "Look for trends; new ones are proposed.",
         roles=STAFF,
         scope="org",
+        response=Proposed,
     ),
     Endpoint(
         "GET",
@@ -77,6 +78,7 @@ ENDPOINTS = [
         query=PageQuery,
         roles=READERS,
         scope="org",
+        response=list_of(SignalView),
     ),
     Endpoint(
         "POST",
@@ -86,5 +88,6 @@ ENDPOINTS = [
         roles=STAFF,
         body=SignalConfirm,
         scope="org",
+        response=SignalView,
     ),
 ]

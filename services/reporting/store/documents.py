@@ -185,6 +185,27 @@ class Signal(Staged, total=False):
     note: str | None
 
 
+class SignalView(TypedDict, total=False):
+    """A signal as the API answers it: what it is about, never who."""
+
+    id: Required[str]
+    org_id: str
+    status: Literal["proposed", "raised", "dismissed"]
+    rule: Literal["department_cluster", "category_rise"]
+    category: str | None
+    department_index: int | None
+    window_end: str
+    proposed_at: str
+    decided_at: str
+    decided_by: str
+    note: str | None
+
+
+class Proposed(TypedDict):
+    items: list[SignalView]
+    new: int  # how many of them were proposed just now
+
+
 class SignalKey(TypedDict):
     _id: str  # "<org>-<rule>-<what>-<day>"
     signal_id: str
@@ -383,7 +404,9 @@ def report_view(doc: Report) -> formats.ReportView:
 
 
 def _with_id(doc: Signal | Invoice) -> Json:
-    shown: Json = jsonable({k: v for k, v in doc.items() if k != "_id"} | {"id": doc["_id"]})
+    # (the outbox is the service's bookkeeping, not the signal's)
+    hidden = ("_id", "outbox", "outbox_at")
+    shown: Json = jsonable({k: v for k, v in doc.items() if k not in hidden} | {"id": doc["_id"]})
     return shown
 
 
