@@ -20,6 +20,8 @@ from services.reporting.formats.invoice import to_pdf, to_ubl
 from services.reporting.state import REPORTING
 from services.reporting.store.documents import (
     Contract,
+    InvoiceView,
+    Statement,
     invoice_view,
     invoices,
     read_contract,
@@ -27,7 +29,7 @@ from services.reporting.store.documents import (
 )
 from shared.errors import Conflict, Invalid, not_found
 from shared.http import Body, Endpoint, read_body, read_query, require
-from shared.listing import PageQuery, find_page, listed, page_of
+from shared.listing import PageQuery, find_page, list_of, listed, page_of
 
 
 class InvoiceCreate(Body):
@@ -154,6 +156,7 @@ ENDPOINTS = [
         query=InvoiceCreate,
         roles=["admin", "org_admin"],
         scope="org",
+        response=Statement,
     ),
     Endpoint(
         "POST",
@@ -164,6 +167,7 @@ ENDPOINTS = [
         body=InvoiceCreate,
         status=201,
         scope="org",
+        response=InvoiceView,
     ),
     Endpoint(
         "GET",
@@ -173,6 +177,7 @@ ENDPOINTS = [
         query=PageQuery,
         roles=["admin", "org_admin"],
         scope="org",
+        response=list_of(InvoiceView),
     ),
     Endpoint(
         "GET",
@@ -181,5 +186,6 @@ ENDPOINTS = [
         "One invoice: ?format=json, pdf, or ubl (Peppol BIS Billing 3.0).",
         query=InvoiceQuery,
         roles=["admin", "org_admin"],
+        response=InvoiceView,
     ),
 ]

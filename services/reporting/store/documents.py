@@ -316,6 +316,44 @@ class Invoice(TypedDict, total=False):
     created_at: datetime
 
 
+class InvoiceView(TypedDict):
+    """An invoice as the API answers it (amounts as decimal strings, exact)."""
+
+    id: str
+    org_id: str
+    number: str
+    start: int
+    end: int
+    period_start: str
+    period_end: str
+    issue_date: str
+    due_date: str
+    payment_days: int
+    currency: str
+    locale: Locale
+    seller: Party
+    buyer: Party
+    lines: list[Line]
+    net: str
+    vat_percent: str
+    vat: str
+    gross: str
+    created_at: str
+
+
+class Statement(TypedDict):
+    """What a period costs, before or without an invoice."""
+
+    period_start: str
+    period_end: str
+    currency: str
+    lines: list[Line]
+    net: str
+    vat_percent: str
+    vat: str
+    gross: str
+
+
 class InvoiceClaim(TypedDict, total=False):
     _id: Required[str]  # "<org>|<start month>" for a period, or the number for a number
     invoice_id: str
