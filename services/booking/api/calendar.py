@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, Required
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
 
 from services.booking.api.appointments import window
 from services.booking.api.confidants import confidant_or_admin, get_confidant
@@ -22,7 +23,13 @@ from services.booking.domain.blocked import is_current
 from services.booking.state import BOOKING, Booking
 from services.booking.store import busystore
 from services.booking.store.collections import CONFIDANTS
-from services.booking.store.documents import CalendarLink, Confidant, confidant_view
+from services.booking.store.documents import (
+    CalendarLink,
+    Confidant,
+    Connected,
+    Synced,
+    confidant_view,
+)
 from shared.errors import Conflict, Invalid, Unavailable, UpstreamFailed
 from shared.http import Endpoint, read_body
 
@@ -207,6 +214,21 @@ async def busy_time(request: web.Request) -> web.Response:
     )
 
 
+class Span(TypedDict):
+    start: str
+    end: str
+
+
+class BusyView(TypedDict, total=False):
+    calendar: Required[Literal["current", "stale", "not_connected"]]
+    last_success: str | None
+    busy: Required[list[Span]]
+
+
+class Authorize(TypedDict):
+    authorize_url: str  # where the confidant gives consent
+
+
 class Window(BaseModel):
     """``?from=&to=``: ISO 8601 with an offset, at most 42 days apart."""
 
@@ -230,6 +252,7 @@ ENDPOINTS = [
         roles=["admin", "confidant"],
         body=CalendarConnect,
         scope="own",
+        response=Connected,
     ),
     Endpoint(
         "POST",
@@ -239,6 +262,7 @@ ENDPOINTS = [
         roles=["admin", "confidant"],
         body=CalendarAuthorize,
         scope="own",
+        response=Authorize,
     ),
     Endpoint(
         "POST",
@@ -248,6 +272,7 @@ ENDPOINTS = [
         roles=["admin", "confidant"],
         body=CalendarAuthorized,
         scope="own",
+        response=Connected,
     ),
     Endpoint(
         "POST",
@@ -257,6 +282,7 @@ ENDPOINTS = [
         query=SyncQuery,
         roles=["admin", "confidant"],
         scope="own",
+        response=Synced,
     ),
     Endpoint(
         "GET",
@@ -266,5 +292,6 @@ ENDPOINTS = [
         query=Window,
         roles=["admin", "confidant"],
         scope="own",
+        response=BusyView,
     ),
 ]

@@ -21,6 +21,7 @@ from services.booking.store.documents import (
     CONFIDANT,
     HOURS,
     Confidant,
+    ConfidantView,
     appointment_types,
     confidant_view,
     confidants,
@@ -156,6 +157,7 @@ ENDPOINTS = [
         roles=["admin"],
         body=ConfidantCreate,
         status=201,
+        response=ConfidantView,
     ),
     Endpoint(
         "GET",
@@ -164,6 +166,7 @@ ENDPOINTS = [
         "A confidant's profile.",
         roles=EVERYONE,
         scope="own",
+        response=ConfidantView,
     ),
     Endpoint(
         "PATCH",
@@ -173,6 +176,7 @@ ENDPOINTS = [
         roles=["admin", "confidant"],
         body=ConfidantUpdate,
         scope="own",
+        response=ConfidantView,
     ),
     Endpoint(
         "PUT",
@@ -182,6 +186,7 @@ ENDPOINTS = [
         roles=["admin", "confidant"],
         body=Hours,
         scope="own",
+        response=ConfidantView,
     ),
     Endpoint(
         "POST",

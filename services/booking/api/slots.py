@@ -4,10 +4,12 @@ busy time and what is booked."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, Required
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
 
 from services.booking.api.confidants import BOOKERS, caller
 from services.booking.domain.availability import free_slots
@@ -94,6 +96,17 @@ async def slots(request: web.Request) -> web.Response:
     return web.json_response({"timezone": zone_name, "slots": shown})
 
 
+class Slot(TypedDict):
+    start: str
+    end: str
+
+
+class SlotsView(TypedDict, total=False):
+    timezone: Required[str]
+    slots: Required[list[Slot]]
+    closed: Literal["calendar_unavailable"]  # the calendar cannot be read: none offered
+
+
 class SlotsQuery(BaseModel):
     confidant_id: str = Field(min_length=1, max_length=64)
     type_id: str = Field(min_length=1, max_length=64)
@@ -109,5 +122,6 @@ ENDPOINTS = [
         query=SlotsQuery,
         roles=BOOKERS,
         scope="mine",
+        response=SlotsView,
     ),
 ]

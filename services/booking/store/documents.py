@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import (
     Annotated,
+    Any,
     Literal,
     Required,  # pydantic validates TypedDicts from here on 3.11
 )
@@ -262,6 +263,44 @@ oauth_states = TypedCollection(OAUTH_STATES, OAuthState)
 
 
 # -- views ------------------------------------------------------------------------------------
+
+
+class ConfidantPublic(TypedDict):
+    """A confidant as anyone with a token of theirs sees them (an employee, an employer)."""
+
+    id: str
+    display_name: str
+    languages: list[str]
+    gender: Literal["female", "male", "other"] | None
+    bio: Bio | None
+    timezone: str
+    holidays: str | None
+    org_ids: list[str]
+    locations: list[Place]
+
+
+class CalendarView(TypedDict):
+    provider: CalendarProvider
+    url: str | None
+    username: str | None
+    busy_calendars: list[str]
+    booking_calendar: str | None
+    sync: dict[str, Any]  # how the last reads went (no calendar's contents)
+
+
+class ConfidantView(ConfidantPublic, total=False):
+    """The profile; the office and the confidant see the hours and the calendar too."""
+
+    hours: dict[str, Any] | None
+    calendar: CalendarView | None
+
+
+class Connected(ConfidantView, total=False):
+    calendars: list[dict[str, str]]  # the account's calendars found: url and name
+
+
+class Synced(ConfidantView, total=False):
+    report: dict[str, Any]  # what the sync did
 
 
 def confidant_view(doc: Confidant, *, private: bool = True) -> Json:
