@@ -70,6 +70,10 @@ def openapi_document(service: str, endpoints: Iterable[Endpoint]) -> dict[str, A
                     "schema": {"$ref": f"#/components/schemas/{schema_name(ep.response)}"}
                 }
             }
+        elif ep.media is not None:  # not JSON: a calendar file, a plain text
+            operation["responses"][str(ep.status)]["content"] = {
+                ep.media: {"schema": {"type": "string"}}
+            }
         path = openapi_path(ep.path)
         parameters = [
             {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}

@@ -63,8 +63,10 @@ class Endpoint:
     roles: Sequence[Role] | None = None  # None: public
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None  # its fields are the query parameters
-    # What a success answers: a pydantic model or a TypedDict (a list: Listed[...]).
+    # What a success answers: a pydantic model or a TypedDict (a list: list_of(...)); or,
+    # for an answer that is not JSON, its media type (an answer of 204 has none).
     response: Any = None
+    media: str | None = None
     status: int = 200
     # Within the role, what the caller reaches (the docs' access table is made from this):
     # "org" (their organisation's), "case" (an employee's own case), "own" (a confidant's own

@@ -289,6 +289,7 @@ ENDPOINTS = [
         "The ICS (RFC 5545).",
         roles=["admin", "confidant", "employee"],
         scope="case",
+        media="text/calendar",
     ),
     on_one("GET", "", read_appointment, "One appointment."),
     on_one("POST", "/cancel", cancel, "Cancel."),

@@ -11,6 +11,7 @@ from typing import Literal
 from aiohttp import web
 from pymongo.errors import DuplicateKeyError
 
+from services.intake.api import answers
 from services.intake.api.cases import READERS, assigned_confidant, audit, content_reader, load_case
 from services.intake.api.models import Text
 from services.intake.domain.codes import new_id
@@ -25,7 +26,7 @@ from shared.event_schemas import (
 )
 from shared.events import Envelope
 from shared.http import Endpoint, read_body
-from shared.listing import PageQuery, find_page, listed, page_of
+from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.outbox import flush, staged
 from shared.wire import Json
 
@@ -166,6 +167,7 @@ ENDPOINTS = [
         body=Text,
         status=201,
         scope="case",
+        response=answers.NoteAdded,
     ),
     Endpoint(
         "GET",
@@ -175,6 +177,7 @@ ENDPOINTS = [
         query=PageQuery,
         roles=["confidant"],
         scope="case",
+        response=list_of(answers.NoteView),
     ),
     Endpoint(
         "POST",
@@ -185,6 +188,7 @@ ENDPOINTS = [
         body=Text,
         status=201,
         scope="case",
+        response=answers.MessagePosted,
     ),
     Endpoint(
         "GET",
@@ -194,5 +198,6 @@ ENDPOINTS = [
         query=PageQuery,
         roles=READERS,
         scope="case",
+        response=list_of(answers.MessageView),
     ),
 ]

@@ -11,6 +11,7 @@ import logging
 
 from aiohttp import web
 
+from services.intake.api import answers
 from services.intake.api.models import Assign, CaseAccess, CaseCreate, CaseUpdate
 from services.intake.api.orgs import client_key, get_org, optional_staff
 from services.intake.domain import rules as domain
@@ -38,7 +39,7 @@ from shared.event_schemas import (
     Status,
 )
 from shared.http import ApiError, Endpoint, idempotency_key, read_body, read_query, require
-from shared.listing import PageQuery, find_page, listed, page_of
+from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.outbox import HIDDEN
 from shared.wire import jsonable
 
@@ -345,6 +346,7 @@ ENDPOINTS = [
         "Report: no login (web), or staff registering a phone/WhatsApp/e-mail case.",
         body=CaseCreate,
         status=201,
+        response=answers.Opened,
     ),
     Endpoint(
         "POST",
@@ -352,6 +354,7 @@ ENDPOINTS = [
         access_case,
         "Come back with the case code: a token for the case.",
         body=CaseAccess,
+        response=answers.Access,
     ),
     Endpoint(
         "GET",
@@ -361,9 +364,16 @@ ENDPOINTS = [
         query=CasesQuery,
         roles=["admin", "confidant"],
         scope="mine",
+        response=list_of(answers.CaseMeta),
     ),
     Endpoint(
-        "GET", "/v1/cases/{case_id}", read_case, "A case's content.", roles=READERS, scope="case"
+        "GET",
+        "/v1/cases/{case_id}",
+        read_case,
+        "A case's content.",
+        roles=READERS,
+        scope="case",
+        response=answers.CaseRead,
     ),
     Endpoint(
         "PATCH",
@@ -373,6 +383,7 @@ ENDPOINTS = [
         roles=["confidant"],
         body=CaseUpdate,
         scope="case",
+        response=answers.CaseMeta,
     ),
     Endpoint(
         "POST",
@@ -382,6 +393,7 @@ ENDPOINTS = [
         roles=["admin", "confidant"],
         body=Assign,
         scope="case",
+        response=answers.CaseMeta,
     ),
     Endpoint(
         "GET",
@@ -390,6 +402,7 @@ ENDPOINTS = [
         "Who read the case, when.",
         query=PageQuery,
         roles=["admin"],
+        response=list_of(answers.AuditEntry),
     ),
     Endpoint(
         "GET",
@@ -399,5 +412,6 @@ ENDPOINTS = [
         query=PageQuery,
         roles=READERS,
         scope="case",
+        response=list_of(answers.TimelineEntry),
     ),
 ]

@@ -16,6 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
 
+from services.intake.api import answers
 from services.intake.api.models import Email
 from services.intake.api.orgs import get_org
 from services.intake.channels import incoming as channels
@@ -271,6 +272,7 @@ ENDPOINTS = [
         read_channels,
         "The organisation's mailbox and WhatsApp number, and whether they work.",
         roles=["admin"],
+        response=answers.ChannelsView,
     ),
     Endpoint(
         "PUT",
@@ -279,6 +281,7 @@ ENDPOINTS = [
         "Set the organisation's mailbox and WhatsApp number (null: off).",
         roles=["admin"],
         body=ChannelSettings,
+        response=answers.ChannelsView,
     ),
     Endpoint(
         "GET",
@@ -286,11 +289,13 @@ ENDPOINTS = [
         verify_webhook,
         "WhatsApp's subscription handshake (hub.mode, hub.verify_token, hub.challenge).",
         query=Handshake,
+        media="text/plain",
     ),
     Endpoint(
         "POST",
         WEBHOOK,
         receive_webhook,
         "WhatsApp's webhook: messages and delivery statuses, signed (X-Hub-Signature-256).",
+        response=answers.Accepted,
     ),
 ]

@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel
 from pymongo.errors import DuplicateKeyError
 
+from services.intake.api import answers
 from services.intake.api.models import Login, OrgCreate, OrgUpdate, OrgView, StaffCreate
 from services.intake.domain import taxonomy
 from services.intake.domain.codes import new_id
@@ -313,6 +314,7 @@ ENDPOINTS = [
         public_org,
         "What an intake page needs: name, confidants' public profiles, the choices.",
         query=PublicQuery,
+        response=answers.PublicOrg,
     ),
     Endpoint(
         "POST",
@@ -322,8 +324,14 @@ ENDPOINTS = [
         roles=["admin"],
         body=StaffCreate,
         status=201,
+        response=answers.StaffMade,
     ),
     Endpoint(
-        "POST", "/v1/auth/token", login, "Log in: a token for the suite's services.", body=Login
+        "POST",
+        "/v1/auth/token",
+        login,
+        "Log in: a token for the suite's services.",
+        body=Login,
+        response=answers.Token,
     ),
 ]

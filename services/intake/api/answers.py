@@ -1,0 +1,198 @@
+"""What intake's routes answer, as types: each route declares its answer from here (the
+OpenAPI documents show them; the tests check every answer against them)."""
+
+from __future__ import annotations
+
+from typing import Literal, NotRequired
+
+from typing_extensions import TypedDict
+
+from shared.event_schemas import Status
+from shared.text import Bio, Locale
+
+
+class DeadlineView(TypedDict):
+    due: str
+    met_at: str | None
+
+
+class CaseMeta(TypedDict):
+    """What staff see of a case without reading it (no text, no contact)."""
+
+    case_id: str
+    reference: str
+    org_id: str
+    category: str
+    subtype: str | None
+    channel: str
+    status: Status
+    anonymous: bool
+    confidant_id: str
+    meeting_mode: str | None
+    created_at: str
+    closed_at: str | None
+    outcome: str | None
+    hours_spent: float
+    purged: bool
+    deadlines: dict[str, DeadlineView]
+
+
+class ContactView(TypedDict):
+    preferred_channel: str | None
+    name: str | None
+    email: str | None
+    phone: str | None
+
+
+class CaseRead(TypedDict):
+    """A case read by its reporter or its confidant (the confidant sees more of it)."""
+
+    case_id: str
+    reference: str
+    org_id: str
+    category: str
+    subtype: str | None
+    channel: str
+    status: Status
+    anonymous: bool
+    meeting_mode: str | None
+    created_at: str
+    closed_at: str | None
+    outcome: str | None
+    purged: bool
+    text: str | None
+    confidant_id: NotRequired[str]
+    hours_spent: NotRequired[float]
+    deadlines: NotRequired[dict[str, DeadlineView]]
+    department: NotRequired[str | None]
+    reporter_role: NotRequired[str]
+    referral_to: NotRequired[str | None]
+    contact: NotRequired[ContactView | None]
+
+
+class Confirmation(TypedDict):
+    title: str
+    next_steps: list[str]
+
+
+class Opened(TypedDict):
+    """A new case: the code is shown this once (none for a case registered without one)."""
+
+    case_id: str
+    confidant_id: str
+    reference: str
+    case_code: str | None
+    token: str
+    token_expires_in: int
+    confirmation: Confirmation
+
+
+class Access(TypedDict):
+    case_id: str
+    confidant_id: str
+    reference: str
+    token: str
+    token_expires_in: int
+
+
+class AuditEntry(TypedDict):
+    at: str
+    action: str
+    role: str
+    actor: str
+
+
+class TimelineEntry(TypedDict):
+    type: str
+    appointment_id: str
+    occurred_at: str
+    starts_at: str | None
+    mode: str | None
+
+
+class NoteView(TypedDict):
+    note_id: str
+    created_at: str
+    text: str
+
+
+class Delivery(TypedDict):
+    channel: str
+    state: str
+    status: str | None
+    error: str | None
+
+
+class MessageView(TypedDict):
+    message_id: str
+    author: str
+    created_at: str
+    text: str
+    delivery: Delivery | None
+
+
+class NoteAdded(TypedDict):
+    note_id: str
+
+
+class MessagePosted(TypedDict):
+    message_id: str
+    created_at: str
+
+
+class MailboxView(TypedDict):
+    address: str
+    username: str
+    connected: bool
+    error: str | None
+    checked_at: str | None
+
+
+class ChannelsView(TypedDict):
+    mailbox: MailboxView | None
+    email_intake: bool
+    whatsapp_phone_number_id: str | None
+    whatsapp_intake: bool
+
+
+class Accepted(TypedDict):
+    accepted: int  # messages and statuses kept
+
+
+class Choice(TypedDict):
+    id: str
+    label: str
+
+
+class PublicConfidant(TypedDict):
+    id: str
+    display_name: str
+    bio: Bio | None
+
+
+class PublicOrg(TypedDict):
+    """What an intake page needs of an organisation, and nothing else."""
+
+    name: str
+    slug: str
+    locale: Locale
+    departments: list[str]
+    confidants: list[PublicConfidant]
+    categories: list[Choice]
+    integrity_subtypes: list[Choice]
+    channels: list[Choice]
+    meeting_modes: list[Choice]
+    out_of_scope: str
+
+
+class StaffMade(TypedDict):
+    id: str
+    username: str
+    role: Literal["admin", "confidant", "org_admin"]
+
+
+class Token(TypedDict):
+    access_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int
+    role: Literal["admin", "confidant", "org_admin"]
