@@ -94,5 +94,11 @@ from shared.http.table import (
     IPNetwork as IPNetwork,
 )
 from shared.http.table import (
+    Moment as Moment,
+)
+from shared.http.table import (
+    in_range as in_range,
+)
+from shared.http.table import (
     picked as picked,
 )

@@ -281,3 +281,18 @@ async def test_malformed_requests_leave_no_client_address_in_the_logs(
     assert handled, "aiohttp logged the malformed requests"
     for line in lines:
         assert "127.0.0.1" not in line, line
+
+
+async def test_dates_no_one_can_mean_are_refused_before_anything_is_computed(
+    start_service: StartService, token: Callable[..., str]
+) -> None:
+    # A window that ends past year 9999 cannot even be made (it answered 500): any date
+    # outside 2000 to 2100 is a 422 naming the parameter.
+    booking = await start_service("booking")
+    anna = bearer(token("confidant", "booking", sub="c-anna"))
+    for far in ("9999-12-30T00:00:00+00:00", "0001-01-01T00:00:00+00:00"):
+        answer = await booking.get(
+            "/v1/appointments", params={"from": far, "to": far}, headers=anna
+        )
+        assert answer.status == 422, await answer.text()
+        assert "from" in (await answer.json())["error"]["fields"]

@@ -33,7 +33,7 @@ from shared.db import Query
 from shared.errors import Conflict, invalid, not_found
 from shared.event_schemas import AppointmentCancelled
 from shared.events import new_event
-from shared.http import Endpoint, HandlerFn, idempotency_key, read_body, require
+from shared.http import Endpoint, HandlerFn, Moment, idempotency_key, in_range, read_body, require
 from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.outbox import HIDDEN
 from shared.replies import Appointment as AppointmentView
@@ -180,7 +180,7 @@ def window(request: web.Request) -> tuple[datetime, datetime]:
         try:
             if not value or len(value) > 40:
                 raise ValueError(value)
-            moments[name] = datetime.fromisoformat(value)
+            moments[name] = in_range(datetime.fromisoformat(value))
         except ValueError:
             raise invalid(name, "a date and time, like 2026-12-07T00:00:00+01:00") from None
         if moments[name].tzinfo is None:
@@ -220,8 +220,8 @@ class AppointmentsQuery(PageQuery):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: datetime | None = Field(None, alias="from")
-    to: datetime | None = None
+    from_: Moment | None = Field(None, alias="from")
+    to: Moment | None = None
     confidant_id: str | None = Field(None, min_length=1, max_length=64)
 
 

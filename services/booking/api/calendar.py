@@ -4,7 +4,7 @@ time it holds (for the agenda's week view: when, never what)."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Literal, Required
 from urllib.parse import urlsplit
 
@@ -31,7 +31,7 @@ from services.booking.store.documents import (
     confidant_view,
 )
 from shared.errors import Conflict, Invalid, Unavailable, UpstreamFailed
-from shared.http import Endpoint, read_body
+from shared.http import Endpoint, Moment, read_body
 
 
 async def _whose(request: web.Request) -> tuple[Booking, Confidant]:
@@ -234,8 +234,8 @@ class Window(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: datetime = Field(alias="from")
-    to: datetime
+    from_: Moment = Field(alias="from")
+    to: Moment
 
 
 class SyncQuery(BaseModel):

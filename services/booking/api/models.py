@@ -6,11 +6,11 @@ import re
 from datetime import date
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from services.booking.store.documents import AppointmentType, Confidant, Ident
 from shared.event_schemas import MeetingMode
-from shared.http import Body, picked
+from shared.http import Body, Moment, picked
 
 
 def _clock(value: str) -> str:
@@ -57,8 +57,8 @@ class Range(Body):
 
 
 class Absence(Body):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Moment
+    end: Moment
 
     @model_validator(mode="after")
     def ordered(self) -> Self:
@@ -101,7 +101,7 @@ PlaceText = Annotated[str, Field(min_length=2, max_length=200)]
 class Book(Body):
     confidant_id: Ident
     type_id: Ident
-    start: AwareDatetime
+    start: Moment
     mode: MeetingMode
     location_id: Ident | None = None  # on location: one of the confidant's places
     meeting_point: PlaceText | None = None  # a walk, or on location somewhere else
@@ -112,7 +112,7 @@ class PlaceProposal(Body):
 
 
 class Reschedule(Body):
-    start: AwareDatetime
+    start: Moment
 
 
 class CalendarConnect(Body):

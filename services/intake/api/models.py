@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, Self
 
-from pydantic import AfterValidator, AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from services.intake.store.documents import Ident, Organisation, Slug
 from shared.event_schemas import (
@@ -17,7 +17,7 @@ from shared.event_schemas import (
     ReporterRole,
     Status,
 )
-from shared.http import Body, picked
+from shared.http import Body, Moment, picked
 from shared.text import Bio, Locale
 
 _EMAIL = re.compile(
@@ -75,7 +75,7 @@ class CaseCreate(Body):
     locale: Locale = "nl"
     # For staff registering a report that came another way: the day it came in (deadlines
     # run from then), and whether the reporter wants a case code to come back with.
-    received_at: AwareDatetime | None = None
+    received_at: Moment | None = None
     case_code: bool = True
 
     @model_validator(mode="after")
