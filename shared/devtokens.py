@@ -9,7 +9,6 @@ In production, keys come from the operator's secret store and intake's login iss
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import uuid
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from shared.auth import ROLES, Issuer, new_key, private_pem
 from shared.crypto import ensure_data_keys
+from shared.settings import command_line
 
 PRIVATE = "signing-key.pem"
 KID = "signing-key.kid"
@@ -76,12 +76,7 @@ def secrets_env(directory: Path) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m shared.devtokens",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser, sub = command_line("python -m shared.devtokens", __doc__)
     keys = sub.add_parser("keys", help="create a signing key and its JWKS (kept if present)")
     keys.add_argument("directory", type=Path)
     keys.add_argument("--kid", default=None, help="key id (default: a random one)")

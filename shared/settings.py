@@ -8,6 +8,7 @@ variable, so an operator never has to guess which of forty variables is wrong.
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -198,3 +199,14 @@ class SmtpSettings(BaseModel):
             password_file=self.smtp_password_file,
             timeout=self.smtp_timeout_s,
         )
+
+
+def command_line(
+    prog: str, doc: str | None
+) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[argparse.ArgumentParser]]:
+    """An operator's command (``python -m <prog> <command> ...``): its parser, described by
+    the module's docstring as written, and the place to add its commands."""
+    parser = argparse.ArgumentParser(
+        prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    return parser, parser.add_subparsers(dest="command", required=True)

@@ -8,7 +8,6 @@ Reads the same settings as the service; the password comes from standard input (
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 
@@ -23,7 +22,7 @@ from services.intake.store import documents as docs
 from services.intake.store.collections import INDEXES, STAFF
 from shared.clock import Clock
 from shared.db import Mongo
-from shared.settings import SettingsError
+from shared.settings import SettingsError, command_line
 
 
 async def create_admin(settings: IntakeSettings, username: str, password: str) -> str:
@@ -47,12 +46,7 @@ async def create_admin(settings: IntakeSettings, username: str, password: str) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m services.intake.manage",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser, sub = command_line("python -m services.intake.manage", __doc__)
     create = sub.add_parser("create-admin", help="create an admin account")
     create.add_argument("username")
     args = parser.parse_args(argv)

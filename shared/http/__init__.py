@@ -97,6 +97,9 @@ from shared.http.table import (
     Moment as Moment,
 )
 from shared.http.table import (
+    answers as answers,
+)
+from shared.http.table import (
     in_range as in_range,
 )
 from shared.http.table import (

@@ -63,11 +63,11 @@ def openapi_document(service: str, endpoints: Iterable[Endpoint]) -> dict[str, A
                     }
                 },
             }
-        if ep.response is not None:
-            _add_schema(schemas, ep.response)
+        if ep.answer is not None:
+            _add_schema(schemas, ep.answer)
             operation["responses"][str(ep.status)]["content"] = {
                 "application/json": {
-                    "schema": {"$ref": f"#/components/schemas/{schema_name(ep.response)}"}
+                    "schema": {"$ref": f"#/components/schemas/{schema_name(ep.answer)}"}
                 }
             }
         elif ep.media is not None:  # not JSON: a calendar file, a plain text

@@ -122,7 +122,7 @@ def guarded(endpoint: Endpoint) -> HandlerFn:
 def add_endpoints(app: web.Application, endpoints: Iterable[Endpoint]) -> None:
     for endpoint in endpoints:
         handler = guarded(endpoint)
-        if app.get(CHECK_ANSWERS) and endpoint.response is not None:
+        if app.get(CHECK_ANSWERS) and endpoint.answer is not None:
             handler = answering(endpoint, handler)
         app.router.add_route(endpoint.method, endpoint.path, handler)
         app[ENDPOINTS].append(endpoint)
@@ -132,7 +132,7 @@ def answering(endpoint: Endpoint, handler: HandlerFn) -> HandlerFn:
     """The handler, its every success checked against the answer its route declares (the
     tests run so: a declaration that says otherwise than the code fails the first test that
     meets it, instead of misleading whoever reads the OpenAPI document)."""
-    shape = TypeAdapter(endpoint.response)
+    shape = TypeAdapter(endpoint.answer)
 
     async def checked(request: web.Request) -> web.StreamResponse:
         answer = await handler(request)

@@ -76,6 +76,27 @@ class Endpoint:
     # handler through ``require``; the role itself is enforced before the handler runs.
     scope: Scope = "any"
 
+    @property
+    def answer(self) -> Any:
+        """What a success answers: the route's ``response``, else its handler's ``@answers``."""
+        return self.response if self.response is not None else getattr(self.handler, ANSWER, None)
+
+
+ANSWER = "__answer__"
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+def answers(kind: Any) -> Callable[[H], H]:
+    """Declares, beside a handler, what it answers on success: a pydantic model or a
+    TypedDict (a list: ``list_of(...)``). Its route's OpenAPI document shows it, and the
+    tests check every answer against it (``CHECK_ANSWERS``)."""
+
+    def mark(handler: H) -> H:
+        setattr(handler, ANSWER, kind)
+        return handler
+
+    return mark
+
 
 METRICS = web.AppKey("metrics", Metrics)
 AUTH = web.AppKey("auth", AuthConfig)

@@ -33,7 +33,16 @@ from shared.db import Query
 from shared.errors import Conflict, invalid, not_found
 from shared.event_schemas import AppointmentCancelled
 from shared.events import new_event
-from shared.http import Endpoint, HandlerFn, Moment, idempotency_key, in_range, read_body, require
+from shared.http import (
+    Endpoint,
+    HandlerFn,
+    Moment,
+    answers,
+    idempotency_key,
+    in_range,
+    read_body,
+    require,
+)
 from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.outbox import HIDDEN
 from shared.replies import Appointment as AppointmentView
@@ -42,6 +51,7 @@ from shared.replies import MeetingPoint
 ID = "{appointment_id:[0-9a-f]{24}}"
 
 
+@answers(AppointmentView)
 async def book(request: web.Request) -> web.Response:
     who = caller(request, ["employee"])
     booking = request.app[BOOKING]
@@ -225,6 +235,7 @@ class AppointmentsQuery(PageQuery):
     confidant_id: str | None = Field(None, min_length=1, max_length=64)
 
 
+@answers(list_of(AppointmentView))
 async def list_appointments(request: web.Request) -> web.Response:
     who = caller(request, ["admin", "confidant", "employee"])
     query: Query
@@ -270,7 +281,6 @@ ENDPOINTS = [
         body=Book,
         status=201,
         scope="case",
-        response=AppointmentView,
     ),
     Endpoint(
         "GET",
@@ -280,7 +290,6 @@ ENDPOINTS = [
         query=AppointmentsQuery,
         roles=["admin", "confidant", "employee"],
         scope="mine",
-        response=list_of(AppointmentView),
     ),
     Endpoint(
         "GET",

@@ -31,7 +31,22 @@ from services.booking.store.documents import (
     confidant_view,
 )
 from shared.errors import Conflict, Invalid, Unavailable, UpstreamFailed
-from shared.http import Endpoint, Moment, read_body
+from shared.http import Endpoint, Moment, answers, read_body
+
+
+class Span(TypedDict):
+    start: str
+    end: str
+
+
+class BusyView(TypedDict, total=False):
+    calendar: Required[Literal["current", "stale", "not_connected"]]
+    last_success: str | None
+    busy: Required[list[Span]]
+
+
+class Authorize(TypedDict):
+    authorize_url: str  # where the confidant gives consent
 
 
 async def _whose(request: web.Request) -> tuple[Booking, Confidant]:
@@ -46,6 +61,7 @@ def _path(url: str) -> str:
     return urlsplit(url).path.rstrip("/") + "/"
 
 
+@answers(Connected)
 async def connect_calendar(request: web.Request) -> web.Response:
     """A CalDAV or iCloud account, with a password: checked by discovering its calendars."""
     booking, confidant = await _whose(request)
@@ -110,6 +126,7 @@ async def _connected(
     return web.json_response(view)
 
 
+@answers(Authorize)
 async def authorize(request: web.Request) -> web.Response:
     """Start connecting Google or Microsoft 365: where to send the confidant to consent."""
     booking, confidant = await _whose(request)
@@ -124,6 +141,7 @@ async def authorize(request: web.Request) -> web.Response:
     return web.json_response({"authorize_url": url})
 
 
+@answers(Connected)
 async def authorized(request: web.Request) -> web.Response:
     """Finish connecting: the code and state the provider sent the confidant back with are
     traded for a grant, the account's calendar is found and read."""
@@ -153,6 +171,7 @@ async def authorized(request: web.Request) -> web.Response:
     return await _connected(booking, confidant_id, calendar, found)
 
 
+@answers(Synced)
 async def sync_now(request: web.Request) -> web.Response:
     booking, confidant = await _whose(request)
     confidant_id = confidant["_id"]
@@ -186,6 +205,7 @@ async def sync_now(request: web.Request) -> web.Response:
     )
 
 
+@answers(BusyView)
 async def busy_time(request: web.Request) -> web.Response:
     """The busy time in the confidant's own calendars within ``?from=&to=``, merged (our own
     appointments are not in it), and whether it is current: ``not_connected``; ``stale``
@@ -214,21 +234,6 @@ async def busy_time(request: web.Request) -> web.Response:
     )
 
 
-class Span(TypedDict):
-    start: str
-    end: str
-
-
-class BusyView(TypedDict, total=False):
-    calendar: Required[Literal["current", "stale", "not_connected"]]
-    last_success: str | None
-    busy: Required[list[Span]]
-
-
-class Authorize(TypedDict):
-    authorize_url: str  # where the confidant gives consent
-
-
 class Window(BaseModel):
     """``?from=&to=``: ISO 8601 with an offset, at most 42 days apart."""
 
@@ -252,7 +257,6 @@ ENDPOINTS = [
         roles=["admin", "confidant"],
         body=CalendarConnect,
         scope="own",
-        response=Connected,
     ),
     Endpoint(
         "POST",
@@ -262,7 +266,6 @@ ENDPOINTS = [
         roles=["admin", "confidant"],
         body=CalendarAuthorize,
         scope="own",
-        response=Authorize,
     ),
     Endpoint(
         "POST",
@@ -272,7 +275,6 @@ ENDPOINTS = [
         roles=["admin", "confidant"],
         body=CalendarAuthorized,
         scope="own",
-        response=Connected,
     ),
     Endpoint(
         "POST",
@@ -282,7 +284,6 @@ ENDPOINTS = [
         query=SyncQuery,
         roles=["admin", "confidant"],
         scope="own",
-        response=Synced,
     ),
     Endpoint(
         "GET",
@@ -292,6 +293,5 @@ ENDPOINTS = [
         query=Window,
         roles=["admin", "confidant"],
         scope="own",
-        response=BusyView,
     ),
 ]

@@ -29,7 +29,7 @@ from services.booking.store.documents import (
 )
 from shared.auth import Forbidden, Principal, Role, authorize
 from shared.errors import Conflict, not_found
-from shared.http import Endpoint, principal, read_body, require
+from shared.http import Endpoint, answers, principal, read_body, require
 from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.outbox import HIDDEN
 
@@ -55,6 +55,7 @@ def confidant_or_admin(request: web.Request, confidant_id: str) -> Principal:
     return who
 
 
+@answers(ConfidantView)
 async def create_confidant(request: web.Request) -> web.Response:
     given = (await read_body(request, ConfidantCreate)).model_dump()
     booking = request.app[BOOKING]
@@ -68,6 +69,7 @@ async def create_confidant(request: web.Request) -> web.Response:
     return web.json_response(confidant_view(doc), status=201)
 
 
+@answers(ConfidantView)
 async def read_confidant(request: web.Request) -> web.Response:
     who = principal(request)
     confidant_id = request.match_info["confidant_id"]
@@ -83,6 +85,7 @@ async def read_confidant(request: web.Request) -> web.Response:
     return web.json_response(confidant_view(doc, private=private))
 
 
+@answers(ConfidantView)
 async def update_confidant(request: web.Request) -> web.Response:
     confidant_id = request.match_info["confidant_id"]
     who = confidant_or_admin(request, confidant_id)
@@ -103,6 +106,7 @@ async def update_confidant(request: web.Request) -> web.Response:
     return web.json_response(confidant_view(await get_confidant(booking, confidant_id)))
 
 
+@answers(ConfidantView)
 async def set_hours(request: web.Request) -> web.Response:
     confidant_id = request.match_info["confidant_id"]
     confidant_or_admin(request, confidant_id)
@@ -124,6 +128,7 @@ async def set_hours(request: web.Request) -> web.Response:
     return web.json_response(confidant_view(await get_confidant(booking, confidant_id)))
 
 
+@answers(TypeView)
 async def create_type(request: web.Request) -> web.Response:
     given = (await read_body(request, TypeCreate)).model_dump()
     doc = APPOINTMENT_TYPE.validate_python({"_id": given.pop("id"), **given})
@@ -134,6 +139,7 @@ async def create_type(request: web.Request) -> web.Response:
     return web.json_response(type_view(doc), status=201)
 
 
+@answers(list_of(TypeView))
 async def list_types(request: web.Request) -> web.Response:
     caller(request, EVERYONE)
     page = page_of(request)
@@ -157,7 +163,6 @@ ENDPOINTS = [
         roles=["admin"],
         body=ConfidantCreate,
         status=201,
-        response=ConfidantView,
     ),
     Endpoint(
         "GET",
@@ -166,7 +171,6 @@ ENDPOINTS = [
         "A confidant's profile.",
         roles=EVERYONE,
         scope="own",
-        response=ConfidantView,
     ),
     Endpoint(
         "PATCH",
@@ -176,7 +180,6 @@ ENDPOINTS = [
         roles=["admin", "confidant"],
         body=ConfidantUpdate,
         scope="own",
-        response=ConfidantView,
     ),
     Endpoint(
         "PUT",
@@ -186,7 +189,6 @@ ENDPOINTS = [
         roles=["admin", "confidant"],
         body=Hours,
         scope="own",
-        response=ConfidantView,
     ),
     Endpoint(
         "POST",
@@ -196,7 +198,6 @@ ENDPOINTS = [
         roles=["admin"],
         body=TypeCreate,
         status=201,
-        response=TypeView,
     ),
     Endpoint(
         "GET",
@@ -205,6 +206,5 @@ ENDPOINTS = [
         "The appointment types.",
         query=PageQuery,
         roles=EVERYONE,
-        response=list_of(TypeView),
     ),
 ]

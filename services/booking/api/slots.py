@@ -24,8 +24,19 @@ from services.booking.store.documents import (
 )
 from shared.auth import Forbidden, Principal
 from shared.errors import Conflict, Invalid, invalid
-from shared.http import Endpoint
+from shared.http import Endpoint, answers
 from shared.outbox import HIDDEN
+
+
+class Slot(TypedDict):
+    start: str
+    end: str
+
+
+class SlotsView(TypedDict, total=False):
+    timezone: Required[str]
+    slots: Required[list[Slot]]
+    closed: Literal["calendar_unavailable"]  # the calendar cannot be read: none offered
 
 
 async def confidant_and_type(
@@ -69,6 +80,7 @@ async def open_slots(
     return [(start, start + rules.duration) for start in starts]
 
 
+@answers(SlotsView)
 async def slots(request: web.Request) -> web.Response:
     who = caller(request, BOOKERS)
     booking = request.app[BOOKING]
@@ -96,17 +108,6 @@ async def slots(request: web.Request) -> web.Response:
     return web.json_response({"timezone": zone_name, "slots": shown})
 
 
-class Slot(TypedDict):
-    start: str
-    end: str
-
-
-class SlotsView(TypedDict, total=False):
-    timezone: Required[str]
-    slots: Required[list[Slot]]
-    closed: Literal["calendar_unavailable"]  # the calendar cannot be read: none offered
-
-
 class SlotsQuery(BaseModel):
     confidant_id: str = Field(min_length=1, max_length=64)
     type_id: str = Field(min_length=1, max_length=64)
@@ -122,6 +123,5 @@ ENDPOINTS = [
         query=SlotsQuery,
         roles=BOOKERS,
         scope="mine",
-        response=SlotsView,
     ),
 ]

@@ -11,7 +11,7 @@ from typing import Literal
 from aiohttp import web
 from pymongo.errors import DuplicateKeyError
 
-from services.intake.api import answers
+from services.intake.api import views
 from services.intake.api.cases import READERS, assigned_confidant, audit, content_reader, load_case
 from services.intake.api.models import Text
 from services.intake.domain.codes import new_id
@@ -25,12 +25,13 @@ from shared.event_schemas import (
     CaseNoteAdded,
 )
 from shared.events import Envelope
-from shared.http import Endpoint, read_body
+from shared.http import Endpoint, answers, read_body
 from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.outbox import flush, staged
 from shared.wire import Json
 
 
+@answers(views.NoteAdded)
 async def add_note(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     case = await load_case(intake, request.match_info["case_id"])
@@ -107,10 +108,12 @@ def message_view(intake: Intake, message: docs.Text) -> Json:
     }
 
 
+@answers(list_of(views.NoteView))
 async def list_notes(request: web.Request) -> web.Response:
     return await _texts(request, NOTES, assigned_confidant, "read_notes", note_view)
 
 
+@answers(views.MessagePosted)
 async def post_message(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     case = await load_case(intake, request.match_info["case_id"])
@@ -139,6 +142,7 @@ async def post_message(request: web.Request) -> web.Response:
     return web.json_response({"message_id": message_id, "created_at": now.isoformat()}, status=201)
 
 
+@answers(list_of(views.MessageView))
 async def list_messages(request: web.Request) -> web.Response:
     return await _texts(request, MESSAGES, content_reader, "read_messages", message_view)
 
@@ -167,7 +171,6 @@ ENDPOINTS = [
         body=Text,
         status=201,
         scope="case",
-        response=answers.NoteAdded,
     ),
     Endpoint(
         "GET",
@@ -177,7 +180,6 @@ ENDPOINTS = [
         query=PageQuery,
         roles=["confidant"],
         scope="case",
-        response=list_of(answers.NoteView),
     ),
     Endpoint(
         "POST",
@@ -188,7 +190,6 @@ ENDPOINTS = [
         body=Text,
         status=201,
         scope="case",
-        response=answers.MessagePosted,
     ),
     Endpoint(
         "GET",
@@ -198,6 +199,5 @@ ENDPOINTS = [
         query=PageQuery,
         roles=READERS,
         scope="case",
-        response=list_of(answers.MessageView),
     ),
 ]

@@ -11,7 +11,7 @@ import logging
 
 from aiohttp import web
 
-from services.intake.api import answers
+from services.intake.api import views
 from services.intake.api.models import Assign, CaseAccess, CaseCreate, CaseUpdate
 from services.intake.api.orgs import client_key, get_org, optional_staff
 from services.intake.domain import rules as domain
@@ -38,7 +38,7 @@ from shared.event_schemas import (
     CaseAssigned,
     Status,
 )
-from shared.http import ApiError, Endpoint, idempotency_key, read_body, read_query, require
+from shared.http import ApiError, Endpoint, answers, idempotency_key, read_body, read_query, require
 from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.outbox import HIDDEN
 from shared.wire import jsonable
@@ -59,6 +59,7 @@ def case_token(intake: Intake, case: docs.Case) -> str:
     )
 
 
+@answers(views.Opened)
 async def create_case(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     staff = optional_staff(request)
@@ -95,6 +96,7 @@ def created(intake: Intake, case: docs.Case, code: str | None) -> web.Response:
     )
 
 
+@answers(views.Access)
 async def access_case(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     settings = intake.settings
@@ -192,6 +194,7 @@ async def audit(intake: Intake, who: Principal, case_id: str, action: str) -> No
     )
 
 
+@answers(views.CaseRead)
 async def read_case(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     case = await load_case(intake, request.match_info["case_id"])
@@ -230,6 +233,7 @@ class CasesQuery(PageQuery):
     status: Status | None = None
 
 
+@answers(list_of(views.CaseMeta))
 async def list_cases(request: web.Request) -> web.Response:
     """Metadata only: a confidant's own cases, or an organisation's for an admin."""
     intake = request.app[INTAKE]
@@ -251,6 +255,7 @@ async def list_cases(request: web.Request) -> web.Response:
     return listed(cases, following, docs.metadata)
 
 
+@answers(views.CaseMeta)
 async def update_case(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     case = await load_case(intake, request.match_info["case_id"])
@@ -260,6 +265,7 @@ async def update_case(request: web.Request) -> web.Response:
     return web.json_response(docs.metadata(await load_case(intake, case["_id"])))
 
 
+@answers(views.CaseMeta)
 async def assign_case(request: web.Request) -> web.Response:
     """Hand a case over to a colleague: an admin, or the confidant who has it now."""
     intake = request.app[INTAKE]
@@ -297,6 +303,7 @@ async def assign_case(request: web.Request) -> web.Response:
     return web.json_response(docs.metadata(await load_case(intake, case["_id"])))
 
 
+@answers(list_of(views.AuditEntry))
 async def read_audit(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     case = await load_case(intake, request.match_info["case_id"])
@@ -314,6 +321,7 @@ async def read_audit(request: web.Request) -> web.Response:
     )
 
 
+@answers(list_of(views.TimelineEntry))
 async def case_timeline(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     case = await load_case(intake, request.match_info["case_id"])
@@ -346,7 +354,6 @@ ENDPOINTS = [
         "Report: no login (web), or staff registering a phone/WhatsApp/e-mail case.",
         body=CaseCreate,
         status=201,
-        response=answers.Opened,
     ),
     Endpoint(
         "POST",
@@ -354,7 +361,6 @@ ENDPOINTS = [
         access_case,
         "Come back with the case code: a token for the case.",
         body=CaseAccess,
-        response=answers.Access,
     ),
     Endpoint(
         "GET",
@@ -364,7 +370,6 @@ ENDPOINTS = [
         query=CasesQuery,
         roles=["admin", "confidant"],
         scope="mine",
-        response=list_of(answers.CaseMeta),
     ),
     Endpoint(
         "GET",
@@ -373,7 +378,6 @@ ENDPOINTS = [
         "A case's content.",
         roles=READERS,
         scope="case",
-        response=answers.CaseRead,
     ),
     Endpoint(
         "PATCH",
@@ -383,7 +387,6 @@ ENDPOINTS = [
         roles=["confidant"],
         body=CaseUpdate,
         scope="case",
-        response=answers.CaseMeta,
     ),
     Endpoint(
         "POST",
@@ -393,7 +396,6 @@ ENDPOINTS = [
         roles=["admin", "confidant"],
         body=Assign,
         scope="case",
-        response=answers.CaseMeta,
     ),
     Endpoint(
         "GET",
@@ -402,7 +404,6 @@ ENDPOINTS = [
         "Who read the case, when.",
         query=PageQuery,
         roles=["admin"],
-        response=list_of(answers.AuditEntry),
     ),
     Endpoint(
         "GET",
@@ -412,6 +413,5 @@ ENDPOINTS = [
         query=PageQuery,
         roles=READERS,
         scope="case",
-        response=list_of(answers.TimelineEntry),
     ),
 ]

@@ -16,7 +16,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
 
-from services.intake.api import answers
+from services.intake.api import views
 from services.intake.api.models import Email
 from services.intake.api.orgs import get_org
 from services.intake.channels import incoming as channels
@@ -27,7 +27,7 @@ from services.intake.store import documents as docs
 from services.intake.store.collections import MESSAGES, ORGANISATIONS, WEBHOOK_INBOX
 from shared.db import Query, duplicate
 from shared.errors import Conflict, NotFound
-from shared.http import ApiError, Body, Endpoint, read_body
+from shared.http import ApiError, Body, Endpoint, answers, read_body
 from shared.wire import Json
 
 log = logging.getLogger(__name__)
@@ -66,12 +66,14 @@ async def channels_view(intake: Intake, org: docs.Organisation) -> Json:
     }
 
 
+@answers(views.ChannelsView)
 async def read_channels(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     org = await get_org(intake, request.match_info["org_id"])
     return web.json_response(await channels_view(intake, org))
 
 
+@answers(views.ChannelsView)
 async def set_channels(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     org = await get_org(intake, request.match_info["org_id"])
@@ -272,7 +274,6 @@ ENDPOINTS = [
         read_channels,
         "The organisation's mailbox and WhatsApp number, and whether they work.",
         roles=["admin"],
-        response=answers.ChannelsView,
     ),
     Endpoint(
         "PUT",
@@ -281,7 +282,6 @@ ENDPOINTS = [
         "Set the organisation's mailbox and WhatsApp number (null: off).",
         roles=["admin"],
         body=ChannelSettings,
-        response=answers.ChannelsView,
     ),
     Endpoint(
         "GET",
@@ -296,6 +296,6 @@ ENDPOINTS = [
         WEBHOOK,
         receive_webhook,
         "WhatsApp's webhook: messages and delivery statuses, signed (X-Hub-Signature-256).",
-        response=answers.Accepted,
+        response=views.Accepted,
     ),
 ]

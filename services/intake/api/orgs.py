@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel
 from pymongo.errors import DuplicateKeyError
 
-from services.intake.api import answers
+from services.intake.api import views
 from services.intake.api.models import Login, OrgCreate, OrgUpdate, OrgView, StaffCreate
 from services.intake.domain import taxonomy
 from services.intake.domain.codes import new_id
@@ -23,7 +23,7 @@ from shared.db import Query
 from shared.errors import Conflict, not_found
 from shared.event_schemas import OrgUpdated
 from shared.events import Envelope, new_event
-from shared.http import ApiError, Endpoint, client_address, principal, read_body, require
+from shared.http import ApiError, Endpoint, answers, client_address, principal, read_body, require
 from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.outbox import flush, staged
 from shared.text import Locale, locale_of
@@ -54,6 +54,7 @@ async def get_org(intake: Intake, org_id: str) -> docs.Organisation:
 # -- organisations -----------------------------------------------------------------------------
 
 
+@answers(OrgView)
 async def create_org(request: web.Request) -> web.Response:
     body = await read_body(request, OrgCreate)
     intake = request.app[INTAKE]
@@ -83,6 +84,7 @@ def org_event(
     )
 
 
+@answers(list_of(OrgView))
 async def list_orgs(request: web.Request) -> web.Response:
     who = require(request)
     query: Query = {} if who.role == "admin" else {"_id": {"$in": sorted(who.orgs)}}
@@ -93,12 +95,14 @@ async def list_orgs(request: web.Request) -> web.Response:
     return listed(orgs, following, docs.org_view)
 
 
+@answers(OrgView)
 async def read_org(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, org_id=org_id)
     return web.json_response(docs.org_view(await get_org(request.app[INTAKE], org_id)))
 
 
+@answers(OrgView)
 async def update_org(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     body = await read_body(request, OrgUpdate)
@@ -121,6 +125,7 @@ async def update_org(request: web.Request) -> web.Response:
     return web.json_response(docs.org_view(await get_org(intake, org_id)))
 
 
+@answers(views.PublicOrg)
 async def public_org(request: web.Request) -> web.Response:
     """What an intake page (the flyer link or QR code) needs, and nothing else."""
     intake = request.app[INTAKE]
@@ -155,6 +160,7 @@ async def public_org(request: web.Request) -> web.Response:
 # -- staff and login ---------------------------------------------------------------------------
 
 
+@answers(views.StaffMade)
 async def create_staff(request: web.Request) -> web.Response:
     body = await read_body(request, StaffCreate)
     intake = request.app[INTAKE]
@@ -185,6 +191,7 @@ async def create_staff(request: web.Request) -> web.Response:
     )
 
 
+@answers(views.Token)
 async def login(request: web.Request) -> web.Response:
     """The one place in the suite that issues staff tokens."""
     intake = request.app[INTAKE]
@@ -278,7 +285,6 @@ ENDPOINTS = [
         roles=["admin"],
         body=OrgCreate,
         status=201,
-        response=OrgView,
     ),
     Endpoint(
         "GET",
@@ -288,7 +294,6 @@ ENDPOINTS = [
         query=PageQuery,
         roles=["admin", "confidant", "org_admin"],
         scope="mine",
-        response=list_of(OrgView),
     ),
     Endpoint(
         "GET",
@@ -297,7 +302,6 @@ ENDPOINTS = [
         "One organisation.",
         roles=["admin", "confidant", "org_admin"],
         scope="org",
-        response=OrgView,
     ),
     Endpoint(
         "PATCH",
@@ -306,7 +310,6 @@ ENDPOINTS = [
         "Change an organisation.",
         roles=["admin"],
         body=OrgUpdate,
-        response=OrgView,
     ),
     Endpoint(
         "GET",
@@ -314,7 +317,6 @@ ENDPOINTS = [
         public_org,
         "What an intake page needs: name, confidants' public profiles, the choices.",
         query=PublicQuery,
-        response=answers.PublicOrg,
     ),
     Endpoint(
         "POST",
@@ -324,7 +326,6 @@ ENDPOINTS = [
         roles=["admin"],
         body=StaffCreate,
         status=201,
-        response=answers.StaffMade,
     ),
     Endpoint(
         "POST",
@@ -332,6 +333,5 @@ ENDPOINTS = [
         login,
         "Log in: a token for the suite's services.",
         body=Login,
-        response=answers.Token,
     ),
 ]

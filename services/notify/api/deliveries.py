@@ -27,7 +27,7 @@ from services.notify.store.documents import (
 )
 from shared.db import Query
 from shared.errors import Conflict, invalid, not_found
-from shared.http import Body, Endpoint, read_body, read_query, require
+from shared.http import Body, Endpoint, answers, read_body, read_query, require
 from shared.listing import PageQuery, cursor_after, find_page, keyset, list_of, listed, page_of
 
 Status = Literal["pending", "sending", "sent", "failed", "dead", "skipped", "cancelled"]
@@ -47,6 +47,7 @@ class DeliveriesQuery(PageQuery):
     org_id: str | None = Field(None, min_length=1, max_length=64)
 
 
+@answers(list_of(DeliveryView))
 async def list_deliveries(request: web.Request) -> web.Response:
     asked = read_query(request, DeliveriesQuery)
     status = asked.status
@@ -86,6 +87,7 @@ async def _matching(n: Notify, page: list[Delivery], status: str | None) -> list
     return [d for d in current if status is None or d["status"] == status]
 
 
+@answers(Retried)
 async def retry_delivery(request: web.Request) -> web.Response:
     """Send a failed or dead delivery again, after the cause was fixed."""
     n = request.app[NOTIFY]
@@ -114,6 +116,7 @@ async def retry_delivery(request: web.Request) -> web.Response:
     return web.json_response({"id": delivery_id, "status": "pending"})
 
 
+@answers(list_of(WebhookView))
 async def list_webhooks(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, org_id=org_id)
@@ -123,6 +126,7 @@ async def list_webhooks(request: web.Request) -> web.Response:
     return listed(found, following, webhook_view)
 
 
+@answers(NewWebhook)
 async def create_webhook(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, org_id=org_id)
@@ -172,7 +176,6 @@ ENDPOINTS = [
         "The delivery log, newest first: ?status=&org_id=&limit=.",
         query=DeliveriesQuery,
         roles=["admin"],
-        response=list_of(DeliveryView),
     ),
     Endpoint(
         "POST",
@@ -180,7 +183,6 @@ ENDPOINTS = [
         retry_delivery,
         "Send a failed or dead delivery again.",
         roles=["admin"],
-        response=Retried,
     ),
     Endpoint(
         "GET",
@@ -190,7 +192,6 @@ ENDPOINTS = [
         query=PageQuery,
         roles=["admin", "org_admin"],
         scope="org",
-        response=list_of(WebhookView),
     ),
     Endpoint(
         "POST",
@@ -201,7 +202,6 @@ ENDPOINTS = [
         body=WebhookCreate,
         status=201,
         scope="org",
-        response=NewWebhook,
     ),
     Endpoint(
         "DELETE",

@@ -28,7 +28,7 @@ from services.reporting.store.documents import (
     write_contract,
 )
 from shared.errors import Conflict, Invalid, not_found
-from shared.http import Body, Endpoint, read_body, read_query, require
+from shared.http import Body, Endpoint, answers, read_body, read_query, require
 from shared.listing import PageQuery, find_page, list_of, listed, page_of
 
 
@@ -37,6 +37,7 @@ class InvoiceCreate(Body):
     period_to: str = Field(pattern=MONTH.pattern)  # "2026-03", inclusive
 
 
+@answers(Contract)
 async def put_contract(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, org_id=org_id)
@@ -46,6 +47,7 @@ async def put_contract(request: web.Request) -> web.Response:
     return web.json_response(contract.model_dump(mode="json"))
 
 
+@answers(Contract)
 async def get_contract(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, org_id=org_id)
@@ -55,6 +57,7 @@ async def get_contract(request: web.Request) -> web.Response:
     return web.json_response(contract.model_dump(mode="json"))
 
 
+@answers(Statement)
 async def usage_statement(request: web.Request) -> web.Response:
     """The usage statement with quantities and amounts of any period, before (or without)
     an invoice: what an invoice of those months would say."""
@@ -81,6 +84,7 @@ async def usage_statement(request: web.Request) -> web.Response:
     )
 
 
+@answers(InvoiceView)
 async def create_invoice(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, org_id=org_id)
@@ -93,6 +97,7 @@ async def create_invoice(request: web.Request) -> web.Response:
     return web.json_response(invoice_view(doc), status=201)
 
 
+@answers(list_of(InvoiceView))
 async def list_invoices(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, org_id=org_id)
@@ -104,6 +109,7 @@ async def list_invoices(request: web.Request) -> web.Response:
     return listed(found, following, invoice_view)
 
 
+@answers(InvoiceView)
 async def get_invoice(request: web.Request) -> web.Response:
     who = require(request)
     doc = await invoices(request.app[REPORTING].db).find_one(
@@ -136,7 +142,6 @@ ENDPOINTS = [
         "The organisation's contract: who pays, where, and the prices.",
         roles=["admin"],
         body=Contract,
-        response=Contract,
         scope="org",
     ),
     Endpoint(
@@ -145,7 +150,6 @@ ENDPOINTS = [
         get_contract,
         "The organisation's contract.",
         roles=["admin", "org_admin"],
-        response=Contract,
         scope="org",
     ),
     Endpoint(
@@ -156,7 +160,6 @@ ENDPOINTS = [
         query=InvoiceCreate,
         roles=["admin", "org_admin"],
         scope="org",
-        response=Statement,
     ),
     Endpoint(
         "POST",
@@ -167,7 +170,6 @@ ENDPOINTS = [
         body=InvoiceCreate,
         status=201,
         scope="org",
-        response=InvoiceView,
     ),
     Endpoint(
         "GET",
@@ -177,7 +179,6 @@ ENDPOINTS = [
         query=PageQuery,
         roles=["admin", "org_admin"],
         scope="org",
-        response=list_of(InvoiceView),
     ),
     Endpoint(
         "GET",
@@ -186,6 +187,5 @@ ENDPOINTS = [
         "One invoice: ?format=json, pdf, or ubl (Peppol BIS Billing 3.0).",
         query=InvoiceQuery,
         roles=["admin", "org_admin"],
-        response=InvoiceView,
     ),
 ]

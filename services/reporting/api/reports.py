@@ -20,7 +20,7 @@ from services.reporting.store.documents import Report, org_names, report_view, r
 from shared.auth import Forbidden, Role, authorize
 from shared.db import Doc, Query
 from shared.errors import Conflict, Invalid, invalid, not_found
-from shared.http import Body, Endpoint, principal, read_body, read_query, require
+from shared.http import Body, Endpoint, answers, principal, read_body, read_query, require
 from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.text import Locale
 
@@ -79,6 +79,7 @@ def _month(text: str) -> int:
     return int(found.group(1)) * 12 + int(found.group(2)) - 1
 
 
+@answers(formats.ReportView)
 async def create_report(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     who = require(request, org_id=org_id)
@@ -108,6 +109,7 @@ async def load_report(request: web.Request, roles: list[Role]) -> Report:
     return doc
 
 
+@answers(formats.ReportView)
 async def get_report(request: web.Request) -> web.StreamResponse:
     doc = await load_report(request, READERS)
     asked = read_query(request, ReportQuery)
@@ -146,6 +148,7 @@ class DisclosureSet(TypedDict):
     min_cases: int
 
 
+@answers(OrgNamed)
 async def read_org(request: web.Request) -> web.Response:
     """The organisation as reports name it: its name and departments (from intake's
     events; until one came, its id stands for its name)."""
@@ -174,11 +177,13 @@ async def org_list(
     return listed(found, following, view)
 
 
+@answers(list_of(formats.ReportView))
 async def list_reports(request: web.Request) -> web.Response:
     r = request.app[REPORTING]
     return await org_list(request, reports(r.db), "created_at", "published", report_view)
 
 
+@answers(formats.ReportView)
 async def set_advice(request: web.Request) -> web.Response:
     doc = await load_report(request, STAFF)
     if doc["status"] != "draft":
@@ -196,6 +201,7 @@ async def set_advice(request: web.Request) -> web.Response:
     return web.json_response(report_view(updated))
 
 
+@answers(formats.ReportView)
 async def publish_report(request: web.Request) -> web.Response:
     doc = await load_report(request, STAFF)
     if doc["status"] != "draft":
@@ -208,6 +214,7 @@ async def publish_report(request: web.Request) -> web.Response:
     return web.json_response(report_view(updated))
 
 
+@answers(DisclosureSet)
 async def set_disclosure(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     body = await read_body(request, Disclosure)
@@ -230,7 +237,6 @@ ENDPOINTS = [
         "The organisation's name and departments, as reports name them.",
         roles=READERS,
         scope="org",
-        response=OrgNamed,
     ),
     Endpoint(
         "POST",
@@ -241,7 +247,6 @@ ENDPOINTS = [
         body=ReportCreate,
         status=201,
         scope="org",
-        response=formats.ReportView,
     ),
     Endpoint(
         "GET",
@@ -251,7 +256,6 @@ ENDPOINTS = [
         query=PageQuery,
         roles=READERS,
         scope="org",
-        response=list_of(formats.ReportView),
     ),
     Endpoint(
         "GET",
@@ -261,7 +265,6 @@ ENDPOINTS = [
         query=ReportQuery,
         roles=READERS,
         scope="org",
-        response=formats.ReportView,
     ),
     Endpoint(
         "PUT",
@@ -271,7 +274,6 @@ ENDPOINTS = [
         roles=STAFF,
         body=Advice,
         scope="org",
-        response=formats.ReportView,
     ),
     Endpoint(
         "POST",
@@ -280,7 +282,6 @@ ENDPOINTS = [
         "Publish after review; tells the organisation.",
         roles=STAFF,
         scope="org",
-        response=formats.ReportView,
     ),
     Endpoint(
         "PUT",
@@ -289,6 +290,5 @@ ENDPOINTS = [
         "k and the minimum number of cases for an organisation.",
         roles=["admin"],
         body=Disclosure,
-        response=DisclosureSet,
     ),
 ]

@@ -14,7 +14,7 @@ from services.reporting.state import REPORTING
 from services.reporting.store.documents import Proposed, SignalView, signal_view, signals
 from shared.db import Query
 from shared.errors import Conflict, not_found
-from shared.http import Body, Endpoint, principal, read_body, require
+from shared.http import Body, Endpoint, answers, principal, read_body, require
 from shared.listing import PageQuery, list_of
 
 
@@ -25,6 +25,7 @@ class SignalConfirm(Body):
     note: str | None = Field(None, max_length=1000)
 
 
+@answers(Proposed)
 async def propose_signals(request: web.Request) -> web.Response:
     org_id = request.match_info["org_id"]
     require(request, org_id=org_id)
@@ -34,11 +35,13 @@ async def propose_signals(request: web.Request) -> web.Response:
     return web.json_response({"items": [signal_view(d) async for d in docs], "new": len(made)})
 
 
+@answers(list_of(SignalView))
 async def list_signals(request: web.Request) -> web.Response:
     r = request.app[REPORTING]
     return await org_list(request, signals(r.db), "proposed_at", "raised", signal_view)
 
 
+@answers(SignalView)
 async def decide_signal(request: web.Request) -> web.Response:
     r = request.app[REPORTING]
     who = require(request)
@@ -68,7 +71,6 @@ ENDPOINTS = [
         "Look for trends; new ones are proposed.",
         roles=STAFF,
         scope="org",
-        response=Proposed,
     ),
     Endpoint(
         "GET",
@@ -78,7 +80,6 @@ ENDPOINTS = [
         query=PageQuery,
         roles=READERS,
         scope="org",
-        response=list_of(SignalView),
     ),
     Endpoint(
         "POST",
@@ -88,6 +89,5 @@ ENDPOINTS = [
         roles=STAFF,
         body=SignalConfirm,
         scope="org",
-        response=SignalView,
     ),
 ]

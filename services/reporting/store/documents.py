@@ -171,34 +171,31 @@ class Report(Staged, total=False):
     published_by: str
 
 
-class Signal(Staged, total=False):
-    _id: Required[str]
+class SignalFacts(TypedDict, total=False):
+    """What a trend signal says: a category or a department, never a person."""
+
     org_id: str
     status: Literal["proposed", "raised", "dismissed"]
     rule: Literal["department_cluster", "category_rise"]
     category: str | None
     department_index: int | None
     window_end: str
+    decided_by: str
+    note: str | None
+
+
+class Signal(SignalFacts, Staged, total=False):
+    _id: Required[str]
     proposed_at: datetime
     decided_at: datetime
-    decided_by: str
-    note: str | None
 
 
-class SignalView(TypedDict, total=False):
-    """A signal as the API answers it: what it is about, never who."""
+class SignalView(SignalFacts, total=False):
+    """A signal as the API answers it (times as ISO 8601)."""
 
     id: Required[str]
-    org_id: str
-    status: Literal["proposed", "raised", "dismissed"]
-    rule: Literal["department_cluster", "category_rise"]
-    category: str | None
-    department_index: int | None
-    window_end: str
     proposed_at: str
     decided_at: str
-    decided_by: str
-    note: str | None
 
 
 class Proposed(TypedDict):
@@ -316,42 +313,34 @@ class Invoice(TypedDict, total=False):
     created_at: datetime
 
 
-class InvoiceView(TypedDict):
-    """An invoice as the API answers it (amounts as decimal strings, exact)."""
+class Statement(TypedDict):
+    """What a period costs, before or without an invoice (amounts as exact decimal strings)."""
+
+    period_start: str
+    period_end: str
+    currency: str
+    lines: list[Line]
+    net: str
+    vat_percent: str
+    vat: str
+    gross: str
+
+
+class InvoiceView(Statement):
+    """An invoice as the API answers it: the statement of its period, issued."""
 
     id: str
     org_id: str
     number: str
     start: int
     end: int
-    period_start: str
-    period_end: str
     issue_date: str
     due_date: str
     payment_days: int
-    currency: str
     locale: Locale
     seller: Party
     buyer: Party
-    lines: list[Line]
-    net: str
-    vat_percent: str
-    vat: str
-    gross: str
     created_at: str
-
-
-class Statement(TypedDict):
-    """What a period costs, before or without an invoice."""
-
-    period_start: str
-    period_end: str
-    currency: str
-    lines: list[Line]
-    net: str
-    vat_percent: str
-    vat: str
-    gross: str
 
 
 class InvoiceClaim(TypedDict, total=False):

@@ -16,8 +16,8 @@ class DeadlineView(TypedDict):
     met_at: str | None
 
 
-class CaseMeta(TypedDict):
-    """What staff see of a case without reading it (no text, no contact)."""
+class CaseFacts(TypedDict):
+    """What anyone who reads a case sees of it (no text, no contact)."""
 
     case_id: str
     reference: str
@@ -27,13 +27,18 @@ class CaseMeta(TypedDict):
     channel: str
     status: Status
     anonymous: bool
-    confidant_id: str
     meeting_mode: str | None
     created_at: str
     closed_at: str | None
     outcome: str | None
-    hours_spent: float
     purged: bool
+
+
+class CaseMeta(CaseFacts):
+    """What staff see of a case without reading it."""
+
+    confidant_id: str
+    hours_spent: float
     deadlines: dict[str, DeadlineView]
 
 
@@ -44,22 +49,9 @@ class ContactView(TypedDict):
     phone: str | None
 
 
-class CaseRead(TypedDict):
+class CaseRead(CaseFacts):
     """A case read by its reporter or its confidant (the confidant sees more of it)."""
 
-    case_id: str
-    reference: str
-    org_id: str
-    category: str
-    subtype: str | None
-    channel: str
-    status: Status
-    anonymous: bool
-    meeting_mode: str | None
-    created_at: str
-    closed_at: str | None
-    outcome: str | None
-    purged: bool
     text: str | None
     confidant_id: NotRequired[str]
     hours_spent: NotRequired[float]
