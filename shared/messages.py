@@ -77,6 +77,3 @@ class Texts(Mapping[Locale, dict[str, str]]):
 
     def text(self, key: str, locale: Locale) -> str:
         return translate(self.source[key], locale)
-
-    def keys_in_order(self) -> list[str]:
-        return list(self.source)

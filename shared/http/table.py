@@ -7,10 +7,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from ipaddress import IPv4Network, IPv6Network
 from typing import (
-    Annotated,
     Any,
     Literal,
     NotRequired,
@@ -23,10 +21,13 @@ from typing import (
 
 import typing_extensions
 from aiohttp import web
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, create_model
+from pydantic import BaseModel, create_model
 
 from shared.auth import KeySet, Principal, Role
 from shared.metrics import Metrics
+from shared.wire import Body as Body
+from shared.wire import Moment as Moment
+from shared.wire import in_range as in_range
 
 log = logging.getLogger(__name__)
 
@@ -128,28 +129,6 @@ class ApiError(Exception):
         self.message = message
         self.fields = fields or {}
         self.headers = headers or {}
-
-
-class Body(BaseModel):
-    """The base of every request body: unknown fields refused, strings stripped."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-EARLIEST, LATEST = 2000, 2100
-
-
-def in_range(moment: datetime) -> datetime:
-    """A moment people can mean here (2000 to 2100): anything else is an error in the
-    request, refused before anything is computed from it (a day or a window past year 9999
-    cannot even be made)."""
-    if not EARLIEST <= moment.year <= LATEST:
-        raise ValueError(f"a date from {EARLIEST} to {LATEST}")
-    return moment
-
-
-# A date and time as a request gives it: with its offset, within years people mean.
-Moment = Annotated[AwareDatetime, AfterValidator(in_range)]
 
 
 QUALIFIERS = (Required, NotRequired, typing_extensions.Required, typing_extensions.NotRequired)

@@ -8,8 +8,9 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from services.booking.store.documents import AppointmentType, Confidant, Ident
-from shared.event_schemas import MeetingMode
+from services.booking.domain.reserve import Book as Book
+from services.booking.domain.reserve import PlaceText
+from services.booking.store.documents import AppointmentType, Confidant
 from shared.http import Body, Moment, picked
 
 
@@ -91,20 +92,6 @@ TYPE_FIELDS = {
 TypeCreate = picked("TypeCreate", AppointmentType, TYPE_FIELDS, rename={"_id": "id"})
 # What the API answers of one (``documents.type_view``): the same fields.
 TypeView = picked("TypeView", AppointmentType, TYPE_FIELDS, rename={"_id": "id"})
-
-
-# Where to meet for a walk or at another place: proposed by the employee, confirmed (as it
-# is, or changed) by the confidant.
-PlaceText = Annotated[str, Field(min_length=2, max_length=200)]
-
-
-class Book(Body):
-    confidant_id: Ident
-    type_id: Ident
-    start: Moment
-    mode: MeetingMode
-    location_id: Ident | None = None  # on location: one of the confidant's places
-    meeting_point: PlaceText | None = None  # a walk, or on location somewhere else
 
 
 class PlaceProposal(Body):

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC
+from typing import Annotated
 
+from pydantic import Field
 from pymongo.errors import DuplicateKeyError
 
-from services.booking.api.models import Book
 from services.booking.domain.availability import is_slot, occupied
 from services.booking.domain.blocked import blocking
 from services.booking.domain.rules import claim_ids, slot_rules, working_hours
@@ -26,14 +27,30 @@ from services.booking.store.documents import (
     Appointment,
     AppointmentType,
     Confidant,
+    Ident,
     appointments,
     claims,
     replays,
 )
 from shared.auth import Principal
 from shared.errors import Conflict, invalid
-from shared.event_schemas import AppointmentBooked
+from shared.event_schemas import AppointmentBooked, MeetingMode
 from shared.outbox import HIDDEN, flush, staged
+from shared.wire import Body, Moment
+
+# Where to meet for a walk or at another place: proposed by the employee, confirmed (as it
+# is, or changed) by the confidant.
+PlaceText = Annotated[str, Field(min_length=2, max_length=200)]
+
+
+class Book(Body):
+    confidant_id: Ident
+    type_id: Ident
+    start: Moment
+    mode: MeetingMode
+    location_id: Ident | None = None  # on location: one of the confidant's places
+    meeting_point: PlaceText | None = None  # a walk, or on location somewhere else
+
 
 PLACED = ("walk", "on_location")  # the modes that meet somewhere
 

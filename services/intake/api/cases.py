@@ -19,13 +19,11 @@ from services.intake.domain import taxonomy
 from services.intake.domain.codes import normalise
 from services.intake.domain.opening import (
     CONTACT_FIELDS,
-    adjust_load,
-    case_event,
     open_report,
     organisation_for,
     received_on,
 )
-from services.intake.domain.updates import change_case
+from services.intake.domain.updates import change_case, hand_over
 from services.intake.state import INTAKE, Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import AUDIT, CASES, TIMELINE
@@ -33,9 +31,8 @@ from services.intake.store.documents import Ident
 from services.intake.store.throttle import slow_down, too_many
 from shared.auth import Forbidden, Principal, Role
 from shared.db import Query
-from shared.errors import Conflict, Invalid, not_found
+from shared.errors import Invalid, not_found
 from shared.event_schemas import (
-    CaseAssigned,
     Status,
 )
 from shared.http import ApiError, Endpoint, answers, idempotency_key, read_body, read_query, require
@@ -274,32 +271,7 @@ async def assign_case(request: web.Request) -> web.Response:
     if who.role == "confidant" and who.sub != case["confidant_id"]:
         raise not_found("case")  # the assigned confidant or an admin hands it over
     body = await read_body(request, Assign)
-    org = await get_org(intake, case["org_id"])
-    if body.confidant_id not in org.get("confidant_ids", []):
-        raise Invalid(
-            "the request has invalid fields",
-            {"confidant_id": "not a confidant of this organisation"},
-        )
-    if case["status"] == "closed":
-        raise Conflict("the case is closed")
-    if body.confidant_id != case["confidant_id"]:
-        event = case_event(
-            CaseAssigned,
-            case,
-            intake.clock.now(),
-            reference=case["reference"],
-            confidant_id=body.confidant_id,
-            reason="handover",
-        )
-        if not await intake.update_with_events(
-            CASES,
-            {"_id": case["_id"], "confidant_id": case["confidant_id"]},
-            {"$set": {"confidant_id": body.confidant_id, "updated_at": intake.clock.now()}},
-            [event],
-        ):
-            raise Conflict("the case changed meanwhile; load it again")
-        await adjust_load(intake, case["confidant_id"], -1)
-        await adjust_load(intake, body.confidant_id, +1)
+    await hand_over(intake, case, await get_org(intake, case["org_id"]), body.confidant_id)
     return web.json_response(docs.metadata(await load_case(intake, case["_id"])))
 
 

@@ -17,11 +17,11 @@ from pydantic import BaseModel, Field
 from pymongo.errors import PyMongoError
 
 from services.intake.api import views
-from services.intake.api.models import Email
 from services.intake.api.orgs import get_org
 from services.intake.channels import incoming as channels
 from services.intake.channels import whatsapp
 from services.intake.domain.codes import new_id
+from services.intake.domain.report import Email
 from services.intake.state import INTAKE, Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import MESSAGES, ORGANISATIONS, WEBHOOK_INBOX

@@ -10,9 +10,9 @@ from typing import Any, Literal
 
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from services.intake.api.models import CaseCreate
 from services.intake.domain import rules as domain
 from services.intake.domain.codes import new_code, new_id, new_reference
+from services.intake.domain.report import CaseCreate
 from services.intake.state import Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import LOAD

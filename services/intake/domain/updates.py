@@ -10,15 +10,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.intake.api.models import CaseUpdate
 from services.intake.domain import rules as domain
 from services.intake.domain.opening import adjust_load, case_event, deadlines_for
+from services.intake.domain.report import CaseUpdate
 from services.intake.state import Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import CASES
 from shared.db import Query
-from shared.errors import Conflict
-from shared.event_schemas import CaseCategorised, CaseClosed, CaseHoursLogged, CaseStatusChanged
+from shared.errors import Conflict, invalid
+from shared.event_schemas import (
+    CaseAssigned,
+    CaseCategorised,
+    CaseClosed,
+    CaseHoursLogged,
+    CaseStatusChanged,
+)
 from shared.events import Envelope
 
 
@@ -105,3 +111,35 @@ async def change_case(intake: Intake, case: docs.Case, body: CaseUpdate) -> None
         raise Conflict("the case changed meanwhile; load it again")
     if sets.get("status") == "closed":
         await adjust_load(intake, case["confidant_id"], -1)
+
+
+async def hand_over(
+    intake: Intake, case: docs.Case, org: docs.Organisation, confidant_id: str
+) -> None:
+    """Give a case to another confidant of its organisation, with its event and both
+    confidants' load; nothing when it is theirs already. Refused for a closed case, one
+    changed meanwhile, or someone who is not the organisation's confidant."""
+    if confidant_id not in org.get("confidant_ids", []):
+        raise invalid("confidant_id", "not a confidant of this organisation")
+    if case["status"] == "closed":
+        raise Conflict("the case is closed")
+    if confidant_id == case["confidant_id"]:
+        return
+    now = intake.clock.now()
+    event = case_event(
+        CaseAssigned,
+        case,
+        now,
+        reference=case["reference"],
+        confidant_id=confidant_id,
+        reason="handover",
+    )
+    if not await intake.update_with_events(
+        CASES,
+        {"_id": case["_id"], "confidant_id": case["confidant_id"]},
+        {"$set": {"confidant_id": confidant_id, "updated_at": now}},
+        [event],
+    ):
+        raise Conflict("the case changed meanwhile; load it again")
+    await adjust_load(intake, case["confidant_id"], -1)
+    await adjust_load(intake, confidant_id, +1)
