@@ -20,19 +20,16 @@ from services.booking.domain.reserve import PLACED, replayed, reserve
 from services.booking.domain.rules import slot_rules, working_hours
 from services.booking.state import BOOKING
 from services.booking.store.claims import Taken, move
-from services.booking.store.collections import APPOINTMENTS
+from services.booking.store.claims import cancel as cancel_appointment
 from services.booking.store.documents import (
     Appointment,
     appointment_types,
     appointment_view,
     appointments,
-    claims,
 )
 from shared.auth import Forbidden, Principal
 from shared.db import Query
 from shared.errors import Conflict, invalid, not_found
-from shared.event_schemas import AppointmentCancelled
-from shared.events import new_event
 from shared.http import (
     Endpoint,
     HandlerFn,
@@ -112,34 +109,10 @@ async def cancel(request: web.Request) -> web.Response:
     booking = request.app[BOOKING]
     if doc["status"] != "booked":
         raise Conflict("the appointment is not booked")
-    event = new_event(
-        AppointmentCancelled,
-        {
-            "appointment_id": doc["_id"],
-            "case_id": doc["case_id"],
-            "confidant_id": doc["confidant_id"],
-            "cancelled_by": _actor(who),
-            "sequence": doc.get("sequence", 0),
-        },
-        source="booking",
-        occurred_at=booking.clock.now(),
-        org_id=doc["org_id"],
-    )
+    # Written to the confidant's calendar: taken out of it by the writer.
     pending = "delete" if (doc.get("calendar") or {}).get("href") else None
-    if not await booking.update_with_events(
-        APPOINTMENTS,
-        {"_id": doc["_id"], "status": "booked"},
-        {
-            "$set": {
-                "status": "cancelled",
-                "updated_at": booking.clock.now(),
-                "calendar.pending": pending,
-            }
-        },
-        [event],
-    ):
+    if not await cancel_appointment(booking, doc, _actor(who), {"calendar.pending": pending}):
         raise Conflict("the appointment changed meanwhile")
-    await claims(booking.db).delete_many({"appointment_id": doc["_id"]})
     doc["status"] = "cancelled"
     return web.json_response(appointment_view(doc))
 

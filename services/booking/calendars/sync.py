@@ -30,7 +30,7 @@ from services.booking.domain import syncdiff
 from services.booking.state import Booking
 from services.booking.store import busystore
 from services.booking.store.busystore import busy_key
-from services.booking.store.claims import Taken, move
+from services.booking.store.claims import Taken, cancel, move
 from services.booking.store.collections import APPOINTMENTS, BUSY, CONFIDANTS
 from services.booking.store.documents import (
     Appointment,
@@ -38,10 +38,9 @@ from services.booking.store.documents import (
     Confidant,
     Versions,
     appointments,
-    claims,
     confidants,
 )
-from shared.event_schemas import AppointmentCancelled, CalendarConflict, CalendarSyncFailed
+from shared.event_schemas import CalendarConflict, CalendarSyncFailed
 from shared.events import new_event
 
 log = logging.getLogger(__name__)
@@ -332,26 +331,8 @@ async def _follow_confidant(
 
 
 async def _cancel_by_calendar(booking: Booking, appointment: Appointment) -> None:
-    event = new_event(
-        AppointmentCancelled,
-        {
-            "appointment_id": appointment["_id"],
-            "case_id": appointment["case_id"],
-            "confidant_id": appointment["confidant_id"],
-            "cancelled_by": "calendar",
-            "sequence": appointment.get("sequence", 0),
-        },
-        source="booking",
-        occurred_at=booking.clock.now(),
-        org_id=appointment["org_id"],
-    )
-    if await booking.update_with_events(
-        APPOINTMENTS,
-        {"_id": appointment["_id"], "status": "booked"},
-        {"$set": {"status": "cancelled", "updated_at": booking.clock.now(), "calendar.href": None}},
-        [event],
-    ):
-        await claims(booking.db).delete_many({"appointment_id": appointment["_id"]})
+    # Gone from the calendar already: nothing of it is left there to take out.
+    await cancel(booking, appointment, "calendar", {"calendar.href": None})
 
 
 async def _failed(booking: Booking, confidant: Confidant, now: datetime, error: DavError) -> None:

@@ -18,7 +18,8 @@ from services.booking.domain.rules import claim_ids
 from services.booking.state import Booking
 from services.booking.store.collections import APPOINTMENTS
 from services.booking.store.documents import Appointment, Claim, claims
-from shared.event_schemas import AppointmentRescheduled
+from shared.db import Query
+from shared.event_schemas import AppointmentCancelled, AppointmentRescheduled
 from shared.events import Envelope, EventData, new_event
 
 
@@ -125,3 +126,32 @@ async def release_orphan_claims(
         {"appointment_id": {"$in": orphans}, "claimed_at": {"$lt": cutoff}}
     )
     return result.deleted_count
+
+
+async def cancel(booking: Booking, doc: Appointment, by: str, calendar: Query) -> bool:
+    """Cancel a booked appointment, with its event, and give its time back; ``calendar``
+    is what becomes of its copy in the confidant's calendar. False when it was no longer
+    booked (changed meanwhile): nothing was done."""
+    now = booking.clock.now()
+    event = new_event(
+        AppointmentCancelled,
+        {
+            "appointment_id": doc["_id"],
+            "case_id": doc["case_id"],
+            "confidant_id": doc["confidant_id"],
+            "cancelled_by": by,
+            "sequence": doc.get("sequence", 0),
+        },
+        source="booking",
+        occurred_at=now,
+        org_id=doc["org_id"],
+    )
+    if not await booking.update_with_events(
+        APPOINTMENTS,
+        {"_id": doc["_id"], "status": "booked"},
+        {"$set": {"status": "cancelled", "updated_at": now, **calendar}},
+        [event],
+    ):
+        return False
+    await claims(booking.db).delete_many({"appointment_id": doc["_id"]})
+    return True
