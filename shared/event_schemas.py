@@ -111,6 +111,15 @@ class CaseClosed(EventData):
     hours_spent: float = Field(ge=0, le=1000)
 
 
+@event_schema("intake.case.reopened")
+class CaseReopened(EventData):
+    """A closed case taken up again (its reason stays in intake); counted once in reports."""
+
+    case_id: str = Id
+    reference: str | None = Reference
+    confidant_id: str = Id
+
+
 @event_schema("intake.case.hours_logged")
 class CaseHoursLogged(EventData):
     case_id: str = Id

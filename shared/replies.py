@@ -47,6 +47,8 @@ class Appointment(TypedDict, total=False):
     meeting_point: MeetingPoint | None
     sequence: int
     calendar_write: CalendarWrite | None
+    booked_by: Literal["reporter", "confidant", "admin"]
+    phone: str | None  # a phone conversation's number: for the confidant and the office only
 
 
 CONTACT = TypeAdapter(Contact)

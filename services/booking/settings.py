@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from services.booking.domain.video import JitsiMeet
 from shared.settings import ServiceSettings, shared
 
 
@@ -19,9 +21,15 @@ class BookingSettings(ServiceSettings):
         "http://127.0.0.1:8081/",
         description="Where people reach intake: the agenda links each appointment to its case.",
     )
-    video_base_url: str = Field(
-        "https://meet.vertrouwd.example/", description="Base URL of video rooms."
+    jitsi_url: str = Field(
+        "https://meet.jit.si/",
+        description="The Jitsi Meet server of video rooms (a room per appointment; "
+        "an https URL, checked at start).",
     )
+    jitsi_app_id: str = Field(
+        "", description="App id of a Jitsi with token authentication (signed room links)."
+    )
+    jitsi_app_secret: str = Field("", description="Its app secret (set both or neither).")
     sync_interval_s: float = Field(60.0, gt=0, description="Seconds between calendar syncs.")
     sync_stale_after_s: float = Field(
         900.0, gt=0, description="A calendar not synced for this long closes its slots."
@@ -77,6 +85,15 @@ class BookingSettings(ServiceSettings):
     microsoft_graph_url: str = Field(
         "https://graph.microsoft.com/v1.0/", description="Microsoft Graph."
     )
+
+    @model_validator(mode="after")
+    def video_rooms_open(self) -> Self:
+        """A video setting that would put dead links in mails stops the start."""
+        self.video()
+        return self
+
+    def video(self) -> JitsiMeet:
+        return JitsiMeet(self.jitsi_url, self.jitsi_app_id, self.jitsi_app_secret)
 
     def redirect_uri(self, origin: str) -> str:
         """Where the providers send the confidant back to: the agenda page, at the address

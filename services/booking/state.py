@@ -17,7 +17,7 @@ from shared.service import BUS, LOCKS, MONGO, SETTINGS
 
 if TYPE_CHECKING:  # busystore reads and writes through this state
     from services.booking.store.busystore import Bucket
-from services.booking.domain.video import RoomUrlProvider, VideoProvider
+from services.booking.domain.video import VideoProvider
 
 
 @dataclass
@@ -42,6 +42,6 @@ async def booking_context(app: web.Application) -> AsyncIterator[None]:
         bus=app[BUS],
         cipher=FieldCipher(keys),
         locks=app[LOCKS],
-        video=RoomUrlProvider(settings.video_base_url),
+        video=settings.video(),
     )
     yield

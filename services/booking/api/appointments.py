@@ -16,7 +16,7 @@ from services.booking.api.slots import confidant_and_type
 from services.booking.calendars import ics
 from services.booking.domain.availability import is_slot, occupied
 from services.booking.domain.blocked import blocking
-from services.booking.domain.reserve import PLACED, replayed, reserve
+from services.booking.domain.reserve import PLACED, ForCase, replayed, reserve
 from services.booking.domain.rules import slot_rules, working_hours
 from services.booking.state import BOOKING
 from services.booking.store.claims import Taken, move
@@ -62,7 +62,7 @@ async def book(request: web.Request) -> web.Response:
     confidant, kind = await confidant_and_type(
         request, booking, body.confidant_id, body.type_id, who
     )
-    doc = await reserve(booking, who, confidant, kind, body, key)
+    doc = await reserve(booking, ForCase.of_reporter(who), confidant, kind, body, key)
     return web.json_response(appointment_view(doc), status=201)
 
 
@@ -83,6 +83,11 @@ async def load_appointment(request: web.Request) -> tuple[Appointment, Principal
     return doc, who
 
 
+def shown(request: web.Request, doc: Appointment, who: Principal) -> AppointmentView:
+    """The appointment for ``who``: the number to call only for the confidant and the office."""
+    return appointment_view(doc, None if who.role == "employee" else request.app[BOOKING].cipher)
+
+
 def _actor(who: Principal) -> Literal["reporter", "confidant", "admin"]:
     if who.role == "employee":
         return "reporter"
@@ -90,8 +95,8 @@ def _actor(who: Principal) -> Literal["reporter", "confidant", "admin"]:
 
 
 async def read_appointment(request: web.Request) -> web.Response:
-    doc, _ = await load_appointment(request)
-    return web.json_response(appointment_view(doc))
+    doc, who = await load_appointment(request)
+    return web.json_response(shown(request, doc, who))
 
 
 async def appointment_ics(request: web.Request) -> web.Response:
@@ -114,7 +119,7 @@ async def cancel(request: web.Request) -> web.Response:
     if not await cancel_appointment(booking, doc, _actor(who), {"calendar.pending": pending}):
         raise Conflict("the appointment changed meanwhile")
     doc["status"] = "cancelled"
-    return web.json_response(appointment_view(doc))
+    return web.json_response(shown(request, doc, who))
 
 
 async def reschedule(request: web.Request) -> web.Response:
@@ -141,7 +146,7 @@ async def reschedule(request: web.Request) -> web.Response:
     moved = await appointments(booking.db).find_one({"_id": doc["_id"]}, HIDDEN)
     if moved is None:
         raise not_found("appointment")
-    return web.json_response(appointment_view(moved))
+    return web.json_response(shown(request, moved, who))
 
 
 # The longest window asked at once: a month and a bit (a month view, a week view's margin).
@@ -195,7 +200,7 @@ async def set_meeting_point(request: web.Request) -> web.Response:
     )
     if changed is None:
         raise Conflict("the appointment is not booked")
-    return web.json_response(appointment_view(changed))
+    return web.json_response(shown(request, changed, who))
 
 
 class AppointmentsQuery(PageQuery):
@@ -226,7 +231,7 @@ async def list_appointments(request: web.Request) -> web.Response:
     page = page_of(request)
     collection = appointments(request.app[BOOKING].db)
     docs, following = await find_page(collection, query, page, "start", projection=HIDDEN)
-    return listed(docs, following, appointment_view)
+    return listed(docs, following, lambda doc: shown(request, doc, who))
 
 
 def on_one(method: str, path: str, handler: HandlerFn, summary: str, **more: Any) -> Endpoint:

@@ -34,6 +34,7 @@ PROFILE = {
     "holidays": "NL",
     "org_ids": [],
     "locations": [],
+    "video_room": None,
 }
 ConfidantCreate = picked(
     "ConfidantCreate", Confidant, {"_id": ..., **PROFILE}, rename={"_id": "id"}

@@ -11,8 +11,9 @@ twice books once and answers twice with the same appointment.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 from pymongo.errors import DuplicateKeyError
@@ -43,6 +44,10 @@ from shared.wire import Body, Moment
 PlaceText = Annotated[str, Field(min_length=2, max_length=200)]
 
 
+# A number to call: digits with the usual signs, as people write it.
+PhoneText = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ()-]{5,24}$")]
+
+
 class Book(Body):
     confidant_id: Ident
     type_id: Ident
@@ -50,6 +55,28 @@ class Book(Body):
     mode: MeetingMode
     location_id: Ident | None = None  # on location: one of the confidant's places
     meeting_point: PlaceText | None = None  # a walk, or on location somewhere else
+    phone: PhoneText | None = None  # by phone: the number the confidant calls
+
+
+Booker = Literal["reporter", "confidant", "admin"]
+
+
+@dataclass(frozen=True)
+class ForCase:
+    """Whose conversation it is, and who books it: the reporter with their case token, or
+    the confidant (or the office) for a case that came in without one."""
+
+    case_id: str
+    org_id: str
+    reference: str | None
+    by: Booker
+    proposal_id: str | None = None
+    number_known: bool = False  # the case came by phone or WhatsApp: its number is known
+
+    @classmethod
+    def of_reporter(cls, who: Principal) -> ForCase:
+        # (an employee's token always names its case and organisation)
+        return cls(str(who.case_id), next(iter(who.orgs)), who.reference, "reporter")
 
 
 PLACED = ("walk", "on_location")  # the modes that meet somewhere
@@ -72,6 +99,8 @@ def address_of(confidant: Confidant, kind: AppointmentType, body: Book) -> str |
         raise invalid("mode", f"this appointment type is {', '.join(kind['modes'])}")
     if body.meeting_point is not None and body.mode not in PLACED:
         raise invalid("meeting_point", "only a walk or a meeting on location has one")
+    if body.phone is not None and body.mode != "phone":
+        raise invalid("phone", "only a conversation by phone has a number to call")
     if body.mode != "on_location" or body.meeting_point is not None:
         return None
     place = next((p for p in confidant.get("locations", []) if p["id"] == body.location_id), None)
@@ -82,15 +111,23 @@ def address_of(confidant: Confidant, kind: AppointmentType, body: Book) -> str |
 
 async def reserve(
     booking: Booking,
-    who: Principal,
+    case: ForCase,
     confidant: Confidant,
     kind: AppointmentType,
     body: Book,
     key: str | None,
 ) -> Appointment:
-    """Book ``body`` for the case of ``who``: a 422 for a time that is no slot, a 409 for a
-    slot taken meanwhile or a calendar that cannot be read (closed, not assumed free)."""
+    """Book ``body`` for ``case``: a 422 for a time that is no slot, a 409 for a slot taken
+    meanwhile or a calendar that cannot be read (closed, not assumed free). A reporter who
+    books by phone gives the number to call; the confidant has it in the case already."""
     address = address_of(confidant, kind, body)
+    if (
+        body.mode == "phone"
+        and body.phone is None
+        and case.by == "reporter"
+        and not (case.number_known)
+    ):
+        raise invalid("phone", "the number the confidant calls you on")
     start, now = body.start.astimezone(UTC), booking.clock.now()
     hours, rules = working_hours(confidant, now.date()), slot_rules(kind)
     if not is_slot(hours, rules, [], [], now, start):
@@ -110,7 +147,7 @@ async def reserve(
     owner = f"{appointment_id}:0"
     if not await claim(booking, claim_ids(confidant["_id"], taken), owner, appointment_id):
         raise Conflict("that slot is no longer free")
-    case_id = str(who.case_id)  # (an employee's token always names its case)
+    case_id = case.case_id
     if key is not None:
         try:
             await replays(booking.db).insert_one(
@@ -123,8 +160,8 @@ async def reserve(
     doc: Appointment = {
         "_id": appointment_id,
         "case_id": case_id,
-        "reference": who.reference,
-        "org_id": next(iter(who.orgs)),
+        "reference": case.reference,
+        "org_id": case.org_id,
         "confidant_id": confidant["_id"],
         "type_id": kind["_id"],
         "mode": body.mode,
@@ -137,7 +174,16 @@ async def reserve(
         "meeting_point": None
         if body.meeting_point is None
         else {"text": body.meeting_point, "state": "proposed", "by": "reporter"},
-        "video_url": booking.video.room_for(appointment_id) if body.mode == "online" else None,
+        "video_url": booking.video.room_for(
+            appointment_id, start + rules.duration, confidant.get("video_room")
+        )
+        if body.mode == "online"
+        else None,
+        "phone": None
+        if body.phone is None
+        else booking.cipher.seal(body.phone, doc_id=appointment_id, field="phone"),
+        "booked_by": case.by,
+        "proposal_id": case.proposal_id,
         "created_at": now,
         "updated_at": now,
         "calendar": {"pending": "put" if confidant.get("calendar") else None, "attempts": 0},

@@ -16,6 +16,7 @@ APPOINTMENTS = "appointments"
 CLAIMS = "claims"
 IDEMPOTENCY = "idempotency"  # "<case>|<Idempotency-Key>" -> appointment
 BUSY = "busy"  # a calendar's busy time, in buckets by object name (see busystore)
+PROPOSALS = "proposals"  # times proposed to a case's reporter, picked with a signed link
 OAUTH_STATES = "oauth_states"  # connecting Google or Microsoft: state -> verifier (oauth)
 
 INDEXES: IndexSpec = {
@@ -27,4 +28,5 @@ INDEXES: IndexSpec = {
         IndexModel("calendar.pending", sparse=True),
     ],
     CLAIMS: [IndexModel("owner")],
+    PROPOSALS: [IndexModel("case_id")],
 }

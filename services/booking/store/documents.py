@@ -16,6 +16,7 @@ from typing import (
     Literal,
     Required,  # pydantic validates TypedDicts from here on 3.11
 )
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -29,9 +30,10 @@ from services.booking.store.collections import (
     CONFIDANTS,
     IDEMPOTENCY,
     OAUTH_STATES,
+    PROPOSALS,
     TYPES,
 )
-from shared.crypto import Sealed
+from shared.crypto import FieldCipher, Sealed
 from shared.db import TypedCollection
 from shared.event_schemas import MeetingMode
 from shared.outbox import Staged
@@ -91,6 +93,16 @@ class CalendarLink(TypedDict, total=False):
 
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Minutes5 = Annotated[int, Field(ge=0, le=24 * 60, multiple_of=5)]
+
+
+def _room_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or len(value) > 500:
+        raise ValueError("an https link to the room, like https://teams.microsoft.com/l/...")
+    return value
+
+
+RoomUrl = Annotated[str, AfterValidator(_room_url)]
 
 
 def _zone(value: str) -> str:
@@ -157,6 +169,7 @@ class Confidant(Staged, total=False):
     holidays: HolidayCountry  # whose public holidays close the day (ISO 3166), or none
     org_ids: Annotated[list[Ident], Field(max_length=200)]
     locations: Annotated[list[Place], Field(max_length=20)]
+    video_room: RoomUrl | None  # her own fixed room (Teams, Zoom): used instead of Jitsi
     hours: Hours | None
     calendar: CalendarLink | None
     created_at: datetime
@@ -216,6 +229,9 @@ class Appointment(Staged, total=False):
     address: str | None
     meeting_point: MeetingPoint | None
     video_url: str | None
+    phone: Sealed | None  # the number to call for a conversation by phone, sealed
+    booked_by: Literal["reporter", "confidant", "admin"]
+    proposal_id: str | None
     cancelled_by: str
     created_at: datetime
     updated_at: datetime
@@ -242,6 +258,27 @@ class CaseLink(TypedDict, total=False):
     org_id: str | None
     meeting_mode: str | None
     confidant_id: str
+    reference: str
+    locale: str
+    closed: bool  # closed cases are not booked for (reopened: open again)
+    channel: str  # how it came in (web, email, whatsapp, phone, ...)
+
+
+class Proposal(TypedDict, total=False):
+    """Times the confidant proposed for a case; the reporter picks one with the link."""
+
+    _id: Required[str]
+    case_id: str
+    org_id: str
+    confidant_id: str
+    type_id: str
+    mode: MeetingMode
+    location_id: str | None
+    starts: list[datetime]
+    status: Literal["open", "accepted"]
+    appointment_id: str | None
+    expires_at: datetime
+    created_at: datetime
 
 
 class OAuthState(TypedDict):
@@ -259,6 +296,7 @@ appointments = TypedCollection(APPOINTMENTS, Appointment)
 claims = TypedCollection(CLAIMS, Claim)
 replays = TypedCollection(IDEMPOTENCY, Replay)
 cases = TypedCollection(CASES, CaseLink)
+proposals = TypedCollection(PROPOSALS, Proposal)
 oauth_states = TypedCollection(OAUTH_STATES, OAuthState)
 
 
@@ -291,6 +329,7 @@ class CalendarView(TypedDict):
 class ConfidantView(ConfidantPublic, total=False):
     """The profile; the office and the confidant see the hours and the calendar too."""
 
+    video_room: str | None
     hours: dict[str, Any] | None
     calendar: CalendarView | None
 
@@ -322,6 +361,7 @@ def confidant_view(doc: Confidant, *, private: bool = True) -> Json:
         return public
     return {
         **public,
+        "video_room": doc.get("video_room"),
         "hours": jsonable(doc.get("hours")),
         "calendar": None
         if not calendar
@@ -354,8 +394,11 @@ def calendar_write(calendar: CalendarCopy) -> CalendarWrite | None:
     return {"state": state, "error": calendar.get("last_error") if state != "done" else None}
 
 
-def appointment_view(doc: Appointment) -> AppointmentView:
-    return {
+def appointment_view(doc: Appointment, cipher: FieldCipher | None = None) -> AppointmentView:
+    """The appointment as people see it; with ``cipher`` (for the confidant and the office
+    only) the number to call opened too."""
+    phone = doc.get("phone")
+    view: AppointmentView = {
         "id": doc["_id"],
         "case_id": doc["case_id"],
         # The case's reference (VP-2026-…), from the booking token: how people name the case.
@@ -372,4 +415,8 @@ def appointment_view(doc: Appointment) -> AppointmentView:
         "meeting_point": doc.get("meeting_point"),
         "sequence": doc.get("sequence", 0),
         "calendar_write": calendar_write(doc.get("calendar") or {}),
+        "booked_by": doc.get("booked_by", "reporter"),
     }
+    if cipher is not None:
+        view["phone"] = cipher.open(phone, doc_id=doc["_id"], field="phone") if phone else None
+    return view
