@@ -35,6 +35,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("^~", "/staff/cases/", "intake"),  # a case, deep-linked from mails
     ("=", "/agenda", "intake"),  # log in, then on to booking's agenda
     ("=", "/staff/agenda", "booking"),
+    ("=", "/staff/plan", "booking"),  # a conversation for a case: book or propose times
     ("=", "/book", "booking"),
     ("=", "/org", "reporting"),  # the organisation's reports and signals
     ("=", "/reports", "reporting"),  # the confidant's work on them

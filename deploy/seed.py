@@ -31,6 +31,9 @@ DEMO_ORG: dict[str, Any] = {
     "confidant_ids": [DEMO_CONFIDANT_ID],
     "report_threshold": 5,
     "retention_days": 365,
+    # The other ways in the report page shows (the demo's own numbers, reaching nobody).
+    "phone_number": "+31 20 123 4567",
+    "whatsapp_number": "+31 6 1234 5678",
 }
 # The demo organisation's mailbox in the embedded Dovecot: mail to it becomes a case.
 DEMO_MAILBOX = ("meldpunt@demo.example", "vertrouwd-mailbox")

@@ -44,6 +44,17 @@ Outcome = Literal[
     "whistleblower_report",
 ]
 
+# Where a confidant refers a reporter to (the organisation names the place itself).
+ReferralKind = Literal[
+    "company_doctor",
+    "hr",
+    "complaints_committee",
+    "whistleblowers_authority",
+    "counselling",
+    "works_council",
+    "other",
+]
+
 
 # Why a calendar could not be read (booking's DavError kinds): the server could not be
 # reached, refused the credentials, withdrew an OAuth grant, has no such calendar, forgot
@@ -109,11 +120,22 @@ class CaseClosed(EventData):
     case_id: str = Id
     outcome: Outcome
     hours_spent: float = Field(ge=0, le=1000)
+    referral_kind: ReferralKind | None = None  # where to, by kind (the place stays in intake)
 
 
 @event_schema("intake.case.reopened")
 class CaseReopened(EventData):
     """A closed case taken up again (its reason stays in intake); counted once in reports."""
+
+    case_id: str = Id
+    reference: str | None = Reference
+    confidant_id: str = Id
+
+
+@event_schema("intake.case.follow_up_due")
+class CaseFollowUpDue(EventData):
+    """The check-in planned at closing is due: the confidant is reminded (the reporter is
+    asked by intake, in their own channel)."""
 
     case_id: str = Id
     reference: str | None = Reference
@@ -164,8 +186,10 @@ class CaseDeadlineDue(EventData):
     case_id: str = Id
     reference: str | None = Reference
     confidant_id: str = Id
-    deadline: Literal["acknowledgement", "feedback"]
+    deadline: Literal["acknowledgement", "feedback", "first_contact"]
     due_at: AwareDatetime
+    # The first contact is overdue: the office hears of it (no content, the reference).
+    overdue: bool = False
 
 
 @event_schema("intake.case.purged")

@@ -18,3 +18,18 @@ CATEGORIES = Texts(
         "anders": N_("Other"),
     }
 )
+
+# Where a confidant refers to, by kind: an organisation's list of places names each place
+# (its company doctor, its complaints committee), and the report counts them by kind.
+REFERRALS = Texts(
+    {
+        "company_doctor": N_("Company doctor"),
+        "hr": N_("HR"),
+        "complaints_committee": N_("Complaints committee"),
+        "whistleblowers_authority": N_("Dutch Whistleblowers Authority (Huis voor Klokkenluiders)"),
+        "counselling": N_("Counselling (social work, psychologist)"),
+        "works_council": N_("Works council"),
+        "other": N_("Elsewhere"),
+        "none": N_("Not referred"),
+    }
+)

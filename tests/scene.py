@@ -104,3 +104,22 @@ async def make_anna(
     for method, path, body in anna_steps(org_id, modes, calendar, **profile):
         answer = await booking.request(method, path, headers=admin, json=body)
         assert answer.status in (200, 201), await answer.text()
+
+
+async def phone_call(intake: Client, token: Callable[..., str], slug: str) -> Any:
+    """The office registers a report that came by phone (no code: the confidant books for
+    it); the answer (the case id and reference)."""
+    made = await intake.post(
+        "/v1/cases",
+        headers=bearer(token("admin", "intake")),
+        json={
+            "organisation": slug,
+            "category": "pesten",
+            "channel": "phone",
+            "anonymous": True,
+            "case_code": False,
+            "contact": {"phone": "+31612345678", "preferred_channel": "phone"},
+        },
+    )
+    assert made.status == 201, await made.text()
+    return await made.json()

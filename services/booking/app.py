@@ -9,7 +9,7 @@ from services.booking.api import consumer
 from services.booking.api import planning as api_planning
 from services.booking.api import slots as api_slots
 from services.booking.api.pages import add_pages
-from services.booking.api.rpc import appointment_responder
+from services.booking.api.rpc import appointment_responder, confidants_responder
 from services.booking.calendars.sync import sync_all
 from services.booking.calendars.writer import write_pending
 from services.booking.state import BOOKING, booking_context
@@ -44,6 +44,7 @@ SPEC = ServiceSpec(
     contexts=[
         booking_context,
         appointment_responder,
+        confidants_responder,
         every("calendar-sync", _sync, setting("sync_interval_s")),
         every("calendar-writer", _write, setting("writer_interval_s")),
     ],

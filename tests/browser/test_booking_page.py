@@ -36,7 +36,7 @@ async def test_report_then_book_a_conversation(
     await snap(page, "05-slot-picker")
     await page.get_by_role("button", name="Gesprek vastleggen").click()
     await expect(page.get_by_role("heading", name="Uw gesprek is vastgelegd")).to_be_visible()
-    await expect(page.locator("#where")).to_contain_text("https://meet.vertrouwd.example/")
+    await expect(page.locator("#where")).to_contain_text("https://meet.jit.si/")
     assert (await page.locator("#ics").get_attribute("href") or "").startswith("blob:")
     await snap(page, "06-booked")
 
@@ -174,3 +174,29 @@ async def test_a_walk_the_employee_proposes_and_the_confidant_confirms(
         "Waar: Bij het station (uw voorstel, nog niet bevestigd)"
     )
     await snap(jan, "14-walk-proposal")
+
+
+async def test_by_phone_the_number_is_asked_and_shown_to_the_confidant_only(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    booking = await start_service("booking")
+    await make_anna(booking, token, "org-1", modes=["online", "phone"])
+    case_token = token("employee", ["intake", "booking"], org_id="org-1", case_id="case-1")
+    page = await browser.new_page(viewport={"width": 375, "height": 740})
+    await page.goto(str(booking.make_url("/book")) + f"#t={case_token}&c=c-anna&l=nl")
+    await page.locator("#days button").first.click()
+    await page.locator("#times button").first.click()
+    await page.get_by_label("Hoe wilt u het gesprek voeren?").select_option("phone")
+    number = page.get_by_role("textbox", name="Het nummer waarop de vertrouwenspersoon u belt")
+    await expect(number).to_be_visible()
+    await number.fill("06 1234 5678")
+    await page.get_by_role("button", name="Gesprek vastleggen").click()
+    await expect(page.get_by_role("heading", name="Uw gesprek is vastgelegd")).to_be_visible()
+    anna = {
+        "Authorization": f"Bearer {token('confidant', 'booking', sub='c-anna', orgs=['org-1'])}"
+    }
+    listed = await (await booking.get("/v1/appointments", headers=anna)).json()
+    assert [a["phone"] for a in listed["items"]] == ["06 1234 5678"]
+    mine = {"Authorization": f"Bearer {case_token}"}
+    own = await (await booking.get("/v1/appointments", headers=mine)).json()
+    assert "phone" not in own["items"][0]

@@ -45,7 +45,7 @@ JAN = "jan@example.nl"
 HR = "hr@zorggroep-noord.nl"
 NOT_FOUND = re.compile("bestaat niet|does not exist")
 REMINDERS = {"template": {"$regex": "^reminder"}}  # a day or an hour before, as time allows
-VIDEO = "https://meet.vertrouwd.example/"  # the video provider: the outside world
+VIDEO = "https://meet.jit.si/"  # the video provider: the outside world
 
 
 class _Hrefs(HTMLParser):

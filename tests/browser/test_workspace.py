@@ -86,7 +86,8 @@ async def test_notes_status_and_closing_from_the_workspace(
     # Closing with a referral: the referral field appears; the case is closed and locked.
     await page.get_by_label("Status", exact=True).select_option("closed")
     await page.get_by_label("Uitkomst bij afsluiten").select_option("referral")
-    await page.get_by_label("Doorverwezen naar").fill("Bedrijfsarts")
+    # From the organisation's places (the usual ones: it keeps no list of its own).
+    await page.get_by_label("Doorverwezen naar").select_option(label="Bedrijfsarts")
     await page.get_by_role("button", name="Opslaan").click()
     # Closed cases leave the list of open ones; the status filter shows them.
     await expect(page.get_by_role("cell", name="Afgesloten")).to_be_hidden()
@@ -95,6 +96,9 @@ async def test_notes_status_and_closing_from_the_workspace(
     await expect(page.get_by_role("button", name="Opslaan")).to_be_disabled()
     listed = await (await intake.get("/v1/cases", headers=anna)).json()
     assert [(c["status"], c["outcome"]) for c in listed["items"]] == [("closed", "referral")]
+    case_id = listed["items"][0]["case_id"]
+    read = await (await intake.get(f"/v1/cases/{case_id}", headers=anna)).json()
+    assert read["referral_to"] == "Bedrijfsarts"
 
 
 async def test_a_refused_change_says_why_and_changes_nothing(
@@ -262,7 +266,7 @@ async def test_availability_calendar_and_appointments_from_the_agenda(
     await expect(listed_item).to_contain_text("online, gepland")
     await expect(
         page.locator("#appointments").get_by_role("link", name="Videogesprek")
-    ).to_have_attribute("href", re.compile(r"^https://meet\.vertrouwd\.example/"))
+    ).to_have_attribute("href", re.compile(r"^https://meet\.jit\.si/vp-"))
     case_link = page.locator("#appointments").get_by_role("link", name="Melding VP-2026-WEEK01")
     await expect(case_link).to_have_attribute("href", re.compile(r"/staff/cases/VP-2026-WEEK01$"))
 

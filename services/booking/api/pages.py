@@ -57,6 +57,11 @@ TEXT = Texts(
         "cancel_no": N_("No, keep it"),
         "failed": N_("That did not work"),
         "ics_file": N_("conversation.ics"),
+        "proposed": N_("The times your confidant proposes"),
+        "proposed_by": N_("Your confidant %s proposes these times. Choose one:"),
+        "phone_number": N_("The number the confidant calls you on"),
+        "phone_hint": N_("Only your confidant sees it; it is removed with your case."),
+        "used": N_("This link was used already: your conversation is booked."),
     }
 )
 
@@ -174,8 +179,40 @@ async def staff_page(request: web.Request) -> web.Response:
     )
 
 
+PLAN_TEXT = Texts(
+    {
+        "title": N_("A conversation for a case"),
+        "no_token": N_("Open this page from the case in your workspace."),
+        "type": N_("Kind of conversation"),
+        "mode": N_("How"),
+        "times": N_("Free times: choose one to book, or up to three to propose"),
+        "book": N_("Book the chosen time (read out on the phone)"),
+        "propose": N_("Propose the chosen times to the reporter"),
+        "booked": N_("Booked"),
+        "message": N_("The message for the reporter (sent in their own channel)"),
+        "send": N_("Back to the case, with this message ready to send"),
+        "back": N_("Back to the case"),
+        "none": N_("No free times."),
+        "failed": N_("That did not work"),
+        "online": N_("Online (video)"),
+        "on_location": N_("On location"),
+        "phone": N_("By phone"),
+        "walk": N_("A walk"),
+    }
+)
+
+
+async def plan_page(request: web.Request) -> web.Response:
+    """The confidant books for a case, or proposes times (domain.proposals)."""
+    settings = request.app[BOOKING].settings
+    return PAGES.show(
+        request, "plan.html.j2", PLAN_TEXT, intake_url=settings.public_url(settings.intake_url)
+    )
+
+
 def add_pages(app: web.Application) -> None:
     app.router.add_get("/book", book_page)
     # Under the workspace's /staff/ (intake's), so the front door routes it by path alone.
     app.router.add_get("/staff/agenda", staff_page)
+    app.router.add_get("/staff/plan", plan_page)
     PAGES.add_static(app)

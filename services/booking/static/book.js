@@ -11,6 +11,7 @@ import { handover } from "/static/common/handover.js";
   const problem = $("problem");
   const say = (text) => sayIn(problem, text);
 
+  if (new URLSearchParams(location.search).get("proposal")) return; // proposal.js's page
   const kept = handover("case"); // { t: the case token, c: the confidant }
   if (!kept) { say(t.no_token); return; }
   const api = client(kept.t);
@@ -129,6 +130,9 @@ import { handover } from "/static/common/handover.js";
     $("place").hidden = mode.value !== "on_location";
     $("point").hidden = !(mode.value === "walk" || (mode.value === "on_location" && elsewhere));
     $("meeting-point").required = mode.value === "on_location" && elsewhere;
+    // By phone: the number the confidant calls (sealed; shown to the confidant only).
+    $("by-phone").hidden = mode.value !== "phone";
+    $("phone").required = mode.value === "phone";
   }
 
   async function load() {
@@ -214,6 +218,7 @@ import { handover } from "/static/common/handover.js";
     const point = $("meeting-point").value.trim();
     if (!$("point").hidden && point) body.meeting_point = point;
     if (mode.value === "on_location" && $("location").value !== "elsewhere") body.location_id = $("location").value;
+    if (mode.value === "phone") body.phone = $("phone").value.trim();
     const answer = current
       ? await api(`/v1/appointments/${current.id}/reschedule`, "POST", { start: chosen })
       : await api("/v1/appointments", "POST", body, { "Idempotency-Key": attempt });

@@ -5,29 +5,27 @@ went out)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Literal
 
 from aiohttp import web
-from pymongo.errors import DuplicateKeyError
 
 from services.intake.api import views
 from services.intake.api.cases import READERS, assigned_confidant, audit, content_reader, load_case
 from services.intake.api.models import Text
 from services.intake.domain.codes import new_id
 from services.intake.domain.opening import case_event, message_event
+from services.intake.domain.texts import relay_pending, store_text
+from services.intake.domain.updates import answered
 from services.intake.state import INTAKE, Intake
 from services.intake.store import documents as docs
-from services.intake.store.collections import CASES, MESSAGES, NOTES
+from services.intake.store.collections import MESSAGES, NOTES
 from shared.auth import Principal
 from shared.errors import Conflict
 from shared.event_schemas import (
     CaseNoteAdded,
 )
-from shared.events import Envelope
 from shared.http import Endpoint, answers, read_body
 from shared.listing import PageQuery, find_page, list_of, listed, page_of
-from shared.outbox import flush, staged
 from shared.wire import Json
 
 
@@ -41,33 +39,6 @@ async def add_note(request: web.Request) -> web.Response:
     event = case_event(CaseNoteAdded, case, intake.clock.now(), note_id=note_id)
     await store_text(intake, NOTES, note_id, case, who.sub, body.text, event)
     return web.json_response({"note_id": note_id}, status=201)
-
-
-async def store_text(
-    intake: Intake,
-    collection: str,
-    doc_id: str,
-    case: docs.Case,
-    author: str,
-    text: str,
-    event: Envelope,
-    relay: docs.Relay | None = None,
-) -> datetime:
-    """Keep a note or message, sealed, and announce it (never what it says)."""
-    now = intake.clock.now()
-    doc: docs.Text = {
-        "_id": doc_id,
-        "case_id": case["_id"],
-        "author": author,
-        "created_at": now,
-        "text": intake.cipher.seal(text, doc_id=doc_id, field="text"),
-    }
-    if relay is not None:
-        doc["relay"] = relay
-    texts = docs.notes(intake.db) if collection == NOTES else docs.messages(intake.db)
-    await texts.insert_one({**doc, **staged(event)})
-    await flush(texts, doc_id, [event], intake.bus, intake.locks)
-    return now
 
 
 async def _texts(
@@ -130,35 +101,16 @@ async def post_message(request: web.Request) -> web.Response:
     now = await store_text(intake, MESSAGES, message_id, case, author, body.text, event, relay)
     if relayed:
         intake.relay_wanted.set()
-    if author == "confidant" and case.get("deadlines"):
-        # A first answer acknowledges the report (Wet bescherming klokkenluiders). Only a
-        # whistleblower report has deadlines; elsewhere the field is null, and setting a
-        # path inside null fails (MongoDB and FerretDB alike).
-        await intake.update(
-            CASES,
-            {"_id": case["_id"], "deadlines.acknowledgement.met_at": None},
-            {"$set": {"deadlines.acknowledgement.met_at": now}},
-        )
+    if author == "confidant":
+        # A first answer is the first contact, and acknowledges a whistleblower report
+        # (Wet bescherming klokkenluiders).
+        await answered(intake, case, now)
     return web.json_response({"message_id": message_id, "created_at": now.isoformat()}, status=201)
 
 
 @answers(list_of(views.MessageView))
 async def list_messages(request: web.Request) -> web.Response:
     return await _texts(request, MESSAGES, content_reader, "read_messages", message_view)
-
-
-async def relay_pending(intake: Intake, message_id: str, channel: str) -> docs.Relay:
-    """Queue a message for the relay; returns its relay state. Queued *before* the message
-    is stored: a crash in between leaves an entry without a message, which the relay drops,
-    never a message that is not sent."""
-    now = intake.clock.now()
-    try:
-        await docs.relay_queue(intake.db).insert_one(
-            {"_id": message_id, "next_at": now, "queued": now}
-        )
-    except DuplicateKeyError:
-        pass  # queued by an earlier try of the same message
-    return {"channel": channel, "state": "pending", "attempts": 0, "next_at": now}
 
 
 ENDPOINTS = [

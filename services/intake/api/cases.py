@@ -8,14 +8,17 @@ Every read of content is written to the audit log.
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from aiohttp import web
+from pydantic import Field
 
 from services.intake.api import views
 from services.intake.api.models import Assign, CaseAccess, CaseCreate, CaseUpdate
 from services.intake.api.orgs import client_key, get_org, optional_staff
 from services.intake.domain import rules as domain
 from services.intake.domain import taxonomy
+from services.intake.domain.aftercare import places, reopen
 from services.intake.domain.codes import normalise
 from services.intake.domain.opening import (
     CONTACT_FIELDS,
@@ -38,7 +41,8 @@ from shared.event_schemas import (
 from shared.http import ApiError, Endpoint, answers, idempotency_key, read_body, read_query, require
 from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.outbox import HIDDEN
-from shared.wire import jsonable
+from shared.text import locale_of
+from shared.wire import Body, jsonable
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +232,8 @@ async def read_case(request: web.Request) -> web.Response:
 class CasesQuery(PageQuery):
     org_id: Ident | None = None  # the organisation's (required for an admin)
     status: Status | None = None
+    # newest first, or by when the first contact is due (the promise kept first)
+    sort: Literal["newest", "first_contact"] = "newest"
 
 
 @answers(list_of(views.CaseMeta))
@@ -246,9 +252,15 @@ async def list_cases(request: web.Request) -> web.Response:
     if asked.status is not None:
         query["status"] = asked.status
     page = page_of(request)
-    cases, following = await find_page(
-        docs.cases(intake.db), query, page, "created_at", descending=True, projection=HIDDEN
-    )
+    if asked.sort == "first_contact":
+        query["first_contact_due"] = {"$exists": True}
+        cases, following = await find_page(
+            docs.cases(intake.db), query, page, "first_contact_due", projection=HIDDEN
+        )
+    else:
+        cases, following = await find_page(
+            docs.cases(intake.db), query, page, "created_at", descending=True, projection=HIDDEN
+        )
     return listed(cases, following, docs.metadata)
 
 
@@ -260,6 +272,33 @@ async def update_case(request: web.Request) -> web.Response:
     body = await read_body(request, CaseUpdate)
     await change_case(intake, case, body)
     return web.json_response(docs.metadata(await load_case(intake, case["_id"])))
+
+
+class Reopen(Body):
+    reason: str = Field(min_length=3, max_length=500)
+
+
+@answers(views.CaseMeta)
+async def reopen_case(request: web.Request) -> web.Response:
+    """Take a closed case up again (aftercare), with the reason."""
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    who = assigned_confidant(request, case)
+    body = await read_body(request, Reopen)
+    await reopen(intake, case, who.sub, body.reason)
+    return web.json_response(docs.metadata(await load_case(intake, case["_id"])))
+
+
+@answers(list_of(views.Place))
+async def referral_places(request: web.Request) -> web.Response:
+    """Where a case of this organisation can be referred to (its own list, or the usual
+    places), for the closing form."""
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    assigned_confidant(request, case)
+    org = await get_org(intake, case["org_id"])
+    locale = locale_of(request.query.get("lang"), case.get("locale"))
+    return web.json_response({"items": places(org, locale), "next": None})
 
 
 @answers(views.CaseMeta)
@@ -358,6 +397,23 @@ ENDPOINTS = [
         "Status, outcome on closing, hours.",
         roles=["confidant"],
         body=CaseUpdate,
+        scope="case",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/cases/{case_id}/reopen",
+        reopen_case,
+        "Reopen a closed case, with the reason (aftercare).",
+        roles=["confidant"],
+        body=Reopen,
+        scope="case",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/cases/{case_id}/referrals",
+        referral_places,
+        "The places a case can be referred to (?lang=).",
+        roles=["confidant"],
         scope="case",
     ),
     Endpoint(

@@ -49,6 +49,8 @@ async def contact_responder(app: web.Application) -> AsyncIterator[None]:
             return await confidant(intake, request["confidant_id"])
         if isinstance(request.get("org_admins"), str):
             return await org_admins(intake, request["org_admins"])
+        if request.get("office") is True:
+            return await office(intake)
         return {"ok": False, "error": "bad_request"}
 
     async with responder(intake.bus, SUBJECT, app[AUTH], ALLOWED_SERVICES, answer):
@@ -94,5 +96,12 @@ async def confidant(intake: Intake, confidant_id: str) -> Json:
 
 async def org_admins(intake: Intake, org_id: str) -> Json:
     found = docs.staff(intake.db).find({"org_id": org_id, "role": "org_admin", "active": True})
+    contacts = [_staff_contact(intake, s, e) async for s in found if (e := s.get("email"))]
+    return {"ok": True, "contacts": contacts}
+
+
+async def office(intake: Intake) -> Json:
+    """The firm's office: its admins with an address."""
+    found = docs.staff(intake.db).find({"role": "admin", "active": True})
     contacts = [_staff_contact(intake, s, e) async for s in found if (e := s.get("email"))]
     return {"ok": True, "contacts": contacts}

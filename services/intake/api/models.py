@@ -39,6 +39,10 @@ ORG_SETTINGS = {
     "confidant_ids": [],
     "report_threshold": 5,
     "retention_days": 365,
+    "phone_number": None,
+    "whatsapp_number": None,
+    "first_contact_days": 2,
+    "referrals": [],
 }
 OrgCreate = picked("OrgCreate", Organisation, {"name": ..., "slug": ..., **ORG_SETTINGS})
 # What the API answers of one: the same fields and its id (``documents.org_view``).

@@ -8,6 +8,8 @@ that keep the page out of caches, referrers and frames.
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -16,13 +18,15 @@ from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
 from services.intake.domain import taxonomy
-from services.intake.state import INTAKE
+from services.intake.state import INTAKE, Intake
 from services.intake.store import documents as docs
 from services.intake.store.documents import Slug
 from shared.messages import N_, Texts
 from shared.pages import Pages, page_locale
+from shared.rpc import RpcError, ask
 from shared.text import Locale, in_language
 
+log = logging.getLogger(__name__)
 PAGES = Pages("intake", Path(__file__).parent.parent)  # templates/, static/ beside api/
 SLUG = TypeAdapter(Slug)  # an organisation's slug, as the API takes it
 TEXT = Texts(
@@ -67,6 +71,22 @@ TEXT = Texts(
         "employee": N_("Employee"),
         "manager": N_("Manager"),
         "hr": N_("HR"),
+        "ways": N_("Other ways to reach a confidant"),
+        "ways_intro": N_("You can also report or ask for a conversation this way:"),
+        "way_whatsapp": N_("WhatsApp"),
+        "way_email": N_("E-mail"),
+        "way_phone": N_("Call"),
+        "languages": N_("Speaks"),
+        "choose": N_("Confidant of your choice"),
+        "anyone": N_("No preference"),
+        "scope_title": N_("What a confidant does not handle"),
+        "anonymity_title": N_("How anonymity works"),
+        "anonymity": N_(
+            "You do not have to give your name. Without it you get a case code: with it you "
+            "read the confidant's messages and book a conversation. Your employer never sees "
+            "who reported what; reports to the organisation only give numbers, never fewer "
+            "than a few cases at a time."
+        ),
     }
 )
 
@@ -77,26 +97,87 @@ async def org_page(request: web.Request) -> web.Response:
     locale = page_locale(request, org.get("locale") if org else None)
     if org is None:
         return PAGES.show(request, "not_found.html.j2", status=404, locale=locale)
-    ids = org.get("confidant_ids", [])
-    confidants: list[dict[str, str | None]] = [
-        {"name": s["display_name"], "bio": in_language(s.get("bio"), locale)}
-        async for s in docs.staff(intake.db).find(
-            {"role": "confidant", "confidant_id": {"$in": ids}, "active": True}
-        )
-    ]
     return PAGES.show(
         request,
         "report.html.j2",
         TEXT,
         locale=locale,
         org=org,
-        confidants=confidants,
+        confidants=await confidants_of(intake, org, locale),
+        ways=ways_in(org),
         catalogue=taxonomy.catalogue(locale),
         booking_url=intake.settings.public_url(intake.settings.booking_url),
         lang_query=lang_query(locale),
         # Where a reporter comes back with the code (the front door routes it to intake too).
         case_url="/case" + lang_query(locale, org["slug"]),
     )
+
+
+def ways_in(org: docs.Organisation) -> dict[str, str]:
+    """The ways in the organisation's admin set, as links: WhatsApp (wa.me takes the number
+    in digits only), the mailbox, the phone."""
+    ways: dict[str, str] = {}
+    if org.get("whatsapp_number"):
+        ways["whatsapp"] = "https://wa.me/" + re.sub(r"\D", "", str(org["whatsapp_number"]))
+    if org.get("mailbox"):
+        ways["email"] = "mailto:" + org["mailbox"]["address"]
+    if org.get("phone_number"):
+        ways["phone"] = "tel:" + re.sub(r"[^+\d]", "", str(org["phone_number"]))
+    return ways
+
+
+def initials(name: str) -> str:
+    parts = [p for p in re.split(r"[\s.-]+", name) if p[:1].isupper()] or name.split()
+    return "".join(p[0] for p in parts[:2]).upper()
+
+
+async def confidants_of(
+    intake: Intake, org: docs.Organisation, locale: Locale
+) -> list[dict[str, Any]]:
+    """The confidants to choose from: name, initials, bio (intake's staff), languages and
+    gender (booking's profiles, asked over NATS; without booking, the names alone)."""
+    ids = org.get("confidant_ids", [])
+    profiles: dict[str, dict[str, Any]] = {}
+    try:
+        token = intake.issuer.issue(sub="intake", role="service", audience="booking", ttl_s=60)
+        found = await ask(intake.bus, "rpc.booking.confidants", token, org_id=org["_id"])
+        profiles = {p["id"]: p for p in found.get("confidants", [])}
+    except (RpcError, OSError, TimeoutError):
+        log.warning("confidants' profiles not read; names only", extra={"org_id": org["_id"]})
+    words = LANGUAGES[locale]
+    shown = []
+    async for s in docs.staff(intake.db).find(
+        {"role": "confidant", "confidant_id": {"$in": ids}, "active": True}
+    ):
+        profile = profiles.get(str(s.get("confidant_id")), {})
+        spoken = [words.get(lang, lang) for lang in profile.get("languages", [])]
+        shown.append(
+            {
+                "id": s.get("confidant_id"),
+                "name": s["display_name"],
+                "initials": initials(s["display_name"]),
+                "bio": in_language(s.get("bio"), locale),
+                "languages": ", ".join(spoken),
+                "gender": words.get(profile.get("gender") or "", ""),
+            }
+        )
+    return shown
+
+
+LANGUAGES = Texts(
+    {
+        "nl": N_("Dutch"),
+        "en": N_("English"),
+        "de": N_("German"),
+        "fr": N_("French"),
+        "ar": N_("Arabic"),
+        "tr": N_("Turkish"),
+        "pl": N_("Polish"),
+        "female": N_("woman"),
+        "male": N_("man"),
+        "other": N_("non-binary"),
+    }
+)
 
 
 def lang_query(locale: Locale, org: str | None = None) -> str:
@@ -166,9 +247,19 @@ STAFF_TEXT = Texts(
         "send": N_("Send"),
         "none": N_("No cases."),
         "agenda": N_("My appointments and availability"),
+        "plan": N_("Book a conversation for this case, or propose times"),
         "work": N_("Status and closing"),
         "outcome": N_("Outcome when closing"),
         "referral_to": N_("Referred to"),
+        "referral_own": N_("Elsewhere, namely"),
+        "follow_up": N_("Aftercare: check in with the reporter"),
+        "no_follow_up": N_("No follow-up"),
+        "after_weeks": N_("after %d weeks"),
+        "follow_up_on": N_("Follow-up planned on"),
+        "follow_up_sent": N_("Follow-up sent on"),
+        "reopen": N_("Reopen the case"),
+        "reopen_reason": N_("Why is the case taken up again?"),
+        "first_contact_before": N_("first contact before"),
         "hours_spent": N_("Hours spent"),
         "save": N_("Save"),
         "saved": N_("Saved."),

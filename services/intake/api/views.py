@@ -34,12 +34,27 @@ class CaseFacts(TypedDict):
     purged: bool
 
 
+class FollowUpView(TypedDict):
+    due: str
+    sent: bool
+
+
 class CaseMeta(CaseFacts):
     """What staff see of a case without reading it."""
 
     confidant_id: str
     hours_spent: float
     deadlines: dict[str, DeadlineView]
+    follow_up: FollowUpView | None
+    reopened: int  # how often it was taken up again
+
+
+class Place(TypedDict):
+    """A place to refer to: one of the organisation's, with its kind."""
+
+    id: str
+    kind: str
+    name: str
 
 
 class ContactView(TypedDict):

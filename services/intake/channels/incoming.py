@@ -21,11 +21,11 @@ from typing import Any, Literal
 from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
-from services.intake.api.case_texts import relay_pending
 from services.intake.domain import taxonomy
 from services.intake.domain.codes import new_id
 from services.intake.domain.opening import build_case, choose, message_event, store_case
 from services.intake.domain.report import CaseCreate, Contact
+from services.intake.domain.texts import relay_pending
 from services.intake.state import Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import CASES

@@ -11,6 +11,7 @@ import logging
 from datetime import datetime, timedelta
 
 from services.intake.domain import rules as domain
+from services.intake.domain.aftercare import send_follow_ups
 from services.intake.state import Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import CASES, LOAD
@@ -26,6 +27,7 @@ async def run_all(intake: Intake, now: datetime | None = None) -> dict[str, int]
         "purged": await purge_closed_cases(intake, now),
         "codes_expired": await expire_case_codes(intake, now),
         "deadline_warnings": await warn_deadlines(intake, now),
+        "follow_ups": await send_follow_ups(intake, now),
         "load_corrected": await recount_load(intake),
         "report_claims_purged": await purge_report_claims(intake, now),
         "relay_claims_purged": await purge_relay_claims(intake, now),
@@ -141,14 +143,18 @@ async def expire_case_codes(intake: Intake, now: datetime) -> int:
 
 
 async def warn_deadlines(intake: Intake, now: datetime) -> int:
-    """Tell the confidant ahead of each whistleblower deadline that is not met yet."""
+    """Tell the confidant ahead of each deadline that is not met yet (the first contact the
+    working day before; a whistleblower report's by the law's margins), and the office once
+    a first contact is overdue."""
     warned = 0
-    for kind in ("acknowledgement", "feedback"):
+    steps = [(kind, "warned", "warn_at") for kind in ("first_contact", *WHISTLEBLOWER)]
+    steps.append(("first_contact", "overdue_told", "due"))
+    for kind, flag, since in steps:
         path = f"deadlines.{kind}"
         query = {
-            f"{path}.warned": False,
+            f"{path}.{flag}": False,
             f"{path}.met_at": None,
-            f"{path}.warn_at": {"$lte": now},
+            f"{path}.{since}": {"$lte": now},
             "status": {"$ne": "closed"},
         }
         async for case in docs.cases(intake.db).find(
@@ -162,6 +168,7 @@ async def warn_deadlines(intake: Intake, now: datetime) -> int:
                     "confidant_id": case["confidant_id"],
                     "deadline": kind,
                     "due_at": (case.get("deadlines") or {})[kind]["due"],
+                    "overdue": flag == "overdue_told",
                 },
                 source="intake",
                 occurred_at=now,
@@ -169,9 +176,12 @@ async def warn_deadlines(intake: Intake, now: datetime) -> int:
             )
             if await intake.update_with_events(
                 CASES,
-                {"_id": case["_id"], f"{path}.warned": False},
-                {"$set": {f"{path}.warned": True}},
+                {"_id": case["_id"], f"{path}.{flag}": False},
+                {"$set": {f"{path}.{flag}": True}},
                 [event],
             ):
                 warned += 1
     return warned
+
+
+WHISTLEBLOWER = ("acknowledgement", "feedback")

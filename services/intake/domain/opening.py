@@ -127,8 +127,14 @@ async def build_case(
         "closed_at": None,
         "text": intake.cipher.seal_optional(body.text, doc_id=case_id, field="text"),
         "contact": sealed_contact(intake, case_id, body),
-        "deadlines": deadlines_for(body.category, now),
+        "deadlines": deadlines_for(
+            body.category,
+            now,
+            first_contact_days=int(org.get("first_contact_days", domain.FIRST_CONTACT_DAYS)),
+        ),
     }
+    # Kept beside the deadlines, so the workspace can sort by it.
+    case["first_contact_due"] = (case["deadlines"] or {})["first_contact"]["due"]
     if extra is not None:  # came in by e-mail or WhatsApp
         case["channel_key"] = extra["channel_key"]
         case["relay"] = extra["relay"]
@@ -293,15 +299,18 @@ def sealed_contact(intake: Intake, case_id: str, body: CaseCreate) -> docs.Seale
 
 
 def deadlines_for(
-    category: str, opened: datetime, before: dict[str, docs.Deadline] | None = None
-) -> dict[str, docs.Deadline] | None:
-    """The legal deadlines of a case of ``category`` that came in at ``opened``; what was
-    met or warned of already (``before``) stays so."""
-    due = domain.whistleblower_deadlines(category, opened.replace(tzinfo=opened.tzinfo or UTC))
-    if due is None:
-        return None
+    category: str,
+    opened: datetime,
+    before: dict[str, docs.Deadline] | None = None,
+    first_contact_days: int = domain.FIRST_CONTACT_DAYS,
+) -> dict[str, docs.Deadline]:
+    """The deadlines of a case of ``category`` that came in at ``opened``: the first contact
+    (every case: the report page promises it) and a whistleblower report's legal ones; what
+    was met or warned of already (``before``) stays so."""
+    opened = opened.replace(tzinfo=opened.tzinfo or UTC)
     earlier = before or {}
-    return {
+    due = domain.whistleblower_deadlines(category, opened) or {}
+    made: dict[str, docs.Deadline] = {
         kind: {
             "due": at,
             "warn_at": domain.warning_time(kind, at),
@@ -310,3 +319,15 @@ def deadlines_for(
         }
         for kind, at in due.items()
     }
+    if "first_contact" in earlier:
+        made["first_contact"] = earlier["first_contact"]
+    else:
+        at, warn_at = domain.first_contact_deadline(opened, first_contact_days)
+        made["first_contact"] = {
+            "due": at,
+            "warn_at": warn_at,
+            "warned": False,
+            "met_at": None,
+            "overdue_told": False,
+        }
+    return made

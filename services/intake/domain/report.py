@@ -96,8 +96,13 @@ class CaseUpdate(Body):
     subtype: IntegritySubtype | None = None
     status: Status | None = None
     outcome: Outcome | None = None
+    # Where to, when the outcome is a referral: one of the organisation's places (its id),
+    # or, as the last option, in the confidant's words.
+    referral: str | None = Field(None, min_length=1, max_length=64)
     referral_to: str | None = Field(None, min_length=1, max_length=200)
     hours_spent: float | None = Field(None, ge=0, le=1000)
+    # Aftercare: check in with the reporter this many days after closing.
+    follow_up_days: int | None = Field(None, ge=1, le=365)
 
     @model_validator(mode="after")
     def closing(self) -> Self:
@@ -105,7 +110,11 @@ class CaseUpdate(Body):
             raise ValueError("closing a case needs an outcome")
         if self.outcome is not None and self.status != "closed":
             raise ValueError("an outcome is given when closing")
-        if self.referral_to is not None and self.outcome != "referral":
+        if self.follow_up_days is not None and self.status != "closed":
+            raise ValueError("follow_up_days: only when closing")
+        if self.referral is not None and self.referral_to is not None:
+            raise ValueError("referral: choose a place from the list, or write one, not both")
+        if (self.referral_to or self.referral) is not None and self.outcome != "referral":
             raise ValueError("referral_to goes with the outcome referral")
         if self.subtype is not None and self.category != "integriteit":
             raise ValueError("a subtype belongs to an integrity report (category integriteit)")

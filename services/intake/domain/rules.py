@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Literal
+from zoneinfo import ZoneInfo
 
+import holidays
 from dateutil.relativedelta import relativedelta
 
 from shared.event_schemas import Outcome, Status
@@ -14,12 +17,12 @@ __all__ = ["Outcome", "Status"]
 
 STATUSES: tuple[Status, ...] = ("new", "in_contact", "in_conversation", "closed")
 # A case moves forward, may step back from a conversation to contact, and once closed stays
-# closed (a new question is a new case).
+# closed; the confidant may reopen it, with a reason (aftercare).
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     "new": frozenset({"in_contact", "in_conversation", "closed"}),
     "in_contact": frozenset({"in_conversation", "closed"}),
     "in_conversation": frozenset({"in_contact", "closed"}),
-    "closed": frozenset(),
+    "closed": frozenset(),  # taken up again only by reopening, with its reason
 }
 
 # Wet bescherming klokkenluiders: acknowledge within 7 days, give feedback within 3 months.
@@ -65,6 +68,41 @@ def whistleblower_deadlines(category: str, opened_at: datetime) -> dict[str, dat
 
 def warning_time(kind: str, due: datetime) -> datetime:
     return due - (ACK_WARNING if kind == "acknowledgement" else FEEDBACK_WARNING)
+
+
+# The promise of the report page: a confidant responds within this many working days.
+FIRST_CONTACT_DAYS = 2
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+@cache
+def _dutch_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("NL", years=year))
+
+
+def working_day(day: date) -> bool:
+    """A weekday that is no Dutch public holiday (the holidays package)."""
+    return day.weekday() < 5 and day not in _dutch_holidays(day.year)
+
+
+def add_working_days(moment: datetime, days: int) -> datetime:
+    """``moment`` moved ``days`` working days on (back, for a negative number), at the same
+    time of day in Amsterdam. A report on a Saturday counts from Monday: Saturday and
+    Sunday are no working days, so two working days later is Tuesday."""
+    local = moment.astimezone(AMSTERDAM)
+    day, step, left = local.date(), 1 if days >= 0 else -1, abs(days)
+    while left:
+        day += timedelta(days=step)
+        if working_day(day):
+            left -= 1
+    return datetime.combine(day, local.timetz()).replace(tzinfo=AMSTERDAM)
+
+
+def first_contact_deadline(opened_at: datetime, days: int) -> tuple[datetime, datetime]:
+    """When the first contact is due, and when the confidant is told: the working day
+    before."""
+    due = add_working_days(opened_at, days)
+    return due, add_working_days(due, -1)
 
 
 def purge_before(now: datetime, retention_days: int) -> datetime:

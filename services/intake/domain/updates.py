@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.intake.domain import rules as domain
+from services.intake.domain.aftercare import follow_up_on, referral_of
 from services.intake.domain.opening import adjust_load, case_event, deadlines_for
 from services.intake.domain.report import CaseUpdate
 from services.intake.state import Intake
@@ -26,6 +27,24 @@ from shared.event_schemas import (
     CaseStatusChanged,
 )
 from shared.events import Envelope
+
+# The deadlines a confidant's first answer meets: the first contact the report page promises,
+# and a whistleblower report's acknowledgement of receipt.
+FIRST_ANSWER = ("acknowledgement", "first_contact")
+
+
+async def answered(intake: Intake, case: docs.Case, now: datetime) -> None:
+    """The reporter was answered (a message from the confidant, a conversation booked):
+    the deadlines of a first answer are met, each once. Only those the case has: setting a
+    path inside a deadline that is not there would make half a deadline."""
+    deadlines = case.get("deadlines") or {}
+    for kind in FIRST_ANSWER:
+        if kind in deadlines and not deadlines[kind].get("met_at"):
+            await intake.update(
+                CASES,
+                {"_id": case["_id"], f"deadlines.{kind}.met_at": None},
+                {"$set": {f"deadlines.{kind}.met_at": now}},
+            )
 
 
 def _categorised(
@@ -50,7 +69,13 @@ def _categorised(
 
 
 def _stepped(
-    intake: Intake, case: docs.Case, body: CaseUpdate, hours: float, now: datetime, sets: Query
+    intake: Intake,
+    case: docs.Case,
+    org: docs.Organisation,
+    body: CaseUpdate,
+    hours: float,
+    now: datetime,
+    sets: Query,
 ) -> list[Envelope]:
     """A step of the status (a 409 for one the rules do not allow); answering the reporter
     meets the acknowledgement deadline, closing meets the feedback deadline."""
@@ -64,17 +89,31 @@ def _stepped(
     sets["status"] = status
     events = [case_event(CaseStatusChanged, case, now, status=status, previous=current)]
     deadlines = case.get("deadlines") or {}
-    if "acknowledgement" in deadlines and not deadlines["acknowledgement"]["met_at"]:
-        sets["deadlines.acknowledgement.met_at"] = now
+    for kind in FIRST_ANSWER:  # a step of the status is an answer to the reporter
+        if kind in deadlines and not deadlines[kind].get("met_at"):
+            sets[f"deadlines.{kind}.met_at"] = now
     if status == "closed":
         sets.update(closed_at=now, outcome=body.outcome)
-        if body.referral_to is not None:
+        referral = referral_of(org, case.get("locale", "nl"), body.referral, body.referral_to)
+        if referral is not None:
+            sets["referral_kind"] = referral[0]
             sets["referral_to"] = intake.cipher.seal(
-                body.referral_to, doc_id=case["_id"], field="referral_to"
+                referral[1], doc_id=case["_id"], field="referral_to"
             )
+        if body.follow_up_days is not None:
+            sets["follow_up"] = follow_up_on(now, body.follow_up_days)
         if "feedback" in deadlines and not deadlines["feedback"]["met_at"]:
             sets["deadlines.feedback.met_at"] = now
-        events.append(case_event(CaseClosed, case, now, outcome=body.outcome, hours_spent=hours))
+        events.append(
+            case_event(
+                CaseClosed,
+                case,
+                now,
+                outcome=body.outcome,
+                hours_spent=hours,
+                referral_kind=referral[0] if referral else None,
+            )
+        )
     return events
 
 
@@ -99,7 +138,10 @@ async def change_case(intake: Intake, case: docs.Case, body: CaseUpdate) -> None
         sets["hours_spent"] = hours
         events.append(case_event(CaseHoursLogged, case, now, hours_spent=hours))
     if body.status != current:
-        events += _stepped(intake, case, body, hours, now, sets)
+        org = await docs.organisations(intake.db).find_one({"_id": case["org_id"]}) or {
+            "_id": case["org_id"]
+        }
+        events += _stepped(intake, case, org, body, hours, now, sets)
     if isinstance(sets.get("deadlines"), dict):  # recategorised: one value, not two paths
         for path in [k for k in sets if k.startswith("deadlines.")]:
             _, kind, field = path.split(".")

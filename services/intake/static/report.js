@@ -35,6 +35,9 @@ import { $, sayRefusal, textsOf } from "/static/common/dom.js";
       anonymous: anonymous.checked,
     };
     if (value("meeting_mode")) body.meeting_mode = value("meeting_mode");
+  if ($("preferred_confidant") && value("preferred_confidant")) {
+    body.preferred_confidant = value("preferred_confidant");
+  }
     if (value("text")) body.text = value("text");
     if (!anonymous.checked) {
       body.contact = { name: value("name") || null, email: value("email") || null,

@@ -14,6 +14,9 @@ import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
   const lang = document.documentElement.lang;
   const day = (iso) => new Date(iso).toLocaleDateString(lang, { day: "numeric", month: "short", year: "numeric" });
   // /staff/cases/<id or reference>: the case a mail links to, opened once the list is there.
+  // A message booking's page made ready (a proposal of times), to read and send.
+  let ready = new URLSearchParams(location.hash.slice(1)).get("m") || "";
+  if (ready) history.replaceState(null, "", location.pathname + location.search);
   const linked = decodeURIComponent((location.pathname.match(/^\/staff\/cases\/([^/]+)$/) || [])[1] || "");
   let all = [];
   const problem = $("problem");
@@ -36,7 +39,7 @@ import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
     .map((d) => d.due).sort()[0] || "9999";
 
   function deadlineWords(c) {
-    const names = { acknowledgement: t.ack_before, feedback: t.feedback_before };
+    const names = { acknowledgement: t.ack_before, feedback: t.feedback_before, first_contact: t.first_contact_before };
     return Object.entries(c.deadlines || {}).filter(([, d]) => !d.met_at)
       .map(([kind, d]) => `${names[kind] || kind} ${day(d.due)}${new Date(d.due) < new Date() ? " (" + t.overdue + ")" : ""}`)
       .join("; ");
@@ -184,12 +187,20 @@ import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
     });
   }
 
-  function work() {
+  async function work() {
     $("status").value = open.status;
     $("hours-spent").value = open.hours_spent || 0;
     $("work-done").textContent = "";
     const closed = open.status === "closed";
     for (const field of $("work").elements) field.disabled = closed;
+    $("reopen").hidden = !closed || open.purged;
+    const planned = open.follow_up;
+    $("follow-up-planned").textContent = planned
+      ? `${planned.sent ? t.follow_up_sent : t.follow_up_on} ${day(planned.due)}` : "";
+    // The organisation's places to refer to, then "elsewhere" in the confidant's words.
+    const answer = await api(`/v1/cases/${open.case_id}/referrals?lang=${document.documentElement.lang}`);
+    const places = answer.ok ? (await answer.json()).items : [];
+    $("referral-place").replaceChildren(...places.map((p) => new Option(p.name, p.id)), new Option(t.referral_own, ""));
     closing();
   }
 
@@ -198,6 +209,7 @@ import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
     const closes = $("status").value === "closed";
     $("closing").hidden = !closes;
     $("referral").hidden = !(closes && $("outcome").value === "referral");
+    $("referral-own").hidden = $("referral-place").value !== "";
   }
 
   async function show(c) {
@@ -207,7 +219,11 @@ import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
     $("one").hidden = true;
     $("one-title").textContent = c.reference;
     await Promise.all([report(), messages(), notes()]);
-    work();
+    await work();
+    // Booking's page books for this case or proposes times, and comes back with the message.
+    $("plan").href = `${main.dataset.booking}staff/plan?${new URLSearchParams({ case: c.case_id, ref: c.reference })}#`
+      + new URLSearchParams({ t: token });
+    if (ready && c.case_id === linked) { $("message").value = ready; ready = ""; }
     const one = $("one");
     one.hidden = false;
     one.focus();
@@ -253,6 +269,7 @@ import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
 
   $("status").addEventListener("change", closing);
   $("outcome").addEventListener("change", closing);
+  $("referral-place").addEventListener("change", closing);
 
   $("work").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -262,15 +279,28 @@ import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
     if (status !== open.status) change.status = status;
     if (status === "closed") {
       change.outcome = $("outcome").value;
-      if (change.outcome === "referral" && $("referral-to").value.trim()) {
+      if (change.outcome === "referral" && $("referral-place").value) {
+        change.referral = $("referral-place").value;
+      } else if (change.outcome === "referral" && $("referral-to").value.trim()) {
         change.referral_to = $("referral-to").value.trim();
       }
+      if ($("follow-up").value) change.follow_up_days = Number($("follow-up").value);
     }
     const answer = await api(`/v1/cases/${open.case_id}`, "PATCH", change);
     if (answer.status !== 200) { await refused(answer); return; }
     open = await answer.json();
-    work();
+    await work();
     $("work-done").textContent = t.saved;
+    await cases();
+  });
+
+  $("reopen").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const answer = await api(`/v1/cases/${open.case_id}/reopen`, "POST", { reason: $("reopen-reason").value.trim() });
+    if (answer.status !== 200) { await refused(answer); return; }
+    open = await answer.json();
+    $("reopen-reason").value = "";
+    await work();
     await cases();
   });
 

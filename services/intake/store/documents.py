@@ -36,10 +36,17 @@ from services.intake.store.collections import (
 )
 from shared.crypto import Sealed
 from shared.db import TypedCollection
-from shared.event_schemas import Category, IntegritySubtype, Outcome, ReporterRole, Status
+from shared.event_schemas import (
+    Category,
+    IntegritySubtype,
+    Outcome,
+    ReferralKind,
+    ReporterRole,
+    Status,
+)
 from shared.outbox import Staged
 from shared.text import Bio, Locale
-from shared.wire import Json
+from shared.wire import Json, jsonable
 
 # -- organisations and staff ------------------------------------------------------------------
 
@@ -53,6 +60,17 @@ class MailboxLink(TypedDict):
 Slug = Annotated[str, Field(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Department = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+PhoneNumber = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 ()-]{5,24}$")]
+
+
+class Referral(TypedDict):
+    """A place the organisation's reporters can be referred to: its kind, and its name."""
+
+    id: Ident
+    kind: ReferralKind
+    name: Annotated[str, Field(min_length=1, max_length=120)]
 
 
 class Organisation(Staged, total=False):
@@ -69,6 +87,12 @@ class Organisation(Staged, total=False):
     retention_days: Annotated[int, Field(ge=30, le=3650)]
     mailbox: MailboxLink  # e-mail intake (absent: none)
     whatsapp_phone_number_id: str  # WhatsApp intake (absent: none; unique when present)
+    # The ways in the report page shows, as the admin set them: a number to call, the
+    # WhatsApp number (a wa.me link), and the promise of a first contact in working days.
+    phone_number: PhoneNumber | None
+    whatsapp_number: PhoneNumber | None
+    first_contact_days: Annotated[int, Field(ge=1, le=10)]
+    referrals: Annotated[list[Referral], Field(max_length=30)]  # empty: the usual places
     created_at: datetime
     updated_at: datetime
 
@@ -103,6 +127,7 @@ class Deadline(TypedDict, total=False):
     warn_at: datetime
     warned: bool
     met_at: datetime | None
+    overdue_told: bool  # the first contact: the office was told it is overdue
 
 
 class SealedContact(TypedDict, total=False):
@@ -110,6 +135,17 @@ class SealedContact(TypedDict, total=False):
     email: Sealed | None
     phone: Sealed | None
     name: Sealed | None
+
+
+class FollowUp(TypedDict):
+    due: datetime
+    sent: bool
+
+
+class Reopening(TypedDict):
+    at: datetime
+    by: str
+    reason: Sealed
 
 
 class CaseChannel(TypedDict, total=False):
@@ -144,10 +180,15 @@ class Case(CaseChannel, Staged, total=False):
     updated_at: datetime
     closed_at: datetime | None
     outcome: Outcome | None
-    referral_to: Sealed | None
+    referral_to: Sealed | None  # the place referred to (the list's name, or free text)
+    referral_kind: ReferralKind | None
+    follow_up: FollowUp | None  # aftercare: a check-in planned at closing
+    reopened: list[Reopening]  # each time the case was taken up again
     text: Sealed | None
     contact: SealedContact | None
-    deadlines: dict[str, Deadline] | None  # acknowledgement, feedback (whistleblower cases)
+    # first_contact (every case); acknowledgement, feedback (whistleblower cases)
+    deadlines: dict[str, Deadline] | None
+    first_contact_due: datetime  # the first contact's due time, for sorting the list
     purged_at: datetime | None
 
 
@@ -255,6 +296,10 @@ def org_view(org: Organisation) -> Json:
         "confidant_ids": org.get("confidant_ids", []),
         "report_threshold": org.get("report_threshold", 5),
         "retention_days": org.get("retention_days", 365),
+        "phone_number": org.get("phone_number"),
+        "whatsapp_number": org.get("whatsapp_number"),
+        "first_contact_days": org.get("first_contact_days", 2),
+        "referrals": org.get("referrals", []),
     }
 
 
@@ -290,6 +335,8 @@ def metadata(case: Case) -> Json:
         "hours_spent": case.get("hours_spent", 0.0),
         "purged": case.get("purged_at") is not None,
         "deadlines": {k: _deadline_view(v) for k, v in deadlines.items()},
+        "follow_up": jsonable(case.get("follow_up")),
+        "reopened": len(case.get("reopened") or []),
     }
 
 

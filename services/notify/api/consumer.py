@@ -21,6 +21,7 @@ from services.notify.state import NOTIFY, Notify
 from services.notify.store.documents import Delivery, Outcome, deliveries, outcomes, webhooks
 from shared.bus import DUPLICATE_KEY, Handler
 from shared.db import Doc
+from shared.event_schemas import CaseDeadlineDue
 from shared.events import Envelope
 from shared.rpc import ask
 
@@ -45,6 +46,14 @@ def delivery_doc(event: Envelope, intent: Intent, now: datetime) -> Delivery:
         "due_at": intent.due_at,
         "created_at": now,
     }
+
+
+async def office_audience(n: Notify, event: Envelope) -> tuple[str, ...]:
+    """The firm's office (hashes of its admins' addresses), for an overdue first contact."""
+    if not isinstance(event.payload, CaseDeadlineDue) or not event.payload.overdue:
+        return ()
+    found = await ask(n.bus, CONTACT, n.token(), office=True)
+    return tuple(sorted({n.recipient_hash(c["email"]) for c in found["contacts"]}))
 
 
 async def org_audience(n: Notify, event: Envelope) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -86,6 +95,7 @@ def delivery_handler(app: web.Application) -> Handler:
             reminders_before=tuple(timedelta(minutes=m) for m in n.settings.reminders_min),
             org_admins=admins,
             webhooks=hooks,
+            office=await office_audience(n, event),
         )
         # Reminders of an earlier revision end as cancelled (one that was sent stays sent).
         cancelled: list[Outcome] = [

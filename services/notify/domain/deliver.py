@@ -214,8 +214,9 @@ async def _contacts(n: Notify, doc: Delivery) -> Contact:
             reply = await ask(n.bus, CONTACT, n.token(), case_id=ref, channel="email")
         elif kind == "confidant":
             reply = await ask(n.bus, CONTACT, n.token(), confidant_id=ref)
-        else:
-            found = await ask(n.bus, CONTACT, n.token(), org_admins=doc["org_id"])
+        else:  # an organisation's admin, or the firm's office: one of a list, by hash
+            asked = {"office": True} if kind == "office" else {"org_admins": doc["org_id"]}
+            found = await ask(n.bus, CONTACT, n.token(), **asked)
             admins = CONTACTS_REPLY.validate_python(found["contacts"])
             match = [c for c in admins if n.recipient_hash(c.get("email", "")) == ref]
             if not match:

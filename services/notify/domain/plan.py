@@ -23,6 +23,7 @@ from shared.event_schemas import (
     CalendarSyncFailed,
     CaseAssigned,
     CaseDeadlineDue,
+    CaseFollowUpDue,
     CaseMessagePosted,
     CaseOpened,
     ReportReady,
@@ -30,7 +31,7 @@ from shared.event_schemas import (
 )
 from shared.events import Envelope
 
-RecipientKind = Literal["reporter", "confidant", "org_admin", "webhook"]
+RecipientKind = Literal["reporter", "confidant", "org_admin", "office", "webhook"]
 
 # Who may be told what about an organisation: nothing about individual cases.
 ORG_EVENTS = frozenset({ReportReady.TYPE, SignalRaised.TYPE})
@@ -121,6 +122,19 @@ def reminder_ids(
     ]
 
 
+def _case_due(d: CaseDeadlineDue | CaseFollowUpDue, at: datetime, office: tuple[str, ...]) -> Plan:
+    """A deadline or a follow-up due: the confidant is told; a first contact not made in
+    time, the office."""
+    if isinstance(d, CaseFollowUpDue):
+        return Plan([Intent(Recipient("confidant", d.confidant_id), "follow_up_due", at)])
+    if d.overdue:
+        return Plan([Intent(Recipient("office", h), "contact_overdue", at) for h in office])
+    variant = d.deadline
+    return Plan(
+        [Intent(Recipient("confidant", d.confidant_id), "deadline_due", at, variant=variant)]
+    )
+
+
 def plan(
     event: Envelope,
     now: datetime,
@@ -128,6 +142,7 @@ def plan(
     reminders_before: tuple[timedelta, ...] = (),
     org_admins: tuple[str, ...] = (),
     webhooks: tuple[str, ...] = (),
+    office: tuple[str, ...] = (),
 ) -> Plan:
     """The deliveries ``event`` asks for. ``org_admins`` (hashes) and ``webhooks`` (ids) are
     the organisation's, for the events an organisation hears of."""
@@ -150,8 +165,8 @@ def plan(
                 # Relayed by intake into the reporter's own thread: no notice besides.
                 return Plan([] if d.relayed else to("reporter", d.case_id, "new_message"))
             return Plan(to("confidant", d.confidant_id, "new_message_confidant"))
-        case CaseDeadlineDue() as d:
-            return Plan(to("confidant", d.confidant_id, "deadline_due", variant=d.deadline))
+        case CaseDeadlineDue() | CaseFollowUpDue() as d:
+            return _case_due(d, at, office)
         case AppointmentBooked() | AppointmentRescheduled() as d:
             booked = isinstance(d, AppointmentBooked)
             appointment = d.appointment_id

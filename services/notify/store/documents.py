@@ -20,7 +20,7 @@ from shared.wire import Json, jsonable
 
 
 class Recipient(TypedDict):
-    kind: Literal["reporter", "confidant", "org_admin", "webhook"]
+    kind: Literal["reporter", "confidant", "org_admin", "office", "webhook"]
     ref: str  # case id, confidant id, hash of an admin's address, webhook id
 
 

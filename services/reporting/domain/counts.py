@@ -15,7 +15,14 @@ from typing import get_args
 
 from services.reporting.domain.disclosure import Counts
 from services.reporting.store.documents import CaseFacts
-from shared.event_schemas import Category, Channel, MeetingMode, Outcome, ReporterRole
+from shared.event_schemas import (
+    Category,
+    Channel,
+    MeetingMode,
+    Outcome,
+    ReferralKind,
+    ReporterRole,
+)
 
 # The values as the event schemas define them, in their order: one list for the suite.
 CATEGORIES: tuple[str, ...] = get_args(Category)
@@ -23,6 +30,8 @@ CHANNELS: tuple[str, ...] = get_args(Channel)
 ROLES: tuple[str, ...] = get_args(ReporterRole)
 OUTCOMES: tuple[str, ...] = get_args(Outcome)
 MODES: tuple[str, ...] = get_args(MeetingMode)
+# Where closed cases were referred to, by kind; "none": not referred.
+REFERRALS: tuple[str, ...] = (*get_args(ReferralKind), "none")
 DEADLINES = ("met", "missed", "open")
 
 
@@ -46,6 +55,7 @@ def count(cases: Iterable[CaseFacts], start: int, end: int, now: datetime) -> tu
     """The true counts of the months [start, end), and the hours of the cases closed then."""
     opened: Counter[tuple[str, str]] = Counter()
     closed: Counter[str] = Counter()
+    referrals: Counter[str] = Counter()
     modes: Counter[str] = Counter()
     deadlines: Counter[tuple[str, str]] = Counter()
     quarters: Counter[int] = Counter()
@@ -68,6 +78,8 @@ def count(cases: Iterable[CaseFacts], start: int, end: int, now: datetime) -> tu
         if closed_in is not None and start <= closed_in < end:
             totals["closed"] += 1
             closed[str(case.get("outcome"))] += 1  # a closed case has its outcome
+            # Every closed case in one cell, so the table adds up to the closed total.
+            referrals[str(case.get("referral") or "none")] += 1
             hours += float(case.get("hours") or 0.0)
         for conversation in (case.get("conversations") or {}).values():
             month, mode = conversation.get("month"), conversation.get("mode")
@@ -81,6 +93,7 @@ def count(cases: Iterable[CaseFacts], start: int, end: int, now: datetime) -> tu
         ("cases", "channel"): {c: opened[("channel", c)] for c in CHANNELS},
         ("cases", "reporter_role"): {r: opened[("reporter_role", r)] for r in ROLES},
         ("closed", "outcome"): {o: closed[o] for o in OUTCOMES},
+        ("closed", "referral"): {r: referrals[r] for r in REFERRALS},
         ("conversations", "mode"): {m: modes[m] for m in MODES},
         ("whistleblower", "acknowledgement"): {
             d: deadlines[("acknowledgement", d)] for d in DEADLINES

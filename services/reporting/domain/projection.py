@@ -21,6 +21,7 @@ from shared.event_schemas import (
     CaseHoursLogged,
     CaseMessagePosted,
     CaseOpened,
+    CaseReopened,
     CaseStatusChanged,
 )
 from shared.wire import Json
@@ -105,7 +106,13 @@ def apply(case: CaseFacts | None, event: RawEvent) -> CaseFacts | None:
         doc["acknowledged_at"] = _earliest(doc.get("acknowledged_at"), at)
     elif kind == CaseClosed.TYPE:
         doc.update({"closed_at": at, "closed": month_of(at), "outcome": data["outcome"]})
+        doc["referral"] = data.get("referral_kind")
         _hours(doc, data["hours_spent"], at)
+    elif kind == CaseReopened.TYPE:
+        # Open again: counted as closed once, when (and if) it is closed again.
+        closed_at = doc.get("closed_at")
+        if closed_at is not None and closed_at <= at:
+            doc.update({"closed_at": None, "closed": None, "outcome": None, "referral": None})
     elif kind == CaseHoursLogged.TYPE:
         _hours(doc, data["hours_spent"], at)
     elif kind in (AppointmentBooked.TYPE, AppointmentRescheduled.TYPE):
@@ -144,6 +151,7 @@ FIELDS = frozenset(
         "closed_at",
         "closed",
         "outcome",
+        "referral",  # where a referral went, by kind
         "hours",
         "hours_at",  # the time of the event the hours came from
         "category_at",  # the time of the latest categorisation

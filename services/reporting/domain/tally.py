@@ -21,6 +21,7 @@ from services.reporting.domain.counts import (
     DEADLINES,
     MODES,
     OUTCOMES,
+    REFERRALS,
     ROLES,
     instant,
 )
@@ -58,6 +59,7 @@ def contributions(case: CaseFacts) -> dict[Key, float]:
     if closed is not None:
         out[(closed, "closed||")] += 1
         out[(closed, f"closed|outcome|{case['outcome']}")] += 1
+        out[(closed, f"closed|referral|{case.get('referral') or 'none'}")] += 1
         out[(closed, "closed|hours|")] += float(case.get("hours") or 0.0)
     for conversation in (case.get("conversations") or {}).values():
         month = conversation.get("month")
@@ -107,6 +109,7 @@ def count(
         ("cases", "channel"): cells("cases", "channel", CHANNELS),
         ("cases", "reporter_role"): cells("cases", "reporter_role", ROLES),
         ("closed", "outcome"): cells("closed", "outcome", OUTCOMES),
+        ("closed", "referral"): cells("closed", "referral", REFERRALS),
         ("conversations", "mode"): cells("conversations", "mode", MODES),
         ("whistleblower", "acknowledgement"): cells("whistleblower", "acknowledgement", DEADLINES),
         ("whistleblower", "feedback"): cells("whistleblower", "feedback", DEADLINES),

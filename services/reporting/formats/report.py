@@ -14,7 +14,7 @@ from fpdf import FPDF
 from typing_extensions import TypedDict  # pydantic reads it (the API declares ReportView)
 
 from shared.messages import N_, Texts, translate
-from shared.taxonomy import CATEGORIES
+from shared.taxonomy import CATEGORIES, REFERRALS
 from shared.text import Locale, locale_of
 
 LABELS = Texts(
@@ -27,6 +27,7 @@ LABELS = Texts(
         "channel": N_("Channel"),
         "reporter_role": N_("Reporter"),
         "outcome": N_("Outcome"),
+        "referral_kind": N_("Referred to"),
         "mode": N_("Form"),
         "acknowledgement": N_("Acknowledged in time"),
         "feedback": N_("Feedback in time"),
@@ -70,6 +71,10 @@ LABELS = Texts(
 
 def name(key: str, lang: Locale, dimension: str = "") -> str:
     labels = LABELS[lang]
+    if dimension == "referral":
+        return REFERRALS[lang].get(key, key)
+    if key == "referral" and dimension == "":
+        return labels["referral_kind"]
     if dimension == "outcome" and key == "advice":
         key = "advice_outcome"
     if dimension == "mode" and key == "phone":

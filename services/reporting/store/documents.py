@@ -99,6 +99,7 @@ class CaseFacts(TypedDict, total=False):
     closed_at: str | None
     closed: int | None
     outcome: str | None
+    referral: str | None
     hours: float
     hours_at: str
     category_at: str

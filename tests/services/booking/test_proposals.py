@@ -14,26 +14,13 @@ import pytest
 from services.booking.domain.proposals import AUDIENCE
 from tests.conftest import StartService
 from tests.polling import eventually
-from tests.scene import bearer, make_anna, make_org
+from tests.scene import bearer, make_anna, make_org, phone_call
 from tests.services.booking.conftest import Client, next_weekday_at, state
 
 
 async def phone_case(intake: Client, booking: Client, token: Callable[..., str], slug: str) -> str:
     """A case the office registered from a phone call (no code), once booking knows it."""
-    made = await intake.post(
-        "/v1/cases",
-        headers=bearer(token("admin", "intake")),
-        json={
-            "organisation": slug,
-            "category": "pesten",
-            "channel": "phone",
-            "anonymous": True,
-            "case_code": False,
-            "contact": {"phone": "+31612345678", "preferred_channel": "phone"},
-        },
-    )
-    assert made.status == 201, await made.text()
-    case_id: str = (await made.json())["case_id"]
+    case_id: str = (await phone_call(intake, token, slug))["case_id"]
 
     async def known() -> bool:
         link = await state(booking).db["cases"].find_one({"_id": case_id})

@@ -112,6 +112,7 @@ async def test_case_work_status_outcome_hours(desk: Desk) -> None:
         "case_id": case["case_id"],
         "outcome": "referral",
         "hours_spent": 3.0,
+        "referral_kind": "other",  # written, not chosen from the organisation's places
     }
 
 

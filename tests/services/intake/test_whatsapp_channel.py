@@ -314,3 +314,55 @@ async def test_a_webhook_answered_but_not_processed_is_swept_once(
     assert await intake.db[WEBHOOK_INBOX].count_documents({}) == 0
     await world.sent_to(SENDER, 1)
     assert await intake.db[MESSAGES].count_documents({"author": "system"}) == 1
+
+
+async def test_a_conversation_booked_moved_and_cancelled_is_told_in_the_chat(
+    world: WhatsAppWorld, start_service: StartService, token: Callable[..., str]
+) -> None:
+    from tests.scene import make_anna
+    from tests.services.booking.conftest import next_weekday_at
+
+    booking = await start_service("booking")
+    await make_anna(booking, token, world.org["id"])
+    await world.text("Ik word gepest door een collega.")
+
+    async def one_case() -> bool:
+        return len(await world.cases()) == 1
+
+    await eventually(one_case)
+    [case] = await world.cases()
+    anna = bearer(token("confidant", "booking", orgs=[world.org["id"]], sub="c-anna"))
+    body = {"confidant_id": "c-anna", "type_id": "gesprek", "mode": "online"}
+
+    async def known() -> bool:  # booking has heard of the case
+        start = next_weekday_at(10).isoformat()
+        made = await booking.post(
+            f"/v1/cases/{case['case_id']}/appointments", headers=anna, json={**body, "start": start}
+        )
+        return made.status == 201
+
+    await eventually(known)
+    [appointment] = (await (await booking.get("/v1/appointments", headers=anna)).json())["items"]
+
+    def said(words: str) -> list[str]:
+        return [s["text"]["body"] for s in world.graph.sent if words in s["text"]["body"]]
+
+    async def booked() -> bool:
+        return bool(said("Uw gesprek is gepland"))
+
+    await eventually(booked)
+    assert appointment["video_url"] in said("Uw gesprek is gepland")[0]  # the room, in the chat
+    moved = await booking.post(
+        f"/v1/appointments/{appointment['id']}/reschedule",
+        headers=anna,
+        json={"start": next_weekday_at(14).isoformat()},
+    )
+    assert moved.status == 200, await moved.text()
+    cancelled = await booking.post(f"/v1/appointments/{appointment['id']}/cancel", headers=anna)
+    assert cancelled.status == 200
+
+    async def moved_then_cancelled() -> bool:
+        return bool(said("verplaatst naar")) and bool(said("geannuleerd"))
+
+    await eventually(moved_then_cancelled)
+    assert len(said("Uw gesprek is gepland")) == 1  # each told once

@@ -140,3 +140,17 @@ def test_the_key_is_event_recipient_and_template() -> None:
         )
         == 4
     )
+
+
+def test_a_first_contact_warns_the_confidant_then_the_office_and_a_follow_up_reminds() -> None:
+    due = dict(case_id="c1", confidant_id="anna", deadline="first_contact", due_at=START)
+    assert who(plan(event("intake.case.deadline_due", **due), NOW, office=("o1",))) == [
+        ("confidant", "anna", "deadline_due.first_contact")
+    ]
+    overdue = event("intake.case.deadline_due", overdue=True, **due)
+    assert who(plan(overdue, NOW, office=("o1", "o2"))) == [
+        ("office", "o1", "contact_overdue"),
+        ("office", "o2", "contact_overdue"),
+    ]
+    follow_up = event("intake.case.follow_up_due", case_id="c1", confidant_id="anna")
+    assert who(plan(follow_up, NOW)) == [("confidant", "anna", "follow_up_due")]

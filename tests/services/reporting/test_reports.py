@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from aiohttp import web
@@ -17,6 +17,7 @@ from deploy.stack.infra import Infra
 from services.reporting.domain.projection import FIELDS
 from services.reporting.rebuild import rebuild
 from services.reporting.settings import ReportingSettings
+from shared.event_schemas import ReferralKind
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
 from tests.scene import bearer as bearer  # (imported from here by other tests)
@@ -99,8 +100,11 @@ async def test_a_report_is_made_reviewed_published_and_read(
     cells = {t["dimension"]: t["cells"] for t in report["tables"]}
     # 6 bullying, 4 intimidation, 2 discrimination (< 3), 0 elsewhere, with k = 3.
     assert cells["category"]["discriminatie"] == "< 3"
+    # Referrals by kind, every closed case in one cell ("none": not referred), so the
+    # table is protected like any other.
+    assert set(cells["referral"]) == {*get_args(ReferralKind), "none"}
     hidden = [v for v in cells["category"].values() if not isinstance(v, int)]
-    assert len(hidden) >= 2  # never one hidden cell alone under a known total
+    assert len(hidden) >= 2, cells  # never one hidden cell alone under a known total
     # Four conversations, below the minimum of five: their total, and no breakdown.
     assert report["totals"]["conversations"] == 4 and "mode" not in cells
     assert report["hours"] == 7.5

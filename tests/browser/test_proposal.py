@@ -1,0 +1,69 @@
+"""A case that came by phone has no code: its confidant proposes times from the case, the
+message goes back to the case ready to send, and the reporter books one of them on a phone
+with the link, once."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from playwright.async_api import Browser, expect
+
+from tests.browser.conftest import snap
+from tests.browser.setup import log_in, make_anna, make_anna_login, make_org
+from tests.conftest import StartService
+from tests.scene import bearer, phone_call
+from tests.services.booking.conftest import state
+
+
+async def test_proposal_from_a_phone_case_booked_by_the_reporter_on_a_phone(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    booking = await start_service("booking")
+    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    # (booking started first: told where intake is now, as the settings would say)
+    desk = state(booking)
+    desk.settings = desk.settings.model_copy(update={"intake_url": str(intake.make_url("/"))})
+    org = await make_org(intake, token)
+    await make_anna(booking, token, org["id"], modes=["online", "phone"])
+    await make_anna_login(intake, token)
+    case = await phone_call(intake, token, org["slug"])
+
+    page = await browser.new_page()
+    await log_in(page, intake, "anna")
+    await page.locator("#cases").get_by_role("button").first.click()
+    await page.get_by_role("link", name="Plan een gesprek voor deze melding").click()
+    await expect(
+        page.get_by_role("heading", name=re.compile("Een gesprek voor een melding"))
+    ).to_be_visible()
+    await page.get_by_label("Hoe").select_option("online")
+    await page.locator("#slots button").nth(0).click()
+    await page.locator("#slots button").nth(3).click()
+    await page.get_by_role("button", name="Stel de gekozen tijden voor aan de melder").click()
+    await expect(page.locator("#text")).to_have_value(re.compile("Ik wil graag met u praten"))
+    message = await page.locator("#text").input_value()
+    assert "Ik wil graag met u praten" in message and "/book?proposal=" in message
+    await page.get_by_role("link", name="Terug naar de melding").first.click()
+    await expect(page.locator("#message")).to_have_value(message)
+    await page.get_by_role("button", name="Versturen").click()
+    await expect(page.locator("#messages")).to_contain_text("Ik wil graag met u praten")
+
+    link = re.search(r"https?://\S+/book\?proposal=\S+", message)
+    assert link is not None
+    phone = await browser.new_page(viewport={"width": 375, "height": 740})
+    await phone.goto(link.group(0))
+    await expect(phone.locator("#proposal-times button")).to_have_count(2)
+    await phone.locator("#proposal-times button").nth(1).click()
+    await snap(phone, "25-proposal")
+    await phone.get_by_role("button", name="Gesprek vastleggen").click()
+    await expect(phone.get_by_role("heading", name="Uw gesprek is vastgelegd")).to_be_visible()
+    video = await phone.locator("#where a").get_attribute("href")
+    assert video is not None and re.fullmatch(r"https://meet\.jit\.si/vp-[A-Za-z0-9_-]{22}", video)
+    # The link works once: opened again, it shows the conversation and books nothing more.
+    again = await browser.new_page(viewport={"width": 375, "height": 740})
+    await again.goto(link.group(0))
+    await expect(again.locator("#problem")).to_contain_text("Deze link is al gebruikt")
+    admin = bearer(token("admin", "booking"))
+    booked = await booking.get("/v1/appointments?confidant_id=c-anna", headers=admin)
+    items = (await booked.json())["items"]
+    assert [(a["case_id"], a["booked_by"]) for a in items] == [(case["case_id"], "reporter")]
