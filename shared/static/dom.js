@@ -40,3 +40,17 @@ export async function succeeded(problem, failed, answer, expected) {
   await sayRefusal(problem, failed, answer);
   return false;
 }
+
+// Text whose http(s) addresses are links (for what the suite's own staff wrote: a proposal's
+// link, a video room); the rest stays text, never markup.
+export function withLinks(text) {
+  const out = document.createDocumentFragment();
+  let at = 0;
+  for (const found of text.matchAll(/https?:\/\/[^\s<>"]+/g)) {
+    out.append(document.createTextNode(text.slice(at, found.index)));
+    out.append(link(found[0], found[0]));
+    at = found.index + found[0].length;
+  }
+  out.append(document.createTextNode(text.slice(at)));
+  return out;
+}

@@ -200,3 +200,9 @@ async def test_by_phone_the_number_is_asked_and_shown_to_the_confidant_only(
     mine = {"Authorization": f"Bearer {case_token}"}
     own = await (await booking.get("/v1/appointments", headers=mine)).json()
     assert "phone" not in own["items"][0]
+    # The confidant's agenda has the number to call.
+    staff = token("confidant", "booking", sub="c-anna", orgs=["org-1"])
+    agenda = await browser.new_page()
+    await agenda.goto(str(booking.make_url("/staff/agenda")) + f"#t={staff}")
+    number = agenda.locator("#appointments").get_by_role("link", name="06 1234 5678")
+    await expect(number).to_have_attribute("href", "tel:0612345678")

@@ -247,4 +247,12 @@ async def test_every_way_in_leads_to_a_conversation_and_a_follow_up(
         return bool(totals == {"cases": 5, "conversations": 5})
 
     await eventually(counted, within=30)
+    # Every video link a real Jitsi room's, and no two conversations share one.
+    staff = bearer(token("admin", "booking"))
+    listed = await (
+        await suite.booking.get("/v1/appointments?confidant_id=c-anna", headers=staff)
+    ).json()
+    rooms = [a["video_url"] for a in listed["items"] if a["mode"] == "online"]
+    assert len(rooms) == 4 and len(set(rooms)) == 4
+    assert all(re.fullmatch(r"https://meet\.jit\.si/vp-[A-Za-z0-9_-]{22}", r) for r in rooms)
     await inbox.stop()

@@ -12,8 +12,9 @@ from playwright.async_api import Browser, expect
 from tests.browser.conftest import snap
 from tests.browser.setup import log_in, make_anna, make_anna_login, make_org
 from tests.conftest import StartService
+from tests.polling import eventually
 from tests.scene import bearer, phone_call
-from tests.services.booking.conftest import state
+from tests.services.booking.conftest import next_weekday_at, state
 
 
 async def test_proposal_from_a_phone_case_booked_by_the_reporter_on_a_phone(
@@ -67,3 +68,49 @@ async def test_proposal_from_a_phone_case_booked_by_the_reporter_on_a_phone(
     booked = await booking.get("/v1/appointments?confidant_id=c-anna", headers=admin)
     items = (await booked.json())["items"]
     assert [(a["case_id"], a["booked_by"]) for a in items] == [(case["case_id"], "reporter")]
+
+
+async def test_proposal_in_the_case_messages_of_a_web_report(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    booking = await start_service("booking")
+    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    org = await make_org(intake, token)
+    await make_anna(booking, token, org["id"], modes=["online"])
+    made = await intake.post(
+        "/v1/cases", json={"organisation": org["slug"], "category": "pesten", "anonymous": True}
+    )
+    report = await made.json()
+    anna = token("confidant", ["intake", "booking"], sub="c-anna", orgs=[org["id"]])
+
+    eleven = next_weekday_at(11).isoformat()
+
+    async def proposed() -> bool:  # once booking has heard of the case
+        answer = await booking.post(
+            f"/v1/cases/{report['case_id']}/proposals",
+            headers=bearer(anna),
+            json={"type_id": "gesprek", "mode": "online", "starts": [eleven]},
+        )
+        if answer.status == 201:
+            made = await answer.json()
+            sent = await intake.post(
+                f"/v1/cases/{report['case_id']}/messages",
+                headers=bearer(anna),
+                json={"text": made["message"]},
+            )
+            assert sent.status == 201
+        return answer.status == 201
+
+    await eventually(proposed)
+    page = await browser.new_page(viewport={"width": 375, "height": 740})
+    await page.goto(str(intake.make_url("/case")))
+    await page.get_by_label("Uw meldingscode").fill(report["case_code"])
+    await page.get_by_role("button", name="Openen").click()
+    proposal = page.locator("#messages a", has_text="/book?proposal=")
+    await expect(proposal).to_be_visible()
+    await snap(page, "29-proposal-in-messages")
+    await proposal.click()
+    await expect(page.locator("#proposal-times button")).to_have_count(1)
+    await page.locator("#proposal-times button").first.click()
+    await page.get_by_role("button", name="Gesprek vastleggen").click()
+    await expect(page.get_by_role("heading", name="Uw gesprek is vastgelegd")).to_be_visible()

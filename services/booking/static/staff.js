@@ -82,6 +82,8 @@ import { claims, handover } from "/static/common/handover.js";
     const a = item.a;
     li.append(`${span}${t["mode_" + a.mode] || a.mode} `, caseLink(a));
     if (a.video_url) li.append(" ", link(a.video_url, t.video));
+    // By phone: the number to call, as the reporter gave it (the confidant's eyes only).
+    if (a.phone) li.append(" ", link(`tel:${a.phone.replace(/[^+\d]/g, "")}`, a.phone));
     if (a.address) li.append(` ${a.address}`);
     if (a.meeting_point) li.append(` ${a.meeting_point.text}`);
     return li;
@@ -151,6 +153,7 @@ import { claims, handover } from "/static/common/handover.js";
       const li = item(`${when(a.start)}: ${t["mode_" + a.mode] || a.mode}, ${t[a.status] || a.status} `);
       // Where it happens, and the case it belongs to (the workspace opens it).
       if (a.video_url) li.append(link(a.video_url, t.video), " ");
+      if (a.phone) li.append(link(`tel:${a.phone.replace(/[^+\d]/g, "")}`, a.phone), " ");
       if (a.address) li.append(document.createTextNode(`${a.address} `));
       li.append(caseLink(a), " ");
       if (a.status === "booked" && (a.mode === "walk" || (a.mode === "on_location" && !a.address))) {

@@ -1,6 +1,6 @@
 // Coming back with the case code: the messages, a reply, the appointment, and on to booking.
 import { client } from "/static/common/api.js";
-import { $, item, say, textsOf } from "/static/common/dom.js";
+import { $, item, say, textsOf, withLinks } from "/static/common/dom.js";
 
 (function () {
   const main = $("case");
@@ -17,7 +17,9 @@ import { $, item, say, textsOf } from "/static/common/dom.js";
       const said = document.createElement("li");
       const who = document.createElement("strong");
       who.textContent = ({ reporter: t.you, system: t.automatic }[m.author] || t.confidant) + ": ";
-      said.append(who, document.createTextNode(m.text));
+      // The confidant's links (times proposed, a video room) open; the reporter's own text
+      // stays text.
+      said.append(who, m.author === "confidant" ? withLinks(m.text) : document.createTextNode(m.text));
       list.append(said);
     }
   };

@@ -50,6 +50,9 @@ INDEXES: IndexSpec = {
         IndexModel([("confidant_id", ASCENDING), ("status", ASCENDING)]),
         IndexModel([("status", ASCENDING), ("closed_at", ASCENDING)]),
         IndexModel("channel_key", sparse=True),
+        # The workspace by the first contact due (?sort=first_contact); the follow-ups due.
+        IndexModel([("confidant_id", ASCENDING), ("first_contact_due", ASCENDING)]),
+        IndexModel("follow_up.due", sparse=True),
     ],
     NOTES: [IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)])],
     MESSAGES: [
