@@ -114,3 +114,31 @@ async def test_proposal_in_the_case_messages_of_a_web_report(
     await page.locator("#proposal-times button").first.click()
     await page.get_by_role("button", name="Gesprek vastleggen").click()
     await expect(page.get_by_role("heading", name="Uw gesprek is vastgelegd")).to_be_visible()
+
+
+async def test_a_conversation_on_location_booked_for_a_phone_case(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    booking = await start_service("booking")
+    intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
+    org = await make_org(intake, token)
+    desk = {"id": "hq", "name": "Kantoor Zwolle", "address": "Stationsplein 1, Zwolle"}
+    await make_anna(booking, token, org["id"], modes=["on_location"], locations=[desk])
+    case = await phone_call(intake, token, org["slug"])
+    staff = token("confidant", ["intake", "booking"], sub="c-anna", orgs=[org["id"]])
+    page = await browser.new_page(viewport={"width": 375, "height": 740})
+    plan = f"/staff/plan?case={case['case_id']}&ref={case['reference']}#t={staff}"
+
+    async def known() -> bool:  # booking has heard of the case: its slots can be booked
+        link = await state(booking).db["cases"].find_one({"_id": case["case_id"]})
+        return bool(link and link.get("confidant_id"))
+
+    await eventually(known)
+    await page.goto(str(booking.make_url(plan)))
+    await expect(page.get_by_label("Waar?")).to_have_value("hq")
+    await page.locator("#slots button").first.click()
+    await page.get_by_role("button", name="Plan de gekozen tijd (telefonisch doorgegeven)").click()
+    await expect(page.locator("#text")).to_have_value(re.compile("Op locatie\\nKantoor Zwolle"))
+    admin = bearer(token("admin", "booking"))
+    listed = await (await booking.get("/v1/appointments?confidant_id=c-anna", headers=admin)).json()
+    assert [a["address"] for a in listed["items"]] == ["Kantoor Zwolle, Stationsplein 1, Zwolle"]

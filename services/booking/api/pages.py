@@ -185,6 +185,7 @@ PLAN_TEXT = Texts(
         "no_token": N_("Open this page from the case in your workspace."),
         "type": N_("Kind of conversation"),
         "mode": N_("How"),
+        "location": N_("Where?"),
         "times": N_("Free times: choose one to book, or up to three to propose"),
         "book": N_("Book the chosen time (read out on the phone)"),
         "propose": N_("Propose the chosen times to the reporter"),

@@ -51,6 +51,17 @@ import { claims, handover } from "/static/common/handover.js";
     const kind = types.find((k) => k.id === $("type").value);
     const mode = $("mode");
     mode.replaceChildren(...(kind ? kind.modes : []).map((m) => new Option(t[m] || m, m)));
+    place();
+  }
+
+  // On location: at one of the confidant's own places.
+  function place() {
+    $("place").hidden = $("mode").value !== "on_location";
+  }
+
+  // What the chosen form of conversation adds to a request: the place, on location.
+  function where() {
+    return $("mode").value === "on_location" ? { location_id: $("location").value } : {};
   }
 
   function shown(title, text, back) {
@@ -64,17 +75,18 @@ import { claims, handover } from "/static/common/handover.js";
 
   $("book").addEventListener("click", async () => {
     if (chosen.size !== 1) { sayIn(problem, t.times); return; }
-    const body = { confidant_id: me, type_id: $("type").value, mode: $("mode").value, start: [...chosen][0] };
+    const body = { confidant_id: me, type_id: $("type").value, mode: $("mode").value, start: [...chosen][0], ...where() };
     const answer = await api(`/v1/cases/${caseId}/appointments`, "POST", body);
     if (answer.status !== 201) { await sayRefusal(problem, t.failed, answer); return; }
     const a = await answer.json();
     problem.hidden = true;
-    shown(t.booked, `${when(a.start)} · ${t[a.mode] || a.mode}${a.video_url ? `\n${a.video_url}` : ""}`, caseLink());
+    const at = a.video_url || a.address || "";
+    shown(t.booked, `${when(a.start)} · ${t[a.mode] || a.mode}${at ? `\n${at}` : ""}`, caseLink());
   });
 
   $("propose").addEventListener("click", async () => {
     if (!chosen.size) { sayIn(problem, t.times); return; }
-    const body = { type_id: $("type").value, mode: $("mode").value, starts: [...chosen].sort() };
+    const body = { type_id: $("type").value, mode: $("mode").value, starts: [...chosen].sort(), ...where() };
     const answer = await api(`/v1/cases/${caseId}/proposals`, "POST", body);
     if (answer.status !== 201) { await sayRefusal(problem, t.failed, answer); return; }
     const made = await answer.json();
@@ -83,6 +95,7 @@ import { claims, handover } from "/static/common/handover.js";
   });
 
   $("type").addEventListener("change", async () => { modes(); await slots(); });
+  $("mode").addEventListener("change", place);
 
   (async () => {
     try {
@@ -92,6 +105,9 @@ import { claims, handover } from "/static/common/handover.js";
       return;
     }
     $("type").replaceChildren(...types.map((k) => new Option(k.name[lang] || k.name.nl || k.id, k.id)));
+    const profile = await api(`/v1/confidants/${encodeURIComponent(me)}`);
+    const places = profile.ok ? (await profile.json()).locations || [] : [];
+    $("location").replaceChildren(...places.map((p) => new Option(`${p.name}, ${p.address}`, p.id)));
     modes();
     $("choose").hidden = false;
     await slots();
