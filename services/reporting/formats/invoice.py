@@ -23,6 +23,12 @@ CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 KVK = "0106"  # the ISO 6523 scheme of the Dutch Chamber of Commerce number (Peppol EAS)
+OIN = "0190"  # a Dutch public body's OIN (Digikoppeling), the Dutch government's Peppol ID
+# The Peppol EAS codes of VAT numbers, by country (the buyer known only by one).
+VAT_SCHEMES = {
+    "AT": "9914", "BE": "9925", "DE": "9930", "DK": "0198", "ES": "9920", "FR": "9957",
+    "IE": "9935", "IT": "0211", "LU": "9938", "NL": "9944", "PT": "9946", "SE": "9955",
+}  # fmt: skip
 
 TEXT = Texts(
     {
@@ -39,6 +45,8 @@ TEXT = Texts(
         "amount": N_("Amount"),
         "net": N_("Total excluding VAT"),
         "vat": N_("VAT"),
+        "vat_zero": N_("VAT 0% (zero rated)"),
+        "vat_exempt": N_("Exempt from VAT: %(reason)s"),
         "gross": N_("Amount due"),
         "pay": N_("Please pay to"),
         "privacy": N_(
@@ -84,9 +92,26 @@ def _el(parent: Any, tag: str, text: str | None = None, **attributes: str) -> An
     return element
 
 
+def identifiers(who: Party) -> tuple[tuple[str, str], tuple[str, str] | None]:
+    """Where the e-invoice goes (the Peppol address: scheme, value) and the legal registration
+    (a KvK or OIN number; none for a party known only by its VAT number)."""
+    if who.get("oin"):
+        legal = (OIN, str(who["oin"]))
+    elif who.get("kvk"):
+        legal = (KVK, str(who["kvk"]))
+    else:
+        vat = str(who.get("vat_id") or "")
+        scheme = VAT_SCHEMES.get(vat[:2])
+        if scheme is None:
+            raise ValueError(f"no Peppol scheme for the VAT number {vat!r}")
+        return (scheme, vat), None
+    return legal, legal
+
+
 def _party(parent: Any, who: Party, *, supplier: bool) -> None:
     party = _el(parent, "cac:Party")
-    _el(party, "cbc:EndpointID", who["kvk"], schemeID=KVK)
+    endpoint, legal_id = identifiers(who)
+    _el(party, "cbc:EndpointID", endpoint[1], schemeID=endpoint[0])
     name = _el(party, "cac:PartyName")
     _el(name, "cbc:Name", who["name"])
     address = _el(party, "cac:PostalAddress")
@@ -101,7 +126,8 @@ def _party(parent: Any, who: Party, *, supplier: bool) -> None:
         _el(_el(scheme, "cac:TaxScheme"), "cbc:ID", "VAT")
     legal = _el(party, "cac:PartyLegalEntity")
     _el(legal, "cbc:RegistrationName", who["name"])
-    _el(legal, "cbc:CompanyID", who["kvk"], schemeID=KVK)
+    if legal_id is not None:
+        _el(legal, "cbc:CompanyID", legal_id[1], schemeID=legal_id[0])
     if supplier and who.get("email"):
         _el(_el(party, "cac:Contact"), "cbc:ElectronicMail", who["email"])
 
@@ -134,8 +160,11 @@ def to_ubl(invoice: Invoice) -> bytes:
     _el(subtotal, "cbc:TaxableAmount", _amount(invoice["net"]), currencyID=cur)
     _el(subtotal, "cbc:TaxAmount", _amount(invoice["vat"]), currencyID=cur)
     category = _el(subtotal, "cac:TaxCategory")
-    _el(category, "cbc:ID", "S")  # standard rate
+    code = invoice.get("vat_category", "S")  # (invoices made before categories: standard)
+    _el(category, "cbc:ID", code)
     _el(category, "cbc:Percent", _quantity(invoice["vat_percent"]))
+    if code == "E":  # exempt: the reason the law gives (BR-E-10)
+        _el(category, "cbc:TaxExemptionReason", invoice.get("vat_exemption_reason") or "")
     _el(_el(category, "cac:TaxScheme"), "cbc:ID", "VAT")
     total = _el(root, "cac:LegalMonetaryTotal")
     _el(total, "cbc:LineExtensionAmount", _amount(invoice["net"]), currencyID=cur)
@@ -150,7 +179,7 @@ def to_ubl(invoice: Invoice) -> bytes:
         item = _el(row, "cac:Item")
         _el(item, "cbc:Name", TEXT[invoice["locale"]][line["code"]])
         tax_category = _el(item, "cac:ClassifiedTaxCategory")
-        _el(tax_category, "cbc:ID", "S")
+        _el(tax_category, "cbc:ID", code)
         _el(tax_category, "cbc:Percent", _quantity(invoice["vat_percent"]))
         _el(_el(tax_category, "cac:TaxScheme"), "cbc:ID", "VAT")
         _el(_el(row, "cac:Price"), "cbc:PriceAmount", _amount(line["price"]), currencyID=cur)
@@ -223,7 +252,13 @@ def to_pdf(invoice: Invoice) -> bytes:
         pdf.cell(widths[2], 6, eur(line["price"]), align="R")
         pdf.cell(widths[3], 6, eur(line["amount"]), align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    vat_label = f"{t['vat']} {format_decimal(Decimal(invoice['vat_percent']), locale=lang)}%"
+    vat_label = {
+        "Z": t["vat_zero"],
+        "E": t["vat_exempt"] % {"reason": invoice.get("vat_exemption_reason") or ""},
+    }.get(
+        invoice.get("vat_category", "S"),
+        f"{t['vat']} {format_decimal(Decimal(invoice['vat_percent']), locale=lang)}%",
+    )
     for label, value, bold in (
         (t["net"], invoice["net"], False),
         (vat_label, invoice["vat"], False),

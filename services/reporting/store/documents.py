@@ -12,9 +12,10 @@ from typing import (
     Annotated,
     Literal,
     Required,  # pydantic validates TypedDicts from here on 3.11
+    Self,
 )
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from pymongo.asynchronous.database import AsyncDatabase
 from typing_extensions import TypedDict
 
@@ -219,7 +220,8 @@ class Address(TypedDict, total=False):
     postcode: str
     city: str
     country: str  # ISO 3166, two letters
-    kvk: str  # the Chamber of Commerce number, also the Peppol address (0106)
+    kvk: str | None  # the Chamber of Commerce number (Peppol scheme 0106)
+    oin: str | None  # a Dutch public body's OIN (Peppol scheme 0190)
     vat_id: str | None
 
 
@@ -241,6 +243,20 @@ class Prices(BaseModel):
     administration: Literal["none", "per_case", "per_month"] = "none"
     administration_fee: Money = Decimal(0)
     vat_percent: Decimal = Field(Decimal(21), ge=0, le=100, max_digits=5, decimal_places=2)
+    # EN 16931's VAT categories: S standard rate (above 0), Z zero rated, E exempt (with the
+    # reason the law gives, printed and in the e-invoice).
+    vat_category: Literal["S", "Z", "E"] = "S"
+    vat_exemption_reason: str | None = Field(None, min_length=3, max_length=300)
+
+    @model_validator(mode="after")
+    def vat_fits_its_category(self) -> Self:
+        if self.vat_category == "S" and self.vat_percent <= 0:
+            raise ValueError("vat_percent: the standard rate is above 0 (use Z or E for none)")
+        if self.vat_category != "S" and self.vat_percent != 0:
+            raise ValueError(f"vat_percent: category {self.vat_category} has no VAT (0)")
+        if (self.vat_category == "E") != (self.vat_exemption_reason is not None):
+            raise ValueError("vat_exemption_reason: given for, and only for, category E")
+        return self
 
 
 class Contract(Prices):
@@ -255,10 +271,19 @@ class Contract(Prices):
     postcode: str = Field(min_length=1, max_length=20)
     city: str = Field(min_length=1, max_length=100)
     country: str = Field("NL", pattern=r"^[A-Z]{2}$")  # ISO 3166
-    kvk: str = Field(pattern=r"^[0-9]{8}$")  # the organisation's Peppol address (0106)
-    vat_id: str | None = Field(None, max_length=20)
+    # Who the buyer is, for the e-invoice's address and legal identifier: a company's
+    # Chamber of Commerce number, a public body's OIN, or (abroad, say) only a VAT number.
+    kvk: str | None = Field(None, pattern=r"^[0-9]{8}$")  # Peppol scheme 0106
+    oin: str | None = Field(None, pattern=r"^[0-9]{20}$")  # Peppol scheme 0190
+    vat_id: str | None = Field(None, pattern=r"^[A-Z]{2}[0-9A-Z]{2,18}$")
     buyer_reference: str = Field(min_length=1, max_length=100)  # their order or cost centre
     locale: Locale = "nl"
+
+    @model_validator(mode="after")
+    def identified(self) -> Self:
+        if not (self.kvk or self.oin or self.vat_id):
+            raise ValueError("kvk, oin or vat_id: how the buyer is known (at least one)")
+        return self
 
 
 async def read_contract(db: AsyncDatabase[Document], org_id: str) -> Contract | None:
@@ -309,6 +334,8 @@ class Invoice(TypedDict, total=False):
     lines: list[Line]
     net: str
     vat_percent: str
+    vat_category: Literal["S", "Z", "E"]
+    vat_exemption_reason: str | None
     vat: str
     gross: str
     created_at: datetime

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,11 @@ from lxml import etree
 
 from services.reporting.domain.counts import CATEGORIES
 from services.reporting.domain.tally import tally
-from services.reporting.formats.invoice import CAC, CBC, CUSTOMIZATION, PROFILE
+from services.reporting.formats.invoice import CAC, CBC
 from services.reporting.state import REPORTING
 from services.reporting.store.documents import CaseFacts, Invoice
 from tests.conftest import StartService
+from tests.peppol.validate import fatal
 from tests.services.reporting.test_formats import pdf_text
 from tests.services.reporting.test_reports import Client, bearer
 
@@ -83,66 +83,9 @@ def schema() -> etree.XMLSchema:
 
 
 def peppol_problems(doc: Any) -> list[str]:
-    """The Peppol BIS Billing 3.0 (and Dutch CIUS) rules an invoice of ours must meet."""
-
-    def one(path: str) -> list[Any]:
-        found: list[Any] = doc.xpath(path, namespaces=NS)
-        return found
-
-    def text(path: str) -> str:
-        return str((one(path) or [""])[0])
-
-    problems = []
-    required = [
-        "cbc:CustomizationID",
-        "cbc:ProfileID",
-        "cbc:ID",
-        "cbc:IssueDate",
-        "cbc:DueDate",
-        "cbc:InvoiceTypeCode",
-        "cbc:DocumentCurrencyCode",
-        "cbc:BuyerReference",
-        "cac:AccountingSupplierParty/cac:Party/cbc:EndpointID/@schemeID",
-        "cac:AccountingSupplierParty/cac:Party/cac:PostalAddress/cbc:StreetName",
-        "cac:AccountingSupplierParty/cac:Party/cac:PostalAddress/cbc:CityName",
-        "cac:AccountingSupplierParty/cac:Party/cac:PostalAddress/cbc:PostalZone",
-        "cac:AccountingSupplierParty/cac:Party/cac:PostalAddress/cac:Country/cbc:IdentificationCode",
-        "cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID",
-        "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName",
-        "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID[@schemeID='0106']",
-        "cac:AccountingCustomerParty/cac:Party/cbc:EndpointID/@schemeID",
-        "cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:RegistrationName",
-        "cac:AccountingCustomerParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID[@schemeID='0106']",
-        "cac:PaymentMeans/cbc:PaymentMeansCode",
-        "cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID",
-        "cac:TaxTotal/cbc:TaxAmount/@currencyID",
-        "cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:Percent",
-        "cac:LegalMonetaryTotal/cbc:PayableAmount",
-        "cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory/cac:TaxScheme/cbc:ID",
-    ]
-    problems += [f"missing {path}" for path in required if not one(path)]
-    if text("cbc:CustomizationID/text()") != CUSTOMIZATION:
-        problems.append("not the Peppol BIS Billing 3.0 customization")
-    if text("cbc:ProfileID/text()") != PROFILE:
-        problems.append("not the billing profile")
-    lines = sum(Decimal(v) for v in one("cac:InvoiceLine/cbc:LineExtensionAmount/text()"))
-    net = Decimal(text("cac:LegalMonetaryTotal/cbc:LineExtensionAmount/text()"))
-    exclusive = Decimal(text("cac:LegalMonetaryTotal/cbc:TaxExclusiveAmount/text()"))
-    inclusive = Decimal(text("cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount/text()"))
-    vat = Decimal(text("cac:TaxTotal/cbc:TaxAmount/text()"))
-    if lines != net:
-        problems.append("BR-CO-10: the lines do not add up")
-    if exclusive + vat != inclusive:
-        problems.append("BR-CO-15: TaxInclusiveAmount is not TaxExclusiveAmount plus VAT")
-    for quantity, price, amount in zip(
-        one("cac:InvoiceLine/cbc:InvoicedQuantity/text()"),
-        one("cac:InvoiceLine/cac:Price/cbc:PriceAmount/text()"),
-        one("cac:InvoiceLine/cbc:LineExtensionAmount/text()"),
-        strict=True,
-    ):
-        if (Decimal(quantity) * Decimal(price)).quantize(Decimal("0.01")) != Decimal(amount):
-            problems.append(f"a line's amount is not quantity x price: {quantity} x {price}")
-    return problems
+    """What Peppol BIS Billing 3.0's own rules (EN 16931 and Peppol's, with the Dutch ones)
+    find fatally wrong with an invoice: the Schematron rules, run by Saxon."""
+    return [str(f) for f in fatal(etree.tostring(doc))]
 
 
 async def test_a_contract_then_periods_invoiced_in_turn_as_pdf_and_peppol_ubl(
@@ -324,3 +267,103 @@ def test_the_checks_find_what_is_wrong(schema: etree.XMLSchema) -> None:
     assert date_element is not None
     date_element.text = "5 January 2027"
     assert not schema.validate(fine)
+
+
+GOOD: Invoice = {
+    "_id": "b" * 24,
+    "number": "2027-0002",
+    "issue_date": "2027-01-05",
+    "due_date": "2027-02-04",
+    "period_start": "2026-10-01",
+    "period_end": "2026-12-31",
+    "payment_days": 30,
+    "currency": "EUR",
+    "locale": "nl",
+    "vat_percent": "21",
+    "vat_category": "S",
+    "vat_exemption_reason": None,
+    "seller": {
+        "name": "VP",
+        "street": "S 1",
+        "postcode": "1234 AB",
+        "city": "Zwolle",
+        "country": "NL",
+        "kvk": "12345678",
+        "vat_id": "NL000099998B57",
+        "iban": "NL91ABNA0417164300",
+    },
+    "buyer": {
+        "name": "Gemeente Zwolle",
+        "street": "Grote Kerkplein 15",
+        "postcode": "8011 PK",
+        "city": "Zwolle",
+        "country": "NL",
+        "kvk": "87654321",
+        "reference": "PO-1",
+    },
+    "lines": [
+        {"code": "case_work", "quantity": "2", "unit": "HUR", "price": "10.00", "amount": "20.00"}
+    ],
+    "net": "20.00",
+    "vat": "4.20",
+    "gross": "24.20",
+}
+
+
+@pytest.mark.parametrize(
+    ("vat", "buyer"),
+    [
+        ({}, {}),  # 21 %, a company by its KvK number
+        ({"vat_percent": "9", "vat": "1.80", "gross": "21.80"}, {}),  # the reduced rate
+        (  # zero rated
+            {"vat_category": "Z", "vat_percent": "0", "vat": "0.00", "gross": "20.00"},
+            {},
+        ),
+        (  # exempt, with the law's reason
+            {
+                "vat_category": "E",
+                "vat_percent": "0",
+                "vat": "0.00",
+                "gross": "20.00",
+                "vat_exemption_reason": "Vrijgesteld op grond van artikel 11 Wet OB",
+            },
+            {},
+        ),
+        ({}, {"kvk": None, "oin": "00000001001172773000"}),  # a public body by its OIN
+        ({}, {"kvk": None, "vat_id": "BE0123456749", "country": "BE"}),  # only a VAT number
+    ],
+    ids=["S21", "S9", "Z", "E", "OIN", "VAT-only"],
+)
+def test_every_vat_category_and_kind_of_buyer_passes_peppols_rules(
+    vat: dict[str, Any], buyer: dict[str, Any], schema: etree.XMLSchema
+) -> None:
+    from services.reporting.formats.invoice import to_pdf, to_ubl
+
+    invoice: Invoice = {**GOOD, **vat, "buyer": {**GOOD["buyer"], **buyer}}  # type: ignore[typeddict-item]
+    document = to_ubl(invoice)
+    schema.assertValid(etree.fromstring(document))
+    assert [str(f) for f in fatal(document)] == []
+    words = pdf_text(to_pdf(invoice))
+    if invoice.get("vat_category") == "E":
+        assert "Vrijgesteld van btw: Vrijgesteld op grond van artikel 11" in words
+    if invoice.get("vat_category") == "Z":
+        assert "Btw 0% " in words and "nultarief" in words
+
+
+def test_a_standard_rate_of_nought_is_what_the_rules_refuse_and_the_contract_too() -> None:
+    from services.reporting.formats.invoice import to_ubl
+    from services.reporting.store.documents import Contract
+
+    zero_as_s = {**GOOD, "vat_percent": "0", "vat": "0.00", "gross": "20.00"}
+    assert "BR-S-05" in {f.rule for f in fatal(to_ubl(zero_as_s))}  # type: ignore[arg-type]
+    terms = dict(CONTRACT)
+    for wrong in (
+        {"vat_percent": "0"},  # S at 0 %
+        {"vat_category": "Z"},  # Z at 21 %
+        {"vat_category": "E", "vat_percent": "0"},  # E without its reason
+        {"vat_exemption_reason": "art. 11"},  # a reason without E
+        {"kvk": None, "vat_id": None},  # a buyer known by nothing
+    ):
+        with pytest.raises(ValueError):
+            Contract.model_validate({**terms, **wrong})
+    assert Contract.model_validate({**terms, "kvk": None, "oin": "00000001001172773000"}).oin
