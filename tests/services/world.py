@@ -51,7 +51,15 @@ class World:
 
     def secrets(self) -> list[str]:
         """What another organisation's caller must never read."""
-        keys = ("case_id", "appointment_id", "report_id", "signal_id", "webhook_id", "invoice_id")
+        keys = (
+            "case_id",
+            "appointment_id",
+            "report_id",
+            "signal_id",
+            "webhook_id",
+            "invoice_id",
+            "credit_note_id",
+        )
         return [self.ids[k] for k in keys]
 
 
@@ -201,9 +209,22 @@ async def world(start_service: StartService, token: Callable[..., str]) -> World
             "created_at": now,
         }
     )
+    # A credit note of it, as reporting makes one (the invoice's own id, so it is its only one).
+    stored = await db["invoices"].find_one({"_id": invoice_id})
+    assert stored is not None
+    await db["credit_notes"].insert_one(
+        {
+            **stored,
+            "number": f"CN-{now.year}-9999",
+            "invoice_number": stored["number"],
+            "invoice_date": stored["issue_date"],
+            "reason": "a correction",
+        }
+    )
     w.ids.update(
         {
             "invoice_id": invoice_id,
+            "credit_note_id": invoice_id,
             "appointment_id": booked["id"],
             "webhook_id": (await hook.json())["id"],
             "report_id": report_id,

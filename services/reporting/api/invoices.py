@@ -1,9 +1,11 @@
 """Contracts and invoices: what each organisation pays, invoiced per period from the same
 tallies the reports count, as a PDF and a Peppol UBL e-invoice.
 
-An invoice is made once and never changes. Invoices of an organisation follow each other
-without a gap, and a period with 1 to k-1 cases is not invoiced on its own: it waits for
-the next, so that no invoice tells the organisation a count a report would hide.
+An invoice is made once and never changes; a correction is a credit note for all of it
+(made once as well), after which its period is invoiced again. Invoices of an organisation
+follow each other without a gap, and a period with 1 to k-1 cases is not invoiced on its
+own: it waits for the next, so that no invoice tells the organisation a count a report
+would hide.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from services.reporting.api.reports import MONTH, month_span
-from services.reporting.domain.invoices import issue, lines_of, statement
+from services.reporting.domain.invoices import credit, issue, lines_of, statement
 from services.reporting.domain.projection import first_day, last_day
 from services.reporting.formats.invoice import to_pdf, to_ubl
 from services.reporting.state import REPORTING
 from services.reporting.store.documents import (
     Contract,
+    CreditNoteView,
     InvoiceView,
     Statement,
+    credit_notes,
     invoice_view,
     invoices,
     read_contract,
@@ -134,6 +138,58 @@ class InvoiceQuery(BaseModel):
     format: Literal["json", "pdf", "ubl"] = "json"
 
 
+class CreditCreate(Body):
+    reason: str = Field(min_length=3, max_length=300)  # printed, and in the e-invoice
+
+
+@answers(CreditNoteView)
+async def credit_invoice(request: web.Request) -> web.Response:
+    """Correct an issued invoice: a credit note for all of it, with the reason. The invoice
+    stays as it was; its period can then be invoiced again."""
+    require(request)
+    r = request.app[REPORTING]
+    doc = await invoices(r.db).find_one({"_id": request.match_info["invoice_id"]})
+    if doc is None:
+        raise not_found("invoice")
+    body = await read_body(request, CreditCreate)
+    note = await credit(r, doc, body.reason, r.clock.now())
+    return web.json_response(invoice_view(note), status=201)
+
+
+@answers(list_of(CreditNoteView))
+async def list_credit_notes(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    require(request, org_id=org_id)
+    collection = credit_notes(request.app[REPORTING].db)
+    found, following = await find_page(
+        collection, {"org_id": org_id}, page_of(request), "start", descending=True
+    )
+    return listed(found, following, invoice_view)
+
+
+@answers(CreditNoteView)
+async def get_credit_note(request: web.Request) -> web.Response:
+    who = require(request)
+    doc = await credit_notes(request.app[REPORTING].db).find_one(
+        {"_id": request.match_info["credit_note_id"]}
+    )
+    # Another organisation's credit note and none at all answer alike.
+    if doc is None or (who.role != "admin" and doc["org_id"] not in who.orgs):
+        raise not_found("credit note")
+    fmt = read_query(request, InvoiceQuery).format
+    headers = {"Cache-Control": "no-store"}
+    if fmt == "json":
+        return web.json_response(invoice_view(doc), headers=headers)
+    name = (
+        f"creditnota-{doc['number']}" if doc["locale"] == "nl" else f"credit-note-{doc['number']}"
+    )
+    if fmt == "pdf":
+        headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+        return web.Response(body=to_pdf(doc), content_type="application/pdf", headers=headers)
+    headers["Content-Disposition"] = f'attachment; filename="{name}.xml"'
+    return web.Response(body=to_ubl(doc), content_type="application/xml", headers=headers)
+
+
 ENDPOINTS = [
     Endpoint(
         "PUT",
@@ -185,6 +241,32 @@ ENDPOINTS = [
         "/v1/invoices/{invoice_id}",
         get_invoice,
         "One invoice: ?format=json, pdf, or ubl (Peppol BIS Billing 3.0).",
+        query=InvoiceQuery,
+        roles=["admin", "org_admin"],
+    ),
+    Endpoint(
+        "POST",
+        "/v1/invoices/{invoice_id}/credit-note",
+        credit_invoice,
+        "Credit an issued invoice in full, with the reason (once); then invoice its period again.",
+        roles=["admin"],
+        body=CreditCreate,
+        status=201,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/orgs/{org_id}/credit-notes",
+        list_credit_notes,
+        "The organisation's credit notes.",
+        query=PageQuery,
+        roles=["admin", "org_admin"],
+        scope="org",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/credit-notes/{credit_note_id}",
+        get_credit_note,
+        "One credit note: ?format=json, pdf, or ubl (Peppol BIS Billing 3.0).",
         query=InvoiceQuery,
         roles=["admin", "org_admin"],
     ),

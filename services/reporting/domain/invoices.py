@@ -20,9 +20,11 @@ from services.reporting.domain.tally import count
 from services.reporting.state import Reporting
 from services.reporting.store.documents import (
     Contract,
+    CreditNote,
     Invoice,
     InvoiceClaim,
     Line,
+    credit_notes,
     invoice_claims,
     invoices,
     org_names,
@@ -33,9 +35,13 @@ from shared.errors import Conflict
 
 
 async def next_start(r: Reporting, org_id: str) -> int | None:
-    """Where the organisation's next invoice must begin (None: its first, anywhere)."""
+    """Where the organisation's next invoice must begin (None: its first, anywhere): after
+    the latest one, or where it began if a credit note corrected it (its replacement)."""
     last = await invoices(r.db).find({"org_id": org_id}).sort("end", -1).limit(1).to_list(1)
-    return int(last[0]["end"]) if last else None
+    if not last:
+        return None
+    credited = await credit_notes(r.db).find_one({"_id": last[0]["_id"]}, {"_id": 1})
+    return int(last[0]["start" if credited else "end"])
 
 
 # How long a claimed period may wait for its invoice before the claim counts as left by an
@@ -45,16 +51,18 @@ CLAIM_STALE = timedelta(seconds=30)
 
 async def claim_period(
     r: Reporting, org_id: str, start: int, now: datetime
-) -> tuple[str, str | None]:
+) -> tuple[str, str | None, str]:
     """Claim the period's start for one invoice: (its id, its number if one was given).
     Of two made at once, one wins; an attempt that died after its claim is taken over
     (with its id and number, so no number is lost), never blocks the period for good."""
-    claim_id = f"{org_id}|{start}"
+    # A period invoiced again after a credit note is a new claim: "<org>|<start>|<n>".
+    corrected = await credit_notes(r.db).count_documents({"org_id": org_id, "start": start})
+    claim_id = f"{org_id}|{start}" + (f"|{corrected}" if corrected else "")
     invoice_id = secrets.token_hex(12)
     try:
         claim: InvoiceClaim = {"_id": claim_id, "invoice_id": invoice_id, "at": now}
         await invoice_claims(r.db).insert_one(claim)
-        return invoice_id, None
+        return invoice_id, None, claim_id
     except DuplicateKeyError:
         pass
     earlier = await invoice_claims(r.db).find_one({"_id": claim_id})
@@ -66,19 +74,20 @@ async def claim_period(
         or await invoices(r.db).find_one({"_id": earlier["invoice_id"]}, {"_id": 1})
     ):
         raise Conflict("an invoice for this period is being made")
-    return str(earlier["invoice_id"]), earlier.get("number")
+    return str(earlier["invoice_id"]), earlier.get("number"), claim_id
 
 
-async def number_of(r: Reporting, year: int, invoice_id: str) -> str:
-    """The next invoice number of the year, claimed with an insert (one winner per number,
-    whichever instance asks)."""
-    n = await invoice_claims(r.db).count_documents({"year": year}) + 1
+async def number_of(r: Reporting, year: int, invoice_id: str, *, credit: bool = False) -> str:
+    """The next invoice (or credit note, ``CN-``) number of the year, claimed with an insert
+    (one winner per number, whichever instance asks): each series without a gap."""
+    series = "credit_year" if credit else "year"
+    n = await invoice_claims(r.db).count_documents({series: year}) + 1
     while True:
-        number = f"{year}-{n:04d}"
+        number = f"{'CN-' if credit else ''}{year}-{n:04d}"
         try:
-            await invoice_claims(r.db).insert_one(
-                {"_id": number, "year": year, "invoice_id": invoice_id}
-            )
+            claim: InvoiceClaim = {"_id": number, "invoice_id": invoice_id}
+            claim[series] = year  # type: ignore[literal-required]
+            await invoice_claims(r.db).insert_one(claim)
             return number
         except DuplicateKeyError:
             n += 1
@@ -130,12 +139,10 @@ async def issue(r: Reporting, org_id: str, start: int, end: int, now: datetime) 
     amounts = await statement(r, org_id, contract, start, end, now)
     settings = r.settings
     issued = now.date()
-    invoice_id, number = await claim_period(r, org_id, start, now)
+    invoice_id, number, claim_id = await claim_period(r, org_id, start, now)
     if number is None:
         number = await number_of(r, issued.year, invoice_id)
-        await invoice_claims(r.db).update_one(
-            {"_id": f"{org_id}|{start}", "invoice_id": invoice_id}, {"$set": {"number": number}}
-        )
+        await invoice_claims(r.db).update_one({"_id": claim_id}, {"$set": {"number": number}})
     named = await org_names(r.db).find_one({"_id": org_id})
     doc: Invoice = {
         "_id": invoice_id,
@@ -188,3 +195,43 @@ async def issue(r: Reporting, org_id: str, start: int, end: int, now: datetime) 
     except DuplicateKeyError:  # two took over the same dead attempt: the other one won
         raise Conflict("an invoice for this period is being made") from None
     return doc
+
+
+async def credit(r: Reporting, invoice: Invoice, reason: str, now: datetime) -> CreditNote:
+    """Credit an issued invoice in full, with the reason: a credit note of its own number,
+    made once (its claim is an insert keyed on the invoice, taken over if an attempt died);
+    the invoice never changes, and its period can be invoiced again."""
+    claim_id = f"credit|{invoice['_id']}"
+    try:
+        await invoice_claims(r.db).insert_one(
+            {"_id": claim_id, "invoice_id": invoice["_id"], "at": now}
+        )
+        number = None
+    except DuplicateKeyError:
+        earlier = await invoice_claims(r.db).find_one({"_id": claim_id})
+        at = earlier.get("at") if earlier else None
+        done = await credit_notes(r.db).find_one({"_id": invoice["_id"]}, {"_id": 1})
+        if done is not None:
+            raise Conflict("this invoice was credited already") from None
+        if earlier is None or at is None or now - at.replace(tzinfo=UTC) <= CLAIM_STALE:
+            raise Conflict("a credit note for this invoice is being made") from None
+        number = earlier.get("number")
+    if number is None:
+        number = await number_of(r, now.year, invoice["_id"], credit=True)
+        await invoice_claims(r.db).update_one({"_id": claim_id}, {"$set": {"number": number}})
+    issued = now.date()
+    note: CreditNote = {
+        **invoice,
+        "number": number,
+        "issue_date": issued.isoformat(),
+        "due_date": issued.isoformat(),
+        "invoice_number": invoice["number"],
+        "invoice_date": invoice["issue_date"],
+        "reason": reason,
+        "created_at": now,
+    }
+    try:
+        await credit_notes(r.db).insert_one(note)
+    except DuplicateKeyError:
+        raise Conflict("this invoice was credited already") from None
+    return note

@@ -14,10 +14,11 @@ from fpdf import FPDF
 from lxml import etree
 
 from services.reporting.formats.report import latin
-from services.reporting.store.documents import Invoice, Party
+from services.reporting.store.documents import CreditNote, Invoice, Party
 from shared.messages import N_, Texts
 
 UBL = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+UBL_CREDIT = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CUSTOMIZATION = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
@@ -33,6 +34,10 @@ VAT_SCHEMES = {
 TEXT = Texts(
     {
         "invoice": N_("Invoice"),
+        "credit_note": N_("Credit note"),
+        "credits": N_("Credits invoice"),
+        "reason": N_("Reason"),
+        "refund": N_("We pay this amount back to you."),
         "number": N_("Invoice number"),
         "date": N_("Invoice date"),
         "due": N_("Due by"),
@@ -132,27 +137,41 @@ def _party(parent: Any, who: Party, *, supplier: bool) -> None:
         _el(_el(party, "cac:Contact"), "cbc:ElectronicMail", who["email"])
 
 
-def to_ubl(invoice: Invoice) -> bytes:
-    """The invoice as UBL 2.1 XML in the Peppol BIS Billing 3.0 profile (EN 16931)."""
+def to_ubl(invoice: Invoice | CreditNote) -> bytes:
+    """The invoice (or credit note) as UBL 2.1 XML in the Peppol BIS Billing 3.0 profile
+    (EN 16931). A credit note credits the invoice it names, line for line."""
     cur = invoice["currency"]
-    root = etree.Element(f"{{{UBL}}}Invoice", nsmap={None: UBL, "cac": CAC, "cbc": CBC})
+    credit = "invoice_number" in invoice
+    ns = UBL_CREDIT if credit else UBL
+    root = etree.Element(
+        f"{{{ns}}}{'CreditNote' if credit else 'Invoice'}", nsmap={None: ns, "cac": CAC, "cbc": CBC}
+    )
     _el(root, "cbc:CustomizationID", CUSTOMIZATION)
     _el(root, "cbc:ProfileID", PROFILE)
     _el(root, "cbc:ID", invoice["number"])
     _el(root, "cbc:IssueDate", invoice["issue_date"])
-    _el(root, "cbc:DueDate", invoice["due_date"])
-    _el(root, "cbc:InvoiceTypeCode", "380")  # a commercial invoice
+    if credit:
+        _el(root, "cbc:CreditNoteTypeCode", "381")  # a credit note
+        _el(root, "cbc:Note", str(invoice.get("reason", "")))
+    else:
+        _el(root, "cbc:DueDate", invoice["due_date"])
+        _el(root, "cbc:InvoiceTypeCode", "380")  # a commercial invoice
     _el(root, "cbc:DocumentCurrencyCode", cur)
     _el(root, "cbc:BuyerReference", invoice["buyer"]["reference"])
     period = _el(root, "cac:InvoicePeriod")
     _el(period, "cbc:StartDate", invoice["period_start"])
     _el(period, "cbc:EndDate", invoice["period_end"])
+    if credit:  # the invoice it corrects (NL-R-001)
+        reference = _el(_el(root, "cac:BillingReference"), "cac:InvoiceDocumentReference")
+        _el(reference, "cbc:ID", str(invoice.get("invoice_number")))
+        _el(reference, "cbc:IssueDate", str(invoice.get("invoice_date")))
     _party(_el(root, "cac:AccountingSupplierParty"), invoice["seller"], supplier=True)
     _party(_el(root, "cac:AccountingCustomerParty"), invoice["buyer"], supplier=False)
-    means = _el(root, "cac:PaymentMeans")
-    _el(means, "cbc:PaymentMeansCode", "58")  # SEPA credit transfer
-    _el(means, "cbc:PaymentID", invoice["number"])
-    _el(_el(means, "cac:PayeeFinancialAccount"), "cbc:ID", invoice["seller"]["iban"])
+    if not credit:  # the firm pays a credit back itself
+        means = _el(root, "cac:PaymentMeans")
+        _el(means, "cbc:PaymentMeansCode", "58")  # SEPA credit transfer
+        _el(means, "cbc:PaymentID", invoice["number"])
+        _el(_el(means, "cac:PayeeFinancialAccount"), "cbc:ID", invoice["seller"]["iban"])
     _el(_el(root, "cac:PaymentTerms"), "cbc:Note", f"{invoice['payment_days']} days net")
     tax = _el(root, "cac:TaxTotal")
     _el(tax, "cbc:TaxAmount", _amount(invoice["vat"]), currencyID=cur)
@@ -172,9 +191,10 @@ def to_ubl(invoice: Invoice) -> bytes:
     _el(total, "cbc:TaxInclusiveAmount", _amount(invoice["gross"]), currencyID=cur)
     _el(total, "cbc:PayableAmount", _amount(invoice["gross"]), currencyID=cur)
     for i, line in enumerate(invoice["lines"], start=1):
-        row = _el(root, "cac:InvoiceLine")
+        row = _el(root, "cac:CreditNoteLine" if credit else "cac:InvoiceLine")
         _el(row, "cbc:ID", str(i))
-        _el(row, "cbc:InvoicedQuantity", _quantity(line["quantity"]), unitCode=line["unit"])
+        quantity = "cbc:CreditedQuantity" if credit else "cbc:InvoicedQuantity"
+        _el(row, quantity, _quantity(line["quantity"]), unitCode=line["unit"])
         _el(row, "cbc:LineExtensionAmount", _amount(line["amount"]), currencyID=cur)
         item = _el(row, "cac:Item")
         _el(item, "cbc:Name", TEXT[invoice["locale"]][line["code"]])
@@ -187,7 +207,7 @@ def to_ubl(invoice: Invoice) -> bytes:
     return body
 
 
-def to_pdf(invoice: Invoice) -> bytes:
+def to_pdf(invoice: Invoice | CreditNote) -> bytes:
     """The invoice to read: A4, the firm and the organisation, the period, one line per kind
     of cost, VAT and the total, where to pay, page numbers."""
     lang = invoice["locale"]
@@ -208,7 +228,9 @@ def to_pdf(invoice: Invoice) -> bytes:
 
     pdf = Page(format="A4")
     pdf.alias_nb_pages()
-    pdf.set_title(latin(f"{t['invoice']} {invoice['number']}"))
+    credit = "invoice_number" in invoice
+    title = t["credit_note"] if credit else t["invoice"]
+    pdf.set_title(latin(f"{title} {invoice['number']}"))
     pdf.set_author(latin(seller["name"]))
     pdf.set_lang(lang)
     pdf.add_page()
@@ -223,12 +245,23 @@ def to_pdf(invoice: Invoice) -> bytes:
         pdf.cell(0, 5, latin(text), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("helvetica", "B", 14)
-    pdf.cell(0, 8, latin(t["invoice"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, latin(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", size=10)
+    about = (
+        [
+            (
+                t["credits"],
+                f"{invoice.get('invoice_number')}, {day(str(invoice.get('invoice_date')))}",
+            ),
+            (t["reason"], str(invoice.get("reason"))),
+        ]
+        if credit
+        else [(t["due"], day(invoice["due_date"]))]
+    )
     for label, value in (
         (t["number"], invoice["number"]),
         (t["date"], day(invoice["issue_date"])),
-        (t["due"], day(invoice["due_date"])),
+        *about,
         (t["period"], f"{day(invoice['period_start'])} - {day(invoice['period_end'])}"),
         (t["to"], f"{buyer['name']}, {buyer['street']}, {buyer['postcode']} {buyer['city']}"),
         (t["reference"], buyer["reference"]),
@@ -272,7 +305,11 @@ def to_pdf(invoice: Invoice) -> bytes:
     pdf.multi_cell(
         0,
         5,
-        latin(f"{t['pay']} {seller['iban']} ({seller['name']}), {invoice['number']}."),
+        latin(
+            t["refund"]
+            if credit
+            else f"{t['pay']} {seller['iban']} ({seller['name']}), {invoice['number']}."
+        ),
         new_x="LMARGIN",
         new_y="NEXT",
     )

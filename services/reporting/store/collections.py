@@ -15,6 +15,7 @@ SETTINGS = "org_settings"  # per organisation: k and the minimum number of cases
 ORGS = "orgs"  # per organisation: its name and departments, as intake's events gave them
 CONTRACTS = "contracts"  # per organisation: who pays, where, and the prices
 INVOICES = "invoices"  # made once, never changed: quantities and amounts per period
+CREDIT_NOTES = "credit_notes"  # one per invoice it corrects (its _id), made once
 INVOICE_CLAIMS = "invoice_claims"  # one per invoice number and per organisation's period
 
 INDEXES: IndexSpec = {
@@ -23,5 +24,6 @@ INDEXES: IndexSpec = {
     REPORTS: [IndexModel([("org_id", ASCENDING), ("status", ASCENDING)])],
     SIGNALS: [IndexModel([("org_id", ASCENDING)])],
     INVOICES: [IndexModel([("org_id", ASCENDING), ("end", ASCENDING)])],
-    INVOICE_CLAIMS: [IndexModel([("year", ASCENDING)])],
+    INVOICE_CLAIMS: [IndexModel([("year", ASCENDING)]), IndexModel("credit_year", sparse=True)],
+    CREDIT_NOTES: [IndexModel([("org_id", ASCENDING), ("start", ASCENDING)])],
 }

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import (
     Annotated,
     Literal,
+    NotRequired,
     Required,  # pydantic validates TypedDicts from here on 3.11
     Self,
 )
@@ -24,6 +25,7 @@ from services.reporting.formats import report as formats
 from services.reporting.store.collections import (
     CASES,
     CONTRACTS,
+    CREDIT_NOTES,
     INVOICE_CLAIMS,
     INVOICES,
     ORGS,
@@ -369,13 +371,27 @@ class InvoiceView(Statement):
     seller: Party
     buyer: Party
     created_at: str
+    vat_category: NotRequired[Literal["S", "Z", "E"]]
+    vat_exemption_reason: NotRequired[str | None]
+
+
+class CreditNote(Invoice, total=False):
+    """A correction of an issued invoice: all of it credited, with the reason (the invoice
+    itself never changes). Its ``_id`` is the invoice's: one credit note per invoice."""
+
+    invoice_number: str
+    invoice_date: str
+    reason: str
 
 
 class InvoiceClaim(TypedDict, total=False):
-    _id: Required[str]  # "<org>|<start month>" for a period, or the number for a number
+    # "<org>|<start month>" for a period (and "|<n>" after n credit notes of it),
+    # "credit|<invoice>" for a credit note, or the number for a number
+    _id: Required[str]
     invoice_id: str
     number: str
     year: int
+    credit_year: int
     at: datetime
 
 
@@ -388,6 +404,7 @@ signals = TypedCollection(SIGNALS, Signal)
 signal_keys = TypedCollection(SIGNAL_KEYS, SignalKey)
 invoices = TypedCollection(INVOICES, Invoice)
 invoice_claims = TypedCollection(INVOICE_CLAIMS, InvoiceClaim)
+credit_notes = TypedCollection(CREDIT_NOTES, CreditNote)
 
 
 # -- releases as stored -----------------------------------------------------------------------
@@ -471,3 +488,9 @@ def signal_view(doc: Signal) -> Json:
 
 def invoice_view(doc: Invoice) -> Json:
     return _with_id(doc)
+
+
+class CreditNoteView(InvoiceView):
+    invoice_number: str
+    invoice_date: str
+    reason: str

@@ -210,6 +210,40 @@ async def test_a_contract_then_periods_invoiced_in_turn_as_pdf_and_peppol_ubl(
     assert len(doc.xpath("cac:InvoiceLine", namespaces=NS)) == len(both["lines"]) <= 4
     assert (await reporting.get(f"{url}?format=doc", headers=hr)).status == 422
 
+    # A correction: a credit note for all of the invoice, once, with the reason; the invoice
+    # stays as it was, and its period is invoiced again.
+    credit = f"/v1/invoices/{both['id']}/credit-note"
+    assert (await reporting.post(credit, headers=hr, json={"reason": "te veel"})).status == 403
+    assert (await reporting.post(credit, headers=admin, json={})).status == 422
+    noted = await reporting.post(
+        credit, headers=admin, json={"reason": "Verkeerd uurtarief gerekend"}
+    )
+    assert noted.status == 201, await noted.text()
+    note = await noted.json()
+    assert note["number"].startswith("CN-") and note["invoice_number"] == both["number"]
+    assert note["gross"] == both["gross"] and note["lines"] == both["lines"]
+    again = await reporting.post(credit, headers=admin, json={"reason": "nog eens"})
+    assert again.status == 409
+    unchanged = await (await reporting.get(url, headers=hr)).json()
+    same = {k: v for k, v in both.items() if k != "created_at"}  # (stored to the millisecond)
+    assert {k: v for k, v in unchanged.items() if k != "created_at"} == same
+    credit_ubl = await (
+        await reporting.get(f"/v1/credit-notes/{note['id']}?format=ubl", headers=hr)
+    ).read()
+    credit_schema = etree.XMLSchema(etree.parse(str(XSD.with_name("UBL-CreditNote-2.1.xsd"))))
+    credit_schema.assertValid(etree.fromstring(credit_ubl))
+    assert [str(f) for f in fatal(credit_ubl)] == []
+    credit_pdf = await (
+        await reporting.get(f"/v1/credit-notes/{note['id']}?format=pdf", headers=hr)
+    ).read()
+    assert "Creditnota" in pdf_text(credit_pdf) and "Verkeerd uurtarief" in pdf_text(credit_pdf)
+    assert (await reporting.get(f"/v1/credit-notes/{note['id']}", headers=other_hr)).status == 404
+    notes = await (await reporting.get(f"/v1/orgs/{org}/credit-notes", headers=hr)).json()
+    assert [n["number"] for n in notes["items"]] == [note["number"]]
+    redone = await invoice(second, third)
+    assert redone.status == 201, await redone.text()
+    assert (await redone.json())["number"].endswith("0003")
+
 
 def test_the_checks_find_what_is_wrong(schema: etree.XMLSchema) -> None:
     """The schema and the rules are not a formality: a broken invoice fails both."""

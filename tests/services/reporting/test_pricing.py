@@ -42,6 +42,7 @@ def test_per_visit_per_month_short_conversations_and_nothing_for_free_things() -
         administration="per_month",
         administration_fee=Decimal("40"),
         vat_percent=Decimal(0),
+        vat_category="Z",
     )
     found = bill(terms, USAGE)
     lines = {line.code: (line.quantity, line.amount) for line in found.lines}
