@@ -3,9 +3,9 @@ tallies the reports count, as a PDF and a Peppol UBL e-invoice.
 
 An invoice is made once and never changes; a correction is a credit note for all of it
 (made once as well), after which its period is invoiced again. Invoices of an organisation
-follow each other without a gap, and a period with 1 to k-1 cases is not invoiced on its
-own: it waits for the next, so that no invoice tells the organisation a count a report
-would hide.
+follow each other without a gap, and a period whose lines would tell a count below k is
+billed as one line with its amount only, so that no invoice tells the organisation a count
+a report would hide.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError
 
-from services.reporting.domain.pricing import Bill, Usage, bill, too_few
+from services.reporting.domain.pricing import Bill, Usage, bill
 from services.reporting.domain.projection import first_day, last_day
 from services.reporting.domain.tally import count
 from services.reporting.state import Reporting
@@ -96,18 +96,11 @@ async def number_of(r: Reporting, year: int, invoice_id: str, *, credit: bool = 
 async def statement(
     r: Reporting, org_id: str, contract: Contract, start: int, end: int, now: datetime
 ) -> Bill:
-    """What the months [start, end) cost: from the tallies, under the contract; refused for a
-    period with 1 to k-1 cases (it goes with the next)."""
+    """What the months [start, end) cost: from the tallies, under the contract; one line
+    for all of it when its quantities would tell a count below k."""
     counts, hours = count(await month_tallies(r, org_id), start, end, now)
-    usage = Usage.of(counts, hours)
     k, _ = await disclosure_rules(r, org_id)
-    if too_few(usage, k):
-        raise Conflict(
-            f"fewer than {k} cases in this period: it is invoiced together with the next "
-            "(choose a later period_to)",
-            code="too_few_cases",
-        )
-    return bill(contract, usage)
+    return bill(contract, Usage.of(counts, hours), k)
 
 
 def lines_of(amounts: Bill) -> list[Line]:

@@ -6,7 +6,9 @@ and back from the confidant's base), and administration (per case, or per month)
 Amounts are exact decimals, rounded half up to cents per line, as an invoice needs them.
 
 What an invoice may say is what a published report may: quantities per period, never a
-line per case or a date of a conversation, and no period with fewer than k cases.
+line per case or a date of a conversation, and no count below k: a period whose cases or
+conversations number 1 to k-1 is billed as one line, "services in this period", with its
+amount and no quantity, so a small client is billed every period all the same.
 """
 
 from __future__ import annotations
@@ -64,8 +66,9 @@ class Bill:
     gross: Decimal
 
 
-def bill(terms: Prices, usage: Usage) -> Bill:
-    """The invoice lines of a period: one per kind of cost, none for what costs nothing."""
+def bill(terms: Prices, usage: Usage, k: int | None = None) -> Bill:
+    """The invoice lines of a period: one per kind of cost, none for what costs nothing;
+    one line for all of it when its quantities would tell a count below ``k``."""
     conversation_hours = Decimal(usage.conversations * terms.conversation_minutes) / 60
     wanted: list[tuple[str, Decimal, str, Decimal]] = [
         ("case_work", usage.case_hours, "HUR", terms.hourly_rate),
@@ -90,11 +93,13 @@ def bill(terms: Prices, usage: Usage) -> Bill:
         if quantity and price
     ]
     net = sum((line.amount for line in lines), Decimal(0))
+    if k is not None and lines and reveals(usage, k):
+        lines = [Line("services", Decimal(1), "C62", money(net), money(net))]
     vat = money(net * terms.vat_percent / 100)
     return Bill(lines, money(net), terms.vat_percent, vat, money(net) + vat)
 
 
-def too_few(usage: Usage, k: int) -> bool:
-    """A period whose number of cases would say more than a report may (1 to k-1): it is
-    invoiced together with the next period."""
-    return 0 < usage.cases < k
+def reveals(usage: Usage, k: int) -> bool:
+    """Whether the period's lines would say more than a report may: a number of cases,
+    conversations or visits from 1 to k-1 (a line's quantity is one, or follows from one)."""
+    return any(0 < n < k for n in (usage.cases, usage.conversations, usage.visits))

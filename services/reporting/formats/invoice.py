@@ -64,6 +64,7 @@ TEXT = Texts(
         "travel_km": N_("Travel, kilometres (there and back)"),
         "administration_cases": N_("Administration, per report"),
         "administration_months": N_("Administration, per month"),
+        "services": N_("Confidant's services in this period"),
         "page": N_("Page"),
         "of": N_("of"),
     }

@@ -136,7 +136,8 @@ async def test_a_contract_then_periods_invoiced_in_turn_as_pdf_and_peppol_ubl(
     assert (await preview.json())["gross"] == "1678.57"
     assert (await reporting.get(costs, headers=other_hr)).status == 403
     alone_costs = f"/v1/orgs/{org}/costs?period_from={label(second)}&period_to={label(second)}"
-    assert (await reporting.get(alone_costs, headers=hr)).status == 409
+    alone_preview = await (await reporting.get(alone_costs, headers=hr)).json()
+    assert [line["code"] for line in alone_preview["lines"]] == ["services"]  # 2 cases < k
     bad = await reporting.get(f"/v1/orgs/{org}/costs?period_from=gisteren", headers=hr)
     assert bad.status == 422
     # Months no date can be made of (year 0, or a period that runs into year 10000) are a
@@ -175,22 +176,37 @@ async def test_a_contract_then_periods_invoiced_in_turn_as_pdf_and_peppol_ubl(
     # of 2 x 32.5 km at 0.23 (74.75), 5 x 25.00 administration (125.00); 21 % VAT.
     assert made_one["net"] == "1387.25" and made_one["vat"] == "291.32"
     assert made_one["gross"] == "1678.57"
-    # The next period has two cases: not on its own (k = 3), but with the one after it.
-    alone = await invoice(second, second)
-    assert alone.status == 409 and (await alone.json())["error"]["code"] == "too_few_cases"
+    # The next period has two cases (k = 3): invoiced all the same, as one line of its
+    # amount, no quantity telling how many; the one after it has four, line by line.
     gap = await invoice(third, third)
     assert gap.status == 409 and (await gap.json())["error"]["fields"] == {
         "period_from": label(second)
     }
-    together = await invoice(second, third)
+    alone = await invoice(second, second)
+    assert alone.status == 201, await alone.text()
+    small = await alone.json()
+    assert [(line["code"], line["quantity"]) for line in small["lines"]] == [("services", "1")]
+    assert small["lines"][0]["amount"] == small["net"]
+    small_ubl = await (
+        await reporting.get(f"/v1/invoices/{small['id']}?format=ubl", headers=hr)
+    ).read()
+    assert [str(f) for f in fatal(small_ubl)] == []
+    assert "Diensten" in pdf_text(
+        await (await reporting.get(f"/v1/invoices/{small['id']}?format=pdf", headers=hr)).read()
+    )
+    together = await invoice(third, third)
     assert together.status == 201, await together.text()
     both = await together.json()
-    assert {line["code"]: line["quantity"] for line in both["lines"]}["administration_cases"] == "6"
-    assert both["number"].endswith("0002") and made_one["number"].endswith("0001")
+    assert {line["code"]: line["quantity"] for line in both["lines"]}["administration_cases"] == "4"
+    assert both["number"].endswith("0003") and made_one["number"].endswith("0001")
 
     # What the organisation's admin reads: their invoices, as PDF and as UBL; no one else's.
     listed = await (await reporting.get(f"/v1/orgs/{org}/invoices", headers=hr)).json()
-    assert [i["number"] for i in listed["items"]] == [both["number"], made_one["number"]]
+    assert [i["number"] for i in listed["items"]] == [
+        both["number"],
+        small["number"],
+        made_one["number"],
+    ]
     assert (await reporting.get(f"/v1/orgs/{org}/invoices", headers=other_hr)).status == 403
     url = f"/v1/invoices/{both['id']}"
     assert (await reporting.get(url, headers=other_hr)).status == 404
@@ -240,9 +256,9 @@ async def test_a_contract_then_periods_invoiced_in_turn_as_pdf_and_peppol_ubl(
     assert (await reporting.get(f"/v1/credit-notes/{note['id']}", headers=other_hr)).status == 404
     notes = await (await reporting.get(f"/v1/orgs/{org}/credit-notes", headers=hr)).json()
     assert [n["number"] for n in notes["items"]] == [note["number"]]
-    redone = await invoice(second, third)
+    redone = await invoice(third, third)
     assert redone.status == 201, await redone.text()
-    assert (await redone.json())["number"].endswith("0003")
+    assert (await redone.json())["number"].endswith("0004")
 
 
 def test_the_checks_find_what_is_wrong(schema: etree.XMLSchema) -> None:

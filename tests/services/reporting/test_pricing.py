@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from services.reporting.domain.pricing import Usage, bill, too_few
+from services.reporting.domain.pricing import Usage, bill, reveals
 from services.reporting.store.documents import Prices
 
 USAGE = Usage(months=3, cases=14, case_hours=Decimal("22.5"), conversations=9, visits=4)
@@ -54,7 +54,24 @@ def test_per_visit_per_month_short_conversations_and_nothing_for_free_things() -
     assert [line.code for line in quiet.lines] == ["administration_months"]
 
 
-def test_a_period_with_one_to_k_minus_one_cases_waits_for_the_next() -> None:
-    assert too_few(Usage(1, 2, Decimal(0), 0, 0), k=3)
-    assert not too_few(Usage(1, 3, Decimal(0), 0, 0), k=3)
-    assert not too_few(Usage(1, 0, Decimal(0), 0, 0), k=3)  # nothing to hide in nothing
+def test_a_period_with_one_to_k_minus_one_cases_is_billed_as_one_line_of_its_amount() -> None:
+    assert reveals(Usage(1, 2, Decimal(0), 0, 0), k=3)
+    assert reveals(Usage(1, 5, Decimal(0), 2, 0), k=3)  # two conversations tell as much
+    assert reveals(Usage(1, 5, Decimal(0), 5, 1), k=3)  # and one visit
+    assert not reveals(Usage(1, 3, Decimal(0), 3, 0), k=3)
+    assert not reveals(Usage(1, 0, Decimal(0), 0, 0), k=3)  # nothing to hide in nothing
+    terms = Prices(
+        hourly_rate=Decimal("95"),
+        administration="per_case",
+        administration_fee=Decimal("25"),
+        travel="per_visit",
+        travel_per_visit=Decimal("20"),
+    )
+    small = Usage(months=3, cases=2, case_hours=Decimal("3.5"), conversations=2, visits=1)
+    full, merged = bill(terms, small), bill(terms, small, k=3)
+    assert [line.code for line in merged.lines] == ["services"]
+    [line] = merged.lines
+    assert line.quantity == 1 and line.amount == full.net == merged.net
+    assert merged.gross == full.gross
+    large = Usage(months=3, cases=7, case_hours=Decimal("9"), conversations=6, visits=3)
+    assert bill(terms, large, k=3) == bill(terms, large)  # nothing below k: every line
