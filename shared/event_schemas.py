@@ -277,6 +277,17 @@ class ReportReady(EventData):
     period_to: date
 
 
+@event_schema("reporting.report.drafted")
+class ReportDrafted(EventData):
+    """A report was drafted by the schedule (the year is over): the organisation's
+    confidants are reminded to add their advice and publish it."""
+
+    report_id: str = Id
+    kind: Literal["yearly", "usage"]
+    period_from: date
+    period_to: date
+
+
 @event_schema("reporting.signal.raised")
 class SignalRaised(EventData):
     """A confidant confirmed a trend signal; it names a category or department, no one."""

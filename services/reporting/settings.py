@@ -10,6 +10,12 @@ class ReportingSettings(ServiceSettings):
     default_port = 8084
 
     k: int = Field(5, ge=3, le=100, description="Counts below this are hidden (per org: API).")
+    schedule_interval_s: float = Field(
+        3600.0,
+        gt=0,
+        description="Seconds between runs of the schedule: trend detection for every "
+        "organisation (a trend proposed once a day) and last year's reports drafted.",
+    )
     firm_name: str = Field(
         "Vertrouwd",
         min_length=1,

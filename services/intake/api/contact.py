@@ -51,6 +51,9 @@ async def contact_responder(app: web.Application) -> AsyncIterator[None]:
             return await org_admins(intake, request["org_admins"])
         if request.get("office") is True:
             return await office(intake)
+        if isinstance(request.get("org_confidants"), str):
+            org = await docs.organisations(intake.db).find_one({"_id": request["org_confidants"]})
+            return {"ok": True, "confidant_ids": org.get("confidant_ids", []) if org else []}
         return {"ok": False, "error": "bad_request"}
 
     async with responder(intake.bus, SUBJECT, app[AUTH], ALLOWED_SERVICES, answer):

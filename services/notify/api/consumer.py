@@ -21,7 +21,7 @@ from services.notify.state import NOTIFY, Notify
 from services.notify.store.documents import Delivery, Outcome, deliveries, outcomes, webhooks
 from shared.bus import DUPLICATE_KEY, Handler
 from shared.db import Doc
-from shared.event_schemas import CaseDeadlineDue
+from shared.event_schemas import CaseDeadlineDue, ReportDrafted
 from shared.events import Envelope
 from shared.rpc import ask
 
@@ -46,6 +46,14 @@ def delivery_doc(event: Envelope, intent: Intent, now: datetime) -> Delivery:
         "due_at": intent.due_at,
         "created_at": now,
     }
+
+
+async def org_confidants(n: Notify, event: Envelope) -> tuple[str, ...]:
+    """The organisation's confidants (their ids), for a report drafted for them to finish."""
+    if not isinstance(event.payload, ReportDrafted) or not event.org_id:
+        return ()
+    found = await ask(n.bus, CONTACT, n.token(), org_confidants=event.org_id)
+    return tuple(sorted(str(c) for c in found.get("confidant_ids", [])))
 
 
 async def office_audience(n: Notify, event: Envelope) -> tuple[str, ...]:
@@ -96,6 +104,7 @@ def delivery_handler(app: web.Application) -> Handler:
             org_admins=admins,
             webhooks=hooks,
             office=await office_audience(n, event),
+            confidants=await org_confidants(n, event),
         )
         # Reminders of an earlier revision end as cancelled (one that was sent stays sent).
         cancelled: list[Outcome] = [

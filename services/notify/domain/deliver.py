@@ -279,6 +279,8 @@ async def context_for(
         ctx["due"] = when(datetime.fromisoformat(data["due_at"]), locale, n.zone)
     if doc["recipient"]["kind"] == "org_admin":
         ctx["link"] = f"{base}/staff"  # the log-in; an organisation's admin lands on the reports
+    if doc["template"] == "report_drafted":
+        ctx["link"] = f"{base}/reports"  # the confidant's work on reports
     if doc["recipient"]["kind"] == "confidant" and data.get("confidant_id") and not case_id:
         ctx["link"] = f"{base}/agenda"  # the workspace, on to the agenda after logging in
     appointment = None

@@ -26,6 +26,7 @@ from shared.event_schemas import (
     CaseFollowUpDue,
     CaseMessagePosted,
     CaseOpened,
+    ReportDrafted,
     ReportReady,
     SignalRaised,
 )
@@ -135,6 +136,23 @@ def _case_due(d: CaseDeadlineDue | CaseFollowUpDue, at: datetime, office: tuple[
     )
 
 
+def _about_org(
+    d: ReportReady | SignalRaised | ReportDrafted,
+    at: datetime,
+    org_admins: tuple[str, ...],
+    webhooks: tuple[str, ...],
+    confidants: tuple[str, ...],
+) -> Plan:
+    """A report or a signal: the organisation's admins and webhooks hear of one ready or
+    raised; its confidants of one the schedule drafted, to finish and publish."""
+    if isinstance(d, ReportDrafted):
+        return Plan([Intent(Recipient("confidant", c), "report_drafted", at) for c in confidants])
+    template = "report_ready" if isinstance(d, ReportReady) else "signal_raised"
+    intents = [Intent(Recipient("org_admin", h), template, at) for h in org_admins]
+    intents += [Intent(Recipient("webhook", w), d.TYPE, at) for w in webhooks]
+    return Plan(intents)
+
+
 def plan(
     event: Envelope,
     now: datetime,
@@ -143,6 +161,7 @@ def plan(
     org_admins: tuple[str, ...] = (),
     webhooks: tuple[str, ...] = (),
     office: tuple[str, ...] = (),
+    confidants: tuple[str, ...] = (),
 ) -> Plan:
     """The deliveries ``event`` asks for. ``org_admins`` (hashes) and ``webhooks`` (ids) are
     the organisation's, for the events an organisation hears of."""
@@ -206,9 +225,6 @@ def plan(
             return Plan(to("confidant", d.confidant_id, "calendar_sync_failed"))
         case CalendarConflict() as d:
             return Plan(to("confidant", d.confidant_id, "calendar_conflict"))
-        case ReportReady() | SignalRaised() as d:
-            template = "report_ready" if isinstance(d, ReportReady) else "signal_raised"
-            intents = [Intent(Recipient("org_admin", h), template, at) for h in org_admins]
-            intents += [Intent(Recipient("webhook", w), d.TYPE, at) for w in webhooks]
-            return Plan(intents)
+        case ReportReady() | SignalRaised() | ReportDrafted() as d:
+            return _about_org(d, at, org_admins, webhooks, confidants)
     return Plan()

@@ -15,6 +15,7 @@ SETTINGS = "org_settings"  # per organisation: k and the minimum number of cases
 ORGS = "orgs"  # per organisation: its name and departments, as intake's events gave them
 CONTRACTS = "contracts"  # per organisation: who pays, where, and the prices
 INVOICES = "invoices"  # made once, never changed: quantities and amounts per period
+DRAFT_CLAIMS = "draft_claims"  # "yearly|<org>|<year>": the schedule drafts each report once
 CREDIT_NOTES = "credit_notes"  # one per invoice it corrects (its _id), made once
 INVOICE_CLAIMS = "invoice_claims"  # one per invoice number and per organisation's period
 

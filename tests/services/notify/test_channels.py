@@ -44,7 +44,7 @@ CONTEXT: MailContext = {
 def test_every_template_renders_in_both_languages_and_escapes_html(locale: Any) -> None:
     templates = Templates("Firma", {"nl": "Voet", "en": "Foot"})
     names = templates.names()
-    assert len(names) == 18
+    assert len(names) == 19
     for name in names:
         mail = templates.render(name, locale, CONTEXT)
         assert mail.subject and "\n" not in mail.subject, name

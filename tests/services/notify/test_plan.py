@@ -154,3 +154,17 @@ def test_a_first_contact_warns_the_confidant_then_the_office_and_a_follow_up_rem
     ]
     follow_up = event("intake.case.follow_up_due", case_id="c1", confidant_id="anna")
     assert who(plan(follow_up, NOW)) == [("confidant", "anna", "follow_up_due")]
+
+
+def test_a_report_the_schedule_drafted_reminds_the_organisations_confidants() -> None:
+    drafted = event(
+        "reporting.report.drafted",
+        report_id="r1",
+        kind="yearly",
+        period_from="2026-01-01",
+        period_to="2026-12-31",
+    )
+    assert who(plan(drafted, NOW, confidants=("anna", "bram"), org_admins=("h1",))) == [
+        ("confidant", "anna", "report_drafted"),
+        ("confidant", "bram", "report_drafted"),
+    ]

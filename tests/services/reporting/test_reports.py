@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, get_args
 
 import pytest
@@ -301,3 +301,34 @@ async def test_a_tally_change_left_half_done_by_a_crash_is_finished_once(
     assert after["cases||"] == before["cases||"] + 1
     left = await r.db["cases"].find_one({"_id": case["_id"]})
     assert left is not None and "pending" not in left
+
+
+async def test_the_schedule_proposes_signals_and_drafts_last_years_report_by_itself(
+    world: dict[str, Any], token: Callable[..., str], infra: Infra, isolation: Isolation
+) -> None:
+    from services.reporting.domain import schedule
+    from services.reporting.state import REPORTING
+
+    reporting, org, confidant, _ = await desk(world, token)
+    app = reporting.app
+    assert app is not None
+    r = app[REPORTING]
+    # Nobody pressed a button: the schedule finds the trend (twelve reports this month).
+    ran = await schedule.run(r)
+    assert ran["signals"] >= 1
+    listed = await (await reporting.get(f"/v1/orgs/{org}/signals", headers=confidant)).json()
+    assert {s["rule"] for s in listed["items"]} >= {"category_rise"}
+    assert (await schedule.run(r))["signals"] == 0  # once a day, however often it runs
+    # A year on, last year's yearly report is drafted once, and its confidants are told.
+    next_year = datetime.now(UTC).replace(month=3, day=1) + timedelta(days=366)
+    assert (await schedule.run(r, next_year))["drafted"] == 1
+    assert (await schedule.run(r, next_year))["drafted"] == 0
+    drafts = await (await reporting.get(f"/v1/orgs/{org}/reports", headers=confidant)).json()
+    yearly = [d for d in drafts["items"] if d["status"] == "draft" and d["kind"] == "yearly"]
+    assert len(yearly) == 1 and yearly[0]["totals"]["cases"] == 12
+
+    async def told() -> bool:
+        events = await stream_events(infra, isolation)
+        return any(e["type"] == "reporting.report.drafted" for e in events)
+
+    await eventually(told)
