@@ -293,6 +293,6 @@ class SignalRaised(EventData):
     """A confidant confirmed a trend signal; it names a category or department, no one."""
 
     signal_id: str = Id
-    rule: Literal["department_cluster", "category_rise"]
+    rule: Literal["department_cluster", "category_rise", "confidant"]
     category: Category | None = None
     department_index: int | None = Field(default=None, ge=0, le=1000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from playwright.async_api import Browser, expect
 
@@ -72,3 +72,10 @@ async def test_a_report_drafted_advised_and_published_from_the_workspace(
     # Signals: looked for on request; none in four reports of one kind.
     await page.get_by_role("button", name="Signalen zoeken").click()
     await expect(page.locator("#signal-list li")).to_have_text("Nog niets.")
+    # A signal of her own: too few reports fit one about discrimination (the page says why).
+    await page.get_by_label("Soort melding").select_option("discriminatie")
+    since = datetime.now(UTC).date() - timedelta(days=300)
+    await page.get_by_label("Van", exact=True).fill(since.isoformat())
+    await page.get_by_label("Tot en met").fill(datetime.now(UTC).date().isoformat())
+    await page.get_by_role("button", name="Stel dit signaal voor").click()
+    await expect(page.locator("#problem")).to_contain_text("fewer than")

@@ -12,6 +12,7 @@ from services.reporting.formats.report import LABELS
 from services.reporting.state import REPORTING
 from shared.messages import N_, Texts
 from shared.pages import Pages
+from shared.taxonomy import CATEGORIES
 
 PAGES = Pages("reporting", Path(__file__).parent.parent)  # templates/, static/ beside api/
 TEXT = Texts(
@@ -24,6 +25,7 @@ TEXT = Texts(
         "usage": N_("Usage statement"),
         "department_cluster": N_("Several reports from one department"),
         "category_rise": N_("A kind of report is rising"),
+        "confidant": N_("The confidant's own signal"),
         "no_token": N_("Log in through the workspace."),
         "work_title": N_("Reports and signals"),
         "organisation": N_("Organisation"),
@@ -61,6 +63,16 @@ TEXT = Texts(
         "published_on": N_("published on"),
         "signals_intro": N_("A signal is a trend the confidant passes on to you, with a note."),
         "category_rise_of": N_("More reports about"),
+        "own_signal": N_("A signal of your own"),
+        "own_intro": N_(
+            "About a kind of report over a period; refused when fewer reports than the "
+            "threshold fit it. You raise or dismiss it like the others."
+        ),
+        "category": N_("Kind of report"),
+        "window_start": N_("From"),
+        "window_end": N_("Until"),
+        "write_signal": N_("Propose this signal"),
+        "confidant_about": N_("The confidant sees a development in reports about"),
         "department_cluster_of": N_("Several reports from the department"),
         "window_until": N_("until"),
         "webhooks": N_("Connections (webhooks)"),
@@ -98,7 +110,9 @@ async def org_page(request: web.Request) -> web.Response:
 async def reports_page(request: web.Request) -> web.Response:
     """The confidant's (or the office's) work on reports: draft, preview, advise, publish;
     and the signals: look for them, pass them on with a note, or dismiss them."""
-    return PAGES.show(request, "reports.html.j2", TEXT)
+    return PAGES.show(
+        request, "reports.html.j2", TEXT, worded=lambda lang: {"categories": CATEGORIES[lang]}
+    )
 
 
 def add_pages(app: web.Application) -> None:

@@ -3,17 +3,19 @@ confidant, and shown to the organisation once raised."""
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import date, timedelta
+from typing import Literal, Self
 
 from aiohttp import web
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from services.reporting.api.reports import READERS, STAFF, org_list
-from services.reporting.domain.signals import decide, propose
+from services.reporting.domain.signals import decide, propose, write_own
 from services.reporting.state import REPORTING
 from services.reporting.store.documents import Proposed, SignalView, signal_view, signals
 from shared.db import Query
 from shared.errors import Conflict, not_found
+from shared.event_schemas import Category
 from shared.http import Body, Endpoint, answers, principal, read_body, require
 from shared.listing import PageQuery, list_of
 
@@ -33,6 +35,35 @@ async def propose_signals(request: web.Request) -> web.Response:
     made = await propose(r, org_id)
     docs = signals(r.db).find({"org_id": org_id})
     return web.json_response({"items": [signal_view(d) async for d in docs], "new": len(made)})
+
+
+class OwnSignal(Body):
+    """A confidant's own signal: about a category or a department (one of them), over a
+    window of at most a year that has begun."""
+
+    category: Category | None = None
+    department_index: int | None = Field(None, ge=0, le=1000)
+    window_start: date
+    window_end: date
+
+    @model_validator(mode="after")
+    def one_subject(self) -> Self:
+        if (self.category is None) == (self.department_index is None):
+            raise ValueError("name a category or a department_index (one of them)")
+        if not self.window_start <= self.window_end <= self.window_start + timedelta(days=366):
+            raise ValueError("window_end: after window_start, within a year")
+        return self
+
+
+@answers(SignalView)
+async def write_signal(request: web.Request) -> web.Response:
+    org_id = request.match_info["org_id"]
+    who = require(request, org_id=org_id)
+    body = await read_body(request, OwnSignal)
+    r = request.app[REPORTING]
+    window = (body.window_start, body.window_end)
+    doc = await write_own(r, org_id, who.sub, window, body.category, body.department_index)
+    return web.json_response(signal_view(doc), status=201)
 
 
 @answers(list_of(SignalView))
@@ -79,6 +110,17 @@ ENDPOINTS = [
         "Signals (org_admin: raised only).",
         query=PageQuery,
         roles=READERS,
+        scope="org",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/orgs/{org_id}/signals",
+        write_signal,
+        "A confidant's own signal (a category or a department over a window), proposed like "
+        "the rules' ones; refused when fewer than k reports fit it.",
+        roles=STAFF,
+        body=OwnSignal,
+        status=201,
         scope="org",
     ),
     Endpoint(

@@ -9,6 +9,7 @@ nobody can guess it and ask whether a trend was ever proposed.
 from __future__ import annotations
 
 import secrets
+from datetime import date, datetime
 from typing import Literal
 
 from pymongo.errors import DuplicateKeyError
@@ -96,3 +97,47 @@ async def decide(
         events,
     ):
         raise Conflict("the signal was decided meanwhile")
+
+
+async def write_own(
+    r: Reporting,
+    org_id: str,
+    by: str,
+    window: tuple[date, date],
+    category: str | None,
+    department_index: int | None,
+) -> Signal:
+    """A confidant's own signal about a category or a department over a window: proposed,
+    then raised or dismissed like the rules' (``decide``). Refused when fewer than k reports
+    of the window fit it: a signal about so few could point at the people behind them."""
+    k, _ = await disclosure_rules(r, org_id)
+    first, last = window
+    fitting = 0
+    for case in await org_cases(r, org_id):
+        opened = case.get("opened_at")
+        if not opened or not first <= datetime.fromisoformat(opened).date() <= last:
+            continue
+        if category is not None and case.get("category") != category:
+            continue
+        if department_index is not None and case.get("department") != department_index:
+            continue
+        fitting += 1
+    if fitting < k:
+        raise Conflict(
+            f"fewer than {k} reports in that window fit this signal: it could point at people",
+            code="too_few_reports",
+        )
+    doc: Signal = {
+        "_id": secrets.token_urlsafe(16),
+        "org_id": org_id,
+        "status": "proposed",
+        "proposed_at": r.clock.now(),
+        "proposed_by": by,
+        "rule": "confidant",
+        "category": category,
+        "department_index": department_index,
+        "window_start": first.isoformat(),
+        "window_end": last.isoformat(),
+    }
+    await signals(r.db).insert_one(doc)
+    return doc

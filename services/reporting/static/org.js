@@ -71,7 +71,10 @@ import { claims as claimsOf, handover } from "/static/common/handover.js";
 
   // What a signal is about, in words: the category's name or the department's.
   function about(s) {
-    if (s.rule === "category_rise") return `${t.category_rise_of} ${labels[s.category] || s.category}`;
+    if (s.category) {
+      const lead = s.rule === "confidant" ? t.confidant_about : t.category_rise_of;
+      return `${lead} ${labels[s.category] || s.category}`;
+    }
     const name = departments[s.department_index];
     return `${t.department_cluster_of} ${name || "#" + (s.department_index + 1)}`;
   }

@@ -115,6 +115,17 @@ import { claims as claimsOf, handover } from "/static/common/handover.js";
   $("propose").addEventListener("click", async () => {
     if (await ok(await api(`/v1/orgs/${encodeURIComponent(org())}/signals/propose`, "POST"), 200)) await signals();
   });
+  // A signal of the confidant's own: about a kind of report over a window.
+  $("own-signal").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = {
+      category: $("own-category").value,
+      window_start: $("own-start").value,
+      window_end: $("own-end").value,
+    };
+    if (await ok(await api(`/v1/orgs/${encodeURIComponent(org())}/signals`, "POST", body), 201)) await signals();
+  });
+
   $("org-select").addEventListener("change", () => Promise.all([reports(), signals()]));
 
   // The organisations: those the token reaches, named as the workspace handed them over.

@@ -180,10 +180,12 @@ class SignalFacts(TypedDict, total=False):
 
     org_id: str
     status: Literal["proposed", "raised", "dismissed"]
-    rule: Literal["department_cluster", "category_rise"]
+    rule: Literal["department_cluster", "category_rise", "confidant"]
     category: str | None
     department_index: int | None
+    window_start: str  # a confidant's own signal: the window it is about
     window_end: str
+    proposed_by: str  # a confidant's own signal: who wrote it
     decided_by: str
     note: str | None
 

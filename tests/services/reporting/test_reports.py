@@ -332,3 +332,49 @@ async def test_the_schedule_proposes_signals_and_drafts_last_years_report_by_its
         return any(e["type"] == "reporting.report.drafted" for e in events)
 
     await eventually(told)
+
+
+async def test_a_confidant_writes_a_signal_of_her_own_under_the_same_rules(
+    world: dict[str, Any], token: Callable[..., str]
+) -> None:
+    reporting, org, confidant, org_admin = await desk(world, token)
+    today = datetime.now(UTC).date()
+    window = {
+        "window_start": (today - timedelta(days=30)).isoformat(),
+        "window_end": today.isoformat(),
+    }
+    path = f"/v1/orgs/{org}/signals"
+    # Two reports about discrimination: fewer than k = 3, a signal could point at them.
+    few = await reporting.post(
+        path, headers=confidant, json={"category": "discriminatie", **window}
+    )
+    assert few.status == 409 and (await few.json())["error"]["code"] == "too_few_reports"
+    for wrong in (
+        {**window},  # about nothing
+        {"category": "pesten", "department_index": 0, **window},  # about two things
+        {
+            "category": "pesten",
+            "window_start": window["window_end"],
+            "window_end": window["window_start"],
+        },
+        {"category": "astrologie", **window},
+    ):
+        assert (await reporting.post(path, headers=confidant, json=wrong)).status == 422
+    assert (
+        await reporting.post(path, headers=org_admin, json={"category": "pesten", **window})
+    ).status == 403
+    made = await reporting.post(path, headers=confidant, json={"category": "pesten", **window})
+    assert made.status == 201, await made.text()
+    signal = await made.json()
+    assert signal["status"] == "proposed" and signal["rule"] == "confidant"
+    # The organisation sees it only once raised, like the rules' signals.
+    seen = await (await reporting.get(path, headers=org_admin)).json()
+    assert signal["id"] not in {s["id"] for s in seen["items"]}
+    raised = await reporting.post(
+        f"/v1/signals/{signal['id']}/decision",
+        headers=confidant,
+        json={"decision": "raise", "note": "Meer meldingen over pesten: bespreek het in het MT."},
+    )
+    assert raised.status == 200, await raised.text()
+    seen = await (await reporting.get(path, headers=org_admin)).json()
+    assert signal["id"] in {s["id"] for s in seen["items"]}
