@@ -106,12 +106,13 @@ async def test_a_report_by_phone_is_registered_from_the_workspace(
     start_service: StartService, token: Callable[..., str], browser: Browser
 ) -> None:
     intake = await start_service("intake")
-    org = await make_org(intake, token)
+    org = await make_org(intake, token, departments=["Zorg", "Staf"])
     await make_anna_login(intake, token)
     anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
     page = await browser.new_page()
     await page.goto(str(intake.make_url("/staff")))
     await log_in_here(page)
+    await page.get_by_label("Afdeling (niet verplicht)").select_option("Staf")
     three_days_ago = (datetime.now() - timedelta(days=3)).date()  # noqa: DTZ005 (the page's day)
     await page.get_by_label("Via").select_option("phone")
     await page.get_by_label("Binnengekomen").fill(three_days_ago.isoformat())
@@ -135,6 +136,7 @@ async def test_a_report_by_phone_is_registered_from_the_workspace(
     assert ack_due == three_days_ago + timedelta(days=7)  # from the day it came in
     content = await (await intake.get(f"/v1/cases/{case['case_id']}", headers=anna)).json()
     assert content["contact"]["name"] == "Karin Bos" and content["contact"]["phone"] == "0698765432"
+    assert content["department"] == "Staf"
     # The code shown is the reporter's way back.
     code = (await done.text_content() or "").rsplit(" ", 1)[-1]
     back = await intake.post("/v1/cases/access", json={"case_code": code})

@@ -127,3 +127,24 @@ async def test_coming_back_with_the_code_to_read_and_answer(
     read = await intake.get(f"/v1/cases/{case['case_id']}/messages", headers=anna)
     texts = [m["text"] for m in (await read.json())["items"]]
     assert texts[-1] == "Donderdag kan ik."
+
+
+async def test_the_department_is_asked_from_the_organisations_list_and_optional(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    from tests.scene import bearer
+
+    intake = await start_service("intake")
+    org = await make_org(intake, token, departments=["Zorg", "Facilitair"])
+    page = await browser.new_page(viewport={"width": 375, "height": 740})
+    await page.goto(str(intake.make_url("/o/zorggroep-noord")))
+    department = page.get_by_label("Afdeling (niet verplicht)")
+    await expect(department).to_have_value("")  # nothing said unless chosen
+    await department.select_option("Facilitair")
+    await page.get_by_label("Waar gaat het over?").select_option("pesten")
+    await page.get_by_role("button", name="Melding versturen").click()
+    await expect(page.locator("#case-code")).to_be_visible()
+    anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
+    [case] = (await (await intake.get("/v1/cases", headers=anna)).json())["items"]
+    read = await (await intake.get(f"/v1/cases/{case['case_id']}", headers=anna)).json()
+    assert read["department"] == "Facilitair"

@@ -71,6 +71,11 @@ TEXT = Texts(
         "employee": N_("Employee"),
         "manager": N_("Manager"),
         "hr": N_("HR"),
+        "department_optional": N_("Department (optional)"),
+        "not_said": N_("I would rather not say"),
+        "department_hint": N_(
+            "Only counted together with at least a few other reports; never shown on its own."
+        ),
         "ways": N_("Other ways to reach a confidant"),
         "ways_intro": N_("You can also report or ask for a conversation this way:"),
         "way_whatsapp": N_("WhatsApp"),
@@ -276,6 +281,8 @@ STAFF_TEXT = Texts(
         "contact_pref": N_("Preferred contact"),
         "meeting": N_("Preferred conversation"),
         "department": N_("Department"),
+        "department_optional": N_("Department (optional)"),
+        "unknown": N_("Not said"),
         "role": N_("Reporter is"),
         "no_text": N_("(no text: the reporter would rather tell it in a conversation)"),
         "show_contact": N_("Show contact details"),

@@ -35,6 +35,7 @@ import { $, sayRefusal, textsOf } from "/static/common/dom.js";
       anonymous: anonymous.checked,
     };
     if (value("meeting_mode")) body.meeting_mode = value("meeting_mode");
+  if ($("department") && value("department")) body.department = value("department");
   if ($("preferred_confidant") && value("preferred_confidant")) {
     body.preferred_confidant = value("preferred_confidant");
   }

@@ -321,6 +321,15 @@ import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
       option.textContent = org.name;
       select.append(option);
     }
+    // The organisation's departments, if it keeps a list: optional, as on its report page.
+    const departments = () => {
+      const chosen = orgs.find((o) => o.slug === select.value);
+      const listed = (chosen && chosen.departments) || [];
+      $("reg-department").replaceChildren(new Option(t.unknown, ""), ...listed.map((d) => new Option(d, d)));
+      $("reg-department-box").hidden = !listed.length;
+    };
+    select.onchange = departments;
+    departments();
     $("reg-received").max = new Date().toISOString().slice(0, 10);
     if (!$("reg-received").value) $("reg-received").value = $("reg-received").max;
   }
@@ -344,6 +353,7 @@ import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
       locale: lang === "en" ? "en" : "nl",
     };
     if ($("reg-text").value.trim()) body.text = $("reg-text").value.trim();
+    if ($("reg-department").value) body.department = $("reg-department").value;
     // A day before today: from midday of that day (today: from now).
     if (day && day !== new Date().toISOString().slice(0, 10)) body.received_at = new Date(day + "T12:00").toISOString();
     if (!body.anonymous) {
