@@ -40,7 +40,8 @@ class Mailbox(Body):
 
 
 class ChannelSettings(Body):
-    """A mailbox (null: no e-mail intake) and a WhatsApp number id (null: none)."""
+    """A mailbox (null: no e-mail intake) and a WhatsApp number id (null: none). A channel
+    the body does not name stays as it is: setting the WhatsApp number keeps the mailbox."""
 
     mailbox: Mailbox | None = None
     whatsapp_phone_number_id: str | None = Field(None, pattern=r"^[0-9]{5,30}$")
@@ -80,7 +81,10 @@ async def set_channels(request: web.Request) -> web.Response:
     body = await read_body(request, ChannelSettings)
     sets: Query = {"updated_at": intake.clock.now()}
     unset: dict[str, str] = {}
-    if body.mailbox is None:
+    named = body.model_fields_set
+    if "mailbox" not in named:
+        pass
+    elif body.mailbox is None:
         unset["mailbox"] = ""
     else:
         sets["mailbox"] = {
@@ -91,7 +95,9 @@ async def set_channels(request: web.Request) -> web.Response:
             ),
         }
     # Unset rather than null: the unique index on the number skips absent fields only.
-    if body.whatsapp_phone_number_id is None:
+    if "whatsapp_phone_number_id" not in named:
+        pass
+    elif body.whatsapp_phone_number_id is None:
         unset["whatsapp_phone_number_id"] = ""
     else:
         sets["whatsapp_phone_number_id"] = body.whatsapp_phone_number_id

@@ -137,3 +137,18 @@ async def test_the_office_keeps_the_organisations_places_to_refer_to(desk: Desk)
     assert closed.status == 200, await closed.text()
     read = await (await desk.intake.get(f"/v1/cases/{case['case_id']}", headers=anna)).json()
     assert read["referral_to"] == "Arbo Noord, dr. Visser"
+
+
+async def test_the_office_lists_every_organisations_cases_without_their_content(
+    desk: Desk,
+) -> None:
+    case = await desk.report(preferred_confidant="c-anna")
+    every = await desk.intake.get("/v1/cases", headers=desk.admin)
+    assert every.status == 200, await every.text()
+    [item] = (await every.json())["items"]
+    assert item["case_id"] == case["case_id"] and "text" not in item and "contact" not in item
+    assert "first_contact" in item["deadlines"]  # what the office watches: overdue promises
+    one = await desk.intake.get(f"/v1/cases?org_id={desk.org['id']}", headers=desk.admin)
+    assert [c["case_id"] for c in (await one.json())["items"]] == [case["case_id"]]
+    other = await desk.intake.get("/v1/cases?org_id=elsewhere", headers=desk.admin)
+    assert (await other.json())["items"] == []

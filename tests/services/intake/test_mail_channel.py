@@ -360,6 +360,17 @@ async def test_channel_settings_are_for_admins_and_checked(world: MailWorld) -> 
     assert "mailbox.address" in fields and "mailbox.password" in fields
     view = await (await world.intake.get(url, headers=world.admin)).json()
     assert view["mailbox"]["address"] == world.address and "password" not in view["mailbox"]
+    # One channel set: the other stays as it was; named as null, it is switched off.
+    whatsapp = await world.intake.put(
+        url, headers=world.admin, json={"whatsapp_phone_number_id": "106540352242922"}
+    )
+    assert whatsapp.status == 200, await whatsapp.text()
+    both = await whatsapp.json()
+    assert both["mailbox"]["address"] == world.address
+    assert both["whatsapp_phone_number_id"] == "106540352242922"
+    off = await world.intake.put(url, headers=world.admin, json={"whatsapp_phone_number_id": None})
+    assert (await off.json())["whatsapp_phone_number_id"] is None
+    assert (await off.json())["mailbox"]["address"] == world.address
 
 
 async def test_a_mail_report_recategorised_gets_the_deadlines_from_the_day_it_came(
