@@ -288,6 +288,15 @@ class ReportDrafted(EventData):
     period_to: date
 
 
+@event_schema("reporting.contract.evaluation_due")
+class ContractEvaluationDue(EventData):
+    """The day to evaluate an organisation's contract with it has come: the office hears."""
+
+    evaluate_on: date
+    ends_on: date | None = None
+    org_name: str | None = Field(default=None, max_length=120)  # whose (no one's personal data)
+
+
 @event_schema("reporting.signal.raised")
 class SignalRaised(EventData):
     """A confidant confirmed a trend signal; it names a category or department, no one."""

@@ -37,7 +37,7 @@ SPEC = ServiceSpec(
         every("reporting-schedule", _schedule, setting("schedule_interval_s")),
     ],
     pages=add_pages,
-    outbox=[collections.REPORTS, collections.SIGNALS],
+    outbox=[collections.REPORTS, collections.SIGNALS, collections.CONTRACTS],
 )
 
 

@@ -21,7 +21,7 @@ from services.notify.state import NOTIFY, Notify
 from services.notify.store.documents import Delivery, Outcome, deliveries, outcomes, webhooks
 from shared.bus import DUPLICATE_KEY, Handler
 from shared.db import Doc
-from shared.event_schemas import CaseDeadlineDue, ReportDrafted
+from shared.event_schemas import CaseDeadlineDue, ContractEvaluationDue, ReportDrafted
 from shared.events import Envelope
 from shared.rpc import ask
 
@@ -57,8 +57,11 @@ async def org_confidants(n: Notify, event: Envelope) -> tuple[str, ...]:
 
 
 async def office_audience(n: Notify, event: Envelope) -> tuple[str, ...]:
-    """The firm's office (hashes of its admins' addresses), for an overdue first contact."""
-    if not isinstance(event.payload, CaseDeadlineDue) or not event.payload.overdue:
+    """The firm's office (hashes of its admins' addresses): for an overdue first contact, a
+    contract's evaluation day."""
+    data = event.payload
+    overdue = isinstance(data, CaseDeadlineDue) and data.overdue
+    if not overdue and not isinstance(data, ContractEvaluationDue):
         return ()
     found = await ask(n.bus, CONTACT, n.token(), office=True)
     return tuple(sorted({n.recipient_hash(c["email"]) for c in found["contacts"]}))

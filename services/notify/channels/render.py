@@ -34,6 +34,8 @@ class MailContext(TypedDict):
     reference: str  # how people name the case (VP-2026-…) or the start of an id
     link: str  # what the mail's button opens
     deadline: str | None
+    evaluate_on: str | None
+    org_name: str | None
     kind: str | None
     error: str | None
     period_from: str | None

@@ -273,6 +273,8 @@ async def context_for(
         "error": data.get("error"),
         "period_from": data.get("period_from"),
         "period_to": data.get("period_to"),
+        "evaluate_on": data.get("evaluate_on"),
+        "org_name": data.get("org_name"),
         "due": None,
     }
     if data.get("due_at"):
@@ -281,6 +283,8 @@ async def context_for(
         ctx["link"] = f"{base}/staff"  # the log-in; an organisation's admin lands on the reports
     if doc["template"] == "report_drafted":
         ctx["link"] = f"{base}/reports"  # the confidant's work on reports
+    if doc["template"] == "contract_evaluation":
+        ctx["link"] = f"{base}/staff"  # the office's log-in
     if doc["recipient"]["kind"] == "confidant" and data.get("confidant_id") and not case_id:
         ctx["link"] = f"{base}/agenda"  # the workspace, on to the agenda after logging in
     appointment = None

@@ -26,6 +26,7 @@ from shared.event_schemas import (
     CaseFollowUpDue,
     CaseMessagePosted,
     CaseOpened,
+    ContractEvaluationDue,
     ReportDrafted,
     ReportReady,
     SignalRaised,
@@ -137,16 +138,19 @@ def _case_due(d: CaseDeadlineDue | CaseFollowUpDue, at: datetime, office: tuple[
 
 
 def _about_org(
-    d: ReportReady | SignalRaised | ReportDrafted,
+    d: ReportReady | SignalRaised | ReportDrafted | ContractEvaluationDue,
     at: datetime,
     org_admins: tuple[str, ...],
     webhooks: tuple[str, ...],
-    confidants: tuple[str, ...],
+    staff: tuple[str, ...],
 ) -> Plan:
     """A report or a signal: the organisation's admins and webhooks hear of one ready or
-    raised; its confidants of one the schedule drafted, to finish and publish."""
+    raised; its confidants (``staff``) of one the schedule drafted, to finish and publish.
+    A contract's evaluation day: the office (``staff``, hashes of its admins' addresses)."""
+    if isinstance(d, ContractEvaluationDue):
+        return Plan([Intent(Recipient("office", h), "contract_evaluation", at) for h in staff])
     if isinstance(d, ReportDrafted):
-        return Plan([Intent(Recipient("confidant", c), "report_drafted", at) for c in confidants])
+        return Plan([Intent(Recipient("confidant", c), "report_drafted", at) for c in staff])
     template = "report_ready" if isinstance(d, ReportReady) else "signal_raised"
     intents = [Intent(Recipient("org_admin", h), template, at) for h in org_admins]
     intents += [Intent(Recipient("webhook", w), d.TYPE, at) for w in webhooks]
@@ -225,6 +229,6 @@ def plan(
             return Plan(to("confidant", d.confidant_id, "calendar_sync_failed"))
         case CalendarConflict() as d:
             return Plan(to("confidant", d.confidant_id, "calendar_conflict"))
-        case ReportReady() | SignalRaised() | ReportDrafted() as d:
-            return _about_org(d, at, org_admins, webhooks, confidants)
+        case ReportReady() | SignalRaised() | ReportDrafted() | ContractEvaluationDue() as d:
+            return _about_org(d, at, org_admins, webhooks, confidants + office)
     return Plan()

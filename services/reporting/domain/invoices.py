@@ -129,6 +129,10 @@ async def issue(r: Reporting, org_id: str, start: int, end: int, now: datetime) 
         raise Conflict(
             f"invoices follow each other: the next one starts in {month}", {"period_from": month}
         )
+    if not contract.runs_over(first_day(start), last_day(end)):
+        raise Conflict(
+            "the contract does not run in this period", {"period_from": "outside the contract"}
+        )
     amounts = await statement(r, org_id, contract, start, end, now)
     settings = r.settings
     issued = now.date()

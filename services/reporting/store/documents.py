@@ -6,7 +6,7 @@ Nothing here can hold personal data: a case is ids, enumerations, months and cou
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import (
     Annotated,
@@ -282,16 +282,32 @@ class Contract(Prices):
     vat_id: str | None = Field(None, pattern=r"^[A-Z]{2}[0-9A-Z]{2,18}$")
     buyer_reference: str = Field(min_length=1, max_length=100)  # their order or cost centre
     locale: Locale = "nl"
+    # The client's cycle: when the contract runs, and when it is evaluated with the client
+    # (the office is reminded on that day).
+    starts_on: date | None = None
+    ends_on: date | None = None
+    evaluate_on: date | None = None
 
     @model_validator(mode="after")
     def identified(self) -> Self:
         if not (self.kvk or self.oin or self.vat_id):
             raise ValueError("kvk, oin or vat_id: how the buyer is known (at least one)")
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValueError("ends_on: on or after starts_on")
         return self
+
+    def runs_over(self, first: date, last: date) -> bool:
+        """Whether the contract runs over some of the days [first, last]."""
+        began = self.starts_on is None or self.starts_on <= last
+        return began and (self.ends_on is None or first <= self.ends_on)
 
 
 async def read_contract(db: AsyncDatabase[Document], org_id: str) -> Contract | None:
-    found = await db[CONTRACTS].find_one({"_id": org_id}, {"_id": 0, "updated_at": 0})
+    # (what is kept beside the contract: when it was written, the evaluation told, the outbox)
+    found = await db[CONTRACTS].find_one(
+        {"_id": org_id},
+        {"_id": 0, "updated_at": 0, "evaluation_told": 0, "outbox": 0, "outbox_at": 0},
+    )
     return None if found is None else Contract.model_validate(found)
 
 

@@ -33,6 +33,8 @@ CONTEXT: MailContext = {
     "lead": "over 1 uur",
     "deadline": "feedback",
     "due": "1 december 2026",
+    "evaluate_on": "2027-03-01",
+    "org_name": "Zorggroep Noord",
     "kind": "yearly",
     "period_from": "2026-01-01",
     "period_to": "2026-12-31",
@@ -44,7 +46,7 @@ CONTEXT: MailContext = {
 def test_every_template_renders_in_both_languages_and_escapes_html(locale: Any) -> None:
     templates = Templates("Firma", {"nl": "Voet", "en": "Foot"})
     names = templates.names()
-    assert len(names) == 19
+    assert len(names) == 20
     for name in names:
         mail = templates.render(name, locale, CONTEXT)
         assert mail.subject and "\n" not in mail.subject, name

@@ -168,3 +168,8 @@ def test_a_report_the_schedule_drafted_reminds_the_organisations_confidants() ->
         ("confidant", "anna", "report_drafted"),
         ("confidant", "bram", "report_drafted"),
     ]
+
+
+def test_a_contracts_evaluation_day_tells_the_office() -> None:
+    due = event("reporting.contract.evaluation_due", evaluate_on="2027-03-01")
+    assert who(plan(due, NOW, office=("o1",))) == [("office", "o1", "contract_evaluation")]

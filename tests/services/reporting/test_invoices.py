@@ -116,6 +116,20 @@ async def test_a_contract_then_periods_invoiced_in_turn_as_pdf_and_peppol_ubl(
     assert (
         await reporting.put(f"/v1/orgs/{org}/contract", headers=hr, json=CONTRACT)
     ).status == 403
+    # A contract that ends before the first period invoices nothing of it.
+    ended = {**CONTRACT, "starts_on": "2020-01-01", "ends_on": "2020-12-31"}
+    assert (
+        await reporting.put(f"/v1/orgs/{org}/contract", headers=admin, json=ended)
+    ).status == 200
+    outside = await reporting.post(
+        f"/v1/orgs/{org}/invoices",
+        headers=admin,
+        json={"period_from": label(first), "period_to": label(first)},
+    )
+    assert outside.status == 409 and "does not run" in await outside.text()
+    backwards = {**CONTRACT, "starts_on": "2027-01-01", "ends_on": "2026-01-01"}
+    refused = await reporting.put(f"/v1/orgs/{org}/contract", headers=admin, json=backwards)
+    assert refused.status == 422
     made = await reporting.put(f"/v1/orgs/{org}/contract", headers=admin, json=CONTRACT)
     assert made.status == 200, await made.text()
     assert (await (await reporting.get(f"/v1/orgs/{org}/contract", headers=hr)).json())[

@@ -332,6 +332,27 @@ async def test_the_schedule_proposes_signals_and_drafts_last_years_report_by_its
         return any(e["type"] == "reporting.report.drafted" for e in events)
 
     await eventually(told)
+    # The client's cycle: the contract's evaluation day reminds the office, once.
+    from tests.services.reporting.test_invoices import CONTRACT
+
+    office = bearer(token("admin", "reporting"))
+    soon = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
+    terms = {**CONTRACT, "evaluate_on": soon}
+    assert (
+        await reporting.put(f"/v1/orgs/{org}/contract", headers=office, json=terms)
+    ).status == 200
+    assert (await schedule.run(r))["evaluations"] == 0  # not yet
+    later = datetime.now(UTC) + timedelta(days=11)
+    assert (await schedule.run(r, later))["evaluations"] == 1
+    assert (await schedule.run(r, later))["evaluations"] == 0
+    contract = await (await reporting.get(f"/v1/orgs/{org}/contract", headers=office)).json()
+    assert contract["evaluate_on"] == soon  # the contract reads as it was written
+
+    async def evaluation_told() -> bool:
+        events = await stream_events(infra, isolation)
+        return any(e["type"] == "reporting.contract.evaluation_due" for e in events)
+
+    await eventually(evaluation_told)
 
 
 async def test_a_confidant_writes_a_signal_of_her_own_under_the_same_rules(
