@@ -32,6 +32,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("^~", "/o/", "intake"),  # the organisation's report page (flyer link, QR code)
     ("=", "/case", "intake"),  # back with the case code
     ("=", "/staff", "intake"),  # the workspace
+    ("=", "/office", "intake"),  # the firm's office
     ("^~", "/staff/cases/", "intake"),  # a case, deep-linked from mails
     ("=", "/agenda", "intake"),  # log in, then on to booking's agenda
     ("=", "/staff/agenda", "booking"),

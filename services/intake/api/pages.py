@@ -350,6 +350,61 @@ async def staff_page(request: web.Request) -> web.Response:
     )
 
 
+OFFICE_TEXT = Texts(
+    {
+        "title": N_("The office"),
+        "no_token": N_("Log in through the workspace as the office."),
+        "failed": N_("That did not work"),
+        "reports": N_("Reports, signals, contracts and invoices per organisation"),
+        "overview": N_("Cases per organisation"),
+        "overview_table": N_("The table of cases per organisation (scrolls sideways)"),
+        "overview_intro": N_(
+            "How many cases each organisation has, by status, and how many open cases have "
+            "a deadline passed: no content, no names."
+        ),
+        "organisation": N_("Organisation"),
+        "overdue": N_("Deadline passed"),
+        "organisations": N_("Organisations"),
+        "none": N_("None yet."),
+        "no_confidants": N_("no confidant yet"),
+        "new_org": N_("A new organisation"),
+        "name": N_("Name"),
+        "slug": N_("Address of its report page"),
+        "slug_hint": N_("Lower case letters, digits and dashes: /o/<address>."),
+        "confidant_ids": N_("Its confidants"),
+        "confidant_ids_hint": N_("Their ids in the agenda, separated by commas."),
+        "phone_number": N_("Phone number for reports"),
+        "whatsapp_number": N_("WhatsApp number for reports"),
+        "create": N_("Create the organisation"),
+        "staff": N_("Accounts"),
+        "role": N_("Role"),
+        "role_confidant": N_("Confidant"),
+        "role_org_admin": N_("An organisation's admin"),
+        "role_admin": N_("The office"),
+        "username": N_("User name"),
+        "email": N_("E-mail address (for notices)"),
+        "confidant_id": N_("Id in the agenda"),
+        "first_password": N_("First password"),
+        "first_password_hint": N_("At least 12 characters; pass it on in person or by phone."),
+        "create_account": N_("Create the account"),
+        "account_made": N_("Account made:"),
+    }
+)
+
+
+async def office_page(request: web.Request) -> web.Response:
+    """The firm's office: every organisation's cases (numbers only), the organisations and
+    their ways in, staff accounts; on to reporting for contracts and invoices."""
+    settings = request.app[INTAKE].settings
+    return PAGES.show(
+        request,
+        "office.html.j2",
+        OFFICE_TEXT,
+        worded=lambda lang: {"statuses": taxonomy.labels(lang, taxonomy.STATUSES)},
+        reporting_url=settings.public_url(settings.reporting_url),
+    )
+
+
 START_TEXT = Texts(
     {
         "title": N_("Vertrouwd: the external confidant"),
@@ -408,6 +463,7 @@ def add_pages(app: web.Application) -> None:
     app.router.add_get("/o/{slug}", org_page)
     app.router.add_get("/case", case_page)
     app.router.add_get("/staff", staff_page)
+    app.router.add_get("/office", office_page)
     # A case to open at once (the link in the confidant's mails), after logging in if needed.
     app.router.add_get("/staff/cases/{case}", staff_page)
     app.router.add_get("/agenda", staff_page)  # on to booking's agenda once logged in

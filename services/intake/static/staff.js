@@ -244,6 +244,7 @@ import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
       return;
     }
     sessionStorage.setItem("staff", token);
+    if (login.role === "admin") { location.assign("/office"); return; } // the office's page
     await opened();
   });
 

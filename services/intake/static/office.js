@@ -1,0 +1,115 @@
+// The firm's office: every organisation's cases by status and the first contacts overdue
+// (no content), the organisations with their ways in, and staff accounts. The token is the
+// one the workspace's log-in kept in this tab; every step goes through intake's /v1 API.
+import { allItems, client } from "/static/common/api.js";
+import { $, item, say, succeeded, textsOf } from "/static/common/dom.js";
+
+(function () {
+  const main = $("office");
+  const t = textsOf(main);
+  const statuses = JSON.parse(main.dataset.statuses); // in the order of the table's columns
+  const problem = $("problem");
+  const token = sessionStorage.getItem("staff");
+  if (!token) { say(problem, t.no_token); return; }
+  const api = client(token);
+  const ok = (answer, expected) => succeeded(problem, t.failed, answer, expected);
+  let orgs = [];
+
+  function cell(text) { const td = document.createElement("td"); td.textContent = String(text); return td; }
+
+  async function overview() {
+    const cases = await allItems(api, "/v1/cases?limit=1000");
+    const now = new Date();
+    const body = $("overview");
+    body.replaceChildren();
+    for (const org of orgs) {
+      const own = cases.filter((c) => c.org_id === org.id);
+      const row = document.createElement("tr");
+      const name = document.createElement("th");
+      name.scope = "row";
+      name.textContent = org.name;
+      row.append(name);
+      for (const key of statuses) row.append(cell(own.filter((c) => c.status === key).length));
+      // A promise not kept: a deadline passed and not met, on a case still open.
+      const overdue = own.filter((c) => c.status !== "closed" && Object.values(c.deadlines || {})
+        .some((d) => !d.met_at && new Date(d.due) < now));
+      row.append(cell(overdue.length));
+      body.append(row);
+    }
+  }
+
+  function organisations() {
+    const list = $("orgs");
+    list.replaceChildren(...(orgs.length ? [] : [item(t.none)]));
+    for (const org of orgs) {
+      const li = item(`${org.name} (/o/${org.slug}): ${(org.confidant_ids || []).join(", ") || t.no_confidants}`);
+      const ways = [org.phone_number && `${t.phone_number}: ${org.phone_number}`,
+        org.whatsapp_number && `${t.whatsapp_number}: ${org.whatsapp_number}`].filter(Boolean);
+      if (ways.length) li.append(` · ${ways.join(" · ")}`);
+      list.append(li);
+    }
+    $("staff-org-id").replaceChildren(...orgs.map((o) => new Option(o.name, o.id)));
+  }
+
+  async function load() {
+    try {
+      orgs = await allItems(api, "/v1/orgs?limit=1000");
+    } catch (answer) {
+      if (answer.status === 401 || answer.status === 403) { say(problem, t.no_token); return; }
+      await ok(answer, 200);
+      return;
+    }
+    organisations();
+    await overview();
+  }
+
+  $("org-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = {
+      name: $("org-name").value.trim(),
+      slug: $("org-slug").value.trim(),
+      confidant_ids: $("org-confidants").value.split(",").map((s) => s.trim()).filter(Boolean),
+    };
+    if ($("org-phone").value.trim()) body.phone_number = $("org-phone").value.trim();
+    if ($("org-whatsapp").value.trim()) body.whatsapp_number = $("org-whatsapp").value.trim();
+    if (await ok(await api("/v1/orgs", "POST", body), 201)) {
+      $("org-form").reset();
+      await load();
+    }
+  });
+
+  const roleChosen = () => {
+    $("staff-confidant").hidden = $("staff-role").value !== "confidant";
+    $("staff-org").hidden = $("staff-role").value !== "org_admin";
+  };
+  $("staff-role").addEventListener("change", roleChosen);
+  roleChosen();
+
+  $("staff-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const role = $("staff-role").value;
+    const body = {
+      role,
+      display_name: $("staff-name").value.trim(),
+      username: $("staff-username").value.trim(),
+      password: $("staff-password").value,
+      locale: document.documentElement.lang === "en" ? "en" : "nl",
+    };
+    if ($("staff-email").value.trim()) body.email = $("staff-email").value.trim();
+    if (role === "confidant") body.confidant_id = $("staff-confidant-id").value.trim();
+    if (role === "org_admin") body.org_id = $("staff-org-id").value;
+    if (await ok(await api("/v1/staff", "POST", body), 201)) {
+      $("staff-form").reset();
+      roleChosen();
+      $("staff-done").textContent = `${t.account_made} ${body.username}`;
+    }
+  });
+
+  // Reporting's page for reports, contracts and invoices gets the token and the names.
+  const names = () => Object.fromEntries(orgs.map((o) => [o.id, o.name]));
+  $("reports-link").addEventListener("click", () => {
+    $("reports-link").href = `${main.dataset.reporting}reports#${new URLSearchParams({ t: token, names: JSON.stringify(names()) })}`;
+  });
+
+  load();
+})();
