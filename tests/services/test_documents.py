@@ -65,6 +65,8 @@ def test_an_organisation_and_a_contract_with_every_field() -> None:
     assert doc["departments"] == ["Zorg"]
     # The contract the invoice tests use, and the fields they leave at their defaults.
     rest = {"country": "NL", "conversation_minutes": 45, "travel_per_visit": "0", "locale": "en"}
+    rest |= {"oin": None, "vat_category": "S", "vat_exemption_reason": None}
+    rest |= {"starts_on": "2026-01-01", "ends_on": None, "evaluate_on": "2026-12-01"}
     contract = Contract.model_validate({**CONTRACT, **rest})
     assert set(contract.model_dump()) == set(CONTRACT) | set(rest)  # every field given
     # One declaration: stored as decimal strings, read back as the same contract.
