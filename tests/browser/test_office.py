@@ -64,3 +64,38 @@ async def test_the_office_creates_an_organisation_and_an_account_and_sees_the_ca
     office = bearer(token("admin", "intake"))
     listed = await (await intake.get("/v1/orgs", headers=office)).json()
     assert [o["slug"] for o in listed["items"]] == ["bouw-zuid"]
+
+
+async def test_the_office_invoices_a_period_and_credits_it_from_the_reports_page(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    import json
+    from urllib.parse import urlencode
+
+    from tests.services.reporting.test_invoices import CONTRACT, cases_in, label, months_ago
+
+    reporting = await start_service("reporting", REPORTING_K="3")
+    org = "org-noord"
+    first = months_ago(3)
+    await cases_in(reporting, org, {first: 5})
+    admin = token("admin", "reporting", sub="office")
+    put = await reporting.put(f"/v1/orgs/{org}/contract", headers=bearer(admin), json=CONTRACT)
+    assert put.status == 200, await put.text()
+    page = await browser.new_page(viewport={"width": 375, "height": 740})
+    handed = urlencode({"t": admin, "names": json.dumps({org: "Zorggroep Noord"})})
+    await page.goto(str(reporting.make_url("/reports")) + "#" + handed)
+    await expect(page.get_by_role("heading", name="Facturen en creditnota's")).to_be_visible()
+    await page.get_by_label("Eerste maand").fill(label(first))
+    await page.get_by_label("Laatste maand").fill(label(first))
+    await page.get_by_role("button", name="Deze periode factureren").click()
+    invoice = page.locator("#invoice-list li").first
+    await expect(invoice).to_contain_text("€ 1678.57")
+    await invoice.get_by_label("Waarom (komt op de creditnota)").fill("Verkeerd uurtarief")
+    await invoice.get_by_role("button", name="Deze factuur crediteren").click()
+    await expect(invoice).to_contain_text("gecrediteerd met CN-")
+    await expect(invoice.get_by_role("link", name="Creditnota PDF")).to_be_visible()
+    await audit(page)
+    notes = await (
+        await reporting.get(f"/v1/orgs/{org}/credit-notes", headers=bearer(admin))
+    ).json()
+    assert [n["reason"] for n in notes["items"]] == ["Verkeerd uurtarief"]

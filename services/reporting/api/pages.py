@@ -64,6 +64,14 @@ TEXT = Texts(
         "signals_intro": N_("A signal is a trend the confidant passes on to you, with a note."),
         "category_rise_of": N_("More reports about"),
         "own_signal": N_("A signal of your own"),
+        "billing": N_("Invoices and credit notes"),
+        "period_from": N_("First month"),
+        "period_to": N_("Last month"),
+        "make_invoice": N_("Invoice this period"),
+        "credit": N_("Credit this invoice"),
+        "credit_reason": N_("Why (printed on the credit note)"),
+        "credit_note": N_("Credit note"),
+        "credited_by": N_("credited by"),
         "own_intro": N_(
             "About a kind of report over a period; refused when fewer reports than the "
             "threshold fit it. You raise or dismiss it like the others."

@@ -126,16 +126,82 @@ import { claims as claimsOf, handover } from "/static/common/handover.js";
     if (await ok(await api(`/v1/orgs/${encodeURIComponent(org())}/signals`, "POST", body), 201)) await signals();
   });
 
-  $("org-select").addEventListener("change", () => Promise.all([reports(), signals()]));
+  // The office's billing: an organisation's invoices and credit notes, a period to invoice,
+  // an invoice to credit with its reason (the API refuses anyone but the office).
+  async function billing() {
+    if (claims.role !== "admin") return;
+    $("billing").hidden = false;
+    const where = encodeURIComponent(org());
+    const invoices = (await (await api(`/v1/orgs/${where}/invoices`)).json()).items || [];
+    const notes = (await (await api(`/v1/orgs/${where}/credit-notes`)).json()).items || [];
+    const credited = Object.fromEntries(notes.map((n) => [n.id, n]));
+    const list = $("invoice-list");
+    list.replaceChildren();
+    if (!invoices.length) list.append(el("li", t.none));
+    for (const i of invoices) {
+      const li = el("li", `${i.number}, ${i.period_start} – ${i.period_end}: € ${i.gross} `);
+      for (const [format, label] of [["pdf", "PDF"], ["ubl", "UBL"]]) {
+        li.append(await fileOf(`/v1/invoices/${i.id}?format=${format}`, label, `${i.number}.${format === "ubl" ? "xml" : "pdf"}`), " ");
+      }
+      const note = credited[i.id];
+      if (note) {
+        li.append(el("span", `${t.credited_by} ${note.number} `));
+        li.append(await fileOf(`/v1/credit-notes/${note.id}?format=pdf`, `${t.credit_note} PDF`, `${note.number}.pdf`), " ");
+        li.append(await fileOf(`/v1/credit-notes/${note.id}?format=ubl`, `${t.credit_note} UBL`, `${note.number}.xml`));
+      } else {
+        li.append(creditForm(i));
+      }
+      list.append(li);
+    }
+  }
 
-  // The organisations: those the token reaches, named as the workspace handed them over.
+  async function fileOf(path, label, name) {
+    const link = el("a", label);
+    link.download = name;
+    link.href = URL.createObjectURL(await (await api(path)).blob());
+    return link;
+  }
+
+  function creditForm(invoice) {
+    const form = el("form");
+    const id = `reason-${invoice.id}`;
+    const label = el("label", t.credit_reason);
+    label.htmlFor = id;
+    const reason = el("input");
+    reason.id = id;
+    reason.required = true;
+    reason.minLength = 3;
+    reason.maxLength = 300;
+    const button = el("button", t.credit);
+    button.type = "submit";
+    button.className = "secondary";
+    form.append(label, reason, button);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { reason: reason.value.trim() };
+      if (await ok(await api(`/v1/invoices/${invoice.id}/credit-note`, "POST", body), 201)) await billing();
+    });
+    return form;
+  }
+
+  $("invoice-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { period_from: $("invoice-from").value, period_to: $("invoice-to").value };
+    if (await ok(await api(`/v1/orgs/${encodeURIComponent(org())}/invoices`, "POST", body), 201)) await billing();
+  });
+
+  $("org-select").addEventListener("change", () => Promise.all([reports(), signals(), billing()]));
+
+  // The organisations: those the token reaches (the office: every one the workspace named),
+  // named as the workspace handed them over.
   const names = JSON.parse(handed.names || "{}");
   const claims = claimsOf(token);
-  for (const id of claims.orgs || []) {
+  const reached = claims.role === "admin" ? Object.keys(names) : claims.orgs || [];
+  for (const id of reached) {
     const option = el("option", names[id] || id);
     option.value = id;
     $("org-select").append(option);
   }
   $("year").value = new Date().getFullYear() - 1;
-  if (org()) { reports(); signals(); }
+  if (org()) { reports(); signals(); billing(); }
 })();
