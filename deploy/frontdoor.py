@@ -33,6 +33,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
     ("=", "/case", "intake"),  # back with the case code
     ("=", "/staff", "intake"),  # the workspace
     ("=", "/office", "intake"),  # the firm's office
+    ("=", "/staff/welcome", "intake"),  # a new account sets its password
     ("^~", "/staff/cases/", "intake"),  # a case, deep-linked from mails
     ("=", "/agenda", "intake"),  # log in, then on to booking's agenda
     ("=", "/staff/agenda", "booking"),

@@ -36,7 +36,7 @@ async def create_admin(settings: IntakeSettings, username: str, password: str) -
             "role": "admin",
             "display_name": body.display_name,
             "active": True,
-            "password_hash": PasswordHasher().hash(body.password),
+            "password_hash": PasswordHasher().hash(password),  # (checked by StaffCreate)
             "created_at": Clock().now(),
         }
         await docs.staff(mongo.db).insert_one(doc)

@@ -5,6 +5,7 @@ content."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from playwright.async_api import Browser, expect
@@ -36,13 +37,30 @@ async def test_the_office_creates_an_organisation_and_an_account_and_sees_the_ca
     await page.locator("#staff-name").fill("Anna de Boer")
     await page.get_by_label("Gebruikersnaam", exact=True).fill("anna")
     await page.get_by_label("Id in de agenda").fill("c-anna")
-    await page.get_by_label("Eerste wachtwoord").fill("een lang genoeg wachtwoord")
     await page.get_by_role("button", name="Account aanmaken").click()
     await expect(page.locator("#staff-done")).to_contain_text("anna")
+    # No password given: a one-time link, which Anna opens to choose her own.
+    link = page.get_by_label("Eenmalige link")
+    await expect(link).to_have_value(re.compile(r"/staff/welcome#[A-Za-z0-9_-]{43}$"))
+    url = await link.input_value()
+    await expect(page.locator("#accounts")).to_contain_text("nog geen wachtwoord")
+    anna = await browser.new_page(viewport={"width": 375, "height": 740})
+    await anna.goto(url)
+    await anna.get_by_label("Nieuw wachtwoord").fill("een lang genoeg wachtwoord")
+    await anna.get_by_label("Hetzelfde wachtwoord nog eens").fill("een lang genoeg wachtwoord")
+    await anna.get_by_role("button", name="Wachtwoord instellen").click()
+    await expect(anna.get_by_role("heading", name="Uw wachtwoord is ingesteld")).to_be_visible()
+    await audit(anna)
     login = await intake.post(
         "/v1/auth/token", json={"username": "anna", "password": "een lang genoeg wachtwoord"}
     )
     assert login.status == 200 and (await login.json())["role"] == "confidant"
+    again = await browser.new_page()
+    await again.goto(url)  # used: it opens nothing more
+    await again.get_by_label("Nieuw wachtwoord").fill("nog een lang wachtwoord")
+    await again.get_by_label("Hetzelfde wachtwoord nog eens").fill("nog een lang wachtwoord")
+    await again.get_by_role("button", name="Wachtwoord instellen").click()
+    await expect(again.locator("#problem")).to_contain_text("used or expired")
 
     # A report comes in: the overview counts it, without a word of what it says.
     made = await intake.post(

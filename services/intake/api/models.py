@@ -62,7 +62,8 @@ OrgUpdate = picked(
 
 class StaffCreate(Body):
     username: str = Field(min_length=3, max_length=100, pattern=r"^[a-z0-9._@-]+$")
-    password: str = Field(min_length=12, max_length=200)
+    # Without one, the answer holds a one-time link with which its person sets one.
+    password: str | None = Field(None, min_length=12, max_length=200)
     role: Literal["admin", "confidant", "org_admin"]
     display_name: str = Field(min_length=1, max_length=100)
     confidant_id: Ident | None = None  # booking's id, for a confidant
@@ -79,6 +80,17 @@ class StaffCreate(Body):
         if self.role == "org_admin" and self.org_id is None:
             raise ValueError("an org_admin account needs org_id")
         return self
+
+
+class Welcome(Body):
+    """Setting one's password with the office's one-time link."""
+
+    token: str = Field(min_length=20, max_length=100)
+    password: str = Field(min_length=12, max_length=200)
+
+
+class Active(Body):
+    active: bool
 
 
 class Text(Body):

@@ -11,8 +11,16 @@ from pydantic import BaseModel
 from pymongo.errors import DuplicateKeyError
 
 from services.intake.api import views
-from services.intake.api.models import Login, OrgCreate, OrgUpdate, OrgView, StaffCreate
-from services.intake.domain import taxonomy
+from services.intake.api.models import (
+    Active,
+    Login,
+    OrgCreate,
+    OrgUpdate,
+    OrgView,
+    StaffCreate,
+    Welcome,
+)
+from services.intake.domain import accounts, taxonomy
 from services.intake.domain.codes import new_id
 from services.intake.state import INTAKE, Intake
 from services.intake.store import documents as docs
@@ -166,7 +174,6 @@ async def create_staff(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     if body.org_id is not None:
         await get_org(intake, body.org_id)
-    password_hash = await asyncio.to_thread(intake.passwords.hash, body.password)
     staff_id = new_id()
     doc: docs.Staff = {
         "_id": staff_id,
@@ -178,17 +185,78 @@ async def create_staff(request: web.Request) -> web.Response:
         "bio": body.bio,
         "email": intake.cipher.seal_optional(body.email, doc_id=staff_id, field="email"),
         "locale": body.locale,
-        "password_hash": password_hash,
         "active": True,
         "created_at": intake.clock.now(),
     }
+    if body.password is not None:
+        doc["password_hash"] = await asyncio.to_thread(intake.passwords.hash, body.password)
     try:
         await docs.staff(intake.db).insert_one(doc)
     except DuplicateKeyError:
         raise Conflict("that user name is taken", {"username": "already in use"}) from None
-    return web.json_response(
-        {"id": doc["_id"], "username": doc["username"], "role": doc["role"]}, status=201
-    )
+    made: views.StaffMade = {"id": doc["_id"], "username": doc["username"], "role": doc["role"]}
+    if body.password is None:
+        made["invite_url"] = invite_url(request, await accounts.invite(intake, staff_id))
+    return web.json_response(made, status=201)
+
+
+def invite_url(request: web.Request, token: str) -> str:
+    """Where the person sets their password: intake's welcome page, the token in the
+    fragment (never sent to a server by the browser, nor in a referrer)."""
+    base = request.app[INTAKE].settings.suite_url or f"{request.scheme}://{request.host}/"
+    return f"{base.rstrip('/')}/staff/welcome#{token}"
+
+
+@answers(list_of(views.StaffItem))
+async def list_staff(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    page = page_of(request)
+    found, following = await find_page(docs.staff(intake.db), {}, page, "username")
+    return listed(found, following, staff_item)
+
+
+def staff_item(doc: docs.Staff) -> views.StaffItem:
+    return {
+        "id": doc["_id"],
+        "username": doc["username"],
+        "role": doc["role"],
+        "display_name": doc.get("display_name", ""),
+        "confidant_id": doc.get("confidant_id"),
+        "org_id": doc.get("org_id"),
+        "active": bool(doc.get("active")),
+        "password_set": bool(doc.get("password_hash")),
+    }
+
+
+@answers(views.StaffMade)
+async def reinvite_staff(request: web.Request) -> web.Response:
+    """A reset: a new one-time link; the old password stops working at once."""
+    intake = request.app[INTAKE]
+    doc = await docs.staff(intake.db).find_one({"_id": request.match_info["staff_id"]})
+    if doc is None:
+        raise not_found("account")
+    token = await accounts.invite(intake, doc["_id"])
+    made: views.StaffMade = {"id": doc["_id"], "username": doc["username"], "role": doc["role"]}
+    made["invite_url"] = invite_url(request, token)
+    return web.json_response(made)
+
+
+@answers(views.StaffItem)
+async def activate_staff(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    body = await read_body(request, Active)
+    await accounts.set_active(intake, request.match_info["staff_id"], body.active)
+    doc = await docs.staff(intake.db).find_one({"_id": request.match_info["staff_id"]})
+    if doc is None:
+        raise not_found("account")
+    return web.json_response(staff_item(doc))
+
+
+@answers(views.StaffItem)
+async def welcome_staff(request: web.Request) -> web.Response:
+    body = await read_body(request, Welcome)
+    doc = await accounts.welcome(request.app[INTAKE], body.token, body.password)
+    return web.json_response(staff_item(doc))
 
 
 @answers(views.Token)
@@ -229,7 +297,8 @@ async def login(request: web.Request) -> web.Response:
 
 
 async def _password_ok(intake: Intake, staff: docs.Staff | None, password: str) -> bool:
-    stored = staff["password_hash"] if staff else _DUMMY_HASH
+    # (an account invited but not yet set up has no password: nothing opens it)
+    stored = (staff.get("password_hash") if staff else None) or _DUMMY_HASH
     try:
         await asyncio.to_thread(intake.passwords.verify, stored, password)
     except (VerificationError, InvalidHashError):
@@ -322,10 +391,40 @@ ENDPOINTS = [
         "POST",
         "/v1/staff",
         create_staff,
-        "Create a staff account.",
+        "Create a staff account (without a password: the answer holds a one-time link).",
         roles=["admin"],
         body=StaffCreate,
         status=201,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/staff",
+        list_staff,
+        "The accounts (no addresses, no passwords).",
+        query=PageQuery,
+        roles=["admin"],
+    ),
+    Endpoint(
+        "POST",
+        "/v1/staff/{staff_id}/invite",
+        reinvite_staff,
+        "Reset: a new one-time link to set a password; the old one stops working.",
+        roles=["admin"],
+    ),
+    Endpoint(
+        "PUT",
+        "/v1/staff/{staff_id}/active",
+        activate_staff,
+        "Switch an account off or on.",
+        roles=["admin"],
+        body=Active,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/staff/welcome",
+        welcome_staff,
+        "Set one's password with the office's one-time link (the token from the link).",
+        body=Welcome,
     ),
     Endpoint(
         "POST",

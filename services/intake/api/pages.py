@@ -384,8 +384,23 @@ OFFICE_TEXT = Texts(
         "username": N_("User name"),
         "email": N_("E-mail address (for notices)"),
         "confidant_id": N_("Id in the agenda"),
-        "first_password": N_("First password"),
-        "first_password_hint": N_("At least 12 characters; pass it on in person or by phone."),
+        "first_password": N_("First password (optional)"),
+        "first_password_hint": N_(
+            "Leave it empty and the account gets a one-time link with which its person sets "
+            "a password; or give one of at least 12 characters and pass it on in person."
+        ),
+        "new_account": N_("A new account"),
+        "invite_title": N_("The link to set a password"),
+        "invite_intro": N_(
+            "Give this link to the person only (it works once, for seven days); it is not "
+            "shown again."
+        ),
+        "invite_link": N_("One-time link"),
+        "disable": N_("Switch off"),
+        "enable": N_("Switch on"),
+        "reset": N_("New link to set a password"),
+        "switched_off": N_("switched off"),
+        "no_password": N_("no password yet"),
         "create_account": N_("Create the account"),
         "account_made": N_("Account made:"),
     }
@@ -402,6 +417,31 @@ async def office_page(request: web.Request) -> web.Response:
         OFFICE_TEXT,
         worded=lambda lang: {"statuses": taxonomy.labels(lang, taxonomy.STATUSES)},
         reporting_url=settings.public_url(settings.reporting_url),
+    )
+
+
+WELCOME_TEXT = Texts(
+    {
+        "title": N_("Set your password"),
+        "intro": N_("The office made an account for you. Choose your password to log in."),
+        "password": N_("New password"),
+        "hint": N_("At least 12 characters. A sentence you remember works well."),
+        "again": N_("The same password again"),
+        "save": N_("Set my password"),
+        "done": N_("Your password is set"),
+        "log_in": N_("Log in"),
+        "differ": N_("The two passwords differ."),
+        "failed": N_("That did not work"),
+        "no_link": N_("Open this page with the link the office gave you."),
+    }
+)
+
+
+async def welcome_page(request: web.Request) -> web.Response:
+    """Where a new account's person sets a password with the office's one-time link."""
+    locale = page_locale(request)
+    return PAGES.show(
+        request, "welcome.html.j2", WELCOME_TEXT, locale=locale, lang_query=lang_query(locale)
     )
 
 
@@ -464,6 +504,7 @@ def add_pages(app: web.Application) -> None:
     app.router.add_get("/case", case_page)
     app.router.add_get("/staff", staff_page)
     app.router.add_get("/office", office_page)
+    app.router.add_get("/staff/welcome", welcome_page)
     # A case to open at once (the link in the confidant's mails), after logging in if needed.
     app.router.add_get("/staff/cases/{case}", staff_page)
     app.router.add_get("/agenda", staff_page)  # on to booking's agenda once logged in

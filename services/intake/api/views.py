@@ -192,14 +192,28 @@ class PublicOrg(TypedDict):
     out_of_scope: str
 
 
-class StaffMade(TypedDict):
-    id: str
-    username: str
-    role: Literal["admin", "confidant", "org_admin"]
-
-
 class Token(TypedDict):
     access_token: str
     token_type: Literal["Bearer"]
     expires_in: int
     role: Literal["admin", "confidant", "org_admin"]
+
+
+class StaffMade(TypedDict):
+    id: str
+    username: str
+    role: Literal["admin", "confidant", "org_admin"]
+    invite_url: NotRequired[str]  # made without a password: the one-time link to set one
+
+
+class StaffItem(TypedDict):
+    """An account as the office lists it (no address, no password)."""
+
+    id: str
+    username: str
+    role: Literal["admin", "confidant", "org_admin"]
+    display_name: str
+    confidant_id: str | None
+    org_id: str | None
+    active: bool
+    password_set: bool

@@ -51,6 +51,41 @@ import { $, item, say, succeeded, textsOf } from "/static/common/dom.js";
     $("staff-org-id").replaceChildren(...orgs.map((o) => new Option(o.name, o.id)));
   }
 
+  // The accounts: switched off or on, and a new one-time link (a reset).
+  async function staffAccounts() {
+    const accounts = await allItems(api, "/v1/staff?limit=1000");
+    const list = $("accounts");
+    list.replaceChildren();
+    for (const a of accounts) {
+      const notes = [!a.active && t.switched_off, !a.password_set && t.no_password].filter(Boolean);
+      const li = item(`${a.display_name} (${a.username}, ${t["role_" + a.role] || a.role})`
+        + (notes.length ? ` · ${notes.join(" · ")} ` : " "));
+      const toggle = document.createElement("button");
+      toggle.type = "button";
+      toggle.className = "secondary";
+      toggle.textContent = a.active ? t.disable : t.enable;
+      toggle.addEventListener("click", async () => {
+        if (await ok(await api(`/v1/staff/${a.id}/active`, "PUT", { active: !a.active }), 200)) await staffAccounts();
+      });
+      const reset = document.createElement("button");
+      reset.type = "button";
+      reset.className = "secondary";
+      reset.textContent = t.reset;
+      reset.addEventListener("click", async () => {
+        const answer = await api(`/v1/staff/${a.id}/invite`, "POST");
+        if (await ok(answer.clone(), 200)) { showInvite((await answer.json()).invite_url); await staffAccounts(); }
+      });
+      li.append(toggle, " ", reset);
+      list.append(li);
+    }
+  }
+
+  function showInvite(url) {
+    $("invite").hidden = false;
+    $("invite-url").value = url;
+    $("invite-url").focus();
+  }
+
   async function load() {
     try {
       orgs = await allItems(api, "/v1/orgs?limit=1000");
@@ -61,6 +96,7 @@ import { $, item, say, succeeded, textsOf } from "/static/common/dom.js";
     }
     organisations();
     await overview();
+    await staffAccounts();
   }
 
   $("org-form").addEventListener("submit", async (event) => {
@@ -92,16 +128,20 @@ import { $, item, say, succeeded, textsOf } from "/static/common/dom.js";
       role,
       display_name: $("staff-name").value.trim(),
       username: $("staff-username").value.trim(),
-      password: $("staff-password").value,
       locale: document.documentElement.lang === "en" ? "en" : "nl",
     };
+    if ($("staff-password").value) body.password = $("staff-password").value;
     if ($("staff-email").value.trim()) body.email = $("staff-email").value.trim();
     if (role === "confidant") body.confidant_id = $("staff-confidant-id").value.trim();
     if (role === "org_admin") body.org_id = $("staff-org-id").value;
-    if (await ok(await api("/v1/staff", "POST", body), 201)) {
+    const answer = await api("/v1/staff", "POST", body);
+    if (await ok(answer.clone(), 201)) {
+      const made = await answer.json();
       $("staff-form").reset();
       roleChosen();
       $("staff-done").textContent = `${t.account_made} ${body.username}`;
+      if (made.invite_url) showInvite(made.invite_url);
+      await staffAccounts();
     }
   });
 

@@ -8,6 +8,7 @@ from shared.db import IndexSpec
 
 ORGANISATIONS = "organisations"
 STAFF = "staff"
+INVITATIONS = "invitations"  # keyed hash of a one-time link -> the account it sets up
 CASES = "cases"
 NOTES = "notes"  # the confidant's private notes, sealed
 MESSAGES = "messages"  # between reporter and confidant, sealed

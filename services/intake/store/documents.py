@@ -22,6 +22,7 @@ from typing_extensions import TypedDict
 from services.intake.store.collections import (
     CASES,
     CHANNEL_CLAIMS,
+    INVITATIONS,
     LOAD,
     MAILBOX_STATE,
     MESSAGES,
@@ -110,6 +111,12 @@ class Staff(TypedDict, total=False):
     password_hash: str
     active: bool
     created_at: datetime
+
+
+class Invitation(TypedDict):
+    _id: str  # the keyed hash of the link's token
+    staff_id: str
+    expires_at: datetime
 
 
 class MailboxState(TypedDict, total=False):
@@ -269,6 +276,7 @@ ORGANISATION = TypeAdapter(Organisation)
 
 organisations = TypedCollection(ORGANISATIONS, Organisation)
 staff = TypedCollection(STAFF, Staff)
+invitations = TypedCollection(INVITATIONS, Invitation)
 mailbox_states = TypedCollection(MAILBOX_STATE, MailboxState)
 cases = TypedCollection(CASES, Case)
 notes = TypedCollection(NOTES, Text)

@@ -1,0 +1,113 @@
+"""Staff accounts the office keeps (domain/accounts.py): made without a password, an account
+gets a one-time link to set one; a reset is a new link; an account can be switched off."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from tests.services.intake.conftest import Desk, state
+
+PASSWORD = "een lang genoeg wachtwoord"
+
+
+async def log_in(desk: Desk, username: str, password: str) -> int:
+    answer = await desk.intake.post(
+        "/v1/auth/token", json={"username": username, "password": password}
+    )
+    return answer.status
+
+
+def token_of(url: str) -> str:
+    assert "/staff/welcome#" in url
+    return url.split("#", 1)[1]
+
+
+async def test_an_invited_account_sets_its_password_once(desk: Desk) -> None:
+    made = await desk.intake.post(
+        "/v1/staff",
+        headers=desk.admin,
+        json={
+            "username": "bram",
+            "role": "confidant",
+            "confidant_id": "c-bram",
+            "display_name": "Bram",
+        },
+    )
+    assert made.status == 201, await made.text()
+    link = token_of((await made.json())["invite_url"])
+    assert await log_in(desk, "bram", PASSWORD) == 401  # no password yet: nothing opens it
+    # Two uses at once: one sets the password, the other is told the link is gone.
+    uses = await asyncio.gather(
+        *(
+            desk.intake.post("/v1/staff/welcome", json={"token": link, "password": PASSWORD}),
+            desk.intake.post("/v1/staff/welcome", json={"token": link, "password": PASSWORD}),
+        )
+    )
+    assert sorted(u.status for u in uses) == [200, 404]
+    assert await log_in(desk, "bram", PASSWORD) == 200
+    wrong = await desk.intake.post(
+        "/v1/staff/welcome", json={"token": "x" * 43, "password": PASSWORD}
+    )
+    assert wrong.status == 404
+    short = await desk.intake.post("/v1/staff/welcome", json={"token": link, "password": "kort"})
+    assert short.status == 422
+
+
+async def test_a_reset_and_switching_off_close_the_account(desk: Desk) -> None:
+    made = await desk.intake.post(
+        "/v1/staff",
+        headers=desk.admin,
+        json={
+            "username": "cora",
+            "role": "confidant",
+            "confidant_id": "c-cora",
+            "display_name": "Cora",
+            "password": PASSWORD,
+        },
+    )
+    assert made.status == 201 and "invite_url" not in await made.json()
+    staff_id = (await made.json())["id"]
+    assert await log_in(desk, "cora", PASSWORD) == 200
+    listed = await (await desk.intake.get("/v1/staff", headers=desk.admin)).json()
+    [cora] = [a for a in listed["items"] if a["username"] == "cora"]
+    assert cora["active"] and cora["password_set"] and "email" not in cora
+    anna = desk.confidant("c-anna")
+    assert (await desk.intake.get("/v1/staff", headers=anna)).status == 403
+    assert (await desk.intake.post(f"/v1/staff/{staff_id}/invite", headers=anna)).status == 403
+    # A reset: the old password stops working at once; the new link sets another.
+    reset = await desk.intake.post(f"/v1/staff/{staff_id}/invite", headers=desk.admin)
+    assert reset.status == 200, await reset.text()
+    assert await log_in(desk, "cora", PASSWORD) == 401
+    link = token_of((await reset.json())["invite_url"])
+    new = "een ander lang wachtwoord"
+    welcome = await desk.intake.post("/v1/staff/welcome", json={"token": link, "password": new})
+    assert welcome.status == 200
+    assert await log_in(desk, "cora", new) == 200
+    # Switched off: no log-in; on again: as before.
+    off = await desk.intake.put(
+        f"/v1/staff/{staff_id}/active", headers=desk.admin, json={"active": False}
+    )
+    assert off.status == 200 and not (await off.json())["active"]
+    assert await log_in(desk, "cora", new) == 401
+    on = await desk.intake.put(
+        f"/v1/staff/{staff_id}/active", headers=desk.admin, json={"active": True}
+    )
+    assert on.status == 200
+    assert await log_in(desk, "cora", new) == 200
+    none = await desk.intake.put(
+        "/v1/staff/nobody/active", headers=desk.admin, json={"active": True}
+    )
+    assert none.status == 404
+
+
+async def test_an_invitation_expires(desk: Desk) -> None:
+    made = await desk.intake.post(
+        "/v1/staff",
+        headers=desk.admin,
+        json={"username": "dirk", "role": "admin", "display_name": "Dirk"},
+    )
+    link = token_of((await made.json())["invite_url"])
+    state(desk.intake).clock.move(timedelta(days=8))
+    late = await desk.intake.post("/v1/staff/welcome", json={"token": link, "password": PASSWORD})
+    assert late.status == 404 and "expired" in await late.text()
