@@ -221,8 +221,21 @@ async def world(start_service: StartService, token: Callable[..., str]) -> World
             "reason": "a correction",
         }
     )
+    # An account the office keeps (the office reaches every one: no organisation's own).
+    account = await intake.post(
+        "/v1/staff",
+        headers=admin_i,
+        json={
+            "username": "anna-world",
+            "role": "confidant",
+            "confidant_id": "c-anna",
+            "display_name": "Anna",
+        },
+    )
+    assert account.status == 201, await account.text()
     w.ids.update(
         {
+            "staff_id": (await account.json())["id"],
             "invoice_id": invoice_id,
             "credit_note_id": invoice_id,
             "appointment_id": booked["id"],
