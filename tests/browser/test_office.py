@@ -13,6 +13,7 @@ from playwright.async_api import Browser, expect
 from tests.browser.conftest import audit, snap
 from tests.browser.setup import log_in, make_staff
 from tests.conftest import StartService
+from tests.polling import eventually
 from tests.scene import bearer
 
 
@@ -32,6 +33,28 @@ async def test_the_office_creates_an_organisation_and_an_account_and_sees_the_ca
     await page.get_by_role("button", name="Organisatie aanmaken").click()
     await expect(page.locator("#orgs")).to_contain_text("Bouwbedrijf Zuid (/o/bouw-zuid)")
     await expect(page.locator("#orgs")).to_contain_text("+31 40 123 4567")
+    # Changed afterwards: the promise of a first contact, and the WhatsApp channel.
+    await page.get_by_text("Wijzigen Bouwbedrijf Zuid").click()
+    editing = page.locator("#orgs li").first
+    await editing.get_by_label("Eerste contact binnen (werkdagen)").fill("3")
+    await editing.get_by_label("Telefoonnummer-id van WhatsApp Business (nieuw)").fill(
+        "106540352242922"
+    )
+    await editing.get_by_role("button", name="Opslaan").click()
+    office_token = bearer(token("admin", "intake"))
+    [org] = (await (await intake.get("/v1/orgs", headers=office_token)).json())["items"]
+
+    async def changed() -> bool:
+        [found] = (await (await intake.get("/v1/orgs", headers=office_token)).json())["items"]
+        channels = await (
+            await intake.get(f"/v1/orgs/{org['id']}/channels", headers=office_token)
+        ).json()
+        return bool(
+            found["first_contact_days"] == 3
+            and channels["whatsapp_phone_number_id"] == "106540352242922"
+        )
+
+    await eventually(changed)
 
     await page.get_by_label("Rol").select_option("confidant")
     await page.locator("#staff-name").fill("Anna de Boer")

@@ -390,6 +390,13 @@ OFFICE_TEXT = Texts(
             "a password; or give one of at least 12 characters and pass it on in person."
         ),
         "new_account": N_("A new account"),
+        "edit": N_("Change"),
+        "first_contact_days": N_("First contact within (working days)"),
+        "whatsapp_id": N_("WhatsApp Business phone number id (new)"),
+        "mailbox": N_("Mailbox for reports (new)"),
+        "mailbox_password": N_("Its password"),
+        "save": N_("Save"),
+        "saved": N_("Saved."),
         "invite_title": N_("The link to set a password"),
         "invite_intro": N_(
             "Give this link to the person only (it works once, for seven days); it is not "

@@ -46,9 +46,67 @@ import { $, item, say, succeeded, textsOf } from "/static/common/dom.js";
       const ways = [org.phone_number && `${t.phone_number}: ${org.phone_number}`,
         org.whatsapp_number && `${t.whatsapp_number}: ${org.whatsapp_number}`].filter(Boolean);
       if (ways.length) li.append(` · ${ways.join(" · ")}`);
+      li.append(editor(org));
       list.append(li);
     }
     $("staff-org-id").replaceChildren(...orgs.map((o) => new Option(o.name, o.id)));
+  }
+
+  // A labelled field of an organisation's form (ids unique per organisation).
+  function field(form, org, name, label, value, type = "text") {
+    const input = document.createElement("input");
+    input.id = `${name}-${org.id}`;
+    input.type = type;
+    input.value = value ?? "";
+    const text = document.createElement("label");
+    text.htmlFor = input.id;
+    text.textContent = label;
+    form.append(text, input);
+    return input;
+  }
+
+  // An organisation's settings and channels: what its report page shows and how reports
+  // come in (the mailbox's password is written, never shown).
+  function editor(org) {
+    const details = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = `${t.edit} ${org.name}`;
+    const form = document.createElement("form");
+    const confidants = field(form, org, "confidants", t.confidant_ids, (org.confidant_ids || []).join(", "));
+    const phone = field(form, org, "phone", t.phone_number, org.phone_number, "tel");
+    const whatsapp = field(form, org, "whatsapp", t.whatsapp_number, org.whatsapp_number, "tel");
+    const days = field(form, org, "days", t.first_contact_days, org.first_contact_days, "number");
+    const numberId = field(form, org, "number-id", t.whatsapp_id, "");
+    const mailbox = field(form, org, "mailbox", t.mailbox, "", "email");
+    const password = field(form, org, "mailbox-password", t.mailbox_password, "", "password");
+    const save = document.createElement("button");
+    save.type = "submit";
+    save.textContent = t.save;
+    const done = document.createElement("p");
+    done.setAttribute("role", "status");
+    form.append(save, done);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const changes = {
+        confidant_ids: confidants.value.split(",").map((x) => x.trim()).filter(Boolean),
+        phone_number: phone.value.trim() || null,
+        whatsapp_number: whatsapp.value.trim() || null,
+        first_contact_days: Number(days.value || 2),
+      };
+      if (!await ok(await api(`/v1/orgs/${org.id}`, "PATCH", changes), 200)) return;
+      // Only the channels given are set: the other stays as it is.
+      const channels = {};
+      if (numberId.value.trim()) channels.whatsapp_phone_number_id = numberId.value.trim();
+      if (mailbox.value.trim()) {
+        channels.mailbox = { address: mailbox.value.trim(), username: mailbox.value.trim(), password: password.value };
+      }
+      if (Object.keys(channels).length
+        && !await ok(await api(`/v1/orgs/${org.id}/channels`, "PUT", channels), 200)) return;
+      done.textContent = t.saved;
+      await load();
+    });
+    details.append(summary, form);
+    return details;
   }
 
   // The accounts: switched off or on, and a new one-time link (a reset).
