@@ -59,7 +59,7 @@ async def test_the_office_creates_an_organisation_and_an_account_and_sees_the_ca
     await page.get_by_label("Rol").select_option("confidant")
     await page.locator("#staff-name").fill("Anna de Boer")
     await page.get_by_label("Gebruikersnaam", exact=True).fill("anna")
-    await page.get_by_label("Id in de agenda").fill("c-anna")
+    await page.get_by_label("Id in de agenda", exact=True).fill("c-anna")
     await page.get_by_role("button", name="Account aanmaken").click()
     await expect(page.locator("#staff-done")).to_contain_text("anna")
     # No password given: a one-time link, which Anna opens to choose her own.
@@ -100,6 +100,17 @@ async def test_the_office_creates_an_organisation_and_an_account_and_sees_the_ca
     row = page.locator("#overview tr", has_text="Bouwbedrijf Zuid")
     await expect(row.locator("td").first).to_have_text("1")  # one new case
     await expect(page.locator("main")).not_to_contain_text("voorman")
+    # Anna leaves: her cases go to Bram, who serves the organisation too.
+    patch = await intake.patch(
+        f"/v1/orgs/{org['id']}", headers=office_token, json={"confidant_ids": ["c-anna", "c-bram"]}
+    )
+    assert patch.status == 200, await patch.text()
+    await page.get_by_label("Van (id in de agenda)").fill("c-anna")
+    await page.get_by_label("Naar (id in de agenda)").fill("c-bram")
+    await page.get_by_role("button", name="Overdragen").click()
+    await expect(page.locator("#handover-done")).to_have_text("Overgedragen: 1 / 1")
+    moved = await (await intake.get("/v1/cases", headers=office_token)).json()
+    assert [c["confidant_id"] for c in moved["items"]] == ["c-bram"]
     await snap(page, "30-office")
     await audit(page)
     office = bearer(token("admin", "intake"))

@@ -391,6 +391,15 @@ OFFICE_TEXT = Texts(
         ),
         "new_account": N_("A new account"),
         "edit": N_("Change"),
+        "handover": N_("Hand over a confidant's cases"),
+        "handover_intro": N_(
+            "Every open case of one confidant goes to another, who must serve the same "
+            "organisations and is told by mail."
+        ),
+        "handover_from": N_("From (id in the agenda)"),
+        "handover_to": N_("To (id in the agenda)"),
+        "handover_go": N_("Hand over"),
+        "handed_over": N_("Handed over:"),
         "first_contact_days": N_("First contact within (working days)"),
         "whatsapp_id": N_("WhatsApp Business phone number id (new)"),
         "mailbox": N_("Mailbox for reports (new)"),

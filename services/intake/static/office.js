@@ -172,6 +172,22 @@ import { $, item, say, succeeded, textsOf } from "/static/common/dom.js";
     }
   });
 
+  // A confidant's open cases handed over to a colleague of each organisation, one by one
+  // (each a single case's change: one that changed meanwhile is said and left).
+  $("handover-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const from = $("handover-from").value.trim();
+    const to = $("handover-to").value.trim();
+    const cases = (await allItems(api, "/v1/cases?limit=1000"))
+      .filter((c) => c.confidant_id === from && c.status !== "closed");
+    let moved = 0;
+    for (const c of cases) {
+      if (await ok(await api(`/v1/cases/${c.case_id}/assign`, "POST", { confidant_id: to }), 200)) moved += 1;
+    }
+    $("handover-done").textContent = `${t.handed_over} ${moved} / ${cases.length}`;
+    await overview();
+  });
+
   const roleChosen = () => {
     $("staff-confidant").hidden = $("staff-role").value !== "confidant";
     $("staff-org").hidden = $("staff-role").value !== "org_admin";
