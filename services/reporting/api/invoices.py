@@ -22,7 +22,9 @@ from services.reporting.formats.invoice import to_pdf, to_ubl
 from services.reporting.state import REPORTING
 from services.reporting.store.documents import (
     Contract,
+    CreditNote,
     CreditNoteView,
+    Invoice,
     InvoiceView,
     Statement,
     credit_notes,
@@ -122,20 +124,26 @@ async def get_invoice(request: web.Request) -> web.Response:
     # Another organisation's invoice and none at all answer alike.
     if doc is None or (who.role != "admin" and doc["org_id"] not in who.orgs):
         raise not_found("invoice")
+    return document(request, doc, "factuur" if doc["locale"] == "nl" else "invoice")
+
+
+class InvoiceQuery(BaseModel):
+    format: Literal["json", "pdf", "ubl"] = "json"
+
+
+def document(request: web.Request, doc: Invoice | CreditNote, kind: str) -> web.Response:
+    """An invoice or a credit note in the format asked: JSON, the PDF, or the UBL e-invoice
+    (a file named for its kind and number)."""
     fmt = read_query(request, InvoiceQuery).format
     headers = {"Cache-Control": "no-store"}
     if fmt == "json":
         return web.json_response(invoice_view(doc), headers=headers)
-    name = f"factuur-{doc['number']}" if doc["locale"] == "nl" else f"invoice-{doc['number']}"
+    name = f"{kind}-{doc['number']}"
     if fmt == "pdf":
         headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
         return web.Response(body=to_pdf(doc), content_type="application/pdf", headers=headers)
     headers["Content-Disposition"] = f'attachment; filename="{name}.xml"'
     return web.Response(body=to_ubl(doc), content_type="application/xml", headers=headers)
-
-
-class InvoiceQuery(BaseModel):
-    format: Literal["json", "pdf", "ubl"] = "json"
 
 
 class CreditCreate(Body):
@@ -176,18 +184,7 @@ async def get_credit_note(request: web.Request) -> web.Response:
     # Another organisation's credit note and none at all answer alike.
     if doc is None or (who.role != "admin" and doc["org_id"] not in who.orgs):
         raise not_found("credit note")
-    fmt = read_query(request, InvoiceQuery).format
-    headers = {"Cache-Control": "no-store"}
-    if fmt == "json":
-        return web.json_response(invoice_view(doc), headers=headers)
-    name = (
-        f"creditnota-{doc['number']}" if doc["locale"] == "nl" else f"credit-note-{doc['number']}"
-    )
-    if fmt == "pdf":
-        headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-        return web.Response(body=to_pdf(doc), content_type="application/pdf", headers=headers)
-    headers["Content-Disposition"] = f'attachment; filename="{name}.xml"'
-    return web.Response(body=to_ubl(doc), content_type="application/xml", headers=headers)
+    return document(request, doc, "creditnota" if doc["locale"] == "nl" else "credit-note")
 
 
 ENDPOINTS = [
