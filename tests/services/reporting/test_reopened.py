@@ -38,7 +38,7 @@ def fold(*events: RawEvent) -> CaseFacts:
 
 
 def test_a_reopened_case_is_closed_once_with_its_last_referral() -> None:
-    case = fold(
+    history = [
         raw("opened", "2026-03-02T09:00:00+00:00", **OPENED),
         raw(
             "closed",
@@ -48,18 +48,11 @@ def test_a_reopened_case_is_closed_once_with_its_last_referral() -> None:
             referral_kind="hr",
         ),
         raw("reopened", "2026-04-10T09:00:00+00:00", confidant_id="anna"),
-    )
+    ]
+    case = fold(*history)
     assert case["closed"] is None and case["referral"] is None  # open again
     again = fold(
-        raw("opened", "2026-03-02T09:00:00+00:00", **OPENED),
-        raw(
-            "closed",
-            "2026-03-20T09:00:00+00:00",
-            outcome="referral",
-            hours_spent=2.0,
-            referral_kind="hr",
-        ),
-        raw("reopened", "2026-04-10T09:00:00+00:00", confidant_id="anna"),
+        *history,
         raw(
             "closed",
             "2026-05-04T09:00:00+00:00",
