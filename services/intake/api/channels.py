@@ -7,6 +7,7 @@ raw body. An unsigned or wrongly signed POST is a 401 and nothing of it is store
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -170,13 +171,21 @@ async def receive_webhook(request: web.Request) -> web.Response:
 PARALLEL = 4
 
 
+# A status may come before the relay has written down which message its id names (the
+# Cloud API answers the send, and the status can overtake the relay's own write): such a
+# webhook is kept and read again, a little later each time, before it is let go.
+STATUS_RETRIES = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
 async def process(
     intake: Intake,
     doc_id: str,
     read: tuple[list[whatsapp.Incoming], list[whatsapp.Status]] | None = None,
+    attempt: int = 0,
 ) -> None:
     """Store what one kept webhook holds, then forget the webhook. Safe to run twice (two
-    instances sweeping, a sweep and the first run): every message is claimed."""
+    instances sweeping, a sweep and the first run): every message is claimed, and a status
+    only ever moves a delivery further along."""
     async with intake.gate("webhooks", PARALLEL):
         if read is None:
             doc = await intake.db[WEBHOOK_INBOX].find_one({"_id": doc_id})
@@ -186,13 +195,26 @@ async def process(
             read = whatsapp.read(json.loads(raw))
         messages, statuses = read
         stored = 0
-        for incoming in messages:
-            stored += await _store(intake, incoming)
-        for status in statuses:
-            await _record(intake, status)
+        if attempt == 0:  # (messages are claimed: stored once, on the first reading)
+            for incoming in messages:
+                stored += await _store(intake, incoming)
+        unknown = [status for status in statuses if not await _record(intake, status)]
         if stored:
             intake.relay_wanted.set()
+        if unknown and attempt < len(STATUS_RETRIES):
+            intake.background(_again(intake, doc_id, ([], unknown), attempt + 1))
+            return
         await intake.db[WEBHOOK_INBOX].delete_one({"_id": doc_id})
+
+
+async def _again(
+    intake: Intake,
+    doc_id: str,
+    read: tuple[list[whatsapp.Incoming], list[whatsapp.Status]],
+    attempt: int,
+) -> None:
+    await asyncio.sleep(STATUS_RETRIES[attempt - 1])
+    await process(intake, doc_id, read, attempt)
 
 
 SWEEP_AFTER = timedelta(seconds=30)
@@ -237,18 +259,18 @@ async def _store(intake: Intake, incoming: whatsapp.Incoming) -> int:
     return 1
 
 
-async def _record(intake: Intake, status: whatsapp.Status) -> None:
+async def _record(intake: Intake, status: whatsapp.Status) -> bool:
     """A delivery status of a reply: kept when it is further along than the one known
-    (they may arrive out of order)."""
+    (they may arrive out of order). False when its message is not known (yet)."""
     rank = whatsapp.STATUS_RANK.get(status.status)
     if rank is None:
-        return
+        return True  # not a status we keep: nothing to wait for
     sets: Query = {"relay.status": status.status, "relay.status_rank": rank}
     if status.error_code is not None:
         sets["relay.error"] = f"whatsapp code {status.error_code}"
     sent = await docs.relay_sent(intake.db).find_one({"_id": status.wamid})
     if sent is None:
-        return  # not one of ours (or its case was purged)
+        return False  # not one of ours (or its case was purged), or not written down yet
     await intake.update(
         MESSAGES,
         {
@@ -260,6 +282,7 @@ async def _record(intake: Intake, status: whatsapp.Status) -> None:
         },
         {"$set": sets},
     )
+    return True
 
 
 WEBHOOK = "/v1/channels/whatsapp/webhook"

@@ -366,3 +366,39 @@ async def test_a_conversation_booked_moved_and_cancelled_is_told_in_the_chat(
 
     await eventually(moved_then_cancelled)
     assert len(said("Uw gesprek is gepland")) == 1  # each told once
+
+
+async def test_a_status_that_overtakes_the_relays_own_record_is_not_lost(
+    world: WhatsAppWorld,
+) -> None:
+    """The Cloud API may report "delivered" before the relay has written down which
+    message the id names: the webhook is read again a little later, not dropped."""
+    await world.text("Ik word gepest.")
+
+    async def one_case() -> bool:
+        return len(await world.cases()) == 1
+
+    await eventually(one_case)
+    [case] = await world.cases()
+    await world.answer(case["case_id"], "Zullen we bellen?")
+    sent = await world.sent_to(SENDER, 2)
+    wamid = sent[1]["id"]
+    db = state(world.intake).db
+
+    async def recorded() -> bool:
+        return await db["relay_sent"].find_one({"_id": wamid}) is not None
+
+    await eventually(recorded)
+    # As if the relay's record came late: taken away, the status posted, then put back.
+    mapping = await db["relay_sent"].find_one({"_id": wamid})
+    assert mapping is not None
+    await db["relay_sent"].delete_one({"_id": wamid})
+    assert await world.post(wa.status(NUMBER_ID, wamid, "delivered", SENDER)) == 200
+    await asyncio.sleep(0.3)
+    await db["relay_sent"].insert_one(mapping)
+
+    async def delivered() -> bool:
+        last = (await world.messages(case["case_id"]))[-1]["delivery"]
+        return bool(last["status"] == "delivered")
+
+    await eventually(delivered)
