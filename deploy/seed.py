@@ -106,6 +106,22 @@ DEMO_TYPES = [
         "min_notice_min": 2880,
         "horizon_days": 90,
         "interval_min": 60,
+        "audience": "organisation",  # booked by the organisation's admin, from /org
+    },
+    {
+        "id": "evaluatie",
+        "name": {
+            "nl": "Evaluatie met de organisatie (werkgever, HR, OR)",
+            "en": "Evaluation with the organisation (employer, HR, works council)",
+        },
+        "duration_min": 90,
+        "modes": ["on_location", "online"],
+        "buffer_before_min": 30,
+        "buffer_after_min": 30,
+        "min_notice_min": 2880,
+        "horizon_days": 120,
+        "interval_min": 60,
+        "audience": "organisation",
     },
 ]
 
@@ -234,4 +250,6 @@ def seed_booking(
     for kind in DEMO_TYPES:
         if call("POST", "/v1/appointment-types", kind) == 201:
             created.append(f"appointment-types/{kind['id']}")
+        else:  # there from an earlier start: brought up to date (a type is the same here)
+            call("PUT", f"/v1/appointment-types/{kind['id']}", kind)
     return created

@@ -30,6 +30,10 @@ Category = Literal[
 ]
 Channel = Literal["web", "email", "whatsapp", "phone", "in_person", "letter"]
 MeetingMode = Literal["online", "on_location", "phone", "walk"]
+# Whose conversation an appointment is: a case's, or the organisation's own meeting with the
+# firm (an introduction, an evaluation), booked by its admin; that one has no case, and its
+# ``case_id`` is the organisation's meetings' own id (``org-<org id>``).
+Meeting = Literal["case", "organisation"]
 ReporterRole = Literal["employee", "manager", "hr"]
 
 
@@ -222,6 +226,7 @@ class AppointmentBooked(EventData):
     # Booking's revision of the appointment (0 when booked, +1 per move): the calendar
     # event's SEQUENCE, and how notify knows which reminders an event replaces.
     sequence: int = Field(default=0, ge=0, le=10000)
+    meeting: Meeting = "case"
 
 
 @event_schema("booking.appointment.rescheduled")
@@ -236,6 +241,7 @@ class AppointmentRescheduled(EventData):
     # Booking's revision of the appointment (0 when booked, +1 per move): the calendar
     # event's SEQUENCE, and how notify knows which reminders an event replaces.
     sequence: int = Field(default=0, ge=0, le=10000)
+    meeting: Meeting = "case"
 
 
 @event_schema("booking.appointment.cancelled")
@@ -243,10 +249,27 @@ class AppointmentCancelled(EventData):
     appointment_id: str = Id
     case_id: str = Id
     confidant_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    cancelled_by: Literal["reporter", "confidant", "calendar", "admin"]
+    cancelled_by: Literal["reporter", "confidant", "calendar", "admin", "organisation"]
     # Booking's revision of the appointment (0 when booked, +1 per move): the calendar
     # event's SEQUENCE, and how notify knows which reminders an event replaces.
     sequence: int = Field(default=0, ge=0, le=10000)
+    meeting: Meeting = "case"
+
+
+@event_schema("booking.appointment.held")
+class AppointmentHeld(EventData):
+    """The confidant confirms a conversation took place: when it really began and ended,
+    and the travel it took (kilometres there and back, travel time). What billing counts."""
+
+    appointment_id: str = Id
+    case_id: str = Id
+    confidant_id: str = Id
+    mode: MeetingMode
+    started_at: AwareDatetime
+    ended_at: AwareDatetime
+    km: float = Field(ge=0, le=2000)
+    travel_minutes: int = Field(ge=0, le=24 * 60)
+    meeting: Meeting = "case"
 
 
 @event_schema("booking.calendar.sync_failed")

@@ -30,6 +30,15 @@ class CalendarWrite(TypedDict):
     error: str | None
 
 
+class HeldView(TypedDict):
+    """A conversation as it took place: what billing counts."""
+
+    started_at: str
+    ended_at: str
+    km: float  # there and back
+    travel_minutes: int
+
+
 class Appointment(TypedDict, total=False):
     """``rpc.booking.appointment`` and booking's API: one appointment as people see it."""
 
@@ -47,7 +56,10 @@ class Appointment(TypedDict, total=False):
     meeting_point: MeetingPoint | None
     sequence: int
     calendar_write: CalendarWrite | None
-    booked_by: Literal["reporter", "confidant", "admin"]
+    booked_by: Literal["reporter", "confidant", "admin", "org_admin"]
+    # A case's conversation, or the organisation's own meeting with the firm.
+    meeting: Literal["case", "organisation"]
+    held: HeldView | None  # as the confidant confirmed it took place
     phone: str | None  # a phone conversation's number: for the confidant and the office only
 
 

@@ -6,6 +6,7 @@ from services.booking.api import appointments as api_appointments
 from services.booking.api import calendar as api_calendar
 from services.booking.api import confidants as api_confidants
 from services.booking.api import consumer
+from services.booking.api import meetings as api_meetings
 from services.booking.api import planning as api_planning
 from services.booking.api import slots as api_slots
 from services.booking.api.pages import add_pages
@@ -35,6 +36,7 @@ SPEC = ServiceSpec(
         *api_slots.ENDPOINTS,
         *api_appointments.ENDPOINTS,
         *api_planning.ENDPOINTS,
+        *api_meetings.ENDPOINTS,
         *api_calendar.ENDPOINTS,
     ],
     indexes=collections.INDEXES,

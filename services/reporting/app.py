@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from services.reporting.api import activities as api_activities
 from services.reporting.api import consumer
 from services.reporting.api import invoices as api_invoices
 from services.reporting.api import reports as api
@@ -24,7 +25,12 @@ async def _schedule(app: web.Application) -> None:
 
 SPEC = ServiceSpec(
     name="reporting",
-    endpoints=[*api.ENDPOINTS, *api_signals.ENDPOINTS, *api_invoices.ENDPOINTS],
+    endpoints=[
+        *api.ENDPOINTS,
+        *api_signals.ENDPOINTS,
+        *api_invoices.ENDPOINTS,
+        *api_activities.ENDPOINTS,
+    ],
     indexes=collections.INDEXES,
     consumer=ConsumerSpec(
         subjects=["intake.case.>", "intake.org.>", "booking.appointment.>"],

@@ -45,7 +45,7 @@ async def test_a_report_drafted_advised_and_published_from_the_workspace(
     await page.get_by_role("link", name="Rapportages en signalen per organisatie").click()
     await expect(page.get_by_role("heading", name="Rapportages en signalen")).to_be_visible()
     assert page.url.startswith(str(reporting.make_url("/reports")))  # the token left the URL
-    await expect(page.get_by_label("Organisatie")).to_have_text("Zorggroep Noord")
+    await expect(page.get_by_label("Organisatie", exact=True)).to_have_text("Zorggroep Noord")
 
     year = datetime.now(UTC).year
     await page.get_by_label("Jaar").fill(str(year))

@@ -48,7 +48,7 @@ def test_hours_and_a_type_with_every_field() -> None:
     stored = HOURS.validate_python({**hours.model_dump(mode="json"), "absences": []})
     assert stored["overrides"] == {"2026-12-24": [{"start": "09:00", "end": "12:00"}]}
     # The demo's conversation, with the fields it leaves at their defaults given too.
-    every = {**DEMO_TYPES[0], "buffer_before_min": 5, "weekly_cap": 12}
+    every = {**DEMO_TYPES[0], "buffer_before_min": 5, "weekly_cap": 12, "audience": "reporter"}
     kind = TypeCreate.model_validate(every).model_dump()
     assert set(kind) == set(every) == set(TypeCreate.model_fields)  # every field given
     doc = APPOINTMENT_TYPE.validate_python({"_id": kind.pop("id"), **kind})
@@ -64,7 +64,8 @@ def test_an_organisation_and_a_contract_with_every_field() -> None:
     doc = ORGANISATION.validate_python({"_id": "o1", **org.model_dump(), "created_at": NOW})
     assert doc["departments"] == ["Zorg"]
     # The contract the invoice tests use, and the fields they leave at their defaults.
-    rest = {"country": "NL", "conversation_minutes": 45, "travel_per_visit": "0", "locale": "en"}
+    rest: dict[str, str | None] = {"country": "NL", "travel_per_visit": "0", "locale": "en"}
+    rest |= {"travel_hourly_rate": "40", "subscription_per_month": "0"}
     rest |= {"oin": None, "vat_category": "S", "vat_exemption_reason": None}
     rest |= {"starts_on": "2026-01-01", "ends_on": None, "evaluate_on": "2026-12-01"}
     contract = Contract.model_validate({**CONTRACT, **rest})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -225,6 +226,14 @@ async def test_an_employer_sees_no_free_slots_and_no_calendar_details(
         "/v1/slots", params={"confidant_id": "c-anna", "type_id": "gesprek"}, headers=employer
     )
     assert slots.status == 403
+    # Its own meetings with the firm it books: their free times only.
+    intro: dict[str, Any] = {"id": "intro", "name": {"nl": "Kennismaking", "en": "Introduction"}}
+    intro |= {"duration_min": 60, "modes": ["online"], "audience": "organisation"}
+    assert (await booking.post("/v1/appointment-types", headers=admin, json=intro)).status == 201
+    meeting = {"confidant_id": "c-anna", "type_id": "intro"}
+    assert (await booking.get("/v1/slots", params=meeting, headers=employer)).status == 200
+    employee = bearer(token("employee", "booking", org_id="org-noord", case_id="case-1"))
+    assert (await booking.get("/v1/slots", params=meeting, headers=employee)).status == 422
     # Employees may read their confidant's profile (the docs say any token may), but
     # neither they nor the employer see the hours or the calendar connection.
     employee = bearer(token("employee", "booking", org_id="org-noord", case_id="case-1"))

@@ -19,6 +19,7 @@ from services.reporting.state import REPORTING
 from shared.auth import Role
 from tests.conftest import StartService
 from tests.scene import bearer, book
+from tests.scene import booking as booking_body
 from tests.services.booking.conftest import WEEKDAYS, next_weekday_at, setup_type
 
 Client = TestClient[web.Request, web.Application]
@@ -59,6 +60,7 @@ class World:
             "webhook_id",
             "invoice_id",
             "credit_note_id",
+            "meeting_id",
         )
         return [self.ids[k] for k in keys]
 
@@ -99,6 +101,19 @@ async def world(start_service: StartService, token: Callable[..., str]) -> World
         assert hours.status == 200, await hours.text()
     await setup_type(booking, admin_b)
     booked = await book(booking, w.token("employee", "booking", "own"), next_weekday_at(10))
+    # The organisation's own meeting with the firm, booked by its admin.
+    intro: dict[str, Any] = {"id": "intro", "name": {"nl": "Kennismaking", "en": "Introduction"}}
+    intro |= {"duration_min": 60, "modes": ["online"], "min_notice_min": 0}
+    made = await booking.post(
+        "/v1/appointment-types", headers=admin_b, json={**intro, "audience": "organisation"}
+    )
+    assert made.status == 201, await made.text()
+    meeting = await booking.post(
+        f"/v1/orgs/{w.ids['org_id']}/meetings",
+        headers=w.token("org_admin", "booking", "own"),
+        json={**booking_body(next_weekday_at(14)), "type_id": "intro"},
+    )
+    assert meeting.status == 201, await meeting.text()
     hook = await w.clients["notify"].post(
         f"/v1/orgs/{w.ids['org_id']}/webhooks",
         headers=bearer(token("admin", "notify", sub="office")),
@@ -158,11 +173,11 @@ async def world(start_service: StartService, token: Callable[..., str]) -> World
             "vat_id": None,
             "buyer_reference": "PO-1",
             "hourly_rate": "95.00",
-            "conversation_minutes": 60,
             "travel": "none",
             "travel_per_visit": "0",
-            "distance_km": "0",
             "rate_per_km": "0",
+            "travel_hourly_rate": "0",
+            "subscription_per_month": "0",
             "administration": "none",
             "administration_fee": "0",
             "vat_percent": "21",
@@ -244,6 +259,9 @@ async def world(start_service: StartService, token: Callable[..., str]) -> World
             "signal_id": signal_id,
             "confidant_id": "c-anna",
             "delivery_id": secrets.token_hex(12),  # none made: only its role is checked
+            "activity_id": secrets.token_hex(12),  # none made: only its role is checked
+            "type_id": "gesprek",
+            "meeting_id": (await meeting.json())["id"],
         }
     )
     return w

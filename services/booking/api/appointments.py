@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 from pymongo import ReturnDocument
 
 from services.booking.api.confidants import caller, get_confidant
-from services.booking.api.models import Book, PlaceProposal, Reschedule
+from services.booking.api.models import Book, HeldBody, PlaceProposal, Reschedule
 from services.booking.api.slots import confidant_and_type
 from services.booking.calendars import ics
 from services.booking.domain.availability import is_slot, occupied
@@ -21,8 +21,10 @@ from services.booking.domain.rules import slot_rules, working_hours
 from services.booking.state import BOOKING
 from services.booking.store.claims import Taken, move
 from services.booking.store.claims import cancel as cancel_appointment
+from services.booking.store.claims import confirm_held as store_held
 from services.booking.store.documents import (
     Appointment,
+    Held,
     appointment_types,
     appointment_view,
     appointments,
@@ -203,6 +205,34 @@ async def set_meeting_point(request: web.Request) -> web.Response:
     return web.json_response(shown(request, changed, who))
 
 
+async def confirm_held(request: web.Request) -> web.Response:
+    """The confidant (or the office) confirms the conversation took place: how long it
+    really was and the travel it took; what billing counts, corrected until invoiced."""
+    require(request, ["admin", "confidant"])
+    doc, who = await load_appointment(request)
+    body = await read_body(request, HeldBody)
+    booking = request.app[BOOKING]
+    now = booking.clock.now()
+    if doc["status"] != "booked":
+        raise Conflict("the appointment was cancelled")
+    if now < doc["start"].replace(tzinfo=UTC):
+        raise Conflict("the conversation has not begun yet")
+    if body.started_at.astimezone(UTC) > now:
+        raise invalid("started_at", "not in the future")
+    if doc["mode"] in ("online", "phone") and (body.km or body.travel_minutes):
+        raise invalid("km", "no travel for a conversation online or by phone")
+    held: Held = {
+        "started_at": body.started_at.astimezone(UTC),
+        "ended_at": body.ended_at.astimezone(UTC),
+        "km": body.km,
+        "travel_minutes": body.travel_minutes,
+        "at": now,
+    }
+    if not await store_held(booking, doc, held):
+        raise Conflict("the appointment was cancelled")
+    return web.json_response(shown(request, {**doc, "held": held}, who))
+
+
 class AppointmentsQuery(PageQuery):
     """Those overlapping a window (both ends, ISO 8601 with an offset), of a confidant."""
 
@@ -281,6 +311,16 @@ ENDPOINTS = [
     on_one("GET", "", read_appointment, "One appointment."),
     on_one("POST", "/cancel", cancel, "Cancel."),
     on_one("POST", "/reschedule", reschedule, "Move to another slot.", body=Reschedule),
+    Endpoint(
+        "PUT",
+        f"/v1/appointments/{ID}/held",
+        confirm_held,
+        "The confidant confirms it took place: real start and end, km, travel time.",
+        roles=["admin", "confidant"],
+        scope="case",
+        body=HeldBody,
+        response=AppointmentView,
+    ),
     on_one(
         "PUT",
         "/meeting-point",

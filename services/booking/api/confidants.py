@@ -28,7 +28,7 @@ from services.booking.store.documents import (
     type_view,
 )
 from shared.auth import Forbidden, Principal, Role, authorize
-from shared.errors import Conflict, not_found
+from shared.errors import Conflict, invalid, not_found
 from shared.http import Endpoint, answers, principal, read_body, require
 from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.outbox import HIDDEN
@@ -139,6 +139,22 @@ async def create_type(request: web.Request) -> web.Response:
     return web.json_response(type_view(doc), status=201)
 
 
+@answers(TypeView)
+async def update_type(request: web.Request) -> web.Response:
+    """Change a type as a whole (its id stays): what is booked already keeps its time."""
+    given = (await read_body(request, TypeCreate)).model_dump()
+    type_id = request.match_info["type_id"]
+    if given.pop("id") != type_id:
+        raise invalid("id", "the type's own id")
+    doc = APPOINTMENT_TYPE.validate_python({"_id": type_id, **given})
+    changed = await appointment_types(request.app[BOOKING].db).update_one(
+        {"_id": type_id}, {"$set": given}
+    )
+    if changed.matched_count == 0:
+        raise not_found("appointment type")
+    return web.json_response(type_view(doc))
+
+
 @answers(list_of(TypeView))
 async def list_types(request: web.Request) -> web.Response:
     caller(request, EVERYONE)
@@ -151,7 +167,7 @@ EVERYONE: list[Role] = ["admin", "confidant", "employee", "org_admin"]
 
 
 # Who may see free slots: not an employer, for slots vanishing tell when someone booked.
-BOOKERS: list[Role] = ["admin", "confidant", "employee"]
+BOOKERS: list[Role] = ["admin", "confidant", "employee", "org_admin"]
 
 
 ENDPOINTS = [
@@ -198,6 +214,14 @@ ENDPOINTS = [
         roles=["admin"],
         body=TypeCreate,
         status=201,
+    ),
+    Endpoint(
+        "PUT",
+        "/v1/appointment-types/{type_id:[A-Za-z0-9_-]{1,64}}",
+        update_type,
+        "Change an appointment type.",
+        roles=["admin"],
+        body=TypeCreate,
     ),
     Endpoint(
         "GET",

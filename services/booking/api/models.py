@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, Field, model_validator
@@ -89,6 +89,7 @@ TYPE_FIELDS = {
     "interval_min": 30,
     "daily_cap": None,
     "weekly_cap": None,
+    "audience": "reporter",
 }
 TypeCreate = picked("TypeCreate", AppointmentType, TYPE_FIELDS, rename={"_id": "id"})
 # What the API answers of one (``documents.type_view``): the same fields.
@@ -101,6 +102,22 @@ class PlaceProposal(Body):
 
 class Reschedule(Body):
     start: Moment
+
+
+class HeldBody(Body):
+    """How a conversation went, as the confidant confirms it: its real start and end, and
+    the travel it took (kilometres there and back, travel time; none online or by phone)."""
+
+    started_at: Moment
+    ended_at: Moment
+    km: float = Field(0, ge=0, le=2000)
+    travel_minutes: int = Field(0, ge=0, le=24 * 60)
+
+    @model_validator(mode="after")
+    def in_order(self) -> Self:
+        if not self.started_at < self.ended_at <= self.started_at + timedelta(hours=12):
+            raise ValueError("ended_at: after started_at, and within 12 hours of it")
+        return self
 
 
 class CalendarConnect(Body):

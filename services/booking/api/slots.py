@@ -51,6 +51,13 @@ async def confidant_and_type(
     kind = await appointment_types(booking.db).find_one({"_id": type_id})
     if kind is None:
         raise invalid("type_id", "unknown appointment type")
+    # An organisation's admin books the organisation's meetings, and sees free times for
+    # those alone (when the confidant is free, never for whom); a reporter, conversations.
+    for_org = kind.get("audience") == "organisation"
+    if who.role == "org_admin" and not for_org:
+        raise Forbidden("an organisation books its own meetings only")
+    if who.role == "employee" and for_org:
+        raise invalid("type_id", "this appointment type is not booked by you")
     if not confidant.get("hours"):
         raise Conflict("this confidant has no working hours yet")
     return confidant, kind

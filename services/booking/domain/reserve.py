@@ -35,7 +35,7 @@ from services.booking.store.documents import (
 )
 from shared.auth import Principal
 from shared.errors import Conflict, invalid
-from shared.event_schemas import AppointmentBooked, MeetingMode
+from shared.event_schemas import AppointmentBooked, Meeting, MeetingMode
 from shared.outbox import HIDDEN, flush, staged
 from shared.wire import Body, Moment
 
@@ -58,7 +58,7 @@ class Book(Body):
     phone: PhoneText | None = None  # by phone: the number the confidant calls
 
 
-Booker = Literal["reporter", "confidant", "admin"]
+Booker = Literal["reporter", "confidant", "admin", "org_admin"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ class ForCase:
     by: Booker
     proposal_id: str | None = None
     number_known: bool = False  # the case came by phone or WhatsApp: its number is known
+    meeting: Meeting = "case"  # or the organisation's own meeting with the firm
 
     @classmethod
     def of_reporter(cls, who: Principal) -> ForCase:
@@ -121,6 +122,10 @@ async def reserve(
     meanwhile or a calendar that cannot be read (closed, not assumed free). A reporter who
     books by phone gives the number to call; the confidant has it in the case already."""
     address = address_of(confidant, kind, body)
+    if kind.get("audience", "reporter") != (
+        "organisation" if case.meeting == "organisation" else "reporter"
+    ):
+        raise invalid("type_id", "this appointment type is not for this kind of meeting")
     if (
         body.mode == "phone"
         and body.phone is None
@@ -183,6 +188,7 @@ async def reserve(
         if body.phone is None
         else booking.cipher.seal(body.phone, doc_id=appointment_id, field="phone"),
         "booked_by": case.by,
+        "meeting": case.meeting,
         "proposal_id": case.proposal_id,
         "created_at": now,
         "updated_at": now,

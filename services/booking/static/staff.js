@@ -37,8 +37,11 @@ import { claims, handover } from "/static/common/handover.js";
 
 
   // The case in the workspace, named by its reference (intake's page opens either).
-  const caseLink = (a) => link(`${main.dataset.intake}staff/cases/${a.reference || a.case_id}`,
-                                      a.reference ? `${t.case} ${a.reference}` : t.open_case);
+  // An organisation's meeting with the firm has no case: it says so instead.
+  const caseLink = (a) => (a.meeting === "organisation"
+    ? document.createTextNode(t.org_meeting)
+    : link(`${main.dataset.intake}staff/cases/${a.reference || a.case_id}`,
+      a.reference ? `${t.case} ${a.reference}` : t.open_case));
 
   // -- the week ------------------------------------------------------------------------------
   // Days are ISO dates ("2026-12-07") in the confidant's time zone; a week starts on Monday.
@@ -164,7 +167,9 @@ import { claims, handover } from "/static/common/handover.js";
         warn.textContent = `(${t.write_failed}) `;
         li.append(warn);
       }
-      if (a.status === "booked") {
+      // Once it has begun: how it went (its real length, the travel), what billing counts.
+      if (a.status === "booked" && new Date(a.start) <= new Date()) li.append(heldForm(a));
+      if (a.status === "booked") {  // (one that did not take place too: not billed)
         const cancel = document.createElement("button");
         cancel.type = "button";
         cancel.className = "secondary";
@@ -180,6 +185,72 @@ import { claims, handover } from "/static/common/handover.js";
       }
       list.append(li);
     }
+  }
+
+  // A local "YYYY-MM-DDTHH:MM" for a datetime-local field, in the confidant's zone.
+  const localInput = (iso) => {
+    const p = Object.fromEntries(new Intl.DateTimeFormat("en-CA", {
+      timeZone: zone(), hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit",
+    }).formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+  };
+  // Back from the field to an instant: the field's time read in the confidant's zone.
+  const fromInput = (value) => {
+    const [day, time] = value.split("T");
+    const [h, m] = time.split(":").map(Number);
+    return new Date(midnight(day).getTime() + (h * 60 + m) * 60000).toISOString();
+  };
+
+  function field(form, id, label, input) {
+    input.id = id;
+    const l = document.createElement("label");
+    l.htmlFor = id;
+    l.textContent = label;
+    form.append(l, input);
+    return input;
+  }
+
+  function heldForm(a) {
+    const box = document.createElement("details");
+    box.className = "held";
+    const summary = document.createElement("summary");
+    const held = a.held;
+    summary.textContent = held
+      ? `${t.held_done}: ${Math.round((new Date(held.ended_at) - new Date(held.started_at)) / 60000)} ${t.minutes}` +
+        (held.km ? `, ${held.km} km` : "") + (held.travel_minutes ? `, ${t.travel} ${held.travel_minutes} ${t.minutes}` : "")
+      : t.held_confirm;
+    const form = document.createElement("form");
+    const input = (type, value) => {
+      const el = document.createElement("input");
+      el.type = type;
+      el.value = value;
+      el.required = true;
+      return el;
+    };
+    const start = field(form, `held-start-${a.id}`, t.held_start, input("datetime-local", localInput(held ? held.started_at : a.start)));
+    const end = field(form, `held-end-${a.id}`, t.held_end, input("datetime-local", localInput(held ? held.ended_at : a.end)));
+    const travels = a.mode === "walk" || a.mode === "on_location";
+    let km = null, travel = null;
+    if (travels) {
+      km = field(form, `held-km-${a.id}`, t.held_km, input("number", held ? held.km : 0));
+      km.min = "0"; km.max = "2000"; km.step = "0.1";
+      travel = field(form, `held-travel-${a.id}`, t.held_travel, input("number", held ? held.travel_minutes : 0));
+      travel.min = "0"; travel.max = "1440"; travel.step = "1";
+    }
+    const save = document.createElement("button");
+    save.type = "submit";
+    save.className = "secondary";
+    save.textContent = t.held_save;
+    form.append(save);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { started_at: fromInput(start.value), ended_at: fromInput(end.value) };
+      if (travels) Object.assign(body, { km: Number(km.value || 0), travel_minutes: Number(travel.value || 0) });
+      if (await ok(await api(`/v1/appointments/${a.id}/held`, "PUT", body), 200)) await appointments();
+    });
+    box.append(summary, form);
+    return box;
   }
 
   // Where to meet for a walk or another place: the employee's proposal, confirmed here as

@@ -17,9 +17,9 @@ from services.booking.domain.availability import Interval
 from services.booking.domain.rules import claim_ids
 from services.booking.state import Booking
 from services.booking.store.collections import APPOINTMENTS
-from services.booking.store.documents import Appointment, Claim, claims
+from services.booking.store.documents import Appointment, Claim, Held, claims
 from shared.db import Query
-from shared.event_schemas import AppointmentCancelled, AppointmentRescheduled
+from shared.event_schemas import AppointmentCancelled, AppointmentHeld, AppointmentRescheduled
 from shared.events import Envelope, EventData, new_event
 
 
@@ -37,6 +37,7 @@ def booked_event(schema: type[EventData], doc: Appointment, at: datetime, **extr
         "ends_at": doc["end"],
         "mode": doc["mode"],
         "sequence": doc.get("sequence", 0),
+        "meeting": doc.get("meeting", "case"),
         **extra,
     }
     return new_event(schema, data, source="booking", org_id=doc["org_id"], occurred_at=at)
@@ -141,6 +142,7 @@ async def cancel(booking: Booking, doc: Appointment, by: str, calendar: Query) -
             "confidant_id": doc["confidant_id"],
             "cancelled_by": by,
             "sequence": doc.get("sequence", 0),
+            "meeting": doc.get("meeting", "case"),
         },
         source="booking",
         occurred_at=now,
@@ -155,3 +157,31 @@ async def cancel(booking: Booking, doc: Appointment, by: str, calendar: Query) -
         return False
     await claims(booking.db).delete_many({"appointment_id": doc["_id"]})
     return True
+
+
+async def confirm_held(booking: Booking, doc: Appointment, held: Held) -> bool:
+    """Record how the conversation went (its real times, the travel), with its event; a
+    later confirmation corrects an earlier one. False when it is no longer booked."""
+    event = new_event(
+        AppointmentHeld,
+        {
+            "appointment_id": doc["_id"],
+            "case_id": doc["case_id"],
+            "confidant_id": doc["confidant_id"],
+            "mode": doc["mode"],
+            "started_at": held["started_at"],
+            "ended_at": held["ended_at"],
+            "km": held["km"],
+            "travel_minutes": held["travel_minutes"],
+            "meeting": doc.get("meeting", "case"),
+        },
+        source="booking",
+        occurred_at=held["at"],
+        org_id=doc["org_id"],
+    )
+    return await booking.update_with_events(
+        APPOINTMENTS,
+        {"_id": doc["_id"], "status": "booked"},
+        {"$set": {"held": held, "updated_at": held["at"]}},
+        [event],
+    )

@@ -35,10 +35,10 @@ from services.booking.store.collections import (
 )
 from shared.crypto import FieldCipher, Sealed
 from shared.db import TypedCollection
-from shared.event_schemas import MeetingMode
+from shared.event_schemas import Meeting, MeetingMode
 from shared.outbox import Staged
 from shared.replies import Appointment as AppointmentView
-from shared.replies import CalendarWrite, MeetingPoint
+from shared.replies import CalendarWrite, HeldView, MeetingPoint
 from shared.text import Bio, Language, Locale
 from shared.wire import Json, jsonable
 
@@ -191,6 +191,9 @@ class AppointmentType(TypedDict, total=False):
     interval_min: Annotated[Minutes5, Field(gt=0)]
     daily_cap: Annotated[int, Field(ge=1, le=50)] | None
     weekly_cap: Annotated[int, Field(ge=1, le=200)] | None
+    # Who books it: a reporter (a conversation on a case), or an organisation's admin (a
+    # meeting of the organisation with the firm: an introduction, an evaluation).
+    audience: Literal["reporter", "organisation"]
 
 
 CONFIDANT = TypeAdapter(Confidant)
@@ -230,12 +233,22 @@ class Appointment(Staged, total=False):
     meeting_point: MeetingPoint | None
     video_url: str | None
     phone: Sealed | None  # the number to call for a conversation by phone, sealed
-    booked_by: Literal["reporter", "confidant", "admin"]
+    booked_by: Literal["reporter", "confidant", "admin", "org_admin"]
+    meeting: Meeting  # a case's conversation (when absent), or the organisation's meeting
+    held: Held  # as the confidant confirmed it took place (what billing counts)
     proposal_id: str | None
     cancelled_by: str
     created_at: datetime
     updated_at: datetime
     calendar: CalendarCopy
+
+
+class Held(TypedDict):
+    started_at: datetime
+    ended_at: datetime
+    km: float
+    travel_minutes: int
+    at: datetime
 
 
 class Claim(TypedDict):
@@ -394,6 +407,17 @@ def calendar_write(calendar: CalendarCopy) -> CalendarWrite | None:
     return {"state": state, "error": calendar.get("last_error") if state != "done" else None}
 
 
+def held_view(held: Held | None) -> HeldView | None:
+    if held is None:
+        return None
+    return {
+        "started_at": held["started_at"].isoformat(),
+        "ended_at": held["ended_at"].isoformat(),
+        "km": held["km"],
+        "travel_minutes": held["travel_minutes"],
+    }
+
+
 def appointment_view(doc: Appointment, cipher: FieldCipher | None = None) -> AppointmentView:
     """The appointment as people see it; with ``cipher`` (for the confidant and the office
     only) the number to call opened too."""
@@ -416,6 +440,8 @@ def appointment_view(doc: Appointment, cipher: FieldCipher | None = None) -> App
         "sequence": doc.get("sequence", 0),
         "calendar_write": calendar_write(doc.get("calendar") or {}),
         "booked_by": doc.get("booked_by", "reporter"),
+        "meeting": doc.get("meeting", "case"),
+        "held": held_view(doc.get("held")),
     }
     if cipher is not None:
         view["phone"] = cipher.open(phone, doc_id=doc["_id"], field="phone") if phone else None

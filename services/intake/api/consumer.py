@@ -32,6 +32,8 @@ def timeline_handler(app: web.Application) -> Handler:
         data = event.payload
         if not isinstance(data, AppointmentBooked | AppointmentRescheduled | AppointmentCancelled):
             return
+        if data.meeting != "case":  # an organisation's meeting with the firm: no case
+            return
         # When and how (booked, moved; none when cancelled): the reporter coming back with
         # the code sees their appointment.
         when = (

@@ -93,6 +93,20 @@ class Active(Body):
     active: bool
 
 
+class RoleChange(Body):
+    role: Literal["admin", "confidant", "org_admin"]
+    confidant_id: Ident | None = None  # booking's id, for a confidant
+    org_id: Ident | None = None  # for an org_admin
+
+    @model_validator(mode="after")
+    def scoped(self) -> Self:
+        if self.role == "confidant" and self.confidant_id is None:
+            raise ValueError("confidant_id: a confidant account names its confidant")
+        if self.role == "org_admin" and self.org_id is None:
+            raise ValueError("org_id: an org_admin account names its organisation")
+        return self
+
+
 class Text(Body):
     text: str = Field(min_length=1, max_length=5000)
 

@@ -17,6 +17,7 @@ from services.intake.api.models import (
     OrgCreate,
     OrgUpdate,
     OrgView,
+    RoleChange,
     StaffCreate,
     Welcome,
 )
@@ -253,6 +254,19 @@ async def activate_staff(request: web.Request) -> web.Response:
 
 
 @answers(views.StaffItem)
+async def change_role(request: web.Request) -> web.Response:
+    who = require(request, ["admin"])
+    intake = request.app[INTAKE]
+    body = await read_body(request, RoleChange)
+    staff_id = request.match_info["staff_id"]
+    await accounts.set_role(intake, staff_id, body.role, body.confidant_id, body.org_id, who.sub)
+    doc = await docs.staff(intake.db).find_one({"_id": staff_id})
+    if doc is None:
+        raise not_found("account")
+    return web.json_response(staff_item(doc))
+
+
+@answers(views.StaffItem)
 async def welcome_staff(request: web.Request) -> web.Response:
     body = await read_body(request, Welcome)
     doc = await accounts.welcome(request.app[INTAKE], body.token, body.password)
@@ -418,6 +432,14 @@ ENDPOINTS = [
         "Switch an account off or on.",
         roles=["admin"],
         body=Active,
+    ),
+    Endpoint(
+        "PUT",
+        "/v1/staff/{staff_id}/role",
+        change_role,
+        "Give an account another role (and its confidant or organisation).",
+        roles=["admin"],
+        body=RoleChange,
     ),
     Endpoint(
         "POST",

@@ -415,6 +415,26 @@ OFFICE_TEXT = Texts(
         "disable": N_("Switch off"),
         "enable": N_("Switch on"),
         "reset": N_("New link to set a password"),
+        "change_role": N_("Change the role"),
+        "departments": N_("Departments"),
+        "departments_hint": N_(
+            "Separated by commas. Reports may name one; reports and signals count per "
+            "department only from k reports on."
+        ),
+        "save_role": N_("Save the role"),
+        "deliveries": N_("Delivery log"),
+        "deliveries_intro": N_(
+            "What notify sent or tried to send: mails and webhooks, never an address or "
+            "content. A failed one can be sent again."
+        ),
+        "delivery_status": N_("Show"),
+        "status_all": N_("everything"),
+        "status_failed": N_("failed"),
+        "status_dead": N_("given up"),
+        "status_sent": N_("sent"),
+        "status_pending": N_("waiting"),
+        "retry": N_("Send again"),
+        "no_deliveries": N_("Nothing here."),
         "switched_off": N_("switched off"),
         "no_password": N_("no password yet"),
         "create_account": N_("Create the account"),
@@ -433,6 +453,8 @@ async def office_page(request: web.Request) -> web.Response:
         OFFICE_TEXT,
         worded=lambda lang: {"statuses": taxonomy.labels(lang, taxonomy.STATUSES)},
         reporting_url=settings.public_url(settings.reporting_url),
+        # The delivery log is notify's: reached on the same origin behind the front door.
+        notify_api="/api/notify/" if settings.suite_url else "",
     )
 
 

@@ -1,6 +1,6 @@
 """Staff accounts the office keeps: an account made without a password gets an invitation,
 a one-time link with which its person sets one; a reset is a new invitation (the old
-password stops working at once); an account can be switched off and on.
+password stops working at once); an account can be switched off and on, and given another role.
 
 The link's token is kept only as a keyed hash. It is used once: the first to set a password
 with it deletes the invitation (a single-document delete; the second finds none), and it
@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import secrets
 from datetime import timedelta
+from typing import Literal
 
 from services.intake.state import Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import INVITATIONS, STAFF
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, Invalid, NotFound
 
 INVITE_DAYS = 7
 
@@ -60,4 +61,31 @@ async def welcome(intake: Intake, token: str, password: str) -> docs.Staff:
 
 async def set_active(intake: Intake, staff_id: str, active: bool) -> None:
     if not await intake.update(STAFF, {"_id": staff_id}, {"$set": {"active": active}}):
+        raise NotFound("no such account")
+
+
+async def set_role(
+    intake: Intake,
+    staff_id: str,
+    role: Literal["admin", "confidant", "org_admin"],
+    confidant_id: str | None,
+    org_id: str | None,
+    by: str,
+) -> None:
+    """Give an account another role, with what that role is scoped to (the confidant it is,
+    the organisation it administers); the office cannot change its own. Tokens issued
+    before keep their role until they expire (minutes): the next log-in has the new one."""
+    if staff_id == by:
+        raise Conflict("an account cannot change its own role")
+    if (
+        role == "org_admin"
+        and await docs.organisations(intake.db).find_one({"_id": org_id}, {"_id": 1}) is None
+    ):
+        raise Invalid("no such organisation", {"org_id": "unknown"})
+    changes = {
+        "role": role,
+        "confidant_id": confidant_id if role == "confidant" else None,
+        "org_id": org_id if role == "org_admin" else None,
+    }
+    if not await intake.update(STAFF, {"_id": staff_id}, {"$set": changes}):
         raise NotFound("no such account")

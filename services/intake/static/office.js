@@ -73,6 +73,7 @@ import { $, item, say, succeeded, textsOf } from "/static/common/dom.js";
     summary.textContent = `${t.edit} ${org.name}`;
     const form = document.createElement("form");
     const confidants = field(form, org, "confidants", t.confidant_ids, (org.confidant_ids || []).join(", "));
+    const departments = field(form, org, "departments", t.departments, (org.departments || []).join(", "));
     const phone = field(form, org, "phone", t.phone_number, org.phone_number, "tel");
     const whatsapp = field(form, org, "whatsapp", t.whatsapp_number, org.whatsapp_number, "tel");
     const days = field(form, org, "days", t.first_contact_days, org.first_contact_days, "number");
@@ -89,6 +90,7 @@ import { $, item, say, succeeded, textsOf } from "/static/common/dom.js";
       event.preventDefault();
       const changes = {
         confidant_ids: confidants.value.split(",").map((x) => x.trim()).filter(Boolean),
+        departments: departments.value.split(",").map((x) => x.trim()).filter(Boolean),
         phone_number: phone.value.trim() || null,
         whatsapp_number: whatsapp.value.trim() || null,
         first_contact_days: Number(days.value || 2),
@@ -133,10 +135,79 @@ import { $, item, say, succeeded, textsOf } from "/static/common/dom.js";
         const answer = await api(`/v1/staff/${a.id}/invite`, "POST");
         if (await ok(answer.clone(), 200)) { showInvite((await answer.json()).invite_url); await staffAccounts(); }
       });
-      li.append(toggle, " ", reset);
+      li.append(toggle, " ", reset, roleForm(a));
       list.append(li);
     }
   }
+
+  // Another role for an account, with what it is scoped to (its confidant, its organisation).
+  function roleForm(a) {
+    const details = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = `${t.change_role}: ${a.display_name}`;
+    const form = document.createElement("form");
+    const field = (id, label, input) => {
+      input.id = id;
+      const l = document.createElement("label");
+      l.htmlFor = id;
+      l.textContent = label;
+      form.append(l, input);
+      return input;
+    };
+    const role = field(`role-${a.id}`, t.role, document.createElement("select"));
+    for (const r of ["confidant", "org_admin", "admin"]) role.append(new Option(t["role_" + r], r, false, r === a.role));
+    const confidant = field(`role-confidant-${a.id}`, t.confidant_id, document.createElement("input"));
+    confidant.maxLength = 64;
+    confidant.value = a.confidant_id || "";
+    const org = field(`role-org-${a.id}`, t.organisation, document.createElement("select"));
+    org.append(...orgs.map((o) => new Option(o.name, o.id, false, o.id === a.org_id)));
+    const save = document.createElement("button");
+    save.type = "submit";
+    save.className = "secondary";
+    save.textContent = t.save_role;
+    form.append(save);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { role: role.value };
+      if (role.value === "confidant") body.confidant_id = confidant.value.trim();
+      if (role.value === "org_admin") body.org_id = org.value;
+      if (await ok(await api(`/v1/staff/${a.id}/role`, "PUT", body), 200)) await staffAccounts();
+    });
+    details.append(summary, form);
+    return details;
+  }
+
+  // The delivery log (notify's API, on the same origin behind the front door).
+  const notifyBase = main.dataset.notify;
+  const notify = client(token, notifyBase);
+  async function deliveries() {
+    const status = $("delivery-status").value;
+    const answer = await notify(`/v1/deliveries?limit=50${status ? `&status=${status}` : ""}`);
+    if (!(await ok(answer.clone(), 200))) return;
+    const all = (await answer.json()).items || [];
+    const names = Object.fromEntries(orgs.map((o) => [o.id, o.name]));
+    const list = $("deliveries");
+    list.replaceChildren();
+    if (!all.length) list.append(item(t.no_deliveries));
+    for (const d of all) {
+      const at = new Date(d.sent_at || d.created_at).toLocaleString(document.documentElement.lang);
+      const li = item(`${at}: ${d.template} (${d.channel}) ${names[d.org_id] || ""} · ${t["status_" + d.status] || d.status}` +
+        (d.last_error ? ` · ${d.last_error}` : "") + " ");
+      if (d.status === "failed" || d.status === "dead") {
+        const retry = document.createElement("button");
+        retry.type = "button";
+        retry.className = "secondary";
+        retry.textContent = t.retry;
+        retry.setAttribute("aria-label", `${t.retry}: ${d.template} ${at}`);
+        retry.addEventListener("click", async () => {
+          if (await ok(await notify(`/v1/deliveries/${d.id}/retry`, "POST"), 200)) await deliveries();
+        });
+        li.append(retry);
+      }
+      list.append(li);
+    }
+  }
+  if (notifyBase) $("delivery-status").addEventListener("change", deliveries);
 
   function showInvite(url) {
     $("invite").hidden = false;
@@ -155,6 +226,7 @@ import { $, item, say, succeeded, textsOf } from "/static/common/dom.js";
     organisations();
     await overview();
     await staffAccounts();
+    if (notifyBase) await deliveries();
   }
 
   $("org-form").addEventListener("submit", async (event) => {
@@ -163,6 +235,7 @@ import { $, item, say, succeeded, textsOf } from "/static/common/dom.js";
       name: $("org-name").value.trim(),
       slug: $("org-slug").value.trim(),
       confidant_ids: $("org-confidants").value.split(",").map((s) => s.trim()).filter(Boolean),
+      departments: $("org-departments").value.split(",").map((s) => s.trim()).filter(Boolean),
     };
     if ($("org-phone").value.trim()) body.phone_number = $("org-phone").value.trim();
     if ($("org-whatsapp").value.trim()) body.whatsapp_number = $("org-whatsapp").value.trim();

@@ -157,6 +157,40 @@ def _about_org(
     return Plan(intents)
 
 
+def _appointment(
+    d: AppointmentBooked | AppointmentRescheduled | AppointmentCancelled,
+    at: datetime,
+    now: datetime,
+    reminders_before: tuple[timedelta, ...],
+) -> Plan:
+    """The reporter's and the confidant's notices of a booked, moved or cancelled
+    appointment, and the reporter's reminders. An organisation's meeting with the firm has
+    no reporter: the confidant alone is told."""
+    appointment = d.appointment_id
+    reporter = Recipient("reporter", d.case_id) if d.meeting == "case" else None
+    confidant = Recipient("confidant", d.confidant_id) if d.confidant_id else None
+    intents: list[Intent] = []
+
+    def tell(who: Recipient | None, template: str) -> None:
+        if who is not None:
+            intents.append(Intent(who, template, at, appointment_id=appointment))
+
+    if isinstance(d, AppointmentCancelled):
+        tell(reporter, "appointment_cancelled")
+        if d.cancelled_by not in BY_CONFIDANT:
+            tell(confidant, "confidant_appointment_cancelled")
+        every = range(d.sequence + 1)
+        return Plan(intents, cancel=reminder_ids(appointment, d.case_id, every, reminders_before))
+    booked = isinstance(d, AppointmentBooked)
+    tell(reporter, "appointment_booked" if booked else "appointment_rescheduled")
+    if isinstance(d, AppointmentBooked) or d.rescheduled_by not in BY_CONFIDANT:
+        tell(confidant, "confidant_appointment_booked" if booked else "confidant_appointment_moved")
+    if reporter is not None:
+        intents += reminders(appointment, d.sequence, d.case_id, d.starts_at, reminders_before, now)
+    earlier = reminder_ids(appointment, d.case_id, range(d.sequence), reminders_before)
+    return Plan(intents, cancel=earlier)
+
+
 def plan(
     event: Envelope,
     now: datetime,
@@ -190,41 +224,8 @@ def plan(
             return Plan(to("confidant", d.confidant_id, "new_message_confidant"))
         case CaseDeadlineDue() | CaseFollowUpDue() as d:
             return _case_due(d, at, office)
-        case AppointmentBooked() | AppointmentRescheduled() as d:
-            booked = isinstance(d, AppointmentBooked)
-            appointment = d.appointment_id
-            intents = to(
-                "reporter",
-                d.case_id,
-                "appointment_booked" if booked else "appointment_rescheduled",
-                appointment_id=appointment,
-            )
-            if isinstance(d, AppointmentBooked) or d.rescheduled_by not in BY_CONFIDANT:
-                intents += to(
-                    "confidant",
-                    d.confidant_id,
-                    "confidant_appointment_booked" if booked else "confidant_appointment_moved",
-                    appointment_id=appointment,
-                )
-            starts = d.starts_at
-            intents += reminders(appointment, d.sequence, d.case_id, starts, reminders_before, now)
-            earlier = reminder_ids(appointment, d.case_id, range(d.sequence), reminders_before)
-            return Plan(intents, cancel=earlier)
-        case AppointmentCancelled() as d:
-            appointment = d.appointment_id
-            intents = to("reporter", d.case_id, "appointment_cancelled", appointment_id=appointment)
-            if d.cancelled_by not in BY_CONFIDANT:
-                intents += to(
-                    "confidant",
-                    d.confidant_id,
-                    "confidant_appointment_cancelled",
-                    appointment_id=appointment,
-                )
-            every = range(d.sequence + 1)
-            return Plan(
-                intents,
-                cancel=reminder_ids(appointment, d.case_id, every, reminders_before),
-            )
+        case AppointmentBooked() | AppointmentRescheduled() | AppointmentCancelled() as d:
+            return _appointment(d, at, now, reminders_before)
         case CalendarSyncFailed() as d:
             return Plan(to("confidant", d.confidant_id, "calendar_sync_failed"))
         case CalendarConflict() as d:

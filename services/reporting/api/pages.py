@@ -8,6 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from services.reporting.formats.invoice import TEXT as INVOICE_TEXT
 from services.reporting.formats.report import LABELS
 from services.reporting.state import REPORTING
 from shared.messages import N_, Texts
@@ -97,6 +98,81 @@ TEXT = Texts(
         "remove": N_("Remove"),
         "secret": N_("The secret to check messages with (keep it now, you see it only once)"),
         "no_webhooks": N_("No connections yet."),
+        "org_work": N_("Work for the organisation itself"),
+        "org_work_intro": N_(
+            "Time spent for the organisation, not for a case: an introduction or a session "
+            "outside the booking pages, writing the yearly report. Billed as such; a month "
+            "that is invoiced takes no more."
+        ),
+        "activity_kind": N_("What"),
+        "activity_introduction": N_("Introduction"),
+        "activity_evaluation": N_("Evaluation"),
+        "activity_session": N_("Information session"),
+        "activity_yearly_report": N_("Writing the yearly report"),
+        "activity_other": N_("Other work for the organisation"),
+        "activity_day": N_("Day"),
+        "activity_minutes": N_("Minutes"),
+        "activity_travel": N_("Travel time in minutes"),
+        "activity_km": N_("Kilometres, there and back"),
+        "activity_add": N_("Add"),
+        "contract": N_("Contract and prices"),
+        "save_contract": N_("Save the contract"),
+        "preview": N_("What this period costs"),
+        "line": N_("Line"),
+        "quantity": N_("Quantity"),
+        "amount": N_("Amount"),
+        "c_legal_name": N_("Legal name"),
+        "c_street": N_("Street and number"),
+        "c_postcode": N_("Postcode"),
+        "c_city": N_("City"),
+        "c_country": N_("Country (two letters)"),
+        "c_kvk": N_("Chamber of Commerce number (KvK)"),
+        "c_oin": N_("OIN (a public body)"),
+        "c_vat_id": N_("VAT number"),
+        "c_buyer_reference": N_("Their reference (order, cost centre)"),
+        "c_locale": N_("Language of the invoice"),
+        "c_hourly_rate": N_("Hourly rate (EUR)"),
+        "c_travel": N_("Travel"),
+        "c_travel_none": N_("not billed"),
+        "c_travel_per_visit": N_("a fee per visit"),
+        "c_travel_per_km": N_("per kilometre"),
+        "c_travel_per_visit_fee": N_("Fee per visit (EUR)"),
+        "c_rate_per_km": N_("Rate per kilometre (EUR)"),
+        "c_travel_hourly_rate": N_("Travel time, hourly rate (EUR; 0: not billed)"),
+        "c_administration": N_("Administration"),
+        "c_administration_none": N_("none"),
+        "c_administration_per_case": N_("per report"),
+        "c_administration_per_month": N_("per month"),
+        "c_administration_fee": N_("Administration fee (EUR)"),
+        "c_subscription_per_month": N_("Subscription per month (EUR)"),
+        "c_vat_category": N_("VAT"),
+        "c_vat_S": N_("standard rate"),
+        "c_vat_Z": N_("zero rated"),
+        "c_vat_E": N_("exempt"),
+        "c_vat_percent": N_("VAT percentage"),
+        "c_vat_exemption_reason": N_("Reason for the exemption (printed)"),
+        "c_starts_on": N_("Contract starts on"),
+        "c_ends_on": N_("Contract ends on"),
+        "c_evaluate_on": N_("Evaluate with the client on"),
+        "meetings": N_("Meet the firm"),
+        "meetings_intro": N_(
+            "Book an introduction or an evaluation with your confidant: with the employer, "
+            "HR or the works council, online or at your premises."
+        ),
+        "meeting_type": N_("Kind of meeting"),
+        "meeting_confidant": N_("With"),
+        "meeting_mode": N_("How"),
+        "meeting_where": N_("Where (your address and room)"),
+        "meeting_times": N_("Show free times"),
+        "meeting_time": N_("Time"),
+        "meeting_book": N_("Book the meeting"),
+        "meeting_booked": N_("Booked."),
+        "meeting_none": N_("No meetings planned."),
+        "meeting_no_times": N_("No free times in the coming weeks: please ask the office."),
+        "mode_online": N_("online (video)"),
+        "mode_on_location": N_("at your premises"),
+        "video": N_("Video call"),
+        "cancel": N_("Cancel"),
     }
 )
 
@@ -112,6 +188,7 @@ async def org_page(request: web.Request) -> web.Response:
         TEXT,
         worded=lambda locale: {"labels": LABELS[locale]},
         notify_api="/api/notify/" if settings.suite_url else "",
+        booking_api="/api/booking/" if settings.suite_url else "",
     )
 
 
@@ -119,7 +196,10 @@ async def reports_page(request: web.Request) -> web.Response:
     """The confidant's (or the office's) work on reports: draft, preview, advise, publish;
     and the signals: look for them, pass them on with a note, or dismiss them."""
     return PAGES.show(
-        request, "reports.html.j2", TEXT, worded=lambda lang: {"categories": CATEGORIES[lang]}
+        request,
+        "reports.html.j2",
+        TEXT,
+        worded=lambda lang: {"categories": CATEGORIES[lang], "lines": INVOICE_TEXT[lang]},
     )
 
 

@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError
 
+from services.reporting.domain.activities import in_period, usage_of
 from services.reporting.domain.pricing import Bill, Usage, bill
 from services.reporting.domain.projection import first_day, last_day
-from services.reporting.domain.tally import count
+from services.reporting.domain.tally import count, sums
 from services.reporting.state import Reporting
 from services.reporting.store.documents import (
     Contract,
@@ -98,9 +99,11 @@ async def statement(
 ) -> Bill:
     """What the months [start, end) cost: from the tallies, under the contract; one line
     for all of it when its quantities would tell a count below k."""
-    counts, hours = count(await month_tallies(r, org_id), start, end, now)
+    found = await month_tallies(r, org_id)
+    counts, _ = count(found, start, end, now)
+    entered = usage_of(await in_period(r, org_id, start, end))
     k, _ = await disclosure_rules(r, org_id)
-    return bill(contract, Usage.of(counts, hours), k)
+    return bill(contract, Usage.of(counts, sums(found, start, end), entered), k)
 
 
 def lines_of(amounts: Bill) -> list[Line]:

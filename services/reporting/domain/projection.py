@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from services.reporting.store.documents import CaseFacts, RawEvent
+from services.reporting.store.documents import CaseFacts, Conversation, RawEvent
 from shared.event_schemas import (
     AppointmentBooked,
     AppointmentCancelled,
+    AppointmentHeld,
     AppointmentRescheduled,
     CaseCategorised,
     CaseClosed,
@@ -45,16 +46,73 @@ def last_day(end: int) -> date:
     return date.fromordinal(first_day(end).toordinal() - 1)
 
 
+def _minutes(starts: str, ends: str) -> int:
+    return round(
+        (datetime.fromisoformat(ends) - datetime.fromisoformat(starts)).total_seconds() / 60
+    )
+
+
 def _earliest(current: Any, new: str) -> str:
     return new if current is None or new < current else current
 
 
 def _hours(doc: CaseFacts, hours: float, at: str) -> None:
     """The hours the latest event gives, whatever order events come in (a redelivery can
-    bring an older one after a newer one)."""
+    bring an older one after a newer one); and per month, the total as it stood at the
+    month's latest event, so work is billed in the month it was done."""
     hours_at = doc.get("hours_at")
     if hours_at is None or at >= hours_at:
         doc["hours"], doc["hours_at"] = hours, at
+    work = dict(doc.get("work") or {})
+    month = str(month_of(at))
+    if month not in work or at >= work[month]["at"]:
+        work[month] = {"hours": hours, "at": at}
+        doc["work"] = work
+
+
+CONVERSATION = (
+    AppointmentBooked.TYPE,
+    AppointmentRescheduled.TYPE,
+    AppointmentCancelled.TYPE,
+    AppointmentHeld.TYPE,
+)
+
+
+def _conversation(
+    conversations: dict[str, Conversation], event: RawEvent
+) -> dict[str, Conversation]:
+    """A case's conversations (or an organisation's meetings) after an appointment's event."""
+    data: Json = event["data"]
+    at: str = event["occurred_at"]
+    kind = event["type"]
+    if kind in (AppointmentBooked.TYPE, AppointmentRescheduled.TYPE):
+        before = conversations.get(data["appointment_id"], {})
+        conversations[data["appointment_id"]] = {
+            **before,
+            "mode": data["mode"],
+            "month": month_of(data["starts_at"]),
+            "minutes": _minutes(data["starts_at"], data["ends_at"]),
+            "cancelled": before.get("cancelled", False),
+            "meeting": data.get("meeting", "case"),
+        }
+    elif kind == AppointmentHeld.TYPE:
+        before = conversations.get(data["appointment_id"], {})
+        if before.get("held_at") is None or at >= before["held_at"]:
+            conversations[data["appointment_id"]] = {
+                "mode": data["mode"],
+                "month": month_of(data["started_at"]),
+                "cancelled": False,
+                **before,
+                "held_minutes": _minutes(data["started_at"], data["ended_at"]),
+                "km": float(data["km"]),
+                "travel_minutes": int(data["travel_minutes"]),
+                "held_at": at,
+                "meeting": data.get("meeting", "case"),
+            }
+    elif kind == AppointmentCancelled.TYPE:
+        known = conversations.get(data["appointment_id"], {"mode": None, "month": None})
+        conversations[data["appointment_id"]] = {**known, "cancelled": True}
+    return conversations
 
 
 def apply(case: CaseFacts | None, event: RawEvent) -> CaseFacts | None:
@@ -115,20 +173,8 @@ def apply(case: CaseFacts | None, event: RawEvent) -> CaseFacts | None:
             doc.update({"closed_at": None, "closed": None, "outcome": None, "referral": None})
     elif kind == CaseHoursLogged.TYPE:
         _hours(doc, data["hours_spent"], at)
-    elif kind in (AppointmentBooked.TYPE, AppointmentRescheduled.TYPE):
-        conversations = dict(doc.get("conversations") or {})
-        before = conversations.get(data["appointment_id"], {})
-        conversations[data["appointment_id"]] = {
-            "mode": data["mode"],
-            "month": month_of(data["starts_at"]),
-            "cancelled": before.get("cancelled", False),
-        }
-        doc["conversations"] = conversations
-    elif kind == AppointmentCancelled.TYPE:
-        conversations = dict(doc.get("conversations") or {})
-        known = conversations.get(data["appointment_id"], {"mode": None, "month": None})
-        conversations[data["appointment_id"]] = {**known, "cancelled": True}
-        doc["conversations"] = conversations
+    elif kind in CONVERSATION:
+        doc["conversations"] = _conversation(dict(doc.get("conversations") or {}), event)
     return doc
 
 
@@ -154,6 +200,7 @@ FIELDS = frozenset(
         "referral",  # where a referral went, by kind
         "hours",
         "hours_at",  # the time of the event the hours came from
+        "work",  # month -> the hours logged as they stood then: case work by month
         "category_at",  # the time of the latest categorisation
         "conversations",
         "counted",  # what the case adds to the tallies (tally.contributions)

@@ -63,9 +63,27 @@ def contributions(case: CaseFacts) -> dict[Key, float]:
         out[(closed, "closed|hours|")] += float(case.get("hours") or 0.0)
     for conversation in (case.get("conversations") or {}).values():
         month = conversation.get("month")
-        if not conversation.get("cancelled") and month is not None:
+        if conversation.get("cancelled") or month is None:
+            continue
+        # Its real length once the confidant confirmed it, the booked one until then.
+        minutes = conversation.get("held_minutes", conversation.get("minutes", 0))
+        if conversation.get("meeting", "case") == "organisation":
+            out[(month, "meetings||")] += 1
+            out[(month, "meetings|minutes|")] += minutes
+        else:
             out[(month, "conversations||")] += 1
             out[(month, f"conversations|mode|{conversation['mode']}")] += 1
+            out[(month, "conversations|minutes|")] += minutes
+        km, travel = conversation.get("km", 0.0), conversation.get("travel_minutes", 0)
+        if km or travel:
+            out[(month, "travel||")] += 1  # a visit: travel there and back
+            out[(month, "travel|km|")] += km
+            out[(month, "travel|minutes|")] += travel
+    # Case work in the month it was logged: what each month's latest total added.
+    logged = 0.0
+    for month, work in sorted((int(m), w) for m, w in (case.get("work") or {}).items()):
+        out[(month, "work|hours|")] += work["hours"] - logged
+        logged = work["hours"]
     return dict(out)
 
 
@@ -122,3 +140,17 @@ def count(
     populations = ("cases", "closed", "conversations", "whistleblower")
     totals = {p: round(sums[f"{p}||"]) for p in populations}
     return Counts(start, end, totals, breakdowns, sub_totals), round(sums["closed|hours|"], 1)
+
+
+BILLED = ("work|", "meetings|", "travel|", "conversations|minutes|")
+
+
+def sums(tallies: Mapping[int, Mapping[str, float]], start: int, end: int) -> dict[str, float]:
+    """What billing sums over the months [start, end): hours, minutes, kilometres, visits."""
+    out: dict[str, float] = defaultdict(float)
+    for month, values in tallies.items():
+        if start <= month < end:
+            for key, value in values.items():
+                if key.startswith(BILLED):
+                    out[key] += value
+    return dict(out)

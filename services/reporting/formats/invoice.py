@@ -60,7 +60,12 @@ TEXT = Texts(
         ),
         "case_work": N_("Confidant's hours: handling reports"),
         "conversations": N_("Confidant's hours: conversations"),
-        "travel_visits": N_("Travel, per visit on location"),
+        "organisation_work": N_(
+            "Confidant's hours for the organisation: meetings, sessions, the yearly report"
+        ),
+        "travel_time": N_("Travel time"),
+        "subscription": N_("Subscription, per month"),
+        "travel_visits": N_("Travel, per visit"),
         "travel_km": N_("Travel, kilometres (there and back)"),
         "administration_cases": N_("Administration, per report"),
         "administration_months": N_("Administration, per month"),

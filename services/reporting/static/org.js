@@ -138,6 +138,105 @@ import { claims as claimsOf, handover } from "/static/common/handover.js";
     });
   }
 
+  // -- meetings with the firm (booking's API, behind the front door) ------------------------
+  const bookingBase = main.dataset.booking;
+  const booking = client(token, bookingBase);
+  const when = (iso) => new Date(iso).toLocaleString(lang, { dateStyle: "full", timeStyle: "short" });
+  let kinds = [];
+
+  async function meetings() {
+    const list = $("meetings");
+    const answer = await booking(`/v1/orgs/${org}/meetings`);
+    if (!answer.ok) { await sayRefusal(problem, t.failed, answer); return; }
+    const all = (await answer.json()).items || [];
+    list.replaceChildren();
+    if (!all.length) list.append(item(t.meeting_none));
+    for (const m of all) {
+      const kind = kinds.find((k) => k.id === m.type_id);
+      const li = item(`${when(m.start)}: ${kind ? kind.name[lang] || kind.name.nl : m.type_id}, ` +
+        `${t["mode_" + m.mode] || m.mode}${m.meeting_point ? ` (${m.meeting_point.text})` : ""} `);
+      if (m.video_url) {
+        const video = document.createElement("a");
+        video.href = m.video_url;
+        video.textContent = t.video;
+        li.append(video, " ");
+      }
+      const cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.className = "secondary";
+      cancel.textContent = t.cancel;
+      cancel.setAttribute("aria-label", `${t.cancel}: ${when(m.start)}`);
+      cancel.addEventListener("click", async () => {
+        const done = await booking(`/v1/orgs/${org}/meetings/${m.id}/cancel`, "POST");
+        if (!done.ok) { await sayRefusal(problem, t.failed, done); return; }
+        await meetings();
+      });
+      li.append(cancel);
+      list.append(li);
+    }
+  }
+
+  function option(value, text) {
+    const o = document.createElement("option");
+    o.value = value;
+    o.textContent = text;
+    return o;
+  }
+
+  function showModes() {
+    const kind = kinds.find((k) => k.id === $("meeting-type").value);
+    $("meeting-mode").replaceChildren(...(kind ? kind.modes : []).map((m) => option(m, t["mode_" + m] || m)));
+    showWhere();
+  }
+
+  function showWhere() {
+    const there = $("meeting-mode").value === "on_location";
+    $("meeting-where-field").hidden = !there;
+    $("meeting-where").required = there;
+    $("meeting-time-field").hidden = true;
+    $("meeting-book").hidden = true;
+  }
+
+  async function meetingForm() {
+    const answer = await booking(`/v1/orgs/${org}/meeting-options`);
+    if (!answer.ok) { await sayRefusal(problem, t.failed, answer); return; }
+    const found = await answer.json();
+    kinds = found.types;
+    $("meeting-type").replaceChildren(...kinds.map((k) => option(k.id, k.name[lang] || k.name.nl)));
+    $("meeting-confidant").replaceChildren(...found.confidants.map((c) => option(c.id, c.display_name)));
+    showModes();
+    for (const id of ["meeting-type", "meeting-confidant"]) $(id).addEventListener("change", showModes);
+    $("meeting-mode").addEventListener("change", showWhere);
+    $("meeting-times").addEventListener("click", async () => {
+      const query = new URLSearchParams({ confidant_id: $("meeting-confidant").value, type_id: $("meeting-type").value });
+      const slots = await booking(`/v1/slots?${query}`);
+      if (!slots.ok) { await sayRefusal(problem, t.failed, slots); return; }
+      const free = (await slots.json()).slots || [];
+      $("meeting-time").replaceChildren(...free.slice(0, 200).map((s) => option(s.start, when(s.start))));
+      $("meeting-time-field").hidden = !free.length;
+      $("meeting-book").hidden = !free.length;
+      $("meeting-status").textContent = free.length ? "" : t.meeting_no_times;
+      $("meeting-status").hidden = Boolean(free.length);
+    });
+    $("meeting-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = {
+        confidant_id: $("meeting-confidant").value,
+        type_id: $("meeting-type").value,
+        mode: $("meeting-mode").value,
+        start: $("meeting-time").value,
+      };
+      if (body.mode === "on_location") body.meeting_point = $("meeting-where").value.trim();
+      const made = await booking(`/v1/orgs/${org}/meetings`, "POST", body);
+      if (made.status !== 201) { await sayRefusal(problem, t.failed, made); return; }
+      problem.hidden = true;
+      $("meeting-status").textContent = t.meeting_booked;
+      $("meeting-status").hidden = false;
+      showWhere();
+      await meetings();
+    });
+  }
+
   (async () => {
     const answer = await api(`/v1/orgs/${org}`);
     if (answer.ok) {
@@ -145,6 +244,9 @@ import { claims as claimsOf, handover } from "/static/common/handover.js";
       $("org-name").textContent = `${found.name}: ${t.title}`;
       departments = found.departments || [];
     }
-    await Promise.all([reports(), invoices(), signals(), notify ? webhooks() : null]);
+    if (bookingBase) await meetingForm();
+    await Promise.all([
+      reports(), invoices(), signals(), notify ? webhooks() : null, bookingBase ? meetings() : null,
+    ]);
   })();
 })();

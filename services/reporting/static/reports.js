@@ -131,6 +131,7 @@ import { claims as claimsOf, handover } from "/static/common/handover.js";
   async function billing() {
     if (claims.role !== "admin") return;
     $("billing").hidden = false;
+    await contract();
     const where = encodeURIComponent(org());
     const invoices = (await (await api(`/v1/orgs/${where}/invoices`)).json()).items || [];
     const notes = (await (await api(`/v1/orgs/${where}/credit-notes`)).json()).items || [];
@@ -184,13 +185,132 @@ import { claims as claimsOf, handover } from "/static/common/handover.js";
     return form;
   }
 
+  // -- the contract: every field of the API's, filled from it, sent back whole ------------
+  const lines = JSON.parse($("work").dataset.lines);
+  const CONTRACT = [
+    ["legal_name", "text"], ["street", "text"], ["postcode", "text"], ["city", "text"],
+    ["country", "text", "NL"], ["kvk", "text"], ["oin", "text"], ["vat_id", "text"],
+    ["buyer_reference", "text"], ["locale", ["nl", "en"], "nl"],
+    ["hourly_rate", "money"], ["travel", ["none", "per_visit", "per_km"], "none"],
+    ["travel_per_visit", "money", "0", "c_travel_per_visit_fee"], ["rate_per_km", "money", "0"],
+    ["travel_hourly_rate", "money", "0"],
+    ["administration", ["none", "per_case", "per_month"], "none"], ["administration_fee", "money", "0"],
+    ["subscription_per_month", "money", "0"], ["vat_category", ["S", "Z", "E"], "S"],
+    ["vat_percent", "money", "21"], ["vat_exemption_reason", "text"],
+    ["starts_on", "date"], ["ends_on", "date"], ["evaluate_on", "date"],
+  ];
+  const OPTIONAL = new Set(["kvk", "oin", "vat_id", "vat_exemption_reason", "starts_on", "ends_on", "evaluate_on"]);
+  const optionText = (name, value) => t[`c_${name}_${value}`] || t[`c_vat_${value}`] || value;
+
+  async function contract() {
+    const form = $("contract-form");
+    const answer = await api(`/v1/orgs/${encodeURIComponent(org())}/contract`);
+    const found = answer.ok ? await answer.json() : {};
+    form.replaceChildren();
+    for (const [name, kind, fallback, labelKey] of CONTRACT) {
+      const id = `contract-${name}`;
+      const label = el("label", t[labelKey || `c_${name}`]);
+      label.htmlFor = id;
+      let input;
+      if (Array.isArray(kind)) {
+        input = el("select");
+        for (const value of kind) {
+          const o = el("option", optionText(name, value));
+          o.value = value;
+          input.append(o);
+        }
+      } else {
+        input = el("input");
+        input.type = kind === "date" ? "date" : "text";
+        if (kind === "money") input.inputMode = "decimal";
+      }
+      input.id = id;
+      input.name = name;
+      input.value = found[name] ?? fallback ?? "";
+      input.required = !OPTIONAL.has(name);
+      form.append(label, input);
+    }
+    const save = el("button", t.save_contract);
+    save.type = "submit";
+    form.append(save);
+  }
+
+  $("contract-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = {};
+    for (const [name] of CONTRACT) {
+      const value = event.target.elements[name].value.trim();
+      body[name] = value === "" && OPTIONAL.has(name) ? null : value;
+    }
+    if (await ok(await api(`/v1/orgs/${encodeURIComponent(org())}/contract`, "PUT", body), 200)) {
+      say($("problem"), t.saved);
+      await contract();
+    }
+  });
+
+  $("preview").addEventListener("click", async () => {
+    const period = new URLSearchParams({ period_from: $("invoice-from").value, period_to: $("invoice-to").value });
+    const answer = await api(`/v1/orgs/${encodeURIComponent(org())}/costs?${period}`);
+    if (!(await ok(answer, 200))) return;
+    const found = await answer.json();
+    const body = $("preview-lines").querySelector("tbody");
+    body.replaceChildren();
+    const row = (...cells) => {
+      const tr = el("tr");
+      for (const cell of cells) tr.append(el("td", cell));
+      body.append(tr);
+    };
+    for (const line of found.lines) row(lines[line.code] || line.code, line.code === "services" ? "" : line.quantity, `€ ${line.amount}`);
+    row(lines.net, "", `€ ${found.net}`);
+    row(lines.gross, "", `€ ${found.gross}`);
+    $("preview-lines").hidden = false;
+  });
+
+  // -- the organisation's own work, entered by hand -------------------------------------
+  async function activities() {
+    const list = $("activity-list");
+    const answer = await api(`/v1/orgs/${encodeURIComponent(org())}/activities`);
+    if (!(await ok(answer, 200))) return;
+    const all = (await answer.json()).items || [];
+    list.replaceChildren();
+    if (!all.length) list.append(el("li", t.none));
+    for (const a of all) {
+      const li = el("li", `${a.day}: ${t["activity_" + a.kind]}, ${a.minutes} min` +
+        (a.travel_minutes ? `, ${t.activity_travel} ${a.travel_minutes}` : "") + (a.km ? `, ${a.km} km` : "") + " ");
+      const remove = el("button", t.remove);
+      remove.type = "button";
+      remove.className = "secondary";
+      remove.setAttribute("aria-label", `${t.remove}: ${a.day} ${t["activity_" + a.kind]}`);
+      remove.addEventListener("click", async () => {
+        if (await ok(await api(`/v1/orgs/${encodeURIComponent(org())}/activities/${a.id}`, "DELETE"), 204)) await activities();
+      });
+      li.append(remove);
+      list.append(li);
+    }
+  }
+
+  $("activity-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = {
+      kind: $("activity-kind").value,
+      day: $("activity-day").value,
+      minutes: Number($("activity-minutes").value),
+      travel_minutes: Number($("activity-travel").value || 0),
+      km: Number($("activity-km").value || 0),
+    };
+    if (await ok(await api(`/v1/orgs/${encodeURIComponent(org())}/activities`, "POST", body), 201)) {
+      event.target.reset();
+      await activities();
+    }
+  });
+
   $("invoice-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = { period_from: $("invoice-from").value, period_to: $("invoice-to").value };
     if (await ok(await api(`/v1/orgs/${encodeURIComponent(org())}/invoices`, "POST", body), 201)) await billing();
   });
 
-  $("org-select").addEventListener("change", () => Promise.all([reports(), signals(), billing()]));
+  $("org-select").addEventListener("change", () => Promise.all([reports(), signals(), billing(), activities()]));
 
   // The organisations: those the token reaches (the office: every one the workspace named),
   // named as the workspace handed them over.
@@ -203,5 +323,5 @@ import { claims as claimsOf, handover } from "/static/common/handover.js";
     $("org-select").append(option);
   }
   $("year").value = new Date().getFullYear() - 1;
-  if (org()) { reports(); signals(); billing(); }
+  if (org()) { reports(); signals(); billing(); activities(); }
 })();

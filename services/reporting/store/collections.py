@@ -18,6 +18,7 @@ INVOICES = "invoices"  # made once, never changed: quantities and amounts per pe
 DRAFT_CLAIMS = "draft_claims"  # "yearly|<org>|<year>": the schedule drafts each report once
 CREDIT_NOTES = "credit_notes"  # one per invoice it corrects (its _id), made once
 INVOICE_CLAIMS = "invoice_claims"  # one per invoice number and per organisation's period
+ACTIVITIES = "activities"  # the organisation's own work, entered by hand: kind, day, time
 
 INDEXES: IndexSpec = {
     CASES: [IndexModel([("org_id", ASCENDING)])],
@@ -27,4 +28,5 @@ INDEXES: IndexSpec = {
     INVOICES: [IndexModel([("org_id", ASCENDING), ("end", ASCENDING)])],
     INVOICE_CLAIMS: [IndexModel([("year", ASCENDING)]), IndexModel("credit_year", sparse=True)],
     CREDIT_NOTES: [IndexModel([("org_id", ASCENDING), ("start", ASCENDING)])],
+    ACTIVITIES: [IndexModel([("org_id", ASCENDING), ("month", ASCENDING)])],
 }

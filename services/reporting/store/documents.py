@@ -23,6 +23,7 @@ from typing_extensions import TypedDict
 from services.reporting.domain.disclosure import Release, Shown, Table
 from services.reporting.formats import report as formats
 from services.reporting.store.collections import (
+    ACTIVITIES,
     CASES,
     CONTRACTS,
     CREDIT_NOTES,
@@ -67,6 +68,18 @@ class Conversation(TypedDict, total=False):
     mode: str | None
     month: int | None
     cancelled: bool
+    minutes: int  # as booked
+    meeting: str  # "case", or "organisation": the organisation's own meeting with the firm
+    # As the confidant confirmed it took place (what billing counts, over the booked length).
+    held_minutes: int
+    km: float
+    travel_minutes: int
+    held_at: str
+
+
+class WorkMonth(TypedDict):
+    hours: float
+    at: str
 
 
 class Entry(TypedDict):
@@ -105,6 +118,7 @@ class CaseFacts(TypedDict, total=False):
     referral: str | None
     hours: float
     hours_at: str
+    work: dict[str, WorkMonth]  # month -> the hours logged as they stood at its end
     category_at: str
     conversations: dict[str, Conversation]  # appointment id -> what it counts as
     counted: list[Entry]  # what the case adds to the tallies
@@ -237,15 +251,18 @@ class Prices(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # The confidant's time: conversations at their real length, case work, the
+    # organisation's own work (its meetings with the firm, the yearly report, sessions).
     hourly_rate: Money
-    conversation_minutes: int = Field(60, ge=15, le=240)  # a conversation as confidant time
+    # Travel per visit as the confidant confirmed it: a fee, or the kilometres there and
+    # back; and travel time at its own rate (0: not billed).
     travel: Literal["none", "per_visit", "per_km"] = "none"
     travel_per_visit: Money = Decimal(0)
-    # One way, from the confidant's base.
-    distance_km: Decimal = Field(Decimal(0), ge=0, le=1000, max_digits=6, decimal_places=1)
     rate_per_km: Decimal = Field(Decimal(0), ge=0, le=10, max_digits=5, decimal_places=2)
+    travel_hourly_rate: Money = Decimal(0)
     administration: Literal["none", "per_case", "per_month"] = "none"
     administration_fee: Money = Decimal(0)
+    subscription_per_month: Money = Decimal(0)  # a fixed amount per month, whatever happens
     vat_percent: Decimal = Field(Decimal(21), ge=0, le=100, max_digits=5, decimal_places=2)
     # EN 16931's VAT categories: S standard rate (above 0), Z zero rated, E exempt (with the
     # reason the law gives, printed and in the e-invoice).
@@ -308,7 +325,13 @@ async def read_contract(db: AsyncDatabase[Document], org_id: str) -> Contract | 
         {"_id": org_id},
         {"_id": 0, "updated_at": 0, "evaluation_told": 0, "outbox": 0, "outbox_at": 0},
     )
-    return None if found is None else Contract.model_validate(found)
+    if found is None:
+        return None
+    # Written before billing followed the real work: a fixed conversation length and one
+    # distance for every visit, which the confidant's confirmations replace.
+    for gone in ("conversation_minutes", "distance_km"):
+        found.pop(gone, None)
+    return Contract.model_validate(found)
 
 
 async def write_contract(
@@ -393,6 +416,24 @@ class InvoiceView(Statement):
     vat_exemption_reason: NotRequired[str | None]
 
 
+ActivityKind = Literal["introduction", "evaluation", "session", "yearly_report", "other"]
+
+
+class Activity(TypedDict):
+    """Work for the organisation itself, not for a case: entered by the confidant or the
+    office (a meeting booked through the organisation's page counts by itself)."""
+
+    _id: str
+    org_id: str
+    kind: ActivityKind
+    day: str  # ISO date
+    month: int  # as projection.month_of counts months
+    minutes: int
+    travel_minutes: int
+    km: float  # there and back
+    created_at: datetime
+
+
 class CreditNote(Invoice, total=False):
     """A correction of an issued invoice: all of it credited, with the reason (the invoice
     itself never changes). Its ``_id`` is the invoice's: one credit note per invoice."""
@@ -423,6 +464,7 @@ signal_keys = TypedCollection(SIGNAL_KEYS, SignalKey)
 invoices = TypedCollection(INVOICES, Invoice)
 invoice_claims = TypedCollection(INVOICE_CLAIMS, InvoiceClaim)
 credit_notes = TypedCollection(CREDIT_NOTES, CreditNote)
+activities = TypedCollection(ACTIVITIES, Activity)
 
 
 # -- releases as stored -----------------------------------------------------------------------

@@ -82,7 +82,9 @@ async def test_book_online_then_the_slot_is_gone(desk: Desk) -> None:
         "ends_at",
         "mode",
         "sequence",
+        "meeting",
     }
+    assert events[0]["data"]["meeting"] == "case"
 
 
 @pytest.mark.parametrize(

@@ -111,3 +111,68 @@ async def test_an_invitation_expires(desk: Desk) -> None:
     state(desk.intake).clock.move(timedelta(days=8))
     late = await desk.intake.post("/v1/staff/welcome", json={"token": link, "password": PASSWORD})
     assert late.status == 404 and "expired" in await late.text()
+
+
+async def test_the_office_gives_an_account_another_role(desk: Desk) -> None:
+    made = await desk.intake.post(
+        "/v1/staff",
+        headers=desk.admin,
+        json={"username": "cor", "role": "confidant", "confidant_id": "c-cor"}
+        | {"display_name": "Cor", "password": PASSWORD},
+    )
+    assert made.status == 201, await made.text()
+    cor = (await made.json())["id"]
+    role = f"/v1/staff/{cor}/role"
+    org = desk.org["id"]
+    for wrong, field in [
+        ({"role": "org_admin"}, "org_id"),
+        ({"role": "confidant"}, "confidant_id"),
+        ({"role": "superuser"}, "role"),
+    ]:
+        refused = await desk.intake.put(role, headers=desk.admin, json=wrong)
+        assert refused.status == 422 and field in await refused.text()
+    unknown = await desk.intake.put(
+        role, headers=desk.admin, json={"role": "org_admin", "org_id": "nope"}
+    )
+    assert unknown.status == 422 and "org_id" in (await unknown.json())["error"]["fields"]
+    assert (
+        await desk.intake.put(role, headers=desk.confidant("c-anna"), json={"role": "admin"})
+    ).status == 403
+    changed = await desk.intake.put(
+        role, headers=desk.admin, json={"role": "org_admin", "org_id": org}
+    )
+    assert changed.status == 200, await changed.text()
+    shown = await changed.json()
+    assert (shown["role"], shown["org_id"], shown["confidant_id"]) == ("org_admin", org, None)
+    # The next log-in carries the new role and its organisation.
+    login = await desk.intake.post("/v1/auth/token", json={"username": "cor", "password": PASSWORD})
+    assert (await login.json())["role"] == "org_admin"
+    # The office cannot change its own role (and so lock itself out).
+    office = await desk.intake.post(
+        "/v1/staff",
+        headers=desk.admin,
+        json={
+            "username": "kantoor",
+            "role": "admin",
+            "display_name": "Kantoor",
+            "password": PASSWORD,
+        },
+    )
+    office_id = (await office.json())["id"]
+    token = (
+        await (
+            await desk.intake.post(
+                "/v1/auth/token", json={"username": "kantoor", "password": PASSWORD}
+            )
+        ).json()
+    )["access_token"]
+    own = await desk.intake.put(
+        f"/v1/staff/{office_id}/role",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"role": "confidant", "confidant_id": "c-k"},
+    )
+    assert own.status == 409
+    missing = await desk.intake.put(
+        "/v1/staff/nobody/role", headers=desk.admin, json={"role": "admin"}
+    )
+    assert missing.status == 404

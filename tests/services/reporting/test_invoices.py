@@ -34,7 +34,6 @@ CONTRACT = {
     "buyer_reference": "PO-2027-118",
     "hourly_rate": "95.00",
     "travel": "per_km",
-    "distance_km": "32.5",
     "rate_per_km": "0.23",
     "administration": "per_case",
     "administration_fee": "25.00",
@@ -52,7 +51,8 @@ def label(month: int) -> str:
 
 
 async def cases_in(reporting: Client, org: str, per_month: dict[int, int]) -> None:
-    """The tallies of closed cases, each with 1.5 hours and one conversation on location."""
+    """The tallies of closed cases, each with 1.5 hours of work and one conversation of an
+    hour on location, 2 x 32.5 km away (as the confidant confirmed it)."""
     cases: list[CaseFacts] = [
         {
             "_id": f"case-{month}-{i}",
@@ -63,7 +63,17 @@ async def cases_in(reporting: Client, org: str, per_month: dict[int, int]) -> No
             "closed": month,
             "outcome": "advice",
             "hours": 1.5,
-            "conversations": {f"a{month}-{i}": {"mode": "on_location", "month": month}},
+            "work": {str(month): {"hours": 1.5, "at": "2026-01-01T00:00:00+00:00"}},
+            "conversations": {
+                f"a{month}-{i}": {
+                    "mode": "on_location",
+                    "month": month,
+                    "minutes": 60,
+                    "km": 65.0,
+                    "travel_minutes": 0,
+                    "held_minutes": 60,
+                }
+            },
         }
         for month, n in per_month.items()
         for i in range(n)
@@ -431,3 +441,67 @@ def test_a_standard_rate_of_nought_is_what_the_rules_refuse_and_the_contract_too
         with pytest.raises(ValueError):
             Contract.model_validate({**terms, **wrong})
     assert Contract.model_validate({**terms, "kvk": None, "oin": "00000001001172773000"}).oin
+
+
+async def test_the_organisations_own_work_is_entered_billed_and_closed_once_invoiced(
+    start_service: StartService, token: Callable[..., str]
+) -> None:
+    reporting = await start_service("reporting", REPORTING_K="3")
+    org = "org-noord"
+    admin = bearer(token("admin", "reporting"))
+    anna = bearer(token("confidant", "reporting", sub="c-anna", orgs=[org]))
+    bram = bearer(token("confidant", "reporting", sub="c-bram", orgs=["org-elders"]))
+    hr = bearer(token("org_admin", "reporting", org_id=org))
+    month = months_ago(1)
+    await cases_in(reporting, org, {month: 4})
+    contract = {**CONTRACT, "travel_hourly_rate": "40.00", "subscription_per_month": "150.00"}
+    assert (
+        await reporting.put(f"/v1/orgs/{org}/contract", headers=admin, json=contract)
+    ).status == 200
+    day = f"{label(month)}-15"
+    entry = {"kind": "yearly_report", "day": day, "minutes": 150}
+    work = f"/v1/orgs/{org}/activities"
+    made = await reporting.post(work, headers=anna, json=entry)
+    assert made.status == 201, await made.text()
+    visit = {"kind": "introduction", "day": day, "minutes": 90, "km": 30.0, "travel_minutes": 45}
+    assert (await reporting.post(work, headers=admin, json=visit)).status == 201
+    for wrong, field in [
+        ({**entry, "kind": "lunch"}, "kind"),
+        ({**entry, "minutes": 0}, "minutes"),
+        ({**entry, "day": "2999-01-01"}, "day"),
+    ]:
+        refused = await reporting.post(work, headers=anna, json=wrong)
+        assert refused.status == 422 and field in (await refused.json())["error"]["fields"]
+    assert (await reporting.post(work, headers=bram, json=entry)).status == 403
+    assert (await reporting.post(work, headers=hr, json=entry)).status == 403
+    listed = await (await reporting.get(work, headers=anna)).json()
+    assert sorted(a["kind"] for a in listed["items"]) == ["introduction", "yearly_report"]
+
+    costs = f"/v1/orgs/{org}/costs?period_from={label(month)}&period_to={label(month)}"
+    lines = {
+        line["code"]: line
+        for line in (await (await reporting.get(costs, headers=hr)).json())["lines"]
+    }
+    assert lines["organisation_work"]["quantity"] == "4.00"  # 150 + 90 minutes
+    assert lines["travel_time"]["quantity"] == "0.75" and lines["travel_time"]["amount"] == "30.00"
+    assert lines["travel_km"]["quantity"] == "290.0"  # 4 visits x 65 km, and the 30 km
+    assert lines["subscription"]["amount"] == "150.00"
+
+    invoice = await reporting.post(
+        f"/v1/orgs/{org}/invoices",
+        headers=admin,
+        json={"period_from": label(month), "period_to": label(month)},
+    )
+    assert invoice.status == 201, await invoice.text()
+    issued = await invoice.json()
+    # An invoiced month takes no more work and gives none back, until a credit note.
+    late = await reporting.post(work, headers=anna, json=entry)
+    assert late.status == 409 and "invoiced" in (await late.json())["error"]["message"]
+    first = listed["items"][0]["id"]
+    assert (await reporting.delete(f"{work}/{first}", headers=anna)).status == 409
+    credited = await reporting.post(
+        f"/v1/invoices/{issued['id']}/credit-note", headers=admin, json={"reason": "wrong hours"}
+    )
+    assert credited.status == 201, await credited.text()
+    assert (await reporting.delete(f"{work}/{first}", headers=anna)).status == 204
+    assert (await reporting.delete(f"{work}/{first}", headers=anna)).status == 404

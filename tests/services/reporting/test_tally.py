@@ -137,3 +137,76 @@ def test_deadlines_are_judged_as_times_whatever_the_offset() -> None:
     early, _ = report.count([case], opened, opened + 1, before)
     assert early.breakdowns[("whistleblower", "feedback")]["open"] == 1
     assert tally.count(tally.tally([case]), opened, opened + 1, before)[0] == early
+
+
+def _event(type_: str, at: str, case_id: str = "c1", **data: Any) -> RawEvent:
+    return {"type": type_, "occurred_at": at, "org_id": "o1", "data": {"case_id": case_id, **data}}
+
+
+def test_billing_counts_the_real_length_the_travel_and_work_in_its_own_month() -> None:
+    from services.reporting.domain.projection import apply
+
+    booked = _event(
+        "booking.appointment.booked",
+        "2026-11-20T10:00:00+00:00",
+        appointment_id="a1",
+        confidant_id="k1",
+        starts_at="2026-11-25T10:00:00+00:00",
+        ends_at="2026-11-25T11:00:00+00:00",
+        mode="walk",
+    )
+    held = _event(
+        "booking.appointment.held",
+        "2026-11-25T12:00:00+00:00",
+        appointment_id="a1",
+        confidant_id="k1",
+        mode="walk",
+        started_at="2026-11-25T10:05:00+00:00",
+        ended_at="2026-11-25T11:20:00+00:00",
+        km=42.5,
+        travel_minutes=50,
+    )
+    november, december = 2026 * 12 + 10, 2026 * 12 + 11
+    logged = [
+        _event("intake.case.hours_logged", "2026-11-26T09:00:00+00:00", hours_spent=1.5),
+        _event("intake.case.hours_logged", "2026-11-28T09:00:00+00:00", hours_spent=2.0),
+        _event("intake.case.hours_logged", "2026-12-03T09:00:00+00:00", hours_spent=3.25),
+    ]
+    for order in (
+        [booked, held, *logged],
+        [held, booked, *reversed(logged)],
+        [booked, held, booked],
+    ):
+        doc: CaseFacts | None = None
+        for e in order:
+            doc = apply(doc, e)
+        assert doc is not None
+        counted = tally.contributions(doc)
+        assert counted[(november, "conversations|minutes|")] == 75  # as held, not as booked
+        assert counted[(november, "travel||")] == 1
+        assert counted[(november, "travel|km|")] == 42.5
+        assert counted[(november, "travel|minutes|")] == 50
+        if len(order) > 3:
+            assert counted[(november, "work|hours|")] == 2.0  # the month's latest total
+            assert counted[(december, "work|hours|")] == 1.25  # what December added
+    # Booked only: its booked length; an organisation's meeting is not a conversation.
+    only = tally.contributions(apply(None, booked) or {"_id": "c1"})
+    assert only[(november, "conversations|minutes|")] == 60
+    meeting = _event(
+        "booking.appointment.booked",
+        "2026-11-20T10:00:00+00:00",
+        case_id="org-x",
+        appointment_id="m1",
+        confidant_id="k1",
+        starts_at="2026-11-27T13:00:00+00:00",
+        ends_at="2026-11-27T14:30:00+00:00",
+        mode="online",
+        meeting="organisation",
+    )
+    found = tally.contributions(apply(None, meeting) or {"_id": "org-x"})
+    assert found == {(november, "meetings||"): 1, (november, "meetings|minutes|"): 90}
+    months = tally.tally(
+        [apply(None, booked) or {"_id": "c1"}, apply(None, meeting) or {"_id": "m"}]
+    )
+    sums = tally.sums(months, november, december)
+    assert sums == {"conversations|minutes|": 60, "meetings||": 1, "meetings|minutes|": 90}
