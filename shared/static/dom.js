@@ -54,3 +54,10 @@ export function withLinks(text) {
   out.append(document.createTextNode(text.slice(at)));
   return out;
 }
+
+// The page's language, carried on to the next page it sends the reader to ("?lang=en"; none
+// for Dutch, every page's default), so that a person keeps reading in their own language.
+export function langQuery() {
+  const lang = document.documentElement.lang;
+  return lang && lang !== "nl" ? `?lang=${lang}` : "";
+}

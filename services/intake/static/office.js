@@ -2,10 +2,11 @@
 // (no content), the organisations with their ways in, and staff accounts. The token is the
 // one the workspace's log-in kept in this tab; every step goes through intake's /v1 API.
 import { allItems, client } from "/static/common/api.js";
-import { $, item, say, succeeded, textsOf } from "/static/common/dom.js";
+import { $, item, langQuery, say, succeeded, textsOf } from "/static/common/dom.js";
 
 (function () {
   const main = $("office");
+  const carry = langQuery(); // the reader's language, on to the next page
   const t = textsOf(main);
   const statuses = JSON.parse(main.dataset.statuses); // in the order of the table's columns
   const problem = $("problem");
@@ -295,7 +296,7 @@ import { $, item, say, succeeded, textsOf } from "/static/common/dom.js";
   // Reporting's page for reports, contracts and invoices gets the token and the names.
   const names = () => Object.fromEntries(orgs.map((o) => [o.id, o.name]));
   $("reports-link").addEventListener("click", () => {
-    $("reports-link").href = `${main.dataset.reporting}reports#${new URLSearchParams({ t: token, names: JSON.stringify(names()) })}`;
+    $("reports-link").href = `${main.dataset.reporting}reports${carry}#${new URLSearchParams({ t: token, names: JSON.stringify(names()) })}`;
   });
 
   load();

@@ -2,10 +2,11 @@
 // private notes, status and closing. Each change goes through intake's /v1 API, which checks
 // the rules again (transitions, an outcome on closing); its message is shown when it refuses.
 import { client } from "/static/common/api.js";
-import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
+import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
 
 (function () {
   const main = $("staff");
+  const carry = langQuery(); // the reader's language, on to the next page
   const t = textsOf(main);
   const categories = JSON.parse(main.dataset.categories);
   const statuses = JSON.parse(main.dataset.statuses);
@@ -81,7 +82,7 @@ import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
     if (answer.status === 401) { sessionStorage.removeItem("staff"); location.reload(); return; }
     all = (await answer.json()).items || [];
     render();
-    $("agenda").href = main.dataset.booking + "staff/agenda#" + new URLSearchParams({ t: token });
+    $("agenda").href = main.dataset.booking + "staff/agenda" + carry + "#" + new URLSearchParams({ t: token });
     $("login").hidden = true;
     $("list").hidden = false;
     return all;
@@ -240,11 +241,11 @@ import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
     api = client(token);
     if (login.role === "org_admin") {
       // An organisation's admin has no cases here: their reports are on reporting's page.
-      location.assign(main.dataset.reporting + "org#" + new URLSearchParams({ t: token }));
+      location.assign(main.dataset.reporting + "org" + carry + "#" + new URLSearchParams({ t: token }));
       return;
     }
     sessionStorage.setItem("staff", token);
-    if (login.role === "admin") { location.assign("/office"); return; } // the office's page
+    if (login.role === "admin") { location.assign("/office" + carry); return; } // the office's page
     await opened();
   });
 
@@ -314,7 +315,7 @@ import { $, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
     const orgs = (await answer.json()).items || [];
     // Reporting's page for reports and signals gets the token and the organisations' names.
     const names = Object.fromEntries(orgs.map((o) => [o.id, o.name]));
-    $("reports-link").href = main.dataset.reporting + "reports#"
+    $("reports-link").href = main.dataset.reporting + "reports" + carry + "#"
       + new URLSearchParams({ t: token, names: JSON.stringify(names) });
     for (const org of orgs) {
       const option = document.createElement("option");
