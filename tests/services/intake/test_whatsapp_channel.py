@@ -168,6 +168,14 @@ async def test_a_conversation_by_whatsapp(world: WhatsAppWorld) -> None:
     assert await world.post(first) == 200
     # A later message from the same number continues the case.
     await world.text("Het gebeurde vandaag weer.")
+
+    async def second() -> bool:
+        return len(await world.messages(case["case_id"])) == 2
+
+    # (Webhooks are answered before their message is stored, and WhatsApp promises no
+    # order between two of them: the next is sent once this one is in, so the order of
+    # the list below is the order they were sent in.)
+    await eventually(second)
     await world.text("", type_="image", extra=None)
     await world.post(wa.incoming(NUMBER_ID, SENDER, "F", type_="reaction"))  # not kept
 
