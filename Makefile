@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-$(FERRETDB): deploy/build-ferretdb.sh
+$(FERRETDB): deploy/build-ferretdb.sh deploy/ferretdb-pushdown.patch
 	bash deploy/build-ferretdb.sh $(abspath $(FERRETDB))
 
 ferretdb: $(FERRETDB)
@@ -100,6 +100,7 @@ bench: install
 	$(BIN)/python -m bench.report
 	$(BIN)/python -m bench.projection_rebuild
 	$(BIN)/python -m bench.cluster
+	$(BIN)/python -m bench.scale --sizes 10000,100000
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache node_modules

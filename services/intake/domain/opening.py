@@ -174,13 +174,19 @@ async def build_case(
 async def store_case(intake: Intake, case: docs.Case, events: list[Envelope]) -> docs.Case:
     """Insert a new case with its events; a second insert of the same case (a retry) finds
     the first one and returns it."""
-    try:
-        await docs.cases(intake.db).insert_one({**case, **staged(*events)})
-    except DuplicateKeyError:  # the same retry, twice at once: the other one stored it
-        stored = await docs.cases(intake.db).find_one({"_id": case["_id"]}, HIDDEN)
-        if stored is None:
-            raise
-        return stored
+    for attempt in range(REFERENCE_DRAWS):
+        try:
+            await docs.cases(intake.db).insert_one({**case, **staged(*events)})
+            break
+        except DuplicateKeyError:  # the same retry, twice at once: the other one stored it
+            stored = await docs.cases(intake.db).find_one({"_id": case["_id"]}, HIDDEN)
+            if stored is not None:
+                return stored
+            if attempt == REFERENCE_DRAWS - 1:
+                raise
+            # Not this case: its reference was drawn before (one in a billion a year; at a
+            # million cases a year, one report in a thousand). Draw another, everywhere.
+            case, events = redrawn(case, events)
     # Stored: from here nothing may fail the answer, or the reporter never sees the code.
     try:
         await adjust_load(intake, case["confidant_id"], +1)
@@ -188,6 +194,20 @@ async def store_case(intake: Intake, case: docs.Case, events: list[Envelope]) ->
         log.warning("load not counted; the recount corrects it", extra={"case_id": case["_id"]})
     await flush(docs.cases(intake.db), case["_id"], events, intake.bus, intake.locks)
     return case
+
+
+REFERENCE_DRAWS = 5
+
+
+def redrawn(case: docs.Case, events: list[Envelope]) -> tuple[docs.Case, list[Envelope]]:
+    """The case and its events under a new reference (the events name it too)."""
+    reference = new_reference(case["created_at"])
+    return {**case, "reference": reference}, [
+        e.model_copy(update={"data": {**e.data, "reference": reference}})
+        if "reference" in e.data
+        else e
+        for e in events
+    ]
 
 
 def received_on(by_staff: bool, body: CaseCreate, now: datetime) -> datetime | None:

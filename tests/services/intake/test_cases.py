@@ -15,6 +15,7 @@ from tests.services.intake.conftest import (
     bearer,
     report,
     state,
+    stream_events,
 )
 
 
@@ -229,3 +230,27 @@ async def test_a_report_whose_first_try_died_before_storing_is_stored_by_the_ret
     again = await retry.json()
     assert (again["case_id"], again["case_code"]) == (made["case_id"], made["case_code"])
     assert await db["cases"].count_documents({}) == 1
+
+
+async def test_a_reference_drawn_twice_is_drawn_again(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """References are short and random (about a billion a year): at a million reports a
+    year, one new report in a thousand draws one that is taken. It is drawn again, in the
+    case and in its events, and the report is stored, not refused."""
+    from services.intake.domain import codes, opening
+
+    first = await desk.report()
+    draws = iter([first["reference"], first["reference"]])
+    monkeypatch.setattr(
+        opening, "new_reference", lambda now: next(draws, None) or codes.new_reference(now)
+    )
+    second = await desk.report()
+    assert second["reference"] != first["reference"]
+    assert re.fullmatch(r"VP-\d{4}-[0-9A-Z]{6}", second["reference"])
+    events = [
+        e
+        for e in await stream_events(desk.infra, desk.isolation)
+        if e["data"].get("case_id") == second["case_id"] and "reference" in e["data"]
+    ]
+    assert events and {e["data"]["reference"] for e in events} == {second["reference"]}

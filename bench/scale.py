@@ -1,0 +1,411 @@
+"""What a request costs as the firm grows: the same requests at 10,000, 100,000 and
+1,000,000 cases, each beside its floor measured in the same run.
+
+    python -m bench.scale [--sizes 10000,100000,1000000] [--samples 40] [--backend sqlite]
+
+``--backend postgresql`` runs FerretDB on Debian's PostgreSQL instead of SQLite (each
+backend its firm cached apart); with ``MONGODB_URI`` set, that server is measured.
+
+For each size a firm is built once and cached under ``.cache/bench-scale/<size>/`` (the
+database's own files and the keys: a second run measures at once): 1,000 confidants, one
+organisation per 100 cases (at most 10,000), every case made by intake's own
+``build_case`` (the document and its events, with the text and contact sealed, as a
+report by phone without a code), and reporting's projection and monthly tallies folded
+from those events by its own ``projection.apply`` and ``tally``. The services then run
+as processes, as ``make run`` starts them, and each figure is measured by its public API:
+
+- ``case_list``: a confidant's first page of cases (50), then filtered by status;
+- ``case_page``: one case (``GET /v1/cases/{id}``) and one by its reference;
+- ``office_overview``: what the office's page reads to count every organisation's cases;
+- ``create_case``: ``POST /v1/cases`` (a report);
+- ``report``: drafting one organisation's yearly report (``POST /v1/orgs/{id}/reports``);
+- ``org_page``: what the organisation admin's page reads (reports, invoices, signals);
+- ``startup``: intake and reporting from start to ready, in seconds (as ``p99_ms``).
+
+The floors: ``GET /healthz`` of the same service, and a look-up by ``_id`` of the same
+collection straight from the database. One JSON line per figure and size:
+``{"bench": "scale", "figure": …, "cases": …, "p50_ms": …, "p99_ms": …, "floor_p99_ms": …,
+"growth": …}``, growth being the p99 over the smallest size's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import aiohttp
+from pymongo import AsyncMongoClient
+
+from bench.common import OUTSIDE, options
+from deploy.stack.database import ferretdb_postgresql, postgres
+from deploy.stack.infra import plan_infra, running, service_env
+from deploy.stack.process import free_port
+from deploy.stack.services import service
+from services.intake.domain.opening import build_case, redrawn
+from services.intake.domain.report import CaseCreate
+from services.intake.state import Intake
+from services.intake.store.collections import CASES, INDEXES, ORGANISATIONS
+from services.reporting.domain.projection import apply
+from services.reporting.domain.tally import tally
+from services.reporting.store.collections import INDEXES as REPORTING_INDEXES
+from shared.crypto import DataKeys, FieldCipher
+from shared.devtokens import load_issuer
+from shared.events import Envelope
+
+ROOT = Path(__file__).resolve().parents[1] / ".cache" / "bench-scale"
+CONFIDANTS = 1000
+CATEGORIES = ("pesten", "intimidatie", "discriminatie", "agressie_geweld", "vraag_advies", "anders")
+STATUSES: tuple[Literal["new", "in_contact", "closed"], ...] = ("new", "in_contact", "closed")
+START = datetime(2025, 1, 6, 9, tzinfo=UTC)
+
+
+def orgs_for(cases: int) -> int:
+    return max(1, min(10_000, cases // 100))
+
+
+class Firm:
+    """The cached firm of one size: where its database and keys are."""
+
+    def __init__(self, cases: int, backend: str) -> None:
+        self.cases = cases
+        self.dir = ROOT / backend / str(cases)
+        self.keys = self.dir / "keys"
+        self.done = self.dir / "built.json"
+
+
+async def build(firm: Firm, mongodb_uri: str) -> dict[str, Any]:
+    """Write the firm through the services' own functions, in batches."""
+    from shared.db import Mongo
+
+    intake_db, reporting_db = "vertrouwd_intake", "vertrouwd_reporting"
+    mongo = Mongo(mongodb_uri, intake_db)
+    await mongo.ensure_indexes(INDEXES)
+    reporting = Mongo(mongodb_uri, reporting_db)
+    await reporting.ensure_indexes(REPORTING_INDEXES)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_uri)
+    cipher = FieldCipher(DataKeys.load(firm.keys / "data-keys.json"))
+    intake = cast(Intake, type("BenchIntake", (), {"cipher": cipher})())
+    rng = random.Random(firm.cases)
+    n_orgs = orgs_for(firm.cases)
+    orgs: list[dict[str, Any]] = [
+        {
+            "_id": f"org-{i}",
+            "name": f"Organisatie {i}",
+            "slug": f"org-{i}",
+            "departments": ["Zorg", "Keuken", "Staf"],
+            "confidant_ids": [f"c-{i % CONFIDANTS}", f"c-{(i + 1) % CONFIDANTS}"],
+            "first_contact_days": 2,
+            "locale": "nl",
+            "timezone": "Europe/Amsterdam",
+            "created_at": START,
+        }
+        for i in range(n_orgs)
+    ]
+    await client[intake_db][ORGANISATIONS].insert_many(orgs)
+    started = time.perf_counter()
+    batch: list[dict[str, Any]] = []
+    facts: dict[str, dict[str, Any]] = {}
+    references: set[str] = set()
+    span = timedelta(days=730)
+    for i in range(firm.cases):
+        org = orgs[i % n_orgs]
+        now = START + span * (i / firm.cases)
+        body = CaseCreate(
+            organisation=org["slug"],
+            category=rng.choice(CATEGORIES),
+            channel="phone",
+            anonymous=True,
+            text="Een melding over de werksfeer, zoals ze binnenkomt." * 3,
+            department=rng.choice(org["departments"]),
+            case_code=False,
+        )
+        confidant = (org["confidant_ids"][i % 2], "least_loaded")
+        case, events = await build_case(
+            intake, cast(Any, org), body, case_id=f"case-{i:07d}", code=None,
+            confidant=cast(Any, confidant), now=now,
+        )  # fmt: skip
+        while case["reference"] in references:  # as store_case does on a taken one
+            case, events = redrawn(case, events)
+        references.add(case["reference"])
+        status = rng.choice(STATUSES)
+        case["status"] = status
+        if status == "closed":
+            case["closed_at"] = now + timedelta(days=20)
+        batch.append(dict(case))
+        fact = None
+        for event in events:
+            fact = apply(fact, raw(event))
+        if fact is not None:
+            facts[case["_id"]] = dict(fact)
+        if len(batch) == 1000:
+            await write(client, batch, facts)
+            batch, facts = [], {}
+    if batch:
+        await write(client, batch, facts)
+    # The tallies, from every case's facts (as the rebuild makes them).
+    months: dict[tuple[str, int], dict[str, float]] = {}
+    async for stored in client[reporting_db]["cases"].find({}):
+        for month, values in tally([cast(Any, stored)]).items():
+            into = months.setdefault((str(stored["org_id"]), month), {})
+            for key, value in values.items():
+                into[key] = into.get(key, 0.0) + value
+    docs = [
+        {"_id": f"{org}|{month}", "org_id": org, "month": month, "n": n}
+        for (org, month), n in months.items()
+    ]
+    for i in range(0, len(docs), 1000):
+        await client[reporting_db]["tallies"].insert_many(docs[i : i + 1000])
+    await client[reporting_db]["orgs"].insert_many(
+        [{"_id": o["_id"], "name": o["name"], "departments": o["departments"]} for o in orgs]
+    )
+    took = round(time.perf_counter() - started, 1)
+    await client.close()
+    await mongo.close()
+    await reporting.close()
+    return {"cases": firm.cases, "orgs": n_orgs, "build_s": took}
+
+
+def raw(event: Envelope) -> Any:
+    return json.loads(event.model_dump_json())
+
+
+async def write(
+    client: AsyncMongoClient[dict[str, Any]],
+    cases: list[dict[str, Any]],
+    facts: dict[str, dict[str, Any]],
+) -> None:
+    await client["vertrouwd_intake"][CASES].insert_many(cases)
+    if facts:
+        await client["vertrouwd_reporting"]["cases"].insert_many(list(facts.values()))
+
+
+# A figure that takes seconds per request is sampled fewer times (at least MIN_SAMPLES),
+# so that the biggest size ends within the half hour.
+BUDGET_S = 20.0
+MIN_SAMPLES = 3
+
+
+async def timed(call: Callable[[], Awaitable[Any]], samples: int) -> list[float]:
+    out: list[float] = []
+    begun = time.perf_counter()
+    while len(out) < samples and (len(out) < MIN_SAMPLES or time.perf_counter() - begun < BUDGET_S):
+        started = time.perf_counter()
+        await call()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def p(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 2)
+
+
+async def measure(
+    firm: Firm, urls: dict[str, str], mongodb_uri: str, samples: int
+) -> list[dict[str, Any]]:
+    issuer = load_issuer(firm.keys)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongodb_uri)
+    cases = client["vertrouwd_intake"][CASES]
+    some = await cases.find_one({"_id": "case-0000001"})
+    assert some is not None
+    org = some["org_id"]
+
+    def bearer(**claims: Any) -> dict[str, str]:
+        return {"Authorization": "Bearer " + issuer.issue(**claims)}
+
+    admin = bearer(sub="bench", role="admin", audience=["intake", "reporting"])
+    anna = bearer(sub=some["confidant_id"], role="confidant", audience=["intake"], orgs=[org])
+    org_admin = bearer(sub="hr", role="org_admin", audience=["reporting"], org_id=org)
+    rows: list[dict[str, Any]] = []
+    async with aiohttp.ClientSession() as http:
+
+        async def get(url: str, headers: dict[str, str] | None = None) -> None:
+            async with http.get(url, headers=headers) as answer:
+                await answer.read()
+                assert answer.status < 400, (url, answer.status, await answer.text())
+
+        async def by_id() -> None:
+            await cases.find_one({"_id": some["_id"]})
+
+        floor_http = await timed(lambda: get(urls["intake"] + "healthz"), samples)
+        floor_db = await timed(by_id, samples)
+        figures: list[tuple[str, Callable[[], Awaitable[Any]], list[float]]] = [
+            ("case_list", lambda: get(urls["intake"] + "v1/cases?limit=50", anna), floor_http),
+            (
+                "case_list_filtered",
+                lambda: get(urls["intake"] + "v1/cases?limit=50&status=new", anna),
+                floor_http,
+            ),
+            ("case_page", lambda: get(urls["intake"] + f"v1/cases/{some['_id']}", anna), floor_db),
+            (
+                "office_overview",
+                lambda: get(urls["intake"] + f"v1/cases?limit=1000&org_id={org}", admin),
+                floor_http,
+            ),
+            (
+                "org_page",
+                lambda: asyncio.gather(
+                    get(urls["reporting"] + f"v1/orgs/{org}/reports", org_admin),
+                    get(urls["reporting"] + f"v1/orgs/{org}/invoices", org_admin),
+                    get(urls["reporting"] + f"v1/orgs/{org}/signals", org_admin),
+                ),
+                floor_http,
+            ),
+        ]
+        for name, call, floor in figures:
+            ms = await timed(call, samples)
+            rows.append(row(name, firm.cases, ms, floor))
+
+        async def create() -> None:
+            body = {"organisation": org, "category": "pesten", "anonymous": True}
+            async with http.post(urls["intake"] + "v1/cases", json=body) as answer:
+                assert answer.status == 201, await answer.text()
+
+        rows.append(row("create_case", firm.cases, await timed(create, samples), floor_http))
+
+        async def report() -> None:
+            body = {"year": 2025, "kind": "yearly"}
+            async with http.post(
+                urls["reporting"] + f"v1/orgs/{org}/reports", json=body, headers=admin
+            ) as answer:
+                assert answer.status in (201, 409), await answer.text()
+
+        rows.append(
+            row("report", firm.cases, await timed(report, max(5, samples // 4)), floor_http)
+        )
+    await client.close()
+    return rows
+
+
+# The statements our build of FerretDB 1.24 sends for the hot queries (from its backends'
+# source and deploy/ferretdb-pushdown.patch): each top-level equality with a string pushed
+# down as its field's index expression; what remains is sorted and filtered in Go.
+def sqlite_equal(field: str, value: str) -> str:
+    f = f'_ferretdb_sjson->"{field}"'
+    return f"({f} = '\"{value}\"' OR ({f} >= '[' AND {f} < '\\'))"
+
+
+SQLITE_PLANS = {
+    # As deploy/ferretdb-pushdown.patch writes an equality (_id: its own column expression).
+    "by _id": 'SELECT _ferretdb_sjson FROM "{t}" WHERE _ferretdb_sjson->"_id" = \'"case-0000001"\'',
+    "case list (confidant_id, sorted in Go)": (
+        'SELECT _ferretdb_sjson FROM "{t}" WHERE ' + sqlite_equal("confidant_id", "c-1")  # noqa: S608
+    ),
+}
+
+
+def pg_equal(field: str, value: str) -> str:
+    # (braces doubled: the table's name is filled in with str.format after)
+    f = f"_jsonb->'{field}'"
+    return f"({f} = '\"{value}\"'::jsonb OR ({f} >= '[null]'::jsonb AND {f} < '{{{{}}}}'::jsonb))"
+
+
+PG_PLANS = {
+    # As deploy/ferretdb-pushdown.patch writes an equality.
+    "by _id": 'SELECT _jsonb FROM "{s}"."{t}" WHERE ' + pg_equal("_id", "case-0000001"),  # noqa: S608 (our own constants)
+    "case list (confidant_id, sorted in Go)": (
+        'SELECT _jsonb FROM "{s}"."{t}" WHERE ' + pg_equal("confidant_id", "c-1")  # noqa: S608
+    ),
+}
+
+
+def explain(firm: Firm, backend: str, pg_url: str | None) -> list[dict[str, Any]]:
+    """The engine's own plan for each hot query: does it use an index?"""
+    out: list[dict[str, Any]] = []
+    if backend == "sqlite":
+        import sqlite3
+
+        path = firm.dir / "ferretdb" / "vertrouwd_intake.sqlite"
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            [(table,)] = db.execute(
+                "SELECT table_name FROM _ferretdb_collections WHERE name = 'cases'"
+            ).fetchall()
+            for name, sql in SQLITE_PLANS.items():
+                rows = db.execute("EXPLAIN QUERY PLAN " + sql.format(t=table)).fetchall()
+                out.append({"query": name, "plan": " / ".join(str(r[-1]) for r in rows)})
+    elif pg_url is not None:
+        import subprocess
+
+        def psql(sql: str) -> str:
+            done = subprocess.run(
+                ["psql", pg_url, "-At", "-c", sql], capture_output=True, text=True, check=True
+            )
+            return done.stdout.strip()
+
+        table = psql(
+            "SELECT _jsonb->>'table' FROM vertrouwd_intake._ferretdb_database_metadata "
+            "WHERE _jsonb->>'_id' = 'cases'"
+        )
+        for name, sql in PG_PLANS.items():
+            found = psql("EXPLAIN " + sql.format(s="vertrouwd_intake", t=table))
+            out.append({"query": name, "plan": " / ".join(found.splitlines())})
+    return [{"bench": "scale_explain", "backend": backend, "cases": firm.cases, **o} for o in out]
+
+
+def row(figure: str, cases: int, ms: list[float], floor: list[float]) -> dict[str, Any]:
+    return {
+        "bench": "scale",
+        "figure": figure,
+        "cases": cases,
+        "p50_ms": round(statistics.median(ms), 2),
+        "p99_ms": p(ms, 0.99),
+        "floor_p99_ms": p(floor, 0.99),
+    }
+
+
+def main() -> None:
+    args = options(__doc__, sizes="10000,100000,1000000", samples=40, backend="sqlite")
+    sizes = [int(s) for s in str(args.sizes).split(",") if s]
+    smallest: dict[str, float] = {}
+    backend = str(args.backend)
+    for cases in sorted(sizes):
+        firm = Firm(cases, backend)
+        firm.dir.mkdir(parents=True, exist_ok=True)
+        servers, outside, pg_url = [], {}, None
+        if backend == "postgresql" and "MONGODB_URI" not in os.environ:
+            pg = postgres(firm.dir / "pg", free_port())
+            ferret = ferretdb_postgresql(firm.dir / "ferretdb", free_port(), pg.url)
+            servers, outside, pg_url = [pg, ferret], {"MONGODB_URI": ferret.url}, pg.url
+        infra = plan_infra(
+            firm.dir, {**outside, **{k: v for k, v in os.environ.items() if k in OUTSIDE}}
+        )
+        env = service_env(infra, firm.keys)
+        servers += [p for p in infra.processes if p.name in ("ferretdb", "nats")]
+        with running(*[[p] for p in servers]):
+            mongodb_uri = infra.env()["MONGODB_URI"]
+            if not firm.done.exists():
+                built = asyncio.run(build(firm, mongodb_uri))
+                firm.done.write_text(json.dumps(built))
+                print(json.dumps({"bench": "scale_build", **built}), flush=True)
+            base = {**env, "LOG_LEVEL": "WARNING", "INTAKE_CASE_RATE_LIMIT": "1000000"}
+            ports = {name: free_port() for name in ("intake", "reporting")}
+            procs = [service(n, ports[n], base, firm.dir / "logs") for n in ports]
+            started = time.perf_counter()
+            with running(procs):
+                up = time.perf_counter() - started
+                urls = {n: f"http://127.0.0.1:{ports[n]}/" for n in ports}
+                rows = asyncio.run(measure(firm, urls, mongodb_uri, int(args.samples)))
+                if "MONGODB_URI" not in os.environ:
+                    for plan in explain(firm, backend, pg_url):
+                        print(json.dumps(plan), flush=True)
+                rows.append(
+                    {"bench": "scale", "figure": "startup", "cases": cases, "p50_ms": round(up, 2),
+                     "p99_ms": round(up, 2), "floor_p99_ms": None}
+                )  # fmt: skip
+        for r in rows:
+            r["backend"] = backend
+            first = smallest.setdefault(r["figure"], r["p99_ms"])
+            r["growth"] = round(r["p99_ms"] / first, 2) if first else None
+            print(json.dumps(r), flush=True)
+
+
+if __name__ == "__main__":
+    main()
