@@ -45,7 +45,7 @@ import aiohttp
 from pymongo import AsyncMongoClient
 
 from bench.common import OUTSIDE, options
-from deploy.stack.database import ferretdb_postgresql, postgres
+from deploy.stack.database import ferretdb, postgres
 from deploy.stack.infra import plan_infra, running, service_env
 from deploy.stack.process import free_port
 from deploy.stack.services import service
@@ -372,7 +372,7 @@ def main() -> None:
         servers, outside, pg_url = [], {}, None
         if backend == "postgresql" and "MONGODB_URI" not in os.environ:
             pg = postgres(firm.dir / "pg", free_port())
-            ferret = ferretdb_postgresql(firm.dir / "ferretdb", free_port(), pg.url)
+            ferret = ferretdb(firm.dir / "ferretdb", free_port(), pg.url)
             servers, outside, pg_url = [pg, ferret], {"MONGODB_URI": ferret.url}, pg.url
         infra = plan_infra(
             firm.dir, {**outside, **{k: v for k, v in os.environ.items() if k in OUTSIDE}}

@@ -11,19 +11,25 @@ from deploy.stack.places import FERRETDB_BIN
 from deploy.stack.process import Process, StackError, tcp_open
 
 
-def ferretdb(data: Path, port: int) -> Process:
+def ferretdb(data: Path, port: int, postgresql_url: str | None = None) -> Process:
+    """FerretDB on SQLite in ``data``; with ``postgresql_url``, on that PostgreSQL instead
+    (what ``bench.scale --backend postgresql`` measures)."""
     if not FERRETDB_BIN.exists():
         raise StackError(
             f"FerretDB is not built at {FERRETDB_BIN}: run 'make ferretdb', "
             "or set MONGODB_URI to use a MongoDB server"
         )
     data.mkdir(parents=True, exist_ok=True)
+    backend = (
+        ["--handler=sqlite", f"--sqlite-url=file:{data}/"]
+        if postgresql_url is None
+        else ["--handler=postgresql", f"--postgresql-url={postgresql_url}"]
+    )
     return Process(
         "ferretdb",
         [
             str(FERRETDB_BIN),
-            "--handler=sqlite",
-            f"--sqlite-url=file:{data}/",
+            *backend,
             f"--listen-addr=127.0.0.1:{port}",
             "--telemetry=disable",
             "--debug-addr=-",
@@ -74,25 +80,4 @@ def postgres(data: Path, port: int) -> Process:
         ready=lambda: tcp_open("127.0.0.1", port),
         url=f"postgres://ferretdb@127.0.0.1:{port}/postgres",
         log_path=data.parent / "postgres.log",
-    )
-
-
-def ferretdb_postgresql(data: Path, port: int, postgresql_url: str) -> Process:
-    """FerretDB on PostgreSQL (``postgres``) instead of SQLite."""
-    data.mkdir(parents=True, exist_ok=True)
-    return Process(
-        "ferretdb",
-        [
-            str(FERRETDB_BIN),
-            "--handler=postgresql",
-            f"--postgresql-url={postgresql_url}",
-            f"--listen-addr=127.0.0.1:{port}",
-            "--telemetry=disable",
-            "--debug-addr=-",
-            f"--state-dir={data}",
-            "--log-level=warn",
-        ],
-        ready=lambda: tcp_open("127.0.0.1", port),
-        url=f"mongodb://127.0.0.1:{port}/",
-        log_path=data.parent / "ferretdb.log",
     )

@@ -61,3 +61,13 @@ export function langQuery() {
   const lang = document.documentElement.lang;
   return lang && lang !== "nl" ? `?lang=${lang}` : "";
 }
+
+// ``input`` with the id ``id`` and its label, added to ``form``; the input, to go on with.
+export function labelled(form, id, text, input) {
+  input.id = id;
+  const label = document.createElement("label");
+  label.htmlFor = id;
+  label.textContent = text;
+  form.append(label, input);
+  return input;
+}

@@ -3,7 +3,7 @@
 // it, update now, its state) and availability (weekly hours, absences). Every change goes to
 // booking's /v1 API, which checks it again; what it refuses is shown with its reason.
 import { allItems, client } from "/static/common/api.js";
-import { $, item, link, say, sayRefusal, succeeded, textsOf } from "/static/common/dom.js";
+import { $, item, labelled, link, say, sayRefusal, succeeded, textsOf } from "/static/common/dom.js";
 import { claims, handover } from "/static/common/handover.js";
 
 (function () {
@@ -202,15 +202,6 @@ import { claims, handover } from "/static/common/handover.js";
     return new Date(midnight(day).getTime() + (h * 60 + m) * 60000).toISOString();
   };
 
-  function field(form, id, label, input) {
-    input.id = id;
-    const l = document.createElement("label");
-    l.htmlFor = id;
-    l.textContent = label;
-    form.append(l, input);
-    return input;
-  }
-
   function heldForm(a) {
     const box = document.createElement("details");
     box.className = "held";
@@ -228,14 +219,14 @@ import { claims, handover } from "/static/common/handover.js";
       el.required = true;
       return el;
     };
-    const start = field(form, `held-start-${a.id}`, t.held_start, input("datetime-local", localInput(held ? held.started_at : a.start)));
-    const end = field(form, `held-end-${a.id}`, t.held_end, input("datetime-local", localInput(held ? held.ended_at : a.end)));
+    const start = labelled(form, `held-start-${a.id}`, t.held_start, input("datetime-local", localInput(held ? held.started_at : a.start)));
+    const end = labelled(form, `held-end-${a.id}`, t.held_end, input("datetime-local", localInput(held ? held.ended_at : a.end)));
     const travels = a.mode === "walk" || a.mode === "on_location";
     let km = null, travel = null;
     if (travels) {
-      km = field(form, `held-km-${a.id}`, t.held_km, input("number", held ? held.km : 0));
+      km = labelled(form, `held-km-${a.id}`, t.held_km, input("number", held ? held.km : 0));
       km.min = "0"; km.max = "2000"; km.step = "0.1";
-      travel = field(form, `held-travel-${a.id}`, t.held_travel, input("number", held ? held.travel_minutes : 0));
+      travel = labelled(form, `held-travel-${a.id}`, t.held_travel, input("number", held ? held.travel_minutes : 0));
       travel.min = "0"; travel.max = "1440"; travel.step = "1";
     }
     const save = document.createElement("button");

@@ -2,7 +2,7 @@
 // (no content), the organisations with their ways in, and staff accounts. The token is the
 // one the workspace's log-in kept in this tab; every step goes through intake's /v1 API.
 import { allItems, client } from "/static/common/api.js";
-import { $, item, langQuery, say, succeeded, textsOf } from "/static/common/dom.js";
+import { $, item, labelled, langQuery, say, succeeded, textsOf } from "/static/common/dom.js";
 
 (function () {
   const main = $("office");
@@ -147,14 +147,7 @@ import { $, item, langQuery, say, succeeded, textsOf } from "/static/common/dom.
     const summary = document.createElement("summary");
     summary.textContent = `${t.change_role}: ${a.display_name}`;
     const form = document.createElement("form");
-    const field = (id, label, input) => {
-      input.id = id;
-      const l = document.createElement("label");
-      l.htmlFor = id;
-      l.textContent = label;
-      form.append(l, input);
-      return input;
-    };
+    const field = (id, label, input) => labelled(form, id, label, input);
     const role = field(`role-${a.id}`, t.role, document.createElement("select"));
     for (const r of ["confidant", "org_admin", "admin"]) role.append(new Option(t["role_" + r], r, false, r === a.role));
     const confidant = field(`role-confidant-${a.id}`, t.confidant_id, document.createElement("input"));
