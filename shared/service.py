@@ -46,6 +46,7 @@ from shared.http import (
 )
 from shared.log import setup_logging
 from shared.metrics import Metrics
+from shared.outbox import INDEXES as OUTBOX_INDEXES
 from shared.outbox import retry_deferred, sweep
 from shared.retry import patiently
 from shared.settings import ServiceSettings, SettingsError
@@ -153,7 +154,12 @@ def build_app(settings: ServiceSettings, spec: ServiceSpec) -> web.Application:
 
     async def mongo_ctx(app: web.Application) -> AsyncIterator[None]:
         mongo = Mongo(settings.mongodb_uri, settings.database_name)
-        indexes = {**spec.indexes, PROCESSED: [IndexModel("handled_at")]}
+        indexes: dict[str, Sequence[IndexModel]] = {
+            **spec.indexes,
+            PROCESSED: [IndexModel("handled_at")],
+        }
+        for name in spec.outbox:  # the relay's sweep finds staged events by their index
+            indexes[name] = [*indexes.get(name, []), *OUTBOX_INDEXES]
         # An instance (re)started while the database is away waits for it, as the bus waits
         # for a JetStream leader: a short outage is no reason to exit.
         await patiently(lambda: mongo.ensure_indexes(indexes), (ConnectionFailure,), "the database")

@@ -7,11 +7,13 @@ update whose filter still holds only for the first instance that makes it.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from datetime import datetime, timedelta
 
 from services.intake.domain import rules as domain
 from services.intake.domain.aftercare import send_follow_ups
+from services.intake.domain.rules import OPEN_STATUSES
 from services.intake.state import Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import CASES, LOAD
@@ -63,10 +65,9 @@ async def recount_load(intake: Intake) -> int:
     counts were off (after a crash between a case write and its count). A case opened
     while this runs may be missed once; the next run sets it right."""
     actual: dict[str, int] = {}
-    async for case in docs.cases(intake.db).find(
-        {"status": {"$ne": "closed"}}, {"confidant_id": 1}
-    ):
-        actual[case["confidant_id"]] = actual.get(case["confidant_id"], 0) + 1
+    for status in OPEN_STATUSES:
+        async for case in docs.cases(intake.db).find({"status": status}, {"confidant_id": 1}):
+            actual[case["confidant_id"]] = actual.get(case["confidant_id"], 0) + 1
     known = {doc["_id"]: doc["open"] async for doc in docs.load(intake.db).find({})}
     corrected = 0
     for confidant_id in set(actual) | set(known):
@@ -149,13 +150,13 @@ async def warn_deadlines(intake: Intake, now: datetime) -> int:
     warned = 0
     steps = [(kind, "warned", "warn_at") for kind in ("first_contact", *WHISTLEBLOWER)]
     steps.append(("first_contact", "overdue_told", "due"))
-    for kind, flag, since in steps:
+    for (kind, flag, since), status in itertools.product(steps, OPEN_STATUSES):
         path = f"deadlines.{kind}"
         query = {
             f"{path}.{flag}": False,
             f"{path}.met_at": None,
             f"{path}.{since}": {"$lte": now},
-            "status": {"$ne": "closed"},
+            "status": status,
         }
         async for case in docs.cases(intake.db).find(
             query, {"org_id": 1, "confidant_id": 1, "deadlines": 1, "reference": 1}

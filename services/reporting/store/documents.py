@@ -38,7 +38,7 @@ from services.reporting.store.collections import (
 )
 from shared.db import Document, TypedCollection
 from shared.events import Envelope
-from shared.outbox import Staged
+from shared.outbox import HIDDEN, Staged
 from shared.text import Locale
 from shared.wire import Json, jsonable
 
@@ -323,7 +323,7 @@ async def read_contract(db: AsyncDatabase[Document], org_id: str) -> Contract | 
     # (what is kept beside the contract: when it was written, the evaluation told, the outbox)
     found = await db[CONTRACTS].find_one(
         {"_id": org_id},
-        {"_id": 0, "updated_at": 0, "evaluation_told": 0, "outbox": 0, "outbox_at": 0},
+        {"_id": 0, "updated_at": 0, "evaluation_told": 0, **HIDDEN},
     )
     if found is None:
         return None
@@ -537,7 +537,7 @@ def report_view(doc: Report) -> formats.ReportView:
 
 def _with_id(doc: Signal | Invoice) -> Json:
     # (the outbox is the service's bookkeeping, not the signal's)
-    hidden = ("_id", "outbox", "outbox_at")
+    hidden = ("_id", *HIDDEN)
     shown: Json = jsonable({k: v for k, v in doc.items() if k not in hidden} | {"id": doc["_id"]})
     return shown
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -146,3 +147,49 @@ async def test_what_a_dead_instance_left_is_published_by_the_next_one_at_start(
 
     await eventually(relayed)
     assert [e["id"] for e in await stream_events(infra, isolation)] == [event.id]
+
+
+async def test_the_sweep_reads_all_once_then_only_what_is_pending(
+    start_service: StartService,
+    infra: Infra,
+    isolation: Isolation,
+) -> None:
+    # A document staged before outbox_pending came has only outbox_at: the first sweep of
+    # a collection reads it all and finds it, and marks the collection as swept.
+    long_ago = datetime.now(UTC) - timedelta(minutes=5)
+
+    def left(note_id: str, *, legacy: bool) -> dict[str, Any]:
+        event = new_event(
+            CaseNoteAdded, {"case_id": "c3", "note_id": note_id}, source="intake", org_id="o1"
+        )
+        fields: dict[str, Any] = dict(staged(event))
+        fields["outbox_at"] = long_ago
+        fields["outbox"][event.id]["staged_at"] = long_ago
+        if legacy:
+            del fields["outbox_pending"]
+        return {"_id": note_id, "case_id": "c3", **fields}
+
+    old = left("n-old", legacy=True)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(infra.mongodb_uri)
+    try:  # left by the version before, which had no outbox_pending
+        await client[isolation.database("intake")]["notes"].insert_one(old)
+    finally:
+        await client.close()
+    intake = await start_service("intake", OUTBOX_RELAY_S="0.2", OUTBOX_SWEEP_S="0.5")
+    db = state(intake).db
+
+    async def gone(note_id: str) -> bool:
+        note = await db["notes"].find_one({"_id": note_id})
+        return note is not None and "outbox_at" not in note
+
+    await eventually(lambda: gone("n-old"))
+    assert await db["outbox_marked"].find_one({"_id": "notes"}) is not None
+    # Marked: the sweep looks up outbox_pending by its index, and no longer reads the rest.
+    pending, unmarked = left("n-new", legacy=False), left("n-legacy", legacy=True)
+    await db["notes"].insert_many([pending, unmarked])
+    await eventually(lambda: gone("n-new"))
+    await asyncio.sleep(1.5)  # three more sweeps
+    still = await db["notes"].find_one({"_id": "n-legacy"})
+    assert still is not None and still.get("outbox")
+    published = [e["id"] for e in await stream_events(infra, isolation)]
+    assert published == [next(iter(d["outbox"])) for d in (old, pending)]
