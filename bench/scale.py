@@ -11,7 +11,8 @@ database's own files and the keys: a second run measures at once): 1,000 confida
 organisation per 100 cases (at most 10,000), every case made by intake's own
 ``build_case`` (the document and its events, with the text and contact sealed, as a
 report by phone without a code), and reporting's projection and monthly tallies folded
-from those events by its own ``projection.apply`` and ``tally``. The services then run
+from those events by its own ``projection.apply`` and ``tally``; the closing and the purge
+as intake's ``rules.closed_buckets`` and ``jobs.purge_update`` write them. The services then run
 as processes, as ``make run`` starts them, and each figure is measured by its public API:
 
 - ``case_list``: a confidant's first page of cases (50), then filtered by status;
@@ -20,7 +21,15 @@ as processes, as ``make run`` starts them, and each figure is measured by its pu
 - ``create_case``: ``POST /v1/cases`` (a report);
 - ``report``: drafting one organisation's yearly report (``POST /v1/orgs/{id}/reports``);
 - ``org_page``: what the organisation admin's page reads (reports, invoices, signals);
-- ``startup``: intake and reporting from start to ready, in seconds (as ``p99_ms``).
+- ``slots``: ``GET /v1/slots`` of that confidant (beside booking's ``/healthz``);
+- ``retention``: intake's periodic round (retention, code expiry, deadline warnings,
+  follow-ups, the load recount) on the firm's last day, in seconds;
+- ``rebuild``: reporting's projection rebuilt from a stream of as many events as the firm
+  has cases, in seconds, beside reading that stream (``of_floor``: the rate's share);
+- ``startup``: each of the four services from start to ready, in seconds (as ``p99_ms``).
+
+The firm is as a practice has it on its last day: two years of cases, answered the next
+day, closed within weeks but for the last two months', purged after a year.
 
 The floors: ``GET /healthz`` of the same service, and a look-up by ``_id`` of the same
 collection straight from the database. One JSON line per figure and size:
@@ -54,10 +63,13 @@ from deploy.stack.infra import plan_infra, running, service_env
 from deploy.stack.process import free_port
 from deploy.stack.services import service
 from services.intake.app import SPEC as INTAKE_SPEC
+from services.intake.domain.jobs import BACKFILLED, purge_update
 from services.intake.domain.opening import build_case, redrawn
 from services.intake.domain.report import CaseCreate
+from services.intake.domain.rules import closed_buckets, purge_before
+from services.intake.domain.updates import FIRST_ANSWER
 from services.intake.state import Intake
-from services.intake.store.collections import CASES, INDEXES, ORGANISATIONS
+from services.intake.store.collections import CASES, INDEXES, MIGRATIONS, ORGANISATIONS
 from services.reporting.app import SPEC as REPORTING_SPEC
 from services.reporting.domain.projection import apply
 from services.reporting.domain.tally import tally
@@ -71,12 +83,14 @@ SERVICES = ("intake", "reporting", "booking", "notify")
 ROOT = Path(__file__).resolve().parents[1] / ".cache" / "bench-scale"
 CONFIDANTS = 1000
 CATEGORIES = ("pesten", "intimidatie", "discriminatie", "agressie_geweld", "vraag_advies", "anders")
-OPEN: tuple[Literal["new", "in_contact", "in_conversation"], ...] = (
-    "new", "in_contact", "in_conversation",
-)  # fmt: skip
-OPEN_FOR = timedelta(days=60)  # the newest cases, still open; the rest closed
-VERSION = 2  # of what a cached firm holds: another one is built again
+OPEN: tuple[Literal["in_contact", "in_conversation"], ...] = ("in_contact", "in_conversation")
 START = datetime(2025, 1, 6, 9, tzinfo=UTC)
+SPAN = timedelta(days=730)  # the firm's two years of cases
+END = START + SPAN  # its last day, when it is measured
+OPEN_FOR = timedelta(days=60)  # the newest cases, still open; the rest closed
+NEW_FOR = timedelta(hours=12)  # the last half day's, not answered yet (nor due)
+RETENTION_DAYS = 365  # the default (an organisation without its own)
+VERSION = 3  # of what a cached firm holds: another one is built again
 INTAKE_OUTBOX, REPORTING_OUTBOX = INTAKE_SPEC.outbox, REPORTING_SPEC.outbox
 
 
@@ -131,10 +145,9 @@ async def build(firm: Firm, mongodb_uri: str) -> dict[str, Any]:
     batch: list[dict[str, Any]] = []
     facts: dict[str, dict[str, Any]] = {}
     references: set[str] = set()
-    span = timedelta(days=730)
     for i in range(firm.cases):
         org = orgs[i % n_orgs]
-        now = START + span * (i / firm.cases)
+        now = START + SPAN * (i / firm.cases)
         body = CaseCreate(
             organisation=org["slug"],
             category=rng.choice(CATEGORIES),
@@ -152,11 +165,7 @@ async def build(firm: Firm, mongodb_uri: str) -> dict[str, Any]:
         while case["reference"] in references:  # as store_case does on a taken one
             case, events = redrawn(case, events)
         references.add(case["reference"])
-        # As a practice goes: a case is closed within weeks; the last ones are still open.
-        if START + span - now > OPEN_FOR:
-            case["status"], case["closed_at"] = "closed", now + timedelta(days=20)
-        else:
-            case["status"] = rng.choice(OPEN)
+        settle(case, now, rng)
         batch.append(dict(case))
         fact = None
         for event in events:
@@ -181,7 +190,9 @@ async def build(firm: Firm, mongodb_uri: str) -> dict[str, Any]:
     ]
     for i in range(0, len(docs), 1000):
         await client[reporting_db]["tallies"].insert_many(docs[i : i + 1000])
-    # Swept once, as a firm that grew under the relay is (shared.outbox: MARKED).
+    # Gone through once, as a firm that grew under this version is: swept by the relay
+    # (shared.outbox: MARKED), the closed cases' months given (intake's jobs: BACKFILLED).
+    await client[intake_db][MIGRATIONS].insert_one({"_id": BACKFILLED, "at": START})
     for db_name, names in ((intake_db, INTAKE_OUTBOX), (reporting_db, REPORTING_OUTBOX)):
         await client[db_name][MARKED].insert_many([{"_id": n, "at": START} for n in names])
     await client[reporting_db]["orgs"].insert_many(
@@ -192,6 +203,28 @@ async def build(firm: Firm, mongodb_uri: str) -> dict[str, Any]:
     await mongo.close()
     await reporting.close()
     return {"cases": firm.cases, "orgs": n_orgs, "build_s": took, "version": VERSION}
+
+
+def settle(case: Any, opened: datetime, rng: random.Random) -> None:
+    """The case as a practice has it at the firm's last day (END), written as the services
+    write it: answered the next day; closed within weeks but for the last two months' (its
+    months ahead set as on closing); purged after the default retention of a year."""
+    if END - opened <= NEW_FOR:
+        return  # new, its first contact not due yet
+    for kind in FIRST_ANSWER:  # a step of the status is an answer to the reporter
+        if kind in (case.get("deadlines") or {}):
+            case["deadlines"][kind]["met_at"] = opened + timedelta(days=1)
+    if END - opened <= OPEN_FOR:
+        case["status"] = rng.choice(OPEN)
+        return
+    closed_at = opened + timedelta(days=20)
+    case.update(status="closed", closed_at=closed_at, outcome="advice")
+    case.update(closed_buckets(closed_at, "code_hash" in case, None))
+    if closed_at < purge_before(END, RETENTION_DAYS):
+        update = purge_update(END)
+        for name in update["$unset"]:
+            case.pop(name, None)
+        case.update(update["$set"])
 
 
 def raw(event: Envelope) -> Any:
@@ -327,8 +360,8 @@ async def measure(
 
 async def retention(mongodb_uri: str) -> list[float]:
     """Intake's periodic round (retention, code expiry, deadline warnings, follow-ups, the
-    load recount) as the service runs it every ``INTAKE_JOBS_INTERVAL_S``, at a moment when
-    nothing in the firm is due: what finding the work costs. Once: it takes minutes."""
+    load recount) as the service runs it every ``INTAKE_JOBS_INTERVAL_S``, on the firm's
+    last day, when nothing is due (what was is done): what finding the work costs."""
     from types import SimpleNamespace
 
     from services.intake.domain import jobs
@@ -352,7 +385,7 @@ async def retention(mongodb_uri: str) -> list[float]:
         update_with_events=writer.update_with_events,
     )
     try:
-        return await timed(lambda: jobs.run_all(cast(Intake, intake), now=START), 1, least=1)
+        return await timed(lambda: jobs.run_all(cast(Intake, intake), now=END), 1, least=1)
     finally:
         await mongo.close()
 

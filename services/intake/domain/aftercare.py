@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from services.intake.domain.opening import adjust_load, case_event
+from services.intake.domain.rules import BUCKETS
 from services.intake.domain.texts import tell_reporter
 from services.intake.state import Intake
 from services.intake.store import documents as docs
@@ -91,6 +92,7 @@ async def reopen(intake: Intake, case: docs.Case, by: str, reason: str) -> None:
                 "closed_at": None,
                 "outcome": None,
                 "follow_up": None,
+                **dict.fromkeys(BUCKETS),
                 "updated_at": now,
             },
             "$push": {"reopened": reopening},
@@ -106,28 +108,29 @@ def follow_up_on(closed_at: datetime, days: int) -> docs.FollowUp:
     return {"due": closed_at + timedelta(days=days), "sent": False}
 
 
-async def send_follow_ups(intake: Intake, now: datetime) -> int:
+async def send_follow_ups(intake: Intake, now: datetime, months: list[str]) -> int:
     """Every follow-up that is due: the confidant reminded, the reporter asked, once each
     (the flag is set in the same write as the reminder's event; the message is keyed on the
-    case, so a second run finds it there)."""
+    case, so a second run finds it there). ``months``: those to look in, up to now's."""
     sent = 0
     query = {"follow_up.sent": False, "follow_up.due": {"$lte": now}, "status": "closed"}
-    async for case in docs.cases(intake.db).find(query):
-        event = case_event(
-            CaseFollowUpDue,
-            case,
-            now,
-            reference=case["reference"],
-            confidant_id=case["confidant_id"],
-        )
-        if await intake.update_with_events(
-            CASES,
-            {"_id": case["_id"], "follow_up.sent": False},
-            {"$set": {"follow_up.sent": True}},
-            [event],
-        ):
-            await _ask_how_it_goes(intake, case, now)
-            sent += 1
+    for month in months:
+        async for case in docs.cases(intake.db).find({"follow_up_month": month, **query}):
+            event = case_event(
+                CaseFollowUpDue,
+                case,
+                now,
+                reference=case["reference"],
+                confidant_id=case["confidant_id"],
+            )
+            if await intake.update_with_events(
+                CASES,
+                {"_id": case["_id"], "follow_up.sent": False},
+                {"$set": {"follow_up.sent": True, "follow_up_month": None}},
+                [event],
+            ):
+                await _ask_how_it_goes(intake, case, now)
+                sent += 1
     return sent
 
 

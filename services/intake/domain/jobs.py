@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import itertools
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from services.intake.domain import rules as domain
 from services.intake.domain.aftercare import send_follow_ups
 from services.intake.domain.rules import OPEN_STATUSES
 from services.intake.state import Intake
 from services.intake.store import documents as docs
-from services.intake.store.collections import CASES, LOAD
+from services.intake.store.collections import CASES, LOAD, MIGRATIONS
 from shared.event_schemas import CaseDeadlineDue, CasePurged
 from shared.events import new_event
 
@@ -25,11 +27,14 @@ log = logging.getLogger(__name__)
 
 async def run_all(intake: Intake, now: datetime | None = None) -> dict[str, int]:
     now = now or intake.clock.now()
+    await backfill_buckets(intake)
+    orgs = {o["_id"]: o async for o in docs.organisations(intake.db).find({}, ORG_FIELDS)}
+    months = domain.months_through(first_of(orgs.values()), now)
     done = {
-        "purged": await purge_closed_cases(intake, now),
-        "codes_expired": await expire_case_codes(intake, now),
+        "purged": await purge_closed_cases(intake, now, orgs, months),
+        "codes_expired": await expire_case_codes(intake, now, months),
         "deadline_warnings": await warn_deadlines(intake, now),
-        "follow_ups": await send_follow_ups(intake, now),
+        "follow_ups": await send_follow_ups(intake, now, months),
         "load_corrected": await recount_load(intake),
         "report_claims_purged": await purge_report_claims(intake, now),
         "relay_claims_purged": await purge_relay_claims(intake, now),
@@ -38,6 +43,43 @@ async def run_all(intake: Intake, now: datetime | None = None) -> dict[str, int]
     if any(done.values()):
         log.info("jobs ran", extra=done)
     return done
+
+
+ORG_FIELDS = {"retention_days": 1, "created_at": 1}
+# Before any organisation was: where the months begin for one written without its date.
+EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+BACKFILLED = "case_buckets"  # in MIGRATIONS: every closed case carries its months
+
+
+def first_of(orgs: Iterable[Mapping[str, Any]]) -> datetime:
+    """The firm's first month: no case closed before its organisation was made."""
+    return min((o.get("created_at") or EPOCH for o in orgs), default=EPOCH)
+
+
+async def backfill_buckets(intake: Intake) -> int:
+    """Once, for cases closed before the months came: each given its months (the write
+    conditional on the case still closed without them). Reads every closed case, once."""
+    if await intake.db[MIGRATIONS].find_one({"_id": BACKFILLED}) is not None:
+        return 0
+    filled = 0
+    query = {"status": "closed", "closed_month": {"$exists": False}}
+    async for case in docs.cases(intake.db).find(query):
+        closed_at = case.get("closed_at")
+        if case.get("purged_at") is not None or closed_at is None:
+            months: dict[str, str | None] = dict.fromkeys(domain.BUCKETS)
+        else:
+            follow_up = case.get("follow_up")
+            months = domain.closed_buckets(
+                closed_at,
+                "code_hash" in case,
+                None if not follow_up or follow_up["sent"] else follow_up["due"],
+            )
+        if await intake.update(CASES, {"_id": case["_id"], **query}, {"$set": months}):
+            filled += 1
+    await intake.db[MIGRATIONS].update_one(
+        {"_id": BACKFILLED}, {"$set": {"at": intake.clock.now()}}, upsert=True
+    )
+    return filled
 
 
 REPORT_CLAIM_KEEP = timedelta(hours=1)
@@ -78,19 +120,35 @@ async def recount_load(intake: Intake) -> int:
     return corrected
 
 
-async def purge_closed_cases(intake: Intake, now: datetime) -> int:
+# What a purged case loses: everything that could tell who reported, and what.
+PURGED = ("contact", "text", "referral_to", "code_hash", "department", "mail_thread", "channel_key")
+
+
+def purge_update(now: datetime) -> dict[str, Any]:
+    """The one write that purges a case (its work ahead done too)."""
+    return {
+        "$set": {"purged_at": now, **dict.fromkeys(domain.BUCKETS)},
+        "$unset": dict.fromkeys(PURGED, ""),
+    }
+
+
+async def purge_closed_cases(
+    intake: Intake, now: datetime, orgs: Mapping[str, Mapping[str, Any]], months: list[str]
+) -> int:
     """Destroy the personal data, notes and messages of cases closed longer than their
-    organisation's retention period. What stays is the PII-free metadata."""
+    organisation's retention period. What stays is the PII-free metadata. Looks in the
+    months up to the shortest retention's cutoff, each case against its own organisation's."""
     purged = 0
-    async for org in docs.organisations(intake.db).find({}, {"retention_days": 1}):
-        cutoff = domain.purge_before(now, org.get("retention_days", 365))
-        query = {
-            "org_id": org["_id"],
-            "status": "closed",
-            "closed_at": {"$lt": cutoff},
-            "purged_at": None,
-        }
-        async for case in docs.cases(intake.db).find(query, {"_id": 1, "org_id": 1}):
+    retention = {o: org.get("retention_days", 365) for o, org in orgs.items()}
+    last = domain.month_of(domain.purge_before(now, min(retention.values(), default=365)))
+    for month in (m for m in months if m <= last):
+        query = {"closed_month": month, "status": "closed", "purged_at": None}
+        async for case in docs.cases(intake.db).find(
+            query, {"_id": 1, "org_id": 1, "closed_at": 1}
+        ):
+            cutoff = domain.purge_before(now, retention.get(case["org_id"], 365))
+            if case["closed_at"] is None or case["closed_at"] >= cutoff:
+                continue
             # Notes and messages first: if we stop half-way, the case is found again.
             await docs.notes(intake.db).delete_many({"case_id": case["_id"]})
             await docs.messages(intake.db).delete_many({"case_id": case["_id"]})
@@ -107,39 +165,35 @@ async def purge_closed_cases(intake: Intake, now: datetime) -> int:
             )
             if await intake.update_with_events(
                 CASES,
-                {"_id": case["_id"], "purged_at": None},
-                {
-                    "$set": {"purged_at": now},
-                    "$unset": {
-                        "contact": "",
-                        "text": "",
-                        "referral_to": "",
-                        "code_hash": "",
-                        "department": "",
-                        "mail_thread": "",
-                        "channel_key": "",
-                    },
-                },
+                # (still closed in that month: a case reopened meanwhile is left alone)
+                {"_id": case["_id"], **query},
+                purge_update(now),
                 [event],
             ):
                 purged += 1
     return purged
 
 
-async def expire_case_codes(intake: Intake, now: datetime) -> int:
+async def expire_case_codes(intake: Intake, now: datetime, months: list[str]) -> int:
     """A closed case's code stops working after a period without use."""
     cutoff = now - timedelta(days=intake.settings.code_inactive_days)
-    query = {
-        "status": "closed",
-        "closed_at": {"$lt": cutoff},
-        "code_hash": {"$exists": True},
-        "$or": [{"code_used_at": {"$exists": False}}, {"code_used_at": {"$lt": cutoff}}],
-    }
     expired = 0
-    async for case in docs.cases(intake.db).find(query, {"_id": 1}):
-        # One by one, each under its document's lock, with the condition checked again.
-        if await intake.update(CASES, {"_id": case["_id"], **query}, {"$unset": {"code_hash": ""}}):
-            expired += 1
+    for month in (m for m in months if m <= domain.month_of(cutoff)):
+        query = {
+            "code_month": month,
+            "status": "closed",
+            "closed_at": {"$lt": cutoff},
+            "code_hash": {"$exists": True},
+            "$or": [{"code_used_at": {"$exists": False}}, {"code_used_at": {"$lt": cutoff}}],
+        }
+        async for case in docs.cases(intake.db).find(query, {"_id": 1}):
+            # One by one, each under its document's lock, with the condition checked again.
+            if await intake.update(
+                CASES,
+                {"_id": case["_id"], **query},
+                {"$unset": {"code_hash": ""}, "$set": {"code_month": None}},
+            ):
+                expired += 1
     return expired
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -106,6 +106,41 @@ def first_contact_deadline(opened_at: datetime, days: int) -> tuple[datetime, da
     before."""
     due = add_working_days(opened_at, days)
     return due, add_working_days(due, -1)
+
+
+# A closed case carries the month of each piece of work still ahead of it: its purge (the
+# month it closed), its code's expiry (the same month, if it has a code), its follow-up (the
+# month that is due). The periodic jobs ask for each month up to now by equality, which the
+# embedded database answers from an index; a condition on a time reads every case the firm
+# ever had. Each field is cleared when its work is done (or the case reopens).
+BUCKETS = ("closed_month", "code_month", "follow_up_month")
+
+
+def month_of(at: datetime) -> str:
+    at = at.astimezone(UTC)
+    return f"{at.year:04d}-{at.month:02d}"
+
+
+def months_through(first: datetime, last: datetime) -> list[str]:
+    """Every month from ``first``'s to ``last``'s, both included (none if last < first)."""
+    year, month = first.astimezone(UTC).year, first.astimezone(UTC).month
+    end = month_of(last)
+    out: list[str] = []
+    while f"{year:04d}-{month:02d}" <= end:
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def closed_buckets(
+    closed_at: datetime, has_code: bool, follow_up_due: datetime | None
+) -> dict[str, str | None]:
+    """The months of a case's work still ahead, set as it closes."""
+    return {
+        "closed_month": month_of(closed_at),
+        "code_month": month_of(closed_at) if has_code else None,
+        "follow_up_month": None if follow_up_due is None else month_of(follow_up_due),
+    }
 
 
 def purge_before(now: datetime, retention_days: int) -> datetime:

@@ -100,8 +100,14 @@ def _stepped(
             sets["referral_to"] = intake.cipher.seal(
                 referral[1], doc_id=case["_id"], field="referral_to"
             )
+        follow_up = None
         if body.follow_up_days is not None:
-            sets["follow_up"] = follow_up_on(now, body.follow_up_days)
+            follow_up = sets["follow_up"] = follow_up_on(now, body.follow_up_days)
+        sets.update(
+            domain.closed_buckets(
+                now, "code_hash" in case, None if follow_up is None else follow_up["due"]
+            )
+        )
         if "feedback" in deadlines and not deadlines["feedback"]["met_at"]:
             sets["deadlines.feedback.met_at"] = now
         events.append(

@@ -37,6 +37,7 @@ RELAY_SENT = "relay_sent"
 # webhook is answered once this one insert is done, the rest follows (webhooks.py).
 WEBHOOK_INBOX = "webhook_inbox"
 MAILBOX_STATE = "mailbox_state"  # per organisation: connected, or the last error
+MIGRATIONS = "migrations"  # one-time changes to documents written before, done
 
 INDEXES: IndexSpec = {
     ORGANISATIONS: [
@@ -54,6 +55,10 @@ INDEXES: IndexSpec = {
         # The workspace by the first contact due (?sort=first_contact); the follow-ups due.
         IndexModel([("confidant_id", ASCENDING), ("first_contact_due", ASCENDING)]),
         IndexModel("follow_up.due", sparse=True),
+        # The periodic jobs' months (domain.rules.BUCKETS).
+        IndexModel("closed_month", sparse=True),
+        IndexModel("code_month", sparse=True),
+        IndexModel("follow_up_month", sparse=True),
     ],
     NOTES: [IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)])],
     MESSAGES: [

@@ -197,6 +197,10 @@ class Case(CaseChannel, Staged, total=False):
     deadlines: dict[str, Deadline] | None
     first_contact_due: datetime  # the first contact's due time, for sorting the list
     purged_at: datetime | None
+    # The months of the work ahead of a closed case (domain.rules.BUCKETS).
+    closed_month: str | None
+    code_month: str | None
+    follow_up_month: str | None
 
 
 class MailThread(TypedDict, total=False):

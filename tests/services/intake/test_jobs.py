@@ -8,7 +8,7 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from deploy.stack.infra import Infra
-from services.intake.domain import jobs
+from services.intake.domain import jobs, rules
 from shared.event_schemas import CaseNoteAdded
 from shared.events import new_event
 from shared.outbox import staged
@@ -193,3 +193,57 @@ async def test_the_sweep_reads_all_once_then_only_what_is_pending(
     assert still is not None and still.get("outbox")
     published = [e["id"] for e in await stream_events(infra, isolation)]
     assert published == [next(iter(d["outbox"])) for d in (old, pending)]
+
+
+def test_the_months_of_the_work_ahead_of_a_closed_case() -> None:
+    first = datetime(2025, 11, 15, tzinfo=UTC)
+    assert rules.months_through(first, datetime(2026, 2, 1, tzinfo=UTC)) == [
+        "2025-11", "2025-12", "2026-01", "2026-02",
+    ]  # fmt: skip
+    assert rules.months_through(first, datetime(2025, 10, 31, tzinfo=UTC)) == []
+    assert rules.closed_buckets(first, False, None) == {
+        "closed_month": "2025-11", "code_month": None, "follow_up_month": None,
+    }  # fmt: skip
+    assert rules.closed_buckets(first, True, datetime(2026, 1, 2, tzinfo=UTC)) == {
+        "closed_month": "2025-11", "code_month": "2025-11", "follow_up_month": "2026-01",
+    }  # fmt: skip
+
+
+async def test_cases_closed_before_the_months_came_are_given_them_once(desk: Desk) -> None:
+    # A case closed by the version before has no months: the first round gives them (and
+    # so purges it when due); after that, the jobs look in the months only.
+    anna = desk.confidant("c-anna")
+    earlier = await desk.report(preferred_confidant="c-anna")
+    later_one = await desk.report(preferred_confidant="c-anna")
+    db = state(desk.intake).db
+    for case in (earlier, later_one):
+        await close(desk.intake, case["case_id"], anna)
+    as_before = {"$unset": dict.fromkeys(rules.BUCKETS, "")}
+    await db["cases"].update_one({"_id": earlier["case_id"]}, as_before)
+    later = datetime.now(UTC) + timedelta(days=366)
+    assert (await jobs.run_all(state(desk.intake), now=later))["purged"] == 2
+    assert await db["migrations"].find_one({"_id": "case_buckets"}) is not None
+    # Once done, a case without its months (none is written so now) is not looked at.
+    third = await desk.report(preferred_confidant="c-anna")
+    await close(desk.intake, third["case_id"], anna)
+    await db["cases"].update_one({"_id": third["case_id"]}, as_before)
+    assert (await jobs.run_all(state(desk.intake), now=later))["purged"] == 0
+    left = await db["cases"].find_one({"_id": third["case_id"]})
+    assert left is not None and "text" in left
+
+
+async def test_a_case_reopened_leaves_the_months(desk: Desk) -> None:
+    anna = desk.confidant("c-anna")
+    case = await desk.report(preferred_confidant="c-anna")
+    await close(desk.intake, case["case_id"], anna)
+    db = state(desk.intake).db
+    closed = await db["cases"].find_one({"_id": case["case_id"]})
+    assert closed is not None and closed["closed_month"] == rules.month_of(closed["closed_at"])
+    reopened = await desk.intake.post(
+        f"/v1/cases/{case['case_id']}/reopen", headers=anna, json={"reason": "weer contact"}
+    )
+    assert reopened.status == 200, await reopened.text()
+    again = await db["cases"].find_one({"_id": case["case_id"]})
+    assert again is not None and all(again[b] is None for b in rules.BUCKETS)
+    later = datetime.now(UTC) + timedelta(days=800)
+    assert (await jobs.run_all(state(desk.intake), now=later))["purged"] == 0

@@ -418,7 +418,7 @@ async def test_retention_purges_the_channel_traces_with_the_case(world: MailWorl
     )
     assert closed.status == 200
     later = datetime.now(UTC) + timedelta(days=400)
-    assert await jobs.purge_closed_cases(intake, later) == 1
+    assert (await jobs.run_all(intake, now=later))["purged"] == 1
     case = await db[CASES].find_one({"_id": found["case_id"]})
     assert case is not None
     assert not {"contact", "text", "mail_thread", "channel_key"} & set(case)
