@@ -82,8 +82,8 @@ class ServiceSettings(BaseModel):
     outbox_sweep_s: float = shared(
         300.0,
         gt=0,
-        description="Seconds between looks through whole collections for events staged by an "
-        "instance that died (FerretDB reads every document to answer one).",
+        description="Seconds between looks for events staged by an instance that died (by "
+        "the indexed outbox_pending; a collection's first look reads it all, once).",
     )
     otel_exporter_otlp_endpoint: str = shared(
         "",
