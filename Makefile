@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-$(FERRETDB): deploy/build-ferretdb.sh deploy/ferretdb-pushdown.patch
+$(FERRETDB): deploy/build-ferretdb.sh deploy/ferretdb-pushdown.patch deploy/ferretdb-update-iterators.patch
 	bash deploy/build-ferretdb.sh $(abspath $(FERRETDB))
 
 ferretdb: $(FERRETDB)

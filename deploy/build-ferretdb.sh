@@ -47,6 +47,10 @@ grep -n "IDColumn = " "$metadata" >&2
 # (which may contain it): an index search on both backends. FerretDB still filters what
 # comes back in memory, so the result is the same (bench.scale shows the plans and times).
 (cd "$work/src" && git apply -p1 "$here/ferretdb-pushdown.patch")
+# And deploy/ferretdb-update-iterators.patch: an update command kept every update's query
+# open until the whole command ended, one SQLite connection each, so concurrent batches of
+# upserts (two booking instances syncing one calendar) exhausted the pool and hung.
+(cd "$work/src" && git apply -p1 "$here/ferretdb-update-iterators.patch")
 
 mkdir -p "$(dirname "$out")"
 cd "$work/src"

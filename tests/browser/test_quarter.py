@@ -286,6 +286,8 @@ async def test_a_quarter_billed_corrected_and_a_small_client_that_tells_no_count
         await office.get_by_label("Travel time in minutes").fill(travel)
         await office.get_by_label("Kilometres, there and back").fill(km)
         await office.get_by_role("button", name="Add", exact=True).click()
+        # The page clears the form once this one is saved: the next is filled after that.
+        await expect(office.locator("#activity-list")).to_contain_text(day)
     await expect(office.locator("#activity-list li")).to_have_count(2)
     await expect(office.locator("#activity-list")).to_contain_text("Writing the yearly report")
     # A signal, proposed by the schedule: nobody pressed "Look for signals".

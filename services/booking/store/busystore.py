@@ -26,6 +26,7 @@ from typing import Required, TypedDict
 from urllib.parse import quote, unquote
 
 from pymongo import ReplaceOne
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.booking.state import Booking
 from services.booking.store.collections import BUSY
@@ -41,6 +42,8 @@ FOLD_AT = 200
 # Writes per request. FerretDB 1.24 (SQLite) never answered a bulk of 100 replacements of
 # existing documents here (64 were fine), so a full sync writes its buckets in parts.
 WRITE_BATCH = 32
+# An upsert that lost the insert to another instance finds the document the next time.
+RACE_RETRIES = 5
 
 
 class Span(TypedDict):
@@ -158,22 +161,43 @@ async def save(
     """Write the given buckets (whole), a delta's few in one request; the new versions."""
     new: list[str | None] = [_version(versions, b) for b in ALL]
     written: dict[int, str] = {}
-    writes = []
+    writes: list[tuple[str, dict[str, object]]] = []
     now = booking.clock.now()
     for b, bucket in buckets.items():
         written[b] = uuid.uuid4().hex[:16]  # a change marker, not a secret
         objects = [encode(o) for o in bucket.values()]
         document = {"key": key, "objects": objects, "version": written[b]}
-        writes.append(
-            ReplaceOne({"_id": bucket_id(key, b)}, {**document, "updated_at": now}, upsert=True)
-        )
+        writes.append((bucket_id(key, b), {**document, "updated_at": now}))
     async with booking.locks.hold(BUSY, key):
         for first in range(0, len(writes), WRITE_BATCH):
-            await booking.db[BUSY].bulk_write(writes[first : first + WRITE_BATCH], ordered=False)
+            batch = writes[first : first + WRITE_BATCH]
+            try:
+                await booking.db[BUSY].bulk_write(
+                    [ReplaceOne({"_id": i}, doc, upsert=True) for i, doc in batch], ordered=False
+                )
+            except (BulkWriteError, KeyError):
+                # Another instance inserted the same new bucket first (the lock is per
+                # process). FerretDB's answer to that lacks ``nModified``, so pymongo
+                # raises KeyError instead of BulkWriteError. A whole bucket's replacement
+                # is idempotent: write this batch again one by one, now replacing (in
+                # turn: hundreds of concurrent upserts stalled FerretDB's SQLite backend).
+                for i, doc in batch:
+                    await _replace(booking, i, doc)
     for b, version in written.items():
         booking.busy_cache[bucket_id(key, b)] = (version, dict(buckets[b]))
         new[b] = version
     return new
+
+
+async def _replace(booking: Booking, bucket: str, document: dict[str, object]) -> None:
+    for attempt in range(RACE_RETRIES):
+        try:
+            await booking.db[BUSY].replace_one({"_id": bucket}, document, upsert=True)
+            return
+        except DuplicateKeyError:
+            if attempt == RACE_RETRIES - 1:
+                raise
+            await asyncio.sleep(0.01 * (attempt + 1))
 
 
 def _version(versions: Versions | None, b: int) -> str | None:

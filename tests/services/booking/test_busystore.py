@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+from typing import Any
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.booking.store.busystore import BUCKETS, bucket_of, busy_key, spread, touched
+from services.booking.store.busystore import (
+    BUCKETS,
+    bucket_of,
+    busy_key,
+    save,
+    spread,
+    touched,
+)
+from shared.db import DocLocks
 from tests.services.booking.conftest import (
     CalendarServer,
     Desk,
@@ -68,3 +80,19 @@ async def test_a_calendar_stored_before_the_buckets_is_fetched_whole_once(
     assert await db["busy"].find_one({"_id": key}) is None
     assert ten not in await slot_starts(desk.ready, desk.reporter())
     assert (await resync(desk.ready))["unchanged"] == 1
+
+
+async def test_instances_writing_the_same_new_buckets_at_once_all_succeed(desk: Desk) -> None:
+    # Two booking instances sync one calendar at once (the lock is per process): both
+    # insert the same new buckets, and the one that loses the insert must replace instead
+    # of failing the sync with a 500.
+    instances = [
+        dataclasses.replace(state(desk.ready), locks=DocLocks(), busy_cache={}) for _ in range(6)
+    ]
+    key = busy_key("c-race", "cal")
+    buckets: dict[int, Any] = {b: {} for b in range(BUCKETS)}
+    for r in range(3):
+        versions = await asyncio.gather(*(save(i, f"{key}-{r}", buckets, None) for i in instances))
+        assert all(vs[b] is not None for vs in versions for b in buckets)
+        db = state(desk.ready).db
+        assert await db["busy"].count_documents({"key": f"{key}-{r}"}) == BUCKETS
