@@ -26,11 +26,12 @@ from typing import Required, TypedDict
 from urllib.parse import quote, unquote
 
 from pymongo import ReplaceOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, OperationFailure
 
 from services.booking.state import Booking
 from services.booking.store.collections import BUSY
 from services.booking.store.documents import CalendarLink, Versions
+from shared.db import duplicate
 
 BUCKETS = 64
 # One more bucket, after the others: the objects changed since they were last folded into
@@ -39,8 +40,9 @@ BUCKETS = 64
 OVERLAY = BUCKETS
 ALL = range(BUCKETS + 1)
 FOLD_AT = 200
-# Writes per request. FerretDB 1.24 (SQLite) never answered a bulk of 100 replacements of
-# existing documents here (64 were fine), so a full sync writes its buckets in parts.
+# Writes per request. FerretDB 1.24 held one SQLite connection per update of a command
+# until it ended (deploy/ferretdb-update-iterators.patch mends our build; a stock one still
+# never answers a bulk of 100 replacements), so a full sync writes its buckets in parts.
 WRITE_BATCH = 32
 # An upsert that lost the insert to another instance finds the document the next time.
 RACE_RETRIES = 5
@@ -179,8 +181,7 @@ async def save(
                 # Another instance inserted the same new bucket first (the lock is per
                 # process). FerretDB's answer to that lacks ``nModified``, so pymongo
                 # raises KeyError instead of BulkWriteError. A whole bucket's replacement
-                # is idempotent: write this batch again one by one, now replacing (in
-                # turn: hundreds of concurrent upserts stalled FerretDB's SQLite backend).
+                # is idempotent: write this batch again one by one, now replacing.
                 for i, doc in batch:
                     await _replace(booking, i, doc)
     for b, version in written.items():
@@ -194,8 +195,8 @@ async def _replace(booking: Booking, bucket: str, document: dict[str, object]) -
         try:
             await booking.db[BUSY].replace_one({"_id": bucket}, document, upsert=True)
             return
-        except DuplicateKeyError:
-            if attempt == RACE_RETRIES - 1:
+        except OperationFailure as exc:
+            if not duplicate(exc) or attempt == RACE_RETRIES - 1:
                 raise
             await asyncio.sleep(0.01 * (attempt + 1))
 
