@@ -34,10 +34,20 @@ def _die_with_parent() -> None:
 PR_SET_PDEATHSIG = 1
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nothing listens on. The kernel may offer a port it just offered again once the
+    probing socket is closed (a NATS node once got the same port for clients and routes), so
+    a port this process already handed out is never handed out twice."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 def tcp_open(host: str, port: int) -> bool:
