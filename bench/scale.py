@@ -69,7 +69,8 @@ from services.intake.domain.report import CaseCreate
 from services.intake.domain.rules import closed_buckets, purge_before
 from services.intake.domain.updates import FIRST_ANSWER
 from services.intake.state import Intake
-from services.intake.store.collections import CASES, INDEXES, MIGRATIONS, ORGANISATIONS
+from services.intake.store.caselist import MONTHS, widening
+from services.intake.store.collections import CASES, INDEXES, LOAD, MIGRATIONS, ORGANISATIONS
 from services.reporting.app import SPEC as REPORTING_SPEC
 from services.reporting.domain.projection import apply
 from services.reporting.domain.tally import tally
@@ -90,7 +91,7 @@ END = START + SPAN  # its last day, when it is measured
 OPEN_FOR = timedelta(days=60)  # the newest cases, still open; the rest closed
 NEW_FOR = timedelta(hours=12)  # the last half day's, not answered yet (nor due)
 RETENTION_DAYS = 365  # the default (an organisation without its own)
-VERSION = 3  # of what a cached firm holds: another one is built again
+VERSION = 4  # of what a cached firm holds: another one is built again
 INTAKE_OUTBOX, REPORTING_OUTBOX = INTAKE_SPEC.outbox, REPORTING_SPEC.outbox
 
 
@@ -145,6 +146,7 @@ async def build(firm: Firm, mongodb_uri: str) -> dict[str, Any]:
     batch: list[dict[str, Any]] = []
     facts: dict[str, dict[str, Any]] = {}
     references: set[str] = set()
+    spans: dict[str, tuple[datetime, datetime]] = {}  # each confidant's first and last case
     for i in range(firm.cases):
         org = orgs[i % n_orgs]
         now = START + SPAN * (i / firm.cases)
@@ -165,6 +167,8 @@ async def build(firm: Firm, mongodb_uri: str) -> dict[str, Any]:
         while case["reference"] in references:  # as store_case does on a taken one
             case, events = redrawn(case, events)
         references.add(case["reference"])
+        first, last = spans.get(confidant[0], (now, now))
+        spans[confidant[0]] = (min(first, now), max(last, now))
         settle(case, now, rng)
         batch.append(dict(case))
         fact = None
@@ -190,9 +194,19 @@ async def build(firm: Firm, mongodb_uri: str) -> dict[str, Any]:
     ]
     for i in range(0, len(docs), 1000):
         await client[reporting_db]["tallies"].insert_many(docs[i : i + 1000])
+    # Each confidant's months, widened as store_case widens them (once for the first case,
+    # once for the last: the same document as one widening a case).
+    for confidant_id, (first, last) in spans.items():
+        for at in (first, last):
+            await client[intake_db][LOAD].update_one(
+                {"_id": confidant_id}, widening(at), upsert=True
+            )
     # Gone through once, as a firm that grew under this version is: swept by the relay
-    # (shared.outbox: MARKED), the closed cases' months given (intake's jobs: BACKFILLED).
-    await client[intake_db][MIGRATIONS].insert_one({"_id": BACKFILLED, "at": START})
+    # (shared.outbox: MARKED), the closed cases' months given (intake's jobs: BACKFILLED),
+    # every case its confidant's month (MONTHS).
+    await client[intake_db][MIGRATIONS].insert_many(
+        [{"_id": BACKFILLED, "at": START}, {"_id": MONTHS, "at": START}]
+    )
     for db_name, names in ((intake_db, INTAKE_OUTBOX), (reporting_db, REPORTING_OUTBOX)):
         await client[db_name][MARKED].insert_many([{"_id": n, "at": START} for n in names])
     await client[reporting_db]["orgs"].insert_many(
@@ -301,6 +315,16 @@ async def measure(
             (
                 "case_list_filtered",
                 lambda: get(urls["intake"] + "v1/cases?limit=50&status=new", anna),
+                floor_http,
+            ),
+            (
+                "case_list_search",
+                lambda: get(urls["intake"] + f"v1/cases?reference={some['reference']}", anna),
+                floor_http,
+            ),
+            (  # what the confidant's page asks: their newest thousand
+                "case_list_page",
+                lambda: get(urls["intake"] + "v1/cases?limit=1000", anna),
                 floor_http,
             ),
             ("case_page", lambda: get(urls["intake"] + f"v1/cases/{some['_id']}", anna), floor_db),
@@ -453,6 +477,14 @@ SQLITE_PLANS = {
     "case list (confidant_id, sorted in Go)": (
         'SELECT _ferretdb_sjson FROM "{t}" WHERE ' + sqlite_equal("confidant_id", "c-1")  # noqa: S608
     ),
+    "case list, one month (confidant_month)": (
+        'SELECT _ferretdb_sjson FROM "{t}" WHERE '  # noqa: S608
+        + sqlite_equal("confidant_month", "c-1|2026-12")
+    ),
+    "case by reference": (
+        'SELECT _ferretdb_sjson FROM "{t}" WHERE '  # noqa: S608
+        + sqlite_equal("reference", "VP-2026-000000")
+    ),
 }
 
 
@@ -467,6 +499,10 @@ PG_PLANS = {
     "by _id": 'SELECT _jsonb FROM "{s}"."{t}" WHERE ' + pg_equal("_id", "case-0000001"),  # noqa: S608 (our own constants)
     "case list (confidant_id, sorted in Go)": (
         'SELECT _jsonb FROM "{s}"."{t}" WHERE ' + pg_equal("confidant_id", "c-1")  # noqa: S608
+    ),
+    "case list, one month (confidant_month)": (
+        'SELECT _jsonb FROM "{s}"."{t}" WHERE '  # noqa: S608
+        + pg_equal("confidant_month", "c-1|2026-12")
     ),
 }
 

@@ -87,13 +87,16 @@ def _decode(cursor: str) -> tuple[Any, str]:
 def keyset(
     query: Mapping[str, Any], page: Page, sort: str, *, descending: bool = False
 ) -> dict[str, Any]:
-    """``query`` narrowed to what comes after the page's cursor."""
+    """``query`` narrowed to what comes after the page's cursor. Its equalities stay at the
+    top level, where FerretDB pushes them down to an index (inside ``$and`` it would not)."""
     if page.after is None:
         return dict(query)
     value, doc_id = page.after
     beyond = "$lt" if descending else "$gt"
-    after = {"$or": [{sort: {beyond: value}}, {sort: value, "_id": {beyond: doc_id}}]}
-    return {"$and": [dict(query), after]}
+    after = [{sort: {beyond: value}}, {sort: value, "_id": {beyond: doc_id}}]
+    if "$or" in query:
+        return {"$and": [dict(query), {"$or": after}]}
+    return {**query, "$or": after}
 
 
 def cursor_after(doc: Mapping[str, Any], sort: str) -> str:

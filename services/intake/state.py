@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from services.intake.channels.whatsapp import WhatsApp
 from services.intake.domain.codes import hash_code
 from services.intake.settings import IntakeSettings
+from services.intake.store.caselist import mark_if_new
 from services.intake.store.throttle import Throttle
 from shared.auth import Issuer
 from shared.clock import Clock
@@ -106,6 +107,7 @@ async def intake_context(app: web.Application) -> AsyncIterator[None]:
         mailer=mailer,
         whatsapp=WhatsApp(http, settings.whatsapp_api_url, settings.whatsapp_access_token_file),
     )
+    await mark_if_new(db, clock.now())
     try:
         yield
     finally:

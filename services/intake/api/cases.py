@@ -29,6 +29,7 @@ from services.intake.domain.opening import (
 from services.intake.domain.updates import change_case, hand_over
 from services.intake.state import INTAKE, Intake
 from services.intake.store import documents as docs
+from services.intake.store.caselist import newest_cases
 from services.intake.store.collections import AUDIT, CASES, TIMELINE
 from services.intake.store.documents import Ident
 from services.intake.store.throttle import slow_down, too_many
@@ -234,6 +235,8 @@ class CasesQuery(PageQuery):
     status: Status | None = None
     # newest first, or by when the first contact is due (the promise kept first)
     sort: Literal["newest", "first_contact"] = "newest"
+    # one case by how people name it (VP-2026-…), found among all, however old
+    reference: str | None = Field(None, min_length=3, max_length=40)
 
 
 @answers(list_of(views.CaseMeta))
@@ -249,8 +252,13 @@ async def list_cases(request: web.Request) -> web.Response:
         query = {"org_id": asked.org_id} if asked.org_id else {}
     if asked.status is not None:
         query["status"] = asked.status
+    if asked.reference is not None:
+        query["reference"] = asked.reference.strip().upper()
     page = page_of(request)
-    if asked.sort == "first_contact":
+    if who.role == "confidant" and asked.sort == "newest" and asked.reference is None:
+        filters = {} if asked.status is None else {"status": asked.status}
+        cases, following = await newest_cases(intake.db, who.sub, filters, page, HIDDEN)
+    elif asked.sort == "first_contact":
         query["first_contact_due"] = {"$exists": True}
         cases, following = await find_page(
             docs.cases(intake.db), query, page, "first_contact_due", projection=HIDDEN

@@ -18,6 +18,7 @@ from services.intake.domain.aftercare import send_follow_ups
 from services.intake.domain.rules import OPEN_STATUSES
 from services.intake.state import Intake
 from services.intake.store import documents as docs
+from services.intake.store.caselist import MONTHS, month_key, widening
 from services.intake.store.collections import CASES, LOAD, MIGRATIONS
 from shared.event_schemas import CaseDeadlineDue, CasePurged
 from shared.events import new_event
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 async def run_all(intake: Intake, now: datetime | None = None) -> dict[str, int]:
     now = now or intake.clock.now()
     await backfill_buckets(intake)
+    await backfill_confidant_months(intake)
     orgs = {o["_id"]: o async for o in docs.organisations(intake.db).find({}, ORG_FIELDS)}
     months = domain.months_through(first_of(orgs.values()), now)
     done = {
@@ -78,6 +80,34 @@ async def backfill_buckets(intake: Intake) -> int:
             filled += 1
     await intake.db[MIGRATIONS].update_one(
         {"_id": BACKFILLED}, {"$set": {"at": intake.clock.now()}}, upsert=True
+    )
+    return filled
+
+
+async def backfill_confidant_months(intake: Intake) -> int:
+    """Once, for cases written before ``confidant_month`` came: each given it (the write
+    conditional on its confidant unchanged), each confidant's load the months of theirs,
+    then the marker, from which on their list is read a month at a time (store.caselist).
+    Reads every case, once; until it is done, the list is read the plain way."""
+    if await intake.db[MIGRATIONS].find_one({"_id": MONTHS}) is not None:
+        return 0
+    filled = 0
+    span: dict[str, tuple[datetime, datetime]] = {}
+    query = {"confidant_month": {"$exists": False}}
+    async for case in docs.cases(intake.db).find(query, {"confidant_id": 1, "created_at": 1}):
+        confidant, at = case.get("confidant_id"), case.get("created_at")
+        if not isinstance(confidant, str) or not isinstance(at, datetime):
+            continue  # no confidant's list holds it
+        first, last = span.get(confidant, (at, at))
+        span[confidant] = (min(first, at), max(last, at))
+        month = {"$set": {"confidant_month": month_key(confidant, at)}}
+        if await intake.update(CASES, {"_id": case["_id"], "confidant_id": confidant}, month):
+            filled += 1
+    for confidant, (first, last) in span.items():
+        for at in (first, last):
+            await intake.update(LOAD, {"_id": confidant}, widening(at), upsert=True)
+    await intake.db[MIGRATIONS].update_one(
+        {"_id": MONTHS}, {"$set": {"at": intake.clock.now()}}, upsert=True
     )
     return filled
 

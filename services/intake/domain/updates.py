@@ -16,7 +16,8 @@ from services.intake.domain.opening import adjust_load, case_event, deadlines_fo
 from services.intake.domain.report import CaseUpdate
 from services.intake.state import Intake
 from services.intake.store import documents as docs
-from services.intake.store.collections import CASES
+from services.intake.store.caselist import month_key, widening
+from services.intake.store.collections import CASES, LOAD
 from shared.db import Query
 from shared.errors import Conflict, invalid
 from shared.event_schemas import (
@@ -182,10 +183,17 @@ async def hand_over(
         confidant_id=confidant_id,
         reason="handover",
     )
+    await intake.update(LOAD, {"_id": confidant_id}, widening(case["created_at"]), upsert=True)
     if not await intake.update_with_events(
         CASES,
         {"_id": case["_id"], "confidant_id": case["confidant_id"]},
-        {"$set": {"confidant_id": confidant_id, "updated_at": now}},
+        {
+            "$set": {
+                "confidant_id": confidant_id,
+                "confidant_month": month_key(confidant_id, case["created_at"]),
+                "updated_at": now,
+            }
+        },
         [event],
     ):
         raise Conflict("the case changed meanwhile; load it again")

@@ -54,6 +54,8 @@ INDEXES: IndexSpec = {
         IndexModel("channel_key", sparse=True),
         # The workspace by the first contact due (?sort=first_contact); the follow-ups due.
         IndexModel([("confidant_id", ASCENDING), ("first_contact_due", ASCENDING)]),
+        # A confidant's list, a month at a time (store.caselist).
+        IndexModel([("confidant_month", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel("follow_up.due", sparse=True),
         # The periodic jobs' months (domain.rules.BUCKETS).
         IndexModel("closed_month", sparse=True),

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import (
     Annotated,
     Literal,
+    NotRequired,
     Required,  # pydantic validates TypedDicts from here on 3.11
 )
 
@@ -179,6 +180,7 @@ class Case(CaseChannel, Staged, total=False):
     locale: Locale
     status: Status
     confidant_id: str
+    confidant_month: str  # "<confidant_id>|<YYYY-MM created>": their list, a month at a time
     hours_spent: float
     code_hash: str  # absent for a case without a code (the unique index is sparse)
     code_used_at: datetime
@@ -273,6 +275,9 @@ class Stamp(TypedDict, total=False):
 class Load(TypedDict):
     _id: str  # the confidant's
     open: int
+    # The first and last month of the cases they were given (store.caselist), YYYY-MM.
+    since: NotRequired[str]
+    until: NotRequired[str]
 
 
 ORGANISATION = TypeAdapter(Organisation)
