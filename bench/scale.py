@@ -15,9 +15,12 @@ from those events by its own ``projection.apply`` and ``tally``; the closing and
 as intake's ``rules.closed_buckets`` and ``jobs.purge_update`` write them. The services then run
 as processes, as ``make run`` starts them, and each figure is measured by its public API:
 
-- ``case_list``: a confidant's first page of cases (50), then filtered by status;
-- ``case_page``: one case (``GET /v1/cases/{id}``) and one by its reference;
-- ``office_overview``: what the office's page reads to count every organisation's cases;
+- ``case_list``: a confidant's first page of cases (50); ``case_list_filtered``: by status;
+  ``case_list_search``: one case by its reference; ``case_list_page``: the newest thousand,
+  as the confidant's page asks;
+- ``case_page``: one case (``GET /v1/cases/{id}``);
+- ``office_overview``: what the office's page reads to count every organisation's cases
+  (``/v1/case-counts``, every page); ``office_org_cases``: one organisation's cases;
 - ``create_case``: ``POST /v1/cases`` (a report);
 - ``report``: drafting one organisation's yearly report (``POST /v1/orgs/{id}/reports``);
 - ``org_page``: what the organisation admin's page reads (reports, invoices, signals);
@@ -66,11 +69,19 @@ from services.intake.app import SPEC as INTAKE_SPEC
 from services.intake.domain.jobs import BACKFILLED, purge_update
 from services.intake.domain.opening import build_case, redrawn
 from services.intake.domain.report import CaseCreate
-from services.intake.domain.rules import closed_buckets, purge_before
+from services.intake.domain.rules import closed_buckets, overdue, purge_before
 from services.intake.domain.updates import FIRST_ANSWER
 from services.intake.state import Intake
 from services.intake.store.caselist import MONTHS, widening
-from services.intake.store.collections import CASES, INDEXES, LOAD, MIGRATIONS, ORGANISATIONS
+from services.intake.store.collections import (
+    CASES,
+    INDEXES,
+    LOAD,
+    MIGRATIONS,
+    ORG_COUNTS,
+    ORGANISATIONS,
+)
+from services.intake.store.counts import COUNTED, STATUSES
 from services.reporting.app import SPEC as REPORTING_SPEC
 from services.reporting.domain.projection import apply
 from services.reporting.domain.tally import tally
@@ -91,7 +102,7 @@ END = START + SPAN  # its last day, when it is measured
 OPEN_FOR = timedelta(days=60)  # the newest cases, still open; the rest closed
 NEW_FOR = timedelta(hours=12)  # the last half day's, not answered yet (nor due)
 RETENTION_DAYS = 365  # the default (an organisation without its own)
-VERSION = 4  # of what a cached firm holds: another one is built again
+VERSION = 5  # of what a cached firm holds: another one is built again
 INTAKE_OUTBOX, REPORTING_OUTBOX = INTAKE_SPEC.outbox, REPORTING_SPEC.outbox
 
 
@@ -147,6 +158,7 @@ async def build(firm: Firm, mongodb_uri: str) -> dict[str, Any]:
     facts: dict[str, dict[str, Any]] = {}
     references: set[str] = set()
     spans: dict[str, tuple[datetime, datetime]] = {}  # each confidant's first and last case
+    counted: dict[str, dict[str, Any]] = {}  # each organisation's cases by status
     for i in range(firm.cases):
         org = orgs[i % n_orgs]
         now = START + SPAN * (i / firm.cases)
@@ -170,6 +182,12 @@ async def build(firm: Firm, mongodb_uri: str) -> dict[str, Any]:
         first, last = spans.get(confidant[0], (now, now))
         spans[confidant[0]] = (min(first, now), max(last, now))
         settle(case, now, rng)
+        by_status = counted.setdefault(
+            org["_id"], {**dict.fromkeys(STATUSES, 0), "overdue": 0, "overdue_at": END}
+        )
+        by_status[case["status"]] += 1
+        if case["status"] != "closed":  # as the round on the last day finds them
+            by_status["overdue"] += overdue(case.get("deadlines") or {}, END)
         batch.append(dict(case))
         fact = None
         for event in events:
@@ -201,11 +219,15 @@ async def build(firm: Firm, mongodb_uri: str) -> dict[str, Any]:
             await client[intake_db][LOAD].update_one(
                 {"_id": confidant_id}, widening(at), upsert=True
             )
+    # Each organisation's counts, as the first count of its cases and the round write them.
+    await client[intake_db][ORG_COUNTS].insert_many(
+        [{"_id": org_id, **by_status, "v": 0} for org_id, by_status in counted.items()]
+    )
     # Gone through once, as a firm that grew under this version is: swept by the relay
     # (shared.outbox: MARKED), the closed cases' months given (intake's jobs: BACKFILLED),
-    # every case its confidant's month (MONTHS).
+    # every case its confidant's month (MONTHS), every organisation counted (COUNTED).
     await client[intake_db][MIGRATIONS].insert_many(
-        [{"_id": BACKFILLED, "at": START}, {"_id": MONTHS, "at": START}]
+        [{"_id": m, "at": START} for m in (BACKFILLED, MONTHS, COUNTED)]
     )
     for db_name, names in ((intake_db, INTAKE_OUTBOX), (reporting_db, REPORTING_OUTBOX)):
         await client[db_name][MARKED].insert_many([{"_id": n, "at": START} for n in names])
@@ -302,6 +324,16 @@ async def measure(
                 await answer.read()
                 assert answer.status < 400, (url, answer.status, await answer.text())
 
+        async def every_page(url: str, headers: dict[str, str]) -> None:
+            cursor = ""
+            while True:
+                async with http.get(url + cursor, headers=headers) as answer:
+                    assert answer.status == 200, (url, answer.status, await answer.text())
+                    following = (await answer.json())["next"]
+                if following is None:
+                    return
+                cursor = f"&cursor={following}"
+
         async def by_id() -> None:
             await cases.find_one({"_id": some["_id"]})
 
@@ -330,6 +362,11 @@ async def measure(
             ("case_page", lambda: get(urls["intake"] + f"v1/cases/{some['_id']}", anna), floor_db),
             (
                 "office_overview",
+                lambda: every_page(urls["intake"] + "v1/case-counts?limit=1000", admin),
+                floor_http,
+            ),
+            (
+                "office_org_cases",
                 lambda: get(urls["intake"] + f"v1/cases?limit=1000&org_id={org}", admin),
                 floor_http,
             ),

@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from services.intake.channels.whatsapp import WhatsApp
 from services.intake.domain.codes import hash_code
 from services.intake.settings import IntakeSettings
-from services.intake.store.caselist import mark_if_new
+from services.intake.store.migrations import mark_if_new
 from services.intake.store.throttle import Throttle
 from shared.auth import Issuer
 from shared.clock import Clock

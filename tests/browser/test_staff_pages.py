@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Route, expect
 
 from tests.browser.conftest import snap
-from tests.browser.setup import booking_and_intake, make_anna, make_anna_login, make_org
+from tests.browser.setup import (
+    anonymous_case,
+    booking_and_intake,
+    log_in,
+    make_anna,
+    make_anna_login,
+    make_org,
+)
 from tests.conftest import StartService
 from tests.scene import book
 from tests.services.booking.conftest import next_weekday_at
@@ -72,3 +79,39 @@ async def test_the_confidant_logs_in_reads_answers_and_sees_the_agenda(
     ).to_be_visible()
     await expect(page.locator("#appointments li")).to_contain_text("booked")
     await expect(page.get_by_label("Monday", exact=True)).to_have_value("09:00-17:00")
+
+
+async def test_older_cases_come_on_asking_and_any_case_by_its_reference(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    # The page asks for its newest thousand. Here each of its list requests asks for one
+    # (the same request, to the same server, with a smaller limit), so that three cases
+    # show what a confidant with thousands sees.
+    _, intake = await booking_and_intake(start_service)
+    await make_org(intake, token)
+    await make_anna_login(intake, token)
+    made = [await anonymous_case(intake) for _ in range(3)]
+    page = await browser.new_page()
+
+    async def smaller(route: Route) -> None:
+        await route.continue_(url=route.request.url.replace("limit=1000", "limit=1"))
+
+    await page.route("**/v1/cases?limit=1000*", smaller)
+    await log_in(page, intake, "anna")
+    rows = page.locator("#cases tr")
+    await expect(rows).to_have_count(1)
+    await expect(rows).to_contain_text(made[2]["reference"])
+    await page.get_by_role("button", name="Oudere meldingen tonen").click()
+    await expect(rows).to_have_count(2)
+    await expect(rows.nth(1)).to_contain_text(made[1]["reference"])
+    # The oldest is not loaded yet: typed in whole, the server finds it.
+    await page.get_by_label("Zoek op kenmerk").fill(made[0]["reference"])
+    await expect(rows).to_have_count(1)
+    await expect(rows).to_contain_text(made[0]["reference"])
+    await page.get_by_label("Zoek op kenmerk").fill("")
+    await page.get_by_role("button", name="Oudere meldingen tonen").click()
+    await expect(rows).to_have_count(3)  # the last page: the button goes
+    await expect(page.get_by_role("button", name="Oudere meldingen tonen")).to_be_hidden()
+    # A link to a case by its reference opens it, loaded or not.
+    await page.goto(str(intake.make_url(f"/staff/cases/{made[0]['reference']}")))
+    await expect(page.locator("#one-title")).to_have_text(made[0]["reference"])

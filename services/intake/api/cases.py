@@ -8,7 +8,7 @@ Every read of content is written to the audit log.
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import Any, Literal
 
 from aiohttp import web
 from pydantic import Field
@@ -28,9 +28,10 @@ from services.intake.domain.opening import (
 )
 from services.intake.domain.updates import change_case, hand_over
 from services.intake.state import INTAKE, Intake
+from services.intake.store import counts
 from services.intake.store import documents as docs
 from services.intake.store.caselist import newest_cases
-from services.intake.store.collections import AUDIT, CASES, TIMELINE
+from services.intake.store.collections import AUDIT, CASES, ORG_COUNTS, TIMELINE
 from services.intake.store.documents import Ident
 from services.intake.store.throttle import slow_down, too_many
 from shared.auth import Forbidden, Principal, Role
@@ -235,6 +236,8 @@ class CasesQuery(PageQuery):
     status: Status | None = None
     # newest first, or by when the first contact is due (the promise kept first)
     sort: Literal["newest", "first_contact"] = "newest"
+    # an admin: one confidant's (the office hands their open cases over)
+    confidant_id: Ident | None = None
     # one case by how people name it (VP-2026-…), found among all, however old
     reference: str | None = Field(None, min_length=3, max_length=40)
 
@@ -246,18 +249,20 @@ async def list_cases(request: web.Request) -> web.Response:
     who = require(request)
     asked = read_query(request, CasesQuery)
     query: Query
-    if who.role == "confidant":
-        query = {"confidant_id": who.sub}
-    else:  # the office: one organisation's, or every organisation's (metadata only)
-        query = {"org_id": asked.org_id} if asked.org_id else {}
+    # Whose list: a confidant's own; the office's choice of one confidant's, one
+    # organisation's, or every organisation's (metadata only).
+    confidant = who.sub if who.role == "confidant" else asked.confidant_id
+    query = {"org_id": asked.org_id} if asked.org_id and who.role != "confidant" else {}
+    if confidant is not None:
+        query["confidant_id"] = confidant
     if asked.status is not None:
         query["status"] = asked.status
     if asked.reference is not None:
         query["reference"] = asked.reference.strip().upper()
     page = page_of(request)
-    if who.role == "confidant" and asked.sort == "newest" and asked.reference is None:
-        filters = {} if asked.status is None else {"status": asked.status}
-        cases, following = await newest_cases(intake.db, who.sub, filters, page, HIDDEN)
+    if confidant is not None and asked.sort == "newest" and asked.reference is None:
+        filters = {k: v for k, v in query.items() if k != "confidant_id"}
+        cases, following = await newest_cases(intake.db, confidant, filters, page, HIDDEN)
     elif asked.sort == "first_contact":
         query["first_contact_due"] = {"$exists": True}
         cases, following = await find_page(
@@ -268,6 +273,29 @@ async def list_cases(request: web.Request) -> web.Response:
             docs.cases(intake.db), query, page, "created_at", descending=True, projection=HIDDEN
         )
     return listed(cases, following, docs.metadata)
+
+
+@answers(list_of(views.OrgCounts))
+async def case_counts(request: web.Request) -> web.Response:
+    """Every organisation's cases by status, and those past a deadline: counted as the cases
+    change (store.counts), or, before they all were once, from the cases themselves."""
+    intake = request.app[INTAKE]
+    require(request)
+    page = page_of(request)
+    if await counts.counted(intake.db):
+        found, following = await find_page(intake.db[ORG_COUNTS], {}, page, "_id")
+        return listed(found, following, counts.view)
+    # Not counted yet (an installation from before the counts): read every case once.
+    now = intake.clock.now()
+    tally: dict[str, dict[str, Any]] = {}
+    fields = {"org_id": 1, "status": 1, "deadlines": 1}
+    async for case in docs.cases(intake.db).find({}, fields):
+        org = tally.setdefault(case["org_id"], {"_id": case["org_id"], "overdue": 0})
+        org[case["status"]] = org.get(case["status"], 0) + 1
+        open_case = case["status"] != "closed"
+        org["overdue"] += open_case and domain.overdue(case.get("deadlines") or {}, now)
+        org["overdue_at"] = now
+    return listed([tally[k] for k in sorted(tally)], None, counts.view)
 
 
 @answers(views.CaseMeta)
@@ -387,6 +415,14 @@ ENDPOINTS = [
         query=CasesQuery,
         roles=["admin", "confidant"],
         scope="mine",
+    ),
+    Endpoint(
+        "GET",
+        "/v1/case-counts",
+        case_counts,
+        "Every organisation's cases by status, and those past a deadline (no content).",
+        query=PageQuery,
+        roles=["admin"],
     ),
     Endpoint(
         "GET",

@@ -49,6 +49,15 @@ class CaseMeta(CaseFacts):
     reopened: int  # how often it was taken up again
 
 
+class OrgCounts(TypedDict):
+    """An organisation's cases by status, without a word of them: the office's overview."""
+
+    org_id: str
+    counts: dict[str, int]  # new, in_contact, in_conversation, closed
+    overdue: int | None  # open cases past a deadline, as the periodic round found them
+    overdue_at: str | None  # when it did (None: not yet)
+
+
 class Place(TypedDict):
     """A place to refer to: one of the organisation's, with its kind."""
 

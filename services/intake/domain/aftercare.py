@@ -18,6 +18,7 @@ from services.intake.domain.opening import adjust_load, case_event
 from services.intake.domain.rules import BUCKETS
 from services.intake.domain.texts import tell_reporter
 from services.intake.state import Intake
+from services.intake.store import counts
 from services.intake.store import documents as docs
 from services.intake.store.collections import CASES
 from shared.errors import Conflict, invalid
@@ -102,6 +103,7 @@ async def reopen(intake: Intake, case: docs.Case, by: str, reason: str) -> None:
     if not changed:
         raise Conflict("the case changed meanwhile; load it again")
     await adjust_load(intake, case["confidant_id"], +1)
+    await counts.move(intake, case["org_id"], "closed", "in_contact")
 
 
 def follow_up_on(closed_at: datetime, days: int) -> docs.FollowUp:

@@ -7,7 +7,6 @@ update whose filter still holds only for the first instance that makes it.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ from services.intake.domain import rules as domain
 from services.intake.domain.aftercare import send_follow_ups
 from services.intake.domain.rules import OPEN_STATUSES
 from services.intake.state import Intake
+from services.intake.store import counts
 from services.intake.store import documents as docs
 from services.intake.store.caselist import MONTHS, month_key, widening
 from services.intake.store.collections import CASES, LOAD, MIGRATIONS
@@ -30,14 +30,14 @@ async def run_all(intake: Intake, now: datetime | None = None) -> dict[str, int]
     now = now or intake.clock.now()
     await backfill_buckets(intake)
     await backfill_confidant_months(intake)
+    await count_every_case(intake)
     orgs = {o["_id"]: o async for o in docs.organisations(intake.db).find({}, ORG_FIELDS)}
     months = domain.months_through(first_of(orgs.values()), now)
     done = {
         "purged": await purge_closed_cases(intake, now, orgs, months),
         "codes_expired": await expire_case_codes(intake, now, months),
-        "deadline_warnings": await warn_deadlines(intake, now),
+        **await go_through_open_cases(intake, now),
         "follow_ups": await send_follow_ups(intake, now, months),
-        "load_corrected": await recount_load(intake),
         "report_claims_purged": await purge_report_claims(intake, now),
         "relay_claims_purged": await purge_relay_claims(intake, now),
     }
@@ -132,14 +132,66 @@ async def purge_relay_claims(intake: Intake, now: datetime) -> int:
     return result.deleted_count
 
 
-async def recount_load(intake: Intake) -> int:
-    """Set each confidant's open-case count from the cases themselves; return how many
-    counts were off (after a crash between a case write and its count). A case opened
-    while this runs may be missed once; the next run sets it right."""
-    actual: dict[str, int] = {}
+async def go_through_open_cases(intake: Intake, now: datetime) -> dict[str, int]:
+    """The open cases, read once for all that needs them: the deadline warnings due, each
+    confidant's open-case count and each organisation's (set right where they drifted), and
+    each organisation's open cases past a deadline, for the office."""
+    before = await counts.snapshot(intake.db)
+    load: dict[str, int] = {}
+    per_org: dict[str, dict[str, int]] = {}
+    late: dict[str, int] = {}
+    warned = 0
+    fields = {"org_id": 1, "confidant_id": 1, "deadlines": 1, "reference": 1}
     for status in OPEN_STATUSES:
-        async for case in docs.cases(intake.db).find({"status": status}, {"confidant_id": 1}):
-            actual[case["confidant_id"]] = actual.get(case["confidant_id"], 0) + 1
+        async for case in docs.cases(intake.db).find({"status": status}, fields):
+            load[case["confidant_id"]] = load.get(case["confidant_id"], 0) + 1
+            org = per_org.setdefault(case["org_id"], dict.fromkeys(OPEN_STATUSES, 0))
+            org[status] += 1
+            deadlines = case.get("deadlines") or {}
+            late[case["org_id"]] = late.get(case["org_id"], 0) + domain.overdue(deadlines, now)
+            for kind, flag in domain.due_warnings(deadlines, now):
+                warned += await warn(intake, case, kind, flag, now)
+    drifted = 0
+    for org_id, had in before.items():
+        found = per_org.get(org_id, dict.fromkeys(OPEN_STATUSES, 0))
+        if any(had.get(s, 0) != n for s, n in found.items()):
+            drifted += await counts.set_right(intake, org_id, had, found)
+        if had.get("overdue") != late.get(org_id, 0) or "overdue_at" not in had:
+            await counts.note_overdue(intake, org_id, late.get(org_id, 0), now)
+    return {
+        "deadline_warnings": warned,
+        "load_corrected": await correct_load(intake, load),
+        "counts_corrected": drifted,
+    }
+
+
+async def count_every_case(intake: Intake) -> int:
+    """Once, for cases written before the counts came: every organisation's cases counted
+    by status (read all, once), each count set unless a case of it moved meanwhile; marked
+    done when none did (else the next round counts again). Until then the office's overview
+    counts the cases itself."""
+    if await counts.counted(intake.db):
+        return 0
+    before = await counts.snapshot(intake.db)
+    found: dict[str, dict[str, int]] = {}
+    async for case in docs.cases(intake.db).find({}, {"org_id": 1, "status": 1}):
+        org = found.setdefault(case["org_id"], dict.fromkeys(counts.STATUSES, 0))
+        org[case["status"]] = org.get(case["status"], 0) + 1
+    missed = 0
+    for org_id, by_status in found.items():
+        if not await counts.set_right(intake, org_id, before.get(org_id), by_status):
+            missed += 1
+    if missed == 0:
+        await intake.db[MIGRATIONS].update_one(
+            {"_id": counts.COUNTED}, {"$set": {"at": intake.clock.now()}}, upsert=True
+        )
+    return len(found) - missed
+
+
+async def correct_load(intake: Intake, actual: Mapping[str, int]) -> int:
+    """Set each confidant's open-case count to what the cases say; return how many counts
+    were off (after a crash between a case write and its count). A case opened while the
+    cases were read may be missed once; the next round sets it right."""
     known = {doc["_id"]: doc["open"] async for doc in docs.load(intake.db).find({})}
     corrected = 0
     for confidant_id in set(actual) | set(known):
@@ -227,46 +279,28 @@ async def expire_case_codes(intake: Intake, now: datetime, months: list[str]) ->
     return expired
 
 
-async def warn_deadlines(intake: Intake, now: datetime) -> int:
-    """Tell the confidant ahead of each deadline that is not met yet (the first contact the
-    working day before; a whistleblower report's by the law's margins), and the office once
-    a first contact is overdue."""
-    warned = 0
-    steps = [(kind, "warned", "warn_at") for kind in ("first_contact", *WHISTLEBLOWER)]
-    steps.append(("first_contact", "overdue_told", "due"))
-    for (kind, flag, since), status in itertools.product(steps, OPEN_STATUSES):
-        path = f"deadlines.{kind}"
-        query = {
-            f"{path}.{flag}": False,
-            f"{path}.met_at": None,
-            f"{path}.{since}": {"$lte": now},
-            "status": status,
-        }
-        async for case in docs.cases(intake.db).find(
-            query, {"org_id": 1, "confidant_id": 1, "deadlines": 1, "reference": 1}
-        ):
-            event = new_event(
-                CaseDeadlineDue,
-                {
-                    "case_id": case["_id"],
-                    "reference": case.get("reference"),
-                    "confidant_id": case["confidant_id"],
-                    "deadline": kind,
-                    "due_at": (case.get("deadlines") or {})[kind]["due"],
-                    "overdue": flag == "overdue_told",
-                },
-                source="intake",
-                occurred_at=now,
-                org_id=case["org_id"],
-            )
-            if await intake.update_with_events(
-                CASES,
-                {"_id": case["_id"], f"{path}.{flag}": False},
-                {"$set": {f"{path}.{flag}": True}},
-                [event],
-            ):
-                warned += 1
-    return warned
-
-
-WHISTLEBLOWER = ("acknowledgement", "feedback")
+async def warn(intake: Intake, case: docs.Case, kind: str, flag: str, now: datetime) -> int:
+    """Tell of one deadline of the case (``flag``: ``warned`` ahead of it, ``overdue_told``
+    the office once it passed), once: the write is conditional on the flag still down."""
+    path = f"deadlines.{kind}"
+    event = new_event(
+        CaseDeadlineDue,
+        {
+            "case_id": case["_id"],
+            "reference": case.get("reference"),
+            "confidant_id": case["confidant_id"],
+            "deadline": kind,
+            "due_at": (case.get("deadlines") or {})[kind]["due"],
+            "overdue": flag == "overdue_told",
+        },
+        source="intake",
+        occurred_at=now,
+        org_id=case["org_id"],
+    )
+    told = await intake.update_with_events(
+        CASES,
+        {"_id": case["_id"], f"{path}.{flag}": False},
+        {"$set": {f"{path}.{flag}": True}},
+        [event],
+    )
+    return int(told)

@@ -14,6 +14,7 @@ from services.intake.domain import rules as domain
 from services.intake.domain.codes import new_code, new_id, new_reference
 from services.intake.domain.report import CaseCreate
 from services.intake.state import Intake
+from services.intake.store import counts
 from services.intake.store import documents as docs
 from services.intake.store.caselist import month_key, widening
 from services.intake.store.collections import LOAD
@@ -197,8 +198,9 @@ async def store_case(intake: Intake, case: docs.Case, events: list[Envelope]) ->
     # Stored: from here nothing may fail the answer, or the reporter never sees the code.
     try:
         await adjust_load(intake, case["confidant_id"], +1)
+        await counts.move(intake, case["org_id"], None, "new")
     except PyMongoError:
-        log.warning("load not counted; the recount corrects it", extra={"case_id": case["_id"]})
+        log.warning("not counted; the round corrects it", extra={"case_id": case["_id"]})
     await flush(docs.cases(intake.db), case["_id"], events, intake.bus, intake.locks)
     return case
 

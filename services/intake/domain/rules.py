@@ -160,3 +160,43 @@ def code_expired(
         return False
     last = max(closed_at, last_used) if last_used else closed_at
     return now - last > timedelta(days=inactive_days)
+
+
+# What is told of a deadline not met: (deadline, the flag that says it was told, from when).
+# Ahead of each (the first contact the working day before, a whistleblower report's by the
+# law's margins), and to the office once a first contact is overdue.
+WARNINGS = (
+    ("first_contact", "warned", "warn_at"),
+    ("acknowledgement", "warned", "warn_at"),
+    ("feedback", "warned", "warn_at"),
+    ("first_contact", "overdue_told", "due"),
+)
+
+
+def due_warnings(
+    deadlines: Mapping[str, Mapping[str, object]], now: datetime
+) -> list[tuple[str, str]]:
+    """The (deadline, flag) pairs of an open case to tell of now: not met, not told yet
+    (the flag down, as written when the deadline was set), and their time come."""
+    due = []
+    for kind, flag, since in WARNINGS:
+        deadline = deadlines.get(kind)
+        if (
+            deadline is None
+            or deadline.get(flag) is not False
+            or deadline.get("met_at") is not None
+        ):
+            continue
+        at = deadline.get(since)
+        if isinstance(at, datetime) and at <= now:
+            due.append((kind, flag))
+    return due
+
+
+def overdue(deadlines: Mapping[str, Mapping[str, object]], now: datetime) -> bool:
+    """Whether an open case broke a promise: a deadline passed and not met."""
+    for deadline in deadlines.values():
+        due = deadline.get("due")
+        if deadline.get("met_at") is None and isinstance(due, datetime) and due < now:
+            return True
+    return False

@@ -15,6 +15,7 @@ from services.intake.domain.aftercare import follow_up_on, referral_of
 from services.intake.domain.opening import adjust_load, case_event, deadlines_for
 from services.intake.domain.report import CaseUpdate
 from services.intake.state import Intake
+from services.intake.store import counts
 from services.intake.store import documents as docs
 from services.intake.store.caselist import month_key, widening
 from services.intake.store.collections import CASES, LOAD
@@ -160,6 +161,8 @@ async def change_case(intake: Intake, case: docs.Case, body: CaseUpdate) -> None
         raise Conflict("the case changed meanwhile; load it again")
     if sets.get("status") == "closed":
         await adjust_load(intake, case["confidant_id"], -1)
+    if "status" in sets:
+        await counts.move(intake, case["org_id"], current, sets["status"])
 
 
 async def hand_over(

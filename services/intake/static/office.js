@@ -18,25 +18,27 @@ import { $, item, labelled, langQuery, say, succeeded, textsOf } from "/static/c
 
   function cell(text) { const td = document.createElement("td"); td.textContent = String(text); return td; }
 
+  // Counted by intake as cases change; nothing of a case itself comes here.
   async function overview() {
-    const cases = await allItems(api, "/v1/cases?limit=1000");
-    const now = new Date();
+    const counted = new Map((await allItems(api, "/v1/case-counts?limit=1000")).map((c) => [c.org_id, c]));
     const body = $("overview");
     body.replaceChildren();
+    let asOf = null;
     for (const org of orgs) {
-      const own = cases.filter((c) => c.org_id === org.id);
+      const own = counted.get(org.id) || { counts: {}, overdue: 0 };
       const row = document.createElement("tr");
       const name = document.createElement("th");
       name.scope = "row";
       name.textContent = org.name;
       row.append(name);
-      for (const key of statuses) row.append(cell(own.filter((c) => c.status === key).length));
+      for (const key of statuses) row.append(cell(own.counts[key] || 0));
       // A promise not kept: a deadline passed and not met, on a case still open.
-      const overdue = own.filter((c) => c.status !== "closed" && Object.values(c.deadlines || {})
-        .some((d) => !d.met_at && new Date(d.due) < now));
-      row.append(cell(overdue.length));
+      row.append(cell(own.overdue ?? "–"));
+      if (own.overdue_at && (!asOf || own.overdue_at < asOf)) asOf = own.overdue_at;
       body.append(row);
     }
+    $("overdue-as-of").textContent = asOf
+      ? `${t.overdue_as_of} ${new Date(asOf).toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" })}` : "";
   }
 
   function organisations() {
@@ -245,8 +247,11 @@ import { $, item, labelled, langQuery, say, succeeded, textsOf } from "/static/c
     event.preventDefault();
     const from = $("handover-from").value.trim();
     const to = $("handover-to").value.trim();
-    const cases = (await allItems(api, "/v1/cases?limit=1000"))
-      .filter((c) => c.confidant_id === from && c.status !== "closed");
+    const cases = [];
+    for (const status of statuses.filter((s) => s !== "closed")) {
+      const query = new URLSearchParams({ limit: "1000", confidant_id: from, status });
+      cases.push(...await allItems(api, `/v1/cases?${query}`));
+    }
     let moved = 0;
     for (const c of cases) {
       if (await ok(await api(`/v1/cases/${c.case_id}/assign`, "POST", { confidant_id: to }), 200)) moved += 1;

@@ -77,10 +77,16 @@ import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom
     }
   }
 
+  // The newest thousand cases; older ones a thousand at a time on asking, and any one
+  // by its reference (the server finds it, however old).
+  let older = null;
   async function cases() {
     const answer = await api("/v1/cases?limit=1000");
     if (answer.status === 401) { sessionStorage.removeItem("staff"); location.reload(); return; }
-    all = (await answer.json()).items || [];
+    const page = await answer.json();
+    all = page.items || [];
+    older = page.next;
+    $("older").hidden = !older;
     render();
     $("agenda").href = main.dataset.booking + "staff/agenda" + carry + "#" + new URLSearchParams({ t: token });
     $("login").hidden = true;
@@ -91,6 +97,33 @@ import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom
   for (const id of ["filter-status", "filter-category", "search"]) {
     $(id).addEventListener("input", render);
   }
+
+  $("older").addEventListener("click", async () => {
+    const answer = await api(`/v1/cases?limit=1000&cursor=${encodeURIComponent(older)}`);
+    if (!answer.ok) { await refused(answer); return; }
+    const page = await answer.json();
+    const known = new Set(all.map((c) => c.case_id));
+    all = all.concat((page.items || []).filter((c) => !known.has(c.case_id)));
+    older = page.next;
+    $("older").hidden = !older;
+    render();
+  });
+
+  // A whole reference not among the cases loaded: asked of the server.
+  const REFERENCE = /^VP-\d{4}-[0-9A-Z]{6}$/;
+  async function lookUp(reference) {
+    if (!REFERENCE.test(reference)) return null;
+    const here = all.find((c) => c.reference === reference);
+    if (here) return here;
+    const answer = await api(`/v1/cases?reference=${encodeURIComponent(reference)}`);
+    const found = answer.ok ? ((await answer.json()).items || [])[0] : null;
+    if (found && !all.some((c) => c.case_id === found.case_id)) all.push(found);
+    return found || null;
+  }
+
+  $("search").addEventListener("input", async () => {
+    if (await lookUp($("search").value.trim().toUpperCase())) render();
+  });
 
   function fact(list, term, value) {
     if (value === null || value === undefined || value === "") return;
@@ -379,7 +412,8 @@ import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom
     const list = await cases();
     await registration();
     if (location.pathname === "/agenda" && list) { location.assign($("agenda").href); return; }
-    const wanted = linked && (list || []).find((c) => c.case_id === linked || c.reference === linked);
+    const wanted = linked && ((list || []).find((c) => c.case_id === linked || c.reference === linked)
+      || await lookUp(linked.toUpperCase()));
     if (wanted) await show(wanted);
   }
 

@@ -20,10 +20,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import PyMongoError
 
 from services.intake.domain.rules import month_of, months_through
-from shared.db import Document, duplicate
+from shared.db import Document
 from shared.errors import invalid
 from shared.listing import Page, cursor_after, find_page, keyset
 
@@ -56,18 +55,6 @@ def months_back(newest: str, oldest: str) -> list[str]:
         return datetime(int(month[:4]), int(month[5:7]), 1, tzinfo=UTC)
 
     return months_through(first_day(oldest), first_day(newest))[::-1]
-
-
-async def mark_if_new(db: AsyncDatabase[Document], now: datetime) -> None:
-    """A database without cases has nothing to give months to: marked at once, so a new
-    installation reads its lists by month from its first case on."""
-    if await cases(db).find_one({}, {"_id": 1}) is not None:
-        return
-    try:
-        await db[MIGRATIONS].update_one({"_id": MONTHS}, {"$set": {"at": now}}, upsert=True)
-    except PyMongoError as exc:  # another instance, starting too, marked it first
-        if not duplicate(exc):
-            raise
 
 
 async def newest_cases(

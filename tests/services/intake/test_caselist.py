@@ -86,9 +86,7 @@ async def test_cases_written_before_the_months_came_are_listed_then_given_them(
     await db["migrations"].delete_one({"_id": MONTHS})
     for case in made:
         await db["cases"].update_one({"_id": case["case_id"]}, {"$unset": {"confidant_month": ""}})
-    await db["confidant_load"].update_one(
-        {"_id": "c-anna"}, {"$unset": {"since": "", "until": ""}}
-    )
+    await db["confidant_load"].update_one({"_id": "c-anna"}, {"$unset": {"since": "", "until": ""}})
     assert await walk(desk, "c-anna", 3) == newest_first  # the plain way, meanwhile
     assert await jobs.backfill_confidant_months(state(desk.intake)) == len(made)
     assert await db["migrations"].find_one({"_id": MONTHS}) is not None

@@ -65,3 +65,31 @@ def test_a_closed_cases_code_expires_after_inactivity() -> None:
     assert domain.code_expired("closed", closed, None, now, 90)
     assert not domain.code_expired("closed", closed, now - timedelta(days=10), now, 90)
     assert not domain.code_expired("in_contact", None, None, now, 90)
+
+
+def test_a_deadline_is_told_of_once_its_time_came_unless_met_or_told() -> None:
+    now = datetime(2026, 3, 10, 12, tzinfo=UTC)
+    before, after = now - timedelta(hours=1), now + timedelta(hours=1)
+
+    def deadline(**fields: object) -> dict[str, object]:
+        return {"due": after, "warn_at": before, "warned": False, "met_at": None, **fields}
+
+    assert domain.due_warnings({"first_contact": deadline(overdue_told=False)}, now) == [
+        ("first_contact", "warned")
+    ]
+    overdue = deadline(due=before, overdue_told=False)
+    assert domain.due_warnings({"first_contact": overdue}, now) == [
+        ("first_contact", "warned"),
+        ("first_contact", "overdue_told"),
+    ]
+    assert domain.due_warnings({"first_contact": {**overdue, "warned": True}}, now) == [
+        ("first_contact", "overdue_told")
+    ]
+    assert domain.due_warnings({"first_contact": {**overdue, "met_at": before}}, now) == []
+    assert domain.due_warnings({"feedback": deadline(warn_at=after)}, now) == []
+    assert domain.due_warnings({"acknowledgement": deadline(), "feedback": deadline()}, now) == [
+        ("acknowledgement", "warned"),
+        ("feedback", "warned"),
+    ]
+    # A flag never written (a deadline without the overdue flag) is not told of.
+    assert domain.due_warnings({"first_contact": deadline(warned=True)}, now) == []
