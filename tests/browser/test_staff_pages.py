@@ -3,6 +3,7 @@ and see the appointment and the calendar state on booking's side."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from playwright.async_api import Browser, Route, expect
@@ -10,6 +11,7 @@ from playwright.async_api import Browser, Route, expect
 from tests.browser.conftest import snap
 from tests.browser.setup import (
     anonymous_case,
+    bearer,
     booking_and_intake,
     log_in,
     make_anna,
@@ -84,34 +86,48 @@ async def test_the_confidant_logs_in_reads_answers_and_sees_the_agenda(
 async def test_older_cases_come_on_asking_and_any_case_by_its_reference(
     start_service: StartService, token: Callable[..., str], browser: Browser
 ) -> None:
-    # The page asks for its newest thousand. Here each of its list requests asks for one
-    # (the same request, to the same server, with a smaller limit), so that three cases
-    # show what a confidant with thousands sees.
+    # The page asks for every open case and the newest hundred closed ones. Here each of its
+    # list requests asks for one at a time (the same request, to the same server, with a
+    # smaller limit), so that three closed cases show what a confidant with thousands sees.
     _, intake = await booking_and_intake(start_service)
-    await make_org(intake, token)
+    org = await make_org(intake, token)
     await make_anna_login(intake, token)
-    made = [await anonymous_case(intake) for _ in range(3)]
+    anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
+    made = [await anonymous_case(intake) for _ in range(4)]
+    for case in made[:3]:
+        closed = await intake.patch(
+            f"/v1/cases/{case['case_id']}",
+            headers=anna,
+            json={"status": "closed", "outcome": "advice"},
+        )
+        assert closed.status == 200, await closed.text()
     page = await browser.new_page()
 
     async def smaller(route: Route) -> None:
-        await route.continue_(url=route.request.url.replace("limit=1000", "limit=1"))
+        await route.continue_(url=re.sub(r"limit=\d+", "limit=1", route.request.url))
 
-    await page.route("**/v1/cases?limit=1000*", smaller)
+    await page.route(re.compile(r"/v1/cases\?limit="), smaller)
     await log_in(page, intake, "anna")
     rows = page.locator("#cases tr")
-    await expect(rows).to_have_count(1)
-    await expect(rows).to_contain_text(made[2]["reference"])
-    await page.get_by_role("button", name="Oudere meldingen tonen").click()
+    await expect(rows).to_have_count(1)  # the open one, however it was paged
+    await expect(rows).to_contain_text(made[3]["reference"])
+    await expect(page.locator("#counts")).to_contain_text("Afgesloten: 0+")
+    await page.get_by_label("Toon status").select_option("*")
+    await expect(rows).to_have_count(1)  # the newest closed one is not loaded yet
+    older = page.get_by_role("button", name="Oudere meldingen tonen")
+    await older.click()
     await expect(rows).to_have_count(2)
-    await expect(rows.nth(1)).to_contain_text(made[1]["reference"])
+    await expect(rows.nth(1)).to_contain_text(made[2]["reference"])
     # The oldest is not loaded yet: typed in whole, the server finds it.
     await page.get_by_label("Zoek op kenmerk").fill(made[0]["reference"])
     await expect(rows).to_have_count(1)
     await expect(rows).to_contain_text(made[0]["reference"])
     await page.get_by_label("Zoek op kenmerk").fill("")
-    await page.get_by_role("button", name="Oudere meldingen tonen").click()
-    await expect(rows).to_have_count(3)  # the last page: the button goes
-    await expect(page.get_by_role("button", name="Oudere meldingen tonen")).to_be_hidden()
+    await older.click()
+    await expect(rows).to_have_count(4)
+    await older.click()  # the last page (the oldest, found before): the button goes
+    await expect(older).to_be_hidden()
+    await expect(page.locator("#counts")).to_contain_text("Afgesloten: 3")
     # A link to a case by its reference opens it, loaded or not.
     await page.goto(str(intake.make_url(f"/staff/cases/{made[0]['reference']}")))
     await expect(page.locator("#one-title")).to_have_text(made[0]["reference"])

@@ -278,13 +278,15 @@ async def list_cases(request: web.Request) -> web.Response:
 @answers(list_of(views.OrgCounts))
 async def case_counts(request: web.Request) -> web.Response:
     """Every organisation's cases by status, and those past a deadline: counted as the cases
-    change (store.counts), or, before they all were once, from the cases themselves."""
+    change (store.counts), or, before they all were once, from the cases themselves. Not
+    paged: the office's overview shows every organisation."""
     intake = request.app[INTAKE]
     require(request)
-    page = page_of(request)
     if await counts.counted(intake.db):
-        found, following = await find_page(intake.db[ORG_COUNTS], {}, page, "_id")
-        return listed(found, following, counts.view)
+        # One answer, a small row per organisation: paged, each page would read them all
+        # again (FerretDB sorts in Go), 4.7 s for 10,000 organisations against 0.6 s.
+        found = await intake.db[ORG_COUNTS].find({}).to_list(None)
+        return listed(sorted(found, key=lambda c: str(c["_id"])), None, counts.view)
     # Not counted yet (an installation from before the counts): read every case once.
     now = intake.clock.now()
     tally: dict[str, dict[str, Any]] = {}
@@ -420,8 +422,8 @@ ENDPOINTS = [
         "GET",
         "/v1/case-counts",
         case_counts,
-        "Every organisation's cases by status, and those past a deadline (no content).",
-        query=PageQuery,
+        "Every organisation's cases by status, and those past a deadline (no content), "
+        "in one answer.",
         roles=["admin"],
     ),
     Endpoint(

@@ -20,6 +20,7 @@ from services.intake.domain.texts import tell_reporter
 from services.intake.state import Intake
 from services.intake.store import counts
 from services.intake.store import documents as docs
+from services.intake.store.caselist import status_key
 from services.intake.store.collections import CASES
 from shared.errors import Conflict, invalid
 from shared.event_schemas import CaseFollowUpDue, CaseReopened, ReferralKind
@@ -90,6 +91,7 @@ async def reopen(intake: Intake, case: docs.Case, by: str, reason: str) -> None:
         {
             "$set": {
                 "status": "in_contact",
+                "confidant_status": status_key(case["confidant_id"], "in_contact"),
                 "closed_at": None,
                 "outcome": None,
                 "follow_up": None,

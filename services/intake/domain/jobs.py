@@ -18,7 +18,7 @@ from services.intake.domain.rules import OPEN_STATUSES
 from services.intake.state import Intake
 from services.intake.store import counts
 from services.intake.store import documents as docs
-from services.intake.store.caselist import MONTHS, month_key, widening
+from services.intake.store.caselist import MONTHS, month_key, status_key, widening
 from services.intake.store.collections import CASES, LOAD, MIGRATIONS
 from shared.event_schemas import CaseDeadlineDue, CasePurged
 from shared.events import new_event
@@ -85,8 +85,9 @@ async def backfill_buckets(intake: Intake) -> int:
 
 
 async def backfill_confidant_months(intake: Intake) -> int:
-    """Once, for cases written before ``confidant_month`` came: each given it (the write
-    conditional on its confidant unchanged), each confidant's load the months of theirs,
+    """Once, for cases written before the list's keys came: each given ``confidant_month``
+    and ``confidant_status`` (the write conditional on its confidant and status unchanged;
+    one changed meanwhile is read again), each confidant's load their months,
     then the marker, from which on their list is read a month at a time (store.caselist).
     Reads every case, once; until it is done, the list is read the plain way."""
     if await intake.db[MIGRATIONS].find_one({"_id": MONTHS}) is not None:
@@ -94,15 +95,24 @@ async def backfill_confidant_months(intake: Intake) -> int:
     filled = 0
     span: dict[str, tuple[datetime, datetime]] = {}
     query = {"confidant_month": {"$exists": False}}
-    async for case in docs.cases(intake.db).find(query, {"confidant_id": 1, "created_at": 1}):
-        confidant, at = case.get("confidant_id"), case.get("created_at")
-        if not isinstance(confidant, str) or not isinstance(at, datetime):
-            continue  # no confidant's list holds it
-        first, last = span.get(confidant, (at, at))
-        span[confidant] = (min(first, at), max(last, at))
-        month = {"$set": {"confidant_month": month_key(confidant, at)}}
-        if await intake.update(CASES, {"_id": case["_id"], "confidant_id": confidant}, month):
-            filled += 1
+    fields = {"confidant_id": 1, "created_at": 1, "status": 1}
+    async for found in docs.cases(intake.db).find(query, fields):
+        case: docs.Case | None = found
+        for _ in range(KEY_TRIES):  # a case that changed meanwhile: read again
+            if case is None:
+                break
+            confidant, at, status = case.get("confidant_id"), case.get("created_at"), case["status"]
+            if not isinstance(confidant, str) or not isinstance(at, datetime):
+                break  # no confidant's list holds it
+            first, last = span.get(confidant, (at, at))
+            span[confidant] = (min(first, at), max(last, at))
+            keys = {"confidant_month": month_key(confidant, at)}
+            keys["confidant_status"] = status_key(confidant, status)
+            as_read = {"_id": case["_id"], "confidant_id": confidant, "status": status}
+            if await intake.update(CASES, as_read, {"$set": keys}):
+                filled += 1
+                break
+            case = await docs.cases(intake.db).find_one({"_id": found["_id"]}, fields)
     for confidant, (first, last) in span.items():
         for at in (first, last):
             await intake.update(LOAD, {"_id": confidant}, widening(at), upsert=True)
@@ -112,6 +122,7 @@ async def backfill_confidant_months(intake: Intake) -> int:
     return filled
 
 
+KEY_TRIES = 5
 REPORT_CLAIM_KEEP = timedelta(hours=1)
 
 
@@ -166,26 +177,31 @@ async def go_through_open_cases(intake: Intake, now: datetime) -> dict[str, int]
 
 
 async def count_every_case(intake: Intake) -> int:
-    """Once, for cases written before the counts came: every organisation's cases counted
-    by status (read all, once), each count set unless a case of it moved meanwhile; marked
-    done when none did (else the next round counts again). Until then the office's overview
-    counts the cases itself."""
+    """Once, for cases written before the counts came: each organisation's cases counted by
+    status, read by organisation (a short read, so a count rarely moves meanwhile; one that
+    did is counted again), then the marker. Until then the office's overview counts the
+    cases itself. Returns how many organisations were counted."""
     if await counts.counted(intake.db):
         return 0
-    before = await counts.snapshot(intake.db)
-    found: dict[str, dict[str, int]] = {}
-    async for case in docs.cases(intake.db).find({}, {"org_id": 1, "status": 1}):
-        org = found.setdefault(case["org_id"], dict.fromkeys(counts.STATUSES, 0))
-        org[case["status"]] = org.get(case["status"], 0) + 1
-    missed = 0
-    for org_id, by_status in found.items():
-        if not await counts.set_right(intake, org_id, before.get(org_id), by_status):
-            missed += 1
-    if missed == 0:
-        await intake.db[MIGRATIONS].update_one(
-            {"_id": counts.COUNTED}, {"$set": {"at": intake.clock.now()}}, upsert=True
-        )
-    return len(found) - missed
+    done = 0
+    async for org in docs.organisations(intake.db).find({}, {"_id": 1}):
+        for _ in range(COUNT_TRIES):
+            before = await counts.one(intake.db, org["_id"])
+            by_status: dict[str, int] = dict.fromkeys(counts.STATUSES, 0)
+            async for case in docs.cases(intake.db).find({"org_id": org["_id"]}, {"status": 1}):
+                by_status[case["status"]] += 1
+            if await counts.set_right(intake, org["_id"], before, by_status):
+                done += 1
+                break
+        else:  # busy all along: the next round tries again
+            return done
+    await intake.db[MIGRATIONS].update_one(
+        {"_id": counts.COUNTED}, {"$set": {"at": intake.clock.now()}}, upsert=True
+    )
+    return done
+
+
+COUNT_TRIES = 5
 
 
 async def correct_load(intake: Intake, actual: Mapping[str, int]) -> int:

@@ -16,7 +16,7 @@ from services.intake.domain.report import CaseCreate
 from services.intake.state import Intake
 from services.intake.store import counts
 from services.intake.store import documents as docs
-from services.intake.store.caselist import month_key, widening
+from services.intake.store.caselist import month_key, status_key, widening
 from services.intake.store.collections import LOAD
 from shared.crypto import Sealed
 from shared.errors import Conflict, Invalid, invalid
@@ -123,6 +123,7 @@ async def build_case(
         "status": "new",
         "confidant_id": confidant_id,
         "confidant_month": month_key(confidant_id, now),
+        "confidant_status": status_key(confidant_id, "new"),
         "hours_spent": 0.0,
         "registered_by": registered_by,
         "created_at": now,

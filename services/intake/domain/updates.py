@@ -17,7 +17,7 @@ from services.intake.domain.report import CaseUpdate
 from services.intake.state import Intake
 from services.intake.store import counts
 from services.intake.store import documents as docs
-from services.intake.store.caselist import month_key, widening
+from services.intake.store.caselist import month_key, status_key, widening
 from services.intake.store.collections import CASES, LOAD
 from shared.db import Query
 from shared.errors import Conflict, invalid
@@ -89,6 +89,7 @@ def _stepped(
     except domain.RuleError as exc:
         raise Conflict(str(exc)) from None
     sets["status"] = status
+    sets["confidant_status"] = status_key(case["confidant_id"], status)
     events = [case_event(CaseStatusChanged, case, now, status=status, previous=current)]
     deadlines = case.get("deadlines") or {}
     for kind in FIRST_ANSWER:  # a step of the status is an answer to the reporter
@@ -154,9 +155,13 @@ async def change_case(intake: Intake, case: docs.Case, body: CaseUpdate) -> None
         for path in [k for k in sets if k.startswith("deadlines.")]:
             _, kind, field = path.split(".")
             sets["deadlines"][kind][field] = sets.pop(path)
-    # The status in the filter makes two concurrent changes of one case safe: one wins.
+    # The status in the filter makes two concurrent changes of one case safe: one wins; the
+    # confidant too, against a hand-over (which writes both keys of the list).
     if not await intake.update_with_events(
-        CASES, {"_id": case["_id"], "status": current}, {"$set": sets}, events
+        CASES,
+        {"_id": case["_id"], "status": current, "confidant_id": case["confidant_id"]},
+        {"$set": sets},
+        events,
     ):
         raise Conflict("the case changed meanwhile; load it again")
     if sets.get("status") == "closed":
@@ -189,11 +194,12 @@ async def hand_over(
     await intake.update(LOAD, {"_id": confidant_id}, widening(case["created_at"]), upsert=True)
     if not await intake.update_with_events(
         CASES,
-        {"_id": case["_id"], "confidant_id": case["confidant_id"]},
+        {"_id": case["_id"], "confidant_id": case["confidant_id"], "status": case["status"]},
         {
             "$set": {
                 "confidant_id": confidant_id,
                 "confidant_month": month_key(confidant_id, case["created_at"]),
+                "confidant_status": status_key(confidant_id, case["status"]),
                 "updated_at": now,
             }
         },

@@ -20,7 +20,7 @@ import { $, item, labelled, langQuery, say, succeeded, textsOf } from "/static/c
 
   // Counted by intake as cases change; nothing of a case itself comes here.
   async function overview() {
-    const counted = new Map((await allItems(api, "/v1/case-counts?limit=1000")).map((c) => [c.org_id, c]));
+    const counted = new Map((await allItems(api, "/v1/case-counts")).map((c) => [c.org_id, c]));
     const body = $("overview");
     body.replaceChildren();
     let asOf = null;

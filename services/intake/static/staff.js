@@ -1,7 +1,7 @@
 // The confidant's workspace: log in (the token stays in this tab); cases; a case's messages,
 // private notes, status and closing. Each change goes through intake's /v1 API, which checks
 // the rules again (transitions, an outcome on closing); its message is shown when it refuses.
-import { client } from "/static/common/api.js";
+import { allItems, client } from "/static/common/api.js";
 import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
 
 (function () {
@@ -59,7 +59,9 @@ import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom
       || soonest(a).localeCompare(soonest(b)) || b.created_at.localeCompare(a.created_at));
     const counts = {};
     for (const c of all) counts[c.status] = (counts[c.status] || 0) + 1;
-    $("counts").textContent = Object.keys(statuses).map((k) => `${statuses[k]}: ${counts[k] || 0}`).join(" · ");
+    // Every open case is loaded; of the closed ones, the newest (more on asking).
+    $("counts").textContent = Object.keys(statuses)
+      .map((k) => `${statuses[k]}: ${counts[k] || 0}${k === "closed" && older ? "+" : ""}`).join(" · ");
     const body = $("cases");
     body.replaceChildren();
     if (!shown.length) { const row = document.createElement("tr"); row.append(cell(t.none)); body.append(row); }
@@ -77,14 +79,21 @@ import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom
     }
   }
 
-  // The newest thousand cases; older ones a thousand at a time on asking, and any one
-  // by its reference (the server finds it, however old).
+  // Every open case (few, however many closed ones there are) and the newest hundred;
+  // older ones a hundred at a time on asking, and any one by its reference (the server
+  // finds it, however old).
+  const OPEN = Object.keys(statuses).filter((s) => s !== "closed");
   let older = null;
+  const merged = (known, more) => {
+    const ids = new Set(known.map((c) => c.case_id));
+    return known.concat(more.filter((c) => !ids.has(c.case_id)));
+  };
   async function cases() {
-    const answer = await api("/v1/cases?limit=1000");
+    const answer = await api("/v1/cases?limit=100");
     if (answer.status === 401) { sessionStorage.removeItem("staff"); location.reload(); return; }
     const page = await answer.json();
-    all = page.items || [];
+    const open = await Promise.all(OPEN.map((s) => allItems(api, `/v1/cases?limit=1000&status=${s}`)));
+    all = merged(page.items || [], open.flat());
     older = page.next;
     $("older").hidden = !older;
     render();
@@ -99,11 +108,10 @@ import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom
   }
 
   $("older").addEventListener("click", async () => {
-    const answer = await api(`/v1/cases?limit=1000&cursor=${encodeURIComponent(older)}`);
+    const answer = await api(`/v1/cases?limit=100&cursor=${encodeURIComponent(older)}`);
     if (!answer.ok) { await refused(answer); return; }
     const page = await answer.json();
-    const known = new Set(all.map((c) => c.case_id));
-    all = all.concat((page.items || []).filter((c) => !known.has(c.case_id)));
+    all = merged(all, page.items || []);
     older = page.next;
     $("older").hidden = !older;
     render();

@@ -7,8 +7,10 @@ creation (indexed; changed with a hand-over), and the confidant's load document 
 and the last month of the cases they hold (``since``, ``until``: widened before a case is
 written, so never narrower than the cases). A page asks month by month, newest first, by
 equality, and stops once it is full: it reads about a page of cases whatever the firm's
-size. Until every case carries its month (the marker ``MONTHS`` in ``migrations``), the
-page is asked for the plain way.
+size. A list of one open status asks by ``confidant_status`` (``"<confidant>|<status>"``)
+instead: those are few, however many closed cases the confidant holds. Until every case
+carries both keys (the marker ``MONTHS`` in ``migrations``), the page is asked for the
+plain way.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from services.intake.domain.rules import month_of, months_through
+from services.intake.domain.rules import OPEN_STATUSES, month_of, months_through
 from shared.db import Document
 from shared.errors import invalid
 from shared.listing import Page, cursor_after, find_page, keyset
@@ -29,7 +31,7 @@ from shared.listing import Page, cursor_after, find_page, keyset
 from .collections import LOAD, MIGRATIONS
 from .documents import Case, cases
 
-MONTHS = "confidant_months"  # in MIGRATIONS: every case carries its confidant_month
+MONTHS = "confidant_months"  # in MIGRATIONS: every case carries both keys of the list
 SORT = "created_at"
 # Months asked at once, growing while they come back short: a dense month fills a page in
 # one round trip, a sparse stretch (a status filter, a quiet year) is crossed in a few.
@@ -39,6 +41,12 @@ FIRST_STRETCH, MOST_STRETCH = 1, 12
 def month_key(confidant_id: str, created_at: datetime) -> str:
     """The case's ``confidant_month``."""
     return f"{confidant_id}|{month_of(created_at)}"
+
+
+def status_key(confidant_id: str, status: str) -> str:
+    """The case's ``confidant_status``: their open cases of one status are few, and asked
+    for by it, however many closed ones they hold."""
+    return f"{confidant_id}|{status}"
 
 
 def widening(created_at: datetime) -> dict[str, Any]:
@@ -71,6 +79,9 @@ async def newest_cases(
         return await find_page(cases(db), plain, page, SORT, descending=True, projection=projection)
     if page.after is not None and not isinstance(page.after[0], datetime):
         raise invalid("cursor", "not a cursor this list gave: start from the first page")
+    if filters.keys() == {"status"} and filters["status"] in OPEN_STATUSES:
+        few = {"confidant_status": status_key(confidant_id, filters["status"])}
+        return await find_page(cases(db), few, page, SORT, descending=True, projection=projection)
     load = await db[LOAD].find_one({"_id": confidant_id}, {"since": 1, "until": 1})
     if load is None or "since" not in load:
         return [], None  # never given a case

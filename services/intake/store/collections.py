@@ -57,6 +57,7 @@ INDEXES: IndexSpec = {
         IndexModel([("confidant_id", ASCENDING), ("first_contact_due", ASCENDING)]),
         # A confidant's list, a month at a time (store.caselist).
         IndexModel([("confidant_month", ASCENDING), ("created_at", DESCENDING)]),
+        IndexModel([("confidant_status", ASCENDING), ("created_at", DESCENDING)]),
         IndexModel("follow_up.due", sparse=True),
         # The periodic jobs' months (domain.rules.BUCKETS).
         IndexModel("closed_month", sparse=True),

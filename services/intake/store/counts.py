@@ -64,6 +64,10 @@ async def snapshot(db: AsyncDatabase[Document]) -> dict[str, Document]:
     return {d["_id"]: d async for d in db[ORG_COUNTS].find({})}
 
 
+async def one(db: AsyncDatabase[Document], org_id: str) -> Document | None:
+    return await db[ORG_COUNTS].find_one({"_id": org_id})
+
+
 async def set_right(
     writer: DocumentWriter,
     org_id: str,

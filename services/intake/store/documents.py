@@ -181,6 +181,7 @@ class Case(CaseChannel, Staged, total=False):
     status: Status
     confidant_id: str
     confidant_month: str  # "<confidant_id>|<YYYY-MM created>": their list, a month at a time
+    confidant_status: str  # "<confidant_id>|<status>": their open cases of one status
     hours_spent: float
     code_hash: str  # absent for a case without a code (the unique index is sparse)
     code_used_at: datetime

@@ -85,12 +85,14 @@ async def test_cases_written_before_the_months_came_are_listed_then_given_them(
     # As the version before left them: no months on the cases or the load, no marker.
     await db["migrations"].delete_one({"_id": MONTHS})
     for case in made:
-        await db["cases"].update_one({"_id": case["case_id"]}, {"$unset": {"confidant_month": ""}})
+        old = {"$unset": {"confidant_month": "", "confidant_status": ""}}
+        await db["cases"].update_one({"_id": case["case_id"]}, old)
     await db["confidant_load"].update_one({"_id": "c-anna"}, {"$unset": {"since": "", "until": ""}})
     assert await walk(desk, "c-anna", 3) == newest_first  # the plain way, meanwhile
     assert await jobs.backfill_confidant_months(state(desk.intake)) == len(made)
     assert await db["migrations"].find_one({"_id": MONTHS}) is not None
     assert await walk(desk, "c-anna", 3) == newest_first  # by months now
+    assert await walk(desk, "c-anna", 3, "&status=new") == newest_first  # by status
     assert await jobs.backfill_confidant_months(state(desk.intake)) == 0  # once
 
 
