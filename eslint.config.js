@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import globals from "globals";
 
 export default [
-  { ignores: [".venv/**", ".cache/**", ".data/**", "node_modules/**"] },
+  { ignores: [".venv/**", ".cache/**", ".data/**", "node_modules/**", "shared/static/vendor/**"] },
   js.configs.recommended,
   {
     files: ["services/*/static/*.js", "shared/static/*.js"],

@@ -1,0 +1,114 @@
+"""The one envelope for content sealed to people's own keys (issue 26): what the server may
+store but never open. The browser writes and opens the same bytes with libsodium
+(``shared/static/envelope.js``); ``tests/browser/test_envelope.py`` holds both to each other.
+
+An envelope is a version byte, then libsodium's own construction:
+
+- ``0x01``, **sealed**: ``crypto_box_seal`` to an X25519 public key (an ephemeral key,
+  XSalsa20-Poly1305). Anyone with the public key writes; only the private key opens. Case
+  content is sealed to the case's key this way, so the server can seal what arrives by mail
+  or WhatsApp without being able to open it again.
+- ``0x02``, **wrapped**: ``crypto_secretbox`` under a 32-byte key, with its random 24-byte
+  nonce in front. A private key is stored wrapped by a key derived from a password
+  (``derive``: Argon2id) or by a recovery key.
+
+The plaintext is padded to a multiple of ``BLOCK`` bytes first (ISO/IEC 7816-4, as
+libsodium's ``sodium_pad``), so an envelope tells its content's length only roughly.
+Anything else, or anything altered, is refused with ``EnvelopeError``: never an empty
+answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nacl import pwhash
+from nacl.exceptions import CryptoError
+from nacl.public import PrivateKey, PublicKey, SealedBox
+from nacl.secret import SecretBox
+from nacl.utils import random
+
+SEALED, WRAPPED = 0x01, 0x02
+BLOCK = 256
+KEY_BYTES = 32
+SALT_BYTES = pwhash.argon2id.SALTBYTES  # 16
+# Argon2id at 64 MiB and three passes: the issue's floor, what the browser derives with.
+OPS, MEMORY = 3, 64 * 1024 * 1024
+
+
+class EnvelopeError(ValueError):
+    """Not an envelope this format makes, or not one this key opens."""
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    public: bytes
+    private: bytes
+
+    @classmethod
+    def generate(cls) -> KeyPair:
+        key = PrivateKey.generate()
+        return cls(bytes(key.public_key), bytes(key))
+
+
+def pad(data: bytes, block: int = BLOCK) -> bytes:
+    """ISO/IEC 7816-4: a 0x80 byte, then zeros up to the next multiple of ``block``."""
+    return data + b"\x80" + b"\x00" * (-(len(data) + 1) % block)
+
+
+def unpad(data: bytes, block: int = BLOCK) -> bytes:
+    end = data.rstrip(b"\x00")
+    if not data or len(data) % block or not end.endswith(b"\x80") or len(data) - len(end) >= block:
+        raise EnvelopeError("the padding is not this format's")
+    return end[:-1]
+
+
+def seal(public_key: bytes, data: bytes) -> bytes:
+    """``data`` sealed to ``public_key``: only its private key opens it."""
+    return bytes([SEALED]) + SealedBox(PublicKey(_key(public_key))).encrypt(pad(data))
+
+
+def open_sealed(pair: KeyPair, envelope: bytes) -> bytes:
+    body = _body(envelope, SEALED)
+    try:
+        return unpad(SealedBox(PrivateKey(_key(pair.private))).decrypt(body))
+    except CryptoError:
+        raise EnvelopeError("this key does not open the envelope, or it was altered") from None
+
+
+def wrap(key: bytes, data: bytes) -> bytes:
+    """``data`` under the secret ``key`` (a random nonce each time)."""
+    return bytes([WRAPPED]) + bytes(SecretBox(_key(key)).encrypt(pad(data)))
+
+
+def unwrap(key: bytes, envelope: bytes) -> bytes:
+    body = _body(envelope, WRAPPED)
+    try:
+        return unpad(SecretBox(_key(key)).decrypt(body))
+    except CryptoError:
+        raise EnvelopeError("this key does not open the envelope, or it was altered") from None
+
+
+def derive(password: str, salt: bytes, ops: int = OPS, memory: int = MEMORY) -> bytes:
+    """A 32-byte key from a password (Argon2id, as ``crypto_pwhash`` in the browser)."""
+    if len(salt) != SALT_BYTES:
+        raise EnvelopeError(f"the salt is {SALT_BYTES} bytes")
+    return bytes(pwhash.argon2id.kdf(KEY_BYTES, password.encode(), salt, ops, memory))
+
+
+def new_salt() -> bytes:
+    return random(SALT_BYTES)
+
+
+def _key(key: bytes) -> bytes:
+    if len(key) != KEY_BYTES:
+        raise EnvelopeError(f"a key is {KEY_BYTES} bytes")
+    return key
+
+
+def _body(envelope: bytes, kind: int) -> bytes:
+    if not envelope:
+        raise EnvelopeError("an empty envelope")
+    if envelope[0] != kind:
+        raise EnvelopeError(f"envelope version {envelope[0]}, not {kind}")
+    return envelope[1:]

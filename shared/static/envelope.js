@@ -1,0 +1,73 @@
+// The envelope of shared/envelope.py, in the browser, with libsodium: a version byte, then
+// 0x01 crypto_box_seal to an X25519 public key, or 0x02 a 24-byte nonce and crypto_secretbox
+// under a 32-byte key; the plaintext padded to 256-byte blocks first (sodium_pad). The same
+// bytes both ways (tests/browser/test_envelope.py). Run in a worker (crypto-worker.js), so
+// that Argon2id's 64 MiB and the opening of many cases never hold up the page.
+import sodium from "./vendor/libsodium-wrappers.mjs";
+
+export const SEALED = 0x01;
+export const WRAPPED = 0x02;
+export const BLOCK = 256;
+// Argon2id: three passes over 64 MiB, as the server's shared/envelope.py.
+export const OPS = 3;
+export const MEMORY = 64 * 1024 * 1024;
+
+export class EnvelopeError extends Error {}
+
+export const ready = () => sodium.ready;
+
+export function keyPair() {
+  const pair = sodium.crypto_box_keypair();
+  return { public: pair.publicKey, private: pair.privateKey };
+}
+
+function withVersion(version, ...parts) {
+  const out = new Uint8Array(1 + parts.reduce((n, p) => n + p.length, 0));
+  out[0] = version;
+  let at = 1;
+  for (const part of parts) { out.set(part, at); at += part.length; }
+  return out;
+}
+
+function body(envelope, version) {
+  if (!envelope || !envelope.length) throw new EnvelopeError("an empty envelope");
+  if (envelope[0] !== version) throw new EnvelopeError(`envelope version ${envelope[0]}, not ${version}`);
+  return envelope.subarray(1);
+}
+
+function opened(open) {
+  try {
+    return sodium.unpad(open(), BLOCK);
+  } catch {
+    throw new EnvelopeError("this key does not open the envelope, or it was altered");
+  }
+}
+
+export function seal(publicKey, data) {
+  return withVersion(SEALED, sodium.crypto_box_seal(sodium.pad(data, BLOCK), publicKey));
+}
+
+export function openSealed(pair, envelope) {
+  const box = body(envelope, SEALED);
+  return opened(() => sodium.crypto_box_seal_open(box, pair.public, pair.private));
+}
+
+export function wrap(key, data) {
+  const nonce = sodium.randombytes_buf(sodium.crypto_secretbox_NONCEBYTES);
+  return withVersion(WRAPPED, nonce, sodium.crypto_secretbox_easy(sodium.pad(data, BLOCK), nonce, key));
+}
+
+export function unwrap(key, envelope) {
+  const rest = body(envelope, WRAPPED);
+  const n = sodium.crypto_secretbox_NONCEBYTES;
+  return opened(() => sodium.crypto_secretbox_open_easy(rest.subarray(n), rest.subarray(0, n), key));
+}
+
+export function derive(password, salt, ops = OPS, memory = MEMORY) {
+  return sodium.crypto_pwhash(32, password, salt, ops, memory, sodium.crypto_pwhash_ALG_ARGON2ID13);
+}
+
+export const utf8 = (text) => sodium.from_string(text);
+export const text = (bytes) => sodium.to_string(bytes);
+export const fromBase64 = (s) => sodium.from_base64(s, sodium.base64_variants.ORIGINAL);
+export const toBase64 = (b) => sodium.to_base64(b, sodium.base64_variants.ORIGINAL);

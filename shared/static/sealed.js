@@ -1,0 +1,29 @@
+// The page's side of the crypto worker: sealed.seal(publicKey, bytes) and the rest of
+// envelope.js, each a promise, run in one module worker per page.
+let worker = null;
+let next = 0;
+const waiting = new Map();
+
+function call(op, ...args) {
+  if (!worker) {
+    worker = new Worker(new URL("./crypto-worker.js", import.meta.url), { type: "module" });
+    worker.addEventListener("message", (event) => {
+      const { id, value, error } = event.data;
+      const pending = waiting.get(id);
+      waiting.delete(id);
+      if (error) pending.reject(new Error(error)); else pending.resolve(value);
+    });
+  }
+  const id = next++;
+  return new Promise((resolve, reject) => {
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({ id, op, args });
+  });
+}
+
+export const keyPair = () => call("keyPair");
+export const seal = (publicKey, data) => call("seal", publicKey, data);
+export const openSealed = (pair, sealed) => call("openSealed", pair, sealed);
+export const wrap = (key, data) => call("wrap", key, data);
+export const unwrap = (key, wrapped) => call("unwrap", key, wrapped);
+export const derive = (password, salt, ops, memory) => call("derive", password, salt, ops, memory);

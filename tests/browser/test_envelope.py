@@ -1,0 +1,87 @@
+"""The envelope both ways: Python (shared/envelope.py, PyNaCl) seals and wraps, the browser
+(shared/static/sealed.js: libsodium in a module worker, served by intake) opens, and back;
+the same Argon2id key from the same password and salt; altered envelopes and other keys
+refused on both sides."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from playwright.async_api import Browser
+
+from shared import envelope
+from tests.conftest import StartService
+
+B64 = base64.b64encode
+OPS, MEMORY = 2, 64 * 1024 * 1024
+
+IN_THE_BROWSER = """async (given) => {
+  const sealed = await import("/static/common/sealed.js");
+  const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const b64 = (u) => btoa(String.fromCharCode(...u));
+  const words = (u) => new TextDecoder().decode(u);
+  const pair = { public: bytes(given.pub), private: bytes(given.priv) };
+  const key = bytes(given.key);
+  const refused = async (attempt) => {
+    try { await attempt(); return "opened"; } catch (error) { return error.message; }
+  };
+  const mine = await sealed.keyPair();
+  const altered = bytes(given.sealed);
+  altered[40] ^= 1;
+  const toMine = await sealed.seal(mine.public, bytes(given.marker));
+  return {
+    opened: words(await sealed.openSealed(pair, bytes(given.sealed))),
+    unwrapped: words(await sealed.unwrap(key, bytes(given.wrapped))),
+    derived: b64(await sealed.derive(given.password, bytes(given.salt), given.ops, given.memory)),
+    mine: { pub: b64(mine.public), priv: b64(mine.private) },
+    toPython: b64(await sealed.seal(pair.public, new TextEncoder().encode("uit de browser"))),
+    wrappedToPython: b64(await sealed.wrap(key, new TextEncoder().encode("ook ingepakt"))),
+    toItself: words(await sealed.openSealed(mine, toMine)),
+    altered: await refused(() => sealed.openSealed(pair, altered)),
+    otherKey: await refused(() => sealed.openSealed(mine, bytes(given.sealed))),
+    otherVersion: await refused(() => sealed.unwrap(key, bytes(given.sealed))),
+  };
+}"""
+
+
+async def test_python_and_the_browser_open_each_others_envelopes(
+    start_service: StartService, browser: Browser
+) -> None:
+    intake = await start_service("intake")
+    pair, key, salt = envelope.KeyPair.generate(), bytes(range(32)), envelope.new_salt()
+    marker = "MELDING-7f3a: de teamleider intimideert mij"
+    given: dict[str, Any] = {
+        "pub": B64(pair.public).decode(),
+        "priv": B64(pair.private).decode(),
+        "key": B64(key).decode(),
+        "sealed": B64(envelope.seal(pair.public, marker.encode())).decode(),
+        "wrapped": B64(envelope.wrap(key, b"de sleutel van een zaak")).decode(),
+        "password": "een lang genoeg wachtwoord",
+        "salt": B64(salt).decode(),
+        "marker": B64(marker.encode()).decode(),
+        "ops": OPS,
+        "memory": MEMORY,
+    }
+    page = await browser.new_page()
+    await page.goto(str(intake.make_url("/")))
+    got = await page.evaluate(IN_THE_BROWSER, given)
+
+    assert got["opened"] == marker
+    assert got["unwrapped"] == "de sleutel van een zaak"
+    assert got["toItself"] == marker
+    derived = envelope.derive(given["password"], salt, OPS, MEMORY)
+    assert base64.b64decode(got["derived"]) == derived
+    from_browser = base64.b64decode(got["toPython"])
+    assert len(from_browser) == 1 + 48 + envelope.BLOCK  # version, key and tag, one block
+    assert envelope.open_sealed(pair, from_browser) == b"uit de browser"
+    wrapped = base64.b64decode(got["wrappedToPython"])
+    assert envelope.unwrap(key, wrapped) == b"ook ingepakt"
+    # The browser's own key pair opens in Python what Python seals to it.
+    mine = envelope.KeyPair(
+        base64.b64decode(got["mine"]["pub"]), base64.b64decode(got["mine"]["priv"])
+    )
+    assert envelope.open_sealed(mine, envelope.seal(mine.public, b"terug")) == b"terug"
+    for refusal in ("altered", "otherKey"):
+        assert "does not open the envelope" in got[refusal], got[refusal]
+    assert "envelope version 1, not 2" in got["otherVersion"]
