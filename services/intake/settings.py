@@ -42,6 +42,12 @@ class IntakeSettings(ServiceSettings, SmtpSettings):
         "(127.0.0.1, 10.0.0.0/8): X-Forwarded-For is believed only from them, as nginx's "
         "set_real_ip_from (empty: never; the connection's peer is the client).",
     )
+    escrow_public_key: str = Field(
+        "",
+        max_length=64,
+        description="The firm's escrow public key (base64, from python -m deploy.escrow new): "
+        "every person's private key is also sealed to it (empty: not made yet).",
+    )
     code_max_failures_per_org: int = Field(
         200,
         ge=1,

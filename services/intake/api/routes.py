@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.intake.api import case_texts as api_case_texts
 from services.intake.api import cases as api_cases
 from services.intake.api import channels as api_channels
+from services.intake.api import keys as api_keys
 from services.intake.api import orgs as api_orgs
 
 ENDPOINTS = [
@@ -12,4 +13,5 @@ ENDPOINTS = [
     *api_cases.ENDPOINTS,
     *api_case_texts.ENDPOINTS,
     *api_channels.ENDPOINTS,
+    *api_keys.ENDPOINTS,
 ]

@@ -15,6 +15,7 @@ MESSAGES = "messages"  # between reporter and confidant, sealed
 AUDIT = "audit"  # every read of case content
 THROTTLE = "throttle"  # rate limits and lock-outs
 LOAD = "confidant_load"  # open cases per confidant, for assignment
+STAFF_KEYS = "staff_keys"  # per person: their public key and their private key, wrapped only
 ORG_COUNTS = "org_counts"  # per organisation: its cases by status, for the office (counts.py)
 TIMELINE = "case_timeline"
 # Idempotency-Key claims of new reports: the case id and the code (sealed), so that a retry

@@ -34,6 +34,7 @@ from services.intake.store.collections import (
     RELAY_SENT,
     REPORT_CLAIMS,
     STAFF,
+    STAFF_KEYS,
     THREADS,
 )
 from shared.crypto import Sealed
@@ -111,6 +112,21 @@ class Staff(TypedDict, total=False):
     locale: Locale
     password_hash: str
     active: bool
+    created_at: datetime
+
+
+class StaffKeys(TypedDict):
+    """A person's keys (domain.keys): the public one in the clear, the private one only
+    wrapped by their password's key, by their recovery key and sealed to escrow."""
+
+    _id: str  # the person's token subject
+    public_key: bytes
+    by_password: bytes
+    salt: bytes
+    ops: int
+    memory: int
+    by_recovery: bytes
+    to_escrow: bytes
     created_at: datetime
 
 
@@ -298,6 +314,7 @@ relay_queue = TypedCollection(RELAY_QUEUE, Queued)
 relay_claims = TypedCollection(RELAY_CLAIMS, Stamp)
 relay_sent = TypedCollection(RELAY_SENT, Stamp)
 load = TypedCollection(LOAD, Load)
+staff_keys = TypedCollection(STAFF_KEYS, StaffKeys)
 
 
 # -- views ------------------------------------------------------------------------------------

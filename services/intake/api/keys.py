@@ -1,0 +1,152 @@
+"""A person's keys (issue 26): kept for them, opened only in their browser. Bytes travel as
+base64 (standard alphabet, padded)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from aiohttp import web
+from pydantic import Field
+from pymongo.errors import DuplicateKeyError
+from typing_extensions import TypedDict
+
+from services.intake.domain.keys import KeyMaterial, check
+from services.intake.state import INTAKE
+from services.intake.store import documents as docs
+from shared.errors import Conflict, Invalid, not_found
+from shared.http import Endpoint, answers, read_body, require
+from shared.wire import Body
+
+B64 = Field(min_length=4, max_length=600, pattern=r"^[A-Za-z0-9+/]+={0,2}$")
+
+
+class Keys(Body):
+    """What the browser made at the first log-in."""
+
+    public_key: str = B64
+    by_password: str = B64
+    salt: str = B64
+    ops: int = Field(ge=1, le=100)
+    memory: int = Field(ge=1, le=4 * 1024 * 1024 * 1024)
+    by_recovery: str = B64
+    to_escrow: str = B64
+
+
+class KeysView(TypedDict):
+    public_key: str
+    by_password: str
+    salt: str
+    ops: int
+    memory: int
+    by_recovery: str
+    to_escrow: str
+
+
+class EscrowKey(TypedDict):
+    public_key: str
+
+
+def _bytes(body: Keys, name: str) -> bytes:
+    try:
+        return base64.b64decode(getattr(body, name), validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid("not base64", {name: "standard base64, padded"}) from None
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode()
+
+
+@answers(KeysView)
+async def set_keys(request: web.Request) -> web.Response:
+    """Once: keys are never replaced by a request (a thief with a password would swap in
+    their own); a lost password is restored with the recovery kit or by escrow."""
+    intake = request.app[INTAKE]
+    who = require(request)
+    body = await read_body(request, Keys)
+    material = KeyMaterial(
+        public_key=_bytes(body, "public_key"),
+        by_password=_bytes(body, "by_password"),
+        salt=_bytes(body, "salt"),
+        ops=body.ops,
+        memory=body.memory,
+        by_recovery=_bytes(body, "by_recovery"),
+        to_escrow=_bytes(body, "to_escrow"),
+    )
+    check(material)
+    doc: docs.StaffKeys = {
+        "_id": who.sub,
+        "public_key": material.public_key,
+        "by_password": material.by_password,
+        "salt": material.salt,
+        "ops": material.ops,
+        "memory": material.memory,
+        "by_recovery": material.by_recovery,
+        "to_escrow": material.to_escrow,
+        "created_at": intake.clock.now(),
+    }
+    try:
+        await docs.staff_keys(intake.db).insert_one(doc)
+    except DuplicateKeyError:
+        raise Conflict("your keys are set already", code="keys_set") from None
+    return web.json_response(view(doc), status=201)
+
+
+def view(doc: docs.StaffKeys) -> KeysView:
+    return {
+        "public_key": _b64(doc["public_key"]),
+        "by_password": _b64(doc["by_password"]),
+        "salt": _b64(doc["salt"]),
+        "ops": doc["ops"],
+        "memory": doc["memory"],
+        "by_recovery": _b64(doc["by_recovery"]),
+        "to_escrow": _b64(doc["to_escrow"]),
+    }
+
+
+@answers(KeysView)
+async def read_keys(request: web.Request) -> web.Response:
+    """Mine, wrapped: to unwrap in my browser with my password (or my recovery kit)."""
+    intake = request.app[INTAKE]
+    who = require(request)
+    doc = await docs.staff_keys(intake.db).find_one({"_id": who.sub})
+    if doc is None:
+        raise not_found("keys")
+    return web.json_response(view(doc))
+
+
+@answers(EscrowKey)
+async def escrow_key(request: web.Request) -> web.Response:
+    """The firm's escrow public key, which a browser seals each new private key to."""
+    intake = request.app[INTAKE]
+    require(request)
+    if not intake.settings.escrow_public_key:
+        raise not_found("escrow key")
+    return web.json_response({"public_key": intake.settings.escrow_public_key})
+
+
+ENDPOINTS = [
+    Endpoint(
+        "PUT",
+        "/v1/me/keys",
+        set_keys,
+        "My keys, made in my browser at the first log-in (once).",
+        roles=["admin", "confidant"],
+        body=Keys,
+    ),
+    Endpoint(
+        "GET",
+        "/v1/me/keys",
+        read_keys,
+        "My keys, wrapped.",
+        roles=["admin", "confidant"],
+    ),
+    Endpoint(
+        "GET",
+        "/v1/keys/escrow",
+        escrow_key,
+        "The firm's escrow public key.",
+        roles=["admin", "confidant"],
+    ),
+]
