@@ -1,0 +1,73 @@
+// A person's keys (issue 26), made in their browser at the first log-in: an X25519 pair,
+// whose private half leaves this browser only wrapped three ways: under a key derived from
+// their password (Argon2id), under a recovery key shown once as a kit, and sealed to the
+// firm's escrow key. What intake keeps is exactly PUT /v1/me/keys's body; the crypto runs
+// in the worker (sealed.js), the randomness comes from crypto.getRandomValues.
+import * as sealed from "./sealed.js";
+
+const OPS = 3;
+const MEMORY = 64 * 1024 * 1024;
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford: no I, L, O, U
+
+const b64 = (bytes) => btoa(String.fromCharCode(...bytes));
+const bytes = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const random = (n) => crypto.getRandomValues(new Uint8Array(n));
+
+// The recovery key as people write it down: Crockford base32 in groups of four.
+export function toKit(key) {
+  let bits = 0;
+  let value = 0;
+  let out = "";
+  for (const byte of key) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) { out += ALPHABET[(value >>> (bits - 5)) & 31]; bits -= 5; }
+  }
+  if (bits) out += ALPHABET[(value << (5 - bits)) & 31];
+  return out.match(/.{1,4}/g).join("-");
+}
+
+// Back from what was typed: case, spaces and dashes do not matter; O is 0, I and L are 1.
+export function fromKit(kit) {
+  const clean = kit.toUpperCase().replace(/[\s-]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1");
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const char of clean) {
+    const digit = ALPHABET.indexOf(char);
+    if (digit < 0) throw new Error(`not in a recovery kit: ${char}`);
+    value = ((value << 5) | digit) & 0xffff;
+    bits += 5;
+    if (bits >= 8) { out.push((value >>> (bits - 8)) & 255); bits -= 8; }
+  }
+  if (out.length !== 32) throw new Error("a recovery kit holds 52 characters");
+  return new Uint8Array(out);
+}
+
+// The first log-in's keys: the body for PUT /v1/me/keys and the kit to show once.
+export async function makeKeys(password, escrowPublicKey) {
+  const pair = await sealed.keyPair();
+  const salt = random(16);
+  const recovery = random(32);
+  const byPassword = await sealed.wrap(await sealed.derive(password, salt, OPS, MEMORY), pair.private);
+  const body = {
+    public_key: b64(pair.public),
+    by_password: b64(byPassword),
+    salt: b64(salt),
+    ops: OPS,
+    memory: MEMORY,
+    by_recovery: b64(await sealed.wrap(recovery, pair.private)),
+    to_escrow: b64(await sealed.seal(bytes(escrowPublicKey), pair.private)),
+  };
+  return { body, kit: toKit(recovery) };
+}
+
+// The key pair from what intake keeps, with the password or, failing that, the kit.
+export async function unlock(kept, password) {
+  const key = await sealed.derive(password, bytes(kept.salt), kept.ops, kept.memory);
+  return { public: bytes(kept.public_key), private: await sealed.unwrap(key, bytes(kept.by_password)) };
+}
+
+export async function recover(kept, kit) {
+  return { public: bytes(kept.public_key), private: await sealed.unwrap(fromKit(kit), bytes(kept.by_recovery)) };
+}
