@@ -9,10 +9,13 @@ import base64
 from collections.abc import Callable
 
 from nacl.public import PrivateKey
-from playwright.async_api import Browser
+from playwright.async_api import Browser, expect
 
 from deploy import escrow
 from shared import envelope
+from tests.browser.conftest import audit
+from tests.browser.setup import PASSWORD as SETUP_PASSWORD
+from tests.browser.setup import log_in, make_anna_login, make_org
 from tests.conftest import StartService
 
 PASSWORD = "een lang genoeg wachtwoord"
@@ -74,3 +77,44 @@ async def test_the_first_log_ins_keys_open_three_ways_and_no_other(
     )
     assert by_password == by_kit == by_escrow == private
     assert kept["memory"] >= 64 * 1024 * 1024
+
+
+async def test_the_workspace_shows_the_kit_once_and_keeps_the_keys_when_it_is_typed_back(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    firm = envelope.KeyPair.generate()
+    booking = await start_service("booking")
+    intake = await start_service(
+        "intake",
+        INTAKE_BOOKING_URL=str(booking.make_url("/")),
+        INTAKE_ESCROW_PUBLIC_KEY=base64.b64encode(firm.public).decode(),
+    )
+    await make_org(intake, token)
+    await make_anna_login(intake, token)
+    anna = {"Authorization": f"Bearer {token('confidant', 'intake', sub='c-anna')}"}
+    page = await browser.new_page()
+    await log_in(page, intake, "anna")
+    await expect(page.get_by_role("heading", name="Uw herstelsleutel")).to_be_visible()
+    await audit(page)
+    kit = (await page.locator("#kit-code").text_content() or "").strip()
+    assert len(kit.replace("-", "")) == 52
+    assert (await intake.get("/v1/me/keys", headers=anna)).status == 404  # not before
+    await page.get_by_label("Typ uw herstelsleutel nog eens over").fill("ABCD-" + kit[5:])
+    await page.get_by_role("button", name="Ik heb hem bewaard: verder").click()
+    await expect(page.get_by_role("alert")).to_contain_text("niet de herstelsleutel")
+    await page.get_by_label("Typ uw herstelsleutel nog eens over").fill(kit.lower())
+    await page.get_by_role("button", name="Ik heb hem bewaard: verder").click()
+    await expect(page.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+    await expect(page.locator("#kit")).to_be_hidden()
+    kept = await (await intake.get("/v1/me/keys", headers=anna)).json()
+    by_password = envelope.unwrap(
+        envelope.derive(SETUP_PASSWORD, base64.b64decode(kept["salt"])),
+        base64.b64decode(kept["by_password"]),
+    )
+    assert by_password == envelope.unwrap(from_kit(kit), base64.b64decode(kept["by_recovery"]))
+    assert by_password == envelope.open_sealed(firm, base64.b64decode(kept["to_escrow"]))
+    # The next log-in finds the keys kept: no kit again.
+    again = await browser.new_page()
+    await log_in(again, intake, "anna")
+    await expect(again.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+    await expect(again.locator("#kit")).to_be_hidden()

@@ -239,6 +239,15 @@ STAFF_TEXT = Texts(
         "password": N_("Password"),
         "login": N_("Log in"),
         "wrong": N_("Logging in did not work."),
+        "kit_title": N_("Your recovery kit"),
+        "kit_intro": N_(
+            "Write this down or print it, and keep it where only you can reach it. With it "
+            "you open your cases again if you forget your password: nobody at the office can "
+            "do that for you. It is shown only now."
+        ),
+        "kit_again": N_("Type your recovery kit again"),
+        "kit_done": N_("I have kept it: continue"),
+        "kit_mismatch": N_("That is not the kit above: check it and type it again."),
         "cases": N_("My cases"),
         "reference": N_("Reference"),
         "category": N_("Kind"),

@@ -3,6 +3,7 @@
 // the rules again (transitions, an outcome on closing); its message is shown when it refuses.
 import { allItems, client } from "/static/common/api.js";
 import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
+import { fromKit, makeKeys } from "/static/common/keys.js";
 
 (function () {
   const main = $("staff");
@@ -287,6 +288,37 @@ import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom
     }
     sessionStorage.setItem("staff", token);
     if (login.role === "admin") { location.assign("/office" + carry); return; } // the office's page
+    if (await keysReady($("password").value)) await opened();
+  });
+
+  // The first log-in makes this person's keys (issue 26) once the firm has an escrow key:
+  // the recovery kit is shown, asked back, and only then are the keys kept and the cases
+  // shown. Every later log-in finds them kept.
+  let pendingKeys = null;
+  async function keysReady(password) {
+    const escrow = await api("/v1/keys/escrow");
+    if (escrow.status === 404) return true; // no escrow key yet: no keys to make
+    if ((await api("/v1/me/keys")).status === 200) return true;
+    const made = await makeKeys(password, (await escrow.json()).public_key);
+    pendingKeys = made;
+    $("kit-code").textContent = made.kit;
+    $("login").hidden = true;
+    $("kit").hidden = false;
+    $("kit-again").focus();
+    return false;
+  }
+
+  $("kit-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    problem.hidden = true;
+    let typed;
+    try { typed = fromKit($("kit-again").value); } catch { typed = null; }
+    const shown = fromKit(pendingKeys.kit);
+    if (!typed || typed.some((byte, i) => byte !== shown[i])) { say(problem, t.kit_mismatch); return; }
+    const answer = await api("/v1/me/keys", "PUT", pendingKeys.body);
+    if (answer.status !== 201 && answer.status !== 409) { await refused(answer); return; }
+    pendingKeys = null;
+    $("kit").hidden = true;
     await opened();
   });
 
