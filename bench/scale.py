@@ -16,8 +16,8 @@ as intake's ``rules.closed_buckets`` and ``jobs.purge_update`` write them. The s
 as processes, as ``make run`` starts them, and each figure is measured by its public API:
 
 - ``case_list``: a confidant's first page of cases (50); ``case_list_filtered``: by status;
-  ``case_list_search``: one case by its reference; ``case_list_page``: the newest thousand,
-  as the confidant's page asks;
+  ``case_list_search``: one case by its reference; ``case_list_page``: what the confidant's
+  page asks (every open case, by status, and the newest hundred);
 - ``case_page``: one case (``GET /v1/cases/{id}``);
 - ``office_overview``: what the office's page reads to count every organisation's cases
   (``/v1/case-counts``, one answer); ``office_org_cases``: one organisation's cases;
@@ -346,9 +346,15 @@ async def measure(
                 lambda: get(urls["intake"] + f"v1/cases?reference={some['reference']}", anna),
                 floor_http,
             ),
-            (  # what the confidant's page asks: their newest thousand
+            (  # what the confidant's page asks: every open case, and the newest hundred
                 "case_list_page",
-                lambda: get(urls["intake"] + "v1/cases?limit=1000", anna),
+                lambda: asyncio.gather(
+                    get(urls["intake"] + "v1/cases?limit=100", anna),
+                    *(
+                        get(urls["intake"] + f"v1/cases?limit=1000&status={status}", anna)
+                        for status in ("new", "in_contact", "in_conversation")
+                    ),
+                ),
                 floor_http,
             ),
             ("case_page", lambda: get(urls["intake"] + f"v1/cases/{some['_id']}", anna), floor_db),
