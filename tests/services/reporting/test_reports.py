@@ -163,8 +163,15 @@ async def test_the_projection_holds_no_personal_data_and_replay_rebuilds_it(
         raw = json.dumps(everything, default=str)
         assert not any(word in raw for word in PII)
 
+        # A replay before left more documents than SQLite takes variables in one statement
+        # (32,766): emptying them in one delete failed on FerretDB; they are all replaced.
+        leftover = [{"_id": f"old-{i}", "org_id": "gone"} for i in range(33_000)]
+        for i in range(0, len(leftover), 1000):
+            await db["cases_replay"].insert_many(leftover[i : i + 1000])
         settings = ReportingSettings.from_env(service_env)
         rebuilt = await rebuild(settings, collection="cases_replay", tallies="tallies_replay")
+        indexed = [i["key"] async for i in await db["cases_replay"].list_indexes()]
+        assert {"org_id": 1} in [dict(k) for k in indexed]  # its indexes made again
         assert rebuilt["cases"] == 12
         replayed = {d["_id"]: d async for d in db["cases_replay"].find({})}
         for case_id, doc in live.items():
