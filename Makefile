@@ -100,6 +100,7 @@ bench: install
 	$(BIN)/python -m bench.report
 	$(BIN)/python -m bench.projection_rebuild
 	$(BIN)/python -m bench.cluster
+	$(BIN)/python -m bench.keys_browser
 	$(BIN)/python -m bench.scale --sizes 10000,100000
 
 clean:
