@@ -72,12 +72,12 @@ from services.intake.domain.report import CaseCreate
 from services.intake.domain.rules import closed_buckets, overdue, purge_before
 from services.intake.domain.updates import FIRST_ANSWER
 from services.intake.state import Intake
-from services.intake.store.caselist import MONTHS, status_key, widening
+from services.intake.store.caselist import MONTHS, status_key
 from services.intake.store.collections import (
     CASES,
     INDEXES,
-    LOAD,
     MIGRATIONS,
+    MONTH_CLAIMS,
     ORG_COUNTS,
     ORGANISATIONS,
 )
@@ -102,7 +102,7 @@ END = START + SPAN  # its last day, when it is measured
 OPEN_FOR = timedelta(days=60)  # the newest cases, still open; the rest closed
 NEW_FOR = timedelta(hours=12)  # the last half day's, not answered yet (nor due)
 RETENTION_DAYS = 365  # the default (an organisation without its own)
-VERSION = 6  # of what a cached firm holds: another one is built again
+VERSION = 7  # of what a cached firm holds: another one is built again
 INTAKE_OUTBOX, REPORTING_OUTBOX = INTAKE_SPEC.outbox, REPORTING_SPEC.outbox
 
 
@@ -157,7 +157,7 @@ async def build(firm: Firm, mongodb_uri: str) -> dict[str, Any]:
     batch: list[dict[str, Any]] = []
     facts: dict[str, dict[str, Any]] = {}
     references: set[str] = set()
-    spans: dict[str, tuple[datetime, datetime]] = {}  # each confidant's first and last case
+    months_claimed: set[str] = set()  # each confidant's months with a case
     counted: dict[str, dict[str, Any]] = {}  # each organisation's cases by status
     for i in range(firm.cases):
         org = orgs[i % n_orgs]
@@ -179,8 +179,7 @@ async def build(firm: Firm, mongodb_uri: str) -> dict[str, Any]:
         while case["reference"] in references:  # as store_case does on a taken one
             case, events = redrawn(case, events)
         references.add(case["reference"])
-        first, last = spans.get(confidant[0], (now, now))
-        spans[confidant[0]] = (min(first, now), max(last, now))
+        months_claimed.add(case["confidant_month"])
         settle(case, now, rng)
         by_status = counted.setdefault(
             org["_id"], {**dict.fromkeys(STATUSES, 0), "overdue": 0, "overdue_at": END}
@@ -212,13 +211,13 @@ async def build(firm: Firm, mongodb_uri: str) -> dict[str, Any]:
     ]
     for i in range(0, len(docs), 1000):
         await client[reporting_db]["tallies"].insert_many(docs[i : i + 1000])
-    # Each confidant's months, widened as store_case widens them (once for the first case,
-    # once for the last: the same document as one widening a case).
-    for confidant_id, (first, last) in spans.items():
-        for at in (first, last):
-            await client[intake_db][LOAD].update_one(
-                {"_id": confidant_id}, widening(at), upsert=True
-            )
+    # Each confidant's months, claimed as store_case claims them (one document a month).
+    claims = [
+        {"_id": key, "confidant_id": key.split("|")[0], "month": key.split("|")[1]}
+        for key in sorted(months_claimed)
+    ]
+    for i in range(0, len(claims), 1000):
+        await client[intake_db][MONTH_CLAIMS].insert_many(claims[i : i + 1000])
     # Each organisation's counts, as the first count of its cases and the round write them.
     await client[intake_db][ORG_COUNTS].insert_many(
         [{"_id": org_id, **by_status, "v": 0} for org_id, by_status in counted.items()]

@@ -18,7 +18,7 @@ from services.intake.domain.rules import OPEN_STATUSES
 from services.intake.state import Intake
 from services.intake.store import counts
 from services.intake.store import documents as docs
-from services.intake.store.caselist import MONTHS, month_key, status_key, widening
+from services.intake.store.caselist import MONTHS, claim_month, month_key, status_key
 from services.intake.store.collections import CASES, LOAD, MIGRATIONS
 from shared.event_schemas import CaseDeadlineDue, CasePurged
 from shared.events import new_event
@@ -87,13 +87,13 @@ async def backfill_buckets(intake: Intake) -> int:
 async def backfill_confidant_months(intake: Intake) -> int:
     """Once, for cases written before the list's keys came: each given ``confidant_month``
     and ``confidant_status`` (the write conditional on its confidant and status unchanged;
-    one changed meanwhile is read again), each confidant's load their months,
-    then the marker, from which on their list is read a month at a time (store.caselist).
-    Reads every case, once; until it is done, the list is read the plain way."""
+    one changed meanwhile is read again) and its month claimed for its confidant, then the
+    marker, from which on their list is read a month at a time (store.caselist). Reads
+    every case, once; until it is done, the list is read the plain way."""
     if await intake.db[MIGRATIONS].find_one({"_id": MONTHS}) is not None:
         return 0
     filled = 0
-    span: dict[str, tuple[datetime, datetime]] = {}
+    claimed: set[str] = set()
     query = {"confidant_month": {"$exists": False}}
     fields = {"confidant_id": 1, "created_at": 1, "status": 1}
     async for found in docs.cases(intake.db).find(query, fields):
@@ -104,18 +104,16 @@ async def backfill_confidant_months(intake: Intake) -> int:
             confidant, at, status = case.get("confidant_id"), case.get("created_at"), case["status"]
             if not isinstance(confidant, str) or not isinstance(at, datetime):
                 break  # no confidant's list holds it
-            first, last = span.get(confidant, (at, at))
-            span[confidant] = (min(first, at), max(last, at))
             keys = {"confidant_month": month_key(confidant, at)}
             keys["confidant_status"] = status_key(confidant, status)
+            if keys["confidant_month"] not in claimed:
+                await claim_month(intake.db, confidant, at)
+                claimed.add(keys["confidant_month"])
             as_read = {"_id": case["_id"], "confidant_id": confidant, "status": status}
             if await intake.update(CASES, as_read, {"$set": keys}):
                 filled += 1
                 break
             case = await docs.cases(intake.db).find_one({"_id": found["_id"]}, fields)
-    for confidant, (first, last) in span.items():
-        for at in (first, last):
-            await intake.update(LOAD, {"_id": confidant}, widening(at), upsert=True)
     await intake.db[MIGRATIONS].update_one(
         {"_id": MONTHS}, {"$set": {"at": intake.clock.now()}}, upsert=True
     )

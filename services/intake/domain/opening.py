@@ -16,7 +16,7 @@ from services.intake.domain.report import CaseCreate
 from services.intake.state import Intake
 from services.intake.store import counts
 from services.intake.store import documents as docs
-from services.intake.store.caselist import month_key, status_key, widening
+from services.intake.store.caselist import claim_month, month_key, status_key
 from services.intake.store.collections import LOAD
 from shared.crypto import Sealed
 from shared.errors import Conflict, Invalid, invalid
@@ -180,9 +180,7 @@ async def store_case(intake: Intake, case: docs.Case, events: list[Envelope]) ->
     the first one and returns it."""
     # The confidant's months hold the case before it is there (a crash between leaves them
     # a month wider, which costs one empty read; narrower would hide the case).
-    await intake.update(
-        LOAD, {"_id": case["confidant_id"]}, widening(case["created_at"]), upsert=True
-    )
+    await claim_month(intake.db, case["confidant_id"], case["created_at"])
     for attempt in range(REFERENCE_DRAWS):
         try:
             await docs.cases(intake.db).insert_one({**case, **staged(*events)})

@@ -17,8 +17,8 @@ from services.intake.domain.report import CaseUpdate
 from services.intake.state import Intake
 from services.intake.store import counts
 from services.intake.store import documents as docs
-from services.intake.store.caselist import month_key, status_key, widening
-from services.intake.store.collections import CASES, LOAD
+from services.intake.store.caselist import claim_month, month_key, status_key
+from services.intake.store.collections import CASES
 from shared.db import Query
 from shared.errors import Conflict, invalid
 from shared.event_schemas import (
@@ -191,7 +191,7 @@ async def hand_over(
         confidant_id=confidant_id,
         reason="handover",
     )
-    await intake.update(LOAD, {"_id": confidant_id}, widening(case["created_at"]), upsert=True)
+    await claim_month(intake.db, confidant_id, case["created_at"])
     if not await intake.update_with_events(
         CASES,
         {"_id": case["_id"], "confidant_id": case["confidant_id"], "status": case["status"]},

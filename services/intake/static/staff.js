@@ -297,7 +297,7 @@ import { fromKit, makeKeys } from "/static/common/keys.js";
   let pendingKeys = null;
   async function keysReady(password) {
     const escrow = await api("/v1/keys/escrow");
-    if (escrow.status === 404) return true; // no escrow key yet: no keys to make
+    if (!escrow.ok) return true; // no escrow key yet (or not now): no keys to make yet
     if ((await api("/v1/me/keys")).status === 200) return true;
     const made = await makeKeys(password, (await escrow.json()).public_key);
     pendingKeys = made;

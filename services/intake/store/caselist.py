@@ -3,14 +3,16 @@
 FerretDB sorts in Go. Asked for a confidant's 50 newest cases by ``confidant_id``, it reads
 and decodes every case that confidant ever had (2,000 at a million-case firm: 314 ms) to
 hand back 50. So each case carries ``confidant_month``, ``"<confidant>|<YYYY-MM>"`` of its
-creation (indexed; changed with a hand-over), and the confidant's load document the first
-and the last month of the cases they hold (``since``, ``until``: widened before a case is
-written, so never narrower than the cases). A page asks month by month, newest first, by
-equality, and stops once it is full: it reads about a page of cases whatever the firm's
-size. A list of one open status asks by ``confidant_status`` (``"<confidant>|<status>"``)
-instead: those are few, however many closed cases the confidant holds. Until every case
-carries both keys (the marker ``MONTHS`` in ``migrations``), the page is asked for the
-plain way.
+creation (indexed; changed with a hand-over), and each month a confidant was given a case
+in is claimed, before the case is written, by an insert into ``list_months`` (its
+``_id`` that same key): an insert holds under concurrency on every engine, where FerretDB's
+``$min``/``$max`` on one document do not across processes (a lost one would hide cases). A
+page reads the confidant's months (a few dozen small documents), then asks month by month
+by equality, newest first, and stops once it is full: it reads about a page of cases
+whatever the firm's size. A list of one open status asks by ``confidant_status``
+(``"<confidant>|<status>"``) instead: those are few, however many closed cases the
+confidant holds. Until every case carries both keys (the marker ``MONTHS`` in
+``migrations``), the page is asked for the plain way.
 """
 
 from __future__ import annotations
@@ -18,17 +20,18 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
-from services.intake.domain.rules import OPEN_STATUSES, month_of, months_through
-from shared.db import Document
+from services.intake.domain.rules import OPEN_STATUSES, month_of
+from shared.db import Document, duplicate
 from shared.errors import invalid
 from shared.listing import Page, cursor_after, find_page, keyset
 
-from .collections import LOAD, MIGRATIONS
+from .collections import MIGRATIONS, MONTH_CLAIMS
 from .documents import Case, cases
 
 MONTHS = "confidant_months"  # in MIGRATIONS: every case carries both keys of the list
@@ -49,20 +52,17 @@ def status_key(confidant_id: str, status: str) -> str:
     return f"{confidant_id}|{status}"
 
 
-def widening(created_at: datetime) -> dict[str, Any]:
-    """The load document's update that makes its months hold a case made at ``created_at``
-    (``open`` set on a new one, so the document has the shape the count expects)."""
-    month = month_of(created_at)
-    return {"$min": {"since": month}, "$max": {"until": month}, "$setOnInsert": {"open": 0}}
-
-
-def months_back(newest: str, oldest: str) -> list[str]:
-    """``newest``, the month before, … down to ``oldest`` (each ``YYYY-MM``)."""
-
-    def first_day(month: str) -> datetime:
-        return datetime(int(month[:4]), int(month[5:7]), 1, tzinfo=UTC)
-
-    return months_through(first_day(oldest), first_day(newest))[::-1]
+async def claim_month(db: AsyncDatabase[Document], confidant_id: str, created_at: datetime) -> None:
+    """The month of a case made at ``created_at`` claimed for the confidant's list (once;
+    a claim that is there already is what was wanted)."""
+    key = month_key(confidant_id, created_at)
+    try:
+        await db[MONTH_CLAIMS].insert_one(
+            {"_id": key, "confidant_id": confidant_id, "month": month_of(created_at)}
+        )
+    except PyMongoError as exc:
+        if not duplicate(exc):
+            raise
 
 
 async def newest_cases(
@@ -82,11 +82,10 @@ async def newest_cases(
     if filters.keys() == {"status"} and filters["status"] in OPEN_STATUSES:
         few = {"confidant_status": status_key(confidant_id, filters["status"])}
         return await find_page(cases(db), few, page, SORT, descending=True, projection=projection)
-    load = await db[LOAD].find_one({"_id": confidant_id}, {"since": 1, "until": 1})
-    if load is None or "since" not in load:
-        return [], None  # never given a case
-    newest = load["until"] if page.after is None else min(load["until"], month_of(page.after[0]))
-    months = iter(months_back(newest, load["since"]))
+    claimed = db[MONTH_CLAIMS].find({"confidant_id": confidant_id}, {"month": 1})
+    newest = "9999-12" if page.after is None else month_of(page.after[0])
+    names: list[str] = [str(m["month"]) async for m in claimed]
+    months = iter(sorted((m for m in names if m <= newest), reverse=True))
 
     async def month(name: str, wanted: int) -> list[Case]:
         query: dict[str, Any] = {"confidant_month": f"{confidant_id}|{name}", **filters}

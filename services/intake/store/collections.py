@@ -16,6 +16,7 @@ AUDIT = "audit"  # every read of case content
 THROTTLE = "throttle"  # rate limits and lock-outs
 LOAD = "confidant_load"  # open cases per confidant, for assignment
 STAFF_KEYS = "staff_keys"  # per person: their public key and their private key, wrapped only
+MONTH_CLAIMS = "list_months"  # "<confidant>|YYYY-MM": the months of a confidant's list
 ORG_COUNTS = "org_counts"  # per organisation: its cases by status, for the office (counts.py)
 TIMELINE = "case_timeline"
 # Idempotency-Key claims of new reports: the case id and the code (sealed), so that a retry
@@ -65,6 +66,7 @@ INDEXES: IndexSpec = {
         IndexModel("code_month", sparse=True),
         IndexModel("follow_up_month", sparse=True),
     ],
+    MONTH_CLAIMS: [IndexModel("confidant_id")],
     NOTES: [IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)])],
     MESSAGES: [
         IndexModel([("case_id", ASCENDING), ("created_at", ASCENDING)]),

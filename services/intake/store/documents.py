@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import (
     Annotated,
     Literal,
-    NotRequired,
     Required,  # pydantic validates TypedDicts from here on 3.11
 )
 
@@ -292,9 +291,6 @@ class Stamp(TypedDict, total=False):
 class Load(TypedDict):
     _id: str  # the confidant's
     open: int
-    # The first and last month of the cases they were given (store.caselist), YYYY-MM.
-    since: NotRequired[str]
-    until: NotRequired[str]
 
 
 ORGANISATION = TypeAdapter(Organisation)

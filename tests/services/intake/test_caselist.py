@@ -4,18 +4,13 @@ months, and for cases written before the months came (the backfill)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.intake.domain import jobs
-from services.intake.store.caselist import MONTHS, months_back
+from services.intake.store.caselist import MONTHS, claim_month
 from tests.services.intake.conftest import Desk, state
-
-
-def test_the_months_are_walked_newest_first_across_a_year_end() -> None:
-    assert months_back("2026-02", "2025-11") == ["2026-02", "2026-01", "2025-12", "2025-11"]
-    assert months_back("2026-02", "2026-02") == ["2026-02"]
-    assert months_back("2026-01", "2026-02") == []
 
 
 async def walk(desk: Desk, who: str, limit: int, extra: str = "") -> list[str]:
@@ -87,7 +82,7 @@ async def test_cases_written_before_the_months_came_are_listed_then_given_them(
     for case in made:
         old = {"$unset": {"confidant_month": "", "confidant_status": ""}}
         await db["cases"].update_one({"_id": case["case_id"]}, old)
-    await db["confidant_load"].update_one({"_id": "c-anna"}, {"$unset": {"since": "", "until": ""}})
+    await db["list_months"].delete_many({})
     assert await walk(desk, "c-anna", 3) == newest_first  # the plain way, meanwhile
     assert await jobs.backfill_confidant_months(state(desk.intake)) == len(made)
     assert await db["migrations"].find_one({"_id": MONTHS}) is not None
@@ -122,3 +117,13 @@ async def test_a_case_of_any_age_is_found_by_its_reference(desk: Desk) -> None:
         f"/v1/cases?reference={oldest}", headers=desk.confidant("c-bram")
     )
     assert (await response.json())["items"] == []
+
+
+async def test_months_claimed_at_once_from_several_processes_are_all_there(desk: Desk) -> None:
+    # As separate instances write them: each claim an insert, the same month's a no-op.
+    db = state(desk.intake).db
+    start = datetime(2026, 1, 15, tzinfo=UTC)
+    at = [start + timedelta(days=31 * (i % 6)) for i in range(18)]
+    await asyncio.gather(*(claim_month(db, "c-new", t) for t in at))
+    months = sorted([m["month"] async for m in db["list_months"].find({"confidant_id": "c-new"})])
+    assert months == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
