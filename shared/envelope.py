@@ -96,6 +96,27 @@ def derive(password: str, salt: bytes, ops: int = OPS, memory: int = MEMORY) -> 
     return bytes(pwhash.argon2id.kdf(KEY_BYTES, password.encode(), salt, ops, memory))
 
 
+# The case code's keys: Argon2id under a salt every browser knows (the code holds 100 random
+# bits, so nothing is gained by precomputing), cut in three: the id a case is found by, the
+# secret that proves the code (kept only hashed), and the seed of the reporter's key pair.
+CODE_SALT = b"vertrouwd.code.1"
+
+
+@dataclass(frozen=True)
+class CodeKeys:
+    lookup: bytes
+    secret: bytes
+    pair: KeyPair
+
+
+def code_keys(code: str) -> CodeKeys:
+    """What a case code opens, as the reporter's browser derives it (``codeKeys``)."""
+    out = bytes(pwhash.argon2id.kdf(3 * KEY_BYTES, code.encode(), CODE_SALT, OPS, MEMORY))
+    key = PrivateKey.from_seed(out[2 * KEY_BYTES :])
+    pair = KeyPair(bytes(key.public_key), bytes(key))
+    return CodeKeys(out[:KEY_BYTES], out[KEY_BYTES : 2 * KEY_BYTES], pair)
+
+
 def new_salt() -> bytes:
     return random(SALT_BYTES)
 

@@ -10,6 +10,7 @@ const OPS = {
   wrap: (key, data) => envelope.wrap(key, data),
   unwrap: (key, wrapped) => envelope.unwrap(key, wrapped),
   derive: (password, salt, ops, memory) => envelope.derive(password, salt, ops, memory),
+  codeKeys: (code) => envelope.codeKeys(code),
 };
 
 self.addEventListener("message", async (event) => {

@@ -67,6 +67,20 @@ export function derive(password, salt, ops = OPS, memory = MEMORY) {
   return sodium.crypto_pwhash(32, password, salt, ops, memory, sodium.crypto_pwhash_ALG_ARGON2ID13);
 }
 
+// The case code's keys, as shared/envelope.py's code_keys: the id a case is found by, the
+// secret that proves the code, and the reporter's key pair (from the last 32 bytes).
+export const CODE_SALT = "vertrouwd.code.1";
+
+export function codeKeys(code) {
+  const out = sodium.crypto_pwhash(96, code, sodium.from_string(CODE_SALT), OPS, MEMORY, sodium.crypto_pwhash_ALG_ARGON2ID13);
+  const pair = sodium.crypto_box_seed_keypair(out.subarray(64));
+  const secret = out.slice(32, 64);
+  return {
+    lookup: out.slice(0, 32), secret, check: sodium.crypto_hash_sha256(secret),
+    pair: { public: pair.publicKey, private: pair.privateKey },
+  };
+}
+
 export const utf8 = (text) => sodium.from_string(text);
 export const text = (bytes) => sodium.to_string(bytes);
 export const fromBase64 = (s) => sodium.from_base64(s, sodium.base64_variants.ORIGINAL);

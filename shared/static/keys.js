@@ -59,7 +59,7 @@ export async function makeKeys(password, escrowPublicKey) {
     by_recovery: b64(await sealed.wrap(recovery, pair.private)),
     to_escrow: b64(await sealed.seal(bytes(escrowPublicKey), pair.private)),
   };
-  return { body, kit: toKit(recovery) };
+  return { body, kit: toKit(recovery), pair };
 }
 
 // The key pair from what intake keeps, with the password or, failing that, the kit.
@@ -70,4 +70,44 @@ export async function unlock(kept, password) {
 
 export async function recover(kept, kit) {
   return { public: bytes(kept.public_key), private: await sealed.unwrap(fromKit(kit), bytes(kept.by_recovery)) };
+}
+
+// A case code, made in the reporter's browser (never sent): 100 random bits in Crockford
+// base32, five groups of four, as services/intake/domain/codes.py makes them.
+export function newCode() {
+  const raw = Array.from(random(20), (b) => ALPHABET[b & 31]).join("");
+  return raw.match(/.{4}/g).join("-");
+}
+
+// What a code typed back is, canonically (as normalise() in codes.py); null if it is none.
+export function normalise(typed) {
+  const clean = typed.toUpperCase().replace(/[\s-]/g, "").replace(/O/g, "0").replace(/[IL]/g, "1").replace(/U/g, "V");
+  if (clean.length !== 20 || [...clean].some((c) => !ALPHABET.includes(c))) return null;
+  return clean.match(/.{4}/g).join("-");
+}
+
+const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+// What intake gets of a code: the id the case is found by, the secret's hash (when the
+// report is made) or the secret (when coming back), and the reporter's public key.
+export async function codeKeys(code) {
+  const keys = await sealed.codeKeys(code);
+  return {
+    pair: keys.pair,
+    forReport: { lookup: hex(keys.lookup), check: hex(keys.check), public_key: b64(keys.pair.public) },
+    forAccess: { code_lookup: hex(keys.lookup), code_secret: hex(keys.secret) },
+  };
+}
+
+// Opening and sealing case content (base64 envelopes) with a key pair.
+export async function openText(pair, envelope) {
+  return new TextDecoder().decode(await sealed.openSealed(pair, bytes(envelope)));
+}
+
+export async function sealText(publicKey, text) {
+  return b64(await sealed.seal(bytes(publicKey), new TextEncoder().encode(text)));
+}
+
+export async function caseKey(mine, wrap, publicKey) {
+  return { public: bytes(publicKey), private: await sealed.openSealed(mine, bytes(wrap)) };
 }

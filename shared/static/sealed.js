@@ -27,3 +27,4 @@ export const openSealed = (pair, sealed) => call("openSealed", pair, sealed);
 export const wrap = (key, data) => call("wrap", key, data);
 export const unwrap = (key, wrapped) => call("unwrap", key, wrapped);
 export const derive = (password, salt, ops, memory) => call("derive", password, salt, ops, memory);
+export const codeKeys = (code) => call("codeKeys", code);

@@ -85,3 +85,35 @@ async def test_python_and_the_browser_open_each_others_envelopes(
     for refusal in ("altered", "otherKey"):
         assert "does not open the envelope" in got[refusal], got[refusal]
     assert "envelope version 1, not 2" in got["otherVersion"]
+
+
+async def test_a_case_code_gives_the_same_keys_in_python_and_the_browser(
+    start_service: StartService, browser: Browser
+) -> None:
+    intake = await start_service("intake")
+    code = "7K2M-QX9P-4RTV-WB3N-HC8D"
+    page = await browser.new_page()
+    await page.goto(str(intake.make_url("/")))
+    got = await page.evaluate(
+        """async ([code, toReporter]) => {
+          const sealed = await import("/static/common/sealed.js");
+          const b64 = (u) => btoa(String.fromCharCode(...u));
+          const bytes = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+          const keys = await sealed.codeKeys(code);
+          const opened = await sealed.openSealed(keys.pair, bytes(toReporter));
+          return { lookup: b64(keys.lookup), secret: b64(keys.secret),
+                   pub: b64(keys.pair.public), opened: new TextDecoder().decode(opened) };
+        }""",
+        [
+            code,
+            B64(envelope.seal(envelope.code_keys(code).pair.public, b"voor de melder")).decode(),
+        ],
+    )
+    keys = envelope.code_keys(code)
+    assert base64.b64decode(got["lookup"]) == keys.lookup
+    assert base64.b64decode(got["secret"]) == keys.secret
+    assert base64.b64decode(got["pub"]) == keys.pair.public
+    assert got["opened"] == "voor de melder"
+    # Three different parts, and another code gives other keys.
+    assert len({keys.lookup, keys.secret, keys.pair.public}) == 3
+    assert envelope.code_keys("7K2M-QX9P-4RTV-WB3N-HC8E").lookup != keys.lookup

@@ -4,6 +4,7 @@ went out)."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Literal
 
@@ -12,9 +13,10 @@ from aiohttp import web
 from services.intake.api import views
 from services.intake.api.cases import READERS, assigned_confidant, audit, content_reader, load_case
 from services.intake.api.models import Text
+from services.intake.domain import vault as vaults
 from services.intake.domain.codes import new_id
 from services.intake.domain.opening import case_event, message_event
-from services.intake.domain.texts import relay_pending, store_text
+from services.intake.domain.texts import Written, relay_pending, store_text
 from services.intake.domain.updates import answered
 from services.intake.state import INTAKE, Intake
 from services.intake.store import documents as docs
@@ -37,8 +39,20 @@ async def add_note(request: web.Request) -> web.Response:
     body = await read_body(request, Text)
     note_id = new_id()
     event = case_event(CaseNoteAdded, case, intake.clock.now(), note_id=note_id)
-    await store_text(intake, NOTES, note_id, case, who.sub, body.text, event)
+    await store_text(intake, NOTES, note_id, case, who.sub, written(body), event)
     return web.json_response({"note_id": note_id}, status=201)
+
+
+def written(body: Text) -> Written:
+    """The body's text or envelopes (checked: sealed to a key, in whole blocks)."""
+    sealed = reporter = None
+    if body.sealed is not None:
+        sealed = base64.b64decode(body.sealed)
+        vaults.check_sealed(sealed, "sealed")
+    if body.reporter is not None:
+        reporter = base64.b64decode(body.reporter)
+        vaults.check_sealed(reporter, "reporter")
+    return Written(body.text, sealed, reporter)
 
 
 async def _texts(
@@ -46,7 +60,7 @@ async def _texts(
     collection: str,
     reader: Callable[[web.Request, docs.Case], Principal],
     action: str,
-    view: Callable[[Intake, docs.Text], Json],
+    view: Callable[[Intake, docs.Text, bool], Json],
 ) -> web.Response:
     """A page of a case's notes or messages: who may read them checked, the reading
     audited, the texts opened."""
@@ -57,23 +71,34 @@ async def _texts(
     query = {"case_id": case["_id"]}
     texts = docs.notes(intake.db) if collection == NOTES else docs.messages(intake.db)
     found, following = await find_page(texts, query, page_of(request), "created_at")
-    return listed(found, following, lambda doc: view(intake, doc))
+    reporter = who.role == "employee"
+    return listed(found, following, lambda doc: view(intake, doc, reporter))
 
 
-def note_view(intake: Intake, note: docs.Text) -> Json:
+def opened(intake: Intake, doc: docs.Text, reporter: bool) -> dict[str, str | None]:
+    """A text as its reader gets it: opened here (under the server's keys), or sealed."""
+    if "vault" in doc:
+        return {"text": None, **vaults.sealed_view(doc["vault"], reporter=reporter)}
     return {
-        "note_id": note["_id"],
-        "created_at": note["created_at"].isoformat(),
-        "text": intake.cipher.open(note["text"], doc_id=note["_id"], field="text"),
+        "text": intake.cipher.open(doc["text"], doc_id=doc["_id"], field="text"),
+        "sealed": None,
     }
 
 
-def message_view(intake: Intake, message: docs.Text) -> Json:
+def note_view(intake: Intake, note: docs.Text, reporter: bool = False) -> Json:
+    return {
+        "note_id": note["_id"],
+        "created_at": note["created_at"].isoformat(),
+        **opened(intake, note, reporter),
+    }
+
+
+def message_view(intake: Intake, message: docs.Text, reporter: bool = False) -> Json:
     return {
         "message_id": message["_id"],
         "author": message["author"],
         "created_at": message["created_at"].isoformat(),
-        "text": intake.cipher.open(message["text"], doc_id=message["_id"], field="text"),
+        **opened(intake, message, reporter),
         # Sent by e-mail or WhatsApp: whether it went out, and how far it got.
         "delivery": docs.relay_view(message.get("relay")),
     }
@@ -98,7 +123,11 @@ async def post_message(request: web.Request) -> web.Response:
     relayed = case.get("relay") if author == "confidant" else None
     event = message_event(case, intake.clock.now(), message_id, author, relayed)
     relay = await relay_pending(intake, message_id, relayed) if relayed else None
-    now = await store_text(intake, MESSAGES, message_id, case, author, body.text, event, relay)
+    if relayed and body.text is None:
+        raise Conflict(
+            f"an answer goes to the reporter by {relayed}: send it as text", code="relayed"
+        )
+    now = await store_text(intake, MESSAGES, message_id, case, author, written(body), event, relay)
     if relayed:
         intake.relay_wanted.set()
     if author == "confidant":

@@ -7,6 +7,8 @@ Every read of content is written to the audit log.
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import logging
 from typing import Any, Literal
 
@@ -18,6 +20,7 @@ from services.intake.api.models import Assign, CaseAccess, CaseCreate, CaseUpdat
 from services.intake.api.orgs import client_key, get_org, optional_staff
 from services.intake.domain import rules as domain
 from services.intake.domain import taxonomy
+from services.intake.domain import vault as vaults
 from services.intake.domain.aftercare import places, reopen
 from services.intake.domain.codes import normalise
 from services.intake.domain.opening import (
@@ -34,6 +37,7 @@ from services.intake.store.caselist import newest_cases
 from services.intake.store.collections import AUDIT, CASES, ORG_COUNTS, TIMELINE
 from services.intake.store.documents import Ident
 from services.intake.store.throttle import slow_down, too_many
+from shared import envelope
 from shared.auth import Forbidden, Principal, Role
 from shared.db import Query
 from shared.errors import not_found
@@ -44,7 +48,7 @@ from shared.http import ApiError, Endpoint, answers, idempotency_key, read_body,
 from shared.listing import PageQuery, find_page, list_of, listed, page_of
 from shared.outbox import HIDDEN
 from shared.text import locale_of
-from shared.wire import Body, jsonable
+from shared.wire import Body, Json, jsonable
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +124,7 @@ async def access_case(request: web.Request) -> web.Response:
     locked = await intake.throttle.locked_for(budget)
     if locked:
         raise too_many(locked)
-    code = normalise(body.case_code)
-    case = None
-    if code is not None:
-        case = await docs.cases(intake.db).find_one({"code_hash": await intake.code_hash(code)})
+    case = await case_of_code(intake, body)
     now = intake.clock.now()
     if org_id is not None and case is not None and case["org_id"] != org_id:
         case = None  # a code is found only within the organisation named
@@ -151,6 +152,50 @@ async def access_case(request: web.Request) -> web.Response:
             "token": case_token(intake, case),
             "token_expires_in": settings.case_token_ttl_s,
         }
+    )
+
+
+async def case_of_code(intake: Intake, body: CaseAccess) -> docs.Case | None:
+    """The case a code opens: by what the browser derived from it, or by the code itself
+    (hashed as before vaults, or derived as the browser does for a case with one)."""
+    if body.code_lookup is not None and body.code_secret is not None:
+        lookup, secret = body.code_lookup, bytes.fromhex(body.code_secret)
+    else:
+        code = normalise(body.case_code or "")
+        if code is None:
+            return None
+        found = await docs.cases(intake.db).find_one({"code_hash": await intake.code_hash(code)})
+        if found is not None:
+            await reporter_sealed_from_now(intake, found, code)
+            return found
+        keys = await asyncio.to_thread(envelope.code_keys, code)
+        lookup, secret = keys.lookup.hex(), keys.secret
+    case = await docs.cases(intake.db).find_one({"code_hash": lookup})
+    if case is None or not hmac.compare_digest(
+        case.get("code_check", ""), vaults.secret_check(secret)
+    ):
+        return None
+    return case
+
+
+async def reporter_sealed_from_now(intake: Intake, case: docs.Case, code: str) -> None:
+    """A case sealed after it was made (``domain.reseal``) has no reporter key: the first
+    time the code comes back, it gives one, so what is written to the reporter from now on
+    is sealed to them, and the code is found the browser's way from then on."""
+    vault = case.get("vault")
+    if vault is None or vault.get("reporter"):
+        return
+    keys = await asyncio.to_thread(vaults.ReporterKeys.of_code, code)
+    await intake.update(
+        CASES,
+        {"_id": case["_id"], "vault.reporter": None},
+        {
+            "$set": {
+                "vault.reporter": keys.public_key,
+                "code_hash": keys.lookup,
+                "code_check": keys.check,
+            }
+        },
     )
 
 
@@ -205,6 +250,7 @@ async def read_case(request: web.Request) -> web.Response:
     await audit(intake, who, case["_id"], "read_case")
     view = docs.metadata(case)
     view["text"] = intake.cipher.open_optional(case.get("text"), doc_id=case["_id"], field="text")
+    view["vault"] = vault_view(case, who)
     if who.role == "confidant":
         view["department"] = case.get("department")
         view["reporter_role"] = case["reporter_role"]
@@ -229,6 +275,24 @@ async def read_case(request: web.Request) -> web.Response:
         for key in ("hours_spent", "confidant_id", "deadlines"):
             view.pop(key)
     return web.json_response(view)
+
+
+def vault_view(case: docs.Case, who: Principal) -> Json | None:
+    """A case with a vault, as its reader's browser needs it to open and write: the keys,
+    the report and (for the confidant) the contact details, sealed; None without one."""
+    vault = case.get("vault")
+    if vault is None:
+        return None
+    reporter = who.role == "employee"
+    view: Json = {
+        **vaults.vault_view(vault, None if reporter else who.sub),
+        "text": vaults.sealed_view(vault.get("text"), reporter=reporter)["sealed"],
+    }
+    if not reporter:
+        view["contact"] = vaults.b64(vault.get("contact"))
+        # Answers relayed by e-mail or WhatsApp are sent as text (sealed on arrival).
+        view["relay"] = case.get("relay")
+    return view
 
 
 class CasesQuery(PageQuery):

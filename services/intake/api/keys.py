@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from typing_extensions import TypedDict
 
 from services.intake.domain.keys import KeyMaterial, check
+from services.intake.domain.reseal import after_keys
 from services.intake.state import INTAKE
 from services.intake.store import documents as docs
 from shared.errors import Conflict, Invalid, not_found
@@ -90,6 +91,8 @@ async def set_keys(request: web.Request) -> web.Response:
         await docs.staff_keys(intake.db).insert_one(doc)
     except DuplicateKeyError:
         raise Conflict("your keys are set already", code="keys_set") from None
+    # Their cases kept under the server's keys are sealed to these from now on.
+    intake.background(after_keys(intake, who.sub))
     return web.json_response(view(doc), status=201)
 
 

@@ -16,10 +16,22 @@ from shared.text import Bio, Locale
 
 
 class CaseAccess(Body):
-    case_code: str = Field(min_length=1, max_length=64)
+    """The case code, or what the reporter's browser derived from it (the site sends
+    these, so the code never reaches the server): the case's id and the code's secret."""
+
+    case_code: str | None = Field(None, min_length=1, max_length=64)
+    code_lookup: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    code_secret: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
     # The organisation whose page the reporter came back through: a code is found only
     # within it, and wrong codes are counted against it from any address.
     organisation: Slug | None = None
+
+    @model_validator(mode="after")
+    def one_way(self) -> Self:
+        derived = self.code_lookup is not None and self.code_secret is not None
+        if (self.case_code is not None) == derived:
+            raise ValueError("give the case_code, or code_lookup with code_secret")
+        return self
 
 
 class Login(Body):
@@ -107,8 +119,28 @@ class RoleChange(Body):
         return self
 
 
+# 5,000 characters of up to 4 bytes, padded to blocks, with the envelope's 49, in base64.
+SEALED_MAX = 4 * (1 + 48 + 20224) // 3 + 4
+BASE64 = r"^[A-Za-z0-9+/]+={0,2}$"
+
+
 class Text(Body):
-    text: str = Field(min_length=1, max_length=5000)
+    """A note or message: its text, or, in a case with a vault, sealed in the writer's
+    browser: to the case key (``sealed``) and, for a message, to the reporter's
+    (``reporter``), standard base64. Text sent to a case with a vault is sealed on arrival;
+    one that is relayed by e-mail or WhatsApp must be sent as text."""
+
+    text: str | None = Field(None, min_length=1, max_length=5000)
+    sealed: str | None = Field(None, min_length=4, max_length=SEALED_MAX, pattern=BASE64)
+    reporter: str | None = Field(None, min_length=4, max_length=SEALED_MAX, pattern=BASE64)
+
+    @model_validator(mode="after")
+    def one_form(self) -> Self:
+        if (self.text is None) == (self.sealed is None):
+            raise ValueError("give the text, or the text sealed to the case: one of the two")
+        if self.reporter is not None and self.sealed is None:
+            raise ValueError("reporter: the copy for the reporter goes with sealed")
+        return self
 
 
 class Assign(Body):

@@ -73,10 +73,25 @@ class ContactView(TypedDict):
     phone: str | None
 
 
+class VaultView(TypedDict):
+    """A case sealed to its own key (issue 26), base64: the case's public key (to seal what
+    is written to it), the reporter's (to seal answers to), the reader's wrap of the case's
+    private key (sealed to their key; none for the reporter) and the report and contact
+    details, sealed: to the case key for the confidant, to their own for the reporter."""
+
+    public_key: str
+    reporter_key: str | None
+    wrap: str | None
+    text: str | None
+    contact: NotRequired[str | None]
+    relay: NotRequired[str | None]
+
+
 class CaseRead(CaseFacts):
     """A case read by its reporter or its confidant (the confidant sees more of it)."""
 
-    text: str | None
+    text: str | None  # under the server's keys; None for a case with a vault
+    vault: VaultView | None
     confidant_id: NotRequired[str]
     hours_spent: NotRequired[float]
     deadlines: NotRequired[dict[str, DeadlineView]]
@@ -129,7 +144,8 @@ class TimelineEntry(TypedDict):
 class NoteView(TypedDict):
     note_id: str
     created_at: str
-    text: str
+    text: str | None  # None in a case with a vault: then sealed (base64) to the case key
+    sealed: str | None
 
 
 class Delivery(TypedDict):
@@ -143,7 +159,10 @@ class MessageView(TypedDict):
     message_id: str
     author: str
     created_at: str
-    text: str
+    # None in a case with a vault: then sealed (base64) to the reader's key (the case's
+    # for the confidant, their own for the reporter) and, from the confidant, signed
+    text: str | None
+    sealed: str | None
     delivery: Delivery | None
 
 

@@ -22,10 +22,11 @@ from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
 from services.intake.domain import taxonomy
+from services.intake.domain import vault as vaults
 from services.intake.domain.codes import new_id
 from services.intake.domain.opening import build_case, choose, message_event, store_case
 from services.intake.domain.report import CaseCreate, Contact
-from services.intake.domain.texts import relay_pending
+from services.intake.domain.texts import Written, keep, keep_for_relay, relay_pending
 from services.intake.state import Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import CASES
@@ -211,6 +212,11 @@ async def _open_case(
             },
             acknowledged=body.contact is not None,
         )
+        if "vault" in case and inbound.subject:
+            # Sealed: the subject joins the text, and answers are titled by the reference.
+            text = f"{inbound.subject}\n\n{body.text or ''}".strip()
+            case["vault"]["text"] = vaults.seal_text(case["vault"], text, for_reporter=False)
+            case["mail_thread"] = seal_thread(intake, case_id, {"refs": thread["refs"]})
         stored = await store_case(intake, case, events)
     if stored.get("relay"):
         await _acknowledge(intake, stored)
@@ -223,17 +229,17 @@ async def _acknowledge(intake: Intake, case: docs.Case) -> None:
         return  # no way back to the reporter: nothing to acknowledge in
     text = taxonomy.acknowledgement(case["locale"], case["reference"], case["channel"])
     message_id = f"ack-{case['_id']}"
+    message: docs.Text = {
+        "_id": message_id,
+        "case_id": case["_id"],
+        "author": "system",
+        "created_at": intake.clock.now(),
+        "relay": await relay_pending(intake, message_id, relay),
+    }
+    keep(intake, case, message, Written(text), for_reporter=False)
+    keep_for_relay(intake, case, message, text)
     try:
-        await docs.messages(intake.db).insert_one(
-            {
-                "_id": message_id,
-                "case_id": case["_id"],
-                "author": "system",
-                "created_at": intake.clock.now(),
-                "text": intake.cipher.seal(text, doc_id=message_id, field="text"),
-                "relay": await relay_pending(intake, message_id, relay),
-            }
-        )
+        await docs.messages(intake.db).insert_one(message)
     except DuplicateKeyError:
         pass  # acknowledged already (this is a second reading of the first message)
 
@@ -241,7 +247,7 @@ async def _acknowledge(intake: Intake, case: docs.Case) -> None:
 async def _append(
     intake: Intake, org: docs.Organisation, inbound: Inbound, case_id: str, message_id: str
 ) -> None:
-    fields = {"org_id": 1, "confidant_id": 1, "reference": 1}
+    fields = {"org_id": 1, "confidant_id": 1, "reference": 1, "vault": 1}
     case = await docs.cases(intake.db).find_one({"_id": case_id}, fields)
     if case is None:  # the first message's case is not stored yet: store it first
         await _open_case(intake, org, inbound, case_id)
@@ -254,8 +260,8 @@ async def _append(
         "case_id": case_id,
         "author": "reporter",
         "created_at": intake.clock.now(),
-        "text": intake.cipher.seal(_with_dropped(inbound) or "-", doc_id=message_id, field="text"),
     }
+    keep(intake, case, message, Written(_with_dropped(inbound) or "-"), for_reporter=False)
     try:
         await docs.messages(intake.db).insert_one({**message, **staged(event)})
     except DuplicateKeyError:

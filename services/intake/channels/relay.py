@@ -111,7 +111,11 @@ async def deliver(intake: Intake, message: docs.Text, now: datetime | None = Non
     try:
         if case is None or case.get("purged_at"):
             raise Permanent("case gone")
-        text = intake.cipher.open(message["text"], doc_id=message["_id"], field="text")
+        # A case with a vault keeps the text for the relay alone, until it is sent.
+        sealed = message.get("relay_text") or message.get("text")
+        if sealed is None:
+            raise Permanent("the text is gone")
+        text = intake.cipher.open(sealed, doc_id=message["_id"], field="text")
         if relay["channel"] == "email":
             external_id = await send_mail(intake, case, message, text)
         else:
@@ -122,7 +126,9 @@ async def deliver(intake: Intake, message: docs.Text, now: datetime | None = Non
         log.warning(
             "reply not deliverable", extra={"message_id": message["_id"], "error": str(exc)}
         )
-        await _set(intake, message, {"relay.state": "failed", "relay.error": str(exc)[:200]})
+        await _set(
+            intake, message, {"relay.state": "failed", "relay.error": str(exc)[:200]}, done=True
+        )
         await docs.relay_queue(intake.db).delete_one({"_id": message["_id"]})
         return False
     except Transient as exc:
@@ -138,6 +144,7 @@ async def deliver(intake: Intake, message: docs.Text, now: datetime | None = Non
                 "relay.next_at": now + timedelta(seconds=wait),
                 "relay.error": str(exc)[:200],
             },
+            done=failed,
         )
         if failed:
             await docs.relay_queue(intake.db).delete_one({"_id": message["_id"]})
@@ -156,6 +163,7 @@ async def deliver(intake: Intake, message: docs.Text, now: datetime | None = Non
             "relay.sent_at": intake.clock.now(),
             "relay.external_id": external_id,
         },
+        done=True,
     )
     await docs.relay_queue(intake.db).delete_one({"_id": message["_id"]})
     if relay["channel"] == "whatsapp":  # its delivery statuses will name it
@@ -173,8 +181,13 @@ async def deliver(intake: Intake, message: docs.Text, now: datetime | None = Non
     return True
 
 
-async def _set(intake: Intake, message: docs.Text, sets: Query) -> None:
-    await intake.update(MESSAGES, {"_id": message["_id"]}, {"$set": sets})
+async def _set(intake: Intake, message: docs.Text, sets: Query, done: bool = False) -> None:
+    """Note how far the relay got; ``done``: it is over, and the relay's copy of a sealed
+    case's text goes."""
+    change: Query = {"$set": sets}
+    if done and "relay_text" in message:
+        change["$unset"] = {"relay_text": ""}
+    await intake.update(MESSAGES, {"_id": message["_id"]}, change)
 
 
 def _contact(intake: Intake, case: docs.Case, field: Literal["email", "phone"]) -> str:

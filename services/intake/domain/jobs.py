@@ -14,6 +14,7 @@ from typing import Any
 
 from services.intake.domain import rules as domain
 from services.intake.domain.aftercare import send_follow_ups
+from services.intake.domain.reseal import reseal_all
 from services.intake.domain.rules import OPEN_STATUSES
 from services.intake.state import Intake
 from services.intake.store import counts
@@ -40,6 +41,7 @@ async def run_all(intake: Intake, now: datetime | None = None) -> dict[str, int]
         "follow_ups": await send_follow_ups(intake, now, months),
         "report_claims_purged": await purge_report_claims(intake, now),
         "relay_claims_purged": await purge_relay_claims(intake, now),
+        "resealed": await reseal_all(intake),
     }
     await intake.throttle.prune()
     if any(done.values()):
@@ -217,7 +219,17 @@ async def correct_load(intake: Intake, actual: Mapping[str, int]) -> int:
 
 
 # What a purged case loses: everything that could tell who reported, and what.
-PURGED = ("contact", "text", "referral_to", "code_hash", "department", "mail_thread", "channel_key")
+PURGED = (
+    "contact",
+    "text",
+    "vault",
+    "referral_to",
+    "code_hash",
+    "code_check",
+    "department",
+    "mail_thread",
+    "channel_key",
+)
 
 
 def purge_update(now: datetime) -> dict[str, Any]:

@@ -4,6 +4,8 @@ in one write. The HTTP handler and the channels call these; none answers HTTP.""
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -11,6 +13,7 @@ from typing import Any, Literal
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from services.intake.domain import rules as domain
+from services.intake.domain import vault as vaults
 from services.intake.domain.codes import new_code, new_id, new_reference
 from services.intake.domain.report import CaseCreate
 from services.intake.state import Intake
@@ -129,8 +132,6 @@ async def build_case(
         "created_at": now,
         "updated_at": now,
         "closed_at": None,
-        "text": intake.cipher.seal_optional(body.text, doc_id=case_id, field="text"),
-        "contact": sealed_contact(intake, case_id, body),
         "deadlines": deadlines_for(
             body.category,
             now,
@@ -143,7 +144,23 @@ async def build_case(
         case["channel_key"] = extra["channel_key"]
         case["relay"] = extra["relay"]
         case["mail_thread"] = extra["mail_thread"]
-    if code:  # without one, absent rather than null: the unique index is sparse
+    holders = await vault_holders(intake, confidant_id)
+    # (Argon2id over 64 MiB: off the event loop)
+    reporter = await asyncio.to_thread(reporter_keys, body, code, sealing=holders is not None)
+    if holders is not None:  # the confidant has keys: the content only they can open
+        case["vault"] = vault = vaults.new_vault(holders, reporter.public_key if reporter else None)
+        case["contact"] = notification_contact(intake, case_id, body)
+        if body.text is not None:
+            vault["text"] = vaults.seal_text(vault, body.text, for_reporter=True)
+        if body.contact is not None:
+            vault["contact"] = vaults.seal_json(vault, body.contact.model_dump())
+    else:  # (until they have keys: under the server's, and sealed to theirs once they do)
+        case["text"] = intake.cipher.seal_optional(body.text, doc_id=case_id, field="text")
+        case["contact"] = sealed_contact(intake, case_id, body)
+    # Without a code the fields are absent rather than null: the unique index is sparse.
+    if reporter is not None:
+        case["code_hash"], case["code_check"] = reporter.lookup, reporter.check
+    elif code:
         case["code_hash"] = await intake.code_hash(code)
     events = [
         case_event(
@@ -227,7 +244,8 @@ def received_on(by_staff: bool, body: CaseCreate, now: datetime) -> datetime | N
             "only staff register cases that came another way",
             {"channel": "must be web for a report sent through the site"},
         )
-    if not by_staff and (body.received_at is not None or not body.case_code):
+    has_code = body.case_code or body.reporter_keys is not None
+    if not by_staff and (body.received_at is not None or not has_code):
         raise Invalid(
             "only staff register cases that came another way",
             {"received_at": "only for a report registered by staff"},
@@ -284,7 +302,7 @@ async def open_report(
     code the first one got."""
     confidant = await choose(intake, org, body.preferred_confidant)
     now = received or intake.clock.now()
-    case_id, code = new_id(), new_code() if body.case_code else None
+    case_id, code = new_id(), new_code() if body.case_code else None  # (not with reporter_keys)
     claim = await claim_report(intake, key, case_id, code, intake.clock.now())
     if claim is not None:
         case_id, code = claim
@@ -308,6 +326,50 @@ async def adjust_load(intake: Intake, confidant_id: str, change: int) -> None:
     """Keep the count of a confidant's open cases: assignment reads it instead of counting
     cases, which on FerretDB means scanning them all. The nightly recount corrects drift."""
     await intake.update(LOAD, {"_id": confidant_id}, {"$inc": {"open": change}}, upsert=True)
+
+
+async def vault_holders(intake: Intake, confidant_id: str) -> dict[str, bytes] | None:
+    """Whom a new case's key is sealed to: the confidant and the firm's escrow key; None
+    while either has no key (the case is then sealed under the server's keys)."""
+    escrow = intake.settings.escrow_public_key
+    if not escrow:
+        return None
+    keys = await docs.staff_keys(intake.db).find_one({"_id": confidant_id}, {"public_key": 1})
+    if keys is None:
+        return None
+    return {confidant_id: keys["public_key"], vaults.ESCROW: base64.b64decode(escrow)}
+
+
+def reporter_keys(
+    body: CaseCreate, code: str | None, *, sealing: bool
+) -> vaults.ReporterKeys | None:
+    """The reporter's side of the code: as their browser sent it, or derived here from a
+    code made here for a case with a vault (an API client's report)."""
+    if body.reporter_keys is not None:
+        given = body.reporter_keys
+        return vaults.ReporterKeys(given.lookup, given.check, base64.b64decode(given.public_key))
+    if code and sealing:
+        return vaults.ReporterKeys.of_code(code)
+    return None
+
+
+def notification_contact(
+    intake: Intake, case_id: str, body: CaseCreate
+) -> docs.SealedContact | None:
+    """Of a case with a vault, only the address notify writes to stays under the server's
+    keys (the one the reporter chose, e-mail without a choice); it goes at closing."""
+    if body.contact is None:
+        return None
+    channel = body.contact.preferred_channel or ("email" if body.contact.email else "phone")
+    field = "email" if channel == "email" else "phone"
+    value = body.contact.email if field == "email" else body.contact.phone
+    sealed = intake.cipher.seal_optional(value, doc_id=case_id, field=f"contact.{field}")
+    contact: docs.SealedContact = {"preferred_channel": body.contact.preferred_channel}
+    if field == "email":
+        contact["email"] = sealed
+    else:
+        contact["phone"] = sealed
+    return contact
 
 
 def sealed_contact(intake: Intake, case_id: str, body: CaseCreate) -> docs.SealedContact | None:

@@ -62,6 +62,16 @@ class Contact(Body):
         return self
 
 
+class ReporterKeysBody(Body):
+    """What the reporter's browser derived from the case code it made (the code itself
+    never leaves the browser): the id the case is found by, sha256 of the secret that
+    proves the code, and the reporter's public key."""
+
+    lookup: str = Field(pattern=r"^[0-9a-f]{64}$")
+    check: str = Field(pattern=r"^[0-9a-f]{64}$")
+    public_key: str = Field(pattern=r"^[A-Za-z0-9+/]{43}=$")
+
+
 class CaseCreate(Body):
     organisation: Slug
     reporter_role: ReporterRole = "employee"
@@ -79,9 +89,13 @@ class CaseCreate(Body):
     # run from then), and whether the reporter wants a case code to come back with.
     received_at: Moment | None = None
     case_code: bool = True
+    # The site's form: the code is made in the reporter's browser, which sends only this.
+    reporter_keys: ReporterKeysBody | None = None
 
     @model_validator(mode="after")
     def consistent(self) -> Self:
+        if self.reporter_keys is not None and self.case_code:
+            raise ValueError("reporter_keys come with case_code false: the browser made the code")
         if not self.anonymous and (self.contact is None or self.contact.name is None):
             raise ValueError("a named report needs contact details with a name")
         if self.subtype is not None and self.category != "integriteit":

@@ -3,16 +3,58 @@ what it says), and a message queued for the relay into the reporter's own thread
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from pymongo.errors import DuplicateKeyError
 
+from services.intake.domain import vault as vaults
 from services.intake.domain.opening import message_event
 from services.intake.state import Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import NOTES
+from shared.errors import Conflict
 from shared.events import Envelope
 from shared.outbox import flush, staged
+
+
+@dataclass(frozen=True)
+class Written:
+    """What someone wrote: the text, or (a case with a vault) envelopes their browser
+    sealed to the case and to the reporter."""
+
+    text: str | None = None
+    sealed: bytes | None = None
+    reporter: bytes | None = None
+
+
+def keep(
+    intake: Intake, case: docs.Case, doc: docs.Text, written: Written, *, for_reporter: bool
+) -> docs.Text:
+    """``doc`` with what was written: under the server's keys, or in a case with a vault
+    sealed to it (text that arrived as text sealed here, and not kept)."""
+    vault = case.get("vault")
+    if vault is None:
+        if written.text is None:
+            raise Conflict("this case is not sealed to keys: send the text", code="no_vault")
+        doc["text"] = intake.cipher.seal(written.text, doc_id=doc["_id"], field="text")
+        return doc
+    if written.text is not None:
+        doc["vault"] = vaults.seal_text(vault, written.text, for_reporter=for_reporter)
+        return doc
+    assert written.sealed is not None
+    doc["vault"] = {"sealed": written.sealed}
+    if written.reporter is not None and for_reporter:
+        doc["vault"]["reporter"] = written.reporter
+    return doc
+
+
+def keep_for_relay(intake: Intake, case: docs.Case, doc: docs.Text, text: str) -> docs.Text:
+    """What the relay sends of a sealed case's message, under the server's keys until it is
+    sent (the relay then drops it); nothing for a case without a vault, whose text it is."""
+    if "vault" in case:
+        doc["relay_text"] = intake.cipher.seal(text, doc_id=doc["_id"], field="text")
+    return doc
 
 
 async def store_text(
@@ -21,21 +63,17 @@ async def store_text(
     doc_id: str,
     case: docs.Case,
     author: str,
-    text: str,
+    written: Written,
     event: Envelope,
     relay: docs.Relay | None = None,
 ) -> datetime:
     """Keep a note or message, sealed, and announce it (never what it says)."""
     now = intake.clock.now()
-    doc: docs.Text = {
-        "_id": doc_id,
-        "case_id": case["_id"],
-        "author": author,
-        "created_at": now,
-        "text": intake.cipher.seal(text, doc_id=doc_id, field="text"),
-    }
+    doc: docs.Text = {"_id": doc_id, "case_id": case["_id"], "author": author, "created_at": now}
+    keep(intake, case, doc, written, for_reporter=collection != NOTES)
     if relay is not None:
         doc["relay"] = relay
+        keep_for_relay(intake, case, doc, written.text or "")
     texts = docs.notes(intake.db) if collection == NOTES else docs.messages(intake.db)
     await texts.insert_one({**doc, **staged(event)})
     await flush(texts, doc_id, [event], intake.bus, intake.locks)
@@ -70,10 +108,11 @@ async def tell_reporter(
         "case_id": case["_id"],
         "author": "confidant",
         "created_at": now,
-        "text": intake.cipher.seal(text, doc_id=message_id, field="text"),
     }
+    keep(intake, case, message, Written(text), for_reporter=True)
     if relay:
         message["relay"] = await relay_pending(intake, message_id, relay)
+        keep_for_relay(intake, case, message, text)
     try:
         await docs.messages(intake.db).insert_one({**message, **staged(event)})
     except DuplicateKeyError:

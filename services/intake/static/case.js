@@ -1,13 +1,23 @@
 // Coming back with the case code: the messages, a reply, the appointment, and on to booking.
 import { client } from "/static/common/api.js";
 import { $, item, say, textsOf, withLinks } from "/static/common/dom.js";
+import { codeKeys, normalise, openText, sealText } from "/static/common/keys.js";
 
 (function () {
   const main = $("case");
   const t = textsOf(main);
   const problem = $("problem");
   let session = null;
+  let keys = null; // the reporter's, derived from the code here
+  let vault = null; // a case sealed to its own key: its public keys
   let api = client(null); // with the case's token once the code is right
+
+  // A sealed message is opened with the reporter's key, here; one kept under the server's
+  // keys (a case from before) comes as text.
+  const textOf = async (m) => {
+    if (!m.sealed) return m.text ?? t.unreadable;
+    try { return await openText(keys.pair, m.sealed); } catch { return t.unreadable; }
+  };
 
   const show = (messages) => {
     const list = $("messages");
@@ -25,7 +35,9 @@ import { $, item, say, textsOf, withLinks } from "/static/common/dom.js";
   };
   const load = async () => {
     const answer = await api(`/v1/cases/${session.case_id}/messages?limit=1000`);
-    show((await answer.json()).items || []);
+    const items = (await answer.json()).items || [];
+    const texts = await Promise.all(items.map(textOf));
+    show(items.map((m, i) => ({ ...m, text: texts[i] })));
   };
 
   // The appointments as the timeline leaves them: the last word on each (booked or moved:
@@ -48,13 +60,18 @@ import { $, item, say, textsOf, withLinks } from "/static/common/dom.js";
   $("access").addEventListener("submit", async (event) => {
     event.preventDefault();
     problem.hidden = true;
-    const answer = await api("/v1/cases/access", "POST", {
-      case_code: $("case-code").value.trim(),
-      ...(main.dataset.org ? { organisation: main.dataset.org } : {}),
-    });
+    const code = normalise($("case-code").value);
+    if (!code) { say(problem, t.wrong); return; }
+    const org = main.dataset.org ? { organisation: main.dataset.org } : {};
+    // What the code derives, so the code stays here; a case from before vaults was found by
+    // the code itself, so that is asked next.
+    keys = await codeKeys(code);
+    let answer = await api("/v1/cases/access", "POST", { ...keys.forAccess, ...org });
+    if (answer.status === 401) answer = await api("/v1/cases/access", "POST", { case_code: code, ...org });
     if (answer.status !== 200) { say(problem, t.wrong); return; }
     session = await answer.json();
     api = client(session.token);
+    vault = (await (await api(`/v1/cases/${session.case_id}`)).json()).vault;
     $("access").hidden = true;
     const fragment = new URLSearchParams({ t: session.token, c: session.confidant_id, l: main.dataset.locale });
     // On to booking in this page's language, the token in the fragment (never sent).
@@ -70,7 +87,12 @@ import { $, item, say, textsOf, withLinks } from "/static/common/dom.js";
     event.preventDefault();
     const box = $("message");
     if (!box.value.trim()) return;
-    const answer = await api(`/v1/cases/${session.case_id}/messages`, "POST", { text: box.value.trim() });
+    const text = box.value.trim();
+    // To a sealed case: sealed here, to the case and to the reporter's own key.
+    const body = vault
+      ? { sealed: await sealText(vault.public_key, text), reporter: await sealText(vault.reporter_key, text) }
+      : { text };
+    const answer = await api(`/v1/cases/${session.case_id}/messages`, "POST", body);
     if (answer.status === 201) { box.value = ""; await load(); }
   });
 })();

@@ -2,6 +2,7 @@
 // groups, with ways to keep it; once the reporter says it is kept, the next steps.
 import { client } from "/static/common/api.js";
 import { $, sayRefusal, textsOf } from "/static/common/dom.js";
+import { codeKeys, newCode } from "/static/common/keys.js";
 
 (function () {
   const form = $("report");
@@ -21,7 +22,9 @@ import { $, sayRefusal, textsOf } from "/static/common/dom.js";
   // (getRandomValues, unlike randomUUID, works on plain http too)
   const reportKey = Array.from(crypto.getRandomValues(new Uint8Array(16)),
                                (b) => b.toString(16).padStart(2, "0")).join("");
-  let code = "";
+  // The case code is made here and never sent: intake gets only what it derives.
+  const code = newCode();
+  const derived = codeKeys(code);
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -44,6 +47,8 @@ import { $, sayRefusal, textsOf } from "/static/common/dom.js";
       body.contact = { name: value("name") || null, email: value("email") || null,
                        preferred_channel: "email" };
     }
+    body.case_code = false;
+    body.reporter_keys = (await derived).forReport;
     // One key per report: sent again after a lost answer, it returns the same case and
     // code instead of opening a second case.
     const answer = await client(null)("/v1/cases", "POST", body, { "Idempotency-Key": reportKey });
@@ -54,7 +59,6 @@ import { $, sayRefusal, textsOf } from "/static/common/dom.js";
     const data = await answer.json();
     form.hidden = true;
     document.querySelector(".have-code").hidden = true;
-    code = data.case_code;
     // Groups of four that never break inside; a line may break only between them.
     const shown = $("case-code");
     code.split("-").forEach((group, i, all) => {

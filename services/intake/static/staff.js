@@ -3,7 +3,7 @@
 // the rules again (transitions, an outcome on closing); its message is shown when it refuses.
 import { allItems, client } from "/static/common/api.js";
 import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
-import { fromKit, makeKeys } from "/static/common/keys.js";
+import { caseKey, fromKit, makeKeys, openText, sealText, unlock } from "/static/common/keys.js";
 
 (function () {
   const main = $("staff");
@@ -25,6 +25,23 @@ import { fromKit, makeKeys } from "/static/common/keys.js";
   let token = sessionStorage.getItem("staff");
   let open = null;
   let api = client(token); // again with the new token at each log-in
+  // This person's key pair, unlocked with their password at log-in; held only in this page.
+  let mine = null;
+  let sealedCase = null; // the open case, if it has a vault
+  const caseKeys = new Map(); // a case's key pair, once opened with mine
+
+  // What a sealed case says, opened here: with the case's key, itself opened with mine.
+  async function keyOf(c) {
+    if (!caseKeys.has(c.case_id)) caseKeys.set(c.case_id, caseKey(mine, c.vault.wrap, c.vault.public_key));
+    return caseKeys.get(c.case_id);
+  }
+  async function opens(c, envelope) {
+    if (!envelope) return null;
+    if (!mine || !c.vault.wrap) return t.unreadable;
+    try { return await openText(await keyOf(c), envelope); } catch { return t.unreadable; }
+  }
+  // A text as the reader sees it: opened here if sealed, as it came if not.
+  const textOf = (m) => (m.sealed ? opens(sealedCase, m.sealed) : m.text);
 
   // Each cell carries its column's name: on a phone the rows become cards that say it.
   const cell = (text, label) => {
@@ -150,6 +167,13 @@ import { fromKit, makeKeys } from "/static/common/keys.js";
     const answer = await api(`/v1/cases/${open.case_id}`);
     if (answer.status !== 200) { await refused(answer); return; }
     const c = await answer.json();
+    sealedCase = c.vault ? c : null;
+    if (c.vault) {
+      c.text = await opens(c, c.vault.text);
+      // The contact details are sealed; the address notify writes to also comes as it is.
+      const sealedContact = await opens(c, c.vault.contact);
+      if (sealedContact && sealedContact !== t.unreadable) c.contact = { ...c.contact, ...JSON.parse(sealedContact) };
+    }
     const facts = $("facts");
     facts.replaceChildren();
     fact(facts, t.category, categories[c.category] || c.category);
@@ -202,7 +226,10 @@ import { fromKit, makeKeys } from "/static/common/keys.js";
 
   async function messages() {
     const answer = await api(`/v1/cases/${open.case_id}/messages?limit=1000`);
-    fill("messages", (await answer.json()).items || [], t.no_messages, (m) => {
+    const items = (await answer.json()).items || [];
+    const texts = await Promise.all(items.map(textOf));
+    items.forEach((m, i) => { m.text = texts[i]; });
+    fill("messages", items, t.no_messages, (m) => {
       const item = document.createElement("li");
       const who = document.createElement("strong");
       who.textContent = ({ confidant: t.you, system: t.automatic }[m.author] || t.reporter) + ": ";
@@ -221,7 +248,10 @@ import { fromKit, makeKeys } from "/static/common/keys.js";
 
   async function notes() {
     const answer = await api(`/v1/cases/${open.case_id}/notes?limit=1000`);
-    fill("notes", (await answer.json()).items || [], t.no_notes, (n) => {
+    const items = (await answer.json()).items || [];
+    const texts = await Promise.all(items.map(textOf));
+    items.forEach((n, i) => { n.text = texts[i]; });
+    fill("notes", items, t.no_notes, (n) => {
       const item = document.createElement("li");
       const when = document.createElement("strong");
       when.textContent = new Date(n.created_at).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" }) + ": ";
@@ -298,7 +328,8 @@ import { fromKit, makeKeys } from "/static/common/keys.js";
   async function keysReady(password) {
     const escrow = await api("/v1/keys/escrow");
     if (!escrow.ok) return true; // no escrow key yet (or not now): no keys to make yet
-    if ((await api("/v1/me/keys")).status === 200) return true;
+    const kept = await api("/v1/me/keys");
+    if (kept.status === 200) { mine = await unlock(await kept.json(), password); return true; }
     const made = await makeKeys(password, (await escrow.json()).public_key);
     pendingKeys = made;
     $("kit-code").textContent = made.kit;
@@ -317,16 +348,28 @@ import { fromKit, makeKeys } from "/static/common/keys.js";
     if (!typed || typed.some((byte, i) => byte !== shown[i])) { say(problem, t.kit_mismatch); return; }
     const answer = await api("/v1/me/keys", "PUT", pendingKeys.body);
     if (answer.status !== 201 && answer.status !== 409) { await refused(answer); return; }
+    mine = pendingKeys.pair;
     pendingKeys = null;
     $("kit").hidden = true;
     await opened();
   });
 
+  // What is written to a sealed case is sealed here: to the case, and a message also to the
+  // reporter. An answer relayed by e-mail or WhatsApp goes as text (intake seals it).
+  async function written(text, message) {
+    const vault = sealedCase && sealedCase.vault;
+    if (!vault || (message && vault.relay)) return { text };
+    const body = { sealed: await sealText(vault.public_key, text) };
+    if (message && vault.reporter_key) body.reporter = await sealText(vault.reporter_key, text);
+    return body;
+  }
+
   $("reply").addEventListener("submit", async (event) => {
     event.preventDefault();
     const box = $("message");
     if (!box.value.trim()) return;
-    const answer = await api(`/v1/cases/${open.case_id}/messages`, "POST", { text: box.value.trim() });
+    const text = box.value.trim();
+    const answer = await api(`/v1/cases/${open.case_id}/messages`, "POST", await written(text, true));
     if (answer.status !== 201) { await refused(answer); return; }
     box.value = "";
     await messages();
@@ -336,7 +379,7 @@ import { fromKit, makeKeys } from "/static/common/keys.js";
     event.preventDefault();
     const box = $("note");
     if (!box.value.trim()) return;
-    const answer = await api(`/v1/cases/${open.case_id}/notes`, "POST", { text: box.value.trim() });
+    const answer = await api(`/v1/cases/${open.case_id}/notes`, "POST", await written(box.value.trim(), false));
     if (answer.status !== 201) { await refused(answer); return; }
     box.value = "";
     await notes();
@@ -457,5 +500,16 @@ import { fromKit, makeKeys } from "/static/common/keys.js";
     if (wanted) await show(wanted);
   }
 
-  if (token) opened();
+  // A reload keeps the token but not the key pair: whoever has keys logs in again.
+  async function resume() {
+    if ((await api("/v1/me/keys")).status === 200) {
+      sessionStorage.removeItem("staff");
+      token = null;
+      say(problem, t.unlock);
+      return;
+    }
+    await opened();
+  }
+
+  if (token) resume();
 })();

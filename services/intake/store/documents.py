@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import (
     Annotated,
+    Any,
     Literal,
     Required,  # pydantic validates TypedDicts from here on 3.11
 )
@@ -199,6 +200,8 @@ class Case(CaseChannel, Staged, total=False):
     confidant_status: str  # "<confidant_id>|<status>": their open cases of one status
     hours_spent: float
     code_hash: str  # absent for a case without a code (the unique index is sparse)
+    code_check: str  # a code made in a browser: sha256 of the secret it derives
+    vault: dict[str, Any]  # the case's key and what is sealed to it (domain/vault.py)
     code_used_at: datetime
     registered_by: str | None
     created_at: datetime
@@ -241,14 +244,23 @@ class Relay(TypedDict, total=False):
     external_id: str
 
 
-class Text(Staged, total=False):
+class TextContent(TypedDict, total=False):
+    """What a note or message says, kept one of two ways."""
+
+    text: Sealed  # under the server's keys: a case without a vault
+    # Of a case with a vault: sealed to the case ("sealed") and, for a message, to the
+    # reporter ("reporter"); the server cannot open either.
+    vault: dict[str, bytes]
+    relay_text: Sealed  # a relayed message's text until it is sent, under the server's keys
+
+
+class Text(Staged, TextContent, total=False):
     """A note (the confidant's own) or a message (between reporter and confidant)."""
 
     _id: Required[str]
     case_id: str
     author: str  # a message's: reporter, confidant or system; a note's: its confidant's id
     created_at: datetime
-    text: Sealed
     relay: Relay
 
 

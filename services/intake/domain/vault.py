@@ -1,0 +1,102 @@
+"""A case's own key (issue 26): what is written in a case is sealed to it, and only the
+people it is sealed to open it, in their browser.
+
+A case made while its confidant has keys gets a vault: a fresh X25519 pair whose public
+half is kept in the clear (so intake can seal what arrives by mail, WhatsApp or a form)
+and whose private half is sealed to the confidant's key and to the firm's escrow key, and
+then forgotten. A reporter with a case code also has a key, derived from the code in their
+browser (``shared.envelope.code_keys``); what they may read is sealed to that key as well.
+The server keeps envelopes it cannot open; ``shared/envelope.py`` holds the format."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from shared import envelope
+from shared.errors import Invalid
+
+ESCROW = "escrow"  # the wraps' name for the firm's escrow key
+
+
+@dataclass(frozen=True)
+class ReporterKeys:
+    """What a case code gives the server: the id the case is found by, the hash of the
+    secret that proves the code, and the reporter's public key."""
+
+    lookup: str  # hex
+    check: str  # hex of sha256(secret)
+    public_key: bytes
+
+    @classmethod
+    def of_code(cls, code: str) -> ReporterKeys:
+        """From a code the server made (an API client's report): derived as the browser
+        does, then the code is forgotten."""
+        keys = envelope.code_keys(code)
+        return cls(keys.lookup.hex(), secret_check(keys.secret), keys.pair.public)
+
+
+def secret_check(secret: bytes) -> str:
+    return hashlib.sha256(secret).hexdigest()
+
+
+def new_vault(holders: dict[str, bytes], reporter: bytes | None) -> dict[str, Any]:
+    """A case's vault: its public key, its private key sealed to each holder (a confidant's
+    id or ``ESCROW``, to their public key), the reporter's public key. The private key
+    leaves this function only sealed."""
+    pair = envelope.KeyPair.generate()
+    vault: dict[str, Any] = {
+        "public": pair.public,
+        "wraps": {who: envelope.seal(key, pair.private) for who, key in holders.items()},
+    }
+    if reporter is not None:
+        vault["reporter"] = reporter
+    return vault
+
+
+def seal_text(vault: dict[str, Any], text: str, *, for_reporter: bool) -> dict[str, bytes]:
+    """``text`` sealed to the case (and, for what the reporter reads, to them too)."""
+    data = text.encode()
+    sealed = {"sealed": envelope.seal(vault["public"], data)}
+    if for_reporter and vault.get("reporter"):
+        sealed["reporter"] = envelope.seal(vault["reporter"], data)
+    return sealed
+
+
+def seal_json(vault: dict[str, Any], value: Any) -> bytes:
+    return envelope.seal(vault["public"], json.dumps(value, ensure_ascii=False).encode())
+
+
+def b64(value: bytes | None) -> str | None:
+    return None if value is None else base64.b64encode(value).decode()
+
+
+def sealed_view(sealed: dict[str, bytes] | None, *, reporter: bool) -> dict[str, str | None]:
+    """An envelope as an API answer gives it: the one the reader's key opens."""
+    if not sealed:
+        return {"sealed": None}
+    return {"sealed": b64(sealed.get("reporter" if reporter else "sealed"))}
+
+
+def vault_view(vault: dict[str, Any], holder: str | None) -> dict[str, Any]:
+    """The vault as one reader sees it: the case's public key (to seal what they write),
+    the reporter's (to seal answers to), and their own wrap of the case's private key
+    (None for the reporter, whose key is their own; or for someone it is not sealed to)."""
+    return {
+        "public_key": b64(vault["public"]),
+        "reporter_key": b64(vault.get("reporter")),
+        "wrap": b64(vault["wraps"].get(holder)) if holder else None,
+    }
+
+
+def check_sealed(value: bytes, name: str) -> None:
+    """An envelope a browser sent: sealed to a key (version 0x01), whole blocks."""
+    body = len(value) - 1 - 48
+    if not value or value[0] != envelope.SEALED or body <= 0 or body % envelope.BLOCK:
+        raise Invalid(
+            "not an envelope sealed to the case",
+            {name: f"version {envelope.SEALED}, padded to {envelope.BLOCK}-byte blocks"},
+        )

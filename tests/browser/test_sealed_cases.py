@@ -1,0 +1,101 @@
+"""A case sealed to its own key, worked on in Chromium end to end (issue 26): the site's
+form makes the case code in the reporter's browser; the confidant's workspace unlocks her
+key with her password, opens the report, and seals her answer and her note; the reporter
+comes back with the code and reads the answer, opened in their browser. The database holds
+none of the words, and a reload without the password opens nothing."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+
+import bson
+from playwright.async_api import Browser, expect
+
+from services.intake.store.collections import CASES, MESSAGES, NOTES
+from shared import envelope
+from tests.browser.setup import log_in, make_anna_login, make_org
+from tests.conftest import StartService
+from tests.services.intake.conftest import state
+
+REPORT = "SLEUTEL-7731 de planner schuift mijn diensten als straf"
+ANSWER = "ANTWOORD-5520 zullen we dinsdag bellen?"
+NOTE = "NOTITIE-9043 rooster opvragen bij HR"
+REPLY = "WEERWOORD-3318 dinsdag is goed"
+
+
+async def test_a_report_answer_and_note_are_opened_only_in_the_browsers(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    firm = envelope.KeyPair.generate()
+    booking = await start_service("booking")
+    intake = await start_service(
+        "intake",
+        INTAKE_BOOKING_URL=str(booking.make_url("/")),
+        INTAKE_ESCROW_PUBLIC_KEY=base64.b64encode(firm.public).decode(),
+    )
+    await make_org(intake, token)
+    await make_anna_login(intake, token)
+
+    # Anna's first log-in makes her keys (the kit typed back).
+    staff = await browser.new_page()
+    await log_in(staff, intake, "anna")
+    await expect(staff.get_by_role("heading", name="Uw herstelsleutel")).to_be_visible()
+    kit = (await staff.locator("#kit-code").text_content() or "").strip()
+    await staff.get_by_label("Typ uw herstelsleutel nog eens over").fill(kit)
+    await staff.get_by_role("button", name="Ik heb hem bewaard: verder").click()
+    await expect(staff.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+
+    # A report through the site: the code is made in the reporter's browser.
+    site = await browser.new_page()
+    await site.goto(str(intake.make_url("/o/zorggroep-noord")))
+    await site.get_by_label("Waar gaat het over?").select_option("pesten")
+    await site.get_by_label("Wat is er gebeurd?").fill(REPORT)
+    await site.get_by_role("button", name="Melding versturen").click()
+    await expect(site.locator("#case-code")).to_be_visible()
+    code = (await site.locator("#case-code").text_content() or "").strip()
+    stored = await state(intake).db[CASES].find_one({})
+    assert stored is not None and "vault" in stored and "text" not in stored
+    assert stored["code_hash"] == envelope.code_keys(code).lookup.hex()
+
+    # A reload keeps the token, not the key: Anna is asked to log in again.
+    await staff.reload()
+    await expect(staff.get_by_role("alert")).to_contain_text("opnieuw in met uw wachtwoord")
+    await log_in(staff, intake, "anna")
+    await staff.locator("#cases button").first.click()
+    await expect(staff.locator("#report-text")).to_have_text(REPORT)
+    await staff.get_by_label("Bericht aan de melder").fill(ANSWER)
+    await staff.get_by_role("button", name="Versturen").click()
+    await expect(staff.locator("#messages")).to_contain_text(ANSWER)
+    await staff.get_by_label("Nieuwe notitie").fill(NOTE)
+    await staff.get_by_role("button", name="Notitie bewaren").click()
+    await expect(staff.locator("#notes")).to_contain_text(NOTE)
+
+    # The reporter comes back with the code; it derives their key here, and opens the answer.
+    back = await browser.new_page()
+    await back.goto(str(intake.make_url("/case")))
+    await back.get_by_label("Uw meldingscode").fill(code.lower())
+    await back.get_by_role("button", name="Openen").click()
+    await expect(back.locator("#messages")).to_contain_text(ANSWER)
+    await back.get_by_label("Uw bericht").fill(REPLY)
+    await back.get_by_role("button", name="Versturen").click()
+    await expect(back.locator("#messages")).to_contain_text(REPLY)
+    await staff.locator("#cases button").first.click()
+    await expect(staff.locator("#messages")).to_contain_text(REPLY)
+
+    db = state(intake).db
+    dump = b"".join(
+        [bson.encode(doc) for c in (CASES, MESSAGES, NOTES) async for doc in db[c].find({})]
+    )
+    for marker in ("SLEUTEL-7731", "ANTWOORD-5520", "NOTITIE-9043", "WEERWOORD-3318"):
+        assert marker.encode() not in dump, marker
+    assert code.encode() not in dump and code.replace("-", "").encode() not in dump
+    # Sealed, not lost: the firm's escrow key opens the case's, and that the words.
+    case_key = envelope.KeyPair(
+        stored["vault"]["public"], envelope.open_sealed(firm, stored["vault"]["wraps"]["escrow"])
+    )
+    texts = [
+        envelope.open_sealed(case_key, doc["vault"]["sealed"]).decode()
+        async for doc in db[MESSAGES].find({}).sort("created_at", 1)
+    ]
+    assert texts == [ANSWER, REPLY]

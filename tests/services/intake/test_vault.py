@@ -1,0 +1,287 @@
+"""Cases sealed to their own keys (issue 26), through intake's API as the browsers use it:
+once the confidant has keys and the firm an escrow key, what a case says reaches the
+database only sealed, and opens only with the confidant's key, the reporter's code or
+escrow. The server answers envelopes; these tests open them as the browsers would."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import bson
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from services.intake.store.collections import CASES, MESSAGES, NOTES
+from shared import envelope
+from tests.conftest import StartService
+from tests.polling import eventually
+from tests.services.intake.conftest import NAMED, Desk
+from tests.services.intake.conftest import state as intake_of
+from tests.services.intake.test_keys import made_in_the_browser
+
+B64 = base64.b64encode
+Client = TestClient[web.Request, web.Application]
+PASSWORD = "een lang genoeg wachtwoord"
+
+
+@dataclass
+class Sealed:
+    """An intake with an escrow key, and anna's keys as her browser holds them."""
+
+    intake: Client
+    escrow: envelope.KeyPair
+    anna: envelope.KeyPair
+
+
+@pytest.fixture
+async def sealed(start_service: StartService, desk: Desk) -> Sealed:
+    escrow = envelope.KeyPair.generate()
+    intake = await start_service("intake", INTAKE_ESCROW_PUBLIC_KEY=B64(escrow.public).decode())
+    body, recovery = made_in_the_browser(PASSWORD, escrow)
+    made = await intake.put("/v1/me/keys", headers=desk.confidant("c-anna"), json=body)
+    assert made.status == 201, await made.text()
+    private = envelope.unwrap(recovery, base64.b64decode(body["by_recovery"]))
+    return Sealed(intake, escrow, envelope.KeyPair(base64.b64decode(body["public_key"]), private))
+
+
+def opened(pair: envelope.KeyPair, b64: str) -> str:
+    return envelope.open_sealed(pair, base64.b64decode(b64)).decode()
+
+
+def case_pair(vault: dict[str, Any], holder: envelope.KeyPair) -> envelope.KeyPair:
+    """The case's key pair, from the reader's wrap of it."""
+    private = envelope.open_sealed(holder, base64.b64decode(vault["wrap"]))
+    return envelope.KeyPair(base64.b64decode(vault["public_key"]), private)
+
+
+async def raw_docs(client: Client, collection: str, query: dict[str, Any]) -> bytes:
+    """The documents as the database holds them, in BSON: what a dump would hold."""
+    found = await intake_of(client).db[collection].find(query).to_list(None)
+    return b"".join(bson.encode(doc) for doc in found)
+
+
+async def test_a_sealed_case_opens_only_for_its_confidant_reporter_and_escrow(
+    sealed: Sealed, desk: Desk
+) -> None:
+    anna = desk.confidant("c-anna")
+    report = {**NAMED, "organisation": desk.org["slug"], "preferred_confidant": "c-anna"}
+    made = await sealed.intake.post("/v1/cases", json=report)
+    assert made.status == 201, await made.text()
+    case_id, code = (await made.json())["case_id"], (await made.json())["case_code"]
+
+    read = await (await sealed.intake.get(f"/v1/cases/{case_id}", headers=anna)).json()
+    assert read["text"] is None and read["contact"]["email"] == "jan.devries@example.nl"
+    assert read["contact"]["name"] is None  # the name is only in the sealed contact
+    key = case_pair(read["vault"], sealed.anna)
+    assert opened(key, read["vault"]["text"]) == NAMED["text"]
+    assert json.loads(opened(key, read["vault"]["contact"]))["name"] == "Jan de Vries"
+    # Escrow opens the same case key (the ceremony's way in).
+    raw = await intake_of(sealed.intake).db[CASES].find_one({"_id": case_id})
+    assert raw is not None
+    assert envelope.open_sealed(sealed.escrow, raw["vault"]["wraps"]["escrow"]) == key.private
+
+    # The reporter comes back with the code, or with what their browser derives from it.
+    keys = envelope.code_keys(code)
+    for access in (
+        {"case_code": code},
+        {"code_lookup": keys.lookup.hex(), "code_secret": keys.secret.hex()},
+    ):
+        answer = await sealed.intake.post("/v1/cases/access", json=access)
+        assert answer.status == 200, await answer.text()
+    wrong = {"code_lookup": keys.lookup.hex(), "code_secret": bytes(32).hex()}
+    assert (await sealed.intake.post("/v1/cases/access", json=wrong)).status == 401
+    reporter = {"Authorization": f"Bearer {(await answer.json())['token']}"}
+    mine = await (await sealed.intake.get(f"/v1/cases/{case_id}", headers=reporter)).json()
+    assert mine["vault"]["wrap"] is None and "contact" not in mine["vault"]
+    assert opened(keys.pair, mine["vault"]["text"]) == NAMED["text"]
+
+    # Messages both ways: the confidant's browser seals to the case and the reporter; the
+    # reporter's text is sealed on arrival; a note is the case's alone.
+    answer_text = "Dank voor uw melding; zullen we donderdag bellen?"
+    said = await sealed.intake.post(
+        f"/v1/cases/{case_id}/messages",
+        headers=anna,
+        json={
+            "sealed": B64(envelope.seal(key.public, answer_text.encode())).decode(),
+            "reporter": B64(envelope.seal(keys.pair.public, answer_text.encode())).decode(),
+        },
+    )
+    assert said.status == 201, await said.text()
+    back = await sealed.intake.post(
+        f"/v1/cases/{case_id}/messages", headers=reporter, json={"text": "Donderdag past."}
+    )
+    assert back.status == 201, await back.text()
+    note = await sealed.intake.post(
+        f"/v1/cases/{case_id}/notes", headers=anna, json={"text": "Eerst HR-beleid nalezen."}
+    )
+    assert note.status == 201, await note.text()
+
+    url = f"/v1/cases/{case_id}/messages"
+    for headers, pair in ((anna, key), (reporter, keys.pair)):
+        items = (await (await sealed.intake.get(url, headers=headers)).json())["items"]
+        assert [m["text"] for m in items] == [None, None]
+        assert [opened(pair, m["sealed"]) for m in items] == [answer_text, "Donderdag past."]
+    notes = (await (await sealed.intake.get(f"{url[:-8]}notes", headers=anna)).json())["items"]
+    assert [opened(key, n["sealed"]) for n in notes] == ["Eerst HR-beleid nalezen."]
+
+    # What the database holds says none of it.
+    stored = b"".join(
+        [
+            await raw_docs(sealed.intake, CASES, {"_id": case_id}),
+            await raw_docs(sealed.intake, MESSAGES, {"case_id": case_id}),
+            await raw_docs(sealed.intake, NOTES, {"case_id": case_id}),
+        ]
+    )
+    for secret in ("kleineert", "Jan de Vries", "donderdag", "Donderdag", "HR-beleid"):
+        assert secret.encode() not in stored, secret
+    assert code.encode() not in stored
+    assert hashlib.sha256(keys.secret).hexdigest().encode() in stored  # the check, not the secret
+    assert keys.secret.hex().encode() not in stored
+
+
+async def test_sealed_and_unsealed_cases_take_only_what_they_can_keep(
+    sealed: Sealed, desk: Desk
+) -> None:
+    anna, bram = desk.confidant("c-anna"), desk.confidant("c-bram")
+    base = {**NAMED, "organisation": desk.org["slug"]}
+    of_anna = await (
+        await sealed.intake.post("/v1/cases", json={**base, "preferred_confidant": "c-anna"})
+    ).json()
+    of_bram = await (
+        await sealed.intake.post("/v1/cases", json={**base, "preferred_confidant": "c-bram"})
+    ).json()
+    # Bram has no keys yet: his case is kept under the server's keys, as before.
+    read = await (await sealed.intake.get(f"/v1/cases/{of_bram['case_id']}", headers=bram)).json()
+    assert read["vault"] is None and read["text"] == NAMED["text"]
+    envelope_b64 = B64(envelope.seal(sealed.anna.public, b"x")).decode()
+    refused = await sealed.intake.post(
+        f"/v1/cases/{of_bram['case_id']}/notes", headers=bram, json={"sealed": envelope_b64}
+    )
+    assert refused.status == 409 and "send the text" in await refused.text()
+    # Something that is not an envelope, or both forms, or neither: 422, nothing kept.
+    url = f"/v1/cases/{of_anna['case_id']}/notes"
+    for body, field in (
+        ({"sealed": B64(b"\x02" + bytes(300)).decode()}, "sealed"),
+        ({"sealed": envelope_b64, "text": "ook"}, "sealed"),
+        ({}, "text"),
+        ({"text": "x", "reporter": envelope_b64}, "reporter"),
+    ):
+        answer = await sealed.intake.post(url, headers=anna, json=body)
+        assert answer.status == 422, (body, await answer.text())
+        assert field in await answer.text()
+    assert (await (await sealed.intake.get(url, headers=anna)).json())["items"] == []
+
+
+async def test_a_report_from_the_site_brings_only_what_the_code_derives(
+    sealed: Sealed, desk: Desk
+) -> None:
+    """The site's form makes the code in the browser: intake gets the look-up id, the
+    secret's hash and the reporter's public key, and answers no code."""
+    code = "MW3K-8Q2D-ZT5R-9HXN-B4PC"
+    keys = envelope.code_keys(code)
+    body = {
+        **NAMED,
+        "organisation": desk.org["slug"],
+        "preferred_confidant": "c-anna",
+        "case_code": False,
+        "reporter_keys": {
+            "lookup": keys.lookup.hex(),
+            "check": hashlib.sha256(keys.secret).hexdigest(),
+            "public_key": B64(keys.pair.public).decode(),
+        },
+    }
+    made = await sealed.intake.post("/v1/cases", json=body)
+    assert made.status == 201, await made.text()
+    assert (await made.json())["case_code"] is None
+    access = {"code_lookup": keys.lookup.hex(), "code_secret": keys.secret.hex()}
+    answer = await sealed.intake.post("/v1/cases/access", json=access)
+    assert answer.status == 200, await answer.text()
+    token = (await answer.json())["token"]
+    mine = await (
+        await sealed.intake.get(
+            f"/v1/cases/{(await made.json())['case_id']}",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    ).json()
+    assert opened(keys.pair, mine["vault"]["text"]) == NAMED["text"]
+    both = {**body, "case_code": True}
+    assert (await sealed.intake.post("/v1/cases", json=both)).status == 422
+
+
+async def test_cases_from_before_keys_are_sealed_once_their_confidant_has_keys(
+    start_service: StartService, desk: Desk
+) -> None:
+    """The migration: a case, its messages and note kept under the server's keys are sealed
+    to the case's new key as soon as anna's keys are kept, however many instances do it at
+    once; the reporter's old code still opens the case, and from then on gives a key."""
+    anna = desk.confidant("c-anna")
+    base = {**NAMED, "organisation": desk.org["slug"], "preferred_confidant": "c-anna"}
+    made = await (await desk.intake.post("/v1/cases", json=base)).json()
+    case_id, code = made["case_id"], made["case_code"]
+    reporter = {"Authorization": f"Bearer {made['token']}"}
+    url = f"/v1/cases/{case_id}"
+    for headers, text in ((reporter, "Het is weer gebeurd."), (anna, "Ik bel u morgen.")):
+        said = await desk.intake.post(f"{url}/messages", headers=headers, json={"text": text})
+        assert said.status == 201, await said.text()
+    await desk.intake.post(f"{url}/notes", headers=anna, json={"text": "Dossier LEGACY-4411."})
+
+    escrow = envelope.KeyPair.generate()
+    sealing = await start_service("intake", INTAKE_ESCROW_PUBLIC_KEY=B64(escrow.public).decode())
+    body, recovery = made_in_the_browser(PASSWORD, escrow)
+    assert (await sealing.put("/v1/me/keys", headers=anna, json=body)).status == 201
+    # Two more instances' rounds at the same moment as the one the keys started.
+    from services.intake.domain.reseal import reseal_for
+
+    await asyncio.gather(
+        reseal_for(intake_of(sealing), "c-anna"), reseal_for(intake_of(desk.intake), "c-anna")
+    )
+
+    async def sealed_everywhere() -> bool:
+        dump = b"".join(
+            [
+                await raw_docs(sealing, CASES, {"_id": case_id}),
+                await raw_docs(sealing, MESSAGES, {"case_id": case_id}),
+                await raw_docs(sealing, NOTES, {"case_id": case_id}),
+            ]
+        )
+        return all(
+            word not in dump
+            for word in (b"kleineert", b"Jan de Vries", b"weer gebeurd", b"morgen", b"LEGACY")
+        )
+
+    await eventually(sealed_everywhere)
+    pair = envelope.KeyPair(
+        base64.b64decode(body["public_key"]),
+        envelope.unwrap(recovery, base64.b64decode(body["by_recovery"])),
+    )
+    read = await (await sealing.get(url, headers=anna)).json()
+    key = case_pair(read["vault"], pair)
+    assert read["text"] is None and opened(key, read["vault"]["text"]) == NAMED["text"]
+    assert json.loads(opened(key, read["vault"]["contact"]))["phone"] == "+31612345678"
+    assert read["contact"]["email"] == "jan.devries@example.nl"  # notify's, as it was
+    assert read["contact"]["phone"] is None
+    messages = (await (await sealing.get(f"{url}/messages", headers=anna)).json())["items"]
+    assert [opened(key, m["sealed"]) for m in messages] == [
+        "Het is weer gebeurd.",
+        "Ik bel u morgen.",
+    ]
+    notes = (await (await sealing.get(f"{url}/notes", headers=anna)).json())["items"]
+    assert [opened(key, n["sealed"]) for n in notes] == ["Dossier LEGACY-4411."]
+
+    # The reporter's code from before still opens the case; what is written to them from
+    # now on is sealed to the key it gives.
+    access = await sealing.post("/v1/cases/access", json={"case_code": code})
+    assert access.status == 200, await access.text()
+    keys = envelope.code_keys(code)
+    derived = {"code_lookup": keys.lookup.hex(), "code_secret": keys.secret.hex()}
+    assert (await sealing.post("/v1/cases/access", json=derived)).status == 200
+    said = await sealing.post(f"{url}/messages", headers=anna, json={"text": "Tot morgen."})
+    assert said.status == 201
+    mine = (await (await sealing.get(f"{url}/messages", headers=reporter)).json())["items"]
+    assert opened(keys.pair, mine[-1]["sealed"]) == "Tot morgen."
