@@ -48,6 +48,13 @@ class IntakeSettings(ServiceSettings, SmtpSettings):
         description="The firm's escrow public key (base64, from python -m deploy.escrow new): "
         "every person's private key is also sealed to it (empty: not made yet).",
     )
+    mailbox_keep_days: int = Field(
+        0,
+        ge=0,
+        le=365,
+        description="With an escrow key (cases sealed to keys): days a stored mail may stay "
+        "in the mailbox's Processed folder; 0 deletes it as soon as it is sealed.",
+    )
     code_max_failures_per_org: int = Field(
         200,
         ge=1,

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aioimaplib
@@ -113,14 +114,53 @@ async def drain(intake: Intake, org: docs.Organisation, imap: aioimaplib.IMAP4) 
         folders = await asyncio.gather(*(one(raw) for _, raw in mails))
         for folder in (PROCESSED, IGNORED):
             moving = [str(uid) for (uid, _), f in zip(mails, folders, strict=True) if f == folder]
-            if moving:
+            if not moving:
+                continue
+            if folder == PROCESSED and sealing(intake) and not intake.settings.mailbox_keep_days:
+                await delete(imap, ",".join(moving))  # sealed: no copy in the clear stays
+            else:
                 moved = await imap.uid("move", ",".join(moving), folder)
                 if moved.result != "OK":
                     raise MailboxError("move refused")
-                done += len(moving)
+            done += len(moving)
         if None in folders:
             raise MailboxError("a mail could not be stored")
     return done
+
+
+def sealing(intake: Intake) -> bool:
+    """Cases are sealed to keys (the firm has an escrow key): stored mail is not kept."""
+    return bool(intake.settings.escrow_public_key)
+
+
+async def delete(imap: aioimaplib.IMAP4, uids: str) -> None:
+    """Flag and expunge the mails ``uids``: by UID EXPUNGE (RFC 4315), which touches only
+    these, where the server has it; else EXPUNGE, which also takes what others flagged."""
+    flagged = await imap.uid("store", uids, "+FLAGS.SILENT", r"(\Deleted)")
+    if flagged.result != "OK":
+        raise MailboxError("delete refused")
+    if imap.has_capability("UIDPLUS"):
+        expunged = await imap.uid("expunge", uids)
+    else:
+        expunged = await imap.expunge()
+    if expunged.result != "OK":
+        raise MailboxError("expunge refused")
+
+
+async def forget_processed(intake: Intake, imap: aioimaplib.IMAP4) -> None:
+    """Mail kept in Processed past ``mailbox_keep_days``, deleted (while sealing)."""
+    if not sealing(intake) or not intake.settings.mailbox_keep_days:
+        return
+    before = intake.clock.now() - timedelta(days=intake.settings.mailbox_keep_days)
+    if (await imap.select(PROCESSED)).result != "OK":
+        return
+    try:
+        found = await imap.uid_search(f"BEFORE {before:%d-%b-%Y}")
+        uids = found.lines[0].split() if found.result == "OK" and found.lines else []
+        if uids:
+            await delete(imap, b",".join(uids).decode())
+    finally:
+        await imap.select("INBOX")
 
 
 async def session(intake: Intake, org: docs.Organisation) -> None:
@@ -139,6 +179,7 @@ async def session(intake: Intake, org: docs.Organisation) -> None:
             raise MailboxError("login refused")
         for folder in (PROCESSED, IGNORED):
             await imap.create(folder)  # "NO" when it exists already: fine
+        await forget_processed(intake, imap)
         if (await imap.select("INBOX")).result != "OK":
             raise MailboxError("INBOX not selectable")
         await _state(intake, org["_id"], connected=True, error=None)

@@ -5,6 +5,7 @@ twice or lost when reading fails half-way."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -21,6 +22,7 @@ from services.intake.channels import mailbox
 from services.intake.domain import jobs
 from services.intake.store.collections import CASES, CHANNEL_CLAIMS, MESSAGES, THREADS
 from services.intake.store.documents import organisations
+from shared import envelope
 from tests.conftest import Isolation, StartService
 from tests.polling import eventually
 from tests.services.intake import mailtools
@@ -436,3 +438,22 @@ async def test_a_server_without_idle_is_polled(
     found = await world.one_case()
     assert found["channel"] == "email"
     await world.mail_to(JAN)
+
+
+@pytest.mark.parametrize(("keep_days", "processed"), [("0", 0), ("3", 1)])
+async def test_while_sealing_a_stored_mail_leaves_no_copy_in_the_mailbox(
+    worlds: Callable[..., Awaitable[list[MailWorld]]], keep_days: str, processed: int
+) -> None:
+    """With an escrow key, intake seals what a mail says and deletes the mail from the
+    mailbox at once, or keeps it in Processed for the days the setting allows."""
+    escrow = base64.b64encode(envelope.KeyPair.generate().public).decode()
+    [world] = await worlds(INTAKE_ESCROW_PUBLIC_KEY=escrow, INTAKE_MAILBOX_KEEP_DAYS=keep_days)
+    sent = mailtools.plain(REPORTER, world.address, "Ongewenst gedrag", STORY)
+    await mailtools.deliver(world.infra, world.address, sent.as_bytes())
+    await world.one_case()
+
+    async def out_of_inbox() -> bool:
+        return await mailtools.count(world.infra, world.address, "INBOX") == 0
+
+    await eventually(out_of_inbox)
+    assert await mailtools.count(world.infra, world.address, "Processed") == processed
