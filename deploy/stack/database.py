@@ -20,8 +20,10 @@ def ferretdb(data: Path, port: int, postgresql_url: str | None = None) -> Proces
             "or set MONGODB_URI to use a MongoDB server"
         )
     data.mkdir(parents=True, exist_ok=True)
+    # secure_delete: SQLite zeroes what is deleted or replaced, so a copy of the files holds
+    # no earlier version of a document (a mail's text before it was sealed, say).
     backend = (
-        ["--handler=sqlite", f"--sqlite-url=file:{data}/"]
+        ["--handler=sqlite", f"--sqlite-url=file:{data}/?_pragma=secure_delete(1)"]
         if postgresql_url is None
         else ["--handler=postgresql", f"--postgresql-url={postgresql_url}"]
     )
