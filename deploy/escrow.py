@@ -5,6 +5,7 @@ shares, any two of three of which make it again (Shamir's secret sharing, pycryp
 
     python -m deploy.escrow new              # on the offline machine: the public key, 3 shares
     python -m deploy.escrow open ENVELOPE    # 2 shares on stdin: the envelope opened
+    python -m deploy.escrow certify ID KEY   # 2 shares on stdin: the firm's certificate
 
 ``new`` prints the public key (base64) for the servers and one line per keeper. Each line
 carries the key's fingerprint, so a mistyped or foreign share is refused by name rather
@@ -85,19 +86,31 @@ def main(argv: list[str] | None = None) -> int:
     steps.add_parser("new", help="make the escrow key: its public half and the shares")
     opening = steps.add_parser("open", help="open an envelope sealed to escrow (shares on stdin)")
     opening.add_argument("envelope", type=Path, help="the envelope's file (raw bytes)")
+    certifying = steps.add_parser(
+        "certify", help="sign a person's public key with the firm's key (shares on stdin)"
+    )
+    certifying.add_argument("person", help="their id (a confidant's id)")
+    certifying.add_argument("public_key", help="their public key, base64, as the office shows")
     args = parser.parse_args(argv)
     if args.step == "new":
         pair = envelope.KeyPair.generate()
-        print("The escrow public key, for the servers:")
+        print("The escrow public key, for the servers (INTAKE_ESCROW_PUBLIC_KEY):")
         print(base64.b64encode(pair.public).decode())
+        print("\nThe firm's signing key, for the servers (INTAKE_FIRM_SIGNING_KEY):")
+        print(base64.b64encode(envelope.signing_public(pair.private)).decode())
         print(f"\nThe shares: one to each keeper, on paper; any {NEEDED} open the cases.")
         for line in split(pair):
             print(line)
         return 0
     try:
         pair = combine(sys.stdin.read().splitlines())
+        if args.step == "certify":
+            public = base64.b64decode(args.public_key, validate=True)
+            signature = envelope.certify(pair.private, args.person, public)
+            print(base64.b64encode(signature).decode())
+            return 0
         opened = envelope.open_sealed(pair, args.envelope.read_bytes())
-    except (EscrowError, envelope.EnvelopeError) as exc:
+    except (EscrowError, envelope.EnvelopeError, ValueError) as exc:
         print(f"refused: {exc}", file=sys.stderr)
         return 1
     print(base64.b64encode(opened).decode())

@@ -20,12 +20,14 @@ answer.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from nacl import pwhash
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.secret import SecretBox
+from nacl.signing import SigningKey, VerifyKey
 from nacl.utils import random
 
 SEALED, WRAPPED = 0x01, 0x02
@@ -115,6 +117,38 @@ def code_keys(code: str) -> CodeKeys:
     key = PrivateKey.from_seed(out[2 * KEY_BYTES :])
     pair = KeyPair(bytes(key.public_key), bytes(key))
     return CodeKeys(out[:KEY_BYTES], out[KEY_BYTES : 2 * KEY_BYTES], pair)
+
+
+# The firm's signing key certifies people's public keys: the key a case is handed over to
+# must carry its signature. It comes from the escrow key (so the same two shares make it,
+# offline), and signs "vertrouwd.key.1|<person id>|<public key>".
+SIGN_PERSON = b"vertrouwd.sign.1"
+
+
+def signing_seed(escrow_private: bytes) -> bytes:
+    return hashlib.blake2b(_key(escrow_private), digest_size=32, person=SIGN_PERSON).digest()
+
+
+def signing_public(escrow_private: bytes) -> bytes:
+    return bytes(SigningKey(signing_seed(escrow_private)).verify_key)
+
+
+def certificate_message(person_id: str, public_key: bytes) -> bytes:
+    return b"vertrouwd.key.1|" + person_id.encode() + b"|" + _key(public_key)
+
+
+def certify(escrow_private: bytes, person_id: str, public_key: bytes) -> bytes:
+    """The firm's signature on ``person_id``'s public key (64 bytes)."""
+    key = SigningKey(signing_seed(escrow_private))
+    return key.sign(certificate_message(person_id, public_key)).signature
+
+
+def certified(signing_key: bytes, person_id: str, public_key: bytes, signature: bytes) -> bool:
+    try:
+        VerifyKey(_key(signing_key)).verify(certificate_message(person_id, public_key), signature)
+        return True
+    except (CryptoError, ValueError):
+        return False
 
 
 def new_salt() -> bytes:

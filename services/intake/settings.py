@@ -48,6 +48,13 @@ class IntakeSettings(ServiceSettings, SmtpSettings):
         description="The firm's escrow public key (base64, from python -m deploy.escrow new): "
         "every person's private key is also sealed to it (empty: not made yet).",
     )
+    firm_signing_key: str = Field(
+        "",
+        max_length=64,
+        description="The firm's signing key (base64, from python -m deploy.escrow new): a "
+        "person's key is sealed to only once it carries the firm's certificate (empty: "
+        "no certificates asked).",
+    )
     mailbox_keep_days: int = Field(
         0,
         ge=0,

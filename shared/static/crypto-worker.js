@@ -11,6 +11,7 @@ const OPS = {
   unwrap: (key, wrapped) => envelope.unwrap(key, wrapped),
   derive: (password, salt, ops, memory) => envelope.derive(password, salt, ops, memory),
   codeKeys: (code) => envelope.codeKeys(code),
+  certified: (signingKey, personId, publicKey, signature) => envelope.certified(signingKey, personId, publicKey, signature),
 };
 
 self.addEventListener("message", async (event) => {

@@ -81,6 +81,12 @@ export function codeKeys(code) {
   };
 }
 
+// The firm's certificate on a person's key (shared/envelope.py's certified): true or false.
+export function certified(signingKey, personId, publicKey, signature) {
+  const message = new Uint8Array([...sodium.from_string(`vertrouwd.key.1|${personId}|`), ...publicKey]);
+  try { return sodium.crypto_sign_verify_detached(signature, message, signingKey); } catch { return false; }
+}
+
 export const utf8 = (text) => sodium.from_string(text);
 export const text = (bytes) => sodium.to_string(bytes);
 export const fromBase64 = (s) => sodium.from_base64(s, sodium.base64_variants.ORIGINAL);

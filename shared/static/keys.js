@@ -111,3 +111,15 @@ export async function sealText(publicKey, text) {
 export async function caseKey(mine, wrap, publicKey) {
   return { public: bytes(publicKey), private: await sealed.openSealed(mine, bytes(wrap)) };
 }
+
+// A colleague's key as intake gives it ({person_id, public_key, certificate}), checked
+// here against the firm's signing key: only a certified key is sealed to.
+export async function certifiedKey(signingKey, person) {
+  if (!signingKey || !person.certificate) return false;
+  return sealed.certified(bytes(signingKey), person.person_id, bytes(person.public_key), bytes(person.certificate));
+}
+
+// A case's key sealed on to a colleague (base64), from its key pair opened here.
+export async function sealKey(publicKey, caseKeyPair) {
+  return b64(await sealed.seal(bytes(publicKey), caseKeyPair.private));
+}

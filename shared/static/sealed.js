@@ -28,3 +28,4 @@ export const wrap = (key, data) => call("wrap", key, data);
 export const unwrap = (key, wrapped) => call("unwrap", key, wrapped);
 export const derive = (password, salt, ops, memory) => call("derive", password, salt, ops, memory);
 export const codeKeys = (code) => call("codeKeys", code);
+export const certified = (signingKey, personId, publicKey, signature) => call("certified", signingKey, personId, publicKey, signature);

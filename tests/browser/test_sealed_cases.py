@@ -14,13 +14,16 @@ from playwright.async_api import Browser, expect
 
 from services.intake.store.collections import CASES, MESSAGES, NOTES
 from shared import envelope
-from tests.browser.setup import log_in, make_anna_login, make_org
+from tests.browser.setup import bearer, log_in, make_anna_login, make_org
 from tests.conftest import StartService
-from tests.services.intake.conftest import state
+from tests.polling import eventually
+from tests.services.intake.conftest import NAMED, state
+from tests.services.intake.test_keys import made_in_the_browser
 
 REPORT = "SLEUTEL-7731 de planner schuift mijn diensten als straf"
 ANSWER = "ANTWOORD-5520 zullen we dinsdag bellen?"
 NOTE = "NOTITIE-9043 rooster opvragen bij HR"
+PASSWORD = "een lang genoeg wachtwoord"
 REPLY = "WEERWOORD-3318 dinsdag is goed"
 
 
@@ -99,3 +102,88 @@ async def test_a_report_answer_and_note_are_opened_only_in_the_browsers(
         async for doc in db[MESSAGES].find({}).sort("created_at", 1)
     ]
     assert texts == [ANSWER, REPLY]
+
+
+async def test_a_case_the_office_handed_over_is_sealed_on_at_the_next_log_in(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    """Anna's workspace, at her log-in, seals the key of a case the office gave to Bram on
+    to Bram's key, having checked the firm's certificate on it; an uncertified key gets
+    nothing."""
+    firm = envelope.KeyPair.generate()
+    booking = await start_service("booking")
+    intake = await start_service(
+        "intake",
+        INTAKE_BOOKING_URL=str(booking.make_url("/")),
+        INTAKE_ESCROW_PUBLIC_KEY=base64.b64encode(firm.public).decode(),
+        INTAKE_FIRM_SIGNING_KEY=base64.b64encode(envelope.signing_public(firm.private)).decode(),
+    )
+    org = await make_org(intake, token, confidant_ids=("c-anna", "c-bram", "c-cor"))
+    await make_anna_login(intake, token)
+    admin = bearer(token("admin", "intake"))
+    staff = await browser.new_page()
+    await log_in(staff, intake, "anna")
+    await expect(staff.get_by_role("heading", name="Uw herstelsleutel")).to_be_visible()
+    kit = (await staff.locator("#kit-code").text_content() or "").strip()
+    await staff.get_by_label("Typ uw herstelsleutel nog eens over").fill(kit)
+    await staff.get_by_role("button", name="Ik heb hem bewaard: verder").click()
+    await expect(staff.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+
+    pairs: dict[str, envelope.KeyPair] = {}
+    for who in ("c-anna", "c-bram", "c-cor"):
+        if who != "c-anna":  # (Bram's and Cor's keys, as their browsers would make them)
+            body, recovery = made_in_the_browser(PASSWORD, firm)
+            headers = bearer(token("confidant", "intake", orgs=[org["id"]], sub=who))
+            assert (await intake.put("/v1/me/keys", headers=headers, json=body)).status == 201
+            pairs[who] = envelope.KeyPair(
+                base64.b64decode(body["public_key"]),
+                envelope.unwrap(recovery, base64.b64decode(body["by_recovery"])),
+            )
+        if who == "c-cor":
+            continue  # Cor's key is not certified
+        kept = await (await intake.get(f"/v1/keys/{who}", headers=admin)).json()
+        signature = envelope.certify(firm.private, who, base64.b64decode(kept["public_key"]))
+        certified = await intake.put(
+            f"/v1/keys/{who}/certificate",
+            headers=admin,
+            json={"certificate": base64.b64encode(signature).decode()},
+        )
+        assert certified.status == 200, await certified.text()
+
+    cases = {}
+    for to in ("c-bram", "c-cor"):
+        made = await intake.post(
+            "/v1/cases",
+            json={
+                **NAMED,
+                "organisation": org["slug"],
+                "department": None,
+                "preferred_confidant": "c-anna",
+            },
+        )
+        cases[to] = (await made.json())["case_id"]
+        moved = await intake.post(
+            f"/v1/cases/{cases[to]}/assign", headers=admin, json={"confidant_id": to}
+        )
+        assert moved.status == 200, await moved.text()
+
+    again = await browser.new_page()
+    await log_in(again, intake, "anna")
+    await expect(again.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+    db = state(intake).db
+
+    async def sealed_on() -> bool:
+        case = await db[CASES].find_one({"_id": cases["c-bram"]})
+        return case is not None and "c-bram" in case["vault"]["wraps"]
+
+    await eventually(sealed_on)
+    case = await db[CASES].find_one({"_id": cases["c-bram"]})
+    assert case is not None and set(case["vault"]["wraps"]) == {"c-bram", "escrow"}
+    key = envelope.KeyPair(
+        case["vault"]["public"],
+        envelope.open_sealed(pairs["c-bram"], case["vault"]["wraps"]["c-bram"]),
+    )
+    assert envelope.open_sealed(key, case["vault"]["text"]["sealed"]).decode() == NAMED["text"]
+    uncertified = await db[CASES].find_one({"_id": cases["c-cor"]})
+    assert uncertified is not None and set(uncertified["vault"]["wraps"]) == {"c-anna", "escrow"}
+    assert uncertified["vault"]["pending"] == "c-cor"

@@ -56,3 +56,25 @@ def test_the_ceremony_from_the_command_line(
     monkeypatch.setattr("sys.stdin", io.StringIO(shares[1] + "\n"))
     assert escrow.main(["open", str(sealed)]) == 1
     assert "refused: 1 share(s); 2 are needed" in capsys.readouterr().err
+
+
+def test_the_firms_certificate_is_made_from_the_shares_and_checked_by_its_public_key(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert escrow.main(["new"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    signing = base64.b64decode(
+        printed[printed.index(next(p for p in printed if "INTAKE_FIRM_SIGNING_KEY" in p)) + 1]
+    )
+    shares = [line for line in printed if line.startswith(escrow.PREFIX)]
+    person = envelope.KeyPair.generate().public
+    monkeypatch.setattr("sys.stdin", io.StringIO(shares[0] + "\n" + shares[1] + "\n"))
+    assert escrow.main(["certify", "c-anna", base64.b64encode(person).decode()]) == 0
+    signature = base64.b64decode(capsys.readouterr().out)
+    assert envelope.certified(signing, "c-anna", person, signature)
+    # For another person, another key, or altered: not certified.
+    assert not envelope.certified(signing, "c-bram", person, signature)
+    assert not envelope.certified(signing, "c-anna", envelope.KeyPair.generate().public, signature)
+    assert not envelope.certified(
+        signing, "c-anna", person, bytes([signature[0] ^ 1]) + signature[1:]
+    )

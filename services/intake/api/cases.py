@@ -8,6 +8,7 @@ Every read of content is written to the audit log.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hmac
 import logging
 from typing import Any, Literal
@@ -16,7 +17,7 @@ from aiohttp import web
 from pydantic import Field
 
 from services.intake.api import views
-from services.intake.api.models import Assign, CaseAccess, CaseCreate, CaseUpdate
+from services.intake.api.models import Assign, CaseAccess, CaseCreate, CaseUpdate, Wrap
 from services.intake.api.orgs import client_key, get_org, optional_staff
 from services.intake.domain import rules as domain
 from services.intake.domain import taxonomy
@@ -40,7 +41,7 @@ from services.intake.store.throttle import slow_down, too_many
 from shared import envelope
 from shared.auth import Forbidden, Principal, Role
 from shared.db import Query
-from shared.errors import not_found
+from shared.errors import Conflict, not_found
 from shared.event_schemas import (
     Status,
 )
@@ -410,7 +411,35 @@ async def assign_case(request: web.Request) -> web.Response:
     if who.role == "confidant" and who.sub != case["confidant_id"]:
         raise not_found("case")  # the assigned confidant or an admin hands it over
     body = await read_body(request, Assign)
-    await hand_over(intake, case, await get_org(intake, case["org_id"]), body.confidant_id)
+    wrap = base64.b64decode(body.wrap) if body.wrap else None
+    org = await get_org(intake, case["org_id"])
+    await hand_over(intake, case, org, body.confidant_id, wrap)
+    return web.json_response(docs.metadata(await load_case(intake, case["_id"])))
+
+
+@answers(views.CaseMeta)
+async def seal_on(request: web.Request) -> web.Response:
+    """A case handed over by the office, sealed on to its new confidant by the browser of
+    someone who holds its key (who holds it no longer unless it is theirs)."""
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    who = scoped(request, case, ["confidant"])
+    vault = case.get("vault") or {}
+    if who.sub not in vault.get("wraps", {}):
+        raise not_found("case")  # only someone who holds its key seals it on
+    body = await read_body(request, Wrap)
+    wrap = base64.b64decode(body.wrap)
+    vaults.check_sealed_key(wrap, "wrap")
+    if vault.get("pending") != body.holder:
+        raise Conflict("the case waits for no key for this confidant", code="not_pending")
+    change: dict[str, Any] = {
+        "$set": {f"vault.wraps.{body.holder}": wrap},
+        "$unset": {"vault.pending": ""},
+    }
+    if who.sub != case["confidant_id"]:
+        change["$unset"][f"vault.wraps.{who.sub}"] = ""
+    if not await intake.update(CASES, {"_id": case["_id"], "vault.pending": body.holder}, change):
+        raise Conflict("the case changed meanwhile; load it again")
     return web.json_response(docs.metadata(await load_case(intake, case["_id"])))
 
 
@@ -531,6 +560,15 @@ ENDPOINTS = [
         "Hand a case over.",
         roles=["admin", "confidant"],
         body=Assign,
+        scope="case",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/cases/{case_id}/wraps",
+        seal_on,
+        "A handed-over case's key, sealed on to its new confidant.",
+        roles=["confidant"],
+        body=Wrap,
         scope="case",
     ),
     Endpoint(

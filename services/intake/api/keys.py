@@ -11,12 +11,17 @@ from pydantic import Field
 from pymongo.errors import DuplicateKeyError
 from typing_extensions import TypedDict
 
+from services.intake.api.models import Certificate
+from services.intake.domain import vault as vaults
 from services.intake.domain.keys import KeyMaterial, check
 from services.intake.domain.reseal import after_keys
-from services.intake.state import INTAKE
+from services.intake.state import INTAKE, Intake
 from services.intake.store import documents as docs
+from services.intake.store.collections import STAFF_KEYS
+from shared import envelope
 from shared.errors import Conflict, Invalid, not_found
 from shared.http import Endpoint, answers, read_body, require
+from shared.listing import list_of
 from shared.wire import Body
 
 B64 = Field(min_length=4, max_length=600, pattern=r"^[A-Za-z0-9+/]+={0,2}$")
@@ -46,6 +51,27 @@ class KeysView(TypedDict):
 
 class EscrowKey(TypedDict):
     public_key: str
+    signing_key: str | None  # the firm's: certificates on people's keys are checked with it
+
+
+class PersonKey(TypedDict):
+    """Someone's public key, to seal to, with the firm's certificate on it (if any)."""
+
+    person_id: str
+    public_key: str
+    certificate: str | None
+    certified: bool  # checked here with the firm's signing key (browsers check it again)
+
+
+class Pending(TypedDict):
+    """A case handed over by the office, waiting for its key: my wrap of it, and the new
+    confidant's key to seal it on to."""
+
+    case_id: str
+    reference: str
+    public_key: str
+    wrap: str
+    holder: PersonKey
 
 
 def _bytes(body: Keys, name: str) -> bytes:
@@ -126,7 +152,84 @@ async def escrow_key(request: web.Request) -> web.Response:
     require(request)
     if not intake.settings.escrow_public_key:
         raise not_found("escrow key")
-    return web.json_response({"public_key": intake.settings.escrow_public_key})
+    return web.json_response(
+        {
+            "public_key": intake.settings.escrow_public_key,
+            "signing_key": intake.settings.firm_signing_key or None,
+        }
+    )
+
+
+def person_view(intake: Intake, doc: docs.StaffKeys) -> PersonKey:
+    certificate = doc.get("certificate")
+    return {
+        "person_id": doc["_id"],
+        "public_key": _b64(doc["public_key"]),
+        "certificate": _b64(certificate) if certificate else None,
+        "certified": bool(intake.settings.firm_signing_key)
+        and vaults.trusted(intake.settings.firm_signing_key, doc["_id"], doc),
+    }
+
+
+@answers(PersonKey)
+async def person_key(request: web.Request) -> web.Response:
+    """A colleague's public key: to seal a case on to them, and for the office to certify."""
+    intake = request.app[INTAKE]
+    require(request, ["admin", "confidant"])
+    doc = await docs.staff_keys(intake.db).find_one({"_id": request.match_info["person_id"]})
+    if doc is None:
+        raise not_found("keys")
+    return web.json_response(person_view(intake, doc))
+
+
+@answers(PersonKey)
+async def certify(request: web.Request) -> web.Response:
+    """The firm's certificate on someone's key (made offline: python -m deploy.escrow
+    certify); kept only if the firm's signing key says it is theirs."""
+    intake = request.app[INTAKE]
+    require(request, ["admin"])
+    body = await read_body(request, Certificate)
+    signing = intake.settings.firm_signing_key
+    if not signing:
+        raise Conflict("the firm has no signing key set", code="no_signing_key")
+    person = request.match_info["person_id"]
+    doc = await docs.staff_keys(intake.db).find_one({"_id": person})
+    if doc is None:
+        raise not_found("keys")
+    certificate = base64.b64decode(body.certificate)
+    if not envelope.certified(base64.b64decode(signing), person, doc["public_key"], certificate):
+        raise Invalid(
+            "the certificate is not the firm's signature on this key",
+            {"certificate": "python -m deploy.escrow certify with this id and key"},
+        )
+    await intake.update(STAFF_KEYS, {"_id": person}, {"$set": {"certificate": certificate}})
+    # Their cases kept under the server's keys can be sealed to them now.
+    intake.background(after_keys(intake, person))
+    return web.json_response(person_view(intake, {**doc, "certificate": certificate}))
+
+
+@answers(list_of(Pending))
+async def pending(request: web.Request) -> web.Response:
+    """Cases the office handed over whose key I hold: my browser seals them on."""
+    intake = request.app[INTAKE]
+    who = require(request, ["confidant"])
+    query = {f"vault.wraps.{who.sub}": {"$exists": True}, "vault.pending": {"$exists": True}}
+    items: list[Pending] = []
+    async for case in docs.cases(intake.db).find(query, {"reference": 1, "vault": 1}).limit(200):
+        vault = case["vault"]
+        holder = await docs.staff_keys(intake.db).find_one({"_id": vault["pending"]})
+        if holder is None:
+            continue  # they have no keys yet: sealed on once they do
+        items.append(
+            {
+                "case_id": case["_id"],
+                "reference": case["reference"],
+                "public_key": _b64(vault["public"]),
+                "wrap": _b64(vault["wraps"][who.sub]),
+                "holder": person_view(intake, holder),
+            }
+        )
+    return web.json_response({"items": items, "next": None})
 
 
 ENDPOINTS = [
@@ -151,5 +254,27 @@ ENDPOINTS = [
         escrow_key,
         "The firm's escrow public key.",
         roles=["admin", "confidant"],
+    ),
+    Endpoint(
+        "GET",
+        "/v1/keys/pending",
+        pending,
+        "Cases handed over by the office whose key I hold, to seal on.",
+        roles=["confidant"],
+    ),
+    Endpoint(
+        "GET",
+        "/v1/keys/{person_id}",
+        person_key,
+        "A colleague's public key and the firm's certificate on it.",
+        roles=["admin", "confidant"],
+    ),
+    Endpoint(
+        "PUT",
+        "/v1/keys/{person_id}/certificate",
+        certify,
+        "The firm's certificate on someone's key (made offline).",
+        roles=["admin"],
+        body=Certificate,
     ),
 ]

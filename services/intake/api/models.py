@@ -145,3 +145,18 @@ class Text(Body):
 
 class Assign(Body):
     confidant_id: Ident
+    # A case sealed to its key: the case's private key sealed to the new confidant's
+    # certified key, by the browser of the confidant handing it over. Without it (the office
+    # hands over) the case waits for someone who holds its key to seal it on.
+    wrap: str | None = Field(None, min_length=4, max_length=600, pattern=BASE64)
+
+
+class Wrap(Body):
+    """A case's key, sealed on to the confidant it was handed to."""
+
+    holder: Ident
+    wrap: str = Field(min_length=4, max_length=600, pattern=BASE64)
+
+
+class Certificate(Body):
+    certificate: str = Field(min_length=4, max_length=200, pattern=BASE64)

@@ -334,8 +334,10 @@ async def vault_holders(intake: Intake, confidant_id: str) -> dict[str, bytes] |
     escrow = intake.settings.escrow_public_key
     if not escrow:
         return None
-    keys = await docs.staff_keys(intake.db).find_one({"_id": confidant_id}, {"public_key": 1})
-    if keys is None:
+    keys = await docs.staff_keys(intake.db).find_one(
+        {"_id": confidant_id}, {"public_key": 1, "certificate": 1}
+    )
+    if keys is None or not vaults.trusted(intake.settings.firm_signing_key, confidant_id, keys):
         return None
     return {confidant_id: keys["public_key"], vaults.ESCROW: base64.b64decode(escrow)}
 

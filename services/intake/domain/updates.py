@@ -9,8 +9,10 @@ case one is written and the other is told the case changed (a 409 to load it aga
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from services.intake.domain import rules as domain
+from services.intake.domain import vault as vaults
 from services.intake.domain.aftercare import follow_up_on, referral_of
 from services.intake.domain.opening import adjust_load, case_event, deadlines_for
 from services.intake.domain.report import CaseUpdate
@@ -171,11 +173,19 @@ async def change_case(intake: Intake, case: docs.Case, body: CaseUpdate) -> None
 
 
 async def hand_over(
-    intake: Intake, case: docs.Case, org: docs.Organisation, confidant_id: str
+    intake: Intake,
+    case: docs.Case,
+    org: docs.Organisation,
+    confidant_id: str,
+    wrap: bytes | None = None,
 ) -> None:
     """Give a case to another confidant of its organisation, with its event and both
     confidants' load; nothing when it is theirs already. Refused for a closed case, one
-    changed meanwhile, or someone who is not the organisation's confidant."""
+    changed meanwhile, or someone who is not the organisation's confidant.
+
+    A case sealed to its key goes with ``wrap``, its key sealed to the new confidant by the
+    browser of the one handing it over (who then holds it no longer); without one (the
+    office hands it over) it waits, ``vault.pending``, for someone who holds the key."""
     if confidant_id not in org.get("confidant_ids", []):
         raise invalid("confidant_id", "not a confidant of this organisation")
     if case["status"] == "closed":
@@ -192,17 +202,27 @@ async def hand_over(
         reason="handover",
     )
     await claim_month(intake.db, confidant_id, case["created_at"])
+    change: dict[str, Any] = {
+        "$set": {
+            "confidant_id": confidant_id,
+            "confidant_month": month_key(confidant_id, case["created_at"]),
+            "confidant_status": status_key(confidant_id, case["status"]),
+            "updated_at": now,
+        }
+    }
+    if "vault" in case:
+        if wrap is not None:
+            vaults.check_sealed_key(wrap, "wrap")
+            change["$set"][f"vault.wraps.{confidant_id}"] = wrap
+            change["$unset"] = {f"vault.wraps.{case['confidant_id']}": "", "vault.pending": ""}
+        else:
+            change["$set"]["vault.pending"] = confidant_id
+    elif wrap is not None:
+        raise Conflict("this case is not sealed to keys: hand it over without a wrap")
     if not await intake.update_with_events(
         CASES,
         {"_id": case["_id"], "confidant_id": case["confidant_id"], "status": case["status"]},
-        {
-            "$set": {
-                "confidant_id": confidant_id,
-                "confidant_month": month_key(confidant_id, case["created_at"]),
-                "confidant_status": status_key(confidant_id, case["status"]),
-                "updated_at": now,
-            }
-        },
+        change,
         [event],
     ):
         raise Conflict("the case changed meanwhile; load it again")

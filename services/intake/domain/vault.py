@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,17 @@ class ReporterKeys:
         does, then the code is forgotten."""
         keys = envelope.code_keys(code)
         return cls(keys.lookup.hex(), secret_check(keys.secret), keys.pair.public)
+
+
+def trusted(signing_key: str, person_id: str, keys: Mapping[str, Any]) -> bool:
+    """Whether a person's key may be sealed to: it carries the firm's certificate, or the
+    firm asks for none (no signing key set)."""
+    if not signing_key:
+        return True
+    certificate = keys.get("certificate")
+    return isinstance(certificate, bytes) and envelope.certified(
+        base64.b64decode(signing_key), person_id, keys["public_key"], certificate
+    )
 
 
 def secret_check(secret: bytes) -> str:
@@ -90,6 +102,18 @@ def vault_view(vault: dict[str, Any], holder: str | None) -> dict[str, Any]:
         "reporter_key": b64(vault.get("reporter")),
         "wrap": b64(vault["wraps"].get(holder)) if holder else None,
     }
+
+
+# A 32-byte private key sealed to someone: version, ephemeral key and tag, one block.
+SEALED_KEY = 1 + 48 + envelope.BLOCK
+
+
+def check_sealed_key(value: bytes, name: str) -> None:
+    if len(value) != SEALED_KEY or value[0] != envelope.SEALED:
+        raise Invalid(
+            "not a case key sealed to a person",
+            {name: f"a key sealed as version {envelope.SEALED}, {SEALED_KEY} bytes"},
+        )
 
 
 def check_sealed(value: bytes, name: str) -> None:

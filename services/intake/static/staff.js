@@ -3,7 +3,7 @@
 // the rules again (transitions, an outcome on closing); its message is shown when it refuses.
 import { allItems, client } from "/static/common/api.js";
 import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
-import { caseKey, fromKit, makeKeys, openText, sealText, unlock } from "/static/common/keys.js";
+import { caseKey, certifiedKey, fromKit, makeKeys, openText, sealKey, sealText, unlock } from "/static/common/keys.js";
 
 (function () {
   const main = $("staff");
@@ -329,7 +329,11 @@ import { caseKey, fromKit, makeKeys, openText, sealText, unlock } from "/static/
     const escrow = await api("/v1/keys/escrow");
     if (!escrow.ok) return true; // no escrow key yet (or not now): no keys to make yet
     const kept = await api("/v1/me/keys");
-    if (kept.status === 200) { mine = await unlock(await kept.json(), password); return true; }
+    if (kept.status === 200) {
+      mine = await unlock(await kept.json(), password);
+      await sealOn((await escrow.json()).signing_key);
+      return true;
+    }
     const made = await makeKeys(password, (await escrow.json()).public_key);
     pendingKeys = made;
     $("kit-code").textContent = made.kit;
@@ -337,6 +341,19 @@ import { caseKey, fromKit, makeKeys, openText, sealText, unlock } from "/static/
     $("kit").hidden = false;
     $("kit-again").focus();
     return false;
+  }
+
+  // Cases the office handed over whose key this person holds: sealed on, here, to the new
+  // confidant's key once the firm's certificate on it checks out (never to another key).
+  async function sealOn(signingKey) {
+    const answer = await api("/v1/keys/pending");
+    if (!answer.ok) return;
+    for (const waiting of (await answer.json()).items) {
+      if (!(await certifiedKey(signingKey, waiting.holder))) continue;
+      const key = await caseKey(mine, waiting.wrap, waiting.public_key);
+      await api(`/v1/cases/${waiting.case_id}/wraps`, "POST",
+        { holder: waiting.holder.person_id, wrap: await sealKey(waiting.holder.public_key, key) });
+    }
   }
 
   $("kit-form").addEventListener("submit", async (event) => {

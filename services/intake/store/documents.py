@@ -14,6 +14,7 @@ from typing import (
     Annotated,
     Any,
     Literal,
+    NotRequired,
     Required,  # pydantic validates TypedDicts from here on 3.11
 )
 
@@ -128,6 +129,7 @@ class StaffKeys(TypedDict):
     by_recovery: bytes
     to_escrow: bytes
     created_at: datetime
+    certificate: NotRequired[bytes]  # the firm's signature on the public key
 
 
 class Invitation(TypedDict):

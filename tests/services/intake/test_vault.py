@@ -285,3 +285,107 @@ async def test_cases_from_before_keys_are_sealed_once_their_confidant_has_keys(
     assert said.status == 201
     mine = (await (await sealing.get(f"{url}/messages", headers=reporter)).json())["items"]
     assert opened(keys.pair, mine[-1]["sealed"]) == "Tot morgen."
+
+
+async def test_a_case_is_handed_over_only_to_a_key_the_firm_certified(
+    start_service: StartService, desk: Desk
+) -> None:
+    """With the firm's signing key set, a case is sealed to a confidant only once their key
+    carries the firm's certificate; the office's hand-over waits for the key to be sealed
+    on by someone who holds it, who then holds it no longer; a confidant hands over with
+    the key sealed on at once."""
+    escrow_pair = envelope.KeyPair.generate()
+    signing = envelope.signing_public(escrow_pair.private)
+    intake = await start_service(
+        "intake",
+        INTAKE_ESCROW_PUBLIC_KEY=B64(escrow_pair.public).decode(),
+        INTAKE_FIRM_SIGNING_KEY=B64(signing).decode(),
+    )
+    anna, bram = desk.confidant("c-anna"), desk.confidant("c-bram")
+    pairs = {}
+    for who, headers in (("c-anna", anna), ("c-bram", bram)):
+        body, recovery = made_in_the_browser(PASSWORD, escrow_pair)
+        assert (await intake.put("/v1/me/keys", headers=headers, json=body)).status == 201
+        pairs[who] = envelope.KeyPair(
+            base64.b64decode(body["public_key"]),
+            envelope.unwrap(recovery, base64.b64decode(body["by_recovery"])),
+        )
+    base = {**NAMED, "organisation": desk.org["slug"]}
+
+    async def new_case(confidant: str) -> str:
+        made = await intake.post("/v1/cases", json={**base, "preferred_confidant": confidant})
+        assert made.status == 201, await made.text()
+        return str((await made.json())["case_id"])
+
+    # Not certified yet: kept under the server's keys.
+    early = await new_case("c-anna")
+    read = await (await intake.get(f"/v1/cases/{early}", headers=anna)).json()
+    assert read["vault"] is None and read["text"] == NAMED["text"]
+    key = await (await intake.get("/v1/keys/c-anna", headers=bram)).json()
+    assert key["certified"] is False and key["certificate"] is None
+
+    url = "/v1/keys/{}/certificate"
+    wrong = envelope.certify(escrow_pair.private, "c-bram", pairs["c-anna"].public)
+    refused = await intake.put(
+        url.format("c-anna"), headers=desk.admin, json={"certificate": B64(wrong).decode()}
+    )
+    assert refused.status == 422 and "certificate" in await refused.text()
+    assert (
+        await intake.put(url.format("c-anna"), headers=anna, json={"certificate": "AAAA"})
+    ).status == 403
+    for who in ("c-anna", "c-bram"):
+        signature = envelope.certify(escrow_pair.private, who, pairs[who].public)
+        done = await intake.put(
+            url.format(who), headers=desk.admin, json={"certificate": B64(signature).decode()}
+        )
+        assert done.status == 200 and (await done.json())["certified"] is True
+
+    async def sealed_now() -> bool:
+        return (await (await intake.get(f"/v1/cases/{early}", headers=anna)).json())[
+            "vault"
+        ] is not None
+
+    await eventually(sealed_now)  # the early case, sealed once her key was certified
+
+    # The office hands a case over: it waits for Anna's browser to seal it on.
+    case_id = await new_case("c-anna")
+    answer = await intake.post(
+        f"/v1/cases/{case_id}/assign", headers=desk.admin, json={"confidant_id": "c-bram"}
+    )
+    assert answer.status == 200, await answer.text()
+    waiting = await (await intake.get(f"/v1/cases/{case_id}", headers=bram)).json()
+    assert waiting["vault"]["wrap"] is None
+    [item] = (await (await intake.get("/v1/keys/pending", headers=anna)).json())["items"]
+    assert item["case_id"] == case_id and item["holder"]["person_id"] == "c-bram"
+    assert item["holder"]["certified"] is True
+    assert (await (await intake.get("/v1/keys/pending", headers=bram)).json())["items"] == []
+    case_key = envelope.KeyPair(
+        base64.b64decode(item["public_key"]),
+        envelope.open_sealed(pairs["c-anna"], base64.b64decode(item["wrap"])),
+    )
+    to_bram = B64(envelope.seal(pairs["c-bram"].public, case_key.private)).decode()
+    seal_on = f"/v1/cases/{case_id}/wraps"
+    for body, status in (
+        ({"holder": "c-bram", "wrap": B64(b"\x01" + bytes(40)).decode()}, 422),
+        ({"holder": "c-anna", "wrap": to_bram}, 409),
+    ):
+        assert (await intake.post(seal_on, headers=anna, json=body)).status == status
+    assert (
+        await intake.post(seal_on, headers=bram, json={"holder": "c-bram", "wrap": to_bram})
+    ).status == 404
+    sealed_on = await intake.post(seal_on, headers=anna, json={"holder": "c-bram", "wrap": to_bram})
+    assert sealed_on.status == 200, await sealed_on.text()
+    now = await (await intake.get(f"/v1/cases/{case_id}", headers=bram)).json()
+    assert opened(case_pair(now["vault"], pairs["c-bram"]), now["vault"]["text"]) == NAMED["text"]
+    raw = await intake_of(intake).db[CASES].find_one({"_id": case_id})
+    assert raw is not None and set(raw["vault"]["wraps"]) == {"c-bram", "escrow"}
+    assert "pending" not in raw["vault"]
+
+    # Bram hands it back himself, the key sealed on to Anna in the same request.
+    back = B64(envelope.seal(pairs["c-anna"].public, case_key.private)).decode()
+    answer = await intake.post(
+        f"/v1/cases/{case_id}/assign", headers=bram, json={"confidant_id": "c-anna", "wrap": back}
+    )
+    assert answer.status == 200, await answer.text()
+    raw = await intake_of(intake).db[CASES].find_one({"_id": case_id})
+    assert raw is not None and set(raw["vault"]["wraps"]) == {"c-anna", "escrow"}
