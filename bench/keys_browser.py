@@ -56,7 +56,8 @@ IN_THE_BROWSER = """async ({ salt, pair, sealed, cases, rounds }) => {
   const openCases = [];
   for (let i = 0; i < rounds; i++) {
     const t = performance.now();
-    await Promise.all(cases.map(async (c) => k.openText(await k.caseKey(keys, c.wrap, c.public), c.text)));
+    const one = async (c) => k.openText(await k.caseKey(keys, c.wrap, c.public), c.text);
+    await Promise.all(cases.map(one));
     openCases.push(performance.now() - t);
   }
   const code = [];
