@@ -5,7 +5,7 @@ shares, any two of three of which make it again (Shamir's secret sharing, pycryp
 
     python -m deploy.escrow new              # on the offline machine: the public key, 3 shares
     python -m deploy.escrow open ENVELOPE    # 2 shares on stdin: the envelope opened
-    python -m deploy.escrow certify ID KEY   # 2 shares on stdin: the firm's certificate
+    python -m deploy.escrow certify ID KEY [MESSAGE-KEY]  # 2 shares on stdin: a certificate
 
 ``new`` prints the public key (base64) for the servers and one line per keeper. Each line
 carries the key's fingerprint, so a mistyped or foreign share is refused by name rather
@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     certifying.add_argument("person", help="their id (a confidant's id)")
     certifying.add_argument("public_key", help="their public key, base64, as the office shows")
+    certifying.add_argument(
+        "message_key", nargs="?", help="the key their messages are signed with, base64, if any"
+    )
     args = parser.parse_args(argv)
     if args.step == "new":
         pair = envelope.KeyPair.generate()
@@ -106,7 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         pair = combine(sys.stdin.read().splitlines())
         if args.step == "certify":
             public = base64.b64decode(args.public_key, validate=True)
-            signature = envelope.certify(pair.private, args.person, public)
+            message_key = (
+                base64.b64decode(args.message_key, validate=True) if args.message_key else None
+            )
+            signature = envelope.certify(pair.private, args.person, public, message_key)
             print(base64.b64encode(signature).decode())
             return 0
         opened = envelope.open_sealed(pair, args.envelope.read_bytes())

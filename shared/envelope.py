@@ -133,22 +133,72 @@ def signing_public(escrow_private: bytes) -> bytes:
     return bytes(SigningKey(signing_seed(escrow_private)).verify_key)
 
 
-def certificate_message(person_id: str, public_key: bytes) -> bytes:
-    return b"vertrouwd.key.1|" + person_id.encode() + b"|" + _key(public_key)
+def certificate_message(
+    person_id: str, public_key: bytes, message_key: bytes | None = None
+) -> bytes:
+    """What the firm signs: the person, their X25519 key and, if they have one, the key
+    their messages are signed with."""
+    signed = b"vertrouwd.key.1|" + person_id.encode() + b"|" + _key(public_key)
+    return signed + (_key(message_key) if message_key is not None else b"")
 
 
-def certify(escrow_private: bytes, person_id: str, public_key: bytes) -> bytes:
-    """The firm's signature on ``person_id``'s public key (64 bytes)."""
+def certify(
+    escrow_private: bytes, person_id: str, public_key: bytes, message_key: bytes | None = None
+) -> bytes:
+    """The firm's signature on ``person_id``'s public keys (64 bytes)."""
     key = SigningKey(signing_seed(escrow_private))
-    return key.sign(certificate_message(person_id, public_key)).signature
+    return key.sign(certificate_message(person_id, public_key, message_key)).signature
 
 
-def certified(signing_key: bytes, person_id: str, public_key: bytes, signature: bytes) -> bool:
+def certified(
+    signing_key: bytes,
+    person_id: str,
+    public_key: bytes,
+    signature: bytes,
+    message_key: bytes | None = None,
+) -> bool:
     try:
-        VerifyKey(_key(signing_key)).verify(certificate_message(person_id, public_key), signature)
+        message = certificate_message(person_id, public_key, message_key)
+        VerifyKey(_key(signing_key)).verify(message, signature)
         return True
     except (CryptoError, ValueError):
         return False
+
+
+# A confidant signs what they write to a reporter (Ed25519), with a key derived from their
+# private key, so that a server cannot put words in their mouth. The signature goes inside
+# the envelope, in front of the text: 64 bytes, then the text.
+MESSAGE_KEY = b"vertrouwd.msg.1"
+SIGNATURE_BYTES = 64
+
+
+def message_seed(private: bytes) -> bytes:
+    return hashlib.blake2b(_key(private), digest_size=32, key=MESSAGE_KEY).digest()
+
+
+def message_key(private: bytes) -> bytes:
+    """The public key a person's messages are checked with."""
+    return bytes(SigningKey(message_seed(private)).verify_key)
+
+
+def _signed_text(case_id: str, text: str) -> bytes:
+    return b"vertrouwd.msg.1|" + case_id.encode() + b"|" + text.encode()
+
+
+def sign_message(private: bytes, case_id: str, text: str) -> bytes:
+    """``text`` to the reporter of ``case_id``, signed: the plaintext to seal."""
+    signature = SigningKey(message_seed(private)).sign(_signed_text(case_id, text)).signature
+    return signature + text.encode()
+
+
+def signed_message(message_key: bytes, case_id: str, opened: bytes) -> str | None:
+    """The text of a signed message as opened, if its signature is ``message_key``'s."""
+    signature, text = opened[:SIGNATURE_BYTES], opened[SIGNATURE_BYTES:]
+    try:
+        VerifyKey(_key(message_key)).verify(_signed_text(case_id, text.decode()), signature)
+    except (CryptoError, ValueError):
+        return None
+    return text.decode()
 
 
 def new_salt() -> bytes:

@@ -11,7 +11,11 @@ const OPS = {
   unwrap: (key, wrapped) => envelope.unwrap(key, wrapped),
   derive: (password, salt, ops, memory) => envelope.derive(password, salt, ops, memory),
   codeKeys: (code) => envelope.codeKeys(code),
-  certified: (signingKey, personId, publicKey, signature) => envelope.certified(signingKey, personId, publicKey, signature),
+  certified: (signingKey, personId, publicKey, signature, messageKey) =>
+    envelope.certified(signingKey, personId, publicKey, signature, messageKey),
+  messageKey: (privateKey) => envelope.messageKey(privateKey),
+  signMessage: (privateKey, caseId, text) => envelope.signMessage(privateKey, caseId, text),
+  signedMessage: (key, caseId, opened) => envelope.signedMessage(key, caseId, opened),
 };
 
 self.addEventListener("message", async (event) => {

@@ -81,10 +81,40 @@ export function codeKeys(code) {
   };
 }
 
-// The firm's certificate on a person's key (shared/envelope.py's certified): true or false.
-export function certified(signingKey, personId, publicKey, signature) {
-  const message = new Uint8Array([...sodium.from_string(`vertrouwd.key.1|${personId}|`), ...publicKey]);
+const joined = (...parts) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) { out.set(part, at); at += part.length; }
+  return out;
+};
+
+// The firm's certificate on a person's keys (shared/envelope.py's certified): true or false.
+export function certified(signingKey, personId, publicKey, signature, messageKey = null) {
+  const message = joined(sodium.from_string(`vertrouwd.key.1|${personId}|`), publicKey, messageKey || new Uint8Array());
   try { return sodium.crypto_sign_verify_detached(signature, message, signingKey); } catch { return false; }
+}
+
+// What a confidant writes to a reporter, signed with a key derived from their private key
+// (shared/envelope.py's sign_message): the signature, then the text, to be sealed.
+const MESSAGE_KEY = "vertrouwd.msg.1";
+const messagePair = (privateKey) =>
+  sodium.crypto_sign_seed_keypair(sodium.crypto_generichash(32, privateKey, sodium.from_string(MESSAGE_KEY)));
+
+export const messageKey = (privateKey) => messagePair(privateKey).publicKey;
+
+const signedText = (caseId, text) => sodium.from_string(`vertrouwd.msg.1|${caseId}|${text}`);
+
+export function signMessage(privateKey, caseId, text) {
+  const signature = sodium.crypto_sign_detached(signedText(caseId, text), messagePair(privateKey).privateKey);
+  return joined(signature, sodium.from_string(text));
+}
+
+// The text of a signed message as opened, or null if it is not signed by messageKey.
+export function signedMessage(key, caseId, opened) {
+  const text = sodium.to_string(opened.subarray(64));
+  try {
+    return sodium.crypto_sign_verify_detached(opened.subarray(0, 64), signedText(caseId, text), key) ? text : null;
+  } catch { return null; }
 }
 
 export const utf8 = (text) => sodium.from_string(text);

@@ -58,6 +58,7 @@ export async function makeKeys(password, escrowPublicKey) {
     memory: MEMORY,
     by_recovery: b64(await sealed.wrap(recovery, pair.private)),
     to_escrow: b64(await sealed.seal(bytes(escrowPublicKey), pair.private)),
+    message_key: b64(await sealed.messageKey(pair.private)),
   };
   return { body, kit: toKit(recovery), pair };
 }
@@ -66,6 +67,13 @@ export async function makeKeys(password, escrowPublicKey) {
 export async function unlock(kept, password) {
   const key = await sealed.derive(password, bytes(kept.salt), kept.ops, kept.memory);
   return { public: bytes(kept.public_key), private: await sealed.unwrap(key, bytes(kept.by_password)) };
+}
+
+// The private key wrapped again under a (new) password: the body for PATCH /v1/me/keys.
+export async function rewrap(pair, password) {
+  const salt = random(16);
+  const byPassword = await sealed.wrap(await sealed.derive(password, salt, OPS, MEMORY), pair.private);
+  return { by_password: b64(byPassword), salt: b64(salt), ops: OPS, memory: MEMORY };
 }
 
 export async function recover(kept, kit) {
@@ -99,9 +107,11 @@ export async function codeKeys(code) {
   };
 }
 
-// Opening and sealing case content (base64 envelopes) with a key pair.
-export async function openText(pair, envelope) {
-  return new TextDecoder().decode(await sealed.openSealed(pair, bytes(envelope)));
+// Opening and sealing case content (base64 envelopes) with a key pair. A signed message
+// opens to its text without the signature in front (openSigned checks it).
+export async function openText(pair, envelope, signed = false) {
+  const opened = await sealed.openSealed(pair, bytes(envelope));
+  return new TextDecoder().decode(signed ? opened.subarray(64) : opened);
 }
 
 export async function sealText(publicKey, text) {
@@ -116,7 +126,26 @@ export async function caseKey(mine, wrap, publicKey) {
 // here against the firm's signing key: only a certified key is sealed to.
 export async function certifiedKey(signingKey, person) {
   if (!signingKey || !person.certificate) return false;
-  return sealed.certified(bytes(signingKey), person.person_id, bytes(person.public_key), bytes(person.certificate));
+  const messageKey = person.message_key ? bytes(person.message_key) : null;
+  return sealed.certified(bytes(signingKey), person.person_id, bytes(person.public_key),
+    bytes(person.certificate), messageKey);
+}
+
+// A confidant's message, signed with their key and sealed to each public key (base64).
+export async function sealSigned(mine, caseId, text, ...publicKeys) {
+  const signed = await sealed.signMessage(mine.private, caseId, text);
+  return Promise.all(publicKeys.map(async (key) => b64(await sealed.seal(bytes(key), signed))));
+}
+
+// A signed message opened: its text if the signature is the certified confidant's (whose
+// key, {person_id, public_key, message_key, certificate}, the firm's signing key checks),
+// else null.
+export async function openSigned(pair, envelope, caseId, signingKey, confidant) {
+  const opened = await sealed.openSealed(pair, bytes(envelope));
+  if (!confidant || !confidant.message_key) return null;
+  // A firm that certifies keys: only a certified key's signature counts.
+  if (signingKey && !(await certifiedKey(signingKey, confidant))) return null;
+  return sealed.signedMessage(bytes(confidant.message_key), caseId, opened);
 }
 
 // A case's key sealed on to a colleague (base64), from its key pair opened here.

@@ -28,4 +28,8 @@ export const wrap = (key, data) => call("wrap", key, data);
 export const unwrap = (key, wrapped) => call("unwrap", key, wrapped);
 export const derive = (password, salt, ops, memory) => call("derive", password, salt, ops, memory);
 export const codeKeys = (code) => call("codeKeys", code);
-export const certified = (signingKey, personId, publicKey, signature) => call("certified", signingKey, personId, publicKey, signature);
+export const certified = (signingKey, personId, publicKey, signature, messageKey) =>
+  call("certified", signingKey, personId, publicKey, signature, messageKey);
+export const messageKey = (privateKey) => call("messageKey", privateKey);
+export const signMessage = (privateKey, caseId, text) => call("signMessage", privateKey, caseId, text);
+export const signedMessage = (key, caseId, opened) => call("signedMessage", key, caseId, opened);

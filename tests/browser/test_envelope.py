@@ -117,3 +117,53 @@ async def test_a_case_code_gives_the_same_keys_in_python_and_the_browser(
     # Three different parts, and another code gives other keys.
     assert len({keys.lookup, keys.secret, keys.pair.public}) == 3
     assert envelope.code_keys("7K2M-QX9P-4RTV-WB3N-HC8E").lookup != keys.lookup
+
+
+async def test_signatures_and_certificates_check_out_on_both_sides(
+    start_service: StartService, browser: Browser
+) -> None:
+    """A confidant's message signed in Python opens and checks in the browser and back; the
+    firm's certificate on both keys checks on both sides; altered, it checks on neither."""
+    intake = await start_service("intake")
+    firm, person = envelope.KeyPair.generate(), envelope.KeyPair.generate()
+    message_key = envelope.message_key(person.private)
+    certificate = envelope.certify(firm.private, "c-anna", person.public, message_key)
+    signed = envelope.sign_message(person.private, "case-1", "Tot dinsdag, Jan.")
+    page = await browser.new_page()
+    await page.goto(str(intake.make_url("/")))
+    got = await page.evaluate(
+        """async (given) => {
+          const sealed = await import("/static/common/sealed.js");
+          const b = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+          const b64 = (u) => btoa(String.fromCharCode(...u));
+          const altered = b(given.signed); altered[70] ^= 1;
+          const cert = (who, key) =>
+            sealed.certified(b(given.firm), who, b(given.pub), b(given.cert), key);
+          return {
+            messageKey: b64(await sealed.messageKey(b(given.priv))),
+            fromPython: await sealed.signedMessage(b(given.messageKey), "case-1", b(given.signed)),
+            otherCase: await sealed.signedMessage(b(given.messageKey), "case-2", b(given.signed)),
+            altered: await sealed.signedMessage(b(given.messageKey), "case-1", altered),
+            signed: b64(await sealed.signMessage(b(given.priv), "case-1", "Uit de browser.")),
+            certified: await cert("c-anna", b(given.messageKey)),
+            otherPerson: await cert("c-bram", b(given.messageKey)),
+            withoutMessageKey: await cert("c-anna", undefined),
+          };
+        }""",
+        {
+            "priv": B64(person.private).decode(),
+            "pub": B64(person.public).decode(),
+            "messageKey": B64(message_key).decode(),
+            "signed": B64(signed).decode(),
+            "firm": B64(envelope.signing_public(firm.private)).decode(),
+            "cert": B64(certificate).decode(),
+        },
+    )
+    assert base64.b64decode(got["messageKey"]) == message_key
+    assert got["fromPython"] == "Tot dinsdag, Jan."
+    assert got["otherCase"] is None and got["altered"] is None
+    from_browser = base64.b64decode(got["signed"])
+    assert envelope.signed_message(message_key, "case-1", from_browser) == "Uit de browser."
+    assert envelope.signed_message(message_key, "case-9", from_browser) is None
+    assert got["certified"] is True
+    assert got["otherPerson"] is False and got["withoutMessageKey"] is False

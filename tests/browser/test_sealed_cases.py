@@ -10,7 +10,7 @@ import base64
 from collections.abc import Callable
 
 import bson
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Page, expect
 
 from services.intake.store.collections import CASES, MESSAGES, NOTES
 from shared import envelope
@@ -18,6 +18,7 @@ from tests.browser.setup import bearer, log_in, make_anna_login, make_org
 from tests.conftest import StartService
 from tests.polling import eventually
 from tests.services.intake.conftest import NAMED, state
+from tests.services.intake.test_accounts import token_of
 from tests.services.intake.test_keys import made_in_the_browser
 
 REPORT = "SLEUTEL-7731 de planner schuift mijn diensten als straf"
@@ -97,11 +98,13 @@ async def test_a_report_answer_and_note_are_opened_only_in_the_browsers(
     case_key = envelope.KeyPair(
         stored["vault"]["public"], envelope.open_sealed(firm, stored["vault"]["wraps"]["escrow"])
     )
-    texts = [
-        envelope.open_sealed(case_key, doc["vault"]["sealed"]).decode()
-        async for doc in db[MESSAGES].find({}).sort("created_at", 1)
-    ]
-    assert texts == [ANSWER, REPLY]
+    messages = await db[MESSAGES].find({}).sort("created_at", 1).to_list(None)
+    opened = [envelope.open_sealed(case_key, doc["vault"]["sealed"]) for doc in messages]
+    # Anna's answer carries her signature, made in her browser with her message key.
+    anna = await db["staff_keys"].find_one({"_id": "c-anna"})
+    assert anna is not None and messages[0]["vault"]["signed"] is True
+    assert envelope.signed_message(anna["message_key"], stored["_id"], opened[0]) == ANSWER
+    assert "signed" not in messages[1]["vault"] and opened[1].decode() == REPLY
 
 
 async def test_a_case_the_office_handed_over_is_sealed_on_at_the_next_log_in(
@@ -142,7 +145,12 @@ async def test_a_case_the_office_handed_over_is_sealed_on_at_the_next_log_in(
         if who == "c-cor":
             continue  # Cor's key is not certified
         kept = await (await intake.get(f"/v1/keys/{who}", headers=admin)).json()
-        signature = envelope.certify(firm.private, who, base64.b64decode(kept["public_key"]))
+        signature = envelope.certify(
+            firm.private,
+            who,
+            base64.b64decode(kept["public_key"]),
+            base64.b64decode(kept["message_key"]),
+        )
         certified = await intake.put(
             f"/v1/keys/{who}/certificate",
             headers=admin,
@@ -187,3 +195,68 @@ async def test_a_case_the_office_handed_over_is_sealed_on_at_the_next_log_in(
     uncertified = await db[CASES].find_one({"_id": cases["c-cor"]})
     assert uncertified is not None and set(uncertified["vault"]["wraps"]) == {"c-anna", "escrow"}
     assert uncertified["vault"]["pending"] == "c-cor"
+
+
+async def test_after_a_password_reset_the_kit_opens_the_cases_and_the_new_password_after(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    """A reset gives a new log-in, never the key: the workspace asks for the recovery kit,
+    opens the keys with it, locks them with the new password; the next log-in needs only
+    that, and the sealed report opens."""
+    firm = envelope.KeyPair.generate()
+    booking = await start_service("booking")
+    intake = await start_service(
+        "intake",
+        INTAKE_BOOKING_URL=str(booking.make_url("/")),
+        INTAKE_ESCROW_PUBLIC_KEY=base64.b64encode(firm.public).decode(),
+    )
+    org = await make_org(intake, token)
+    await make_anna_login(intake, token)
+    admin = bearer(token("admin", "intake"))
+    staff = await browser.new_page()
+    await log_in(staff, intake, "anna")
+    await expect(staff.get_by_role("heading", name="Uw herstelsleutel")).to_be_visible()
+    kit = (await staff.locator("#kit-code").text_content() or "").strip()
+    await staff.get_by_label("Typ uw herstelsleutel nog eens over").fill(kit)
+    await staff.get_by_role("button", name="Ik heb hem bewaard: verder").click()
+    await expect(staff.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+    made = await intake.post(
+        "/v1/cases",
+        json={**NAMED, "organisation": org["slug"], "department": None},
+    )
+    assert made.status == 201, await made.text()
+
+    # The office resets Anna's password; she sets a new one with the link.
+    [account] = (await (await intake.get("/v1/staff", headers=admin)).json())["items"]
+    reset = await intake.post(f"/v1/staff/{account['id']}/invite", headers=admin)
+    link = token_of((await reset.json())["invite_url"])
+    new = "een nieuw en lang genoeg wachtwoord"
+    welcome = await intake.post("/v1/staff/welcome", json={"token": link, "password": new})
+    assert welcome.status == 200, await welcome.text()
+
+    async def log_in_with(password: str) -> Page:
+        page = await browser.new_page()
+        await page.goto(str(intake.make_url("/staff")))
+        await page.get_by_label("Gebruikersnaam").fill("anna")
+        await page.get_by_label("Wachtwoord").fill(password)
+        await page.get_by_role("button", name="Inloggen").click()
+        return page
+
+    page = await log_in_with(new)
+    await expect(
+        page.get_by_role("heading", name="Open uw meldingen met uw herstelsleutel")
+    ).to_be_visible()
+    await page.get_by_role("textbox", name="Uw herstelsleutel", exact=True).fill("ABCD-" + kit[5:])
+    await page.get_by_role("button", name="Mijn meldingen openen").click()
+    await expect(page.get_by_role("alert")).to_contain_text("opent uw sleutels niet")
+    await page.get_by_role("textbox", name="Uw herstelsleutel", exact=True).fill(
+        kit.lower().replace("-", " ")
+    )
+    await page.get_by_role("button", name="Mijn meldingen openen").click()
+    await expect(page.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+
+    # The next log-in: the new password alone opens the keys, and the report.
+    later = await log_in_with(new)
+    await later.locator("#cases button").first.click()
+    await expect(later.locator("#report-text")).to_have_text(NAMED["text"])
+    await expect(later.locator("#recover")).to_be_hidden()

@@ -16,6 +16,7 @@ from services.intake.app import SPEC as INTAKE_SPEC
 from services.notify.app import SPEC as NOTIFY_SPEC
 from services.reporting.app import SPEC as REPORTING_SPEC
 from services.reporting.state import REPORTING
+from shared import envelope
 from shared.auth import Role
 from tests.conftest import StartService
 from tests.scene import bearer, book
@@ -99,6 +100,13 @@ async def world(start_service: StartService, token: Callable[..., str]) -> World
             f"/v1/confidants/{confidant}/hours", headers=admin_b, json={"weekly": WEEKDAYS}
         )
         assert hours.status == 200, await hours.text()
+    # Anna's keys, as her browser makes them: a colleague's key is there to be read.
+    from tests.services.intake.test_keys import made_in_the_browser
+
+    keys, _ = made_in_the_browser("een lang genoeg wachtwoord", envelope.KeyPair.generate())
+    kept = await intake.put("/v1/me/keys", headers=w.token("confidant", "intake", "own"), json=keys)
+    assert kept.status == 201, await kept.text()
+    w.ids["person_id"] = "c-anna"
     await setup_type(booking, admin_b)
     booked = await book(booking, w.token("employee", "booking", "own"), next_weekday_at(10))
     # The organisation's own meeting with the firm, booked by its admin.

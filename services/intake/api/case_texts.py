@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 from aiohttp import web
 
@@ -22,7 +22,7 @@ from services.intake.state import INTAKE, Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import MESSAGES, NOTES
 from shared.auth import Principal
-from shared.errors import Conflict
+from shared.errors import Conflict, invalid
 from shared.event_schemas import (
     CaseNoteAdded,
 )
@@ -37,6 +37,8 @@ async def add_note(request: web.Request) -> web.Response:
     case = await load_case(intake, request.match_info["case_id"])
     who = assigned_confidant(request, case)
     body = await read_body(request, Text)
+    if body.signed:
+        raise invalid("signed", "a note is the confidant's own: not signed")
     note_id = new_id()
     event = case_event(CaseNoteAdded, case, intake.clock.now(), note_id=note_id)
     await store_text(intake, NOTES, note_id, case, who.sub, written(body), event)
@@ -52,7 +54,7 @@ def written(body: Text) -> Written:
     if body.reporter is not None:
         reporter = base64.b64decode(body.reporter)
         vaults.check_sealed(reporter, "reporter")
-    return Written(body.text, sealed, reporter)
+    return Written(body.text, sealed, reporter, body.signed)
 
 
 async def _texts(
@@ -75,13 +77,14 @@ async def _texts(
     return listed(found, following, lambda doc: view(intake, doc, reporter))
 
 
-def opened(intake: Intake, doc: docs.Text, reporter: bool) -> dict[str, str | None]:
+def opened(intake: Intake, doc: docs.Text, reporter: bool) -> dict[str, Any]:
     """A text as its reader gets it: opened here (under the server's keys), or sealed."""
     if "vault" in doc:
         return {"text": None, **vaults.sealed_view(doc["vault"], reporter=reporter)}
     return {
         "text": intake.cipher.open(doc["text"], doc_id=doc["_id"], field="text"),
         "sealed": None,
+        "signed": False,
     }
 
 
@@ -118,6 +121,8 @@ async def post_message(request: web.Request) -> web.Response:
         raise Conflict("the case is closed and its messages are gone")
     body = await read_body(request, Text)
     author: Literal["reporter", "confidant"] = "reporter" if who.role == "employee" else "confidant"
+    if body.signed and author != "confidant":
+        raise invalid("signed", "only a confidant's message is signed")
     message_id = new_id()
     # A case that came in by e-mail or WhatsApp: the confidant's answer goes back that way.
     relayed = case.get("relay") if author == "confidant" else None

@@ -17,6 +17,7 @@ from aiohttp import web
 from pydantic import Field
 
 from services.intake.api import views
+from services.intake.api.keys import person_view
 from services.intake.api.models import Assign, CaseAccess, CaseCreate, CaseUpdate, Wrap
 from services.intake.api.orgs import client_key, get_org, optional_staff
 from services.intake.domain import rules as domain
@@ -251,7 +252,7 @@ async def read_case(request: web.Request) -> web.Response:
     await audit(intake, who, case["_id"], "read_case")
     view = docs.metadata(case)
     view["text"] = intake.cipher.open_optional(case.get("text"), doc_id=case["_id"], field="text")
-    view["vault"] = vault_view(case, who)
+    view["vault"] = await vault_view(intake, case, who)
     if who.role == "confidant":
         view["department"] = case.get("department")
         view["reporter_role"] = case["reporter_role"]
@@ -278,16 +279,21 @@ async def read_case(request: web.Request) -> web.Response:
     return web.json_response(view)
 
 
-def vault_view(case: docs.Case, who: Principal) -> Json | None:
+async def vault_view(intake: Intake, case: docs.Case, who: Principal) -> Json | None:
     """A case with a vault, as its reader's browser needs it to open and write: the keys,
-    the report and (for the confidant) the contact details, sealed; None without one."""
+    the report and (for the confidant) the contact details, sealed; and the confidant's
+    keys with the firm's certificate and signing key, to check their messages by. None
+    without a vault."""
     vault = case.get("vault")
     if vault is None:
         return None
     reporter = who.role == "employee"
+    keys = await docs.staff_keys(intake.db).find_one({"_id": case["confidant_id"]})
     view: Json = {
         **vaults.vault_view(vault, None if reporter else who.sub),
         "text": vaults.sealed_view(vault.get("text"), reporter=reporter)["sealed"],
+        "confidant": person_view(intake, keys) if keys else None,
+        "signing_key": intake.settings.firm_signing_key or None,
     }
     if not reporter:
         view["contact"] = vaults.b64(vault.get("contact"))
@@ -424,9 +430,11 @@ async def seal_on(request: web.Request) -> web.Response:
     intake = request.app[INTAKE]
     case = await load_case(intake, request.match_info["case_id"])
     who = scoped(request, case, ["confidant"])
-    vault = case.get("vault") or {}
-    if who.sub not in vault.get("wraps", {}):
-        raise not_found("case")  # only someone who holds its key seals it on
+    vault = case.get("vault")
+    if vault is None:
+        raise Conflict("this case is not sealed to keys", code="no_vault")
+    if who.sub not in vault["wraps"]:
+        raise Conflict("you hold no key of this case to seal on", code="no_key")
     body = await read_body(request, Wrap)
     wrap = base64.b64decode(body.wrap)
     vaults.check_sealed_key(wrap, "wrap")

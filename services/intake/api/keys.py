@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import NotRequired
 
 from aiohttp import web
 from pydantic import Field
@@ -25,6 +26,7 @@ from shared.listing import list_of
 from shared.wire import Body
 
 B64 = Field(min_length=4, max_length=600, pattern=r"^[A-Za-z0-9+/]+={0,2}$")
+B64N = Field(None, min_length=4, max_length=600, pattern=r"^[A-Za-z0-9+/]+={0,2}$")
 
 
 class Keys(Body):
@@ -37,6 +39,17 @@ class Keys(Body):
     memory: int = Field(ge=1, le=4 * 1024 * 1024 * 1024)
     by_recovery: str = B64
     to_escrow: str = B64
+    message_key: str | None = B64N
+
+
+class PasswordWrap(Body):
+    """The private key wrapped again under a new password (after a reset: the browser
+    opened it with the recovery kit)."""
+
+    by_password: str = B64
+    salt: str = B64
+    ops: int = Field(ge=1, le=100)
+    memory: int = Field(ge=1, le=4 * 1024 * 1024 * 1024)
 
 
 class KeysView(TypedDict):
@@ -47,6 +60,7 @@ class KeysView(TypedDict):
     memory: int
     by_recovery: str
     to_escrow: str
+    message_key: NotRequired[str]
 
 
 class EscrowKey(TypedDict):
@@ -59,6 +73,7 @@ class PersonKey(TypedDict):
 
     person_id: str
     public_key: str
+    message_key: str | None
     certificate: str | None
     certified: bool  # checked here with the firm's signing key (browsers check it again)
 
@@ -74,7 +89,9 @@ class Pending(TypedDict):
     holder: PersonKey
 
 
-def _bytes(body: Keys, name: str) -> bytes:
+def _bytes(body: Keys | PasswordWrap, name: str) -> bytes:
+    if getattr(body, name) is None:
+        raise Invalid("missing", {name: "required"})
     try:
         return base64.b64decode(getattr(body, name), validate=True)
     except (binascii.Error, ValueError):
@@ -100,6 +117,7 @@ async def set_keys(request: web.Request) -> web.Response:
         memory=body.memory,
         by_recovery=_bytes(body, "by_recovery"),
         to_escrow=_bytes(body, "to_escrow"),
+        message_key=_bytes(body, "message_key") if body.message_key else None,
     )
     check(material)
     doc: docs.StaffKeys = {
@@ -113,6 +131,8 @@ async def set_keys(request: web.Request) -> web.Response:
         "to_escrow": material.to_escrow,
         "created_at": intake.clock.now(),
     }
+    if material.message_key is not None:
+        doc["message_key"] = material.message_key
     try:
         await docs.staff_keys(intake.db).insert_one(doc)
     except DuplicateKeyError:
@@ -123,7 +143,7 @@ async def set_keys(request: web.Request) -> web.Response:
 
 
 def view(doc: docs.StaffKeys) -> KeysView:
-    return {
+    shown: KeysView = {
         "public_key": _b64(doc["public_key"]),
         "by_password": _b64(doc["by_password"]),
         "salt": _b64(doc["salt"]),
@@ -132,6 +152,40 @@ def view(doc: docs.StaffKeys) -> KeysView:
         "by_recovery": _b64(doc["by_recovery"]),
         "to_escrow": _b64(doc["to_escrow"]),
     }
+    if "message_key" in doc:
+        shown["message_key"] = _b64(doc["message_key"])
+    return shown
+
+
+@answers(KeysView)
+async def rewrap_keys(request: web.Request) -> web.Response:
+    """Only the password's wrap changes: the key pair, the kit's wrap and escrow's stay.
+    Someone with this person's session can at worst spoil this wrap (the kit still opens
+    the key); nothing here opens anything."""
+    intake = request.app[INTAKE]
+    who = require(request, ["admin", "confidant"])
+    body = await read_body(request, PasswordWrap)
+    doc = await docs.staff_keys(intake.db).find_one({"_id": who.sub})
+    if doc is None:
+        raise not_found("keys")
+    material = KeyMaterial(
+        public_key=doc["public_key"],
+        by_password=_bytes(body, "by_password"),
+        salt=_bytes(body, "salt"),
+        ops=body.ops,
+        memory=body.memory,
+        by_recovery=doc["by_recovery"],
+        to_escrow=doc["to_escrow"],
+    )
+    check(material)
+    changed = {
+        "by_password": material.by_password,
+        "salt": material.salt,
+        "ops": material.ops,
+        "memory": material.memory,
+    }
+    await intake.update(STAFF_KEYS, {"_id": who.sub}, {"$set": changed})
+    return web.json_response(view({**doc, **changed}))  # type: ignore[typeddict-item]
 
 
 @answers(KeysView)
@@ -161,10 +215,11 @@ async def escrow_key(request: web.Request) -> web.Response:
 
 
 def person_view(intake: Intake, doc: docs.StaffKeys) -> PersonKey:
-    certificate = doc.get("certificate")
+    certificate, message_key = doc.get("certificate"), doc.get("message_key")
     return {
         "person_id": doc["_id"],
         "public_key": _b64(doc["public_key"]),
+        "message_key": _b64(message_key) if message_key else None,
         "certificate": _b64(certificate) if certificate else None,
         "certified": bool(intake.settings.firm_signing_key)
         and vaults.trusted(intake.settings.firm_signing_key, doc["_id"], doc),
@@ -197,7 +252,9 @@ async def certify(request: web.Request) -> web.Response:
     if doc is None:
         raise not_found("keys")
     certificate = base64.b64decode(body.certificate)
-    if not envelope.certified(base64.b64decode(signing), person, doc["public_key"], certificate):
+    if not envelope.certified(
+        base64.b64decode(signing), person, doc["public_key"], certificate, doc.get("message_key")
+    ):
         raise Invalid(
             "the certificate is not the firm's signature on this key",
             {"certificate": "python -m deploy.escrow certify with this id and key"},
@@ -240,6 +297,14 @@ ENDPOINTS = [
         "My keys, made in my browser at the first log-in (once).",
         roles=["admin", "confidant"],
         body=Keys,
+    ),
+    Endpoint(
+        "PATCH",
+        "/v1/me/keys",
+        rewrap_keys,
+        "My private key wrapped under a new password (after a reset, opened by my kit).",
+        roles=["admin", "confidant"],
+        body=PasswordWrap,
     ),
     Endpoint(
         "GET",

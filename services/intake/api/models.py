@@ -133,9 +133,14 @@ class Text(Body):
     text: str | None = Field(None, min_length=1, max_length=5000)
     sealed: str | None = Field(None, min_length=4, max_length=SEALED_MAX, pattern=BASE64)
     reporter: str | None = Field(None, min_length=4, max_length=SEALED_MAX, pattern=BASE64)
+    # A confidant's message sealed in their browser with their signature in front of the
+    # text (shared/envelope.py's sign_message): the reporter's page checks it.
+    signed: bool = False
 
     @model_validator(mode="after")
     def one_form(self) -> Self:
+        if self.signed and self.sealed is None:
+            raise ValueError("signed: a signed message comes sealed")
         if (self.text is None) == (self.sealed is None):
             raise ValueError("give the text, or the text sealed to the case: one of the two")
         if self.reporter is not None and self.sealed is None:

@@ -209,6 +209,10 @@ CASE_TEXT = Texts(
         "book": N_("Plan a conversation"),
         "wrong": N_("This code does not work."),
         "unreadable": N_("(this message cannot be opened with this code)"),
+        "unverified": N_(
+            "(this message says it is your confidant's, but their signature does not match: "
+            "it is not shown; tell the office)"
+        ),
         "appointment": N_("Your appointment"),
         "no_appointment": N_("No conversation booked yet."),
         "change": N_("Reschedule or cancel"),
@@ -249,6 +253,15 @@ STAFF_TEXT = Texts(
         "kit_again": N_("Type your recovery kit again"),
         "kit_done": N_("I have kept it: continue"),
         "kit_mismatch": N_("That is not the kit above: check it and type it again."),
+        "recover_title": N_("Open your cases with your recovery kit"),
+        "recover_intro": N_(
+            "Your password is not the one your cases were locked with (it was reset, or "
+            "changed elsewhere). Type the recovery kit you kept: your cases are then locked "
+            "with your new password."
+        ),
+        "recover_kit": N_("Your recovery kit"),
+        "recover_done": N_("Open my cases"),
+        "recover_wrong": N_("That kit does not open your keys: check it and type it again."),
         "cases": N_("My cases"),
         "reference": N_("Reference"),
         "category": N_("Kind"),

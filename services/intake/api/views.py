@@ -3,7 +3,7 @@ OpenAPI documents show them; the tests check every answer against them)."""
 
 from __future__ import annotations
 
-from typing import Literal, NotRequired
+from typing import Any, Literal, NotRequired
 
 from typing_extensions import TypedDict
 
@@ -85,6 +85,10 @@ class VaultView(TypedDict):
     text: str | None
     contact: NotRequired[str | None]
     relay: NotRequired[str | None]
+    # The assigned confidant's keys (person_id, public_key, message_key, certificate) and
+    # the firm's signing key: a reporter's page checks the confidant's messages with them.
+    confidant: dict[str, Any] | None
+    signing_key: str | None
 
 
 class CaseRead(CaseFacts):
@@ -146,6 +150,7 @@ class NoteView(TypedDict):
     created_at: str
     text: str | None  # None in a case with a vault: then sealed (base64) to the case key
     sealed: str | None
+    signed: bool
 
 
 class Delivery(TypedDict):
@@ -163,6 +168,7 @@ class MessageView(TypedDict):
     # for the confidant, their own for the reporter) and, from the confidant, signed
     text: str | None
     sealed: str | None
+    signed: bool  # the confidant's signature is in front of the sealed text
     delivery: Delivery | None
 
 

@@ -27,11 +27,14 @@ class KeyMaterial:
     memory: int
     by_recovery: bytes
     to_escrow: bytes
+    message_key: bytes | None = None  # Ed25519: what their messages are checked with
 
 
 def check(material: KeyMaterial) -> None:
     """A 422 naming what is not what the browser makes (never stored half-right)."""
     wrong: dict[str, str] = {}
+    if material.message_key is not None and len(material.message_key) != envelope.KEY_BYTES:
+        wrong["message_key"] = f"an Ed25519 public key is {envelope.KEY_BYTES} bytes"
     if len(material.public_key) != envelope.KEY_BYTES:
         wrong["public_key"] = f"an X25519 public key is {envelope.KEY_BYTES} bytes"
     for name, value in (

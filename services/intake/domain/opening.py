@@ -335,7 +335,7 @@ async def vault_holders(intake: Intake, confidant_id: str) -> dict[str, bytes] |
     if not escrow:
         return None
     keys = await docs.staff_keys(intake.db).find_one(
-        {"_id": confidant_id}, {"public_key": 1, "certificate": 1}
+        {"_id": confidant_id}, {"public_key": 1, "certificate": 1, "message_key": 1}
     )
     if keys is None or not vaults.trusted(intake.settings.firm_signing_key, confidant_id, keys):
         return None

@@ -26,6 +26,7 @@ class Written:
     text: str | None = None
     sealed: bytes | None = None
     reporter: bytes | None = None
+    signed: bool = False  # the confidant's signature is in front of the sealed text
 
 
 def keep(
@@ -46,6 +47,8 @@ def keep(
     doc["vault"] = {"sealed": written.sealed}
     if written.reporter is not None and for_reporter:
         doc["vault"]["reporter"] = written.reporter
+    if written.signed:
+        doc["vault"]["signed"] = True
     return doc
 
 

@@ -47,7 +47,11 @@ def trusted(signing_key: str, person_id: str, keys: Mapping[str, Any]) -> bool:
         return True
     certificate = keys.get("certificate")
     return isinstance(certificate, bytes) and envelope.certified(
-        base64.b64decode(signing_key), person_id, keys["public_key"], certificate
+        base64.b64decode(signing_key),
+        person_id,
+        keys["public_key"],
+        certificate,
+        keys.get("message_key"),
     )
 
 
@@ -86,11 +90,15 @@ def b64(value: bytes | None) -> str | None:
     return None if value is None else base64.b64encode(value).decode()
 
 
-def sealed_view(sealed: dict[str, bytes] | None, *, reporter: bool) -> dict[str, str | None]:
-    """An envelope as an API answer gives it: the one the reader's key opens."""
+def sealed_view(sealed: dict[str, Any] | None, *, reporter: bool) -> dict[str, Any]:
+    """An envelope as an API answer gives it: the one the reader's key opens, and whether
+    the confidant's signature is in front of its text."""
     if not sealed:
-        return {"sealed": None}
-    return {"sealed": b64(sealed.get("reporter" if reporter else "sealed"))}
+        return {"sealed": None, "signed": False}
+    return {
+        "sealed": b64(sealed.get("reporter" if reporter else "sealed")),
+        "signed": bool(sealed.get("signed")),
+    }
 
 
 def vault_view(vault: dict[str, Any], holder: str | None) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 // Coming back with the case code: the messages, a reply, the appointment, and on to booking.
 import { client } from "/static/common/api.js";
 import { $, item, say, textsOf, withLinks } from "/static/common/dom.js";
-import { codeKeys, normalise, openText, sealText } from "/static/common/keys.js";
+import { codeKeys, normalise, openSigned, openText, sealText } from "/static/common/keys.js";
 
 (function () {
   const main = $("case");
@@ -13,10 +13,19 @@ import { codeKeys, normalise, openText, sealText } from "/static/common/keys.js"
   let api = client(null); // with the case's token once the code is right
 
   // A sealed message is opened with the reporter's key, here; one kept under the server's
-  // keys (a case from before) comes as text.
+  // keys (a case from before) comes as text. A confidant's signed message shows only if the
+  // signature is the confidant's (whose keys the firm certified); one that says it is
+  // signed but is not, says so instead. In a sealed case, only a signed message is shown
+  // as the confidant's: anything else in their name is the system's.
   const textOf = async (m) => {
-    if (!m.sealed) return m.text ?? t.unreadable;
-    try { return await openText(keys.pair, m.sealed); } catch { return t.unreadable; }
+    if (!m.sealed) return { text: m.text ?? t.unreadable, verified: !vault };
+    try {
+      if (m.signed) {
+        const text = await openSigned(keys.pair, m.sealed, session.case_id, vault.signing_key, vault.confidant);
+        return { text: text ?? t.unverified, verified: text !== null };
+      }
+      return { text: await openText(keys.pair, m.sealed), verified: false };
+    } catch { return { text: t.unreadable, verified: false }; }
   };
 
   const show = (messages) => {
@@ -26,7 +35,8 @@ import { codeKeys, normalise, openText, sealText } from "/static/common/keys.js"
     for (const m of messages) {
       const said = document.createElement("li");
       const who = document.createElement("strong");
-      who.textContent = ({ reporter: t.you, system: t.automatic }[m.author] || t.confidant) + ": ";
+      const author = m.author === "confidant" && !m.verified ? "system" : m.author;
+      who.textContent = ({ reporter: t.you, system: t.automatic }[author] || t.confidant) + ": ";
       // The confidant's links (times proposed, a video room) open; the reporter's own text
       // stays text.
       said.append(who, m.author === "confidant" ? withLinks(m.text) : document.createTextNode(m.text));
@@ -36,8 +46,8 @@ import { codeKeys, normalise, openText, sealText } from "/static/common/keys.js"
   const load = async () => {
     const answer = await api(`/v1/cases/${session.case_id}/messages?limit=1000`);
     const items = (await answer.json()).items || [];
-    const texts = await Promise.all(items.map(textOf));
-    show(items.map((m, i) => ({ ...m, text: texts[i] })));
+    const opened = await Promise.all(items.map(textOf));
+    show(items.map((m, i) => ({ ...m, ...opened[i] })));
   };
 
   // The appointments as the timeline leaves them: the last word on each (booked or moved:

@@ -3,7 +3,9 @@
 // the rules again (transitions, an outcome on closing); its message is shown when it refuses.
 import { allItems, client } from "/static/common/api.js";
 import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
-import { caseKey, certifiedKey, fromKit, makeKeys, openText, sealKey, sealText, unlock } from "/static/common/keys.js";
+import {
+  caseKey, certifiedKey, fromKit, makeKeys, openText, recover, rewrap, sealKey, sealSigned, sealText, unlock,
+} from "/static/common/keys.js";
 
 (function () {
   const main = $("staff");
@@ -35,13 +37,13 @@ import { caseKey, certifiedKey, fromKit, makeKeys, openText, sealKey, sealText, 
     if (!caseKeys.has(c.case_id)) caseKeys.set(c.case_id, caseKey(mine, c.vault.wrap, c.vault.public_key));
     return caseKeys.get(c.case_id);
   }
-  async function opens(c, envelope) {
+  async function opens(c, envelope, signed = false) {
     if (!envelope) return null;
     if (!mine || !c.vault.wrap) return t.unreadable;
-    try { return await openText(await keyOf(c), envelope); } catch { return t.unreadable; }
+    try { return await openText(await keyOf(c), envelope, signed); } catch { return t.unreadable; }
   }
   // A text as the reader sees it: opened here if sealed, as it came if not.
-  const textOf = (m) => (m.sealed ? opens(sealedCase, m.sealed) : m.text);
+  const textOf = (m) => (m.sealed ? opens(sealedCase, m.sealed, m.signed) : m.text);
 
   // Each cell carries its column's name: on a phone the rows become cards that say it.
   const cell = (text, label) => {
@@ -325,12 +327,24 @@ import { caseKey, certifiedKey, fromKit, makeKeys, openText, sealKey, sealText, 
   // the recovery kit is shown, asked back, and only then are the keys kept and the cases
   // shown. Every later log-in finds them kept.
   let pendingKeys = null;
+  let pendingRecovery = null;
   async function keysReady(password) {
     const escrow = await api("/v1/keys/escrow");
     if (!escrow.ok) return true; // no escrow key yet (or not now): no keys to make yet
     const kept = await api("/v1/me/keys");
     if (kept.status === 200) {
-      mine = await unlock(await kept.json(), password);
+      const keys = await kept.json();
+      try {
+        mine = await unlock(keys, password);
+      } catch {
+        // Not the password the keys were locked with (reset by the office): the kit opens
+        // them, and they are locked with this password from then on.
+        pendingRecovery = { keys, password, signingKey: (await escrow.json()).signing_key };
+        $("login").hidden = true;
+        $("recover").hidden = false;
+        $("recover-kit").focus();
+        return false;
+      }
       await sealOn((await escrow.json()).signing_key);
       return true;
     }
@@ -356,6 +370,20 @@ import { caseKey, certifiedKey, fromKit, makeKeys, openText, sealKey, sealText, 
     }
   }
 
+  $("recover-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    problem.hidden = true;
+    const { keys, password, signingKey } = pendingRecovery;
+    try { mine = await recover(keys, $("recover-kit").value); } catch { say(problem, t.recover_wrong); return; }
+    const answer = await api("/v1/me/keys", "PATCH", await rewrap(mine, password));
+    if (answer.status !== 200) { await refused(answer); return; }
+    pendingRecovery = null;
+    $("recover").hidden = true;
+    $("recover-kit").value = "";
+    await sealOn(signingKey);
+    await opened();
+  });
+
   $("kit-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     problem.hidden = true;
@@ -376,9 +404,11 @@ import { caseKey, certifiedKey, fromKit, makeKeys, openText, sealKey, sealText, 
   async function written(text, message) {
     const vault = sealedCase && sealedCase.vault;
     if (!vault || (message && vault.relay)) return { text };
-    const body = { sealed: await sealText(vault.public_key, text) };
-    if (message && vault.reporter_key) body.reporter = await sealText(vault.reporter_key, text);
-    return body;
+    if (!message) return { sealed: await sealText(vault.public_key, text) };
+    // Signed in front of the text, so the reporter's page knows it is the confidant's.
+    const keys = [vault.public_key, ...(vault.reporter_key ? [vault.reporter_key] : [])];
+    const [toCase, toReporter] = await sealSigned(mine, sealedCase.case_id, text, ...keys);
+    return { sealed: toCase, ...(toReporter ? { reporter: toReporter } : {}), signed: true };
   }
 
   $("reply").addEventListener("submit", async (event) => {

@@ -129,7 +129,8 @@ class StaffKeys(TypedDict):
     by_recovery: bytes
     to_escrow: bytes
     created_at: datetime
-    certificate: NotRequired[bytes]  # the firm's signature on the public key
+    certificate: NotRequired[bytes]  # the firm's signature on the public keys
+    message_key: NotRequired[bytes]  # Ed25519: what their messages to reporters are signed with
 
 
 class Invitation(TypedDict):
@@ -252,7 +253,7 @@ class TextContent(TypedDict, total=False):
     text: Sealed  # under the server's keys: a case without a vault
     # Of a case with a vault: sealed to the case ("sealed") and, for a message, to the
     # reporter ("reporter"); the server cannot open either.
-    vault: dict[str, bytes]
+    vault: dict[str, Any]  # and "signed": True for a confidant's signed message
     relay_text: Sealed  # a relayed message's text until it is sent, under the server's keys
 
 

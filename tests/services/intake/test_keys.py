@@ -28,6 +28,7 @@ def made_in_the_browser(password: str, escrow: envelope.KeyPair) -> tuple[dict[s
         "memory": envelope.MEMORY,
         "by_recovery": B64(envelope.wrap(recovery, pair.private)).decode(),
         "to_escrow": B64(envelope.seal(escrow.public, pair.private)).decode(),
+        "message_key": B64(envelope.message_key(pair.private)).decode(),
     }
     return body, recovery
 
@@ -76,6 +77,7 @@ async def test_keys_not_as_the_browser_makes_them_are_refused_by_name(desk: Desk
         ({"memory": 8 * 1024 * 1024}, "memory"),
         ({"public_key": "not base64!"}, "public_key"),
         ({"extra": "x"}, "extra"),
+        ({"message_key": B64(bytes(31)).decode()}, "message_key"),
     ]
     for change, field in cases:
         answer = await desk.intake.put("/v1/me/keys", headers=anna, json={**body, **change})
@@ -95,4 +97,5 @@ async def test_the_escrow_key_is_given_when_the_firm_made_one(
     escrow = B64(envelope.KeyPair.generate().public).decode()
     intake = await start_service("intake", INTAKE_ESCROW_PUBLIC_KEY=escrow)
     answer = await intake.get("/v1/keys/escrow", headers=anna)
-    assert answer.status == 200 and (await answer.json()) == {"public_key": escrow}
+    assert answer.status == 200
+    assert (await answer.json()) == {"public_key": escrow, "signing_key": None}

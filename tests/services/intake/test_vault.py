@@ -334,7 +334,9 @@ async def test_a_case_is_handed_over_only_to_a_key_the_firm_certified(
         await intake.put(url.format("c-anna"), headers=anna, json={"certificate": "AAAA"})
     ).status == 403
     for who in ("c-anna", "c-bram"):
-        signature = envelope.certify(escrow_pair.private, who, pairs[who].public)
+        signature = envelope.certify(
+            escrow_pair.private, who, pairs[who].public, envelope.message_key(pairs[who].private)
+        )
         done = await intake.put(
             url.format(who), headers=desk.admin, json={"certificate": B64(signature).decode()}
         )
@@ -372,7 +374,7 @@ async def test_a_case_is_handed_over_only_to_a_key_the_firm_certified(
         assert (await intake.post(seal_on, headers=anna, json=body)).status == status
     assert (
         await intake.post(seal_on, headers=bram, json={"holder": "c-bram", "wrap": to_bram})
-    ).status == 404
+    ).status == 409
     sealed_on = await intake.post(seal_on, headers=anna, json={"holder": "c-bram", "wrap": to_bram})
     assert sealed_on.status == 200, await sealed_on.text()
     now = await (await intake.get(f"/v1/cases/{case_id}", headers=bram)).json()
@@ -389,3 +391,95 @@ async def test_a_case_is_handed_over_only_to_a_key_the_firm_certified(
     assert answer.status == 200, await answer.text()
     raw = await intake_of(intake).db[CASES].find_one({"_id": case_id})
     assert raw is not None and set(raw["vault"]["wraps"]) == {"c-anna", "escrow"}
+
+
+async def test_a_confidants_signed_message_checks_out_and_a_forged_one_does_not(
+    start_service: StartService, desk: Desk
+) -> None:
+    """The confidant's browser signs what it writes to the reporter; the reporter's page
+    checks the signature with the key the firm certified. A message a server adds in the
+    confidant's name has no such signature; notes and the reporter's messages are not
+    signed."""
+    escrow_pair = envelope.KeyPair.generate()
+    intake = await start_service(
+        "intake",
+        INTAKE_ESCROW_PUBLIC_KEY=B64(escrow_pair.public).decode(),
+        INTAKE_FIRM_SIGNING_KEY=B64(envelope.signing_public(escrow_pair.private)).decode(),
+    )
+    anna = desk.confidant("c-anna")
+    body, recovery = made_in_the_browser(PASSWORD, escrow_pair)
+    assert (await intake.put("/v1/me/keys", headers=anna, json=body)).status == 201
+    mine = envelope.unwrap(recovery, base64.b64decode(body["by_recovery"]))
+    public, message_key = base64.b64decode(body["public_key"]), envelope.message_key(mine)
+    certificate = envelope.certify(escrow_pair.private, "c-anna", public, message_key)
+    stored = await intake.put(
+        "/v1/keys/c-anna/certificate",
+        headers=desk.admin,
+        json={"certificate": B64(certificate).decode()},
+    )
+    assert stored.status == 200, await stored.text()
+    made = await intake.post(
+        "/v1/cases",
+        json={**NAMED, "organisation": desk.org["slug"], "preferred_confidant": "c-anna"},
+    )
+    case_id, code = (await made.json())["case_id"], (await made.json())["case_code"]
+    reporter_keys = envelope.code_keys(code)
+    reporter = {"Authorization": f"Bearer {(await made.json())['token']}"}
+    read = await (await intake.get(f"/v1/cases/{case_id}", headers=reporter)).json()
+    vault = read["vault"]
+    confidant = vault["confidant"]
+    assert confidant["message_key"] == B64(message_key).decode() and confidant["certified"]
+
+    signed = envelope.sign_message(mine, case_id, "Ik bel u dinsdag.")
+    url = f"/v1/cases/{case_id}/messages"
+    said = await intake.post(
+        url,
+        headers=anna,
+        json={
+            "sealed": B64(envelope.seal(base64.b64decode(vault["public_key"]), signed)).decode(),
+            "reporter": B64(envelope.seal(reporter_keys.pair.public, signed)).decode(),
+            "signed": True,
+        },
+    )
+    assert said.status == 201, await said.text()
+    # What a server could add in her name: sealed to the reporter, but signed by no one.
+    forged = envelope.KeyPair.generate().private
+    await intake.post(
+        url,
+        headers=anna,
+        json={
+            "sealed": B64(envelope.seal(base64.b64decode(vault["public_key"]), b"x")).decode(),
+            "reporter": B64(
+                envelope.seal(
+                    reporter_keys.pair.public,
+                    envelope.sign_message(forged, case_id, "Bel dit nummer."),
+                )
+            ).decode(),
+            "signed": True,
+        },
+    )
+    items = (await (await intake.get(url, headers=reporter)).json())["items"]
+    checked = [
+        envelope.signed_message(
+            base64.b64decode(confidant["message_key"]),
+            case_id,
+            envelope.open_sealed(reporter_keys.pair, base64.b64decode(m["sealed"])),
+        )
+        for m in items
+    ]
+    assert [m["signed"] for m in items] == [True, True]
+    assert checked == ["Ik bel u dinsdag.", None]
+    assert envelope.certified(
+        envelope.signing_public(escrow_pair.private),
+        "c-anna",
+        base64.b64decode(confidant["public_key"]),
+        base64.b64decode(confidant["certificate"]),
+        base64.b64decode(confidant["message_key"]),
+    )
+    # Only a confidant's message is signed.
+    sealed_text = B64(envelope.seal(base64.b64decode(vault["public_key"]), b"y")).decode()
+    for headers, path in ((reporter, url), (anna, f"/v1/cases/{case_id}/notes")):
+        refused = await intake.post(
+            path, headers=headers, json={"sealed": sealed_text, "signed": True}
+        )
+        assert refused.status == 422 and "signed" in await refused.text()
