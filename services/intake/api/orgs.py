@@ -23,6 +23,7 @@ from services.intake.api.models import (
 )
 from services.intake.domain import accounts, taxonomy
 from services.intake.domain.codes import new_id
+from services.intake.domain.reseal import forget_holder
 from services.intake.state import INTAKE, Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import ORGANISATIONS, STAFF
@@ -118,7 +119,7 @@ async def update_org(request: web.Request) -> web.Response:
     changes = body.model_dump(exclude_none=True)
     intake = request.app[INTAKE]
     if changes:
-        await get_org(intake, org_id)  # (a 404 for an organisation that is not there)
+        before = await get_org(intake, org_id)  # (a 404 for an organisation that is not there)
         named = {"name", "departments"} & changes.keys()
         now = intake.clock.now()
         events = (
@@ -131,6 +132,10 @@ async def update_org(request: web.Request) -> web.Response:
             ORGANISATIONS, {"_id": org_id}, {"$set": changes}, events
         ):
             raise not_found("organisation")
+        # A confidant who no longer serves it keeps no key of its cases that are not theirs.
+        if "confidant_ids" in changes:
+            for gone in set(before.get("confidant_ids", [])) - set(changes["confidant_ids"]):
+                await forget_holder(intake, gone, org_id)
     return web.json_response(docs.org_view(await get_org(intake, org_id)))
 
 
@@ -250,6 +255,9 @@ async def activate_staff(request: web.Request) -> web.Response:
     doc = await docs.staff(intake.db).find_one({"_id": request.match_info["staff_id"]})
     if doc is None:
         raise not_found("account")
+    confidant = doc.get("confidant_id")
+    if not body.active and confidant:  # gone: no key of cases not theirs
+        await forget_holder(intake, confidant)
     return web.json_response(staff_item(doc))
 
 

@@ -123,3 +123,23 @@ async def seal_texts(intake: Intake, case_id: str, vault: dict[str, Any]) -> int
                 collection, as_read, {"$set": sets, "$unset": {"text": ""}}
             )
     return sealed
+
+
+async def forget_holder(intake: Intake, person_id: str, org_id: str | None = None) -> int:
+    """A confidant who leaves (an organisation, or the firm) holds no key of a case that is
+    not theirs any more: their wraps of those cases are deleted (of ``org_id``'s only, when
+    they leave one organisation). A case still assigned to them keeps theirs until the
+    office hands it over. Returns how many wraps went."""
+    query: dict[str, Any] = {
+        f"vault.wraps.{person_id}": {"$exists": True},
+        "confidant_id": {"$ne": person_id},
+    }
+    if org_id is not None:
+        query["org_id"] = org_id
+    gone = 0
+    async for case in docs.cases(intake.db).find(query, {"_id": 1}):
+        as_read = {"_id": case["_id"], "confidant_id": {"$ne": person_id}}
+        gone += await intake.update(CASES, as_read, {"$unset": {f"vault.wraps.{person_id}": ""}})
+    if gone:
+        log.info("wraps deleted", extra={"confidant_id": person_id, "count": gone})
+    return gone

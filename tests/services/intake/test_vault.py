@@ -483,3 +483,32 @@ async def test_a_confidants_signed_message_checks_out_and_a_forged_one_does_not(
             path, headers=headers, json={"sealed": sealed_text, "signed": True}
         )
         assert refused.status == 422 and "signed" in await refused.text()
+
+
+async def test_a_confidant_who_leaves_keeps_no_key_of_cases_not_theirs(
+    sealed: Sealed, desk: Desk
+) -> None:
+    """Anna's case handed over by the office (waiting for her browser to seal it on) and
+    one still hers: when the organisation lets her go, the first loses her wrap (escrow's
+    stays, for the ceremony); the one still assigned to her keeps it until handed over."""
+    base = {**NAMED, "organisation": desk.org["slug"], "preferred_confidant": "c-anna"}
+    handed, kept = [
+        (await (await sealed.intake.post("/v1/cases", json=base)).json())["case_id"]
+        for _ in range(2)
+    ]
+    moved = await sealed.intake.post(
+        f"/v1/cases/{handed}/assign", headers=desk.admin, json={"confidant_id": "c-bram"}
+    )
+    assert moved.status == 200, await moved.text()
+    cases = intake_of(sealed.intake).db[CASES]
+    before = await cases.find_one({"_id": handed})
+    assert before is not None and set(before["vault"]["wraps"]) == {"c-anna", "escrow"}
+    changed = await sealed.intake.patch(
+        f"/v1/orgs/{desk.org['id']}", headers=desk.admin, json={"confidant_ids": ["c-bram"]}
+    )
+    assert changed.status == 200, await changed.text()
+    after = await cases.find_one({"_id": handed})
+    assert after is not None and set(after["vault"]["wraps"]) == {"escrow"}
+    assert after["vault"]["pending"] == "c-bram"
+    still = await cases.find_one({"_id": kept})
+    assert still is not None and set(still["vault"]["wraps"]) == {"c-anna", "escrow"}
