@@ -152,3 +152,36 @@ export async function openSigned(pair, envelope, caseId, signingKey, confidant) 
 export async function sealKey(publicKey, caseKeyPair) {
   return b64(await sealed.seal(bytes(publicKey), caseKeyPair.private));
 }
+
+// Every key a case had, newest first: the current one from my wrap, then back along the
+// chain (each earlier key sealed to the one after it).
+export async function caseKeys(mine, vault) {
+  const keys = [await caseKey(mine, vault.wrap, vault.public_key)];
+  for (const earlier of vault.previous || []) {
+    const newer = keys[keys.length - 1];
+    keys.push({ public: bytes(earlier.public_key), private: await sealed.openSealed(newer, bytes(earlier.by_next)) });
+  }
+  return keys;
+}
+
+// A text sealed to whichever of a case's keys it was sealed to.
+export async function openWithAny(keys, envelope, signed = false) {
+  for (const key of keys) {
+    try { return await openText(key, envelope, signed); } catch { /* an earlier key, then */ }
+  }
+  throw new Error("none of the case's keys opens this");
+}
+
+// A case's key replaced (POST /v1/cases/{id}/key's body): a new pair, sealed to me and to
+// escrow, and the old private key sealed to the new public key.
+export async function rotation(mine, waiting, escrowPublicKey) {
+  const old = await caseKey(mine, waiting.wrap, waiting.public_key);
+  const next = await sealed.keyPair();
+  return {
+    from_key: waiting.public_key,
+    public_key: b64(next.public),
+    wrap: b64(await sealed.seal(mine.public, next.private)),
+    escrow: b64(await sealed.seal(bytes(escrowPublicKey), next.private)),
+    by_next: b64(await sealed.seal(next.public, old.private)),
+  };
+}

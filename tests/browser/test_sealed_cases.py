@@ -10,6 +10,7 @@ import base64
 from collections.abc import Callable
 
 import bson
+import pytest
 from playwright.async_api import Browser, Page, expect
 
 from services.intake.store.collections import CASES, MESSAGES, NOTES
@@ -260,3 +261,94 @@ async def test_after_a_password_reset_the_kit_opens_the_cases_and_the_new_passwo
     await later.locator("#cases button").first.click()
     await expect(later.locator("#report-text")).to_have_text(NAMED["text"])
     await expect(later.locator("#recover")).to_be_hidden()
+
+
+async def test_a_case_handed_to_anna_gets_a_new_key_from_her_browser(
+    start_service: StartService, token: Callable[..., str], browser: Browser
+) -> None:
+    """Bram knew the case's key; once he hands it to Anna, her workspace replaces it at her
+    log-in: what comes after is sealed to a key Bram never had, and the report from before
+    still opens, back along the chain."""
+    firm = envelope.KeyPair.generate()
+    booking = await start_service("booking")
+    intake = await start_service(
+        "intake",
+        INTAKE_BOOKING_URL=str(booking.make_url("/")),
+        INTAKE_ESCROW_PUBLIC_KEY=base64.b64encode(firm.public).decode(),
+    )
+    org = await make_org(intake, token, confidant_ids=("c-anna", "c-bram"))
+    await make_anna_login(intake, token)
+    staff = await browser.new_page()
+    await log_in(staff, intake, "anna")
+    await expect(staff.get_by_role("heading", name="Uw herstelsleutel")).to_be_visible()
+    kit = (await staff.locator("#kit-code").text_content() or "").strip()
+    await staff.get_by_label("Typ uw herstelsleutel nog eens over").fill(kit)
+    await staff.get_by_role("button", name="Ik heb hem bewaard: verder").click()
+    await expect(staff.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+
+    bram_headers = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-bram"))
+    body, recovery = made_in_the_browser(PASSWORD, firm)
+    assert (await intake.put("/v1/me/keys", headers=bram_headers, json=body)).status == 201
+    bram = envelope.KeyPair(
+        base64.b64decode(body["public_key"]),
+        envelope.unwrap(recovery, base64.b64decode(body["by_recovery"])),
+    )
+    made = await intake.post(
+        "/v1/cases",
+        json={
+            **NAMED,
+            "organisation": org["slug"],
+            "department": None,
+            "preferred_confidant": "c-bram",
+        },
+    )
+    case_id = (await made.json())["case_id"]
+    db = state(intake).db
+    case = await db[CASES].find_one({"_id": case_id})
+    assert case is not None
+    old = envelope.KeyPair(
+        case["vault"]["public"], envelope.open_sealed(bram, case["vault"]["wraps"]["c-bram"])
+    )
+    anna = await (await intake.get("/v1/keys/c-anna", headers=bram_headers)).json()
+    wrap = envelope.seal(base64.b64decode(anna["public_key"]), old.private)
+    moved = await intake.post(
+        f"/v1/cases/{case_id}/assign",
+        headers=bram_headers,
+        json={"confidant_id": "c-anna", "wrap": base64.b64encode(wrap).decode()},
+    )
+    assert moved.status == 200, await moved.text()
+
+    again = await browser.new_page()
+    await log_in(again, intake, "anna")
+    await expect(again.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+
+    async def rotated() -> bool:
+        found = await db[CASES].find_one({"_id": case_id})
+        return found is not None and found["vault"]["public"] != old.public
+
+    await eventually(rotated)
+    case = await db[CASES].find_one({"_id": case_id})
+    assert case is not None and "rotate" not in case["vault"]
+    assert set(case["vault"]["wraps"]) == {"c-anna", "escrow"}
+    [earlier] = case["vault"]["previous"]
+    assert earlier["public"] == old.public
+    new = envelope.KeyPair(
+        case["vault"]["public"], envelope.open_sealed(firm, case["vault"]["wraps"]["escrow"])
+    )
+    assert envelope.open_sealed(new, earlier["by_next"]) == old.private  # the chain
+    # What arrives now is sealed to the new key: Bram's old one opens nothing of it.
+    told = await intake.post(
+        f"/v1/cases/{case_id}/notes",
+        headers=bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna")),
+        json={"text": "Na de overdracht."},
+    )
+    assert told.status == 201, await told.text()
+    note = await db[NOTES].find_one({"case_id": case_id})
+    assert note is not None
+    assert envelope.open_sealed(new, note["vault"]["sealed"]) == b"Na de overdracht."
+    with pytest.raises(envelope.EnvelopeError):
+        envelope.open_sealed(old, note["vault"]["sealed"])
+    # Anna's workspace opens the report from before (sealed to the old key) and the note.
+    await again.locator("#cases button").first.click()
+    await expect(again.locator("#report-text")).to_have_text(NAMED["text"])
+    await expect(again.locator("#notes")).to_contain_text("Na de overdracht.")

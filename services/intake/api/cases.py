@@ -18,7 +18,14 @@ from pydantic import Field
 
 from services.intake.api import views
 from services.intake.api.keys import person_view
-from services.intake.api.models import Assign, CaseAccess, CaseCreate, CaseUpdate, Wrap
+from services.intake.api.models import (
+    Assign,
+    CaseAccess,
+    CaseCreate,
+    CaseUpdate,
+    Rotation,
+    Wrap,
+)
 from services.intake.api.orgs import client_key, get_org, optional_staff
 from services.intake.domain import rules as domain
 from services.intake.domain import taxonomy
@@ -424,6 +431,35 @@ async def assign_case(request: web.Request) -> web.Response:
 
 
 @answers(views.CaseMeta)
+async def rotate_key(request: web.Request) -> web.Response:
+    """A case's key replaced by its confidant's browser, after someone who knew it (who
+    handed it over, or left) no longer holds it: what is sealed from now on is sealed to a
+    key they never had; what was sealed before opens through the chain."""
+    intake = request.app[INTAKE]
+    case = await load_case(intake, request.match_info["case_id"])
+    who = assigned_confidant(request, case)
+    vault = case.get("vault")
+    if vault is None:
+        raise Conflict("this case is not sealed to keys", code="no_vault")
+    body = await read_body(request, Rotation)
+    sealed = {name: base64.b64decode(getattr(body, name)) for name in ("wrap", "escrow", "by_next")}
+    for name, value in sealed.items():
+        vaults.check_sealed_key(value, name)
+    old, new = base64.b64decode(body.from_key), base64.b64decode(body.public_key)
+    if old != vault["public"]:
+        raise Conflict("the case's key changed meanwhile; load it again", code="key_changed")
+    wraps = {who.sub: sealed["wrap"], vaults.ESCROW: sealed["escrow"]}
+    change = {
+        "$set": vaults.rotated(vault, new, wraps, sealed["by_next"]),
+        "$unset": {"vault.rotate": ""},
+    }
+    as_read = {"_id": case["_id"], "confidant_id": who.sub, "vault.public": old}
+    if not await intake.update(CASES, as_read, change):
+        raise Conflict("the case changed meanwhile; load it again")
+    return web.json_response(docs.metadata(await load_case(intake, case["_id"])))
+
+
+@answers(views.CaseMeta)
 async def seal_on(request: web.Request) -> web.Response:
     """A case handed over by the office, sealed on to its new confidant by the browser of
     someone who holds its key (who holds it no longer unless it is theirs)."""
@@ -441,7 +477,7 @@ async def seal_on(request: web.Request) -> web.Response:
     if vault.get("pending") != body.holder:
         raise Conflict("the case waits for no key for this confidant", code="not_pending")
     change: dict[str, Any] = {
-        "$set": {f"vault.wraps.{body.holder}": wrap},
+        "$set": {f"vault.wraps.{body.holder}": wrap, "vault.rotate": True},
         "$unset": {"vault.pending": ""},
     }
     if who.sub != case["confidant_id"]:
@@ -577,6 +613,15 @@ ENDPOINTS = [
         "A handed-over case's key, sealed on to its new confidant.",
         roles=["confidant"],
         body=Wrap,
+        scope="case",
+    ),
+    Endpoint(
+        "POST",
+        "/v1/cases/{case_id}/key",
+        rotate_key,
+        "A case's key replaced by its confidant's browser (the old one chained to it).",
+        roles=["confidant"],
+        body=Rotation,
         scope="case",
     ),
     Endpoint(

@@ -265,6 +265,31 @@ async def certify(request: web.Request) -> web.Response:
     return web.json_response(person_view(intake, {**doc, "certificate": certificate}))
 
 
+class Rotating(TypedDict):
+    """A case of mine whose key someone else knew: my browser replaces it."""
+
+    case_id: str
+    public_key: str
+    wrap: str
+
+
+@answers(list_of(Rotating))
+async def rotations(request: web.Request) -> web.Response:
+    intake = request.app[INTAKE]
+    who = require(request, ["confidant"])
+    query = {"confidant_id": who.sub, "vault.rotate": True}
+    items: list[Rotating] = [
+        {
+            "case_id": case["_id"],
+            "public_key": _b64(case["vault"]["public"]),
+            "wrap": _b64(case["vault"]["wraps"][who.sub]),
+        }
+        async for case in docs.cases(intake.db).find(query, {"vault": 1}).limit(200)
+        if who.sub in case["vault"]["wraps"]
+    ]
+    return web.json_response({"items": items, "next": None})
+
+
 @answers(list_of(Pending))
 async def pending(request: web.Request) -> web.Response:
     """Cases the office handed over whose key I hold: my browser seals them on."""
@@ -319,6 +344,13 @@ ENDPOINTS = [
         escrow_key,
         "The firm's escrow public key.",
         roles=["admin", "confidant"],
+    ),
+    Endpoint(
+        "GET",
+        "/v1/keys/rotations",
+        rotations,
+        "Cases of mine whose key someone else knew, for my browser to replace.",
+        roles=["confidant"],
     ),
     Endpoint(
         "GET",

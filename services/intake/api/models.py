@@ -163,5 +163,17 @@ class Wrap(Body):
     wrap: str = Field(min_length=4, max_length=600, pattern=BASE64)
 
 
+class Rotation(Body):
+    """A case's new key, made in its confidant's browser: the key it replaces (so that two
+    rotations cannot cross), the new public key, the new private key sealed to the
+    confidant and to escrow, and the old private key sealed to the new public key."""
+
+    from_key: str = Field(min_length=44, max_length=44, pattern=BASE64)
+    public_key: str = Field(min_length=44, max_length=44, pattern=BASE64)
+    wrap: str = Field(min_length=4, max_length=600, pattern=BASE64)
+    escrow: str = Field(min_length=4, max_length=600, pattern=BASE64)
+    by_next: str = Field(min_length=4, max_length=600, pattern=BASE64)
+
+
 class Certificate(Body):
     certificate: str = Field(min_length=4, max_length=200, pattern=BASE64)

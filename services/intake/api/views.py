@@ -82,6 +82,7 @@ class VaultView(TypedDict):
     public_key: str
     reporter_key: str | None
     wrap: str | None
+    previous: list[dict[str, str]]  # earlier keys, newest first, each sealed to the next
     text: str | None
     contact: NotRequired[str | None]
     relay: NotRequired[str | None]

@@ -139,7 +139,12 @@ async def forget_holder(intake: Intake, person_id: str, org_id: str | None = Non
     gone = 0
     async for case in docs.cases(intake.db).find(query, {"_id": 1}):
         as_read = {"_id": case["_id"], "confidant_id": {"$ne": person_id}}
-        gone += await intake.update(CASES, as_read, {"$unset": {f"vault.wraps.{person_id}": ""}})
+        # (and its key is replaced by its confidant's browser: vault.rotate)
+        gone += await intake.update(
+            CASES,
+            as_read,
+            {"$unset": {f"vault.wraps.{person_id}": ""}, "$set": {"vault.rotate": True}},
+        )
     if gone:
         log.info("wraps deleted", extra={"confidant_id": person_id, "count": gone})
     return gone

@@ -214,6 +214,7 @@ async def hand_over(
         if wrap is not None:
             vaults.check_sealed_key(wrap, "wrap")
             change["$set"][f"vault.wraps.{confidant_id}"] = wrap
+            change["$set"]["vault.rotate"] = True  # the one who handed it over knew its key
             change["$unset"] = {f"vault.wraps.{case['confidant_id']}": "", "vault.pending": ""}
         else:
             change["$set"]["vault.pending"] = confidant_id

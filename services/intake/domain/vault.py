@@ -109,6 +109,27 @@ def vault_view(vault: dict[str, Any], holder: str | None) -> dict[str, Any]:
         "public_key": b64(vault["public"]),
         "reporter_key": b64(vault.get("reporter")),
         "wrap": b64(vault["wraps"].get(holder)) if holder else None,
+        # Keys the case had before (newest first), each sealed to the one after it: what
+        # was sealed before a rotation opens by walking back from the current key.
+        "previous": [
+            {"public_key": b64(p["public"]), "by_next": b64(p["by_next"])}
+            for p in vault.get("previous", [])
+        ]
+        if holder
+        else [],
+    }
+
+
+def rotated(
+    vault: dict[str, Any], public: bytes, wraps: dict[str, bytes], by_next: bytes
+) -> dict[str, Any]:
+    """The fields of a rotation a holder's browser made: the new key, sealed to each holder,
+    and the old key (sealed to the new one) at the head of the chain."""
+    previous = [{"public": vault["public"], "by_next": by_next}, *vault.get("previous", [])]
+    return {
+        "vault.public": public,
+        "vault.wraps": wraps,
+        "vault.previous": previous,
     }
 
 

@@ -4,7 +4,8 @@
 import { allItems, client } from "/static/common/api.js";
 import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
 import {
-  caseKey, certifiedKey, fromKit, makeKeys, openText, recover, rewrap, sealKey, sealSigned, sealText, unlock,
+  caseKey, caseKeys, certifiedKey, fromKit, makeKeys, openWithAny, recover, rewrap, rotation, sealKey, sealSigned,
+  sealText, unlock,
 } from "/static/common/keys.js";
 
 (function () {
@@ -30,17 +31,18 @@ import {
   // This person's key pair, unlocked with their password at log-in; held only in this page.
   let mine = null;
   let sealedCase = null; // the open case, if it has a vault
-  const caseKeys = new Map(); // a case's key pair, once opened with mine
+  const caseKeyring = new Map(); // a case's key pairs (its current one, then earlier ones)
 
-  // What a sealed case says, opened here: with the case's key, itself opened with mine.
-  async function keyOf(c) {
-    if (!caseKeys.has(c.case_id)) caseKeys.set(c.case_id, caseKey(mine, c.vault.wrap, c.vault.public_key));
-    return caseKeys.get(c.case_id);
+  // What a sealed case says, opened here: with the case's keys, opened with mine.
+  async function keysOf(c) {
+    const known = `${c.case_id}:${c.vault.public_key}`;
+    if (!caseKeyring.has(known)) caseKeyring.set(known, caseKeys(mine, c.vault));
+    return caseKeyring.get(known);
   }
   async function opens(c, envelope, signed = false) {
     if (!envelope) return null;
     if (!mine || !c.vault.wrap) return t.unreadable;
-    try { return await openText(await keyOf(c), envelope, signed); } catch { return t.unreadable; }
+    try { return await openWithAny(await keysOf(c), envelope, signed); } catch { return t.unreadable; }
   }
   // A text as the reader sees it: opened here if sealed, as it came if not.
   const textOf = (m) => (m.sealed ? opens(sealedCase, m.sealed, m.signed) : m.text);
@@ -339,13 +341,15 @@ import {
       } catch {
         // Not the password the keys were locked with (reset by the office): the kit opens
         // them, and they are locked with this password from then on.
-        pendingRecovery = { keys, password, signingKey: (await escrow.json()).signing_key };
+        pendingRecovery = { keys, password, firm: await escrow.json() };
         $("login").hidden = true;
         $("recover").hidden = false;
         $("recover-kit").focus();
         return false;
       }
-      await sealOn((await escrow.json()).signing_key);
+      const firm = await escrow.json();
+      await sealOn(firm.signing_key);
+      await rotate(firm.public_key);
       return true;
     }
     const made = await makeKeys(password, (await escrow.json()).public_key);
@@ -370,17 +374,28 @@ import {
     }
   }
 
+  // Cases of mine whose key someone else knew (who handed it over, or left): a new key,
+  // here, so that what comes from now on is sealed to a key they never had.
+  async function rotate(escrowPublicKey) {
+    const answer = await api("/v1/keys/rotations");
+    if (!answer.ok) return;
+    for (const waiting of (await answer.json()).items) {
+      await api(`/v1/cases/${waiting.case_id}/key`, "POST", await rotation(mine, waiting, escrowPublicKey));
+    }
+  }
+
   $("recover-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     problem.hidden = true;
-    const { keys, password, signingKey } = pendingRecovery;
+    const { keys, password, firm } = pendingRecovery;
     try { mine = await recover(keys, $("recover-kit").value); } catch { say(problem, t.recover_wrong); return; }
     const answer = await api("/v1/me/keys", "PATCH", await rewrap(mine, password));
     if (answer.status !== 200) { await refused(answer); return; }
     pendingRecovery = null;
     $("recover").hidden = true;
     $("recover-kit").value = "";
-    await sealOn(signingKey);
+    await sealOn(firm.signing_key);
+    await rotate(firm.public_key);
     await opened();
   });
 

@@ -512,3 +512,46 @@ async def test_a_confidant_who_leaves_keeps_no_key_of_cases_not_theirs(
     assert after["vault"]["pending"] == "c-bram"
     still = await cases.find_one({"_id": kept})
     assert still is not None and set(still["vault"]["wraps"]) == {"c-anna", "escrow"}
+
+
+async def test_a_new_case_key_is_taken_only_from_its_confidant_and_for_the_key_it_has(
+    sealed: Sealed, desk: Desk
+) -> None:
+    anna, bram = desk.confidant("c-anna"), desk.confidant("c-bram")
+    made = await sealed.intake.post(
+        "/v1/cases",
+        json={**NAMED, "organisation": desk.org["slug"], "preferred_confidant": "c-anna"},
+    )
+    case_id = (await made.json())["case_id"]
+    read = await (await sealed.intake.get(f"/v1/cases/{case_id}", headers=anna)).json()
+    old = case_pair(read["vault"], sealed.anna)
+    new = envelope.KeyPair.generate()
+
+    def sealed_key(to: bytes, key: bytes) -> str:
+        return B64(envelope.seal(to, key)).decode()
+
+    body = {
+        "from_key": read["vault"]["public_key"],
+        "public_key": B64(new.public).decode(),
+        "wrap": sealed_key(sealed.anna.public, new.private),
+        "escrow": sealed_key(sealed.escrow.public, new.private),
+        "by_next": sealed_key(new.public, old.private),
+    }
+    url = f"/v1/cases/{case_id}/key"
+    assert (await sealed.intake.post(url, headers=bram, json=body)).status == 404
+    stale = {**body, "from_key": B64(new.public).decode()}
+    assert (await sealed.intake.post(url, headers=anna, json=stale)).status == 409
+    short = {**body, "wrap": B64(b"\x01" + bytes(60)).decode()}
+    assert (await sealed.intake.post(url, headers=anna, json=short)).status == 422
+    done = await sealed.intake.post(url, headers=anna, json=body)
+    assert done.status == 200, await done.text()
+    again = await (await sealed.intake.get(f"/v1/cases/{case_id}", headers=anna)).json()
+    assert again["vault"]["public_key"] == B64(new.public).decode()
+    [earlier] = again["vault"]["previous"]
+    chained = envelope.open_sealed(
+        case_pair(again["vault"], sealed.anna), base64.b64decode(earlier["by_next"])
+    )
+    assert chained == old.private
+    assert opened(old, again["vault"]["text"]) == NAMED["text"]  # sealed before: the old key
+    # The same rotation again: its key is not the case's any more.
+    assert (await sealed.intake.post(url, headers=anna, json=body)).status == 409
