@@ -107,9 +107,13 @@ async def request_context(request: web.Request, handler: HandlerFn) -> web.Strea
 
 # What a page may load, unless its handler says otherwise: only this origin's script, style
 # and API (a page calls only its own service), and it may not be framed.
+# Trusted Types: no page may hand a string to a DOM sink that runs code (innerHTML, a
+# script's URL, a worker's); the one policy, "vertrouwd", lets shared/static/sealed.js
+# start the crypto worker from its own address and nothing else (issue 26).
 HTML_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
+    "require-trusted-types-for 'script'; trusted-types vertrouwd"
 )
 
 

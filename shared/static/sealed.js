@@ -4,9 +4,21 @@ let worker = null;
 let next = 0;
 const waiting = new Map();
 
+// The pages allow Trusted Types only through this policy (shared/http/middlewares.py): a
+// worker's address is the crypto worker's, on this origin, or nothing.
+const WORKER = new URL("./crypto-worker.js", import.meta.url).href;
+const policy = self.trustedTypes
+  ? self.trustedTypes.createPolicy("vertrouwd", {
+    createScriptURL: (url) => {
+      if (url !== WORKER) throw new TypeError(`not the crypto worker: ${url}`);
+      return url;
+    },
+  })
+  : null;
+
 function call(op, ...args) {
   if (!worker) {
-    worker = new Worker(new URL("./crypto-worker.js", import.meta.url), { type: "module" });
+    worker = new Worker(policy ? policy.createScriptURL(WORKER) : WORKER, { type: "module" });
     worker.addEventListener("message", (event) => {
       const { id, value, error } = event.data;
       const pending = waiting.get(id);

@@ -167,3 +167,32 @@ async def test_signatures_and_certificates_check_out_on_both_sides(
     assert envelope.signed_message(message_key, "case-9", from_browser) is None
     assert got["certified"] is True
     assert got["otherPerson"] is False and got["withoutMessageKey"] is False
+
+
+async def test_the_pages_take_no_string_as_code_but_start_their_crypto_worker(
+    start_service: StartService, browser: Browser
+) -> None:
+    """Trusted Types: HTML put in as a string and a worker from another address are refused
+    by the browser; the crypto worker starts through the one policy."""
+    intake = await start_service("intake")
+    page = await browser.new_page()
+    answer = await page.goto(str(intake.make_url("/staff")))
+    assert answer is not None
+    policy = (await answer.all_headers())["content-security-policy"]
+    assert "require-trusted-types-for 'script'" in policy and "trusted-types vertrouwd" in policy
+    got = await page.evaluate(
+        """async () => {
+          const refused = (attempt) => {
+            try { attempt(); return "done"; } catch (e) { return e.name; }
+          };
+          const sealed = await import("/static/common/sealed.js");
+          const pair = await sealed.keyPair();
+          return {
+            html: refused(() => { document.body.innerHTML = "<img src=x onerror=alert(1)>"; }),
+            worker: refused(() => new Worker("/static/common/api.js", { type: "module" })),
+            policy: refused(() => trustedTypes.createPolicy("vertrouwd", {})),
+            keys: pair.public.length,
+          };
+        }"""
+    )
+    assert got == {"html": "TypeError", "worker": "TypeError", "policy": "TypeError", "keys": 32}
