@@ -41,7 +41,7 @@ SEALED: dict[str, tuple[str, ...]] = {
         "mail_thread",
     ),
     NOTES: ("text",),
-    MESSAGES: ("text",),
+    MESSAGES: ("text", "relay_text"),
     STAFF: ("email",),
     ORGANISATIONS: ("mailbox.password",),
     WEBHOOK_INBOX: ("body",),

@@ -197,8 +197,9 @@ SEALED_JSON = re.compile(
 ID_JSON = re.compile(rb'"_id"\s*:\s*"([^"\\]{1,80})"')
 # The fields the server seals under its keys (shared.crypto's associated data names them).
 FIELDS = (
-    "text", "contact.name", "contact.email", "contact.phone", "mail_thread", "body", "code",
-    "referral_to", "reason", "email", "mailbox.password", "phone", "secret",
+    "text", "relay_text", "contact.name", "contact.email", "contact.phone", "mail_thread",
+    "body", "code", "referral_to", "reason", "email", "mailbox.password", "phone", "secret",
+    "reopened.0", "reopened.1",
 )  # fmt: skip
 
 
@@ -238,7 +239,7 @@ def open_with(key: bytes, envelopes: set[bytes], sealed: list[Sealed]) -> Iterat
             pass
     aead = AESGCM(key)
     for value in sealed:
-        # The field is the path, or its end (relay_text is sealed as "text").
+        # The field is the path, or its end.
         if value.loose:
             fields = set(value.path)
         else:

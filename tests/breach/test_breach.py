@@ -63,9 +63,11 @@ TO_REPORTER = "MRK-TOREP-3c77 zullen we praten?"
 FROM_REPORTER = "MRK-FROMREP-e51a graag, dinsdag"
 NOTE = "MRK-NOTE-4d2c eerst rooster bekijken"
 CALL_NOTE = "MRK-CALLNOTE-0b9e terugbellen vrijdag"
+REFERRAL = "MRK-REFERRAL-6f1 huisarts De Linde"
+REOPENED = "MRK-REOPEN-a93 het begon weer"
 CONTENT = [
     WEB, NAME, PHONE_NUMBER, LEGACY, MAIL, SUBJECT, MAIL_NAME, MAIL_ANSWER, WHATSAPP,
-    WHATSAPP_NAME, CALL, TO_REPORTER, FROM_REPORTER, NOTE, CALL_NOTE,
+    WHATSAPP_NAME, CALL, TO_REPORTER, FROM_REPORTER, NOTE, CALL_NOTE, REFERRAL, REOPENED,
 ]  # fmt: skip
 # The addresses notify writes to: kept under the server's keys by necessity.
 WEB_EMAIL = "melder.inbraak@example.nl"
@@ -288,6 +290,14 @@ async def seed(
     ):
         kept = await intake.post(f"/v1/cases/{case_id}/notes", headers=anna, json=note)
         assert kept.status == 201, await kept.text()
+    # The call's case closed with a referral in the confidant's words, then taken up again.
+    closing = {"status": "closed", "outcome": "referral", "referral_to": REFERRAL}
+    closed = await intake.patch(f"/v1/cases/{call_case}", headers=anna, json=closing)
+    assert closed.status == 200, await closed.text()
+    reopened = await intake.post(
+        f"/v1/cases/{call_case}/reopen", headers=anna, json={"reason": REOPENED}
+    )
+    assert reopened.status == 200, await reopened.text()
     answer = await intake.post(
         f"/v1/cases/{mail_case}/messages", headers=anna, json={"text": MAIL_ANSWER}
     )

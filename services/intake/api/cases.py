@@ -304,6 +304,7 @@ async def vault_view(intake: Intake, case: docs.Case, who: Principal) -> Json | 
     }
     if not reporter:
         view["contact"] = vaults.b64(vault.get("contact"))
+        view["referral_to"] = vaults.b64(vault.get("referral_to"))
         # Answers relayed by e-mail or WhatsApp are sent as text (sealed on arrival).
         view["relay"] = case.get("relay")
     return view

@@ -85,6 +85,7 @@ class VaultView(TypedDict):
     previous: list[dict[str, str]]  # earlier keys, newest first, each sealed to the next
     text: str | None
     contact: NotRequired[str | None]
+    referral_to: NotRequired[str | None]  # the place referred to at closing, sealed
     relay: NotRequired[str | None]
     # The assigned confidant's keys (person_id, public_key, message_key, certificate) and
     # the firm's signing key: a reporter's page checks the confidant's messages with them.

@@ -112,10 +112,11 @@ async def deliver(intake: Intake, message: docs.Text, now: datetime | None = Non
         if case is None or case.get("purged_at"):
             raise Permanent("case gone")
         # A case with a vault keeps the text for the relay alone, until it is sent.
+        field = "relay_text" if "relay_text" in message else "text"
         sealed = message.get("relay_text") or message.get("text")
         if sealed is None:
             raise Permanent("the text is gone")
-        text = intake.cipher.open(sealed, doc_id=message["_id"], field="text")
+        text = intake.cipher.open(sealed, doc_id=message["_id"], field=field)
         if relay["channel"] == "email":
             external_id = await send_mail(intake, case, message, text)
         else:

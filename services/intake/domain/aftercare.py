@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from services.intake.domain import vault as vaults
 from services.intake.domain.opening import adjust_load, case_event
 from services.intake.domain.rules import BUCKETS
 from services.intake.domain.texts import tell_reporter
@@ -75,13 +76,15 @@ async def reopen(intake: Intake, case: docs.Case, by: str, reason: str) -> None:
     if case.get("purged_at") is not None:
         raise Conflict("this case was purged: open a new one")
     now = intake.clock.now()
-    reopening: docs.Reopening = {
-        "at": now,
-        "by": by,
-        "reason": intake.cipher.seal(
+    reopening: docs.Reopening = {"at": now, "by": by}
+    if "vault" in case:  # sealed to the case: the server keeps no word of it
+        reopening["sealed_reason"] = vaults.seal_text(case["vault"], reason, for_reporter=False)[
+            "sealed"
+        ]
+    else:
+        reopening["reason"] = intake.cipher.seal(
             reason, doc_id=case["_id"], field=f"reopened.{len(case.get('reopened', []))}"
-        ),
-    }
+        )
     event = case_event(
         CaseReopened, case, now, reference=case["reference"], confidant_id=case["confidant_id"]
     )

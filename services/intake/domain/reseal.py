@@ -117,7 +117,7 @@ async def seal_texts(intake: Intake, case_id: str, vault: dict[str, Any]) -> int
             text = intake.cipher.open(doc["text"], doc_id=doc["_id"], field="text")
             sets: dict[str, Any] = {"vault": vaults.seal_text(vault, text, for_reporter=False)}
             if (doc.get("relay") or {}).get("state") == "pending":
-                sets["relay_text"] = doc["text"]
+                sets["relay_text"] = intake.cipher.seal(text, doc_id=doc["_id"], field="relay_text")
             as_read = {"_id": doc["_id"], "text": doc["text"]}
             sealed += await intake.update(
                 collection, as_read, {"$set": sets, "$unset": {"text": ""}}

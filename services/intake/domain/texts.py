@@ -56,7 +56,7 @@ def keep_for_relay(intake: Intake, case: docs.Case, doc: docs.Text, text: str) -
     """What the relay sends of a sealed case's message, under the server's keys until it is
     sent (the relay then drops it); nothing for a case without a vault, whose text it is."""
     if "vault" in case:
-        doc["relay_text"] = intake.cipher.seal(text, doc_id=doc["_id"], field="text")
+        doc["relay_text"] = intake.cipher.seal(text, doc_id=doc["_id"], field="relay_text")
     return doc
 
 

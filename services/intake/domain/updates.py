@@ -102,9 +102,13 @@ def _stepped(
         referral = referral_of(org, case.get("locale", "nl"), body.referral, body.referral_to)
         if referral is not None:
             sets["referral_kind"] = referral[0]
-            sets["referral_to"] = intake.cipher.seal(
-                referral[1], doc_id=case["_id"], field="referral_to"
-            )
+            if "vault" in case:  # the place referred to: sealed to the case
+                place = vaults.seal_text(case["vault"], referral[1], for_reporter=False)
+                sets["vault.referral_to"] = place["sealed"]
+            else:
+                sets["referral_to"] = intake.cipher.seal(
+                    referral[1], doc_id=case["_id"], field="referral_to"
+                )
         follow_up = None
         if body.follow_up_days is not None:
             follow_up = sets["follow_up"] = follow_up_on(now, body.follow_up_days)

@@ -169,10 +169,11 @@ class FollowUp(TypedDict):
     sent: bool
 
 
-class Reopening(TypedDict):
-    at: datetime
-    by: str
-    reason: Sealed
+class Reopening(TypedDict, total=False):
+    at: Required[datetime]
+    by: Required[str]
+    reason: Sealed  # under the server's keys: a case without a vault
+    sealed_reason: bytes  # sealed to the case's key
 
 
 class CaseChannel(TypedDict, total=False):
