@@ -55,6 +55,13 @@ class IntakeSettings(ServiceSettings, SmtpSettings):
         "person's key is sealed to only once it carries the firm's certificate (empty: "
         "no certificates asked).",
     )
+    webauthn_origin: str = Field(
+        "",
+        max_length=200,
+        pattern=r"^(https?://[^/\s]+)?$",
+        description="The address staff log in at (https://vertrouwd.example), whose security "
+        "keys are asked for; empty: the address each page was served from.",
+    )
     mailbox_keep_days: int = Field(
         0,
         ge=0,

@@ -21,6 +21,7 @@ from services.intake.api.models import (
     StaffCreate,
     Welcome,
 )
+from services.intake.api.second_factor import Answer, login_challenge, second_factor
 from services.intake.domain import accounts, taxonomy
 from services.intake.domain.codes import new_id
 from services.intake.domain.reseal import forget_holder
@@ -307,15 +308,34 @@ async def login(request: web.Request) -> web.Response:
     if staff is None:  # (a password only checks out for an account that exists)
         raise ApiError(401, "unauthorized", "wrong user name or password")
     await intake.throttle.unlock(f"login:{username}")
-    token = await _staff_token(intake, staff, list(body.audience))
+    ceremony = await login_challenge(request, intake, staff, list(body.audience))
+    if ceremony is not None:  # the password was right; the security key is asked next
+        return web.json_response({"second_factor": ceremony})
+    return await token_answer(intake, staff, list(body.audience))
+
+
+async def token_answer(intake: Intake, staff: docs.Staff, audience: list[str]) -> web.Response:
+    token = await _staff_token(intake, staff, audience)
     return web.json_response(
         {
             "access_token": token,
             "token_type": "Bearer",
-            "expires_in": settings.staff_token_ttl_s,
+            "expires_in": intake.settings.staff_token_ttl_s,
             "role": staff["role"],
         }
     )
+
+
+@answers(views.Token)
+async def login_with_key(request: web.Request) -> web.Response:
+    """The log-in's second step: the security key's answer to the challenge."""
+    intake = request.app[INTAKE]
+    address = client_key(request, intake)
+    await intake.throttle.limit(
+        f"login-ip:{address}", intake.settings.login_max_failures * 10, intake.settings.lockout_s
+    )
+    staff, audience = await second_factor(request)
+    return await token_answer(intake, staff, audience)
 
 
 async def _password_ok(intake: Intake, staff: docs.Staff | None, password: str) -> bool:
@@ -460,7 +480,14 @@ ENDPOINTS = [
         "POST",
         "/v1/auth/token",
         login,
-        "Log in: a token for the suite's services.",
+        "Log in: a token for the suite's services (or, with a security key, its challenge).",
         body=Login,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/auth/webauthn",
+        login_with_key,
+        "Log in, second step: the security key's answer; a token.",
+        body=Answer,
     ),
 ]

@@ -253,6 +253,11 @@ STAFF_TEXT = Texts(
         "kit_again": N_("Type your recovery kit again"),
         "kit_done": N_("I have kept it: continue"),
         "kit_mismatch": N_("That is not the kit above: check it and type it again."),
+        "add_key": N_("Add a security key"),
+        "key_added": N_("Security key added: from now on your log-in asks for it."),
+        "keys_count": N_("Security keys:"),
+        "key_failed": N_("The security key was not added."),
+        "key_login": N_("Use your security key to finish logging in."),
         "recover_title": N_("Open your cases with your recovery kit"),
         "recover_intro": N_(
             "Your password is not the one your cases were locked with (it was reset, or "

@@ -7,6 +7,7 @@ from services.intake.api import cases as api_cases
 from services.intake.api import channels as api_channels
 from services.intake.api import keys as api_keys
 from services.intake.api import orgs as api_orgs
+from services.intake.api import second_factor as api_second_factor
 
 ENDPOINTS = [
     *api_orgs.ENDPOINTS,
@@ -14,4 +15,5 @@ ENDPOINTS = [
     *api_case_texts.ENDPOINTS,
     *api_channels.ENDPOINTS,
     *api_keys.ENDPOINTS,
+    *api_second_factor.ENDPOINTS,
 ]

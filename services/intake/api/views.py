@@ -228,11 +228,20 @@ class PublicOrg(TypedDict):
     out_of_scope: str
 
 
+class SecondFactor(TypedDict):
+    challenge_id: str
+    options: dict[str, Any]  # for PublicKeyCredential.parseRequestOptionsFromJSON
+
+
 class Token(TypedDict):
-    access_token: str
-    token_type: Literal["Bearer"]
-    expires_in: int
-    role: Literal["admin", "confidant", "org_admin"]
+    """A token; or, for an account with a security key, the challenge to answer with it
+    (POST /v1/auth/webauthn gives the token then)."""
+
+    access_token: NotRequired[str]
+    token_type: NotRequired[Literal["Bearer"]]
+    expires_in: NotRequired[int]
+    role: NotRequired[Literal["admin", "confidant", "org_admin"]]
+    second_factor: NotRequired[SecondFactor]
 
 
 class StaffMade(TypedDict):

@@ -312,7 +312,14 @@ import {
     const answer = await client(null)("/v1/auth/token", "POST",
       { username: $("username").value.trim(), password: $("password").value });
     if (answer.status !== 200) { say(problem, t.wrong); return; }
-    const login = await answer.json();
+    let login = await answer.json();
+    if (login.second_factor) {  // the account has a security key: it finishes the log-in
+      say(problem, t.key_login);
+      const done = await secondFactor(login.second_factor);
+      if (!done || done.status !== 200) { say(problem, t.wrong); return; }
+      problem.hidden = true;
+      login = await done.json();
+    }
     token = login.access_token;
     api = client(token);
     if (login.role === "org_admin") {
@@ -555,12 +562,41 @@ import {
   // The list, and the case a link named (by id or reference), if it is one of mine.
   async function opened() {
     const list = await cases();
+    showKeys();
     await registration();
     if (location.pathname === "/agenda" && list) { location.assign($("agenda").href); return; }
     const wanted = linked && ((list || []).find((c) => c.case_id === linked || c.reference === linked)
       || await lookUp(linked.toUpperCase()));
     if (wanted) await show(wanted);
   }
+
+  // A security key (WebAuthn) as the log-in's second step, and adding one.
+  async function secondFactor(ceremony) {
+    let credential;
+    try {
+      credential = await navigator.credentials.get(
+        { publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(ceremony.options) });
+    } catch { return null; }
+    return client(null)("/v1/auth/webauthn", "POST",
+      { challenge_id: ceremony.challenge_id, credential: credential.toJSON() });
+  }
+
+  async function showKeys() {
+    const answer = await api("/v1/me/webauthn");
+    if (answer.ok) $("key-state").textContent = `${t.keys_count} ${(await answer.json()).items.length}`;
+  }
+
+  $("add-key").addEventListener("click", async () => {
+    const ceremony = await (await api("/v1/me/webauthn/options", "POST")).json();
+    let credential;
+    try {
+      credential = await navigator.credentials.create(
+        { publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(ceremony.options) });
+    } catch { $("key-state").textContent = t.key_failed; return; }
+    const answer = await api("/v1/me/webauthn", "POST",
+      { challenge_id: ceremony.challenge_id, credential: credential.toJSON() });
+    $("key-state").textContent = answer.status === 201 ? t.key_added : t.key_failed;
+  });
 
   // A reload keeps the token but not the key pair: whoever has keys logs in again.
   async function resume() {

@@ -41,6 +41,10 @@ RELAY_SENT = "relay_sent"
 WEBHOOK_INBOX = "webhook_inbox"
 MAILBOX_STATE = "mailbox_state"  # per organisation: connected, or the last error
 MIGRATIONS = "migrations"  # one-time changes to documents written before, done
+# A second factor for staff log-ins (WebAuthn): each security key, and each ceremony's
+# challenge, used once.
+STAFF_CREDENTIALS = "staff_credentials"
+WEBAUTHN_CHALLENGES = "webauthn_challenges"
 
 INDEXES: IndexSpec = {
     ORGANISATIONS: [
@@ -80,4 +84,6 @@ INDEXES: IndexSpec = {
     RELAY_QUEUE: [IndexModel("next_at")],
     RELAY_SENT: [IndexModel("case_id")],
     WEBHOOK_INBOX: [IndexModel("at")],
+    STAFF_CREDENTIALS: [IndexModel("owner")],
+    WEBAUTHN_CHALLENGES: [IndexModel("at")],
 }
