@@ -201,6 +201,23 @@ def signed_message(message_key: bytes, case_id: str, opened: bytes) -> str | Non
     return text.decode()
 
 
+# What a browser sends to log in instead of the password: Argon2id over it, salted by the
+# user name. The key that wraps the private key is derived from the same password with
+# another (random) salt, so the server, which only ever sees this, cannot derive that key.
+LOGIN_PERSON = b"vertrouwd.login|"
+
+
+def login_salt(username: str) -> bytes:
+    return hashlib.blake2b(
+        LOGIN_PERSON + username.lower().encode(), digest_size=SALT_BYTES
+    ).digest()
+
+
+def login_secret(username: str, password: str) -> str:
+    """The log-in secret (hex), as the browser's ``loginSecret`` makes it."""
+    return derive(password, login_salt(username)).hex()
+
+
 def new_salt() -> bytes:
     return random(SALT_BYTES)
 

@@ -16,10 +16,12 @@ from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError
 
 from services.intake.api.models import StaffCreate
+from services.intake.domain.accounts import LOGIN_SECRET
 from services.intake.domain.codes import new_id
 from services.intake.settings import IntakeSettings
 from services.intake.store import documents as docs
 from services.intake.store.collections import INDEXES, STAFF
+from shared import envelope
 from shared.clock import Clock
 from shared.db import Mongo
 from shared.settings import SettingsError, command_line
@@ -36,7 +38,9 @@ async def create_admin(settings: IntakeSettings, username: str, password: str) -
             "role": "admin",
             "display_name": body.display_name,
             "active": True,
-            "password_hash": PasswordHasher().hash(password),  # (checked by StaffCreate)
+            # (the password checked by StaffCreate; kept as the hash of its log-in secret)
+            "password_hash": PasswordHasher().hash(envelope.login_secret(username, password)),
+            "password_form": LOGIN_SECRET,
             "created_at": Clock().now(),
         }
         await docs.staff(mongo.db).insert_one(doc)

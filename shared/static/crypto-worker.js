@@ -11,6 +11,7 @@ const OPS = {
   unwrap: (key, wrapped) => envelope.unwrap(key, wrapped),
   derive: (password, salt, ops, memory) => envelope.derive(password, salt, ops, memory),
   codeKeys: (code) => envelope.codeKeys(code),
+  loginSecret: (username, password) => envelope.loginSecret(username, password),
   certified: (signingKey, personId, publicKey, signature, messageKey) =>
     envelope.certified(signingKey, personId, publicKey, signature, messageKey),
   messageKey: (privateKey) => envelope.messageKey(privateKey),

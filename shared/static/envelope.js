@@ -117,6 +117,13 @@ export function signedMessage(key, caseId, opened) {
   } catch { return null; }
 }
 
+// What the browser sends to log in instead of the password (shared/envelope.py's
+// login_secret): Argon2id over it, salted by the user name; hex.
+export function loginSecret(username, password) {
+  const salt = sodium.crypto_generichash(16, sodium.from_string(`vertrouwd.login|${username.toLowerCase()}`));
+  return sodium.to_hex(derive(password, salt));
+}
+
 export const utf8 = (text) => sodium.from_string(text);
 export const text = (bytes) => sodium.to_string(bytes);
 export const fromBase64 = (s) => sodium.from_base64(s, sodium.base64_variants.ORIGINAL);

@@ -185,3 +185,6 @@ export async function rotation(mine, waiting, escrowPublicKey) {
     by_next: b64(await sealed.seal(next.public, old.private)),
   };
 }
+
+// What a log-in sends instead of the password (hex): the server never sees the password.
+export const loginSecret = (username, password) => sealed.loginSecret(username.toLowerCase(), password);

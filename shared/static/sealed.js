@@ -45,3 +45,4 @@ export const certified = (signingKey, personId, publicKey, signature, messageKey
 export const messageKey = (privateKey) => call("messageKey", privateKey);
 export const signMessage = (privateKey, caseId, text) => call("signMessage", privateKey, caseId, text);
 export const signedMessage = (key, caseId, opened) => call("signedMessage", key, caseId, opened);
+export const loginSecret = (username, password) => call("loginSecret", username, password);

@@ -34,12 +34,27 @@ class CaseAccess(Body):
         return self
 
 
+# The log-in secret a browser derives from a password (shared.envelope.login_secret): the
+# server keeps and checks this, and never sees the password its pages are typed into.
+SECRET = Field(None, pattern=r"^[0-9a-f]{64}$")
+
+
 class Login(Body):
+    """The user name with the log-in secret the page derived from the password, or (an API
+    client) the password itself."""
+
     username: str = Field(min_length=1, max_length=100)
-    password: str = Field(min_length=1, max_length=200)
+    password: str | None = Field(None, min_length=1, max_length=200)
+    login_secret: str | None = SECRET
     audience: list[Literal["intake", "booking", "notify", "reporting"]] = Field(
         default=["intake", "booking", "notify", "reporting"], min_length=1
     )
+
+    @model_validator(mode="after")
+    def one_form(self) -> Self:
+        if (self.password is None) == (self.login_secret is None):
+            raise ValueError("give the password or the log-in secret: one of the two")
+        return self
 
 
 # An organisation's bodies: fields picked from the stored type (store.documents), where each
@@ -95,10 +110,23 @@ class StaffCreate(Body):
 
 
 class Welcome(Body):
-    """Setting one's password with the office's one-time link."""
+    """Setting one's password with the office's one-time link: the page sends the log-in
+    secret it derived (and checked the password's length before); an API client may send
+    the password."""
 
     token: str = Field(min_length=20, max_length=100)
-    password: str = Field(min_length=12, max_length=200)
+    password: str | None = Field(None, min_length=12, max_length=200)
+    login_secret: str | None = SECRET
+
+    @model_validator(mode="after")
+    def one_form(self) -> Self:
+        if (self.password is None) == (self.login_secret is None):
+            raise ValueError("give the password or the log-in secret: one of the two")
+        return self
+
+
+class Invitation(Body):
+    token: str = Field(min_length=20, max_length=100)
 
 
 class Active(Body):

@@ -13,6 +13,7 @@ from pymongo.errors import DuplicateKeyError
 from services.intake.api import views
 from services.intake.api.models import (
     Active,
+    Invitation,
     Login,
     OrgCreate,
     OrgUpdate,
@@ -196,7 +197,9 @@ async def create_staff(request: web.Request) -> web.Response:
         "created_at": intake.clock.now(),
     }
     if body.password is not None:
-        doc["password_hash"] = await asyncio.to_thread(intake.passwords.hash, body.password)
+        secret = await accounts.secret_of(doc["username"], body.password, None)
+        doc["password_hash"] = await accounts.password_hash(intake, doc["username"], secret)
+        doc["password_form"] = accounts.LOGIN_SECRET
     try:
         await docs.staff(intake.db).insert_one(doc)
     except DuplicateKeyError:
@@ -278,8 +281,16 @@ async def change_role(request: web.Request) -> web.Response:
 @answers(views.StaffItem)
 async def welcome_staff(request: web.Request) -> web.Response:
     body = await read_body(request, Welcome)
-    doc = await accounts.welcome(request.app[INTAKE], body.token, body.password)
+    doc = await accounts.welcome(request.app[INTAKE], body.token, body.password, body.login_secret)
     return web.json_response(staff_item(doc))
+
+
+@answers(views.InvitedAccount)
+async def invited_account(request: web.Request) -> web.Response:
+    """Whose link this is (its user name): the page derives the log-in secret from it."""
+    body = await read_body(request, Invitation)
+    staff = await accounts.invitation(request.app[INTAKE], body.token)
+    return web.json_response({"username": staff["username"]})
 
 
 @answers(views.Token)
@@ -299,7 +310,10 @@ async def login(request: web.Request) -> web.Response:
         raise too_many(locked)
 
     staff = await docs.staff(intake.db).find_one({"username": username, "active": True})
-    if not await _password_ok(intake, staff, body.password):
+    if _hashed_over_password(staff) and body.password is None:
+        # Set before log-in secrets: this once the page must send the password itself.
+        raise ApiError(401, "password_needed", "send the password itself this once")
+    if not await _password_ok(intake, staff, username, body.password, body.login_secret):
         failures = await intake.throttle.hit(f"login-fail:{username}", settings.lockout_s)
         if failures >= settings.login_max_failures:
             await intake.throttle.lock(f"login:{username}", settings.lockout_s)
@@ -338,18 +352,39 @@ async def login_with_key(request: web.Request) -> web.Response:
     return await token_answer(intake, staff, audience)
 
 
-async def _password_ok(intake: Intake, staff: docs.Staff | None, password: str) -> bool:
+def _hashed_over_password(staff: docs.Staff | None) -> bool:
+    return staff is not None and "password_hash" in staff and not staff.get("password_form")
+
+
+async def _password_ok(
+    intake: Intake,
+    staff: docs.Staff | None,
+    username: str,
+    password: str | None,
+    secret: str | None,
+) -> bool:
+    """Whether the log-in secret (sent, or derived from the password an API client sent)
+    opens the account. An account whose hash is over the password itself (set before log-in
+    secrets) opens only with the password, and is then hashed over its secret."""
     # (an account invited but not yet set up has no password: nothing opens it)
     stored = (staff.get("password_hash") if staff else None) or _DUMMY_HASH
+    legacy = _hashed_over_password(staff)
+    candidate = password if legacy else await accounts.secret_of(username, password, secret)
+    assert candidate is not None
     try:
-        await asyncio.to_thread(intake.passwords.verify, stored, password)
+        await asyncio.to_thread(intake.passwords.verify, stored, candidate)
     except (VerificationError, InvalidHashError):
         return False
     if staff is None:
         return False
-    if intake.passwords.check_needs_rehash(stored):
-        new_hash = await asyncio.to_thread(intake.passwords.hash, password)
-        await intake.update(STAFF, {"_id": staff["_id"]}, {"$set": {"password_hash": new_hash}})
+    if legacy or intake.passwords.check_needs_rehash(stored):
+        secret = await accounts.secret_of(username, password, secret)
+        new_hash = await accounts.password_hash(intake, username, secret)
+        await intake.update(
+            STAFF,
+            {"_id": staff["_id"]},
+            {"$set": {"password_hash": new_hash, "password_form": accounts.LOGIN_SECRET}},
+        )
     return True
 
 
@@ -468,6 +503,13 @@ ENDPOINTS = [
         "Give an account another role (and its confidant or organisation).",
         roles=["admin"],
         body=RoleChange,
+    ),
+    Endpoint(
+        "POST",
+        "/v1/staff/welcome/account",
+        invited_account,
+        "The user name a one-time link sets a password for.",
+        body=Invitation,
     ),
     Endpoint(
         "POST",

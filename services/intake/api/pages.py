@@ -501,6 +501,7 @@ WELCOME_TEXT = Texts(
         "done": N_("Your password is set"),
         "log_in": N_("Log in"),
         "differ": N_("The two passwords differ."),
+        "too_short": N_("A password has at least 12 characters."),
         "failed": N_("That did not work"),
         "no_link": N_("Open this page with the link the office gave you."),
     }

@@ -228,6 +228,10 @@ class PublicOrg(TypedDict):
     out_of_scope: str
 
 
+class InvitedAccount(TypedDict):
+    username: str
+
+
 class SecondFactor(TypedDict):
     challenge_id: str
     options: dict[str, Any]  # for PublicKeyCredential.parseRequestOptionsFromJSON

@@ -17,6 +17,7 @@ from typing import Literal
 from services.intake.state import Intake
 from services.intake.store import documents as docs
 from services.intake.store.collections import INVITATIONS, STAFF
+from shared import envelope
 from shared.errors import Conflict, Invalid, NotFound
 
 INVITE_DAYS = 7
@@ -37,7 +38,42 @@ async def invite(intake: Intake, staff_id: str) -> str:
     return token
 
 
-async def welcome(intake: Intake, token: str, password: str) -> docs.Staff:
+# How a stored password hash was made: over the log-in secret (absent: over the password
+# itself, as before; rehashed at the next log-in that brings the password).
+LOGIN_SECRET = "login_secret"  # noqa: S105 (the name of a form, not a secret)
+
+
+async def password_hash(intake: Intake, username: str, secret: str) -> str:
+    """What is kept of a password: the server's own Argon2id over the log-in secret (hex)
+    the browser derives from it (``shared.envelope.login_secret``); never the password."""
+    return await asyncio.to_thread(intake.passwords.hash, secret)
+
+
+async def secret_of(username: str, password: str | None, secret: str | None) -> str:
+    """The log-in secret: as the browser sent it, or derived here from a password an API
+    client sent (the browser never sends one)."""
+    if secret is not None:
+        return secret
+    assert password is not None
+    return await asyncio.to_thread(envelope.login_secret, username, password)
+
+
+async def invitation(intake: Intake, token: str) -> docs.Staff:
+    """The account an unused, unexpired invitation sets up (its page derives the secret
+    from the user name); the same 404 as ``welcome`` otherwise."""
+    found = await docs.invitations(intake.db).find_one({"_id": intake.keyed("invite", token)})
+    now = intake.clock.now()
+    if found is None or found["expires_at"].replace(tzinfo=now.tzinfo) <= now:
+        raise NotFound("this link is unknown, used or expired; ask the office for a new one")
+    staff = await docs.staff(intake.db).find_one({"_id": found["staff_id"]})
+    if staff is None:
+        raise NotFound("this link is unknown, used or expired; ask the office for a new one")
+    return staff
+
+
+async def welcome(
+    intake: Intake, token: str, password: str | None, secret: str | None = None
+) -> docs.Staff:
     """Set the account's password with its invitation, once; a 404 for a link that is
     unknown, used or expired (alike: the link says nothing of the account)."""
     key = intake.keyed("invite", token)
@@ -49,13 +85,17 @@ async def welcome(intake: Intake, token: str, password: str) -> docs.Staff:
     deleted = await intake.db[INVITATIONS].delete_one({"_id": key})
     if deleted.deleted_count != 1:
         raise NotFound("this link is unknown, used or expired; ask the office for a new one")
-    password_hash = await asyncio.to_thread(intake.passwords.hash, password)
-    await intake.update(
-        STAFF, {"_id": found["staff_id"]}, {"$set": {"password_hash": password_hash}}
-    )
     staff = await docs.staff(intake.db).find_one({"_id": found["staff_id"]})
     if staff is None:
         raise Conflict("the account is gone")
+    hashed = await password_hash(
+        intake, staff["username"], await secret_of(staff["username"], password, secret)
+    )
+    await intake.update(
+        STAFF,
+        {"_id": found["staff_id"]},
+        {"$set": {"password_hash": hashed, "password_form": LOGIN_SECRET}},
+    )
     return staff
 
 

@@ -4,7 +4,7 @@
 import { allItems, client } from "/static/common/api.js";
 import { $, langQuery, link, say, sayRefusal, textsOf } from "/static/common/dom.js";
 import {
-  caseKey, caseKeys, certifiedKey, fromKit, makeKeys, openWithAny, recover, rewrap, rotation, sealKey, sealSigned,
+  caseKey, caseKeys, certifiedKey, fromKit, loginSecret, makeKeys, openWithAny, recover, rewrap, rotation, sealKey, sealSigned,
   sealText, unlock,
 } from "/static/common/keys.js";
 
@@ -309,8 +309,14 @@ import {
   $("login").addEventListener("submit", async (event) => {
     event.preventDefault();
     problem.hidden = true;
-    const answer = await client(null)("/v1/auth/token", "POST",
-      { username: $("username").value.trim(), password: $("password").value });
+    // The password never leaves this page: the log-in secret derived from it does.
+    const username = $("username").value.trim();
+    const secret = await loginSecret(username, $("password").value);
+    let answer = await client(null)("/v1/auth/token", "POST", { username, login_secret: secret });
+    if (answer.status === 401 && (await answer.clone().json()).error.code === "password_needed") {
+      // An account set up before log-in secrets: the password this once, then the secret.
+      answer = await client(null)("/v1/auth/token", "POST", { username, password: $("password").value });
+    }
     if (answer.status !== 200) { say(problem, t.wrong); return; }
     let login = await answer.json();
     if (login.second_factor) {  // the account has a security key: it finishes the log-in

@@ -2,6 +2,7 @@
 // server sees it in a log or a referrer); it is used once, then the page leads to the log-in.
 import { client } from "/static/common/api.js";
 import { $, say, sayRefusal, textsOf } from "/static/common/dom.js";
+import { loginSecret } from "/static/common/keys.js";
 
 (function () {
   const main = $("welcome");
@@ -15,7 +16,13 @@ import { $, say, sayRefusal, textsOf } from "/static/common/dom.js";
     event.preventDefault();
     const password = $("new-password").value;
     if (password !== $("again").value) { say(problem, t.differ); return; }
-    const answer = await client(null)("/v1/staff/welcome", "POST", { token, password });
+    if (password.length < 12) { say(problem, t.too_short); return; }
+    // Not the password: the log-in secret derived from it with the account's user name.
+    const account = await client(null)("/v1/staff/welcome/account", "POST", { token });
+    if (account.status !== 200) { await sayRefusal(problem, t.failed, account); return; }
+    const { username } = await account.json();
+    const answer = await client(null)("/v1/staff/welcome", "POST",
+      { token, login_secret: await loginSecret(username, password) });
     if (answer.status !== 200) { await sayRefusal(problem, t.failed, answer); return; }
     problem.hidden = true;
     $("set-password").hidden = true;

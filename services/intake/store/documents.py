@@ -112,6 +112,7 @@ class Staff(TypedDict, total=False):
     email: Sealed | None
     locale: Locale
     password_hash: str
+    password_form: str  # "login_secret": the hash is over it (absent: over the password)
     active: bool
     created_at: datetime
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from tests.services.intake.conftest import Desk, state
 
 PASSWORD = "een lang genoeg wachtwoord"
@@ -176,3 +178,66 @@ async def test_the_office_gives_an_account_another_role(desk: Desk) -> None:
         "/v1/staff/nobody/role", headers=desk.admin, json={"role": "admin"}
     )
     assert missing.status == 404
+
+
+async def test_the_server_keeps_and_checks_the_log_in_secret_never_the_password(
+    desk: Desk,
+) -> None:
+    """The workspace sends the log-in secret it derives from the password (Argon2id, salted
+    by the user name), the welcome page sets one the same way; what is stored is a hash of
+    that secret. An account from before is asked for its password once, then moves over."""
+    from argon2 import PasswordHasher
+    from argon2.exceptions import VerificationError
+
+    from services.intake.store.collections import STAFF
+    from shared import envelope
+
+    made = await desk.intake.post(
+        "/v1/staff",
+        headers=desk.admin,
+        json={"username": "dirk", "role": "admin", "display_name": "Dirk"},
+    )
+    link = token_of((await made.json())["invite_url"])
+    account = await desk.intake.post("/v1/staff/welcome/account", json={"token": link})
+    assert (await account.json()) == {"username": "dirk"}
+    secret = envelope.login_secret("dirk", PASSWORD)
+    both = {"token": link, "password": PASSWORD, "login_secret": secret}
+    assert (await desk.intake.post("/v1/staff/welcome", json=both)).status == 422
+    set_up = await desk.intake.post(
+        "/v1/staff/welcome", json={"token": link, "login_secret": secret}
+    )
+    assert set_up.status == 200, await set_up.text()
+    gone = await desk.intake.post("/v1/staff/welcome/account", json={"token": link})
+    assert gone.status == 404  # used
+
+    db = state(desk.intake).db
+    stored = await db[STAFF].find_one({"username": "dirk"})
+    assert stored is not None and stored["password_form"] == "login_secret"
+    PasswordHasher().verify(stored["password_hash"], secret)
+    with pytest.raises(VerificationError):  # not a hash of the password itself
+        PasswordHasher().verify(stored["password_hash"], PASSWORD)
+    for body in ({"login_secret": secret}, {"password": PASSWORD}):
+        answer = await desk.intake.post("/v1/auth/token", json={"username": "Dirk", **body})
+        assert answer.status == 200, (body, await answer.text())
+    wrong = {"username": "dirk", "login_secret": envelope.login_secret("dirk", "geraden?")}
+    assert (await desk.intake.post("/v1/auth/token", json=wrong)).status == 401
+
+    # An account whose hash is of the password itself (set before): the password once.
+    await db[STAFF].update_one(
+        {"username": "dirk"},
+        {
+            "$set": {"password_hash": PasswordHasher().hash(PASSWORD)},
+            "$unset": {"password_form": ""},
+        },
+    )
+    asked = await desk.intake.post(
+        "/v1/auth/token", json={"username": "dirk", "login_secret": secret}
+    )
+    assert asked.status == 401 and (await asked.json())["error"]["code"] == "password_needed"
+    assert await log_in(desk, "dirk", PASSWORD) == 200
+    moved = await db[STAFF].find_one({"username": "dirk"})
+    assert moved is not None and moved["password_form"] == "login_secret"
+    again = await desk.intake.post(
+        "/v1/auth/token", json={"username": "dirk", "login_secret": secret}
+    )
+    assert again.status == 200
