@@ -9,7 +9,9 @@ import asyncio
 import base64
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import bson
@@ -17,9 +19,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from services.intake.rotate import NotYet, retire
+from services.intake.settings import IntakeSettings
 from services.intake.store.collections import CASES, MESSAGES, NOTES
 from shared import envelope
-from tests.conftest import StartService
+from shared.crypto import DataKeys, FieldCipher
+from tests.conftest import Keys, StartService
 from tests.polling import eventually
 from tests.services.intake.conftest import NAMED, Desk
 from tests.services.intake.conftest import state as intake_of
@@ -555,3 +560,50 @@ async def test_a_new_case_key_is_taken_only_from_its_confidant_and_for_the_key_i
     assert opened(old, again["vault"]["text"]) == NAMED["text"]  # sealed before: the old key
     # The same rotation again: its key is not the case's any more.
     assert (await sealed.intake.post(url, headers=anna, json=body)).status == 409
+
+
+async def test_the_server_keys_that_sealed_case_content_are_retired_once_none_is_left(
+    start_service: StartService,
+    desk: Desk,
+    service_env: dict[str, str],
+    keys: Keys,
+    tmp_path: Path,
+) -> None:
+    """``python -m services.intake.rotate --retire``: refused while a case is under the
+    server's keys; once all are sealed to their own, a new data key, what remains under the
+    server's keys re-encrypted to it, and the old keys deleted from the file."""
+    key_file = tmp_path / "data-keys.json"
+    shutil.copyfile(keys.secrets_env["INTAKE_DATA_KEYS_FILE"], key_file)
+    env = {"INTAKE_DATA_KEYS_FILE": str(key_file)}
+    before = await start_service("intake", **env)
+    base = {**NAMED, "organisation": desk.org["slug"], "preferred_confidant": "c-anna"}
+    made = await (await before.post("/v1/cases", json=base)).json()
+    settings = IntakeSettings.from_env({**service_env, **env})
+    old_kid = DataKeys.load(key_file).current
+    with pytest.raises(NotYet, match="1 cases"):
+        await retire(settings)
+    assert DataKeys.load(key_file).current == old_kid  # nothing changed
+
+    escrow = envelope.KeyPair.generate()
+    sealing = await start_service(
+        "intake", INTAKE_ESCROW_PUBLIC_KEY=B64(escrow.public).decode(), **env
+    )
+    body, _ = made_in_the_browser(PASSWORD, escrow)
+    anna = desk.confidant("c-anna")
+    assert (await sealing.put("/v1/me/keys", headers=anna, json=body)).status == 201
+
+    async def none_left() -> bool:
+        read = await (await sealing.get(f"/v1/cases/{made['case_id']}", headers=anna)).json()
+        return read["vault"] is not None
+
+    await eventually(none_left)
+    kid, count, gone = await retire(settings)
+    kept = DataKeys.load(key_file)
+    assert kid != old_kid and gone == [old_kid] and set(kept.keys) == {kid}
+    assert count >= 1  # the notification address, now under the new key
+    raw = await intake_of(sealing).db[CASES].find_one({"_id": made["case_id"]})
+    assert raw is not None and raw["contact"]["email"]["k"] == kid
+    opened_email = FieldCipher(kept).open(
+        raw["contact"]["email"], doc_id=made["case_id"], field="contact.email"
+    )
+    assert opened_email == "jan.devries@example.nl"
