@@ -69,10 +69,12 @@ async def test_the_link_in_a_mail_opens_the_case_with_everything_to_act_on(
     rows = page.locator("#cases tr")
     await expect(rows.first).to_contain_text(case["reference"])
     await expect(page.locator("#counts")).to_contain_text("Nieuw: 2")
-    await page.get_by_label("Zoek op kenmerk").fill(other["reference"][-6:])
+    await page.get_by_label("Zoeken op kenmerk of woorden uit de melding").fill(
+        other["reference"][-6:]
+    )
     await expect(rows).to_have_count(1)
     await expect(rows.first).to_contain_text(other["reference"])
-    await page.get_by_label("Zoek op kenmerk").fill("")
+    await page.get_by_label("Zoeken op kenmerk of woorden uit de melding").fill("")
     await page.get_by_label("Toon soort").select_option("integriteit")
     await expect(rows).to_have_count(1)
     await expect(rows.first).to_contain_text(case["reference"])

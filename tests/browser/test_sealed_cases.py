@@ -67,6 +67,15 @@ async def test_a_report_answer_and_note_are_opened_only_in_the_browsers(
     await staff.reload()
     await expect(staff.get_by_role("alert")).to_contain_text("opnieuw in met uw wachtwoord")
     await log_in(staff, intake, "anna")
+    # The list is searched in memory, by what the sealed reports say (opened here).
+    await expect(staff.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+    await staff.get_by_label("Zoeken op kenmerk of woorden uit de melding").fill("planner schuift")
+    await expect(staff.locator("#cases button")).to_have_count(1)
+    await staff.get_by_label("Zoeken op kenmerk of woorden uit de melding").fill(
+        "niet in de melding"
+    )
+    await expect(staff.locator("#cases button")).to_have_count(0)
+    await staff.get_by_label("Zoeken op kenmerk of woorden uit de melding").fill("")
     await staff.locator("#cases button").first.click()
     await expect(staff.locator("#report-text")).to_have_text(REPORT)
     await staff.get_by_label("Bericht aan de melder").fill(ANSWER)

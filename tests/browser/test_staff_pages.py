@@ -119,10 +119,12 @@ async def test_older_cases_come_on_asking_and_any_case_by_its_reference(
     await expect(rows).to_have_count(2)
     await expect(rows.nth(1)).to_contain_text(made[2]["reference"])
     # The oldest is not loaded yet: typed in whole, the server finds it.
-    await page.get_by_label("Zoek op kenmerk").fill(made[0]["reference"])
+    await page.get_by_label("Zoeken op kenmerk of woorden uit de melding").fill(
+        made[0]["reference"]
+    )
     await expect(rows).to_have_count(1)
     await expect(rows).to_contain_text(made[0]["reference"])
-    await page.get_by_label("Zoek op kenmerk").fill("")
+    await page.get_by_label("Zoeken op kenmerk of woorden uit de melding").fill("")
     await older.click()
     await expect(rows).to_have_count(4)
     await older.click()  # the last page (the oldest, found before): the button goes

@@ -345,7 +345,7 @@ STAFF_TEXT = Texts(
         "show_category": N_("Show kind"),
         "all_open": N_("All open"),
         "all": N_("All"),
-        "search": N_("Search by reference"),
+        "search": N_("Search by reference or words of the report"),
         "older": N_("Show older cases"),
         "deadline_soonest": N_("next deadline"),
         "by_email": N_("by e-mail"),

@@ -40,13 +40,15 @@ class FollowUpView(TypedDict):
 
 
 class CaseMeta(CaseFacts):
-    """What staff see of a case without reading it."""
+    """What staff see of a case without reading it (and, in a confidant's own list, a
+    sealed case's report sealed: their browser opens it, to search)."""
 
     confidant_id: str
     hours_spent: float
     deadlines: dict[str, DeadlineView]
     follow_up: FollowUpView | None
     reopened: int  # how often it was taken up again
+    sealed: NotRequired[dict[str, Any]]
 
 
 class OrgCounts(TypedDict):

@@ -72,10 +72,13 @@ import {
     const status = $("filter-status").value;
     const category = $("filter-category").value;
     const search = $("search").value.trim().toUpperCase();
+    // By reference, or by what the report says (opened here, for sealed cases).
+    const matches = (c) => c.reference.toUpperCase().includes(search)
+      || (reports.get(c.case_id) || "").toUpperCase().includes(search);
     const shown = all.filter((c) =>
       (status === "*" || (status ? c.status === status : c.status !== "closed"))
       && (!category || c.category === category)
-      && (!search || c.reference.toUpperCase().includes(search)));
+      && (!search || matches(c)));
     // Open cases first, the soonest deadline first, then the newest.
     shown.sort((a, b) => (a.status === "closed") - (b.status === "closed")
       || soonest(a).localeCompare(soonest(b)) || b.created_at.localeCompare(a.created_at));
@@ -129,6 +132,19 @@ import {
     $(id).addEventListener("input", render);
   }
 
+  // The reports of the sealed cases loaded, opened here to be searched (never sent back).
+  const reports = new Map();
+  async function openReports() {
+    if (!mine) return;
+    const waiting = all.filter((c) => c.sealed && c.sealed.text && c.sealed.wrap && !reports.has(c.case_id));
+    await Promise.all(waiting.map(async (c) => {
+      try {
+        const keys = await keysOf({ case_id: c.case_id, vault: c.sealed });
+        reports.set(c.case_id, await openWithAny(keys, c.sealed.text));
+      } catch { reports.set(c.case_id, ""); }
+    }));
+  }
+
   $("older").addEventListener("click", async () => {
     const answer = await api(`/v1/cases?limit=100&cursor=${encodeURIComponent(older)}`);
     if (!answer.ok) { await refused(answer); return; }
@@ -152,7 +168,8 @@ import {
   }
 
   $("search").addEventListener("input", async () => {
-    if (await lookUp($("search").value.trim().toUpperCase())) render();
+    await openReports();
+    if (await lookUp($("search").value.trim().toUpperCase()) || reports.size) render();
   });
 
   function fact(list, term, value) {
@@ -295,7 +312,9 @@ import {
     // Hidden while the case loads: nothing of the previous case can be acted on meanwhile.
     $("one").hidden = true;
     $("one-title").textContent = c.reference;
-    await Promise.all([report(), messages(), notes()]);
+    // The case first: its keys open the messages and notes that follow.
+    await report();
+    await Promise.all([messages(), notes()]);
     await work();
     // Booking's page books for this case or proposes times, and comes back with the message.
     $("plan").href = `${main.dataset.booking}staff/plan?${new URLSearchParams({ case: c.case_id, ref: c.reference })}#`
