@@ -515,6 +515,7 @@ async def test_a_confidant_who_leaves_keeps_no_key_of_cases_not_theirs(
     after = await cases.find_one({"_id": handed})
     assert after is not None and set(after["vault"]["wraps"]) == {"escrow"}
     assert after["vault"]["pending"] == "c-bram"
+    assert after["vault"]["rotate"] is True  # its next holder's browser replaces the key
     still = await cases.find_one({"_id": kept})
     assert still is not None and set(still["vault"]["wraps"]) == {"c-anna", "escrow"}
 
