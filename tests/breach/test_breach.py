@@ -38,9 +38,10 @@ from shared import envelope
 from tests.breach.attacker import Secrets, attack
 from tests.conftest import Isolation, Keys, StartService
 from tests.polling import eventually
+from tests.scene import make_org
 from tests.services.intake import mailtools
 from tests.services.intake.conftest import Client, bearer
-from tests.services.intake.test_keys import made_in_the_browser
+from tests.services.intake.test_keys import made_in_the_browser, pair_of
 from tests.services.intake.test_whatsapp_channel import NUMBER_ID, SECRET, graph, secrets_env
 
 __all__ = ["graph"]  # a fixture used here
@@ -157,17 +158,7 @@ async def seed(
     standin, graph_url = graph
     smtp = {"SMTP_HOST": infra.smtp_host, "SMTP_PORT": str(infra.smtp_port)}
     before = await start_service("intake", **smtp)
-    org = await (
-        await before.post(
-            "/v1/orgs",
-            headers=admin,
-            json={
-                "name": "Zorggroep Noord",
-                "slug": "zorggroep-noord",
-                "confidant_ids": ["c-anna"],
-            },
-        )
-    ).json()
+    org = await make_org(before, token)
     anna = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-anna"))
     legacy = await before.post(
         "/v1/cases",
@@ -256,10 +247,7 @@ async def seed(
 
     # Messages both ways (the confidant's sealed in her browser), notes, a relayed answer.
     read = await (await intake.get(f"/v1/cases/{web_case}", headers=anna)).json()
-    pair = envelope.KeyPair(
-        base64.b64decode(body["public_key"]),
-        envelope.unwrap(recovery, base64.b64decode(body["by_recovery"])),
-    )
+    pair = pair_of(body, recovery)
     case_public = base64.b64decode(read["vault"]["public_key"])
     assert envelope.open_sealed(pair, base64.b64decode(read["vault"]["wrap"]))
 

@@ -89,3 +89,15 @@ async def booking_and_intake(start_service: StartService) -> tuple[Client, Clien
     booking = await start_service("booking")
     intake = await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")))
     return booking, intake
+
+
+async def first_log_in(page: Page, intake: Client, username: str = "anna") -> str:
+    """The first log-in once the firm has an escrow key: the keys made in the browser, the
+    recovery kit shown and typed back, the cases shown. Returns the kit."""
+    await log_in(page, intake, username)
+    await expect(page.get_by_role("heading", name="Uw herstelsleutel")).to_be_visible()
+    kit = (await page.locator("#kit-code").text_content() or "").strip()
+    await page.get_by_label("Typ uw herstelsleutel nog eens over").fill(kit)
+    await page.get_by_role("button", name="Ik heb hem bewaard: verder").click()
+    await expect(page.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+    return kit

@@ -15,12 +15,12 @@ from playwright.async_api import Browser, Page, expect
 
 from services.intake.store.collections import CASES, MESSAGES, NOTES
 from shared import envelope
-from tests.browser.setup import bearer, log_in, make_anna_login, make_org
+from tests.browser.setup import bearer, first_log_in, log_in, make_anna_login, make_org
 from tests.conftest import StartService
 from tests.polling import eventually
-from tests.services.intake.conftest import NAMED, state
+from tests.services.intake.conftest import NAMED, Client, state
 from tests.services.intake.test_accounts import token_of
-from tests.services.intake.test_keys import made_in_the_browser
+from tests.services.intake.test_keys import made_in_the_browser, pair_of
 
 REPORT = "SLEUTEL-7731 de planner schuift mijn diensten als straf"
 ANSWER = "ANTWOORD-5520 zullen we dinsdag bellen?"
@@ -29,27 +29,29 @@ PASSWORD = "een lang genoeg wachtwoord"
 REPLY = "WEERWOORD-3318 dinsdag is goed"
 
 
+async def sealing_intake(
+    start_service: StartService, firm: envelope.KeyPair, *, certifying: bool = False
+) -> Client:
+    """Booking, and intake sealing to ``firm``'s escrow key (and asking its certificates)."""
+    booking = await start_service("booking")
+    settings = {"INTAKE_ESCROW_PUBLIC_KEY": base64.b64encode(firm.public).decode()}
+    if certifying:
+        signing = envelope.signing_public(firm.private)
+        settings["INTAKE_FIRM_SIGNING_KEY"] = base64.b64encode(signing).decode()
+    return await start_service("intake", INTAKE_BOOKING_URL=str(booking.make_url("/")), **settings)
+
+
 async def test_a_report_answer_and_note_are_opened_only_in_the_browsers(
     start_service: StartService, token: Callable[..., str], browser: Browser
 ) -> None:
     firm = envelope.KeyPair.generate()
-    booking = await start_service("booking")
-    intake = await start_service(
-        "intake",
-        INTAKE_BOOKING_URL=str(booking.make_url("/")),
-        INTAKE_ESCROW_PUBLIC_KEY=base64.b64encode(firm.public).decode(),
-    )
+    intake = await sealing_intake(start_service, firm)
     await make_org(intake, token)
     await make_anna_login(intake, token)
 
     # Anna's first log-in makes her keys (the kit typed back).
     staff = await browser.new_page()
-    await log_in(staff, intake, "anna")
-    await expect(staff.get_by_role("heading", name="Uw herstelsleutel")).to_be_visible()
-    kit = (await staff.locator("#kit-code").text_content() or "").strip()
-    await staff.get_by_label("Typ uw herstelsleutel nog eens over").fill(kit)
-    await staff.get_by_role("button", name="Ik heb hem bewaard: verder").click()
-    await expect(staff.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+    await first_log_in(staff, intake)
 
     # A report through the site: the code is made in the reporter's browser.
     site = await browser.new_page()
@@ -124,23 +126,12 @@ async def test_a_case_the_office_handed_over_is_sealed_on_at_the_next_log_in(
     to Bram's key, having checked the firm's certificate on it; an uncertified key gets
     nothing."""
     firm = envelope.KeyPair.generate()
-    booking = await start_service("booking")
-    intake = await start_service(
-        "intake",
-        INTAKE_BOOKING_URL=str(booking.make_url("/")),
-        INTAKE_ESCROW_PUBLIC_KEY=base64.b64encode(firm.public).decode(),
-        INTAKE_FIRM_SIGNING_KEY=base64.b64encode(envelope.signing_public(firm.private)).decode(),
-    )
+    intake = await sealing_intake(start_service, firm, certifying=True)
     org = await make_org(intake, token, confidant_ids=("c-anna", "c-bram", "c-cor"))
     await make_anna_login(intake, token)
     admin = bearer(token("admin", "intake"))
     staff = await browser.new_page()
-    await log_in(staff, intake, "anna")
-    await expect(staff.get_by_role("heading", name="Uw herstelsleutel")).to_be_visible()
-    kit = (await staff.locator("#kit-code").text_content() or "").strip()
-    await staff.get_by_label("Typ uw herstelsleutel nog eens over").fill(kit)
-    await staff.get_by_role("button", name="Ik heb hem bewaard: verder").click()
-    await expect(staff.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+    await first_log_in(staff, intake)
 
     pairs: dict[str, envelope.KeyPair] = {}
     for who in ("c-anna", "c-bram", "c-cor"):
@@ -148,10 +139,7 @@ async def test_a_case_the_office_handed_over_is_sealed_on_at_the_next_log_in(
             body, recovery = made_in_the_browser(PASSWORD, firm)
             headers = bearer(token("confidant", "intake", orgs=[org["id"]], sub=who))
             assert (await intake.put("/v1/me/keys", headers=headers, json=body)).status == 201
-            pairs[who] = envelope.KeyPair(
-                base64.b64decode(body["public_key"]),
-                envelope.unwrap(recovery, base64.b64decode(body["by_recovery"])),
-            )
+            pairs[who] = pair_of(body, recovery)
         if who == "c-cor":
             continue  # Cor's key is not certified
         kept = await (await intake.get(f"/v1/keys/{who}", headers=admin)).json()
@@ -214,22 +202,12 @@ async def test_after_a_password_reset_the_kit_opens_the_cases_and_the_new_passwo
     opens the keys with it, locks them with the new password; the next log-in needs only
     that, and the sealed report opens."""
     firm = envelope.KeyPair.generate()
-    booking = await start_service("booking")
-    intake = await start_service(
-        "intake",
-        INTAKE_BOOKING_URL=str(booking.make_url("/")),
-        INTAKE_ESCROW_PUBLIC_KEY=base64.b64encode(firm.public).decode(),
-    )
+    intake = await sealing_intake(start_service, firm)
     org = await make_org(intake, token)
     await make_anna_login(intake, token)
     admin = bearer(token("admin", "intake"))
     staff = await browser.new_page()
-    await log_in(staff, intake, "anna")
-    await expect(staff.get_by_role("heading", name="Uw herstelsleutel")).to_be_visible()
-    kit = (await staff.locator("#kit-code").text_content() or "").strip()
-    await staff.get_by_label("Typ uw herstelsleutel nog eens over").fill(kit)
-    await staff.get_by_role("button", name="Ik heb hem bewaard: verder").click()
-    await expect(staff.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+    kit = await first_log_in(staff, intake)
     made = await intake.post(
         "/v1/cases",
         json={**NAMED, "organisation": org["slug"], "department": None},
@@ -279,29 +257,16 @@ async def test_a_case_handed_to_anna_gets_a_new_key_from_her_browser(
     log-in: what comes after is sealed to a key Bram never had, and the report from before
     still opens, back along the chain."""
     firm = envelope.KeyPair.generate()
-    booking = await start_service("booking")
-    intake = await start_service(
-        "intake",
-        INTAKE_BOOKING_URL=str(booking.make_url("/")),
-        INTAKE_ESCROW_PUBLIC_KEY=base64.b64encode(firm.public).decode(),
-    )
+    intake = await sealing_intake(start_service, firm)
     org = await make_org(intake, token, confidant_ids=("c-anna", "c-bram"))
     await make_anna_login(intake, token)
     staff = await browser.new_page()
-    await log_in(staff, intake, "anna")
-    await expect(staff.get_by_role("heading", name="Uw herstelsleutel")).to_be_visible()
-    kit = (await staff.locator("#kit-code").text_content() or "").strip()
-    await staff.get_by_label("Typ uw herstelsleutel nog eens over").fill(kit)
-    await staff.get_by_role("button", name="Ik heb hem bewaard: verder").click()
-    await expect(staff.get_by_role("heading", name="Mijn meldingen")).to_be_visible()
+    await first_log_in(staff, intake)
 
     bram_headers = bearer(token("confidant", "intake", orgs=[org["id"]], sub="c-bram"))
     body, recovery = made_in_the_browser(PASSWORD, firm)
     assert (await intake.put("/v1/me/keys", headers=bram_headers, json=body)).status == 201
-    bram = envelope.KeyPair(
-        base64.b64decode(body["public_key"]),
-        envelope.unwrap(recovery, base64.b64decode(body["by_recovery"])),
-    )
+    bram = pair_of(body, recovery)
     made = await intake.post(
         "/v1/cases",
         json={

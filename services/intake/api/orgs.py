@@ -198,7 +198,7 @@ async def create_staff(request: web.Request) -> web.Response:
     }
     if body.password is not None:
         secret = await accounts.secret_of(doc["username"], body.password, None)
-        doc["password_hash"] = await accounts.password_hash(intake, doc["username"], secret)
+        doc["password_hash"] = await accounts.password_hash(intake, secret)
         doc["password_form"] = accounts.LOGIN_SECRET
     try:
         await docs.staff(intake.db).insert_one(doc)
@@ -378,8 +378,9 @@ async def _password_ok(
     if staff is None:
         return False
     if legacy or intake.passwords.check_needs_rehash(stored):
-        secret = await accounts.secret_of(username, password, secret)
-        new_hash = await accounts.password_hash(intake, username, secret)
+        # (the secret checked above, or, from over the password itself, derived once here)
+        secret = await accounts.secret_of(username, password, secret) if legacy else candidate
+        new_hash = await accounts.password_hash(intake, secret)
         await intake.update(
             STAFF,
             {"_id": staff["_id"]},

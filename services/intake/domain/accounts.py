@@ -43,7 +43,7 @@ async def invite(intake: Intake, staff_id: str) -> str:
 LOGIN_SECRET = "login_secret"  # noqa: S105 (the name of a form, not a secret)
 
 
-async def password_hash(intake: Intake, username: str, secret: str) -> str:
+async def password_hash(intake: Intake, secret: str) -> str:
     """What is kept of a password: the server's own Argon2id over the log-in secret (hex)
     the browser derives from it (``shared.envelope.login_secret``); never the password."""
     return await asyncio.to_thread(intake.passwords.hash, secret)
@@ -88,9 +88,7 @@ async def welcome(
     staff = await docs.staff(intake.db).find_one({"_id": found["staff_id"]})
     if staff is None:
         raise Conflict("the account is gone")
-    hashed = await password_hash(
-        intake, staff["username"], await secret_of(staff["username"], password, secret)
-    )
+    hashed = await password_hash(intake, await secret_of(staff["username"], password, secret))
     await intake.update(
         STAFF,
         {"_id": found["staff_id"]},

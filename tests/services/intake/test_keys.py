@@ -33,6 +33,12 @@ def made_in_the_browser(password: str, escrow: envelope.KeyPair) -> tuple[dict[s
     return body, recovery
 
 
+def pair_of(body: dict[str, Any], recovery: bytes) -> envelope.KeyPair:
+    """The key pair the browser's keys hold (opened with the recovery key, as a kit would)."""
+    private = envelope.unwrap(recovery, base64.b64decode(body["by_recovery"]))
+    return envelope.KeyPair(base64.b64decode(body["public_key"]), private)
+
+
 async def test_keys_are_kept_once_and_opened_only_with_what_their_owner_has(desk: Desk) -> None:
     anna = desk.confidant("c-anna")
     escrow = envelope.KeyPair.generate()

@@ -28,7 +28,7 @@ from tests.conftest import Keys, StartService
 from tests.polling import eventually
 from tests.services.intake.conftest import NAMED, Desk
 from tests.services.intake.conftest import state as intake_of
-from tests.services.intake.test_keys import made_in_the_browser
+from tests.services.intake.test_keys import made_in_the_browser, pair_of
 
 B64 = base64.b64encode
 Client = TestClient[web.Request, web.Application]
@@ -51,8 +51,7 @@ async def sealed(start_service: StartService, desk: Desk) -> Sealed:
     body, recovery = made_in_the_browser(PASSWORD, escrow)
     made = await intake.put("/v1/me/keys", headers=desk.confidant("c-anna"), json=body)
     assert made.status == 201, await made.text()
-    private = envelope.unwrap(recovery, base64.b64decode(body["by_recovery"]))
-    return Sealed(intake, escrow, envelope.KeyPair(base64.b64decode(body["public_key"]), private))
+    return Sealed(intake, escrow, pair_of(body, recovery))
 
 
 def opened(pair: envelope.KeyPair, b64: str) -> str:
@@ -261,10 +260,7 @@ async def test_cases_from_before_keys_are_sealed_once_their_confidant_has_keys(
         )
 
     await eventually(sealed_everywhere)
-    pair = envelope.KeyPair(
-        base64.b64decode(body["public_key"]),
-        envelope.unwrap(recovery, base64.b64decode(body["by_recovery"])),
-    )
+    pair = pair_of(body, recovery)
     read = await (await sealing.get(url, headers=anna)).json()
     key = case_pair(read["vault"], pair)
     assert read["text"] is None and opened(key, read["vault"]["text"]) == NAMED["text"]
@@ -311,10 +307,7 @@ async def test_a_case_is_handed_over_only_to_a_key_the_firm_certified(
     for who, headers in (("c-anna", anna), ("c-bram", bram)):
         body, recovery = made_in_the_browser(PASSWORD, escrow_pair)
         assert (await intake.put("/v1/me/keys", headers=headers, json=body)).status == 201
-        pairs[who] = envelope.KeyPair(
-            base64.b64decode(body["public_key"]),
-            envelope.unwrap(recovery, base64.b64decode(body["by_recovery"])),
-        )
+        pairs[who] = pair_of(body, recovery)
     base = {**NAMED, "organisation": desk.org["slug"]}
 
     async def new_case(confidant: str) -> str:
@@ -414,7 +407,7 @@ async def test_a_confidants_signed_message_checks_out_and_a_forged_one_does_not(
     anna = desk.confidant("c-anna")
     body, recovery = made_in_the_browser(PASSWORD, escrow_pair)
     assert (await intake.put("/v1/me/keys", headers=anna, json=body)).status == 201
-    mine = envelope.unwrap(recovery, base64.b64decode(body["by_recovery"]))
+    mine = pair_of(body, recovery).private
     public, message_key = base64.b64decode(body["public_key"]), envelope.message_key(mine)
     certificate = envelope.certify(escrow_pair.private, "c-anna", public, message_key)
     stored = await intake.put(
